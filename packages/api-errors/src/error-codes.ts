@@ -1,0 +1,29 @@
+import { AppError } from "./app-error.js";
+
+/** Codes shared by every service's HTTP layer; each service adds its own in its errors.ts. */
+export const CommonErrorCodes = {
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  route_not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  service_unavailable: 503,
+  internal: 500
+} as const;
+
+export type ErrorCodeTable = Readonly<Record<string, number>>;
+
+/**
+ * Binds a code table to a factory so a call site names a code and a message and the status
+ * always comes from the table.
+ */
+export function defineErrors<T extends ErrorCodeTable>(table: T) {
+  return function fail(
+    code: keyof T & string,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> }
+  ): AppError {
+    return new AppError(code, table[code] ?? 500, message, options);
+  };
+}

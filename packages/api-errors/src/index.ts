@@ -1,0 +1,4 @@
+export { AppError, isAppError, errorBody, type ErrorBody } from "./app-error.js";
+export { CommonErrorCodes, defineErrors, type ErrorCodeTable } from "./error-codes.js";
+export { parseInput } from "./validation.js";
+export { installErrorHandling } from "./fastify-error-handler.js";

@@ -1,0 +1,1 @@
+export { resolveCodexBinary, type CodexBinary } from "./resolve-codex-binary.js";

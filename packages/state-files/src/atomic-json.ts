@@ -1,0 +1,55 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+
+/**
+ * Writes JSON so that a reader (or a restart after kill -9) sees either the old or the new
+ * file, never a torn one: temp file in the same directory, fsync, rename, fsync the directory.
+ */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  const fd = openSync(temp, "w", 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // the temp file is already gone
+    }
+    throw error;
+  }
+  syncDirectory(dir);
+}
+
+/** Reads a JSON file; a missing file gives `fallback`, an unparseable one throws. */
+export function readJsonFile<T>(path: string, fallback: T): T {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return fallback;
+    throw error;
+  }
+  return JSON.parse(text) as T;
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

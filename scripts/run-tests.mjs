@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs every test file of the workspace with node's test runner (TypeScript through tsx).
+// Usage: node scripts/run-tests.mjs [path-filter ...]
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
+const roots = ["packages", "apps", "tests"];
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist") continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (/\.test\.(ts|mts|mjs)$/.test(name)) files.push(relative(root, path));
+  }
+};
+for (const dir of roots) {
+  try {
+    walk(join(root, dir));
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+  }
+}
+const filters = process.argv.slice(2);
+const selected = files.sort().filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
+if (selected.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...selected],
+  { cwd: root, stdio: "inherit" }
+);
+process.exit(result.status ?? 1);
