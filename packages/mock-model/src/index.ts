@@ -1,1 +1,16 @@
-export {};
+export { startMockModel, type MockModel, type MockModelOptions } from "./server.js";
+export {
+  echoReply,
+  type HangReply,
+  type HttpErrorReply,
+  type OverloadedReply,
+  type Reply,
+  type ReplyFactory,
+  type SlowTextReply,
+  type TextReply,
+  type ToolCallReply
+} from "./replies.js";
+export { viewRequest, type RecordedRequest } from "./request-view.js";
+export { planReply, splitText, SLOW_TEXT_DELTAS, type IdSource, type PlannedEvent, type ReplyPlan } from "./reply-plan.js";
+export { sseFrame, type SseEvent } from "./sse.js";
+export { codexConfigArgs, codexConfigToml, writeCodexHome, MOCK_MODEL_NAME, MOCK_PROVIDER_ID } from "./codex-config.js";

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 /**
@@ -21,7 +21,8 @@ export class JsonLinesFile {
   appendRaw(text: string): void {
     if (this.#fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true });
-      this.#fd = openSync(this.path, "a", 0o644);
+      this.#fd = openSync(this.path, "a+", 0o644);
+      terminateTornLine(this.#fd);
     }
     writeSync(this.#fd, text);
   }
@@ -32,4 +33,14 @@ export class JsonLinesFile {
       this.#fd = undefined;
     }
   }
+}
+
+// A crash in the middle of a line leaves it unterminated; end it so the next record starts on
+// a line of its own (readers skip the one torn line).
+function terminateTornLine(fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) writeSync(fd, "\n");
 }

@@ -1,0 +1,162 @@
+import { readJsonFile } from "@baa/state-files";
+import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { CodexdLocalService } from "./service.js";
+
+interface Writer {
+  write(chunk: string): unknown;
+}
+
+export interface CodexdCliOptions {
+  argv: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  processLike?: {
+    argv?: readonly string[];
+    env?: Readonly<Record<string, string | undefined>>;
+    pid?: number;
+    on?(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
+  };
+  stdout?: Writer;
+  stderr?: Writer;
+}
+
+const USAGE = `usage: codexd <start|status|config> [flags]
+  start              run codexd in the foreground
+  status [--json]    read codexd's state files (works while codexd is down)
+  config             print the resolved configuration
+flags: --repo-root --logs-dir --state-dir --local-api-base --event-stream-path --server-endpoint
+       --server-strategy --server-command --server-cwd --server-arg (repeatable) --node-id --demo
+`;
+
+/** codexd's command line; `argv` is a full process argv (`node codexd <command> ...`). Resolves to an exit code. */
+export async function runCodexdCli(options: CodexdCliOptions): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const env = options.env ?? options.processLike?.env ?? process.env;
+  const [command, ...rest] = options.argv.slice(2);
+  let config: CodexdConfig;
+  let json = false;
+  try {
+    if (command === undefined || command === "help" || command === "--help") {
+      stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    json = parseCodexdFlags(rest).json;
+    config = resolveCodexdConfig({ argv: rest, env });
+  } catch (error) {
+    stderr.write(`codexd: ${error instanceof ConfigError ? error.message : (error as Error).message}\n`);
+    return 2;
+  }
+  switch (command) {
+    case "config":
+      stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      return 0;
+    case "status":
+      return printStatus(config, json, stdout);
+    case "start":
+      return runForeground(config, env, options.processLike ?? process, stderr);
+    default:
+      stderr.write(`codexd: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** Reads the state files only, so it answers while codexd is down too. */
+export function readCodexdStateFiles(config: CodexdConfig) {
+  const paths = config.paths;
+  const daemon = readJsonFile<Record<string, unknown> | null>(paths.daemonStatePath, null);
+  const recent = readJsonFile<{ events?: { seq: number }[] }>(paths.recentEventsPath, {});
+  const pid = typeof daemon?.pid === "number" ? daemon.pid : null;
+  return {
+    daemon,
+    processAlive: pid !== null && isAlive(pid),
+    identity: readJsonFile(paths.identityPath, null),
+    sessionRegistry: readJsonFile(paths.sessionRegistryPath, { sessions: [] as unknown[] }),
+    recentEvents: { count: recent.events?.length ?? 0, lastSeq: recent.events?.at(-1)?.seq ?? 0 },
+    runRegistry: readJsonFile(paths.runRegistryPath, { runs: [] as unknown[] }),
+    paths: { stateDir: paths.stateRootDir, logsDir: paths.logsRootDir }
+  };
+}
+
+function printStatus(config: CodexdConfig, json: boolean, stdout: Writer): number {
+  let status: ReturnType<typeof readCodexdStateFiles>;
+  try {
+    status = readCodexdStateFiles(config);
+  } catch (error) {
+    stdout.write(`codexd: cannot read state files: ${(error as Error).message}\n`);
+    return 1;
+  }
+  if (json) {
+    stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return 0;
+  }
+  const daemon = status.daemon as { started?: boolean; child?: { status?: string; pid?: number | null } } | null;
+  const sessions = (status.sessionRegistry as { sessions: { status?: string }[] }).sessions;
+  stdout.write(
+    [
+      `codexd (${config.nodeId}) state: ${config.paths.stateRootDir}`,
+      `  daemon:   ${daemon === null ? "never started" : daemon.started ? "started" : "stopped"}${status.processAlive ? "" : " (process not running)"}`,
+      `  child:    ${daemon?.child?.status ?? "unknown"}${daemon?.child?.pid ? ` pid ${daemon.child.pid}` : ""}`,
+      `  sessions: ${sessions.length} (${sessions.filter((s) => s.status === "active").length} active)`,
+      `  events:   last seq ${status.recentEvents.lastSeq}`,
+      ""
+    ].join("\n")
+  );
+  return 0;
+}
+
+async function runForeground(
+  config: CodexdConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  processLike: NonNullable<CodexdCliOptions["processLike"]>,
+  stderr: Writer
+): Promise<number> {
+  const logger = createLogger({ level: env.BAA_LOG_LEVEL });
+  const service = new CodexdLocalService(config, { env, logger });
+  try {
+    await service.start();
+  } catch (error) {
+    logger.error({ err: error }, "codexd failed to start");
+    stderr.write(`codexd: failed to start: ${(error as Error).message}\n`);
+    await service.stop().catch(() => {});
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (): void => {
+      if (stopping) {
+        logger.warn("second signal: exiting at once");
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info("signal received: stopping");
+      const deadline = setTimeout(() => {
+        logger.error("shutdown deadline passed");
+        resolve(1);
+      }, 15_000);
+      deadline.unref();
+      service.stop().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          resolve(1);
+        }
+      );
+    };
+    processLike.on?.("SIGTERM", onSignal);
+    processLike.on?.("SIGINT", onSignal);
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

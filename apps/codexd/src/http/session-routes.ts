@@ -1,0 +1,50 @@
+import type { FastifyInstance } from "fastify";
+import { parseInput } from "@baa/api-errors";
+import type { CodexdLocalService } from "../service.js";
+import { createSessionBody, interruptTurnBody, sessionParams, startTurnBody, steerTurnBody } from "./schemas.js";
+
+const SESSION_RECENT_EVENTS = 100;
+
+export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocalService): void {
+  const ops = service.operations;
+
+  app.get("/v1/codexd/sessions", async () => ({ ok: true, data: { sessions: service.sessions.list() } }));
+
+  app.post("/v1/codexd/sessions", async (request, reply) => {
+    const body = parseInput(createSessionBody, request.body ?? {}, "body");
+    const session = await ops.createSession(body);
+    return reply.status(201).send({ ok: true, data: { session } });
+  });
+
+  app.get("/v1/codexd/sessions/:session_id", async (request) => {
+    const { session_id } = parseInput(sessionParams, request.params, "path");
+    const session = ops.getSession(session_id);
+    return {
+      ok: true,
+      data: { session, recentEvents: service.events.recent({ sessionId: session_id, limit: SESSION_RECENT_EVENTS }) }
+    };
+  });
+
+  app.post("/v1/codexd/turn", async (request, reply) => {
+    const body = parseInput(startTurnBody, request.body, "body");
+    const { turnId } = await ops.startTurn(body.sessionId, body.input);
+    return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
+  });
+
+  app.post("/v1/codexd/sessions/:session_id/close", async (request) => {
+    const { session_id } = parseInput(sessionParams, request.params, "path");
+    return { ok: true, data: { session: await ops.closeSession(session_id) } };
+  });
+
+  app.post("/v1/codexd/turn/steer", async (request, reply) => {
+    const body = parseInput(steerTurnBody, request.body, "body");
+    const { turnId } = await ops.steerTurn(body.sessionId, body.input);
+    return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
+  });
+
+  app.post("/v1/codexd/turn/interrupt", async (request, reply) => {
+    const body = parseInput(interruptTurnBody, request.body, "body");
+    const { turnId } = await ops.interruptTurn(body.sessionId, body.turnId);
+    return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
+  });
+}

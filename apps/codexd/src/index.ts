@@ -1,0 +1,10 @@
+export { CodexdLocalService, type CodexdDeps } from "./service.js";
+export { resolveCodexdConfig, parseCodexdFlags, ConfigError, CODEXD_VERSION, type CodexdConfig, type CodexdConfigInput } from "./config.js";
+export { runCodexdCli, readCodexdStateFiles, type CodexdCliOptions } from "./cli.js";
+export { createCodexdApp } from "./http/app.js";
+export { defaultSpawner, type Spawner, type SpawnOptions } from "./spawner.js";
+export { stdioAppServerClientFactory, type AppServerClientFactory, type AppServerClientContext } from "./app-server-factory.js";
+export { CodexdErrorCodes, codexdError } from "./errors.js";
+export type { CodexdStatus } from "./status.js";
+export type { CodexdEvent, EventFilter } from "./event-log.js";
+export type { CodexdSession } from "./session.js";

@@ -1,0 +1,276 @@
+import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
+import pino, { type Logger } from "pino";
+import type { FastifyInstance } from "fastify";
+import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
+import { writeJsonAtomic } from "@baa/state-files";
+import { APPROVAL_METHODS, pendingSummary, type Approval } from "./approval.js";
+import { ApprovalBook } from "./approval-book.js";
+import { ChildSupervisor } from "./child-supervisor.js";
+import { stdioAppServerClientFactory, type AppServerClientFactory } from "./app-server-factory.js";
+import { codexVersionInfo, type CodexVersionInfo } from "./codex-version.js";
+import type { CodexdConfig } from "./config.js";
+import { DaemonStateFile } from "./daemon-state.js";
+import { startDemoModel, type DemoModel } from "./demo-mode.js";
+import { EventLog } from "./event-log.js";
+import { createCodexdApp } from "./http/app.js";
+import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "./notification-effects.js";
+import { SessionOperations } from "./session-operations.js";
+import { SessionRegistry } from "./session-registry.js";
+import { defaultSpawner, type Spawner } from "./spawner.js";
+import { buildStatus, type CodexdStatus } from "./status.js";
+
+export interface CodexdDeps {
+  spawner?: Spawner;
+  appServerClientFactory?: AppServerClientFactory;
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/**
+ * codexd: owns the `codex app-server` child, the sessions and their events, and the loopback
+ * HTTP/WS API over them.
+ */
+export class CodexdLocalService {
+  readonly config: CodexdConfig;
+  readonly logger: Logger;
+  readonly events: EventLog;
+  readonly sessions: SessionRegistry;
+  readonly operations: SessionOperations;
+  readonly approvals: ApprovalBook;
+  readonly #deps: Required<Omit<CodexdDeps, "logger">>;
+  readonly #daemonState: DaemonStateFile;
+  #supervisor: ChildSupervisor | undefined;
+  #app: FastifyInstance | undefined;
+  #resolvedBaseUrl: string | null = null;
+  #demo: DemoModel | undefined;
+  #codex: CodexVersionInfo;
+  #started = false;
+
+  constructor(config: CodexdConfig, deps: CodexdDeps = {}) {
+    this.config = config;
+    this.logger = deps.logger ?? pino({ level: "silent" });
+    const now = deps.now ?? Date.now;
+    this.#deps = {
+      spawner: deps.spawner ?? defaultSpawner,
+      appServerClientFactory: deps.appServerClientFactory ?? stdioAppServerClientFactory,
+      env: deps.env ?? process.env,
+      now
+    };
+    this.#codex = codexVersionInfo(config.server.childCommand);
+    mkdirSync(config.paths.stateRootDir, { recursive: true });
+    mkdirSync(config.paths.logsRootDir, { recursive: true });
+    this.events = new EventLog({
+      logPath: config.paths.structuredEventLogPath,
+      recentPath: config.paths.recentEventsPath,
+      limit: config.limits.recentEventsLimit,
+      now
+    });
+    this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now });
+    this.#daemonState = new DaemonStateFile({
+      path: config.paths.daemonStatePath,
+      now,
+      initial: {
+        started: false,
+        startedAt: null,
+        stoppedAt: null,
+        pid: process.pid,
+        version: config.version,
+        nodeId: config.nodeId,
+        updatedAt: new Date(now()).toISOString(),
+        child: {
+          status: "idle",
+          pid: null,
+          command: config.server.childCommand,
+          args: [...config.server.childArgs],
+          cwd: config.server.childCwd,
+          startedAt: null,
+          exitedAt: null,
+          exitCode: null,
+          exitSignal: null,
+          restarts: 0,
+          nextRestartAt: null,
+          lastError: null,
+          userAgent: null
+        }
+      }
+    });
+    this.approvals = new ApprovalBook({
+      path: config.paths.approvalsPath,
+      events: this.events,
+      now,
+      timeoutMs: config.limits.approvalTimeoutMs,
+      onChange: (approval) => this.#syncPendingApprovals(approval)
+    });
+    this.operations = new SessionOperations({
+      registry: this.sessions,
+      events: this.events,
+      client: () => this.#supervisor?.client,
+      defaultCwd: config.server.childCwd,
+      now,
+      limits: { maxActiveTurns: config.limits.maxActiveTurns, maxSessions: config.limits.maxSessions }
+    });
+  }
+
+  /** Starts the child, reconciles what a previous run left running, then opens the API. */
+  async start(): Promise<CodexdStatus> {
+    if (this.#started) return this.getStatus();
+    const { config } = this;
+    const now = this.#deps.now;
+    writeJsonAtomic(config.paths.identityPath, {
+      nodeId: config.nodeId,
+      repoRoot: config.paths.repoRoot,
+      hostname: hostname(),
+      service: "codexd",
+      version: config.version,
+      logsDir: config.paths.logsRootDir,
+      stateDir: config.paths.stateRootDir,
+      localApiBase: config.service.localApiBase,
+      writtenAt: new Date(now()).toISOString()
+    });
+    writeJsonAtomic(config.paths.runRegistryPath, { runs: [], updatedAt: new Date(now()).toISOString() });
+    this.#daemonState.update((state) => {
+      state.started = false;
+      state.startedAt = new Date(now()).toISOString();
+      state.stoppedAt = null;
+      state.pid = process.pid;
+    });
+    // Whatever the last run left running or waiting did not survive it.
+    this.approvals.expirePending("codexd restarted; the request died with the previous codex app-server");
+    this.operations.interruptAllRunning("codexd restarted while the turn was running");
+
+    let env = { ...this.#deps.env };
+    if (config.demo) {
+      this.#demo = await startDemoModel(config.paths.demoCodexHome);
+      env = { ...env, CODEX_HOME: config.paths.demoCodexHome };
+      this.logger.info({ modelUrl: this.#demo.url, codexHome: config.paths.demoCodexHome }, "demo mode: codex talks to the bundled mock model");
+    }
+    this.#supervisor = new ChildSupervisor({
+      child: {
+        config,
+        spawner: this.#deps.spawner,
+        factory: this.#deps.appServerClientFactory,
+        env,
+        logger: this.logger,
+        daemonState: this.#daemonState,
+        now,
+        onEvent: (event) => this.#onAppServerEvent(event),
+        onServerRequest: this.#onServerRequest
+      },
+      daemonState: this.#daemonState,
+      events: this.events,
+      policy: config.restart,
+      logger: this.logger,
+      now,
+      onUp: async (client) => {
+        const recovery = await this.operations.resumeAll(client);
+        if (recovery.resumed + recovery.failed > 0) this.logger.info(recovery, "sessions re-attached to codex app-server");
+      },
+      onDown: (reason) => {
+        this.approvals.expirePending(`${reason}; the request died with it`);
+        this.operations.interruptAllRunning(reason);
+      }
+    });
+    // A child that will not start is reported (and retried), not fatal: the API still answers.
+    await this.#supervisor.start();
+    this.events.record({ type: "daemon.started", data: { pid: process.pid, childPid: this.#supervisor.pid } });
+
+    this.#app = createCodexdApp({ service: this, logger: this.logger });
+    const base = new URL(config.service.localApiBase);
+    let address: string;
+    try {
+      address = await this.#app.listen({ host: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port || 80) });
+    } catch (error) {
+      await this.#supervisor.stop();
+      await this.#demo?.close();
+      this.#daemonState.updateChild({ status: "stopped", pid: null });
+      throw error;
+    }
+    this.#resolvedBaseUrl = address.replace(/\/$/, "");
+    this.#daemonState.update((state) => {
+      state.started = true;
+    });
+    this.#started = true;
+    this.logger.info({ baseUrl: this.#resolvedBaseUrl, childPid: this.#supervisor.pid }, "codexd started");
+    return this.getStatus();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started && this.#supervisor === undefined) return;
+    this.#started = false;
+    await this.#app?.close();
+    this.#app = undefined;
+    await this.#supervisor?.stop();
+    this.#supervisor = undefined;
+    await this.#demo?.close();
+    this.#demo = undefined;
+    this.#daemonState.updateChild({ status: "stopped", pid: null });
+    this.#daemonState.update((state) => {
+      state.started = false;
+      state.stoppedAt = new Date(this.#deps.now()).toISOString();
+    });
+    this.events.record({ type: "daemon.stopped" });
+    this.sessions.flush();
+    this.approvals.flush();
+    this.events.close();
+    this.logger.info("codexd stopped");
+  }
+
+  /** Restarts the child by hand (also out of a crash loop); resolves once it is up or failed again. */
+  async restartChild(): Promise<boolean> {
+    if (this.#supervisor === undefined) return false;
+    return this.#supervisor.restart();
+  }
+
+  getStatus(): CodexdStatus {
+    return buildStatus({
+      config: this.config,
+      resolvedBaseUrl: this.#resolvedBaseUrl,
+      daemon: this.#daemonState.state,
+      sessions: this.sessions.list(),
+      events: this.events.recent(),
+      lastSeq: this.events.lastSeq,
+      codex: this.#codex
+    });
+  }
+
+  #onAppServerEvent(event: AppServerEvent): void {
+    const threadId = threadIdOf(event);
+    const session = threadId === null ? undefined : this.sessions.byThread(threadId);
+    const at = new Date(this.#deps.now()).toISOString();
+    if (session !== undefined) this.sessions.update(session, (s) => applyNotification(s, event, at));
+    if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
+    this.events.record({
+      type: eventTypeOf(event),
+      sessionId: session?.sessionId ?? null,
+      threadId,
+      turnId: turnIdOf(event),
+      data: paramsOf(event)
+    });
+  }
+
+  // Approval-like requests wait for an answer (or time out to decline); anything else gets the
+  // client's default answer at once. Nothing is left hanging.
+  readonly #onServerRequest: ServerRequestHandler = async (request) => {
+    const kind = APPROVAL_METHODS[request.method];
+    const threadId = (request.params as { threadId?: unknown } | undefined)?.threadId;
+    const session = typeof threadId === "string" ? this.sessions.byThread(threadId) : undefined;
+    if (kind !== undefined) return this.approvals.hold(request, kind, session?.sessionId ?? null);
+    this.events.record({
+      type: "app-server.request.declined",
+      sessionId: session?.sessionId ?? null,
+      data: { method: request.method, id: request.id }
+    });
+    return defaultServerRequestHandler(request);
+  };
+
+  #syncPendingApprovals(approval: Approval): void {
+    const session = approval.sessionId === null ? undefined : this.sessions.get(approval.sessionId);
+    if (session === undefined) return;
+    const pending = this.approvals.list({ sessionId: session.sessionId, status: "pending" }).map(pendingSummary);
+    this.sessions.update(session, (s) => {
+      s.pendingApprovals = pending;
+    });
+  }
+}

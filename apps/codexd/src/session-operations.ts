@@ -1,0 +1,334 @@
+import { randomUUID } from "node:crypto";
+import { JsonRpcError, AppServerExitedError, AppServerTimeoutError, type AppServerClient } from "@baa/app-server-client";
+import type { v2 } from "@baa/codex-protocol";
+import type { AppError } from "@baa/api-errors";
+import { codexdError } from "./errors.js";
+import type { EventLog } from "./event-log.js";
+import { newSession, type CodexdSession } from "./session.js";
+import type { SessionRegistry } from "./session-registry.js";
+import { isTerminalTurnStatus } from "./notification-effects.js";
+
+export interface CreateSessionInput {
+  cwd?: string;
+  model?: string;
+  purpose?: string;
+  approvalPolicy?: v2.AskForApproval;
+  sandbox?: v2.SandboxMode;
+  baseInstructions?: string;
+  developerInstructions?: string;
+}
+
+export type TurnInput = string | v2.UserInput[];
+
+export interface SessionOperationsDeps {
+  registry: SessionRegistry;
+  events: EventLog;
+  client: () => AppServerClient | undefined;
+  defaultCwd: string;
+  now: () => number;
+  limits: { maxActiveTurns: number; maxSessions: number };
+}
+
+/** Session and turn operations against app-server; each one is recorded as an event. */
+export class SessionOperations {
+  readonly #d: SessionOperationsDeps;
+
+  constructor(deps: SessionOperationsDeps) {
+    this.#d = deps;
+  }
+
+  async createSession(input: CreateSessionInput): Promise<CodexdSession> {
+    const active = this.#d.registry.list().filter((s) => s.status === "active").length;
+    if (active >= this.#d.limits.maxSessions) {
+      throw codexdError("too_many_requests", `codexd holds ${active} active sessions (limit ${this.#d.limits.maxSessions}); close one first`, {
+        headers: { "retry-after": "30" }
+      });
+    }
+    const client = this.#requireClient();
+    const cwd = input.cwd ?? this.#d.defaultCwd;
+    const params: v2.ThreadStartParams = { cwd, approvalPolicy: input.approvalPolicy ?? "never" };
+    if (input.model !== undefined) params.model = input.model;
+    if (input.sandbox !== undefined) params.sandbox = input.sandbox;
+    if (input.baseInstructions !== undefined) params.baseInstructions = input.baseInstructions;
+    if (input.developerInstructions !== undefined) params.developerInstructions = input.developerInstructions;
+    const started = await callAppServer(() => client.threadStart(params), "thread/start");
+    const at = this.#at();
+    const session = newSession({
+      sessionId: `session-${randomUUID()}`,
+      threadId: started.thread.id,
+      purpose: input.purpose ?? "duplex",
+      cwd: typeof started.cwd === "string" ? started.cwd : cwd,
+      model: started.model ?? input.model ?? null,
+      modelProvider: started.modelProvider ?? null,
+      approvalPolicy: started.approvalPolicy ?? params.approvalPolicy ?? null,
+      sandbox: input.sandbox ?? null,
+      at
+    });
+    // Keep what the caller asked for where app-server echoes a normalized form.
+    if (input.cwd !== undefined) session.cwd = input.cwd;
+    this.#d.registry.add(session);
+    this.#d.events.record({
+      type: "session.created",
+      sessionId: session.sessionId,
+      threadId: session.threadId,
+      data: { purpose: session.purpose, cwd: session.cwd, model: session.model }
+    });
+    return session;
+  }
+
+  getSession(sessionId: string): CodexdSession {
+    const session = this.#d.registry.get(sessionId);
+    if (session === undefined) throw codexdError("session_not_found", `no session ${sessionId}`);
+    return session;
+  }
+
+  async startTurn(sessionId: string, input: TurnInput): Promise<{ turnId: string; session: CodexdSession }> {
+    const session = this.getSession(sessionId);
+    if (session.status !== "active") {
+      throw codexdError("session_closed", `session ${sessionId} is ${session.status} and takes no turns`);
+    }
+    if (session.activeTurn !== null) {
+      throw codexdError(
+        "turn_in_progress",
+        `session ${sessionId} is running turn ${session.activeTurn.turnId ?? "(starting)"}; steer or interrupt it, or wait`
+      );
+    }
+    const running = this.#d.registry.list().filter((s) => s.activeTurn !== null).length;
+    if (running >= this.#d.limits.maxActiveTurns) {
+      throw codexdError("too_many_requests", `${running} turns are running (limit ${this.#d.limits.maxActiveTurns}); retry later`, {
+        headers: { "retry-after": "5" }
+      });
+    }
+    const client = this.#requireClient();
+    const registry = this.#d.registry;
+    // Claim the session before the await so a concurrent request sees it busy.
+    registry.update(session, (s) => {
+      s.activeTurn = { turnId: null, startedAt: this.#at() };
+    });
+    let response: v2.TurnStartResponse;
+    try {
+      response = await callAppServer(
+        () => client.turnStart({ threadId: session.threadId, input: toUserInput(input) }),
+        "turn/start"
+      );
+    } catch (error) {
+      registry.update(session, (s) => {
+        s.activeTurn = null;
+      });
+      throw error;
+    }
+    const turnId = response.turn.id;
+    registry.update(session, (s) => {
+      s.turnCount += 1;
+      // The turn may already have finished (its notification can beat this answer).
+      if (s.lastTurnId === turnId && isTerminalTurnStatus(s.lastTurnStatus)) return;
+      s.lastTurnId = turnId;
+      s.lastTurnStatus = "inProgress";
+      s.lastTurnError = null;
+      s.lastTurnStartedAt = s.activeTurn?.startedAt ?? this.#at();
+      s.lastTurnCompletedAt = null;
+      if (s.activeTurn !== null) s.activeTurn.turnId = turnId;
+    });
+    this.#d.events.record({
+      type: "turn.accepted",
+      sessionId,
+      threadId: session.threadId,
+      turnId,
+      data: { input }
+    });
+    return { turnId, session };
+  }
+
+  /** Adds input to the running turn (turn/steer); 409 when no turn runs. */
+  async steerTurn(sessionId: string, input: TurnInput): Promise<{ turnId: string }> {
+    const session = this.getSession(sessionId);
+    const turnId = this.#runningTurnId(session);
+    const client = this.#requireClient();
+    try {
+      const result = await client.turnSteer({ threadId: session.threadId, expectedTurnId: turnId, input: toUserInput(input) });
+      this.#d.events.record({ type: "turn.steered", sessionId, threadId: session.threadId, turnId, data: { input } });
+      return { turnId: result.turnId ?? turnId };
+    } catch (error) {
+      throw noActiveTurnOr(error, "turn/steer", sessionId);
+    }
+  }
+
+  /** Asks app-server to stop the running turn; the turn then completes as `interrupted`. */
+  async interruptTurn(sessionId: string, expectedTurnId?: string): Promise<{ turnId: string }> {
+    const session = this.getSession(sessionId);
+    const turnId = this.#runningTurnId(session);
+    if (expectedTurnId !== undefined && expectedTurnId !== turnId) {
+      throw codexdError("no_turn_in_progress", `turn ${expectedTurnId} is not running in session ${sessionId} (running: ${turnId})`);
+    }
+    const client = this.#requireClient();
+    try {
+      await client.turnInterrupt({ threadId: session.threadId, turnId });
+    } catch (error) {
+      throw noActiveTurnOr(error, "turn/interrupt", sessionId);
+    }
+    this.#d.events.record({ type: "turn.interrupt_requested", sessionId, threadId: session.threadId, turnId });
+    return { turnId };
+  }
+
+  /** No more turns; the session stays in history and is not resumed at restart. */
+  async closeSession(sessionId: string): Promise<CodexdSession> {
+    const session = this.getSession(sessionId);
+    if (session.status === "closed") return session;
+    const client = this.#d.client();
+    const running = session.activeTurn?.turnId;
+    if (client !== undefined && running) {
+      await client.turnInterrupt({ threadId: session.threadId, turnId: running }).catch(() => {});
+    }
+    this.#d.registry.update(session, (s) => {
+      s.status = "closed";
+      s.statusReason = "closed by request";
+    });
+    this.#d.events.record({ type: "session.closed", sessionId, threadId: session.threadId });
+    // Let app-server unload the thread; best effort, the session is closed either way.
+    const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;
+    await raw?.request?.("thread/unsubscribe", { threadId: session.threadId }).catch(() => {});
+    return session;
+  }
+
+  #threadParams(session: CodexdSession): v2.ThreadStartParams {
+    const params: v2.ThreadStartParams = { cwd: session.cwd, approvalPolicy: session.approvalPolicy ?? "never" };
+    if (session.model !== null) params.model = session.model;
+    if (session.sandbox !== null) params.sandbox = session.sandbox;
+    return params;
+  }
+
+  #runningTurnId(session: CodexdSession): string {
+    const turnId = session.activeTurn?.turnId;
+    if (session.activeTurn === null) {
+      throw codexdError("no_turn_in_progress", `session ${session.sessionId} has no running turn`);
+    }
+    if (turnId === null || turnId === undefined) {
+      throw codexdError("no_turn_in_progress", `the turn of session ${session.sessionId} is still starting; retry`, {
+        headers: { "retry-after": "1" }
+      });
+    }
+    return turnId;
+  }
+
+  /**
+   * Re-attaches every non-closed session to a fresh app-server (thread/resume). A thread that
+   * cannot be resumed marks its session failed with the reason; it is never dropped.
+   */
+  async resumeAll(client: AppServerClient): Promise<{ resumed: number; failed: number }> {
+    let resumed = 0;
+    let failed = 0;
+    for (const session of this.#d.registry.list()) {
+      if (session.status !== "active") continue;
+      try {
+        const params: v2.ThreadResumeParams = { threadId: session.threadId, excludeTurns: true };
+        if (session.approvalPolicy !== null) params.approvalPolicy = session.approvalPolicy;
+        if (session.sandbox !== null) params.sandbox = session.sandbox;
+        let rebound = false;
+        try {
+          await callAppServer(() => client.threadResume(params), "thread/resume");
+        } catch (error) {
+          // app-server writes a thread to disk with its first turn; before that there is no
+          // history to lose, so a fresh thread with the same settings is the same session.
+          if (session.turnCount > 0 || session.lastTurnId !== null) throw error;
+          const fresh = await callAppServer(() => client.threadStart(this.#threadParams(session)), "thread/start");
+          this.#d.registry.rebindThread(session, fresh.thread.id);
+          rebound = true;
+        }
+        resumed += 1;
+        this.#d.events.record({
+          type: "session.resumed",
+          sessionId: session.sessionId,
+          threadId: session.threadId,
+          data: { rebound }
+        });
+      } catch (error) {
+        failed += 1;
+        const reason = `thread/resume failed: ${(error as Error).message}`;
+        this.#d.registry.update(session, (s) => {
+          s.status = "failed";
+          s.statusReason = reason;
+        });
+        this.#d.events.record({
+          type: "session.failed",
+          sessionId: session.sessionId,
+          threadId: session.threadId,
+          data: { reason }
+        });
+      }
+    }
+    return { resumed, failed };
+  }
+
+  /** Marks every running turn interrupted (the child died or codexd restarted). */
+  interruptAllRunning(reason: string): void {
+    for (const session of this.#d.registry.list()) {
+      if (session.activeTurn === null && session.lastTurnStatus !== "inProgress") continue;
+      const turnId = session.activeTurn?.turnId ?? session.lastTurnId;
+      this.#d.registry.update(session, (s) => {
+        s.activeTurn = null;
+        s.lastTurnId = turnId;
+        s.lastTurnStatus = "interrupted";
+        s.lastTurnError = reason;
+        s.lastTurnCompletedAt = this.#at();
+      });
+      this.#d.events.record({
+        type: "turn.interrupted",
+        sessionId: session.sessionId,
+        threadId: session.threadId,
+        turnId,
+        data: { reason }
+      });
+    }
+  }
+
+  #requireClient(): AppServerClient {
+    const client = this.#d.client();
+    if (client === undefined) throw codexdError("child_unavailable", "codex app-server is not running", { headers: { "retry-after": "1" } });
+    return client;
+  }
+
+  #at(): string {
+    return new Date(this.#d.now()).toISOString();
+  }
+}
+
+export function toUserInput(input: TurnInput): v2.UserInput[] {
+  if (typeof input === "string") return [{ type: "text", text: input, text_elements: [] }];
+  return input;
+}
+
+/** Maps app-server failures onto codexd's codes; the app-server message is kept, it is not secret. */
+export async function callAppServer<T>(call: () => Promise<T>, method: string): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toAppError(error, method);
+  }
+}
+
+// app-server answers -32600 when the turn it was asked about is no longer running.
+function noActiveTurnOr(error: unknown, method: string, sessionId: string): AppError {
+  if (error instanceof JsonRpcError && error.code === -32600) {
+    return codexdError("no_turn_in_progress", `session ${sessionId} has no running turn (${error.rpcMessage})`);
+  }
+  return toAppError(error, method);
+}
+
+function toAppError(error: unknown, method: string): AppError {
+  if (error instanceof AppServerTimeoutError) {
+    return codexdError("app_server_timeout", `codex app-server did not answer ${method} in time`, { cause: error });
+  }
+  if (error instanceof AppServerExitedError) {
+    return codexdError("child_unavailable", `codex app-server exited during ${method}`, {
+      cause: error,
+      headers: { "retry-after": "1" }
+    });
+  }
+  if (error instanceof JsonRpcError) {
+    return codexdError("app_server_error", `codex app-server rejected ${method}: ${error.message}`, { cause: error });
+  }
+  if (error instanceof Error && error.name === "AppError") return error as AppError;
+  return codexdError("app_server_error", `codex app-server failed ${method}: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error
+  });
+}

@@ -1,0 +1,65 @@
+import type { CodexVersionInfo } from "./codex-version.js";
+import type { CodexdConfig } from "./config.js";
+import type { DaemonState } from "./daemon-state.js";
+import type { CodexdEvent } from "./event-log.js";
+import type { CodexdSession } from "./session.js";
+
+export interface CodexdStatus {
+  service: {
+    name: "codexd";
+    version: string;
+    nodeId: string;
+    localApiBase: string;
+    resolvedBaseUrl: string | null;
+    eventStreamPath: string;
+    eventStreamUrl: string | null;
+    mode: "app-server";
+    demo: boolean;
+  };
+  codex: CodexVersionInfo;
+  snapshot: {
+    daemon: DaemonState;
+    identity: { nodeId: string; repoRoot: string };
+    sessionRegistry: { sessions: CodexdSession[]; count: number; activeCount: number };
+    recentEvents: { events: CodexdEvent[]; count: number; lastSeq: number };
+    runRegistry: { runs: unknown[] };
+  };
+}
+
+export function buildStatus(input: {
+  config: CodexdConfig;
+  resolvedBaseUrl: string | null;
+  daemon: DaemonState;
+  sessions: CodexdSession[];
+  events: CodexdEvent[];
+  lastSeq: number;
+  codex: CodexVersionInfo;
+}): CodexdStatus {
+  const { config, resolvedBaseUrl } = input;
+  const wsBase = resolvedBaseUrl?.replace(/^http/, "ws") ?? null;
+  return {
+    service: {
+      name: "codexd",
+      version: config.version,
+      nodeId: config.nodeId,
+      localApiBase: config.service.localApiBase,
+      resolvedBaseUrl,
+      eventStreamPath: config.service.eventStreamPath,
+      eventStreamUrl: wsBase === null ? null : `${wsBase}${config.service.eventStreamPath}`,
+      mode: config.server.mode,
+      demo: config.demo
+    },
+    codex: input.codex,
+    snapshot: {
+      daemon: input.daemon,
+      identity: { nodeId: config.nodeId, repoRoot: config.paths.repoRoot },
+      sessionRegistry: {
+        sessions: input.sessions,
+        count: input.sessions.length,
+        activeCount: input.sessions.filter((s) => s.status === "active").length
+      },
+      recentEvents: { events: input.events, count: input.events.length, lastSeq: input.lastSeq },
+      runRegistry: { runs: [] }
+    }
+  };
+}

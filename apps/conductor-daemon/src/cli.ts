@@ -1,0 +1,84 @@
+import type { Logger } from "pino";
+import { ConductorConfigError, resolveConductorConfig, type ConductorConfig } from "./config.js";
+import { createConductorLogger } from "./logger.js";
+import { ConductorRuntime } from "./runtime.js";
+import { waitForShutdown, type SignalSource } from "./shutdown.js";
+
+interface Writer {
+  write(chunk: string): unknown;
+}
+
+export interface ConductorCliOptions {
+  /** Full process argv: `[node, script, command, ...flags]`. */
+  argv: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  stdout?: Writer;
+  stderr?: Writer;
+  /** Termination signals for `start`; defaults to `process`. */
+  signals?: SignalSource;
+  /** Replaces the logger `start` would create on stdout. */
+  logger?: Logger;
+  /** Called once `start` is listening (tests use it to find the port). */
+  onStarted?: (runtime: ConductorRuntime) => void;
+}
+
+const USAGE = `usage: conductor-daemon <command> [flags]
+
+commands:
+  start    run the conductor in the foreground until SIGTERM/SIGINT
+  config   print the resolved configuration as JSON (token redacted)
+  help     print this text
+
+flags (each also has an environment variable; flags win):
+  --node-id --host --role primary|standby --local-api-base URL --codexd-local-api-base URL
+  --control-api-base URL --trusted-cidrs CIDR,CIDR --repo-root DIR --state-dir DIR
+  --runs-dir DIR --logs-dir DIR --body-limit-bytes N --proxy-timeout-ms N
+  --codexd-connect-timeout-ms N --log-level LEVEL
+  The shared token is read from BAA_SHARED_TOKEN only, never from a flag.
+`;
+
+/**
+ * Runs one CLI command and resolves its exit code: 0 success, 1 runtime failure, 2 usage or
+ * configuration error.
+ */
+export async function runConductorCli(options: ConductorCliOptions): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const [command = "help", ...flags] = options.argv.slice(2);
+
+  if (command === "help" || command === "--help" || command === "-h") {
+    stdout.write(USAGE);
+    return 0;
+  }
+  if (command !== "start" && command !== "config") {
+    stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 2;
+  }
+
+  let config: ConductorConfig;
+  try {
+    config = resolveConductorConfig({ argv: flags, env: options.env ?? {} });
+  } catch (error) {
+    if (!(error instanceof ConductorConfigError)) throw error;
+    stderr.write(`${error.message}\n`);
+    return 2;
+  }
+
+  if (command === "config") {
+    const shown = { ...config, sharedToken: config.sharedToken === undefined ? undefined : "[redacted]" };
+    stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    return 0;
+  }
+
+  const logger = options.logger ?? createConductorLogger({ destination: stdout, level: config.logLevel });
+  const runtime = new ConductorRuntime(config, { logger });
+  try {
+    await runtime.start();
+  } catch (error) {
+    logger.error({ err: error }, "conductor failed to start");
+    await runtime.stop().catch(() => {});
+    return 1;
+  }
+  options.onStarted?.(runtime);
+  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger });
+}

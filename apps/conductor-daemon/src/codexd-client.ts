@@ -1,0 +1,110 @@
+import { conductorError } from "./errors.js";
+
+/** What codexd answered, body kept as text so the proxy can return it verbatim. */
+export interface CodexdReply {
+  status: number;
+  /** The JSON text codexd sent ("" for an empty body). */
+  text: string;
+  /** Parsed `text`; undefined for an empty body. */
+  json: unknown;
+  retryAfter?: string;
+}
+
+export interface CodexdRequest {
+  method: string;
+  /** Path under codexd's origin, with its query string, e.g. `/v1/codexd/sessions?x=1`. */
+  pathAndQuery: string;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+}
+
+export interface CodexdClientOptions {
+  /** codexd's base URL exactly as configured. */
+  baseUrl: string;
+  /** Bound on one proxied exchange (connect + response). */
+  requestTimeoutMs: number;
+  /** Bound on quick calls (status, readiness) and on opening the event stream. */
+  connectTimeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Talks to the local codexd over HTTP. Every failure to reach it becomes `codexd_unavailable`
+ * (503) and every answer that is not JSON `codexd_bad_gateway` (502); nothing is cached, so the
+ * next call tries again.
+ */
+export class CodexdClient {
+  readonly baseUrl: string;
+  readonly connectTimeoutMs: number;
+  readonly #origin: string;
+  readonly #requestTimeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: CodexdClientOptions) {
+    this.baseUrl = options.baseUrl;
+    this.#origin = options.baseUrl.replace(/\/+$/, "");
+    this.#requestTimeoutMs = options.requestTimeoutMs;
+    this.connectTimeoutMs = options.connectTimeoutMs;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** The WebSocket URL of codexd's event stream with the given query string (`?a=b` or ""). */
+  eventsUrl(search: string): string {
+    const url = new URL(`${this.#origin}/v1/codexd/events`);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return `${url.toString()}${search}`;
+  }
+
+  async request(request: CodexdRequest): Promise<CodexdReply> {
+    const headers: Record<string, string> = {};
+    if (request.contentType !== undefined) headers["content-type"] = request.contentType;
+    if (request.accept !== undefined) headers.accept = request.accept;
+    const signal = AbortSignal.timeout(request.timeoutMs ?? this.#requestTimeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(`${this.#origin}${request.pathAndQuery}`, {
+        method: request.method,
+        headers,
+        body: request.body,
+        signal,
+        redirect: "manual"
+      });
+      text = await response.text();
+    } catch (error) {
+      throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
+    }
+    let json: unknown;
+    if (text !== "") {
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw conductorError(
+          "codexd_bad_gateway",
+          `codexd answered ${request.method} ${request.pathAndQuery.split("?", 1)[0]} with a body that is not JSON`,
+          { cause: error }
+        );
+      }
+    }
+    const retryAfter = response.headers.get("retry-after") ?? undefined;
+    return retryAfter === undefined ? { status: response.status, text, json } : { status: response.status, text, json, retryAfter };
+  }
+
+  /** `GET /v1/codexd/status` within the connect timeout; returns codexd's `data`. */
+  async status(): Promise<unknown> {
+    const reply = await this.request({
+      method: "GET",
+      pathAndQuery: "/v1/codexd/status",
+      accept: "application/json",
+      timeoutMs: this.connectTimeoutMs
+    });
+    const body = reply.json as { ok?: unknown; data?: unknown; error?: { code?: unknown } } | undefined;
+    if (reply.status !== 200 || body?.ok !== true || typeof body.data !== "object" || body.data === null) {
+      const code = typeof body?.error?.code === "string" ? ` ${body.error.code}` : "";
+      throw conductorError("codexd_bad_gateway", `codexd status answered ${reply.status}${code}`);
+    }
+    return body.data;
+  }
+}

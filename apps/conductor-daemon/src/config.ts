@@ -1,0 +1,217 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { parseCidr } from "@baa/net-trust";
+
+const httpBase = (what: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
+      } catch {
+        return false;
+      }
+    },
+    { message: `${what} must be an http(s) URL without query or fragment` }
+  );
+
+const listenBase = httpBase("localApiBase").refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" && (url.pathname === "/" || url.pathname === "");
+    } catch {
+      return false;
+    }
+  },
+  { message: "localApiBase must be http://HOST:PORT with no path (port 0 picks a free port)" }
+);
+
+const cidr = z.string().refine(
+  (value) => {
+    try {
+      parseCidr(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "not a CIDR (e.g. 100.64.0.0/10)" }
+);
+
+const positiveInt = z.number().int().positive();
+
+/** The conductor's configuration; partial objects are completed with the defaults below. */
+export const ConductorConfigSchema = z
+  .strictObject({
+    nodeId: z.string().trim().min(1).default("mini-main"),
+    host: z.string().trim().min(1).default("mini"),
+    role: z.enum(["primary", "standby"]).default("primary"),
+    localApiBase: listenBase.default("http://127.0.0.1:4317"),
+    codexdLocalApiBase: httpBase("codexdLocalApiBase").default("http://127.0.0.1:4319"),
+    controlApiBase: httpBase("controlApiBase").default("https://conductor.makefile.so"),
+    sharedToken: z.string().min(1).optional(),
+    trustedCidrs: z.array(cidr).default([]),
+    repoRoot: z.string().min(1).default(() => process.cwd()),
+    paths: z
+      .strictObject({
+        stateDir: z.string().min(1).optional(),
+        runsDir: z.string().min(1).optional(),
+        logsDir: z.string().min(1).optional()
+      })
+      .default({}),
+    bodyLimitBytes: positiveInt.default(1024 * 1024),
+    proxyTimeoutMs: positiveInt.default(30_000),
+    codexdConnectTimeoutMs: positiveInt.default(1_000),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+  })
+  .transform((raw) => {
+    const repoRoot = resolve(raw.repoRoot);
+    return {
+      ...raw,
+      repoRoot,
+      paths: {
+        stateDir: resolve(repoRoot, raw.paths.stateDir ?? "state/conductor"),
+        runsDir: resolve(repoRoot, raw.paths.runsDir ?? "runs"),
+        logsDir: resolve(repoRoot, raw.paths.logsDir ?? "logs/conductor")
+      }
+    };
+  });
+
+export type ConductorConfigInput = z.input<typeof ConductorConfigSchema>;
+type ConductorConfigShape = z.output<typeof ConductorConfigSchema>;
+export type ConductorConfig = Readonly<
+  Omit<ConductorConfigShape, "paths" | "trustedCidrs"> & {
+    paths: Readonly<ConductorConfigShape["paths"]>;
+    trustedCidrs: readonly string[];
+  }
+>;
+
+/** Thrown once with every bad key of a configuration. */
+export class ConductorConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid conductor config: ${problems.join("; ")}`);
+    this.name = "ConductorConfigError";
+    this.problems = problems;
+  }
+}
+
+// key -> [flag, env]; the flag and env names users see in error messages.
+const SOURCES: Record<string, readonly [string, string]> = {
+  nodeId: ["node-id", "BAA_NODE_ID"],
+  host: ["host", "BAA_NODE_HOST"],
+  role: ["role", "BAA_CONDUCTOR_ROLE"],
+  localApiBase: ["local-api-base", "BAA_CONDUCTOR_LOCAL_API"],
+  codexdLocalApiBase: ["codexd-local-api-base", "BAA_CODEXD_LOCAL_API_BASE"],
+  controlApiBase: ["control-api-base", "BAA_CONTROL_API_BASE"],
+  sharedToken: ["", "BAA_SHARED_TOKEN"],
+  trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS"],
+  repoRoot: ["repo-root", "BAA_REPO_ROOT"],
+  "paths.stateDir": ["state-dir", "BAA_STATE_DIR"],
+  "paths.runsDir": ["runs-dir", "BAA_RUNS_DIR"],
+  "paths.logsDir": ["logs-dir", "BAA_LOGS_DIR"],
+  bodyLimitBytes: ["body-limit-bytes", "BAA_CONDUCTOR_BODY_LIMIT_BYTES"],
+  proxyTimeoutMs: ["proxy-timeout-ms", "BAA_CONDUCTOR_PROXY_TIMEOUT_MS"],
+  codexdConnectTimeoutMs: ["codexd-connect-timeout-ms", "BAA_CODEXD_CONNECT_TIMEOUT_MS"],
+  logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
+};
+
+const NUMERIC_KEYS = new Set(["bodyLimitBytes", "proxyTimeoutMs", "codexdConnectTimeoutMs"]);
+
+/**
+ * Validates a (partial) config object and fills the defaults; returns a deep-frozen config.
+ * @throws ConductorConfigError listing every bad key
+ */
+export function normalizeConductorConfig(input: ConductorConfigInput | ConductorConfig = {}): ConductorConfig {
+  const result = ConductorConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConductorConfigError(
+      result.error.issues.map((issue) => {
+        if (issue.code === "unrecognized_keys") {
+          const where = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
+          return `unknown key(s) ${issue.keys.map((key) => where + key).join(", ")}`;
+        }
+        const key = issue.path.join(".");
+        return `${key}${describeSource(key)}: ${issue.message}`;
+      })
+    );
+  }
+  const config = result.data;
+  return Object.freeze({
+    ...config,
+    trustedCidrs: Object.freeze([...config.trustedCidrs]),
+    paths: Object.freeze({ ...config.paths })
+  });
+}
+
+/**
+ * Merges flags (highest), then env, then defaults. `argv` holds flags only (no node, script or
+ * command). Only this function interprets the environment.
+ * @example resolveConductorConfig({ argv: ["--role", "standby"], env: process.env })
+ */
+export function resolveConductorConfig(options: {
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}): ConductorConfig {
+  const env = options.env ?? {};
+  const flagNames = Object.values(SOURCES)
+    .map(([flag]) => flag)
+    .filter((flag) => flag !== "");
+  const parsed = parseArgs({
+    args: [...(options.argv ?? [])],
+    options: Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }])),
+    strict: false,
+    allowPositionals: true
+  });
+  const problems: string[] = [];
+  for (const positional of parsed.positionals) problems.push(`unexpected argument ${JSON.stringify(positional)}`);
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (!flagNames.includes(name)) problems.push(`unknown flag --${name}`);
+    else if (typeof value !== "string") problems.push(`flag --${name} needs a value`);
+  }
+
+  const input: Record<string, unknown> = {};
+  const paths: Record<string, unknown> = {};
+  for (const [key, [flag, envName]] of Object.entries(SOURCES)) {
+    const flagValue = flag === "" ? undefined : parsed.values[flag];
+    const envValue = env[envName];
+    const text = typeof flagValue === "string" ? flagValue : envValue === "" ? undefined : envValue;
+    if (text === undefined) continue;
+    const value = key === "trustedCidrs" ? splitList(text) : NUMERIC_KEYS.has(key) ? toNumber(text) : text;
+    if (key.startsWith("paths.")) paths[key.slice("paths.".length)] = value;
+    else input[key] = value;
+  }
+  input.paths = paths;
+
+  let config: ConductorConfig;
+  try {
+    config = normalizeConductorConfig(input as ConductorConfigInput);
+  } catch (error) {
+    if (error instanceof ConductorConfigError) throw new ConductorConfigError([...problems, ...error.problems]);
+    throw error;
+  }
+  if (problems.length > 0) throw new ConductorConfigError(problems);
+  return config;
+}
+
+function describeSource(key: string): string {
+  const source = SOURCES[key];
+  if (source === undefined) return "";
+  const [flag, envName] = source;
+  return flag === "" ? ` (${envName})` : ` (--${flag} / ${envName})`;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+// A non-numeric string is passed through so the schema reports it under its key.
+function toNumber(text: string): number | string {
+  return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
+}

@@ -1,0 +1,15 @@
+import { CommonErrorCodes, defineErrors } from "@baa/api-errors";
+
+/** Every code the conductor answers with, and its HTTP status. */
+export const ConductorErrorCodes = {
+  ...CommonErrorCodes,
+  unauthorized: 401,
+  codexd_bad_gateway: 502,
+  codexd_unavailable: 503,
+  not_ready: 503
+} as const;
+
+export type ConductorErrorCode = keyof typeof ConductorErrorCodes;
+
+/** Builds an AppError whose status comes from the table. */
+export const conductorError = defineErrors(ConductorErrorCodes);

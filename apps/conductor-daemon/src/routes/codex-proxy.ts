@@ -1,0 +1,90 @@
+import type {} from "@fastify/websocket";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CodexdClient } from "../codexd-client.js";
+import { conductorError } from "../errors.js";
+import type { EventsRelay } from "../events-relay.js";
+
+export interface CodexRoute {
+  method: string;
+  path: string;
+}
+
+/**
+ * The codex routes the conductor serves. Any other `/v1/codex/*` path is forwarded as well;
+ * this list is what the summary advertises. There is no runs route by design.
+ */
+export const CODEX_ROUTES: readonly CodexRoute[] = Object.freeze([
+  { method: "GET", path: "/v1/codex" },
+  { method: "GET", path: "/v1/codex/sessions" },
+  { method: "POST", path: "/v1/codex/sessions" },
+  { method: "GET", path: "/v1/codex/sessions/:session_id" },
+  { method: "POST", path: "/v1/codex/turn" },
+  { method: "POST", path: "/v1/codex/turn/steer" },
+  { method: "POST", path: "/v1/codex/turn/interrupt" },
+  { method: "POST", path: "/v1/codex/approvals/:approval_id" },
+  { method: "WS", path: "/v1/codex/events" }
+]);
+
+const PREFIX = "/v1/codex";
+const UPSTREAM_PREFIX = "/v1/codexd";
+
+/** Forwards `/v1/codex/*` to codexd's `/v1/codexd/*` and relays `WS /v1/codex/events`. */
+export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdClient; relay: EventsRelay }): void {
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const [path = "", query] = splitUrl(request.url);
+    const rest = path.slice(PREFIX.length);
+    if (hasDotSegment(rest)) {
+      throw conductorError("route_not_found", `no route for ${request.method} ${path}`);
+    }
+    const upstream = await deps.codexd.request({
+      method: request.method,
+      pathAndQuery: `${UPSTREAM_PREFIX}${rest}${query === undefined ? "" : `?${query}`}`,
+      ...encodeBody(request),
+      accept: headerValue(request.headers.accept) ?? "application/json"
+    });
+    if (upstream.retryAfter !== undefined) void reply.header("retry-after", upstream.retryAfter);
+    void reply.status(upstream.status);
+    if (upstream.text === "") return reply.send();
+    return reply.type("application/json; charset=utf-8").send(upstream.text);
+  };
+
+  app.route({
+    method: "GET",
+    url: "/v1/codex/events",
+    handler: forward,
+    wsHandler: (socket, request) => {
+      const [, query] = splitUrl(request.url);
+      deps.relay.attach(socket, query === undefined ? "" : `?${query}`);
+    }
+  });
+  app.all("/v1/codex/*", forward);
+}
+
+function splitUrl(url: string): [string, string | undefined] {
+  const index = url.indexOf("?");
+  return index === -1 ? [url, undefined] : [url.slice(0, index), url.slice(index + 1)];
+}
+
+// URL parsing would fold `..` and reach codexd routes outside /v1/codexd.
+function hasDotSegment(path: string): boolean {
+  return path.split("/").some((segment) => {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      // keep the raw segment; codexd will reject it
+    }
+    return decoded === "." || decoded === ".." || decoded.includes("/") || decoded.includes("\\");
+  });
+}
+
+function encodeBody(request: FastifyRequest): { body?: string; contentType?: string } {
+  if (request.body === undefined) return {};
+  const contentType = headerValue(request.headers["content-type"]) ?? "application/json";
+  const body = typeof request.body === "string" ? request.body : JSON.stringify(request.body);
+  return { body, contentType };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

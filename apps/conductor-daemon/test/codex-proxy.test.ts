@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import test from "node:test";
+import { reservePort, startFakeCodexd, type FakeReply } from "./helpers/fake-codexd.js";
+import { buildApp, startConductor } from "./helpers/conductor.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const canned = (reply: FakeReply) => () => reply;
+
+test("method, path, query, body and codexd's status and body pass through verbatim", async (t) => {
+  const created = { ok: true, data: { session: { sessionId: "session-1", status: "active", purpose: "duplex" } } };
+  const accepted = { ok: true, data: { accepted: true, turnId: "turn-1", sessionId: "session-1" } };
+  const missing = { ok: false, error: { code: "session_not_found", message: "no session session-x" } };
+  const conflict = { ok: false, error: { code: "session_closed", message: "session-1 is closed" } };
+  const codexd = await startFakeCodexd({
+    routes: {
+      "POST /v1/codexd/sessions": canned({ status: 201, body: created }),
+      "POST /v1/codexd/turn": canned({ status: 202, body: accepted }),
+      "GET /v1/codexd/sessions/session-x": canned({ status: 404, body: missing }),
+      "POST /v1/codexd/sessions/session-1/close": canned({ status: 409, body: conflict }),
+      "POST /v1/codexd/turn/steer": canned({ status: 429, body: { ok: false, error: { code: "busy", message: "later" } }, headers: { "retry-after": "3" } })
+    }
+  });
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl);
+  t.after(() => app.close());
+
+  const create = await app.inject({
+    method: "POST",
+    url: "/v1/codex/sessions",
+    headers: { "content-type": "application/json", authorization: "Bearer test-token", "x-extra": "nope" },
+    payload: { cwd: "/repo", model: "gpt-5.4", purpose: "duplex" }
+  });
+  assert.equal(create.statusCode, 201);
+  assert.deepEqual(create.json(), created);
+  const forwarded = codexd.requests.at(-1)!;
+  assert.equal(forwarded.method, "POST");
+  assert.equal(forwarded.url, "/v1/codexd/sessions");
+  assert.deepEqual(JSON.parse(forwarded.body), { cwd: "/repo", model: "gpt-5.4", purpose: "duplex" });
+  assert.equal(forwarded.headers["content-type"], "application/json");
+  assert.equal(forwarded.headers.authorization, undefined, "the client's token never reaches codexd");
+  assert.equal(forwarded.headers["x-extra"], undefined);
+
+  const turn = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "session-1", input: "hi" } });
+  assert.equal(turn.statusCode, 202);
+  assert.deepEqual(turn.json(), accepted);
+
+  const notFound = await app.inject({ url: "/v1/codex/sessions/session-x" });
+  assert.equal(notFound.statusCode, 404);
+  assert.deepEqual(notFound.json(), missing);
+
+  const closed = await app.inject({ method: "POST", url: "/v1/codex/sessions/session-1/close" });
+  assert.equal(closed.statusCode, 409);
+  assert.deepEqual(closed.json(), conflict);
+  assert.equal(codexd.requests.at(-1)!.body, "", "no body in, no body out");
+
+  const busy = await app.inject({ method: "POST", url: "/v1/codex/turn/steer", payload: { sessionId: "s", input: "x" } });
+  assert.equal(busy.statusCode, 429);
+  assert.equal(busy.headers["retry-after"], "3");
+
+  const events = await app.inject({ url: "/v1/codex/events?after=5&sessionId=session-1" });
+  assert.equal(events.statusCode, 200);
+  assert.equal(codexd.requests.at(-1)!.url, "/v1/codexd/events?after=5&sessionId=session-1");
+
+  const removed = await app.inject({ method: "DELETE", url: "/v1/codex/approvals/appr-1?reason=x%20y" });
+  assert.equal(removed.statusCode, 200);
+  assert.deepEqual(removed.json().data.echo, { method: "DELETE", url: "/v1/codexd/approvals/appr-1?reason=x%20y", body: "", contentType: null });
+});
+
+test("dot segments never reach codexd", async (t) => {
+  const dir = makeTempDir();
+  t.after(() => dir.remove());
+  const codexd = await startFakeCodexd();
+  t.after(() => codexd.close());
+  const { runtime, baseUrl } = await startConductor(dir.path, codexd.baseUrl);
+  t.after(() => runtime.stop());
+  // fetch and inject would normalize these paths; a raw request keeps them as sent.
+  for (const path of ["/v1/codex/../../healthz", "/v1/codex/%2e%2e/status", "/v1/codex/a%2F..%2F..%2Fx"]) {
+    assert.equal(await rawGetStatus(baseUrl, path), 404, path);
+  }
+  assert.equal(codexd.requests.length, 0);
+});
+
+function rawGetStatus(baseUrl: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: hostname, port, path, method: "GET" }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+test("an answer that is not JSON is 502 codexd_bad_gateway", async (t) => {
+  const codexd = await startFakeCodexd({ routes: { "GET /v1/codexd/sessions": canned({ status: 200, raw: "<html>oops</html>" }) } });
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl);
+  t.after(() => app.close());
+  const response = await app.inject({ url: "/v1/codex/sessions" });
+  assert.equal(response.statusCode, 502);
+  assert.equal(response.json().error.code, "codexd_bad_gateway");
+});
+
+test("a hung codexd is cut off at proxyTimeoutMs with 503", async (t) => {
+  const codexd = await startFakeCodexd({ hang: true });
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl, { proxyTimeoutMs: 200 });
+  t.after(() => app.close());
+  const started = Date.now();
+  const response = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "s", input: "x" } });
+  assert.equal(response.statusCode, 503);
+  assert.equal(response.json().error.code, "codexd_unavailable");
+  assert.ok(Date.now() - started < 1500);
+});
+
+test("codexd down: quick 503, then the proxy recovers without a restart", async (t) => {
+  const dir = makeTempDir();
+  t.after(() => dir.remove());
+  const port = await reservePort();
+  const base = `http://127.0.0.1:${port}`;
+  const { runtime, baseUrl } = await startConductor(dir.path, base);
+  t.after(() => runtime.stop());
+
+  for (const path of ["/v1/codex/sessions", "/v1/codex"]) {
+    const started = Date.now();
+    const response = await fetch(`${baseUrl}${path}`);
+    assert.ok(Date.now() - started < 1000, `${path} answered within a second`);
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), { ok: false, error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` } });
+  }
+
+  const codexd = await startFakeCodexd({ port, sessions: [{ sessionId: "session-1", status: "active" }] });
+  t.after(() => codexd.close());
+  const sessions = await fetch(`${baseUrl}/v1/codex/sessions`);
+  assert.equal(sessions.status, 200);
+  const summary = await fetch(`${baseUrl}/v1/codex`);
+  assert.equal(summary.status, 200);
+  assert.equal(((await summary.json()) as { data: { sessions: { count: number } } }).data.sessions.count, 1);
+});

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { startFakeCodexd, reservePort } from "./helpers/fake-codexd.js";
+import { buildApp } from "./helpers/conductor.js";
+
+test("GET /v1/codex summarizes codexd status with the seed's keys", async (t) => {
+  const codexd = await startFakeCodexd({
+    sessions: [
+      { sessionId: "session-1", status: "active" },
+      { sessionId: "session-2", status: "closed" },
+      { sessionId: "session-3", status: "active" }
+    ],
+    events: [{ seq: 1 }, { seq: 2 }]
+  });
+  t.after(() => codexd.close());
+  // A trailing slash in the configured base is reported as configured and still joins cleanly.
+  const configured = `${codexd.baseUrl}/`;
+  const app = buildApp(configured);
+  t.after(() => app.close());
+
+  const response = await app.inject({ url: "/v1/codex" });
+  assert.equal(response.statusCode, 200);
+  const body = response.json();
+  assert.equal(body.ok, true);
+  assert.deepEqual(Object.keys(body.data).sort(), ["backend", "child", "proxy", "recent_events", "routes", "sessions"]);
+  assert.equal(body.data.backend, "independent_codexd");
+  assert.deepEqual(body.data.proxy, { target_base_url: configured, reachable: true });
+  assert.deepEqual(body.data.sessions, { count: 3, active_count: 2 });
+  assert.deepEqual(body.data.recent_events, { count: 2 });
+  assert.deepEqual(body.data.child, { status: "running", pid: 43210, restarts: 0 });
+  assert.ok(body.data.routes.every((route: unknown) => {
+    const { method, path } = route as { method: string; path: string };
+    return typeof method === "string" && path.startsWith("/v1/codex");
+  }));
+  assert.ok(body.data.routes.some((route: { path: string }) => route.path === "/v1/codex/sessions"));
+  assert.doesNotMatch(JSON.stringify(body.data.routes), /\/v1\/codex\/runs/);
+  assert.equal(codexd.requests[0]?.url, "/v1/codexd/status");
+});
+
+test("summary with codexd down is a quick 503 codexd_unavailable", async (t) => {
+  const base = `http://127.0.0.1:${await reservePort()}`;
+  const app = buildApp(base);
+  t.after(() => app.close());
+  const started = Date.now();
+  const response = await app.inject({ url: "/v1/codex" });
+  assert.ok(Date.now() - started < 1500);
+  assert.equal(response.statusCode, 503);
+  assert.deepEqual(response.json(), { ok: false, error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` } });
+});
+
+test("summary against a hung codexd gives up after the connect timeout", async (t) => {
+  const codexd = await startFakeCodexd({ hang: true });
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl, { codexdConnectTimeoutMs: 200 });
+  t.after(() => app.close());
+  const started = Date.now();
+  const response = await app.inject({ url: "/v1/codex" });
+  const elapsed = Date.now() - started;
+  assert.equal(response.statusCode, 503);
+  assert.equal(response.json().error.code, "codexd_unavailable");
+  assert.ok(elapsed >= 150 && elapsed < 1500, `took ${elapsed} ms`);
+});
+
+test("a status document of the wrong shape is 502 codexd_bad_gateway", async (t) => {
+  const codexd = await startFakeCodexd({
+    routes: { "GET /v1/codexd/status": () => ({ status: 200, body: { ok: true, data: { snapshot: {} } } }) }
+  });
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl);
+  t.after(() => app.close());
+  const response = await app.inject({ url: "/v1/codex" });
+  assert.equal(response.statusCode, 502);
+  assert.equal(response.json().error.code, "codexd_bad_gateway");
+});

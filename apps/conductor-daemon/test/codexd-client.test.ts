@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { AppError } from "@baa/api-errors";
+import { CodexdClient } from "../src/codexd-client.js";
+
+test("event-stream URLs keep the query string and switch the scheme", () => {
+  const client = new CodexdClient({ baseUrl: "http://127.0.0.1:4319/", requestTimeoutMs: 1000, connectTimeoutMs: 100 });
+  assert.equal(client.eventsUrl("?after=3&sessionId=s"), "ws://127.0.0.1:4319/v1/codexd/events?after=3&sessionId=s");
+  assert.equal(client.eventsUrl(""), "ws://127.0.0.1:4319/v1/codexd/events");
+  assert.equal(client.baseUrl, "http://127.0.0.1:4319/");
+});
+
+test("an injected fetch sees only the forwarded headers and the timeout signal", async () => {
+  const calls: Array<{ url: string; init: RequestInit }> = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    calls.push({ url, init });
+    return new Response(JSON.stringify({ ok: true, data: { accepted: true } }), { status: 202 });
+  }) as unknown as typeof fetch;
+  const client = new CodexdClient({ baseUrl: "http://127.0.0.1:4319", requestTimeoutMs: 1000, connectTimeoutMs: 100, fetch: fakeFetch });
+  const reply = await client.request({ method: "POST", pathAndQuery: "/v1/codexd/turn?x=1", body: "{}", contentType: "application/json" });
+  assert.equal(reply.status, 202);
+  assert.deepEqual(reply.json, { ok: true, data: { accepted: true } });
+  assert.equal(calls[0]?.url, "http://127.0.0.1:4319/v1/codexd/turn?x=1");
+  assert.deepEqual(calls[0]?.init.headers, { "content-type": "application/json" });
+  assert.ok(calls[0]?.init.signal instanceof AbortSignal);
+});
+
+test("a failing fetch is codexd_unavailable; a codexd error on status is codexd_bad_gateway", async () => {
+  const refused = new CodexdClient({
+    baseUrl: "http://127.0.0.1:4319",
+    requestTimeoutMs: 1000,
+    connectTimeoutMs: 100,
+    fetch: (async () => Promise.reject(new TypeError("fetch failed"))) as unknown as typeof fetch
+  });
+  await assert.rejects(refused.status(), (error: unknown) => error instanceof AppError && error.status === 503 && error.code === "codexd_unavailable");
+
+  const failing = new CodexdClient({
+    baseUrl: "http://127.0.0.1:4319",
+    requestTimeoutMs: 1000,
+    connectTimeoutMs: 100,
+    fetch: (async () => new Response(JSON.stringify({ ok: false, error: { code: "internal", message: "x" } }), { status: 500 })) as unknown as typeof fetch
+  });
+  await assert.rejects(failing.status(), (error: unknown) => error instanceof AppError && error.status === 502 && /500 internal/.test(error.message));
+});

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { EventEmitter, once } from "node:events";
+import test from "node:test";
+import WebSocket from "ws";
+import { EventsRelay } from "../src/events-relay.js";
+import { createSilentLogger } from "../src/logger.js";
+import { reservePort, startFakeCodexd } from "./helpers/fake-codexd.js";
+import { startConductor } from "./helpers/conductor.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const wsUrl = (baseUrl: string, path: string) => `${baseUrl.replace(/^http/, "ws")}${path}`;
+
+async function closeOf(socket: WebSocket): Promise<{ code: number; reason: string }> {
+  const [code, reason] = (await once(socket, "close")) as [number, Buffer];
+  return { code, reason: reason.toString("utf8") };
+}
+
+async function setup(t: test.TestContext, fakeOptions: Parameters<typeof startFakeCodexd>[0] = {}) {
+  const dir = makeTempDir();
+  t.after(() => dir.remove());
+  const codexd = await startFakeCodexd(fakeOptions);
+  t.after(() => codexd.close());
+  const { runtime, baseUrl } = await startConductor(dir.path, codexd.baseUrl);
+  t.after(() => runtime.stop());
+  return { codexd, runtime, baseUrl };
+}
+
+test("events arrive in order and the query string reaches codexd", async (t) => {
+  const { codexd, baseUrl } = await setup(t, { wsEventCount: 200, wsCloseWith: { code: 4000, reason: "replay done" } });
+  const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=7&sessionId=session-1"), {
+    headers: { authorization: "Bearer test-token" }
+  });
+  const received: number[] = [];
+  client.on("message", (data) => received.push((JSON.parse(data.toString()) as { seq: number }).seq));
+  const closed = await closeOf(client);
+  assert.deepEqual(received, Array.from({ length: 200 }, (_, index) => index + 1));
+  assert.deepEqual(closed, { code: 4000, reason: "replay done" }, "codexd's close code and reason pass through");
+  assert.equal(codexd.wsConnections[0]?.url, "/v1/codexd/events?after=7&sessionId=session-1");
+  assert.equal(codexd.wsConnections[0]?.headers.authorization, undefined);
+});
+
+test("an abnormal upstream end closes the client with 1011", async (t) => {
+  const { codexd, baseUrl } = await setup(t, { wsEventCount: 1 });
+  const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events"));
+  await once(client, "message");
+  codexd.wsConnections[0]!.socket.terminate();
+  assert.equal((await closeOf(client)).code, 1011);
+});
+
+test("codexd unreachable: the client is closed with 1013 codexd unavailable", async (t) => {
+  const dir = makeTempDir();
+  t.after(() => dir.remove());
+  const { runtime, baseUrl } = await startConductor(dir.path, `http://127.0.0.1:${await reservePort()}`);
+  t.after(() => runtime.stop());
+  const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=0"));
+  const started = Date.now();
+  assert.deepEqual(await closeOf(client), { code: 1013, reason: "codexd unavailable" });
+  assert.ok(Date.now() - started < 1500);
+});
+
+test("a client that leaves closes its upstream", async (t) => {
+  const { codexd, baseUrl } = await setup(t, { wsEventCount: 1 });
+  const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events"));
+  await once(client, "message");
+  const upstream = codexd.wsConnections[0]!.socket;
+  const upstreamClosed = once(upstream, "close");
+  client.close(1000, "bye");
+  await upstreamClosed;
+});
+
+test("stopping the runtime closes relayed streams with 1001", async (t) => {
+  const { codexd, runtime, baseUrl } = await setup(t, { wsEventCount: 1 });
+  const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events"));
+  await once(client, "message");
+  const upstreamClosed = once(codexd.wsConnections[0]!.socket, "close");
+  const clientClosed = closeOf(client);
+  await runtime.stop();
+  assert.deepEqual(await clientClosed, { code: 1001, reason: "conductor shutting down" });
+  await upstreamClosed;
+});
+
+test("a client that cannot keep up is cut off instead of buffering without bound", async (t) => {
+  const codexd = await startFakeCodexd({ wsEventCount: 5 });
+  t.after(() => codexd.close());
+  const relay = new EventsRelay({
+    upstreamUrl: (search) => `${codexd.baseUrl.replace("http", "ws")}/v1/codexd/events${search}`,
+    connectTimeoutMs: 1000,
+    maxBufferedBytes: 100,
+    logger: createSilentLogger()
+  });
+  // A stand-in client whose send buffer never drains.
+  const sent: string[] = [];
+  const closes: Array<[number, string]> = [];
+  const client = Object.assign(new EventEmitter(), {
+    readyState: WebSocket.OPEN as number,
+    bufferedAmount: 0,
+    send(data: Buffer) {
+      sent.push(data.toString());
+      client.bufferedAmount += 1000;
+    },
+    close(code: number, reason: string) {
+      closes.push([code, reason]);
+      client.readyState = WebSocket.CLOSING;
+    },
+    terminate() {}
+  });
+  relay.attach(client as unknown as WebSocket, "");
+  const upstream = await waitFor(() => codexd.wsConnections[0]?.socket);
+  await once(upstream, "close");
+  assert.equal(sent.length, 1, "nothing more is queued once the bound is exceeded");
+  assert.equal(closes[0]?.[0], 1008);
+  assert.match(closes[0]?.[1] ?? "", /too slow/);
+  assert.equal(relay.size, 0);
+});
+
+async function waitFor<T>(read: () => T | undefined): Promise<T> {
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

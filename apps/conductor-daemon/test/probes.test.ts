@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { startFakeCodexd, reservePort } from "./helpers/fake-codexd.js";
+import { buildApp } from "./helpers/conductor.js";
+
+test("healthz answers without codexd", async (t) => {
+  const app = buildApp(`http://127.0.0.1:${await reservePort()}`, { nodeId: "node-a" });
+  t.after(() => app.close());
+  const response = await app.inject({ url: "/healthz" });
+  assert.equal(response.statusCode, 200);
+  assert.deepEqual(response.json(), { ok: true, data: { status: "ok", service: "conductor-daemon", nodeId: "node-a" } });
+});
+
+test("readyz is 200 with codexd reachable and 503 not_ready without it", async (t) => {
+  const codexd = await startFakeCodexd();
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl);
+  t.after(() => app.close());
+  const ready = await app.inject({ url: "/readyz" });
+  assert.equal(ready.statusCode, 200);
+  assert.deepEqual(ready.json(), { ok: true, data: { ready: true, checks: { codexd: { reachable: true } } } });
+
+  const down = `http://127.0.0.1:${await reservePort()}`;
+  const downApp = buildApp(down);
+  t.after(() => downApp.close());
+  const notReady = await downApp.inject({ url: "/readyz" });
+  assert.equal(notReady.statusCode, 503);
+  assert.deepEqual(notReady.json(), { ok: false, error: { code: "not_ready", message: `codexd is not reachable at ${down}` } });
+});
+
+test("rolez maps primary to leader (term 1) and standby to standby (term 0)", async (t) => {
+  const base = `http://127.0.0.1:${await reservePort()}`;
+  const primary = buildApp(base, { nodeId: "p", role: "primary" });
+  const standby = buildApp(base, { nodeId: "s", role: "standby" });
+  t.after(() => Promise.all([primary.close(), standby.close()]));
+  assert.deepEqual((await primary.inject({ url: "/rolez" })).json(), { ok: true, data: { role: "leader", nodeId: "p", leaseTerm: 1 } });
+  assert.deepEqual((await standby.inject({ url: "/rolez" })).json(), { ok: true, data: { role: "standby", nodeId: "s", leaseTerm: 0 } });
+});

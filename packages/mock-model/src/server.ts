@@ -1,0 +1,173 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+import { echoReply, type Reply, type ReplyFactory } from "./replies.js";
+import { planReply, type IdSource } from "./reply-plan.js";
+import { writeReply } from "./reply-writer.js";
+import { viewRequest, type RecordedRequest } from "./request-view.js";
+
+/** Options of {@link startMockModel}. */
+export interface MockModelOptions {
+  /** Only loopback is allowed. */
+  host?: "127.0.0.1";
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Answers requests when the queue is empty (default: {@link echoReply}). */
+  defaultReply?: ReplyFactory;
+}
+
+/** A running mock Responses API server. */
+export interface MockModel {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `url + "/v1"`, the provider `base_url` for codex. */
+  baseUrl: string;
+  port: number;
+  /** Every `POST /v1/responses`, oldest first. */
+  requests: RecordedRequest[];
+  /** Queues replies; each `POST /v1/responses` takes the oldest one. */
+  enqueue(...replies: Reply[]): void;
+  setDefaultReply(factory: ReplyFactory): void;
+  /**
+   * Resolves with the first request, already recorded or still to come, that matches
+   * `predicate` (default: any). Rejects after `timeoutMs` (default 10 000) or on `close()`.
+   */
+  waitForRequest(predicate?: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  /** Ends open streams, destroys sockets and stops listening. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  predicate: (request: RecordedRequest) => boolean;
+  resolve: (request: RecordedRequest) => void;
+  reject: (error: Error) => void;
+}
+
+const newId: IdSource = (prefix) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
+
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/**
+ * Starts a loopback server that speaks enough of the OpenAI Responses streaming API for
+ * `codex app-server` to run turns against it.
+ *
+ * @example
+ * const model = await startMockModel();
+ * model.enqueue({ kind: "tool_call", arguments: { cmd: "echo hi" } }, { kind: "text", text: "done" });
+ * spawn(codex, ["app-server", ...codexConfigArgs(model.baseUrl)]);
+ */
+export async function startMockModel(options: MockModelOptions = {}): Promise<MockModel> {
+  const host = options.host ?? "127.0.0.1";
+  if (host !== "127.0.0.1") throw new Error("mock model binds 127.0.0.1 only");
+  const requests: RecordedRequest[] = [];
+  const queue: Reply[] = [];
+  const waiters = new Set<Waiter>();
+  const sockets = new Set<Socket>();
+  const shutdown = new AbortController();
+  let defaultReply = options.defaultReply ?? echoReply;
+
+  const record = (request: RecordedRequest): void => {
+    requests.push(request);
+    for (const waiter of [...waiters]) {
+      if (!waiter.predicate(request)) continue;
+      waiters.delete(waiter);
+      waiter.resolve(request);
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const text = await readBody(req);
+    if (req.method !== "POST" || path !== "/v1/responses") {
+      sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: "not_found" } });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      sendJson(res, 400, { error: { message: "body is not JSON", type: "invalid_request_error" } });
+      return;
+    }
+    const request = viewRequest(path, body, Date.now());
+    record(request);
+    const reply = queue.shift() ?? defaultReply(request);
+    const stop = AbortSignal.any([shutdown.signal, closeSignal(res)]);
+    await writeReply(res, planReply(reply, newId), stop);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: "mock_internal" } });
+      else res.destroy();
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    port,
+    requests,
+    enqueue: (...replies) => void queue.push(...replies),
+    setDefaultReply: (factory) => {
+      defaultReply = factory;
+    },
+    waitForRequest: (predicate = () => true, timeoutMs = 10_000) => {
+      const seen = requests.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      if (shutdown.signal.aborted) return Promise.reject(new Error("mock model is closed"));
+      return new Promise<RecordedRequest>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no matching request to the mock model within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const waiter: Waiter = {
+          predicate,
+          resolve: (request) => (clearTimeout(timer), resolve(request)),
+          reject: (error) => (clearTimeout(timer), reject(error))
+        };
+        waiters.add(waiter);
+      });
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        shutdown.abort();
+        for (const waiter of waiters) waiter.reject(new Error("mock model is closed"));
+        waiters.clear();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    }
+  };
+}
+
+/** Aborts when the response closes: finished, or the client went away. */
+function closeSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => controller.abort());
+  return controller.signal;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Starts this node's services in the foreground on their defaults: codexd, then the conductor
+// (and status-api once it exists). Each is its own process; this script only launches and
+// watches them for a person at a terminal. Under launchd/systemd each service runs on its own.
+// Usage: node scripts/start-node.mjs [--demo]   (--demo: codex talks to the bundled mock model)
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
+const demo = process.argv.includes("--demo") || ["1", "true"].includes(process.env.BAA_CODEXD_DEMO ?? "");
+const env = { ...process.env, BAA_REPO_ROOT: process.env.BAA_REPO_ROOT ?? root };
+
+const services = [
+  {
+    name: "codexd",
+    main: "apps/codexd/dist/main.js",
+    args: ["start", ...(demo ? ["--demo"] : [])],
+    health: env.BAA_CODEXD_LOCAL_API_BASE ?? "http://127.0.0.1:4319"
+  },
+  {
+    name: "conductor",
+    main: "apps/conductor-daemon/dist/main.js",
+    args: ["start"],
+    health: env.BAA_CONDUCTOR_LOCAL_API ?? "http://127.0.0.1:4317"
+  },
+  {
+    name: "status-api",
+    main: "apps/status-api/dist/main.js",
+    args: ["start"],
+    health: env.BAA_STATUS_API_LOCAL_API ?? "http://127.0.0.1:4318"
+  }
+].filter((service) => existsSync(join(root, service.main)));
+
+const children = [];
+let stopping = false;
+
+function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.reverse()) child.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 5_000).unref();
+  Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))))).then(
+    () => process.exit(code)
+  );
+}
+
+async function waitHealthy(url, deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+for (const service of services) {
+  const child = spawn(process.execPath, [join(root, service.main), ...service.args], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "inherit", "inherit"]
+  });
+  children.push(child);
+  child.once("exit", (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${service.name} exited (code ${code}, signal ${signal}); stopping the others`);
+      stopAll(1);
+    }
+  });
+  if (!(await waitHealthy(service.health, 30_000))) {
+    console.error(`[start] ${service.name} did not become healthy at ${service.health}`);
+    stopAll(1);
+    break;
+  }
+  console.error(`[start] ${service.name} is up at ${service.health}`);
+}
+
+if (!stopping) {
+  console.error(`[start] ready${demo ? " (demo mode: bundled mock model)" : ""}. Try:
+  curl -s http://127.0.0.1:4317/v1/codex
+  curl -s -X POST http://127.0.0.1:4317/v1/codex/sessions -H 'content-type: application/json' -d '{"purpose":"duplex"}'
+Ctrl-C stops everything.`);
+}
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));

@@ -1,0 +1,76 @@
+import { mkdirSync } from "node:fs";
+import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
+import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput } from "../../apps/codexd/dist/index.js";
+import { ConductorRuntime } from "../../apps/conductor-daemon/dist/index.js";
+import { tempDir, type TempDir } from "./temp-dir.js";
+
+export interface RealStack {
+  dir: TempDir;
+  model: MockModel;
+  codexd: CodexdLocalService;
+  codexdBase: string;
+  conductor: ConductorRuntime;
+  conductorBase: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole path a user exercises: the mock model on loopback, codexd running the real pinned
+ * `codex app-server`, and the conductor proxying to it. Everything lives in one temp dir.
+ */
+export async function startRealStack(options: { codexd?: Partial<CodexdConfigInput> } = {}): Promise<RealStack> {
+  const dir = tempDir("baa-e2e-");
+  const model = await startMockModel();
+  const stack: Partial<RealStack> = { dir, model };
+  try {
+    const codexHome = dir.path("codex-home");
+    writeCodexHome(codexHome, model.baseUrl);
+    const workdir = dir.path("repo");
+    mkdirSync(workdir, { recursive: true });
+    const codexd = new CodexdLocalService(
+      resolveCodexdConfig({
+        env: {},
+        repoRoot: workdir,
+        logsDir: dir.path("logs"),
+        stateDir: dir.path("state"),
+        localApiBase: "http://127.0.0.1:0",
+        ...options.codexd
+      }),
+      { env: { ...process.env, CODEX_HOME: codexHome } }
+    );
+    stack.codexd = codexd;
+    const codexdBase = (await codexd.start()).service.resolvedBaseUrl as string;
+    const conductor = new ConductorRuntime(
+      {
+        codexdLocalApiBase: codexdBase,
+        localApiBase: "http://127.0.0.1:0",
+        nodeId: "e2e-node",
+        paths: { stateDir: dir.path("conductor-state"), runsDir: dir.path("runs") },
+        role: "primary",
+        sharedToken: "e2e-token"
+      },
+      { autoStartLoops: false }
+    );
+    stack.conductor = conductor;
+    const snapshot = await conductor.start();
+    return {
+      dir,
+      model,
+      codexd,
+      codexdBase,
+      conductor,
+      conductorBase: snapshot.controlApi.localApiBase,
+      stop: () => stopStack(stack)
+    };
+  } catch (error) {
+    await stopStack(stack);
+    throw error;
+  }
+}
+
+async function stopStack(stack: Partial<RealStack>): Promise<void> {
+  await stack.conductor?.stop().catch(() => {});
+  await stack.codexd?.stop().catch(() => {});
+  await stack.model?.close().catch(() => {});
+  stack.dir?.cleanup();
+}
