@@ -32,7 +32,7 @@ async function waitHealthy(url, child, timeoutMs = 30_000) {
  * The product path: codexd and the conductor as their own processes (as launchd/systemd run
  * them); a client posts turns to the conductor and watches completions on its event stream.
  */
-export async function startNodeStack({ codexHome, dir }) {
+export async function startNodeStack({ codexHome, dir, direct = false }) {
   const codexdPort = await freePort();
   const conductorPort = await freePort();
   const codexdBase = `http://127.0.0.1:${codexdPort}`;
@@ -60,7 +60,8 @@ export async function startNodeStack({ codexHome, dir }) {
   });
   await waitHealthy(conductorBase, conductor);
 
-  const response = await fetch(`${conductorBase}/v1/codex/sessions`, {
+  const apiBase = direct ? `${codexdBase}/v1/codexd` : `${conductorBase}/v1/codex`;
+  const response = await fetch(`${apiBase}/sessions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ purpose: "bench", cwd: dir })
@@ -68,7 +69,7 @@ export async function startNodeStack({ codexHome, dir }) {
   const { data } = await response.json();
   const sessionId = data.session.sessionId;
 
-  const socket = new WebSocket(`${conductorBase.replace("http", "ws")}/v1/codex/events?sessionId=${sessionId}`);
+  const socket = new WebSocket(`${apiBase.replace("http", "ws")}/events?sessionId=${sessionId}`);
   await new Promise((resolve, reject) => {
     socket.once("open", resolve);
     socket.once("error", reject);
@@ -87,7 +88,7 @@ export async function startNodeStack({ codexHome, dir }) {
     /** One turn, from the POST leaving to its completion event arriving on the stream, in ms. */
     async turn(text) {
       const started = performance.now();
-      const r = await fetch(`${conductorBase}/v1/codex/turn`, {
+      const r = await fetch(`${apiBase}/turn`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ sessionId, input: text })

@@ -11,6 +11,8 @@ export interface RealStack {
   codexdBase: string;
   conductor: ConductorRuntime;
   conductorBase: string;
+  /** Stops codexd (as a crash would leave things, or gracefully) and starts a new one on the same dirs and port. */
+  restartCodexd(): Promise<CodexdLocalService>;
   stop(): Promise<void>;
 }
 
@@ -27,17 +29,19 @@ export async function startRealStack(options: { codexd?: Partial<CodexdConfigInp
     writeCodexHome(codexHome, model.baseUrl);
     const workdir = dir.path("repo");
     mkdirSync(workdir, { recursive: true });
-    const codexd = new CodexdLocalService(
-      resolveCodexdConfig({
-        env: {},
-        repoRoot: workdir,
-        logsDir: dir.path("logs"),
-        stateDir: dir.path("state"),
-        localApiBase: "http://127.0.0.1:0",
-        ...options.codexd
-      }),
-      { env: { ...process.env, CODEX_HOME: codexHome } }
-    );
+    const makeCodexd = (localApiBase: string) =>
+      new CodexdLocalService(
+        resolveCodexdConfig({
+          env: {},
+          repoRoot: workdir,
+          logsDir: dir.path("logs"),
+          stateDir: dir.path("state"),
+          localApiBase,
+          ...options.codexd
+        }),
+        { env: { ...process.env, CODEX_HOME: codexHome } }
+      );
+    const codexd = makeCodexd("http://127.0.0.1:0");
     stack.codexd = codexd;
     const codexdBase = (await codexd.start()).service.resolvedBaseUrl as string;
     const conductor = new ConductorRuntime(
@@ -53,15 +57,23 @@ export async function startRealStack(options: { codexd?: Partial<CodexdConfigInp
     );
     stack.conductor = conductor;
     const snapshot = await conductor.start();
-    return {
+    const result: RealStack = {
       dir,
       model,
       codexd,
       codexdBase,
       conductor,
       conductorBase: snapshot.controlApi.localApiBase,
+      restartCodexd: async () => {
+        await result.codexd.stop();
+        result.codexd = makeCodexd(codexdBase);
+        stack.codexd = result.codexd;
+        await result.codexd.start();
+        return result.codexd;
+      },
       stop: () => stopStack(stack)
     };
+    return result;
   } catch (error) {
     await stopStack(stack);
     throw error;

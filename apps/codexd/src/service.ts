@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
-import { writeJsonAtomic } from "@baa/state-files";
+import { removeStaleTempFiles, writeJsonAtomic } from "@baa/state-files";
 import { APPROVAL_METHODS, pendingSummary, type Approval } from "./approval.js";
 import { ApprovalBook } from "./approval-book.js";
 import { ChildSupervisor } from "./child-supervisor.js";
@@ -61,6 +61,7 @@ export class CodexdLocalService {
     this.#codex = codexVersionInfo(config.server.childCommand);
     mkdirSync(config.paths.stateRootDir, { recursive: true });
     mkdirSync(config.paths.logsRootDir, { recursive: true });
+    removeStaleTempFiles(config.paths.stateRootDir);
     this.events = new EventLog({
       logPath: config.paths.structuredEventLogPath,
       recentPath: config.paths.recentEventsPath,
@@ -239,7 +240,10 @@ export class CodexdLocalService {
     const threadId = threadIdOf(event);
     const session = threadId === null ? undefined : this.sessions.byThread(threadId);
     const at = new Date(this.#deps.now()).toISOString();
-    if (session !== undefined) this.sessions.update(session, (s) => applyNotification(s, event, at));
+    if (session !== undefined) {
+      const transition = event.notificationMethod === "turn/completed" || event.notificationMethod === "turn/started";
+      this.sessions.update(session, (s) => applyNotification(s, event, at), { urgent: transition });
+    }
     if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
     this.events.record({
       type: eventTypeOf(event),
@@ -269,8 +273,12 @@ export class CodexdLocalService {
     const session = approval.sessionId === null ? undefined : this.sessions.get(approval.sessionId);
     if (session === undefined) return;
     const pending = this.approvals.list({ sessionId: session.sessionId, status: "pending" }).map(pendingSummary);
-    this.sessions.update(session, (s) => {
-      s.pendingApprovals = pending;
-    });
+    this.sessions.update(
+      session,
+      (s) => {
+        s.pendingApprovals = pending;
+      },
+      { urgent: true }
+    );
   }
 }

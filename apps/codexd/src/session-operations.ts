@@ -128,7 +128,7 @@ export class SessionOperations {
       s.lastTurnStartedAt = s.activeTurn?.startedAt ?? this.#at();
       s.lastTurnCompletedAt = null;
       if (s.activeTurn !== null) s.activeTurn.turnId = turnId;
-    });
+    }, { urgent: true });
     this.#d.events.record({
       type: "turn.accepted",
       sessionId,
@@ -182,7 +182,7 @@ export class SessionOperations {
     this.#d.registry.update(session, (s) => {
       s.status = "closed";
       s.statusReason = "closed by request";
-    });
+    }, { urgent: true });
     this.#d.events.record({ type: "session.closed", sessionId, threadId: session.threadId });
     // Let app-server unload the thread; best effort, the session is closed either way.
     const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;
@@ -244,10 +244,14 @@ export class SessionOperations {
       } catch (error) {
         failed += 1;
         const reason = `thread/resume failed: ${(error as Error).message}`;
-        this.#d.registry.update(session, (s) => {
-          s.status = "failed";
-          s.statusReason = reason;
-        });
+        this.#d.registry.update(
+          session,
+          (s) => {
+            s.status = "failed";
+            s.statusReason = reason;
+          },
+          { urgent: true }
+        );
         this.#d.events.record({
           type: "session.failed",
           sessionId: session.sessionId,
@@ -270,7 +274,7 @@ export class SessionOperations {
         s.lastTurnStatus = "interrupted";
         s.lastTurnError = reason;
         s.lastTurnCompletedAt = this.#at();
-      });
+      }, { urgent: true });
       this.#d.events.record({
         type: "turn.interrupted",
         sessionId: session.sessionId,

@@ -14,16 +14,19 @@ export class SessionRegistry {
   readonly #now: () => number;
 
   constructor(options: { path: string; now: () => number }) {
-    this.#file = new JsonStateFile(options.path);
+    // Routine changes (token usage, last message) coalesce; transitions are saved as urgent.
+    this.#file = new JsonStateFile(options.path, { delayMs: 250 });
     this.#now = options.now;
     for (const session of readJsonFile<RegistryFile>(options.path, { sessions: [], updatedAt: null }).sessions) {
       this.#index(session);
     }
   }
 
+  /** A new session is on disk before anyone learns its id. */
   add(session: CodexdSession): void {
     this.#index(session);
-    this.persist();
+    this.persist({ urgent: true });
+    this.#file.flush();
   }
 
   get(sessionId: string): CodexdSession | undefined {
@@ -38,25 +41,28 @@ export class SessionRegistry {
     return [...this.#byId.values()];
   }
 
-  /** Applies a change to a session, stamps it and schedules the write. */
-  update(session: CodexdSession, change: (session: CodexdSession) => void): void {
+  /** Applies a change to a session, stamps it and schedules the write (`urgent` for transitions). */
+  update(session: CodexdSession, change: (session: CodexdSession) => void, options: { urgent?: boolean } = {}): void {
     change(session);
     session.updatedAt = new Date(this.#now()).toISOString();
-    if (!this.#byThread.has(session.threadId)) this.#byThread.set(session.threadId, session);
-    this.persist();
+    this.persist(options);
   }
 
   /** Points a session at a new app-server thread (one that never ran a turn has nothing to resume). */
   rebindThread(session: CodexdSession, threadId: string): void {
     this.#byThread.delete(session.threadId);
-    this.update(session, (s) => {
-      s.threadId = threadId;
-    });
+    this.update(
+      session,
+      (s) => {
+        s.threadId = threadId;
+      },
+      { urgent: true }
+    );
     this.#byThread.set(threadId, session);
   }
 
-  persist(): void {
-    this.#file.save({ sessions: this.list(), updatedAt: new Date(this.#now()).toISOString() });
+  persist(options: { urgent?: boolean } = {}): void {
+    this.#file.save({ sessions: this.list(), updatedAt: new Date(this.#now()).toISOString() }, options);
   }
 
   flush(): void {
