@@ -35,7 +35,7 @@ export async function startCodexdProcess(options: {
 }): Promise<CodexdProcess> {
   const base = `http://127.0.0.1:${options.port}`;
   const child = spawn(process.execPath, [CODEXD_MAIN, "start", "--local-api-base", base, ...(options.args ?? [])], {
-    env: { ...process.env, BAA_LOG_LEVEL: "warn", ...options.env },
+    env: { ...process.env, BAA_CODEXD_LOG_LEVEL: "warn", ...options.env },
     stdio: ["ignore", "pipe", "pipe"]
   });
   let output = "";

@@ -26,6 +26,7 @@ const USAGE = `usage: codexd <start|status|config> [flags]
   config             print the resolved configuration
 flags: --repo-root --logs-dir --state-dir --local-api-base --event-stream-path --server-endpoint
        --server-strategy --server-command --server-cwd --server-arg (repeatable) --node-id --demo
+       --log-level
 `;
 
 /** codexd's command line; `argv` is a full process argv (`node codexd <command> ...`). Resolves to an exit code. */
@@ -111,7 +112,7 @@ async function runForeground(
   processLike: NonNullable<CodexdCliOptions["processLike"]>,
   stderr: Writer
 ): Promise<number> {
-  const logger = createLogger({ level: env.BAA_LOG_LEVEL });
+  const logger = createLogger({ level: config.logLevel });
   const service = new CodexdLocalService(config, { env, logger });
   try {
     await service.start();

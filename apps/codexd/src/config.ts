@@ -20,6 +20,7 @@ export interface CodexdConfigInput {
   nodeId?: string;
   version?: string;
   demo?: boolean;
+  logLevel?: string;
   bodyLimitBytes?: number;
   recentEventsLimit?: number;
   requestTimeoutMs?: number;
@@ -40,6 +41,7 @@ const positiveInt = z.coerce.number().int().positive();
 const schema = z.object({
   nodeId: z.string().min(1),
   version: z.string().min(1),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   demo: z.boolean(),
   paths: z.object({
     repoRoot: z.string().min(1),
@@ -111,6 +113,7 @@ const FLAGS = {
   "server-arg": { type: "string", multiple: true },
   "node-id": { type: "string" },
   demo: { type: "boolean" },
+  "log-level": { type: "string" },
   json: { type: "boolean" }
 } as const;
 
@@ -142,6 +145,7 @@ export function parseCodexdFlags(argv: readonly string[]): { values: CodexdConfi
     serverCwd: v["server-cwd"],
     serverArgs: v["server-arg"],
     nodeId: v["node-id"],
+    logLevel: v["log-level"],
     demo: v.demo
   };
   return { values, json: v.json === true, positionals: parsed.positionals };
@@ -200,6 +204,7 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
   const candidate = {
     nodeId: pick("nodeId", "BAA_NODE_ID") ?? "mini-main",
     version: input.version ?? CODEXD_VERSION,
+    logLevel: input.logLevel ?? flags.logLevel ?? (env.BAA_CODEXD_LOG_LEVEL || undefined) ?? "info",
     demo: input.demo ?? flags.demo ?? envFlag(env.BAA_CODEXD_DEMO) ?? false,
     paths: { repoRoot, logsRootDir, stateRootDir },
     service: {
@@ -256,6 +261,7 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
 
 // Names a bad key the way a user set it: the env var beside the config path.
 const ENV_NAMES: Record<string, string> = {
+  logLevel: "BAA_CODEXD_LOG_LEVEL / --log-level",
   "service.localApiBase": "BAA_CODEXD_LOCAL_API_BASE / --local-api-base",
   "service.eventStreamPath": "BAA_CODEXD_EVENT_STREAM_PATH / --event-stream-path",
   "server.childStrategy": "BAA_CODEXD_SERVER_STRATEGY / --server-strategy",

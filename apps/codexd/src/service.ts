@@ -232,7 +232,8 @@ export class CodexdLocalService {
       sessions: this.sessions.list(),
       events: this.events.recent(),
       lastSeq: this.events.lastSeq,
-      codex: this.#codex
+      codex: this.#codex,
+      now: this.#deps.now()
     });
   }
 

@@ -18,7 +18,7 @@ export interface CodexdStatus {
   };
   codex: CodexVersionInfo;
   snapshot: {
-    daemon: DaemonState;
+    daemon: DaemonState & { uptimeMs: number | null; child: DaemonState["child"] & { uptimeMs: number | null } };
     identity: { nodeId: string; repoRoot: string };
     sessionRegistry: { sessions: CodexdSession[]; count: number; activeCount: number };
     recentEvents: { events: CodexdEvent[]; count: number; lastSeq: number };
@@ -34,6 +34,7 @@ export function buildStatus(input: {
   events: CodexdEvent[];
   lastSeq: number;
   codex: CodexVersionInfo;
+  now: number;
 }): CodexdStatus {
   const { config, resolvedBaseUrl } = input;
   const wsBase = resolvedBaseUrl?.replace(/^http/, "ws") ?? null;
@@ -51,7 +52,14 @@ export function buildStatus(input: {
     },
     codex: input.codex,
     snapshot: {
-      daemon: input.daemon,
+      daemon: {
+        ...input.daemon,
+        uptimeMs: input.daemon.started ? since(input.daemon.startedAt, input.now) : null,
+        child: {
+          ...input.daemon.child,
+          uptimeMs: input.daemon.child.status === "running" ? since(input.daemon.child.startedAt, input.now) : null
+        }
+      },
       identity: { nodeId: config.nodeId, repoRoot: config.paths.repoRoot },
       sessionRegistry: {
         sessions: input.sessions,
@@ -62,4 +70,8 @@ export function buildStatus(input: {
       runRegistry: { runs: [] }
     }
   };
+}
+
+function since(iso: string | null, now: number): number | null {
+  return iso === null ? null : Math.max(0, now - Date.parse(iso));
 }

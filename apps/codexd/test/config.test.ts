@@ -31,7 +31,7 @@ test("explicit fields beat flags, flags beat env, env beats defaults", () => {
   const config = resolveCodexdConfig({
     repoRoot: "/r",
     env,
-    argv: ["--logs-dir", "/flag/logs", "--node-id", "flag-node", "--server-arg", "app-server", "--server-arg", "-c", "--server-arg", "x=1"],
+    argv: ["--logs-dir", "/flag/logs", "--node-id", "flag-node", "--log-level", "debug", "--server-arg", "app-server", "--server-arg", "-c", "--server-arg", "x=1"],
     nodeId: "explicit-node"
   });
   assert.equal(config.nodeId, "explicit-node");
