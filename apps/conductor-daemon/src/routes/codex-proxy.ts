@@ -18,10 +18,14 @@ export const CODEX_ROUTES: readonly CodexRoute[] = Object.freeze([
   { method: "GET", path: "/v1/codex/sessions" },
   { method: "POST", path: "/v1/codex/sessions" },
   { method: "GET", path: "/v1/codex/sessions/:session_id" },
+  { method: "POST", path: "/v1/codex/sessions/:session_id/close" },
   { method: "POST", path: "/v1/codex/turn" },
   { method: "POST", path: "/v1/codex/turn/steer" },
   { method: "POST", path: "/v1/codex/turn/interrupt" },
+  { method: "GET", path: "/v1/codex/approvals" },
   { method: "POST", path: "/v1/codex/approvals/:approval_id" },
+  { method: "POST", path: "/v1/codex/child/restart" },
+  { method: "GET", path: "/v1/codex/events" },
   { method: "WS", path: "/v1/codex/events" }
 ]);
 

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import test from "node:test";
+import { freePort, startCodexdProcess } from "../support/codexd-process.js";
+import { eventually, getJson, postJson } from "../support/http.js";
+import { tempDir } from "../support/temp-dir.js";
+
+test("demo mode: with no codex login or config, a first turn completes against the bundled mock model", async () => {
+  const dir = tempDir("baa-demo-");
+  // An empty HOME and no CODEX_HOME: nothing of this machine's codex setup is used.
+  const codexd = await startCodexdProcess({
+    port: await freePort(),
+    env: { HOME: dir.path("home"), CODEX_HOME: undefined, BAA_REPO_ROOT: dir.root },
+    args: ["--demo"]
+  });
+  try {
+    const status = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data;
+    assert.equal(status.service.demo, true);
+    assert.ok(existsSync(dir.path("state", "codexd", "demo-codex-home", "config.toml")));
+    const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, { purpose: "duplex" })).body.data.session.sessionId;
+    assert.equal((await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "Say hello." })).status, 202);
+    const session = await eventually(async () => {
+      const s = (await getJson(`${codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      return s.lastTurnStatus === "completed" ? s : null;
+    }, "demo turn");
+    assert.match(session.lastAgentMessage, /Say hello\./);
+  } finally {
+    await codexd.kill("SIGTERM");
+    dir.cleanup();
+  }
+});
