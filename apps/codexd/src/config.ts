@@ -31,6 +31,9 @@ export interface CodexdConfigInput {
   approvalTimeoutMs?: number;
   maxActiveTurns?: number;
   maxSessions?: number;
+  eventLogMaxFileBytes?: number;
+  eventLogMaxTotalBytes?: number;
+  streamMaxBufferedBytes?: number;
 }
 
 const DEFAULT_LOCAL_API_BASE = "http://127.0.0.1:4319";
@@ -78,7 +81,13 @@ const schema = z.object({
     requestTimeoutMs: positiveInt,
     approvalTimeoutMs: positiveInt,
     maxActiveTurns: positiveInt,
-    maxSessions: positiveInt
+    maxSessions: positiveInt,
+    eventLogMaxFileBytes: positiveInt,
+    eventLogMaxTotalBytes: positiveInt,
+    streamMaxBufferedBytes: positiveInt
+  }).refine((limits) => limits.eventLogMaxFileBytes <= limits.eventLogMaxTotalBytes, {
+    message: "the event log's file size limit must not exceed its total size limit",
+    path: ["eventLogMaxFileBytes"]
   })
 });
 
@@ -231,7 +240,10 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       requestTimeoutMs: input.requestTimeoutMs ?? env.BAA_CODEXD_REQUEST_TIMEOUT_MS ?? 30_000,
       approvalTimeoutMs: input.approvalTimeoutMs ?? env.BAA_CODEXD_APPROVAL_TIMEOUT_MS ?? 600_000,
       maxActiveTurns: input.maxActiveTurns ?? env.BAA_CODEXD_MAX_ACTIVE_TURNS ?? 32,
-      maxSessions: input.maxSessions ?? env.BAA_CODEXD_MAX_SESSIONS ?? 1000
+      maxSessions: input.maxSessions ?? env.BAA_CODEXD_MAX_SESSIONS ?? 1000,
+      eventLogMaxFileBytes: input.eventLogMaxFileBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES ?? 8 * 1024 * 1024,
+      eventLogMaxTotalBytes: input.eventLogMaxTotalBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES ?? 256 * 1024 * 1024,
+      streamMaxBufferedBytes: input.streamMaxBufferedBytes ?? env.BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES ?? 4 * 1024 * 1024
     }
   };
   const result = schema.safeParse(candidate);
@@ -272,6 +284,9 @@ const ENV_NAMES: Record<string, string> = {
   "limits.approvalTimeoutMs": "BAA_CODEXD_APPROVAL_TIMEOUT_MS",
   "limits.maxActiveTurns": "BAA_CODEXD_MAX_ACTIVE_TURNS",
   "limits.maxSessions": "BAA_CODEXD_MAX_SESSIONS",
+  "limits.eventLogMaxFileBytes": "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES",
+  "limits.eventLogMaxTotalBytes": "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES",
+  "limits.streamMaxBufferedBytes": "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES",
   "restart.baseDelayMs": "BAA_CODEXD_RESTART_BASE_MS",
   "restart.maxDelayMs": "BAA_CODEXD_RESTART_MAX_MS",
   "restart.crashLoopLimit": "BAA_CODEXD_CRASH_LOOP_LIMIT",

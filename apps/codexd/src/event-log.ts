@@ -1,35 +1,47 @@
-import { closeSync, openSync, readSync, fstatSync } from "node:fs";
-import { JsonLinesFile, JsonStateFile, readJsonFile } from "@baa/state-files";
+import { JsonStateFile, readJsonFile } from "@baa/state-files";
+import { compileFilter, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
+import { queryEventFiles, type EventPage } from "./event-log-query.js";
+import { EventSegments } from "./event-segments.js";
 
-/** One recorded event. `seq` grows by one per event and is never reused, also across restarts. */
-export interface CodexdEvent {
-  seq: number;
-  type: string;
-  at: string;
-  sessionId: string | null;
-  threadId: string | null;
-  turnId: string | null;
-  data: unknown;
-}
+export { matches, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
+export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type EventPage } from "./event-log-query.js";
 
 export type EventInput = Pick<CodexdEvent, "type"> & Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "data">>;
 
-export interface EventFilter {
-  after?: number;
-  sessionId?: string;
-  turnId?: string;
-  type?: string;
-  limit?: number;
-}
-
 export type EventListener = (event: CodexdEvent) => void;
 
+/** Default size at which the active log file is rotated into a segment. */
+export const DEFAULT_EVENT_LOG_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Default cap on all log files together; the oldest segments go first. */
+export const DEFAULT_EVENT_LOG_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+
+export interface EventLogOptions {
+  /** The active JSON Lines file; rotated segments are written beside it. */
+  logPath: string;
+  /** The mirror of the in-memory ring (recent-events.json). */
+  recentPath: string;
+  /** How many events the in-memory ring keeps. */
+  limit: number;
+  now: () => number;
+  /** Rotate the active file once it holds this many bytes (default 8 MiB). */
+  maxFileBytes?: number;
+  /** Delete the oldest segments while all files together exceed this (default 256 MiB). */
+  maxTotalBytes?: number;
+}
+
+/** Extra knobs for `EventLog.query`. */
+export interface QueryOptions {
+  /** End the page once its events' serialized size reaches this (at least one event is returned). */
+  maxBytes?: number;
+}
+
 /**
- * The event log: each event is appended to the JSON Lines file before anyone sees it, then kept
+ * The event log: each event is appended to the JSON Lines files before anyone sees it, then kept
  * in a bounded in-memory ring (mirrored to recent-events.json) and handed to subscribers.
+ * `query` reads the whole log on disk, not just the ring.
  */
 export class EventLog {
-  readonly #file: JsonLinesFile;
+  readonly #files: EventSegments;
   readonly #recentFile: JsonStateFile<{ events: CodexdEvent[]; updatedAt: string }>;
   readonly #limit: number;
   readonly #now: () => number;
@@ -37,13 +49,20 @@ export class EventLog {
   #ring: CodexdEvent[];
   #lastSeq: number;
 
-  constructor(options: { logPath: string; recentPath: string; limit: number; now: () => number }) {
-    this.#file = new JsonLinesFile(options.logPath);
-    this.#recentFile = new JsonStateFile(options.recentPath);
+  constructor(options: EventLogOptions) {
+    this.#files = new EventSegments({
+      logPath: options.logPath,
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_EVENT_LOG_MAX_FILE_BYTES,
+      maxTotalBytes: options.maxTotalBytes ?? DEFAULT_EVENT_LOG_MAX_TOTAL_BYTES
+    });
+    // A cache of the ring for `codexd status` while down; the JSON Lines log is the record.
+    this.#recentFile = new JsonStateFile(options.recentPath, { delayMs: 20, durable: false });
     this.#limit = options.limit;
     this.#now = options.now;
     const persisted = readJsonFile<{ events?: CodexdEvent[] }>(options.recentPath, {}).events ?? [];
-    this.#lastSeq = Math.max(readLastSeq(options.logPath), persisted.at(-1)?.seq ?? 0);
+    // recent-events.json is written lazily and the log eagerly; taking the higher of both means a
+    // seq handed out before a crash is never handed out again.
+    this.#lastSeq = Math.max(this.#files.recoverLastSeq(), persisted.at(-1)?.seq ?? 0);
     this.#ring = persisted.filter((event) => event.seq <= this.#lastSeq).slice(-this.#limit);
   }
 
@@ -61,7 +80,7 @@ export class EventLog {
       turnId: input.turnId ?? null,
       data: input.data ?? null
     };
-    this.#file.append(event);
+    this.#files.append(event.seq, `${JSON.stringify(event)}\n`);
     this.#lastSeq = event.seq;
     this.#ring.push(event);
     if (this.#ring.length > this.#limit) this.#ring.splice(0, this.#ring.length - this.#limit);
@@ -76,9 +95,24 @@ export class EventLog {
     return event;
   }
 
+  /** Matching events from the in-memory ring only (the newest `limit` of them when set). */
   recent(filter: EventFilter = {}): CodexdEvent[] {
-    const matched = this.#ring.filter((event) => matches(event, filter));
+    const matched = this.#ring.filter(compileFilter(filter));
     return filter.limit === undefined ? matched : matched.slice(-filter.limit);
+  }
+
+  /**
+   * One page of matching events from the whole log on disk, oldest first. `limit` defaults to
+   * 200 and is capped at 1000; page on with `after: page.nextAfter` until it is null.
+   * Throws a RangeError when `since`/`until` is not a time.
+   */
+  query(filter: EventFilter = {}, options: QueryOptions = {}): Promise<EventPage> {
+    return queryEventFiles({ files: () => this.#files.files(), lastSeq: this.#lastSeq, maxBytes: options.maxBytes }, filter);
+  }
+
+  /** How many subscribers are attached (live event streams among them). */
+  get subscriberCount(): number {
+    return this.#listeners.size;
   }
 
   subscribe(listener: EventListener): () => void {
@@ -88,44 +122,6 @@ export class EventLog {
 
   close(): void {
     this.#recentFile.flush();
-    this.#file.close();
-  }
-}
-
-export function matches(event: CodexdEvent, filter: EventFilter): boolean {
-  if (filter.after !== undefined && event.seq <= filter.after) return false;
-  if (filter.sessionId !== undefined && event.sessionId !== filter.sessionId) return false;
-  if (filter.turnId !== undefined && event.turnId !== filter.turnId) return false;
-  if (filter.type !== undefined && event.type !== filter.type && !event.type.startsWith(`${filter.type}.`)) return false;
-  return true;
-}
-
-// Reads only the tail of the log: the last complete line that parses carries the highest seq.
-function readLastSeq(path: string): number {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return 0;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, 256 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const lines = buffer.toString("utf8").split("\n");
-    for (let i = lines.length - 1; i >= 0; i -= 1) {
-      const line = lines[i]?.trim();
-      if (!line) continue;
-      try {
-        const seq = (JSON.parse(line) as { seq?: unknown }).seq;
-        if (typeof seq === "number") return seq;
-      } catch {
-        // a torn last line from a crash; the one before it is whole
-      }
-    }
-    return 0;
-  } finally {
-    closeSync(fd);
+    this.#files.close();
   }
 }

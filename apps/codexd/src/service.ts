@@ -66,6 +66,8 @@ export class CodexdLocalService {
       logPath: config.paths.structuredEventLogPath,
       recentPath: config.paths.recentEventsPath,
       limit: config.limits.recentEventsLimit,
+      maxFileBytes: config.limits.eventLogMaxFileBytes,
+      maxTotalBytes: config.limits.eventLogMaxTotalBytes,
       now
     });
     this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now });

@@ -18,6 +18,7 @@ export class JsonStateFile<T> {
   readonly #durable: boolean;
   readonly #onError: (error: unknown) => void;
   #pending: { value: T; version: number } | undefined;
+  #latest: { value: T; version: number } | undefined;
   #version = 0;
   #written = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -41,6 +42,7 @@ export class JsonStateFile<T> {
   save(value: T, options: { urgent?: boolean } = {}): void {
     this.#version += 1;
     this.#pending = { value, version: this.#version };
+    this.#latest = this.#pending;
     if (options.urgent === true && !this.#urgent) {
       this.#urgent = true;
       if (this.#timer !== undefined) {
@@ -50,10 +52,13 @@ export class JsonStateFile<T> {
     this.#schedule();
   }
 
-  /** Writes the newest pending value now, synchronously. */
+  /**
+   * Writes the newest value now, synchronously — also when a background write of it is still
+   * running (that one then finds itself outdated and is dropped).
+   */
   flush(): void {
     this.#clearTimer();
-    const pending = this.#pending;
+    const pending = this.#pending ?? this.#latest;
     this.#pending = undefined;
     if (pending === undefined || pending.version <= this.#written) return;
     try {

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
 import type { CodexdLocalService } from "../service.js";
 import { registerApprovalRoutes } from "./approval-routes.js";
-import { registerEventsSocket } from "./events-socket.js";
+import { registerEventsRoutes } from "./events-routes.js";
 import { registerSessionRoutes } from "./session-routes.js";
 import { registerStatusRoutes } from "./status-routes.js";
 
@@ -29,7 +29,9 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
     registerStatusRoutes(scoped, deps.service);
     registerSessionRoutes(scoped, deps.service);
     registerApprovalRoutes(scoped, deps.service);
-    registerEventsSocket(scoped, deps.service);
+    registerEventsRoutes(scoped, deps.service, {
+      maxBufferedBytes: deps.service.config.limits.streamMaxBufferedBytes
+    });
   });
   return app;
 }

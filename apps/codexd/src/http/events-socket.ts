@@ -1,53 +1,162 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
-import { parseInput, isAppError } from "@baa/api-errors";
-import { matches, type CodexdEvent, type EventFilter } from "../event-log.js";
-import type { CodexdLocalService } from "../service.js";
-import { eventsQuery } from "./schemas.js";
+import { z } from "zod";
+import { isAppError, parseInput } from "@baa/api-errors";
+import { compileFilter } from "../event-log-filter.js";
+import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter, type EventLog } from "../event-log.js";
 
-/** A client whose unsent backlog passes this is cut off rather than held in memory. */
-export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export const CLOSE_SLOW_CONSUMER = 4008;
 export const CLOSE_BAD_REQUEST = 4400;
+const CLOSE_INTERNAL = 1011;
+const REPLAY_PAGE_BYTES = 1024 * 1024;
+
+export interface EventsSocketOptions {
+  /** A client whose unsent backlog passes this many bytes is closed with 4008 (default 4 MiB). */
+  maxBufferedBytes?: number;
+}
+
+/** `?after=SEQ&sessionId=&turnId=&type=`: the stream's filter; without `after` it is live only. */
+export const eventsSocketQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  sessionId: z.string().min(1).max(200).optional(),
+  turnId: z.string().min(1).max(200).optional(),
+  type: z.string().min(1).max(200).optional()
+});
 
 /**
- * `WS <eventStreamPath>?after=SEQ&sessionId=ID`: what is stored after SEQ first, then live
- * events. Replay and subscription happen in one synchronous step, so nothing is missed or sent
- * twice at the switch-over.
+ * The handler of `WS /v1/codexd/events`: with `after`, every stored event after it is replayed
+ * from the log files, then live events follow with no gap and no duplicate; without it, only
+ * live events. A client that falls too far behind is closed with 4008, a bad query with 4400.
  */
-export function registerEventsSocket(app: FastifyInstance, service: CodexdLocalService): void {
-  app.get(service.config.service.eventStreamPath, { websocket: true }, (socket: WebSocket, request) => {
-    let filter: EventFilter;
+export function eventsSocketHandler(events: EventLog, options: EventsSocketOptions = {}) {
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  return (socket: WebSocket, request: FastifyRequest): void => {
+    let query: z.output<typeof eventsSocketQuery>;
     try {
-      const query = parseInput(eventsQuery, request.query, "query");
-      filter = { after: query.after, sessionId: query.sessionId, turnId: query.turnId, type: query.type };
+      query = parseInput(eventsSocketQuery, request.query, "query");
     } catch (error) {
-      socket.close(CLOSE_BAD_REQUEST, isAppError(error) ? error.message.slice(0, 120) : "bad request");
+      socket.close(CLOSE_BAD_REQUEST, closeReason(isAppError(error) ? error.message : "bad request"));
       return;
     }
-    let closed = false;
-    const send = (event: CodexdEvent): void => {
-      if (closed) return;
-      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-        closed = true;
-        unsubscribe();
-        socket.close(CLOSE_SLOW_CONSUMER, `client too slow: more than ${MAX_BUFFERED_BYTES} bytes unsent`);
-        return;
-      }
-      socket.send(JSON.stringify(event));
-    };
-    const live: EventFilter = { sessionId: filter.sessionId, turnId: filter.turnId, type: filter.type };
-    for (const event of service.events.recent(filter)) send(event);
-    const unsubscribe = service.events.subscribe((event) => {
-      if (matches(event, live)) send(event);
+    const { after, ...filter } = query;
+    new EventStream(socket, events, filter, maxBufferedBytes).start(after);
+  };
+}
+
+interface Held {
+  seq: number;
+  text: string;
+}
+
+// One client's stream. It subscribes before reading the log's last seq, so every later event
+// reaches the listener; while the replay runs those are held, and dropped if already replayed.
+class EventStream {
+  readonly #socket: WebSocket;
+  readonly #events: EventLog;
+  readonly #filter: EventFilter;
+  readonly #keep: (event: CodexdEvent) => boolean;
+  readonly #maxBytes: number;
+  readonly #stopped: Promise<void>;
+  #signalStopped: () => void = () => {};
+  #unsubscribe: () => void = () => {};
+  #closed = false;
+  #replaying = false;
+  #lastSent = 0;
+  #held: Held[] = [];
+  #heldBytes = 0;
+
+  constructor(socket: WebSocket, events: EventLog, filter: EventFilter, maxBytes: number) {
+    this.#socket = socket;
+    this.#events = events;
+    this.#filter = filter;
+    this.#keep = compileFilter(filter);
+    this.#maxBytes = maxBytes;
+    this.#stopped = new Promise((resolve) => (this.#signalStopped = resolve));
+  }
+
+  start(after: number | undefined): void {
+    this.#unsubscribe = this.#events.subscribe((event) => this.#onLive(event));
+    const upTo = this.#events.lastSeq;
+    this.#socket.on("close", () => this.#stop());
+    this.#socket.on("error", () => this.#stop());
+    this.#lastSent = after ?? upTo;
+    if (after === undefined || after >= upTo) return;
+    this.#replaying = true;
+    this.#replay(after, upTo).catch(() => {
+      if (this.#closed) return;
+      this.#stop();
+      this.#socket.close(CLOSE_INTERNAL, "event replay failed");
     });
-    socket.on("close", () => {
-      closed = true;
-      unsubscribe();
-    });
-    socket.on("error", () => {
-      closed = true;
-      unsubscribe();
-    });
-  });
+  }
+
+  #onLive(event: CodexdEvent): void {
+    if (this.#closed || !this.#keep(event)) return;
+    // Outstanding bytes are checked before this event is added, so one big event alone never
+    // cuts off a client that keeps up.
+    if (this.#socket.bufferedAmount + this.#heldBytes > this.#maxBytes) {
+      this.#cutOff();
+      return;
+    }
+    const text = JSON.stringify(event);
+    if (this.#replaying) {
+      this.#held.push({ seq: event.seq, text });
+      this.#heldBytes += Buffer.byteLength(text);
+    } else if (event.seq > this.#lastSent) {
+      this.#send(event.seq, text);
+    }
+  }
+
+  async #replay(after: number, upTo: number): Promise<void> {
+    let cursor = after;
+    while (!this.#closed) {
+      const page = await this.#events.query({ ...this.#filter, after: cursor, limit: MAX_QUERY_LIMIT }, { maxBytes: REPLAY_PAGE_BYTES });
+      if (this.#closed) return;
+      let flushed: Promise<void> | undefined;
+      page.events.forEach((event, i) => {
+        flushed = this.#send(event.seq, JSON.stringify(event), i === page.events.length - 1);
+      });
+      if (page.nextAfter === null || page.nextAfter >= upTo) break;
+      cursor = page.nextAfter;
+      // The next page is read only once this one left the process, so a slow reader holds back
+      // the replay instead of piling it up in memory.
+      await Promise.race([flushed, this.#stopped]);
+    }
+    if (this.#closed) return;
+    // Synchronous switch-over: no live event can arrive between draining and going live.
+    this.#replaying = false;
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    for (const { seq, text } of held) if (seq > this.#lastSent) this.#send(seq, text);
+  }
+
+  #send(seq: number, text: string, confirm = false): Promise<void> | undefined {
+    this.#lastSent = seq;
+    if (!confirm) {
+      this.#socket.send(text);
+      return undefined;
+    }
+    return new Promise((resolve) => this.#socket.send(text, () => resolve()));
+  }
+
+  #cutOff(): void {
+    this.#stop();
+    this.#socket.close(CLOSE_SLOW_CONSUMER, `client too slow: more than ${this.#maxBytes} bytes unsent`);
+  }
+
+  #stop(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#signalStopped();
+  }
+}
+
+// A close reason may hold at most 123 bytes.
+function closeReason(message: string): string {
+  return Buffer.from(message).subarray(0, 120).toString("utf8");
 }

@@ -28,14 +28,6 @@ export const startTurnBody = z.object({
 
 export const sessionParams = z.object({ session_id: z.string().min(1).max(200) });
 
-export const eventsQuery = z.object({
-  after: z.coerce.number().int().min(0).optional(),
-  sessionId: z.string().min(1).optional(),
-  turnId: z.string().min(1).optional(),
-  type: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional()
-});
-
 export const steerTurnBody = startTurnBody;
 
 export const interruptTurnBody = z.object({

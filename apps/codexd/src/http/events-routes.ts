@@ -1,0 +1,36 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { parseInput } from "@baa/api-errors";
+import { MAX_QUERY_LIMIT } from "../event-log.js";
+import type { CodexdLocalService } from "../service.js";
+import { eventsSocketHandler, eventsSocketQuery, type EventsSocketOptions } from "./events-socket.js";
+
+const EVENTS_PATH = "/v1/codexd/events";
+const isoTime = z.iso.datetime({ offset: true });
+
+/** `GET /v1/codexd/events` query: the socket's filter plus a time window and a page size. */
+export const eventsQuery = eventsSocketQuery.extend({
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_QUERY_LIMIT).optional()
+});
+
+/**
+ * `GET /v1/codexd/events?after=&sessionId=&turnId=&type=&since=&until=&limit=` pages through the
+ * whole event log on disk; `WS` on the event stream path replays and streams. Both share one
+ * route when the stream path is the default, since a path takes one GET handler.
+ */
+export function registerEventsRoutes(app: FastifyInstance, service: CodexdLocalService, options: EventsSocketOptions = {}): void {
+  const wsHandler = eventsSocketHandler(service.events, options);
+  const handler = async (request: { query: unknown }) => {
+    const query = parseInput(eventsQuery, request.query, "query");
+    return { ok: true, data: await service.events.query(query) };
+  };
+  const streamPath = service.config.service.eventStreamPath;
+  if (streamPath === EVENTS_PATH) {
+    app.route({ method: "GET", url: EVENTS_PATH, handler, wsHandler });
+    return;
+  }
+  app.get(EVENTS_PATH, handler);
+  app.get(streamPath, { websocket: true }, wsHandler);
+}
