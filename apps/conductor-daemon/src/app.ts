@@ -35,6 +35,9 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   const app = fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
+    // Two log lines per request on the hot path cost more than they tell; failures are logged
+    // by the error handler, refusals by the access control.
+    disableRequestLogging: true,
     // Our own closing check below answers in the shared error shape instead.
     return503OnClosing: false
   }) as unknown as FastifyInstance;

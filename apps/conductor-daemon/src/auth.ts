@@ -43,6 +43,8 @@ export function installAccessControl(app: FastifyInstance, policy: AccessPolicy)
     if (OPEN_PATHS.has(path)) return;
     if (policy.isTrusted(request.ip)) return;
     if (policy.hasValidToken(request.headers.authorization)) return;
+    // Who was refused and where; never the header itself.
+    request.log.warn({ remoteAddress: request.ip, method: request.method, path }, "refused: missing or invalid bearer token");
     throw conductorError("unauthorized", "missing or invalid bearer token");
   });
 }
