@@ -13,4 +13,11 @@ export {
 export { viewRequest, type RecordedRequest } from "./request-view.js";
 export { planReply, splitText, SLOW_TEXT_DELTAS, type IdSource, type PlannedEvent, type ReplyPlan } from "./reply-plan.js";
 export { sseFrame, type SseEvent } from "./sse.js";
-export { codexConfigArgs, codexConfigToml, writeCodexHome, MOCK_MODEL_NAME, MOCK_PROVIDER_ID } from "./codex-config.js";
+export {
+  codexConfigArgs,
+  codexConfigToml,
+  writeCodexHome,
+  MOCK_MODEL_NAME,
+  MOCK_PROVIDER_ID,
+  type MockProviderOptions
+} from "./codex-config.js";

@@ -31,7 +31,7 @@ export interface MockModel {
   setDefaultReply(factory: ReplyFactory): void;
   /**
    * Resolves with the first request, already recorded or still to come, that matches
-   * `predicate` (default: any). Rejects after `timeoutMs` (default 10 000) or on `close()`.
+   * `predicate` (default: any). Rejects after `timeoutMs` (default 10 000), on `close()`, and once closed.
    */
   waitForRequest(predicate?: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   /** Ends open streams, destroys sockets and stops listening. Safe to call twice. */
@@ -136,9 +136,9 @@ export async function startMockModel(options: MockModelOptions = {}): Promise<Mo
       defaultReply = factory;
     },
     waitForRequest: (predicate = () => true, timeoutMs = 10_000) => {
+      if (shutdown.signal.aborted) return Promise.reject(new Error("mock model is closed"));
       const seen = requests.find(predicate);
       if (seen !== undefined) return Promise.resolve(seen);
-      if (shutdown.signal.aborted) return Promise.reject(new Error("mock model is closed"));
       return new Promise<RecordedRequest>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(waiter);

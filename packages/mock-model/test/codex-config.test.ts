@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import test from "node:test";
+
+import { codexConfigArgs, writeCodexHome } from "../src/index.js";
+
+test("codexConfigArgs gives the provider, model and no-network flags", () => {
+  assert.deepEqual(codexConfigArgs("http://127.0.0.1:1234/v1"), [
+    "-c",
+    'model_providers.mock={name="mock",base_url="http://127.0.0.1:1234/v1",wire_api="responses"}',
+    "-c",
+    'model_provider="mock"',
+    "-c",
+    'model="mock-model"',
+    "-c",
+    "features.plugins=false"
+  ]);
+  const tuned = codexConfigArgs("http://x/v1", { requestMaxRetries: 0, streamMaxRetries: 1, streamIdleTimeoutMs: 2500 });
+  assert.equal(
+    tuned[1],
+    'model_providers.mock={name="mock",base_url="http://x/v1",wire_api="responses",request_max_retries=0,stream_max_retries=1,stream_idle_timeout_ms=2500}'
+  );
+});
+
+test("writeCodexHome creates the dir and writes the same settings as config.toml", async () => {
+  const root = await mkdtemp(join(tmpdir(), "mock-model-config-"));
+  try {
+    const home = join(root, "nested", "home");
+    writeCodexHome(home, "http://127.0.0.1:9/v1", { requestMaxRetries: 2 });
+    const toml = await readFile(join(home, "config.toml"), "utf8");
+    assert.match(toml, /^model = "mock-model"$/m);
+    assert.match(toml, /^model_provider = "mock"$/m);
+    assert.match(toml, /^\[features\]\nplugins = false$/m);
+    assert.match(toml, /^\[model_providers\.mock\]\nname = "mock"\nbase_url = "http:\/\/127\.0\.0\.1:9\/v1"\nwire_api = "responses"\nrequest_max_retries = 2$/m);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
