@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import WebSocket from "ws";
+import { closeClient, postJson } from "./http-client.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -62,13 +63,8 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
   await waitHealthy(conductorBase, conductor);
 
   const apiBase = direct ? `${codexdBase}/v1/codexd` : `${conductorBase}/v1/codex`;
-  const response = await fetch(`${apiBase}/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ purpose: "bench", cwd: dir })
-  });
-  const { data } = await response.json();
-  const sessionId = data.session.sessionId;
+  const created = await postJson(`${apiBase}/sessions`, { purpose: "bench", cwd: dir });
+  const sessionId = created.body.data.session.sessionId;
 
   const socket = new WebSocket(`${apiBase.replace("http", "ws")}/events?sessionId=${sessionId}`);
   await new Promise((resolve, reject) => {
@@ -89,13 +85,8 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
     /** One turn, from the POST leaving to its completion event arriving on the stream, in ms. */
     async turn(text) {
       const started = performance.now();
-      const r = await fetch(`${apiBase}/turn`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ sessionId, input: text })
-      });
-      const body = await r.json();
-      if (r.status !== 202) throw new Error(`turn answered ${r.status}: ${JSON.stringify(body)}`);
+      const { status, body } = await postJson(`${apiBase}/turn`, { sessionId, input: text });
+      if (status !== 202) throw new Error(`turn answered ${status}: ${JSON.stringify(body)}`);
       const turnId = body.data.turnId;
       const event = completed.has(turnId)
         ? completed.get(turnId)
@@ -107,6 +98,7 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
     },
     async close() {
       socket.close();
+      closeClient();
       for (const child of [conductor, codexd]) {
         child.kill("SIGTERM");
         await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));

@@ -1,3 +1,4 @@
+import type { CodexdTransport } from "./codexd-transport.js";
 import fastifyWebsocket from "@fastify/websocket";
 import { fastify, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -17,7 +18,7 @@ export interface ConductorAppDeps {
   /** The bearer token untrusted peers must present (configured or generated). */
   sharedToken: string;
   logger?: Logger;
-  fetch?: typeof fetch;
+  transport?: CodexdTransport;
   /** Replaces the loopback/trusted-CIDR check; tests use it to play a remote peer. */
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
   /** Bound on a relayed event-stream client's unsent bytes. */
@@ -46,7 +47,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     baseUrl: config.codexdLocalApiBase,
     requestTimeoutMs: config.proxyTimeoutMs,
     connectTimeoutMs: config.codexdConnectTimeoutMs,
-    ...(deps.fetch === undefined ? {} : { fetch: deps.fetch })
+    ...(deps.transport === undefined ? {} : { transport: deps.transport })
   });
   const relay = new EventsRelay({
     upstreamUrl: (search) => codexd.eventsUrl(search),
@@ -75,6 +76,9 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   app.addHook("preClose", async () => {
     closing = true;
     relay.closeAll();
+  });
+  app.addHook("onClose", async () => {
+    await codexd.close();
   });
   void app.register(async (scope) => {
     registerProbes(scope, { nodeId: config.nodeId, role: config.role, codexd });

@@ -1,3 +1,4 @@
+import { createUndiciTransport, type CodexdTransport } from "./codexd-transport.js";
 import { conductorError } from "./errors.js";
 
 /** What codexd answered, body kept as text so the proxy can return it verbatim. */
@@ -27,7 +28,7 @@ export interface CodexdClientOptions {
   requestTimeoutMs: number;
   /** Bound on quick calls (status, readiness) and on opening the event stream. */
   connectTimeoutMs: number;
-  fetch?: typeof fetch;
+  transport?: CodexdTransport;
 }
 
 /**
@@ -40,14 +41,22 @@ export class CodexdClient {
   readonly connectTimeoutMs: number;
   readonly #origin: string;
   readonly #requestTimeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #transport: CodexdTransport;
+  readonly #close: () => Promise<void>;
 
   constructor(options: CodexdClientOptions) {
     this.baseUrl = options.baseUrl;
     this.#origin = options.baseUrl.replace(/\/+$/, "");
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.connectTimeoutMs = options.connectTimeoutMs;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    if (options.transport !== undefined) {
+      this.#transport = options.transport;
+      this.#close = async () => {};
+    } else {
+      const own = createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
+      this.#transport = own;
+      this.#close = () => own.close();
+    }
   }
 
   /** The WebSocket URL of codexd's event stream with the given query string (`?a=b` or ""). */
@@ -61,21 +70,19 @@ export class CodexdClient {
     const headers: Record<string, string> = {};
     if (request.contentType !== undefined) headers["content-type"] = request.contentType;
     if (request.accept !== undefined) headers.accept = request.accept;
-    const signal = AbortSignal.timeout(request.timeoutMs ?? this.#requestTimeoutMs);
-    let response: Response;
-    let text: string;
+    let reply: Awaited<ReturnType<CodexdTransport>>;
     try {
-      response = await this.#fetch(`${this.#origin}${request.pathAndQuery}`, {
+      reply = await this.#transport({
+        url: `${this.#origin}${request.pathAndQuery}`,
         method: request.method,
         headers,
-        body: request.body,
-        signal,
-        redirect: "manual"
+        ...(request.body === undefined ? {} : { body: request.body }),
+        timeoutMs: request.timeoutMs ?? this.#requestTimeoutMs
       });
-      text = await response.text();
     } catch (error) {
       throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
     }
+    const { text } = reply;
     let json: unknown;
     if (text !== "") {
       try {
@@ -88,8 +95,14 @@ export class CodexdClient {
         );
       }
     }
-    const retryAfter = response.headers.get("retry-after") ?? undefined;
-    return retryAfter === undefined ? { status: response.status, text, json } : { status: response.status, text, json, retryAfter };
+    const header = reply.headers["retry-after"];
+    const retryAfter = Array.isArray(header) ? header[0] : header;
+    return retryAfter === undefined ? { status: reply.status, text, json } : { status: reply.status, text, json, retryAfter };
+  }
+
+  /** Closes the keep-alive connections to codexd. */
+  close(): Promise<void> {
+    return this.#close();
   }
 
   /** `GET /v1/codexd/status` within the connect timeout; returns codexd's `data`. */

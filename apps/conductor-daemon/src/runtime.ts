@@ -1,3 +1,4 @@
+import type { CodexdTransport } from "./codexd-transport.js";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -11,7 +12,7 @@ export interface ConductorRuntimeOptions {
   autoStartLoops?: boolean;
   now?: () => number;
   logger?: Logger;
-  fetch?: typeof fetch;
+  transport?: CodexdTransport;
   /** Replaces the loopback/trusted-CIDR check of access control. */
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
 }
@@ -83,7 +84,7 @@ export class ConductorRuntime {
       config,
       sharedToken: token.token,
       logger: this.#logger,
-      ...(this.#options.fetch === undefined ? {} : { fetch: this.#options.fetch }),
+      ...(this.#options.transport === undefined ? {} : { transport: this.#options.transport }),
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;

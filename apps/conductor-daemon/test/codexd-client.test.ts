@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { AppError } from "@baa/api-errors";
 import { CodexdClient } from "../src/codexd-client.js";
+import type { TransportRequest } from "../src/codexd-transport.js";
 
 test("event-stream URLs keep the query string and switch the scheme", () => {
   const client = new CodexdClient({ baseUrl: "http://127.0.0.1:4319/", requestTimeoutMs: 1000, connectTimeoutMs: 100 });
@@ -10,27 +11,27 @@ test("event-stream URLs keep the query string and switch the scheme", () => {
   assert.equal(client.baseUrl, "http://127.0.0.1:4319/");
 });
 
-test("an injected fetch sees only the forwarded headers and the timeout signal", async () => {
-  const calls: Array<{ url: string; init: RequestInit }> = [];
-  const fakeFetch = (async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    return new Response(JSON.stringify({ ok: true, data: { accepted: true } }), { status: 202 });
-  }) as unknown as typeof fetch;
-  const client = new CodexdClient({ baseUrl: "http://127.0.0.1:4319", requestTimeoutMs: 1000, connectTimeoutMs: 100, fetch: fakeFetch });
+test("an injected transport sees only the forwarded headers and the request timeout", async () => {
+  const calls: TransportRequest[] = [];
+  const transport = async (request: TransportRequest) => {
+    calls.push(request);
+    return { status: 202, headers: {}, text: JSON.stringify({ ok: true, data: { accepted: true } }) };
+  };
+  const client = new CodexdClient({ baseUrl: "http://127.0.0.1:4319", requestTimeoutMs: 1000, connectTimeoutMs: 100, transport });
   const reply = await client.request({ method: "POST", pathAndQuery: "/v1/codexd/turn?x=1", body: "{}", contentType: "application/json" });
   assert.equal(reply.status, 202);
   assert.deepEqual(reply.json, { ok: true, data: { accepted: true } });
   assert.equal(calls[0]?.url, "http://127.0.0.1:4319/v1/codexd/turn?x=1");
-  assert.deepEqual(calls[0]?.init.headers, { "content-type": "application/json" });
-  assert.ok(calls[0]?.init.signal instanceof AbortSignal);
+  assert.deepEqual(calls[0]?.headers, { "content-type": "application/json" });
+  assert.equal(calls[0]?.timeoutMs, 1000);
 });
 
-test("a failing fetch is codexd_unavailable; a codexd error on status is codexd_bad_gateway", async () => {
+test("a failing transport is codexd_unavailable; a codexd error on status is codexd_bad_gateway", async () => {
   const refused = new CodexdClient({
     baseUrl: "http://127.0.0.1:4319",
     requestTimeoutMs: 1000,
     connectTimeoutMs: 100,
-    fetch: (async () => Promise.reject(new TypeError("fetch failed"))) as unknown as typeof fetch
+    transport: async () => Promise.reject(new Error("connect ECONNREFUSED"))
   });
   await assert.rejects(refused.status(), (error: unknown) => error instanceof AppError && error.status === 503 && error.code === "codexd_unavailable");
 
@@ -38,7 +39,7 @@ test("a failing fetch is codexd_unavailable; a codexd error on status is codexd_
     baseUrl: "http://127.0.0.1:4319",
     requestTimeoutMs: 1000,
     connectTimeoutMs: 100,
-    fetch: (async () => new Response(JSON.stringify({ ok: false, error: { code: "internal", message: "x" } }), { status: 500 })) as unknown as typeof fetch
+    transport: async () => ({ status: 500, headers: {}, text: JSON.stringify({ ok: false, error: { code: "internal", message: "x" } }) })
   });
   await assert.rejects(failing.status(), (error: unknown) => error instanceof AppError && error.status === 502 && /500 internal/.test(error.message));
 });
