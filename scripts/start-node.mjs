@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
-const demo = process.argv.includes("--demo") || ["1", "true"].includes(process.env.BAA_CODEXD_DEMO ?? "");
+const demo = process.argv.includes("--demo") || ["1", "true", "yes", "on"].includes((process.env.BAA_CODEXD_DEMO ?? "").toLowerCase());
 const env = { ...process.env, BAA_REPO_ROOT: process.env.BAA_REPO_ROOT ?? root };
 
 const services = [

@@ -5,6 +5,7 @@ export const CodexdErrorCodes = {
   ...CommonErrorCodes,
   session_not_found: 404,
   session_closed: 409,
+  session_failed: 409,
   turn_in_progress: 409,
   no_turn_in_progress: 409,
   approval_not_found: 404,

@@ -120,6 +120,11 @@ export class EventLog {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Writes recent-events.json now (it is otherwise coalesced). */
+  flushRecent(): void {
+    this.#recentFile.flush();
+  }
+
   close(): void {
     this.#recentFile.flush();
     this.#files.close();

@@ -243,9 +243,10 @@ export class CodexdLocalService {
     const threadId = threadIdOf(event);
     const session = threadId === null ? undefined : this.sessions.byThread(threadId);
     const at = new Date(this.#deps.now()).toISOString();
+    const completed = event.notificationMethod === "turn/completed";
     if (session !== undefined) {
-      const transition = event.notificationMethod === "turn/completed" || event.notificationMethod === "turn/started";
-      this.sessions.update(session, (s) => applyNotification(s, event, at), { urgent: transition });
+      const urgent = completed || event.notificationMethod === "turn/started";
+      this.sessions.update(session, (s) => applyNotification(s, event, at), { urgent });
     }
     if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
     this.events.record({
@@ -255,6 +256,12 @@ export class CodexdLocalService {
       turnId: turnIdOf(event),
       data: paramsOf(event)
     });
+    // A finished turn is on disk before codexd answers anything else (`codexd status` and
+    // readers of the state files agree with the API); the event has already gone out.
+    if (completed && session !== undefined) {
+      this.sessions.flush();
+      this.events.flushRecent();
+    }
   }
 
   // Approval-like requests wait for an answer (or time out to decline); anything else gets the

@@ -84,8 +84,11 @@ export class SessionOperations {
 
   async startTurn(sessionId: string, input: TurnInput): Promise<{ turnId: string; session: CodexdSession }> {
     const session = this.getSession(sessionId);
-    if (session.status !== "active") {
-      throw codexdError("session_closed", `session ${sessionId} is ${session.status} and takes no turns`);
+    if (session.status === "closed") {
+      throw codexdError("session_closed", `session ${sessionId} is closed and takes no turns`);
+    }
+    if (session.status === "failed") {
+      throw codexdError("session_failed", `session ${sessionId} failed (${session.statusReason ?? "no reason recorded"}) and takes no turns`);
     }
     if (session.activeTurn !== null) {
       throw codexdError(
@@ -136,6 +139,12 @@ export class SessionOperations {
       turnId,
       data: { input }
     });
+    // The turn finished before app-server answered turn/start: it was flushed to disk at its
+    // completion, before this event existed; put the files level with the API again.
+    if (session.lastTurnId === turnId && isTerminalTurnStatus(session.lastTurnStatus)) {
+      registry.flush();
+      this.#d.events.flushRecent();
+    }
     return { turnId, session };
   }
 
@@ -175,14 +184,36 @@ export class SessionOperations {
     const session = this.getSession(sessionId);
     if (session.status === "closed") return session;
     const client = this.#d.client();
-    const running = session.activeTurn?.turnId;
-    if (client !== undefined && running) {
-      await client.turnInterrupt({ threadId: session.threadId, turnId: running }).catch(() => {});
+    const running = session.activeTurn;
+    if (client !== undefined && running?.turnId) {
+      await client.turnInterrupt({ threadId: session.threadId, turnId: running.turnId }).catch(() => {});
     }
-    this.#d.registry.update(session, (s) => {
-      s.status = "closed";
-      s.statusReason = "closed by request";
-    }, { urgent: true });
+    // The thread is unsubscribed below, so its turn/completed may never come: end the turn here.
+    const endedTurnId = running === null ? null : (running.turnId ?? session.lastTurnId);
+    this.#d.registry.update(
+      session,
+      (s) => {
+        s.status = "closed";
+        s.statusReason = "closed by request";
+        if (running !== null) {
+          s.activeTurn = null;
+          s.lastTurnId = endedTurnId;
+          s.lastTurnStatus = "interrupted";
+          s.lastTurnError = "session closed while the turn was running";
+          s.lastTurnCompletedAt = this.#at();
+        }
+      },
+      { urgent: true }
+    );
+    if (running !== null) {
+      this.#d.events.record({
+        type: "turn.interrupted",
+        sessionId,
+        threadId: session.threadId,
+        turnId: endedTurnId,
+        data: { reason: "session closed while the turn was running" }
+      });
+    }
     this.#d.events.record({ type: "session.closed", sessionId, threadId: session.threadId });
     // Let app-server unload the thread; best effort, the session is closed either way.
     const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;

@@ -117,6 +117,12 @@ test("without after only live events are sent; a bad query is closed with 4400",
     const { code, reason } = await bad.closed;
     assert.equal(code, 4400);
     assert.match(reason, /after/);
+
+    // A seq from the future would silently swallow live events until the log caught up.
+    const ahead = connect(`${wsBase(codexd.base)}/v1/codexd/events?after=${codexd.service.events.lastSeq + 100}`);
+    const refused = await ahead.closed;
+    assert.equal(refused.code, 4400);
+    assert.match(refused.reason, /beyond the last recorded seq/);
   } finally {
     await codexd.stop();
   }

@@ -66,3 +66,43 @@ test("codexd's own limits answer 429 with Retry-After", async () => {
     await codexd.stop();
   }
 });
+
+test("closing a session mid-turn ends that turn as interrupted and frees its slot", async () => {
+  const codexd = await startFakeCodexd({ maxActiveTurns: 1 });
+  codexd.appServer.autoComplete = false;
+  try {
+    const a = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+    const b = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+    const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: a, input: "long" })).body.data.turnId;
+    const closed = (await postJson(`${codexd.base}/v1/codexd/sessions/${a}/close`, {})).body.data.session;
+    assert.equal(closed.status, "closed");
+    assert.equal(closed.activeTurn, null);
+    assert.equal(closed.lastTurnId, turnId);
+    assert.equal(closed.lastTurnStatus, "interrupted");
+    assert.ok(codexd.appServer.calls.some((c) => c.method === "turn/interrupt"));
+    assert.equal((await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: b, input: "now me" })).status, 202);
+  } finally {
+    await codexd.stop();
+  }
+});
+
+test("a session whose thread cannot be resumed is failed with the reason, kept, and refuses turns with session_failed", async () => {
+  const codexd = await startFakeCodexd({ restartBaseDelayMs: 5, restartMaxDelayMs: 10 });
+  try {
+    const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+    await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "one" });
+    codexd.appServer.threadResume = async () => {
+      throw new Error("no rollout found");
+    };
+    const restart = await postJson(`${codexd.base}/v1/codexd/child/restart`, {});
+    assert.equal(restart.body.data.running, true);
+    const session = (await getJson(`${codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+    assert.equal(session.status, "failed");
+    assert.match(session.statusReason, /no rollout found/);
+    const turn = await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "two" });
+    assert.equal(turn.status, 409);
+    assert.equal(turn.body.error.code, "session_failed");
+  } finally {
+    await codexd.stop();
+  }
+});

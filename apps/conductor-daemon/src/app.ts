@@ -1,6 +1,6 @@
 import type { CodexdTransport } from "./codexd-transport.js";
 import fastifyWebsocket from "@fastify/websocket";
-import { fastify, type FastifyInstance } from "fastify";
+import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
@@ -38,7 +38,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     bodyLimit: config.bodyLimitBytes,
     // Two log lines per request on the hot path cost more than they tell; failures are logged
     // by the error handler, refusals by the access control.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Our own closing check below answers in the shared error shape instead.
     return503OnClosing: false
   }) as unknown as FastifyInstance;

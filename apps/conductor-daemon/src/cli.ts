@@ -44,11 +44,15 @@ flags (each also has an environment variable; flags win):
 export async function runConductorCli(options: ConductorCliOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const [command = "help", ...flags] = options.argv.slice(2);
+  const [command, ...flags] = options.argv.slice(2);
 
   if (command === "help" || command === "--help" || command === "-h") {
     stdout.write(USAGE);
     return 0;
+  }
+  if (command === undefined) {
+    stderr.write(USAGE);
+    return 2;
   }
   if (command !== "start" && command !== "config") {
     stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);

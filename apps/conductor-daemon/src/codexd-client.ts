@@ -80,6 +80,11 @@ export class CodexdClient {
         timeoutMs: request.timeoutMs ?? this.#requestTimeoutMs
       });
     } catch (error) {
+      if (isTimeout(error)) {
+        throw conductorError("codexd_timeout", `codexd did not answer ${request.method} ${request.pathAndQuery.split("?", 1)[0]} in time`, {
+          cause: error
+        });
+      }
       throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
     }
     const { text } = reply;
@@ -120,4 +125,12 @@ export class CodexdClient {
     }
     return body.data;
   }
+}
+
+// A connection that opened but got no answer in time: codexd is there, just slow. A connect
+// timeout stays "unavailable".
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: string; code?: string } | null)?.name;
+  const code = (error as { code?: string } | null)?.code;
+  return name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
 }

@@ -6,6 +6,7 @@ export const ConductorErrorCodes = {
   unauthorized: 401,
   codexd_bad_gateway: 502,
   codexd_unavailable: 503,
+  codexd_timeout: 504,
   not_ready: 503
 } as const;
 

@@ -36,6 +36,9 @@ test("bad configuration exits 2 with every problem on stderr; help and unknown c
   assert.match(stderr.read(), /role/);
   assert.match(stderr.read(), /trustedCidrs/);
 
+  const none = textSink();
+  assert.equal(await runConductorCli({ argv: ["node", "conductor-daemon"], stderr: none }), 2);
+  assert.match(none.read(), /usage: conductor-daemon/);
   const help = textSink();
   assert.equal(await runConductorCli({ argv: argv("help"), stdout: help }), 0);
   assert.match(help.read(), /usage: conductor-daemon/);

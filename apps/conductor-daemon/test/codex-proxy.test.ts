@@ -103,16 +103,27 @@ test("an answer that is not JSON is 502 codexd_bad_gateway", async (t) => {
   assert.equal(response.json().error.code, "codexd_bad_gateway");
 });
 
-test("a hung codexd is cut off at proxyTimeoutMs with 503", async (t) => {
+test("a hung codexd is cut off at proxyTimeoutMs with 504 codexd_timeout", async (t) => {
   const codexd = await startFakeCodexd({ hang: true });
   t.after(() => codexd.close());
   const app = buildApp(codexd.baseUrl, { proxyTimeoutMs: 200 });
   t.after(() => app.close());
   const started = Date.now();
   const response = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "s", input: "x" } });
-  assert.equal(response.statusCode, 503);
-  assert.equal(response.json().error.code, "codexd_unavailable");
+  assert.equal(response.statusCode, 504);
+  assert.equal(response.json().error.code, "codexd_timeout");
   assert.ok(Date.now() - started < 1500);
+});
+
+test("codexd's own 404 for an unknown route names the conductor's path", async (t) => {
+  const notFound = { ok: false, error: { code: "route_not_found", message: "no route for GET /v1/codexd/runs" } };
+  const codexd = await startFakeCodexd({ routes: { "GET /v1/codexd/runs": canned({ status: 404, body: notFound }) } });
+  t.after(() => codexd.close());
+  const app = buildApp(codexd.baseUrl);
+  t.after(() => app.close());
+  const response = await app.inject({ url: "/v1/codex/runs" });
+  assert.equal(response.statusCode, 404);
+  assert.deepEqual(response.json(), { ok: false, error: { code: "route_not_found", message: "no route for GET /v1/codex/runs" } });
 });
 
 test("codexd down: quick 503, then the proxy recovers without a restart", async (t) => {

@@ -48,7 +48,7 @@ test("summary with codexd down is a quick 503 codexd_unavailable", async (t) => 
   assert.deepEqual(response.json(), { ok: false, error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` } });
 });
 
-test("summary against a hung codexd gives up after the connect timeout", async (t) => {
+test("summary against a hung codexd gives up after the connect timeout with 504", async (t) => {
   const codexd = await startFakeCodexd({ hang: true });
   t.after(() => codexd.close());
   const app = buildApp(codexd.baseUrl, { codexdConnectTimeoutMs: 200 });
@@ -56,8 +56,8 @@ test("summary against a hung codexd gives up after the connect timeout", async (
   const started = Date.now();
   const response = await app.inject({ url: "/v1/codex" });
   const elapsed = Date.now() - started;
-  assert.equal(response.statusCode, 503);
-  assert.equal(response.json().error.code, "codexd_unavailable");
+  assert.equal(response.statusCode, 504);
+  assert.equal(response.json().error.code, "codexd_timeout");
   assert.ok(elapsed >= 150 && elapsed < 1500, `took ${elapsed} ms`);
 });
 

@@ -2,6 +2,7 @@ import { AppError } from "./app-error.js";
 
 /** Codes shared by every service's HTTP layer; each service adds its own in its errors.ts. */
 export const CommonErrorCodes = {
+  bad_request: 400,
   invalid_json: 400,
   validation_failed: 400,
   unauthorized: 401,

@@ -17,8 +17,8 @@ export const eventsQuery = eventsSocketQuery.extend({
 
 /**
  * `GET /v1/codexd/events?after=&sessionId=&turnId=&type=&since=&until=&limit=` pages through the
- * whole event log on disk; `WS` on the event stream path replays and streams. Both share one
- * route when the stream path is the default, since a path takes one GET handler.
+ * whole event log on disk; `WS` on the same path (and on a configured stream path) replays and
+ * streams. GET and WS share one route, since a path takes one GET handler.
  */
 export function registerEventsRoutes(app: FastifyInstance, service: CodexdLocalService, options: EventsSocketOptions = {}): void {
   const wsHandler = eventsSocketHandler(service.events, options);
@@ -26,11 +26,9 @@ export function registerEventsRoutes(app: FastifyInstance, service: CodexdLocalS
     const query = parseInput(eventsQuery, request.query, "query");
     return { ok: true, data: await service.events.query(query) };
   };
+  // The stream is always at the official path (the conductor relays that one); a configured
+  // stream path serves it as well.
+  app.route({ method: "GET", url: EVENTS_PATH, handler, wsHandler });
   const streamPath = service.config.service.eventStreamPath;
-  if (streamPath === EVENTS_PATH) {
-    app.route({ method: "GET", url: EVENTS_PATH, handler, wsHandler });
-    return;
-  }
-  app.get(EVENTS_PATH, handler);
-  app.get(streamPath, { websocket: true }, wsHandler);
+  if (streamPath !== EVENTS_PATH) app.get(streamPath, { websocket: true }, wsHandler);
 }

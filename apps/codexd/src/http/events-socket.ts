@@ -41,6 +41,12 @@ export function eventsSocketHandler(events: EventLog, options: EventsSocketOptio
       return;
     }
     const { after, ...filter } = query;
+    // seq is never reused, so a client ahead of the log holds a seq from some other log; live
+    // events up to its `after` would be skipped without a word.
+    if (after !== undefined && after > events.lastSeq) {
+      socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${events.lastSeq}`));
+      return;
+    }
     new EventStream(socket, events, filter, maxBufferedBytes).start(after);
   };
 }

@@ -15,6 +15,7 @@ export interface CodexRoute {
  */
 export const CODEX_ROUTES: readonly CodexRoute[] = Object.freeze([
   { method: "GET", path: "/v1/codex" },
+  { method: "GET", path: "/v1/codex/status" },
   { method: "GET", path: "/v1/codex/sessions" },
   { method: "POST", path: "/v1/codex/sessions" },
   { method: "GET", path: "/v1/codex/sessions/:session_id" },
@@ -46,6 +47,10 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
       ...encodeBody(request),
       accept: headerValue(request.headers.accept) ?? "application/json"
     });
+    // codexd's own 404 would name its path; the caller asked for ours.
+    if (upstream.status === 404 && (upstream.json as { error?: { code?: string } } | undefined)?.error?.code === "route_not_found") {
+      throw conductorError("route_not_found", `no route for ${request.method} ${path}`);
+    }
     if (upstream.retryAfter !== undefined) void reply.header("retry-after", upstream.retryAfter);
     void reply.status(upstream.status);
     if (upstream.text === "") return reply.send();
