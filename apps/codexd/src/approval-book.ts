@@ -113,8 +113,15 @@ export class ApprovalBook {
     }
   }
 
-  flush(): void {
-    this.#file.flush();
+  /** Resolves once every change so far is on disk. */
+  settled(): Promise<void> {
+    return this.#file.settled();
+  }
+
+  /** Shutdown: the last write, synchronously, once nothing is in flight. */
+  async close(): Promise<void> {
+    await this.#file.settled();
+    this.#file.flushSync();
   }
 
   #settle(approval: Approval, status: Approval["status"], response: unknown, reason: string): void {

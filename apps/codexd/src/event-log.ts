@@ -56,7 +56,7 @@ export class EventLog {
       maxTotalBytes: options.maxTotalBytes ?? DEFAULT_EVENT_LOG_MAX_TOTAL_BYTES
     });
     // A cache of the ring for `codexd status` while down; the JSON Lines log is the record.
-    this.#recentFile = new JsonStateFile(options.recentPath, { delayMs: 20, durable: false });
+    this.#recentFile = new JsonStateFile(options.recentPath, { delayMs: 1000, durable: false, pretty: false });
     this.#limit = options.limit;
     this.#now = options.now;
     const persisted = readJsonFile<{ events?: CodexdEvent[] }>(options.recentPath, {}).events ?? [];
@@ -120,13 +120,19 @@ export class EventLog {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Writes recent-events.json now (it is otherwise coalesced). */
+  /** Starts writing recent-events.json now (it is otherwise coalesced). */
   flushRecent(): void {
-    this.#recentFile.flush();
+    this.#recentFile.save({ events: this.#ring.slice(), updatedAt: new Date(this.#now()).toISOString() }, { urgent: true });
   }
 
-  close(): void {
-    this.#recentFile.flush();
+  /** Resolves once recent-events.json holds every event recorded so far. */
+  recentSettled(): Promise<void> {
+    return this.#recentFile.settled();
+  }
+
+  async close(): Promise<void> {
+    await this.#recentFile.settled();
+    this.#recentFile.flushSync();
     this.#files.close();
   }
 }

@@ -17,6 +17,7 @@ import { createCodexdApp } from "./http/app.js";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "./notification-effects.js";
 import { SessionOperations } from "./session-operations.js";
 import { SessionRegistry } from "./session-registry.js";
+import { reconcileTurnsFromLog } from "./turn-reconciliation.js";
 import { defaultSpawner, type Spawner } from "./spawner.js";
 import { buildStatus, type CodexdStatus } from "./status.js";
 
@@ -70,7 +71,7 @@ export class CodexdLocalService {
       maxTotalBytes: config.limits.eventLogMaxTotalBytes,
       now
     });
-    this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now });
+    this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now, lastSeq: () => this.events.lastSeq });
     this.#daemonState = new DaemonStateFile({
       path: config.paths.daemonStatePath,
       now,
@@ -140,6 +141,7 @@ export class CodexdLocalService {
       state.pid = process.pid;
     });
     // Whatever the last run left running or waiting did not survive it.
+    await reconcileTurnsFromLog(this.events, this.sessions);
     this.approvals.expirePending("codexd restarted; the request died with the previous codex app-server");
     this.operations.interruptAllRunning("codexd restarted while the turn was running");
 
@@ -214,9 +216,9 @@ export class CodexdLocalService {
       state.stoppedAt = new Date(this.#deps.now()).toISOString();
     });
     this.events.record({ type: "daemon.stopped" });
-    this.sessions.flush();
-    this.approvals.flush();
-    this.events.close();
+    await this.sessions.close();
+    await this.approvals.close();
+    await this.events.close();
     this.logger.info("codexd stopped");
   }
 
@@ -224,6 +226,11 @@ export class CodexdLocalService {
   async restartChild(): Promise<boolean> {
     if (this.#supervisor === undefined) return false;
     return this.#supervisor.restart();
+  }
+
+  /** Resolves once the state files hold everything the API would report now. */
+  async stateSettled(): Promise<void> {
+    await Promise.all([this.sessions.settled(), this.events.recentSettled(), this.approvals.settled()]);
   }
 
   getStatus(): CodexdStatus {
@@ -245,8 +252,7 @@ export class CodexdLocalService {
     const at = new Date(this.#deps.now()).toISOString();
     const completed = event.notificationMethod === "turn/completed";
     if (session !== undefined) {
-      const urgent = completed || event.notificationMethod === "turn/started";
-      this.sessions.update(session, (s) => applyNotification(s, event, at), { urgent });
+      this.sessions.update(session, (s) => applyNotification(s, event, at));
     }
     if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
     this.events.record({
@@ -256,10 +262,10 @@ export class CodexdLocalService {
       turnId: turnIdOf(event),
       data: paramsOf(event)
     });
-    // A finished turn is on disk before codexd answers anything else (`codexd status` and
-    // readers of the state files agree with the API); the event has already gone out.
+    // A finished turn goes to disk at once; reads of the API wait for it (stateSettled), so
+    // the state files never lag behind what a client was told.
     if (completed && session !== undefined) {
-      this.sessions.flush();
+      this.sessions.flushSoon();
       this.events.flushRecent();
     }
   }

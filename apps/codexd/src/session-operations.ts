@@ -66,7 +66,7 @@ export class SessionOperations {
     });
     // Keep what the caller asked for where app-server echoes a normalized form.
     if (input.cwd !== undefined) session.cwd = input.cwd;
-    this.#d.registry.add(session);
+    await this.#d.registry.add(session);
     this.#d.events.record({
       type: "session.created",
       sessionId: session.sessionId,
@@ -131,7 +131,7 @@ export class SessionOperations {
       s.lastTurnStartedAt = s.activeTurn?.startedAt ?? this.#at();
       s.lastTurnCompletedAt = null;
       if (s.activeTurn !== null) s.activeTurn.turnId = turnId;
-    }, { urgent: true });
+    });
     this.#d.events.record({
       type: "turn.accepted",
       sessionId,
@@ -139,10 +139,10 @@ export class SessionOperations {
       turnId,
       data: { input }
     });
-    // The turn finished before app-server answered turn/start: it was flushed to disk at its
-    // completion, before this event existed; put the files level with the API again.
+    // The turn finished before app-server answered turn/start: it was written at its
+    // completion, before this event existed; write the files level with the API again.
     if (session.lastTurnId === turnId && isTerminalTurnStatus(session.lastTurnStatus)) {
-      registry.flush();
+      registry.flushSoon();
       this.#d.events.flushRecent();
     }
     return { turnId, session };

@@ -3,6 +3,8 @@ import type { CodexdSession } from "./session.js";
 
 interface RegistryFile {
   sessions: CodexdSession[];
+  /** The last event seq recorded when this was written; later events may not be reflected. */
+  lastSeq?: number;
   updatedAt: string | null;
 }
 
@@ -12,21 +14,27 @@ export class SessionRegistry {
   readonly #byThread = new Map<string, CodexdSession>();
   readonly #file: JsonStateFile<RegistryFile>;
   readonly #now: () => number;
+  readonly #lastSeq: () => number;
+  /** The event seq the file on disk had caught up with when codexd started. */
+  readonly loadedAtSeq: number;
 
-  constructor(options: { path: string; now: () => number }) {
-    // Routine changes (token usage, last message) coalesce; transitions are saved as urgent.
+  constructor(options: { path: string; now: () => number; lastSeq: () => number }) {
+    // Changes coalesce; a finished turn is written at once. Writes run off the event loop.
+    // What the file may lag behind (a turn that had just started) is rebuilt from the event
+    // log at start.
     this.#file = new JsonStateFile(options.path, { delayMs: 250 });
     this.#now = options.now;
-    for (const session of readJsonFile<RegistryFile>(options.path, { sessions: [], updatedAt: null }).sessions) {
-      this.#index(session);
-    }
+    this.#lastSeq = options.lastSeq;
+    const file = readJsonFile<RegistryFile>(options.path, { sessions: [], updatedAt: null });
+    this.loadedAtSeq = file.lastSeq ?? 0;
+    for (const session of file.sessions) this.#index(session);
   }
 
-  /** A new session is on disk before anyone learns its id. */
-  add(session: CodexdSession): void {
+  /** A new session; resolves once it is on disk, before anyone learns its id. */
+  async add(session: CodexdSession): Promise<void> {
     this.#index(session);
     this.persist({ urgent: true });
-    this.#file.flush();
+    await this.#file.settled();
   }
 
   get(sessionId: string): CodexdSession | undefined {
@@ -62,11 +70,23 @@ export class SessionRegistry {
   }
 
   persist(options: { urgent?: boolean } = {}): void {
-    this.#file.save({ sessions: this.list(), updatedAt: new Date(this.#now()).toISOString() }, options);
+    this.#file.save({ sessions: this.list(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() }, options);
   }
 
-  flush(): void {
-    this.#file.flush();
+  /** Starts writing the newest state now. */
+  flushSoon(): void {
+    this.persist({ urgent: true });
+  }
+
+  /** Resolves once everything changed so far is on disk. */
+  settled(): Promise<void> {
+    return this.#file.settled();
+  }
+
+  /** Shutdown: the last write, synchronously, once nothing is in flight. */
+  async close(): Promise<void> {
+    await this.#file.settled();
+    this.#file.flushSync();
   }
 
   #index(session: CodexdSession): void {

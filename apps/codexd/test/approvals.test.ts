@@ -92,8 +92,7 @@ test("after a restart a pending approval is expired, its turn interrupted, and a
     const approvalId = (await getJson(`${first.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session.pendingApprovals[0]
       .approvalId;
     // No stop(): the state on disk is what a crash leaves.
-    first.service.sessions.flush();
-    first.service.approvals.flush();
+    await first.service.stateSettled();
     const second = await startFakeCodexd({}, ws);
     try {
       const read = (await getJson(`${second.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session;

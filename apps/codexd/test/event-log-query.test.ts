@@ -68,7 +68,7 @@ test("query pages across segments with each filter", async () => {
     assert.equal(page.nextAfter, null);
     assert.deepEqual(page.events[0], all[0]);
   } finally {
-    log.close();
+    await log.close();
     ws.cleanup();
   }
 });
@@ -92,7 +92,7 @@ test("query skips segments that end at or before `after` and torn lines", async 
     assert.equal(page.events[0]?.seq, second);
     assert.ok(!page.events.some((e) => e.type === "planted"));
   } finally {
-    log.close();
+    await log.close();
     ws.cleanup();
   }
 });
@@ -117,7 +117,7 @@ test("query limits: default 200, at most 1000, and a byte budget per page", asyn
     assert.deepEqual(await log.query({ after: 1100 }), { events: [], nextAfter: null, lastSeq: 1100 });
     await assert.rejects(log.query({ since: "yesterday" }), RangeError);
   } finally {
-    log.close();
+    await log.close();
     ws.cleanup();
   }
 });
@@ -135,7 +135,7 @@ test("a query that races with rotations still returns every event once", async (
       Array.from({ length: 120 }, (_, i) => i + 1)
     );
   } finally {
-    log.close();
+    await log.close();
     ws.cleanup();
   }
 });

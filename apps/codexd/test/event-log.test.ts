@@ -33,24 +33,24 @@ const rotateByHand = (ws: ReturnType<typeof tempWorkspace>) => {
   renameSync(ws.path("logs", "events.jsonl"), ws.path("logs", `events.${String(first).padStart(12, "0")}.jsonl`));
 };
 
-test("seq continues after a clean restart and the ring stays bounded", () => {
+test("seq continues after a clean restart and the ring stays bounded", async () => {
   const ws = tempWorkspace();
   try {
     const log = openLog(ws);
     for (let i = 0; i < 8; i += 1) log.record({ type: "t" });
     assert.equal(log.recent().length, 5);
-    log.close();
+    await log.close();
     const again = openLog(ws);
     assert.equal(again.lastSeq, 8);
     assert.deepEqual(again.recent().map((e) => e.seq), [4, 5, 6, 7, 8]);
     assert.equal(again.record({ type: "t" }).seq, 9);
-    again.close();
+    await again.close();
   } finally {
     ws.cleanup();
   }
 });
 
-test("after a kill -9 with a torn last line, seq continues from the last whole line", () => {
+test("after a kill -9 with a torn last line, seq continues from the last whole line", async () => {
   const ws = tempWorkspace();
   try {
     const log = openLog(ws);
@@ -61,26 +61,26 @@ test("after a kill -9 with a torn last line, seq continues from the last whole l
     const again = openLog(ws);
     assert.equal(again.lastSeq, 3);
     assert.equal(again.record({ type: "after" }).seq, 4);
-    again.close();
+    await again.close();
     assert.deepEqual(seqsOf(readFileSync(ws.path("logs", "events.jsonl"), "utf8")), [1, 2, 3, 4]);
   } finally {
     ws.cleanup();
   }
 });
 
-test("just after a rotation seq is recovered from the newest segment", () => {
+test("just after a rotation seq is recovered from the newest segment", async () => {
   const ws = tempWorkspace();
   try {
     const log = openLog(ws, { maxFileBytes: 400, maxTotalBytes: 100_000 });
     for (let i = 0; i < 20; i += 1) log.record({ type: "t", data: "x".repeat(50) });
-    log.close();
+    await log.close();
     // a crash between the rename and the next append leaves no active file
     rotateByHand(ws);
     rmSync(ws.path("state"), { recursive: true, force: true });
     const again = openLog(ws, { maxFileBytes: 400, maxTotalBytes: 100_000 });
     assert.equal(again.lastSeq, 20);
     assert.equal(again.record({ type: "t" }).seq, 21);
-    again.close();
+    await again.close();
 
     // the same when the fresh active file holds only a torn line
     rotateByHand(ws);
@@ -119,7 +119,7 @@ test("the active file rotates into segments named by first seq and the total is 
     const seqs = page.events.map((e) => e.seq);
     assert.equal(seqs.at(-1), 100);
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i));
-    log.close();
+    await log.close();
 
     const reopened = openLog(ws, options);
     assert.equal(reopened.record({ type: "t" }).seq, 101);

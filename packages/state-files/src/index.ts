@@ -1,3 +1,3 @@
-export { writeJsonAtomic, readJsonFile, removeStaleTempFiles, syncDirectory } from "./atomic-json.js";
-export { JsonStateFile } from "./json-state-file.js";
+export { writeJsonAtomic, readJsonFile, removeStaleTempFiles, syncDirectory, type JsonWriteOptions } from "./atomic-json.js";
+export { JsonStateFile, type JsonStateFileOptions } from "./json-state-file.js";
 export { JsonLinesFile } from "./json-lines-file.js";

@@ -1,97 +1,99 @@
-import { renameSync, unlinkSync } from "node:fs";
-import { open } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { writeJsonAtomic } from "./atomic-json.js";
+import { open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { jsonText, writeJsonAtomic } from "./atomic-json.js";
 
 let tempCounter = 0;
 
+export interface JsonStateFileOptions {
+  /** How long saves are coalesced; an urgent save skips the wait. Default 20 ms. */
+  delayMs?: number;
+  /**
+   * fsync before and after the rename, so a write survives a power loss. A killed process
+   * never tears the file either way: the rename is atomic. Default true.
+   */
+  durable?: boolean;
+  /** Indented JSON for files people read; compact is several times cheaper. Default true. */
+  pretty?: boolean;
+  onError?: (error: unknown) => void;
+}
+
 /**
- * One JSON state file whose writes are coalesced and kept off the event loop: a burst of
- * `save()` calls produces one atomic write of the newest value; the slow part (write + fsync of
- * a temp file) runs in the background, the rename is synchronous and only ever moves a newer
- * version over an older one. `flush()` writes synchronously (shutdown).
+ * One JSON state file written entirely off the event loop: a burst of `save()` calls becomes
+ * one atomic write (temp file, rename) of the newest value, one write at a time and in order.
+ * `settled()` resolves once what was saved so far is on disk, for callers that promise it.
  */
 export class JsonStateFile<T> {
   readonly path: string;
   readonly #delayMs: number;
   readonly #durable: boolean;
+  readonly #pretty: boolean;
   readonly #onError: (error: unknown) => void;
   #pending: { value: T; version: number } | undefined;
-  #latest: { value: T; version: number } | undefined;
   #version = 0;
   #written = 0;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
 
-  #urgent = false;
-
-  /**
-   * `delayMs`: how long saves are coalesced (an urgent save skips it). `durable`: fsync before
-   * the rename; without it a crash of this process still never tears the file (the rename is
-   * atomic), only a power loss may lose the last write.
-   */
-  constructor(path: string, options: { delayMs?: number; durable?: boolean; onError?: (error: unknown) => void } = {}) {
+  constructor(path: string, options: JsonStateFileOptions = {}) {
     this.path = path;
     this.#delayMs = options.delayMs ?? 20;
     this.#durable = options.durable ?? true;
+    this.#pretty = options.pretty ?? true;
     this.#onError = options.onError ?? (() => {});
   }
 
-  /** Queues the newest value; `urgent` writes it as soon as the write before it is done. */
+  /** Queues the newest value; `urgent` starts its write as soon as the one before it is done. */
   save(value: T, options: { urgent?: boolean } = {}): void {
     this.#version += 1;
     this.#pending = { value, version: this.#version };
-    this.#latest = this.#pending;
-    if (options.urgent === true && !this.#urgent) {
-      this.#urgent = true;
-      if (this.#timer !== undefined) {
-        this.#clearTimer();
-      }
-    }
-    this.#schedule();
+    if (options.urgent === true) this.#startNow();
+    else this.#schedule();
   }
 
-  /**
-   * Writes the newest value now, synchronously — also when a background write of it is still
-   * running (that one then finds itself outdated and is dropped).
-   */
-  flush(): void {
+  /** Resolves when every value saved before the call is on disk (or failed, see onError). */
+  async settled(): Promise<void> {
+    const target = this.#version;
+    while (this.#written < target && (this.#pending !== undefined || this.#inFlight !== undefined)) {
+      this.#startNow();
+      await this.#inFlight;
+    }
+  }
+
+  /** Writes the newest value synchronously; for shutdown, once nothing is in flight. */
+  flushSync(): void {
     this.#clearTimer();
-    const pending = this.#pending ?? this.#latest;
+    const pending = this.#pending;
     this.#pending = undefined;
     if (pending === undefined || pending.version <= this.#written) return;
     try {
-      writeJsonAtomic(this.path, pending.value);
+      writeJsonAtomic(this.path, pending.value, { durable: this.#durable, pretty: this.#pretty });
       this.#written = pending.version;
     } catch (error) {
       this.#onError(error);
     }
   }
 
-  /** Resolves when no background write is running or pending (tests, orderly stop). */
-  async settled(): Promise<void> {
-    while (this.#inFlight !== undefined || this.#timer !== undefined) {
-      if (this.#timer !== undefined) this.flush();
-      await this.#inFlight;
-    }
-  }
-
   #schedule(): void {
     if (this.#timer !== undefined || this.#inFlight !== undefined) return;
-    const delay = this.#urgent ? 0 : this.#delayMs;
-    this.#urgent = false;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#inFlight = this.#writeInBackground().finally(() => {
-        this.#inFlight = undefined;
-        if (this.#pending !== undefined) this.#schedule();
-      });
-    }, delay);
+      this.#startNow();
+    }, this.#delayMs);
     this.#timer.unref();
   }
 
-  async #writeInBackground(): Promise<void> {
+  #startNow(): void {
+    this.#clearTimer();
+    if (this.#inFlight !== undefined || this.#pending === undefined) return;
+    this.#inFlight = this.#write().finally(() => {
+      this.#inFlight = undefined;
+      // Whatever was saved meanwhile goes next: urgent callers are waiting in settled().
+      if (this.#pending !== undefined) this.#schedule();
+    });
+  }
+
+  async #write(): Promise<void> {
     const pending = this.#pending;
     this.#pending = undefined;
     if (pending === undefined) return;
@@ -101,26 +103,20 @@ export class JsonStateFile<T> {
       mkdirSync(dir, { recursive: true });
       const handle = await open(temp, "w", 0o644);
       try {
-        await handle.writeFile(`${JSON.stringify(pending.value, null, 2)}\n`);
+        await handle.writeFile(jsonText(pending.value, this.#pretty));
         if (this.#durable) await handle.sync();
       } finally {
         await handle.close();
       }
-      // Synchronous from the version check to the rename: a flush() cannot slip in between.
-      if (pending.version > this.#written) {
-        renameSync(temp, this.path);
-        this.#written = pending.version;
-        if (this.#durable) await syncDirectoryAsync(dir);
-      } else {
-        unlinkSync(temp);
-      }
+      // One write at a time, so renames land in version order.
+      await rename(temp, this.path);
+      this.#written = pending.version;
+      if (this.#durable) await syncDirectoryAsync(dir);
     } catch (error) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // already renamed or never created
-      }
+      await unlink(temp).catch(() => {});
       this.#onError(error);
+      // Count it as done so settled() does not wait forever on a disk that refuses writes.
+      this.#written = Math.max(this.#written, pending.version);
     }
   }
 
@@ -142,3 +138,4 @@ async function syncDirectoryAsync(dir: string): Promise<void> {
     // Some filesystems refuse fsync on directories; the rename itself is still atomic.
   }
 }
+

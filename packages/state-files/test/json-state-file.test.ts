@@ -20,17 +20,29 @@ test("a burst of saves becomes one write of the newest value", async () => {
   }
 });
 
-test("flush() while a background write runs puts the newest value on disk and it stays there", async () => {
+test("settled() waits for a save made while an earlier write is in flight, and order holds", async () => {
   const dir = mkdtempSync(join(tmpdir(), "state-file-"));
   try {
-    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { delayMs: 0 });
-    file.save({ n: 1 }, { urgent: true });
-    await new Promise((resolve) => setTimeout(resolve, 1)); // the background write has begun
-    file.save({ n: 2 });
-    file.flush();
-    assert.deepEqual(read(file.path), { n: 2 });
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { delayMs: 60_000 });
+    file.save({ n: 1 }, { urgent: true }); // its write is now in flight
+    file.save({ n: 2 }); // would wait a minute on its own
     await file.settled();
-    assert.deepEqual(read(file.path), { n: 2 }, "the older background write did not land over it");
+    assert.deepEqual(read(file.path), { n: 2 });
+    for (let n = 3; n <= 20; n += 1) file.save({ n }, { urgent: n % 3 === 0 });
+    await file.settled();
+    assert.deepEqual(read(file.path), { n: 20 }, "the newest value, never an older one after it");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("flushSync writes what is pending at once (shutdown)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "state-file-"));
+  try {
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { delayMs: 60_000 });
+    file.save({ n: 7 });
+    file.flushSync();
+    assert.deepEqual(read(file.path), { n: 7 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

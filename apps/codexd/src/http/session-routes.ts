@@ -8,7 +8,11 @@ const SESSION_RECENT_EVENTS = 100;
 export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocalService): void {
   const ops = service.operations;
 
-  app.get("/v1/codexd/sessions", async () => ({ ok: true, data: { sessions: service.sessions.list() } }));
+  // Reads wait for in-flight state writes, so the files agree with every answer given.
+  app.get("/v1/codexd/sessions", async () => {
+    await service.stateSettled();
+    return { ok: true, data: { sessions: service.sessions.list() } };
+  });
 
   app.post("/v1/codexd/sessions", async (request, reply) => {
     const body = parseInput(createSessionBody, request.body ?? {}, "body");
@@ -18,6 +22,7 @@ export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocal
 
   app.get("/v1/codexd/sessions/:session_id", async (request) => {
     const { session_id } = parseInput(sessionParams, request.params, "path");
+    await service.stateSettled();
     const session = ops.getSession(session_id);
     return {
       ok: true,
