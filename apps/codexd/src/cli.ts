@@ -113,15 +113,17 @@ async function runForeground(
   stderr: Writer
 ): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
-  const service = new CodexdLocalService(config, { env, logger });
+  let service: CodexdLocalService | undefined;
   try {
+    service = new CodexdLocalService(config, { env, logger });
     await service.start();
   } catch (error) {
     logger.error({ err: error }, "codexd failed to start");
     stderr.write(`codexd: failed to start: ${(error as Error).message}\n`);
-    await service.stop().catch(() => {});
+    await service?.stop().catch(() => {});
     return 1;
   }
+  const running = service;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (): void => {
@@ -137,7 +139,7 @@ async function runForeground(
         resolve(1);
       }, 15_000);
       deadline.unref();
-      service.stop().then(
+      running.stop().then(
         () => {
           clearTimeout(deadline);
           resolve(0);

@@ -31,6 +31,7 @@ export interface CodexdConfigInput {
   approvalTimeoutMs?: number;
   maxActiveTurns?: number;
   maxSessions?: number;
+  maxClosedSessions?: number;
   eventLogMaxFileBytes?: number;
   eventLogMaxTotalBytes?: number;
   streamMaxBufferedBytes?: number;
@@ -82,6 +83,7 @@ const schema = z.object({
     approvalTimeoutMs: positiveInt,
     maxActiveTurns: positiveInt,
     maxSessions: positiveInt,
+    maxClosedSessions: positiveInt,
     eventLogMaxFileBytes: positiveInt,
     eventLogMaxTotalBytes: positiveInt,
     streamMaxBufferedBytes: positiveInt
@@ -241,6 +243,7 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       approvalTimeoutMs: input.approvalTimeoutMs ?? env.BAA_CODEXD_APPROVAL_TIMEOUT_MS ?? 600_000,
       maxActiveTurns: input.maxActiveTurns ?? env.BAA_CODEXD_MAX_ACTIVE_TURNS ?? 32,
       maxSessions: input.maxSessions ?? env.BAA_CODEXD_MAX_SESSIONS ?? 1000,
+      maxClosedSessions: input.maxClosedSessions ?? env.BAA_CODEXD_MAX_CLOSED_SESSIONS ?? 500,
       eventLogMaxFileBytes: input.eventLogMaxFileBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES ?? 8 * 1024 * 1024,
       eventLogMaxTotalBytes: input.eventLogMaxTotalBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES ?? 256 * 1024 * 1024,
       streamMaxBufferedBytes: input.streamMaxBufferedBytes ?? env.BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES ?? 4 * 1024 * 1024
@@ -284,6 +287,7 @@ const ENV_NAMES: Record<string, string> = {
   "limits.approvalTimeoutMs": "BAA_CODEXD_APPROVAL_TIMEOUT_MS",
   "limits.maxActiveTurns": "BAA_CODEXD_MAX_ACTIVE_TURNS",
   "limits.maxSessions": "BAA_CODEXD_MAX_SESSIONS",
+  "limits.maxClosedSessions": "BAA_CODEXD_MAX_CLOSED_SESSIONS",
   "limits.eventLogMaxFileBytes": "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES",
   "limits.eventLogMaxTotalBytes": "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES",
   "limits.streamMaxBufferedBytes": "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES",

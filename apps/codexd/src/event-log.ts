@@ -8,7 +8,8 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type EventPage } from "./event-lo
 
 export type EventInput = Pick<CodexdEvent, "type"> & Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "data">>;
 
-export type EventListener = (event: CodexdEvent) => void;
+/** Gets each event and its JSON text (as logged, without the newline), so nobody serializes it twice. */
+export type EventListener = (event: CodexdEvent, json: string) => void;
 
 /** Default size at which the active log file is rotated into a segment. */
 export const DEFAULT_EVENT_LOG_MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -59,7 +60,7 @@ export class EventLog {
     this.#recentFile = new JsonStateFile(options.recentPath, { delayMs: 1000, durable: false, pretty: false });
     this.#limit = options.limit;
     this.#now = options.now;
-    const persisted = readJsonFile<{ events?: CodexdEvent[] }>(options.recentPath, {}).events ?? [];
+    const persisted = readRecentCache(options.recentPath);
     // recent-events.json is written lazily and the log eagerly; taking the higher of both means a
     // seq handed out before a crash is never handed out again.
     this.#lastSeq = Math.max(this.#files.recoverLastSeq(), persisted.at(-1)?.seq ?? 0);
@@ -80,14 +81,15 @@ export class EventLog {
       turnId: input.turnId ?? null,
       data: input.data ?? null
     };
-    this.#files.append(event.seq, `${JSON.stringify(event)}\n`);
+    const json = JSON.stringify(event);
+    this.#files.append(event.seq, `${json}\n`);
     this.#lastSeq = event.seq;
     this.#ring.push(event);
     if (this.#ring.length > this.#limit) this.#ring.splice(0, this.#ring.length - this.#limit);
     this.#recentFile.save({ events: this.#ring.slice(), updatedAt: event.at });
     for (const listener of this.#listeners) {
       try {
-        listener(event);
+        listener(event, json);
       } catch {
         // a subscriber's failure is its own; the log and other subscribers go on
       }
@@ -134,5 +136,14 @@ export class EventLog {
     await this.#recentFile.settled();
     this.#recentFile.flushSync();
     this.#files.close();
+  }
+}
+
+// recent-events.json only caches the ring; the log is the record. A damaged cache is dropped.
+function readRecentCache(path: string): CodexdEvent[] {
+  try {
+    return readJsonFile<{ events?: CodexdEvent[] }>(path, {}).events ?? [];
+  } catch {
+    return [];
   }
 }

@@ -113,7 +113,11 @@ export class CodexdLocalService {
       client: () => this.#supervisor?.client,
       defaultCwd: config.server.childCwd,
       now,
-      limits: { maxActiveTurns: config.limits.maxActiveTurns, maxSessions: config.limits.maxSessions }
+      limits: {
+        maxActiveTurns: config.limits.maxActiveTurns,
+        maxSessions: config.limits.maxSessions,
+        maxClosedSessions: config.limits.maxClosedSessions
+      }
     });
   }
 

@@ -26,7 +26,7 @@ export interface SessionOperationsDeps {
   client: () => AppServerClient | undefined;
   defaultCwd: string;
   now: () => number;
-  limits: { maxActiveTurns: number; maxSessions: number };
+  limits: { maxActiveTurns: number; maxSessions: number; maxClosedSessions: number };
 }
 
 /** Session and turn operations against app-server; each one is recorded as an event. */
@@ -215,6 +215,7 @@ export class SessionOperations {
       });
     }
     this.#d.events.record({ type: "session.closed", sessionId, threadId: session.threadId });
+    this.#d.registry.pruneInactive(this.#d.limits.maxClosedSessions);
     // Let app-server unload the thread; best effort, the session is closed either way.
     const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;
     await raw?.request?.("thread/unsubscribe", { threadId: session.threadId }).catch(() => {});

@@ -22,7 +22,7 @@ export class SessionRegistry {
     // Changes coalesce; a finished turn is written at once. Writes run off the event loop.
     // What the file may lag behind (a turn that had just started) is rebuilt from the event
     // log at start.
-    this.#file = new JsonStateFile(options.path, { delayMs: 250 });
+    this.#file = new JsonStateFile(options.path, { delayMs: 250, pretty: false });
     this.#now = options.now;
     this.#lastSeq = options.lastSeq;
     const file = readJsonFile<RegistryFile>(options.path, { sessions: [], updatedAt: null });
@@ -71,6 +71,23 @@ export class SessionRegistry {
 
   persist(options: { urgent?: boolean } = {}): void {
     this.#file.save({ sessions: this.list(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() }, options);
+  }
+
+  /**
+   * Keeps at most `keep` sessions that are closed or failed, dropping the longest untouched;
+   * their history stays in the event log. Returns the ids dropped.
+   */
+  pruneInactive(keep: number): string[] {
+    const inactive = this.list()
+      .filter((s) => s.status !== "active")
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const dropped = inactive.slice(0, Math.max(0, inactive.length - keep));
+    for (const session of dropped) {
+      this.#byId.delete(session.sessionId);
+      if (this.#byThread.get(session.threadId) === session) this.#byThread.delete(session.threadId);
+    }
+    if (dropped.length > 0) this.persist();
+    return dropped.map((s) => s.sessionId);
   }
 
   /** Starts writing the newest state now. */

@@ -106,3 +106,20 @@ test("a session whose thread cannot be resumed is failed with the reason, kept, 
     await codexd.stop();
   }
 });
+
+test("closed sessions beyond the limit are dropped from the registry, oldest first", async () => {
+  const codexd = await startFakeCodexd({ maxClosedSessions: 2 });
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const id = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+      ids.push(id);
+      await postJson(`${codexd.base}/v1/codexd/sessions/${id}/close`, {});
+    }
+    const listed = (await getJson(`${codexd.base}/v1/codexd/sessions`)).body.data.sessions.map((s: { sessionId: string }) => s.sessionId);
+    assert.deepEqual(listed.sort(), ids.slice(2).sort());
+    assert.equal((await getJson(`${codexd.base}/v1/codexd/sessions/${ids[0]}`)).status, 404);
+  } finally {
+    await codexd.stop();
+  }
+});

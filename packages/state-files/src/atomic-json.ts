@@ -45,7 +45,10 @@ export function jsonText(value: unknown, pretty: boolean): string {
   return `${pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`;
 }
 
-/** Reads a JSON file; a missing file gives `fallback`, an unparseable one throws. */
+/**
+ * Reads a JSON file; a missing file gives `fallback`. An unparseable one (atomic writes never
+ * leave one, so someone edited it) throws a StateFileError naming the file.
+ */
 export function readJsonFile<T>(path: string, fallback: T): T {
   let text: string;
   try {
@@ -54,7 +57,22 @@ export function readJsonFile<T>(path: string, fallback: T): T {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return fallback;
     throw error;
   }
-  return JSON.parse(text) as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new StateFileError(path, `is not valid JSON (${(error as Error).message}); fix it or move it aside`);
+  }
+}
+
+/** A state file that exists but cannot be used; the message names the file and what to do. */
+export class StateFileError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string
+  ) {
+    super(`state file ${path} ${problem}`);
+    this.name = "StateFileError";
+  }
 }
 
 export function syncDirectory(dir: string): void {

@@ -83,7 +83,7 @@ class EventStream {
   }
 
   start(after: number | undefined): void {
-    this.#unsubscribe = this.#events.subscribe((event) => this.#onLive(event));
+    this.#unsubscribe = this.#events.subscribe((event, json) => this.#onLive(event, json));
     const upTo = this.#events.lastSeq;
     this.#socket.on("close", () => this.#stop());
     this.#socket.on("error", () => this.#stop());
@@ -97,7 +97,7 @@ class EventStream {
     });
   }
 
-  #onLive(event: CodexdEvent): void {
+  #onLive(event: CodexdEvent, text: string): void {
     if (this.#closed || !this.#keep(event)) return;
     // Outstanding bytes are checked before this event is added, so one big event alone never
     // cuts off a client that keeps up.
@@ -105,7 +105,6 @@ class EventStream {
       this.#cutOff();
       return;
     }
-    const text = JSON.stringify(event);
     if (this.#replaying) {
       this.#held.push({ seq: event.seq, text });
       this.#heldBytes += Buffer.byteLength(text);
