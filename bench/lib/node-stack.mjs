@@ -53,9 +53,11 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
     BAA_LOGS_DIR: join(dir, "logs/conductor"),
     BAA_SHARED_TOKEN: "bench-token"
   };
-  const codexd = spawn(process.execPath, [join(root, "apps/codexd/dist/main.js"), "start"], { cwd: dir, env, stdio: "ignore" });
+  // BENCH_CPU_PROF=<dir>: both services write V8 CPU profiles there when they exit.
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const codexd = spawn(process.execPath, [...prof, join(root, "apps/codexd/dist/main.js"), "start"], { cwd: dir, env, stdio: "ignore" });
   await waitHealthy(codexdBase, codexd);
-  const conductor = spawn(process.execPath, [join(root, "apps/conductor-daemon/dist/main.js"), "start"], {
+  const conductor = spawn(process.execPath, [...prof, join(root, "apps/conductor-daemon/dist/main.js"), "start"], {
     cwd: dir,
     env,
     stdio: "ignore"
@@ -82,6 +84,7 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
   });
 
   return {
+    pids: { codexd: codexd.pid, conductor: conductor.pid },
     /** One turn, from the POST leaving to its completion event arriving on the stream, in ms. */
     async turn(text) {
       const started = performance.now();
