@@ -212,6 +212,9 @@ export class CodexdLocalService {
     this.#app = undefined;
     await this.#supervisor?.stop();
     this.#supervisor = undefined;
+    // Said now, not at the next start: `codexd status` while down shows the truth.
+    this.approvals.expirePending("codexd stopped; the request died with its codex app-server");
+    this.operations.interruptAllRunning("codexd stopped while the turn was running");
     await this.#demo?.close();
     this.#demo = undefined;
     this.#daemonState.updateChild({ status: "stopped", pid: null });
