@@ -43,19 +43,20 @@ export async function startBareAppServer({ codexHome, cwd }) {
   child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "initialized" })}\n`);
   const { thread } = await call("thread/start", { cwd, approvalPolicy: "never" });
   return {
-    /** One turn, from the request leaving to turn/completed arriving, in ms. */
+    /** One turn in ms: `total` from the request leaving to turn/completed, `accept` to the turn/start answer. */
     async turn(text) {
       const started = performance.now();
       let finish;
       const done = new Promise((resolve) => (finish = resolve));
       const { turn } = await call("turn/start", { threadId: thread.id, input: [{ type: "text", text, text_elements: [] }] });
+      const accept = performance.now() - started;
       if (completed.has(turn.id)) finish(completed.get(turn.id));
       else turnWaiters.set(turn.id, finish);
       const result = await done;
       turnWaiters.delete(turn.id);
       completed.delete(turn.id);
       if (result.status !== "completed") throw new Error(`baseline turn ${result.status}`);
-      return performance.now() - started;
+      return { total: performance.now() - started, accept };
     },
     close() {
       child.kill("SIGKILL");

@@ -84,11 +84,15 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
   });
 
   return {
+    codexdBase,
+    conductorBase,
+    sessionId,
     pids: { codexd: codexd.pid, conductor: conductor.pid },
-    /** One turn, from the POST leaving to its completion event arriving on the stream, in ms. */
+    /** One turn in ms: `total` from the POST leaving to its completion event on the stream, `accept` to the 202. */
     async turn(text) {
       const started = performance.now();
       const { status, body } = await postJson(`${apiBase}/turn`, { sessionId, input: text });
+      const accept = performance.now() - started;
       if (status !== 202) throw new Error(`turn answered ${status}: ${JSON.stringify(body)}`);
       const turnId = body.data.turnId;
       const event = completed.has(turnId)
@@ -97,7 +101,7 @@ export async function startNodeStack({ codexHome, dir, direct = false }) {
       waiters.delete(turnId);
       completed.delete(turnId);
       if (event.data.turn.status !== "completed") throw new Error(`turn ${event.data.turn.status}`);
-      return performance.now() - started;
+      return { total: performance.now() - started, accept };
     },
     async close() {
       socket.close();

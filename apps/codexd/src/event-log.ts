@@ -57,7 +57,7 @@ export class EventLog {
       maxTotalBytes: options.maxTotalBytes ?? DEFAULT_EVENT_LOG_MAX_TOTAL_BYTES
     });
     // A cache of the ring for `codexd status` while down; the JSON Lines log is the record.
-    this.#recentFile = new JsonStateFile(options.recentPath, { delayMs: 1000, durable: false, pretty: false });
+    this.#recentFile = new JsonStateFile(options.recentPath, { delayMs: 2000, durable: false, pretty: false });
     this.#limit = options.limit;
     this.#now = options.now;
     const persisted = readRecentCache(options.recentPath);

@@ -235,7 +235,10 @@ export class CodexdLocalService {
     return this.#supervisor.restart();
   }
 
-  /** Resolves once the state files hold everything the API would report now. */
+  /**
+   * Resolves once the state files hold everything the API would report now: pending (lazy)
+   * writes start at once. Reads of the API wait for this, so the files never lag an answer.
+   */
   async stateSettled(): Promise<void> {
     await Promise.all([this.sessions.settled(), this.events.recentSettled(), this.approvals.settled()]);
   }
@@ -257,7 +260,6 @@ export class CodexdLocalService {
     const threadId = threadIdOf(event);
     const session = threadId === null ? undefined : this.sessions.byThread(threadId);
     const at = new Date(this.#deps.now()).toISOString();
-    const completed = event.notificationMethod === "turn/completed";
     if (session !== undefined) {
       this.sessions.update(session, (s) => applyNotification(s, event, at));
     }
@@ -269,12 +271,6 @@ export class CodexdLocalService {
       turnId: turnIdOf(event),
       data: paramsOf(event)
     });
-    // A finished turn goes to disk at once; reads of the API wait for it (stateSettled), so
-    // the state files never lag behind what a client was told.
-    if (completed && session !== undefined) {
-      this.sessions.flushSoon();
-      this.events.flushRecent();
-    }
   }
 
   // Approval-like requests wait for an answer (or time out to decline); anything else gets the

@@ -139,12 +139,6 @@ export class SessionOperations {
       turnId,
       data: { input }
     });
-    // The turn finished before app-server answered turn/start: it was written at its
-    // completion, before this event existed; write the files level with the API again.
-    if (session.lastTurnId === turnId && isTerminalTurnStatus(session.lastTurnStatus)) {
-      registry.flushSoon();
-      this.#d.events.flushRecent();
-    }
     return { turnId, session };
   }
 
