@@ -15,11 +15,15 @@ import { startDemoModel, type DemoModel } from "./demo-mode.js";
 import { EventLog } from "./event-log.js";
 import { createCodexdApp } from "./http/app.js";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "./notification-effects.js";
+import { SessionEventCache } from "./session-event-cache.js";
 import { SessionOperations } from "./session-operations.js";
 import { SessionRegistry } from "./session-registry.js";
 import { reconcileTurnsFromLog } from "./turn-reconciliation.js";
 import { defaultSpawner, type Spawner } from "./spawner.js";
 import { buildStatus, type CodexdStatus } from "./status.js";
+
+/** How many of a session's newest events `GET /v1/codexd/sessions/:id` returns. */
+export const SESSION_RECENT_EVENTS = 100;
 
 export interface CodexdDeps {
   spawner?: Spawner;
@@ -40,6 +44,7 @@ export class CodexdLocalService {
   readonly sessions: SessionRegistry;
   readonly operations: SessionOperations;
   readonly approvals: ApprovalBook;
+  readonly sessionEvents = new SessionEventCache({ perSession: SESSION_RECENT_EVENTS, sessions: 256 });
   readonly #deps: Required<Omit<CodexdDeps, "logger">>;
   readonly #daemonState: DaemonStateFile;
   #supervisor: ChildSupervisor | undefined;
@@ -71,6 +76,8 @@ export class CodexdLocalService {
       maxTotalBytes: config.limits.eventLogMaxTotalBytes,
       now
     });
+    for (const event of this.events.recent()) this.sessionEvents.add(event);
+    this.events.subscribe((event) => this.sessionEvents.add(event));
     this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now, lastSeq: () => this.events.lastSeq });
     this.#daemonState = new DaemonStateFile({
       path: config.paths.daemonStatePath,

@@ -135,3 +135,22 @@ test("when the child dies a running turn becomes interrupted with a reason and a
     await codexd.stop();
   }
 });
+
+test("a session's recent events do not depend on how busy other sessions were", async () => {
+  const codexd = await startFakeCodexd({ recentEventsLimit: 10 });
+  try {
+    const quiet = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+    await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: quiet, input: "once" });
+    const busy = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+    for (let i = 0; i < 5; i += 1) {
+      await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: busy, input: `turn ${i}` });
+    }
+    const read = await getJson(`${codexd.base}/v1/codexd/sessions/${quiet}`);
+    const types = read.body.data.recentEvents.map((e: { type: string }) => e.type);
+    for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"]) assert.ok(types.includes(type), type);
+    assert.ok(read.body.data.recentEvents.every((e: { sessionId: string }) => e.sessionId === quiet));
+    assert.equal(codexd.service.events.recent().length, 10, "the shared ring stays at its limit");
+  } finally {
+    await codexd.stop();
+  }
+});

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { parseInput } from "@baa/api-errors";
-import type { CodexdLocalService } from "../service.js";
+import { SESSION_RECENT_EVENTS, type CodexdLocalService } from "../service.js";
 import { createSessionBody, interruptTurnBody, sessionParams, startTurnBody, steerTurnBody } from "./schemas.js";
-
-const SESSION_RECENT_EVENTS = 100;
 
 export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocalService): void {
   const ops = service.operations;
@@ -26,7 +24,11 @@ export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocal
     const session = ops.getSession(session_id);
     return {
       ok: true,
-      data: { session, recentEvents: service.events.recent({ sessionId: session_id, limit: SESSION_RECENT_EVENTS }) }
+      data: {
+        session,
+        recentEvents:
+          service.sessionEvents.get(session_id) ?? service.events.recent({ sessionId: session_id, limit: SESSION_RECENT_EVENTS })
+      }
     };
   });
 
