@@ -119,3 +119,22 @@ test("a child command that always dies stops being restarted after the crash-loo
     dir.cleanup();
   }
 });
+
+test("a second codexd on the same state dir refuses to start and names the first", async () => {
+  const dir = tempDir("baa-two-daemons-");
+  const model = await startMockModel();
+  writeCodexHome(dir.path("codex-home"), model.baseUrl);
+  const env = { CODEX_HOME: dir.path("codex-home"), BAA_REPO_ROOT: dir.root };
+  const first = await startCodexdProcess({ port: await freePort(), env });
+  try {
+    await assert.rejects(startCodexdProcess({ port: await freePort(), env }), (error: Error) => {
+      assert.match(error.message, new RegExp(`another codexd \\(pid ${first.process.pid}\\) is running`));
+      return true;
+    });
+    assert.equal((await getJson(`${first.base}/healthz`)).status, 200, "the first one is untouched");
+  } finally {
+    await first.kill("SIGTERM");
+    await model.close();
+    dir.cleanup();
+  }
+});

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
-import { removeStaleTempFiles, writeJsonAtomic } from "@baa/state-files";
+import { readJsonFile, removeStaleTempFiles, writeJsonAtomic } from "@baa/state-files";
 import { APPROVAL_METHODS, pendingSummary, type Approval } from "./approval.js";
 import { ApprovalBook } from "./approval-book.js";
 import { ChildSupervisor } from "./child-supervisor.js";
@@ -67,7 +67,6 @@ export class CodexdLocalService {
     this.#codex = codexVersionInfo(config.server.childCommand);
     mkdirSync(config.paths.stateRootDir, { recursive: true });
     mkdirSync(config.paths.logsRootDir, { recursive: true });
-    removeStaleTempFiles(config.paths.stateRootDir);
     this.events = new EventLog({
       logPath: config.paths.structuredEventLogPath,
       recentPath: config.paths.recentEventsPath,
@@ -133,6 +132,8 @@ export class CodexdLocalService {
     if (this.#started) return this.getStatus();
     const { config } = this;
     const now = this.#deps.now;
+    refuseIfAnotherDaemonRuns(config.paths.daemonStatePath, config.paths.stateRootDir);
+    removeStaleTempFiles(config.paths.stateRootDir);
     writeJsonAtomic(config.paths.identityPath, {
       nodeId: config.nodeId,
       repoRoot: config.paths.repoRoot,
@@ -307,4 +308,18 @@ export class CodexdLocalService {
       { urgent: true }
     );
   }
+}
+
+// Two codexd on one state dir would each spawn a child and overwrite the other's files. The
+// daemon state names the pid that last started; a live one other than us is a refusal.
+function refuseIfAnotherDaemonRuns(daemonStatePath: string, stateDir: string): void {
+  const previous = readJsonFile<{ started?: boolean; pid?: number } | null>(daemonStatePath, null);
+  const pid = previous?.pid;
+  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid) return;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return;
+  }
+  throw new Error(`another codexd (pid ${pid}) is running with state dir ${stateDir}; stop it first`);
 }
