@@ -37,8 +37,4 @@ export class SessionEventCache {
   get(sessionId: string, limit = this.#perSession): CodexdEvent[] | undefined {
     return this.#bySession.get(sessionId)?.slice(-limit);
   }
-
-  forget(sessionId: string): void {
-    this.#bySession.delete(sessionId);
-  }
 }
