@@ -1,4 +1,5 @@
 import { readJsonFile } from "@baa/state-files";
+import { isProcessAlive } from "./process-alive.js";
 import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { CodexdLocalService } from "./service.js";
@@ -70,7 +71,7 @@ export function readCodexdStateFiles(config: CodexdConfig) {
   const pid = typeof daemon?.pid === "number" ? daemon.pid : null;
   return {
     daemon,
-    processAlive: pid !== null && isAlive(pid),
+    processAlive: pid !== null && isProcessAlive(pid),
     identity: readJsonFile(paths.identityPath, null),
     sessionRegistry: readJsonFile(paths.sessionRegistryPath, { sessions: [] as unknown[] }),
     recentEvents: { count: recent.events?.length ?? 0, lastSeq: recent.events?.at(-1)?.seq ?? 0 },
@@ -153,13 +154,4 @@ async function runForeground(
     processLike.on?.("SIGTERM", onSignal);
     processLike.on?.("SIGINT", onSignal);
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -6,6 +6,10 @@ import { EventSegments } from "./event-segments.js";
 export { matches, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type EventPage } from "./event-log-query.js";
 
+interface RecentSnapshot {
+  toJSON(): { events: CodexdEvent[]; updatedAt: string };
+}
+
 export type EventInput = Pick<CodexdEvent, "type"> & Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "data">>;
 
 /** Gets each event and its JSON text (as logged, without the newline), so nobody serializes it twice. */
@@ -43,7 +47,11 @@ export interface QueryOptions {
  */
 export class EventLog {
   readonly #files: EventSegments;
-  readonly #recentFile: JsonStateFile<{ events: CodexdEvent[]; updatedAt: string }>;
+  readonly #recentFile: JsonStateFile<RecentSnapshot>;
+  // Serialized when written, not per event: a save only marks the file stale.
+  readonly #recentSnapshot: RecentSnapshot = {
+    toJSON: () => ({ events: this.#ring, updatedAt: new Date(this.#now()).toISOString() })
+  };
   readonly #limit: number;
   readonly #now: () => number;
   readonly #listeners = new Set<EventListener>();
@@ -86,7 +94,7 @@ export class EventLog {
     this.#lastSeq = event.seq;
     this.#ring.push(event);
     if (this.#ring.length > this.#limit) this.#ring.splice(0, this.#ring.length - this.#limit);
-    this.#recentFile.save({ events: this.#ring.slice(), updatedAt: event.at });
+    this.#recentFile.save(this.#recentSnapshot);
     for (const listener of this.#listeners) {
       try {
         listener(event, json);
@@ -124,7 +132,7 @@ export class EventLog {
 
   /** Starts writing recent-events.json now (it is otherwise coalesced). */
   flushRecent(): void {
-    this.#recentFile.save({ events: this.#ring.slice(), updatedAt: new Date(this.#now()).toISOString() }, { urgent: true });
+    this.#recentFile.save(this.#recentSnapshot, { urgent: true });
   }
 
   /** Resolves once recent-events.json holds every event recorded so far. */

@@ -15,6 +15,7 @@ import { startDemoModel, type DemoModel } from "./demo-mode.js";
 import { EventLog } from "./event-log.js";
 import { createCodexdApp } from "./http/app.js";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "./notification-effects.js";
+import { isProcessAlive } from "./process-alive.js";
 import { SessionEventCache } from "./session-event-cache.js";
 import { SessionOperations } from "./session-operations.js";
 import { SessionRegistry } from "./session-registry.js";
@@ -315,11 +316,6 @@ export class CodexdLocalService {
 function refuseIfAnotherDaemonRuns(daemonStatePath: string, stateDir: string): void {
   const previous = readJsonFile<{ started?: boolean; pid?: number } | null>(daemonStatePath, null);
   const pid = previous?.pid;
-  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid) return;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return;
-  }
+  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid || !isProcessAlive(pid)) return;
   throw new Error(`another codexd (pid ${pid}) is running with state dir ${stateDir}; stop it first`);
 }

@@ -46,11 +46,7 @@ export class SessionOperations {
     }
     const client = this.#requireClient();
     const cwd = input.cwd ?? this.#d.defaultCwd;
-    const params: v2.ThreadStartParams = { cwd, approvalPolicy: input.approvalPolicy ?? "never" };
-    if (input.model !== undefined) params.model = input.model;
-    if (input.sandbox !== undefined) params.sandbox = input.sandbox;
-    if (input.baseInstructions !== undefined) params.baseInstructions = input.baseInstructions;
-    if (input.developerInstructions !== undefined) params.developerInstructions = input.developerInstructions;
+    const params = threadStartParams({ ...input, cwd });
     const started = await callAppServer(() => client.threadStart(params), "thread/start");
     const at = this.#at();
     const session = newSession({
@@ -183,44 +179,21 @@ export class SessionOperations {
       await client.turnInterrupt({ threadId: session.threadId, turnId: running.turnId }).catch(() => {});
     }
     // The thread is unsubscribed below, so its turn/completed may never come: end the turn here.
-    const endedTurnId = running === null ? null : (running.turnId ?? session.lastTurnId);
+    if (running !== null) this.#markInterrupted(session, "session closed while the turn was running");
     this.#d.registry.update(
       session,
       (s) => {
         s.status = "closed";
         s.statusReason = "closed by request";
-        if (running !== null) {
-          s.activeTurn = null;
-          s.lastTurnId = endedTurnId;
-          s.lastTurnStatus = "interrupted";
-          s.lastTurnError = "session closed while the turn was running";
-          s.lastTurnCompletedAt = this.#at();
-        }
       },
       { urgent: true }
     );
-    if (running !== null) {
-      this.#d.events.record({
-        type: "turn.interrupted",
-        sessionId,
-        threadId: session.threadId,
-        turnId: endedTurnId,
-        data: { reason: "session closed while the turn was running" }
-      });
-    }
     this.#d.events.record({ type: "session.closed", sessionId, threadId: session.threadId });
     this.#d.registry.pruneInactive(this.#d.limits.maxClosedSessions);
     // Let app-server unload the thread; best effort, the session is closed either way.
     const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;
     await raw?.request?.("thread/unsubscribe", { threadId: session.threadId }).catch(() => {});
     return session;
-  }
-
-  #threadParams(session: CodexdSession): v2.ThreadStartParams {
-    const params: v2.ThreadStartParams = { cwd: session.cwd, approvalPolicy: session.approvalPolicy ?? "never" };
-    if (session.model !== null) params.model = session.model;
-    if (session.sandbox !== null) params.sandbox = session.sandbox;
-    return params;
   }
 
   #runningTurnId(session: CodexdSession): string {
@@ -256,7 +229,13 @@ export class SessionOperations {
           // app-server writes a thread to disk with its first turn; before that there is no
           // history to lose, so a fresh thread with the same settings is the same session.
           if (session.turnCount > 0 || session.lastTurnId !== null) throw error;
-          const fresh = await callAppServer(() => client.threadStart(this.#threadParams(session)), "thread/start");
+          const again = threadStartParams({
+            cwd: session.cwd,
+            approvalPolicy: session.approvalPolicy ?? undefined,
+            model: session.model ?? undefined,
+            sandbox: session.sandbox ?? undefined
+          });
+          const fresh = await callAppServer(() => client.threadStart(again), "thread/start");
           this.#d.registry.rebindThread(session, fresh.thread.id);
           rebound = true;
         }
@@ -293,22 +272,31 @@ export class SessionOperations {
   interruptAllRunning(reason: string): void {
     for (const session of this.#d.registry.list()) {
       if (session.activeTurn === null && session.lastTurnStatus !== "inProgress") continue;
-      const turnId = session.activeTurn?.turnId ?? session.lastTurnId;
-      this.#d.registry.update(session, (s) => {
+      this.#markInterrupted(session, reason);
+    }
+  }
+
+  /** Ends the session's running turn as interrupted, with the reason, and says so in the log. */
+  #markInterrupted(session: CodexdSession, reason: string): void {
+    const turnId = session.activeTurn?.turnId ?? session.lastTurnId;
+    this.#d.registry.update(
+      session,
+      (s) => {
         s.activeTurn = null;
         s.lastTurnId = turnId;
         s.lastTurnStatus = "interrupted";
         s.lastTurnError = reason;
         s.lastTurnCompletedAt = this.#at();
-      }, { urgent: true });
-      this.#d.events.record({
-        type: "turn.interrupted",
-        sessionId: session.sessionId,
-        threadId: session.threadId,
-        turnId,
-        data: { reason }
-      });
-    }
+      },
+      { urgent: true }
+    );
+    this.#d.events.record({
+      type: "turn.interrupted",
+      sessionId: session.sessionId,
+      threadId: session.threadId,
+      turnId,
+      data: { reason }
+    });
   }
 
   #requireClient(): AppServerClient {
@@ -320,6 +308,16 @@ export class SessionOperations {
   #at(): string {
     return new Date(this.#d.now()).toISOString();
   }
+}
+
+/** `thread/start` params: the approval policy defaults to `never`; unset options are left out. */
+function threadStartParams(options: CreateSessionInput & { cwd: string }): v2.ThreadStartParams {
+  const params: v2.ThreadStartParams = { cwd: options.cwd, approvalPolicy: options.approvalPolicy ?? "never" };
+  if (options.model !== undefined) params.model = options.model;
+  if (options.sandbox !== undefined) params.sandbox = options.sandbox;
+  if (options.baseInstructions !== undefined) params.baseInstructions = options.baseInstructions;
+  if (options.developerInstructions !== undefined) params.developerInstructions = options.developerInstructions;
+  return params;
 }
 
 export function toUserInput(input: TurnInput): v2.UserInput[] {

@@ -12,7 +12,12 @@ interface RegistryFile {
 export class SessionRegistry {
   readonly #byId = new Map<string, CodexdSession>();
   readonly #byThread = new Map<string, CodexdSession>();
-  readonly #file: JsonStateFile<RegistryFile>;
+  readonly #file: JsonStateFile<{ toJSON(): RegistryFile }>;
+  // Serialized when written, not per change: a save only marks the file stale. Taken in one
+  // synchronous step, the sessions and `lastSeq` describe the same moment.
+  readonly #snapshot = {
+    toJSON: (): RegistryFile => ({ sessions: this.list(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() })
+  };
   readonly #now: () => number;
   readonly #lastSeq: () => number;
   /** The event seq the file on disk had caught up with when codexd started. */
@@ -70,7 +75,7 @@ export class SessionRegistry {
   }
 
   persist(options: { urgent?: boolean } = {}): void {
-    this.#file.save({ sessions: this.list(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() }, options);
+    this.#file.save(this.#snapshot, options);
   }
 
   /**
