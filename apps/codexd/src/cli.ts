@@ -1,5 +1,5 @@
 import { readJsonFile } from "@baa/state-files";
-import { isProcessAlive } from "./process-alive.js";
+import { isProcessAlive } from "./state/process-alive.js";
 import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { CodexdLocalService } from "./service.js";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError, parseInput } from "@baa/api-errors";
-import { responseFor } from "../approval.js";
+import { responseFor } from "../approvals/approval.js";
 import { codexdError } from "../errors.js";
 import type { CodexdLocalService } from "../service.js";
 

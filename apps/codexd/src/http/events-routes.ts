@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseInput } from "@baa/api-errors";
-import { MAX_QUERY_LIMIT } from "../event-log.js";
+import { MAX_QUERY_LIMIT } from "@baa/event-log";
 import type { CodexdLocalService } from "../service.js";
 import { eventsSocketHandler, eventsSocketQuery, type EventsSocketOptions } from "./events-socket.js";
 

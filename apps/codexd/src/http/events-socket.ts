@@ -2,8 +2,8 @@ import type { FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { isAppError, parseInput } from "@baa/api-errors";
-import { compileFilter } from "../event-log-filter.js";
-import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter, type EventLog } from "../event-log.js";
+import { compileFilter } from "@baa/event-log";
+import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter, type EventLog } from "@baa/event-log";
 
 /** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { decideRestart, type RestartPolicy } from "../src/restart-policy.js";
+import { decideRestart, type RestartPolicy } from "../../src/child/restart-policy.js";
 
 const policy: RestartPolicy = { baseDelayMs: 100, maxDelayMs: 1000, crashLoopLimit: 4, windowMs: 10_000 };
 

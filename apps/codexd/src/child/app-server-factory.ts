@@ -5,7 +5,7 @@ import {
   type ChildLike,
   type ServerRequestHandler
 } from "@baa/app-server-client";
-import type { CodexdConfig } from "./config.js";
+import type { CodexdConfig } from "../config.js";
 
 /** What a client factory gets: the spawned child and codexd's handler for server→client requests. */
 export interface AppServerClientContext {

@@ -1,6 +1,6 @@
 import { AppServerExitedError, AppServerTimeoutError, JsonRpcError } from "@baa/app-server-client";
 import type { AppError } from "@baa/api-errors";
-import { codexdError } from "./errors.js";
+import { codexdError } from "../errors.js";
 
 /** Maps app-server failures onto codexd's codes; the app-server message is kept, it is not secret. */
 export async function callAppServer<T>(call: () => Promise<T>, method: string): Promise<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { getJson, startFakeCodexd } from "./support/start-fake-codexd.js";
+import { getJson, startFakeCodexd } from "../support/start-fake-codexd.js";
 
 test("GET /v1/codexd/events pages through the whole log with filters", async () => {
   // a ring of 5 proves the answer comes from the files, not from memory

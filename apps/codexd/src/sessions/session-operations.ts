@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { AppServerClient } from "@baa/app-server-client";
 import type { v2 } from "@baa/codex-protocol";
-import { callAppServer, noActiveTurnOr } from "./app-server-errors.js";
-import { codexdError } from "./errors.js";
-import type { EventLog } from "./event-log.js";
+import { callAppServer, noActiveTurnOr } from "../child/app-server-errors.js";
+import { codexdError } from "../errors.js";
+import type { EventLog } from "@baa/event-log";
 import { newSession, type CodexdSession } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import { isTerminalTurnStatus } from "./notification-effects.js";

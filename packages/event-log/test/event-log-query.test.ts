@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import test from "node:test";
-import { EventLog, matches, type CodexdEvent, type EventFilter } from "../src/event-log.js";
+import { EventLog, matches, type CodexdEvent, type EventFilter } from "../src/index.js";
 import { tempWorkspace } from "./support/workspace.js";
 
 const START = Date.parse("2030-01-01T00:00:00Z");

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { AppServerClient } from "@baa/app-server-client";
 import { AppServerChild, type AppServerChildOptions, type ChildExit } from "./app-server-child.js";
-import type { DaemonStateFile } from "./daemon-state.js";
-import type { EventLog } from "./event-log.js";
+import type { DaemonStateFile } from "../state/daemon-state.js";
+import type { EventLog } from "@baa/event-log";
 import { decideRestart, type RestartPolicy } from "./restart-policy.js";
 
 export interface ChildSupervisorOptions {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { JsonStateFile, readJsonFile } from "@baa/state-files";
 import type { IncomingServerRequest } from "@baa/app-server-client";
-import { codexdError } from "./errors.js";
-import type { EventLog } from "./event-log.js";
+import { codexdError } from "../errors.js";
+import type { EventLog } from "@baa/event-log";
 import { approvalDetails, declineResponse, type Approval, type ApprovalKind } from "./approval.js";
 
 interface Waiter {

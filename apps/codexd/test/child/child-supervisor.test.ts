@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { getJson, postJson, startFakeCodexd } from "./support/start-fake-codexd.js";
+import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd.js";
 
 const waitFor = async (check: () => Promise<boolean> | boolean, what: string, ms = 5000) => {
   const deadline = Date.now() + ms;

@@ -1,4 +1,4 @@
-import type { CodexdEvent } from "./event-log.js";
+import type { CodexdEvent } from "@baa/event-log";
 
 /**
  * The newest events of each recently active session, so reading one session's recent events

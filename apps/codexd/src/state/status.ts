@@ -1,8 +1,8 @@
-import type { CodexVersionInfo } from "./codex-version.js";
-import type { CodexdConfig } from "./config.js";
+import type { CodexVersionInfo } from "../child/codex-version.js";
+import type { CodexdConfig } from "../config.js";
 import type { DaemonState } from "./daemon-state.js";
-import type { CodexdEvent } from "./event-log.js";
-import type { CodexdSession } from "./session.js";
+import type { CodexdEvent } from "@baa/event-log";
+import type { CodexdSession } from "../sessions/session.js";
 
 export interface CodexdStatus {
   service: {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { setImmediate as tick } from "node:timers/promises";
 import WebSocket from "ws";
-import type { CodexdEvent } from "../src/event-log.js";
-import { postJson, startFakeCodexd } from "./support/start-fake-codexd.js";
+import type { CodexdEvent } from "@baa/event-log";
+import { postJson, startFakeCodexd } from "../support/start-fake-codexd.js";
 
 function connect(url: string) {
   const socket = new WebSocket(url);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import test from "node:test";
-import { getJson, postJson, startFakeCodexd } from "./support/start-fake-codexd.js";
-import { tempWorkspace } from "./support/workspace.js";
+import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd.js";
+import { tempWorkspace } from "../support/workspace.js";
 
 // The registry is written lazily; a crash can leave it behind the event log. Start-up folds
 // the log's newer events in, so the registry's lag never shows.

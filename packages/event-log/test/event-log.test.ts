@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import test from "node:test";
-import { EventLog, type EventLogOptions } from "../src/event-log.js";
+import { EventLog, type EventLogOptions } from "../src/index.js";
 import { tempWorkspace } from "./support/workspace.js";
 
 function openLog(ws: ReturnType<typeof tempWorkspace>, extra: Partial<EventLogOptions> = {}) {

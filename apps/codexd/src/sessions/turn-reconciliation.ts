@@ -1,4 +1,4 @@
-import type { CodexdEvent, EventLog } from "./event-log.js";
+import type { CodexdEvent, EventLog } from "@baa/event-log";
 import type { SessionRegistry } from "./session-registry.js";
 import type { TurnStatus } from "./session.js";
 

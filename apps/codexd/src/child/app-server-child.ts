@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { AppServerClient, AppServerEvent, ChildLike, ServerRequestHandler } from "@baa/app-server-client";
-import type { CodexdConfig } from "./config.js";
+import type { CodexdConfig } from "../config.js";
 import type { AppServerClientFactory } from "./app-server-factory.js";
-import type { DaemonStateFile } from "./daemon-state.js";
+import type { DaemonStateFile } from "../state/daemon-state.js";
 import { ChildOutputLog } from "./child-output-log.js";
 import type { Spawner } from "./spawner.js";
 
