@@ -1,0 +1,158 @@
+import type {
+  LeaseRecord,
+  RunRecord,
+  RunState,
+  RunWorkspace,
+  SystemMode,
+  SystemStateRecord,
+  TaskRecord,
+  TaskState,
+  WorkspaceKind
+} from "./records.js";
+
+/** What `POST /v1/tasks` stores; every optional field has the store's default. */
+export interface NewTask {
+  title: string;
+  prompt: string;
+  cwd?: string | null;
+  model?: string | null;
+  priority?: number;
+  maxAttempts?: number;
+  timeoutMs?: number | null;
+  stallTimeoutMs?: number | null;
+  dependsOn?: string[];
+  notBefore?: string | null;
+  approvalPolicy?: string | null;
+  sandbox?: string | null;
+  workspace?: WorkspaceKind | null;
+}
+
+/** Names the run a write is about and who may write it: all three must match (fencing). */
+export interface RunFence {
+  runId: string;
+  owner: string;
+  term: number;
+}
+
+export interface HeldLease {
+  scope: string;
+  holder: string;
+  term: number;
+  expiresAt: string;
+}
+
+export interface ClaimedRun {
+  task: TaskRecord;
+  run: RunRecord;
+}
+
+/** How a run ends and what becomes of its task, in one fenced write. */
+export interface RunEnding {
+  runState: Exclude<RunState, "running">;
+  reason?: string | null;
+  finalMessage?: string | null;
+  usage?: unknown;
+  /** The task's next state: an ended state, or `queued` to run again. */
+  taskState: TaskState;
+  /** With `queued`: not before this ISO time (retry backoff). */
+  notBefore?: string | null;
+  /** True when the run failed by the task's own doing (counts against maxAttempts). */
+  spendAttempt: boolean;
+}
+
+export interface TaskPage {
+  tasks: TaskRecord[];
+  /** Pass back as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+export type CancelOutcome =
+  /** Was queued or blocked: cancelled now. */
+  | "cancelled"
+  /** Is running: the flag is set, the run's owner interrupts it. */
+  | "requested"
+  /** Had already ended: nothing changed (the API answers 409). */
+  | "already_ended";
+
+/** Why `createTask` refused. */
+export class QueueFullError extends Error {
+  constructor(readonly limit: number) {
+    super(`the queue holds ${limit} waiting tasks (limit)`);
+    this.name = "QueueFullError";
+  }
+}
+
+/** The store could not be reached or answered with an error; the API answers 503 store_unavailable. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/**
+ * The conductor's durable truth: tasks, runs, the leader lease and the system mode. Two
+ * implementations (SQLite, PostgreSQL) over one query layer pass one contract suite.
+ *
+ * Fencing: every method taking a `RunFence` changes nothing unless the run is `running` with
+ * that owner and term, and returns false then; every method taking `{holder, term}` changes
+ * nothing unless that lease is held, unexpired, with that term. Time for leases and deadlines
+ * is the database's clock.
+ */
+export interface ControlStore {
+  readonly kind: "sqlite" | "postgres";
+  /** Runs every migration not applied yet; returns the versions before and after. */
+  migrate(): Promise<{ from: number; to: number }>;
+  close(): Promise<void>;
+  /** The database's clock (SQLite: the process clock). */
+  now(): Promise<Date>;
+
+  /** With an idempotency key, the same key returns the first task and `created: false`. */
+  createTask(task: NewTask, options?: { idempotencyKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }>;
+  getTask(taskId: string): Promise<TaskRecord | undefined>;
+  /** Newest first. */
+  listTasks(options: { state?: TaskState; limit: number; cursor?: string }): Promise<TaskPage>;
+  countTasksByState(): Promise<Record<TaskState, number>>;
+  requestCancel(taskId: string, reason?: string): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined>;
+  /** A failed, cancelled or timed-out task queued again with its attempts reset; undefined when unknown, null when not retryable. */
+  retryTask(taskId: string): Promise<TaskRecord | null | undefined>;
+
+  /** Acquire or renew (`holder` keeps its term on renew, a takeover increments it); null when another holds it unexpired. */
+  acquireLease(options: { scope: string; holder: string; ttlMs: number }): Promise<HeldLease | null>;
+  releaseLease(options: { scope: string; holder: string; term: number }): Promise<boolean>;
+  getLease(scope: string): Promise<LeaseRecord | null>;
+
+  /**
+   * Leader only: moves blocked tasks whose dependencies all succeeded (and whose notBefore
+   * passed) to queued, fails those with a failed/cancelled/timed-out dependency (with the
+   * reason), then claims up to `limit` due queued tasks by priority then age, each with a new
+   * `running` run owned by `holder` under `term`. One transaction that checks the lease.
+   */
+  claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]>;
+  /** Session/turn ids, workspace, progress time, and `running` <-> `needs_approval` on the task. */
+  updateRun(
+    fence: RunFence,
+    patch: {
+      sessionId?: string;
+      threadId?: string;
+      turnId?: string;
+      workspace?: RunWorkspace;
+      lastEventAt?: string;
+      taskState?: "running" | "needs_approval";
+    }
+  ): Promise<boolean>;
+  finishRun(fence: RunFence, ending: RunEnding): Promise<boolean>;
+  /**
+   * Leader only, after taking the lease with `term`: every `running` run of an older term (or
+   * of `deadOwner`) ends `abandoned` and its task is queued again without spending an attempt.
+   */
+  abandonStaleRuns(options: { scope: string; holder: string; term: number }): Promise<RunRecord[]>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  listRuns(taskId: string): Promise<RunRecord[]>;
+  listRunningRuns(): Promise<RunRecord[]>;
+
+  getSystemState(): Promise<SystemStateRecord>;
+  setSystemMode(mode: SystemMode, reason?: string | null): Promise<SystemStateRecord>;
+  /** Stop claiming until `until` (null clears it). */
+  setQuotaPause(until: string | null, reason?: string | null): Promise<SystemStateRecord>;
+}
