@@ -6,6 +6,9 @@ export interface CodexdEvent {
   sessionId: string | null;
   threadId: string | null;
   turnId: string | null;
+  /** Set on the conductor's task-run events (the unified log index); absent on codexd's. */
+  taskId?: string;
+  runId?: string;
   data: unknown;
 }
 
@@ -17,6 +20,8 @@ export interface EventFilter {
   after?: number;
   sessionId?: string;
   turnId?: string;
+  taskId?: string;
+  runId?: string;
   type?: string;
   since?: string;
   until?: string;
@@ -35,12 +40,14 @@ export function matches(event: CodexdEvent, filter: EventFilter): boolean {
 export function compileFilter(filter: EventFilter): (event: CodexdEvent) => boolean {
   const since = filter.since === undefined ? undefined : timeOf(filter.since, "since");
   const until = filter.until === undefined ? undefined : timeOf(filter.until, "until");
-  const { after, sessionId, turnId, type } = filter;
+  const { after, sessionId, turnId, taskId, runId, type } = filter;
   const typePrefix = type === undefined ? undefined : `${type}.`;
   return (event) => {
     if (after !== undefined && event.seq <= after) return false;
     if (sessionId !== undefined && event.sessionId !== sessionId) return false;
     if (turnId !== undefined && event.turnId !== turnId) return false;
+    if (taskId !== undefined && event.taskId !== taskId) return false;
+    if (runId !== undefined && event.runId !== runId) return false;
     if (type !== undefined && event.type !== type && !event.type.startsWith(typePrefix as string)) return false;
     if (since !== undefined || until !== undefined) {
       const at = Date.parse(event.at);

@@ -10,7 +10,7 @@ interface RecentSnapshot {
   toJSON(): { events: CodexdEvent[]; updatedAt: string };
 }
 
-export type EventInput = Pick<CodexdEvent, "type"> & Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "data">>;
+export type EventInput = Pick<CodexdEvent, "type"> & Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "taskId" | "runId" | "data">>;
 
 /** Gets each event and its JSON text (as logged, without the newline), so nobody serializes it twice. */
 export type EventListener = (event: CodexdEvent, json: string) => void;
@@ -87,6 +87,8 @@ export class EventLog {
       sessionId: input.sessionId ?? null,
       threadId: input.threadId ?? null,
       turnId: input.turnId ?? null,
+      ...(input.taskId === undefined ? {} : { taskId: input.taskId }),
+      ...(input.runId === undefined ? {} : { runId: input.runId }),
       data: input.data ?? null
     };
     const json = JSON.stringify(event);
