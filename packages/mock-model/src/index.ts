@@ -8,7 +8,8 @@ export {
   type ReplyFactory,
   type SlowTextReply,
   type TextReply,
-  type ToolCallReply
+  type ToolCallReply,
+  type UsageLimitReply
 } from "./replies.js";
 export { viewRequest, type RecordedRequest } from "./request-view.js";
 export { planReply, splitText, SLOW_TEXT_DELTAS, type IdSource, type PlannedEvent, type ReplyPlan } from "./reply-plan.js";

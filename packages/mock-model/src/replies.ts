@@ -45,8 +45,21 @@ export interface OverloadedReply {
   kind: "overloaded";
 }
 
+/**
+ * HTTP 429 `{error:{type:"usage_limit_reached", resets_at}}`: the account's usage limit. Codex
+ * 0.169 fails the turn at once with `codexErrorInfo: "usageLimitExceeded"` and a message that
+ * ends "try again at 9:21 AM" (the reset in local time); it is not retried.
+ */
+export interface UsageLimitReply {
+  kind: "usage_limit";
+  /** Unix seconds of the reset (default: an hour after the request). */
+  resetsAt?: number;
+  /** Plan named in the body (default "plus"). */
+  planType?: string;
+}
+
 /** One answer to one `POST /v1/responses`. */
-export type Reply = TextReply | ToolCallReply | HangReply | SlowTextReply | HttpErrorReply | OverloadedReply;
+export type Reply = TextReply | ToolCallReply | HangReply | SlowTextReply | HttpErrorReply | OverloadedReply | UsageLimitReply;
 
 /** Picks the reply for a request when the queue is empty. */
 export type ReplyFactory = (request: RecordedRequest) => Reply;

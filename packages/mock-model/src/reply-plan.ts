@@ -96,6 +96,20 @@ export function planReply(reply: Reply, ids: IdSource): ReplyPlan {
         contentType: typeof reply.body === "string" ? "text/plain" : "application/json",
         body: errorBody(reply.body, { error: { message: "mock http error", type: "mock_error" } })
       };
+    case "usage_limit":
+      return {
+        kind: "http",
+        status: 429,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: {
+            type: "usage_limit_reached",
+            message: "The usage limit has been reached",
+            plan_type: reply.planType ?? "plus",
+            resets_at: reply.resetsAt ?? Math.floor(Date.now() / 1000) + 3600
+          }
+        })
+      };
     case "overloaded":
       return {
         kind: "http",

@@ -70,3 +70,13 @@ test("a persistent 500 is retried (request_max_retries+1) x (stream_max_retries+
     const retryNotices = server.notifications.filter((n) => n.method === "error" && n.params.willRetry === true);
     assert.equal(retryNotices.length, 1);
   }));
+
+test("a usage-limit 429 fails the turn at once with usageLimitExceeded and the reset time in the message", () =>
+  withCodex({}, async (model, server, threadId) => {
+    model.enqueue({ kind: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 });
+    const done = await runTurn(server, threadId, "over the limit");
+    assert.equal(done.params.turn.status, "failed");
+    assert.equal(done.params.turn.error.codexErrorInfo, "usageLimitExceeded");
+    assert.match(done.params.turn.error.message, /usage limit.*try again at \d{1,2}:\d{2}/i);
+    assert.equal(model.requests.length, 1);
+  }));
