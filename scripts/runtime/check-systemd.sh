@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Static check of the rendered systemd files: valid file, program path, listen addresses, event path, logs and state dirs, the app-server child.
+# Flags: --help, or docs/runtime/systemd.md.
+set -euo pipefail
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+exec node "${SCRIPT_DIR}/lib/manage.mjs" systemd check "$@"
