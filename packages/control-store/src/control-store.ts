@@ -82,6 +82,22 @@ export class QueueFullError extends Error {
   }
 }
 
+/** A `dependsOn` id names no task; the API answers 400 naming `dependsOn`. */
+export class UnknownDependencyError extends Error {
+  constructor(readonly taskIds: string[]) {
+    super(`dependsOn names unknown tasks: ${taskIds.join(", ")}`);
+    this.name = "UnknownDependencyError";
+  }
+}
+
+/** A list cursor this store did not hand out; the API answers 400 naming `cursor`. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super("cursor is not one this store handed out");
+    this.name = "InvalidCursorError";
+  }
+}
+
 /** The store could not be reached or answered with an error; the API answers 503 store_unavailable. */
 export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -101,8 +117,11 @@ export class StoreUnavailableError extends Error {
  */
 export interface ControlStore {
   readonly kind: "sqlite" | "postgres";
-  /** Runs every migration not applied yet; returns the versions before and after. */
-  migrate(): Promise<{ from: number; to: number }>;
+  /**
+   * Runs every migration not applied yet (or up to version `to`); returns the versions before
+   * and after. `openControlStore` runs it unless told not to.
+   */
+  migrate(options?: { to?: number }): Promise<{ from: number; to: number }>;
   close(): Promise<void>;
   /** The database's clock (SQLite: the process clock). */
   now(): Promise<Date>;
@@ -117,8 +136,13 @@ export interface ControlStore {
   /** A failed, cancelled or timed-out task queued again with its attempts reset; undefined when unknown, null when not retryable. */
   retryTask(taskId: string): Promise<TaskRecord | null | undefined>;
 
-  /** Acquire or renew (`holder` keeps its term on renew, a takeover increments it); null when another holds it unexpired. */
-  acquireLease(options: { scope: string; holder: string; ttlMs: number }): Promise<HeldLease | null>;
+  /**
+   * Acquire or renew (`holder` keeps its term on renew, a takeover increments it); null when
+   * another holds it unexpired. `newTerm`: a fresh process takes a new term even from its own
+   * earlier self, so `abandonStaleRuns` ends the runs its previous incarnation left running.
+   */
+  acquireLease(options: { scope: string; holder: string; ttlMs: number; newTerm?: boolean }): Promise<HeldLease | null>;
+  /** Gives the lease up (no holder; the term stays, so the next holder's is higher); false when not held with that term. */
   releaseLease(options: { scope: string; holder: string; term: number }): Promise<boolean>;
   getLease(scope: string): Promise<LeaseRecord | null>;
 

@@ -1,2 +1,5 @@
 export * from "./records.js";
 export * from "./control-store.js";
+export { openControlStore, SQLITE_FILE_NAME, type OpenControlStoreOptions } from "./open-control-store.js";
+export { LATEST_VERSION } from "./migrations.js";
+export { DEFAULT_MAX_ATTEMPTS } from "./task-writes.js";

@@ -1,0 +1,128 @@
+import { sql } from "kysely";
+import type { ClaimedRun } from "./control-store.js";
+import { holdsLease } from "./lease.js";
+import { isoOrNull, toRunRecord, toTaskRecord } from "./row-mapping.js";
+import { rowLocks, type StoreContext, type Trx } from "./store-context.js";
+
+const FAILED_DEPENDENCY = ["failed", "cancelled", "timed_out"];
+/** Dependency chains fail one link per pass; a bound keeps a pathological chain from holding the writer. */
+const MAX_CASCADE_PASSES = 64;
+
+/**
+ * Blocked tasks: fail those with a failed, cancelled or timed-out dependency (transitively),
+ * then queue those whose dependencies all succeeded and whose notBefore has passed.
+ */
+async function promoteBlocked(trx: Trx, now: string): Promise<void> {
+  const anyBlocked = await trx.selectFrom("tasks").select("task_id").where("state", "=", "blocked").executeTakeFirst();
+  if (!anyBlocked) return;
+  for (let pass = 0; pass < MAX_CASCADE_PASSES; pass += 1) {
+    const doomed = await trx
+      .selectFrom("task_dependencies as d")
+      .innerJoin("tasks as t", "t.task_id", "d.task_id")
+      .innerJoin("tasks as dep", "dep.task_id", "d.depends_on")
+      .select(["d.task_id", "d.depends_on", "dep.state"])
+      .where("t.state", "=", "blocked")
+      .where("dep.state", "in", FAILED_DEPENDENCY)
+      .orderBy("d.task_id")
+      .execute();
+    if (doomed.length === 0) break;
+    const seen = new Set<string>();
+    for (const row of doomed) {
+      if (seen.has(row.task_id)) continue;
+      seen.add(row.task_id);
+      await trx
+        .updateTable("tasks")
+        .set({ state: "failed", state_reason: `dependency ${row.depends_on} ended ${row.state}`, ended_at: now, updated_at: now })
+        .where("task_id", "=", row.task_id)
+        .where("state", "=", "blocked")
+        .execute();
+    }
+  }
+  await trx
+    .updateTable("tasks")
+    .set({ state: "queued", updated_at: now })
+    .where("state", "=", "blocked")
+    .where((eb) => eb.or([eb("not_before", "is", null), eb("not_before", "<=", now)]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("task_dependencies as d")
+            .innerJoin("tasks as dep", "dep.task_id", "d.depends_on")
+            .select(sql.lit(1).as("one"))
+            .whereRef("d.task_id", "=", "tasks.task_id")
+            .where("dep.state", "<>", "succeeded")
+        )
+      )
+    )
+    .execute();
+}
+
+/** Whether the system mode and the usage-limit pause let the leader claim at `now`. */
+async function claimingAllowed(trx: Trx, now: string): Promise<boolean> {
+  const row = await trx.selectFrom("system_state").selectAll().where("id", "=", 1).executeTakeFirst();
+  if (!row || row.mode !== "running") return false;
+  const until = isoOrNull(row.quota_paused_until);
+  return until === null || until <= now;
+}
+
+/**
+ * Invariant 2: one transaction checks the lease, then claims due queued tasks by priority then
+ * age. PostgreSQL skips rows another claimer holds (`FOR UPDATE SKIP LOCKED`); SQLite's
+ * `BEGIN IMMEDIATE` lets one writer in at a time.
+ */
+export async function claimTasks(
+  ctx: StoreContext,
+  options: { scope: string; holder: string; term: number; limit: number }
+): Promise<ClaimedRun[]> {
+  return ctx.write(async (trx, now) => {
+    if (!(await holdsLease(ctx, trx, options, now))) return [];
+    await promoteBlocked(trx, now);
+    if (options.limit < 1 || !(await claimingAllowed(trx, now))) return [];
+    const due = await trx
+      .selectFrom("tasks")
+      .selectAll()
+      .where("state", "=", "queued")
+      .where((eb) => eb.or([eb("not_before", "is", null), eb("not_before", "<=", now)]))
+      .orderBy("priority", "desc")
+      .orderBy("seq", "asc")
+      .limit(Math.floor(options.limit))
+      .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate().skipLocked())
+      .execute();
+    const claimed: ClaimedRun[] = [];
+    for (const task of due) {
+      const attempt = Number(task.run_count) + 1;
+      const run = await trx
+        .insertInto("runs")
+        .values({
+          run_id: ctx.newId("run"),
+          task_id: task.task_id,
+          scope: options.scope,
+          attempt,
+          owner: options.holder,
+          term: options.term,
+          state: "running",
+          reason: null,
+          session_id: null,
+          thread_id: null,
+          turn_id: null,
+          workspace: null,
+          final_message: null,
+          usage: null,
+          started_at: now,
+          last_event_at: null,
+          ended_at: null
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const updated = await trx
+        .updateTable("tasks")
+        .set({ state: "running", run_count: attempt, last_run_id: run.run_id, updated_at: now })
+        .where("task_id", "=", task.task_id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      claimed.push({ task: toTaskRecord(updated), run: toRunRecord(run) });
+    }
+    return claimed;
+  });
+}

@@ -1,0 +1,164 @@
+import { Migrator, sql } from "kysely";
+import { acquireLease, getLease, releaseLease } from "./lease.js";
+import { claimTasks } from "./claims.js";
+import type { CancelOutcome, ClaimedRun, ControlStore, HeldLease, NewTask, RunEnding, RunFence, TaskPage } from "./control-store.js";
+import { StoreUnavailableError } from "./control-store.js";
+import { LATEST_VERSION, migrationProvider, migrationsFor } from "./migrations.js";
+import type { LeaseRecord, RunRecord, RunWorkspace, SystemMode, SystemStateRecord, TaskRecord, TaskState } from "./records.js";
+import { toRunRecord } from "./row-mapping.js";
+import { abandonStaleRuns, finishRun, updateRun } from "./run-writes.js";
+import type { StoreContext } from "./store-context.js";
+import { toStoreError } from "./store-errors.js";
+import { getSystemState, setQuotaPause, setSystemMode } from "./system-state.js";
+import { countTasksByState, getTask, listTasks } from "./task-reads.js";
+import { createTask, requestCancel, retryTask } from "./task-writes.js";
+
+/** The one implementation: the same queries over either engine's `StoreContext`. */
+export class KyselyControlStore implements ControlStore {
+  #closed = false;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly closeEngine: () => Promise<void>,
+    /** PostgreSQL: the schema created before the first migration. */
+    private readonly pgSchema: string | null
+  ) {}
+
+  get kind() {
+    return this.ctx.kind;
+  }
+
+  async #guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreUnavailableError(`${operation}: the control store is closed`);
+    try {
+      return await fn();
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+
+  migrate(options: { to?: number } = {}): Promise<{ from: number; to: number }> {
+    return this.#guard("migrate", async () => {
+      const target = options.to ?? LATEST_VERSION;
+      const names = migrationsFor(this.ctx.kind).map(([name]) => name);
+      const targetName = names[target - 1];
+      if (!targetName) throw new TypeError(`no migration version ${target} (latest is ${LATEST_VERSION})`);
+      if (this.pgSchema !== null) await this.#createSchema(this.pgSchema);
+      const migrator = new Migrator({ db: this.ctx.db, provider: migrationProvider(this.ctx.kind) });
+      const applied = async () => (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).length;
+      const from = await applied();
+      if (from < target) {
+        const { error } = await migrator.migrateTo(targetName);
+        if (error) throw error;
+      }
+      await this.ctx.write(async (trx, now) => {
+        await trx
+          .insertInto("system_state")
+          .values({ id: 1, mode: "running", reason: null, changed_at: now })
+          .onConflict((oc) => oc.column("id").doNothing())
+          .execute();
+      });
+      return { from, to: await applied() };
+    });
+  }
+
+  async #createSchema(schema: string): Promise<void> {
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(this.ctx.db);
+    } catch (error) {
+      // Two nodes starting at once race on the catalog; the loser's schema exists all the same.
+      const code = (error as { code?: unknown }).code;
+      if (code !== "23505" && code !== "42P06") throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.closeEngine();
+  }
+
+  now(): Promise<Date> {
+    return this.#guard("now", async () => new Date(await this.ctx.now()));
+  }
+
+  createTask(task: NewTask, options?: { idempotencyKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }> {
+    return this.#guard("createTask", () => createTask(this.ctx, task, options));
+  }
+  getTask(taskId: string): Promise<TaskRecord | undefined> {
+    return this.#guard("getTask", () => getTask(this.ctx, taskId));
+  }
+  listTasks(options: { state?: TaskState; limit: number; cursor?: string }): Promise<TaskPage> {
+    return this.#guard("listTasks", () => listTasks(this.ctx, options));
+  }
+  countTasksByState(): Promise<Record<TaskState, number>> {
+    return this.#guard("countTasksByState", () => countTasksByState(this.ctx));
+  }
+  requestCancel(taskId: string, reason?: string): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined> {
+    return this.#guard("requestCancel", () => requestCancel(this.ctx, taskId, reason));
+  }
+  retryTask(taskId: string): Promise<TaskRecord | null | undefined> {
+    return this.#guard("retryTask", () => retryTask(this.ctx, taskId));
+  }
+
+  acquireLease(options: { scope: string; holder: string; ttlMs: number; newTerm?: boolean }): Promise<HeldLease | null> {
+    return this.#guard("acquireLease", () => acquireLease(this.ctx, options));
+  }
+  releaseLease(options: { scope: string; holder: string; term: number }): Promise<boolean> {
+    return this.#guard("releaseLease", () => releaseLease(this.ctx, options));
+  }
+  getLease(scope: string): Promise<LeaseRecord | null> {
+    return this.#guard("getLease", () => getLease(this.ctx, scope));
+  }
+
+  claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]> {
+    return this.#guard("claimTasks", () => claimTasks(this.ctx, options));
+  }
+  updateRun(
+    fence: RunFence,
+    patch: {
+      sessionId?: string;
+      threadId?: string;
+      turnId?: string;
+      workspace?: RunWorkspace;
+      lastEventAt?: string;
+      taskState?: "running" | "needs_approval";
+    }
+  ): Promise<boolean> {
+    return this.#guard("updateRun", () => updateRun(this.ctx, fence, patch));
+  }
+  finishRun(fence: RunFence, ending: RunEnding): Promise<boolean> {
+    return this.#guard("finishRun", () => finishRun(this.ctx, fence, ending));
+  }
+  abandonStaleRuns(options: { scope: string; holder: string; term: number }): Promise<RunRecord[]> {
+    return this.#guard("abandonStaleRuns", () => abandonStaleRuns(this.ctx, options));
+  }
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.#guard("getRun", async () => {
+      const row = await this.ctx.db.selectFrom("runs").selectAll().where("run_id", "=", runId).executeTakeFirst();
+      return row ? toRunRecord(row) : undefined;
+    });
+  }
+  listRuns(taskId: string): Promise<RunRecord[]> {
+    return this.#guard("listRuns", async () => {
+      const rows = await this.ctx.db.selectFrom("runs").selectAll().where("task_id", "=", taskId).orderBy("attempt").execute();
+      return rows.map(toRunRecord);
+    });
+  }
+  listRunningRuns(): Promise<RunRecord[]> {
+    return this.#guard("listRunningRuns", async () => {
+      const rows = await this.ctx.db.selectFrom("runs").selectAll().where("state", "=", "running").orderBy("started_at").execute();
+      return rows.map(toRunRecord);
+    });
+  }
+
+  getSystemState(): Promise<SystemStateRecord> {
+    return this.#guard("getSystemState", () => getSystemState(this.ctx));
+  }
+  setSystemMode(mode: SystemMode, reason?: string | null): Promise<SystemStateRecord> {
+    return this.#guard("setSystemMode", () => setSystemMode(this.ctx, mode, reason));
+  }
+  setQuotaPause(until: string | null, reason?: string | null): Promise<SystemStateRecord> {
+    return this.#guard("setQuotaPause", () => setQuotaPause(this.ctx, until, reason));
+  }
+}

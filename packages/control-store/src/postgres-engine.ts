@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { StoreSchema } from "./schema.js";
+import type { StoreContext, Trx } from "./store-context.js";
+import { isRetryableConflict } from "./store-errors.js";
+
+export interface PostgresEngineOptions {
+  url: string;
+  /** Every table lives in this schema (created at migrate). Default `baa`. */
+  schema?: string;
+  /** A down server fails a call within this (then `StoreUnavailableError`). Default 3000. */
+  connectTimeoutMs?: number;
+  /** Longest any statement (or lock wait) may take. Default 5000. */
+  statementTimeoutMs?: number;
+  poolSize?: number;
+  newId?: (prefix: "task" | "run") => string;
+  /** An idle pooled connection failed (the server went away); the next call reconnects. */
+  onPoolError?: (error: Error) => void;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const MAX_CONFLICT_RETRIES = 5;
+
+export function openPostgresEngine(options: PostgresEngineOptions): {
+  ctx: StoreContext;
+  schema: string;
+  close: () => Promise<void>;
+} {
+  const schema = options.schema ?? "baa";
+  if (!SCHEMA_NAME.test(schema)) throw new TypeError(`schema must match ${SCHEMA_NAME}: ${schema}`);
+  const statementTimeout = options.statementTimeoutMs ?? 5000;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 5,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+    idleTimeoutMillis: 10_000,
+    statement_timeout: statementTimeout,
+    lock_timeout: statementTimeout,
+    query_timeout: statementTimeout + 1000,
+    idle_in_transaction_session_timeout: statementTimeout * 4,
+    application_name: "baa-conductor",
+    options: `-c search_path=${schema}`
+  });
+  // Without a listener an idle client's error would crash the process.
+  pool.on("error", (error) => (options.onPoolError ?? ((e: Error) => process.emitWarning(e)))(error));
+  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  const dbNow = async (trx: Trx | Kysely<StoreSchema>) => {
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(trx);
+    return (rows[0] as { now: Date }).now.toISOString();
+  };
+  const ctx: StoreContext = {
+    kind: "postgres",
+    db,
+    async write(fn) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await db.transaction().execute(async (trx) => fn(trx, await dbNow(trx)));
+        } catch (error) {
+          if (attempt >= MAX_CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
+        }
+      }
+    },
+    now: () => dbNow(db),
+    newId: options.newId ?? ((prefix) => `${prefix}-${randomUUID()}`)
+  };
+  return { ctx, schema, close: () => db.destroy() };
+}

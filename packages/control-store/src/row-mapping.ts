@@ -1,0 +1,94 @@
+import type { Selectable } from "kysely";
+import type {
+  LeaseRecord,
+  RunRecord,
+  RunState,
+  RunWorkspace,
+  SystemMode,
+  SystemStateRecord,
+  TaskRecord,
+  TaskState,
+  WorkspaceKind
+} from "./records.js";
+import type { LeasesTable, RunsTable, SystemStateTable, TasksTable } from "./schema.js";
+
+/** One ISO form on both engines (PostgreSQL hands back `Date`, SQLite the stored text). */
+export function isoOf(value: string | Date): string {
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+}
+
+export function isoOrNull(value: string | Date | null | undefined): string | null {
+  return value === null || value === undefined ? null : isoOf(value);
+}
+
+function numberOrNull(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function jsonOrNull(value: string | null): unknown {
+  return value === null ? null : JSON.parse(value);
+}
+
+export function toTaskRecord(row: Selectable<TasksTable>): TaskRecord {
+  return {
+    taskId: row.task_id,
+    title: row.title,
+    prompt: row.prompt,
+    cwd: row.cwd,
+    model: row.model,
+    priority: Number(row.priority),
+    maxAttempts: Number(row.max_attempts),
+    timeoutMs: numberOrNull(row.timeout_ms),
+    stallTimeoutMs: numberOrNull(row.stall_timeout_ms),
+    dependsOn: JSON.parse(row.depends_on) as string[],
+    notBefore: isoOrNull(row.not_before),
+    approvalPolicy: row.approval_policy,
+    sandbox: row.sandbox,
+    workspace: row.workspace as WorkspaceKind | null,
+    idempotencyKey: row.idempotency_key,
+    state: row.state as TaskState,
+    stateReason: row.state_reason,
+    attemptsSpent: Number(row.attempts_spent),
+    runCount: Number(row.run_count),
+    cancelRequested: Number(row.cancel_requested) === 1,
+    lastRunId: row.last_run_id,
+    createdAt: isoOf(row.created_at),
+    updatedAt: isoOf(row.updated_at),
+    endedAt: isoOrNull(row.ended_at)
+  };
+}
+
+export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
+  return {
+    runId: row.run_id,
+    taskId: row.task_id,
+    attempt: Number(row.attempt),
+    owner: row.owner,
+    term: Number(row.term),
+    state: row.state as RunState,
+    reason: row.reason,
+    sessionId: row.session_id,
+    threadId: row.thread_id,
+    turnId: row.turn_id,
+    workspace: jsonOrNull(row.workspace) as RunWorkspace | null,
+    finalMessage: row.final_message,
+    usage: jsonOrNull(row.usage),
+    startedAt: isoOf(row.started_at),
+    lastEventAt: isoOrNull(row.last_event_at),
+    endedAt: isoOrNull(row.ended_at)
+  };
+}
+
+export function toLeaseRecord(row: Selectable<LeasesTable>): LeaseRecord {
+  return { scope: row.scope, holder: row.holder, term: Number(row.term), expiresAt: isoOrNull(row.expires_at) };
+}
+
+export function toSystemStateRecord(row: Selectable<SystemStateTable>): SystemStateRecord {
+  return {
+    mode: row.mode as SystemMode,
+    reason: row.reason,
+    changedAt: isoOf(row.changed_at),
+    quotaPausedUntil: isoOrNull(row.quota_paused_until),
+    quotaReason: row.quota_reason
+  };
+}

@@ -1,0 +1,93 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Timestamps are written as ISO strings; PostgreSQL reads them back as `Date` (timestamptz). */
+export type Timestamp = ColumnType<string | Date, string, string>;
+/** PostgreSQL returns bigint columns as strings; SQLite as numbers. */
+export type BigCount = ColumnType<number | string, number, number>;
+
+export interface TasksTable {
+  /** Insertion order: ties in priority run oldest first, and list cursors point at it. */
+  seq: Generated<number | string>;
+  task_id: string;
+  title: string;
+  prompt: string;
+  cwd: string | null;
+  model: string | null;
+  priority: number;
+  max_attempts: number;
+  timeout_ms: BigCount | null;
+  /** Added in migration 2. */
+  stall_timeout_ms: BigCount | null;
+  /** JSON array, in the order given; `task_dependencies` is what queries use. */
+  depends_on: string;
+  not_before: Timestamp | null;
+  approval_policy: string | null;
+  sandbox: string | null;
+  /** Added in migration 2. */
+  workspace: string | null;
+  idempotency_key: string | null;
+  state: string;
+  state_reason: string | null;
+  attempts_spent: number;
+  run_count: number;
+  /** 0 or 1 (one representation on both engines). */
+  cancel_requested: number;
+  last_run_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface TaskDependenciesTable {
+  task_id: string;
+  depends_on: string;
+}
+
+export interface RunsTable {
+  run_id: string;
+  task_id: string;
+  /** The lease scope the run was claimed under; fencing reads that lease's term. */
+  scope: string;
+  attempt: number;
+  owner: string;
+  term: number;
+  state: string;
+  reason: string | null;
+  session_id: string | null;
+  thread_id: string | null;
+  turn_id: string | null;
+  /** JSON RunWorkspace; added in migration 2. */
+  workspace: string | null;
+  final_message: string | null;
+  /** JSON as Codex reported it. */
+  usage: string | null;
+  started_at: Timestamp;
+  /** Added in migration 2. */
+  last_event_at: Timestamp | null;
+  ended_at: Timestamp | null;
+}
+
+export interface LeasesTable {
+  scope: string;
+  holder: string | null;
+  term: number;
+  expires_at: Timestamp | null;
+}
+
+export interface SystemStateTable {
+  id: number;
+  mode: string;
+  reason: string | null;
+  changed_at: Timestamp;
+  /** Added in migration 2. */
+  quota_paused_until: Timestamp | null;
+  quota_reason: string | null;
+}
+
+export interface StoreSchema {
+  tasks: TasksTable;
+  task_dependencies: TaskDependenciesTable;
+  runs: RunsTable;
+  leases: LeasesTable;
+  system_state: SystemStateTable;
+}

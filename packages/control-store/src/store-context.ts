@@ -1,0 +1,34 @@
+import type { Kysely, Transaction } from "kysely";
+import type { StoreKind } from "./migrations.js";
+import type { StoreSchema } from "./schema.js";
+
+export type Trx = Transaction<StoreSchema>;
+
+/** What every query module gets: the one query layer, and the few things that differ by engine. */
+export interface StoreContext {
+  readonly kind: StoreKind;
+  readonly db: Kysely<StoreSchema>;
+  /**
+   * One write transaction (SQLite: `BEGIN IMMEDIATE`, so writers queue instead of failing on
+   * upgrade) handed the database's time at its start as an ISO string.
+   */
+  write<T>(fn: (trx: Trx, now: string) => Promise<T>): Promise<T>;
+  /** The database's clock now (SQLite: the injected process clock). */
+  now(): Promise<string>;
+  newId(prefix: "task" | "run"): string;
+}
+
+/** Row locks exist only on PostgreSQL; SQLite's single writer transaction already excludes others. */
+export const rowLocks = (kind: StoreKind) => kind === "postgres";
+
+export function addMs(iso: string, ms: number): string {
+  return new Date(Date.parse(iso) + ms).toISOString();
+}
+
+/** Caller-supplied times are normalized so that SQLite's text comparison orders them correctly. */
+export function normalizeTime(value: string | null | undefined, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TypeError(`${field} is not a valid time: ${value}`);
+  return new Date(ms).toISOString();
+}

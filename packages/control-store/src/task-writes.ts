@@ -1,0 +1,152 @@
+import { QueueFullError, UnknownDependencyError, type CancelOutcome, type NewTask } from "./control-store.js";
+import { ENDED_TASK_STATES, type TaskRecord, type TaskState } from "./records.js";
+import { toTaskRecord } from "./row-mapping.js";
+import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+const WAITING: TaskState[] = ["queued", "blocked"];
+const RETRYABLE: TaskState[] = ["failed", "cancelled", "timed_out"];
+
+/** `queued` when every dependency succeeded and notBefore has passed, else `blocked`. */
+async function readinessOf(trx: Trx, dependsOn: string[], notBefore: string | null, now: string): Promise<"queued" | "blocked"> {
+  if (notBefore !== null && notBefore > now) return "blocked";
+  if (dependsOn.length === 0) return "queued";
+  const pending = await trx
+    .selectFrom("tasks")
+    .select("task_id")
+    .where("task_id", "in", dependsOn)
+    .where("state", "<>", "succeeded")
+    .executeTakeFirst();
+  return pending ? "blocked" : "queued";
+}
+
+export async function createTask(
+  ctx: StoreContext,
+  input: NewTask,
+  options: { idempotencyKey?: string; maxQueued?: number } = {}
+): Promise<{ task: TaskRecord; created: boolean }> {
+  const dependsOn = [...new Set(input.dependsOn ?? [])];
+  const notBefore = normalizeTime(input.notBefore, "notBefore");
+  const key = options.idempotencyKey ?? null;
+  return ctx.write(async (trx, now) => {
+    if (rowLocks(ctx.kind)) {
+      // Serializes creates across nodes so the queue limit and the idempotency check hold.
+      await trx.selectFrom("system_state").select("id").where("id", "=", 1).forUpdate().execute();
+    }
+    if (key !== null) {
+      const existing = await trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst();
+      if (existing) return { task: toTaskRecord(existing), created: false };
+    }
+    if (dependsOn.length > 0) {
+      const found = await trx.selectFrom("tasks").select("task_id").where("task_id", "in", dependsOn).execute();
+      const known = new Set(found.map((row) => row.task_id));
+      const unknown = dependsOn.filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new UnknownDependencyError(unknown);
+    }
+    if (options.maxQueued !== undefined) {
+      const { waiting } = await trx
+        .selectFrom("tasks")
+        .select((eb) => eb.fn.countAll<number | string>().as("waiting"))
+        .where("state", "in", WAITING)
+        .executeTakeFirstOrThrow();
+      if (Number(waiting) >= options.maxQueued) throw new QueueFullError(options.maxQueued);
+    }
+    const taskId = ctx.newId("task");
+    const row = await trx
+      .insertInto("tasks")
+      .values({
+        task_id: taskId,
+        title: input.title,
+        prompt: input.prompt,
+        cwd: input.cwd ?? null,
+        model: input.model ?? null,
+        priority: input.priority ?? 0,
+        max_attempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        timeout_ms: input.timeoutMs ?? null,
+        stall_timeout_ms: input.stallTimeoutMs ?? null,
+        depends_on: JSON.stringify(dependsOn),
+        not_before: notBefore,
+        approval_policy: input.approvalPolicy ?? null,
+        sandbox: input.sandbox ?? null,
+        workspace: input.workspace ?? null,
+        idempotency_key: key,
+        state: await readinessOf(trx, dependsOn, notBefore, now),
+        state_reason: null,
+        attempts_spent: 0,
+        run_count: 0,
+        cancel_requested: 0,
+        last_run_id: null,
+        created_at: now,
+        updated_at: now,
+        ended_at: null
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (dependsOn.length > 0) {
+      await trx
+        .insertInto("task_dependencies")
+        .values(dependsOn.map((dep) => ({ task_id: taskId, depends_on: dep })))
+        .execute();
+    }
+    return { task: toTaskRecord(row), created: true };
+  });
+}
+
+async function lockTask(ctx: StoreContext, trx: Trx, taskId: string) {
+  return trx
+    .selectFrom("tasks")
+    .selectAll()
+    .where("task_id", "=", taskId)
+    .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate())
+    .executeTakeFirst();
+}
+
+/** Invariant 7: a waiting task is cancelled at once; a running one gets the flag its run's owner acts on. */
+export async function requestCancel(
+  ctx: StoreContext,
+  taskId: string,
+  reason?: string
+): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined> {
+  return ctx.write(async (trx, now) => {
+    const row = await lockTask(ctx, trx, taskId);
+    if (!row) return undefined;
+    const state = row.state as TaskState;
+    if (ENDED_TASK_STATES.has(state)) return { task: toTaskRecord(row), outcome: "already_ended" as const };
+    const waiting = WAITING.includes(state);
+    const updated = await trx
+      .updateTable("tasks")
+      .set(
+        waiting
+          ? { state: "cancelled", cancel_requested: 1, state_reason: reason ?? "cancelled", ended_at: now, updated_at: now }
+          : { cancel_requested: 1, state_reason: reason ?? "cancel requested", updated_at: now }
+      )
+      .where("task_id", "=", taskId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { task: toTaskRecord(updated), outcome: waiting ? ("cancelled" as const) : ("requested" as const) };
+  });
+}
+
+/** Queues a failed, cancelled or timed-out task again with its attempts reset (its run count keeps growing). */
+export async function retryTask(ctx: StoreContext, taskId: string): Promise<TaskRecord | null | undefined> {
+  return ctx.write(async (trx, now) => {
+    const row = await lockTask(ctx, trx, taskId);
+    if (!row) return undefined;
+    if (!RETRYABLE.includes(row.state as TaskState)) return null;
+    const updated = await trx
+      .updateTable("tasks")
+      .set({
+        state: await readinessOf(trx, JSON.parse(row.depends_on) as string[], null, now),
+        state_reason: null,
+        attempts_spent: 0,
+        cancel_requested: 0,
+        not_before: null,
+        ended_at: null,
+        updated_at: now
+      })
+      .where("task_id", "=", taskId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toTaskRecord(updated);
+  });
+}

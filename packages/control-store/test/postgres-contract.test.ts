@@ -1,0 +1,7 @@
+import { leaseContract } from "./support/contract-lease.js";
+import { schedulingContract } from "./support/contract-scheduling.js";
+import { taskContract } from "./support/contract-tasks.js";
+
+taskContract("postgres");
+schedulingContract("postgres");
+leaseContract("postgres");
