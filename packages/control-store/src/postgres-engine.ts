@@ -14,6 +14,8 @@ export interface PostgresEngineOptions {
   /** Longest any statement (or lock wait) may take. Default 5000. */
   statementTimeoutMs?: number;
   poolSize?: number;
+  /** How the connections name themselves in `pg_stat_activity`. Default `baa-conductor`. */
+  applicationName?: string;
   newId?: (prefix: "task" | "run") => string;
   /** An idle pooled connection failed (the server went away); the next call reconnects. */
   onPoolError?: (error: Error) => void;
@@ -39,11 +41,14 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
     lock_timeout: statementTimeout,
     query_timeout: statementTimeout + 1000,
     idle_in_transaction_session_timeout: statementTimeout * 4,
-    application_name: "baa-conductor",
+    application_name: options.applicationName ?? "baa-conductor",
     options: `-c search_path=${schema}`
   });
-  // Without a listener an idle client's error would crash the process.
-  pool.on("error", (error) => (options.onPoolError ?? ((e: Error) => process.emitWarning(e)))(error));
+  // A connection lost while idle (pool) or checked out (client) emits `error`; without a
+  // listener that crashes the process. The call in flight rejects on its own.
+  const onError = options.onPoolError ?? ((error: Error) => process.emitWarning(error));
+  pool.on("error", onError);
+  pool.on("connect", (client) => client.on("error", onError));
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
   const dbNow = async (trx: Trx | Kysely<StoreSchema>) => {
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(trx);

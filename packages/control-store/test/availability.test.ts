@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { openControlStore, SQLITE_FILE_NAME, StoreUnavailableError } from "../src/index.js";
+import { TEST_DATABASE_URL } from "./support/harness.js";
+import { startTcpProxy } from "./support/tcp-proxy.js";
+
+describe("postgres: the store going away", () => {
+  test("a server that is not there fails the open with StoreUnavailableError", async () => {
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
+    const port = proxy.port;
+    await proxy.stop();
+    await assert.rejects(
+      openControlStore({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`, schema: "cs_never", connectTimeoutMs: 1000 }),
+      StoreUnavailableError
+    );
+  });
+
+  test("calls fail with StoreUnavailableError while it is down, and work again when it returns", async () => {
+    const schema = `cs_avail_${process.pid}`;
+    const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
+    const poolErrors: Error[] = [];
+    const store = await openControlStore({
+      databaseUrl: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
+      schema,
+      connectTimeoutMs: 1000,
+      onPoolError: (error) => poolErrors.push(error)
+    });
+    try {
+      const { task } = await store.createTask({ title: "before", prompt: "p" });
+      await proxy.stop();
+      await assert.rejects(store.getTask(task.taskId), StoreUnavailableError);
+      await assert.rejects(store.createTask({ title: "during", prompt: "p" }), (error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError);
+        assert.match(error.message, /^createTask: /);
+        assert.doesNotMatch(error.message, /postgres:\/\//, "no connection string in the message");
+        return true;
+      });
+      await proxy.start();
+      assert.equal((await store.getTask(task.taskId))?.title, "before");
+      assert.equal((await store.createTask({ title: "after", prompt: "p" })).created, true);
+      assert.equal((await store.countTasksByState()).queued, 2);
+    } finally {
+      await store.close();
+      await proxy.stop();
+      const client = new pg.Client(TEST_DATABASE_URL);
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    }
+  });
+});
+
+describe("sqlite: the store refusing", () => {
+  test("a state dir that cannot hold the file fails the open with StoreUnavailableError", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "control-store-"));
+    try {
+      writeFileSync(join(dir, "not-a-dir"), "");
+      await assert.rejects(openControlStore({ stateDir: join(dir, "not-a-dir") }), StoreUnavailableError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a writer held off past busy_timeout fails with StoreUnavailableError, then works; a closed store refuses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "control-store-"));
+    const store = await openControlStore({ stateDir: dir, busyTimeoutMs: 50 });
+    const other = new Database(join(dir, SQLITE_FILE_NAME));
+    try {
+      other.exec("begin immediate");
+      await assert.rejects(store.createTask({ title: "blocked", prompt: "p" }), (error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError);
+        assert.match(error.message, /SQLITE_BUSY/);
+        return true;
+      });
+      // Readers are not held off by a writer (WAL).
+      assert.equal((await store.listTasks({ limit: 5 })).tasks.length, 0);
+      other.exec("rollback");
+      assert.equal((await store.createTask({ title: "later", prompt: "p" })).created, true);
+    } finally {
+      other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await assert.rejects(store.getTask("task-x"), StoreUnavailableError);
+  });
+});

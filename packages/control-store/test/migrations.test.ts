@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { LATEST_VERSION, openControlStore } from "../src/index.js";
+import { withHarness, type EngineKind } from "./support/harness.js";
+import { claimAll, finish, lead } from "./support/steps.js";
+
+for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
+  describe(`${kind}: migrations`, () => {
+    test("from empty to the latest version, then nothing left to do", () =>
+      withHarness(
+        kind,
+        async ({ store }) => {
+          assert.deepEqual(await store.migrate(), { from: 0, to: LATEST_VERSION });
+          assert.deepEqual(await store.migrate(), { from: LATEST_VERSION, to: LATEST_VERSION });
+          assert.equal((await store.getSystemState()).mode, "running");
+        },
+        { migrate: false }
+      ));
+
+    test("from the previous version, keeping its rows and giving new columns their defaults", () =>
+      withHarness(
+        kind,
+        async (h) => {
+          assert.deepEqual(await h.store.migrate({ to: 1 }), { from: 0, to: 1 });
+          // Rows as version 1 wrote them (it had no workspace, stall timeout, progress or quota columns).
+          await h.raw(
+            `insert into tasks (task_id, title, prompt, priority, max_attempts, timeout_ms, depends_on, state, attempts_spent,
+               run_count, cancel_requested, last_run_id, created_at, updated_at)
+             values ('task-old', 'old', 'from v1', 3, 2, 60000, '[]', 'running', 0, 1, 0, 'run-old', $1, $2)`,
+            ["2030-01-01T00:00:00.000Z", "2030-01-01T00:00:00.000Z"]
+          );
+          await h.raw(
+            `insert into tasks (task_id, title, prompt, priority, max_attempts, depends_on, state, attempts_spent, run_count,
+               cancel_requested, created_at, updated_at)
+             values ('task-waiting', 'waiting', 'from v1', 0, 3, '[]', 'queued', 0, 0, 0, $1, $2)`,
+            ["2030-01-01T00:00:01.000Z", "2030-01-01T00:00:01.000Z"]
+          );
+          await h.raw(
+            `insert into runs (run_id, task_id, scope, attempt, owner, term, state, started_at)
+             values ('run-old', 'task-old', 'scheduler', 1, 'n-old', 1, 'running', $1)`,
+            ["2030-01-01T00:00:00.000Z"]
+          );
+          await h.raw("insert into leases (scope, holder, term, expires_at) values ('scheduler', 'n-old', 1, $1)", [
+            "2000-01-01T00:00:00.000Z"
+          ]);
+          await h.raw("update system_state set mode = 'paused', reason = 'v1 pause'");
+
+          assert.deepEqual(await h.store.migrate(), { from: 1, to: LATEST_VERSION });
+          const old = await h.store.getTask("task-old");
+          assert.equal(old?.title, "old");
+          assert.equal(old?.priority, 3);
+          assert.equal(old?.timeoutMs, 60_000);
+          assert.equal(old?.stallTimeoutMs, null);
+          assert.equal(old?.workspace, null);
+          const run = await h.store.getRun("run-old");
+          assert.equal(run?.state, "running");
+          assert.equal(run?.workspace, null);
+          assert.equal(run?.lastEventAt, null);
+          const state = await h.store.getSystemState();
+          assert.equal(state.mode, "paused");
+          assert.equal(state.quotaPausedUntil, null);
+
+          // The migrated data works: the new leader recovers the old run and runs both tasks.
+          await h.store.setSystemMode("running");
+          const l = await lead(h.store, "n-new");
+          assert.equal(l.term, 2);
+          assert.deepEqual((await h.store.abandonStaleRuns({ scope: "scheduler", holder: "n-new", term: l.term })).map((r) => r.runId), ["run-old"]);
+          const claimed = await claimAll(h.store, l, 5);
+          assert.deepEqual(claimed.map((c) => [c.task.taskId, c.run.attempt]), [["task-old", 2], ["task-waiting", 1]]);
+          for (const c of claimed) assert.equal(await finish(h.store, l, c.run.runId, "succeeded", "succeeded", false), true);
+        },
+        { migrate: false }
+      ));
+
+    test("two nodes starting at once both end up on the latest version", () =>
+      withHarness(
+        kind,
+        async (h) => {
+          const [a, b] = await Promise.all([openControlStore(h.openOptions), openControlStore(h.openOptions)]);
+          try {
+            assert.equal((await a.migrate()).to, LATEST_VERSION);
+            assert.equal((await b.migrate()).from, LATEST_VERSION);
+          } finally {
+            await a.close();
+            await b.close();
+          }
+        },
+        { migrate: false }
+      ));
+
+    test("an unknown version is refused", () =>
+      withHarness(kind, async ({ store }) => {
+        await assert.rejects(store.migrate({ to: LATEST_VERSION + 1 }), TypeError);
+      }));
+  });
+}
