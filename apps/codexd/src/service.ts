@@ -1,321 +1,76 @@
-import { mkdirSync } from "node:fs";
-import { hostname } from "node:os";
-import pino, { type Logger } from "pino";
 import type { FastifyInstance } from "fastify";
-import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
-import { readJsonFile, removeStaleTempFiles, writeJsonAtomic } from "@baa/state-files";
-import { APPROVAL_METHODS, pendingSummary, type Approval } from "./approvals/approval.js";
-import { ApprovalBook } from "./approvals/approval-book.js";
-import { ChildSupervisor } from "./child/child-supervisor.js";
-import { stdioAppServerClientFactory, type AppServerClientFactory } from "./child/app-server-factory.js";
-import { codexVersionInfo, type CodexVersionInfo } from "./child/codex-version.js";
+import type { Logger } from "pino";
 import type { CodexdConfig } from "./config.js";
-import { DaemonStateFile } from "./state/daemon-state.js";
-import { startDemoModel, type DemoModel } from "./demo-mode.js";
-import { EventLog } from "@baa/event-log";
+import { CodexdCore, type CodexdDeps } from "./core/codexd-core.js";
 import { createCodexdApp } from "./http/app.js";
-import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "./sessions/notification-effects.js";
-import { isProcessAlive } from "./state/process-alive.js";
-import { SessionEventCache } from "./sessions/session-event-cache.js";
-import { SessionOperations } from "./sessions/session-operations.js";
-import { SessionRegistry } from "./sessions/session-registry.js";
-import { reconcileTurnsFromLog } from "./sessions/turn-reconciliation.js";
-import { defaultSpawner, type Spawner } from "./child/spawner.js";
-import { buildStatus, type CodexdStatus } from "./state/status.js";
+import type { CodexdStatus } from "./state/status.js";
 
-/** How many of a session's newest events `GET /v1/codexd/sessions/:id` returns. */
-export const SESSION_RECENT_EVENTS = 100;
-
-export interface CodexdDeps {
-  spawner?: Spawner;
-  appServerClientFactory?: AppServerClientFactory;
-  env?: Readonly<Record<string, string | undefined>>;
-  logger?: Logger;
-  now?: () => number;
-}
+export { SESSION_RECENT_EVENTS, type CodexdDeps } from "./core/codexd-core.js";
 
 /**
- * codexd: owns the `codex app-server` child, the sessions and their events, and the loopback
- * HTTP/WS API over them.
+ * codexd as one service: the core (child, sessions, approvals, events) with the loopback HTTP/WS
+ * API in front of it. `start()` starts the core, then listens; `stop()` closes the API first.
  */
 export class CodexdLocalService {
+  readonly core: CodexdCore;
   readonly config: CodexdConfig;
   readonly logger: Logger;
-  readonly events: EventLog;
-  readonly sessions: SessionRegistry;
-  readonly operations: SessionOperations;
-  readonly approvals: ApprovalBook;
-  readonly sessionEvents = new SessionEventCache({ perSession: SESSION_RECENT_EVENTS, sessions: 256 });
-  readonly #deps: Required<Omit<CodexdDeps, "logger">>;
-  readonly #daemonState: DaemonStateFile;
-  #supervisor: ChildSupervisor | undefined;
+  readonly events: CodexdCore["events"];
+  readonly sessions: CodexdCore["sessions"];
+  readonly operations: CodexdCore["operations"];
+  readonly approvals: CodexdCore["approvals"];
+  readonly sessionEvents: CodexdCore["sessionEvents"];
   #app: FastifyInstance | undefined;
-  #resolvedBaseUrl: string | null = null;
-  #demo: DemoModel | undefined;
-  #codex: CodexVersionInfo;
   #started = false;
 
   constructor(config: CodexdConfig, deps: CodexdDeps = {}) {
+    this.core = new CodexdCore(config, deps);
     this.config = config;
-    this.logger = deps.logger ?? pino({ level: "silent" });
-    const now = deps.now ?? Date.now;
-    this.#deps = {
-      spawner: deps.spawner ?? defaultSpawner,
-      appServerClientFactory: deps.appServerClientFactory ?? stdioAppServerClientFactory,
-      env: deps.env ?? process.env,
-      now
-    };
-    this.#codex = codexVersionInfo(config.server.childCommand);
-    mkdirSync(config.paths.stateRootDir, { recursive: true });
-    mkdirSync(config.paths.logsRootDir, { recursive: true });
-    this.events = new EventLog({
-      logPath: config.paths.structuredEventLogPath,
-      recentPath: config.paths.recentEventsPath,
-      limit: config.limits.recentEventsLimit,
-      maxFileBytes: config.limits.eventLogMaxFileBytes,
-      maxTotalBytes: config.limits.eventLogMaxTotalBytes,
-      now
-    });
-    for (const event of this.events.recent()) this.sessionEvents.add(event);
-    this.events.subscribe((event) => this.sessionEvents.add(event));
-    this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now, lastSeq: () => this.events.lastSeq });
-    this.#daemonState = new DaemonStateFile({
-      path: config.paths.daemonStatePath,
-      now,
-      initial: {
-        started: false,
-        startedAt: null,
-        stoppedAt: null,
-        pid: process.pid,
-        version: config.version,
-        nodeId: config.nodeId,
-        updatedAt: new Date(now()).toISOString(),
-        child: {
-          status: "idle",
-          pid: null,
-          command: config.server.childCommand,
-          args: [...config.server.childArgs],
-          cwd: config.server.childCwd,
-          startedAt: null,
-          exitedAt: null,
-          exitCode: null,
-          exitSignal: null,
-          restarts: 0,
-          nextRestartAt: null,
-          lastError: null,
-          userAgent: null
-        }
-      }
-    });
-    this.approvals = new ApprovalBook({
-      path: config.paths.approvalsPath,
-      events: this.events,
-      now,
-      timeoutMs: config.limits.approvalTimeoutMs,
-      onChange: (approval) => this.#syncPendingApprovals(approval)
-    });
-    this.operations = new SessionOperations({
-      registry: this.sessions,
-      events: this.events,
-      client: () => this.#supervisor?.client,
-      defaultCwd: config.server.childCwd,
-      now,
-      limits: {
-        maxActiveTurns: config.limits.maxActiveTurns,
-        maxSessions: config.limits.maxSessions,
-        maxClosedSessions: config.limits.maxClosedSessions
-      }
-    });
+    this.logger = this.core.logger;
+    this.events = this.core.events;
+    this.sessions = this.core.sessions;
+    this.operations = this.core.operations;
+    this.approvals = this.core.approvals;
+    this.sessionEvents = this.core.sessionEvents;
   }
 
   /** Starts the child, reconciles what a previous run left running, then opens the API. */
   async start(): Promise<CodexdStatus> {
     if (this.#started) return this.getStatus();
-    const { config } = this;
-    const now = this.#deps.now;
-    refuseIfAnotherDaemonRuns(config.paths.daemonStatePath, config.paths.stateRootDir);
-    removeStaleTempFiles(config.paths.stateRootDir);
-    writeJsonAtomic(config.paths.identityPath, {
-      nodeId: config.nodeId,
-      repoRoot: config.paths.repoRoot,
-      hostname: hostname(),
-      service: "codexd",
-      version: config.version,
-      logsDir: config.paths.logsRootDir,
-      stateDir: config.paths.stateRootDir,
-      localApiBase: config.service.localApiBase,
-      writtenAt: new Date(now()).toISOString()
-    });
-    writeJsonAtomic(config.paths.runRegistryPath, { runs: [], updatedAt: new Date(now()).toISOString() });
-    this.#daemonState.update((state) => {
-      state.started = false;
-      state.startedAt = new Date(now()).toISOString();
-      state.stoppedAt = null;
-      state.pid = process.pid;
-    });
-    // Whatever the last run left running or waiting did not survive it.
-    await reconcileTurnsFromLog(this.events, this.sessions);
-    this.approvals.expirePending("codexd restarted; the request died with the previous codex app-server");
-    this.operations.interruptAllRunning("codexd restarted while the turn was running");
-
-    let env = { ...this.#deps.env };
-    if (config.demo) {
-      this.#demo = await startDemoModel(config.paths.demoCodexHome);
-      env = { ...env, CODEX_HOME: config.paths.demoCodexHome };
-      this.logger.info({ modelUrl: this.#demo.url, codexHome: config.paths.demoCodexHome }, "demo mode: codex talks to the bundled mock model");
-    }
-    this.#supervisor = new ChildSupervisor({
-      child: {
-        config,
-        spawner: this.#deps.spawner,
-        factory: this.#deps.appServerClientFactory,
-        env,
-        logger: this.logger,
-        daemonState: this.#daemonState,
-        now,
-        onEvent: (event) => this.#onAppServerEvent(event),
-        onServerRequest: this.#onServerRequest
-      },
-      daemonState: this.#daemonState,
-      events: this.events,
-      policy: config.restart,
-      logger: this.logger,
-      now,
-      onUp: async (client) => {
-        const recovery = await this.operations.resumeAll(client);
-        if (recovery.resumed + recovery.failed > 0) this.logger.info(recovery, "sessions re-attached to codex app-server");
-      },
-      onDown: (reason) => {
-        this.approvals.expirePending(`${reason}; the request died with it`);
-        this.operations.interruptAllRunning(reason);
-      }
-    });
-    // A child that will not start is reported (and retried), not fatal: the API still answers.
-    await this.#supervisor.start();
-    this.events.record({ type: "daemon.started", data: { pid: process.pid, childPid: this.#supervisor.pid } });
-
-    this.#app = createCodexdApp({ service: this, logger: this.logger });
-    const base = new URL(config.service.localApiBase);
+    await this.core.start();
+    this.#app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger });
+    const base = new URL(this.config.service.localApiBase);
     let address: string;
     try {
       address = await this.#app.listen({ host: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port || 80) });
     } catch (error) {
-      await this.#supervisor.stop();
-      await this.#demo?.close();
-      this.#daemonState.updateChild({ status: "stopped", pid: null });
+      await this.core.abortStart();
       throw error;
     }
-    this.#resolvedBaseUrl = address.replace(/\/$/, "");
-    this.#daemonState.update((state) => {
-      state.started = true;
-    });
+    this.core.markListening(address);
     this.#started = true;
-    this.logger.info({ baseUrl: this.#resolvedBaseUrl, childPid: this.#supervisor.pid }, "codexd started");
     return this.getStatus();
   }
 
   async stop(): Promise<void> {
-    if (!this.#started && this.#supervisor === undefined) return;
+    if (!this.#started && !this.core.running) return;
     this.#started = false;
     await this.#app?.close();
     this.#app = undefined;
-    await this.#supervisor?.stop();
-    this.#supervisor = undefined;
-    // Said now, not at the next start: `codexd status` while down shows the truth.
-    this.approvals.expirePending("codexd stopped; the request died with its codex app-server");
-    this.operations.interruptAllRunning("codexd stopped while the turn was running");
-    await this.#demo?.close();
-    this.#demo = undefined;
-    this.#daemonState.updateChild({ status: "stopped", pid: null });
-    this.#daemonState.update((state) => {
-      state.started = false;
-      state.stoppedAt = new Date(this.#deps.now()).toISOString();
-    });
-    this.events.record({ type: "daemon.stopped" });
-    await this.sessions.close();
-    await this.approvals.close();
-    await this.events.close();
-    this.logger.info("codexd stopped");
+    await this.core.stop();
   }
 
   /** Restarts the child by hand (also out of a crash loop); resolves once it is up or failed again. */
-  async restartChild(): Promise<boolean> {
-    if (this.#supervisor === undefined) return false;
-    return this.#supervisor.restart();
+  restartChild(): Promise<boolean> {
+    return this.core.restartChild();
   }
 
-  /**
-   * Resolves once the state files hold everything the API would report now: pending (lazy)
-   * writes start at once. Reads of the API wait for this, so the files never lag an answer.
-   */
-  async stateSettled(): Promise<void> {
-    await Promise.all([this.sessions.settled(), this.events.recentSettled(), this.approvals.settled()]);
+  /** Resolves once the state files hold everything the API would report now. */
+  stateSettled(): Promise<void> {
+    return this.core.stateSettled();
   }
 
   getStatus(): CodexdStatus {
-    return buildStatus({
-      config: this.config,
-      resolvedBaseUrl: this.#resolvedBaseUrl,
-      daemon: this.#daemonState.state,
-      sessions: this.sessions.list(),
-      events: this.events.recent(),
-      lastSeq: this.events.lastSeq,
-      codex: this.#codex,
-      now: this.#deps.now()
-    });
+    return this.core.getStatus();
   }
-
-  #onAppServerEvent(event: AppServerEvent): void {
-    const threadId = threadIdOf(event);
-    const session = threadId === null ? undefined : this.sessions.byThread(threadId);
-    const at = new Date(this.#deps.now()).toISOString();
-    if (session !== undefined) {
-      this.sessions.update(session, (s) => applyNotification(s, event, at));
-    }
-    if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
-    this.events.record({
-      type: eventTypeOf(event),
-      sessionId: session?.sessionId ?? null,
-      threadId,
-      turnId: turnIdOf(event),
-      data: paramsOf(event)
-    });
-  }
-
-  // Approval-like requests wait for an answer (or time out to decline); anything else gets the
-  // client's default answer at once. Nothing is left hanging.
-  readonly #onServerRequest: ServerRequestHandler = async (request) => {
-    const kind = APPROVAL_METHODS[request.method];
-    const threadId = (request.params as { threadId?: unknown } | undefined)?.threadId;
-    const session = typeof threadId === "string" ? this.sessions.byThread(threadId) : undefined;
-    if (kind !== undefined) return this.approvals.hold(request, kind, session?.sessionId ?? null);
-    this.events.record({
-      type: "app-server.request.declined",
-      sessionId: session?.sessionId ?? null,
-      data: { method: request.method, id: request.id }
-    });
-    return defaultServerRequestHandler(request);
-  };
-
-  #syncPendingApprovals(approval: Approval): void {
-    const session = approval.sessionId === null ? undefined : this.sessions.get(approval.sessionId);
-    if (session === undefined) return;
-    const pending = this.approvals.list({ sessionId: session.sessionId, status: "pending" }).map(pendingSummary);
-    this.sessions.update(
-      session,
-      (s) => {
-        s.pendingApprovals = pending;
-      },
-      { urgent: true }
-    );
-  }
-}
-
-// Two codexd on one state dir would each spawn a child and overwrite the other's files. The
-// daemon state names the pid that last started; a live one other than us is a refusal.
-function refuseIfAnotherDaemonRuns(daemonStatePath: string, stateDir: string): void {
-  const previous = readJsonFile<{ started?: boolean; pid?: number } | null>(daemonStatePath, null);
-  const pid = previous?.pid;
-  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid || !isProcessAlive(pid)) return;
-  throw new Error(`another codexd (pid ${pid}) is running with state dir ${stateDir}; stop it first`);
 }

@@ -2,23 +2,26 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import type { CodexdConfig } from "../config.js";
 import { codexdError } from "../errors.js";
-import type { CodexdLocalService } from "../service.js";
+import type { CodexdApi } from "./codexd-api.js";
 import { registerApprovalRoutes } from "./approval-routes.js";
 import { registerEventsRoutes } from "./events-routes.js";
 import { registerSessionRoutes } from "./session-routes.js";
 import { registerStatusRoutes } from "./status-routes.js";
 
 export interface CodexdAppDeps {
-  service: CodexdLocalService;
+  /** The codexd core behind the routes (`CodexdCore`, or a fake in route tests). */
+  api: CodexdApi;
+  config: CodexdConfig;
   logger: Logger;
 }
 
-/** Builds codexd's HTTP/WS app without listening; `CodexdLocalService.start` listens. */
+/** Builds codexd's HTTP/WS app over a `CodexdApi` without listening; `CodexdLocalService.start` listens. */
 export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: "http" }) as FastifyBaseLogger,
-    bodyLimit: deps.service.config.limits.bodyLimitBytes,
+    bodyLimit: deps.config.limits.bodyLimitBytes,
     logController: new LogController({ disableRequestLogging: true }),
     // Closing is answered below, in the shared error shape.
     return503OnClosing: false,
@@ -38,11 +41,12 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
     });
   });
   app.register(async (scoped) => {
-    registerStatusRoutes(scoped, deps.service);
-    registerSessionRoutes(scoped, deps.service);
-    registerApprovalRoutes(scoped, deps.service);
-    registerEventsRoutes(scoped, deps.service, {
-      maxBufferedBytes: deps.service.config.limits.streamMaxBufferedBytes
+    registerStatusRoutes(scoped, deps.api, { nodeId: deps.config.nodeId });
+    registerSessionRoutes(scoped, deps.api);
+    registerApprovalRoutes(scoped, deps.api);
+    registerEventsRoutes(scoped, deps.api, {
+      maxBufferedBytes: deps.config.limits.streamMaxBufferedBytes,
+      streamPath: deps.config.service.eventStreamPath
     });
   });
   return app;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError, parseInput } from "@baa/api-errors";
 import { responseFor } from "../approvals/approval.js";
 import { codexdError } from "../errors.js";
-import type { CodexdLocalService } from "../service.js";
+import type { CodexdApi } from "./codexd-api.js";
 
 const approvalParams = z.object({ approval_id: z.string().min(1).max(200) });
 const answerBody = z.object({
@@ -16,23 +16,23 @@ const listQuery = z.object({
   status: z.enum(["pending", "answered", "timed_out", "expired", "resolved"]).optional()
 });
 
-export function registerApprovalRoutes(app: FastifyInstance, service: CodexdLocalService): void {
+export function registerApprovalRoutes(app: FastifyInstance, api: CodexdApi): void {
   app.get("/v1/codexd/approvals", async (request) => {
     const query = parseInput(listQuery, request.query, "query");
-    return { ok: true, data: { approvals: service.approvals.list(query) } };
+    return { ok: true, data: { approvals: api.approvals.list(query) } };
   });
 
   app.post("/v1/codexd/approvals/:approval_id", async (request) => {
     const { approval_id } = parseInput(approvalParams, request.params, "path");
     const body = parseInput(answerBody, request.body ?? {}, "body");
-    const approval = service.approvals.get(approval_id);
+    const approval = api.approvals.get(approval_id);
     if (approval === undefined) throw codexdError("approval_not_found", `no approval ${approval_id}`);
     const mapped = responseFor(approval.kind, body);
     // A settled approval is 410 whatever the body says; check that before the body's shape.
     if ("problem" in mapped && approval.status === "pending") {
       throw new AppError("validation_failed", 400, `invalid body for a ${approval.kind} approval: ${mapped.problem}`);
     }
-    const answered = service.approvals.answer(approval_id, "response" in mapped ? mapped.response : null);
+    const answered = api.approvals.answer(approval_id, "response" in mapped ? mapped.response : null);
     return { ok: true, data: { approval: answered } };
   });
 }

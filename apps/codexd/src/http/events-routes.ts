@@ -2,8 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseInput } from "@baa/api-errors";
 import { MAX_QUERY_LIMIT } from "@baa/event-log";
-import type { CodexdLocalService } from "../service.js";
+import type { CodexdApi } from "./codexd-api.js";
 import { eventsSocketHandler, eventsSocketQuery, type EventsSocketOptions } from "./events-socket.js";
+
+export interface EventsRoutesOptions extends EventsSocketOptions {
+  /** A further path serving the stream (`--event-stream-path`); the official path always does. */
+  streamPath?: string;
+}
 
 const EVENTS_PATH = "/v1/codexd/events";
 const isoTime = z.iso.datetime({ offset: true });
@@ -20,15 +25,15 @@ export const eventsQuery = eventsSocketQuery.extend({
  * whole event log on disk; `WS` on the same path (and on a configured stream path) replays and
  * streams. GET and WS share one route, since a path takes one GET handler.
  */
-export function registerEventsRoutes(app: FastifyInstance, service: CodexdLocalService, options: EventsSocketOptions = {}): void {
-  const wsHandler = eventsSocketHandler(service.events, options);
+export function registerEventsRoutes(app: FastifyInstance, api: CodexdApi, options: EventsRoutesOptions = {}): void {
+  const wsHandler = eventsSocketHandler(api.events, options);
   const handler = async (request: { query: unknown }) => {
     const query = parseInput(eventsQuery, request.query, "query");
-    return { ok: true, data: await service.events.query(query) };
+    return { ok: true, data: await api.events.query(query) };
   };
   // The stream is always at the official path (the conductor relays that one); a configured
   // stream path serves it as well.
   app.route({ method: "GET", url: EVENTS_PATH, handler, wsHandler });
-  const streamPath = service.config.service.eventStreamPath;
+  const streamPath = options.streamPath ?? EVENTS_PATH;
   if (streamPath !== EVENTS_PATH) app.get(streamPath, { websocket: true }, wsHandler);
 }

@@ -3,7 +3,8 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { isAppError, parseInput } from "@baa/api-errors";
 import { compileFilter } from "@baa/event-log";
-import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter, type EventLog } from "@baa/event-log";
+import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-log";
+import type { EventSource } from "./codexd-api.js";
 
 /** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -30,7 +31,7 @@ export const eventsSocketQuery = z.object({
  * from the log files, then live events follow with no gap and no duplicate; without it, only
  * live events. A client that falls too far behind is closed with 4008, a bad query with 4400.
  */
-export function eventsSocketHandler(events: EventLog, options: EventsSocketOptions = {}) {
+export function eventsSocketHandler(events: EventSource, options: EventsSocketOptions = {}) {
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   return (socket: WebSocket, request: FastifyRequest): void => {
     let query: z.output<typeof eventsSocketQuery>;
@@ -60,7 +61,7 @@ interface Held {
 // reaches the listener; while the replay runs those are held, and dropped if already replayed.
 class EventStream {
   readonly #socket: WebSocket;
-  readonly #events: EventLog;
+  readonly #events: EventSource;
   readonly #filter: EventFilter;
   readonly #keep: (event: CodexdEvent) => boolean;
   readonly #maxBytes: number;
@@ -73,7 +74,7 @@ class EventStream {
   #held: Held[] = [];
   #heldBytes = 0;
 
-  constructor(socket: WebSocket, events: EventLog, filter: EventFilter, maxBytes: number) {
+  constructor(socket: WebSocket, events: EventSource, filter: EventFilter, maxBytes: number) {
     this.#socket = socket;
     this.#events = events;
     this.#filter = filter;

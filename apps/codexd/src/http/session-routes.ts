@@ -1,15 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { parseInput } from "@baa/api-errors";
-import { SESSION_RECENT_EVENTS, type CodexdLocalService } from "../service.js";
+import type { CodexdApi } from "./codexd-api.js";
 import { createSessionBody, interruptTurnBody, sessionParams, startTurnBody, steerTurnBody } from "./schemas.js";
 
-export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocalService): void {
-  const ops = service.operations;
+export function registerSessionRoutes(app: FastifyInstance, api: CodexdApi): void {
+  const ops = api.operations;
 
   // Reads wait for in-flight state writes, so the files agree with every answer given.
   app.get("/v1/codexd/sessions", async () => {
-    await service.stateSettled();
-    return { ok: true, data: { sessions: service.sessions.list() } };
+    await api.stateSettled();
+    return { ok: true, data: { sessions: api.listSessions() } };
   });
 
   app.post("/v1/codexd/sessions", async (request, reply) => {
@@ -20,15 +20,11 @@ export function registerSessionRoutes(app: FastifyInstance, service: CodexdLocal
 
   app.get("/v1/codexd/sessions/:session_id", async (request) => {
     const { session_id } = parseInput(sessionParams, request.params, "path");
-    await service.stateSettled();
+    await api.stateSettled();
     const session = ops.getSession(session_id);
     return {
       ok: true,
-      data: {
-        session,
-        recentEvents:
-          service.sessionEvents.get(session_id) ?? service.events.recent({ sessionId: session_id, limit: SESSION_RECENT_EVENTS })
-      }
+      data: { session, recentEvents: api.recentSessionEvents(session_id) }
     };
   });
 

@@ -1,17 +1,17 @@
 import type { FastifyInstance } from "fastify";
-import type { CodexdLocalService } from "../service.js";
+import type { CodexdApi } from "./codexd-api.js";
 
-export function registerStatusRoutes(app: FastifyInstance, service: CodexdLocalService): void {
+export function registerStatusRoutes(app: FastifyInstance, api: CodexdApi, options: { nodeId: string }): void {
   app.get("/healthz", async () => ({
     ok: true,
-    data: { status: "ok", service: "codexd", nodeId: service.config.nodeId }
+    data: { status: "ok", service: "codexd", nodeId: options.nodeId }
   }));
   app.get("/v1/codexd/status", async () => {
-    await service.stateSettled();
-    return { ok: true, data: service.getStatus() };
+    await api.stateSettled();
+    return { ok: true, data: api.getStatus() };
   });
   app.post("/v1/codexd/child/restart", async () => {
-    const running = await service.restartChild();
-    return { ok: true, data: { running, child: service.getStatus().snapshot.daemon.child } };
+    const running = await api.restartChild();
+    return { ok: true, data: { running, child: api.getStatus().snapshot.daemon.child } };
   });
 }
