@@ -3,8 +3,8 @@
 // minimal JSON-RPC driver straight to a bare `codex app-server`, one mock model, one run.
 // Turns alternate between the two paths so drift on a shared machine hits both alike.
 // Usage: node bench/turn-latency.mjs [--turns N] [--warmup N]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
@@ -12,6 +12,7 @@ import { resolveCodexBinary } from "@baa/codex-binary";
 import { startBareAppServer } from "./lib/bare-app-server.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { round, summarize } from "./lib/stats.mjs";
+import { report } from "./lib/report.mjs";
 
 const { values } = parseArgs({
   options: { turns: { type: "string", default: "60" }, warmup: { type: "string", default: "5" } }
@@ -55,10 +56,7 @@ const baseline = summarize(samples.baseline);
 const product = summarize(samples.ours);
 const result = {
   bench: "turn-latency",
-  at: new Date().toISOString(),
   codexVersion: resolveCodexBinary().version,
-  node: process.version,
-  cpus: cpus().length,
   turns,
   warmup,
   baseline: { path: "JSON-RPC driver → bare codex app-server", ...baseline },
@@ -66,13 +64,12 @@ const result = {
   ratio: { p50: round(product.p50 / baseline.p50), p99: round(product.p99 / baseline.p99) },
   // Until the turn is accepted (turn/start answered; the 202): where the request path's hops show.
   accept: { baseline: summarize(accepts.baseline), ours: summarize(accepts.ours) },
-  goal: { p50Ratio: 1.05 }
+  goal: { p50Ratio: 1.05, p99Ratio: 1.1 }
 };
-const out = join(new URL(".", import.meta.url).pathname, "results", "latest.json");
-writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-console.log(`turn latency over ${turns} turns (ms)
-  baseline  p50 ${baseline.p50}  p99 ${baseline.p99}
-  ours      p50 ${product.p50}  p99 ${product.p99}
-  ratio     p50 ${result.ratio.p50}  p99 ${result.ratio.p99}  (goal p50 ≤ ${result.goal.p50Ratio})
-  accepted  baseline p50 ${result.accept.baseline.p50}  ours p50 ${result.accept.ours.p50}
-written to bench/results/latest.json`);
+report(result, [
+  `turn latency over ${turns} turns (ms)`,
+  `  baseline  p50 ${baseline.p50}  p99 ${baseline.p99}`,
+  `  ours      p50 ${product.p50}  p99 ${product.p99}`,
+  `  ratio     p50 ${result.ratio.p50}  p99 ${result.ratio.p99}  (goal p50 ≤ ${result.goal.p50Ratio}, p99 ≤ ${result.goal.p99Ratio})`,
+  `  accepted  baseline p50 ${result.accept.baseline.p50}  ours p50 ${result.accept.ours.p50}`
+]);

@@ -2,7 +2,7 @@ import http from "node:http";
 
 // The bench measures the services, not a client library: node's http client over one
 // keep-alive connection costs far less per call than fetch, like the raw driver of the baseline.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** POSTs JSON and resolves to {status, body}. */
 export function postJson(url, body) {
