@@ -58,6 +58,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   const access: AccessPolicy = createAccessPolicy({
     token: deps.sharedToken,
     trustedCidrs: config.trustedCidrs,
+    trustLoopback: config.trustLoopback,
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
 
@@ -71,7 +72,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     app.addHook("onRequest", async () => {
       if (closing) throw conductorError("service_unavailable", "conductor is shutting down", { headers: { connection: "close" } });
     });
-    installAccessControl(app, access);
+    installAccessControl(app, access, config);
   });
   app.addHook("preClose", async () => {
     closing = true;

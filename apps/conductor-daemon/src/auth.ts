@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { TrustedNetworks } from "@baa/net-trust";
+import { createBearerCheck, installBrowserGuard, MIN_TOKEN_LENGTH, tokenProblem } from "@baa/http-guard";
+import { isLoopbackAddress, TrustedNetworks } from "@baa/net-trust";
+import type { ConductorConfig } from "./config.js";
 import { conductorError } from "./errors.js";
 
 /** Paths anyone may read: liveness, readiness and role carry no secrets. */
@@ -8,47 +9,58 @@ export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz", "
 
 /** Decides whether a request may use the API. */
 export interface AccessPolicy {
-  /** True when the peer needs no token (loopback or a trusted network). */
+  /** True when the peer needs no token by its address (loopback unless distrusted, or a trusted network). */
   isTrusted(remoteAddress: string | undefined): boolean;
   /** True when the Authorization header carries the shared token. */
   hasValidToken(authorization: string | undefined): boolean;
+  /** False when the token is too short to be accepted at all. */
+  readonly tokenUsable: boolean;
 }
 
 export function createAccessPolicy(options: {
   token: string;
   trustedCidrs?: readonly string[];
+  /** False: loopback peers need the token like anyone else (`BAA_TRUST_LOOPBACK=false`). */
+  trustLoopback?: boolean;
   /** Replaces the address check (tests run on loopback). */
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
 }): AccessPolicy {
   const networks = new TrustedNetworks(options.trustedCidrs ?? []);
-  // Comparing digests keeps the comparison constant-time and equal-length whatever was sent.
-  const expected = digest(options.token);
+  const trustLoopback = options.trustLoopback ?? true;
+  // The configuration refuses a short token from the environment; one passed in code (the
+  // seed's placeholder) is kept but never accepted, so it cannot be guessed into access.
+  const tokenUsable = tokenProblem(options.token) === undefined;
+  const check = tokenUsable ? createBearerCheck(options.token) : () => false;
   return {
-    isTrusted: options.isTrustedAddress ?? ((address) => networks.has(address)),
-    hasValidToken(authorization) {
-      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
-      if (match?.[1] === undefined) return false;
-      return timingSafeEqual(digest(match[1]), expected);
-    }
+    isTrusted:
+      options.isTrustedAddress ??
+      ((address) => (address !== undefined && isLoopbackAddress(address) ? trustLoopback : networks.has(address))),
+    hasValidToken: check,
+    tokenUsable
   };
 }
 
 /**
- * Rejects every request outside OPEN_PATHS (HTTP and WebSocket upgrades alike) from an
- * untrusted peer without the right bearer token; the 401 says nothing about why.
+ * Guards every request (HTTP and WebSocket upgrades, the proxy and the relay alike): the browser
+ * guard's Host, Origin and proxy-header checks, then the token for any peer that is not trusted.
+ * Outside OPEN_PATHS an untrusted peer without the right bearer token gets a 401 that says
+ * nothing about why; who was refused is logged without the header.
  */
-export function installAccessControl(app: FastifyInstance, policy: AccessPolicy): void {
-  app.addHook("onRequest", async (request) => {
-    const path = request.url.split("?", 1)[0] ?? "";
-    if (OPEN_PATHS.has(path)) return;
-    if (policy.isTrusted(request.ip)) return;
-    if (policy.hasValidToken(request.headers.authorization)) return;
-    // Who was refused and where; never the header itself.
-    request.log.warn({ remoteAddress: request.ip, method: request.method, path }, "refused: missing or invalid bearer token");
-    throw conductorError("unauthorized", "missing or invalid bearer token");
+export function installAccessControl(
+  app: FastifyInstance,
+  policy: AccessPolicy,
+  entry: Pick<ConductorConfig, "localApiBase" | "allowedHosts" | "allowedOrigins">
+): void {
+  if (!policy.tokenUsable) {
+    app.log.warn({ minLength: MIN_TOKEN_LENGTH }, "shared token is too short: no bearer token is accepted, only trusted peers get in");
+  }
+  const url = new URL(entry.localApiBase);
+  installBrowserGuard(app, {
+    listen: { host: url.hostname, port: url.port === "" ? 80 : Number(url.port) },
+    allowedHosts: entry.allowedHosts,
+    allowedOrigins: entry.allowedOrigins,
+    openPaths: OPEN_PATHS,
+    auth: { isTrustedPeer: (address) => policy.isTrusted(address), hasValidToken: (header) => policy.hasValidToken(header) },
+    fail: (code, message) => conductorError(code, message)
   });
-}
-
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
 }

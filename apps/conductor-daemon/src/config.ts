@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseCidr } from "@baa/net-trust";
+import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
 
 const httpBase = (what: string) =>
   z.string().refine(
@@ -42,6 +43,22 @@ const cidr = z.string().refine(
 
 const positiveInt = z.number().int().positive();
 
+// The browser guard's parsers decide what a valid entry is; the schema only reports their verdict.
+const checkedBy = (parse: (value: string) => unknown, message: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        parse(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message }
+  );
+const allowedHost = checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)");
+const allowedOrigin = checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)");
+
 /** The conductor's configuration; partial objects are completed with the defaults below. */
 export const ConductorConfigSchema = z
   .strictObject({
@@ -53,6 +70,12 @@ export const ConductorConfigSchema = z
     controlApiBase: httpBase("controlApiBase").default("https://conductor.makefile.so"),
     sharedToken: z.string().min(1).optional(),
     trustedCidrs: z.array(cidr).default([]),
+    /** Extra names a request's Host may carry without the token (DNS-rebinding guard). */
+    allowedHosts: z.array(allowedHost).default([]),
+    /** Origins whose web pages may call the API (with CORS answers). */
+    allowedOrigins: z.array(allowedOrigin).default([]),
+    /** False: loopback peers need the token too (e.g. behind a same-host proxy). */
+    trustLoopback: z.boolean({ error: "must be true or false" }).default(true),
     repoRoot: z.string().min(1).default(() => process.cwd()),
     paths: z
       .strictObject({
@@ -82,9 +105,11 @@ export const ConductorConfigSchema = z
 export type ConductorConfigInput = z.input<typeof ConductorConfigSchema>;
 type ConductorConfigShape = z.output<typeof ConductorConfigSchema>;
 export type ConductorConfig = Readonly<
-  Omit<ConductorConfigShape, "paths" | "trustedCidrs"> & {
+  Omit<ConductorConfigShape, "paths" | "trustedCidrs" | "allowedHosts" | "allowedOrigins"> & {
     paths: Readonly<ConductorConfigShape["paths"]>;
     trustedCidrs: readonly string[];
+    allowedHosts: readonly string[];
+    allowedOrigins: readonly string[];
   }
 >;
 
@@ -109,6 +134,9 @@ const SOURCES: Record<string, readonly [string, string]> = {
   controlApiBase: ["control-api-base", "BAA_CONTROL_API_BASE"],
   sharedToken: ["", "BAA_SHARED_TOKEN"],
   trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS"],
+  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS"],
+  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS"],
+  trustLoopback: ["trust-loopback", "BAA_TRUST_LOOPBACK"],
   repoRoot: ["repo-root", "BAA_REPO_ROOT"],
   "paths.stateDir": ["state-dir", "BAA_STATE_DIR"],
   "paths.runsDir": ["runs-dir", "BAA_RUNS_DIR"],
@@ -143,6 +171,8 @@ export function normalizeConductorConfig(input: ConductorConfigInput | Conductor
   return Object.freeze({
     ...config,
     trustedCidrs: Object.freeze([...config.trustedCidrs]),
+    allowedHosts: Object.freeze([...config.allowedHosts]),
+    allowedOrigins: Object.freeze([...config.allowedOrigins]),
     paths: Object.freeze({ ...config.paths })
   });
 }
@@ -180,11 +210,15 @@ export function resolveConductorConfig(options: {
     const envValue = env[envName];
     const text = typeof flagValue === "string" ? flagValue : envValue === "" ? undefined : envValue;
     if (text === undefined) continue;
-    const value = key === "trustedCidrs" ? splitList(text) : NUMERIC_KEYS.has(key) ? toNumber(text) : text;
+    const value = LIST_KEYS.has(key) ? splitList(text) : key === "trustLoopback" ? toBoolean(text) : NUMERIC_KEYS.has(key) ? toNumber(text) : text;
     if (key.startsWith("paths.")) paths[key.slice("paths.".length)] = value;
     else input[key] = value;
   }
   input.paths = paths;
+  // Only a token set through the environment is held to the length: the seed's embedding
+  // callers pass short placeholders programmatically (the app then accepts no token at all).
+  const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
+  if (shortToken !== undefined) problems.push(`sharedToken${describeSource("sharedToken")}: ${shortToken}`);
 
   let config: ConductorConfig;
   try {
@@ -198,10 +232,21 @@ export function resolveConductorConfig(options: {
 }
 
 function describeSource(key: string): string {
-  const source = SOURCES[key];
+  // A list entry (`allowedHosts.1`) came from its list's source.
+  const source = SOURCES[key] ?? SOURCES[key.replace(/\.\d+$/, "")];
   if (source === undefined) return "";
   const [flag, envName] = source;
   return flag === "" ? ` (${envName})` : ` (--${flag} / ${envName})`;
+}
+
+const LIST_KEYS = new Set(["trustedCidrs", "allowedHosts", "allowedOrigins"]);
+
+// Anything but the usual words is passed through so the schema reports it under its key.
+function toBoolean(text: string): boolean | string {
+  const lower = text.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(lower)) return true;
+  if (["0", "false", "no", "off"].includes(lower)) return false;
+  return text;
 }
 
 function splitList(text: string): string[] {

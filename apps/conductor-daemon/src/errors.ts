@@ -1,8 +1,10 @@
 import { CommonErrorCodes, defineErrors } from "@baa/api-errors";
+import { BrowserGuardErrorCodes } from "@baa/http-guard";
 
 /** Every code the conductor answers with, and its HTTP status. */
 export const ConductorErrorCodes = {
   ...CommonErrorCodes,
+  ...BrowserGuardErrorCodes,
   unauthorized: 401,
   codexd_bad_gateway: 502,
   codexd_unavailable: 503,

@@ -17,7 +17,7 @@ test("config prints the resolved configuration with the token redacted", async (
   const stdout = textSink();
   const code = await runConductorCli({
     argv: argv("config", "--node-id", "n1"),
-    env: { BAA_SHARED_TOKEN: "very-secret", BAA_REPO_ROOT: "/srv/baa" },
+    env: { BAA_SHARED_TOKEN: "very-secret-0123456789abcdef0123456789", BAA_REPO_ROOT: "/srv/baa" },
     stdout
   });
   assert.equal(code, 0);
@@ -85,7 +85,7 @@ test("main.ts runs as a process and exits 0 on SIGTERM", async (t) => {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", main, "start", "--local-api-base", "http://127.0.0.1:0", "--repo-root", dir.path],
-    { cwd: workspaceRoot, env: { PATH: process.env.PATH ?? "", BAA_SHARED_TOKEN: "proc-secret" }, stdio: ["ignore", "pipe", "pipe"] }
+    { cwd: workspaceRoot, env: { PATH: process.env.PATH ?? "", BAA_SHARED_TOKEN: "proc-secret-0123456789abcdef0123456789" }, stdio: ["ignore", "pipe", "pipe"] }
   );
   t.after(() => child.kill("SIGKILL"));
   const exited = once(child, "exit");

@@ -28,7 +28,7 @@ test("method, path, query, body and codexd's status and body pass through verbat
   const create = await app.inject({
     method: "POST",
     url: "/v1/codex/sessions",
-    headers: { "content-type": "application/json", authorization: "Bearer test-token", "x-extra": "nope" },
+    headers: { "content-type": "application/json", authorization: "Bearer test-token-0123456789abcdef012345", "x-extra": "nope" },
     payload: { cwd: "/repo", model: "gpt-5.4", purpose: "duplex" }
   });
   assert.equal(create.statusCode, 201);

@@ -14,6 +14,9 @@ test("defaults apply when neither flags nor env say anything", () => {
     codexdLocalApiBase: "http://127.0.0.1:4319",
     controlApiBase: "https://conductor.makefile.so",
     trustedCidrs: [],
+    allowedHosts: [],
+    allowedOrigins: [],
+    trustLoopback: true,
     repoRoot,
     paths: {
       stateDir: join(repoRoot, "state/conductor"),
@@ -39,7 +42,7 @@ test("env overrides defaults and flags override env", () => {
     BAA_CONDUCTOR_LOCAL_API: "http://127.0.0.1:5000",
     BAA_CODEXD_LOCAL_API_BASE: "http://127.0.0.1:5001",
     BAA_CONTROL_API_BASE: "https://env.example",
-    BAA_SHARED_TOKEN: "env-token",
+    BAA_SHARED_TOKEN: "env-token-0123456789abcdef0123456789",
     BAA_TRUSTED_CIDRS: "100.64.0.0/10, fd7a:115c:a1e0::/48",
     BAA_REPO_ROOT: "/srv/repo",
     BAA_STATE_DIR: "custom/state",
@@ -53,7 +56,7 @@ test("env overrides defaults and flags override env", () => {
   assert.equal(fromEnv.localApiBase, "http://127.0.0.1:5000");
   assert.equal(fromEnv.codexdLocalApiBase, "http://127.0.0.1:5001");
   assert.equal(fromEnv.controlApiBase, "https://env.example");
-  assert.equal(fromEnv.sharedToken, "env-token");
+  assert.equal(fromEnv.sharedToken, "env-token-0123456789abcdef0123456789");
   assert.deepEqual(fromEnv.trustedCidrs, ["100.64.0.0/10", "fd7a:115c:a1e0::/48"]);
   assert.equal(fromEnv.repoRoot, "/srv/repo");
   assert.equal(fromEnv.paths.stateDir, "/srv/repo/custom/state");
@@ -136,3 +139,31 @@ function captureError(fn: () => unknown): Error {
   }
   assert.fail("expected an error");
 }
+
+test("browser-guard settings come from env and flags; bad entries and a short token are named", () => {
+  const config = resolveConductorConfig({
+    argv: ["--trust-loopback", "false"],
+    env: { BAA_ALLOWED_HOSTS: "mini.tailnet.ts.net, dash.example:8443", BAA_ALLOWED_ORIGINS: "https://dash.example" }
+  });
+  assert.deepEqual(config.allowedHosts, ["mini.tailnet.ts.net", "dash.example:8443"]);
+  assert.deepEqual(config.allowedOrigins, ["https://dash.example"]);
+  assert.equal(config.trustLoopback, false);
+  assert.ok(Object.isFrozen(config.allowedHosts) && Object.isFrozen(config.allowedOrigins));
+  assert.equal(resolveConductorConfig({ env: { BAA_TRUST_LOOPBACK: "true" } }).trustLoopback, true);
+
+  const error = captureError(() =>
+    resolveConductorConfig({
+      env: {
+        BAA_ALLOWED_HOSTS: "http://mini/",
+        BAA_ALLOWED_ORIGINS: "dash.example",
+        BAA_TRUST_LOOPBACK: "maybe",
+        BAA_SHARED_TOKEN: "short-but-secret"
+      }
+    })
+  );
+  assert.ok(error instanceof ConductorConfigError);
+  for (const fragment of ["allowedHosts.0 (--allowed-hosts / BAA_ALLOWED_HOSTS)", "allowedOrigins.0", "trustLoopback", "sharedToken (BAA_SHARED_TOKEN): must be at least 32 characters (got 16)"]) {
+    assert.ok(error.message.includes(fragment), `missing ${fragment} in: ${error.message}`);
+  }
+  assert.ok(!error.message.includes("short-but-secret"), "the token itself is never repeated");
+});

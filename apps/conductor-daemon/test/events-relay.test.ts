@@ -28,7 +28,7 @@ async function setup(t: test.TestContext, fakeOptions: Parameters<typeof startFa
 test("events arrive in order and the query string reaches codexd", async (t) => {
   const { codexd, baseUrl } = await setup(t, { wsEventCount: 200, wsCloseWith: { code: 4000, reason: "replay done" } });
   const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=7&sessionId=session-1"), {
-    headers: { authorization: "Bearer test-token" }
+    headers: { authorization: "Bearer test-token-0123456789abcdef012345" }
   });
   const received: number[] = [];
   client.on("message", (data) => received.push((JSON.parse(data.toString()) as { seq: number }).seq));

@@ -16,7 +16,7 @@ export async function startConductor(
       codexdLocalApiBase: codexdBase,
       repoRoot: stateDir,
       paths: { stateDir, runsDir: `${stateDir}/runs` },
-      sharedToken: "test-token",
+      sharedToken: "test-token-0123456789abcdef012345",
       ...overrides
     },
     { autoStartLoops: false, ...options }
@@ -35,15 +35,16 @@ export function textSink(): { write(chunk: string): void; read(): string } {
   };
 }
 
-/** An app (not listening) in front of `codexdBase`, with shared token "test-token". */
+/** An app (not listening) in front of `codexdBase`, with shared token "test-token-0123456789abcdef012345". */
 export function buildApp(
   codexdBase: string,
   overrides: ConductorConfigInput = {},
   extra: Partial<Omit<ConductorAppDeps, "config">> = {}
 ): FastifyInstance {
   return createConductorApp({
-    config: normalizeConductorConfig({ codexdLocalApiBase: codexdBase, repoRoot: "/nonexistent", ...overrides }),
-    sharedToken: "test-token",
+    // Configured as if on port 80: inject sends `Host: localhost:80`, which the browser guard accepts then.
+    config: normalizeConductorConfig({ codexdLocalApiBase: codexdBase, localApiBase: "http://127.0.0.1:80", repoRoot: "/nonexistent", ...overrides }),
+    sharedToken: "test-token-0123456789abcdef012345",
     ...extra
   });
 }
