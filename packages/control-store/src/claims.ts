@@ -89,6 +89,8 @@ export async function claimTasks(
       .limit(Math.floor(options.limit))
       .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate().skipLocked())
       .execute();
+    if (due.length === 0) return [];
+    const startedAt = await ctx.clock(trx);
     const claimed: ClaimedRun[] = [];
     for (const task of due) {
       const attempt = Number(task.run_count) + 1;
@@ -109,7 +111,7 @@ export async function claimTasks(
           workspace: null,
           final_message: null,
           usage: null,
-          started_at: now,
+          started_at: startedAt,
           last_event_at: null,
           ended_at: null
         })
@@ -117,7 +119,7 @@ export async function claimTasks(
         .executeTakeFirstOrThrow();
       const updated = await trx
         .updateTable("tasks")
-        .set({ state: "running", run_count: attempt, last_run_id: run.run_id, updated_at: now })
+        .set({ state: "running", run_count: attempt, last_run_id: run.run_id, updated_at: startedAt })
         .where("task_id", "=", task.task_id)
         .returningAll()
         .executeTakeFirstOrThrow();

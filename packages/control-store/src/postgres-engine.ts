@@ -67,6 +67,10 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
       }
     },
     now: () => dbNow(db),
+    async clock(trx) {
+      const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(trx);
+      return (rows[0] as { now: Date }).now.toISOString();
+    },
     newId: options.newId ?? ((prefix) => `${prefix}-${randomUUID()}`)
   };
   return { ctx, schema, close: () => db.destroy() };

@@ -48,6 +48,7 @@ export function openSqliteEngine(options: SqliteEngineOptions): { ctx: StoreCont
     db,
     write: (fn) => db.transaction().execute((trx) => fn(trx, new Date(clock()).toISOString())),
     now: async () => new Date(clock()).toISOString(),
+    clock: async () => new Date(clock()).toISOString(),
     newId: options.newId ?? ((prefix) => `${prefix}-${randomUUID()}`)
   };
   return { ctx, close: () => db.destroy() };

@@ -15,6 +15,12 @@ export interface StoreContext {
   write<T>(fn: (trx: Trx, now: string) => Promise<T>): Promise<T>;
   /** The database's clock now (SQLite: the injected process clock). */
   now(): Promise<string>;
+  /**
+   * A fresh reading of that clock inside a transaction. PostgreSQL's `now()` is the transaction's
+   * start, which can precede rows it reads later (READ COMMITTED sees commits made since); a run
+   * started after reading its task's last write must not look older than that write.
+   */
+  clock(trx: Trx): Promise<string>;
   newId(prefix: "task" | "run"): string;
 }
 
