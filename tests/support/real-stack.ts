@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
 import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput } from "../../apps/codexd/dist/index.js";
-import { ConductorRuntime } from "../../apps/conductor-daemon/dist/index.js";
+import { ConductorRuntime, type ConductorConfigInput } from "../../apps/conductor-daemon/dist/index.js";
 import { tempDir, type TempDir } from "./temp-dir.js";
 
 export interface RealStack {
@@ -20,7 +20,15 @@ export interface RealStack {
  * The whole path a user exercises: the mock model on loopback, codexd running the real pinned
  * `codex app-server`, and the conductor proxying to it. Everything lives in one temp dir.
  */
-export async function startRealStack(options: { codexd?: Partial<CodexdConfigInput> } = {}): Promise<RealStack> {
+export async function startRealStack(
+  options: {
+    codexd?: Partial<CodexdConfigInput>;
+    /** Merged over the conductor's test config (paths too). */
+    conductor?: Partial<ConductorConfigInput>;
+    /** Start the conductor's lease, system and scheduler loops (default false: a proxy only). */
+    autoStartLoops?: boolean;
+  } = {}
+): Promise<RealStack> {
   const dir = tempDir("baa-e2e-");
   const model = await startMockModel();
   const stack: Partial<RealStack> = { dir, model };
@@ -49,11 +57,12 @@ export async function startRealStack(options: { codexd?: Partial<CodexdConfigInp
         codexdLocalApiBase: codexdBase,
         localApiBase: "http://127.0.0.1:0",
         nodeId: "e2e-node",
-        paths: { stateDir: dir.path("conductor-state"), runsDir: dir.path("runs") },
         role: "primary",
-        sharedToken: "e2e-token"
+        sharedToken: "e2e-token",
+        ...options.conductor,
+        paths: { stateDir: dir.path("conductor-state"), runsDir: dir.path("runs"), logsDir: dir.path("conductor-logs"), ...options.conductor?.paths }
       },
-      { autoStartLoops: false }
+      { autoStartLoops: options.autoStartLoops ?? false }
     );
     stack.conductor = conductor;
     const snapshot = await conductor.start();

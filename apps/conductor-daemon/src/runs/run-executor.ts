@@ -1,0 +1,412 @@
+import type { ClaimedRun, ControlStore, RunFence, RunWorkspace, TaskRecord } from "@baa/control-store";
+import type { EventInput, EventLog } from "@baa/event-log";
+import type { Logger } from "pino";
+import type { LoopTimers } from "../loop-timers.js";
+import type { RunHandle } from "../scheduler/scheduler.js";
+import { decideRunEnding, type EndingPolicy, type RunOutcome } from "../scheduler/run-ending.js";
+import type { PreparedWorkspace } from "../workspaces/workspaces.js";
+import { WorkspaceError } from "../workspaces/workspaces.js";
+import { RunFolder } from "./run-folder.js";
+import { SessionEvents } from "./session-events.js";
+import { describeTurnEnd, isUsageLimit, type TurnEndData } from "./turn-end.js";
+import { CodexdDownError, CodexdRefusedError, type CodexdStreamEvent, type WorkerCodexd } from "./worker-codexd.js";
+
+export type RunStore = Pick<ControlStore, "updateRun" | "finishRun" | "getTask">;
+
+/** Defaults for what a task leaves unset, and the timings of the run loop. */
+export interface RunSettings {
+  /** Interrupt and retry a turn with no new event for this long (a task's stallTimeoutMs wins). */
+  stallTimeoutMs: number;
+  /** A task's deadline when it sets none; null for none. */
+  timeoutMs: number | null;
+  /** How often progress (lastEventAt) is written and a cancel requested on another node is looked for. */
+  progressEveryMs: number;
+  /** After an interrupt, wait this long for the turn to end before ending the run anyway. */
+  interruptGraceMs: number;
+  /** Wait before reopening a dropped event stream. */
+  reconnectDelayMs: number;
+  connectTimeoutMs: number;
+  /** How often a failed end-of-run write is tried again (the store may be down for a moment). */
+  finishRetryMs: number;
+  finishAttempts: number;
+}
+
+export interface RunExecutorDeps {
+  store: RunStore;
+  codexd: WorkerCodexd;
+  workspaces: { prepare(task: TaskRecord): Promise<PreparedWorkspace | null>; diff(workspace: RunWorkspace): Promise<string> };
+  /** The conductor's event log: every event of a run is recorded with its taskId and runId. */
+  events: Pick<EventLog, "record">;
+  /** Sets the usage-limit pause (the system modes' setter, so this node's gate closes at once). */
+  quota: { setQuotaPause(until: string | null, reason: string | null): Promise<unknown> };
+  runsDir: string;
+  timers: LoopTimers;
+  logger: Logger;
+  policy: EndingPolicy;
+  settings: RunSettings;
+}
+
+type StopCause = "cancelled" | "timed_out" | "stalled" | "abandoned";
+
+/** Starts a claimed run; the returned handle's `done` settles once it has ended. */
+export function executeRun(deps: RunExecutorDeps, claim: ClaimedRun): RunHandle {
+  return new RunExecution(deps, claim);
+}
+
+/**
+ * One run on its owner (control-plane.md, "Run lifecycle"): workspace → worker session →
+ * the prompt as a turn → its events followed and recorded → deadline, stall timer and cancel
+ * flag watched → the fenced end write → the run folder → the session closed.
+ */
+class RunExecution implements RunHandle {
+  readonly done: Promise<void>;
+  readonly #d: RunExecutorDeps;
+  readonly #task: TaskRecord;
+  readonly #fence: RunFence;
+  readonly #attempt: number;
+  readonly #log: Logger;
+  readonly #folder: RunFolder;
+  readonly #timerHandles = new Set<unknown>();
+  readonly #pendingApprovals = new Set<string>();
+  #stop: { cause: StopCause; reason: string } | undefined;
+  #sessionId: string | null = null;
+  #threadId: string | null = null;
+  #turnId: string | null = null;
+  #workspace: RunWorkspace | null = null;
+  #stream: SessionEvents | undefined;
+  #finalMessage: string | null = null;
+  #usage: unknown = null;
+  #lastEventAt: string | null = null;
+  #lastEventWritten: string | null = null;
+  #stallTimer: unknown;
+  #endTurn: (outcome: RunOutcome) => void = () => {};
+  readonly #turnEnded: Promise<RunOutcome>;
+  #ended = false;
+  #fencedOut = false;
+  #startedAt: string;
+
+  constructor(deps: RunExecutorDeps, claim: ClaimedRun) {
+    this.#d = deps;
+    this.#task = claim.task;
+    this.#fence = { runId: claim.run.runId, owner: claim.run.owner, term: claim.run.term };
+    this.#attempt = claim.run.attempt;
+    this.#startedAt = claim.run.startedAt;
+    this.#log = deps.logger.child({ taskId: claim.task.taskId, runId: claim.run.runId });
+    this.#folder = new RunFolder(deps.runsDir, claim.run.runId);
+    this.#turnEnded = new Promise((resolve) => {
+      this.#endTurn = (outcome) => {
+        if (this.#ended) return;
+        this.#ended = true;
+        resolve(outcome);
+      };
+    });
+    this.done = this.#main().catch((error: unknown) => {
+      this.#log.error({ err: error }, "run executor failed; the run is recovered when the lease is taken again");
+    });
+  }
+
+  stop(why: "cancel" | "abandon", reason: string): void {
+    this.#requestStop(why === "cancel" ? "cancelled" : "abandoned", reason);
+  }
+
+  async #main(): Promise<void> {
+    this.#record({ type: "run.started", data: { attempt: this.#attempt, owner: this.#fence.owner, term: this.#fence.term } });
+    this.#writeMeta("running", null);
+    const outcome = await this.#execute();
+    for (const handle of this.#timerHandles) this.#d.timers.clearTimeout(handle);
+    this.#timerHandles.clear();
+    this.#stream?.close();
+    await this.#end(outcome);
+  }
+
+  async #execute(): Promise<RunOutcome> {
+    const task = this.#task;
+    const settings = this.#d.settings;
+    try {
+      const prepared = await this.#d.workspaces.prepare(task);
+      if (prepared !== null) {
+        this.#workspace = prepared.workspace;
+        await this.#update({ workspace: prepared.workspace });
+        this.#record({ type: "run.workspace", data: prepared.workspace });
+      }
+      if (this.#stop !== undefined) return this.#stoppedOutcome();
+      const session = await this.#d.codexd.openSession({
+        ...(prepared === null ? {} : { cwd: prepared.cwd }),
+        ...(task.model === null ? {} : { model: task.model }),
+        ...(task.approvalPolicy === null ? {} : { approvalPolicy: task.approvalPolicy }),
+        ...(task.sandbox === null ? {} : { sandbox: task.sandbox })
+      });
+      this.#sessionId = session.sessionId;
+      this.#threadId = session.threadId;
+      await this.#update({ sessionId: session.sessionId, ...(session.threadId === null ? {} : { threadId: session.threadId }) });
+      this.#stream = new SessionEvents({
+        url: (after) => this.#d.codexd.eventsUrl(session.sessionId, after),
+        after: session.afterSeq,
+        onEvent: (event) => this.#onEvent(event),
+        timers: this.#d.timers,
+        logger: this.#log,
+        reconnectDelayMs: settings.reconnectDelayMs,
+        connectTimeoutMs: settings.connectTimeoutMs
+      });
+      this.#stream.start();
+      const timeoutMs = task.timeoutMs ?? settings.timeoutMs;
+      if (timeoutMs !== null) {
+        const left = Math.max(0, Date.parse(this.#startedAt) + timeoutMs - this.#d.timers.wallNow());
+        this.#after(left, () => this.#requestStop("timed_out", `no result within timeoutMs ${timeoutMs}`));
+      }
+      this.#armStall();
+      this.#progressLoop();
+      if (this.#stop !== undefined) return this.#stoppedOutcome();
+      const turn = await this.#d.codexd.startTurn(session.sessionId, task.prompt);
+      this.#turnId = turn.turnId;
+      await this.#update({ turnId: turn.turnId });
+      // A stop asked for while the turn was being started acts now that it has an id.
+      if (this.#stop !== undefined) void this.#interrupt();
+      return await this.#turnEnded;
+    } catch (error) {
+      if (this.#ended) return this.#turnEnded;
+      this.#ended = true;
+      if (this.#stop !== undefined) return this.#stoppedOutcome();
+      if (error instanceof WorkspaceError || error instanceof CodexdRefusedError) {
+        this.#log.warn({ err: error }, "run could not start");
+        return { kind: "failed", message: error.message };
+      }
+      if (error instanceof CodexdDownError) {
+        this.#log.warn({ err: error }, "codexd unavailable for the run");
+        return { kind: "unavailable", reason: error.message };
+      }
+      throw error;
+    }
+  }
+
+  #onEvent(event: CodexdStreamEvent): void {
+    this.#record({ type: event.type, sessionId: event.sessionId, threadId: event.threadId, turnId: event.turnId, data: event.data });
+    this.#lastEventAt = new Date(this.#d.timers.wallNow()).toISOString();
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    switch (event.type) {
+      case "approval.requested": {
+        const id = (data.approval as { approvalId?: string } | undefined)?.approvalId;
+        if (id !== undefined) this.#pendingApprovals.add(id);
+        if (this.#pendingApprovals.size === 1) void this.#update({ taskState: "needs_approval" });
+        break;
+      }
+      case "approval.answered":
+      case "approval.timed_out":
+      case "approval.expired":
+      case "approval.resolved": {
+        const id = (data.approval as { approvalId?: string } | undefined)?.approvalId;
+        if (id !== undefined && this.#pendingApprovals.delete(id) && this.#pendingApprovals.size === 0) void this.#update({ taskState: "running" });
+        break;
+      }
+      case "app-server.item.completed": {
+        const item = data.item as { type?: string; text?: unknown } | undefined;
+        if (item?.type === "agentMessage" && typeof item.text === "string") this.#finalMessage = item.text;
+        break;
+      }
+      case "app-server.thread.tokenUsage.updated":
+        this.#usage = data.tokenUsage ?? this.#usage;
+        break;
+      case "app-server.turn.completed":
+        this.#onTurnCompleted(data.turn as TurnEndData | undefined);
+        break;
+      case "turn.interrupted":
+      case "session.closed":
+      case "session.failed":
+        if (this.#stop !== undefined) this.#endTurn(this.#stoppedOutcome());
+        else this.#endTurn({ kind: "interrupted", reason: `the turn ended outside the conductor (${event.type})` });
+        break;
+      default:
+        break;
+    }
+    this.#armStall();
+  }
+
+  #onTurnCompleted(turn: TurnEndData | undefined): void {
+    const status = turn?.status ?? "completed";
+    if (status === "completed") {
+      this.#endTurn({ kind: "completed", finalMessage: this.#finalMessage, usage: this.#usage });
+    } else if (this.#stop !== undefined) {
+      this.#endTurn(this.#stoppedOutcome());
+    } else if (status === "failed" && isUsageLimit(turn)) {
+      this.#endTurn({ kind: "usage_limit", message: describeTurnEnd(turn) });
+    } else if (status === "failed") {
+      this.#endTurn({ kind: "failed", message: describeTurnEnd(turn), codexErrorInfo: turn?.error?.codexErrorInfo ?? null, usage: this.#usage });
+    } else {
+      this.#endTurn({ kind: "interrupted", reason: `the turn ended ${status} outside the conductor` });
+    }
+  }
+
+  #requestStop(cause: StopCause, reason: string): void {
+    if (this.#ended || this.#stop !== undefined) return;
+    this.#stop = { cause, reason };
+    this.#log.info({ cause, reason }, "stopping the run");
+    this.#record({ type: "run.stop_requested", data: { cause, reason } });
+    // Without a turn id nothing runs yet, or the turn is being started: #execute interrupts it
+    // once it has the id.
+    if (this.#turnId !== null) void this.#interrupt();
+  }
+
+  async #interrupt(): Promise<void> {
+    const sessionId = this.#sessionId;
+    if (sessionId === null) return;
+    try {
+      await this.#d.codexd.interruptTurn(sessionId, this.#turnId);
+    } catch (error) {
+      this.#log.warn({ err: error }, "could not interrupt the turn");
+    }
+    // The turn normally ends `interrupted` within a second; never wait on it forever.
+    this.#after(this.#d.settings.interruptGraceMs, () => this.#endTurn(this.#stoppedOutcome()));
+  }
+
+  #stoppedOutcome(): RunOutcome {
+    const stop = this.#stop ?? { cause: "abandoned" as const, reason: "stopped" };
+    if (stop.cause === "abandoned") return { kind: "abandoned", reason: stop.reason };
+    return { kind: stop.cause, reason: stop.reason, usage: this.#usage };
+  }
+
+  #armStall(): void {
+    if (this.#stallTimer !== undefined) {
+      this.#d.timers.clearTimeout(this.#stallTimer);
+      this.#timerHandles.delete(this.#stallTimer);
+      this.#stallTimer = undefined;
+    }
+    // A pending approval waits on a person, not on codex: its own timeout governs it.
+    if (this.#ended || this.#pendingApprovals.size > 0) return;
+    const ms = this.#task.stallTimeoutMs ?? this.#d.settings.stallTimeoutMs;
+    this.#stallTimer = this.#after(ms, () => this.#requestStop("stalled", `no new event for stallTimeoutMs ${ms}`));
+  }
+
+  #progressLoop(): void {
+    this.#after(this.#d.settings.progressEveryMs, () => {
+      if (this.#ended) return;
+      void this.#progress().finally(() => this.#progressLoop());
+    });
+  }
+
+  async #progress(): Promise<void> {
+    try {
+      if (this.#lastEventAt !== null && this.#lastEventAt !== this.#lastEventWritten) {
+        this.#lastEventWritten = this.#lastEventAt;
+        await this.#update({ lastEventAt: this.#lastEventAt });
+      }
+      const task = await this.#d.store.getTask(this.#task.taskId);
+      if (task?.cancelRequested === true) this.#requestStop("cancelled", task.stateReason ?? "cancel requested");
+    } catch (error) {
+      this.#log.warn({ err: error }, "could not record the run's progress");
+    }
+  }
+
+  async #update(patch: Parameters<RunStore["updateRun"]>[1]): Promise<void> {
+    if (this.#fencedOut) return;
+    let written: boolean;
+    try {
+      written = await this.#d.store.updateRun(this.#fence, patch);
+    } catch (error) {
+      this.#log.warn({ err: error, patch: Object.keys(patch) }, "run update failed");
+      return;
+    }
+    if (!written) {
+      // Fenced: this node lost the lease or the run was ended by another (invariant 3).
+      this.#fencedOut = true;
+      this.#log.warn({ term: this.#fence.term }, "stale run write ignored by the store; abandoning the run");
+      this.#requestStop("abandoned", "this node no longer owns the run");
+    }
+  }
+
+  async #end(outcome: RunOutcome): Promise<void> {
+    const now = this.#d.timers.wallNow();
+    const { ending, quotaPauseUntil } = decideRunEnding(this.#task, outcome, now, this.#d.policy);
+    let diff: string | null = null;
+    if (this.#workspace?.kind === "worktree") {
+      try {
+        diff = await this.#d.workspaces.diff(this.#workspace);
+        this.#folder.writeDiff(diff);
+      } catch (error) {
+        this.#log.warn({ err: error }, "could not compute the worktree diff");
+      }
+    }
+    const finalMessage = outcome.kind === "completed" ? outcome.finalMessage : this.#finalMessage;
+    if (finalMessage !== null) this.#folder.writeFinalMessage(finalMessage);
+    if (this.#usage !== null) this.#folder.writeUsage(this.#usage);
+    const written = await this.#finish({ ...ending, finalMessage, usage: this.#usage });
+    if (quotaPauseUntil !== undefined && written) {
+      await this.#d.quota.setQuotaPause(quotaPauseUntil, ending.reason ?? "usage limit reached").catch((error: unknown) => {
+        this.#log.error({ err: error }, "could not record the usage-limit pause");
+      });
+    }
+    this.#record({
+      type: "run.ended",
+      data: { state: ending.runState, taskState: ending.taskState, reason: ending.reason ?? null, written, ...(quotaPauseUntil === undefined ? {} : { quotaPauseUntil }) }
+    });
+    this.#writeMeta(ending.runState, { taskState: ending.taskState, reason: ending.reason ?? null, written, endedAt: new Date(now).toISOString(), hasDiff: diff !== null });
+    this.#folder.close();
+    if (this.#sessionId !== null) {
+      await this.#d.codexd.closeSession(this.#sessionId).catch((error: unknown) => {
+        this.#log.warn({ err: error, sessionId: this.#sessionId }, "could not close the worker session");
+      });
+    }
+    this.#log.info({ state: ending.runState, taskState: ending.taskState, reason: ending.reason }, "run ended");
+  }
+
+  async #finish(ending: Parameters<RunStore["finishRun"]>[1]): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const written = await this.#d.store.finishRun(this.#fence, ending);
+        if (!written) this.#log.warn({ term: this.#fence.term, state: ending.runState }, "stale end-of-run write changed nothing");
+        return written;
+      } catch (error) {
+        if (attempt >= this.#d.settings.finishAttempts) {
+          this.#log.error({ err: error }, "could not record the end of the run; it is recovered when the lease is taken again");
+          return false;
+        }
+        this.#log.warn({ err: error, attempt }, "end-of-run write failed; trying again");
+        await new Promise<void>((resolve) => this.#after(this.#d.settings.finishRetryMs, resolve));
+      }
+    }
+  }
+
+  #after(ms: number, run: () => void): unknown {
+    const handle = this.#d.timers.setTimeout(() => {
+      this.#timerHandles.delete(handle);
+      run();
+    }, ms);
+    this.#timerHandles.add(handle);
+    return handle;
+  }
+
+  #record(input: Omit<EventInput, "taskId" | "runId">): void {
+    try {
+      const event = this.#d.events.record({ ...input, taskId: this.#task.taskId, runId: this.#fence.runId });
+      this.#folder.appendEventJson(JSON.stringify(event));
+    } catch (error) {
+      this.#log.error({ err: error, type: input.type }, "could not record a run event");
+    }
+  }
+
+  #writeMeta(state: string, ended: Record<string, unknown> | null): void {
+    const task = this.#task;
+    try {
+      this.#folder.writeMeta({
+        runId: this.#fence.runId,
+        taskId: task.taskId,
+        title: task.title,
+        attempt: this.#attempt,
+        owner: this.#fence.owner,
+        term: this.#fence.term,
+        state,
+        startedAt: this.#startedAt,
+        sessionId: this.#sessionId,
+        threadId: this.#threadId,
+        turnId: this.#turnId,
+        workspace: this.#workspace,
+        cwd: task.cwd,
+        model: task.model,
+        approvalPolicy: task.approvalPolicy,
+        sandbox: task.sandbox,
+        ...(ended ?? {})
+      });
+    } catch (error) {
+      this.#log.error({ err: error }, "could not write the run's meta.json");
+    }
+  }
+}

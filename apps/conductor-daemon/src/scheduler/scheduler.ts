@@ -1,0 +1,169 @@
+import type { ClaimedRun, ControlStore } from "@baa/control-store";
+import type { Logger } from "pino";
+import type { LoopTimers } from "../loop-timers.js";
+
+/** Whether this node leads, and under which lease term. */
+export interface SchedulerLeadership {
+  current(): { holder: string; term: number } | null;
+}
+
+/** Whether the system lets anything be claimed now (mode `running`, no usage-limit pause). */
+export interface SchedulerGate {
+  mayClaim(): boolean;
+}
+
+/** One run being executed on this node. */
+export interface RunHandle {
+  /** Settles once the run has ended (its fenced write done or found stale). Never rejects. */
+  readonly done: Promise<void>;
+  /** Asks the run to stop: `cancel` for a user's cancel, `abandon` when the node stops. */
+  stop(why: "cancel" | "abandon", reason: string): void;
+}
+
+export interface SchedulerOptions {
+  store: Pick<ControlStore, "claimTasks">;
+  scope: string;
+  leadership: SchedulerLeadership;
+  gate: SchedulerGate;
+  /** Starts executing a claimed run; called once per claim. */
+  execute(claim: ClaimedRun, lease: { holder: string; term: number }): RunHandle;
+  /**
+   * Called once per lease term before the first claim under it (a restart, a takeover): ends
+   * this node's runs the store still shows `running` that nothing here executes.
+   */
+  onLead?(lease: { holder: string; term: number }, localRunIds: ReadonlySet<string>): Promise<void>;
+  /** At most this many runs at once on this node (BAA_MAX_CONCURRENT_TASKS). */
+  maxConcurrent: number;
+  /** How often to look for due work without being woken. */
+  pollIntervalMs: number;
+  timers: LoopTimers;
+  logger: Logger;
+}
+
+/**
+ * The claim loop: while this node leads and the gate is open, claims due tasks (the store
+ * orders them by priority, then age) up to the free slots and hands each to `execute`. One
+ * claim at a time; `wake()` asks for one soon (a task was created, a run ended).
+ */
+export class Scheduler {
+  readonly #o: SchedulerOptions;
+  readonly #log: Logger;
+  readonly #active = new Map<string, { taskId: string; handle: RunHandle }>();
+  #timer: unknown;
+  #running = false;
+  #ticking: Promise<void> | undefined;
+  #again = false;
+  #failing = false;
+  #ledTerm: number | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: "scheduler" });
+  }
+
+  /** Runs executing on this node now. */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.wake();
+  }
+
+  /** Claims soon (coalesced with a claim in progress). */
+  wake(): void {
+    if (!this.#running) return;
+    if (this.#ticking !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(0);
+  }
+
+  /** Asks the local run of `taskId` to stop for a cancel; false when none runs here. */
+  cancel(taskId: string, reason: string): boolean {
+    let found = false;
+    for (const entry of this.#active.values()) {
+      if (entry.taskId !== taskId) continue;
+      entry.handle.stop("cancel", reason);
+      found = true;
+    }
+    return found;
+  }
+
+  /** Stops claiming; every local run is abandoned (its task queued again) and awaited. */
+  async stop(reason = "conductor stopping"): Promise<void> {
+    this.#running = false;
+    if (this.#timer !== undefined) this.#o.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
+    const runs = [...this.#active.values()];
+    for (const entry of runs) entry.handle.stop("abandon", reason);
+    await Promise.all(runs.map((entry) => entry.handle.done));
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer !== undefined) this.#o.timers.clearTimeout(this.#timer);
+    this.#timer = this.#o.timers.setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#running || this.#ticking !== undefined) return;
+      this.#ticking = this.#tick().finally(() => {
+        this.#ticking = undefined;
+        if (!this.#running) return;
+        const again = this.#again;
+        this.#again = false;
+        this.#schedule(again ? 0 : this.#o.pollIntervalMs);
+      });
+    }, ms);
+  }
+
+  async #tick(): Promise<void> {
+    const lease = this.#o.leadership.current();
+    if (lease === null) return;
+    if (this.#ledTerm !== lease.term && this.#o.onLead !== undefined) {
+      try {
+        await this.#o.onLead(lease, new Set(this.#active.keys()));
+        this.#ledTerm = lease.term;
+      } catch (error) {
+        this.#log.warn({ err: error, term: lease.term }, "could not recover this node's earlier runs; trying again at the next poll");
+        return;
+      }
+    }
+    if (!this.#o.gate.mayClaim()) return;
+    const free = this.#o.maxConcurrent - this.#active.size;
+    if (free <= 0) return;
+    let claims: ClaimedRun[];
+    try {
+      claims = await this.#o.store.claimTasks({ scope: this.#o.scope, holder: lease.holder, term: lease.term, limit: free });
+      if (this.#failing) this.#log.info("claiming works again");
+      this.#failing = false;
+    } catch (error) {
+      if (!this.#failing) this.#log.warn({ err: error }, "claim failed; trying again at the next poll");
+      this.#failing = true;
+      return;
+    }
+    for (const claim of claims) this.#begin(claim, lease);
+    // A full batch may mean more is due.
+    if (claims.length === free && claims.length > 0) this.#again = true;
+  }
+
+  #begin(claim: ClaimedRun, lease: { holder: string; term: number }): void {
+    const { run, task } = claim;
+    this.#log.info({ taskId: task.taskId, runId: run.runId, attempt: run.attempt, term: run.term }, "run claimed");
+    let handle: RunHandle;
+    try {
+      handle = this.#o.execute(claim, lease);
+    } catch (error) {
+      // The run stays `running` in the store; the lease protocol (abandonStaleRuns) recovers it.
+      this.#log.error({ err: error, runId: run.runId }, "could not start a claimed run");
+      return;
+    }
+    this.#active.set(run.runId, { taskId: task.taskId, handle });
+    void handle.done.finally(() => {
+      this.#active.delete(run.runId);
+      this.wake();
+    });
+  }
+}

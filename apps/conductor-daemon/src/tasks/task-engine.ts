@@ -1,0 +1,160 @@
+import { join } from "node:path";
+import type { ControlStore } from "@baa/control-store";
+import { EventLog } from "@baa/event-log";
+import type { Logger } from "pino";
+import type { CodexdClient } from "../codexd-client.js";
+import type { ConductorConfig } from "../config.js";
+import type { LoopTimers } from "../loop-timers.js";
+import { executeRun, type RunSettings } from "../runs/run-executor.js";
+import { workerCodexd, type WorkerCodexd } from "../runs/worker-codexd.js";
+import { recoverOwnRuns } from "../scheduler/orphan-recovery.js";
+import { Scheduler, type SchedulerGate, type SchedulerLeadership } from "../scheduler/scheduler.js";
+import type { EndingPolicy } from "../scheduler/run-ending.js";
+import { execGit, type GitRunner } from "../workspaces/git-runner.js";
+import { Workspaces } from "../workspaces/workspaces.js";
+
+export interface TaskEngineOptions {
+  config: ConductorConfig;
+  /** The guarded store (an unreachable store is a StoreUnavailableError). */
+  store: ControlStore;
+  codexd: CodexdClient;
+  leadership: SchedulerLeadership & { readonly scope: string };
+  gate: SchedulerGate;
+  /** Where a usage-limit pause is set (the system modes, so this node's gate closes at once). */
+  quota: { setQuotaPause(until: string | null, reason: string | null): Promise<unknown> };
+  timers: LoopTimers;
+  logger: Logger;
+  git?: GitRunner;
+  /** Overrides of the run loop's timings (tests shorten the interrupt grace). */
+  runSettings?: Partial<RunSettings>;
+}
+
+/**
+ * The task side of a conductor node: the event log runs record into (`logsDir/events.jsonl`),
+ * task workspaces, the claim loop with its run executor, and the removal of old worktrees.
+ */
+export class TaskEngine {
+  readonly events: EventLog;
+  readonly scheduler: Scheduler;
+  readonly workspaces: Workspaces;
+  readonly #o: TaskEngineOptions;
+  readonly #log: Logger;
+  readonly #worker: WorkerCodexd;
+  #reapTimer: unknown;
+  #reaping: Promise<unknown> | undefined;
+  #running = false;
+
+  constructor(options: TaskEngineOptions) {
+    this.#o = options;
+    const { config, timers, store } = options;
+    this.#log = options.logger.child({ component: "tasks" });
+    this.events = new EventLog({
+      logPath: join(config.paths.logsDir, "events.jsonl"),
+      recentPath: join(config.paths.stateDir, "recent-run-events.json"),
+      limit: 1000,
+      now: () => timers.wallNow()
+    });
+    this.workspaces = new Workspaces({ git: options.git ?? execGit, worktreesDir: config.paths.worktreesDir, logger: this.#log, wallNow: () => timers.wallNow() });
+    this.#worker = workerCodexd(options.codexd);
+    const policy: EndingPolicy = {
+      retry: { baseMs: config.taskRetryBaseMs, maxMs: config.taskRetryMaxMs },
+      quota: { fallbackMs: config.quotaBackoffMs, minMs: 1_000, maxMs: 8 * 24 * 60 * 60 * 1000 }
+    };
+    const settings: RunSettings = {
+      stallTimeoutMs: config.taskStallTimeoutMs,
+      timeoutMs: config.taskTimeoutMs ?? null,
+      progressEveryMs: config.runProgressMs,
+      interruptGraceMs: 10_000,
+      reconnectDelayMs: 500,
+      connectTimeoutMs: config.codexdConnectTimeoutMs,
+      finishRetryMs: 1_000,
+      finishAttempts: 30,
+      ...options.runSettings
+    };
+    const worker = this.#worker;
+    this.scheduler = new Scheduler({
+      store,
+      scope: options.leadership.scope,
+      leadership: options.leadership,
+      gate: options.gate,
+      maxConcurrent: config.maxConcurrentTasks,
+      pollIntervalMs: config.schedulerPollMs,
+      timers,
+      logger: this.#log,
+      onLead: async (_lease, localRunIds) => {
+        await recoverOwnRuns(
+          {
+            store,
+            nodeId: config.nodeId,
+            logger: this.#log,
+            interruptTurn: async (run) => {
+              if (run.sessionId === null) return;
+              await worker.interruptTurn(run.sessionId, run.turnId);
+              await worker.closeSession(run.sessionId);
+            }
+          },
+          localRunIds
+        );
+      },
+      execute: (claim) =>
+        executeRun(
+          {
+            store,
+            codexd: worker,
+            workspaces: this.workspaces,
+            events: this.events,
+            quota: options.quota,
+            runsDir: config.paths.runsDir,
+            timers,
+            logger: this.#log,
+            policy,
+            settings
+          },
+          claim
+        )
+    });
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.scheduler.start();
+    this.#scheduleReap();
+  }
+
+  /** Stops claiming and abandons local runs (their tasks go back to the queue). */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#reapTimer !== undefined) this.#o.timers.clearTimeout(this.#reapTimer);
+    await this.scheduler.stop();
+    await this.#reaping;
+  }
+
+  /** Closes the event log; after `stop`. */
+  close(): Promise<void> {
+    return this.events.close();
+  }
+
+  /** Removes the worktrees of tasks ended longer ago than the retention (their work committed first). */
+  reapWorktrees(): Promise<string[]> {
+    const { store, config, timers } = this.#o;
+    return this.workspaces.reap({
+      endedAt: async (taskId) => (await store.getTask(taskId))?.endedAt ?? null,
+      retentionMs: config.worktreeRetentionMs,
+      nowMs: timers.wallNow()
+    });
+  }
+
+  #scheduleReap(): void {
+    const every = Math.max(1_000, Math.min(60_000, this.#o.config.worktreeRetentionMs));
+    this.#reapTimer = this.#o.timers.setTimeout(() => {
+      this.#reapTimer = undefined;
+      if (!this.#running) return;
+      this.#reaping = this.reapWorktrees()
+        .catch((error: unknown) => this.#log.warn({ err: error }, "worktree cleanup failed; trying again later"))
+        .finally(() => {
+          if (this.#running) this.#scheduleReap();
+        });
+    }, every);
+  }
+}

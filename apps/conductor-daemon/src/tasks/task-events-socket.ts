@@ -1,0 +1,69 @@
+import type { CodexdEvent, EventLog } from "@baa/event-log";
+import type { WebSocket } from "ws";
+
+export const CLOSE_SLOW_CONSUMER = 4008;
+export const CLOSE_BAD_REQUEST = 4400;
+export const CLOSE_NOT_FOUND = 4404;
+const CLOSE_INTERNAL = 1011;
+const PAGE = 500;
+
+/**
+ * Streams a task's run events: with `after`, every recorded event of the task after that seq
+ * is replayed from the log, then live ones follow with no gap and no duplicate; without it,
+ * live events only. Subscribes before reading the log so nothing falls between the two.
+ */
+export function streamTaskEvents(options: {
+  socket: WebSocket;
+  events: Pick<EventLog, "subscribe" | "query" | "lastSeq">;
+  taskId: string;
+  after: number | undefined;
+  maxBufferedBytes: number;
+}): void {
+  const { socket, events, taskId, maxBufferedBytes } = options;
+  let held: { seq: number; json: string }[] | null = options.after === undefined ? null : [];
+  let lastSent = options.after ?? events.lastSeq;
+  let closed = false;
+
+  const send = (seq: number, json: string) => {
+    if (seq <= lastSent || closed) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      stop();
+      socket.close(CLOSE_SLOW_CONSUMER, "client too slow");
+      return;
+    }
+    lastSent = seq;
+    socket.send(json);
+  };
+  const unsubscribe = events.subscribe((event: CodexdEvent, json: string) => {
+    if (closed || event.taskId !== taskId) return;
+    if (held !== null) held.push({ seq: event.seq, json });
+    else send(event.seq, json);
+  });
+  const stop = () => {
+    closed = true;
+    unsubscribe();
+  };
+  socket.on("close", stop);
+  socket.on("error", stop);
+  if (options.after === undefined) return;
+
+  const upTo = events.lastSeq;
+  const replay = async () => {
+    let cursor = options.after as number;
+    while (!closed && cursor < upTo) {
+      const page = await events.query({ taskId, after: cursor, limit: PAGE });
+      for (const event of page.events) if (event.seq <= upTo) send(event.seq, JSON.stringify(event));
+      if (page.nextAfter === null) break;
+      cursor = page.nextAfter;
+    }
+    // Synchronous switch-over: nothing recorded between the last page and going live is lost.
+    const pending = held ?? [];
+    held = null;
+    for (const { seq, json } of pending) send(seq, json);
+  };
+  replay().catch(() => {
+    if (closed) return;
+    stop();
+    socket.close(CLOSE_INTERNAL, "event replay failed");
+  });
+}

@@ -1,0 +1,182 @@
+import type {} from "@fastify/websocket";
+import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore } from "@baa/control-store";
+import type { EventLog } from "@baa/event-log";
+import { isAppError, parseInput } from "@baa/api-errors";
+import type { FastifyInstance } from "fastify";
+import { conductorError } from "../errors.js";
+import {
+  cancelBody,
+  createTaskBody,
+  idempotencyKeyHeader,
+  listTasksQuery,
+  runEventsQuery,
+  runParams,
+  taskEventsSocketQuery,
+  taskParams
+} from "./task-schemas.js";
+import { CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, streamTaskEvents } from "./task-events-socket.js";
+
+export interface TaskRoutesDeps {
+  store: ControlStore;
+  /** The conductor's event log, where runs record their events. */
+  events: Pick<EventLog, "subscribe" | "query" | "lastSeq">;
+  /** BAA_MAX_QUEUED_TASKS: creating beyond this many waiting tasks is a 429. */
+  maxQueuedTasks: number;
+  /** The local claim loop: woken when work arrives, told of cancels of runs it executes. */
+  scheduler?: { wake(): void; cancel(taskId: string, reason: string): boolean };
+  /** A task's live event stream is cut off past this many unsent bytes. */
+  maxStreamBufferedBytes?: number;
+}
+
+/** Seconds a client told "queue full" waits before trying again. */
+const QUEUE_FULL_RETRY_AFTER_S = 5;
+
+/**
+ * `/v1/tasks…` and `/v1/runs…`: create (idempotent with `Idempotency-Key`), list, read,
+ * cancel and retry tasks, read runs and their events, and stream a task's events live.
+ */
+export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): void {
+  const { store } = deps;
+
+  app.post("/v1/tasks", async (request, reply) => {
+    const body = parseInput(createTaskBody, request.body ?? null);
+    const header = request.headers["idempotency-key"];
+    const key = parseInput(idempotencyKeyHeader, Array.isArray(header) ? header[0] : header, "Idempotency-Key header");
+    let result;
+    try {
+      result = await store.createTask(body, { maxQueued: deps.maxQueuedTasks, ...(key === undefined ? {} : { idempotencyKey: key }) });
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw conductorError("queue_full", `the queue is full: ${error.limit} tasks are waiting (BAA_MAX_QUEUED_TASKS)`, {
+          headers: { "retry-after": String(QUEUE_FULL_RETRY_AFTER_S) }
+        });
+      }
+      if (error instanceof UnknownDependencyError) {
+        throw conductorError("validation_failed", `invalid body: dependsOn: unknown task(s) ${error.taskIds.join(", ")}`);
+      }
+      if (error instanceof TypeError) throw conductorError("validation_failed", `invalid body: ${error.message}`);
+      throw error;
+    }
+    if (result.created) {
+      request.log.info({ taskId: result.task.taskId, state: result.task.state }, "task created");
+      deps.scheduler?.wake();
+    }
+    return reply.status(result.created ? 201 : 200).send({ ok: true, data: { task: result.task, created: result.created } });
+  });
+
+  app.get("/v1/tasks", async (request) => {
+    const query = parseInput(listTasksQuery, request.query, "query");
+    try {
+      const page = await store.listTasks({
+        limit: query.limit,
+        ...(query.state === undefined ? {} : { state: query.state as never }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor })
+      });
+      return { ok: true, data: page };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw conductorError("validation_failed", "invalid query: cursor: not a cursor this API returned");
+      throw error;
+    }
+  });
+
+  const taskOr404 = async (params: unknown) => {
+    const { task_id } = parseInput(taskParams, params, "path");
+    const task = await store.getTask(task_id);
+    if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
+    return task;
+  };
+
+  app.get("/v1/tasks/:task_id", async (request) => ({ ok: true, data: { task: await taskOr404(request.params) } }));
+
+  app.post("/v1/tasks/:task_id/cancel", async (request, reply) => {
+    const { task_id } = parseInput(taskParams, request.params, "path");
+    const body = parseInput(cancelBody, request.body);
+    const reason = body?.reason ?? "cancelled by request";
+    const result = await store.requestCancel(task_id, reason);
+    if (result === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
+    if (result.outcome === "already_ended") throw conductorError("task_ended", `task ${task_id} has already ended (${result.task.state})`);
+    // A run on this node stops now; one on another node sees the flag at its next progress check.
+    if (result.outcome === "requested") deps.scheduler?.cancel(task_id, reason);
+    request.log.info({ taskId: task_id, outcome: result.outcome }, "task cancel");
+    return reply.status(result.outcome === "cancelled" ? 200 : 202).send({ ok: true, data: { task: result.task, outcome: result.outcome } });
+  });
+
+  app.post("/v1/tasks/:task_id/retry", async (request) => {
+    const { task_id } = parseInput(taskParams, request.params, "path");
+    const task = await store.retryTask(task_id);
+    if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
+    if (task === null) {
+      const current = await store.getTask(task_id);
+      throw conductorError("task_not_retryable", `task ${task_id} is ${current?.state ?? "not retryable"}; only failed, cancelled or timed-out tasks can be retried`);
+    }
+    deps.scheduler?.wake();
+    return { ok: true, data: { task } };
+  });
+
+  app.get("/v1/tasks/:task_id/runs", async (request) => {
+    const task = await taskOr404(request.params);
+    return { ok: true, data: { runs: await store.listRuns(task.taskId) } };
+  });
+
+  const runOr404 = async (params: unknown) => {
+    const { run_id } = parseInput(runParams, params, "path");
+    const run = await store.getRun(run_id);
+    if (run === undefined) throw conductorError("run_not_found", `no run ${run_id}`);
+    return run;
+  };
+
+  app.get("/v1/runs/:run_id", async (request) => {
+    const run = await runOr404(request.params);
+    const page = await deps.events.query({ runId: run.runId, limit: 200 });
+    return { ok: true, data: { run, events: page.events, nextAfter: page.nextAfter } };
+  });
+
+  app.get("/v1/runs/:run_id/events", async (request) => {
+    const run = await runOr404(request.params);
+    const query = parseInput(runEventsQuery, request.query, "query");
+    const page = await deps.events.query({
+      runId: run.runId,
+      limit: query.limit,
+      ...(query.after === undefined ? {} : { after: query.after }),
+      ...(query.type === undefined ? {} : { type: query.type })
+    });
+    return { ok: true, data: { events: page.events, nextAfter: page.nextAfter } };
+  });
+
+  app.route({
+    method: "GET",
+    url: "/v1/tasks/:task_id/events",
+    handler: async (request) => {
+      const task = await taskOr404(request.params);
+      throw conductorError("bad_request", `GET /v1/tasks/${task.taskId}/events is a WebSocket; connect with an Upgrade request (HTTP reads: GET /v1/runs/:run_id/events)`);
+    },
+    wsHandler: (socket, request) => {
+      void (async () => {
+        let after: number | undefined;
+        let taskId: string;
+        try {
+          after = parseInput(taskEventsSocketQuery, request.query, "query").after;
+          taskId = (await taskOr404(request.params)).taskId;
+        } catch (error) {
+          if (!isAppError(error)) {
+            request.log.warn({ err: error }, "task event stream refused: the store is not reachable");
+            socket.close(1013, "the control store is not reachable; try again shortly");
+          } else socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, truncate(error.message));
+          return;
+        }
+        if (socket.readyState !== socket.OPEN) return;
+        if (after !== undefined && after > deps.events.lastSeq) {
+          socket.close(CLOSE_BAD_REQUEST, truncate(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
+          return;
+        }
+        streamTaskEvents({ socket, events: deps.events, taskId, after, maxBufferedBytes: deps.maxStreamBufferedBytes ?? 4 * 1024 * 1024 });
+      })();
+    }
+  });
+}
+
+function truncate(reason: string): string {
+  let text = reason;
+  while (Buffer.byteLength(text, "utf8") > 123) text = text.slice(0, -1);
+  return text;
+}

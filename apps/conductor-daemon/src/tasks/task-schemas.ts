@@ -1,0 +1,46 @@
+import { isAbsolute } from "node:path";
+import { TASK_STATES } from "@baa/control-store";
+import { z } from "zod";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `POST /v1/tasks`. Unknown keys are refused by name. */
+export const createTaskBody = z.strictObject({
+  title: z.string().trim().min(1).max(500),
+  prompt: z.string().min(1).max(100_000),
+  cwd: z.string().min(1).max(4096).refine(isAbsolute, "must be an absolute path").optional(),
+  model: z.string().min(1).max(200).optional(),
+  /** Higher runs first. */
+  priority: z.number().int().min(-1000).max(1000).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+  timeoutMs: z.number().int().min(1).max(7 * DAY_MS).optional(),
+  stallTimeoutMs: z.number().int().min(1).max(DAY_MS).optional(),
+  dependsOn: z.array(z.string().min(1).max(200)).max(100).optional(),
+  notBefore: z.iso.datetime({ offset: true }).optional(),
+  approvalPolicy: z.enum(["untrusted", "on-request", "never"]).optional(),
+  sandbox: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
+  workspace: z.enum(["worktree", "shared"]).optional()
+});
+
+export const idempotencyKeyHeader = z.string().trim().min(1).max(200).optional();
+
+export const listTasksQuery = z.strictObject({
+  state: z.enum(TASK_STATES as [string, ...string[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).max(500).optional()
+});
+
+export const taskParams = z.object({ task_id: z.string().min(1).max(200) });
+export const runParams = z.object({ run_id: z.string().min(1).max(200) });
+
+export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
+
+export const runEventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  type: z.string().min(1).max(200).optional()
+});
+
+export const taskEventsSocketQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional()
+});

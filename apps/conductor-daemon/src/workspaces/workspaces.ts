@@ -1,0 +1,201 @@
+import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { RunWorkspace, TaskRecord } from "@baa/control-store";
+import { readJsonFile, writeJsonAtomic } from "@baa/state-files";
+import type { Logger } from "pino";
+import { GitError, type GitRunner } from "./git-runner.js";
+
+/** A task's own worktree, remembered beside it (`<worktreesDir>/<taskId>.json`). */
+interface WorktreeMarker {
+  taskId: string;
+  repo: string;
+  branch: string;
+  baseCommit: string;
+  path: string;
+  createdAt: string;
+  removedAt: string | null;
+}
+
+/** Where a run works and the directory its session starts in (a subdirectory of a worktree keeps its place). */
+export interface PreparedWorkspace {
+  workspace: RunWorkspace;
+  cwd: string;
+}
+
+/** The task asked for a worktree where there is no git repository, or git failed. */
+export class WorkspaceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "WorkspaceError";
+  }
+}
+
+export interface WorkspacesOptions {
+  git: GitRunner;
+  /** Where task worktrees and their markers live. */
+  worktreesDir: string;
+  logger: Logger;
+  /** Epoch ms, for the markers. */
+  wallNow: () => number;
+}
+
+const IDENTITY = ["-c", "user.name=baa-conductor", "-c", "user.email=baa-conductor@localhost"];
+
+/**
+ * Task workspaces. `worktree` (the default inside a git repository): the task's own
+ * `git worktree` on branch `baa/<taskId>`, made from the repository's HEAD at the first run
+ * and reused by later runs; `shared`: the task's cwd as given. Branches are never deleted.
+ */
+export class Workspaces {
+  readonly #o: WorkspacesOptions;
+  readonly #log: Logger;
+  // git worktree add/remove write the repository's admin files: one at a time per repository.
+  readonly #repoQueues = new Map<string, Promise<unknown>>();
+
+  constructor(options: WorkspacesOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: "workspaces" });
+  }
+
+  /** The git top level containing `dir`, or null when it is not in a repository. */
+  async repoOf(dir: string): Promise<string | null> {
+    try {
+      return (await this.#o.git(dir, ["rev-parse", "--show-toplevel"])).trim();
+    } catch (error) {
+      if (error instanceof GitError) return null;
+      throw error;
+    }
+  }
+
+  /** Null when the task has no cwd (codexd's default directory, shared). */
+  async prepare(task: Pick<TaskRecord, "taskId" | "cwd" | "workspace">): Promise<PreparedWorkspace | null> {
+    if (task.cwd === null) return null;
+    if (!existsSync(task.cwd)) throw new WorkspaceError(`cwd ${task.cwd} does not exist`);
+    if (task.workspace === "shared") return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd };
+    const repo = await this.repoOf(task.cwd);
+    if (repo === null) {
+      if (task.workspace === "worktree") throw new WorkspaceError(`cwd ${task.cwd} is not inside a git repository; workspace "worktree" needs one`);
+      return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd };
+    }
+    const inside = relative(realpathSync(repo), realpathSync(task.cwd));
+    const marker = await this.#serial(repo, () => this.#ensureWorktree(task.taskId, repo));
+    const cwd = inside === "" ? marker.path : join(marker.path, inside);
+    mkdirSync(cwd, { recursive: true });
+    return { workspace: { kind: "worktree", path: marker.path, branch: marker.branch, baseCommit: marker.baseCommit }, cwd };
+  }
+
+  /** The worktree's changes against its base commit (committed or not, new files included), as a patch. */
+  async diff(workspace: RunWorkspace): Promise<string> {
+    if (workspace.kind !== "worktree" || workspace.baseCommit === null) return "";
+    await this.#o.git(workspace.path, ["add", "-A"]);
+    return this.#o.git(workspace.path, ["diff", "--cached", "--binary", workspace.baseCommit]);
+  }
+
+  /**
+   * Removes worktrees of tasks that ended at least `retentionMs` ago. What a run left
+   * uncommitted is first committed to the task's branch, so removing the worktree loses nothing.
+   */
+  async reap(options: { endedAt: (taskId: string) => Promise<string | null>; retentionMs: number; nowMs: number }): Promise<string[]> {
+    const removed: string[] = [];
+    for (const marker of this.#markers()) {
+      if (marker.removedAt !== null) continue;
+      const endedAt = await options.endedAt(marker.taskId);
+      if (endedAt === null || Date.parse(endedAt) + options.retentionMs > options.nowMs) continue;
+      try {
+        await this.#serial(marker.repo, () => this.#remove(marker));
+        removed.push(marker.taskId);
+      } catch (error) {
+        this.#log.warn({ err: error, taskId: marker.taskId, path: marker.path }, "could not remove a task worktree; will try again");
+      }
+    }
+    return removed;
+  }
+
+  async #ensureWorktree(taskId: string, repo: string): Promise<WorktreeMarker> {
+    const markerPath = this.#markerPath(taskId);
+    const known = existsSync(markerPath) ? readJsonFile<WorktreeMarker | null>(markerPath, null) : null;
+    if (known !== null && known.removedAt === null && existsSync(known.path)) return known;
+    const branch = branchFor(taskId);
+    const path = join(this.#o.worktreesDir, taskId);
+    mkdirSync(this.#o.worktreesDir, { recursive: true });
+    const git = this.#o.git;
+    try {
+      // A stale admin entry (the directory was deleted by hand) would make `worktree add` refuse.
+      await git(repo, ["worktree", "prune"]);
+      const branchExists = await git(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).then(
+        () => true,
+        () => false
+      );
+      let baseCommit: string;
+      if (branchExists) {
+        baseCommit = known?.baseCommit ?? (await git(repo, ["rev-parse", `refs/heads/${branch}`])).trim();
+        await git(repo, ["worktree", "add", path, branch]);
+      } else {
+        baseCommit = (await git(repo, ["rev-parse", "HEAD"])).trim();
+        await git(repo, ["worktree", "add", "-b", branch, path, baseCommit]);
+      }
+      const marker: WorktreeMarker = { taskId, repo, branch, baseCommit, path, createdAt: new Date(this.#o.wallNow()).toISOString(), removedAt: null };
+      writeJsonAtomic(markerPath, marker);
+      this.#log.info({ taskId, repo, branch, baseCommit, path }, "task worktree created");
+      return marker;
+    } catch (error) {
+      throw new WorkspaceError(`could not create the worktree of ${taskId} in ${repo}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #remove(marker: WorktreeMarker): Promise<void> {
+    const git = this.#o.git;
+    if (existsSync(marker.path)) {
+      await git(marker.path, ["add", "-A"]);
+      const pending = (await git(marker.path, ["status", "--porcelain"])).trim();
+      if (pending !== "") {
+        const hasIdentity = await git(marker.path, ["config", "user.email"]).then(
+          (email) => email.trim() !== "",
+          () => false
+        );
+        await git(marker.path, [...(hasIdentity ? [] : IDENTITY), "commit", "--no-verify", "-q", "-m", `baa: work left uncommitted by ${marker.taskId}`]);
+        this.#log.info({ taskId: marker.taskId, branch: marker.branch }, "committed a task's uncommitted work before removing its worktree");
+      }
+      await git(marker.repo, ["worktree", "remove", "--force", marker.path]);
+    }
+    writeJsonAtomic(this.#markerPath(marker.taskId), { ...marker, removedAt: new Date(this.#o.wallNow()).toISOString() });
+    this.#log.info({ taskId: marker.taskId, branch: marker.branch }, "task worktree removed; its branch stays");
+  }
+
+  #markers(): WorktreeMarker[] {
+    if (!existsSync(this.#o.worktreesDir)) return [];
+    return readdirSync(this.#o.worktreesDir)
+      .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+      .flatMap((name) => {
+        try {
+          const marker = readJsonFile<WorktreeMarker | null>(join(this.#o.worktreesDir, name), null);
+          return marker === null ? [] : [marker];
+        } catch (error) {
+          this.#log.warn({ err: error, file: name }, "unreadable worktree marker skipped");
+          return [];
+        }
+      });
+  }
+
+  #markerPath(taskId: string): string {
+    return join(this.#o.worktreesDir, `${taskId}.json`);
+  }
+
+  #serial<T>(repo: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#repoQueues.get(repo) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.#repoQueues.set(repo, settled);
+    void settled.then(() => {
+      if (this.#repoQueues.get(repo) === settled) this.#repoQueues.delete(repo);
+    });
+    return next;
+  }
+}
+
+/** `baa/task-…` for a task id `task-…`. */
+export function branchFor(taskId: string): string {
+  const safe = taskId.replace(/[^A-Za-z0-9._-]/g, "-");
+  return `baa/${safe.startsWith("task-") ? safe : `task-${safe}`}`;
+}
+
