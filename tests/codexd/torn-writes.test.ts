@@ -10,9 +10,11 @@ const STATE_FILES = fileURLToPath(new URL("../../packages/state-files/dist/index
 // A writer that never stops: sync atomic writes and coalesced background writes of a state
 // file large enough (~1 MB) that a kill lands in the middle of a write most of the time.
 const WRITER = `
-import { writeJsonAtomic, JsonStateFile } from ${JSON.stringify(STATE_FILES)};
+import { writeJsonAtomic, JsonStateFile, WriteHealth } from ${JSON.stringify(STATE_FILES)};
 const [syncPath, asyncPath] = process.argv.slice(1);
-const background = new JsonStateFile(asyncPath, { delayMs: 0 });
+const log = (fields, message) => process.stderr.write(JSON.stringify({ message, ...fields }) + "\\n");
+const health = new WriteHealth({ logger: { error: log, warn: log, info: log } });
+const background = new JsonStateFile(asyncPath, { delayMs: 0, health });
 const blob = "x".repeat(1024);
 let i = 0;
 process.send?.("ready");

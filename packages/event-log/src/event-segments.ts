@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { JsonLinesFile } from "@baa/state-files";
+import { JsonLinesFile, errnoCode, type StateFs, type StateLogger } from "@baa/state-files";
 import { readFirstSeq, readLastSeq } from "./event-log-recovery.js";
 
 /** One file of the log, oldest first; `firstSeq` is undefined for an active file still empty. */
@@ -22,6 +22,9 @@ export interface EventSegmentsOptions {
   maxFileBytes: number;
   /** Oldest segments are deleted while segments plus the active file exceed this. */
   maxTotalBytes: number;
+  fs?: StateFs;
+  /** Where a failed rotation or segment removal is said. */
+  logger: StateLogger;
 }
 
 interface Segment {
@@ -54,7 +57,7 @@ export class EventSegments {
     this.#dir = dirname(options.logPath);
     this.#ext = extname(options.logPath);
     this.#stem = basename(options.logPath, this.#ext);
-    this.#active = new JsonLinesFile(options.logPath);
+    this.#active = new JsonLinesFile(options.logPath, { fs: options.fs });
     this.#segments = this.#listSegments();
     this.#segmentBytes = this.#segments.reduce((sum, segment) => sum + segment.bytes, 0);
     this.#activeBytes = sizeOf(options.logPath);
@@ -111,8 +114,9 @@ export class EventSegments {
     this.#active.close();
     try {
       renameSync(this.#options.logPath, path);
-    } catch {
+    } catch (error) {
       // Losing the event is worse than an oversized file; the next append tries again.
+      this.#options.logger.warn({ file: this.#options.logPath, err: error }, "event log rotation failed; the active file keeps growing");
       return;
     }
     this.#segments.push({ path, firstSeq, bytes: this.#activeBytes });
@@ -127,8 +131,9 @@ export class EventSegments {
       const oldest = this.#segments.shift() as Segment;
       try {
         unlinkSync(oldest.path);
-      } catch {
-        // already gone (removed by hand); it no longer takes space either way
+      } catch (error) {
+        // ENOENT: removed by hand, it no longer takes space either way.
+        if (errnoCode(error) !== "ENOENT") this.#options.logger.warn({ file: oldest.path, err: error }, "could not delete an old event log segment");
       }
       this.#segmentBytes -= oldest.bytes;
       this.#generation += 1;

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync, unlinkSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
+import { nodeStateFs, type StateFs } from "./state-fs.js";
 
 /**
  * Writes JSON so that a reader (or a restart after kill -9) sees either the old or the new
@@ -7,29 +8,27 @@ import { dirname, basename, join } from "node:path";
  */
 export function writeJsonAtomic(path: string, value: unknown, options: JsonWriteOptions = {}): void {
   const durable = options.durable ?? true;
+  const fs = options.fs ?? nodeStateFs;
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  fs.mkdirSync(dir);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${(syncTempCounter += 1)}.tmp`);
   const text = jsonText(value, options.pretty ?? true);
-  const fd = openSync(temp, "w", 0o644);
   try {
-    writeSync(fd, text);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temp, path);
+    fs.writeFileSync(temp, text, { durable });
+    fs.renameSync(temp, path);
   } catch (error) {
     try {
-      unlinkSync(temp);
-    } catch {
-      // the temp file is already gone
+      fs.unlinkSync(temp);
+    } catch (cleanup) {
+      // ENOENT: the temp file was never created; anything else is removed at the next start.
+      if ((cleanup as NodeJS.ErrnoException).code !== "ENOENT") (error as { tempLeft?: string }).tempLeft = temp;
     }
     throw error;
   }
-  if (durable) syncDirectory(dir);
+  if (durable) fs.syncDirectorySync(dir);
 }
+
+let syncTempCounter = 0;
 
 /**
  * `durable`: fsync the data and the directory, so the write survives a power loss too (a
@@ -39,6 +38,8 @@ export function writeJsonAtomic(path: string, value: unknown, options: JsonWrite
 export interface JsonWriteOptions {
   durable?: boolean;
   pretty?: boolean;
+  /** The file system to write through (tests inject a failing one). */
+  fs?: StateFs;
 }
 
 export function jsonText(value: unknown, pretty: boolean): string {

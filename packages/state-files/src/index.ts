@@ -3,8 +3,22 @@ export {
   readJsonFile,
   removeStaleTempFiles,
   syncDirectory,
+  jsonText,
   StateFileError,
   type JsonWriteOptions
 } from "./atomic-json.js";
 export { JsonStateFile, type JsonStateFileOptions } from "./json-state-file.js";
 export { JsonLinesFile } from "./json-lines-file.js";
+export { nodeStateFs, type StateFs, type AppendTarget } from "./state-fs.js";
+export { FaultInjectingFs, errnoError } from "./fault-injecting-fs.js";
+export {
+  WriteHealth,
+  type StateLogger,
+  type StateWriteFailure,
+  type StateOverBudget,
+  type StateHealthReport
+} from "./write-health.js";
+export { StateWriteError, errnoCode, describeError } from "./state-write-error.js";
+export { systemTimers, retryDelayMs, DEFAULT_RETRY_POLICY, type Timers, type RetryPolicy } from "./write-timers.js";
+export { keepWithinBytes } from "./byte-budget.js";
+export { ManualTimers } from "./manual-timers.js";

@@ -1,17 +1,19 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { nodeStateFs, type AppendTarget, type StateFs } from "./state-fs.js";
 
 /**
- * An append-only file of one JSON value per line. Each append is a single write(2) on an
- * O_APPEND descriptor, so a killed process loses nothing it already appended and never leaves
- * half a line from a concurrent writer.
+ * An append-only file of one JSON value per line. Each append is written whole on an O_APPEND
+ * descriptor, so a killed process loses nothing it already appended and never leaves half a
+ * line from a concurrent writer. A failed append throws; the next one first ends the line the
+ * failure may have torn (readers skip a torn line).
  */
 export class JsonLinesFile {
   readonly path: string;
-  #fd: number | undefined;
+  readonly #fs: StateFs;
+  #target: AppendTarget | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, options: { fs?: StateFs } = {}) {
     this.path = path;
+    this.#fs = options.fs ?? nodeStateFs;
   }
 
   append(value: unknown): void {
@@ -19,28 +21,19 @@ export class JsonLinesFile {
   }
 
   appendRaw(text: string): void {
-    if (this.#fd === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.#fd = openSync(this.path, "a+", 0o644);
-      terminateTornLine(this.#fd);
+    this.#target ??= this.#fs.openAppend(this.path);
+    try {
+      this.#target.write(text);
+    } catch (error) {
+      // Reopening checks the last byte and ends a torn line before the next append.
+      this.close();
+      throw error;
     }
-    writeSync(this.#fd, text);
   }
 
   close(): void {
-    if (this.#fd !== undefined) {
-      closeSync(this.#fd);
-      this.#fd = undefined;
-    }
+    const target = this.#target;
+    this.#target = undefined;
+    target?.close();
   }
-}
-
-// A crash in the middle of a line leaves it unterminated; end it so the next record starts on
-// a line of its own (readers skip the one torn line).
-function terminateTornLine(fd: number): void {
-  const size = fstatSync(fd).size;
-  if (size === 0) return;
-  const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  if (last[0] !== 0x0a) writeSync(fd, "\n");
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { JsonStateFile, readJsonFile } from "@baa/state-files";
+import { JsonStateFile, keepWithinBytes, readJsonFile, systemTimers, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import { interimHealth } from "../state/interim-health.js";
 import type { IncomingServerRequest } from "@baa/app-server-client";
 import { codexdError } from "../errors.js";
 import type { EventLog } from "@baa/event-log";
@@ -7,10 +8,25 @@ import { approvalDetails, declineResponse, type Approval, type ApprovalKind } fr
 
 interface Waiter {
   resolve: (response: unknown) => void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
 
 const KEEP_SETTLED = 500;
+/** Default byte budget of approvals.json. */
+export const DEFAULT_APPROVALS_MAX_BYTES = 4 * 1024 * 1024;
+
+export interface ApprovalBookOptions {
+  path: string;
+  events: EventLog;
+  now: () => number;
+  timeoutMs: number;
+  onChange: (approval: Approval) => void;
+  health?: WriteHealth;
+  /** Byte budget of approvals.json: the oldest settled approvals are dropped to stay within it. */
+  maxBytes?: number;
+  fs?: StateFs;
+  timers?: Timers;
+}
 
 /**
  * Every approval codexd has seen, persisted: the pending ones hold an app-server request open
@@ -20,20 +36,28 @@ const KEEP_SETTLED = 500;
 export class ApprovalBook {
   readonly #all = new Map<string, Approval>();
   readonly #waiters = new Map<string, Waiter>();
-  readonly #file: JsonStateFile<{ approvals: Approval[] }>;
+  readonly #file: JsonStateFile<{ toJSON(): { approvals: Approval[] } }>;
+  // Serialized when written: the approvals that fit the budget at that moment.
+  readonly #snapshot = { toJSON: () => ({ approvals: this.#withinBudget() }) };
+  readonly #maxBytes: number;
+  readonly #health: WriteHealth;
+  readonly #timers: Timers;
   readonly #events: EventLog;
   readonly #now: () => number;
   readonly #timeoutMs: number;
   readonly #onChange: (approval: Approval) => void;
 
-  constructor(options: {
-    path: string;
-    events: EventLog;
-    now: () => number;
-    timeoutMs: number;
-    onChange: (approval: Approval) => void;
-  }) {
-    this.#file = new JsonStateFile(options.path);
+  constructor(options: ApprovalBookOptions) {
+    this.#maxBytes = options.maxBytes ?? DEFAULT_APPROVALS_MAX_BYTES;
+    this.#health = options.health ?? interimHealth();
+    this.#timers = options.timers ?? systemTimers;
+    this.#file = new JsonStateFile(options.path, {
+      health: this.#health,
+      maxBytes: this.#maxBytes,
+      fs: options.fs,
+      timers: this.#timers,
+      now: options.now
+    });
     this.#events = options.events;
     this.#now = options.now;
     this.#timeoutMs = options.timeoutMs;
@@ -77,11 +101,10 @@ export class ApprovalBook {
     this.#all.set(approval.approvalId, approval);
     this.#record("approval.requested", approval, { params });
     return new Promise((resolve) => {
-      const timer = setTimeout(
+      const timer = this.#timers.setTimeout(
         () => this.#settle(approval, "timed_out", declineResponse(kind), `no answer within ${this.#timeoutMs} ms: declined`),
         this.#timeoutMs
       );
-      timer.unref();
       this.#waiters.set(approval.approvalId, { resolve, timer });
     });
   }
@@ -127,7 +150,7 @@ export class ApprovalBook {
   #settle(approval: Approval, status: Approval["status"], response: unknown, reason: string): void {
     const waiter = this.#waiters.get(approval.approvalId);
     this.#waiters.delete(approval.approvalId);
-    if (waiter !== undefined) clearTimeout(waiter.timer);
+    if (waiter !== undefined) this.#timers.clearTimeout(waiter.timer);
     approval.status = status;
     approval.response = response;
     approval.settledAt = new Date(this.#now()).toISOString();
@@ -139,7 +162,7 @@ export class ApprovalBook {
 
   #record(type: string, approval: Approval, extra: Record<string, unknown> = {}): void {
     this.#prune();
-    this.#file.save({ approvals: [...this.#all.values()] });
+    this.#file.save(this.#snapshot);
     this.#onChange(approval);
     this.#events.record({
       type,
@@ -148,6 +171,19 @@ export class ApprovalBook {
       turnId: approval.turnId,
       data: { approval, ...extra }
     });
+  }
+
+  // Runs as the file is serialized; settled approvals that do not fit are dropped from memory
+  // too (their events stay in the log). Pending ones are always kept.
+  #withinBudget(): Approval[] {
+    const all = [...this.#all.values()];
+    if (this.#file.bytes < this.#maxBytes / 2) return all;
+    const { kept, dropped } = keepWithinBytes(all, { maxBytes: this.#maxBytes - 64, droppable: (a) => a.status !== "pending" });
+    for (const approval of dropped) this.#all.delete(approval.approvalId);
+    if (dropped.length > 0) {
+      this.#health.logger.warn({ file: "approvals.json", dropped: dropped.length, maxBytes: this.#maxBytes }, "settled approvals dropped to keep approvals.json within its byte budget");
+    }
+    return kept;
   }
 
   #prune(): void {

@@ -1,5 +1,20 @@
-import { JsonStateFile, readJsonFile } from "@baa/state-files";
+import { JsonStateFile, keepWithinBytes, readJsonFile, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import { interimHealth } from "../state/interim-health.js";
 import type { CodexdSession } from "./session.js";
+
+/** Default byte budget of session-registry.json. */
+export const DEFAULT_SESSION_REGISTRY_MAX_BYTES = 8 * 1024 * 1024;
+
+export interface SessionRegistryOptions {
+  path: string;
+  now: () => number;
+  lastSeq: () => number;
+  health?: WriteHealth;
+  /** Byte budget of the file: closed and failed sessions are dropped (oldest first) to stay within it. */
+  maxBytes?: number;
+  fs?: StateFs;
+  timers?: Timers;
+}
 
 interface RegistryFile {
   sessions: CodexdSession[];
@@ -8,7 +23,11 @@ interface RegistryFile {
   updatedAt: string | null;
 }
 
-/** All sessions, by id and by thread id, persisted (atomically, coalesced) on every change. */
+/**
+ * All sessions, by id and by thread id, persisted (atomically, coalesced) on every change. The
+ * file has a byte budget: past it, the sessions longest closed or failed are dropped (their
+ * history stays in the event log); active sessions are always kept.
+ */
 export class SessionRegistry {
   readonly #byId = new Map<string, CodexdSession>();
   readonly #byThread = new Map<string, CodexdSession>();
@@ -16,18 +35,30 @@ export class SessionRegistry {
   // Serialized when written, not per change: a save only marks the file stale. Taken in one
   // synchronous step, the sessions and `lastSeq` describe the same moment.
   readonly #snapshot = {
-    toJSON: (): RegistryFile => ({ sessions: this.list(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() })
+    toJSON: (): RegistryFile => ({ sessions: this.#withinBudget(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() })
   };
+  readonly #maxBytes: number;
+  readonly #health: WriteHealth;
   readonly #now: () => number;
   readonly #lastSeq: () => number;
   /** The event seq the file on disk had caught up with when codexd started. */
   readonly loadedAtSeq: number;
 
-  constructor(options: { path: string; now: () => number; lastSeq: () => number }) {
+  constructor(options: SessionRegistryOptions) {
+    this.#maxBytes = options.maxBytes ?? DEFAULT_SESSION_REGISTRY_MAX_BYTES;
+    this.#health = options.health ?? interimHealth();
     // Changes coalesce; a finished turn is written at once. Writes run off the event loop.
     // What the file may lag behind (a turn that had just started) is rebuilt from the event
     // log at start.
-    this.#file = new JsonStateFile(options.path, { delayMs: 250, pretty: false });
+    this.#file = new JsonStateFile(options.path, {
+      delayMs: 250,
+      pretty: false,
+      health: this.#health,
+      maxBytes: this.#maxBytes,
+      fs: options.fs,
+      timers: options.timers,
+      now: options.now
+    });
     this.#now = options.now;
     this.#lastSeq = options.lastSeq;
     const file = readJsonFile<RegistryFile>(options.path, { sessions: [], updatedAt: null });
@@ -35,11 +66,21 @@ export class SessionRegistry {
     for (const session of file.sessions) this.#index(session);
   }
 
-  /** A new session; resolves once it is on disk, before anyone learns its id. */
+  /**
+   * A new session; resolves once it is on disk, before anyone learns its id. When it cannot be
+   * written, it is taken out again and the StateWriteError is thrown: nobody is told of a
+   * session that is not saved.
+   */
   async add(session: CodexdSession): Promise<void> {
     this.#index(session);
     this.persist({ urgent: true });
-    await this.#file.settled();
+    try {
+      await this.#file.written();
+    } catch (error) {
+      this.#unindex(session);
+      this.persist();
+      throw error;
+    }
   }
 
   get(sessionId: string): CodexdSession | undefined {
@@ -54,9 +95,13 @@ export class SessionRegistry {
     return [...this.#byId.values()];
   }
 
-  /** Applies a change to a session, stamps it and schedules the write (`urgent` for transitions). */
-  update(session: CodexdSession, change: (session: CodexdSession) => void, options: { urgent?: boolean } = {}): void {
-    change(session);
+  /**
+   * Applies a change to a session, stamps it and schedules the write (`urgent` for
+   * transitions). A change that returns `false` changed nothing: no stamp, no write (streamed
+   * deltas must not rewrite the file).
+   */
+  update(session: CodexdSession, change: (session: CodexdSession) => void | boolean, options: { urgent?: boolean } = {}): void {
+    if (change(session) === false) return;
     session.updatedAt = new Date(this.#now()).toISOString();
     this.persist(options);
   }
@@ -87,10 +132,7 @@ export class SessionRegistry {
       .filter((s) => s.status !== "active")
       .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
     const dropped = inactive.slice(0, Math.max(0, inactive.length - keep));
-    for (const session of dropped) {
-      this.#byId.delete(session.sessionId);
-      if (this.#byThread.get(session.threadId) === session) this.#byThread.delete(session.threadId);
-    }
+    for (const session of dropped) this.#unindex(session);
     if (dropped.length > 0) this.persist();
     return dropped.map((s) => s.sessionId);
   }
@@ -100,15 +142,42 @@ export class SessionRegistry {
     this.persist({ urgent: true });
   }
 
-  /** Resolves once everything changed so far is on disk. */
+  /** Resolves once everything changed so far is on disk, or at once while writes fail (readers). */
   settled(): Promise<void> {
     return this.#file.settled();
+  }
+
+  /** Resolves once everything changed so far is on disk; throws a StateWriteError if it is not. */
+  written(): Promise<void> {
+    return this.#file.written();
   }
 
   /** Shutdown: the last write, synchronously, once nothing is in flight. */
   async close(): Promise<void> {
     await this.#file.settled();
     this.#file.flushSync();
+  }
+
+  // Runs as the file is serialized: the sessions that fit the budget, dropping the longest
+  // closed or failed ones from memory too.
+  #withinBudget(): CodexdSession[] {
+    const sessions = this.list();
+    // Sizing every session costs a second serialization; only near the budget is it needed.
+    if (this.#file.bytes < this.#maxBytes / 2) return sessions;
+    const byAge = [...sessions].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const { dropped } = keepWithinBytes(byAge, { maxBytes: this.#maxBytes - 128, droppable: (s) => s.status !== "active" });
+    if (dropped.length === 0) return sessions;
+    for (const session of dropped) this.#unindex(session);
+    this.#health.logger.warn(
+      { file: "session-registry.json", dropped: dropped.length, maxBytes: this.#maxBytes },
+      "closed sessions dropped to keep the session registry within its byte budget"
+    );
+    return this.list();
+  }
+
+  #unindex(session: CodexdSession): void {
+    this.#byId.delete(session.sessionId);
+    if (this.#byThread.get(session.threadId) === session) this.#byThread.delete(session.threadId);
   }
 
   #index(session: CodexdSession): void {

@@ -1,0 +1,27 @@
+/** The timer functions the state files use; tests pass fakes. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's timers, unref'd: a pending state write never keeps a process alive by itself. */
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined)
+};
+
+/** How a failed state write is retried: doubling delays from `baseMs`, capped at `maxMs`. */
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 250, maxMs: 30_000 };
+
+/**
+ * The wait before retry number `failures` (1 after the first failure). No jitter: each writer
+ * retries its own file, there is no herd to spread.
+ */
+export function retryDelayMs(failures: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY): number {
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+}
