@@ -31,14 +31,24 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(kind: EngineKind, options: { migrate?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  migrate?: boolean;
+  /** SQLite: use the process clock (when other processes share the file), not the injected one. */
+  realClock?: boolean;
+}
+
+export async function openHarness(kind: EngineKind, options: HarnessOptions = {}): Promise<Harness> {
   return kind === "sqlite" ? openSqliteHarness(options) : openPostgresHarness(options);
 }
 
-async function openSqliteHarness(options: { migrate?: boolean }): Promise<Harness> {
+async function openSqliteHarness(options: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "control-store-"));
   let clock = SQLITE_EPOCH;
-  const openOptions: OpenControlStoreOptions = { stateDir: dir, now: () => clock, migrate: options.migrate ?? true };
+  const openOptions: OpenControlStoreOptions = {
+    stateDir: dir,
+    migrate: options.migrate ?? true,
+    ...(options.realClock ? {} : { now: () => clock })
+  };
   let store = await openControlStore(openOptions);
   const raw = new Database(join(dir, SQLITE_FILE_NAME));
   raw.pragma("busy_timeout = 5000");
@@ -49,6 +59,7 @@ async function openSqliteHarness(options: { migrate?: boolean }): Promise<Harnes
     },
     openOptions,
     async advance(ms) {
+      if (options.realClock) throw new Error("advance needs the injected clock");
       clock += ms;
     },
     async raw<T>(text: string, params: unknown[] = []) {
@@ -71,7 +82,7 @@ async function openSqliteHarness(options: { migrate?: boolean }): Promise<Harnes
   return harness;
 }
 
-async function openPostgresHarness(options: { migrate?: boolean }): Promise<Harness> {
+async function openPostgresHarness(options: HarnessOptions): Promise<Harness> {
   const schema = `cs_test_${randomBytes(6).toString("hex")}`;
   const openOptions: OpenControlStoreOptions = { databaseUrl: TEST_DATABASE_URL, schema, migrate: options.migrate ?? true };
   let store = await openControlStore(openOptions);
@@ -113,7 +124,7 @@ async function openPostgresHarness(options: { migrate?: boolean }): Promise<Harn
 }
 
 /** Runs `fn` with a fresh harness and always cleans it up. */
-export async function withHarness<T>(kind: EngineKind, fn: (h: Harness) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+export async function withHarness<T>(kind: EngineKind, fn: (h: Harness) => Promise<T>, options: HarnessOptions = {}): Promise<T> {
   const harness = await openHarness(kind, options);
   try {
     return await fn(harness);
