@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
 import { readJsonFile, removeStaleTempFiles, writeJsonAtomic } from "@baa/state-files";
-import { APPROVAL_METHODS, pendingSummary, type Approval } from "../approvals/approval.js";
+import { APPROVAL_METHODS, pendingSummary, requestThreadId, type Approval } from "../approvals/approval.js";
 import { ApprovalBook } from "../approvals/approval-book.js";
 import { ChildSupervisor } from "../child/child-supervisor.js";
 import { stdioAppServerClientFactory, type AppServerClientFactory } from "../child/app-server-factory.js";
@@ -290,12 +290,13 @@ export class CodexdCore {
     });
   }
 
-  // Approval-like requests wait for an answer (or time out to decline); anything else gets the
-  // client's default answer at once. Nothing is left hanging.
+  // A request that waits on a person is held as an approval until answered (or declined at its
+  // timeout); one no person can answer gets the client's default answer at once. Nothing is
+  // left hanging.
   readonly #onServerRequest: ServerRequestHandler = async (request) => {
     const kind = APPROVAL_METHODS[request.method];
-    const threadId = (request.params as { threadId?: unknown } | undefined)?.threadId;
-    const session = typeof threadId === "string" ? this.sessions.byThread(threadId) : undefined;
+    const threadId = requestThreadId(request.params);
+    const session = threadId === null ? undefined : this.sessions.byThread(threadId);
     if (kind !== undefined) return this.approvals.hold(request, kind, session?.sessionId ?? null);
     this.events.record({
       type: "app-server.request.declined",

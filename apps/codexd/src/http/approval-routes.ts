@@ -9,7 +9,9 @@ const approvalParams = z.object({ approval_id: z.string().min(1).max(200) });
 const answerBody = z.object({
   decision: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   answers: z.record(z.string(), z.object({ answers: z.array(z.string()) })).optional(),
-  content: z.unknown().optional()
+  content: z.unknown().optional(),
+  permissions: z.record(z.string(), z.unknown()).optional(),
+  scope: z.enum(["turn", "session"]).optional()
 });
 const listQuery = z.object({
   sessionId: z.string().min(1).optional(),
@@ -27,7 +29,7 @@ export function registerApprovalRoutes(app: FastifyInstance, api: CodexdApi): vo
     const body = parseInput(answerBody, request.body ?? {}, "body");
     const approval = api.approvals.get(approval_id);
     if (approval === undefined) throw codexdError("approval_not_found", `no approval ${approval_id}`);
-    const mapped = responseFor(approval.kind, body);
+    const mapped = responseFor(approval.kind, body, approval.details);
     // A settled approval is 410 whatever the body says; check that before the body's shape.
     if ("problem" in mapped && approval.status === "pending") {
       throw new AppError("validation_failed", 400, `invalid body for a ${approval.kind} approval: ${mapped.problem}`);

@@ -58,6 +58,8 @@ export class SessionOperations {
       modelProvider: started.modelProvider ?? null,
       approvalPolicy: started.approvalPolicy ?? params.approvalPolicy ?? null,
       sandbox: input.sandbox ?? null,
+      baseInstructions: input.baseInstructions ?? null,
+      developerInstructions: input.developerInstructions ?? null,
       at
     });
     // Keep what the caller asked for where app-server echoes a normalized form.
@@ -233,7 +235,10 @@ export class SessionOperations {
             cwd: session.cwd,
             approvalPolicy: session.approvalPolicy ?? undefined,
             model: session.model ?? undefined,
-            sandbox: session.sandbox ?? undefined
+            sandbox: session.sandbox ?? undefined,
+            // A registry written before these were kept has no such fields.
+            baseInstructions: session.baseInstructions ?? undefined,
+            developerInstructions: session.developerInstructions ?? undefined
           });
           const fresh = await callAppServer(() => client.threadStart(again), "thread/start");
           this.#d.registry.rebindThread(session, fresh.thread.id);

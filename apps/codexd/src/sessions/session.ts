@@ -21,6 +21,9 @@ export interface CodexdSession {
   modelProvider: string | null;
   approvalPolicy: v2.AskForApproval | null;
   sandbox: v2.SandboxMode | null;
+  /** As given at creation; kept so a thread started afresh for this session gets them again. */
+  baseInstructions: string | null;
+  developerInstructions: string | null;
   createdAt: string;
   updatedAt: string;
   turnCount: number;
@@ -56,6 +59,8 @@ export interface NewSessionFields {
   modelProvider: string | null;
   approvalPolicy: v2.AskForApproval | null;
   sandbox: v2.SandboxMode | null;
+  baseInstructions?: string | null;
+  developerInstructions?: string | null;
   at: string;
 }
 
@@ -71,6 +76,8 @@ export function newSession(fields: NewSessionFields): CodexdSession {
     modelProvider: fields.modelProvider,
     approvalPolicy: fields.approvalPolicy,
     sandbox: fields.sandbox,
+    baseInstructions: fields.baseInstructions ?? null,
+    developerInstructions: fields.developerInstructions ?? null,
     createdAt: fields.at,
     updatedAt: fields.at,
     turnCount: 0,
