@@ -69,3 +69,86 @@ test("a task runs to succeeded through the real codex binary, with its run folde
     await stack.stop();
   }
 });
+
+// One stack for the scenarios below; the mock answers by prompt so they cannot take each other's replies.
+test("failing, cancelled, timed out and approval-waiting tasks, through the real binary", async (t) => {
+  const stack = await startTaskStack();
+  const echo = (text: string | undefined) => ({ kind: "text" as const, text: `mock reply to: ${text ?? ""}` });
+  stack.model.setDefaultReply((r) => {
+    const prompt = r.lastUserText ?? "";
+    if (r.functionCallOutputs.length > 0) return { kind: "text", text: `tool said: ${r.functionCallOutputs.map((o) => o.output).join(" / ").slice(0, 200)}` };
+    if (prompt.startsWith("FAIL")) return { kind: "http_error", status: 400, body: { error: { message: "mock refuses this prompt" } } };
+    if (prompt.startsWith("HANG")) return { kind: "hang" };
+    if (prompt.startsWith("TOUCH")) return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
+    return echo(prompt);
+  });
+  const base = stack.conductorBase;
+  const requestsFor = (prompt: string) => stack.model.requests.filter((r) => r.lastUserText === prompt);
+  try {
+    await t.test("a failing task is retried, then failed, each failure spending an attempt", async () => {
+      const created = await stack.createTask({ title: "fails", prompt: "FAIL always", maxAttempts: 2 });
+      assert.equal(created.status, 201, created.text);
+      const taskId = created.body.data.task.taskId;
+      const failed = await stack.waitTask(taskId, (task) => task.state === "failed", "failed");
+      assert.equal(failed.attemptsSpent, 2);
+      assert.match(failed.stateReason, /mock refuses this prompt/);
+      const runs = await stack.runs(taskId);
+      assert.deepEqual(runs.map((r) => [r.attempt, r.state]).sort(), [[1, "failed"], [2, "failed"]]);
+      assert.equal(requestsFor("FAIL always").length, 2, "one model request per attempt (a 400 is not retried by codex)");
+      const retry = await postJson(`${base}/v1/tasks/${taskId}/retry`, {});
+      assert.equal(retry.status, 200, retry.text);
+      assert.equal(retry.body.data.task.attemptsSpent, 0);
+      await stack.waitTask(taskId, (task) => task.state === "failed" && task.runCount === 4, "failed again after the retry");
+    });
+
+    await t.test("cancel interrupts the running turn: the model sees its stream closed", async () => {
+      const taskId = (await stack.createTask({ title: "hangs", prompt: "HANG for cancel" })).body.data.task.taskId;
+      const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for cancel", 20_000);
+      assert.equal((await stack.task(taskId)).state, "running");
+      const cancel = await postJson(`${base}/v1/tasks/${taskId}/cancel`, { reason: "changed my mind" });
+      assert.equal(cancel.status, 202, cancel.text);
+      assert.equal(cancel.body.data.outcome, "requested");
+      const cancelled = await stack.waitTask(taskId, (task) => task.state === "cancelled", "cancelled");
+      assert.equal(cancelled.attemptsSpent, 0);
+      const [run] = await stack.runs(taskId);
+      assert.equal(run.state, "cancelled");
+      assert.notEqual(request.closedAt, null, "codex dropped the model stream");
+      const again = await postJson(`${base}/v1/tasks/${taskId}/cancel`, {});
+      assert.equal(again.status, 409);
+      assert.equal(again.body.error.code, "task_ended");
+    });
+
+    await t.test("a task past its timeoutMs is interrupted and ends timed_out", async () => {
+      const taskId = (await stack.createTask({ title: "slow", prompt: "HANG for timeout", timeoutMs: 1500 })).body.data.task.taskId;
+      const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for timeout", 20_000);
+      const ended = await stack.waitTask(taskId, (task) => task.state === "timed_out", "timed_out");
+      assert.match(ended.stateReason, /timeoutMs 1500/);
+      const [run] = await stack.runs(taskId);
+      assert.equal(run.state, "timed_out");
+      assert.notEqual(request.closedAt, null, "codex dropped the model stream");
+    });
+
+    await t.test("a turn waiting on an approval shows needs_approval; answering it lets the run finish", async () => {
+      const file = stack.dir.path("repo", "approved.txt");
+      const prompt = `TOUCH ${file}`;
+      const taskId = (
+        await stack.createTask({ title: "touch", prompt, cwd: stack.dir.path("repo"), approvalPolicy: "untrusted", sandbox: "workspace-write" })
+      ).body.data.task.taskId;
+      const events = await stack.taskEvents(taskId, 0);
+      await stack.waitTask(taskId, (task) => task.state === "needs_approval", "needs_approval");
+      const requested = await events.waitFor((e) => e.type === "approval.requested", "approval on the task's stream");
+      const approvalId = requested.data.approval.approvalId;
+      const answer = await postJson(`${base}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
+      assert.equal(answer.status, 200, answer.text);
+      const done = await stack.waitTask(taskId, (task) => task.state === "succeeded", "succeeded");
+      assert.equal(done.attemptsSpent, 0);
+      assert.ok(existsSync(file), "the approved command ran");
+      await events.waitFor((e) => e.type === "run.ended", "run.ended live");
+      const states = events.events.filter((e) => e.type === "approval.answered");
+      assert.equal(states.length, 1);
+      events.close();
+    });
+  } finally {
+    await stack.stop();
+  }
+});

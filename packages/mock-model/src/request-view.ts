@@ -10,6 +10,11 @@ export interface RecordedRequest {
   functionCallOutputs: Array<{ callId: string; output: string }>;
   /** `Date.now()` when the body had been read. */
   receivedAt: number;
+  /**
+   * `Date.now()` when the response stream closed: finished, or the client went away (a `hang`
+   * reply only ends that way, or on `close()`). Null while it is open.
+   */
+  closedAt: number | null;
 }
 
 type Json = Record<string, unknown>;
@@ -46,6 +51,7 @@ export function viewRequest(path: string, body: unknown, receivedAt: number): Re
     userTexts,
     lastUserText: userTexts.at(-1),
     functionCallOutputs,
-    receivedAt
+    receivedAt,
+    closedAt: null
   };
 }

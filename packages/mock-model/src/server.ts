@@ -102,6 +102,9 @@ export async function startMockModel(options: MockModelOptions = {}): Promise<Mo
       return;
     }
     const request = viewRequest(path, body, Date.now());
+    res.once("close", () => {
+      request.closedAt = Date.now();
+    });
     record(request);
     const reply = queue.shift() ?? defaultReply(request);
     const stop = AbortSignal.any([shutdown.signal, closeSignal(res)]);
