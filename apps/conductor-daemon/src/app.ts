@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
 import { CodexdClient } from "./codexd-client.js";
+import type { ControlPlane } from "./control-plane.js";
 import { conductorError } from "./errors.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./events-relay.js";
@@ -12,6 +13,8 @@ import { createSilentLogger } from "./logger.js";
 import { registerCodexProxy } from "./routes/codex-proxy.js";
 import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
+import { registerSystemRoutes } from "./routes/system.js";
+import { installStoreErrorMapping } from "./store/store-error-mapping.js";
 
 export interface ConductorAppDeps {
   config: ConductorConfig;
@@ -23,6 +26,10 @@ export interface ConductorAppDeps {
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
   /** Bound on a relayed event-stream client's unsent bytes. */
   maxRelayBufferedBytes?: number;
+  /** A codexd client owned by the caller (the runtime shares one with its loops); else the app makes and closes its own. */
+  codexd?: CodexdClient;
+  /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
+  control?: ControlPlane;
 }
 
 /**
@@ -43,12 +50,15 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     return503OnClosing: false
   }) as unknown as FastifyInstance;
 
-  const codexd = new CodexdClient({
-    baseUrl: config.codexdLocalApiBase,
-    requestTimeoutMs: config.proxyTimeoutMs,
-    connectTimeoutMs: config.codexdConnectTimeoutMs,
-    ...(deps.transport === undefined ? {} : { transport: deps.transport })
-  });
+  const ownsCodexd = deps.codexd === undefined;
+  const codexd =
+    deps.codexd ??
+    new CodexdClient({
+      baseUrl: config.codexdLocalApiBase,
+      requestTimeoutMs: config.proxyTimeoutMs,
+      connectTimeoutMs: config.codexdConnectTimeoutMs,
+      ...(deps.transport === undefined ? {} : { transport: deps.transport })
+    });
   const relay = new EventsRelay({
     upstreamUrl: (search) => codexd.eventsUrl(search),
     connectTimeoutMs: config.codexdConnectTimeoutMs,
@@ -79,10 +89,18 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     relay.closeAll();
   });
   app.addHook("onClose", async () => {
-    await codexd.close();
+    if (ownsCodexd) await codexd.close();
   });
   void app.register(async (scope) => {
-    registerProbes(scope, { nodeId: config.nodeId, role: config.role, codexd });
+    // In this scope, so it wraps the root's handler instead of replacing it.
+    installStoreErrorMapping(scope);
+    const { control } = deps;
+    registerProbes(scope, {
+      nodeId: config.nodeId,
+      codexd,
+      ...(control === undefined ? {} : { store: control.store, lease: control.lease })
+    });
+    if (control !== undefined) registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease });
     registerCodexSummary(scope, { codexd });
     registerCodexProxy(scope, { codexd, relay });
   });

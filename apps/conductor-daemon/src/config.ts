@@ -87,6 +87,19 @@ export const ConductorConfigSchema = z
     bodyLimitBytes: positiveInt.default(1024 * 1024),
     proxyTimeoutMs: positiveInt.default(30_000),
     codexdConnectTimeoutMs: positiveInt.default(1_000),
+    /** PostgreSQL URL for several nodes; unset means SQLite in `stateDir`. */
+    databaseUrl: z
+      .string()
+      .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: "must be a postgres:// or postgresql:// URL" })
+      .optional(),
+    /** The PostgreSQL schema holding the conductor's tables (several conductors share one). */
+    databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("baa"),
+    storeConnectTimeoutMs: positiveInt.default(2_000),
+    storeQueryTimeoutMs: positiveInt.default(5_000),
+    /** How long a leader's lease lasts; it renews every third of it. */
+    leaseTtlMs: z.number().int().min(300).default(15_000),
+    maxConcurrentTasks: positiveInt.default(2),
+    maxQueuedTasks: positiveInt.default(10_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
   })
   .transform((raw) => {
@@ -144,10 +157,27 @@ const SOURCES: Record<string, readonly [string, string]> = {
   bodyLimitBytes: ["body-limit-bytes", "BAA_CONDUCTOR_BODY_LIMIT_BYTES"],
   proxyTimeoutMs: ["proxy-timeout-ms", "BAA_CONDUCTOR_PROXY_TIMEOUT_MS"],
   codexdConnectTimeoutMs: ["codexd-connect-timeout-ms", "BAA_CODEXD_CONNECT_TIMEOUT_MS"],
+  // The URL may carry a password: environment only, like the token.
+  databaseUrl: ["", "BAA_DATABASE_URL"],
+  databaseSchema: ["database-schema", "BAA_DATABASE_SCHEMA"],
+  storeConnectTimeoutMs: ["store-connect-timeout-ms", "BAA_STORE_CONNECT_TIMEOUT_MS"],
+  storeQueryTimeoutMs: ["store-query-timeout-ms", "BAA_STORE_QUERY_TIMEOUT_MS"],
+  leaseTtlMs: ["lease-ttl-ms", "BAA_LEASE_TTL_MS"],
+  maxConcurrentTasks: ["max-concurrent-tasks", "BAA_MAX_CONCURRENT_TASKS"],
+  maxQueuedTasks: ["max-queued-tasks", "BAA_MAX_QUEUED_TASKS"],
   logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
 };
 
-const NUMERIC_KEYS = new Set(["bodyLimitBytes", "proxyTimeoutMs", "codexdConnectTimeoutMs"]);
+const NUMERIC_KEYS = new Set([
+  "bodyLimitBytes",
+  "proxyTimeoutMs",
+  "codexdConnectTimeoutMs",
+  "storeConnectTimeoutMs",
+  "storeQueryTimeoutMs",
+  "leaseTtlMs",
+  "maxConcurrentTasks",
+  "maxQueuedTasks"
+]);
 
 /**
  * Validates a (partial) config object and fills the defaults; returns a deep-frozen config.

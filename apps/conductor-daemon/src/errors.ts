@@ -9,7 +9,8 @@ export const ConductorErrorCodes = {
   codexd_bad_gateway: 502,
   codexd_unavailable: 503,
   codexd_timeout: 504,
-  not_ready: 503
+  not_ready: 503,
+  store_unavailable: 503
 } as const;
 
 export type ConductorErrorCode = keyof typeof ConductorErrorCodes;

@@ -1,15 +1,31 @@
 import type { CodexdTransport } from "./codexd-transport.js";
+import type { ControlStore } from "@baa/control-store";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createConductorApp } from "./app.js";
+import { CodexdClient } from "./codexd-client.js";
 import { normalizeConductorConfig, type ConductorConfig, type ConductorConfigInput } from "./config.js";
+import type { ControlPlane } from "./control-plane.js";
+import { interruptRunTurn } from "./leadership/interrupt-run.js";
+import { LeaseKeeper } from "./leadership/lease-keeper.js";
 import { createSilentLogger } from "./logger.js";
+import { realTimers, type LoopTimers } from "./loop-timers.js";
 import { ensureSharedToken, sharedTokenPath, type TokenSource } from "./shared-token.js";
+import { guardStore } from "./store/guarded-store.js";
+import { openConductorStore, describeStore } from "./store/open-store.js";
+import { SystemModes } from "./system/system-modes.js";
 
 export interface ConductorRuntimeOptions {
-  /** Start the background loops (scheduler, lease) with the server; none exist in this slice. */
+  /**
+   * Start the background loops with the server: the lease keeper, the system-mode refresh and
+   * the scheduler. Without them the node serves its API but never leads nor claims.
+   */
   autoStartLoops?: boolean;
+  /** A store to use instead of opening the configured one; the runtime still migrates and closes it. */
+  store?: ControlStore;
+  /** Clock and timers of the background loops. */
+  timers?: LoopTimers;
   now?: () => number;
   logger?: Logger;
   transport?: CodexdTransport;
@@ -31,6 +47,8 @@ export interface ConductorSnapshot {
   auth: { tokenSource: TokenSource; tokenFile?: string; trustedCidrs: readonly string[] };
   paths: ConductorConfig["paths"];
   loops: { autoStart: boolean };
+  /** Which store and where (PostgreSQL: host, database and schema, never the password). */
+  store: { kind: "sqlite" | "postgres"; location: string; schemaVersion: number | null };
 }
 
 /**
@@ -50,6 +68,11 @@ export class ConductorRuntime {
   #tokenFile: string | undefined;
   #starting: Promise<ConductorSnapshot> | undefined;
   #stopping: Promise<void> | undefined;
+  #control: ControlPlane | undefined;
+  #codexd: CodexdClient | undefined;
+  #schemaVersion: number | null = null;
+  /** Closes what start opened, the last opened first. */
+  readonly #closers: { what: string; close: () => Promise<void> }[] = [];
 
   constructor(config: ConductorConfigInput | ConductorConfig = {}, options: ConductorRuntimeOptions = {}) {
     this.config = normalizeConductorConfig(config);
@@ -80,11 +103,42 @@ export class ConductorRuntime {
       if (token.permissionsFixed) this.#logger.warn({ tokenFile: token.tokenFile }, "shared token file was readable by others; reset to 0600");
     }
 
+    const timers = this.#options.timers ?? realTimers;
+    const rawStore = this.#options.store ?? (await openConductorStore(config, this.#logger));
+    this.#closers.push({ what: "store", close: () => rawStore.close() });
+    const store = guardStore(rawStore, { timers, deadlineMs: config.storeConnectTimeoutMs + config.storeQueryTimeoutMs });
+    const migrated = await store.migrate();
+    this.#schemaVersion = migrated.to;
+    this.#logger.info({ store: describeStore(config), from: migrated.from, to: migrated.to }, "store ready");
+
+    const codexd = new CodexdClient({
+      baseUrl: config.codexdLocalApiBase,
+      requestTimeoutMs: config.proxyTimeoutMs,
+      connectTimeoutMs: config.codexdConnectTimeoutMs,
+      ...(this.#options.transport === undefined ? {} : { transport: this.#options.transport })
+    });
+    this.#codexd = codexd;
+    this.#closers.push({ what: "codexd client", close: () => codexd.close() });
+
+    const system = new SystemModes({ store, timers, logger: this.#logger, refreshEveryMs: Math.max(50, Math.floor(config.leaseTtlMs / 3)) });
+    await system.refresh();
+    const lease = new LeaseKeeper({
+      store,
+      nodeId: config.nodeId,
+      role: config.role,
+      ttlMs: config.leaseTtlMs,
+      timers,
+      logger: this.#logger,
+      interruptTurn: (run) => interruptRunTurn(codexd, run)
+    });
+    this.#control = { store, lease, system };
+
     const app = createConductorApp({
       config,
       sharedToken: token.token,
       logger: this.#logger,
-      ...(this.#options.transport === undefined ? {} : { transport: this.#options.transport }),
+      codexd,
+      control: this.#control,
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;
@@ -102,6 +156,12 @@ export class ConductorRuntime {
     const listenHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.#listenBase = `http://${listenHost}:${address.port}`;
     this.#startedAt = new Date((this.#options.now ?? Date.now)()).toISOString();
+    if (this.#options.autoStartLoops ?? true) {
+      system.start();
+      this.#closers.push({ what: "system mode refresh", close: () => system.stop() });
+      lease.start();
+      this.#closers.push({ what: "lease keeper", close: () => lease.stop() });
+    }
     this.#state = "running";
     this.#logger.info({ localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase }, "conductor listening");
     return this.getSnapshot();
@@ -116,9 +176,23 @@ export class ConductorRuntime {
   async #stop(): Promise<void> {
     if (this.#starting !== undefined) await this.#starting.catch(() => {});
     this.#state = "stopping";
+    // New requests get 503 first; then the loops stop (the lease is released last of them so a
+    // standby takes over at once), then the codexd client and the store close.
     if (this.#app !== undefined) await this.#app.close();
+    for (const closer of this.#closers.splice(0).reverse()) {
+      try {
+        await closer.close();
+      } catch (error) {
+        this.#logger.warn({ err: error, what: closer.what }, "close failed during stop");
+      }
+    }
     this.#state = "stopped";
     this.#logger.info("conductor stopped");
+  }
+
+  /** Store, lease and system mode once started (the scheduler and tests use them). */
+  get controlPlane(): ControlPlane | undefined {
+    return this.#control;
   }
 
   getSnapshot(): ConductorSnapshot {
@@ -137,7 +211,8 @@ export class ConductorRuntime {
         trustedCidrs: config.trustedCidrs
       },
       paths: config.paths,
-      loops: { autoStart: this.#options.autoStartLoops ?? true }
+      loops: { autoStart: this.#options.autoStartLoops ?? true },
+      store: { kind: this.#control?.store.kind ?? (config.databaseUrl === undefined ? "sqlite" : "postgres"), location: describeStore(config), schemaVersion: this.#schemaVersion }
     };
   }
 }

@@ -26,6 +26,12 @@ test("defaults apply when neither flags nor env say anything", () => {
     bodyLimitBytes: 1024 * 1024,
     proxyTimeoutMs: 30_000,
     codexdConnectTimeoutMs: 1_000,
+    databaseSchema: "baa",
+    storeConnectTimeoutMs: 2_000,
+    storeQueryTimeoutMs: 5_000,
+    leaseTtlMs: 15_000,
+    maxConcurrentTasks: 2,
+    maxQueuedTasks: 10_000,
     logLevel: "info"
   });
   assert.equal("sharedToken" in config && config.sharedToken !== undefined, false);
@@ -166,4 +172,33 @@ test("browser-guard settings come from env and flags; bad entries and a short to
     assert.ok(error.message.includes(fragment), `missing ${fragment} in: ${error.message}`);
   }
   assert.ok(!error.message.includes("short-but-secret"), "the token itself is never repeated");
+});
+
+test("store, lease and queue settings come from env and flags; the database URL from env only", () => {
+  const config = resolveConductorConfig({
+    argv: ["--lease-ttl-ms", "900", "--max-concurrent-tasks", "3"],
+    env: {
+      BAA_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
+      BAA_DATABASE_SCHEMA: "node_a",
+      BAA_LEASE_TTL_MS: "5000",
+      BAA_MAX_QUEUED_TASKS: "7",
+      BAA_STORE_CONNECT_TIMEOUT_MS: "250",
+      BAA_STORE_QUERY_TIMEOUT_MS: "400"
+    }
+  });
+  assert.equal(config.databaseUrl, "postgres://postgres@127.0.0.1:5432/test");
+  assert.equal(config.databaseSchema, "node_a");
+  assert.equal(config.leaseTtlMs, 900, "the flag wins");
+  assert.equal(config.maxConcurrentTasks, 3);
+  assert.equal(config.maxQueuedTasks, 7);
+  assert.equal(config.storeConnectTimeoutMs, 250);
+  assert.equal(config.storeQueryTimeoutMs, 400);
+  assert.throws(
+    () => resolveConductorConfig({ argv: [], env: { BAA_DATABASE_URL: "mysql://x", BAA_DATABASE_SCHEMA: "Bad-Name", BAA_LEASE_TTL_MS: "10" } }),
+    (error: Error) =>
+      /databaseUrl \(BAA_DATABASE_URL\)/.test(error.message) &&
+      /databaseSchema \(--database-schema \/ BAA_DATABASE_SCHEMA\)/.test(error.message) &&
+      /leaseTtlMs \(--lease-ttl-ms \/ BAA_LEASE_TTL_MS\)/.test(error.message)
+  );
+  assert.throws(() => resolveConductorConfig({ argv: ["--database-url", "postgres://x/y"], env: {} }), /unknown flag --database-url/);
 });
