@@ -3,20 +3,25 @@ import { AppError } from "./app-error.js";
 
 /**
  * JSON bodies as a client would expect: an empty body (e.g. `POST .../close` sent by a client
- * that always sets the JSON content type) is no body, and bad JSON is our `invalid_json`.
+ * that always sets the JSON content type) is no body; anything else goes to Fastify's own parser,
+ * with its prototype-poisoning guard (`__proto__` and `constructor.prototype` keys are refused),
+ * and a body it refuses is our `invalid_json`.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.trim() === "") {
       done(null, undefined);
       return;
     }
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new AppError("invalid_json", 400, "request body is not valid JSON"), undefined);
-    }
+    parseJson(request, text, (error, value) => {
+      if (error) {
+        done(new AppError("invalid_json", 400, "request body is not valid JSON (or holds a __proto__ or constructor.prototype key)"), undefined);
+        return;
+      }
+      done(null, value);
+    });
   });
 }
