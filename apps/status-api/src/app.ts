@@ -1,0 +1,96 @@
+import { fastify, LogController, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import { installAccess } from "./access.js";
+import type { StatusApiConfig } from "./config.js";
+import { statusApiError } from "./errors.js";
+import { createSilentLogger } from "./logger.js";
+import { registerActionRoutes } from "./routes/action-routes.js";
+import { registerPageRoutes } from "./routes/page-routes.js";
+import { registerStatusRoutes } from "./routes/status-routes.js";
+import { forwardToConductor } from "./sources/conductor-actions.js";
+import { ConductorToken } from "./sources/conductor-token.js";
+import { createHttpClient, realTimers, type HttpClient, type TimerApi } from "./sources/http-client.js";
+import { StatusCollector } from "./status-collector.js";
+import { StatusStream } from "./status-stream.js";
+import { statusApiVersion } from "./version.js";
+
+export interface StatusAppDeps {
+  config: StatusApiConfig;
+  logger?: Logger;
+  /** Replaces the undici client used for every call to the conductor and codexd. */
+  http?: HttpClient;
+  now?: () => number;
+  timers?: TimerApi;
+  /** Replaces the loopback/trusted-CIDR check of the guard; tests use it to play a remote peer. */
+  isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
+}
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds status-api without listening: health, the status document and its live stream, the
+ * page, and the actions the page forwards to the conductor.
+ * @example const app = createStatusApp({ config }); await app.inject({ url: "/v1/status" });
+ */
+export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
+  const { config } = deps;
+  const logger = deps.logger ?? createSilentLogger();
+  const now = deps.now ?? Date.now;
+  const timers = deps.timers ?? realTimers;
+  const app = fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: false
+  }) as unknown as FastifyInstance;
+
+  const http = deps.http ?? createHttpClient({ now, timers, connectTimeoutMs: Math.min(1_000, config.sourceTimeoutMs) });
+  const token = new ConductorToken({ configured: config.sharedToken, file: config.conductorTokenFile });
+  const collector = new StatusCollector({
+    http,
+    token,
+    conductorBase: config.conductorBase,
+    codexdBase: config.codexdBase,
+    sourceTimeoutMs: config.sourceTimeoutMs,
+    identity: { nodeId: config.nodeId, host: config.host, version: statusApiVersion(), pid: process.pid, nodeVersion: process.version },
+    now,
+    logger
+  });
+  const stream = new StatusStream({
+    collect: () => collector.collect(),
+    refreshMs: config.refreshMs,
+    timers,
+    logger: logger.child({ component: "status-stream" })
+  });
+  const openStreams = new Set<() => void>();
+
+  let closing = false;
+  installErrorHandling(app);
+  installJsonBodyParser(app);
+  app.addHook("onRequest", async () => {
+    if (closing) throw statusApiError("service_unavailable", "status-api is shutting down", { headers: { connection: "close" } });
+  });
+  installAccess(app, {
+    config,
+    token,
+    logger,
+    ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
+  });
+  app.addHook("preClose", async () => {
+    closing = true;
+    stream.close();
+    for (const end of [...openStreams]) end();
+  });
+  app.addHook("onClose", async () => {
+    if (deps.http === undefined) await http.close();
+  });
+  registerStatusRoutes(app, { nodeId: config.nodeId, collector, stream, streams: openStreams });
+  registerActionRoutes(app, {
+    forward: (path, body) =>
+      forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, { method: "POST", path, body }),
+    afterAction: () => stream.poke()
+  });
+  registerPageRoutes(app);
+  return app;
+}

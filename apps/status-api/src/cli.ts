@@ -1,0 +1,72 @@
+import type { Logger } from "pino";
+import { resolveStatusApiConfig, StatusApiConfigError, type StatusApiConfig } from "./config.js";
+import { createStatusApiLogger } from "./logger.js";
+import { StatusApiRuntime } from "./runtime.js";
+import { waitForShutdown, type SignalSource } from "./shutdown.js";
+
+interface Writer {
+  write(chunk: string): unknown;
+}
+
+export interface StatusApiCliOptions {
+  /** Full process argv: `[node, script, command, ...flags]`. */
+  argv: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  stdout?: Writer;
+  stderr?: Writer;
+  signals?: SignalSource;
+  logger?: Logger;
+  onStarted?: (runtime: StatusApiRuntime) => void;
+}
+
+const USAGE = `usage: status-api <command> [flags]
+
+commands:
+  start    run status-api in the foreground until SIGTERM/SIGINT
+  config   print the resolved configuration as JSON (token redacted)
+  help     print this text
+
+flags (each also has an environment variable; flags win):
+  --node-id --host --local-api-base URL --conductor-local-api URL --codexd-local-api-base URL
+  --repo-root DIR --conductor-state-dir DIR --source-timeout-ms N --action-timeout-ms N
+  --refresh-ms N --log-level LEVEL
+  The conductor's token comes from BAA_SHARED_TOKEN or the conductor's token file, never a flag.
+`;
+
+/** Runs one CLI command and resolves its exit code: 0 success, 1 runtime failure, 2 usage or config error. */
+export async function runStatusApiCli(options: StatusApiCliOptions): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const [command, ...flags] = options.argv.slice(2);
+  if (command === "help" || command === "--help" || command === "-h") {
+    stdout.write(USAGE);
+    return 0;
+  }
+  if (command !== "start" && command !== "config") {
+    stderr.write(command === undefined ? USAGE : `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 2;
+  }
+  let config: StatusApiConfig;
+  try {
+    config = resolveStatusApiConfig({ argv: flags, env: options.env ?? {} });
+  } catch (error) {
+    if (!(error instanceof StatusApiConfigError)) throw error;
+    stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  if (command === "config") {
+    stdout.write(`${JSON.stringify({ ...config, sharedToken: config.sharedToken === undefined ? undefined : "[redacted]" }, null, 2)}\n`);
+    return 0;
+  }
+  const logger = options.logger ?? createStatusApiLogger({ destination: stdout, level: config.logLevel });
+  const runtime = new StatusApiRuntime(config, { logger });
+  try {
+    await runtime.start();
+  } catch (error) {
+    logger.error({ err: error }, "status-api failed to start");
+    await runtime.stop().catch((stopError: unknown) => logger.warn({ err: stopError }, "stop after a failed start failed"));
+    return 1;
+  }
+  options.onStarted?.(runtime);
+  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger });
+}

@@ -1,0 +1,238 @@
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
+import { parseCidr } from "@baa/net-trust";
+
+const httpBase = (what: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
+      } catch {
+        return false;
+      }
+    },
+    { message: `${what} must be an http(s) URL without query or fragment` }
+  );
+
+const listenBase = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" && (url.pathname === "/" || url.pathname === "") && url.search === "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "localApiBase must be http://HOST:PORT with no path (port 0 picks a free port)" }
+);
+
+const positiveInt = z.number().int().positive();
+
+// The guard's and net-trust's parsers decide what a valid entry is; the schema reports their verdict.
+const checkedBy = (parse: (value: string) => unknown, message: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        parse(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message }
+  );
+
+/** status-api's configuration; partial objects are completed with the defaults below. */
+export const StatusApiConfigSchema = z
+  .strictObject({
+    nodeId: z.string().trim().min(1).default("mini-main"),
+    host: z.string().trim().min(1).default("mini"),
+    localApiBase: listenBase.default("http://127.0.0.1:4318"),
+    conductorBase: httpBase("conductorBase").default("http://127.0.0.1:4317"),
+    codexdBase: httpBase("codexdBase").default("http://127.0.0.1:4319"),
+    sharedToken: z.string().min(1).optional(),
+    /** Peers in these networks need no token (loopback never does, unless trustLoopback is false). */
+    trustedCidrs: z.array(checkedBy(parseCidr, "not a CIDR (e.g. 100.64.0.0/10)")).default([]),
+    /** Extra names a request's Host may carry without the token (DNS-rebinding guard). */
+    allowedHosts: z.array(checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)")).default([]),
+    /** Origins whose web pages may call status-api (with CORS answers); its own page needs none. */
+    allowedOrigins: z.array(checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)")).default([]),
+    trustLoopback: z.boolean().default(true),
+    repoRoot: z.string().min(1).default(() => process.cwd()),
+    conductorStateDir: z.string().min(1).optional(),
+    sourceTimeoutMs: positiveInt.default(2_000),
+    actionTimeoutMs: positiveInt.default(10_000),
+    refreshMs: positiveInt.default(1_000),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+  })
+  .transform((raw) => {
+    const repoRoot = resolve(raw.repoRoot);
+    const conductorStateDir = resolve(repoRoot, raw.conductorStateDir ?? "state/conductor");
+    return {
+      ...raw,
+      repoRoot,
+      conductorStateDir,
+      // Services listening on every interface are still reached over loopback from here.
+      conductorBase: reachable(raw.conductorBase),
+      codexdBase: reachable(raw.codexdBase),
+      conductorTokenFile: join(conductorStateDir, "shared-token")
+    };
+  });
+
+export type StatusApiConfigInput = z.input<typeof StatusApiConfigSchema>;
+type StatusApiConfigShape = z.output<typeof StatusApiConfigSchema>;
+export type StatusApiConfig = Readonly<
+  Omit<StatusApiConfigShape, "trustedCidrs" | "allowedHosts" | "allowedOrigins"> & {
+    trustedCidrs: readonly string[];
+    allowedHosts: readonly string[];
+    allowedOrigins: readonly string[];
+  }
+>;
+
+/** Thrown once with every bad key of a configuration. */
+export class StatusApiConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid status-api config: ${problems.join("; ")}`);
+    this.name = "StatusApiConfigError";
+    this.problems = problems;
+  }
+}
+
+// key -> [flag, env]; "" means env-only. The conductor and codexd addresses are the same
+// variables those services listen on, so one environment configures the whole node.
+const SOURCES: Record<string, readonly [string, string]> = {
+  nodeId: ["node-id", "BAA_NODE_ID"],
+  host: ["host", "BAA_NODE_HOST"],
+  localApiBase: ["local-api-base", "BAA_STATUS_API_LOCAL_API"],
+  conductorBase: ["conductor-local-api", "BAA_CONDUCTOR_LOCAL_API"],
+  codexdBase: ["codexd-local-api-base", "BAA_CODEXD_LOCAL_API_BASE"],
+  sharedToken: ["", "BAA_SHARED_TOKEN"],
+  trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS"],
+  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS"],
+  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS"],
+  trustLoopback: ["trust-loopback", "BAA_TRUST_LOOPBACK"],
+  repoRoot: ["repo-root", "BAA_REPO_ROOT"],
+  conductorStateDir: ["conductor-state-dir", "BAA_STATE_DIR"],
+  sourceTimeoutMs: ["source-timeout-ms", "BAA_STATUS_API_SOURCE_TIMEOUT_MS"],
+  actionTimeoutMs: ["action-timeout-ms", "BAA_STATUS_API_ACTION_TIMEOUT_MS"],
+  refreshMs: ["refresh-ms", "BAA_STATUS_API_REFRESH_MS"],
+  logLevel: ["log-level", "BAA_STATUS_API_LOG_LEVEL"]
+};
+
+const NUMERIC_KEYS = new Set(["sourceTimeoutMs", "actionTimeoutMs", "refreshMs"]);
+const LIST_KEYS = new Set(["trustedCidrs", "allowedHosts", "allowedOrigins"]);
+
+/**
+ * Validates a (partial) config object and fills the defaults; returns a frozen config.
+ * @throws StatusApiConfigError listing every bad key
+ */
+export function normalizeStatusApiConfig(input: StatusApiConfigInput | StatusApiConfig = {}): StatusApiConfig {
+  // A normalized config may come back in; its derived key is not an input.
+  const { conductorTokenFile: _file, ...rest } = input as StatusApiConfigInput & { conductorTokenFile?: unknown };
+  const result = StatusApiConfigSchema.safeParse(rest);
+  if (!result.success) {
+    throw new StatusApiConfigError(
+      result.error.issues.map((issue) => {
+        if (issue.code === "unrecognized_keys") return `unknown key(s) ${issue.keys.join(", ")}`;
+        const key = issue.path.join(".");
+        return `${key}${describeSource(key)}: ${issue.message}`;
+      })
+    );
+  }
+  const config = result.data;
+  return Object.freeze({
+    ...config,
+    trustedCidrs: Object.freeze([...config.trustedCidrs]),
+    allowedHosts: Object.freeze([...config.allowedHosts]),
+    allowedOrigins: Object.freeze([...config.allowedOrigins])
+  });
+}
+
+/**
+ * Merges flags (highest), then env, then defaults. `argv` holds flags only. Only this function
+ * interprets the environment; an empty value counts as unset.
+ * @example resolveStatusApiConfig({ argv: ["--refresh-ms", "500"], env: process.env })
+ */
+export function resolveStatusApiConfig(options: {
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}): StatusApiConfig {
+  const env = options.env ?? {};
+  const flagNames = Object.values(SOURCES)
+    .map(([flag]) => flag)
+    .filter((flag) => flag !== "");
+  const parsed = parseArgs({
+    args: [...(options.argv ?? [])],
+    options: Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }])),
+    strict: false,
+    allowPositionals: true
+  });
+  const problems: string[] = [];
+  for (const positional of parsed.positionals) problems.push(`unexpected argument ${JSON.stringify(positional)}`);
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (!flagNames.includes(name)) problems.push(`unknown flag --${name}`);
+    else if (typeof value !== "string") problems.push(`flag --${name} needs a value`);
+  }
+
+  const input: Record<string, unknown> = {};
+  for (const [key, [flag, envName]] of Object.entries(SOURCES)) {
+    const flagValue = flag === "" ? undefined : parsed.values[flag];
+    const envValue = env[envName];
+    const text = typeof flagValue === "string" ? flagValue : envValue === "" ? undefined : envValue;
+    if (text === undefined) continue;
+    input[key] = LIST_KEYS.has(key) ? splitList(text) : key === "trustLoopback" ? toBoolean(text) : NUMERIC_KEYS.has(key) ? toNumber(text) : text;
+  }
+
+  // As the conductor does: a token from the environment must be long enough to be accepted.
+  const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
+  if (shortToken !== undefined) problems.push(`sharedToken${describeSource("sharedToken")}: ${shortToken}`);
+
+  let config: StatusApiConfig;
+  try {
+    config = normalizeStatusApiConfig(input as StatusApiConfigInput);
+  } catch (error) {
+    if (error instanceof StatusApiConfigError) throw new StatusApiConfigError([...problems, ...error.problems]);
+    throw error;
+  }
+  if (problems.length > 0) throw new StatusApiConfigError(problems);
+  return config;
+}
+
+function describeSource(key: string): string {
+  const source = SOURCES[key];
+  if (source === undefined) return "";
+  const [flag, envName] = source;
+  return flag === "" ? ` (${envName})` : ` (--${flag} / ${envName})`;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+// Anything else is passed through so the schema reports it under its key.
+function toBoolean(text: string): boolean | string {
+  const lower = text.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(lower)) return true;
+  if (["0", "false", "no", "off"].includes(lower)) return false;
+  return text;
+}
+
+// A non-numeric string is passed through so the schema reports it under its key.
+function toNumber(text: string): number | string {
+  return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
+}
+
+function reachable(base: string): string {
+  const url = new URL(base);
+  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
+  else if (url.hostname === "[::]") url.hostname = "[::1]";
+  return url.toString().replace(/\/$/, "");
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import { parseInput } from "@baa/api-errors";
+import type { ForwardedReply } from "../sources/conductor-actions.js";
+
+/** Sends an action to the conductor; what the action routes need from the app. */
+export type ActionForwarder = (path: string, body: unknown) => Promise<ForwardedReply>;
+
+const approvalParams = z.object({
+  approval_id: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only")
+});
+const approvalBody = z.strictObject({
+  decision: z.union([z.string().min(1).max(100), z.record(z.string(), z.unknown())]).optional(),
+  answers: z.record(z.string(), z.object({ answers: z.array(z.string()) })).optional(),
+  content: z.unknown().optional()
+});
+const systemBody = z.strictObject({ reason: z.string().max(500).optional() });
+
+/**
+ * What the page may do, each forwarded to the conductor with the node's token: answer an
+ * approval, pause, resume or drain. The page never talks to another origin.
+ */
+export function registerActionRoutes(app: FastifyInstance, deps: { forward: ActionForwarder; afterAction: () => void }): void {
+  const send = (reply: FastifyReply, forwarded: ForwardedReply) => {
+    deps.afterAction();
+    void reply.status(forwarded.status);
+    if (forwarded.text === "") return reply.send();
+    return reply.type("application/json; charset=utf-8").send(forwarded.text);
+  };
+
+  app.post("/v1/approvals/:approval_id", async (request, reply) => {
+    const { approval_id } = parseInput(approvalParams, request.params, "path");
+    const body = parseInput(approvalBody, request.body ?? {}, "body");
+    return send(reply, await deps.forward(`/v1/codex/approvals/${encodeURIComponent(approval_id)}`, body));
+  });
+  app.post("/v1/system/pause", async (request, reply) => {
+    const body = parseInput(systemBody, request.body ?? {}, "body");
+    return send(reply, await deps.forward("/v1/system/pause", body));
+  });
+  app.post("/v1/system/resume", async (request, reply) => {
+    const body = parseInput(systemBody, request.body ?? {}, "body");
+    return send(reply, await deps.forward("/v1/system/resume", body));
+  });
+  app.post("/v1/system/drain", async (request, reply) => {
+    const body = parseInput(systemBody, request.body ?? {}, "body");
+    return send(reply, await deps.forward("/v1/system/drain", body));
+  });
+}
