@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { isLoopbackHost } from "@baa/net-trust";
+import { parseAllowedHost, parseAllowedOrigin } from "@baa/http-guard";
 
 /** Flat inputs, named like the CLI flags; programmatic callers (and the seed test) pass these. */
 export interface CodexdConfigInput {
@@ -12,6 +13,8 @@ export interface CodexdConfigInput {
   stateDir?: string;
   localApiBase?: string;
   eventStreamPath?: string;
+  allowedHosts?: readonly string[];
+  allowedOrigins?: readonly string[];
   serverEndpoint?: string;
   serverStrategy?: string;
   serverCommand?: string;
@@ -60,7 +63,11 @@ const schema = z.object({
         message: "must name a loopback host (127.0.0.1, ::1 or localhost): codexd never listens beyond this machine"
       })
       .refine((value) => (urlOrNull(value)?.protocol ?? "http:") === "http:", { message: "must be an http:// URL" }),
-    eventStreamPath: z.string().startsWith("/")
+    eventStreamPath: z.string().startsWith("/"),
+    /** Extra names a request's Host may carry (DNS-rebinding guard); see docs/security.md. */
+    allowedHosts: z.array(checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)")),
+    /** Origins whose web pages may call codexd (with CORS answers). */
+    allowedOrigins: z.array(checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)"))
   }),
   server: z.object({
     mode: z.literal("app-server"),
@@ -117,6 +124,8 @@ const FLAGS = {
   "state-dir": { type: "string" },
   "local-api-base": { type: "string" },
   "event-stream-path": { type: "string" },
+  "allowed-hosts": { type: "string" },
+  "allowed-origins": { type: "string" },
   "server-endpoint": { type: "string" },
   "server-strategy": { type: "string" },
   "server-command": { type: "string" },
@@ -150,6 +159,8 @@ export function parseCodexdFlags(argv: readonly string[]): { values: CodexdConfi
     stateDir: v["state-dir"],
     localApiBase: v["local-api-base"],
     eventStreamPath: v["event-stream-path"],
+    allowedHosts: splitList(v["allowed-hosts"]),
+    allowedOrigins: splitList(v["allowed-origins"]),
     serverEndpoint: v["server-endpoint"],
     serverStrategy: v["server-strategy"],
     serverCommand: v["server-command"],
@@ -220,7 +231,9 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
     paths: { repoRoot, logsRootDir, stateRootDir },
     service: {
       localApiBase: pick("localApiBase", "BAA_CODEXD_LOCAL_API_BASE") ?? DEFAULT_LOCAL_API_BASE,
-      eventStreamPath: pick("eventStreamPath", "BAA_CODEXD_EVENT_STREAM_PATH") ?? "/v1/codexd/events"
+      eventStreamPath: pick("eventStreamPath", "BAA_CODEXD_EVENT_STREAM_PATH") ?? "/v1/codexd/events",
+      allowedHosts: [...(input.allowedHosts ?? flags.allowedHosts ?? splitList(env.BAA_ALLOWED_HOSTS) ?? [])],
+      allowedOrigins: [...(input.allowedOrigins ?? flags.allowedOrigins ?? splitList(env.BAA_ALLOWED_ORIGINS) ?? [])]
     },
     server: {
       mode: "app-server",
@@ -279,6 +292,8 @@ const ENV_NAMES: Record<string, string> = {
   logLevel: "BAA_CODEXD_LOG_LEVEL / --log-level",
   "service.localApiBase": "BAA_CODEXD_LOCAL_API_BASE / --local-api-base",
   "service.eventStreamPath": "BAA_CODEXD_EVENT_STREAM_PATH / --event-stream-path",
+  "service.allowedHosts": "BAA_ALLOWED_HOSTS / --allowed-hosts",
+  "service.allowedOrigins": "BAA_ALLOWED_ORIGINS / --allowed-origins",
   "server.childStrategy": "BAA_CODEXD_SERVER_STRATEGY / --server-strategy",
   "server.childCommand": "BAA_CODEXD_SERVER_COMMAND / --server-command",
   "limits.bodyLimitBytes": "BAA_CODEXD_BODY_LIMIT_BYTES",
@@ -299,8 +314,30 @@ const ENV_NAMES: Record<string, string> = {
 
 function configKeyName(path: readonly PropertyKey[]): string {
   const key = path.map(String).join(".");
-  const source = ENV_NAMES[key];
+  // A list entry (`service.allowedHosts.1`) came from its list's source.
+  const source = ENV_NAMES[key] ?? ENV_NAMES[path.filter((part) => typeof part !== "number").map(String).join(".")];
   return source === undefined ? key : `${key} (${source})`;
+}
+
+// Comma-separated; an empty or blank value means unset.
+function splitList(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
+}
+
+// The browser guard's parsers decide what a valid entry is; the schema reports their verdict.
+function checkedBy(parse: (value: string) => unknown, message: string) {
+  return z.string().refine(
+    (value) => {
+      try {
+        parse(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message }
+  );
 }
 
 function splitArgs(value: string | undefined): string[] | undefined {

@@ -1,8 +1,10 @@
 import { CommonErrorCodes, defineErrors } from "@baa/api-errors";
+import { BrowserGuardErrorCodes } from "@baa/http-guard";
 
 /** Every code codexd answers with, and its HTTP status; docs/api/errors.md lists them all. */
 export const CodexdErrorCodes = {
   ...CommonErrorCodes,
+  ...BrowserGuardErrorCodes,
   session_not_found: 404,
   session_closed: 409,
   session_failed: 409,

@@ -69,3 +69,29 @@ test("every bad key is reported at once", () => {
 test("unknown flags are a config error, not ignored", () => {
   assert.throws(() => resolveCodexdConfig({ env: {}, argv: ["--no-such-flag"] }), ConfigError);
 });
+
+test("allowed hosts and origins come from input, flags or env; bad entries are named with their source", () => {
+  assert.deepEqual(resolveCodexdConfig({ repoRoot: "/srv/baa", env: {} }).service.allowedHosts, []);
+  const fromEnv = resolveCodexdConfig({
+    repoRoot: "/srv/baa",
+    env: { BAA_ALLOWED_HOSTS: "codexd.internal, mini:4319", BAA_ALLOWED_ORIGINS: "https://dash.example" }
+  });
+  assert.deepEqual(fromEnv.service.allowedHosts, ["codexd.internal", "mini:4319"]);
+  assert.deepEqual(fromEnv.service.allowedOrigins, ["https://dash.example"]);
+  const fromFlags = resolveCodexdConfig({
+    repoRoot: "/srv/baa",
+    argv: ["--allowed-hosts", "a.example", "--allowed-origins", "http://b.example:8080"],
+    env: { BAA_ALLOWED_HOSTS: "ignored.example" }
+  });
+  assert.deepEqual(fromFlags.service.allowedHosts, ["a.example"]);
+  assert.deepEqual(fromFlags.service.allowedOrigins, ["http://b.example:8080"]);
+  assert.deepEqual(resolveCodexdConfig({ repoRoot: "/srv/baa", env: { BAA_ALLOWED_HOSTS: "" } }).service.allowedHosts, [], "empty means unset");
+
+  assert.throws(
+    () => resolveCodexdConfig({ repoRoot: "/srv/baa", env: { BAA_ALLOWED_HOSTS: "ok.example,http://bad/", BAA_ALLOWED_ORIGINS: "dash.example" } }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message.includes("service.allowedHosts.1 (BAA_ALLOWED_HOSTS / --allowed-hosts)") &&
+      error.message.includes("service.allowedOrigins.0 (BAA_ALLOWED_ORIGINS / --allowed-origins)")
+  );
+});

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import { installBrowserGuard } from "@baa/http-guard";
 import type { CodexdConfig } from "../config.js";
 import { codexdError } from "../errors.js";
 import type { CodexdApi } from "./codexd-api.js";
@@ -38,6 +39,15 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
   app.after(() => {
     app.addHook("onRequest", async () => {
       if (closing) throw codexdError("shutting_down", "codexd is shutting down", { headers: { connection: "close", "retry-after": "1" } });
+    });
+    // No token here: loopback peers are trusted, so what a web page or a same-host proxy can
+    // send is refused instead (docs/security.md). Route tests: inject's default Host is localhost:80.
+    const listen = new URL(deps.config.service.localApiBase);
+    installBrowserGuard(app, {
+      listen: { host: listen.hostname, port: listen.port === "" ? 80 : Number(listen.port) },
+      allowedHosts: deps.config.service.allowedHosts,
+      allowedOrigins: deps.config.service.allowedOrigins,
+      fail: (code, message) => codexdError(code, message)
     });
   });
   app.register(async (scoped) => {
