@@ -80,6 +80,7 @@ export function checkServiceFile(read, definition, context) {
     envIs("BAA_STATUS_API_LOCAL_API", definition.listen);
     envIs("BAA_CONDUCTOR_LOCAL_API", definition.env.BAA_CONDUCTOR_LOCAL_API);
     envIs("BAA_CODEXD_LOCAL_API_BASE", definition.env.BAA_CODEXD_LOCAL_API_BASE);
+    absoluteDir(env, "BAA_STATE_DIR", definition.env.BAA_STATE_DIR, expect);
   }
   return problems;
 }
@@ -109,6 +110,11 @@ export function checkServiceSet(readByName) {
   const statusApiSees = readByName.get("status-api")?.env?.BAA_CONDUCTOR_LOCAL_API;
   if (conductor !== undefined && statusApiSees !== undefined && statusApiSees !== probeBaseOf(conductor)) {
     problems.push(`status-api reaches the conductor at ${statusApiSees}, but the conductor listens on ${conductor}`);
+  }
+  const conductorState = readByName.get("conductor")?.env?.BAA_STATE_DIR;
+  const statusApiState = readByName.get("status-api")?.env?.BAA_STATE_DIR;
+  if (conductorState !== undefined && statusApiState !== undefined && conductorState !== statusApiState) {
+    problems.push(`status-api looks for the conductor's token in ${statusApiState}, but the conductor keeps it in ${conductorState}`);
   }
   const ports = new Map();
   for (const [name, value] of listening) {

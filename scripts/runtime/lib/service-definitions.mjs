@@ -102,7 +102,10 @@ const BUILDERS = {
       main: "apps/status-api/dist/main.js",
       env: {
         ...common(o),
+        BAA_NODE_HOST: o.node,
         BAA_REPO_ROOT: o.repoRoot,
+        // The conductor's state dir: where status-api finds the shared token it forwards actions with.
+        BAA_STATE_DIR: join(o.prefix, "state", "conductor"),
         BAA_STATUS_API_LOCAL_API: o.statusApiLocalApi,
         BAA_CONDUCTOR_LOCAL_API: probeBaseOf(o.conductorLocalApi),
         BAA_CODEXD_LOCAL_API_BASE: o.codexdLocalApiBase
