@@ -31,7 +31,7 @@ test("codexd down: the proxy answers 503 fast; codexd back on the same port: it 
       codexdLocalApiBase: codexdBase,
       localApiBase: "http://127.0.0.1:0",
       paths: { stateDir: dir.path("conductor"), runsDir: dir.path("runs") },
-      sharedToken: "t"
+      sharedToken: "t".repeat(32)
     },
     { autoStartLoops: false }
   );

@@ -4,6 +4,9 @@ import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput } from 
 import { ConductorRuntime, type ConductorConfigInput } from "../../apps/conductor-daemon/dist/index.js";
 import { tempDir, type TempDir } from "./temp-dir.js";
 
+/** The conductor's bearer token in the real stack (tokens have at least 32 characters). */
+export const E2E_TOKEN = "e2e-token-0123456789abcdef0123456789";
+
 export interface RealStack {
   dir: TempDir;
   model: MockModel;
@@ -58,7 +61,7 @@ export async function startRealStack(
         localApiBase: "http://127.0.0.1:0",
         nodeId: "e2e-node",
         role: "primary",
-        sharedToken: "e2e-token",
+        sharedToken: E2E_TOKEN,
         ...options.conductor,
         paths: { stateDir: dir.path("conductor-state"), runsDir: dir.path("runs"), logsDir: dir.path("conductor-logs"), ...options.conductor?.paths }
       },
