@@ -5,7 +5,8 @@ import test from "node:test";
 import WebSocket from "ws";
 import { createAccessPolicy } from "../src/auth.js";
 import { startFakeCodexd } from "./helpers/fake-codexd.js";
-import { buildApp } from "./helpers/conductor.js";
+import { createConductorLogger } from "../src/logger.js";
+import { buildApp, textSink } from "./helpers/conductor.js";
 
 const UNAUTHORIZED = { ok: false, error: { code: "unauthorized", message: "missing or invalid bearer token" } };
 const REMOTE = "10.1.2.3";
@@ -205,4 +206,19 @@ test("browser guard on the relayed WebSocket: foreign Origin and foreign Host ar
     accepted.close();
     await once(accepted, "close");
   }
+});
+
+test("a short token given in code is never accepted, and the log says so without it", async (t) => {
+  const codexd = await startFakeCodexd();
+  t.after(() => codexd.close());
+  const log = textSink();
+  const app = buildApp(codexd.baseUrl, {}, { sharedToken: "replace-me", logger: createConductorLogger({ destination: log }) });
+  t.after(() => app.close());
+  await app.ready();
+  const remote = await app.inject({ url: "/v1/codex/sessions", remoteAddress: REMOTE, headers: { authorization: "Bearer replace-me" } });
+  assert.equal(remote.statusCode, 401);
+  assert.equal((await app.inject({ url: "/v1/codex/sessions", headers: { host: LOCAL_HOST } })).statusCode, 200, "loopback still works");
+  assert.match(log.read(), /shared token is too short/);
+  assert.match(log.read(), /refused by the browser guard/);
+  assert.doesNotMatch(log.read(), /replace-me/);
 });
