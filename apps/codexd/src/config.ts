@@ -38,6 +38,12 @@ export interface CodexdConfigInput {
   eventLogMaxFileBytes?: number;
   eventLogMaxTotalBytes?: number;
   streamMaxBufferedBytes?: number;
+  recentEventsMaxBytes?: number;
+  eventTextMaxBytes?: number;
+  sessionEventsMaxBytes?: number;
+  sessionCacheMaxBytes?: number;
+  sessionRegistryMaxBytes?: number;
+  approvalsMaxBytes?: number;
 }
 
 const DEFAULT_LOCAL_API_BASE = "http://127.0.0.1:4319";
@@ -93,7 +99,14 @@ const schema = z.object({
     maxClosedSessions: positiveInt,
     eventLogMaxFileBytes: positiveInt,
     eventLogMaxTotalBytes: positiveInt,
-    streamMaxBufferedBytes: positiveInt
+    streamMaxBufferedBytes: positiveInt,
+    /** Byte budgets (with the counts above): see docs/runtime/codexd.md, "Bounded by bytes". */
+    recentEventsMaxBytes: positiveInt,
+    eventTextMaxBytes: positiveInt,
+    sessionEventsMaxBytes: positiveInt,
+    sessionCacheMaxBytes: positiveInt,
+    sessionRegistryMaxBytes: positiveInt,
+    approvalsMaxBytes: positiveInt
   }).refine((limits) => limits.eventLogMaxFileBytes <= limits.eventLogMaxTotalBytes, {
     message: "the event log's file size limit must not exceed its total size limit",
     path: ["eventLogMaxFileBytes"]
@@ -259,7 +272,13 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       maxClosedSessions: input.maxClosedSessions ?? env.BAA_CODEXD_MAX_CLOSED_SESSIONS ?? 500,
       eventLogMaxFileBytes: input.eventLogMaxFileBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES ?? 8 * 1024 * 1024,
       eventLogMaxTotalBytes: input.eventLogMaxTotalBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES ?? 256 * 1024 * 1024,
-      streamMaxBufferedBytes: input.streamMaxBufferedBytes ?? env.BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES ?? 4 * 1024 * 1024
+      streamMaxBufferedBytes: input.streamMaxBufferedBytes ?? env.BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES ?? 4 * 1024 * 1024,
+      recentEventsMaxBytes: input.recentEventsMaxBytes ?? (env.BAA_CODEXD_RECENT_EVENTS_MAX_BYTES || undefined) ?? 4 * 1024 * 1024,
+      eventTextMaxBytes: input.eventTextMaxBytes ?? (env.BAA_CODEXD_EVENT_TEXT_MAX_BYTES || undefined) ?? 16 * 1024,
+      sessionEventsMaxBytes: input.sessionEventsMaxBytes ?? (env.BAA_CODEXD_SESSION_EVENTS_MAX_BYTES || undefined) ?? 1024 * 1024,
+      sessionCacheMaxBytes: input.sessionCacheMaxBytes ?? (env.BAA_CODEXD_SESSION_CACHE_MAX_BYTES || undefined) ?? 16 * 1024 * 1024,
+      sessionRegistryMaxBytes: input.sessionRegistryMaxBytes ?? (env.BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES || undefined) ?? 8 * 1024 * 1024,
+      approvalsMaxBytes: input.approvalsMaxBytes ?? (env.BAA_CODEXD_APPROVALS_MAX_BYTES || undefined) ?? 4 * 1024 * 1024
     }
   };
   const result = schema.safeParse(candidate);
@@ -306,6 +325,12 @@ const ENV_NAMES: Record<string, string> = {
   "limits.eventLogMaxFileBytes": "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES",
   "limits.eventLogMaxTotalBytes": "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES",
   "limits.streamMaxBufferedBytes": "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES",
+  "limits.recentEventsMaxBytes": "BAA_CODEXD_RECENT_EVENTS_MAX_BYTES",
+  "limits.eventTextMaxBytes": "BAA_CODEXD_EVENT_TEXT_MAX_BYTES",
+  "limits.sessionEventsMaxBytes": "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES",
+  "limits.sessionCacheMaxBytes": "BAA_CODEXD_SESSION_CACHE_MAX_BYTES",
+  "limits.sessionRegistryMaxBytes": "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES",
+  "limits.approvalsMaxBytes": "BAA_CODEXD_APPROVALS_MAX_BYTES",
   "restart.baseDelayMs": "BAA_CODEXD_RESTART_BASE_MS",
   "restart.maxDelayMs": "BAA_CODEXD_RESTART_MAX_MS",
   "restart.crashLoopLimit": "BAA_CODEXD_CRASH_LOOP_LIMIT",

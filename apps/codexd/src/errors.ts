@@ -16,7 +16,8 @@ export const CodexdErrorCodes = {
   child_unavailable: 503,
   app_server_error: 502,
   app_server_timeout: 504,
-  shutting_down: 503
+  shutting_down: 503,
+  state_write_failed: 503
 } as const;
 
 export type CodexdErrorCode = keyof typeof CodexdErrorCodes;

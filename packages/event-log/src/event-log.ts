@@ -7,14 +7,8 @@ import {
   type RetryPolicy,
   type StateFs,
   type Timers,
-  WriteHealth
+  type WriteHealth
 } from "@baa/state-files";
-
-const stderrStateLogger = {
-  error: (fields: object, message: string) => process.stderr.write(`${JSON.stringify({ level: "error", msg: message, ...fields })}\n`),
-  warn: (fields: object, message: string) => process.stderr.write(`${JSON.stringify({ level: "warn", msg: message, ...fields })}\n`),
-  info: () => undefined
-};
 import { compileFilter, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
 import { queryEventFiles, type EventPage } from "./event-log-query.js";
 import { EventSegments } from "./event-segments.js";
@@ -59,7 +53,7 @@ export interface EventLogOptions {
   maxTextBytes?: number;
   now: () => number;
   /** Where failed writes are reported and logged. */
-  health?: WriteHealth;
+  health: WriteHealth;
   /** Rotate the active file once it holds this many bytes (default 8 MiB). */
   maxFileBytes?: number;
   /** Delete the oldest segments while all files together exceed this (default 256 MiB). */
@@ -102,8 +96,7 @@ export class EventLog {
   #lastSeq: number;
 
   constructor(options: EventLogOptions) {
-    // TODO(H2): required once codexd passes its WriteHealth (interim, keeps the build green).
-    const health = options.health ?? new WriteHealth({ logger: stderrStateLogger });
+    const health = options.health;
     this.#health = health;
     this.#logPath = options.logPath;
     const fs = options.fs;

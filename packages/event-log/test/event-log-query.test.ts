@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import test from "node:test";
 import { EventLog, matches, type CodexdEvent, type EventFilter } from "../src/index.js";
+import { testHealth } from "./support/test-health.js";
 import { tempWorkspace } from "./support/workspace.js";
 
 const START = Date.parse("2030-01-01T00:00:00Z");
@@ -16,6 +17,7 @@ function buildLog(extra: { maxFileBytes?: number; maxTotalBytes?: number } = {})
     recentPath: ws.path("state", "recent-events.json"),
     limit: 10,
     now: () => clock,
+    health: testHealth(),
     maxFileBytes: extra.maxFileBytes ?? 2000,
     maxTotalBytes: extra.maxTotalBytes ?? 10_000_000
   });
@@ -103,7 +105,8 @@ test("query limits: default 200, at most 1000, and a byte budget per page", asyn
     logPath: ws.path("logs", "events.jsonl"),
     recentPath: ws.path("state", "recent-events.json"),
     limit: 10,
-    now: () => START
+    now: () => START,
+    health: testHealth()
   });
   try {
     for (let i = 0; i < 1100; i += 1) log.record({ type: "t" });

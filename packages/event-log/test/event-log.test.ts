@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import test from "node:test";
 import { EventLog, type EventLogOptions } from "../src/index.js";
+import { testHealth } from "./support/test-health.js";
 import { tempWorkspace } from "./support/workspace.js";
 
 function openLog(ws: ReturnType<typeof tempWorkspace>, extra: Partial<EventLogOptions> = {}) {
@@ -10,6 +11,7 @@ function openLog(ws: ReturnType<typeof tempWorkspace>, extra: Partial<EventLogOp
     recentPath: ws.path("state", "recent-events.json"),
     limit: 5,
     now: () => Date.parse("2030-01-01T00:00:00Z"),
+    health: testHealth(),
     ...extra
   });
 }

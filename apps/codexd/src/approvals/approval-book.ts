@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { JsonStateFile, keepWithinBytes, readJsonFile, systemTimers, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
-import { interimHealth } from "../state/interim-health.js";
 import type { IncomingServerRequest } from "@baa/app-server-client";
 import { codexdError } from "../errors.js";
+import { asStateWriteFailed } from "../state/state-write-failed.js";
 import type { EventLog } from "@baa/event-log";
 import { approvalDetails, declineResponse, type Approval, type ApprovalKind } from "./approval.js";
 
@@ -21,7 +21,7 @@ export interface ApprovalBookOptions {
   now: () => number;
   timeoutMs: number;
   onChange: (approval: Approval) => void;
-  health?: WriteHealth;
+  health: WriteHealth;
   /** Byte budget of approvals.json: the oldest settled approvals are dropped to stay within it. */
   maxBytes?: number;
   fs?: StateFs;
@@ -49,7 +49,7 @@ export class ApprovalBook {
 
   constructor(options: ApprovalBookOptions) {
     this.#maxBytes = options.maxBytes ?? DEFAULT_APPROVALS_MAX_BYTES;
-    this.#health = options.health ?? interimHealth();
+    this.#health = options.health;
     this.#timers = options.timers ?? systemTimers;
     this.#file = new JsonStateFile(options.path, {
       health: this.#health,
@@ -101,23 +101,50 @@ export class ApprovalBook {
     this.#all.set(approval.approvalId, approval);
     this.#record("approval.requested", approval, { params });
     return new Promise((resolve) => {
-      const timer = this.#timers.setTimeout(
-        () => this.#settle(approval, "timed_out", declineResponse(kind), `no answer within ${this.#timeoutMs} ms: declined`),
-        this.#timeoutMs
-      );
-      this.#waiters.set(approval.approvalId, { resolve, timer });
+      this.#waiters.set(approval.approvalId, { resolve, timer: this.#armTimeout(approval, this.#timeoutMs) });
     });
   }
 
-  /** A person's answer. Unknown id → 404, already settled → 410. */
-  answer(approvalId: string, response: unknown): Approval {
+  /**
+   * A person's answer, on disk before app-server hears it. Unknown id → 404, already settled →
+   * 410; when approvals.json cannot be written → 503 `state_write_failed` and the approval
+   * stays pending (answer it again once space returns).
+   */
+  async answer(approvalId: string, response: unknown): Promise<Approval> {
     const approval = this.#all.get(approvalId);
     if (approval === undefined) throw codexdError("approval_not_found", `no approval ${approvalId}`);
-    if (approval.status !== "pending" || !this.#waiters.has(approvalId)) {
+    const waiter = this.#waiters.get(approvalId);
+    if (approval.status !== "pending" || waiter === undefined) {
       throw codexdError("approval_gone", `approval ${approvalId} is ${approval.status === "pending" ? "expired" : approval.status} and can no longer be answered`);
     }
-    this.#settle(approval, "answered", response, "answered by a client");
+    // Out of reach of the timeout and of withdrawal while the answer is being saved.
+    this.#waiters.delete(approvalId);
+    this.#timers.clearTimeout(waiter.timer);
+    const before = { status: approval.status, response: approval.response, settledAt: approval.settledAt, settledReason: approval.settledReason };
+    approval.status = "answered";
+    approval.response = response;
+    approval.settledAt = new Date(this.#now()).toISOString();
+    approval.settledReason = "answered by a client";
+    this.#file.save(this.#snapshot, { urgent: true });
+    try {
+      await this.#file.written();
+    } catch (error) {
+      Object.assign(approval, before);
+      this.#file.save(this.#snapshot);
+      const left = Math.max(0, Date.parse(approval.expiresAt) - this.#now());
+      this.#waiters.set(approvalId, { resolve: waiter.resolve, timer: this.#armTimeout(approval, left) });
+      asStateWriteFailed(error, "the answer could not be saved");
+    }
+    this.#record("approval.answered", approval);
+    waiter.resolve(response);
     return approval;
+  }
+
+  #armTimeout(approval: Approval, ms: number): unknown {
+    return this.#timers.setTimeout(
+      () => this.#settle(approval, "timed_out", declineResponse(approval.kind), `no answer within ${this.#timeoutMs} ms: declined`),
+      ms
+    );
   }
 
   /** app-server says the request is over (`serverRequest/resolved`), e.g. its turn was interrupted. */
@@ -136,7 +163,7 @@ export class ApprovalBook {
     }
   }
 
-  /** Resolves once every change so far is on disk. */
+  /** Resolves once every change so far is on disk, or at once while writes fail (readers). */
   settled(): Promise<void> {
     return this.#file.settled();
   }

@@ -2,7 +2,16 @@ import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import pino, { type Logger } from "pino";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
-import { readJsonFile, removeStaleTempFiles, writeJsonAtomic } from "@baa/state-files";
+import {
+  nodeStateFs,
+  readJsonFile,
+  removeStaleTempFiles,
+  systemTimers,
+  writeJsonAtomic,
+  WriteHealth,
+  type StateFs,
+  type Timers
+} from "@baa/state-files";
 import { APPROVAL_METHODS, pendingSummary, requestThreadId, type Approval } from "../approvals/approval.js";
 import { ApprovalBook } from "../approvals/approval-book.js";
 import { ChildSupervisor } from "../child/child-supervisor.js";
@@ -11,7 +20,7 @@ import { codexVersionInfo, type CodexVersionInfo } from "../child/codex-version.
 import type { CodexdConfig } from "../config.js";
 import { DaemonStateFile } from "../state/daemon-state.js";
 import { startDemoModel, type DemoModel } from "../demo-mode.js";
-import { EventLog, type CodexdEvent } from "@baa/event-log";
+import { EventLog, type RecentEvent } from "@baa/event-log";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "../sessions/notification-effects.js";
 import { isProcessAlive } from "../state/process-alive.js";
 import { SessionEventCache } from "../sessions/session-event-cache.js";
@@ -31,6 +40,10 @@ export interface CodexdDeps {
   env?: Readonly<Record<string, string | undefined>>;
   logger?: Logger;
   now?: () => number;
+  /** The file system state files and the event log are written through (tests inject failures). */
+  stateFs?: StateFs;
+  /** Timers for state-write retries and approval timeouts. */
+  timers?: Timers;
 }
 
 /**
@@ -44,7 +57,9 @@ export class CodexdCore {
   readonly sessions: SessionRegistry;
   readonly operations: SessionOperations;
   readonly approvals: ApprovalBook;
-  readonly sessionEvents = new SessionEventCache({ perSession: SESSION_RECENT_EVENTS, sessions: 256 });
+  readonly sessionEvents: SessionEventCache;
+  /** Every state write reports here: failures are logged, and status is `degraded` while any persists. */
+  readonly stateHealth: WriteHealth;
   readonly #deps: Required<Omit<CodexdDeps, "logger">>;
   readonly #daemonState: DaemonStateFile;
   #supervisor: ChildSupervisor | undefined;
@@ -61,8 +76,14 @@ export class CodexdCore {
       spawner: deps.spawner ?? defaultSpawner,
       appServerClientFactory: deps.appServerClientFactory ?? stdioAppServerClientFactory,
       env: deps.env ?? process.env,
-      now
+      now,
+      stateFs: deps.stateFs ?? nodeStateFs,
+      timers: deps.timers ?? systemTimers
     };
+    const { stateFs: fs, timers } = this.#deps;
+    const limits = config.limits;
+    this.stateHealth = new WriteHealth({ logger: this.logger.child({ component: "state" }), now });
+    const health = this.stateHealth;
     this.#codex = codexVersionInfo(config.server.childCommand);
     mkdirSync(config.paths.stateRootDir, { recursive: true });
     mkdirSync(config.paths.logsRootDir, { recursive: true });
@@ -72,14 +93,36 @@ export class CodexdCore {
       limit: config.limits.recentEventsLimit,
       maxFileBytes: config.limits.eventLogMaxFileBytes,
       maxTotalBytes: config.limits.eventLogMaxTotalBytes,
-      now
+      maxBytes: limits.recentEventsMaxBytes,
+      maxTextBytes: limits.eventTextMaxBytes,
+      now,
+      health,
+      fs,
+      timers
+    });
+    this.sessionEvents = new SessionEventCache({
+      perSession: SESSION_RECENT_EVENTS,
+      sessions: 256,
+      perSessionBytes: limits.sessionEventsMaxBytes,
+      maxBytes: limits.sessionCacheMaxBytes
     });
     for (const event of this.events.recent()) this.sessionEvents.add(event);
-    this.events.subscribe((event) => this.sessionEvents.add(event));
-    this.sessions = new SessionRegistry({ path: config.paths.sessionRegistryPath, now, lastSeq: () => this.events.lastSeq });
+    this.events.subscribe((_event, _json, recent) => this.sessionEvents.add(recent.view, recent.bytes));
+    this.sessions = new SessionRegistry({
+      path: config.paths.sessionRegistryPath,
+      now,
+      lastSeq: () => this.events.lastSeq,
+      health,
+      maxBytes: limits.sessionRegistryMaxBytes,
+      fs,
+      timers
+    });
     this.#daemonState = new DaemonStateFile({
       path: config.paths.daemonStatePath,
       now,
+      health,
+      fs,
+      timers,
       initial: {
         started: false,
         startedAt: null,
@@ -110,7 +153,11 @@ export class CodexdCore {
       events: this.events,
       now,
       timeoutMs: config.limits.approvalTimeoutMs,
-      onChange: (approval) => this.#syncPendingApprovals(approval)
+      onChange: (approval) => this.#syncPendingApprovals(approval),
+      health,
+      maxBytes: limits.approvalsMaxBytes,
+      fs,
+      timers
     });
     this.operations = new SessionOperations({
       registry: this.sessions,
@@ -118,6 +165,7 @@ export class CodexdCore {
       client: () => this.#supervisor?.client,
       defaultCwd: config.server.childCwd,
       now,
+      state: health,
       limits: {
         maxActiveTurns: config.limits.maxActiveTurns,
         maxSessions: config.limits.maxSessions,
@@ -137,18 +185,22 @@ export class CodexdCore {
     const now = this.#deps.now;
     refuseIfAnotherDaemonRuns(config.paths.daemonStatePath, config.paths.stateRootDir);
     removeStaleTempFiles(config.paths.stateRootDir);
-    writeJsonAtomic(config.paths.identityPath, {
-      nodeId: config.nodeId,
-      repoRoot: config.paths.repoRoot,
-      hostname: hostname(),
-      service: "codexd",
-      version: config.version,
-      logsDir: config.paths.logsRootDir,
-      stateDir: config.paths.stateRootDir,
-      localApiBase: config.service.localApiBase,
-      writtenAt: new Date(now()).toISOString()
-    });
-    writeJsonAtomic(config.paths.runRegistryPath, { runs: [], updatedAt: new Date(now()).toISOString() });
+    writeJsonAtomic(
+      config.paths.identityPath,
+      {
+        nodeId: config.nodeId,
+        repoRoot: config.paths.repoRoot,
+        hostname: hostname(),
+        service: "codexd",
+        version: config.version,
+        logsDir: config.paths.logsRootDir,
+        stateDir: config.paths.stateRootDir,
+        localApiBase: config.service.localApiBase,
+        writtenAt: new Date(now()).toISOString()
+      },
+      { fs: this.#deps.stateFs }
+    );
+    writeJsonAtomic(config.paths.runRegistryPath, { runs: [], updatedAt: new Date(now()).toISOString() }, { fs: this.#deps.stateFs });
     this.#daemonState.update((state) => {
       state.started = false;
       state.startedAt = new Date(now()).toISOString();
@@ -231,6 +283,7 @@ export class CodexdCore {
       state.stoppedAt = new Date(this.#deps.now()).toISOString();
     });
     this.events.record({ type: "daemon.stopped" });
+    this.#daemonState.close();
     await this.sessions.close();
     await this.approvals.close();
     await this.events.close();
@@ -256,7 +309,7 @@ export class CodexdCore {
   }
 
   /** A session's newest events: from the per-session cache, else from the shared ring. */
-  recentSessionEvents(sessionId: string): CodexdEvent[] {
+  recentSessionEvents(sessionId: string): RecentEvent[] {
     return this.sessionEvents.get(sessionId) ?? this.events.recent({ sessionId, limit: SESSION_RECENT_EVENTS });
   }
 
@@ -269,7 +322,9 @@ export class CodexdCore {
       events: this.events.recent(),
       lastSeq: this.events.lastSeq,
       codex: this.#codex,
-      now: this.#deps.now()
+      now: this.#deps.now(),
+      health: this.stateHealth.report(),
+      unwrittenEvents: this.events.unwritten
     });
   }
 
@@ -277,17 +332,20 @@ export class CodexdCore {
     const threadId = threadIdOf(event);
     const session = threadId === null ? undefined : this.sessions.byThread(threadId);
     const at = new Date(this.#deps.now()).toISOString();
-    if (session !== undefined) {
-      this.sessions.update(session, (s) => applyNotification(s, event, at));
-    }
     if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
-    this.events.record({
+    // Logged first, so the session can name the seq that holds a text it keeps cut. Both happen
+    // in one synchronous step: nobody reads the session in between.
+    const recorded = this.events.record({
       type: eventTypeOf(event),
       sessionId: session?.sessionId ?? null,
       threadId,
       turnId: turnIdOf(event),
       data: paramsOf(event)
     });
+    if (session !== undefined) {
+      const context = { at, seq: recorded.seq, maxTextBytes: this.config.limits.eventTextMaxBytes };
+      this.sessions.update(session, (s) => applyNotification(s, event, context));
+    }
   }
 
   // A request that waits on a person is held as an approval until answered (or declined at its

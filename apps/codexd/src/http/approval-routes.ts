@@ -34,7 +34,7 @@ export function registerApprovalRoutes(app: FastifyInstance, api: CodexdApi): vo
     if ("problem" in mapped && approval.status === "pending") {
       throw new AppError("validation_failed", 400, `invalid body for a ${approval.kind} approval: ${mapped.problem}`);
     }
-    const answered = api.approvals.answer(approval_id, "response" in mapped ? mapped.response : null);
+    const answered = await api.approvals.answer(approval_id, "response" in mapped ? mapped.response : null);
     return { ok: true, data: { approval: answered } };
   });
 }

@@ -7,6 +7,7 @@ import type { EventLog } from "@baa/event-log";
 import { newSession, type CodexdSession } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import { isTerminalTurnStatus } from "./notification-effects.js";
+import { asStateWriteFailed, requireSaved } from "../state/state-write-failed.js";
 
 export interface CreateSessionInput {
   cwd?: string;
@@ -27,6 +28,8 @@ export interface SessionOperationsDeps {
   defaultCwd: string;
   now: () => number;
   limits: { maxActiveTurns: number; maxSessions: number; maxClosedSessions: number };
+  /** The state files' health: `probe()` retries failing writes now, throwing if they still fail. */
+  state: { probe(): Promise<void> };
 }
 
 /** Session and turn operations against app-server; each one is recorded as an event. */
@@ -45,6 +48,8 @@ export class SessionOperations {
       });
     }
     const client = this.#requireClient();
+    // Nothing is started that could not be recorded.
+    await requireSaved("the session cannot be saved", () => this.#d.state.probe());
     const cwd = input.cwd ?? this.#d.defaultCwd;
     const params = threadStartParams({ ...input, cwd });
     const started = await callAppServer(() => client.threadStart(params), "thread/start");
@@ -64,7 +69,16 @@ export class SessionOperations {
     });
     // Keep what the caller asked for where app-server echoes a normalized form.
     if (input.cwd !== undefined) session.cwd = input.cwd;
-    await this.#d.registry.add(session);
+    try {
+      await this.#d.registry.add(session);
+    } catch (error) {
+      // Not saved, so not created: app-server may unload the thread.
+      const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> };
+      void raw.request?.("thread/unsubscribe", { threadId: session.threadId }).catch((unsubscribeError: unknown) => {
+        this.#d.events.record({ type: "session.discarded", threadId: session.threadId, data: { reason: String(unsubscribeError) } });
+      });
+      asStateWriteFailed(error, "the session could not be saved");
+    }
     this.#d.events.record({
       type: "session.created",
       sessionId: session.sessionId,
@@ -101,6 +115,7 @@ export class SessionOperations {
       });
     }
     const client = this.#requireClient();
+    await requireSaved("the turn cannot be recorded", () => this.#d.state.probe());
     const registry = this.#d.registry;
     // Claim the session before the await so a concurrent request sees it busy.
     registry.update(session, (s) => {
@@ -130,13 +145,23 @@ export class SessionOperations {
       s.lastTurnCompletedAt = null;
       if (s.activeTurn !== null) s.activeTurn.turnId = turnId;
     });
-    this.#d.events.record({
-      type: "turn.accepted",
-      sessionId,
-      threadId: session.threadId,
-      turnId,
-      data: { input }
-    });
+    try {
+      // The log is what makes an accepted turn survive a restart (see turn-reconciliation).
+      this.#d.events.recordDurably({
+        type: "turn.accepted",
+        sessionId,
+        threadId: session.threadId,
+        turnId,
+        data: { input }
+      });
+    } catch (error) {
+      // Not recorded, so not accepted: stop the turn rather than run work nobody can follow.
+      await client.turnInterrupt({ threadId: session.threadId, turnId }).catch((interruptError: unknown) => {
+        this.#d.events.record({ type: "turn.interrupt_failed", sessionId, threadId: session.threadId, turnId, data: { reason: String(interruptError) } });
+      });
+      this.#markInterrupted(session, "the turn could not be recorded (state write failed)");
+      asStateWriteFailed(error, "the turn could not be recorded");
+    }
     return { turnId, session };
   }
 

@@ -1,5 +1,4 @@
 import { JsonStateFile, keepWithinBytes, readJsonFile, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
-import { interimHealth } from "../state/interim-health.js";
 import type { CodexdSession } from "./session.js";
 
 /** Default byte budget of session-registry.json. */
@@ -9,7 +8,7 @@ export interface SessionRegistryOptions {
   path: string;
   now: () => number;
   lastSeq: () => number;
-  health?: WriteHealth;
+  health: WriteHealth;
   /** Byte budget of the file: closed and failed sessions are dropped (oldest first) to stay within it. */
   maxBytes?: number;
   fs?: StateFs;
@@ -46,7 +45,7 @@ export class SessionRegistry {
 
   constructor(options: SessionRegistryOptions) {
     this.#maxBytes = options.maxBytes ?? DEFAULT_SESSION_REGISTRY_MAX_BYTES;
-    this.#health = options.health ?? interimHealth();
+    this.#health = options.health;
     // Changes coalesce; a finished turn is written at once. Writes run off the event loop.
     // What the file may lag behind (a turn that had just started) is rebuilt from the event
     // log at start.

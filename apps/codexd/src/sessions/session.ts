@@ -33,7 +33,10 @@ export interface CodexdSession {
   lastTurnError: string | null;
   lastTurnStartedAt: string | null;
   lastTurnCompletedAt: string | null;
+  /** The last agent message, cut with a marker past the text budget (see `lastAgentMessageSeq`). */
   lastAgentMessage: string | null;
+  /** The seq of the event that holds `lastAgentMessage` whole. */
+  lastAgentMessageSeq: number | null;
   tokenUsage: unknown;
   /** Approvals waiting for an answer; persisted with the session, emptied when they settle. */
   pendingApprovals: PendingApprovalSummary[];
@@ -88,6 +91,7 @@ export function newSession(fields: NewSessionFields): CodexdSession {
     lastTurnStartedAt: null,
     lastTurnCompletedAt: null,
     lastAgentMessage: null,
+    lastAgentMessageSeq: null,
     tokenUsage: null,
     pendingApprovals: []
   };

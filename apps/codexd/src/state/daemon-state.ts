@@ -1,4 +1,4 @@
-import { writeJsonAtomic } from "@baa/state-files";
+import { retryDelayMs, systemTimers, writeJsonAtomic, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
 
 export type ChildStatus = "idle" | "starting" | "running" | "restarting" | "exited" | "failed" | "stopped";
 
@@ -29,25 +29,67 @@ export interface DaemonState {
   updatedAt: string;
 }
 
-/** daemon-state.json: small and rarely changed, so every change is written through at once. */
+/**
+ * daemon-state.json: small and rarely changed, so every change is written through at once.
+ * A failed write is reported to `health` and retried with backoff; the newest state goes then.
+ */
 export class DaemonStateFile {
   readonly state: DaemonState;
   readonly #path: string;
   readonly #now: () => number;
+  readonly #health: WriteHealth;
+  readonly #fs: StateFs | undefined;
+  readonly #timers: Timers;
+  #failures = 0;
+  #retry: unknown;
 
-  constructor(options: { path: string; now: () => number; initial: DaemonState }) {
+  constructor(options: { path: string; now: () => number; initial: DaemonState; health: WriteHealth; fs?: StateFs; timers?: Timers }) {
     this.#path = options.path;
     this.#now = options.now;
     this.state = options.initial;
+    this.#health = options.health;
+    this.#fs = options.fs;
+    this.#timers = options.timers ?? systemTimers;
   }
 
   update(change: (state: DaemonState) => void): void {
     change(this.state);
     this.state.updatedAt = new Date(this.#now()).toISOString();
-    writeJsonAtomic(this.#path, this.state);
+    // While failing, the scheduled retry writes the newest state.
+    if (this.#retry === undefined) this.#write();
   }
 
   updateChild(change: Partial<ChildState>): void {
     this.update((state) => Object.assign(state.child, change));
+  }
+
+  /** Stops retrying (shutdown). */
+  close(): void {
+    if (this.#retry !== undefined) this.#timers.clearTimeout(this.#retry);
+    this.#retry = undefined;
+  }
+
+  #write(): void {
+    try {
+      writeJsonAtomic(this.#path, this.state, { fs: this.#fs });
+    } catch (error) {
+      this.#failures += 1;
+      const delay = retryDelayMs(this.#failures);
+      this.#retry = this.#timers.setTimeout(() => {
+        this.#retry = undefined;
+        this.#write();
+      }, delay);
+      this.#health.failed(this.#path, error, {
+        retry: () => {
+          this.close();
+          this.#write();
+          if (this.#failures > 0) throw error;
+        },
+        nextRetryAt: this.#now() + delay
+      });
+      return;
+    }
+    this.#failures = 0;
+    this.#health.succeeded(this.#path);
   }
 }

@@ -1,7 +1,8 @@
 import type { CodexVersionInfo } from "../child/codex-version.js";
 import type { CodexdConfig } from "../config.js";
 import type { DaemonState } from "./daemon-state.js";
-import type { CodexdEvent } from "@baa/event-log";
+import type { RecentEvent } from "@baa/event-log";
+import type { StateHealthReport } from "@baa/state-files";
 import type { CodexdSession } from "../sessions/session.js";
 
 export interface CodexdStatus {
@@ -17,11 +18,19 @@ export interface CodexdStatus {
     demo: boolean;
   };
   codex: CodexVersionInfo;
+  /**
+   * `degraded` while a state file or the event log cannot be written, with one reason per
+   * file; requests that would report something saved answer 503 `state_write_failed` meanwhile.
+   */
+  health: StateHealthReport & {
+    /** Events waiting to be written to the log, and events dropped because they did not fit. */
+    unwrittenEvents: { waiting: number; lost: number };
+  };
   snapshot: {
     daemon: DaemonState & { uptimeMs: number | null; child: DaemonState["child"] & { uptimeMs: number | null } };
     identity: { nodeId: string; repoRoot: string };
     sessionRegistry: { sessions: CodexdSession[]; count: number; activeCount: number };
-    recentEvents: { events: CodexdEvent[]; count: number; lastSeq: number };
+    recentEvents: { events: RecentEvent[]; count: number; lastSeq: number };
     runRegistry: { runs: unknown[] };
   };
 }
@@ -31,10 +40,12 @@ export function buildStatus(input: {
   resolvedBaseUrl: string | null;
   daemon: DaemonState;
   sessions: CodexdSession[];
-  events: CodexdEvent[];
+  events: RecentEvent[];
   lastSeq: number;
   codex: CodexVersionInfo;
   now: number;
+  health: StateHealthReport;
+  unwrittenEvents: { waiting: number; lost: number };
 }): CodexdStatus {
   const { config, resolvedBaseUrl } = input;
   const wsBase = resolvedBaseUrl?.replace(/^http/, "ws") ?? null;
@@ -51,6 +62,7 @@ export function buildStatus(input: {
       demo: config.demo
     },
     codex: input.codex,
+    health: { ...input.health, unwrittenEvents: input.unwrittenEvents },
     snapshot: {
       daemon: {
         ...input.daemon,

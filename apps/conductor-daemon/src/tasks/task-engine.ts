@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ControlStore } from "@baa/control-store";
 import { EventLog } from "@baa/event-log";
+import { WriteHealth } from "@baa/state-files";
 import type { Logger } from "pino";
 import type { CodexdClient } from "../codexd-client.js";
 import type { ConductorConfig } from "../config.js";
@@ -52,7 +53,9 @@ export class TaskEngine {
       logPath: join(config.paths.logsDir, "events.jsonl"),
       recentPath: join(config.paths.stateDir, "recent-run-events.json"),
       limit: 1000,
-      now: () => timers.wallNow()
+      now: () => timers.wallNow(),
+      // Failed event-log writes are logged and retried; see @baa/state-files WriteHealth.
+      health: new WriteHealth({ logger: this.#log, now: () => timers.wallNow() })
     });
     this.workspaces = new Workspaces({ git: options.git ?? execGit, worktreesDir: config.paths.worktreesDir, logger: this.#log, wallNow: () => timers.wallNow() });
     this.#worker = workerCodexd(options.codexd);
