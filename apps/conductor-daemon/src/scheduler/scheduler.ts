@@ -104,19 +104,31 @@ export class Scheduler {
     await Promise.all(runs.map((entry) => entry.handle.done));
   }
 
+  /** One claim pass now (after the one in progress); resolves when it is over. Tests wait on it. */
+  async claimNow(): Promise<void> {
+    await this.#ticking;
+    if (this.#running) await this.#runTick();
+  }
+
   #schedule(ms: number): void {
     if (this.#timer !== undefined) this.#o.timers.clearTimeout(this.#timer);
     this.#timer = this.#o.timers.setTimeout(() => {
       this.#timer = undefined;
-      if (!this.#running || this.#ticking !== undefined) return;
-      this.#ticking = this.#tick().finally(() => {
-        this.#ticking = undefined;
-        if (!this.#running) return;
-        const again = this.#again;
-        this.#again = false;
-        this.#schedule(again ? 0 : this.#o.pollIntervalMs);
-      });
+      // A pass in progress schedules the next one when it ends.
+      if (this.#running && this.#ticking === undefined) void this.#runTick();
     }, ms);
+  }
+
+  #runTick(): Promise<void> {
+    if (this.#ticking !== undefined) return this.#ticking;
+    this.#ticking = this.#tick().finally(() => {
+      this.#ticking = undefined;
+      if (!this.#running) return;
+      const again = this.#again;
+      this.#again = false;
+      this.#schedule(again ? 0 : this.#o.pollIntervalMs);
+    });
+    return this.#ticking;
   }
 
   async #tick(): Promise<void> {
