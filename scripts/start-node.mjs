@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Starts this node's services in the foreground on their defaults: codexd, then the conductor
-// (and status-api once it exists). Each is its own process; this script only launches and
-// watches them for a person at a terminal. Under launchd/systemd each service runs on its own.
+// Starts this node's services in the foreground on their defaults: codexd, then the conductor,
+// then status-api (the live page at http://127.0.0.1:4318/). Each is its own process; this
+// script only launches and watches them for a person at a terminal. Under launchd/systemd each
+// service runs on its own.
 // Usage: node scripts/start-node.mjs [--demo]   (--demo: codex talks to the bundled mock model)
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -84,6 +85,7 @@ if (!stopping) {
   console.error(`[start] ready${demo ? " (demo mode: bundled mock model)" : ""}. Try:
   curl -s http://127.0.0.1:4317/v1/codex
   curl -s -X POST http://127.0.0.1:4317/v1/codex/sessions -H 'content-type: application/json' -d '{"purpose":"duplex"}'
+  open ${env.BAA_STATUS_API_LOCAL_API ?? "http://127.0.0.1:4318"}/   (the live status page)
 Ctrl-C stops everything.`);
 }
 process.on("SIGINT", () => stopAll(0));

@@ -87,16 +87,18 @@ function renderServices({ conductor, codexd, node }) {
 function renderSystem({ system, reachable }) {
   if (!reachable) return h("p", { class: "muted" }, "The conductor is not reachable.");
   if (!system.available) return [h("p", { class: "muted" }, "System mode is not available."), errorLine(system.error)];
-  const mode = system.value.mode;
+  const { mode, drained, claiming, running, reason, quotaPausedUntil, quotaReason } = system.value;
+  const shown = mode === "draining" && drained ? "drained" : mode;
+  const facts = [running !== null ? `${running} running` : null, claiming === true ? "claiming new tasks" : claiming === false ? "not claiming" : null];
   return [
-    h("p", null, "Mode ", h("span", { id: "system-mode", "data-mode": mode }, badge(mode)), system.value.reason ? ` — ${system.value.reason}` : ""),
-    system.value.running !== null ? h("p", { class: "muted" }, `${system.value.running} running`) : null,
-    system.value.quotaPausedUntil ? h("p", { class: "error" }, `usage limit: claiming resumes at ${time(system.value.quotaPausedUntil)}`) : null,
+    h("p", null, "Mode ", h("span", { id: "system-mode", "data-mode": mode }, badge(shown)), reason ? ` — ${reason}` : ""),
+    h("p", { class: "muted" }, facts.filter(Boolean).join(" · ")),
+    quotaPausedUntil ? h("p", { class: "error" }, `usage limit${quotaReason ? ` (${quotaReason})` : ""}: claiming resumes at ${time(quotaPausedUntil)}`) : null,
     h(
       "div",
       { class: "buttons" },
       h("button", { id: "pause", disabled: mode === "paused", onclick: () => act("/v1/system/pause", {}, "Paused") }, "Pause"),
-      h("button", { id: "drain", disabled: mode === "draining" || mode === "drained", onclick: () => act("/v1/system/drain", {}, "Draining") }, "Drain"),
+      h("button", { id: "drain", disabled: mode === "draining", onclick: () => act("/v1/system/drain", {}, "Draining") }, "Drain"),
       h("button", { id: "resume", class: "primary", disabled: mode === "running", onclick: () => act("/v1/system/resume", {}, "Resumed") }, "Resume")
     )
   ];
@@ -109,7 +111,8 @@ function describeApproval(details) {
   return JSON.stringify(details, null, 1);
 }
 
-function renderApprovals(approvals) {
+function renderApprovals({ approvals, reachable }) {
+  if (!reachable) return h("p", { class: "muted" }, "codexd is not reachable.");
   if (approvals.length === 0) return h("p", { class: "muted" }, "Nothing is waiting for an answer.");
   return h(
     "div",
@@ -186,7 +189,7 @@ function renderSessions(codexd) {
   if (codexd.sessions.length === 0) return h("p", { class: "muted" }, "No sessions yet.");
   return h(
     "table",
-    null,
+    { class: "sessions" },
     h("thead", null, h("tr", null, h("th", null, "session"), h("th", null, "status"), h("th", null, "turns"), h("th", null, "last turn"), h("th", null, "last reply"))),
     h(
       "tbody",
@@ -220,7 +223,7 @@ function render(doc) {
   $("node-id").textContent = `${doc.node.nodeId} (${doc.node.host})`;
   section("services", { conductor: doc.conductor, codexd: doc.codexd, node: { ...doc.node, statusApi: { ...doc.node.statusApi, uptimeMs: 0 } } }, renderServices);
   section("system-body", { system: doc.conductor.system, reachable: doc.conductor.reachable }, renderSystem);
-  section("approvals-body", doc.codexd.pendingApprovals, renderApprovals);
+  section("approvals-body", { approvals: doc.codexd.pendingApprovals, reachable: doc.codexd.reachable }, renderApprovals);
   section("tasks-body", { tasks: doc.conductor.tasks, reachable: doc.conductor.reachable, sessions: doc.codexd.sessions }, renderTasks);
   section("sessions-body", doc.codexd, renderSessions);
   section("events-body", doc.codexd, renderEvents);

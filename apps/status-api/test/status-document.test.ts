@@ -70,11 +70,18 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
       assert.equal(data.conductor.system.available, true);
       assert.equal(data.conductor.system.value.mode, "running");
       const tasks = data.conductor.tasks.value;
-      assert.equal(tasks.byState.running, 1);
-      assert.equal(tasks.byState.succeeded, 1);
-      assert.equal(tasks.byState.queued, 1);
-      assert.equal(tasks.byState.failed, 0);
+      assert.deepEqual(tasks.byState, { queued: 7, blocked: 0, running: 1, needs_approval: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0 }, "the system report's exact counts");
       assert.equal(tasks.complete, true);
+      assert.deepEqual(data.conductor.system.value, {
+        mode: "running",
+        reason: null,
+        changedAt: "2026-11-26T08:00:00.000Z",
+        drained: false,
+        claiming: true,
+        running: 1,
+        quotaPausedUntil: null,
+        quotaReason: null
+      });
       assert.equal(tasks.running.length, 1);
       assert.equal(tasks.running[0].taskId, "task-a");
       assert.equal(tasks.running[0].run.value.sessionId, "session-busy");

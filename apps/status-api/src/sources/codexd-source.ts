@@ -63,7 +63,7 @@ export interface CodexdView {
 }
 
 /** Sessions and events shown at most; the page needs the recent ones, not the history. */
-export const CODEXD_LIMITS = { sessions: 50, events: 40, liveEvents: 8 } as const;
+export const CODEXD_LIMITS = { sessions: 50, events: 30, liveEvents: 8 } as const;
 
 // Streaming deltas would push every other event out of a short list.
 const NOISY_EVENT = /(^|\.)(delta|[a-zA-Z]*Delta)$|\.delta\.|outputDelta|tokenUsage/;

@@ -3,11 +3,10 @@ import type { HttpClient, HttpOutcome } from "./http-client.js";
 import { readData, type Part, type SourceError } from "./source-error.js";
 
 export const TASK_STATES = ["queued", "blocked", "running", "needs_approval", "succeeded", "failed", "cancelled", "timed_out"] as const;
-const ACTIVE = new Set(["running", "needs_approval"]);
 const ENDED = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
 /** Tasks read per refresh, running runs looked up, ended tasks shown. */
-export const CONDUCTOR_LIMITS = { tasks: 200, runningRuns: 10, recent: 10 } as const;
+export const CONDUCTOR_LIMITS = { tasks: 50, runningRuns: 10, recent: 10 } as const;
 
 export interface RoleView {
   role: string;
@@ -21,9 +20,14 @@ export interface SystemView {
   mode: string;
   reason: string | null;
   changedAt: string | null;
-  /** Tasks still running while paused or draining, when the conductor reports them. */
+  /** Draining and nothing runs any more. */
+  drained: boolean;
+  /** Whether the conductor claims new work right now (leader, running, no quota pause). */
+  claiming: boolean | null;
+  /** Runs still going, on every node. */
   running: number | null;
   quotaPausedUntil: string | null;
+  quotaReason: string | null;
 }
 
 export interface TaskSummary {
@@ -43,7 +47,7 @@ export interface RunningTask extends TaskSummary {
 
 export interface TasksView {
   byState: Record<string, number>;
-  /** False when there were more tasks than one page: counts cover the newest page only. */
+  /** False when the counts come from one page of tasks only (more tasks than a page, no exact counts). */
   complete: boolean;
   running: RunningTask[];
   recent: TaskSummary[];
@@ -84,10 +88,13 @@ export async function readConductor(
       return outcome;
     });
 
-  const [rolez, systemOutcome, tasksOutcome] = await Promise.all([
+  const [rolez, systemOutcome, recentOutcome, runningOutcome, waitingOutcome] = await Promise.all([
     get("/rolez"),
     get("/v1/system/state"),
-    get(`/v1/tasks?limit=${CONDUCTOR_LIMITS.tasks}`)
+    get(`/v1/tasks?limit=${CONDUCTOR_LIMITS.tasks}`),
+    // Running tasks are asked for by state: an old one may be far down the newest-first list.
+    get(`/v1/tasks?state=running&limit=${CONDUCTOR_LIMITS.runningRuns}`),
+    get(`/v1/tasks?state=needs_approval&limit=${CONDUCTOR_LIMITS.runningRuns}`)
   ]);
   const base: ConductorView = {
     reachable: rolez.ok,
@@ -103,26 +110,37 @@ export async function readConductor(
   const role = readData(rolez, "GET /rolez");
   const withToken = <T>(part: Part<T>): Part<T> =>
     tokenError !== null && !part.available ? { available: false, error: tokenError } : part;
-  const system = withToken(mapPart(readData(systemOutcome, "GET /v1/system/state"), toSystemView));
-  const tasksPart = withToken(mapPart(readData(tasksOutcome, "GET /v1/tasks"), (data) => data as TasksPage));
+  const systemData = readData(systemOutcome, "GET /v1/system/state");
+  const system = withToken(mapPart(systemData, toSystemView));
+  const pages = [
+    readData(recentOutcome, "GET /v1/tasks"),
+    readData(runningOutcome, "GET /v1/tasks?state=running"),
+    readData(waitingOutcome, "GET /v1/tasks?state=needs_approval")
+  ].map((part) => withToken(mapPart(part, (data) => data as TasksPage)));
 
+  // The system report counts every task by state; a page of the list only counts itself.
+  const exactCounts = countsIn(systemData);
   let tasks: Part<TasksView>;
-  if (!tasksPart.available) tasks = tasksPart;
+  const failed = pages.find((page) => !page.available);
+  if (failed !== undefined && !failed.available) tasks = failed;
   else {
-    const list = Array.isArray(tasksPart.value.tasks) ? tasksPart.value.tasks.map(toTaskSummary) : [];
-    const running = list.filter((task) => ACTIVE.has(task.state)).slice(0, CONDUCTOR_LIMITS.runningRuns);
+    const [recentPage, runningPage, waitingPage] = pages.map((page) => (page.available ? page.value : {}));
+    const listOf = (page: TasksPage | undefined) => (Array.isArray(page?.tasks) ? page.tasks.map(toTaskSummary) : []);
+    const list = listOf(recentPage);
+    const active = [...listOf(runningPage), ...listOf(waitingPage)]
+      .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
+      .slice(0, CONDUCTOR_LIMITS.runningRuns);
     const runs = await Promise.all(
-      running.map(async (task): Promise<RunningTask> => {
-        if (task.lastRunId === null) return { ...task, run: { available: false, error: { code: "http_error", message: "no run yet" } } };
-        const outcome = await get(`/v1/runs/${encodeURIComponent(task.lastRunId)}`);
-        return { ...task, run: mapPart(readData(outcome, "GET /v1/runs/:run_id"), toRunView) };
+      active.map(async (task): Promise<RunningTask> => {
+        const outcome = await get(`/v1/tasks/${encodeURIComponent(task.taskId)}/runs`);
+        return { ...task, run: currentRun(readData(outcome, "GET /v1/tasks/:task_id/runs"), task.lastRunId) };
       })
     );
     tasks = {
       available: true,
       value: {
-        byState: countByState(list, tasksPart.value),
-        complete: tasksPart.value.nextCursor == null,
+        byState: exactCounts ?? countByState(list),
+        complete: exactCounts !== undefined || recentPage?.nextCursor == null,
         running: runs,
         recent: list
           .filter((task) => ENDED.has(task.state))
@@ -167,19 +185,32 @@ function toRoleView(data: unknown): RoleView {
 
 function toSystemView(data: unknown): SystemView {
   const raw = unwrap(data, "state");
+  const running = (typeof raw.running === "object" && raw.running !== null ? raw.running : {}) as Raw;
+  const quota = (typeof raw.quota === "object" && raw.quota !== null ? raw.quota : {}) as Raw;
   return {
     mode: str(raw.mode) ?? "unknown",
     reason: str(raw.reason),
     changedAt: str(raw.changedAt),
-    running: num(raw.running) ?? num(raw.runningCount) ?? (Array.isArray(raw.running) ? raw.running.length : null),
-    quotaPausedUntil: str(raw.quotaPausedUntil)
+    drained: raw.drained === true,
+    claiming: typeof raw.claiming === "boolean" ? raw.claiming : null,
+    running: num(raw.running) ?? num(running.count),
+    quotaPausedUntil: str(quota.pausedUntil) ?? str(raw.quotaPausedUntil),
+    quotaReason: str(quota.reason) ?? str(raw.quotaReason)
   };
+}
+
+function countsIn(part: Part<unknown>): Record<string, number> | undefined {
+  if (!part.available) return undefined;
+  const tasks = (part.value as Raw).tasks;
+  if (typeof tasks !== "object" || tasks === null) return undefined;
+  const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((state) => [state, 0]));
+  for (const [state, count] of Object.entries(tasks as Raw)) if (typeof count === "number") counts[state] = count;
+  return counts;
 }
 
 interface TasksPage {
   tasks?: unknown[];
   nextCursor?: string | null;
-  counts?: Record<string, number>;
 }
 
 function toTaskSummary(data: unknown): TaskSummary {
@@ -196,6 +227,16 @@ function toTaskSummary(data: unknown): TaskSummary {
   };
 }
 
+// The task's current run: its last run, else the newest one listed.
+function currentRun(part: Part<unknown>, lastRunId: string | null): RunningTask["run"] {
+  if (!part.available) return part;
+  const runs = (part.value as Raw).runs;
+  const list = Array.isArray(runs) ? (runs as Raw[]) : [];
+  const run = list.find((candidate) => candidate.runId === lastRunId) ?? list.at(-1);
+  if (run === undefined) return { available: false, error: { code: "http_error", message: "no run yet" } };
+  return { available: true, value: toRunView(run) };
+}
+
 function toRunView(data: unknown) {
   const raw = unwrap(data, "run");
   return {
@@ -208,13 +249,8 @@ function toRunView(data: unknown) {
   };
 }
 
-// Counts the conductor reports win; else the page read is counted.
-function countByState(list: TaskSummary[], page: TasksPage): Record<string, number> {
+function countByState(list: TaskSummary[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((state) => [state, 0]));
-  if (page.counts !== undefined && typeof page.counts === "object") {
-    for (const [state, count] of Object.entries(page.counts)) if (typeof count === "number") counts[state] = count;
-    return counts;
-  }
   for (const task of list) counts[task.state] = (counts[task.state] ?? 0) + 1;
   return counts;
 }

@@ -87,21 +87,37 @@ export function codexdStatusBody(overrides: { childStatus?: string; restarts?: n
 export function fullConductor(request: SeenRequest, res: ServerResponse): void {
   const path = request.url.split("?")[0];
   if (path === "/rolez") return sendJson(res, 200, { ok: true, data: { role: "leader", nodeId: "test-node", holder: "test-node", term: 3, expiresAt: at } });
-  if (path === "/v1/system/state") return sendJson(res, 200, { ok: true, data: { mode: "running", reason: null, changedAt: at, quotaPausedUntil: null } });
-  if (path === "/v1/tasks")
+  if (path === "/v1/system/state")
     return sendJson(res, 200, {
       ok: true,
       data: {
-        tasks: [
-          { taskId: "task-a", title: "build it", state: "running", stateReason: null, runCount: 1, lastRunId: "run-a", updatedAt: at, endedAt: null },
-          { taskId: "task-b", title: "done one", state: "succeeded", stateReason: null, runCount: 1, lastRunId: "run-b", updatedAt: at, endedAt: at },
-          { taskId: "task-c", title: "waiting", state: "queued", stateReason: null, runCount: 0, lastRunId: null, updatedAt: at, endedAt: null }
-        ],
-        nextCursor: null
+        mode: "running",
+        reason: null,
+        changedAt: at,
+        drained: false,
+        claiming: true,
+        running: { count: 1, runs: [{ runId: "run-a", taskId: "task-a", attempt: 1, owner: "test-node", term: 3, startedAt: at, lastEventAt: at }] },
+        quota: null,
+        leader: { holder: "test-node", term: 3, expiresAt: at, expired: false },
+        node: { role: "leader", nodeId: "test-node", term: 3, validUntil: at },
+        // Exact counts over every task; the list below is only its newest page.
+        tasks: { queued: 7, blocked: 0, running: 1, needs_approval: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0 }
       }
     });
-  if (path === "/v1/runs/run-a")
-    return sendJson(res, 200, { ok: true, data: { run: { runId: "run-a", taskId: "task-a", attempt: 1, sessionId: "session-busy", turnId: "turn-9", startedAt: at, lastEventAt: at } } });
+  if (path === "/v1/tasks") {
+    const state = new URL(request.url, "http://x").searchParams.get("state");
+    const tasks = [
+      { taskId: "task-a", title: "build it", state: "running", stateReason: null, runCount: 1, lastRunId: "run-a", updatedAt: at, endedAt: null },
+      { taskId: "task-b", title: "done one", state: "succeeded", stateReason: null, runCount: 1, lastRunId: "run-b", updatedAt: at, endedAt: at },
+      { taskId: "task-c", title: "waiting", state: "queued", stateReason: null, runCount: 0, lastRunId: null, updatedAt: at, endedAt: null }
+    ].filter((task) => state === null || task.state === state);
+    return sendJson(res, 200, { ok: true, data: { tasks, nextCursor: null } });
+  }
+  if (path === "/v1/tasks/task-a/runs")
+    return sendJson(res, 200, {
+      ok: true,
+      data: { runs: [{ runId: "run-a", taskId: "task-a", attempt: 1, state: "running", sessionId: "session-busy", turnId: "turn-9", startedAt: at, lastEventAt: at }] }
+    });
   if (request.method === "POST") return sendJson(res, 200, { ok: true, data: { forwarded: path, body: JSON.parse(request.body || "{}") } });
   return sendJson(res, 404, { ok: false, error: { code: "route_not_found", message: `no route for ${request.method} ${path}` } });
 }
