@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
-import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput } from "../../apps/codexd/dist/index.js";
+import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput, type CodexdDeps } from "../../apps/codexd/dist/index.js";
 import { ConductorRuntime, type ConductorConfigInput } from "../../apps/conductor-daemon/dist/index.js";
 import { tempDir, type TempDir } from "./temp-dir.js";
 
@@ -26,6 +26,8 @@ export interface RealStack {
 export async function startRealStack(
   options: {
     codexd?: Partial<CodexdConfigInput>;
+    /** Injected into codexd (e.g. a `stateFs` that fails writes). */
+    codexdDeps?: Partial<CodexdDeps>;
     /** Merged over the conductor's test config (paths too). */
     conductor?: Partial<ConductorConfigInput>;
     /** Start the conductor's lease, system and scheduler loops (default false: a proxy only). */
@@ -50,7 +52,7 @@ export async function startRealStack(
           localApiBase,
           ...options.codexd
         }),
-        { env: { ...process.env, CODEX_HOME: codexHome } }
+        { env: { ...process.env, CODEX_HOME: codexHome }, ...options.codexdDeps }
       );
     const codexd = makeCodexd("http://127.0.0.1:0");
     stack.codexd = codexd;
