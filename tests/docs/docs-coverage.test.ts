@@ -7,6 +7,7 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { CodexdErrorCodes, resolveCodexdConfig } from "../../apps/codexd/dist/index.js";
 import { CODEX_ROUTES, ConductorErrorCodes } from "../../apps/conductor-daemon/dist/index.js";
+import { StatusApiErrorCodes } from "../../apps/status-api/dist/index.js";
 import { CommonErrorCodes } from "../../packages/api-errors/dist/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -31,7 +32,7 @@ test("every error code is in docs/api/errors.md with its HTTP status", () => {
   const doc = read("docs/api/errors.md");
   // `| \`code\` | 404 | ...` rows; the first number in the status cell is the status.
   const documented = new Map(allMatches(doc, /^\|\s*`([a-z_]+)`\s*\|\s*[^|\d]*(\d{3})/gm).map(([, code, status]) => [code, Number(status)]));
-  const tables: Record<string, number>[] = [CommonErrorCodes, CodexdErrorCodes, ConductorErrorCodes];
+  const tables: Record<string, number>[] = [CommonErrorCodes, CodexdErrorCodes, ConductorErrorCodes, StatusApiErrorCodes];
   // Plus codes the shared error handler sends without a table entry (its fallbacks).
   const handler = read("packages/api-errors/src/fastify-error-handler.ts");
   const sent = allMatches(handler, /errorBody\(\s*"([a-z_]+)"/g).map(([, code]) => code);
@@ -60,9 +61,12 @@ test("every CLI flag of codexd and the conductor is in docs/runtime/", () => {
   const codexdFlags = allMatches(flagsBlock, /^\s*"?([a-z][a-z-]*)"?\s*:/gm).map(([, flag]) => flag);
   // The conductor's SOURCES table: key -> ["flag", "ENV"]; "" means env-only.
   const conductorFlags = allMatches(read("apps/conductor-daemon/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag);
+  // status-api's SOURCES table has the same shape.
+  const statusApiFlags = allMatches(read("apps/status-api/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag);
   assert.ok(codexdFlags.includes("server-arg") && conductorFlags.includes("trusted-cidrs"), "found the flags");
   const documented = (flag: string) => new RegExp(`--${flag}(?![a-z-])`).test(docs);
-  assert.deepEqual(missing([...codexdFlags, ...conductorFlags], documented), [], "flags missing from docs/runtime/*.md");
+  assert.ok(statusApiFlags.includes("source-timeout-ms"), "found status-api's flags");
+  assert.deepEqual(missing([...codexdFlags, ...conductorFlags, ...statusApiFlags], documented), [], "flags missing from docs/runtime/*.md");
 });
 
 test("every route is in docs/api/README.md", () => {
