@@ -3,6 +3,7 @@ import { readCodexd, type CodexdView } from "./sources/codexd-source.js";
 import { readConductor, type ConductorView } from "./sources/conductor-source.js";
 import type { ConductorToken } from "./sources/conductor-token.js";
 import type { HttpClient } from "./sources/http-client.js";
+import type { SourceError } from "./sources/source-error.js";
 
 /** This node as status-api sees it. */
 export interface NodeIdentity {
@@ -40,6 +41,7 @@ export class StatusCollector {
   readonly #options: StatusCollectorOptions;
   readonly #startedAt: number;
   #inFlight: Promise<StatusDocument> | undefined;
+  readonly #reachable = new Map<string, boolean>();
 
   constructor(options: StatusCollectorOptions) {
     this.#options = options;
@@ -53,6 +55,15 @@ export class StatusCollector {
     });
     this.#inFlight = inFlight;
     return inFlight;
+  }
+
+  // Said once per change, not on every refresh: a source going away, and coming back.
+  #noteReachability(source: "conductor" | "codexd", view: { reachable: boolean; error: SourceError | null; baseUrl: string }): void {
+    const before = this.#reachable.get(source);
+    this.#reachable.set(source, view.reachable);
+    if (before === view.reachable || (before === undefined && view.reachable)) return;
+    if (view.reachable) this.#options.logger.info({ source, baseUrl: view.baseUrl }, "source reachable again");
+    else this.#options.logger.warn({ source, baseUrl: view.baseUrl, error: view.error }, "source unreachable");
   }
 
   async #collect(): Promise<StatusDocument> {
@@ -83,6 +94,8 @@ export class StatusCollector {
         };
       })
     ]);
+    this.#noteReachability("conductor", conductor);
+    this.#noteReachability("codexd", codexd);
     const now = o.now();
     return {
       generatedAt: new Date(now).toISOString(),

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
+import { pino } from "pino";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { createHttpClient } from "../src/sources/http-client.js";
@@ -231,4 +232,35 @@ test("codexd answering something that is not a status document is unreachable as
       await close();
     }
   });
+});
+
+test("a source going away and coming back is logged once each way, not on every refresh", async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  let codexdUp = false;
+  const conductor = await startFakeService(fullConductor);
+  const codexd = await startFakeService((request, res) => {
+    if (!codexdUp) {
+      res.socket?.destroy();
+      return;
+    }
+    codexdHandler()(request, res);
+  });
+  const dir = mkdtempSync(join(tmpdir(), "status-api-log-"));
+  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir }), logger });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, false);
+    codexdUp = true;
+    for (let i = 0; i < 2; i++) assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, true);
+    const notes = lines.filter((line) => line.source !== undefined).map((line) => [line.source, line.msg]);
+    assert.deepEqual(notes, [
+      ["codexd", "source unreachable"],
+      ["codexd", "source reachable again"]
+    ]);
+  } finally {
+    await app.close();
+    await conductor.close();
+    await codexd.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
