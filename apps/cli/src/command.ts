@@ -1,0 +1,25 @@
+import type { ConductorClient } from "./conductor-client.js";
+import type { Output } from "./output.js";
+
+/** Everything a command gets: its words, its flags, the client and where to write. */
+export interface CommandContext {
+  args: readonly string[];
+  flags: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  client: ConductorClient;
+  out: Output;
+  /** Resolves after `ms` (injected: tests pass a fake; the CLI a real timer). */
+  sleep: (ms: number) => Promise<void>;
+  /** Resolves on Ctrl-C / SIGTERM: a following command stops there and exits 0. */
+  interrupted: Promise<void>;
+}
+
+export interface Command {
+  /** `tasks add`, `approve`, ... */
+  name: string;
+  usage: string;
+  /** util.parseArgs options beyond the global ones. */
+  flags: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
+  /** Words after the name: [min, max]. */
+  arity: [number, number];
+  run(context: CommandContext): Promise<number>;
+}
