@@ -91,7 +91,13 @@ export const nodeStateFs: StateFs = {
     const fd = openSync(path, "a+", 0o644);
     terminateTornLine(fd);
     return {
-      write: (text) => writeAll(fd, Buffer.from(text)),
+      write: (text) => {
+        // Usually one write(2) takes it all; only a short write pays for a Buffer copy (a
+        // multi-MiB event line would otherwise leave a copy behind until the next GC).
+        const written = writeSync(fd, text);
+        const total = Buffer.byteLength(text);
+        if (written < total) writeAll(fd, Buffer.from(text).subarray(written));
+      },
       close: () => closeSync(fd)
     };
   }
