@@ -44,7 +44,12 @@ export class KyselyControlStore implements ControlStore {
       const targetName = names[target - 1];
       if (!targetName) throw new TypeError(`no migration version ${target} (latest is ${LATEST_VERSION})`);
       if (this.pgSchema !== null) await this.#createSchema(this.pgSchema);
-      const migrator = new Migrator({ db: this.ctx.db, provider: migrationProvider(this.ctx.kind) });
+      const migrator = new Migrator({
+        db: this.ctx.db,
+        provider: migrationProvider(this.ctx.kind),
+        // Without it kysely looks for its bookkeeping table in every schema and may find another's.
+        ...(this.pgSchema !== null ? { migrationTableSchema: this.pgSchema } : {})
+      });
       const applied = async () => (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).length;
       const from = await applied();
       if (from < target) {

@@ -85,9 +85,16 @@ async function openSqliteHarness(options: HarnessOptions): Promise<Harness> {
 async function openPostgresHarness(options: HarnessOptions): Promise<Harness> {
   const schema = `cs_test_${randomBytes(6).toString("hex")}`;
   const openOptions: OpenControlStoreOptions = { databaseUrl: TEST_DATABASE_URL, schema, migrate: options.migrate ?? true };
-  let store = await openControlStore(openOptions);
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
   await client.connect();
+  let store: ControlStore;
+  try {
+    store = await openControlStore(openOptions);
+  } catch (error) {
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+    throw error;
+  }
   const harness: Harness = {
     kind: "postgres",
     get store() {
