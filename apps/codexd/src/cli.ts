@@ -1,7 +1,8 @@
 import { readJsonFile } from "@baa/state-files";
 import { isProcessAlive } from "./state/process-alive.js";
 import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
-import { createLogger } from "./logger.js";
+import { waitForShutdown, type SignalSource, type TerminationSignal } from "@baa/lifecycle";
+import { createServiceLogger } from "@baa/logging";
 import { CodexdLocalService } from "./service.js";
 
 interface Writer {
@@ -15,7 +16,8 @@ export interface CodexdCliOptions {
     argv?: readonly string[];
     env?: Readonly<Record<string, string | undefined>>;
     pid?: number;
-    on?(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
+    on?(signal: TerminationSignal, listener: (signal: TerminationSignal) => void): unknown;
+    removeListener?(signal: TerminationSignal, listener: (signal: TerminationSignal) => void): unknown;
   };
   stdout?: Writer;
   stderr?: Writer;
@@ -113,7 +115,7 @@ async function runForeground(
   processLike: NonNullable<CodexdCliOptions["processLike"]>,
   stderr: Writer
 ): Promise<number> {
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createServiceLogger({ service: "codexd", level: config.logLevel });
   let service: CodexdLocalService | undefined;
   try {
     service = new CodexdLocalService(config, { env, logger });
@@ -125,33 +127,12 @@ async function runForeground(
     return 1;
   }
   const running = service;
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onSignal = (): void => {
-      if (stopping) {
-        logger.warn("second signal: exiting at once");
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      logger.info("signal received: stopping");
-      const deadline = setTimeout(() => {
-        logger.error("shutdown deadline passed");
-        resolve(1);
-      }, 15_000);
-      deadline.unref();
-      running.stop().then(
-        () => {
-          clearTimeout(deadline);
-          resolve(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, "shutdown failed");
-          resolve(1);
-        }
-      );
-    };
-    processLike.on?.("SIGTERM", onSignal);
-    processLike.on?.("SIGINT", onSignal);
-  });
+  const signals: SignalSource = {
+    on: (signal, listener) => processLike.on?.(signal, listener),
+    removeListener: (signal, listener) => processLike.removeListener?.(signal, listener)
+  };
+  return waitForShutdown({ signals, stop: () => running.stop(), logger, deadlineMs: SHUTDOWN_DEADLINE_MS });
 }
+
+/** How long a graceful stop may take (drain, stop the child, flush the state files). */
+const SHUTDOWN_DEADLINE_MS = 15_000;

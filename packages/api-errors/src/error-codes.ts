@@ -10,6 +10,8 @@ export const CommonErrorCodes = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   service_unavailable: 503,
+  /** The service is stopping; sent with `Retry-After` and `Connection: close`. */
+  shutting_down: 503,
   internal: 500
 } as const;
 

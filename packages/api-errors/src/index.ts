@@ -3,3 +3,5 @@ export { CommonErrorCodes, defineErrors, type ErrorCodeTable } from "./error-cod
 export { parseInput } from "./validation.js";
 export { installErrorHandling } from "./fastify-error-handler.js";
 export { installJsonBodyParser } from "./json-body-parser.js";
+export { installShutdownGate, shuttingDownError } from "./shutdown-gate.js";
+export { WsCloseCodes, MAX_CLOSE_REASON_BYTES, closeReason } from "./ws-close.js";

@@ -1,3 +1,5 @@
+import { backoffDelayMs } from "@baa/backoff";
+
 /** How requests answered with JSON-RPC -32001 ("server overloaded") are retried. */
 export interface OverloadRetryOptions {
   /** Total attempts including the first one. */
@@ -23,6 +25,5 @@ export function overloadRetryDelayMs(
   options: OverloadRetryOptions,
   random: () => number
 ): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+  return backoffDelayMs({ baseMs: options.baseDelayMs, maxMs: options.maxDelayMs, jitter: "full" }, retry, random);
 }

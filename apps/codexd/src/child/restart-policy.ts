@@ -1,3 +1,5 @@
+import { backoffDelayMs } from "@baa/backoff";
+
 /** How a crashed child is brought back: exponential backoff with jitter, and a crash-loop stop. */
 export interface RestartPolicy {
   baseDelayMs: number;
@@ -29,8 +31,7 @@ export function decideRestart(
     };
   }
   const attempt = recent.length;
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   // Half fixed, half jitter: never instant, never synchronized with a sibling.
-  const delayMs = Math.round(ceiling / 2 + random() * (ceiling / 2));
+  const delayMs = backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: "half" }, attempt, random);
   return { action: "restart", delayMs, attempt };
 }

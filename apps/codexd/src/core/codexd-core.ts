@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
+import { createSilentLogger } from "@baa/logging";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
 import {
   nodeStateFs,
@@ -70,7 +71,7 @@ export class CodexdCore {
 
   constructor(config: CodexdConfig, deps: CodexdDeps = {}) {
     this.config = config;
-    this.logger = deps.logger ?? pino({ level: "silent" });
+    this.logger = deps.logger ?? createSilentLogger();
     const now = deps.now ?? Date.now;
     this.#deps = {
       spawner: deps.spawner ?? defaultSpawner,

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
-import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
 import { installBrowserGuard } from "@baa/http-guard";
 import type { CodexdConfig } from "../config.js";
 import { codexdError } from "../errors.js";
@@ -31,15 +31,9 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
   installErrorHandling(app);
   installJsonBodyParser(app);
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
-  });
   // After the websocket plugin's own hook, so a refused upgrade is torn down, not left half-open.
   app.after(() => {
-    app.addHook("onRequest", async () => {
-      if (closing) throw codexdError("shutting_down", "codexd is shutting down", { headers: { connection: "close", "retry-after": "1" } });
-    });
+    installShutdownGate(app, { service: "codexd" });
     // No token here: loopback peers are trusted, so what a web page or a same-host proxy can
     // send is refused instead (docs/security.md). Route tests: inject's default Host is localhost:80.
     const listen = new URL(deps.config.service.localApiBase);

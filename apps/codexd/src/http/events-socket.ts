@@ -1,16 +1,16 @@
 import type { FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { isAppError, parseInput } from "@baa/api-errors";
+import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import { compileFilter } from "@baa/event-log";
 import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-log";
 import type { EventSource } from "./codexd-api.js";
 
 /** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-export const CLOSE_SLOW_CONSUMER = 4008;
-export const CLOSE_BAD_REQUEST = 4400;
-const CLOSE_INTERNAL = 1011;
+export const CLOSE_SLOW_CONSUMER = WsCloseCodes.slowConsumer;
+export const CLOSE_BAD_REQUEST = WsCloseCodes.badRequest;
+const CLOSE_INTERNAL = WsCloseCodes.internal;
 const REPLAY_PAGE_BYTES = 1024 * 1024;
 
 export interface EventsSocketOptions {
@@ -149,7 +149,7 @@ class EventStream {
 
   #cutOff(): void {
     this.#stop();
-    this.#socket.close(CLOSE_SLOW_CONSUMER, `client too slow: more than ${this.#maxBytes} bytes unsent`);
+    this.#socket.close(CLOSE_SLOW_CONSUMER, closeReason(`client too slow: more than ${this.#maxBytes} bytes unsent`));
   }
 
   #stop(): void {
@@ -160,9 +160,4 @@ class EventStream {
     this.#heldBytes = 0;
     this.#signalStopped();
   }
-}
-
-// A close reason may hold at most 123 bytes.
-function closeReason(message: string): string {
-  return Buffer.from(message).subarray(0, 120).toString("utf8");
 }

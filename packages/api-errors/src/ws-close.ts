@@ -1,0 +1,32 @@
+/** The WebSocket close codes the services send; docs/api/errors.md lists what each means. */
+export const WsCloseCodes = {
+  normal: 1000,
+  /** The service is shutting down. */
+  goingAway: 1001,
+  /** Refused: a 4xx from upstream. */
+  policy: 1008,
+  internal: 1011,
+  /** Upstream unavailable; reconnect later. */
+  tryAgainLater: 1013,
+  /** The client fell too far behind (too many bytes unsent); reconnect with `after=`. */
+  slowConsumer: 4008,
+  /** Invalid query; the reason says what. */
+  badRequest: 4400
+} as const;
+
+/** A close frame's reason holds at most this many bytes of UTF-8. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * `message` as a close reason: whole if it fits in 123 bytes of UTF-8, else cut at a character
+ * boundary (never inside a multi-byte sequence) and ended with "…". `ws` throws on a longer one.
+ */
+export function closeReason(message: string): string {
+  const bytes = Buffer.from(message, "utf8");
+  if (bytes.length <= MAX_CLOSE_REASON_BYTES) return message;
+  const ellipsis = "…";
+  let end = MAX_CLOSE_REASON_BYTES - Buffer.byteLength(ellipsis);
+  // Back off continuation bytes (10xxxxxx) to the start of the character they belong to.
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString("utf8") + ellipsis;
+}

@@ -1,0 +1,1 @@
+export { REDACTED_PATHS, createServiceLogger, createSilentLogger, type ServiceLoggerOptions } from "./logger.js";
