@@ -113,10 +113,11 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
     const approval = page.locator(".approval").first();
     await approval.waitFor(WAIT);
     assert.match((await approval.textContent()) ?? "", /touch .*approved-from-the-page\.txt/);
-    assert.equal(await page.locator('[data-count]').count() > 0, true);
+    await page.waitForSelector('.count[data-state="needs_approval"][data-count="1"]', WAIT);
     await shot("03-needs-approval");
     await approval.locator('button[data-decision="accept"]').click();
     await page.waitForSelector(`tr.task[data-task-id="${taskId}"][data-state="succeeded"]`, WAIT);
+    await page.waitForSelector('.count[data-state="succeeded"][data-count="1"]', WAIT);
     await page.waitForSelector('#approvals-body >> text=Nothing is waiting for an answer.', WAIT);
     assert.ok(existsSync(file), "the command approved on the page ran");
     const done = await stack.task(taskId);
