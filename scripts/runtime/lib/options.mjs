@@ -23,6 +23,7 @@ const FLAGS = {
   "conductor-local-api": { type: "string", default: "http://127.0.0.1:4317" },
   "status-api-local-api": { type: "string", default: "http://127.0.0.1:4318" },
   "codex-home": { type: "string" },
+  env: { type: "string", multiple: true, default: [] },
   demo: { type: "boolean", default: false },
   "dry-run": { type: "boolean", default: false },
   "timeout-ms": { type: "string", default: "30000" },
@@ -42,6 +43,8 @@ export const OPTIONS_USAGE = `flags:
   --conductor-local-api URL   the conductor's listen address (default http://127.0.0.1:4317)
   --status-api-local-api URL  status-api's listen address (default http://127.0.0.1:4318)
   --codex-home DIR            CODEX_HOME for codexd (default: the user's own, ~/.codex)
+  --env NAME=VALUE            one more environment variable for every selected service (repeatable),
+                              e.g. --env BAA_DATABASE_URL=postgres://... ; never BAA_SHARED_TOKEN
   --demo                      codexd in demo mode (bundled mock model)
   --dry-run                   render the install copies, change nothing else
   --timeout-ms N              how long reload waits for /healthz (default 30000)
@@ -74,6 +77,13 @@ export function parseOperationsOptions(argv, context) {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.node)) problems.push(`--node must be a plain name (got ${values.node})`);
   const timeoutMs = Number(values["timeout-ms"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push("--timeout-ms must be a positive whole number");
+  const extraEnv = {};
+  for (const pair of values.env) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (match === null) problems.push(`--env must be NAME=VALUE (got ${JSON.stringify(pair)})`);
+    else if (match[1] === "BAA_SHARED_TOKEN") problems.push("--env BAA_SHARED_TOKEN: the token stays out of service files (the conductor keeps it in its state dir)");
+    else extraEnv[match[1]] = match[2];
+  }
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
   const home = context.home ?? homedir();
@@ -97,6 +107,7 @@ export function parseOperationsOptions(argv, context) {
     conductorLocalApi: stripSlash(values["conductor-local-api"]),
     statusApiLocalApi: stripSlash(values["status-api-local-api"]),
     codexHome: values["codex-home"] === undefined ? undefined : resolve(values["codex-home"]),
+    extraEnv: Object.freeze(extraEnv),
     demo: values.demo,
     dryRun: values["dry-run"],
     timeoutMs,

@@ -131,7 +131,7 @@ function define(o, name, description, spec) {
     description,
     argv: [o.nodePath, join(o.repoRoot, spec.main), "start"],
     workingDirectory: o.repoRoot,
-    env: { ...spec.env, PATH: pathFor(o.nodePath) },
+    env: { ...spec.env, PATH: pathFor(o.nodePath), ...o.extraEnv },
     listen: spec.listen,
     probeBase: probeBaseOf(spec.listen),
     stateDir: spec.stateDir,
