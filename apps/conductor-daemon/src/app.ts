@@ -2,11 +2,10 @@ import type { CodexdTransport } from "./codexd-transport.js";
 import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
 import { CodexdClient } from "./codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
-import { conductorError } from "./errors.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./events-relay.js";
 import { createSilentLogger } from "./logger.js";
@@ -14,6 +13,7 @@ import { registerCodexProxy } from "./routes/codex-proxy.js";
 import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
+import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
 import { installStoreErrorMapping } from "./store/store-error-mapping.js";
 
 export interface ConductorAppDeps {
@@ -30,6 +30,8 @@ export interface ConductorAppDeps {
   codexd?: CodexdClient;
   /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
   control?: ControlPlane;
+  /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
+  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler">;
 }
 
 /**
@@ -46,7 +48,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     // Two log lines per request on the hot path cost more than they tell; failures are logged
     // by the error handler, refusals by the access control.
     logController: new LogController({ disableRequestLogging: true }),
-    // Our own closing check below answers in the shared error shape instead.
+    // The shutdown gate below answers in the shared error shape instead.
     return503OnClosing: false
   }) as unknown as FastifyInstance;
 
@@ -72,20 +74,16 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
 
-  let closing = false;
   installErrorHandling(app);
   installJsonBodyParser(app);
   void app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
   // Hooks that may refuse a request go after the plugin: its onRequest hook marks upgrade
   // requests so a refused upgrade's socket is destroyed instead of left half-open.
   void app.after(() => {
-    app.addHook("onRequest", async () => {
-      if (closing) throw conductorError("service_unavailable", "conductor is shutting down", { headers: { connection: "close" } });
-    });
+    installShutdownGate(app, { service: "conductor" });
     installAccessControl(app, access, config);
   });
   app.addHook("preClose", async () => {
-    closing = true;
     relay.closeAll();
   });
   app.addHook("onClose", async () => {
@@ -101,6 +99,9 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       ...(control === undefined ? {} : { store: control.store, lease: control.lease })
     });
     if (control !== undefined) registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease });
+    if (control !== undefined && deps.tasks !== undefined) {
+      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, ...deps.tasks });
+    }
     registerCodexSummary(scope, { codexd });
     registerCodexProxy(scope, { codexd, relay });
   });

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { parseCidr } from "@baa/net-trust";
@@ -81,7 +81,8 @@ export const ConductorConfigSchema = z
       .strictObject({
         stateDir: z.string().min(1).optional(),
         runsDir: z.string().min(1).optional(),
-        logsDir: z.string().min(1).optional()
+        logsDir: z.string().min(1).optional(),
+        worktreesDir: z.string().min(1).optional()
       })
       .default({}),
     bodyLimitBytes: positiveInt.default(1024 * 1024),
@@ -100,6 +101,21 @@ export const ConductorConfigSchema = z
     leaseTtlMs: z.number().int().min(300).default(15_000),
     maxConcurrentTasks: positiveInt.default(2),
     maxQueuedTasks: positiveInt.default(10_000),
+    /** A run whose turn shows no new event for this long is interrupted and retried (a task's stallTimeoutMs wins). */
+    taskStallTimeoutMs: positiveInt.default(600_000),
+    /** A task's deadline when it sets no timeoutMs; unset: none. */
+    taskTimeoutMs: positiveInt.optional(),
+    /** Retry backoff of a failed run: this, doubling per failure, up to taskRetryMaxMs. */
+    taskRetryBaseMs: positiveInt.default(10_000),
+    taskRetryMaxMs: positiveInt.default(600_000),
+    /** How long claiming stops after a usage-limit failure whose message names no reset time. */
+    quotaBackoffMs: positiveInt.default(900_000),
+    /** How often the scheduler looks for due work on its own (it is also woken by new tasks and ended runs). */
+    schedulerPollMs: positiveInt.default(1_000),
+    /** How often a running run writes its progress and looks for a cancel made on another node. */
+    runProgressMs: positiveInt.default(1_000),
+    /** A task's worktree is removed this long after the task ended (its work committed to its branch first). */
+    worktreeRetentionMs: z.number().int().min(0).default(24 * 60 * 60 * 1000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
   })
   .transform((raw) => {
@@ -110,7 +126,8 @@ export const ConductorConfigSchema = z
       paths: {
         stateDir: resolve(repoRoot, raw.paths.stateDir ?? "state/conductor"),
         runsDir: resolve(repoRoot, raw.paths.runsDir ?? "runs"),
-        logsDir: resolve(repoRoot, raw.paths.logsDir ?? "logs/conductor")
+        logsDir: resolve(repoRoot, raw.paths.logsDir ?? "logs/conductor"),
+        worktreesDir: resolve(repoRoot, raw.paths.worktreesDir ?? join(raw.paths.stateDir ?? "state/conductor", "worktrees"))
       }
     };
   });
@@ -165,6 +182,15 @@ const SOURCES: Record<string, readonly [string, string]> = {
   leaseTtlMs: ["lease-ttl-ms", "BAA_LEASE_TTL_MS"],
   maxConcurrentTasks: ["max-concurrent-tasks", "BAA_MAX_CONCURRENT_TASKS"],
   maxQueuedTasks: ["max-queued-tasks", "BAA_MAX_QUEUED_TASKS"],
+  taskStallTimeoutMs: ["task-stall-timeout-ms", "BAA_TASK_STALL_TIMEOUT_MS"],
+  taskTimeoutMs: ["task-timeout-ms", "BAA_TASK_TIMEOUT_MS"],
+  taskRetryBaseMs: ["task-retry-base-ms", "BAA_TASK_RETRY_BASE_MS"],
+  taskRetryMaxMs: ["task-retry-max-ms", "BAA_TASK_RETRY_MAX_MS"],
+  quotaBackoffMs: ["quota-backoff-ms", "BAA_QUOTA_BACKOFF_MS"],
+  schedulerPollMs: ["scheduler-poll-ms", "BAA_SCHEDULER_POLL_MS"],
+  runProgressMs: ["run-progress-ms", "BAA_RUN_PROGRESS_MS"],
+  worktreeRetentionMs: ["worktree-retention-ms", "BAA_WORKTREE_RETENTION_MS"],
+  "paths.worktreesDir": ["worktrees-dir", "BAA_WORKTREES_DIR"],
   logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
 };
 
@@ -176,7 +202,15 @@ const NUMERIC_KEYS = new Set([
   "storeQueryTimeoutMs",
   "leaseTtlMs",
   "maxConcurrentTasks",
-  "maxQueuedTasks"
+  "maxQueuedTasks",
+  "taskStallTimeoutMs",
+  "taskTimeoutMs",
+  "taskRetryBaseMs",
+  "taskRetryMaxMs",
+  "quotaBackoffMs",
+  "schedulerPollMs",
+  "runProgressMs",
+  "worktreeRetentionMs"
 ]);
 
 /**

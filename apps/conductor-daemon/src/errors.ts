@@ -10,7 +10,12 @@ export const ConductorErrorCodes = {
   codexd_unavailable: 503,
   codexd_timeout: 504,
   not_ready: 503,
-  store_unavailable: 503
+  store_unavailable: 503,
+  task_not_found: 404,
+  run_not_found: 404,
+  task_ended: 409,
+  task_not_retryable: 409,
+  queue_full: 429
 } as const;
 
 export type ConductorErrorCode = keyof typeof ConductorErrorCodes;

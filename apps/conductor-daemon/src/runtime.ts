@@ -15,6 +15,7 @@ import { ensureSharedToken, sharedTokenPath, type TokenSource } from "./shared-t
 import { guardStore } from "./store/guarded-store.js";
 import { openConductorStore, describeStore } from "./store/open-store.js";
 import { SystemModes } from "./system/system-modes.js";
+import { TaskEngine } from "./tasks/task-engine.js";
 
 export interface ConductorRuntimeOptions {
   /**
@@ -69,6 +70,7 @@ export class ConductorRuntime {
   #starting: Promise<ConductorSnapshot> | undefined;
   #stopping: Promise<void> | undefined;
   #control: ControlPlane | undefined;
+  #tasks: TaskEngine | undefined;
   #codexd: CodexdClient | undefined;
   #schemaVersion: number | null = null;
   /** Closes what start opened, the last opened first. */
@@ -132,6 +134,9 @@ export class ConductorRuntime {
       interruptTurn: (run) => interruptRunTurn(codexd, run)
     });
     this.#control = { store, lease, system };
+    const tasks = new TaskEngine({ config, store, codexd, leadership: lease, gate: system, quota: system, timers, logger: this.#logger });
+    this.#tasks = tasks;
+    this.#closers.push({ what: "task event log", close: () => tasks.close() });
 
     const app = createConductorApp({
       config,
@@ -139,6 +144,7 @@ export class ConductorRuntime {
       logger: this.#logger,
       codexd,
       control: this.#control,
+      tasks: { events: tasks.events, scheduler: tasks.scheduler },
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;
@@ -161,6 +167,9 @@ export class ConductorRuntime {
       this.#closers.push({ what: "system mode refresh", close: () => system.stop() });
       lease.start();
       this.#closers.push({ what: "lease keeper", close: () => lease.stop() });
+      // Stopped before the lease is released: local runs are abandoned while this node still holds it.
+      tasks.start();
+      this.#closers.push({ what: "task scheduler", close: () => tasks.stop() });
     }
     this.#state = "running";
     this.#logger.info({ localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase }, "conductor listening");
@@ -188,6 +197,11 @@ export class ConductorRuntime {
     }
     this.#state = "stopped";
     this.#logger.info("conductor stopped");
+  }
+
+  /** The task engine (event log, scheduler, workspaces) once started. */
+  get taskEngine(): TaskEngine | undefined {
+    return this.#tasks;
   }
 
   /** Store, lease and system mode once started (the scheduler and tests use them). */

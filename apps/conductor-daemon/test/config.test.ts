@@ -21,7 +21,8 @@ test("defaults apply when neither flags nor env say anything", () => {
     paths: {
       stateDir: join(repoRoot, "state/conductor"),
       runsDir: join(repoRoot, "runs"),
-      logsDir: join(repoRoot, "logs/conductor")
+      logsDir: join(repoRoot, "logs/conductor"),
+      worktreesDir: join(repoRoot, "state/conductor/worktrees")
     },
     bodyLimitBytes: 1024 * 1024,
     proxyTimeoutMs: 30_000,
@@ -32,6 +33,13 @@ test("defaults apply when neither flags nor env say anything", () => {
     leaseTtlMs: 15_000,
     maxConcurrentTasks: 2,
     maxQueuedTasks: 10_000,
+    taskStallTimeoutMs: 600_000,
+    taskRetryBaseMs: 10_000,
+    taskRetryMaxMs: 600_000,
+    quotaBackoffMs: 900_000,
+    schedulerPollMs: 1_000,
+    runProgressMs: 1_000,
+    worktreeRetentionMs: 24 * 60 * 60 * 1000,
     logLevel: "info"
   });
   assert.equal("sharedToken" in config && config.sharedToken !== undefined, false);
@@ -201,4 +209,18 @@ test("store, lease and queue settings come from env and flags; the database URL 
       /leaseTtlMs \(--lease-ttl-ms \/ BAA_LEASE_TTL_MS\)/.test(error.message)
   );
   assert.throws(() => resolveConductorConfig({ argv: ["--database-url", "postgres://x/y"], env: {} }), /unknown flag --database-url/);
+});
+
+test("task keys: env and flags, the worktrees dir follows the state dir unless set", () => {
+  const config = resolveConductorConfig({
+    argv: ["--task-stall-timeout-ms", "5000", "--worktrees-dir", "/abs/wt"],
+    env: { BAA_TASK_TIMEOUT_MS: "60000", BAA_WORKTREE_RETENTION_MS: "0", BAA_TASK_STALL_TIMEOUT_MS: "9" }
+  });
+  assert.equal(config.taskStallTimeoutMs, 5000);
+  assert.equal(config.taskTimeoutMs, 60_000);
+  assert.equal(config.worktreeRetentionMs, 0);
+  assert.equal(config.paths.worktreesDir, "/abs/wt");
+  const follows = resolveConductorConfig({ argv: [], env: { BAA_STATE_DIR: "/srv/state" } });
+  assert.equal(follows.paths.worktreesDir, "/srv/state/worktrees");
+  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_SCHEDULER_POLL_MS: "soon" } }), /schedulerPollMs \(--scheduler-poll-ms \/ BAA_SCHEDULER_POLL_MS\)/);
 });
