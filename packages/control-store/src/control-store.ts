@@ -111,7 +111,9 @@ export class StoreUnavailableError extends Error {
  * implementations (SQLite, PostgreSQL) over one query layer pass one contract suite.
  *
  * Fencing: every method taking a `RunFence` changes nothing unless the run is `running` with
- * that owner and term, and returns false then; every method taking `{holder, term}` changes
+ * that owner and term and its lease row still names that holder and term (fencing is by term:
+ * a lapsed lease nobody took yet still lets its holder finish), and returns false then; every
+ * method taking `{holder, term}` changes
  * nothing unless that lease is held, unexpired, with that term. Time for leases and deadlines
  * is the database's clock.
  */
@@ -151,6 +153,8 @@ export interface ControlStore {
    * passed) to queued, fails those with a failed/cancelled/timed-out dependency (with the
    * reason), then claims up to `limit` due queued tasks by priority then age, each with a new
    * `running` run owned by `holder` under `term`. One transaction that checks the lease.
+   * Claims nothing (returns []) when that lease is not held unexpired with that term, when the
+   * system mode is not `running`, or while a usage-limit pause lasts.
    */
   claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]>;
   /** Session/turn ids, workspace, progress time, and `running` <-> `needs_approval` on the task. */
@@ -165,10 +169,16 @@ export interface ControlStore {
       taskState?: "running" | "needs_approval";
     }
   ): Promise<boolean>;
+  /**
+   * Ends the run and moves its task, in one fenced write. When the task would wait again
+   * (`queued`/`blocked`) but a cancel was requested it ends `cancelled`; when this ending spends
+   * its last attempt it ends `failed`. Throws TypeError for `taskState` running/needs_approval.
+   */
   finishRun(fence: RunFence, ending: RunEnding): Promise<boolean>;
   /**
-   * Leader only, after taking the lease with `term`: every `running` run of an older term (or
-   * of `deadOwner`) ends `abandoned` and its task is queued again without spending an attempt.
+   * Leader only, after taking the lease with `term`: every `running` run of an older term ends
+   * `abandoned` and its task is queued again without spending an attempt (or `cancelled` when a
+   * cancel was requested). Returns those runs so their turns can be interrupted.
    */
   abandonStaleRuns(options: { scope: string; holder: string; term: number }): Promise<RunRecord[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;

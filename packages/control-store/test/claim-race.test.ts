@@ -6,7 +6,7 @@ import { lead, SCOPE } from "./support/steps.js";
 import { startWorker } from "./support/workers.js";
 
 const WORKERS = 4;
-const TASKS = 80;
+const TASKS = 60;
 const FLAKY_EVERY = 4;
 
 interface RunRow {

@@ -221,5 +221,5 @@ function propertyFor(kind: EngineKind, numRuns: number): void {
   });
 }
 
-propertyFor("sqlite", 100);
-propertyFor("postgres", 30);
+propertyFor("sqlite", 80);
+propertyFor("postgres", 25);
