@@ -31,12 +31,16 @@ export function installAccess(
     ((address: string | undefined) => (address !== undefined && isLoopbackAddress(address) ? config.trustLoopback : networks.has(address)));
   // The token may first appear when the conductor generates its file: check it per request.
   let checked: { token: string; check: (header: string | undefined) => boolean } | undefined;
+  let unreadable = false;
   const hasValidToken = (header: string | undefined): boolean => {
     let token: string | undefined;
     try {
       token = options.token.get();
+      unreadable = false;
     } catch (error) {
-      options.logger.warn({ err: error }, "the conductor's token file cannot be read; no bearer token is accepted");
+      // Said once until it reads again, not on every request.
+      if (!unreadable) options.logger.warn({ err: error }, "the conductor's token file cannot be read; no bearer token is accepted");
+      unreadable = true;
       return false;
     }
     if (token === undefined || tokenProblem(token) !== undefined) return false;
