@@ -20,5 +20,5 @@ export {
 } from "./write-health.js";
 export { StateWriteError, errnoCode, describeError } from "./state-write-error.js";
 export { systemTimers, retryDelayMs, DEFAULT_RETRY_POLICY, type Timers, type RetryPolicy } from "./write-timers.js";
-export { keepWithinBytes } from "./byte-budget.js";
+export { keepWithinBytes, mayNearBudget } from "./byte-budget.js";
 export { ManualTimers } from "./manual-timers.js";

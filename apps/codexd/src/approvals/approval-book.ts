@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { JsonStateFile, keepWithinBytes, readJsonFile, systemTimers, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, systemTimers, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
 import type { IncomingServerRequest } from "@baa/app-server-client";
 import { codexdError } from "../errors.js";
 import { asStateWriteFailed } from "../state/state-write-failed.js";
@@ -42,6 +42,8 @@ export class ApprovalBook {
   readonly #maxBytes: number;
   readonly #health: WriteHealth;
   readonly #timers: Timers;
+  /** How many approvals the last write held (with the file's size, a cheap size estimate). */
+  #lastCount = 0;
   readonly #events: EventLog;
   readonly #now: () => number;
   readonly #timeoutMs: number;
@@ -51,7 +53,9 @@ export class ApprovalBook {
     this.#maxBytes = options.maxBytes ?? DEFAULT_APPROVALS_MAX_BYTES;
     this.#health = options.health;
     this.#timers = options.timers ?? systemTimers;
+    // Compact, so the byte budget counts what is written.
     this.#file = new JsonStateFile(options.path, {
+      pretty: false,
       health: this.#health,
       maxBytes: this.#maxBytes,
       fs: options.fs,
@@ -204,9 +208,12 @@ export class ApprovalBook {
   // too (their events stay in the log). Pending ones are always kept.
   #withinBudget(): Approval[] {
     const all = [...this.#all.values()];
-    if (this.#file.bytes < this.#maxBytes / 2) return all;
+    const last = { bytes: this.#file.bytes, count: this.#lastCount };
+    this.#lastCount = all.length;
+    if (!mayNearBudget(last, all.length, this.#maxBytes)) return all;
     const { kept, dropped } = keepWithinBytes(all, { maxBytes: this.#maxBytes - 64, droppable: (a) => a.status !== "pending" });
     for (const approval of dropped) this.#all.delete(approval.approvalId);
+    this.#lastCount = kept.length;
     if (dropped.length > 0) {
       this.#health.logger.warn({ file: "approvals.json", dropped: dropped.length, maxBytes: this.#maxBytes }, "settled approvals dropped to keep approvals.json within its byte budget");
     }

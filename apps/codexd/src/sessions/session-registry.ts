@@ -1,4 +1,4 @@
-import { JsonStateFile, keepWithinBytes, readJsonFile, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
 import type { CodexdSession } from "./session.js";
 
 /** Default byte budget of session-registry.json. */
@@ -38,6 +38,8 @@ export class SessionRegistry {
   };
   readonly #maxBytes: number;
   readonly #health: WriteHealth;
+  /** How many sessions the last write held (with the file's size, a cheap size estimate). */
+  #lastCount = 0;
   readonly #now: () => number;
   readonly #lastSeq: () => number;
   /** The event seq the file on disk had caught up with when codexd started. */
@@ -161,8 +163,9 @@ export class SessionRegistry {
   // closed or failed ones from memory too.
   #withinBudget(): CodexdSession[] {
     const sessions = this.list();
-    // Sizing every session costs a second serialization; only near the budget is it needed.
-    if (this.#file.bytes < this.#maxBytes / 2) return sessions;
+    const last = { bytes: this.#file.bytes, count: this.#lastCount };
+    this.#lastCount = sessions.length;
+    if (!mayNearBudget(last, sessions.length, this.#maxBytes)) return sessions;
     const byAge = [...sessions].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
     const { dropped } = keepWithinBytes(byAge, { maxBytes: this.#maxBytes - 128, droppable: (s) => s.status !== "active" });
     if (dropped.length === 0) return sessions;
@@ -171,6 +174,7 @@ export class SessionRegistry {
       { file: "session-registry.json", dropped: dropped.length, maxBytes: this.#maxBytes },
       "closed sessions dropped to keep the session registry within its byte budget"
     );
+    this.#lastCount = this.#byId.size;
     return this.list();
   }
 
