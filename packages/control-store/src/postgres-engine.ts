@@ -40,7 +40,9 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
     statement_timeout: statementTimeout,
     lock_timeout: statementTimeout,
     query_timeout: statementTimeout + 1000,
-    idle_in_transaction_session_timeout: statementTimeout * 4,
+    // Our transactions never wait on the client between statements; one that does is a stopped
+    // or hung process holding row locks (say the lease row, FOR SHARE, blocking a takeover).
+    idle_in_transaction_session_timeout: statementTimeout,
     application_name: options.applicationName ?? "baa-conductor",
     options: `-c search_path=${schema}`
   });
