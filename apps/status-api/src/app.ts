@@ -1,10 +1,9 @@
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { createSilentLogger } from "@baa/logging";
 import { installAccess } from "./access.js";
 import type { StatusApiConfig } from "./config.js";
-import { statusApiError } from "./errors.js";
-import { createSilentLogger } from "./logger.js";
 import { registerActionRoutes } from "./routes/action-routes.js";
 import { registerPageRoutes } from "./routes/page-routes.js";
 import { registerStatusRoutes } from "./routes/status-routes.js";
@@ -65,12 +64,9 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   });
   const openStreams = new Set<() => void>();
 
-  let closing = false;
   installErrorHandling(app);
   installJsonBodyParser(app);
-  app.addHook("onRequest", async () => {
-    if (closing) throw statusApiError("service_unavailable", "status-api is shutting down", { headers: { connection: "close" } });
-  });
+  installShutdownGate(app, { service: "status-api" });
   installAccess(app, {
     config,
     token,
@@ -78,7 +74,6 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
   app.addHook("preClose", async () => {
-    closing = true;
     stream.close();
     for (const end of [...openStreams]) end();
   });

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import { resolveStatusApiConfig, StatusApiConfigError, type StatusApiConfig } from "./config.js";
-import { createStatusApiLogger } from "./logger.js";
 import { StatusApiRuntime } from "./runtime.js";
-import { waitForShutdown, type SignalSource } from "./shutdown.js";
+import { waitForShutdown, type SignalSource } from "@baa/lifecycle";
+import { createServiceLogger } from "@baa/logging";
 
 interface Writer {
   write(chunk: string): unknown;
@@ -33,6 +33,9 @@ flags (each also has an environment variable; flags win):
   The conductor's token comes from BAA_SHARED_TOKEN or the conductor's token file, never a flag.
 `;
 
+/** How long a stop may take: status-api only closes its streams and its server. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+
 /** Runs one CLI command and resolves its exit code: 0 success, 1 runtime failure, 2 usage or config error. */
 export async function runStatusApiCli(options: StatusApiCliOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
@@ -58,7 +61,7 @@ export async function runStatusApiCli(options: StatusApiCliOptions): Promise<num
     stdout.write(`${JSON.stringify({ ...config, sharedToken: config.sharedToken === undefined ? undefined : "[redacted]" }, null, 2)}\n`);
     return 0;
   }
-  const logger = options.logger ?? createStatusApiLogger({ destination: stdout, level: config.logLevel });
+  const logger = options.logger ?? createServiceLogger({ service: "status-api", destination: stdout, level: config.logLevel });
   const runtime = new StatusApiRuntime(config, { logger });
   try {
     await runtime.start();
@@ -68,5 +71,5 @@ export async function runStatusApiCli(options: StatusApiCliOptions): Promise<num
     return 1;
   }
   options.onStarted?.(runtime);
-  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger });
+  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger, deadlineMs: SHUTDOWN_DEADLINE_MS });
 }

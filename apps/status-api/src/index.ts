@@ -8,7 +8,6 @@ export {
   type StatusApiConfigInput
 } from "./config.js";
 export { StatusApiErrorCodes, statusApiError, type StatusApiErrorCode } from "./errors.js";
-export { createStatusApiLogger, createSilentLogger, REDACTED_PATHS } from "./logger.js";
 export { StatusApiRuntime, type StatusApiRuntimeOptions } from "./runtime.js";
 export { runStatusApiCli, type StatusApiCliOptions } from "./cli.js";
 export { StatusCollector, type StatusDocument, type NodeIdentity } from "./status-collector.js";

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createStatusApp, type StatusAppDeps } from "./app.js";
 import { normalizeStatusApiConfig, type StatusApiConfig, type StatusApiConfigInput } from "./config.js";
-import { createSilentLogger } from "./logger.js";
+import { createSilentLogger } from "@baa/logging";
 
 export type StatusApiRuntimeOptions = Omit<StatusAppDeps, "config" | "logger"> & { logger?: Logger };
 
