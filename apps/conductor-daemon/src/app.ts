@@ -13,6 +13,7 @@ import { registerCodexProxy } from "./routes/codex-proxy.js";
 import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
+import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
 import { installStoreErrorMapping } from "./store/store-error-mapping.js";
 
 export interface ConductorAppDeps {
@@ -29,6 +30,8 @@ export interface ConductorAppDeps {
   codexd?: CodexdClient;
   /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
   control?: ControlPlane;
+  /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
+  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler">;
 }
 
 /**
@@ -96,6 +99,9 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       ...(control === undefined ? {} : { store: control.store, lease: control.lease })
     });
     if (control !== undefined) registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease });
+    if (control !== undefined && deps.tasks !== undefined) {
+      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, ...deps.tasks });
+    }
     registerCodexSummary(scope, { codexd });
     registerCodexProxy(scope, { codexd, relay });
   });

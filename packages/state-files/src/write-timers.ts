@@ -1,3 +1,5 @@
+import { backoffDelayMs } from "@baa/backoff";
+
 /** The timer functions the state files use; tests pass fakes. */
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -23,5 +25,5 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 250, maxMs: 30_000 };
  * retries its own file, there is no herd to spread.
  */
 export function retryDelayMs(failures: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY): number {
-  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+  return backoffDelayMs({ ...policy, jitter: "none" }, failures);
 }

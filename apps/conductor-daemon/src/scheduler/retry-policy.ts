@@ -1,5 +1,3 @@
-import { backoffDelayMs } from "@baa/backoff";
-
 /** How long a failed task waits before its next attempt. */
 export interface RetryPolicy {
   /** Wait after the first failure; doubles with each further one. */
@@ -14,5 +12,6 @@ export interface RetryPolicy {
  * @example retryDelayMs({ baseMs: 1000, maxMs: 60000 }, 3) === 4000
  */
 export function retryDelayMs(policy: RetryPolicy, failures: number): number {
-  return backoffDelayMs({ ...policy, jitter: "none" }, Math.min(31, Math.trunc(failures)));
+  const exponent = Math.max(0, Math.min(30, Math.trunc(failures) - 1));
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
 }
