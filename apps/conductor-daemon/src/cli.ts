@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { ConductorConfigError, resolveConductorConfig, type ConductorConfig } from "./config.js";
 import { createConductorLogger } from "./logger.js";
 import { ConductorRuntime } from "./runtime.js";
-import { waitForShutdown, type SignalSource } from "./shutdown.js";
+import { waitForShutdown, type SignalSource } from "@baa/lifecycle";
 
 interface Writer {
   write(chunk: string): unknown;
@@ -84,5 +84,8 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
     return 1;
   }
   options.onStarted?.(runtime);
-  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger });
+  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger, deadlineMs: SHUTDOWN_DEADLINE_MS });
 }
+
+/** How long a graceful stop may take (drain, stop the loops, release the lease, close the store). */
+const SHUTDOWN_DEADLINE_MS = 10_000;

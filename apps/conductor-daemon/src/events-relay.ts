@@ -1,12 +1,13 @@
 import WebSocket from "ws";
 import type { Logger } from "pino";
+import { WsCloseCodes, closeReason } from "@baa/api-errors";
 
 export interface EventsRelayOptions {
   /** Builds codexd's event-stream URL for a client's query string. */
   upstreamUrl: (search: string) => string;
   /** Bound on opening the upstream stream. */
   connectTimeoutMs: number;
-  /** A client whose unsent data exceeds this is cut off (1008) instead of growing memory. */
+  /** A client whose unsent data exceeds this is cut off (4008, as codexd does) instead of growing memory. */
   maxBufferedBytes?: number;
   logger: Logger;
 }
@@ -57,7 +58,7 @@ export class EventsRelay {
         finished = true;
         this.#pairs.delete(pair);
         closeSocket(client, code, reason);
-        closeSocket(upstream, 1000, "client gone");
+        closeSocket(upstream, WsCloseCodes.normal, "client gone");
       }
     };
     this.#pairs.add(pair);
@@ -70,7 +71,7 @@ export class EventsRelay {
       if (finished || client.readyState !== WebSocket.OPEN) return;
       if (client.bufferedAmount > this.#maxBufferedBytes) {
         log.warn({ bufferedAmount: client.bufferedAmount }, "event stream client too slow, closing it");
-        pair.finish(1008, `client too slow: more than ${this.#maxBufferedBytes} bytes unsent`);
+        pair.finish(WsCloseCodes.slowConsumer, `client too slow: more than ${this.#maxBufferedBytes} bytes unsent`);
         return;
       }
       client.send(data, { binary: isBinary });
@@ -78,32 +79,32 @@ export class EventsRelay {
     upstream.on("unexpected-response", (_request, response) => {
       const status = response.statusCode ?? 0;
       response.resume();
-      if (status >= 500) pair.finish(1013, "codexd unavailable");
-      else pair.finish(1008, `codexd refused the event stream (HTTP ${status})`);
+      if (status >= 500) pair.finish(WsCloseCodes.tryAgainLater, "codexd unavailable");
+      else pair.finish(WsCloseCodes.policy, `codexd refused the event stream (HTTP ${status})`);
     });
     upstream.on("error", (error) => {
       if (finished) return;
       log.warn({ err: error, opened }, "codexd event stream failed");
-      pair.finish(opened ? 1011 : 1013, opened ? "codexd event stream failed" : "codexd unavailable");
+      pair.finish(opened ? WsCloseCodes.internal : WsCloseCodes.tryAgainLater, opened ? "codexd event stream failed" : "codexd unavailable");
     });
     upstream.on("close", (code, reason) => {
       const text = reason.toString("utf8");
       if (isSendableCloseCode(code)) pair.finish(code, text);
-      else pair.finish(1011, text === "" ? "codexd closed the event stream" : text);
+      else pair.finish(WsCloseCodes.internal, text === "" ? "codexd closed the event stream" : text);
     });
 
     client.on("message", (data, isBinary) => {
       if (opened && upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
       else if (!opened && pending.length < MAX_PENDING_CLIENT_MESSAGES) pending.push({ data, isBinary });
     });
-    client.on("close", () => pair.finish(1000, "client closed"));
-    client.on("error", () => pair.finish(1011, "client error"));
+    client.on("close", () => pair.finish(WsCloseCodes.normal, "client closed"));
+    client.on("error", () => pair.finish(WsCloseCodes.internal, "client error"));
   }
 
   /** Closes every relayed stream (1001) and drops clients that do not answer within a second. */
   closeAll(): void {
     for (const pair of [...this.#pairs]) {
-      pair.finish(1001, "conductor shutting down");
+      pair.finish(WsCloseCodes.goingAway, "conductor shutting down");
       setTimeout(() => pair.client.terminate(), CLOSE_GRACE_MS).unref();
     }
   }
@@ -113,18 +114,11 @@ function closeSocket(socket: WebSocket, code: number, reason: string): void {
   if (socket.readyState === WebSocket.CONNECTING) {
     socket.terminate();
   } else if (socket.readyState === WebSocket.OPEN) {
-    socket.close(code, truncateReason(reason));
+    socket.close(code, closeReason(reason));
   }
 }
 
 // 1004-1006 and 1015 are reserved: they describe a close but may not be sent in one.
 function isSendableCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
-
-// A close frame's reason is at most 123 bytes of UTF-8.
-function truncateReason(reason: string): string {
-  let text = reason;
-  while (Buffer.byteLength(text, "utf8") > 123) text = text.slice(0, -1);
-  return text;
 }

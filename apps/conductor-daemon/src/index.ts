@@ -14,4 +14,4 @@ export { createConductorLogger, REDACTED_PATHS } from "./logger.js";
 export { CODEX_ROUTES, type CodexRoute } from "./routes/codex-proxy.js";
 export { ensureSharedToken, sharedTokenPath, type SharedToken, type TokenSource } from "./shared-token.js";
 export { createAccessPolicy, OPEN_PATHS, type AccessPolicy } from "./auth.js";
-export { waitForShutdown, type SignalSource } from "./shutdown.js";
+export { waitForShutdown, type SignalSource } from "@baa/lifecycle";

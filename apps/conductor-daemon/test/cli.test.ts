@@ -72,7 +72,7 @@ test("start serves until SIGTERM, then stops and exits 0; the token stays out of
   const token = readFileSync(join(dir.path, "state/conductor/shared-token"), "utf8").trim();
   const log = stdout.read();
   assert.match(log, /conductor listening/);
-  assert.match(log, /shutting down/);
+  assert.match(log, /signal received: stopping/);
   assert.ok(log.includes(join(dir.path, "state/conductor/shared-token")));
   assert.ok(!log.includes(token));
 });

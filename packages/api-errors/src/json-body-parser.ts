@@ -18,10 +18,22 @@ export function installJsonBodyParser(app: FastifyInstance): void {
     }
     parseJson(request, text, (error, value) => {
       if (error) {
-        done(new AppError("invalid_json", 400, "request body is not valid JSON (or holds a __proto__ or constructor.prototype key)"), undefined);
+        done(new AppError("invalid_json", 400, isPlainJson(text) ? POISONED : "request body is not valid JSON"), undefined);
         return;
       }
       done(null, value);
     });
   });
+}
+
+const POISONED = "request body holds a __proto__ or constructor.prototype key";
+
+// Only on the error path: tells a refused prototype key from a syntax error, for the message.
+function isPlainJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

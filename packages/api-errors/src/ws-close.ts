@@ -11,7 +11,9 @@ export const WsCloseCodes = {
   /** The client fell too far behind (too many bytes unsent); reconnect with `after=`. */
   slowConsumer: 4008,
   /** Invalid query; the reason says what. */
-  badRequest: 4400
+  badRequest: 4400,
+  /** What the stream is about (a task) does not exist. */
+  notFound: 4404
 } as const;
 
 /** A close frame's reason holds at most this many bytes of UTF-8. */

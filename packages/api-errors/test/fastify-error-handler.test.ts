@@ -58,6 +58,7 @@ test("a body with a __proto__ or constructor.prototype key is refused by Fastify
     const response = await server.inject({ method: "POST", url: "/raw", payload, headers: { "content-type": "application/json" } });
     assert.equal(response.statusCode, 400, payload);
     assert.equal(response.json().error.code, "invalid_json");
+    assert.match(response.json().error.message, /__proto__ or constructor\.prototype/);
   }
   const plain = await server.inject({ method: "POST", url: "/raw", payload: '{"name":"x"}', headers: { "content-type": "application/json" } });
   assert.deepEqual(plain.json(), { ok: true, data: { polluted: null, body: { name: "x" } } });

@@ -1,3 +1,5 @@
+import { backoffDelayMs } from "@baa/backoff";
+
 /** How long a failed task waits before its next attempt. */
 export interface RetryPolicy {
   /** Wait after the first failure; doubles with each further one. */
@@ -12,6 +14,5 @@ export interface RetryPolicy {
  * @example retryDelayMs({ baseMs: 1000, maxMs: 60000 }, 3) === 4000
  */
 export function retryDelayMs(policy: RetryPolicy, failures: number): number {
-  const exponent = Math.max(0, Math.min(30, Math.trunc(failures) - 1));
-  return Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
+  return backoffDelayMs({ ...policy, jitter: "none" }, Math.min(31, Math.trunc(failures)));
 }

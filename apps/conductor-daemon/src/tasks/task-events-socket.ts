@@ -1,10 +1,11 @@
 import type { CodexdEvent, EventLog } from "@baa/event-log";
 import type { WebSocket } from "ws";
+import { WsCloseCodes } from "@baa/api-errors";
 
-export const CLOSE_SLOW_CONSUMER = 4008;
-export const CLOSE_BAD_REQUEST = 4400;
-export const CLOSE_NOT_FOUND = 4404;
-const CLOSE_INTERNAL = 1011;
+export const CLOSE_SLOW_CONSUMER = WsCloseCodes.slowConsumer;
+export const CLOSE_BAD_REQUEST = WsCloseCodes.badRequest;
+export const CLOSE_NOT_FOUND = WsCloseCodes.notFound;
+const CLOSE_INTERNAL = WsCloseCodes.internal;
 const PAGE = 500;
 
 /**

@@ -1,7 +1,7 @@
 import type {} from "@fastify/websocket";
 import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore } from "@baa/control-store";
 import type { EventLog } from "@baa/event-log";
-import { isAppError, parseInput } from "@baa/api-errors";
+import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import type { FastifyInstance } from "fastify";
 import { conductorError } from "../errors.js";
 import {
@@ -160,23 +160,17 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
         } catch (error) {
           if (!isAppError(error)) {
             request.log.warn({ err: error }, "task event stream refused: the store is not reachable");
-            socket.close(1013, "the control store is not reachable; try again shortly");
-          } else socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, truncate(error.message));
+            socket.close(WsCloseCodes.tryAgainLater, "the control store is not reachable; try again shortly");
+          } else socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, closeReason(error.message));
           return;
         }
         if (socket.readyState !== socket.OPEN) return;
         if (after !== undefined && after > deps.events.lastSeq) {
-          socket.close(CLOSE_BAD_REQUEST, truncate(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
+          socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
           return;
         }
         streamTaskEvents({ socket, events: deps.events, taskId, after, maxBufferedBytes: deps.maxStreamBufferedBytes ?? 4 * 1024 * 1024 });
       })();
     }
   });
-}
-
-function truncate(reason: string): string {
-  let text = reason;
-  while (Buffer.byteLength(text, "utf8") > 123) text = text.slice(0, -1);
-  return text;
 }
