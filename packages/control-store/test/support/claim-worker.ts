@@ -9,7 +9,7 @@ interface WorkerArgs {
   holder: string;
   term: number;
   maxBatch: number;
-  /** Titles starting "flaky" fail their first attempt (spent) and are retried. */
+  /** Titles starting "flaky" fail their first attempt (spent) and are retried; "timeout" ones time out. */
   flaky: boolean;
 }
 
@@ -30,11 +30,14 @@ for (;;) {
   }
   for (const { task, run } of claimed) {
     const fail = args.flaky && task.title.startsWith("flaky") && run.attempt === 1;
+    const timeout = args.flaky && task.title.startsWith("timeout");
     const ok = await store.finishRun(
       { runId: run.runId, owner: args.holder, term: args.term },
       fail
         ? { runState: "failed", taskState: "queued", spendAttempt: true, reason: "flaky first attempt" }
-        : { runState: "succeeded", taskState: "succeeded", spendAttempt: false, finalMessage: `done by ${process.pid}` }
+        : timeout
+          ? { runState: "timed_out", taskState: "timed_out", spendAttempt: true, reason: "deadline passed" }
+          : { runState: "succeeded", taskState: "succeeded", spendAttempt: false, finalMessage: `done by ${process.pid}` }
     );
     out({ finished: run.runId, ok });
   }
