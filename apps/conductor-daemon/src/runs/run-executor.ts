@@ -252,7 +252,10 @@ class RunExecution implements RunHandle {
     try {
       await this.#d.codexd.interruptTurn(sessionId, this.#turnId);
     } catch (error) {
+      // codexd is away: no turn/completed will come to wait for.
       this.#log.warn({ err: error }, "could not interrupt the turn");
+      this.#endTurn(this.#stoppedOutcome());
+      return;
     }
     // The turn normally ends `interrupted` within a second; never wait on it forever.
     this.#after(this.#d.settings.interruptGraceMs, () => this.#endTurn(this.#stoppedOutcome()));
