@@ -1,5 +1,6 @@
 import { QueueFullError, UnknownDependencyError, type CancelOutcome, type NewTask } from "./control-store.js";
 import { ENDED_TASK_STATES, type TaskRecord, type TaskState } from "./records.js";
+import { checkNewTask } from "./new-task-checks.js";
 import { toTaskRecord } from "./row-mapping.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
 
@@ -25,6 +26,7 @@ export async function createTask(
   input: NewTask,
   options: { idempotencyKey?: string; maxQueued?: number } = {}
 ): Promise<{ task: TaskRecord; created: boolean }> {
+  checkNewTask(input);
   const dependsOn = [...new Set(input.dependsOn ?? [])];
   const notBefore = normalizeTime(input.notBefore, "notBefore");
   const key = options.idempotencyKey ?? null;

@@ -96,6 +96,22 @@ export function taskContract(kind: EngineKind): void {
         assert.equal((await store.createTask({ title: "c", prompt: "p" }, { maxQueued: 2 })).created, true);
       }));
 
+    test("a bad field is the caller's TypeError naming it, not a store failure", () =>
+      withHarness(kind, async ({ store }) => {
+        const bad: Array<[Record<string, unknown>, RegExp]> = [
+          [{ title: "", prompt: "p" }, /title/],
+          [{ title: "t", prompt: "p", maxAttempts: 0 }, /maxAttempts/],
+          [{ title: "t", prompt: "p", priority: 1.5 }, /priority/],
+          [{ title: "t", prompt: "p", timeoutMs: -1 }, /timeoutMs/],
+          [{ title: "t", prompt: "p", notBefore: "tomorrow" }, /notBefore/],
+          [{ title: "t", prompt: "p", workspace: "elsewhere" }, /workspace/]
+        ];
+        for (const [input, field] of bad) {
+          await assert.rejects(store.createTask(input as never), (error: unknown) => error instanceof TypeError && field.test(error.message));
+        }
+        assert.equal((await store.listTasks({ limit: 10 })).tasks.length, 0);
+      }));
+
     test("dependsOn must name known tasks", () =>
       withHarness(kind, async ({ store }) => {
         const { task } = await store.createTask({ title: "a", prompt: "p" });
