@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AppServerClient, AppServerEvent, ChildLike, ServerRequestHandler } from "@baa/app-server-client";
+import type { WriteHealth } from "@baa/state-files";
 import type { CodexdConfig } from "../config.js";
 import type { AppServerClientFactory } from "./app-server-factory.js";
 import type { DaemonStateFile } from "../state/daemon-state.js";
@@ -18,6 +19,8 @@ export interface AppServerChildOptions {
   env: Readonly<Record<string, string | undefined>>;
   logger: Logger;
   daemonState: DaemonStateFile;
+  /** Where a failed write of the child's output logs is reported. */
+  health: WriteHealth;
   now: () => number;
   onEvent: (event: AppServerEvent) => void;
   onServerRequest: ServerRequestHandler;
@@ -40,7 +43,7 @@ export class AppServerChild {
 
   constructor(options: AppServerChildOptions) {
     this.#o = options;
-    this.#output = new ChildOutputLog(options.config.paths.stdoutLogPath, options.config.paths.stderrLogPath);
+    this.#output = new ChildOutputLog(options.config.paths.stdoutLogPath, options.config.paths.stderrLogPath, options.health);
   }
 
   get client(): AppServerClient | undefined {

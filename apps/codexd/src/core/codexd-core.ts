@@ -227,6 +227,7 @@ export class CodexdCore {
         env,
         logger: this.logger,
         daemonState: this.#daemonState,
+        health: this.stateHealth,
         now,
         onEvent: (event) => this.#onAppServerEvent(event),
         onServerRequest: this.#onServerRequest
