@@ -8,7 +8,7 @@ import type { PreparedWorkspace } from "../workspaces/workspaces.js";
 import { WorkspaceError } from "../workspaces/workspaces.js";
 import { RunFolder } from "./run-folder.js";
 import { SessionEvents } from "./session-events.js";
-import { describeTurnEnd, isUsageLimit, type TurnEndData } from "./turn-end.js";
+import { meaningOf, outcomeOfTurn } from "./run-event-meaning.js";
 import { CodexdDownError, CodexdRefusedError, type CodexdStreamEvent, type WorkerCodexd } from "./worker-codexd.js";
 
 export type RunStore = Pick<ControlStore, "updateRun" | "finishRun" | "getTask">;
@@ -182,58 +182,36 @@ class RunExecution implements RunHandle {
   #onEvent(event: CodexdStreamEvent): void {
     this.#record({ type: event.type, sessionId: event.sessionId, threadId: event.threadId, turnId: event.turnId, data: event.data });
     this.#lastEventAt = new Date(this.#d.timers.wallNow()).toISOString();
-    const data = (event.data ?? {}) as Record<string, unknown>;
-    switch (event.type) {
-      case "approval.requested": {
-        const id = (data.approval as { approvalId?: string } | undefined)?.approvalId;
-        if (id !== undefined) this.#pendingApprovals.add(id);
+    const meaning = meaningOf(event);
+    switch (meaning.kind) {
+      case "approval_requested":
+        if (meaning.approvalId !== undefined) this.#pendingApprovals.add(meaning.approvalId);
         if (this.#pendingApprovals.size === 1) void this.#update({ taskState: "needs_approval" });
         break;
-      }
-      case "approval.answered":
-      case "approval.timed_out":
-      case "approval.expired":
-      case "approval.resolved": {
-        const id = (data.approval as { approvalId?: string } | undefined)?.approvalId;
-        if (id !== undefined && this.#pendingApprovals.delete(id) && this.#pendingApprovals.size === 0) void this.#update({ taskState: "running" });
+      case "approval_settled":
+        if (meaning.approvalId !== undefined && this.#pendingApprovals.delete(meaning.approvalId) && this.#pendingApprovals.size === 0) {
+          void this.#update({ taskState: "running" });
+        }
+        break;
+      case "final_message":
+        this.#finalMessage = meaning.text;
+        break;
+      case "usage":
+        this.#usage = meaning.usage;
+        break;
+      case "turn_completed": {
+        // A turn we interrupted ends as the stop's cause says, whatever status it reports.
+        const stopped = this.#stop !== undefined && meaning.turn?.status !== "completed";
+        this.#endTurn(stopped ? this.#stoppedOutcome() : outcomeOfTurn(meaning.turn, this.#finalMessage, this.#usage));
         break;
       }
-      case "app-server.item.completed": {
-        const item = data.item as { type?: string; text?: unknown } | undefined;
-        if (item?.type === "agentMessage" && typeof item.text === "string") this.#finalMessage = item.text;
+      case "ended_outside":
+        this.#endTurn(this.#stop !== undefined ? this.#stoppedOutcome() : { kind: "interrupted", reason: `the turn ended outside the conductor (${meaning.type})` });
         break;
-      }
-      case "app-server.thread.tokenUsage.updated":
-        this.#usage = data.tokenUsage ?? this.#usage;
-        break;
-      case "app-server.turn.completed":
-        this.#onTurnCompleted(data.turn as TurnEndData | undefined);
-        break;
-      case "turn.interrupted":
-      case "session.closed":
-      case "session.failed":
-        if (this.#stop !== undefined) this.#endTurn(this.#stoppedOutcome());
-        else this.#endTurn({ kind: "interrupted", reason: `the turn ended outside the conductor (${event.type})` });
-        break;
-      default:
+      case "other":
         break;
     }
     this.#armStall();
-  }
-
-  #onTurnCompleted(turn: TurnEndData | undefined): void {
-    const status = turn?.status ?? "completed";
-    if (status === "completed") {
-      this.#endTurn({ kind: "completed", finalMessage: this.#finalMessage, usage: this.#usage });
-    } else if (this.#stop !== undefined) {
-      this.#endTurn(this.#stoppedOutcome());
-    } else if (status === "failed" && isUsageLimit(turn)) {
-      this.#endTurn({ kind: "usage_limit", message: describeTurnEnd(turn) });
-    } else if (status === "failed") {
-      this.#endTurn({ kind: "failed", message: describeTurnEnd(turn), codexErrorInfo: turn?.error?.codexErrorInfo ?? null, usage: this.#usage });
-    } else {
-      this.#endTurn({ kind: "interrupted", reason: `the turn ended ${status} outside the conductor` });
-    }
   }
 
   #requestStop(cause: StopCause, reason: string): void {
