@@ -78,7 +78,7 @@ export async function claimTasks(
   return ctx.write(async (trx, now) => {
     if (!(await holdsLease(ctx, trx, options, now))) return [];
     await promoteBlocked(trx, now);
-    if (options.limit < 1 || !(await claimingAllowed(trx, now))) return [];
+    if (!(options.limit >= 1) || !(await claimingAllowed(trx, now))) return [];
     const due = await trx
       .selectFrom("tasks")
       .selectAll()

@@ -26,6 +26,7 @@ export async function listTasks(
   ctx: StoreContext,
   options: { state?: TaskState; limit: number; cursor?: string }
 ): Promise<TaskPage> {
+  if (!Number.isFinite(options.limit)) throw new TypeError("limit must be a number");
   const limit = Math.max(1, Math.min(MAX_PAGE, Math.floor(options.limit)));
   const before = options.cursor ? decodeCursor(options.cursor) : undefined;
   const rows = await ctx.db
