@@ -107,9 +107,14 @@ function renderSystem({ system, reachable }) {
 function describeApproval(details) {
   if (typeof details.command === "string") return details.command;
   if (Array.isArray(details.command)) return details.command.join(" ");
+  if (Array.isArray(details.questions)) return details.questions.map((q) => q?.question ?? q?.header ?? JSON.stringify(q)).join("\n");
+  if (typeof details.message === "string") return details.message;
   if (typeof details.reason === "string") return details.reason;
   return JSON.stringify(details, null, 1);
 }
+
+// Questions need typed answers, which the API takes (`answers`); the page can only decline them.
+const canApprove = (kind) => kind !== "userInput";
 
 function renderApprovals({ approvals, reachable }) {
   if (!reachable) return h("p", { class: "muted" }, "codexd is not reachable.");
@@ -126,8 +131,9 @@ function renderApprovals({ approvals, reachable }) {
         h(
           "div",
           { class: "buttons" },
-          h("button", { class: "primary", "data-decision": "accept", onclick: (e) => answer(e, a.approvalId, "accept") }, "Approve"),
-          h("button", { "data-decision": "decline", onclick: (e) => answer(e, a.approvalId, "decline") }, "Decline")
+          canApprove(a.kind) ? h("button", { class: "primary", "data-decision": "accept", onclick: (e) => answer(e, a.approvalId, "accept") }, "Approve") : null,
+          h("button", { "data-decision": "decline", onclick: (e) => answer(e, a.approvalId, "decline") }, "Decline"),
+          canApprove(a.kind) ? null : h("span", { class: "muted" }, "answer the questions through the API (answers)")
         )
       )
     )
