@@ -3,7 +3,8 @@
 // then status-api (the live page at http://127.0.0.1:4318/). Each is its own process; this
 // script only launches and watches them for a person at a terminal. Under launchd/systemd each
 // service runs on its own.
-// Usage: node scripts/start-node.mjs [--demo]   (--demo: codex talks to the bundled mock model)
+// Usage: node scripts/start-node.mjs [--demo] [--only codexd,conductor,status-api]
+//   --demo: codex talks to the bundled mock model; --only: start just these services.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +13,11 @@ import { fileURLToPath } from "node:url";
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 const demo = process.argv.includes("--demo") || ["1", "true", "yes", "on"].includes((process.env.BAA_CODEXD_DEMO ?? "").toLowerCase());
 const env = { ...process.env, BAA_REPO_ROOT: process.env.BAA_REPO_ROOT ?? root };
+const onlyAt = process.argv.findIndex((arg) => arg === "--only" || arg.startsWith("--only="));
+const only =
+  onlyAt === -1
+    ? undefined
+    : (process.argv[onlyAt].includes("=") ? process.argv[onlyAt].slice("--only=".length) : (process.argv[onlyAt + 1] ?? "")).split(",").filter(Boolean);
 
 const services = [
   {
@@ -32,7 +38,7 @@ const services = [
     args: ["start"],
     health: env.BAA_STATUS_API_LOCAL_API ?? "http://127.0.0.1:4318"
   }
-].filter((service) => existsSync(join(root, service.main)));
+].filter((service) => existsSync(join(root, service.main)) && (only === undefined || only.includes(service.name)));
 
 const children = [];
 let stopping = false;
@@ -41,7 +47,8 @@ function stopAll(code) {
   if (stopping) return;
   stopping = true;
   for (const child of children.reverse()) child.kill("SIGTERM");
-  setTimeout(() => process.exit(code), 5_000).unref();
+  // Past the services' own shutdown deadlines (codexd 15 s), so a slow graceful stop is not cut short.
+  setTimeout(() => process.exit(code), 20_000).unref();
   Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))))).then(
     () => process.exit(code)
   );
@@ -60,11 +67,24 @@ async function waitHealthy(url, deadlineMs) {
   return false;
 }
 
+// Before anything starts: a Ctrl-C during startup stops what is already up.
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+// Own process groups do not die with this script: whatever ends it, they are told to stop.
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+});
+
 for (const service of services) {
+  if (stopping) break;
+  // Each service in its own process group: Ctrl-C at the terminal signals the foreground group,
+  // which is this script only; it passes one SIGTERM on. In the same group a service would get
+  // the terminal's SIGINT and this script's SIGTERM, and count them as two signals.
   const child = spawn(process.execPath, [join(root, service.main), ...service.args], {
     cwd: root,
     env,
-    stdio: ["ignore", "inherit", "inherit"]
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true
   });
   children.push(child);
   child.once("exit", (code, signal) => {
@@ -88,5 +108,3 @@ if (!stopping) {
   open ${env.BAA_STATUS_API_LOCAL_API ?? "http://127.0.0.1:4318"}/   (the live status page)
 Ctrl-C stops everything.`);
 }
-process.on("SIGINT", () => stopAll(0));
-process.on("SIGTERM", () => stopAll(0));
