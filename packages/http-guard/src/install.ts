@@ -31,7 +31,10 @@ export interface BrowserGuardOptions {
  * @example app.after(() => installBrowserGuard(app, { listen: { host: "127.0.0.1", port: 4319 }, fail: codexdError }));
  */
 export function installBrowserGuard(app: FastifyInstance, options: BrowserGuardOptions): void {
-  const policy = createGuardPolicy(options, () => boundPort(app) ?? options.listen.port);
+  // The bound port, read once the server listens (getsockname per request cost codexd more
+  // CPU than its routes under load; a listening server keeps its port).
+  let bound: number | undefined;
+  const policy = createGuardPolicy(options, () => (bound ??= boundPort(app)) ?? options.listen.port);
   app.addHook("onRequest", async (request, reply) => {
     const path = request.url.split("?", 1)[0] ?? "";
     const decision = decideAccess({ method: request.method, path, remoteAddress: request.ip, headers: request.headers }, policy);
