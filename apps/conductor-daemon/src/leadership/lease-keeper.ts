@@ -56,11 +56,11 @@ export class LeaseKeeper implements Leadership {
   #timer: unknown;
   #deadlineTimer: unknown;
   #cleanupTimer: unknown;
+  #ownTermTaken = false;
   #running = false;
   #tick: Promise<void> | undefined;
   /** A term whose stale runs are still to be ended; claims wait for it. */
   #cleanupPending: number | null = null;
-  #ownTermTaken = false;
   readonly #listeners = new Set<ChangeListener>();
 
   constructor(options: LeaseKeeperOptions) {
@@ -126,12 +126,15 @@ export class LeaseKeeper implements Leadership {
     const sentAt = timers.now();
     let outcome: AttemptOutcome;
     try {
-      // The store bounds its own calls; this bounds the loop should a call hang anyway.
-      outcome = await withDeadline(timers, this.#tryAcquire(sentAt), this.timing.renewEveryMs, "lease attempt");
+      // The store bounds its own calls; this bounds the loop should a call hang anyway. A slow
+      // renewal may still land: stepping down at the deadline does not wait on it.
+      outcome = await withDeadline(timers, this.#tryAcquire(sentAt), this.timing.ttlMs - this.timing.marginMs, "lease attempt");
     } catch (error) {
       this.#logger.warn({ err: error }, "lease attempt failed");
       outcome = { kind: "error" };
     }
+    const tookMs = timers.now() - sentAt;
+    if (tookMs > this.timing.renewEveryMs / 2) this.#logger.warn({ tookMs, outcome: outcome.kind }, "slow lease attempt");
     const decision = decideAfterAttempt(this.timing, this.#leading, outcome, timers.now());
     if (outcome.kind === "held") this.#lastTerm = outcome.term;
     switch (decision.change) {
@@ -171,7 +174,10 @@ export class LeaseKeeper implements Leadership {
       }
     }
     // This process's first lease takes a new term even from a lease still in our name (a previous
-    // process of this node), so the runs that process left are ended, not mistaken for ours.
+    // process of this node): the runs that process began are then ended by abandonStaleRuns
+    // instead of being left `running` with nobody to finish them. Later, a lease nobody took
+    // from us while we had stepped down keeps its term: our runs under it are still ours and
+    // still executing here, and another holder in between would have raised the term anyway.
     const held = await store.acquireLease({ scope: this.scope, holder: nodeId, ttlMs: this.timing.ttlMs, newTerm: !this.#ownTermTaken });
     if (held !== null) {
       this.#ownTermTaken = true;

@@ -27,7 +27,9 @@ export function leaseTiming(ttlMs: number, role: NodeRole): LeaseTiming {
     ttlMs,
     renewEveryMs,
     marginMs: Math.max(1, Math.floor(ttlMs / 6)),
-    takeoverDelayMs: role === "primary" ? 0 : renewEveryMs,
+    // Long enough for a live primary (which tries the moment the lease expires) to win, short
+    // enough that a standby alone still takes over about one TTL after the leader's last renewal.
+    takeoverDelayMs: role === "primary" ? 0 : Math.max(50, Math.floor(ttlMs / 10)),
     minWaitMs: Math.max(1, Math.min(50, Math.floor(ttlMs / 30)))
   };
 }
@@ -65,7 +67,9 @@ export function decideAfterAttempt(timing: LeaseTiming, before: Leading | null, 
     case "held": {
       const leading = { term: outcome.term, validUntil: outcome.sentAt + timing.ttlMs - timing.marginMs };
       const change: LeaseChange = stillValid !== null && stillValid.term === outcome.term ? "renewed" : "acquired";
-      return { leading, change, waitMs: Math.max(timing.minWaitMs, Math.min(timing.renewEveryMs, leading.validUntil - now)) };
+      // The next renewal is due a third of the TTL after this one was sent, not after it came
+      // back: a slow store must not eat into the time left before the deadline.
+      return { leading, change, waitMs: Math.max(timing.minWaitMs, outcome.sentAt + timing.renewEveryMs - now) };
     }
     case "taken": {
       // Poll at the renew rate at most, so a released lease is seen soon; otherwise come back

@@ -29,6 +29,8 @@ export async function openConductorStore(config: ConductorConfig, logger: Logger
           schema: config.databaseSchema,
           connectTimeoutMs: config.storeConnectTimeoutMs,
           statementTimeoutMs: config.storeQueryTimeoutMs,
+          // The API, the claim loop, the runs and the lease share it: room for a burst of requests.
+          poolSize: 10,
           onPoolError: (error: Error) => log.warn({ err: error }, "a pooled database connection failed; the next call reconnects")
         })
   });

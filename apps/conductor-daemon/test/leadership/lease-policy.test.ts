@@ -7,7 +7,7 @@ test("timing: renew every third of the TTL; only a standby waits before taking a
   const standby = leaseTiming(3000, "standby");
   assert.equal(primary.renewEveryMs, 1000);
   assert.equal(primary.takeoverDelayMs, 0);
-  assert.equal(standby.takeoverDelayMs, 1000);
+  assert.equal(standby.takeoverDelayMs, 300);
   assert.ok(primary.marginMs > 0 && primary.marginMs < primary.renewEveryMs);
 });
 
@@ -16,7 +16,9 @@ test("a held lease leads until the TTL minus the margin, counted from when the r
   const first = decideAfterAttempt(timing, null, { kind: "held", term: 4, sentAt: 100 }, 120);
   assert.equal(first.change, "acquired");
   assert.deepEqual(first.leading, { term: 4, validUntil: 100 + 3000 - timing.marginMs });
-  assert.equal(first.waitMs, timing.renewEveryMs);
+  assert.equal(first.waitMs, timing.renewEveryMs - 20, "the next renewal is a third of the TTL after this one was sent");
+  const slow = decideAfterAttempt(timing, first.leading, { kind: "held", term: 4, sentAt: 1100 }, 2500);
+  assert.equal(slow.waitMs, timing.minWaitMs, "a renewal that came back late is followed at once");
   const renewed = decideAfterAttempt(timing, first.leading, { kind: "held", term: 4, sentAt: 1100 }, 1110);
   assert.equal(renewed.change, "renewed");
   const newTerm = decideAfterAttempt(timing, renewed.leading, { kind: "held", term: 5, sentAt: 2100 }, 2110);
@@ -46,7 +48,7 @@ test("failed renewals keep the leadership only until the deadline, and the retry
 test("a standby comes back when the lease expires plus its delay, polling at the renew rate at most", () => {
   const standby = leaseTiming(3000, "standby");
   const primary = leaseTiming(3000, "primary");
-  assert.equal(decideAfterAttempt(standby, null, { kind: "taken", remainingMs: 200 }, 0).waitMs, 1000);
+  assert.equal(decideAfterAttempt(standby, null, { kind: "taken", remainingMs: 200 }, 0).waitMs, 500);
   assert.equal(decideAfterAttempt(primary, null, { kind: "taken", remainingMs: 200 }, 0).waitMs, 200);
   assert.equal(decideAfterAttempt(primary, null, { kind: "taken", remainingMs: 9000 }, 0).waitMs, 1000);
 });

@@ -1,0 +1,113 @@
+import { mkdirSync } from "node:fs";
+import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
+import { freePort, startCodexdProcess, type CodexdProcess } from "./codexd-process.js";
+import { startConductorProcess, type ConductorProcess } from "./conductor-process.js";
+import { getJson, request } from "./http.js";
+import { TEST_DATABASE_URL, testSchema, type TestSchema } from "./postgres.js";
+import { tempDir, type TempDir } from "./temp-dir.js";
+
+export const CLUSTER_TOKEN = "c".repeat(64);
+
+export interface ClusterNode {
+  nodeId: string;
+  role: "primary" | "standby";
+  codexd: CodexdProcess;
+  conductor: ConductorProcess;
+}
+
+export interface Cluster {
+  dir: TempDir;
+  model: MockModel;
+  schema: TestSchema;
+  /** Where the tasks run (a plain directory: shared workspace). */
+  workdir: string;
+  nodes: ClusterNode[];
+  /** Starts one more node: its own codexd (real binary) and conductor process on the shared schema. */
+  addNode(nodeId: string, role: "primary" | "standby"): Promise<ClusterNode>;
+  createTask(node: ClusterNode, body: Record<string, unknown>): Promise<string>;
+  rolez(node: ClusterNode): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Conductor processes on one PostgreSQL schema, each with its own codexd process running the
+ * real `codex` binary against one loopback mock model: several machines, on one host.
+ */
+export async function startCluster(options: { leaseTtlMs: number; env?: Record<string, string> }): Promise<Cluster> {
+  const dir = tempDir("baa-cluster-");
+  const model = await startMockModel();
+  const schema = testSchema("cluster");
+  const workdir = dir.path("work");
+  mkdirSync(workdir, { recursive: true });
+  const nodes: ClusterNode[] = [];
+  const cluster: Cluster = {
+    dir,
+    model,
+    schema,
+    workdir,
+    nodes,
+    async addNode(nodeId, role) {
+      const codexHome = dir.path(nodeId, "codex-home");
+      writeCodexHome(codexHome, model.baseUrl);
+      const codexd = await startCodexdProcess({
+        port: await freePort(),
+        env: {
+          CODEX_HOME: codexHome,
+          BAA_REPO_ROOT: dir.path(nodeId),
+          BAA_CODEXD_STATE_DIR: dir.path(nodeId, "codexd-state"),
+          BAA_CODEXD_LOGS_DIR: dir.path(nodeId, "codexd-logs")
+        }
+      });
+      let conductor: ConductorProcess;
+      try {
+        conductor = await startConductorProcess({
+          port: await freePort(),
+          env: {
+            BAA_NODE_ID: nodeId,
+            BAA_CONDUCTOR_ROLE: role,
+            BAA_DATABASE_URL: TEST_DATABASE_URL,
+            BAA_DATABASE_SCHEMA: schema.name,
+            BAA_LEASE_TTL_MS: String(options.leaseTtlMs),
+            BAA_CODEXD_LOCAL_API_BASE: codexd.base,
+            BAA_REPO_ROOT: dir.path(nodeId),
+            BAA_STATE_DIR: dir.path(nodeId, "conductor-state"),
+            BAA_RUNS_DIR: dir.path(nodeId, "runs"),
+            BAA_LOGS_DIR: dir.path(nodeId, "conductor-logs"),
+            BAA_SHARED_TOKEN: CLUSTER_TOKEN,
+            BAA_STORE_CONNECT_TIMEOUT_MS: "2000",
+            BAA_STORE_QUERY_TIMEOUT_MS: "2000",
+            BAA_SCHEDULER_POLL_MS: "50",
+            BAA_RUN_PROGRESS_MS: "250",
+            BAA_TASK_RETRY_BASE_MS: "50",
+            BAA_TASK_RETRY_MAX_MS: "200",
+            ...options.env
+          }
+        });
+      } catch (error) {
+        await codexd.kill("SIGKILL");
+        throw error;
+      }
+      const node = { nodeId, role, codexd, conductor };
+      nodes.push(node);
+      return node;
+    },
+    async createTask(node, body) {
+      const created = await request("POST", `${node.conductor.base}/v1/tasks`, body);
+      if (created.status !== 201) throw new Error(`task not created: ${created.status} ${created.text}`);
+      return created.body.data.task.taskId as string;
+    },
+    async rolez(node) {
+      return (await getJson(`${node.conductor.base}/rolez`)).body.data;
+    },
+    async stop() {
+      for (const node of nodes) {
+        await node.conductor.kill("SIGKILL");
+        await node.codexd.kill("SIGTERM");
+      }
+      await model.close();
+      await schema.drop().catch((error: unknown) => console.error(`could not drop ${schema.name}: ${String(error)}`));
+      dir.cleanup();
+    }
+  };
+  return cluster;
+}
