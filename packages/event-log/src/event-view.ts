@@ -49,6 +49,13 @@ export function recentView(event: CodexdEvent, options: { maxTextBytes: number; 
   return { view, bytes };
 }
 
+/** `value` with every string longer than `maxBytes` cut (see `cutText`); the same value when none is. */
+export function cutLongStrings<T>(value: T, maxBytes: number, seq: number): T {
+  const state = { cut: false };
+  const cut = cutValue(value, maxBytes, seq, state);
+  return (state.cut ? cut : value) as T;
+}
+
 function cutValue(value: unknown, maxBytes: number, seq: number, state: { cut: boolean }): unknown {
   if (typeof value === "string") {
     const cut = cutText(value, maxBytes, seq);

@@ -10,4 +10,4 @@ export {
 } from "./event-log.js";
 export { compileFilter, matches, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type EventPage } from "./event-log-query.js";
-export { cutText, recentView, isStreamingDelta, DEFAULT_MAX_TEXT_BYTES, type RecentEvent } from "./event-view.js";
+export { cutText, cutLongStrings, recentView, isStreamingDelta, DEFAULT_MAX_TEXT_BYTES, type RecentEvent } from "./event-view.js";

@@ -3,7 +3,7 @@ import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, systemTime
 import type { IncomingServerRequest } from "@baa/app-server-client";
 import { codexdError } from "../errors.js";
 import { asStateWriteFailed } from "../state/state-write-failed.js";
-import type { EventLog } from "@baa/event-log";
+import { cutLongStrings, DEFAULT_MAX_TEXT_BYTES, type EventLog } from "@baa/event-log";
 import { approvalDetails, declineResponse, type Approval, type ApprovalKind } from "./approval.js";
 
 interface Waiter {
@@ -24,6 +24,8 @@ export interface ApprovalBookOptions {
   health: WriteHealth;
   /** Byte budget of approvals.json: the oldest settled approvals are dropped to stay within it. */
   maxBytes?: number;
+  /** Strings in an approval's details longer than this are kept cut (default 16 KiB); the event log has them whole. */
+  maxTextBytes?: number;
   fs?: StateFs;
   timers?: Timers;
 }
@@ -40,6 +42,7 @@ export class ApprovalBook {
   // Serialized when written: the approvals that fit the budget at that moment.
   readonly #snapshot = { toJSON: () => ({ approvals: this.#withinBudget() }) };
   readonly #maxBytes: number;
+  readonly #maxTextBytes: number;
   readonly #health: WriteHealth;
   readonly #timers: Timers;
   /** How many approvals the last write held (with the file's size, a cheap size estimate). */
@@ -51,6 +54,7 @@ export class ApprovalBook {
 
   constructor(options: ApprovalBookOptions) {
     this.#maxBytes = options.maxBytes ?? DEFAULT_APPROVALS_MAX_BYTES;
+    this.#maxTextBytes = options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES;
     this.#health = options.health;
     this.#timers = options.timers ?? systemTimers;
     // Compact, so the byte budget counts what is written.
@@ -94,7 +98,8 @@ export class ApprovalBook {
       threadId: typeof params.threadId === "string" ? params.threadId : null,
       turnId: typeof params.turnId === "string" ? params.turnId : null,
       itemId: typeof params.itemId === "string" ? params.itemId : null,
-      details: approvalDetails(kind, params),
+      // The approval.requested event recorded below (the next seq) holds `params` whole.
+      details: cutLongStrings(approvalDetails(kind, params), this.#maxTextBytes, this.#events.lastSeq + 1),
       status: "pending",
       response: null,
       createdAt: new Date(now).toISOString(),

@@ -157,6 +157,7 @@ export class CodexdCore {
       onChange: (approval) => this.#syncPendingApprovals(approval),
       health,
       maxBytes: limits.approvalsMaxBytes,
+      maxTextBytes: limits.eventTextMaxBytes,
       fs,
       timers
     });

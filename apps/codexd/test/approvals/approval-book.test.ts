@@ -101,3 +101,22 @@ test("approvals.json stays within its byte budget by dropping the oldest settled
     ws.cleanup();
   }
 });
+
+test("a huge command in an approval is kept cut, naming the seq of the event that holds it whole", async () => {
+  const { ws, events, book, request } = setup();
+  try {
+    const command = `echo ${"z".repeat(100_000)}`;
+    void book.hold(request(1, { command }) as never, "commandExecution", null);
+    const kept = book.list()[0]!.details.command as string;
+    assert.ok(kept.length < 20_000);
+    const seq = Number(/whole in event seq (\d+)/.exec(kept)?.[1]);
+    const page = await events.query({ after: seq - 1, limit: 1 });
+    assert.equal(page.events[0]?.type, "approval.requested");
+    assert.equal((page.events[0]?.data as { params: { command: string } }).params.command, command);
+    book.expirePending("done");
+    await book.close();
+    await events.close();
+  } finally {
+    ws.cleanup();
+  }
+});
