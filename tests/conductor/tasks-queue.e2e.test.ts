@@ -93,6 +93,12 @@ test("dependsOn, notBefore, idempotency and a stalled turn", async (t) => {
       assert.match(extra.body.error.message, /colour/);
       const relative = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: "repo" });
       assert.match(relative.body.error.message, /cwd/);
+      const missingDir = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("nowhere") });
+      assert.equal(missingDir.status, 400);
+      assert.match(missingDir.body.error.message, /cwd: .*does not exist/);
+      const notRepo = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("repo"), workspace: "worktree" });
+      assert.equal(notRepo.status, 400);
+      assert.match(notRepo.body.error.message, /workspace: "worktree" needs a cwd inside a git repository/);
       assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).status, 404);
       assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).body.error.code, "task_not_found");
       assert.equal((await getJson(`${base}/v1/runs/run-nope`)).body.error.code, "run_not_found");

@@ -31,7 +31,7 @@ export interface ConductorAppDeps {
   /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
   control?: ControlPlane;
   /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
-  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler">;
+  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace">;
 }
 
 /**

@@ -144,7 +144,7 @@ export class ConductorRuntime {
       logger: this.#logger,
       codexd,
       control: this.#control,
-      tasks: { events: tasks.events, scheduler: tasks.scheduler },
+      tasks: { events: tasks.events, scheduler: tasks.scheduler, checkWorkspace: (cwd, workspace) => tasks.workspaces.problemWith(cwd, workspace) },
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;

@@ -24,6 +24,8 @@ export interface TaskRoutesDeps {
   maxQueuedTasks: number;
   /** The local claim loop: woken when work arrives, told of cancels of runs it executes. */
   scheduler?: { wake(): void; cancel(taskId: string, reason: string): boolean };
+  /** Why a task's cwd/workspace cannot work on this node (a 400), or null. */
+  checkWorkspace?: (cwd: string, workspace: "worktree" | "shared" | null) => Promise<string | null>;
   /** A task's live event stream is cut off past this many unsent bytes. */
   maxStreamBufferedBytes?: number;
 }
@@ -42,6 +44,10 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     const body = parseInput(createTaskBody, request.body ?? null);
     const header = request.headers["idempotency-key"];
     const key = parseInput(idempotencyKeyHeader, Array.isArray(header) ? header[0] : header, "Idempotency-Key header");
+    if (body.cwd !== undefined && deps.checkWorkspace !== undefined) {
+      const problem = await deps.checkWorkspace(body.cwd, body.workspace ?? null);
+      if (problem !== null) throw conductorError("validation_failed", `invalid body: ${problem}`);
+    }
     let result;
     try {
       result = await store.createTask(body, { maxQueued: deps.maxQueuedTasks, ...(key === undefined ? {} : { idempotencyKey: key }) });

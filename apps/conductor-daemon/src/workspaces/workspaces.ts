@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { RunWorkspace, TaskRecord } from "@baa/control-store";
+import type { RunWorkspace, TaskRecord, WorkspaceKind } from "@baa/control-store";
 import { readJsonFile, writeJsonAtomic } from "@baa/state-files";
 import type { Logger } from "pino";
 import { GitError, type GitRunner } from "./git-runner.js";
@@ -65,6 +65,19 @@ export class Workspaces {
       if (error instanceof GitError) return null;
       throw error;
     }
+  }
+
+  /** Why a task with this cwd and workspace could not run on this node, or null when it can. */
+  async problemWith(cwd: string, workspace: WorkspaceKind | null): Promise<string | null> {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(cwd).isDirectory();
+    } catch {
+      return `cwd: ${cwd} does not exist on this node`;
+    }
+    if (!isDirectory) return `cwd: ${cwd} is not a directory`;
+    if (workspace === "worktree" && (await this.repoOf(cwd)) === null) return `workspace: "worktree" needs a cwd inside a git repository; ${cwd} is not`;
+    return null;
   }
 
   /** Null when the task has no cwd (codexd's default directory, shared). */

@@ -62,6 +62,11 @@ test("shared as asked, or outside a repository; worktree outside one is refused;
     await assert.rejects(ws.prepare({ taskId: "t3", cwd: plain, workspace: "worktree" }), WorkspaceError);
     await assert.rejects(ws.prepare({ taskId: "t4", cwd: join(dir.path, "missing"), workspace: null }), /does not exist/);
     assert.equal(await ws.prepare({ taskId: "t5", cwd: null, workspace: null }), null);
+    assert.equal(await ws.problemWith(repo, "worktree"), null);
+    assert.equal(await ws.problemWith(plain, null), null);
+    assert.match(String(await ws.problemWith(plain, "worktree")), /needs a cwd inside a git repository/);
+    assert.match(String(await ws.problemWith(join(dir.path, "missing"), null)), /does not exist/);
+    assert.match(String(await ws.problemWith(join(repo, "sub", "keep.txt"), null)), /not a directory/);
     assert.equal(branchFor("task-abc"), "baa/task-abc");
     assert.equal(branchFor("weird id/x"), "baa/task-weird-id-x");
   } finally {
