@@ -1,0 +1,91 @@
+// Must-show 3 of the control-plane issue, second half: a leader process paused (SIGSTOP) past
+// its lease while it runs turns, then resumed (SIGCONT), writes nothing: its late writes change
+// 0 rows and it logs them as stale.
+import assert from "node:assert/strict";
+import test from "node:test";
+import { startCluster, type Cluster } from "../support/conductor-cluster.js";
+import { eventually } from "../support/http.js";
+
+const TTL = 3000;
+const SLOW = 4;
+const FAST = 10;
+
+const snapshot = async (cluster: Cluster) =>
+  JSON.stringify({
+    runs: await cluster.schema.query("select * from runs order by run_id"),
+    tasks: await cluster.schema.query("select task_id, state, attempts_spent, run_count, last_run_id, updated_at, ended_at from tasks order by task_id")
+  });
+
+test("a leader paused past its lease and resumed writes nothing: its late writes are fenced and logged as stale", async () => {
+  const cluster = await startCluster({ leaseTtlMs: TTL, env: { BAA_MAX_CONCURRENT_TASKS: "6" } });
+  // Slow turns keep the paused leader's runs in flight while the other node takes over.
+  cluster.model.setDefaultReply((r) =>
+    (r.lastUserText ?? "").startsWith("slow ")
+      ? { kind: "slow_text", text: `slow reply to: ${r.lastUserText}`, totalMs: 5000 }
+      : { kind: "text", text: `mock reply to: ${r.lastUserText ?? ""}` }
+  );
+  try {
+    const a = await cluster.addNode("node-a", "primary");
+    await eventually(async () => ((await cluster.rolez(a)).role === "leader" ? true : null), "node-a leading", 30_000);
+    const b = await cluster.addNode("node-b", "standby");
+    assert.equal((await cluster.rolez(b)).role, "standby");
+
+    for (let i = 0; i < SLOW; i++) await cluster.createTask(b, { title: `slow ${i}`, prompt: `slow task ${i}`, cwd: cluster.workdir, priority: 10 });
+    for (let i = 0; i < FAST; i++) await cluster.createTask(b, { title: `fast ${i}`, prompt: `fast task ${i}`, cwd: cluster.workdir });
+
+    // node-a runs the slow turns (they reached the model) when it is paused.
+    const inFlight = await eventually(async () => {
+      const rows = await cluster.schema.query<{ run_id: string; task_id: string; term: number }>(
+        "select r.run_id, r.task_id, r.term from runs r join tasks t on t.task_id = r.task_id where r.owner = 'node-a' and r.state = 'running' and r.turn_id is not null and t.title like 'slow %'"
+      );
+      const reached = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ")).length;
+      return rows.length === SLOW && reached >= SLOW ? rows : null;
+    }, "node-a running the slow turns", 60_000);
+    const termA = inFlight[0]!.term;
+    a.conductor.process.kill("SIGSTOP");
+    const stoppedAt = new Date();
+
+    const takeover = await eventually(async () => {
+      const role = await cluster.rolez(b);
+      return role.role === "leader" ? role : null;
+    }, "node-b leading", 60_000);
+    assert.ok(takeover.term > termA);
+    await eventually(
+      async () => (Number((await cluster.schema.query("select count(*) as n from tasks where state = 'succeeded'"))[0].n) === SLOW + FAST ? true : null),
+      "every task succeeded on node-b",
+      90_000
+    );
+    // The paused leader's runs were ended by node-b and their tasks run again there.
+    for (const run of inFlight) {
+      const [row] = await cluster.schema.query<{ state: string }>("select state from runs where run_id = $1", [run.run_id]);
+      assert.equal(row!.state, "abandoned");
+    }
+    const before = await snapshot(cluster);
+    // node-a's codexd finished the slow turns meanwhile: node-a wakes up to them.
+    await eventually(
+      async () => (cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ") && r.closedAt !== null).length >= SLOW * 2 ? true : null),
+      "the old turns finished in node-a's codexd",
+      30_000
+    );
+
+    a.conductor.process.kill("SIGCONT");
+    // Each of its runs tries to end and is told the write changed nothing.
+    const staleLines = await eventually(async () => {
+      const lines = a.conductor.logLines().filter((l) => /stale end-of-run write changed nothing/.test(String(l.msg)));
+      return inFlight.every((run) => lines.some((l) => l.runId === run.run_id)) ? lines : null;
+    }, "node-a logging its stale writes", 60_000);
+    assert.ok(staleLines.every((l) => l.term === termA), "the late writes carried the old term");
+    // Give it a moment to try anything else, then compare: nothing changed in the store.
+    await eventually(async () => ((await cluster.rolez(a)).holder === "node-b" ? true : null), "node-a seeing node-b's lease", 30_000);
+    assert.equal((await cluster.rolez(a)).role, "standby");
+    assert.equal(await snapshot(cluster), before, "the resumed leader wrote nothing");
+    const claimedAfter = await cluster.schema.query("select run_id from runs where owner = 'node-a' and started_at > $1", [stoppedAt]);
+    assert.deepEqual(claimedAfter, [], "nothing claimed by node-a after it lost the lease");
+    // Each task succeeded exactly once.
+    const perTask = await cluster.schema.query<{ n: string }>("select count(*) filter (where state = 'succeeded') as n from runs group by task_id");
+    assert.equal(perTask.length, SLOW + FAST);
+    assert.ok(perTask.every((row) => Number(row.n) === 1));
+  } finally {
+    await cluster.stop();
+  }
+});
