@@ -110,8 +110,9 @@ export class SessionOperations {
     }
     const running = this.#d.registry.list().filter((s) => s.activeTurn !== null).length;
     if (running >= this.#d.limits.maxActiveTurns) {
+      // A turn slot frees within seconds (mock turns within a second): 1 s, not longer.
       throw codexdError("too_many_requests", `${running} turns are running (limit ${this.#d.limits.maxActiveTurns}); retry later`, {
-        headers: { "retry-after": "5" }
+        headers: { "retry-after": "1" }
       });
     }
     const client = this.#requireClient();
