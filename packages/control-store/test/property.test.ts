@@ -222,4 +222,4 @@ function propertyFor(kind: EngineKind, numRuns: number): void {
 }
 
 propertyFor("sqlite", 80);
-propertyFor("postgres", 25);
+propertyFor("postgres", 20);

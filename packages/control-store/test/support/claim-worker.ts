@@ -25,7 +25,7 @@ for (;;) {
   if (claimed.length === 0) {
     const counts = await store.countTasksByState();
     if (counts.queued + counts.running + counts.blocked === 0) break;
-    await delay(2);
+    await delay(20);
     continue;
   }
   for (const { task, run } of claimed) {
