@@ -11,7 +11,7 @@ import { SessionEvents } from "./session-events.js";
 import { meaningOf, outcomeOfTurn } from "./run-event-meaning.js";
 import { CodexdDownError, CodexdRefusedError, type CodexdStreamEvent, type WorkerCodexd } from "./worker-codexd.js";
 
-export type RunStore = Pick<ControlStore, "updateRun" | "finishRun" | "getTask">;
+export type RunStore = Pick<ControlStore, "updateRun" | "finishRun" | "getTask" | "getRun">;
 
 /** Defaults for what a task leaves unset, and the timings of the run loop. */
 export interface RunSettings {
@@ -270,8 +270,13 @@ class RunExecution implements RunHandle {
         this.#lastEventWritten = this.#lastEventAt;
         await this.#update({ lastEventAt: this.#lastEventAt });
       }
-      const task = await this.#d.store.getTask(this.#task.taskId);
-      if (task?.cancelRequested === true) this.#requestStop("cancelled", task.stateReason ?? "cancel requested");
+      const [task, run] = await Promise.all([this.#d.store.getTask(this.#task.taskId), this.#d.store.getRun(this.#fence.runId)]);
+      // Another node took the lease and ended this run (abandoned, task queued again): stop
+      // at once rather than run beside its next attempt; our end write will be fenced.
+      if (run !== undefined && run.state !== "running") {
+        this.#fencedOut = true;
+        this.#requestStop("abandoned", `the run was ended elsewhere (${run.state}); this node no longer owns it`);
+      } else if (task?.cancelRequested === true) this.#requestStop("cancelled", task.stateReason ?? "cancel requested");
     } catch (error) {
       this.#log.warn({ err: error }, "could not record the run's progress");
     }

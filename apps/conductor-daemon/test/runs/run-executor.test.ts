@@ -96,6 +96,7 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     eventsUrl: () => stream.url
   };
   const quota: string[] = [];
+  const runState = { value: "running" as RunRecord["state"] };
   const deps: RunExecutorDeps = {
     store: {
       async updateRun(_fence, patch) {
@@ -110,6 +111,9 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
       },
       async getTask() {
         return undefined;
+      },
+      async getRun() {
+        return { state: runState.value } as RunRecord;
       }
     },
     codexd,
@@ -130,7 +134,7 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
   };
   const handle = executeRun(deps, claim(options.task));
   return {
-    dir, stream, timers, calls, updates, finishes, recorded, quota, handle, waitFor,
+    dir, stream, timers, calls, updates, finishes, recorded, quota, handle, waitFor, runState,
     async close() {
       handle.stop("abandon", "test over");
       await handle.done;
@@ -231,6 +235,23 @@ test("codexd down: the task goes back to the queue without spending an attempt",
   try {
     await s.handle.done;
     assert.deepEqual([s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt], ["failed", "queued", false]);
+  } finally {
+    await s.close();
+  }
+});
+
+test("a run another node ended (lease taken over) stops at its next progress check: the turn is interrupted", async () => {
+  const s = await setup();
+  try {
+    await s.stream.firstClient;
+    await s.waitFor(() => s.calls.includes("turn do it"), "turn");
+    s.runState.value = "abandoned";
+    await s.timers.advance(settings.progressEveryMs);
+    await s.waitFor(() => s.calls.includes("interrupt"), "interrupt");
+    s.stream.push("app-server.turn.completed", { turn: { id: "turn-1", status: "interrupted" } });
+    await s.handle.done;
+    assert.equal(s.finishes[0]!.runState, "abandoned");
+    assert.ok(s.recorded.some((e) => e.type === "run.stop_requested"));
   } finally {
     await s.close();
   }
