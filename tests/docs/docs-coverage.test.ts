@@ -57,13 +57,18 @@ test("every BAA_* environment variable is in docs/runtime/environment.md", () =>
 
 test("every CLI flag of codexd and the conductor is in docs/runtime/", () => {
   const docs = filesUnder("docs/runtime", /\.md$/).map(read).join("\n");
-  const flagsBlock = /const FLAGS = \{([\s\S]*?)\} as const/.exec(read("apps/codexd/src/config.ts"))?.[1] ?? "";
-  const codexdFlags = allMatches(flagsBlock, /^\s*"?([a-z][a-z-]*)"?\s*:/gm).map(([, flag]) => flag);
+  // codexd's SOURCES table has the same shape, plus its command flags (`--json`).
+  const codexdConfig = read("apps/codexd/src/config.ts");
+  const commandBlock = /const COMMAND_FLAGS = \{([\s\S]*?)\} as const/.exec(codexdConfig)?.[1] ?? "";
+  const codexdFlags = [
+    ...allMatches(codexdConfig, /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag),
+    ...allMatches(commandBlock, /\b([a-z][a-z-]*)\s*:\s*\{/g).map(([, flag]) => flag)
+  ];
   // The conductor's SOURCES table: key -> ["flag", "ENV"]; "" means env-only.
   const conductorFlags = allMatches(read("apps/conductor-daemon/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag);
   // status-api's SOURCES table has the same shape.
   const statusApiFlags = allMatches(read("apps/status-api/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag);
-  assert.ok(codexdFlags.includes("server-arg") && conductorFlags.includes("trusted-cidrs"), "found the flags");
+  assert.ok(codexdFlags.includes("server-arg") && codexdFlags.includes("json") && conductorFlags.includes("trusted-cidrs"), "found the flags");
   const documented = (flag: string) => new RegExp(`--${flag}(?![a-z-])`).test(docs);
   assert.ok(statusApiFlags.includes("source-timeout-ms"), "found status-api's flags");
   assert.deepEqual(missing([...codexdFlags, ...conductorFlags, ...statusApiFlags], documented), [], "flags missing from docs/runtime/*.md");

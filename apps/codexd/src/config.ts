@@ -130,25 +130,66 @@ export type CodexdConfig = Readonly<
   }
 >;
 
-/** The CLI flags; every one of them is documented in docs/runtime/codexd.md. */
-const FLAGS = {
-  "repo-root": { type: "string" },
-  "logs-dir": { type: "string" },
-  "state-dir": { type: "string" },
-  "local-api-base": { type: "string" },
-  "event-stream-path": { type: "string" },
-  "allowed-hosts": { type: "string" },
-  "allowed-origins": { type: "string" },
-  "server-endpoint": { type: "string" },
-  "server-strategy": { type: "string" },
-  "server-command": { type: "string" },
-  "server-cwd": { type: "string" },
-  "server-arg": { type: "string", multiple: true },
-  "node-id": { type: "string" },
-  demo: { type: "boolean" },
-  "log-level": { type: "string" },
-  json: { type: "boolean" }
-} as const;
+type Kind = "string" | "int" | "bool" | "list" | "args";
+
+/**
+ * Every setting's sources, in one table: key (a `CodexdConfigInput` field) -> [flag, env var,
+ * kind, config path]. "" means no flag (env only). An explicit input field beats the flag, the
+ * flag beats the env var, the env var beats the default; an empty env value means unset.
+ * `repoRoot` also falls back to `BAA_REPO_ROOT`. Every flag and env var is in docs/runtime/.
+ */
+const SOURCES = {
+  repoRoot: ["repo-root", "BAA_CODEXD_REPO_ROOT", "string", "paths.repoRoot"],
+  logsDir: ["logs-dir", "BAA_CODEXD_LOGS_DIR", "string", "paths.logsRootDir"],
+  stateDir: ["state-dir", "BAA_CODEXD_STATE_DIR", "string", "paths.stateRootDir"],
+  localApiBase: ["local-api-base", "BAA_CODEXD_LOCAL_API_BASE", "string", "service.localApiBase"],
+  eventStreamPath: ["event-stream-path", "BAA_CODEXD_EVENT_STREAM_PATH", "string", "service.eventStreamPath"],
+  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS", "list", "service.allowedHosts"],
+  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS", "list", "service.allowedOrigins"],
+  serverEndpoint: ["server-endpoint", "BAA_CODEXD_SERVER_ENDPOINT", "string", "server.endpoint"],
+  serverStrategy: ["server-strategy", "BAA_CODEXD_SERVER_STRATEGY", "string", "server.childStrategy"],
+  serverCommand: ["server-command", "BAA_CODEXD_SERVER_COMMAND", "string", "server.childCommand"],
+  serverCwd: ["server-cwd", "BAA_CODEXD_SERVER_CWD", "string", "server.childCwd"],
+  serverArgs: ["server-arg", "BAA_CODEXD_SERVER_ARGS", "args", "server.childArgs"],
+  nodeId: ["node-id", "BAA_NODE_ID", "string", "nodeId"],
+  demo: ["demo", "BAA_CODEXD_DEMO", "bool", "demo"],
+  logLevel: ["log-level", "BAA_CODEXD_LOG_LEVEL", "string", "logLevel"],
+  bodyLimitBytes: ["", "BAA_CODEXD_BODY_LIMIT_BYTES", "int", "limits.bodyLimitBytes"],
+  recentEventsLimit: ["", "BAA_CODEXD_RECENT_EVENTS_LIMIT", "int", "limits.recentEventsLimit"],
+  requestTimeoutMs: ["", "BAA_CODEXD_REQUEST_TIMEOUT_MS", "int", "limits.requestTimeoutMs"],
+  approvalTimeoutMs: ["", "BAA_CODEXD_APPROVAL_TIMEOUT_MS", "int", "limits.approvalTimeoutMs"],
+  maxActiveTurns: ["", "BAA_CODEXD_MAX_ACTIVE_TURNS", "int", "limits.maxActiveTurns"],
+  maxSessions: ["", "BAA_CODEXD_MAX_SESSIONS", "int", "limits.maxSessions"],
+  maxClosedSessions: ["", "BAA_CODEXD_MAX_CLOSED_SESSIONS", "int", "limits.maxClosedSessions"],
+  eventLogMaxFileBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES", "int", "limits.eventLogMaxFileBytes"],
+  eventLogMaxTotalBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES", "int", "limits.eventLogMaxTotalBytes"],
+  streamMaxBufferedBytes: ["", "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES", "int", "limits.streamMaxBufferedBytes"],
+  recentEventsMaxBytes: ["", "BAA_CODEXD_RECENT_EVENTS_MAX_BYTES", "int", "limits.recentEventsMaxBytes"],
+  eventTextMaxBytes: ["", "BAA_CODEXD_EVENT_TEXT_MAX_BYTES", "int", "limits.eventTextMaxBytes"],
+  sessionEventsMaxBytes: ["", "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES", "int", "limits.sessionEventsMaxBytes"],
+  sessionCacheMaxBytes: ["", "BAA_CODEXD_SESSION_CACHE_MAX_BYTES", "int", "limits.sessionCacheMaxBytes"],
+  sessionRegistryMaxBytes: ["", "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES", "int", "limits.sessionRegistryMaxBytes"],
+  approvalsMaxBytes: ["", "BAA_CODEXD_APPROVALS_MAX_BYTES", "int", "limits.approvalsMaxBytes"],
+  restartBaseDelayMs: ["", "BAA_CODEXD_RESTART_BASE_MS", "int", "restart.baseDelayMs"],
+  restartMaxDelayMs: ["", "BAA_CODEXD_RESTART_MAX_MS", "int", "restart.maxDelayMs"],
+  crashLoopLimit: ["", "BAA_CODEXD_CRASH_LOOP_LIMIT", "int", "restart.crashLoopLimit"],
+  crashLoopWindowMs: ["", "BAA_CODEXD_CRASH_LOOP_WINDOW_MS", "int", "restart.windowMs"]
+} as const satisfies Partial<Record<keyof CodexdConfigInput, readonly [string, string, Kind, string]>>;
+
+type SourceKey = keyof typeof SOURCES;
+
+/** `codexd status --json`: a command option, not a setting. */
+const COMMAND_FLAGS = { json: { type: "boolean" } } as const;
+
+// parseArgs options, from the table: string flags, `--demo` a switch, `--server-arg` repeatable.
+const PARSE_OPTIONS: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
+  ...Object.fromEntries(
+    Object.values(SOURCES)
+      .filter(([flag]) => flag !== "")
+      .map(([flag, , kind]) => [flag, kind === "bool" ? { type: "boolean" as const } : kind === "args" ? { type: "string" as const, multiple: true } : { type: "string" as const }])
+  ),
+  ...COMMAND_FLAGS
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -157,33 +198,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** Splits argv (after the subcommand) into the flags above; unknown flags are a ConfigError. */
+/** Splits argv (after the subcommand) into the table's flags; unknown flags are a ConfigError. */
 export function parseCodexdFlags(argv: readonly string[]): { values: CodexdConfigInput; json: boolean; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: joinDashValues(argv), options: FLAGS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(argv), options: PARSE_OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
-  const v = parsed.values;
-  const values: CodexdConfigInput = {
-    repoRoot: v["repo-root"],
-    logsDir: v["logs-dir"],
-    stateDir: v["state-dir"],
-    localApiBase: v["local-api-base"],
-    eventStreamPath: v["event-stream-path"],
-    allowedHosts: splitList(v["allowed-hosts"]),
-    allowedOrigins: splitList(v["allowed-origins"]),
-    serverEndpoint: v["server-endpoint"],
-    serverStrategy: v["server-strategy"],
-    serverCommand: v["server-command"],
-    serverCwd: v["server-cwd"],
-    serverArgs: v["server-arg"],
-    nodeId: v["node-id"],
-    logLevel: v["log-level"],
-    demo: v.demo
-  };
-  return { values, json: v.json === true, positionals: parsed.positionals };
+  const values: Record<string, unknown> = {};
+  for (const [key, [flag, , kind]] of Object.entries(SOURCES)) {
+    const value = flag === "" ? undefined : (parsed.values as Record<string, unknown>)[flag];
+    if (value === undefined) continue;
+    values[key] = kind === "list" ? splitList(value as string) : value;
+  }
+  return { values: values as CodexdConfigInput, json: parsed.values.json === true, positionals: parsed.positionals };
 }
 
 // `--server-arg -c` is legitimate (codex's own flags start with a dash); parseArgs would call it
@@ -193,7 +222,7 @@ function joinDashValues(argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const name = arg.startsWith("--") ? arg.slice(2) : undefined;
-    const spec = name === undefined ? undefined : (FLAGS as Record<string, { type: string }>)[name];
+    const spec = name === undefined ? undefined : PARSE_OPTIONS[name];
     if (spec?.type === "string" && i + 1 < argv.length) {
       out.push(`${arg}=${argv[i + 1]}`);
       i += 1;
@@ -213,72 +242,99 @@ function urlOrNull(value: string): URL | null {
   }
 }
 
-function envFlag(value: string | undefined): boolean | undefined {
-  if (value === undefined || value === "") return undefined;
-  return ["1", "true", "yes", "on"].includes(value.toLowerCase());
+/** An env value as its kind; text that does not fit is passed on so the schema names the key. */
+function fromEnv(kind: Kind, text: string): unknown {
+  switch (kind) {
+    case "string":
+      return text;
+    case "int":
+      return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
+    case "bool": {
+      const lower = text.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(lower)) return true;
+      if (["0", "false", "no", "off"].includes(lower)) return false;
+      return text;
+    }
+    case "list":
+      return splitList(text);
+    case "args":
+      return splitArgs(text);
+  }
+}
+
+/** Each key's value from the first source that sets it (input, flag, env), or undefined. */
+function readSources(input: CodexdConfigInput, env: Readonly<Record<string, string | undefined>>): Partial<Record<SourceKey, unknown>> {
+  const flags = input.argv === undefined ? {} : parseCodexdFlags(input.argv).values;
+  const out: Partial<Record<SourceKey, unknown>> = {};
+  for (const [key, [, envName, kind]] of Object.entries(SOURCES) as [SourceKey, (typeof SOURCES)[SourceKey]][]) {
+    const text = env[envName];
+    const value = input[key] ?? flags[key] ?? (text === undefined || text.trim() === "" ? undefined : fromEnv(kind, text));
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 /**
- * Resolves codexd's configuration once: explicit fields, then flags in `argv`, then `env`
- * (`BAA_CODEXD_*`, `BAA_NODE_ID`), then defaults. Returns a frozen object; any bad key is
- * reported in one ConfigError.
+ * Resolves codexd's configuration once, through the table of sources above: explicit fields,
+ * then flags in `argv`, then `env`, then defaults. Returns a frozen object; every bad key is
+ * reported in one ConfigError, named with its flag and env var.
  */
 export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig {
   const env = input.env ?? process.env;
-  const flags = input.argv === undefined ? {} : parseCodexdFlags(input.argv).values;
-  const pick = <K extends keyof CodexdConfigInput>(key: K, envName?: string): CodexdConfigInput[K] | string | undefined =>
-    input[key] ?? flags[key] ?? (envName === undefined ? undefined : env[envName] || undefined);
-
-  const repoRoot = resolve(String(pick("repoRoot", "BAA_CODEXD_REPO_ROOT") ?? env.BAA_REPO_ROOT ?? process.cwd()));
+  const v = readSources(input, env);
+  const sharedRoot = env.BAA_REPO_ROOT === undefined || env.BAA_REPO_ROOT.trim() === "" ? undefined : env.BAA_REPO_ROOT;
+  const repoRoot = resolve(String(v.repoRoot ?? sharedRoot ?? process.cwd()));
   const under = (value: unknown, fallback: string) =>
     value === undefined ? fallback : isAbsolute(String(value)) ? String(value) : resolve(repoRoot, String(value));
-  const logsRootDir = under(pick("logsDir", "BAA_CODEXD_LOGS_DIR"), join(repoRoot, "logs", "codexd"));
-  const stateRootDir = under(pick("stateDir", "BAA_CODEXD_STATE_DIR"), join(repoRoot, "state", "codexd"));
-  const serverArgs = input.serverArgs ?? flags.serverArgs ?? splitArgs(env.BAA_CODEXD_SERVER_ARGS) ?? ["app-server"];
+  const list = (value: unknown, fallback: readonly string[]) => (Array.isArray(value) ? [...value] : (value ?? [...fallback]));
 
   const candidate = {
-    nodeId: pick("nodeId", "BAA_NODE_ID") ?? "mini-main",
+    nodeId: v.nodeId ?? "mini-main",
     version: input.version ?? CODEXD_VERSION,
-    logLevel: input.logLevel ?? flags.logLevel ?? (env.BAA_CODEXD_LOG_LEVEL || undefined) ?? "info",
-    demo: input.demo ?? flags.demo ?? envFlag(env.BAA_CODEXD_DEMO) ?? false,
-    paths: { repoRoot, logsRootDir, stateRootDir },
+    logLevel: v.logLevel ?? "info",
+    demo: v.demo ?? false,
+    paths: {
+      repoRoot,
+      logsRootDir: under(v.logsDir, join(repoRoot, "logs", "codexd")),
+      stateRootDir: under(v.stateDir, join(repoRoot, "state", "codexd"))
+    },
     service: {
-      localApiBase: pick("localApiBase", "BAA_CODEXD_LOCAL_API_BASE") ?? DEFAULT_LOCAL_API_BASE,
-      eventStreamPath: pick("eventStreamPath", "BAA_CODEXD_EVENT_STREAM_PATH") ?? "/v1/codexd/events",
-      allowedHosts: [...(input.allowedHosts ?? flags.allowedHosts ?? splitList(env.BAA_ALLOWED_HOSTS) ?? [])],
-      allowedOrigins: [...(input.allowedOrigins ?? flags.allowedOrigins ?? splitList(env.BAA_ALLOWED_ORIGINS) ?? [])]
+      localApiBase: v.localApiBase ?? DEFAULT_LOCAL_API_BASE,
+      eventStreamPath: v.eventStreamPath ?? "/v1/codexd/events",
+      allowedHosts: list(v.allowedHosts, []),
+      allowedOrigins: list(v.allowedOrigins, [])
     },
     server: {
       mode: "app-server",
-      endpoint: pick("serverEndpoint", "BAA_CODEXD_SERVER_ENDPOINT") ?? "stdio://codex-app-server",
-      childStrategy: pick("serverStrategy", "BAA_CODEXD_SERVER_STRATEGY") ?? "spawn",
-      childCommand: pick("serverCommand", "BAA_CODEXD_SERVER_COMMAND") ?? "codex",
-      childArgs: [...serverArgs],
-      childCwd: under(pick("serverCwd", "BAA_CODEXD_SERVER_CWD"), repoRoot)
+      endpoint: v.serverEndpoint ?? "stdio://codex-app-server",
+      childStrategy: v.serverStrategy ?? "spawn",
+      childCommand: v.serverCommand ?? "codex",
+      childArgs: list(v.serverArgs, ["app-server"]),
+      childCwd: under(v.serverCwd, repoRoot)
     },
     restart: {
-      baseDelayMs: input.restartBaseDelayMs ?? env.BAA_CODEXD_RESTART_BASE_MS ?? 500,
-      maxDelayMs: input.restartMaxDelayMs ?? env.BAA_CODEXD_RESTART_MAX_MS ?? 30_000,
-      crashLoopLimit: input.crashLoopLimit ?? env.BAA_CODEXD_CRASH_LOOP_LIMIT ?? 5,
-      windowMs: input.crashLoopWindowMs ?? env.BAA_CODEXD_CRASH_LOOP_WINDOW_MS ?? 60_000
+      baseDelayMs: v.restartBaseDelayMs ?? 500,
+      maxDelayMs: v.restartMaxDelayMs ?? 30_000,
+      crashLoopLimit: v.crashLoopLimit ?? 5,
+      windowMs: v.crashLoopWindowMs ?? 60_000
     },
     limits: {
-      bodyLimitBytes: input.bodyLimitBytes ?? env.BAA_CODEXD_BODY_LIMIT_BYTES ?? 1024 * 1024,
-      recentEventsLimit: input.recentEventsLimit ?? env.BAA_CODEXD_RECENT_EVENTS_LIMIT ?? 200,
-      requestTimeoutMs: input.requestTimeoutMs ?? env.BAA_CODEXD_REQUEST_TIMEOUT_MS ?? 30_000,
-      approvalTimeoutMs: input.approvalTimeoutMs ?? env.BAA_CODEXD_APPROVAL_TIMEOUT_MS ?? 600_000,
-      maxActiveTurns: input.maxActiveTurns ?? env.BAA_CODEXD_MAX_ACTIVE_TURNS ?? 32,
-      maxSessions: input.maxSessions ?? env.BAA_CODEXD_MAX_SESSIONS ?? 1000,
-      maxClosedSessions: input.maxClosedSessions ?? env.BAA_CODEXD_MAX_CLOSED_SESSIONS ?? 500,
-      eventLogMaxFileBytes: input.eventLogMaxFileBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES ?? 8 * 1024 * 1024,
-      eventLogMaxTotalBytes: input.eventLogMaxTotalBytes ?? env.BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES ?? 256 * 1024 * 1024,
-      streamMaxBufferedBytes: input.streamMaxBufferedBytes ?? env.BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES ?? 4 * 1024 * 1024,
-      recentEventsMaxBytes: input.recentEventsMaxBytes ?? (env.BAA_CODEXD_RECENT_EVENTS_MAX_BYTES || undefined) ?? 4 * 1024 * 1024,
-      eventTextMaxBytes: input.eventTextMaxBytes ?? (env.BAA_CODEXD_EVENT_TEXT_MAX_BYTES || undefined) ?? 16 * 1024,
-      sessionEventsMaxBytes: input.sessionEventsMaxBytes ?? (env.BAA_CODEXD_SESSION_EVENTS_MAX_BYTES || undefined) ?? 1024 * 1024,
-      sessionCacheMaxBytes: input.sessionCacheMaxBytes ?? (env.BAA_CODEXD_SESSION_CACHE_MAX_BYTES || undefined) ?? 16 * 1024 * 1024,
-      sessionRegistryMaxBytes: input.sessionRegistryMaxBytes ?? (env.BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES || undefined) ?? 8 * 1024 * 1024,
-      approvalsMaxBytes: input.approvalsMaxBytes ?? (env.BAA_CODEXD_APPROVALS_MAX_BYTES || undefined) ?? 4 * 1024 * 1024
+      bodyLimitBytes: v.bodyLimitBytes ?? 1024 * 1024,
+      recentEventsLimit: v.recentEventsLimit ?? 200,
+      requestTimeoutMs: v.requestTimeoutMs ?? 30_000,
+      approvalTimeoutMs: v.approvalTimeoutMs ?? 600_000,
+      maxActiveTurns: v.maxActiveTurns ?? 32,
+      maxSessions: v.maxSessions ?? 1000,
+      maxClosedSessions: v.maxClosedSessions ?? 500,
+      eventLogMaxFileBytes: v.eventLogMaxFileBytes ?? 8 * 1024 * 1024,
+      eventLogMaxTotalBytes: v.eventLogMaxTotalBytes ?? 256 * 1024 * 1024,
+      streamMaxBufferedBytes: v.streamMaxBufferedBytes ?? 4 * 1024 * 1024,
+      recentEventsMaxBytes: v.recentEventsMaxBytes ?? 4 * 1024 * 1024,
+      eventTextMaxBytes: v.eventTextMaxBytes ?? 16 * 1024,
+      sessionEventsMaxBytes: v.sessionEventsMaxBytes ?? 1024 * 1024,
+      sessionCacheMaxBytes: v.sessionCacheMaxBytes ?? 16 * 1024 * 1024,
+      sessionRegistryMaxBytes: v.sessionRegistryMaxBytes ?? 8 * 1024 * 1024,
+      approvalsMaxBytes: v.approvalsMaxBytes ?? 4 * 1024 * 1024
     }
   };
   const result = schema.safeParse(candidate);
@@ -306,47 +362,20 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
   });
 }
 
-// Names a bad key the way a user set it: the env var beside the config path.
-const ENV_NAMES: Record<string, string> = {
-  logLevel: "BAA_CODEXD_LOG_LEVEL / --log-level",
-  "service.localApiBase": "BAA_CODEXD_LOCAL_API_BASE / --local-api-base",
-  "service.eventStreamPath": "BAA_CODEXD_EVENT_STREAM_PATH / --event-stream-path",
-  "service.allowedHosts": "BAA_ALLOWED_HOSTS / --allowed-hosts",
-  "service.allowedOrigins": "BAA_ALLOWED_ORIGINS / --allowed-origins",
-  "server.childStrategy": "BAA_CODEXD_SERVER_STRATEGY / --server-strategy",
-  "server.childCommand": "BAA_CODEXD_SERVER_COMMAND / --server-command",
-  "limits.bodyLimitBytes": "BAA_CODEXD_BODY_LIMIT_BYTES",
-  "limits.recentEventsLimit": "BAA_CODEXD_RECENT_EVENTS_LIMIT",
-  "limits.requestTimeoutMs": "BAA_CODEXD_REQUEST_TIMEOUT_MS",
-  "limits.approvalTimeoutMs": "BAA_CODEXD_APPROVAL_TIMEOUT_MS",
-  "limits.maxActiveTurns": "BAA_CODEXD_MAX_ACTIVE_TURNS",
-  "limits.maxSessions": "BAA_CODEXD_MAX_SESSIONS",
-  "limits.maxClosedSessions": "BAA_CODEXD_MAX_CLOSED_SESSIONS",
-  "limits.eventLogMaxFileBytes": "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES",
-  "limits.eventLogMaxTotalBytes": "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES",
-  "limits.streamMaxBufferedBytes": "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES",
-  "limits.recentEventsMaxBytes": "BAA_CODEXD_RECENT_EVENTS_MAX_BYTES",
-  "limits.eventTextMaxBytes": "BAA_CODEXD_EVENT_TEXT_MAX_BYTES",
-  "limits.sessionEventsMaxBytes": "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES",
-  "limits.sessionCacheMaxBytes": "BAA_CODEXD_SESSION_CACHE_MAX_BYTES",
-  "limits.sessionRegistryMaxBytes": "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES",
-  "limits.approvalsMaxBytes": "BAA_CODEXD_APPROVALS_MAX_BYTES",
-  "restart.baseDelayMs": "BAA_CODEXD_RESTART_BASE_MS",
-  "restart.maxDelayMs": "BAA_CODEXD_RESTART_MAX_MS",
-  "restart.crashLoopLimit": "BAA_CODEXD_CRASH_LOOP_LIMIT",
-  "restart.windowMs": "BAA_CODEXD_CRASH_LOOP_WINDOW_MS"
-};
+// Names a bad key the way a user set it: its flag and env var beside the config path.
+const SOURCE_BY_PATH = new Map<string, readonly [string, string, Kind, string]>(Object.values(SOURCES).map((entry) => [entry[3], entry]));
 
 function configKeyName(path: readonly PropertyKey[]): string {
   const key = path.map(String).join(".");
   // A list entry (`service.allowedHosts.1`) came from its list's source.
-  const source = ENV_NAMES[key] ?? ENV_NAMES[path.filter((part) => typeof part !== "number").map(String).join(".")];
-  return source === undefined ? key : `${key} (${source})`;
+  const source = SOURCE_BY_PATH.get(key) ?? SOURCE_BY_PATH.get(path.filter((part) => typeof part !== "number").map(String).join("."));
+  if (source === undefined) return key;
+  const [flag, envName] = source;
+  return flag === "" ? `${key} (${envName})` : `${key} (${envName} / --${flag})`;
 }
 
-// Comma-separated; an empty or blank value means unset.
-function splitList(value: string | undefined): string[] | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
+// Comma-separated; blank parts are dropped.
+function splitList(value: string): string[] {
   return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
 }
 
@@ -365,8 +394,7 @@ function checkedBy(parse: (value: string) => unknown, message: string) {
   );
 }
 
-function splitArgs(value: string | undefined): string[] | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
+function splitArgs(value: string): string[] {
   return value.trim().split(/\s+/);
 }
 

@@ -95,3 +95,47 @@ test("allowed hosts and origins come from input, flags or env; bad entries are n
       error.message.includes("service.allowedOrigins.0 (BAA_ALLOWED_ORIGINS / --allowed-origins)")
   );
 });
+
+test("an empty or blank env value means unset, for every setting", () => {
+  const blank = Object.fromEntries(
+    [
+      "BAA_REPO_ROOT",
+      "BAA_CODEXD_LOGS_DIR",
+      "BAA_CODEXD_LOCAL_API_BASE",
+      "BAA_CODEXD_SERVER_ARGS",
+      "BAA_CODEXD_DEMO",
+      "BAA_CODEXD_LOG_LEVEL",
+      "BAA_ALLOWED_HOSTS",
+      "BAA_CODEXD_BODY_LIMIT_BYTES",
+      "BAA_CODEXD_RESTART_BASE_MS",
+      "BAA_CODEXD_CRASH_LOOP_LIMIT",
+      "BAA_CODEXD_APPROVALS_MAX_BYTES",
+      "BAA_NODE_ID"
+    ].map((name, i) => [name, i % 2 === 0 ? "" : "  "])
+  );
+  const config = resolveCodexdConfig({ repoRoot: "/srv/baa", env: blank });
+  const defaults = resolveCodexdConfig({ repoRoot: "/srv/baa", env: {} });
+  assert.deepEqual(config, defaults);
+  assert.equal(config.restart.baseDelayMs, 500);
+  assert.deepEqual([...config.server.childArgs], ["app-server"]);
+});
+
+test("env values are typed by the table; one that does not fit is named with its flag and env var", () => {
+  const config = resolveCodexdConfig({
+    repoRoot: "/r",
+    env: { BAA_CODEXD_DEMO: "yes", BAA_CODEXD_RESTART_BASE_MS: "250", BAA_CODEXD_SERVER_ARGS: "app-server -c x=1" }
+  });
+  assert.equal(config.demo, true);
+  assert.equal(config.restart.baseDelayMs, 250);
+  assert.deepEqual([...config.server.childArgs], ["app-server", "-c", "x=1"]);
+  try {
+    resolveCodexdConfig({ repoRoot: "/r", env: { BAA_CODEXD_DEMO: "maybe", BAA_CODEXD_RESTART_BASE_MS: "soon" } });
+    assert.fail("expected a ConfigError");
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(
+      error.problems.map((problem) => problem.split(":")[0]),
+      ["demo (BAA_CODEXD_DEMO / --demo)", "restart.baseDelayMs (BAA_CODEXD_RESTART_BASE_MS)"]
+    );
+  }
+});
