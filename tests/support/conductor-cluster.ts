@@ -13,6 +13,8 @@ export interface ClusterNode {
   role: "primary" | "standby";
   codexd: CodexdProcess;
   conductor: ConductorProcess;
+  /** Stops the conductor process with `signal` and starts a new one with the same settings and port. */
+  restartConductor(signal: NodeJS.Signals): Promise<ConductorProcess>;
 }
 
 export interface Cluster {
@@ -33,7 +35,12 @@ export interface Cluster {
  * Conductor processes on one PostgreSQL schema, each with its own codexd process running the
  * real `codex` binary against one loopback mock model: several machines, on one host.
  */
-export async function startCluster(options: { leaseTtlMs: number; env?: Record<string, string> }): Promise<Cluster> {
+export async function startCluster(options: {
+  leaseTtlMs: number;
+  env?: Record<string, string>;
+  /** `sqlite`: each node keeps its own store in its state dir (use one node). Default postgres. */
+  database?: "postgres" | "sqlite";
+}): Promise<Cluster> {
   const dir = tempDir("baa-cluster-");
   const model = await startMockModel();
   const schema = testSchema("cluster");
@@ -58,36 +65,44 @@ export async function startCluster(options: { leaseTtlMs: number; env?: Record<s
           BAA_CODEXD_LOGS_DIR: dir.path(nodeId, "codexd-logs")
         }
       });
+      const port = await freePort();
+      const env: Record<string, string> = {
+        BAA_NODE_ID: nodeId,
+        BAA_CONDUCTOR_ROLE: role,
+        ...(options.database === "sqlite" ? {} : { BAA_DATABASE_URL: TEST_DATABASE_URL, BAA_DATABASE_SCHEMA: schema.name }),
+        BAA_LEASE_TTL_MS: String(options.leaseTtlMs),
+        BAA_CODEXD_LOCAL_API_BASE: codexd.base,
+        BAA_REPO_ROOT: dir.path(nodeId),
+        BAA_STATE_DIR: dir.path(nodeId, "conductor-state"),
+        BAA_RUNS_DIR: dir.path(nodeId, "runs"),
+        BAA_LOGS_DIR: dir.path(nodeId, "conductor-logs"),
+        BAA_SHARED_TOKEN: CLUSTER_TOKEN,
+        BAA_STORE_CONNECT_TIMEOUT_MS: "2000",
+        BAA_STORE_QUERY_TIMEOUT_MS: "2000",
+        BAA_SCHEDULER_POLL_MS: "50",
+        BAA_RUN_PROGRESS_MS: "250",
+        BAA_TASK_RETRY_BASE_MS: "50",
+        BAA_TASK_RETRY_MAX_MS: "200",
+        ...options.env
+      };
       let conductor: ConductorProcess;
       try {
-        conductor = await startConductorProcess({
-          port: await freePort(),
-          env: {
-            BAA_NODE_ID: nodeId,
-            BAA_CONDUCTOR_ROLE: role,
-            BAA_DATABASE_URL: TEST_DATABASE_URL,
-            BAA_DATABASE_SCHEMA: schema.name,
-            BAA_LEASE_TTL_MS: String(options.leaseTtlMs),
-            BAA_CODEXD_LOCAL_API_BASE: codexd.base,
-            BAA_REPO_ROOT: dir.path(nodeId),
-            BAA_STATE_DIR: dir.path(nodeId, "conductor-state"),
-            BAA_RUNS_DIR: dir.path(nodeId, "runs"),
-            BAA_LOGS_DIR: dir.path(nodeId, "conductor-logs"),
-            BAA_SHARED_TOKEN: CLUSTER_TOKEN,
-            BAA_STORE_CONNECT_TIMEOUT_MS: "2000",
-            BAA_STORE_QUERY_TIMEOUT_MS: "2000",
-            BAA_SCHEDULER_POLL_MS: "50",
-            BAA_RUN_PROGRESS_MS: "250",
-            BAA_TASK_RETRY_BASE_MS: "50",
-            BAA_TASK_RETRY_MAX_MS: "200",
-            ...options.env
-          }
-        });
+        conductor = await startConductorProcess({ port, env });
       } catch (error) {
         await codexd.kill("SIGKILL");
         throw error;
       }
-      const node = { nodeId, role, codexd, conductor };
+      const node: ClusterNode = {
+        nodeId,
+        role,
+        codexd,
+        conductor,
+        async restartConductor(signal) {
+          await node.conductor.kill(signal);
+          node.conductor = await startConductorProcess({ port, env });
+          return node.conductor;
+        }
+      };
       nodes.push(node);
       return node;
     },
