@@ -30,7 +30,14 @@ export async function openControlStore(options: OpenControlStoreOptions): Promis
   let store: ControlStore;
   if (url !== null) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError("databaseUrl must start with postgres:// or postgresql://");
-    const engine = openPostgresEngine({ ...options, url });
+    let engine: ReturnType<typeof openPostgresEngine>;
+    try {
+      engine = openPostgresEngine({ ...options, url });
+    } catch (error) {
+      // URL parse errors carry the input, password and all; never pass them on.
+      if (error instanceof TypeError && "input" in error) throw new TypeError("databaseUrl is not a valid URL");
+      throw toStoreError(error, "open");
+    }
     store = new KyselyControlStore(engine.ctx, engine.close, engine.schema);
   } else {
     const path = options.sqlitePath ?? (options.stateDir ? join(options.stateDir, SQLITE_FILE_NAME) : undefined);

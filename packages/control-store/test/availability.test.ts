@@ -20,6 +20,16 @@ describe("postgres: the store going away", () => {
     );
   });
 
+  test("a bad URL or schema is the caller's TypeError, and the URL's password is not in it", async () => {
+    await assert.rejects(openControlStore({ databaseUrl: "postgres://user:s3cret@[bad/test" }), (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.doesNotMatch(JSON.stringify({ ...error, message: error.message }), /s3cret/);
+      return true;
+    });
+    await assert.rejects(openControlStore({ databaseUrl: TEST_DATABASE_URL, schema: "Bad-Name" }), /schema must match/);
+    await assert.rejects(openControlStore({ databaseUrl: "mysql://localhost/test" }), /postgres:\/\//);
+  });
+
   test("calls fail with StoreUnavailableError while it is down, and work again when it returns", async () => {
     const schema = `cs_avail_${process.pid}`;
     const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
