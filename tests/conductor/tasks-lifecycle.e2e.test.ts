@@ -152,3 +152,24 @@ test("failing, cancelled, timed out and approval-waiting tasks, through the real
     await stack.stop();
   }
 });
+
+test("WS /v1/tasks/:task_id/events: live events without after; an unknown task is closed with 4404", async () => {
+  const stack = await startTaskStack();
+  try {
+    const notBefore = new Date(Date.now() + 1000).toISOString();
+    const taskId = (await stack.createTask({ title: "later", prompt: "live please", notBefore })).body.data.task.taskId;
+    const live = await stack.taskEvents(taskId);
+    const ended = await live.waitFor((e) => e.type === "run.ended", "run.ended live", 30_000);
+    assert.equal(ended.data.state, "succeeded");
+    assert.equal(live.events[0].type, "run.started", "the stream began before the run did");
+    assert.ok(live.events.every((e, i) => i === 0 || e.seq > live.events[i - 1].seq), "in seq order");
+    live.close();
+    const unknown = await stack.taskEvents("task-nope").then(
+      (socket) => socket.closed,
+      (error: Error) => ({ code: -1, reason: error.message })
+    );
+    assert.equal(unknown.code, 4404);
+  } finally {
+    await stack.stop();
+  }
+});
