@@ -173,7 +173,7 @@ export class EventLog {
    */
   recordDurably(input: EventInput): CodexdEvent {
     const { event, written } = this.#record(input);
-    if (!written) throw new StateWriteError([this.#logPath], this.#health.report().failing.find((f) => f.file === this.#logPath)?.error ?? "not written");
+    if (!written) throw new StateWriteError([this.#logPath], this.#unwritten.lastError);
     return event;
   }
 

@@ -35,6 +35,11 @@ export class UnwrittenEvents {
     this.#o = options;
   }
 
+  /** Why the last write failed (undefined while writes work). */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
   /** Lines waiting to be written. */
   get count(): number {
     return this.#queue.length - this.#head;

@@ -73,9 +73,10 @@ export class SessionOperations {
       await this.#d.registry.add(session);
     } catch (error) {
       // Not saved, so not created: app-server may unload the thread.
+      this.#d.events.record({ type: "session.discarded", threadId: session.threadId, data: { reason: "the session could not be saved" } });
       const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> };
       void raw.request?.("thread/unsubscribe", { threadId: session.threadId }).catch((unsubscribeError: unknown) => {
-        this.#d.events.record({ type: "session.discarded", threadId: session.threadId, data: { reason: String(unsubscribeError) } });
+        this.#d.events.record({ type: "thread.unsubscribe_failed", threadId: session.threadId, data: { reason: String(unsubscribeError) } });
       });
       asStateWriteFailed(error, "the session could not be saved");
     }
