@@ -65,6 +65,30 @@ describe("postgres: the store going away", () => {
   });
 });
 
+describe("postgres: a write held off by a lock", () => {
+  test("gives up after the statement timeout with StoreUnavailableError instead of hanging, then works", async () => {
+    const schema = `cs_lock_${process.pid}`;
+    const store = await openControlStore({ databaseUrl: TEST_DATABASE_URL, schema, statementTimeoutMs: 300 });
+    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
+    await holder.connect();
+    try {
+      await holder.query("begin");
+      await holder.query("select * from system_state for update");
+      await assert.rejects(store.createTask({ title: "waits", prompt: "p" }), (error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError);
+        assert.match(error.message, /55P03|57014/, "lock or statement timeout");
+        return true;
+      });
+      await holder.query("rollback");
+      assert.equal((await store.createTask({ title: "later", prompt: "p" })).created, true);
+    } finally {
+      await store.close();
+      await holder.query(`drop schema if exists ${schema} cascade`);
+      await holder.end();
+    }
+  });
+});
+
 describe("sqlite: the store refusing", () => {
   test("a state dir that cannot hold the file fails the open with StoreUnavailableError", async () => {
     const dir = mkdtempSync(join(tmpdir(), "control-store-"));
