@@ -205,7 +205,10 @@ export class SessionOperations {
     const client = this.#d.client();
     const running = session.activeTurn;
     if (client !== undefined && running?.turnId) {
-      await client.turnInterrupt({ threadId: session.threadId, turnId: running.turnId }).catch(() => {});
+      const turnId = running.turnId;
+      await client.turnInterrupt({ threadId: session.threadId, turnId }).catch((error: unknown) => {
+        this.#d.events.record({ type: "turn.interrupt_failed", sessionId, threadId: session.threadId, turnId, data: { reason: String(error) } });
+      });
     }
     // The thread is unsubscribed below, so its turn/completed may never come: end the turn here.
     if (running !== null) this.#markInterrupted(session, "session closed while the turn was running");
@@ -221,7 +224,9 @@ export class SessionOperations {
     this.#d.registry.pruneInactive(this.#d.limits.maxClosedSessions);
     // Let app-server unload the thread; best effort, the session is closed either way.
     const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;
-    await raw?.request?.("thread/unsubscribe", { threadId: session.threadId }).catch(() => {});
+    await raw?.request?.("thread/unsubscribe", { threadId: session.threadId }).catch((error: unknown) => {
+      this.#d.events.record({ type: "thread.unsubscribe_failed", sessionId, threadId: session.threadId, data: { reason: String(error) } });
+    });
     return session;
   }
 
