@@ -342,7 +342,7 @@ class RunExecution implements RunHandle {
         return written;
       } catch (error) {
         if (attempt >= this.#d.settings.finishAttempts) {
-          this.#log.error({ err: error }, "could not record the end of the run; it is recovered when the lease is taken again");
+          this.#log.error({ err: error }, "could not record the end of the run; the scheduler's recovery pass will end it");
           return false;
         }
         this.#log.warn({ err: error, attempt }, "end-of-run write failed; trying again");

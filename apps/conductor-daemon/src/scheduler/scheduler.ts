@@ -28,10 +28,13 @@ export interface SchedulerOptions {
   /** Starts executing a claimed run; called once per claim. */
   execute(claim: ClaimedRun, lease: { holder: string; term: number }): RunHandle;
   /**
-   * Called once per lease term before the first claim under it (a restart, a takeover): ends
-   * this node's runs the store still shows `running` that nothing here executes.
+   * Called before the first claim under each lease term (a restart, a takeover), and again
+   * every `recoverEveryMs`: ends this node's runs the store still shows `running` that nothing
+   * here executes (a run whose end could not be written while the store was away, say).
    */
   onLead?(lease: { holder: string; term: number }, localRunIds: ReadonlySet<string>): Promise<void>;
+  /** How often `onLead` runs again under the same term (default 30 s). */
+  recoverEveryMs?: number;
   /** At most this many runs at once on this node (BAA_MAX_CONCURRENT_TASKS). */
   maxConcurrent: number;
   /** How often to look for due work without being woken. */
@@ -55,6 +58,7 @@ export class Scheduler {
   #again = false;
   #failing = false;
   #ledTerm: number | undefined;
+  #recoveredAt = 0;
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
@@ -134,10 +138,14 @@ export class Scheduler {
   async #tick(): Promise<void> {
     const lease = this.#o.leadership.current();
     if (lease === null) return;
-    if (this.#ledTerm !== lease.term && this.#o.onLead !== undefined) {
+    const now = this.#o.timers.now();
+    const due = this.#ledTerm !== lease.term || now - this.#recoveredAt >= (this.#o.recoverEveryMs ?? 30_000);
+    if (due && this.#o.onLead !== undefined) {
       try {
+        // #active is complete here: claims join it in this same serialized pass.
         await this.#o.onLead(lease, new Set(this.#active.keys()));
         this.#ledTerm = lease.term;
+        this.#recoveredAt = now;
       } catch (error) {
         this.#log.warn({ err: error, term: lease.term }, "could not recover this node's earlier runs; trying again at the next poll");
         return;

@@ -97,7 +97,7 @@ test("a failing store is retried at the next poll", async () => {
   await scheduler.stop();
 });
 
-test("onLead runs once per term before the first claim; cancel and stop reach the local runs", async () => {
+test("onLead runs before the first claim of each term and every 30 s; cancel and stop reach the local runs", async () => {
   const timers = fakeTimers();
   const led: number[] = [];
   let term = 1;
@@ -127,6 +127,8 @@ test("onLead runs once per term before the first claim; cancel and stop reach th
   term = 2;
   await timers.advance(100);
   assert.deepEqual(led, [1, 2]);
+  await timers.advance(30_000);
+  assert.deepEqual(led, [1, 2, 2], "and again every 30 s under the same term");
   await scheduler.stop();
   assert.deepEqual(stops, ["cancel"]);
 });
