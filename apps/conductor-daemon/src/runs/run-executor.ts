@@ -101,7 +101,7 @@ class RunExecution implements RunHandle {
       };
     });
     this.done = this.#main().catch((error: unknown) => {
-      this.#log.error({ err: error }, "run executor failed; the run is recovered when the lease is taken again");
+      this.#log.error({ err: error }, "run executor failed; the scheduler's recovery pass will end the run");
     });
   }
 
