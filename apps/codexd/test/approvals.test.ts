@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
+import { nextEvent } from "@baa/event-log";
+import { ManualTimers } from "@baa/state-files";
 import { getJson, postJson, startFakeCodexd } from "./support/start-fake-codexd.js";
 import { tempWorkspace } from "./support/workspace.js";
 
@@ -52,16 +54,23 @@ test("an approval request waits in pendingApprovals until answered, and the answ
 });
 
 test("an unanswered approval times out to decline", async () => {
-  const codexd = await startFakeCodexd({ approvalTimeoutMs: 50 });
+  // The timeout runs on manual timers: fired by the test, not waited for.
+  const timers = new ManualTimers();
+  const codexd = await startFakeCodexd({ approvalTimeoutMs: 600_000 }, undefined, { timers });
   try {
     const { session, turnId } = await sessionWithTurn(codexd);
-    const answer = await codexd.appServer.serverRequest("item/fileChange/requestApproval", {
+    const requested = nextEvent(codexd.service.events, (e) => e.type === "approval.requested");
+    const answer = codexd.appServer.serverRequest("item/fileChange/requestApproval", {
       threadId: session.threadId,
       turnId,
       itemId: "i",
       startedAtMs: 0
     });
-    assert.deepEqual(answer, { decision: "decline" });
+    await requested;
+    assert.ok(timers.pending().includes(600_000), "the approval's timeout is set");
+    // Soonest first: the state files' short delays, then the approval's timeout.
+    for (let fired = 0; fired < 100 && timers.fireNext(); fired += 1);
+    assert.deepEqual(await answer, { decision: "decline" });
     const approvals = (await getJson(`${codexd.base}/v1/codexd/approvals?sessionId=${session.sessionId}`)).body.data.approvals;
     assert.equal(approvals[0].status, "timed_out");
   } finally {

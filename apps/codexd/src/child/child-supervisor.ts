@@ -3,6 +3,7 @@ import type { AppServerClient } from "@baa/app-server-client";
 import { AppServerChild, type AppServerChildOptions, type ChildExit } from "./app-server-child.js";
 import type { DaemonStateFile } from "../state/daemon-state.js";
 import type { EventLog } from "@baa/event-log";
+import { systemTimers, type Timers } from "@baa/state-files";
 import { decideRestart, type RestartPolicy } from "./restart-policy.js";
 
 export interface ChildSupervisorOptions {
@@ -13,6 +14,8 @@ export interface ChildSupervisorOptions {
   logger: Logger;
   now: () => number;
   random?: () => number;
+  /** The restart delay runs on these (default: Node's, unref'd); tests pass manual ones. */
+  timers?: Timers;
   /** The child is up: re-attach sessions before it is reported running. */
   onUp: (client: AppServerClient) => Promise<void>;
   /** The child is gone: whatever it was running is interrupted for this reason. */
@@ -27,7 +30,7 @@ export class ChildSupervisor {
   readonly #o: ChildSupervisorOptions;
   #current: AppServerChild | undefined;
   #exitTimes: number[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   #stopped = false;
   #launching: Promise<boolean> | undefined;
 
@@ -139,16 +142,15 @@ export class ChildSupervisor {
       nextRestartAt: new Date(now + decision.delayMs).toISOString()
     });
     events.record({ type: "child.restart_scheduled", data: { delayMs: decision.delayMs, attempt: decision.attempt, reason } });
-    this.#timer = setTimeout(() => {
+    this.#timer = (this.#o.timers ?? systemTimers).setTimeout(() => {
       this.#timer = undefined;
       daemonState.updateChild({ restarts: daemonState.state.child.restarts + 1 });
       void this.#launch();
     }, decision.delayMs);
-    this.#timer.unref();
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) (this.#o.timers ?? systemTimers).clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

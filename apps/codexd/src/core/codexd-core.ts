@@ -238,6 +238,7 @@ export class CodexdCore {
       policy: config.restart,
       logger: this.logger,
       now,
+      timers: this.#deps.timers,
       onUp: async (client) => {
         const recovery = await this.operations.resumeAll(client);
         if (recovery.resumed + recovery.failed > 0) this.logger.info(recovery, "sessions re-attached to codex app-server");

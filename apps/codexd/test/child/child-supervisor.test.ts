@@ -1,31 +1,35 @@
 import assert from "node:assert/strict";
 import test from "node:test";
+import { nextEvent } from "@baa/event-log";
+import { ManualTimers } from "@baa/state-files";
 import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd.js";
 
-const waitFor = async (check: () => Promise<boolean> | boolean, what: string, ms = 5000) => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out: ${what}`);
-};
+// The restart delay runs on manual timers and every wait is on an event codexd records: no
+// sleeps, no polling, nothing timed against the wall clock.
 
 test("a dead child is restarted, sessions are resumed, and status counts the restart", async () => {
-  const codexd = await startFakeCodexd({ restartBaseDelayMs: 20, restartMaxDelayMs: 40 });
+  const timers = new ManualTimers();
+  const codexd = await startFakeCodexd({ restartBaseDelayMs: 20, restartMaxDelayMs: 40 }, undefined, { timers });
   try {
     const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
+    const scheduled = nextEvent(codexd.service.events, (e) => e.type === "child.restart_scheduled");
     codexd.child.emit("exit", 1, null);
-    await waitFor(async () => {
-      const s = await getJson(`${codexd.base}/v1/codexd/status`);
-      return s.body.data.snapshot.daemon.child.status === "running" && s.body.data.snapshot.daemon.child.restarts === 1;
-    }, "child running again");
+    const { delayMs } = (await scheduled).data as { delayMs: number };
+    assert.ok(delayMs >= 10 && delayMs <= 20, "half-jittered first delay");
+    assert.equal((await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.status, "restarting");
+    assert.equal(codexd.spawned.length, 1, "nothing restarts before the delay is over");
+
+    const started = nextEvent(codexd.service.events, (e) => e.type === "child.started");
+    const resumed = nextEvent(codexd.service.events, (e) => e.type === "session.resumed");
+    // State-file retries may share the timers; fire until the restart has run.
+    while (codexd.spawned.length < 2 && timers.fireNext());
+    await Promise.all([started, resumed]);
     const status = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot;
+    assert.equal(status.daemon.child.status, "running");
+    assert.equal(status.daemon.child.restarts, 1);
     assert.equal(status.daemon.child.exitCode, 1);
     assert.equal(codexd.spawned.length, 2);
     assert.ok(codexd.appServer.calls.some((c) => c.method === "thread/resume"));
-    const types = status.recentEvents.events.map((e: { type: string }) => e.type);
-    for (const t of ["child.exited", "child.restart_scheduled", "child.started", "session.resumed"]) assert.ok(types.includes(t), t);
     const turn = await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "after restart" });
     assert.equal(turn.status, 202);
   } finally {
@@ -34,19 +38,28 @@ test("a dead child is restarted, sessions are resumed, and status counts the res
 });
 
 test("a crash loop stops restarting and says why; POST child/restart starts it again", async () => {
-  const codexd = await startFakeCodexd({ restartBaseDelayMs: 5, restartMaxDelayMs: 10, crashLoopLimit: 3 });
+  const timers = new ManualTimers();
+  const codexd = await startFakeCodexd({ restartBaseDelayMs: 5, restartMaxDelayMs: 10, crashLoopLimit: 3 }, undefined, { timers });
   try {
-    for (let i = 0; i < 3; i += 1) {
-      await waitFor(async () => (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.status === "running", `up #${i}`);
+    for (let i = 0; i < 2; i += 1) {
+      const scheduled = nextEvent(codexd.service.events, (e) => e.type === "child.restart_scheduled");
       codexd.child.emit("exit", 137, null);
+      await scheduled;
+      const started = nextEvent(codexd.service.events, (e) => e.type === "child.started");
+      // State-file retries may share the timers; fire until the restart has run.
+      while (!codexd.spawned[i + 1] && timers.fireNext());
+      await started;
     }
-    await waitFor(async () => (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.status === "failed", "failed");
+    const failed = nextEvent(codexd.service.events, (e) => e.type === "child.failed");
+    codexd.child.emit("exit", 137, null);
+    await failed;
     const child = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child;
+    assert.equal(child.status, "failed");
     assert.match(child.lastError, /crash loop/);
     assert.match(child.lastError, /code 137/);
     const spawnedBefore = codexd.spawned.length;
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(codexd.spawned.length, spawnedBefore, "no restart after giving up");
+    while (timers.fireNext());
+    assert.equal(codexd.spawned.length, spawnedBefore, "no restart is scheduled after giving up");
     const restart = await postJson(`${codexd.base}/v1/codexd/child/restart`, {});
     assert.equal(restart.status, 200);
     assert.equal(restart.body.data.running, true);

@@ -24,13 +24,27 @@ function connect(url: string) {
   return { socket, received, opened, closed, onEvent: (listener: (event: CodexdEvent) => void) => listeners.add(listener) };
 }
 
-const waitFor = async (check: () => boolean, what: string, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+// Waits on what the stream delivers, not on the clock: `check` runs now and after each message.
+function until(client: ReturnType<typeof connect>, check: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (check()) return resolve();
+    const onMessage = () => {
+      if (!check()) return;
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error(`the stream closed before ${what}`));
+    };
+    const cleanup = () => {
+      client.socket.off("message", onMessage);
+      client.socket.off("close", onClose);
+    };
+    client.socket.on("message", onMessage);
+    client.socket.on("close", onClose);
+  });
+}
 
 const wsBase = (base: string) => base.replace(/^http/, "ws");
 
@@ -54,9 +68,9 @@ test("after=N replays exactly the missed events from the files, then live ones, 
       }
     });
     await client.opened;
-    await waitFor(() => emitted >= 100 && client.received.at(-1)?.seq === events.lastSeq, "replay and live caught up");
+    await until(client, () => emitted >= 100 && client.received.at(-1)?.seq === events.lastSeq, "replay and live caught up");
     events.record({ type: "live.after" });
-    await waitFor(() => client.received.at(-1)?.type === "live.after", "a live event after the switch-over");
+    await until(client, () => client.received.at(-1)?.type === "live.after", "a live event after the switch-over");
     const seqs = client.received.map((e) => e.seq);
     assert.deepEqual(seqs, Array.from({ length: events.lastSeq - after }, (_, i) => after + 1 + i));
     assert.ok(emittedDuringReplay > 10, `emitted during replay: ${emittedDuringReplay}`);
@@ -86,9 +100,9 @@ test("a filtered replay keeps only the session's events, in order, through the s
       emitFor(live % 2 ? two : one, 10_000 + live++);
     });
     await client.opened;
-    await waitFor(() => live >= 60, "live events emitted");
+    await until(client, () => live >= 60, "live events emitted");
     emitFor(one, 99_999);
-    await waitFor(() => client.received.at(-1)?.turnId === "turn-99999", "last live event");
+    await until(client, () => client.received.at(-1)?.turnId === "turn-99999", "last live event");
     const all = await codexd.service.events.query({ sessionId: one.sessionId, type: "app-server.item", limit: 1000 });
     assert.deepEqual(
       client.received.map((e) => e.seq),
@@ -109,7 +123,7 @@ test("without after only live events are sent; a bad query is closed with 4400",
     const client = connect(`${wsBase(codexd.base)}/v1/codexd/events`);
     await client.opened;
     codexd.service.events.record({ type: "now" });
-    await waitFor(() => client.received.length === 1, "the live event");
+    await until(client, () => client.received.length === 1, "the live event");
     assert.equal(client.received[0]?.type, "now");
     client.socket.close();
 
@@ -135,7 +149,10 @@ test("a client that stops reading is closed with 4008 and server memory stays bo
     const listenersBefore = events.subscriberCount;
     const client = connect(`${wsBase(codexd.base)}/v1/codexd/events?after=${events.lastSeq}`);
     await client.opened;
-    await waitFor(() => events.subscriberCount === listenersBefore + 1, "subscribed");
+    // Subscribed once a probe recorded now comes through (after= replays it if it came first).
+    events.record({ type: "probe" });
+    await until(client, () => client.received.some((e) => e.type === "probe"), "subscribed");
+    assert.equal(events.subscriberCount, listenersBefore + 1);
     (client.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
 
     const big = "b".repeat(256 * 1024);
@@ -181,7 +198,7 @@ test("a client that stalls during the replay is cut off once held live events pi
     const listenersBefore = events.subscriberCount;
     const client = connect(`${wsBase(codexd.base)}/v1/codexd/events?after=${after}`);
     client.onEvent(() => (client.socket as unknown as { _socket: { pause(): void } })._socket.pause());
-    await waitFor(() => client.received.length > 0, "the replay started");
+    await until(client, () => client.received.length > 0, "the replay started");
     let recorded = 0;
     while (events.subscriberCount > listenersBefore && recorded < 1000) {
       events.record({ type: "live", data: { big } });

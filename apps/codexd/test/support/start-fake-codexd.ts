@@ -1,10 +1,10 @@
-import { CodexdLocalService } from "../../src/service.js";
+import { CodexdLocalService, type CodexdDeps } from "../../src/service.js";
 import { resolveCodexdConfig, type CodexdConfigInput } from "../../src/config.js";
 import { FakeAppServer, FakeChild } from "./fake-app-server.js";
 import { tempWorkspace } from "./workspace.js";
 
 /** codexd on a fake child and fake app-server, listening on a free loopback port. */
-export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}, reuse?: { root: string }) {
+export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}, reuse?: { root: string }, deps: Partial<CodexdDeps> = {}) {
   const ws = reuse === undefined ? tempWorkspace() : { root: reuse.root, path: (...p: string[]) => [reuse.root, ...p].join("/"), cleanup: () => {} };
   const child = new FakeChild();
   const appServer = new FakeAppServer();
@@ -35,7 +35,8 @@ export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}
         appServer.onServerRequest = context.onServerRequest as never;
         return appServer;
       }
-    }
+    },
+    ...deps
   });
   const status = await service.start();
   const base = status.service.resolvedBaseUrl as string;
