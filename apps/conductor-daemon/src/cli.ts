@@ -26,7 +26,7 @@ const USAGE = `usage: conductor-daemon <command> [flags]
 
 commands:
   start    run the conductor in the foreground until SIGTERM/SIGINT
-  config   print the resolved configuration as JSON (token redacted)
+  config   print the resolved configuration as JSON (token and database password redacted)
   help     print this text
 
 flags (each also has an environment variable; flags win):
@@ -34,7 +34,10 @@ flags (each also has an environment variable; flags win):
   --control-api-base URL --trusted-cidrs CIDR,CIDR --repo-root DIR --state-dir DIR
   --runs-dir DIR --logs-dir DIR --body-limit-bytes N --proxy-timeout-ms N
   --codexd-connect-timeout-ms N --log-level LEVEL
-  The shared token is read from BAA_SHARED_TOKEN only, never from a flag.
+  --database-schema NAME --store-connect-timeout-ms N --store-query-timeout-ms N
+  --lease-ttl-ms N --max-concurrent-tasks N --max-queued-tasks N
+  The shared token is read from BAA_SHARED_TOKEN only, never from a flag; the PostgreSQL URL
+  from BAA_DATABASE_URL only (unset: SQLite in the state dir).
 `;
 
 /**
@@ -69,7 +72,11 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
   }
 
   if (command === "config") {
-    const shown = { ...config, sharedToken: config.sharedToken === undefined ? undefined : "[redacted]" };
+    const shown = {
+      ...config,
+      sharedToken: config.sharedToken === undefined ? undefined : "[redacted]",
+      databaseUrl: config.databaseUrl === undefined ? undefined : redactUrlPassword(config.databaseUrl)
+    };
     stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     return 0;
   }
@@ -89,3 +96,14 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
 
 /** How long a graceful stop may take (drain, stop the loops, release the lease, close the store). */
 const SHUTDOWN_DEADLINE_MS = 10_000;
+
+// postgres://user:secret@host/db -> postgres://user:[redacted]@host/db
+function redactUrlPassword(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password === "") return text;
+    return `${url.protocol}//${url.username}:[redacted]@${url.host}${url.pathname}${url.search}`;
+  } catch {
+    return "[redacted]";
+  }
+}

@@ -28,6 +28,18 @@ test("config prints the resolved configuration with the token redacted", async (
   assert.doesNotMatch(stdout.read(), /very-secret/);
 });
 
+test("config shows the database URL without its password", async () => {
+  const stdout = textSink();
+  const code = await runConductorCli({
+    argv: argv("config"),
+    env: { BAA_DATABASE_URL: "postgres://baa:db-secret-42@db.internal:5432/baa" },
+    stdout
+  });
+  assert.equal(code, 0);
+  assert.equal(JSON.parse(stdout.read()).databaseUrl, "postgres://baa:[redacted]@db.internal:5432/baa");
+  assert.doesNotMatch(stdout.read(), /db-secret-42/);
+});
+
 test("bad configuration exits 2 with every problem on stderr; help and unknown commands", async () => {
   const stderr = textSink();
   const code = await runConductorCli({ argv: argv("start", "--role", "x", "--nope"), env: { BAA_TRUSTED_CIDRS: "bad" }, stderr });
