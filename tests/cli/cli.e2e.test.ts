@@ -94,6 +94,23 @@ test("baa drives a session turn and tasks end to end through the real binary", a
       assert.equal(lines.length, 2);
       assert.ok(lines.every((e) => e.sessionId === sessionId && e.type === "app-server.turn.completed"));
 
+      // events --follow: replays from --after, then live; Ctrl-C ends it with 0.
+      const follower = spawn(process.execPath, [BAA, "events", "--follow", "--session", sessionId, "--after", "0", "--base-url", stack.conductorBase], {
+        stdio: ["ignore", "pipe", "pipe"]
+      });
+      let followed = "";
+      const replayed = new Promise<void>((resolve) =>
+        follower.stdout.on("data", (chunk) => {
+          followed += String(chunk);
+          if ((followed.match(/app-server\.turn\.completed/g) ?? []).length >= 2) resolve();
+        })
+      );
+      const followerExit = new Promise<number | null>((resolve) => follower.once("close", resolve));
+      await replayed;
+      follower.kill("SIGINT");
+      assert.equal(await followerExit, 0, followed);
+      assert.match(followed, /^#\d+ \S+ session\.created \(session /m);
+
       // Without --follow the turn id comes back at once.
       const quick = await baa(stack, ["turn", sessionId, "One more."]);
       assert.equal(quick.code, 0, quick.stderr);
