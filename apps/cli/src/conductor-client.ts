@@ -73,11 +73,13 @@ export class ConductorClient {
       socket.once("close", (code, reason) => resolveClosed({ code, reason: reason.toString() }))
     );
     socket.on("message", (data) => {
+      const text = data.toString();
       let event: unknown;
       try {
-        event = JSON.parse(data.toString());
-      } catch {
-        return; // the streams send JSON only; a torn frame is not an event
+        event = JSON.parse(text);
+      } catch (error) {
+        // The streams send JSON only; show what came instead of dropping it unseen.
+        event = { seq: -1, type: "baa.unparsable-frame", data: { text: text.slice(0, 500), error: (error as Error).message } };
       }
       onMessage(event);
     });
