@@ -102,7 +102,11 @@ export class JsonStateFile<T> {
     for (;;) {
       if (this.#written >= target) return;
       if (this.#inFlight === undefined) this.#startNow();
-      if (this.#inFlight === undefined) return;
+      if (this.#inFlight === undefined) {
+        // Nothing left to write: either it is on disk, or its last try (flushSync) failed.
+        if (this.#failedVersion >= target) throw new StateWriteError([this.path], this.#lastError);
+        return;
+      }
       await this.#inFlight;
       if (this.#written >= target) return;
       if (this.#failedVersion >= target) throw new StateWriteError([this.path], this.#lastError);
@@ -137,6 +141,7 @@ export class JsonStateFile<T> {
       this.#succeeded(pending.version, Buffer.byteLength(text));
     } catch (error) {
       this.#removeTempSync(temp);
+      this.#pending ??= pending;
       this.#failures += 1;
       this.#failedVersion = Math.max(this.#failedVersion, pending.version);
       this.#lastError = error;

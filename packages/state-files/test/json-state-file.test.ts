@@ -183,3 +183,19 @@ async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 10_000 && !condition(); i += 1) await new Promise((resolve) => setImmediate(resolve));
   assert.ok(condition(), "condition never became true");
 }
+
+test("after a failed flushSync, written() rejects instead of claiming the value is on disk", async () => {
+  const { dir, health, timers, fs, cleanup } = setup();
+  try {
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { health, timers, fs, delayMs: 60_000 });
+    fs.failWrites("ENOSPC");
+    file.save({ n: 1 });
+    file.flushSync();
+    await assert.rejects(file.written(), StateWriteError);
+    fs.heal();
+    await file.written();
+    assert.deepEqual(read(file.path), { n: 1 });
+  } finally {
+    cleanup();
+  }
+});
