@@ -1,6 +1,8 @@
 import type { RunRecord } from "@baa/control-store";
 import type { CodexdClient } from "../codexd-client.js";
 
+const INTERRUPT_TIMEOUT_MS = 5_000;
+
 /**
  * Asks codexd to stop the turn a run left going. "No turn in progress" and "no such session"
  * mean it already ended, which is what we want; anything else is an error for the caller to log.
@@ -12,7 +14,9 @@ export async function interruptRunTurn(codexd: CodexdClient, run: RunRecord): Pr
     pathAndQuery: "/v1/codexd/turn/interrupt",
     contentType: "application/json",
     accept: "application/json",
-    body: JSON.stringify(run.turnId === null ? { sessionId: run.sessionId } : { sessionId: run.sessionId, turnId: run.turnId })
+    body: JSON.stringify(run.turnId === null ? { sessionId: run.sessionId } : { sessionId: run.sessionId, turnId: run.turnId }),
+    // Bounded: a takeover waits for these before its first claim.
+    timeoutMs: INTERRUPT_TIMEOUT_MS
   });
   if (reply.status === 202 || reply.status === 404 || reply.status === 409) return;
   const code = (reply.json as { error?: { code?: unknown } } | undefined)?.error?.code;

@@ -59,6 +59,8 @@ export class LeaseKeeper implements Leadership {
   #ownTermTaken = false;
   #running = false;
   #tick: Promise<void> | undefined;
+  /** The end of older terms' runs after a takeover; runs beside the renewals, never before them. */
+  #cleanup: Promise<void> | undefined;
   /** A term whose stale runs are still to be ended; claims wait for it. */
   #cleanupPending: number | null = null;
   readonly #listeners = new Set<ChangeListener>();
@@ -108,6 +110,7 @@ export class LeaseKeeper implements Leadership {
     this.#running = false;
     this.#clear();
     await this.#tick;
+    await this.#cleanup;
     const leading = this.#leading;
     this.#setLeading(null, "stopped");
     if (leading !== null) {
@@ -140,8 +143,11 @@ export class LeaseKeeper implements Leadership {
     switch (decision.change) {
       case "acquired":
         this.#logger.info({ term: decision.leading?.term, holder: nodeId }, "lease acquired: leading");
+        // Claims wait for the takeover's cleanup (current() is null until it is done), which is
+        // not awaited here: a slow codexd or store must not hold up the next renewal.
+        this.#cleanupPending = decision.leading!.term;
         this.#setLeading(decision.leading, "acquired");
-        await this.#takeOver(decision.leading!.term);
+        this.#cleanup = this.#takeOver(decision.leading!.term);
         break;
       case "renewed":
         this.#leading = decision.leading;
@@ -222,7 +228,7 @@ export class LeaseKeeper implements Leadership {
     this.#cleanupTimer = this.#options.timers.setTimeout(() => {
       this.#cleanupTimer = undefined;
       if (!this.#running || this.#leading?.term !== term || this.#cleanupPending !== term) return;
-      this.#tick = this.#takeOver(term);
+      this.#cleanup = this.#takeOver(term);
     }, this.timing.renewEveryMs);
   }
 

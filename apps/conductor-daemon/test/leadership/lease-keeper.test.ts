@@ -156,3 +156,32 @@ test("claims wait while the runs of older terms cannot be ended", async () => {
   assert.deepEqual(keeper.current(), { holder: "a", term: 1 });
   await keeper.stop();
 });
+
+test("a slow cleanup after a takeover holds claims back but not the renewals", async () => {
+  const { timers, db } = setup();
+  db.runs = [runningRun("r-old", "a", 0)];
+  let release: () => void = () => {};
+  const interruptDone = new Promise<void>((resolve) => (release = resolve));
+  const keeper = new LeaseKeeper({
+    store: db.view(),
+    nodeId: "a",
+    role: "primary",
+    ttlMs: TTL,
+    timers,
+    logger: createSilentLogger(),
+    interruptTurn: () => interruptDone
+  });
+  keeper.start();
+  await timers.advance(0);
+  assert.equal(keeper.view().role, "leader");
+  assert.equal(keeper.current(), null, "no claims before the old runs are ended");
+  const firstExpiry = db.lease.expiresAt;
+  await timers.advance(TTL * 2);
+  assert.notEqual(db.lease.expiresAt, firstExpiry, "renewed meanwhile");
+  assert.equal(keeper.view().role, "leader");
+  release();
+  await timers.settle();
+  assert.deepEqual(keeper.current(), { holder: "a", term: 1 });
+  assert.equal(db.runs[0]!.state, "abandoned");
+  await keeper.stop();
+});
