@@ -117,12 +117,22 @@ export class WriteHealth {
   }
 
   /**
-   * Retries every failing file now. Resolves when all of them were written (or none was
-   * failing); otherwise throws a StateWriteError naming the files still failing.
+   * Retries every failing file now and waits for the outcome, which `report()` then shows
+   * (nothing is thrown: for readers that want the status current, not a verdict).
    */
-  async probe(): Promise<void> {
+  async retryAll(): Promise<void> {
+    await Promise.allSettled([...this.#failing.values()].map(async (entry) => entry.retry()));
+  }
+
+  /**
+   * Retries every failing file now (only those in `files`, when given: the ones a request
+   * depends on). Resolves when all of them were written (or none was failing); otherwise
+   * throws a StateWriteError naming the files still failing.
+   */
+  async probe(files?: readonly string[]): Promise<void> {
     if (this.#failing.size === 0) return;
-    const entries = [...this.#failing.values()];
+    const entries = [...this.#failing.values()].filter((entry) => files === undefined || files.includes(entry.file));
+    if (entries.length === 0) return;
     const results = await Promise.allSettled(entries.map(async (entry) => entry.retry()));
     const stillFailing = entries.filter((entry, i) => results[i]?.status === "rejected" || this.#failing.has(entry.file));
     if (stillFailing.length === 0) return;

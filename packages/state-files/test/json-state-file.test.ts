@@ -199,3 +199,21 @@ test("after a failed flushSync, written() rejects instead of claiming the value 
     cleanup();
   }
 });
+
+test("probe(files) retries only the files a request depends on", async () => {
+  const { dir, health, timers, fs, cleanup } = setup();
+  try {
+    const a = new JsonStateFile<{ n: number }>(join(dir, "a.json"), { health, timers, fs });
+    const b = new JsonStateFile<{ n: number }>(join(dir, "b.json"), { health, timers, fs });
+    fs.failWrites("ENOSPC", (path) => path.includes("b.json"));
+    a.save({ n: 1 }, { urgent: true });
+    b.save({ n: 1 }, { urgent: true });
+    await a.written();
+    await assert.rejects(b.written(), StateWriteError);
+    await health.probe([a.path]);
+    await assert.rejects(health.probe([b.path]), StateWriteError);
+    await assert.rejects(health.probe(), StateWriteError);
+  } finally {
+    cleanup();
+  }
+});

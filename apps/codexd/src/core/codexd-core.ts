@@ -167,7 +167,8 @@ export class CodexdCore {
       client: () => this.#supervisor?.client,
       defaultCwd: config.server.childCwd,
       now,
-      state: health,
+      // What sessions and turns are recorded in; other files failing (a child log) do not refuse them.
+      state: { probe: () => health.probe([config.paths.sessionRegistryPath, config.paths.structuredEventLogPath]) },
       limits: {
         maxActiveTurns: config.limits.maxActiveTurns,
         maxSessions: config.limits.maxSessions,
@@ -305,6 +306,8 @@ export class CodexdCore {
    * writes start at once. Reads of the API wait for this, so the files never lag an answer.
    */
   async stateSettled(): Promise<void> {
+    // While writes fail, a read retries them first, so the status it answers is current.
+    if (this.stateHealth.degraded) await this.stateHealth.retryAll();
     await Promise.all([this.sessions.settled(), this.events.recentSettled(), this.approvals.settled()]);
   }
 
