@@ -1,11 +1,17 @@
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { CodexdConfig } from "./config.js";
 import { CodexdCore, type CodexdDeps } from "./core/codexd-core.js";
 import { createCodexdApp } from "./http/app.js";
+import { CodexdMetrics, metricsSourceOf } from "./metrics/codexd-metrics.js";
+import { listenOnLocalSocket, type LocalSocket } from "./http/local-socket.js";
 import type { CodexdStatus } from "./state/status.js";
 
 export { SESSION_RECENT_EVENTS, type CodexdDeps } from "./core/codexd-core.js";
+
+/** The Unix socket file in the state dir on which codexd serves its API too. */
+export const LOCAL_SOCKET_FILE = "codexd.sock";
 
 /**
  * codexd as one service: the core (child, sessions, approvals, events) with the loopback HTTP/WS
@@ -21,7 +27,10 @@ export class CodexdLocalService {
   readonly approvals: CodexdCore["approvals"];
   readonly sessionEvents: CodexdCore["sessionEvents"];
   #app: FastifyInstance | undefined;
+  #socket: LocalSocket | null = null;
   #started = false;
+  /** The Prometheus registry `GET /metrics` serves; one per service instance. */
+  readonly metrics: CodexdMetrics;
 
   constructor(config: CodexdConfig, deps: CodexdDeps = {}) {
     this.core = new CodexdCore(config, deps);
@@ -32,13 +41,15 @@ export class CodexdLocalService {
     this.operations = this.core.operations;
     this.approvals = this.core.approvals;
     this.sessionEvents = this.core.sessionEvents;
+    // Counting from construction, so what start() records (child.started…) is counted too.
+    this.metrics = new CodexdMetrics(metricsSourceOf(this.core));
   }
 
   /** Starts the child, reconciles what a previous run left running, then opens the API. */
   async start(): Promise<CodexdStatus> {
     if (this.#started) return this.getStatus();
     await this.core.start();
-    this.#app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger });
+    this.#app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger, metrics: this.metrics });
     const base = new URL(this.config.service.localApiBase);
     let address: string;
     try {
@@ -47,7 +58,9 @@ export class CodexdLocalService {
       await this.core.abortStart();
       throw error;
     }
-    this.core.markListening(address);
+    // The same API on `codexd.sock` in the state dir; the conductor prefers it (docs/runtime/codexd.md).
+    this.#socket = await listenOnLocalSocket(this.#app.server, join(this.config.paths.stateRootDir, LOCAL_SOCKET_FILE), this.logger);
+    this.core.markListening(address, this.#socket?.path ?? null);
     this.#started = true;
     return this.getStatus();
   }
@@ -55,6 +68,8 @@ export class CodexdLocalService {
   async stop(): Promise<void> {
     if (!this.#started && !this.core.running) return;
     this.#started = false;
+    await this.#socket?.close();
+    this.#socket = null;
     await this.#app?.close();
     this.#app = undefined;
     await this.core.stop();

@@ -59,6 +59,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       baseUrl: config.codexdLocalApiBase,
       requestTimeoutMs: config.proxyTimeoutMs,
       connectTimeoutMs: config.codexdConnectTimeoutMs,
+      logger: logger.child({ component: "codexd-client" }),
       ...(deps.transport === undefined ? {} : { transport: deps.transport })
     });
   const relay = new EventsRelay({

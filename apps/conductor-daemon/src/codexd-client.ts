@@ -1,4 +1,6 @@
-import { createUndiciTransport, type CodexdTransport } from "./codexd-transport.js";
+import type { Logger } from "pino";
+import { isLoopbackHost } from "@baa/net-trust";
+import { createUndiciTransport, type CodexdTransport, type UndiciTransport } from "./codexd-transport.js";
 import { conductorError } from "./errors.js";
 
 /** What codexd answered, body kept as text so the proxy can return it verbatim. */
@@ -29,7 +31,12 @@ export interface CodexdClientOptions {
   /** Bound on quick calls (status, readiness) and on opening the event stream. */
   connectTimeoutMs: number;
   transport?: CodexdTransport;
+  /** Where the switch to codexd's Unix socket and any fallback to TCP are logged. */
+  logger?: Logger;
 }
+
+/** How often to ask codexd again for its socket while calls go over TCP. */
+const SOCKET_DISCOVERY_EVERY_MS = 30_000;
 
 /**
  * Talks to the local codexd over HTTP. Every failure to reach it becomes `codexd_unavailable`
@@ -43,20 +50,35 @@ export class CodexdClient {
   readonly #requestTimeoutMs: number;
   readonly #transport: CodexdTransport;
   readonly #close: () => Promise<void>;
+  /** Our own undici transport when codexd is on this machine: it may move to codexd's socket. */
+  readonly #local: UndiciTransport | undefined;
+  readonly #logger: Logger | undefined;
+  #discoveredAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: CodexdClientOptions) {
     this.baseUrl = options.baseUrl;
     this.#origin = options.baseUrl.replace(/\/+$/, "");
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.connectTimeoutMs = options.connectTimeoutMs;
+    this.#logger = options.logger;
     if (options.transport !== undefined) {
       this.#transport = options.transport;
       this.#close = async () => {};
     } else {
-      const own = createUndiciTransport({ connectTimeoutMs: options.connectTimeoutMs });
+      const own = createUndiciTransport({
+        connectTimeoutMs: options.connectTimeoutMs,
+        onSocketFailure: (path, error) => this.#logger?.warn({ err: error, path }, "codexd's local socket failed; using TCP")
+      });
       this.#transport = own;
       this.#close = () => own.close();
+      // A socket file is only reachable when codexd runs on this machine.
+      if (isLoopbackHost(new URL(options.baseUrl).hostname)) this.#local = own;
     }
+  }
+
+  /** The Unix socket calls go over now (null: TCP). */
+  get socketPath(): string | null {
+    return this.#local?.socketPath ?? null;
   }
 
   /** The WebSocket URL of codexd's event stream with the given query string (`?a=b` or ""). */
@@ -67,6 +89,7 @@ export class CodexdClient {
   }
 
   async request(request: CodexdRequest): Promise<CodexdReply> {
+    this.#maybeDiscoverSocket();
     const headers: Record<string, string> = {};
     if (request.contentType !== undefined) headers["content-type"] = request.contentType;
     if (request.accept !== undefined) headers.accept = request.accept;
@@ -123,7 +146,26 @@ export class CodexdClient {
       const code = typeof body?.error?.code === "string" ? ` ${body.error.code}` : "";
       throw conductorError("codexd_bad_gateway", `codexd status answered ${reply.status}${code}`);
     }
+    this.#learnSocket(body.data);
     return body.data;
+  }
+
+  // While calls go over TCP, asks codexd now and then (in the background) for its socket.
+  #maybeDiscoverSocket(): void {
+    if (this.#local === undefined || this.#local.socketPath !== null) return;
+    const now = performance.now();
+    if (now - this.#discoveredAt < SOCKET_DISCOVERY_EVERY_MS) return;
+    this.#discoveredAt = now;
+    this.status().catch((error: unknown) => this.#logger?.debug({ err: error }, "codexd status for its local socket failed; staying on TCP"));
+  }
+
+  #learnSocket(data: object): void {
+    if (this.#local === undefined) return;
+    const path = (data as { service?: { localSocketPath?: unknown } }).service?.localSocketPath;
+    const next = typeof path === "string" && path !== "" ? path : null;
+    if (next === this.#local.socketPath) return;
+    this.#local.useSocket(next);
+    this.#logger?.info({ path: next }, next === null ? "codexd serves TCP only" : "calls to codexd go over its local socket");
   }
 }
 

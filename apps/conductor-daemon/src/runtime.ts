@@ -117,6 +117,7 @@ export class ConductorRuntime {
       baseUrl: config.codexdLocalApiBase,
       requestTimeoutMs: config.proxyTimeoutMs,
       connectTimeoutMs: config.codexdConnectTimeoutMs,
+      logger: this.#logger.child({ component: "codexd-client" }),
       ...(this.#options.transport === undefined ? {} : { transport: this.#options.transport })
     });
     this.#codexd = codexd;

@@ -65,6 +65,7 @@ export class CodexdCore {
   readonly #daemonState: DaemonStateFile;
   #supervisor: ChildSupervisor | undefined;
   #resolvedBaseUrl: string | null = null;
+  #localSocketPath: string | null = null;
   #demo: DemoModel | undefined;
   #codex: CodexVersionInfo;
   #started = false;
@@ -255,8 +256,9 @@ export class CodexdCore {
   }
 
   /** The API listens at `baseUrl`: codexd counts as started from here on. */
-  markListening(baseUrl: string): void {
+  markListening(baseUrl: string, localSocketPath: string | null = null): void {
     this.#resolvedBaseUrl = baseUrl.replace(/\/$/, "");
+    this.#localSocketPath = localSocketPath;
     this.#daemonState.update((state) => {
       state.started = true;
     });
@@ -324,6 +326,7 @@ export class CodexdCore {
     return buildStatus({
       config: this.config,
       resolvedBaseUrl: this.#resolvedBaseUrl,
+      localSocketPath: this.#localSocketPath,
       daemon: this.#daemonState.state,
       sessions: this.sessions.list(),
       events: this.events.recent(),

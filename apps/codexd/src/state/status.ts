@@ -12,6 +12,8 @@ export interface CodexdStatus {
     nodeId: string;
     localApiBase: string;
     resolvedBaseUrl: string | null;
+    /** The same API on a Unix socket file (owner only), for local clients; null when TCP only. */
+    localSocketPath: string | null;
     eventStreamPath: string;
     eventStreamUrl: string | null;
     mode: "app-server";
@@ -38,6 +40,7 @@ export interface CodexdStatus {
 export function buildStatus(input: {
   config: CodexdConfig;
   resolvedBaseUrl: string | null;
+  localSocketPath?: string | null;
   daemon: DaemonState;
   sessions: CodexdSession[];
   events: RecentEvent[];
@@ -56,6 +59,7 @@ export function buildStatus(input: {
       nodeId: config.nodeId,
       localApiBase: config.service.localApiBase,
       resolvedBaseUrl,
+      localSocketPath: input.localSocketPath ?? null,
       eventStreamPath: config.service.eventStreamPath,
       eventStreamUrl: wsBase === null ? null : `${wsBase}${config.service.eventStreamPath}`,
       mode: config.server.mode,
