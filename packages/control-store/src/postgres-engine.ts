@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector } from "kysely";
 import pg from "pg";
+import { SchemaScopedIntrospector } from "./postgres-introspector.js";
 import type { StoreSchema } from "./schema.js";
 import type { StoreContext, Trx } from "./store-context.js";
 import { isRetryableConflict } from "./store-errors.js";
@@ -22,6 +23,19 @@ export interface PostgresEngineOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** kysely's PostgreSQL dialect whose introspection (used by the Migrator) stays in our schema. */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly schema: string
+  ) {
+    super(config);
+  }
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SchemaScopedIntrospector(db, this.schema);
+  }
+}
 const MAX_CONFLICT_RETRIES = 5;
 
 export function openPostgresEngine(options: PostgresEngineOptions): {
@@ -51,7 +65,7 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
   const onError = options.onPoolError ?? ((error: Error) => process.emitWarning(error));
   pool.on("error", onError);
   pool.on("connect", (client) => client.on("error", onError));
-  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<StoreSchema>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
   const dbNow = async (trx: Trx | Kysely<StoreSchema>) => {
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(trx);
     return (rows[0] as { now: Date }).now.toISOString();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import pg from "pg";
 import { LATEST_VERSION, openControlStore } from "../src/index.js";
-import { withHarness, type EngineKind } from "./support/harness.js";
+import { TEST_DATABASE_URL, withHarness, type EngineKind } from "./support/harness.js";
 import { claimAll, finish, lead } from "./support/steps.js";
 
 for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
@@ -94,3 +95,33 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
       }));
   });
 }
+
+describe("postgres: migrations beside other schemas", () => {
+  test("migrating is not disturbed by other schemas being created and dropped meanwhile", async () => {
+    const churn = new pg.Client(TEST_DATABASE_URL);
+    await churn.connect();
+    let stop = false;
+    let cycles = 0;
+    const churning = (async () => {
+      while (!stop) {
+        const name = `cs_churn_${process.pid}_${cycles % 4}`;
+        await churn.query(`create schema if not exists ${name}`);
+        await churn.query(`create table if not exists ${name}.t (id serial primary key, v text)`);
+        await churn.query(`drop schema ${name} cascade`);
+        cycles += 1;
+      }
+    })();
+    try {
+      for (let i = 0; i < 6; i += 1) {
+        await withHarness("postgres", async ({ store }) => {
+          assert.equal((await store.migrate()).to, LATEST_VERSION);
+        });
+      }
+    } finally {
+      stop = true;
+      await churning;
+      await churn.end();
+    }
+    assert.ok(cycles > 0);
+  });
+});
