@@ -51,3 +51,30 @@ test("on PostgreSQL: a task runs to succeeded and its events are found by run", 
     await schema.drop();
   }
 });
+
+test("a codexd restart under a running task: the run sees its turn interrupted, and the task is retried on the new codexd", async () => {
+  const stack = await startTaskStack({ taskRetryBaseMs: 50 });
+  // The first turn waits on an approval when codexd goes down (a hanging model stream would
+  // hold codexd's stop for its full deadline); later ones just answer.
+  let seen = 0;
+  stack.model.setDefaultReply((r) =>
+    r.lastUserText === "outlive codexd" && r.functionCallOutputs.length === 0 && ++seen === 1
+      ? { kind: "tool_call", arguments: { cmd: `touch ${stack.dir.path("repo", "never.txt")}` } }
+      : { kind: "text", text: `mock reply to: ${r.lastUserText}` }
+  );
+  try {
+    const taskId = (
+      await stack.createTask({ title: "long", prompt: "outlive codexd", maxAttempts: 2, cwd: stack.dir.path("repo"), approvalPolicy: "untrusted", sandbox: "workspace-write" })
+    ).body.data.task.taskId;
+    await stack.waitTask(taskId, (t) => t.state === "needs_approval", "needs_approval");
+    await stack.restartCodexd();
+    const done = await stack.waitTask(taskId, (t) => t.state === "succeeded", "succeeded on the new codexd", 60_000);
+    const runs = (await stack.runs(taskId)).sort((a, b) => a.attempt - b.attempt);
+    assert.deepEqual(runs.map((r) => r.state), ["failed", "succeeded"]);
+    assert.match(runs[0].reason, /outside the conductor/);
+    assert.equal(done.attemptsSpent, 1);
+    assert.notEqual(runs[0].sessionId, runs[1].sessionId, "each run has its own worker session");
+  } finally {
+    await stack.stop();
+  }
+});
