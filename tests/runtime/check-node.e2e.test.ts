@@ -9,6 +9,7 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { readPlist } from "../../scripts/runtime/lib/launchd.mjs";
 import { readUnit } from "../../scripts/runtime/lib/systemd.mjs";
 import { freePort } from "../support/codexd-process.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -33,9 +34,10 @@ interface Launched {
   exited: Promise<unknown>;
 }
 
-/** Starts a service exactly as its unit says, with only the unit's environment (plus HOME). */
+/** Starts a service exactly as its unit (or plist) says, with only its environment (plus HOME). */
 function launchFromUnit(name: string, unitFile: string): Launched {
-  const unit = readUnit(readFileSync(unitFile, "utf8"));
+  const text = readFileSync(unitFile, "utf8");
+  const unit = unitFile.endsWith(".plist") ? readPlist(text) : readUnit(text);
   const [program, ...args] = unit.argv as string[];
   const child = spawn(program as string, args, {
     cwd: unit.workingDirectory,
@@ -132,6 +134,16 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     assert.match(down.out, /FAIL {2}conductor  GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/);
     assert.match(down.out, /ok {4}codexd {5}GET \S+\/healthz/);
     assert.match(down.out, /probes failed \(conductor\)/);
+
+    // The conductor again, this time as its launchd agent says: the node is whole again.
+    const agents = dir.path("agents");
+    const plist = await runScript("install-launchd.sh", ["--dry-run", "--service", "conductor", ...flags, "--install-dir", agents]);
+    assert.equal(plist.code, 0, plist.out);
+    const again = launchFromUnit("conductor", join(agents, "so.makefile.baa-conductor.plist"));
+    launched.push(again);
+    await waitHealthy(urls.conductor as string, again);
+    const back = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
+    assert.equal(back.code, 0, back.out);
   } finally {
     for (const one of launched.reverse()) {
       if (one.child.exitCode === null && one.child.signalCode === null) {
