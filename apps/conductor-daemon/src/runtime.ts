@@ -87,7 +87,12 @@ export class ConductorRuntime {
   start(): Promise<ConductorSnapshot> {
     if (this.#stopping !== undefined) return Promise.reject(new Error("a stopped ConductorRuntime cannot start again"));
     if (this.#starting !== undefined) return this.#starting;
-    this.#starting = this.#start();
+    // A start that fails half way closes what it had opened (the store, the codexd client).
+    this.#starting = this.#start().catch(async (error: unknown) => {
+      this.#state = "stopped";
+      await this.#closeOpened();
+      throw error;
+    });
     return this.#starting;
   }
 
@@ -189,13 +194,7 @@ export class ConductorRuntime {
     // New requests get 503 first; then the loops stop (the lease is released last of them so a
     // standby takes over at once), then the codexd client and the store close.
     if (this.#app !== undefined) await this.#app.close();
-    for (const closer of this.#closers.splice(0).reverse()) {
-      try {
-        await closer.close();
-      } catch (error) {
-        this.#logger.warn({ err: error, what: closer.what }, "close failed during stop");
-      }
-    }
+    await this.#closeOpened();
     this.#state = "stopped";
     this.#logger.info("conductor stopped");
   }
@@ -208,6 +207,16 @@ export class ConductorRuntime {
   /** Store, lease and system mode once started (the scheduler and tests use them). */
   get controlPlane(): ControlPlane | undefined {
     return this.#control;
+  }
+
+  async #closeOpened(): Promise<void> {
+    for (const closer of this.#closers.splice(0).reverse()) {
+      try {
+        await closer.close();
+      } catch (error) {
+        this.#logger.warn({ err: error, what: closer.what }, "close failed during stop");
+      }
+    }
   }
 
   getSnapshot(): ConductorSnapshot {
