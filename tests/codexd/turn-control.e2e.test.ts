@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { eventually, getJson, postJson } from "../support/http.js";
+import { nextEvent } from "../../packages/event-log/dist/index.js";
+import { getJson, postJson } from "../support/http.js";
 import { startRealStack } from "../support/real-stack.js";
 
-// Through the conductor, as a client would steer and stop a turn.
+// Through the conductor, as a client would steer and stop a turn. Waits are on the events codexd
+// records (subscribed before the action), not polls.
 
 test("interrupting a slow turn ends it as interrupted, and the session takes the next turn", async () => {
   const stack = await startRealStack();
@@ -11,22 +13,21 @@ test("interrupting a slow turn ends it as interrupted, and the session takes the
     const base = stack.conductorBase;
     const sessionId = (await postJson(`${base}/v1/codex/sessions`, {})).body.data.session.sessionId;
     stack.model.enqueue({ kind: "hang" });
+    const events = stack.codexd.events;
+    const started = nextEvent(events, (e) => e.type === "app-server.turn.started" && e.sessionId === sessionId);
     const turn = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "take forever" });
     await stack.model.waitForRequest((r) => r.lastUserText === "take forever");
-    await eventually(async () => {
-      const s = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data.session;
-      return s.activeTurn?.turnId ? s : null;
-    }, "turn running");
+    await started;
+    const completed = nextEvent(events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
     const interrupt = await postJson(`${base}/v1/codex/turn/interrupt`, { sessionId, turnId: turn.body.data.turnId });
     assert.equal(interrupt.status, 202, interrupt.text);
-    const ended = await eventually(async () => {
-      const s = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data;
-      return s.session.lastTurnStatus === "interrupted" ? s : null;
-    }, "interrupted");
+    await completed;
+    const ended = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data;
+    assert.equal(ended.session.lastTurnStatus, "interrupted");
     assert.equal(ended.session.lastTurnId, turn.body.data.turnId);
     assert.equal(ended.session.activeTurn, null);
-    const completed = ended.recentEvents.find((e: any) => e.type === "app-server.turn.completed");
-    assert.equal(completed.data.turn.status, "interrupted");
+    const completedEvent = ended.recentEvents.find((e: any) => e.type === "app-server.turn.completed");
+    assert.equal(completedEvent.data.turn.status, "interrupted");
     const again = await postJson(`${base}/v1/codex/turn/interrupt`, { sessionId });
     assert.equal(again.status, 409);
     stack.model.enqueue({ kind: "text", text: "quick this time" });
@@ -46,20 +47,19 @@ test("steering a running turn adds input the model sees before the turn complete
     // The tool call keeps the turn busy for a while; codex folds the steer into its next request.
     stack.model.enqueue({ kind: "tool_call", arguments: { cmd: "sleep 1.5; echo slept", yield_time_ms: 5000 } });
     stack.model.setDefaultReply((r) => ({ kind: "text", text: `seen: ${r.userTexts.join(" | ")}` }));
+    const events = stack.codexd.events;
+    const started = nextEvent(events, (e) => e.type === "app-server.turn.started" && e.sessionId === sessionId);
+    const completed = nextEvent(events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
     const turn = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "run the slow command" });
     assert.equal(turn.status, 202);
-    await eventually(async () => {
-      const s = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data.session;
-      return s.activeTurn?.turnId ? s : null;
-    }, "turn running");
+    await started;
     await stack.model.waitForRequest((r) => r.lastUserText === "run the slow command");
     const steer = await postJson(`${base}/v1/codex/turn/steer`, { sessionId, input: "STEER: also say hello" });
     assert.equal(steer.status, 202, steer.text);
     assert.equal(steer.body.data.turnId, turn.body.data.turnId);
-    const done = await eventually(async () => {
-      const s = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data.session;
-      return s.lastTurnStatus === "completed" ? s : null;
-    }, "steered turn completes");
+    await completed;
+    const done = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data.session;
+    assert.equal(done.lastTurnStatus, "completed");
     assert.equal(done.lastTurnId, turn.body.data.turnId);
     assert.ok(
       stack.model.requests.some((r) => r.userTexts.includes("STEER: also say hello")),
