@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { openEventSocket } from "../support/event-socket.js";
-import { eventually, getJson, postJson, request } from "../support/http.js";
+import { nextEvent } from "../../packages/event-log/dist/index.js";
+import { getJson, postJson, request } from "../support/http.js";
 import { startRealStack } from "../support/real-stack.js";
 
 // Real `codex app-server` + loopback mock model, driven through the conductor.
@@ -21,15 +22,15 @@ test("a turn through the conductor completes, its text is in the events, and the
     assert.equal(session.status, "active");
     assert.ok(session.threadId);
 
+    const completed = nextEvent(stack.codexd.events, (e) => e.type === "app-server.turn.completed" && e.sessionId === session.sessionId);
     const turn = await postJson(`${base}/v1/codex/turn`, { sessionId: session.sessionId, input: "What is six times seven?" });
     assert.equal(turn.status, 202, turn.text);
     const turnId = turn.body.data.turnId;
     assert.equal(turn.body.data.accepted, true);
 
-    const read = await eventually(async () => {
-      const r = await getJson(`${base}/v1/codex/sessions/${session.sessionId}`);
-      return r.body.data.session.lastTurnStatus === "completed" ? r.body.data : null;
-    }, "turn completion");
+    await completed;
+    const read = (await getJson(`${base}/v1/codex/sessions/${session.sessionId}`)).body.data;
+    assert.equal(read.session.lastTurnStatus, "completed");
     assert.equal(read.session.lastTurnId, turnId);
     assert.equal(read.session.lastAgentMessage, "The answer is 42.");
     const deltas = read.recentEvents
@@ -124,15 +125,13 @@ test("bad input through the conductor is a 4xx JSON error and the stack keeps se
       assert.equal(r.body.error.code, code);
       assert.equal(typeof r.body.error.message, "string");
     }
+    const firstDone = nextEvent(stack.codexd.events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
     const first = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "first" });
     assert.equal(first.status, 202);
     const second = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "second" });
     assert.equal(second.status, 409);
     assert.equal(second.body.error.code, "turn_in_progress");
-    await eventually(async () => {
-      const r = await getJson(`${base}/v1/codex/sessions/${sessionId}`);
-      return r.body.data.session.lastTurnStatus === "completed" ? true : null;
-    }, "first turn completes");
+    await firstDone;
     assert.equal((await getJson(`${base}/healthz`)).status, 200);
     assert.equal((await getJson(`${stack.codexdBase}/healthz`)).status, 200);
     const again = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "third" });
