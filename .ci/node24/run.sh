@@ -50,7 +50,7 @@ rm -rf "${sqlite_pkg}/build"
 cp -r "${ADDON_DIR}/node_modules/better-sqlite3/build" "${sqlite_pkg}/build"
 
 say "running a representative subset on Node 24 (the whole suite ran on $(node --version) above): ${SUBSET[*]}"
-say "not run on Node 24, for time: the multi-node failover, crash, restart, memory, security and status-page e2e tests (tests/conductor except tasks-lifecycle, tests/codexd except the two above, tests/security, tests/status-api, tests/architecture)"
+say "not run on Node 24, for time: the multi-node failover, crash, restart, memory, security and status-page e2e tests (tests/conductor except tasks-lifecycle, tests/codexd except the two above, tests/security, tests/status-api, tests/architecture, tests/runtime except service-files)"
 started=$(date +%s)
 status=0
 (cd "${tree}" && PATH="$(dirname "${NODE24}"):${PATH}" "${NODE24}" scripts/run-tests.mjs "${SUBSET[@]}") || status=$?
