@@ -65,6 +65,18 @@ function run(argv, { quiet = false } = {}) {
   return result.status ?? 1;
 }
 
+// Right after a bootout, launchd may still be tearing the old job down and refuse the
+// bootstrap ("Bootstrap failed: 5: Input/output error"); a few tries a second apart cover it.
+function bootstrap(argv) {
+  let status = run(argv);
+  for (let attempt = 1; status !== 0 && attempt < 4; attempt++) {
+    spawnSync("sleep", ["1"]);
+    out(`retrying (${attempt} of 3)`);
+    status = run(argv);
+  }
+  return status;
+}
+
 function renderInstallCopies(manager, options) {
   mkdirSync(options.installDir, { recursive: true });
   const written = [];
@@ -97,7 +109,7 @@ function install(manager, options) {
     for (const { definition } of written) {
       const commands = launchctlCommands(definition, options.installDir, uid);
       run(commands.unload, { quiet: true }); // not loaded yet is fine
-      if (run(commands.load) !== 0) failed++;
+      if (bootstrap(commands.load) !== 0) failed++;
     }
   } else {
     if (run(systemctlCommands(written[0].definition).daemonReload) !== 0) failed++;
@@ -154,7 +166,7 @@ async function reload(manager, options) {
     for (const { definition } of written) {
       const commands = launchctlCommands(definition, options.installDir, process.getuid());
       run(commands.unload, { quiet: true });
-      if (run(commands.load) !== 0) failed++;
+      if (bootstrap(commands.load) !== 0) failed++;
     }
   } else {
     run(systemctlCommands(written[0].definition).daemonReload);
