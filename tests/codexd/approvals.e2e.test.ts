@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import test from "node:test";
 import { openEventSocket } from "../support/event-socket.js";
-import { eventually, getJson, postJson } from "../support/http.js";
+import { getJson, postJson } from "../support/http.js";
 import { startRealStack, type RealStack } from "../support/real-stack.js";
 
 // `untrusted` asks before any command codex does not know to be safe; `touch` is such a command.
@@ -21,21 +21,24 @@ async function turnThatWantsToTouch(stack: RealStack, file: string) {
   const turn = await postJson(`${base}/v1/codex/turn`, { sessionId, input: `please create ${file}` });
   assert.equal(turn.status, 202, turn.text);
   const requested = await socket.waitFor((e) => e.type === "approval.requested", "approval on the stream");
-  const pending = await eventually(async () => {
-    const s = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data.session;
-    return s.pendingApprovals.length === 1 ? s.pendingApprovals[0] : null;
-  }, "pending approval on the session");
+  // The session lists it before the event is recorded.
+  const { pendingApprovals } = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data.session;
+  assert.equal(pendingApprovals.length, 1);
+  const pending = pendingApprovals[0];
   assert.equal(pending.approvalId, requested.data.approval.approvalId);
   assert.equal(pending.kind, "commandExecution");
   assert.match(String(pending.details.command), /touch/);
   return { sessionId, socket, turnId: turn.body.data.turnId, approvalId: pending.approvalId as string };
 }
 
-const waitForTurnEnd = (stack: RealStack, sessionId: string) =>
-  eventually(async () => {
-    const s = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
-    return s.lastTurnStatus !== "inProgress" && s.activeTurn === null ? s : null;
-  }, "turn end");
+// The session's own stream (opened before the turn) says when the turn ended; the session is
+// updated before that event is recorded.
+async function waitForTurnEnd(stack: RealStack, sessionId: string, socket: { waitFor: (p: (e: any) => boolean, what: string) => Promise<unknown> }) {
+  await socket.waitFor((e) => e.type === "app-server.turn.completed", "turn end");
+  const s = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
+  assert.equal(s.activeTurn, null);
+  return s;
+}
 
 test("accept: the command runs and the turn completes", async () => {
   const stack = await startRealStack();
@@ -44,7 +47,7 @@ test("accept: the command runs and the turn completes", async () => {
     const { sessionId, socket, approvalId } = await turnThatWantsToTouch(stack, file);
     const answer = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
     assert.equal(answer.status, 200, answer.text);
-    const session = await waitForTurnEnd(stack, sessionId);
+    const session = await waitForTurnEnd(stack, sessionId, socket);
     assert.equal(session.lastTurnStatus, "completed");
     assert.deepEqual(session.pendingApprovals, []);
     assert.ok(existsSync(file), "the approved command ran");
@@ -61,9 +64,9 @@ test("decline: the turn goes on without the command", async () => {
   const stack = await startRealStack();
   try {
     const file = stack.dir.path("repo", "declined.txt");
-    const { sessionId, approvalId } = await turnThatWantsToTouch(stack, file);
+    const { sessionId, socket, approvalId } = await turnThatWantsToTouch(stack, file);
     assert.equal((await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "decline" })).status, 200);
-    const session = await waitForTurnEnd(stack, sessionId);
+    const session = await waitForTurnEnd(stack, sessionId, socket);
     assert.equal(session.lastTurnStatus, "completed");
     assert.ok(!existsSync(file), "the declined command did not run");
     assert.ok(stack.model.requests.some((r) => r.functionCallOutputs.length > 0), "codex told the model the outcome");
@@ -79,7 +82,7 @@ test("no answer: the approval times out to decline", async () => {
     const { sessionId, socket, approvalId } = await turnThatWantsToTouch(stack, file);
     const timedOut = await socket.waitFor((e) => e.type === "approval.timed_out", "timeout event", 10_000);
     assert.equal(timedOut.data.approval.approvalId, approvalId);
-    const session = await waitForTurnEnd(stack, sessionId);
+    const session = await waitForTurnEnd(stack, sessionId, socket);
     assert.equal(session.lastTurnStatus, "completed");
     assert.ok(!existsSync(file));
     socket.close();
