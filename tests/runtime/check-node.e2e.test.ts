@@ -120,6 +120,13 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     assert.equal(report.nodeId, "mini-main");
     assert.deepEqual([...new Set(report.probes.map((p) => p.service))], services);
 
+    // The role can be required: this node leads, so expecting a standby fails.
+    const leader = await runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "leader"]);
+    assert.equal(leader.code, 0, leader.out);
+    const standby = await runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]);
+    assert.equal(standby.code, 1, standby.out);
+    assert.match(standby.out, /FAIL {2}conductor  GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
+
     // A node id other than the one the services report is a failure too.
     const wrongNode = await runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"]);
     assert.equal(wrongNode.code, 1, wrongNode.out);

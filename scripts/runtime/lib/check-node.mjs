@@ -12,6 +12,7 @@ const USAGE = `usage: check-node.sh --node NAME [flags]
   --conductor-url URL    default $BAA_CONDUCTOR_LOCAL_API, else http://127.0.0.1:4317
   --status-api-url URL   default $BAA_STATUS_API_LOCAL_API, else http://127.0.0.1:4318
   --service NAME         check only codexd, conductor or status-api (repeatable)
+  --expect-role ROLE     the conductor must be leader (or standby); default: either
   --timeout-ms N         bound on each probe (default 3000)
   --json                 print the results as JSON
 The conductor's bearer token, needed from another machine, is read from BAA_SHARED_TOKEN.
@@ -29,6 +30,7 @@ function main(argv, env) {
         "conductor-url": { type: "string" },
         "status-api-url": { type: "string" },
         service: { type: "string", multiple: true },
+        "expect-role": { type: "string" },
         "timeout-ms": { type: "string", default: "3000" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false }
@@ -60,6 +62,8 @@ function main(argv, env) {
   }
   const services = values.service ?? ["codexd", "conductor", "status-api"];
   for (const service of services) if (!(service in bases)) problems.push(`--service ${service}: not codexd, conductor or status-api`);
+  const role = values["expect-role"];
+  if (role !== undefined && role !== "leader" && role !== "standby") problems.push(`--expect-role must be leader or standby (got ${role})`);
   const timeoutMs = Number(values["timeout-ms"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push("--timeout-ms must be a positive whole number");
   if (problems.length > 0) {
@@ -67,11 +71,11 @@ function main(argv, env) {
     return Promise.resolve(2);
   }
   const nodeId = values["node-id"] ?? `${values.node}-main`;
-  return checkNode({ node: values.node, nodeId, bases, services, timeoutMs, token: unset(env.BAA_SHARED_TOKEN), json: values.json });
+  return checkNode({ node: values.node, nodeId, role, bases, services, timeoutMs, token: unset(env.BAA_SHARED_TOKEN), json: values.json });
 }
 
 async function checkNode(options) {
-  const probes = nodeProbes({ nodeId: options.nodeId }).filter((probe) => options.services.includes(probe.service));
+  const probes = nodeProbes({ nodeId: options.nodeId, ...(options.role === undefined ? {} : { role: options.role }) }).filter((probe) => options.services.includes(probe.service));
   // Services are probed in parallel; each one's routes in order, so the report reads top-down.
   const results = await Promise.all(
     options.services.map(async (service) => {

@@ -9,7 +9,7 @@
  * @property {(body: any) => string | null} verify  null when healthy, else what is wrong
  */
 
-/** @param {{nodeId: string}} expected */
+/** @param {{nodeId: string, role?: "leader" | "standby"}} expected role: unset accepts either */
 export function nodeProbes(expected) {
   const data = (body) => (body && typeof body === "object" ? body.data : undefined);
   const nodeIdIs = (body) =>
@@ -33,7 +33,11 @@ export function nodeProbes(expected) {
     {
       service: "conductor",
       path: "/rolez",
-      verify: (b) => (["leader", "standby"].includes(data(b)?.role) ? null : `role is ${JSON.stringify(data(b)?.role)}`)
+      verify: (b) => {
+        const role = data(b)?.role;
+        if (expected.role !== undefined) return role === expected.role ? null : `role is ${JSON.stringify(role)}, expected ${expected.role}`;
+        return ["leader", "standby"].includes(role) ? null : `role is ${JSON.stringify(role)}`;
+      }
     },
     {
       service: "conductor",
