@@ -3,18 +3,21 @@ import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
 import { CodexdClient } from "./codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./events-relay.js";
 import { createSilentLogger } from "./logger.js";
-import { registerCodexProxy } from "./routes/codex-proxy.js";
+import { ConductorMetrics } from "./metrics/conductor-metrics.js";
+import { PROXIED_OPERATIONS, registerCodexProxy } from "./routes/codex-proxy.js";
 import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
 import { installStoreErrorMapping } from "./store/store-error-mapping.js";
+import { conductorVersion } from "./version.js";
 
 export interface ConductorAppDeps {
   config: ConductorConfig;
@@ -32,6 +35,8 @@ export interface ConductorAppDeps {
   control?: ControlPlane;
   /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
   tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace">;
+  /** The node's metrics (the runtime's, fed by the lease, scheduler and task log); else the app makes its own. */
+  metrics?: ConductorMetrics;
 }
 
 /**
@@ -75,8 +80,19 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
 
+  const ownsMetrics = deps.metrics === undefined;
+  const metrics = deps.metrics ?? new ConductorMetrics({ logger });
+  metrics.watchRelay(() => relay.size);
   installErrorHandling(app);
   installJsonBodyParser(app);
+  installOpenApi(app, {
+    title: "conductor-daemon",
+    version: conductorVersion(),
+    description:
+      "The conductor: probes, system modes, tasks and runs, and /v1/codex/* forwarded to this node's codexd (docs/api/README.md). Untrusted peers send the shared token as a bearer token.",
+    extraOperations: PROXIED_OPERATIONS
+  });
+  installHttpMetrics(app, { registry: metrics.registry, prefix: "conductor_" });
   void app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
   // Hooks that may refuse a request go after the plugin: its onRequest hook marks upgrade
   // requests so a refused upgrade's socket is destroyed instead of left half-open.
@@ -89,6 +105,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   });
   app.addHook("onClose", async () => {
     if (ownsCodexd) await codexd.close();
+    if (ownsMetrics) metrics.close();
   });
   void app.register(async (scope) => {
     // In this scope, so it wraps the root's handler instead of replacing it.
@@ -101,10 +118,11 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     });
     if (control !== undefined) registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease });
     if (control !== undefined && deps.tasks !== undefined) {
-      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, ...deps.tasks });
+      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...deps.tasks });
     }
     registerCodexSummary(scope, { codexd });
     registerCodexProxy(scope, { codexd, relay });
+    registerMetricsRoute(scope, metrics.registry);
   });
   return app;
 }

@@ -16,6 +16,7 @@ import { guardStore } from "./store/guarded-store.js";
 import { openConductorStore, describeStore } from "./store/open-store.js";
 import { SystemModes } from "./system/system-modes.js";
 import { TaskEngine } from "./tasks/task-engine.js";
+import { ConductorMetrics } from "./metrics/conductor-metrics.js";
 
 export interface ConductorRuntimeOptions {
   /**
@@ -73,6 +74,7 @@ export class ConductorRuntime {
   #tasks: TaskEngine | undefined;
   #codexd: CodexdClient | undefined;
   #schemaVersion: number | null = null;
+  #metrics: ConductorMetrics | undefined;
   /** Closes what start opened, the last opened first. */
   readonly #closers: { what: string; close: () => Promise<void> }[] = [];
 
@@ -140,7 +142,12 @@ export class ConductorRuntime {
       interruptTurn: (run) => interruptRunTurn(codexd, run)
     });
     this.#control = { store, lease, system };
-    const tasks = new TaskEngine({ config, store, codexd, leadership: lease, gate: system, quota: system, timers, logger: this.#logger });
+    // One registry per node; the scheduler claims through a store that times its claims.
+    const metrics = new ConductorMetrics({ store, lease, system, now: () => timers.now(), logger: this.#logger });
+    this.#metrics = metrics;
+    this.#closers.push({ what: "metrics", close: async () => metrics.close() });
+    const tasks = new TaskEngine({ config, store: metrics.timingClaims(store), codexd, leadership: lease, gate: system, quota: system, timers, logger: this.#logger });
+    metrics.watchEvents(tasks.events);
     this.#tasks = tasks;
     this.#closers.push({ what: "task event log", close: () => tasks.close() });
 
@@ -150,6 +157,7 @@ export class ConductorRuntime {
       logger: this.#logger,
       codexd,
       control: this.#control,
+      metrics,
       tasks: { events: tasks.events, scheduler: tasks.scheduler, checkWorkspace: (cwd, workspace) => tasks.workspaces.problemWith(cwd, workspace) },
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
@@ -202,6 +210,11 @@ export class ConductorRuntime {
   /** The task engine (event log, scheduler, workspaces) once started. */
   get taskEngine(): TaskEngine | undefined {
     return this.#tasks;
+  }
+
+  /** The node's Prometheus registry and what feeds it, once started. */
+  get metrics(): ConductorMetrics | undefined {
+    return this.#metrics;
   }
 
   /** Store, lease and system mode once started (the scheduler and tests use them). */

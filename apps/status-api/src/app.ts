@@ -1,6 +1,8 @@
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
+import { Registry } from "prom-client";
 import { createSilentLogger } from "@baa/logging";
 import { installAccess } from "./access.js";
 import type { StatusApiConfig } from "./config.js";
@@ -64,8 +66,16 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   });
   const openStreams = new Set<() => void>();
 
+  // One registry per app (tests build several in one process): HTTP requests by route and status.
+  const metrics = new Registry();
   installErrorHandling(app);
   installJsonBodyParser(app);
+  installOpenApi(app, {
+    title: "status-api",
+    version: statusApiVersion(),
+    description: "status-api: this node's status document, its live stream and page, and the page's actions forwarded to the conductor (docs/api/README.md)."
+  });
+  installHttpMetrics(app, { registry: metrics, prefix: "status_api_" });
   installShutdownGate(app, { service: "status-api" });
   installAccess(app, {
     config,
@@ -80,12 +90,16 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   app.addHook("onClose", async () => {
     if (deps.http === undefined) await http.close();
   });
-  registerStatusRoutes(app, { nodeId: config.nodeId, collector, stream, streams: openStreams });
-  registerActionRoutes(app, {
-    forward: (path, body) =>
-      forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, { method: "POST", path, body }),
-    afterAction: () => stream.poke()
+  // In a plugin, so the OpenAPI document (registered above) sees every route.
+  void app.register(async (scope) => {
+    registerStatusRoutes(scope, { nodeId: config.nodeId, collector, stream, streams: openStreams });
+    registerActionRoutes(scope, {
+      forward: (path, body) =>
+        forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, { method: "POST", path, body }),
+      afterAction: () => stream.poke()
+    });
+    registerPageRoutes(scope);
+    registerMetricsRoute(scope, metrics);
   });
-  registerPageRoutes(app);
   return app;
 }

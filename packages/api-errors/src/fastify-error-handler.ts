@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyError } from "fastify";
 import { isAppError, errorBody } from "./app-error.js";
+import { REQUEST_PART_NAMES } from "./validation.js";
 
 // Fastify's own parser/limit errors, mapped to our stable codes.
 const FASTIFY_CODES: Record<string, { code: string; status: number; message: string }> = {
@@ -22,6 +23,9 @@ export function installErrorHandling(app: FastifyInstance): void {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
       return reply.status(error.status).send(errorBody(error.code, error.message));
     }
+    if (Array.isArray(error.validation)) {
+      return reply.status(400).send(errorBody("validation_failed", validationMessage(error)));
+    }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) {
       return reply.status(known.status).send(errorBody(known.code, known.message));
@@ -40,4 +44,17 @@ export function installErrorHandling(app: FastifyInstance): void {
       .status(404)
       .send(errorBody("route_not_found", `no route for ${request.method} ${request.url.split("?")[0]}`));
   });
+}
+
+/**
+ * A schema validation failure of Fastify's own (a route validated by another compiler, e.g.
+ * fastify-type-provider-zod's or Ajv): `invalid <part>: <field>: <problem>; …`, like `parseInput`.
+ */
+function validationMessage(error: FastifyError): string {
+  const what = REQUEST_PART_NAMES[error.validationContext ?? "body"] ?? error.validationContext ?? "body";
+  const problems = (error.validation ?? []).map((item) => {
+    const path = item.instancePath.replace(/^\//, "").replaceAll("/", ".");
+    return `${path === "" ? what : path}: ${item.message ?? "is invalid"}`;
+  });
+  return `invalid ${what}: ${problems.join("; ")}`;
 }

@@ -1,6 +1,6 @@
 export { AppError, isAppError, errorBody, type ErrorBody } from "./app-error.js";
 export { CommonErrorCodes, defineErrors, type ErrorCodeTable } from "./error-codes.js";
-export { parseInput } from "./validation.js";
+export { parseInput, invalidInput, zodValidatorCompiler } from "./validation.js";
 export { installErrorHandling } from "./fastify-error-handler.js";
 export { installJsonBodyParser } from "./json-body-parser.js";
 export { installShutdownGate, shuttingDownError } from "./shutdown-gate.js";

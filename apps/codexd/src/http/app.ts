@@ -3,8 +3,10 @@ import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
 import { installBrowserGuard } from "@baa/http-guard";
+import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
 import type { CodexdConfig } from "../config.js";
 import { codexdError } from "../errors.js";
+import { CodexdMetrics, metricsSourceOf } from "../metrics/codexd-metrics.js";
 import type { CodexdApi } from "./codexd-api.js";
 import { registerApprovalRoutes } from "./approval-routes.js";
 import { registerEventsRoutes } from "./events-routes.js";
@@ -16,6 +18,8 @@ export interface CodexdAppDeps {
   api: CodexdApi;
   config: CodexdConfig;
   logger: Logger;
+  /** The service's metrics (counting since the core started); else the app makes its own and closes it with itself. */
+  metrics?: CodexdMetrics;
 }
 
 /** Builds codexd's HTTP/WS app over a `CodexdApi` without listening; `CodexdLocalService.start` listens. */
@@ -28,8 +32,17 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: true
   });
+  const ownsMetrics = deps.metrics === undefined;
+  const metrics = deps.metrics ?? new CodexdMetrics(metricsSourceOf(deps.api));
+  if (ownsMetrics) app.addHook("onClose", async () => metrics.close());
   installErrorHandling(app);
   installJsonBodyParser(app);
+  installOpenApi(app, {
+    title: "codexd",
+    version: deps.config.version,
+    description: "codexd: one codex app-server child, its sessions, turns, approvals and events, on loopback (docs/api/README.md)."
+  });
+  installHttpMetrics(app, { registry: metrics.registry, prefix: "codexd_" });
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   // After the websocket plugin's own hook, so a refused upgrade is torn down, not left half-open.
   app.after(() => {
@@ -50,8 +63,10 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
     registerApprovalRoutes(scoped, deps.api);
     registerEventsRoutes(scoped, deps.api, {
       maxBufferedBytes: deps.config.limits.streamMaxBufferedBytes,
-      streamPath: deps.config.service.eventStreamPath
+      streamPath: deps.config.service.eventStreamPath,
+      observer: metrics.streams
     });
+    registerMetricsRoute(scoped, metrics.registry);
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { AppError, parseInput } from "@baa/api-errors";
+import { AppError } from "@baa/api-errors";
+import { zodRoutes } from "@baa/http-observability";
 import { responseFor } from "../approvals/approval.js";
 import { codexdError } from "../errors.js";
 import type { CodexdApi } from "./codexd-api.js";
@@ -18,15 +19,18 @@ const listQuery = z.object({
   status: z.enum(["pending", "answered", "timed_out", "expired", "resolved"]).optional()
 });
 
-export function registerApprovalRoutes(app: FastifyInstance, api: CodexdApi): void {
-  app.get("/v1/codexd/approvals", async (request) => {
-    const query = parseInput(listQuery, request.query, "query");
-    return { ok: true, data: { approvals: api.approvals.list(query) } };
+const tags = ["approvals"];
+
+export function registerApprovalRoutes(scope: FastifyInstance, api: CodexdApi): void {
+  const app = zodRoutes(scope);
+  app.get("/v1/codexd/approvals", { schema: { summary: "List approvals", tags, querystring: listQuery } }, async (request) => {
+    return { ok: true, data: { approvals: api.approvals.list(request.query) } };
   });
 
-  app.post("/v1/codexd/approvals/:approval_id", async (request) => {
-    const { approval_id } = parseInput(approvalParams, request.params, "path");
-    const body = parseInput(answerBody, request.body ?? {}, "body");
+  const answerSchema = { summary: "Answer a pending approval", tags, params: approvalParams, body: answerBody.default({}) };
+  app.post("/v1/codexd/approvals/:approval_id", { schema: answerSchema }, async (request) => {
+    const { approval_id } = request.params;
+    const body = request.body;
     const approval = api.approvals.get(approval_id);
     if (approval === undefined) throw codexdError("approval_not_found", `no approval ${approval_id}`);
     const mapped = responseFor(approval.kind, body, approval.details);

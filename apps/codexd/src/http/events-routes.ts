@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseInput } from "@baa/api-errors";
+import { websocketSchema } from "@baa/http-observability";
 import { MAX_QUERY_LIMIT } from "@baa/event-log";
 import type { CodexdApi } from "./codexd-api.js";
 import { eventsSocketHandler, eventsSocketQuery, type EventsSocketOptions } from "./events-socket.js";
@@ -33,7 +34,19 @@ export function registerEventsRoutes(app: FastifyInstance, api: CodexdApi, optio
   };
   // The stream is always at the official path (the conductor relays that one); a configured
   // stream path serves it as well.
-  app.route({ method: "GET", url: EVENTS_PATH, handler, wsHandler });
+  // The query schema documents the route; the handlers parse it themselves, since a bad query
+  // on the stream is a close with 4400, not an HTTP 400 to the upgrade request.
+  const documentOnly = () => (data: unknown) => ({ value: data });
+  const schema = {
+    summary: "Page through the event log (GET), or replay and stream it (WebSocket)",
+    tags: ["events"],
+    ...websocketSchema("Replays from `after` then streams live events; a bad query closes with 4400, a slow client with 4008. A plain GET pages through the log."),
+    querystring: eventsQuery
+  };
+  app.route({ method: "GET", url: EVENTS_PATH, schema, validatorCompiler: documentOnly, handler, wsHandler });
   const streamPath = options.streamPath ?? EVENTS_PATH;
-  if (streamPath !== EVENTS_PATH) app.get(streamPath, { websocket: true }, wsHandler);
+  if (streamPath !== EVENTS_PATH) {
+    const streamSchema = { summary: "The event stream at its configured path (WebSocket only)", tags: ["events"], ...websocketSchema("As GET /v1/codexd/events over WebSocket."), querystring: eventsSocketQuery };
+    app.get(streamPath, { websocket: true, schema: streamSchema, validatorCompiler: documentOnly }, wsHandler);
+  }
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import { compileFilter } from "@baa/event-log";
 import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-log";
+import type { EventStreamObserver } from "../metrics/codexd-metrics.js";
 import type { EventSource } from "./codexd-api.js";
 
 /** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
@@ -16,6 +17,8 @@ const REPLAY_PAGE_BYTES = 1024 * 1024;
 export interface EventsSocketOptions {
   /** A client whose unsent backlog passes this many bytes is closed with 4008 (default 4 MiB). */
   maxBufferedBytes?: number;
+  /** Told when a stream opens, closes and is cut off (the metrics). */
+  observer?: EventStreamObserver;
 }
 
 /** `?after=SEQ&sessionId=&turnId=&type=`: the stream's filter; without `after` it is live only. */
@@ -48,7 +51,7 @@ export function eventsSocketHandler(events: EventSource, options: EventsSocketOp
       socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${events.lastSeq}`));
       return;
     }
-    new EventStream(socket, events, filter, maxBufferedBytes).start(after);
+    new EventStream(socket, events, filter, maxBufferedBytes, options.observer).start(after);
   };
 }
 
@@ -66,6 +69,7 @@ class EventStream {
   readonly #keep: (event: CodexdEvent) => boolean;
   readonly #maxBytes: number;
   readonly #stopped: Promise<void>;
+  readonly #observer: EventStreamObserver | undefined;
   #signalStopped: () => void = () => {};
   #unsubscribe: () => void = () => {};
   #closed = false;
@@ -74,8 +78,9 @@ class EventStream {
   #held: Held[] = [];
   #heldBytes = 0;
 
-  constructor(socket: WebSocket, events: EventSource, filter: EventFilter, maxBytes: number) {
+  constructor(socket: WebSocket, events: EventSource, filter: EventFilter, maxBytes: number, observer?: EventStreamObserver) {
     this.#socket = socket;
+    this.#observer = observer;
     this.#events = events;
     this.#filter = filter;
     this.#keep = compileFilter(filter);
@@ -85,6 +90,7 @@ class EventStream {
 
   start(after: number | undefined): void {
     this.#unsubscribe = this.#events.subscribe((event, json) => this.#onLive(event, json));
+    this.#observer?.opened();
     const upTo = this.#events.lastSeq;
     this.#socket.on("close", () => this.#stop());
     this.#socket.on("error", () => this.#stop());
@@ -148,6 +154,7 @@ class EventStream {
   }
 
   #cutOff(): void {
+    this.#observer?.cutOff("slow_consumer");
     this.#stop();
     this.#socket.close(CLOSE_SLOW_CONSUMER, closeReason(`client too slow: more than ${this.#maxBytes} bytes unsent`));
   }
@@ -156,6 +163,7 @@ class EventStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribe();
+    this.#observer?.closed();
     this.#held = [];
     this.#heldBytes = 0;
     this.#signalStopped();

@@ -1,5 +1,6 @@
 import type {} from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { websocketSchema, type ExtraOperation } from "@baa/http-observability";
 import type { CodexdClient } from "../codexd-client.js";
 import { conductorError } from "../errors.js";
 import type { EventsRelay } from "../events-relay.js";
@@ -60,14 +61,34 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
   app.route({
     method: "GET",
     url: "/v1/codex/events",
+    schema: {
+      summary: "codexd's event log (GET, forwarded) or its live stream (WebSocket, relayed)",
+      tags: ["codex"],
+      ...websocketSchema("Relays codexd's WS /v1/codexd/events with the same query (after, sessionId, turnId, type); a plain GET is forwarded to GET /v1/codexd/events.")
+    },
     handler: forward,
     wsHandler: (socket, request) => {
       const [, query] = splitUrl(request.url);
       deps.relay.attach(socket, query === undefined ? "" : `?${query}`);
     }
   });
-  app.all("/v1/codex/*", forward);
+  // Hidden from the document: every method on a wildcard. PROXIED_OPERATIONS lists what it serves.
+  app.all("/v1/codex/*", { schema: { hide: true } }, forward);
 }
+
+/**
+ * The proxied routes as OpenAPI operations (pass-through: codexd's own /openapi.json has their
+ * schemas). `GET /v1/codex` and `/v1/codex/events` are routes of their own and listed as such.
+ */
+export const PROXIED_OPERATIONS: readonly ExtraOperation[] = CODEX_ROUTES.filter(
+  (route) => route.method !== "WS" && route.path !== "/v1/codex" && route.path !== "/v1/codex/events"
+).map((route) => ({
+  method: route.method,
+  path: route.path.replace(/:([A-Za-z_]+)/g, "{$1}"),
+  summary: `Forwarded verbatim to codexd's ${route.method} ${route.path.replace(PREFIX, UPSTREAM_PREFIX)}`,
+  description: "Pass-through: the request (query and JSON body) goes to codexd unchanged and codexd's answer comes back as is; see codexd's GET /openapi.json for the schemas.",
+  tags: ["codex"]
+}));
 
 function splitUrl(url: string): [string, string | undefined] {
   const index = url.indexOf("?");

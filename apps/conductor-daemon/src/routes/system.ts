@@ -1,6 +1,6 @@
 import type { SystemMode } from "@baa/control-store";
 import type { FastifyInstance } from "fastify";
-import { parseInput } from "@baa/api-errors";
+import { zodRoutes } from "@baa/http-observability";
 import { z } from "zod";
 import type { LeaseView, Leadership } from "../leadership/lease-keeper.js";
 import { buildSystemReport, type SystemReportStore } from "../system/system-report.js";
@@ -23,7 +23,9 @@ const ModeBody = z
  * every node sees it and it survives restarts. Pause and drain stop new claims; running work
  * goes on (drain then reads `drained: true` once nothing runs).
  */
-export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void {
+export function registerSystemRoutes(scope: FastifyInstance, deps: SystemRouteDeps): void {
+  const app = zodRoutes(scope);
+  const tags = ["system"];
   const report = async (state?: Awaited<ReturnType<SystemModes["refresh"]>>) =>
     buildSystemReport({
       store: deps.store,
@@ -33,14 +35,17 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
       claiming: deps.leadership.current() !== null && deps.system.mayClaim()
     });
 
-  app.get("/v1/system/state", async () => ({ ok: true, data: await report() }));
+  app.get("/v1/system/state", { schema: { summary: "System mode, leader, running work and tasks by state", tags } }, async () => ({
+    ok: true,
+    data: await report()
+  }));
 
-  const setMode = (mode: SystemMode) => async (request: { body: unknown }) => {
-    const body = parseInput(ModeBody, request.body);
+  const setMode = (mode: SystemMode) => async (request: { body: z.output<typeof ModeBody> }) => {
+    const body = request.body;
     const state = await deps.system.setMode(mode, body?.reason ?? null);
     return { ok: true, data: await report(state) };
   };
-  app.post("/v1/system/pause", setMode("paused"));
-  app.post("/v1/system/resume", setMode("running"));
-  app.post("/v1/system/drain", setMode("draining"));
+  app.post("/v1/system/pause", { schema: { summary: "Stop claiming new work (running work goes on)", tags, body: ModeBody } }, setMode("paused"));
+  app.post("/v1/system/resume", { schema: { summary: "Claim work again", tags, body: ModeBody } }, setMode("running"));
+  app.post("/v1/system/drain", { schema: { summary: "Stop claiming and report once nothing runs", tags, body: ModeBody } }, setMode("draining"));
 }

@@ -1,6 +1,7 @@
 import type { CodexdEvent, EventLog } from "@baa/event-log";
 import type { WebSocket } from "ws";
 import { WsCloseCodes } from "@baa/api-errors";
+import type { TaskStreamObserver } from "../metrics/conductor-metrics.js";
 
 export const CLOSE_SLOW_CONSUMER = WsCloseCodes.slowConsumer;
 export const CLOSE_BAD_REQUEST = WsCloseCodes.badRequest;
@@ -19,8 +20,10 @@ export function streamTaskEvents(options: {
   taskId: string;
   after: number | undefined;
   maxBufferedBytes: number;
+  /** Told when the stream opens, closes or is cut off (the metrics). */
+  observer?: TaskStreamObserver;
 }): void {
-  const { socket, events, taskId, maxBufferedBytes } = options;
+  const { socket, events, taskId, maxBufferedBytes, observer } = options;
   let held: { seq: number; json: string }[] | null = options.after === undefined ? null : [];
   let lastSent = options.after ?? events.lastSeq;
   let closed = false;
@@ -28,6 +31,7 @@ export function streamTaskEvents(options: {
   const send = (seq: number, json: string) => {
     if (seq <= lastSent || closed) return;
     if (socket.bufferedAmount > maxBufferedBytes) {
+      observer?.cutOff("slow_consumer");
       stop();
       socket.close(CLOSE_SLOW_CONSUMER, "client too slow");
       return;
@@ -41,9 +45,12 @@ export function streamTaskEvents(options: {
     else send(event.seq, json);
   });
   const stop = () => {
+    if (closed) return;
     closed = true;
     unsubscribe();
+    observer?.closed();
   };
+  observer?.opened();
   socket.on("close", stop);
   socket.on("error", stop);
   if (options.after === undefined) return;

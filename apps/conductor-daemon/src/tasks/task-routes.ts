@@ -2,12 +2,14 @@ import type {} from "@fastify/websocket";
 import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore } from "@baa/control-store";
 import type { EventLog } from "@baa/event-log";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
+import { websocketSchema, zodRoutes } from "@baa/http-observability";
 import type { FastifyInstance } from "fastify";
+import type { TaskStreamObserver } from "../metrics/conductor-metrics.js";
 import { conductorError } from "../errors.js";
 import {
   cancelBody,
   createTaskBody,
-  idempotencyKeyHeader,
+  idempotencyHeaders,
   listTasksQuery,
   runEventsQuery,
   runParams,
@@ -28,6 +30,8 @@ export interface TaskRoutesDeps {
   checkWorkspace?: (cwd: string, workspace: "worktree" | "shared" | null) => Promise<string | null>;
   /** A task's live event stream is cut off past this many unsent bytes. */
   maxStreamBufferedBytes?: number;
+  /** Told when a task event stream opens, closes or is cut off (the metrics). */
+  streamObserver?: TaskStreamObserver;
 }
 
 /** Seconds a client told "queue full" waits before trying again. */
@@ -37,13 +41,20 @@ const QUEUE_FULL_RETRY_AFTER_S = 5;
  * `/v1/tasks…` and `/v1/runs…`: create (idempotent with `Idempotency-Key`), list, read,
  * cancel and retry tasks, read runs and their events, and stream a task's events live.
  */
-export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): void {
+export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps): void {
+  const app = zodRoutes(scope);
   const { store } = deps;
+  const tags = ["tasks"];
 
-  app.post("/v1/tasks", async (request, reply) => {
-    const body = parseInput(createTaskBody, request.body ?? null);
-    const header = request.headers["idempotency-key"];
-    const key = parseInput(idempotencyKeyHeader, Array.isArray(header) ? header[0] : header, "Idempotency-Key header");
+  const createSchema = {
+    summary: "Create a task (idempotent with an Idempotency-Key header)",
+    tags,
+    body: createTaskBody,
+    headers: idempotencyHeaders
+  };
+  app.post("/v1/tasks", { schema: createSchema }, async (request, reply) => {
+    const body = request.body;
+    const key = request.headers["idempotency-key"];
     if (body.cwd !== undefined && deps.checkWorkspace !== undefined) {
       const problem = await deps.checkWorkspace(body.cwd, body.workspace ?? null);
       if (problem !== null) throw conductorError("validation_failed", `invalid body: ${problem}`);
@@ -70,8 +81,8 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     return reply.status(result.created ? 201 : 200).send({ ok: true, data: { task: result.task, created: result.created } });
   });
 
-  app.get("/v1/tasks", async (request) => {
-    const query = parseInput(listTasksQuery, request.query, "query");
+  app.get("/v1/tasks", { schema: { summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
+    const query = request.query;
     try {
       const page = await store.listTasks({
         limit: query.limit,
@@ -85,18 +96,21 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     }
   });
 
-  const taskOr404 = async (params: unknown) => {
-    const { task_id } = parseInput(taskParams, params, "path");
+  const taskOr404 = async ({ task_id }: { task_id: string }) => {
     const task = await store.getTask(task_id);
     if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
     return task;
   };
 
-  app.get("/v1/tasks/:task_id", async (request) => ({ ok: true, data: { task: await taskOr404(request.params) } }));
+  app.get("/v1/tasks/:task_id", { schema: { summary: "A task", tags, params: taskParams } }, async (request) => ({
+    ok: true,
+    data: { task: await taskOr404(request.params) }
+  }));
 
-  app.post("/v1/tasks/:task_id/cancel", async (request, reply) => {
-    const { task_id } = parseInput(taskParams, request.params, "path");
-    const body = parseInput(cancelBody, request.body);
+  const cancelSchema = { summary: "Cancel a task (a running one stops)", tags, params: taskParams, body: cancelBody };
+  app.post("/v1/tasks/:task_id/cancel", { schema: cancelSchema }, async (request, reply) => {
+    const { task_id } = request.params;
+    const body = request.body;
     const reason = body?.reason ?? "cancelled by request";
     const result = await store.requestCancel(task_id, reason);
     if (result === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
@@ -107,8 +121,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     return reply.status(result.outcome === "cancelled" ? 200 : 202).send({ ok: true, data: { task: result.task, outcome: result.outcome } });
   });
 
-  app.post("/v1/tasks/:task_id/retry", async (request) => {
-    const { task_id } = parseInput(taskParams, request.params, "path");
+  const retrySchema = { summary: "Queue a failed, cancelled or timed-out task again", tags, params: taskParams };
+  app.post("/v1/tasks/:task_id/retry", { schema: retrySchema }, async (request) => {
+    const { task_id } = request.params;
     const task = await store.retryTask(task_id);
     if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
     if (task === null) {
@@ -119,27 +134,27 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     return { ok: true, data: { task } };
   });
 
-  app.get("/v1/tasks/:task_id/runs", async (request) => {
+  app.get("/v1/tasks/:task_id/runs", { schema: { summary: "A task's runs", tags, params: taskParams } }, async (request) => {
     const task = await taskOr404(request.params);
     return { ok: true, data: { runs: await store.listRuns(task.taskId) } };
   });
 
-  const runOr404 = async (params: unknown) => {
-    const { run_id } = parseInput(runParams, params, "path");
+  const runOr404 = async ({ run_id }: { run_id: string }) => {
     const run = await store.getRun(run_id);
     if (run === undefined) throw conductorError("run_not_found", `no run ${run_id}`);
     return run;
   };
 
-  app.get("/v1/runs/:run_id", async (request) => {
+  app.get("/v1/runs/:run_id", { schema: { summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
     const run = await runOr404(request.params);
     const page = await deps.events.query({ runId: run.runId, limit: 200 });
     return { ok: true, data: { run, events: page.events, nextAfter: page.nextAfter } };
   });
 
-  app.get("/v1/runs/:run_id/events", async (request) => {
+  const runEventsSchema = { summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
+  app.get("/v1/runs/:run_id/events", { schema: runEventsSchema }, async (request) => {
     const run = await runOr404(request.params);
-    const query = parseInput(runEventsQuery, request.query, "query");
+    const query = request.query;
     const page = await deps.events.query({
       runId: run.runId,
       limit: query.limit,
@@ -149,11 +164,21 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
     return { ok: true, data: { events: page.events, nextAfter: page.nextAfter } };
   });
 
-  app.route({
+  // Parsed by the handlers: a bad query or task on the stream is a close code, not an HTTP answer
+  // to the upgrade request; the schema documents the route.
+  scope.route({
     method: "GET",
     url: "/v1/tasks/:task_id/events",
+    schema: {
+      summary: "A task's run events, replayed from `after` then live",
+      tags,
+      ...websocketSchema("Replays the task's events after `after`, then streams live ones; 4404 for an unknown task, 4400 for a bad query, 4008 for a slow client."),
+      params: taskParams,
+      querystring: taskEventsSocketQuery
+    },
+    validatorCompiler: () => (data: unknown) => ({ value: data }),
     handler: async (request) => {
-      const task = await taskOr404(request.params);
+      const task = await taskOr404(parseInput(taskParams, request.params, "path"));
       throw conductorError("bad_request", `GET /v1/tasks/${task.taskId}/events is a WebSocket; connect with an Upgrade request (HTTP reads: GET /v1/runs/:run_id/events)`);
     },
     wsHandler: (socket, request) => {
@@ -162,7 +187,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
         let taskId: string;
         try {
           after = parseInput(taskEventsSocketQuery, request.query, "query").after;
-          taskId = (await taskOr404(request.params)).taskId;
+          taskId = (await taskOr404(parseInput(taskParams, request.params, "path"))).taskId;
         } catch (error) {
           if (!isAppError(error)) {
             request.log.warn({ err: error }, "task event stream refused: the store is not reachable");
@@ -175,7 +200,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRoutesDeps): 
           socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
           return;
         }
-        streamTaskEvents({ socket, events: deps.events, taskId, after, maxBufferedBytes: deps.maxStreamBufferedBytes ?? 4 * 1024 * 1024 });
+        streamTaskEvents({
+          socket,
+          events: deps.events,
+          taskId,
+          after,
+          maxBufferedBytes: deps.maxStreamBufferedBytes ?? 4 * 1024 * 1024,
+          ...(deps.streamObserver === undefined ? {} : { observer: deps.streamObserver })
+        });
       })();
     }
   });

@@ -24,6 +24,9 @@ export const createTaskBody = z.strictObject({
 
 export const idempotencyKeyHeader = z.string().trim().min(1).max(200).optional();
 
+/** `POST /v1/tasks` headers: an optional `Idempotency-Key`; the others pass through untouched. */
+export const idempotencyHeaders = z.looseObject({ "idempotency-key": idempotencyKeyHeader });
+
 export const listTasksQuery = z.strictObject({
   state: z.enum(TASK_STATES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

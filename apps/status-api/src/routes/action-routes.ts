@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { parseInput } from "@baa/api-errors";
+import { zodRoutes } from "@baa/http-observability";
 import type { ForwardedReply } from "../sources/conductor-actions.js";
 
 /** Sends an action to the conductor; what the action routes need from the app. */
@@ -20,7 +20,10 @@ const systemBody = z.strictObject({ reason: z.string().max(500).optional() });
  * What the page may do, each forwarded to the conductor with the node's token: answer an
  * approval, pause, resume or drain. The page never talks to another origin.
  */
-export function registerActionRoutes(app: FastifyInstance, deps: { forward: ActionForwarder; afterAction: () => void }): void {
+export function registerActionRoutes(scope: FastifyInstance, deps: { forward: ActionForwarder; afterAction: () => void }): void {
+  const app = zodRoutes(scope);
+  const tags = ["actions"];
+  const modeSchema = (summary: string) => ({ summary, tags, body: systemBody.default({}) });
   const send = (reply: FastifyReply, forwarded: ForwardedReply) => {
     deps.afterAction();
     void reply.status(forwarded.status);
@@ -28,21 +31,18 @@ export function registerActionRoutes(app: FastifyInstance, deps: { forward: Acti
     return reply.type("application/json; charset=utf-8").send(forwarded.text);
   };
 
-  app.post("/v1/approvals/:approval_id", async (request, reply) => {
-    const { approval_id } = parseInput(approvalParams, request.params, "path");
-    const body = parseInput(approvalBody, request.body ?? {}, "body");
-    return send(reply, await deps.forward(`/v1/codex/approvals/${encodeURIComponent(approval_id)}`, body));
+  const approvalSchema = { summary: "Answer an approval (forwarded to the conductor)", tags, params: approvalParams, body: approvalBody.default({}) };
+  app.post("/v1/approvals/:approval_id", { schema: approvalSchema }, async (request, reply) => {
+    const { approval_id } = request.params;
+    return send(reply, await deps.forward(`/v1/codex/approvals/${encodeURIComponent(approval_id)}`, request.body));
   });
-  app.post("/v1/system/pause", async (request, reply) => {
-    const body = parseInput(systemBody, request.body ?? {}, "body");
-    return send(reply, await deps.forward("/v1/system/pause", body));
-  });
-  app.post("/v1/system/resume", async (request, reply) => {
-    const body = parseInput(systemBody, request.body ?? {}, "body");
-    return send(reply, await deps.forward("/v1/system/resume", body));
-  });
-  app.post("/v1/system/drain", async (request, reply) => {
-    const body = parseInput(systemBody, request.body ?? {}, "body");
-    return send(reply, await deps.forward("/v1/system/drain", body));
-  });
+  app.post("/v1/system/pause", { schema: modeSchema("Pause the conductor (forwarded)") }, async (request, reply) =>
+    send(reply, await deps.forward("/v1/system/pause", request.body))
+  );
+  app.post("/v1/system/resume", { schema: modeSchema("Resume the conductor (forwarded)") }, async (request, reply) =>
+    send(reply, await deps.forward("/v1/system/resume", request.body))
+  );
+  app.post("/v1/system/drain", { schema: modeSchema("Drain the conductor (forwarded)") }, async (request, reply) =>
+    send(reply, await deps.forward("/v1/system/drain", request.body))
+  );
 }

@@ -18,9 +18,10 @@ const PAGE_HEADERS = {
 
 /** The live page: plain HTML, CSS and JS read once at start, served with an ETag. */
 export function registerPageRoutes(app: FastifyInstance): void {
-  app.get("/", serve("index.html", "text/html; charset=utf-8"));
-  app.get("/assets/page.js", serve("page.js", "text/javascript; charset=utf-8"));
-  app.get("/assets/page.css", serve("page.css", "text/css; charset=utf-8"));
+  const page = { tags: ["page"] };
+  app.get("/", { schema: { summary: "The live status page (HTML)", ...page } }, serve("index.html", "text/html; charset=utf-8"));
+  app.get("/assets/page.js", { schema: { summary: "The page's script", ...page } }, serve("page.js", "text/javascript; charset=utf-8"));
+  app.get("/assets/page.css", { schema: { summary: "The page's style sheet", ...page } }, serve("page.css", "text/css; charset=utf-8"));
 }
 
 function serve(file: string, type: string) {

@@ -10,15 +10,20 @@ export function registerStatusRoutes(
   app: FastifyInstance,
   deps: { nodeId: string; collector: StatusCollector; stream: StatusStream; streams: Set<() => void> }
 ): void {
-  app.get("/healthz", async () => ({ ok: true, data: { status: "ok", service: "status-api", nodeId: deps.nodeId } }));
+  app.get("/healthz", { schema: { summary: "Liveness probe", tags: ["operations"] } }, async () => ({ ok: true, data: { status: "ok", service: "status-api", nodeId: deps.nodeId } }));
 
-  app.get("/v1/status", async (_request, reply) => {
+  app.get("/v1/status", { schema: { summary: "This node's status: identity, conductor and codexd, each marked reachable or not", tags: ["status"] } }, async (_request, reply) => {
     void reply.header("cache-control", "no-store");
     return { ok: true, data: await deps.collector.collect() };
   });
 
   // Server-sent events: each refresh is one `status` event carrying the whole document.
-  app.get("/v1/status/stream", (request, reply) => {
+  const streamSchema = {
+    summary: "The status document, live (server-sent events: one `status` event per refresh)",
+    description: "text/event-stream; each `status` event's data is the document of GET /v1/status.",
+    tags: ["status"]
+  };
+  app.get("/v1/status/stream", { schema: streamSchema }, (request, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

@@ -1,0 +1,207 @@
+import type { ClaimedRun, ControlStore, SystemStateRecord, TaskState } from "@baa/control-store";
+import type { CodexdEvent, EventLog } from "@baa/event-log";
+import type { Logger } from "pino";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { LeaseView } from "../leadership/lease-keeper.js";
+import { timeClaims } from "./claim-timing.js";
+
+/** What the conductor's metrics read at a scrape; each part is optional (an app without a store has none). */
+export interface ConductorMetricsSources {
+  store?: Pick<ControlStore, "countTasksByState">;
+  lease?: { view(): LeaseView; onChange(listener: (leading: { holder: string; term: number } | null) => void): () => void };
+  system?: { cached(): SystemStateRecord | null };
+  /** A monotonic clock in ms (the loop timers' `now`), for claim durations. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** Each live task-event stream reports here. */
+export interface TaskStreamObserver {
+  opened(): void;
+  closed(): void;
+  cutOff(reason: "slow_consumer"): void;
+}
+
+const PREFIX = "conductor_";
+const CLAIM_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600];
+const RUN_BUCKETS = [1, 5, 10, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600];
+const SYSTEM_MODES = ["running", "paused", "draining"] as const;
+
+/**
+ * The conductor's Prometheus registry, one per node instance (no global default registry).
+ * Claim latency is measured around the scheduler's store calls, leadership changes come from
+ * the lease keeper, runs from the task event log; gauges are read at each scrape.
+ */
+export class ConductorMetrics {
+  readonly registry = new Registry();
+  readonly taskStreams: TaskStreamObserver;
+  readonly #claimDuration: Histogram;
+  readonly #claimed: Counter;
+  readonly #queueWait: Histogram;
+  readonly #runs: Counter<"state">;
+  readonly #runDuration: Histogram<"state">;
+  readonly #events: Counter<"category">;
+  readonly #runStarts = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #closers: (() => void)[] = [];
+  #relaySize: () => number = () => 0;
+
+  constructor(sources: ConductorMetricsSources = {}) {
+    const registers = [this.registry];
+    this.#now = sources.now ?? (() => performance.now());
+    const { store, lease, system, logger } = sources;
+    const storeUp = new Gauge({ name: `${PREFIX}store_up`, help: "1 when the last scrape could read the control store, else 0.", registers });
+    if (store !== undefined) {
+      new Gauge({
+        name: `${PREFIX}tasks`,
+        help: "Tasks in the control store, by state (every node's; read at each scrape).",
+        labelNames: ["state"],
+        registers,
+        async collect() {
+          this.reset();
+          let counts: Record<TaskState, number>;
+          try {
+            counts = await store.countTasksByState();
+          } catch (error) {
+            // The scrape still answers; store_up says why the task gauges are missing.
+            logger?.warn({ err: error }, "metrics: could not count tasks by state");
+            storeUp.set(0);
+            return;
+          }
+          storeUp.set(1);
+          for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        }
+      });
+    }
+    this.#claimDuration = new Histogram({
+      name: `${PREFIX}claim_duration_seconds`,
+      help: "Time of one claim call of the scheduler against the store (claim latency).",
+      buckets: CLAIM_BUCKETS,
+      registers
+    });
+    this.#claimed = new Counter({ name: `${PREFIX}tasks_claimed_total`, help: "Runs claimed by this node's scheduler.", registers });
+    this.#queueWait = new Histogram({
+      name: `${PREFIX}task_queue_wait_seconds`,
+      help: "For a task's first run: time from its creation (or notBefore, if later) to its claim, by the store's clock.",
+      buckets: WAIT_BUCKETS,
+      registers
+    });
+    this.#runs = new Counter({ name: `${PREFIX}runs_total`, help: "Runs this node ended, by run state.", labelNames: ["state"], registers });
+    this.#runDuration = new Histogram({
+      name: `${PREFIX}run_duration_seconds`,
+      help: "Time from a run's start to its end on this node, by run state.",
+      labelNames: ["state"],
+      buckets: RUN_BUCKETS,
+      registers
+    });
+    this.#events = new Counter({ name: `${PREFIX}events_total`, help: "Events recorded in the task event log, by the first segment of their type.", labelNames: ["category"], registers });
+    if (lease !== undefined) {
+      new Gauge({
+        name: `${PREFIX}lease_term`,
+        help: "This node's lease term while it leads, else the last term it saw.",
+        registers,
+        collect() {
+          this.set(lease.view().term);
+        }
+      });
+      new Gauge({
+        name: `${PREFIX}leader`,
+        help: "1 while this node leads (holds the scheduler lease), else 0.",
+        registers,
+        collect() {
+          this.set(lease.view().role === "leader" ? 1 : 0);
+        }
+      });
+      const changes = new Counter({
+        name: `${PREFIX}leadership_changes_total`,
+        help: "Times this node became leader or stepped down, by the role it took.",
+        labelNames: ["role"],
+        registers
+      });
+      changes.inc({ role: "leader" }, 0);
+      changes.inc({ role: "standby" }, 0);
+      this.#closers.push(lease.onChange((leading) => changes.inc({ role: leading === null ? "standby" : "leader" })));
+    }
+    if (system !== undefined) {
+      new Gauge({
+        name: `${PREFIX}system_mode`,
+        help: "1 for the system mode in force (running, paused, draining), as last read from the store.",
+        labelNames: ["mode"],
+        registers,
+        collect() {
+          const mode = system.cached()?.mode;
+          for (const each of SYSTEM_MODES) this.set({ mode: each }, mode === each ? 1 : 0);
+        }
+      });
+    }
+    const subscribers: Gauge<"stream"> = new Gauge({
+      name: `${PREFIX}event_stream_subscribers`,
+      help: "Live WebSocket clients: relayed codexd event streams (codex_relay) and task event streams (task).",
+      labelNames: ["stream"],
+      registers,
+      collect: () => {
+        subscribers.set({ stream: "codex_relay" }, this.#relaySize());
+      }
+    });
+    subscribers.set({ stream: "task" }, 0);
+    const cutOffs = new Counter({
+      name: `${PREFIX}event_stream_cutoffs_total`,
+      help: "Task event-stream clients closed by the conductor, by reason (slow_consumer: too many bytes unsent).",
+      labelNames: ["reason"],
+      registers
+    });
+    cutOffs.inc({ reason: "slow_consumer" }, 0);
+    this.taskStreams = {
+      opened: () => subscribers.inc({ stream: "task" }),
+      closed: () => subscribers.dec({ stream: "task" }),
+      cutOff: (reason) => cutOffs.inc({ reason })
+    };
+  }
+
+  /** The store the scheduler claims through: `claimTasks` timed and counted, the rest as is. */
+  timingClaims<S extends Pick<ControlStore, "claimTasks">>(store: S): S {
+    return timeClaims(store, this.#now, (seconds, claims) => this.#observeClaims(seconds, claims));
+  }
+
+  /** Counts the runs and events the task event log records from now on. */
+  watchEvents(events: Pick<EventLog, "subscribe">): void {
+    this.#closers.push(events.subscribe((event) => this.#observe(event)));
+  }
+
+  /** How many relayed codexd event streams are open (the app's relay). */
+  watchRelay(size: () => number): void {
+    this.#relaySize = size;
+  }
+
+  close(): void {
+    for (const close of this.#closers.splice(0)) close();
+  }
+
+  #observeClaims(seconds: number, claims: readonly ClaimedRun[]): void {
+    this.#claimDuration.observe(seconds);
+    this.#claimed.inc(claims.length);
+    for (const { task, run } of claims) {
+      if (run.attempt !== 1) continue;
+      const ready = Math.max(Date.parse(task.createdAt), task.notBefore === null ? 0 : Date.parse(task.notBefore));
+      const claimedAt = Date.parse(run.startedAt);
+      if (Number.isFinite(ready) && Number.isFinite(claimedAt)) this.#queueWait.observe(Math.max(0, claimedAt - ready) / 1000);
+    }
+  }
+
+  #observe(event: CodexdEvent): void {
+    this.#events.inc({ category: event.type.split(".", 1)[0] === "run" ? "run" : "other" });
+    if (event.runId === undefined) return;
+    const at = Date.parse(event.at);
+    if (event.type === "run.started") {
+      if (this.#runStarts.size >= 10_000) this.#runStarts.delete(this.#runStarts.keys().next().value as string);
+      this.#runStarts.set(event.runId, at);
+    } else if (event.type === "run.ended") {
+      const state = String((event.data as { state?: unknown } | null)?.state ?? "unknown");
+      this.#runs.inc({ state });
+      const started = this.#runStarts.get(event.runId);
+      this.#runStarts.delete(event.runId);
+      if (started !== undefined && Number.isFinite(at)) this.#runDuration.observe({ state }, Math.max(0, at - started) / 1000);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
+
+/** `GET /metrics`: the registry in Prometheus' text format. */
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get(
+    "/metrics",
+    { schema: { summary: "Prometheus metrics of this service (text exposition format 0.0.4)", tags: ["operations"] } },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).header("cache-control", "no-store").send(text);
+    }
+  );
+}
