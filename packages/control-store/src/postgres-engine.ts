@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Kysely, PostgresDialect, sql, type DatabaseIntrospector } from "kysely";
+import { Kysely, PostgresAdapter, PostgresDialect, sql, type DatabaseIntrospector, type DialectAdapter } from "kysely";
 import pg from "pg";
 import { SchemaScopedIntrospector } from "./postgres-introspector.js";
 import type { StoreSchema } from "./schema.js";
@@ -24,7 +24,32 @@ export interface PostgresEngineOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** kysely's PostgreSQL dialect whose introspection (used by the Migrator) stays in our schema. */
+/** How long a node waits for another node's migration of the same schema. */
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+
+/**
+ * kysely's migration lock is one advisory lock for the whole database, so migrations of
+ * unrelated schemas queue behind each other (and past our statement timeout). Ours is keyed
+ * by the schema: nodes sharing a schema still migrate one at a time.
+ */
+class SchemaScopedPostgresAdapter extends PostgresAdapter {
+  constructor(private readonly schema: string) {
+    super();
+  }
+  override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
+    await sql`
+      with waits as (
+        select set_config('lock_timeout', ${String(MIGRATION_LOCK_WAIT_MS)}, true) as l,
+               set_config('statement_timeout', ${String(MIGRATION_LOCK_WAIT_MS)}, true) as s
+      )
+      select pg_advisory_lock(hashtextextended(${`baa-control-store:${this.schema}`}, 0)) from waits`.execute(db);
+  }
+  override async releaseMigrationLock(db: Kysely<any>): Promise<void> {
+    await sql`select pg_advisory_unlock(hashtextextended(${`baa-control-store:${this.schema}`}, 0))`.execute(db);
+  }
+}
+
+/** kysely's PostgreSQL dialect with the Migrator's introspection and lock scoped to our schema. */
 class SchemaScopedPostgresDialect extends PostgresDialect {
   constructor(
     config: ConstructorParameters<typeof PostgresDialect>[0],
@@ -34,6 +59,9 @@ class SchemaScopedPostgresDialect extends PostgresDialect {
   }
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new SchemaScopedIntrospector(db, this.schema);
+  }
+  override createAdapter(): DialectAdapter {
+    return new SchemaScopedPostgresAdapter(this.schema);
   }
 }
 const MAX_CONFLICT_RETRIES = 5;

@@ -125,3 +125,35 @@ describe("postgres: migrations beside other schemas", () => {
     assert.ok(cycles > 0);
   });
 });
+
+describe("postgres: migration locks", () => {
+  test("a schema migrates while another holds kysely's database-wide migration lock", async () => {
+    const blocker = new pg.Client(TEST_DATABASE_URL);
+    await blocker.connect();
+    try {
+      // kysely's own key (PostgresAdapter): one lock for every schema of the database.
+      await blocker.query("select pg_advisory_lock(3853314791062309107)");
+      await withHarness("postgres", async ({ store }) => {
+        assert.equal((await store.migrate()).to, LATEST_VERSION);
+      });
+    } finally {
+      await blocker.end();
+    }
+  });
+
+  test("two stores on one schema migrate one at a time and both finish", () =>
+    withHarness(
+      "postgres",
+      async (h) => {
+        const stores = await Promise.all([1, 2, 3].map(() => openControlStore({ ...h.openOptions, migrate: false })));
+        try {
+          const results = await Promise.all(stores.map((s) => s.migrate()));
+          assert.equal(results.filter((r) => r.from === 0).length >= 1, true);
+          assert.ok(results.every((r) => r.to === LATEST_VERSION));
+        } finally {
+          await Promise.all(stores.map((s) => s.close()));
+        }
+      },
+      { migrate: false }
+    ));
+});
