@@ -131,20 +131,23 @@ test("baa drives a session turn and tasks end to end through the real binary", a
       assert.equal(scripted.run.finalMessage, "mock reply to: Count to three.");
       assert.ok(scripted.events > 0, "the task's run events arrived on its stream");
 
-      const list = json(await baa(stack, ["tasks", "list", "--state", "succeeded", "--json"]));
+      const [listResult, shown, taskLogs, ended] = await Promise.all([
+        baa(stack, ["tasks", "list", "--state", "succeeded", "--json"]),
+        baa(stack, ["tasks", "show", taskId]),
+        baa(stack, ["logs", "--task", taskId]),
+        baa(stack, ["tasks", "cancel", taskId])
+      ]);
+      const list = json(listResult);
       const ids = list.tasks.map((task: { taskId: string }) => task.taskId);
       assert.ok(ids.includes(taskId) && ids.includes(scripted.task.taskId), "both tasks listed as succeeded");
 
-      const shown = await baa(stack, ["tasks", "show", taskId]);
       assert.equal(shown.code, 0, shown.stderr);
       assert.match(shown.stdout, new RegExp(`^task ${taskId}: Write a haiku\\.$`, "m"));
       assert.match(shown.stdout, /^state succeeded/m);
       assert.match(shown.stdout, /final message: mock reply to: Write a haiku\./);
 
-      const taskLogs = await baa(stack, ["logs", "--task", taskId]);
       assert.match(taskLogs.stdout, /run\.ended .*run succeeded, task succeeded/);
 
-      const ended = await baa(stack, ["tasks", "cancel", taskId]);
       assert.equal(ended.code, 4, "cancelling a finished task is refused");
       assert.match(ended.stderr, /task_ended/);
     });
@@ -152,11 +155,14 @@ test("baa drives a session turn and tasks end to end through the real binary", a
     await t.test("an approval answered from the CLI lets the followed task finish", async () => {
       const file = stack.dir.path("repo", "approved-by-cli.txt");
       const follow = baa(stack, ["tasks", "add", `TOUCH ${file}`, "--cwd", repo, "--approval-policy", "untrusted", "--sandbox", "workspace-write", "--follow"]);
-      const pending = await eventually(async () => {
-        const listed = json(await baa(stack, ["approvals", "--json"]));
-        return listed.approvals.length > 0 ? listed.approvals[0] : null;
-      }, "a pending approval listed by baa approvals");
-      const table = await baa(stack, ["approvals"]);
+      // Wait on the API (cheap), then read it through the CLI both ways.
+      await eventually(async () => {
+        const answer = await fetch(`${stack.conductorBase}/v1/codex/approvals?status=pending`);
+        const body = (await answer.json()) as { data: { approvals: unknown[] } };
+        return body.data.approvals.length > 0 ? true : null;
+      }, "a pending approval");
+      const [listedResult, table] = await Promise.all([baa(stack, ["approvals", "--json"]), baa(stack, ["approvals"])]);
+      const pending = json(listedResult).approvals[0];
       assert.match(table.stdout, new RegExp(`^${pending.approvalId}\\s+${pending.kind}\\s+pending`, "m"));
       const answered = await baa(stack, ["approve", pending.approvalId]);
       assert.equal(answered.code, 0, answered.stderr);
