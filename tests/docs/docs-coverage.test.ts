@@ -5,10 +5,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
+import { resolveCliConfig } from "../../apps/cli/dist/index.js";
 import { CodexdErrorCodes, resolveCodexdConfig } from "../../apps/codexd/dist/index.js";
-import { CODEX_ROUTES, ConductorErrorCodes } from "../../apps/conductor-daemon/dist/index.js";
-import { StatusApiErrorCodes } from "../../apps/status-api/dist/index.js";
+import { CODEX_ROUTES, ConductorErrorCodes, resolveConductorConfig } from "../../apps/conductor-daemon/dist/index.js";
+import { StatusApiErrorCodes, resolveStatusApiConfig } from "../../apps/status-api/dist/index.js";
 import { CommonErrorCodes } from "../../packages/api-errors/dist/index.js";
+import { buildServiceApps, type ServiceApp } from "../support/route-tables.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), "utf8");
@@ -74,31 +76,75 @@ test("every CLI flag of codexd and the conductor is in docs/runtime/", () => {
   assert.deepEqual(missing([...codexdFlags, ...conductorFlags, ...statusApiFlags], documented), [], "flags missing from docs/runtime/*.md");
 });
 
-test("every route is in docs/api/README.md", () => {
-  const normalize = (text: string) => text.replace(/:[a-z_]+/g, ":param");
-  const doc = normalize(read("docs/api/README.md"));
-  const routes: string[] = [];
-  for (const file of appSources) {
-    const text = read(file);
-    const constants = new Map(allMatches(text, /const (\w+) = "(\/[^"]*)"/g).map(([, name, value]) => [name, value]));
-    const pathOf = (arg: string) => (arg.startsWith('"') ? arg.slice(1, -1) : constants.get(arg));
-    // app.get("/x", ...), app.post(PATH, ...), app.all("/v1/codex/*", ...)
-    for (const [, method, arg] of allMatches(text, /\bapp\.(get|post|put|patch|delete|all)\(\s*("[^"]*"|\w+)/g)) {
-      const path = pathOf(arg);
-      if (path?.startsWith("/")) routes.push(method === "all" ? path : `${method.toUpperCase()} ${path}`);
+// The routes come from each service's real route table (its app built by createApp, routes
+// recorded as Fastify registers them), not from a list kept by hand or read from the source.
+test("every route of every service is in its section of docs/api/README.md, with a curl or wscat example", async () => {
+  const doc = read("docs/api/README.md");
+  const section = (heading: string) => {
+    const start = doc.indexOf(`\n## ${heading}\n`);
+    assert.ok(start >= 0, `docs/api/README.md has a "## ${heading}" section`);
+    const end = doc.indexOf("\n## ", start + 1);
+    return doc.slice(start, end === -1 ? undefined : end);
+  };
+  const sections: Record<ServiceApp["service"], string> = {
+    conductor: section("Conductor routes"),
+    codexd: section("codexd routes"),
+    "status-api": section("status-api routes")
+  };
+  const { apps, close } = await buildServiceApps();
+  try {
+    const undocumented: string[] = [];
+    const withoutExample: string[] = [];
+    const check = (service: ServiceApp["service"], method: string, path: string) => {
+      const text = sections[service];
+      const route = `${method} ${path}`;
+      // A route must appear whole: `GET /v1/codex` is not documented by `GET /v1/codex/events`.
+      if (!new RegExp(`${escapeRegExp(route)}(?![\\w/:*-])`).test(text)) undocumented.push(`${service}: ${route}`);
+      // An example line: curl (or wscat for a WebSocket) with the path, `:param` standing for any value.
+      const pattern = escapeRegExp(path).replace(/:[a-z_]+/g, "[^/\\s\"?]+");
+      const tool = method === "WS" ? "(?:wscat|websocat)" : "curl";
+      if (!new RegExp(`^.*\\b${tool}\\b.*${pattern}(?:["?\\s]|$)`, "m").test(text)) withoutExample.push(`${service}: ${route}`);
+    };
+    for (const { service, routes } of apps) {
+      assert.ok(routes.length >= 8, `found ${service}'s routes`);
+      for (const route of routes) {
+        if (route.hidden) continue;
+        check(service, route.websocket ? "WS" : route.method, route.url);
+      }
     }
-    // app.route({ method: "GET", url: "/x" | NAME, ... })
-    for (const [, method, arg] of allMatches(text, /method:\s*"([A-Z]+)",\s*url:\s*("[^"]*"|\w+)/g)) {
-      const path = pathOf(arg);
-      if (path?.startsWith("/")) routes.push(`${method} ${path}`);
-    }
+    // The conductor's wildcard proxy: the pattern itself, and each codex route it serves.
+    assert.ok(apps.find((each) => each.service === "conductor")?.routes.some((route) => route.url === "/v1/codex/*"), "found the proxy route");
+    assert.match(sections.conductor, /\/v1\/codex\/\*/);
+    for (const route of CODEX_ROUTES) check("conductor", route.method, route.path);
+    assert.deepEqual(undocumented, [], "routes missing from docs/api/README.md");
+    assert.deepEqual(withoutExample, [], "routes without a curl (or wscat) example in docs/api/README.md");
+  } finally {
+    await close();
   }
-  // WebSocket routes: the conductor's advertised list, and codexd's default event stream path.
-  for (const route of CODEX_ROUTES) routes.push(`${route.method} ${route.path}`);
-  routes.push(`WS ${resolveCodexdConfig({ env: {} }).service.eventStreamPath}`);
+});
 
-  assert.ok(routes.includes("POST /v1/codexd/turn") && routes.includes("GET /rolez"), "found the routes");
-  // A route must appear whole: `GET /v1/codex` is not documented by `GET /v1/codex/events`.
-  const documented = (route: string) => new RegExp(`${escapeRegExp(route)}(?![\\w/:*-])`).test(doc);
-  assert.deepEqual(missing(routes.map(normalize), documented), [], "routes missing from docs/api/README.md");
+// The variables each service's config really reads: its resolver run over an env that records
+// every name asked for (the same table of sources the service starts from).
+test("every environment variable a config reads is in docs/runtime/environment.md", () => {
+  const doc = read("docs/runtime/environment.md");
+  const asked = new Set<string>();
+  const env = new Proxy({} as Record<string, string | undefined>, {
+    get: (_target, name) => {
+      if (typeof name === "string") asked.add(name);
+      return undefined;
+    },
+    has: (_target, name) => {
+      if (typeof name === "string") asked.add(name);
+      return false;
+    }
+  });
+  const notThere = (path: string): string => {
+    throw Object.assign(new Error(`no ${path}`), { code: "ENOENT" });
+  };
+  resolveCodexdConfig({ env });
+  resolveConductorConfig({ env });
+  resolveStatusApiConfig({ env });
+  resolveCliConfig({ flags: {}, env, readFile: notThere });
+  assert.ok(asked.size > 20 && asked.has("BAA_SHARED_TOKEN") && asked.has("BAA_STATUS_API_SOURCE_TIMEOUT_MS"), `recorded the reads (${asked.size})`);
+  assert.deepEqual(missing(asked, (name) => doc.includes(`\`${name}\``)), [], "variables read by a config missing from docs/runtime/environment.md");
 });
