@@ -86,6 +86,14 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
     const perTask = await cluster.schema.query<{ n: string }>("select count(*) filter (where state = 'succeeded') as n from runs group by task_id");
     assert.equal(perTask.length, SLOW + FAST);
     assert.ok(perTask.every((row) => Number(row.n) === 1));
+  } catch (error) {
+    // What the nodes said, to tell a slow machine from a broken fence.
+    for (const node of cluster.nodes) {
+      const warnings = node.conductor.logLines().filter((l) => l.level >= 40).slice(-15);
+      console.log(`${node.nodeId}: ${warnings.map((l) => JSON.stringify(l)).join("\n")}`);
+    }
+    console.log(JSON.stringify(await cluster.schema.query("select owner, term, state, count(*) as n from runs group by owner, term, state").catch(String)));
+    throw error;
   } finally {
     await cluster.stop();
   }
