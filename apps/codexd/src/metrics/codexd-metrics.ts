@@ -128,12 +128,14 @@ export class CodexdMetrics {
     });
     new Gauge({
       name: `${PREFIX}child_resident_memory_bytes`,
-      help: "Resident memory of the codex app-server child (Linux /proc only; absent elsewhere or while the child is down).",
+      help: "Resident memory of the codex app-server child, labelled with its pid (Linux /proc only; absent elsewhere or while the child is down).",
+      labelNames: ["pid"],
       registers,
       collect() {
         this.reset();
-        const bytes = childResidentBytes(source.health().child.pid);
-        if (bytes !== null) this.set(bytes);
+        const { pid } = source.health().child;
+        const bytes = childResidentBytes(pid);
+        if (bytes !== null) this.set({ pid: String(pid) }, bytes);
       }
     });
     new Gauge({

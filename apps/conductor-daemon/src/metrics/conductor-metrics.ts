@@ -51,8 +51,20 @@ export class ConductorMetrics {
     const registers = [this.registry];
     this.#now = sources.now ?? (() => performance.now());
     const { store, lease, system, logger } = sources;
-    const storeUp = new Gauge({ name: `${PREFIX}store_up`, help: "1 when the last scrape could read the control store, else 0.", registers });
     if (store !== undefined) {
+      // One read per scrape, shared by both gauges (a scrape collects every metric at once).
+      let pending: Promise<Record<TaskState, number> | null> | undefined;
+      const readCounts = () =>
+        (pending ??= store
+          .countTasksByState()
+          .catch((error: unknown) => {
+            // The scrape still answers; store_up says why the task gauges are missing.
+            logger?.warn({ err: error }, "metrics: could not count tasks by state");
+            return null;
+          })
+          .finally(() => {
+            pending = undefined;
+          }));
       new Gauge({
         name: `${PREFIX}tasks`,
         help: "Tasks in the control store, by state (every node's; read at each scrape).",
@@ -60,17 +72,16 @@ export class ConductorMetrics {
         registers,
         async collect() {
           this.reset();
-          let counts: Record<TaskState, number>;
-          try {
-            counts = await store.countTasksByState();
-          } catch (error) {
-            // The scrape still answers; store_up says why the task gauges are missing.
-            logger?.warn({ err: error }, "metrics: could not count tasks by state");
-            storeUp.set(0);
-            return;
-          }
-          storeUp.set(1);
-          for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+          const counts = await readCounts();
+          for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
+        }
+      });
+      new Gauge({
+        name: `${PREFIX}store_up`,
+        help: "1 when this scrape could read the control store, else 0 (conductor_tasks is then left out).",
+        registers,
+        async collect() {
+          this.set((await readCounts()) === null ? 0 : 1);
         }
       });
     }
