@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { withHarness } from "./support/harness.js";
+import { MULTI_PROCESS_BUSY_MS, withHarness } from "./support/harness.js";
 import { lead, SCOPE } from "./support/steps.js";
-import { startWorker } from "./support/workers.js";
+import { startWorker, withWorkers } from "./support/workers.js";
 
-const TASKS = 60;
+const TASKS = 40;
 
 interface RunRow {
   run_id: string;
@@ -15,21 +15,22 @@ interface RunRow {
 
 describe("postgres: a deposed leader keeps writing while the new one takes over", () => {
   test("its writes after the takeover are all fenced; every task succeeds exactly once", (t) =>
-    withHarness("postgres", async (h) => {
+    withHarness("postgres", (h) => withWorkers(async () => {
       for (let i = 0; i < TASKS; i += 1) await h.store.createTask({ title: `t${i}`, prompt: "p" });
       const old = await lead(h.store, "node-a", 600_000);
-      const worker = (holder: string, term: number) =>
-        startWorker({ open: { ...h.openOptions, migrate: false }, scope: SCOPE, holder, term, maxBatch: 2, flaky: false });
-      const stale = [worker("node-a", old.term), worker("node-a", old.term)];
-      let finished = 0;
-      await Promise.race(stale.map((w) => w.waitFor((line) => line.finished !== undefined && ++finished >= 10)));
+      const worker = (holder: string, term: number, holdMs: number) =>
+        startWorker({ open: { ...h.openOptions, migrate: false }, scope: SCOPE, holder, term, maxBatch: 2, flaky: false, holdMs });
+      // The old leader's runs take long enough that the takeover lands while they are in flight.
+      const stale = [worker("node-a", old.term, 5_000), worker("node-a", old.term, 5_000)];
+      await Promise.race(stale.map((w) => w.waitFor((line) => line.claimed !== undefined)));
 
       // node-a stops renewing (a pause, a partition): its lease lapses and node-b takes it.
       await h.raw("update leases set expires_at = now() - interval '1 second'");
       const next = await lead(h.store, "node-b", 600_000);
       assert.equal(next.term, old.term + 1);
       const abandoned = await h.store.abandonStaleRuns({ scope: SCOPE, holder: "node-b", term: next.term });
-      const fresh = [worker("node-b", next.term), worker("node-b", next.term)];
+      assert.ok(abandoned.length >= 1, "the takeover found the old leader's runs in flight");
+      const fresh = [worker("node-b", next.term, 0), worker("node-b", next.term, 0)];
       for (const w of [...stale, ...fresh]) assert.equal((await w.exited).code, 0, w.stderr());
 
       const runs = await h.raw<RunRow>("select run_id, task_id, term, state from runs");
@@ -50,6 +51,7 @@ describe("postgres: a deposed leader keeps writing while the new one takes over"
       assert.equal(new Set(succeeded.map((r) => r.task_id)).size, TASKS, "each task succeeded exactly once");
       assert.equal((await h.store.countTasksByState()).succeeded, TASKS);
       const fenced = stale.flatMap((w) => w.lines).filter((line) => line.finished !== undefined && !line.ok).length;
+      assert.ok(fenced >= abandoned.length, "every run abandoned in flight was later completed by its old owner, and fenced");
       t.diagnostic(`abandoned at takeover: ${abandoned.length}; stale completions fenced: ${fenced}`);
-    }, { realClock: true }));
+    }), { realClock: true, busyTimeoutMs: MULTI_PROCESS_BUSY_MS }));
 });

@@ -11,6 +11,8 @@ interface WorkerArgs {
   maxBatch: number;
   /** Titles starting "flaky" fail their first attempt (spent) and are retried; "timeout" ones time out. */
   flaky: boolean;
+  /** How long each claimed batch "runs" before it is completed (default 0). */
+  holdMs?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? "{}") as WorkerArgs;
@@ -28,6 +30,7 @@ for (;;) {
     await delay(20);
     continue;
   }
+  if (args.holdMs) await delay(args.holdMs);
   for (const { task, run } of claimed) {
     const fail = args.flaky && task.title.startsWith("flaky") && run.attempt === 1;
     const timeout = args.flaky && task.title.startsWith("timeout");

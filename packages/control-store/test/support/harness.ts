@@ -11,6 +11,9 @@ export type EngineKind = "sqlite" | "postgres";
 /** PostgreSQL for tests (trust auth); each harness gets its own schema, dropped on close. */
 export const TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
 
+/** SQLite busy timeout when several processes write one file at once (tests only; one node writes in production). */
+export const MULTI_PROCESS_BUSY_MS = 60_000;
+
 /** Where SQLite's injected clock starts. */
 export const SQLITE_EPOCH = Date.parse("2030-01-01T00:00:00.000Z");
 
@@ -35,6 +38,8 @@ export interface HarnessOptions {
   migrate?: boolean;
   /** SQLite: use the process clock (when other processes share the file), not the injected one. */
   realClock?: boolean;
+  /** SQLite: how long a writer waits for another process's lock (several writing processes). */
+  busyTimeoutMs?: number;
 }
 
 export async function openHarness(kind: EngineKind, options: HarnessOptions = {}): Promise<Harness> {
@@ -47,7 +52,8 @@ async function openSqliteHarness(options: HarnessOptions): Promise<Harness> {
   const openOptions: OpenControlStoreOptions = {
     stateDir: dir,
     migrate: options.migrate ?? true,
-    ...(options.realClock ? {} : { now: () => clock })
+    ...(options.realClock ? {} : { now: () => clock }),
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs })
   };
   let store = await openControlStore(openOptions);
   const raw = new Database(join(dir, SQLITE_FILE_NAME));

@@ -26,11 +26,34 @@ export interface Worker {
   stderr: () => string;
 }
 
+const live = new Set<ChildProcess>();
+
+/** Kills every worker still running (a test that failed midway must not leave them behind). */
+export async function killWorkers(): Promise<void> {
+  const exits = [...live].map((child) => {
+    const gone = once(child, "exit");
+    child.kill("SIGKILL");
+    return gone;
+  });
+  await Promise.all(exits);
+}
+
+/** Runs `fn`, then kills whatever worker it left running, passing or failing. */
+export async function withWorkers<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    await killWorkers();
+  }
+}
+
 export function startWorker(args: object): Worker {
   const child = spawn(process.execPath, ["--import", "tsx", WORKER, JSON.stringify(args)], {
     cwd: PACKAGE_DIR,
     stdio: ["ignore", "pipe", "pipe"]
   });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   const lines: WorkerLine[] = [];
   const waiters: Array<{ match: (line: WorkerLine) => boolean; resolve: (line: WorkerLine) => void; reject: (e: Error) => void }> = [];
   let stderr = "";
