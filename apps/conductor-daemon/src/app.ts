@@ -2,7 +2,7 @@ import type { CodexdTransport } from "./codexd-transport.js";
 import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { closeStreamsGoingAway, installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
 import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
 import { CodexdClient } from "./codexd-client.js";
@@ -93,7 +93,10 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     extraOperations: PROXIED_OPERATIONS
   });
   installHttpMetrics(app, { registry: metrics.registry, prefix: "conductor_" });
-  void app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
+  void app.register(fastifyWebsocket, {
+    options: { maxPayload: 1024 * 1024, perMessageDeflate: false },
+    preClose: closeStreamsGoingAway("conductor")
+  });
   // Hooks that may refuse a request go after the plugin: its onRequest hook marks upgrade
   // requests so a refused upgrade's socket is destroyed instead of left half-open.
   void app.after(() => {

@@ -32,3 +32,15 @@ export function closeReason(message: string): string {
   while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
   return bytes.subarray(0, end).toString("utf8") + ellipsis;
 }
+
+/**
+ * The websocket plugin's `preClose`: every open stream is closed with 1001 and "<service> is
+ * shutting down", so a client can tell a stop from a failure (the plugin's default sends no code).
+ * @example app.register(websocket, { preClose: closeStreamsGoingAway("codexd") })
+ */
+export function closeStreamsGoingAway(service: string) {
+  return function (this: { websocketServer?: { clients?: Set<{ close(code: number, reason: string): void }> } }, done: () => void): void {
+    for (const client of this.websocketServer?.clients ?? []) client.close(WsCloseCodes.goingAway, closeReason(`${service} is shutting down`));
+    done();
+  };
+}

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
-import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { closeStreamsGoingAway, installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
 import { installBrowserGuard } from "@baa/http-guard";
 import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
 import type { CodexdConfig } from "../config.js";
@@ -43,7 +43,7 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
     description: "codexd: one codex app-server child, its sessions, turns, approvals and events, on loopback (docs/api/README.md)."
   });
   installHttpMetrics(app, { registry: metrics.registry, prefix: "codexd_" });
-  app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.register(websocket, { options: { maxPayload: 64 * 1024 }, preClose: closeStreamsGoingAway("codexd") });
   // After the websocket plugin's own hook, so a refused upgrade is torn down, not left half-open.
   app.after(() => {
     installShutdownGate(app, { service: "codexd" });
