@@ -4,6 +4,7 @@ import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig }
 import { waitForShutdown, type SignalSource, type TerminationSignal } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
 import { CodexdLocalService } from "./service.js";
+import type { Spawner } from "./child/spawner.js";
 
 interface Writer {
   write(chunk: string): unknown;
@@ -21,6 +22,8 @@ export interface CodexdCliOptions {
   };
   stdout?: Writer;
   stderr?: Writer;
+  /** How `start` spawns the child (main.js passes one holding a child it started early). */
+  spawner?: Spawner;
 }
 
 const USAGE = `usage: codexd <start|status|config> [flags]
@@ -58,7 +61,7 @@ export async function runCodexdCli(options: CodexdCliOptions): Promise<number> {
     case "status":
       return printStatus(config, json, stdout);
     case "start":
-      return runForeground(config, env, options.processLike ?? process, stderr);
+      return runForeground(config, env, options.processLike ?? process, stderr, options.spawner);
     default:
       stderr.write(`codexd: unknown command ${JSON.stringify(command)}\n${USAGE}`);
       return 2;
@@ -113,12 +116,13 @@ async function runForeground(
   config: CodexdConfig,
   env: Readonly<Record<string, string | undefined>>,
   processLike: NonNullable<CodexdCliOptions["processLike"]>,
-  stderr: Writer
+  stderr: Writer,
+  spawner?: Spawner
 ): Promise<number> {
   const logger = createServiceLogger({ service: "codexd", level: config.logLevel });
   let service: CodexdLocalService | undefined;
   try {
-    service = new CodexdLocalService(config, { env, logger });
+    service = new CodexdLocalService(config, { env, logger, ...(spawner === undefined ? {} : { spawner }) });
     await service.start();
   } catch (error) {
     logger.error({ err: error }, "codexd failed to start");

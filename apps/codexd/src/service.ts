@@ -48,12 +48,24 @@ export class CodexdLocalService {
   /** Starts the child, reconciles what a previous run left running, then opens the API. */
   async start(): Promise<CodexdStatus> {
     if (this.#started) return this.getStatus();
-    await this.core.start();
-    this.#app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger, metrics: this.metrics });
+    // The HTTP stack boots (plugins, routes) while the core waits on the child; it listens only
+    // once the core has started, so no request reaches a core that is not up.
+    const app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger, metrics: this.metrics });
+    const booted = Promise.resolve(app.ready());
+    // Awaited (and so reported) below; this only keeps a boot failure from counting as unhandled meanwhile.
+    booted.catch(() => undefined);
+    try {
+      await this.core.start();
+    } catch (error) {
+      await booted.then(() => app.close()).catch((closeError: unknown) => this.logger.warn({ err: closeError }, "closing the unused HTTP app failed"));
+      throw error;
+    }
+    this.#app = app;
     const base = new URL(this.config.service.localApiBase);
     let address: string;
     try {
-      address = await this.#app.listen({ host: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port || 80) });
+      await booted;
+      address = await app.listen({ host: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port || 80) });
     } catch (error) {
       await this.core.abortStart();
       throw error;

@@ -20,7 +20,7 @@ import { stdioAppServerClientFactory, type AppServerClientFactory } from "../chi
 import { codexVersionInfo, type CodexVersionInfo } from "../child/codex-version.js";
 import type { CodexdConfig } from "../config.js";
 import { DaemonStateFile } from "../state/daemon-state.js";
-import { startDemoModel, type DemoModel } from "../demo-mode.js";
+import type { DemoModel } from "../demo-mode.js";
 import { EventLog, type RecentEvent } from "@baa/event-log";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "../sessions/notification-effects.js";
 import { isProcessAlive } from "../state/process-alive.js";
@@ -218,6 +218,8 @@ export class CodexdCore {
 
     let env = { ...this.#deps.env };
     if (config.demo) {
+      // Loaded only in demo mode: the mock model is not part of a normal start-up.
+      const { startDemoModel } = await import("../demo-mode.js");
       this.#demo = await startDemoModel(config.paths.demoCodexHome);
       env = { ...env, CODEX_HOME: config.paths.demoCodexHome };
       this.logger.info({ modelUrl: this.#demo.url, codexHome: config.paths.demoCodexHome }, "demo mode: codex talks to the bundled mock model");
