@@ -67,7 +67,10 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       logger: logger.child({ component: "codexd-client" }),
       ...(deps.transport === undefined ? {} : { transport: deps.transport })
     });
+  const ownsMetrics = deps.metrics === undefined;
+  const metrics = deps.metrics ?? new ConductorMetrics({ logger });
   const relay = new EventsRelay({
+    onCutOff: () => metrics.relayCutOff(),
     upstreamUrl: (search) => codexd.eventsUrl(search),
     connectTimeoutMs: config.codexdConnectTimeoutMs,
     logger: logger.child({ component: "events-relay" }),
@@ -80,8 +83,6 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
 
-  const ownsMetrics = deps.metrics === undefined;
-  const metrics = deps.metrics ?? new ConductorMetrics({ logger });
   metrics.watchRelay(() => relay.size);
   installErrorHandling(app);
   installJsonBodyParser(app);

@@ -10,6 +10,8 @@ export interface EventsRelayOptions {
   /** A client whose unsent data exceeds this is cut off (4008, as codexd does) instead of growing memory. */
   maxBufferedBytes?: number;
   logger: Logger;
+  /** Told when a client is cut off for being too slow (the metrics). */
+  onCutOff?: () => void;
 }
 
 interface RelayPair {
@@ -71,6 +73,7 @@ export class EventsRelay {
       if (finished || client.readyState !== WebSocket.OPEN) return;
       if (client.bufferedAmount > this.#maxBufferedBytes) {
         log.warn({ bufferedAmount: client.bufferedAmount }, "event stream client too slow, closing it");
+        this.#options.onCutOff?.();
         pair.finish(WsCloseCodes.slowConsumer, `client too slow: more than ${this.#maxBufferedBytes} bytes unsent`);
         return;
       }

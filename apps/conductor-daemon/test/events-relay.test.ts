@@ -80,13 +80,15 @@ test("stopping the runtime closes relayed streams with 1001", async (t) => {
 });
 
 test("a client that cannot keep up is cut off instead of buffering without bound", async (t) => {
+  let cutOffs = 0;
   const codexd = await startFakeCodexd({ wsEventCount: 5 });
   t.after(() => codexd.close());
   const relay = new EventsRelay({
     upstreamUrl: (search) => `${codexd.baseUrl.replace("http", "ws")}/v1/codexd/events${search}`,
     connectTimeoutMs: 1000,
     maxBufferedBytes: 100,
-    logger: createSilentLogger()
+    logger: createSilentLogger(),
+    onCutOff: () => (cutOffs += 1)
   });
   // A stand-in client whose send buffer never drains.
   const sent: string[] = [];
@@ -110,6 +112,7 @@ test("a client that cannot keep up is cut off instead of buffering without bound
   assert.equal(sent.length, 1, "nothing more is queued once the bound is exceeded");
   assert.equal(closes[0]?.[0], 4008, "the same slow-consumer code as codexd");
   assert.match(closes[0]?.[1] ?? "", /too slow/);
+  assert.equal(cutOffs, 1, "the cut-off is reported (the metrics count it)");
   assert.equal(relay.size, 0);
 });
 

@@ -46,6 +46,7 @@ export class ConductorMetrics {
   readonly #now: () => number;
   readonly #closers: (() => void)[] = [];
   #relaySize: () => number = () => 0;
+  readonly #relayCutOffs: () => void;
 
   constructor(sources: ConductorMetricsSources = {}) {
     const registers = [this.registry];
@@ -158,15 +159,17 @@ export class ConductorMetrics {
     subscribers.set({ stream: "task" }, 0);
     const cutOffs = new Counter({
       name: `${PREFIX}event_stream_cutoffs_total`,
-      help: "Task event-stream clients closed by the conductor, by reason (slow_consumer: too many bytes unsent).",
-      labelNames: ["reason"],
+      help: "Event-stream clients the conductor closed, by stream (codex_relay, task) and reason (slow_consumer: too many bytes unsent).",
+      labelNames: ["stream", "reason"],
       registers
     });
-    cutOffs.inc({ reason: "slow_consumer" }, 0);
+    cutOffs.inc({ stream: "task", reason: "slow_consumer" }, 0);
+    cutOffs.inc({ stream: "codex_relay", reason: "slow_consumer" }, 0);
+    this.#relayCutOffs = () => cutOffs.inc({ stream: "codex_relay", reason: "slow_consumer" });
     this.taskStreams = {
       opened: () => subscribers.inc({ stream: "task" }),
       closed: () => subscribers.dec({ stream: "task" }),
-      cutOff: (reason) => cutOffs.inc({ reason })
+      cutOff: (reason) => cutOffs.inc({ stream: "task", reason })
     };
   }
 
@@ -183,6 +186,11 @@ export class ConductorMetrics {
   /** How many relayed codexd event streams are open (the app's relay). */
   watchRelay(size: () => number): void {
     this.#relaySize = size;
+  }
+
+  /** A relayed codexd event stream was cut off for being too slow. */
+  relayCutOff(): void {
+    this.#relayCutOffs();
   }
 
   close(): void {
