@@ -30,9 +30,21 @@ if (selected.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
+// BAA_TEST_CONCURRENCY: test files run at once (default 2). BAA_TEST_TIMES=<file>: also write
+// every file's and test's wall time there, slowest first (scripts/test-times-reporter.mjs).
+const concurrency = Number(process.env.BAA_TEST_CONCURRENCY || 2);
+const timesFile = process.env.BAA_TEST_TIMES || "";
+const reporters = timesFile
+  ? [
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${join(root, "scripts", "test-times-reporter.mjs")}`,
+      `--test-reporter-destination=${timesFile}`
+    ]
+  : [];
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", ...selected],
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=180000", ...reporters, ...selected],
   { cwd: root, stdio: "inherit" }
 );
 process.exit(result.status ?? 1);
