@@ -42,6 +42,8 @@ test("codexd: the document holds the request schemas the routes validate with", 
   const { app, host } = appOf("codexd");
   const doc = (await app.inject({ url: "/openapi.json", headers: { host } })).json();
   const turn = doc.paths["/v1/codexd/turn"].post;
+  assert.equal(turn.responses["4XX"].content["application/json"].schema.$ref, "#/components/schemas/Error", "failures documented as the shared envelope");
+  assert.deepEqual(doc.components.schemas.Error.required, ["ok", "error"]);
   assert.deepEqual(turn.requestBody.content["application/json"].schema.required, ["sessionId", "input"]);
   const events = doc.paths["/v1/codexd/events"].get;
   assert.equal(events["x-websocket"], true);

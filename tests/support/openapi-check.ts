@@ -64,6 +64,22 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
       }
     }
   }
+  // Every $ref points at something the document has.
+  const refs: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (typeof node === "object" && node !== null) {
+      for (const [key, child] of Object.entries(node)) {
+        if (key === "$ref" && typeof child === "string") refs.push(child);
+        else walk(child);
+      }
+    }
+  };
+  walk(doc);
+  for (const ref of refs) {
+    const target = ref.startsWith("#/") ? ref.slice(2).split("/").reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], doc) : undefined;
+    if (target === undefined) problems.push(`$ref ${ref} points at nothing`);
+  }
   assert.deepEqual(problems, [], "the document is not valid OpenAPI 3.0");
 }
 

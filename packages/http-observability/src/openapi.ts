@@ -40,7 +40,7 @@ export function installOpenApi(app: FastifyInstance, options: OpenApiOptions): v
     transform: createJsonSchemaTransform({ skipList: [] }),
     transformObject: (input) => {
       if (!("openapiObject" in input)) throw new Error("only OpenAPI 3 documents are built");
-      return withExtraOperations(input.openapiObject as OpenApiDocument, options.extraOperations ?? []);
+      return withErrorResponses(withExtraOperations(input.openapiObject as OpenApiDocument, options.extraOperations ?? []));
     }
   });
   // In a plugin registered after swagger's, so the document lists this route as well.
@@ -60,7 +60,43 @@ export function websocketSchema(description: string): { description: string; [WE
 
 interface OpenApiDocument {
   paths?: Record<string, Record<string, unknown>>;
+  components?: { schemas?: Record<string, unknown>; [key: string]: unknown };
   [key: string]: unknown;
+}
+
+const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
+
+/** The envelope every failure of every service has (packages/api-errors). */
+const ERROR_SCHEMA = {
+  type: "object",
+  required: ["ok", "error"],
+  properties: {
+    ok: { type: "boolean", enum: [false] },
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", description: "stable; every code is in docs/api/errors.md" },
+        message: { type: "string", description: "for people; names the bad field of a 400" }
+      }
+    }
+  }
+};
+
+// Every operation may fail with the shared envelope: 4XX and 5XX say so, pointing at one schema.
+function withErrorResponses(document: OpenApiDocument): OpenApiDocument {
+  const failure = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    paths[path] = Object.fromEntries(
+      Object.entries(item).map(([method, operation]) => {
+        if (!HTTP_METHODS.has(method)) return [method, operation];
+        const op = operation as { responses?: Record<string, unknown> };
+        return [method, { ...op, responses: { "4XX": failure("refused: the error envelope"), "5XX": failure("failed: the error envelope"), ...op.responses } }];
+      })
+    );
+  }
+  return { ...document, paths, components: { ...document.components, schemas: { ...document.components?.schemas, Error: ERROR_SCHEMA } } };
 }
 
 function withExtraOperations(document: OpenApiDocument, extra: readonly ExtraOperation[]): OpenApiDocument {
