@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import test from "node:test";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
-import { eventually, getJson, postJson } from "../support/http.js";
+import { openEventSocket } from "../support/event-socket.js";
+import { getJson, postJson } from "../support/http.js";
 import { tempDir } from "../support/temp-dir.js";
 
 test("demo mode: with no codex login or config, a first turn completes against the bundled mock model", async () => {
@@ -18,11 +19,13 @@ test("demo mode: with no codex login or config, a first turn completes against t
     assert.equal(status.service.demo, true);
     assert.ok(existsSync(dir.path("state", "codexd", "demo-codex-home", "config.toml")));
     const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, { purpose: "duplex" })).body.data.session.sessionId;
+    // The session's stream, open before the turn, says when it completed: no polling.
+    const socket = await openEventSocket(`${codexd.base.replace(/^http/, "ws")}/v1/codexd/events?after=0&sessionId=${sessionId}`);
     assert.equal((await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "Say hello." })).status, 202);
-    const session = await eventually(async () => {
-      const s = (await getJson(`${codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-      return s.lastTurnStatus === "completed" ? s : null;
-    }, "demo turn");
+    await socket.waitFor((e) => e.type === "app-server.turn.completed", "demo turn");
+    socket.close();
+    const session = (await getJson(`${codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+    assert.equal(session.lastTurnStatus, "completed");
     assert.match(session.lastAgentMessage, /Say hello\./);
   } finally {
     await codexd.kill("SIGTERM");
