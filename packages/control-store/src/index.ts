@@ -3,3 +3,4 @@ export * from "./control-store.js";
 export { openControlStore, SQLITE_FILE_NAME, type OpenControlStoreOptions } from "./open-control-store.js";
 export { LATEST_VERSION } from "./migrations.js";
 export { DEFAULT_MAX_ATTEMPTS } from "./task-writes.js";
+export { sqliteDriverName, type SqliteDriverName } from "./sqlite-driver.js";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from "kysely";
 import type { StoreSchema } from "./schema.js";
+import { openSqliteConnection } from "./sqlite-driver.js";
 import type { StoreContext } from "./store-context.js";
 
 /** Every transaction this store opens writes, so it takes the write lock up front. */
@@ -35,12 +35,13 @@ export interface SqliteEngineOptions {
 
 export function openSqliteEngine(options: SqliteEngineOptions): { ctx: StoreContext; close: () => Promise<void> } {
   mkdirSync(dirname(options.path), { recursive: true });
-  const database = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
-  database.pragma("journal_mode = WAL");
+  // better-sqlite3 12 or node:sqlite, by runtime (src/sqlite-driver.ts).
+  const database = openSqliteConnection(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+  database.exec("pragma journal_mode = WAL");
   // FULL: a claim or a finished run, once acknowledged, survives a power loss too; NORMAL could
   // lose the last commits and run a finished task again. Writes are few, so the fsync is cheap.
-  database.pragma("synchronous = FULL");
-  database.pragma("foreign_keys = ON");
+  database.exec("pragma synchronous = FULL");
+  database.exec("pragma foreign_keys = ON");
   const db = new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database }) });
   const clock = options.now ?? Date.now;
   const ctx: StoreContext = {

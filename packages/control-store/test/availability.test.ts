@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { openControlStore, SQLITE_FILE_NAME, StoreUnavailableError } from "../src/index.js";
+import { openSqliteConnection } from "../src/sqlite-driver.js";
 import { TEST_DATABASE_URL } from "./support/harness.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 
@@ -103,7 +103,7 @@ describe("sqlite: the store refusing", () => {
   test("a writer held off past busy_timeout fails with StoreUnavailableError, then works; a closed store refuses", async () => {
     const dir = mkdtempSync(join(tmpdir(), "control-store-"));
     const store = await openControlStore({ stateDir: dir, busyTimeoutMs: 50 });
-    const other = new Database(join(dir, SQLITE_FILE_NAME));
+    const other = openSqliteConnection(join(dir, SQLITE_FILE_NAME), { busyTimeoutMs: 5000 });
     try {
       other.exec("begin immediate");
       await assert.rejects(store.createTask({ title: "blocked", prompt: "p" }), (error: unknown) => {

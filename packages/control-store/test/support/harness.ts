@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { openControlStore, SQLITE_FILE_NAME, type ControlStore, type OpenControlStoreOptions } from "../../src/index.js";
+import { openSqliteConnection } from "../../src/sqlite-driver.js";
 
 export type EngineKind = "sqlite" | "postgres";
 
@@ -56,8 +56,7 @@ async function openSqliteHarness(options: HarnessOptions): Promise<Harness> {
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs })
   };
   let store = await openControlStore(openOptions);
-  const raw = new Database(join(dir, SQLITE_FILE_NAME));
-  raw.pragma("busy_timeout = 5000");
+  const raw = openSqliteConnection(join(dir, SQLITE_FILE_NAME), { busyTimeoutMs: 5000 });
   const harness: Harness = {
     kind: "sqlite",
     get store() {
@@ -70,8 +69,8 @@ async function openSqliteHarness(options: HarnessOptions): Promise<Harness> {
     },
     async raw<T>(text: string, params: unknown[] = []) {
       const stmt = raw.prepare(text.replace(/\$\d+/g, "?"));
-      if (stmt.reader) return stmt.all(...params) as T[];
-      stmt.run(...params);
+      if (stmt.reader) return stmt.all(params) as T[];
+      stmt.run(params);
       return [];
     },
     async reopen() {
