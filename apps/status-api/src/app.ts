@@ -13,6 +13,7 @@ import { forwardToConductor } from "./sources/conductor-actions.js";
 import { ConductorToken } from "./sources/conductor-token.js";
 import { createHttpClient, realTimers, type HttpClient, type TimerApi } from "./sources/http-client.js";
 import { StatusCollector } from "./status-collector.js";
+import { statusMetrics } from "./status-metrics.js";
 import { StatusStream } from "./status-stream.js";
 import { statusApiVersion } from "./version.js";
 
@@ -58,16 +59,23 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     now,
     logger
   });
+  // One registry per app (tests build several in one process): HTTP requests by route and
+  // status, and what each collection found.
+  const metrics = new Registry();
+  const observe = statusMetrics(metrics);
+  const collect = async () => {
+    const document = await collector.collect();
+    observe(document);
+    return document;
+  };
   const stream = new StatusStream({
-    collect: () => collector.collect(),
+    collect,
     refreshMs: config.refreshMs,
     timers,
     logger: logger.child({ component: "status-stream" })
   });
   const openStreams = new Set<() => void>();
 
-  // One registry per app (tests build several in one process): HTTP requests by route and status.
-  const metrics = new Registry();
   installErrorHandling(app);
   installJsonBodyParser(app);
   installOpenApi(app, {
@@ -92,7 +100,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   });
   // In a plugin, so the OpenAPI document (registered above) sees every route.
   void app.register(async (scope) => {
-    registerStatusRoutes(scope, { nodeId: config.nodeId, collector, stream, streams: openStreams });
+    registerStatusRoutes(scope, { nodeId: config.nodeId, collect, stream, streams: openStreams });
     registerActionRoutes(scope, {
       forward: (path, body) =>
         forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, { method: "POST", path, body }),
