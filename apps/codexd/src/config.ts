@@ -44,6 +44,8 @@ export interface CodexdConfigInput {
   sessionCacheMaxBytes?: number;
   sessionRegistryMaxBytes?: number;
   approvalsMaxBytes?: number;
+  childMaxRssMb?: number;
+  childWatchdogIntervalMs?: number;
 }
 
 const DEFAULT_LOCAL_API_BASE = "http://127.0.0.1:4319";
@@ -88,6 +90,11 @@ const schema = z.object({
     maxDelayMs: positiveInt,
     crashLoopLimit: positiveInt,
     windowMs: positiveInt
+  }),
+  /** The child's memory watchdog: off while maxRssMb is 0 (docs/runtime/codexd.md). */
+  watchdog: z.object({
+    maxRssMb: z.coerce.number().int().min(0),
+    intervalMs: positiveInt
   }),
   limits: z.object({
     bodyLimitBytes: positiveInt,
@@ -173,7 +180,9 @@ const SOURCES = {
   restartBaseDelayMs: ["", "BAA_CODEXD_RESTART_BASE_MS", "int", "restart.baseDelayMs"],
   restartMaxDelayMs: ["", "BAA_CODEXD_RESTART_MAX_MS", "int", "restart.maxDelayMs"],
   crashLoopLimit: ["", "BAA_CODEXD_CRASH_LOOP_LIMIT", "int", "restart.crashLoopLimit"],
-  crashLoopWindowMs: ["", "BAA_CODEXD_CRASH_LOOP_WINDOW_MS", "int", "restart.windowMs"]
+  crashLoopWindowMs: ["", "BAA_CODEXD_CRASH_LOOP_WINDOW_MS", "int", "restart.windowMs"],
+  childMaxRssMb: ["", "BAA_CODEXD_CHILD_MAX_RSS_MB", "int", "watchdog.maxRssMb"],
+  childWatchdogIntervalMs: ["", "BAA_CODEXD_CHILD_WATCHDOG_INTERVAL_MS", "int", "watchdog.intervalMs"]
 } as const satisfies Partial<Record<keyof CodexdConfigInput, readonly [string, string, Kind, string]>>;
 
 type SourceKey = keyof typeof SOURCES;
@@ -317,6 +326,10 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       maxDelayMs: v.restartMaxDelayMs ?? 30_000,
       crashLoopLimit: v.crashLoopLimit ?? 5,
       windowMs: v.crashLoopWindowMs ?? 60_000
+    },
+    watchdog: {
+      maxRssMb: v.childMaxRssMb ?? 0,
+      intervalMs: v.childWatchdogIntervalMs ?? 15_000
     },
     limits: {
       bodyLimitBytes: v.bodyLimitBytes ?? 1024 * 1024,

@@ -6,10 +6,13 @@ import type { AppServerClientFactory } from "./app-server-factory.js";
 import type { DaemonStateFile } from "../state/daemon-state.js";
 import { ChildOutputLog } from "./child-output-log.js";
 import type { Spawner } from "./spawner.js";
+import { guardAgainstStall } from "./stall-guard.js";
 
 export interface ChildExit {
   code: number | null;
   signal: string | null;
+  /** Set when codexd killed the child itself (e.g. it stopped answering). */
+  reason?: string;
 }
 
 export interface AppServerChildOptions {
@@ -28,6 +31,8 @@ export interface AppServerChildOptions {
 }
 
 const SPAWN_TIMEOUT_MS = 10_000;
+/** How long a child whose stdout closed may take to exit by itself before it is killed. */
+const STDOUT_CLOSED_GRACE_MS = 1_000;
 
 /** One incarnation of the `codex app-server` child: spawn, logs, client, initialize, exit. */
 export class AppServerChild {
@@ -39,6 +44,7 @@ export class AppServerChild {
   #exited = false;
   #up = false;
   #stopping = false;
+  #killReason: string | undefined;
   #exitSeen: (exit: ChildExit) => void = () => {};
 
   constructor(options: AppServerChildOptions) {
@@ -69,18 +75,25 @@ export class AppServerChild {
     });
     exitedEarly.catch(() => {});
     child.on("exit", (code, signal) => this.#handleExit({ code: code ?? null, signal: signal ?? null }));
+    // A child that closes its stdout but lives on can answer nothing: unless it exits on its
+    // own within a moment (a crash closes stdout first), it is killed and so restarted.
+    (child.stdout as unknown as { once?: (event: "close", listener: () => void) => unknown } | null)?.once?.("close", () => {
+      setTimeout(() => this.#killStalled("codex app-server closed its stdout but kept running"), STDOUT_CLOSED_GRACE_MS).unref();
+    });
     await Promise.race([spawned, exitedEarly]);
     daemonState.updateChild({
       pid: child.pid ?? null,
       startedAt: new Date(now()).toISOString()
     });
-    const client = await Promise.race([this.#o.factory.create({
+    const raw = await Promise.race([this.#o.factory.create({
       config,
       child,
       env: this.#o.env,
       logger: this.#o.logger,
       onServerRequest: this.#o.onServerRequest
     }), exitedEarly]);
+    // A child that stops answering with its stdout open is killed, so the supervisor restarts it.
+    const client = guardAgainstStall(raw, { onStall: (reason) => this.#killStalled(reason) });
     this.#client = client;
     this.#unsubscribe = client.events.subscribe((event) => this.#o.onEvent(event)).unsubscribe;
     const info = (await Promise.race([client.initialize(), exitedEarly])) as { userAgent?: string } | undefined;
@@ -101,8 +114,16 @@ export class AppServerChild {
     this.#output.close();
   }
 
+  #killStalled(reason: string): void {
+    if (this.#exited || this.#stopping) return;
+    this.#o.logger.warn({ pid: this.pid, reason }, "killing an unresponsive codex app-server");
+    this.#killReason = reason;
+    this.#child?.kill("SIGKILL");
+  }
+
   #handleExit(exit: ChildExit): void {
     if (this.#exited) return;
+    if (this.#killReason !== undefined) exit = { ...exit, reason: this.#killReason };
     this.#exited = true;
     this.#unsubscribe?.();
     this.#output.close();

@@ -52,8 +52,8 @@ export class ChildSupervisor {
     return this.#launch();
   }
 
-  /** By hand: forget the crash history, replace a live child, start a failed one. */
-  async restart(): Promise<boolean> {
+  /** By hand (or by the watchdog, with its reason): forget the crash history, replace a live child, start a failed one. */
+  async restart(reason = "codex app-server restarted by request"): Promise<boolean> {
     this.#clearTimer();
     this.#exitTimes = [];
     await this.#launching;
@@ -61,7 +61,7 @@ export class ChildSupervisor {
     if (previous !== undefined) {
       this.#current = undefined;
       await previous.stop();
-      this.#o.onDown("codex app-server restarted by request");
+      this.#o.onDown(reason);
     }
     this.#o.daemonState.updateChild({ restarts: this.#o.daemonState.state.child.restarts + 1 });
     return this.#launch();
@@ -112,7 +112,8 @@ export class ChildSupervisor {
   #onExit(child: AppServerChild, exit: ChildExit): void {
     if (this.#stopped || child !== this.#current) return;
     this.#current = undefined;
-    const reason = `codex app-server exited (code ${exit.code ?? "none"}, signal ${exit.signal ?? "none"})`;
+    const exited = `codex app-server exited (code ${exit.code ?? "none"}, signal ${exit.signal ?? "none"})`;
+    const reason = exit.reason === undefined ? exited : `${exit.reason}; killed (${exited})`;
     this.#o.logger.warn({ exitCode: exit.code, signal: exit.signal }, "codex app-server exited");
     this.#o.daemonState.updateChild({
       status: "exited",

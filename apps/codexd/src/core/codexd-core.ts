@@ -16,6 +16,8 @@ import {
 import { APPROVAL_METHODS, pendingSummary, requestThreadId, type Approval } from "../approvals/approval.js";
 import { ApprovalBook } from "../approvals/approval-book.js";
 import { ChildSupervisor } from "../child/child-supervisor.js";
+import { readChildRss } from "../child/child-rss.js";
+import { ChildWatchdog } from "../child/rss-watchdog.js";
 import { stdioAppServerClientFactory, type AppServerClientFactory } from "../child/app-server-factory.js";
 import { codexVersionInfo, type CodexVersionInfo } from "../child/codex-version.js";
 import type { CodexdConfig } from "../config.js";
@@ -64,6 +66,7 @@ export class CodexdCore {
   readonly #deps: Required<Omit<CodexdDeps, "logger">>;
   readonly #daemonState: DaemonStateFile;
   #supervisor: ChildSupervisor | undefined;
+  #watchdog: ChildWatchdog | undefined;
   #resolvedBaseUrl: string | null = null;
   #localSocketPath: string | null = null;
   #demo: DemoModel | undefined;
@@ -254,6 +257,7 @@ export class CodexdCore {
     });
     // A child that will not start is reported (and retried), not fatal: the API still answers.
     await this.#supervisor.start();
+    this.#startWatchdog(this.#supervisor);
     this.events.record({ type: "daemon.started", data: { pid: process.pid, childPid: this.#supervisor.pid } });
   }
 
@@ -270,6 +274,7 @@ export class CodexdCore {
 
   /** Undoes `start()` when the API could not listen: the child and the demo model stop. */
   async abortStart(): Promise<void> {
+    await this.#watchdog?.stop();
     await this.#supervisor?.stop();
     await this.#demo?.close();
     this.#daemonState.updateChild({ status: "stopped", pid: null });
@@ -279,6 +284,7 @@ export class CodexdCore {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.#started = false;
+    await this.#watchdog?.stop();
     await this.#supervisor?.stop();
     this.#supervisor = undefined;
     // Said now, not at the next start: `codexd status` while down shows the truth.
@@ -297,6 +303,26 @@ export class CodexdCore {
     await this.approvals.close();
     await this.events.close();
     this.logger.info("codexd stopped");
+  }
+
+  /** BAA_CODEXD_CHILD_MAX_RSS_MB: a child over it is restarted when no turn runs (child/rss-watchdog.ts). */
+  #startWatchdog(supervisor: ChildSupervisor): void {
+    const { maxRssMb, intervalMs } = this.config.watchdog;
+    this.#watchdog = new ChildWatchdog({
+      maxRssMb,
+      intervalMs,
+      pid: () => (this.#daemonState.state.child.status === "running" ? supervisor.pid : null),
+      activeTurns: () => this.sessions.list().filter((s) => s.activeTurn !== null).length,
+      readRss: readChildRss,
+      restart: async (reason) => {
+        this.events.record({ type: "child.watchdog_restart", data: { reason, rssBytes: this.#watchdog?.state.lastRssBytes ?? null } });
+        await supervisor.restart(reason);
+      },
+      logger: this.logger,
+      now: this.#deps.now,
+      timers: this.#deps.timers
+    });
+    this.#watchdog.start();
   }
 
   /** Restarts the child by hand (also out of a crash loop); resolves once it is up or failed again. */
@@ -336,7 +362,8 @@ export class CodexdCore {
       codex: this.#codex,
       now: this.#deps.now(),
       health: this.stateHealth.report(),
-      unwrittenEvents: this.events.unwritten
+      unwrittenEvents: this.events.unwritten,
+      watchdog: this.#watchdog?.state ?? null
     });
   }
 

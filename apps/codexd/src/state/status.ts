@@ -1,4 +1,5 @@
 import type { CodexVersionInfo } from "../child/codex-version.js";
+import type { WatchdogState } from "../child/rss-watchdog.js";
 import type { CodexdConfig } from "../config.js";
 import type { DaemonState } from "./daemon-state.js";
 import type { RecentEvent } from "@baa/event-log";
@@ -29,7 +30,7 @@ export interface CodexdStatus {
     unwrittenEvents: { waiting: number; lost: number };
   };
   snapshot: {
-    daemon: DaemonState & { uptimeMs: number | null; child: DaemonState["child"] & { uptimeMs: number | null } };
+    daemon: DaemonState & { uptimeMs: number | null; child: DaemonState["child"] & { uptimeMs: number | null; watchdog: WatchdogState | null } };
     identity: { nodeId: string; repoRoot: string };
     sessionRegistry: { sessions: CodexdSession[]; count: number; activeCount: number };
     recentEvents: { events: RecentEvent[]; count: number; lastSeq: number };
@@ -49,6 +50,8 @@ export function buildStatus(input: {
   now: number;
   health: StateHealthReport;
   unwrittenEvents: { waiting: number; lost: number };
+  /** The memory watchdog's readings and restarts (docs/runtime/codexd.md). */
+  watchdog?: WatchdogState | null;
 }): CodexdStatus {
   const { config, resolvedBaseUrl } = input;
   const wsBase = resolvedBaseUrl?.replace(/^http/, "ws") ?? null;
@@ -73,7 +76,8 @@ export function buildStatus(input: {
         uptimeMs: input.daemon.started ? since(input.daemon.startedAt, input.now) : null,
         child: {
           ...input.daemon.child,
-          uptimeMs: input.daemon.child.status === "running" ? since(input.daemon.child.startedAt, input.now) : null
+          uptimeMs: input.daemon.child.status === "running" ? since(input.daemon.child.startedAt, input.now) : null,
+          watchdog: input.watchdog === undefined || input.watchdog === null ? null : { ...input.watchdog }
         }
       },
       identity: { nodeId: config.nodeId, repoRoot: config.paths.repoRoot },

@@ -1,0 +1,41 @@
+import { AppServerTimeoutError, type AppServerClient } from "@baa/app-server-client";
+
+/** Consecutive request timeouts, with no answer between them, after which the child counts as stalled. */
+export const STALL_TIMEOUTS = 2;
+
+/**
+ * Wraps a client so that a child which stops answering (stdout open, nothing on it) is noticed:
+ * after `limit` requests in a row time out with no request answered in between, `onStall` is
+ * called once with the reason. Any answer (or error answer) resets the count: a slow child
+ * that still talks is not stalled.
+ */
+export function guardAgainstStall(client: AppServerClient, options: { limit?: number; onStall: (reason: string) => void }): AppServerClient {
+  const limit = options.limit ?? STALL_TIMEOUTS;
+  let timeouts = 0;
+  let reported = false;
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function" || property === "close") return value;
+      return (...args: unknown[]) => {
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (answer) => {
+            timeouts = 0;
+            return answer;
+          },
+          (error: unknown) => {
+            if (!(error instanceof AppServerTimeoutError)) {
+              timeouts = 0;
+            } else if (++timeouts >= limit && !reported) {
+              reported = true;
+              options.onStall(`codex app-server stopped answering: ${timeouts} requests in a row timed out (last: ${error.message})`);
+            }
+            throw error;
+          }
+        );
+      };
+    }
+  });
+}

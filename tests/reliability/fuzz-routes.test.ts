@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { Agent, request as httpRequest } from "node:http";
+import test from "node:test";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import WebSocket from "ws";
+import { CODEX_ROUTES } from "../../apps/conductor-daemon/dist/index.js";
+import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
+import { eventually, getJson, postJson } from "../support/http.js";
+import { E2E_TOKEN, startRealStack } from "../support/real-stack.js";
+import { documented503Codes, documentedRoutes, type FuzzRoute, type Service } from "./support/fuzz-routes.js";
+import { envInt, reliabilitySeed, reportFigures } from "./support/reliability-env.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+/** A stack frame ("at fn (file:line:col)") or an absolute path of this checkout or the test's temp dir. */
+const LEAK = (tempRoot: string) => new RegExp(`\\bat [^\\n]*:\\d+:\\d+|${escape(REPO_ROOT)}|${escape(tempRoot)}|node_modules/`);
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Routes that restart or stop things cost a child restart per case: fuzzed, but rarely. */
+const COSTLY = /\/child\/restart$/;
+
+interface Case {
+  route: FuzzRoute;
+  params: string[];
+  query: [string, string][];
+  headers: [string, string][];
+  body: { kind: "none" } | { kind: "json"; value: unknown } | { kind: "raw"; text: string; type: string };
+  frames: string[];
+}
+
+const headerName = fc.constantFrom("x-fuzz", "accept", "content-type", "origin", "host", "authorization", "idempotency-key", "x-request-id", "last-event-id", "sec-fetch-site");
+const headerValue = fc.oneof(
+  fc.string({ unit: fc.constantFrom(..."abcXYZ019 -_.:/;=,*\"'%@"), maxLength: 60 }),
+  fc.constantFrom("application/json", "text/plain", "application/json; charset=utf-16", "*/*", "Bearer x", `Bearer ${E2E_TOKEN}`, "null", "http://evil.example", "")
+);
+const fuzzString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 20 }),
+  fc.constantFrom("..", "%2e%2e", "%00", "%", "%zz", "a/b", "session-", "task-", "run-", "approval-", "-1", "0", "1e309", "NaN", "true", "null", "[]", "{}", " ", "\u0000", "\ud800", "x".repeat(5000))
+);
+const jsonBody = fc.oneof(
+  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  {
+    weight: 5,
+    arbitrary: fc.dictionary(
+      fc.constantFrom("sessionId", "input", "prompt", "turnId", "decision", "purpose", "cwd", "model", "title", "priority", "maxAttempts", "timeoutMs", "dependsOn", "notBefore", "reason", "workspace", "approvalPolicy", "sandbox", "__proto__", "constructor"),
+      fc.oneof(fc.jsonValue({ maxDepth: 2 }), fuzzString),
+      { maxKeys: 5 }
+    )
+  }
+);
+const body: fc.Arbitrary<Case["body"]> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant({ kind: "none" as const }) },
+  { weight: 6, arbitrary: jsonBody.map((value) => ({ kind: "json" as const, value })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("raw" as const),
+      text: fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom("{", "{\"a\":", "[1,2", "\u0000\u0001", "{\"__proto__\":{\"x\":1}}", "1".repeat(70_000))),
+      type: fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1")
+    })
+  }
+);
+
+function caseArbitrary(routes: FuzzRoute[], known: string[]): fc.Arbitrary<Case> {
+  const weighted = routes.map((route) => ({ weight: COSTLY.test(route.path) ? 1 : 40, arbitrary: fc.constant(route) }));
+  return fc.record({
+    route: fc.oneof(...weighted),
+    params: fc.array(fc.oneof(fuzzString, fc.constantFrom(...known)), { minLength: 2, maxLength: 2 }),
+    query: fc.array(fc.tuple(fc.oneof(fc.constantFrom("after", "sessionId", "turnId", "type", "limit", "state", "taskId", "since", "until", "cursor"), fuzzString), fuzzString), { maxLength: 4 }),
+    headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 3 }),
+    body,
+    frames: fc.array(fc.oneof(fc.string({ maxLength: 100 }), jsonBody.map((v) => JSON.stringify(v))), { maxLength: 3 })
+  });
+}
+
+function pathOf(c: Case): string {
+  let i = 0;
+  const path = c.route.path.replace(/:[a-z_]+/g, () => encodeURIComponent(c.params[i++ % c.params.length] ?? ""));
+  const query = c.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  return query === "" ? path : `${path}?${query}`;
+}
+
+interface Outcome {
+  status: number;
+  text: string;
+  skipped?: string;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+function sendHttp(base: string, c: Case): Promise<Outcome> {
+  const url = new URL(base);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of c.headers) headers[name] = value;
+  let payload: string | undefined;
+  if (c.body.kind === "json" && c.route.method !== "GET") {
+    payload = JSON.stringify(c.body.value) ?? "null";
+    headers["content-type"] ??= "application/json";
+  } else if (c.body.kind === "raw" && c.route.method !== "GET") {
+    payload = c.body.text;
+    headers["content-type"] = c.body.type;
+  }
+  return new Promise((resolve, reject) => {
+    let req: ReturnType<typeof httpRequest>;
+    try {
+      req = httpRequest({ host: url.hostname, port: url.port, method: c.route.method, path: pathOf(c), headers, agent }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        // An event stream (status-api's SSE) never ends: its first bytes are enough.
+        const stream = /^text\/event-stream/.test(String(res.headers["content-type"]));
+        const cut = setTimeout(() => res.destroy(), 5_000);
+        res.on("data", (chunk) => {
+          text += chunk;
+          if (stream) res.destroy();
+        });
+        res.on("close", () => {
+          clearTimeout(cut);
+          resolve({ status: res.statusCode ?? 0, text });
+        });
+      });
+    } catch (error) {
+      // Node refused the request before sending it (an invalid header character or path).
+      resolve({ status: 0, text: "", skipped: (error as NodeJS.ErrnoException).code ?? "client" });
+      return;
+    }
+    req.setTimeout(15_000, () => req.destroy(new Error(`no answer within 15 s to ${c.route.method} ${pathOf(c)}`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+function sendWs(base: string, c: Case): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of c.headers) if (name !== "host") headers[name] = value;
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(`${base.replace(/^http/, "ws")}${pathOf(c)}`, { headers });
+    } catch (error) {
+      resolve({ status: 0, text: "", skipped: (error as Error).name });
+      return;
+    }
+    let settled = false;
+    const done = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    socket.on("unexpected-response", (_req, res) => {
+      let text = "";
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => {
+        done({ status: res.statusCode ?? 0, text });
+        socket.terminate();
+      });
+    });
+    socket.on("open", () => {
+      for (const frame of c.frames) socket.send(frame);
+      socket.close(1000);
+    });
+    socket.on("close", (code, reason) => done({ status: code === 1011 ? 500 : 101, text: String(reason) }));
+    socket.on("error", (error) => {
+      if (!settled && !/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+test("fuzzing every route of codexd, the conductor and status-api: no crash, no undocumented 5xx, no stack or path in a body, all answer normally after", async () => {
+  const seed = reliabilitySeed();
+  const total = envInt("BAA_RELIABILITY_FUZZ_CASES", 10_000);
+  const crashes: unknown[] = [];
+  const onCrash = (error: unknown) => crashes.push(error);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
+  const stack = await startRealStack();
+  const statusApi = new StatusApiRuntime({ localApiBase: "http://127.0.0.1:0", conductorBase: stack.conductorBase, codexdBase: stack.codexdBase, sharedToken: E2E_TOKEN });
+  const started = Date.now();
+  try {
+    const statusBase = await statusApi.start();
+    const bases: Record<Service, string> = { conductor: stack.conductorBase, codexd: stack.codexdBase, "status-api": statusBase };
+    const session = (await postJson(`${stack.codexdBase}/v1/codexd/sessions`, { purpose: "fuzz" })).body.data.session.sessionId as string;
+    const task = (await postJson(`${stack.conductorBase}/v1/tasks`, { prompt: "fuzz", cwd: stack.dir.path("repo") })).body?.data?.task?.taskId ?? "task-none";
+    const routes = documentedRoutes(CODEX_ROUTES);
+    const samples = fc.sample(caseArbitrary(routes, [session, task]), { numRuns: Math.ceil(total * 1.2), seed });
+    const allowed503 = documented503Codes();
+    const leak = LEAK(stack.dir.root);
+    const perService: Record<Service, number> = { conductor: 0, codexd: 0, "status-api": 0 };
+    const byStatus: Record<string, number> = {};
+    const failures: string[] = [];
+    let skipped = 0;
+    const sent = () => perService.conductor + perService.codexd + perService["status-api"];
+    const timing: Record<string, number> = {};
+    let next = 0;
+    const worker = async () => {
+      // Cases node's client refuses to send (an invalid header character) do not count.
+      while (next < samples.length && sent() < total) {
+        const c = samples[next++]!;
+        const base = bases[c.route.service];
+        let outcome: Outcome;
+        const t0 = Date.now();
+        try {
+          outcome = c.route.method === "WS" ? await sendWs(base, c) : await sendHttp(base, c);
+        } catch (error) {
+          failures.push(`${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)}: ${(error as Error).message}`);
+          continue;
+        }
+        if (outcome.skipped !== undefined) {
+          skipped++;
+          continue;
+        }
+        perService[c.route.service]++;
+        const key = `${c.route.service} ${c.route.method} ${c.route.path}`;
+        timing[key] = (timing[key] ?? 0) + (Date.now() - t0);
+        byStatus[outcome.status] = (byStatus[outcome.status] ?? 0) + 1;
+        const what = `${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)} ${JSON.stringify(c.body).slice(0, 200)} -> ${outcome.status} ${outcome.text.slice(0, 300)}`;
+        if (outcome.status >= 500) {
+          let code: string | undefined;
+          try {
+            code = JSON.parse(outcome.text)?.error?.code;
+          } catch {
+            code = undefined;
+          }
+          if (!(outcome.status === 503 && code !== undefined && allowed503.has(code))) failures.push(`undocumented ${outcome.status}: ${what}`);
+        }
+        if (outcome.status >= 400 && leak.test(outcome.text)) failures.push(`stack or path in body: ${what}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+
+    // Afterwards every service answers normally: a new session runs a turn to completion.
+    for (const base of Object.values(bases)) assert.equal((await getJson(`${base}/healthz`)).status, 200);
+    const after = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "after fuzz" })).body;
+    assert.ok(after?.ok, JSON.stringify(after));
+    stack.model.enqueue({ kind: "text", text: "still fine" });
+    const turn = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId: after.data.session.sessionId, input: "after the fuzz" });
+    assert.equal(turn.status, 202, turn.text);
+    await eventually(async () => {
+      const s = (await getJson(`${stack.codexdBase}/v1/codexd/sessions/${after.data.session.sessionId}`)).body.data.session;
+      return s.lastTurnStatus === "completed" ? s : null;
+    }, "a turn after the fuzz", 30_000);
+    assert.equal((await getJson(`${statusBase}/v1/status`)).status, 200);
+
+    reportFigures("fuzz-routes", {
+      seed,
+      cases: total,
+      sent: sent(),
+      skippedByClient: skipped,
+      routes: routes.length,
+      perService,
+      byStatus,
+      crashes: crashes.length,
+      failures: failures.length,
+      slowestRoutesMs: Object.entries(timing).sort((a, b) => b[1] - a[1]).slice(0, 8),
+      seconds: Math.round((Date.now() - started) / 100) / 10
+    });
+    assert.deepEqual(crashes, [], "no uncaught exception or unhandled rejection");
+    assert.equal(sent(), total, "every case was sent");
+    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failing cases (seed ${seed}; replay with BAA_RELIABILITY_SEED=${seed})`);
+  } finally {
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
+    agent.destroy();
+    await statusApi.stop();
+    await stack.stop();
+  }
+});

@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import test from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { freePort, isAlive, startCodexdProcess, type CodexdProcess } from "../support/codexd-process.js";
+import { startConductorProcess, type ConductorProcess } from "../support/conductor-process.js";
+import { eventually, getJson, postJson } from "../support/http.js";
+import { E2E_TOKEN } from "../support/real-stack.js";
+import { tempDir } from "../support/temp-dir.js";
+import { assertJsonFilesParse, overlappingRuns, readEventLog, seqProblems } from "./support/invariants.js";
+import { envInt, percentiles, reliabilitySeed, reportFigures, seededRandom } from "./support/reliability-env.js";
+
+type Target = "codexd" | "child" | "conductor";
+type Scenario = "turn" | "task";
+const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+
+test("kill -9 of codexd, of its codex child and of the conductor at seeded points of turns and task runs: after each restart no torn state, no seq gap, no task lost or run twice at once, nothing left running, every session usable", async () => {
+  const seed = reliabilitySeed();
+  const iterations = envInt("BAA_RELIABILITY_ITERATIONS", 20);
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  console.log(`reliability: process-faults seed ${seed} (replay with BAA_RELIABILITY_SEED=${seed}), ${iterations} iterations`);
+
+  const dir = tempDir("baa-rel-faults-");
+  const model = await startMockModel();
+  // Every answer streams for ~250 ms, so a kill lands before, during or after the model's reply.
+  model.setDefaultReply((r) => ({ kind: "slow_text", text: `mock reply to: ${r.lastUserText ?? ""}`, totalMs: 250 }));
+  const codexHome = dir.path("codex-home");
+  writeCodexHome(codexHome, model.baseUrl);
+  const repo = dir.path("repo");
+  mkdirSync(repo, { recursive: true });
+  const codexdPort = await freePort();
+  const conductorPort = await freePort();
+  const codexdEnv = {
+    CODEX_HOME: codexHome,
+    BAA_REPO_ROOT: repo,
+    BAA_CODEXD_STATE_DIR: dir.path("codexd-state"),
+    BAA_CODEXD_LOGS_DIR: dir.path("codexd-logs"),
+    BAA_CODEXD_RESTART_BASE_MS: "20",
+    BAA_CODEXD_RESTART_MAX_MS: "100",
+    BAA_CODEXD_CRASH_LOOP_LIMIT: "1000"
+  };
+  const conductorEnv = {
+    BAA_NODE_ID: "reliability-node",
+    BAA_CONDUCTOR_ROLE: "primary",
+    BAA_CONDUCTOR_LOG_LEVEL: "warn",
+    BAA_CODEXD_LOCAL_API_BASE: `http://127.0.0.1:${codexdPort}`,
+    BAA_REPO_ROOT: repo,
+    BAA_STATE_DIR: dir.path("conductor-state"),
+    BAA_RUNS_DIR: dir.path("runs"),
+    BAA_LOGS_DIR: dir.path("conductor-logs"),
+    BAA_SHARED_TOKEN: E2E_TOKEN,
+    BAA_LEASE_TTL_MS: "2000",
+    BAA_SCHEDULER_POLL_MS: "50",
+    BAA_RUN_PROGRESS_MS: "100",
+    BAA_TASK_RETRY_BASE_MS: "50",
+    BAA_TASK_RETRY_MAX_MS: "200"
+  };
+  let codexd: CodexdProcess = await startCodexdProcess({ port: codexdPort, env: codexdEnv });
+  let conductor: ConductorProcess | undefined;
+  const tasks: string[] = [];
+  const figures = {
+    kills: { codexd: 0, child: 0, conductor: 0 } as Record<Target, number>,
+    scenarios: { turn: 0, task: 0 } as Record<Scenario, number>,
+    killedWhen: { beforeModel: 0, duringStream: 0, afterStream: 0 } as Record<string, number>,
+    turnOutcomes: {} as Record<string, number>,
+    runStates: {} as Record<string, number>,
+    stateFilesChecked: 0,
+    events: 0
+  };
+  const recoveryMs: number[] = [];
+  const started = Date.now();
+  try {
+    conductor = await startConductorProcess({ port: conductorPort, env: conductorEnv });
+    for (let i = 0; i < iterations; i++) {
+      const target = pick(["codexd", "child", "conductor"] as const);
+      const scenario = pick(["turn", "task"] as const);
+      const delayMs = Math.floor(random() * 700);
+      const input = `iteration ${i} ${scenario}`;
+      const step = `iteration ${i} (${target} killed ${delayMs} ms into a ${scenario}, seed ${seed})`;
+      figures.kills[target]++;
+      figures.scenarios[scenario]++;
+
+      let sessionId: string | undefined;
+      if (scenario === "turn") {
+        const created = await postJson(`${codexd.base}/v1/codexd/sessions`, { purpose: `reliability ${i}` });
+        assert.equal(created.status, 201, `${step}: ${created.text}`);
+        sessionId = created.body.data.session.sessionId;
+        const turn = await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input });
+        assert.equal(turn.status, 202, `${step}: ${turn.text}`);
+      } else {
+        const created = await postJson(`${conductor.base}/v1/tasks`, { title: `reliability ${i}`, prompt: input, maxAttempts: 5 });
+        assert.equal(created.status, 201, `${step}: ${created.text}`);
+        tasks.push(created.body.data.task.taskId);
+      }
+      await sleep(delayMs);
+      const seen = model.requests.find((r) => r.lastUserText === input);
+      figures.killedWhen[seen === undefined ? "beforeModel" : seen.closedAt === null ? "duringStream" : "afterStream"]!++;
+
+      const killedAt = Date.now();
+      if (target === "codexd") {
+        const childPid = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.pid as number | null;
+        await codexd.kill("SIGKILL");
+        if (childPid !== null) await eventually(async () => (isAlive(childPid) ? null : true), `${step}: the orphaned child exits`, 15_000);
+        codexd = await startCodexdProcess({ port: codexdPort, env: codexdEnv });
+      } else if (target === "child") {
+        const childPid = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.pid as number | null;
+        if (childPid !== null) process.kill(childPid, "SIGKILL");
+        await eventually(async () => {
+          const child = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child;
+          return child.status === "running" && child.pid !== childPid ? child : null;
+        }, `${step}: the child is restarted`, 20_000);
+      } else {
+        await conductor.kill("SIGKILL");
+        conductor = await startConductorProcess({ port: conductorPort, env: conductorEnv });
+      }
+      recoveryMs.push(Date.now() - killedAt);
+
+      // Settled: every task ended, no turn left running anywhere.
+      const base = conductor.base;
+      for (const taskId of tasks) {
+        await eventually(async () => {
+          const task = (await getJson(`${base}/v1/tasks/${taskId}`)).body.data.task;
+          return TERMINAL.has(task.state) ? task : null;
+        }, `${step}: task ${taskId} ends`, 60_000);
+      }
+      const sessions = await eventually(async () => {
+        const list = (await getJson(`${codexd.base}/v1/codexd/sessions`)).body.data.sessions as any[];
+        return list.every((s) => s.activeTurn === null && s.lastTurnStatus !== "inProgress") ? list : null;
+      }, `${step}: no turn left running`, 30_000);
+
+      // Invariants.
+      figures.stateFilesChecked += assertJsonFilesParse(dir.path("codexd-state"));
+      figures.stateFilesChecked += assertJsonFilesParse(dir.path("conductor-state"));
+      const seqs = readEventLog(dir.path("codexd-logs")).map((e) => e.seq);
+      figures.events = seqs.length;
+      assert.equal(seqs[0], 1, `${step}: the log starts at seq 1`);
+      assert.deepEqual(seqProblems(seqs), [], `${step}: no lost or duplicated seq`);
+      for (const taskId of tasks) {
+        const runs = (await getJson(`${base}/v1/tasks/${taskId}/runs`)).body.data.runs as any[];
+        assert.deepEqual(runs.filter((r) => r.state === "running").map((r) => r.runId), [], `${step}: no run of ${taskId} left running`);
+        assert.deepEqual(overlappingRuns(runs), [], `${step}: the runs of ${taskId} never overlap`);
+        assert.equal(new Set(runs.map((r) => r.attempt)).size, runs.length, `${step}: attempts of ${taskId} are distinct`);
+      }
+      for (const s of sessions) {
+        assert.ok(s.status === "active" || s.status === "closed" || (s.status === "failed" && typeof s.statusReason === "string" && s.statusReason !== ""), `${step}: session ${s.sessionId} is ${s.status} (${s.statusReason})`);
+      }
+      if (sessionId !== undefined) {
+        const mine = sessions.find((s) => s.sessionId === sessionId);
+        assert.ok(mine, `${step}: the turn's session survived`);
+        figures.turnOutcomes[mine.lastTurnStatus] = (figures.turnOutcomes[mine.lastTurnStatus] ?? 0) + 1;
+        if (mine.lastTurnStatus !== "completed") assert.ok(typeof mine.lastTurnError === "string" && mine.lastTurnError !== "", `${step}: a ${mine.lastTurnStatus} turn says why`);
+        if (mine.status === "active") {
+          const again = await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: `${input} again` });
+          assert.equal(again.status, 202, `${step}: the session takes a turn after the restart: ${again.text}`);
+          await eventually(async () => {
+            const s = (await getJson(`${codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+            return s.lastTurnId === again.body.data.turnId && s.lastTurnStatus === "completed" ? s : null;
+          }, `${step}: the turn after the restart completes`, 30_000);
+        }
+      }
+    }
+    for (const taskId of tasks) {
+      for (const run of (await getJson(`${conductor.base}/v1/tasks/${taskId}/runs`)).body.data.runs as any[]) {
+        figures.runStates[run.state] = (figures.runStates[run.state] ?? 0) + 1;
+      }
+    }
+    reportFigures("process-faults", { seed, iterations, ...figures, tasks: tasks.length, recoveryMs: percentiles(recoveryMs), seconds: Math.round((Date.now() - started) / 100) / 10 });
+  } catch (error) {
+    console.log(`reliability: process-faults failed with seed ${seed}; codexd output:\n${codexd.output().slice(-3000)}\nconductor output:\n${conductor?.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    await conductor?.kill("SIGTERM");
+    await codexd.kill("SIGTERM");
+    await model.close();
+    dir.cleanup();
+  }
+});
