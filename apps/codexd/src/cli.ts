@@ -1,7 +1,7 @@
 import { readJsonFile } from "@baa/state-files";
 import { isProcessAlive } from "./state/process-alive.js";
 import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
-import { waitForShutdown, type SignalSource, type TerminationSignal } from "@baa/lifecycle";
+import { runInForeground, type SignalSource, type TerminationSignal } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
 import { CodexdLocalService } from "./service.js";
 import type { Spawner } from "./child/spawner.js";
@@ -120,22 +120,18 @@ async function runForeground(
   spawner?: Spawner
 ): Promise<number> {
   const logger = createServiceLogger({ service: "codexd", level: config.logLevel });
-  let service: CodexdLocalService | undefined;
-  try {
-    service = new CodexdLocalService(config, { env, logger, ...(spawner === undefined ? {} : { spawner }) });
-    await service.start();
-  } catch (error) {
-    logger.error({ err: error }, "codexd failed to start");
-    stderr.write(`codexd: failed to start: ${(error as Error).message}\n`);
-    await service?.stop().catch(() => {});
-    return 1;
-  }
-  const running = service;
   const signals: SignalSource = {
     on: (signal, listener) => processLike.on?.(signal, listener),
     removeListener: (signal, listener) => processLike.removeListener?.(signal, listener)
   };
-  return waitForShutdown({ signals, stop: () => running.stop(), logger, deadlineMs: SHUTDOWN_DEADLINE_MS });
+  return runInForeground({
+    name: "codexd",
+    create: () => new CodexdLocalService(config, { env, logger, ...(spawner === undefined ? {} : { spawner }) }),
+    signals,
+    logger,
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    onStartFailed: (error) => stderr.write(`codexd: failed to start: ${(error as Error).message}\n`)
+  });
 }
 
 /** How long a graceful stop may take (drain, stop the child, flush the state files). */

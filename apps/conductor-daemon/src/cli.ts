@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { ConductorConfigError, resolveConductorConfig, type ConductorConfig } from "./config.js";
 import { createConductorLogger } from "./logger.js";
 import { ConductorRuntime } from "./runtime.js";
-import { waitForShutdown, type SignalSource } from "@baa/lifecycle";
+import { runInForeground, type SignalSource } from "@baa/lifecycle";
 
 interface Writer {
   write(chunk: string): unknown;
@@ -82,16 +82,14 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
   }
 
   const logger = options.logger ?? createConductorLogger({ destination: stdout, level: config.logLevel });
-  const runtime = new ConductorRuntime(config, { logger });
-  try {
-    await runtime.start();
-  } catch (error) {
-    logger.error({ err: error }, "conductor failed to start");
-    await runtime.stop().catch(() => {});
-    return 1;
-  }
-  options.onStarted?.(runtime);
-  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger, deadlineMs: SHUTDOWN_DEADLINE_MS });
+  return runInForeground({
+    name: "conductor",
+    create: () => new ConductorRuntime(config, { logger }),
+    signals: options.signals ?? process,
+    logger,
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    ...(options.onStarted === undefined ? {} : { onStarted: options.onStarted })
+  });
 }
 
 /** How long a graceful stop may take (drain, stop the loops, release the lease, close the store). */

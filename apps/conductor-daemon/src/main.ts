@@ -1,15 +1,6 @@
 #!/usr/bin/env node
 // Entry point: `node dist/main.js start [flags]`. Exits once the command is done and stdout drained.
+import { exitAfter } from "@baa/lifecycle";
 import { runConductorCli } from "./cli.js";
 
-const code = await runConductorCli({
-  argv: process.argv,
-  env: process.env,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  signals: process
-}).catch((error: unknown) => {
-  process.stderr.write(`conductor-daemon: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 1;
-});
-process.stdout.write("", () => process.exit(code));
+await exitAfter("conductor-daemon", runConductorCli({ argv: process.argv, env: process.env, stdout: process.stdout, stderr: process.stderr, signals: process }));

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { resolveStatusApiConfig, StatusApiConfigError, type StatusApiConfig } from "./config.js";
 import { StatusApiRuntime } from "./runtime.js";
-import { waitForShutdown, type SignalSource } from "@baa/lifecycle";
+import { runInForeground, type SignalSource } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
 
 interface Writer {
@@ -62,14 +62,12 @@ export async function runStatusApiCli(options: StatusApiCliOptions): Promise<num
     return 0;
   }
   const logger = options.logger ?? createServiceLogger({ service: "status-api", destination: stdout, level: config.logLevel });
-  const runtime = new StatusApiRuntime(config, { logger });
-  try {
-    await runtime.start();
-  } catch (error) {
-    logger.error({ err: error }, "status-api failed to start");
-    await runtime.stop().catch((stopError: unknown) => logger.warn({ err: stopError }, "stop after a failed start failed"));
-    return 1;
-  }
-  options.onStarted?.(runtime);
-  return waitForShutdown({ signals: options.signals ?? process, stop: () => runtime.stop(), logger, deadlineMs: SHUTDOWN_DEADLINE_MS });
+  return runInForeground({
+    name: "status-api",
+    create: () => new StatusApiRuntime(config, { logger }),
+    signals: options.signals ?? process,
+    logger,
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    ...(options.onStarted === undefined ? {} : { onStarted: options.onStarted })
+  });
 }

@@ -1,1 +1,3 @@
+export { exitAfter } from "./exit-after.js";
+export { runInForeground, type ForegroundOptions, type ForegroundService } from "./foreground.js";
 export { waitForShutdown, type DeadlineTimers, type ShutdownLogger, type ShutdownOptions, type SignalSource, type TerminationSignal } from "./shutdown.js";
