@@ -10,7 +10,10 @@ export interface CodexdMetricsSource {
   listSessions(): readonly { status: string }[];
   pendingApprovals(): number;
   /** The daemon's view of the child and of the event-log writes (from `getStatus()`). */
-  health(): { child: { status: string; pid: number | null; restarts: number }; unwrittenEvents: { waiting: number; lost: number } };
+  health(): {
+    child: { status: string; pid: number | null; restarts: number; watchdog?: { restarts: number; pendingReason: string | null } | null };
+    unwrittenEvents: { waiting: number; lost: number };
+  };
 }
 
 /** The source over the API the routes use (`CodexdCore`, or a route test's fake). */
@@ -116,6 +119,22 @@ export class CodexdMetrics {
       registers,
       collect() {
         this.set(source.health().child.restarts);
+      }
+    });
+    new Gauge({
+      name: `${PREFIX}child_watchdog_restarts`,
+      help: "Restarts of the child by the memory watchdog (BAA_CODEXD_CHILD_MAX_RSS_MB); the reason is in status, snapshot.daemon.child.watchdog.",
+      registers,
+      collect() {
+        this.set(source.health().child.watchdog?.restarts ?? 0);
+      }
+    });
+    new Gauge({
+      name: `${PREFIX}child_watchdog_pending`,
+      help: "1 while the child is over its memory limit and the watchdog waits for its running turns to end, else 0.",
+      registers,
+      collect() {
+        this.set(source.health().child.watchdog?.pendingReason ? 1 : 0);
       }
     });
     new Gauge({
