@@ -32,22 +32,35 @@ export function assertJsonFilesParse(dir: string): number {
   return count;
 }
 
-/** codexd's event log, rotated segments first; every line must parse. */
-export function readEventLog(logsDir: string): { seq: number; type: string; [key: string]: unknown }[] {
+export type LoggedEvent = { seq: number; type: string; [key: string]: unknown };
+
+/**
+ * codexd's event log, rotated segments first. A torn line (a write cut by a crash or a full
+ * disk; the next append ends it) is not an event: readers skip it by design
+ * (packages/state-files, JsonLinesFile). Each is returned in `torn` with the seq it began.
+ */
+export function readEventLogWithTorn(logsDir: string): { events: LoggedEvent[]; torn: { file: string; seq: number | null }[] } {
   const files = readdirSync(logsDir).filter((f) => f.startsWith("events") && f.endsWith(".jsonl")).sort();
   const ordered = [...files.filter((f) => f !== "events.jsonl"), ...(files.includes("events.jsonl") ? ["events.jsonl"] : [])];
-  return ordered.flatMap((f) =>
-    readFileSync(join(logsDir, f), "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line, index) => {
-        try {
-          return JSON.parse(line);
-        } catch {
-          throw new Error(`torn line ${index + 1} in ${f}: ${line.slice(0, 200)}`);
-        }
-      })
-  );
+  const events: LoggedEvent[] = [];
+  const torn: { file: string; seq: number | null }[] = [];
+  for (const f of ordered) {
+    for (const line of readFileSync(join(logsDir, f), "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        events.push(JSON.parse(line));
+      } catch {
+        const seq = /^\{"seq":(\d+)/.exec(line)?.[1];
+        torn.push({ file: f, seq: seq === undefined ? null : Number(seq) });
+      }
+    }
+  }
+  return { events, torn };
+}
+
+/** The event log's events (torn lines skipped, as codexd's readers do). */
+export function readEventLog(logsDir: string): LoggedEvent[] {
+  return readEventLogWithTorn(logsDir).events;
 }
 
 /** Seqs strictly increase by one from the first kept (rotation may drop the oldest segments). */
