@@ -1,21 +1,8 @@
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { checkedBy, describeIssues, describeSource, httpBase, readSources, type SourceKind, type SourceTable } from "@baa/config-sources";
 import { parseCidr } from "@baa/net-trust";
 import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
-
-const httpBase = (what: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
-      } catch {
-        return false;
-      }
-    },
-    { message: `${what} must be an http(s) URL without query or fragment` }
-  );
 
 const listenBase = httpBase("localApiBase").refine(
   (value) => {
@@ -29,33 +16,10 @@ const listenBase = httpBase("localApiBase").refine(
   { message: "localApiBase must be http://HOST:PORT with no path (port 0 picks a free port)" }
 );
 
-const cidr = z.string().refine(
-  (value) => {
-    try {
-      parseCidr(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "not a CIDR (e.g. 100.64.0.0/10)" }
-);
-
 const positiveInt = z.number().int().positive();
 
-// The browser guard's parsers decide what a valid entry is; the schema only reports their verdict.
-const checkedBy = (parse: (value: string) => unknown, message: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        parse(value);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message }
-  );
+// net-trust's and the browser guard's parsers decide what a valid entry is.
+const cidr = checkedBy(parseCidr, "not a CIDR (e.g. 100.64.0.0/10)");
 const allowedHost = checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)");
 const allowedOrigin = checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)");
 
@@ -155,7 +119,7 @@ export class ConductorConfigError extends Error {
 }
 
 // key -> [flag, env]; the flag and env names users see in error messages.
-const SOURCES: Record<string, readonly [string, string]> = {
+const SOURCES: SourceTable = {
   nodeId: ["node-id", "BAA_NODE_ID"],
   host: ["host", "BAA_NODE_HOST"],
   role: ["role", "BAA_CONDUCTOR_ROLE"],
@@ -194,7 +158,7 @@ const SOURCES: Record<string, readonly [string, string]> = {
   logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
 };
 
-const NUMERIC_KEYS = new Set([
+const NUMERIC_KEYS = [
   "bodyLimitBytes",
   "proxyTimeoutMs",
   "codexdConnectTimeoutMs",
@@ -211,7 +175,15 @@ const NUMERIC_KEYS = new Set([
   "schedulerPollMs",
   "runProgressMs",
   "worktreeRetentionMs"
-]);
+];
+
+const KINDS: Record<string, SourceKind> = {
+  ...Object.fromEntries(NUMERIC_KEYS.map((key) => [key, "number" as const])),
+  trustedCidrs: "list",
+  allowedHosts: "list",
+  allowedOrigins: "list",
+  trustLoopback: "boolean"
+};
 
 /**
  * Validates a (partial) config object and fills the defaults; returns a deep-frozen config.
@@ -220,16 +192,7 @@ const NUMERIC_KEYS = new Set([
 export function normalizeConductorConfig(input: ConductorConfigInput | ConductorConfig = {}): ConductorConfig {
   const result = ConductorConfigSchema.safeParse(input);
   if (!result.success) {
-    throw new ConductorConfigError(
-      result.error.issues.map((issue) => {
-        if (issue.code === "unrecognized_keys") {
-          const where = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
-          return `unknown key(s) ${issue.keys.map((key) => where + key).join(", ")}`;
-        }
-        const key = issue.path.join(".");
-        return `${key}${describeSource(key)}: ${issue.message}`;
-      })
-    );
+    throw new ConductorConfigError(describeIssues(SOURCES, result.error.issues));
   }
   const config = result.data;
   return Object.freeze({
@@ -250,39 +213,11 @@ export function resolveConductorConfig(options: {
   argv?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
 }): ConductorConfig {
-  const env = options.env ?? {};
-  const flagNames = Object.values(SOURCES)
-    .map(([flag]) => flag)
-    .filter((flag) => flag !== "");
-  const parsed = parseArgs({
-    args: [...(options.argv ?? [])],
-    options: Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }])),
-    strict: false,
-    allowPositionals: true
-  });
-  const problems: string[] = [];
-  for (const positional of parsed.positionals) problems.push(`unexpected argument ${JSON.stringify(positional)}`);
-  for (const [name, value] of Object.entries(parsed.values)) {
-    if (!flagNames.includes(name)) problems.push(`unknown flag --${name}`);
-    else if (typeof value !== "string") problems.push(`flag --${name} needs a value`);
-  }
-
-  const input: Record<string, unknown> = {};
-  const paths: Record<string, unknown> = {};
-  for (const [key, [flag, envName]] of Object.entries(SOURCES)) {
-    const flagValue = flag === "" ? undefined : parsed.values[flag];
-    const envValue = env[envName];
-    const text = typeof flagValue === "string" ? flagValue : envValue === "" ? undefined : envValue;
-    if (text === undefined) continue;
-    const value = LIST_KEYS.has(key) ? splitList(text) : key === "trustLoopback" ? toBoolean(text) : NUMERIC_KEYS.has(key) ? toNumber(text) : text;
-    if (key.startsWith("paths.")) paths[key.slice("paths.".length)] = value;
-    else input[key] = value;
-  }
-  input.paths = paths;
+  const { input, problems } = readSources(SOURCES, { ...options, kinds: KINDS });
   // Only a token set through the environment is held to the length: the seed's embedding
   // callers pass short placeholders programmatically (the app then accepts no token at all).
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
-  if (shortToken !== undefined) problems.push(`sharedToken${describeSource("sharedToken")}: ${shortToken}`);
+  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
 
   let config: ConductorConfig;
   try {
@@ -293,34 +228,4 @@ export function resolveConductorConfig(options: {
   }
   if (problems.length > 0) throw new ConductorConfigError(problems);
   return config;
-}
-
-function describeSource(key: string): string {
-  // A list entry (`allowedHosts.1`) came from its list's source.
-  const source = SOURCES[key] ?? SOURCES[key.replace(/\.\d+$/, "")];
-  if (source === undefined) return "";
-  const [flag, envName] = source;
-  return flag === "" ? ` (${envName})` : ` (--${flag} / ${envName})`;
-}
-
-const LIST_KEYS = new Set(["trustedCidrs", "allowedHosts", "allowedOrigins"]);
-
-// Anything but the usual words is passed through so the schema reports it under its key.
-function toBoolean(text: string): boolean | string {
-  const lower = text.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(lower)) return true;
-  if (["0", "false", "no", "off"].includes(lower)) return false;
-  return text;
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "");
-}
-
-// A non-numeric string is passed through so the schema reports it under its key.
-function toNumber(text: string): number | string {
-  return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
 }

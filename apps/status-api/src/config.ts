@@ -1,21 +1,8 @@
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { checkedBy, describeIssues, describeSource, httpBase, readSources, type SourceKind, type SourceTable } from "@baa/config-sources";
 import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
 import { parseCidr } from "@baa/net-trust";
-
-const httpBase = (what: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
-      } catch {
-        return false;
-      }
-    },
-    { message: `${what} must be an http(s) URL without query or fragment` }
-  );
 
 const listenBase = z.string().refine(
   (value) => {
@@ -30,20 +17,6 @@ const listenBase = z.string().refine(
 );
 
 const positiveInt = z.number().int().positive();
-
-// The guard's and net-trust's parsers decide what a valid entry is; the schema reports their verdict.
-const checkedBy = (parse: (value: string) => unknown, message: string) =>
-  z.string().refine(
-    (value) => {
-      try {
-        parse(value);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message }
-  );
 
 /** status-api's configuration; partial objects are completed with the defaults below. */
 export const StatusApiConfigSchema = z
@@ -105,7 +78,7 @@ export class StatusApiConfigError extends Error {
 
 // key -> [flag, env]; "" means env-only. The conductor and codexd addresses are the same
 // variables those services listen on, so one environment configures the whole node.
-const SOURCES: Record<string, readonly [string, string]> = {
+const SOURCES: SourceTable = {
   nodeId: ["node-id", "BAA_NODE_ID"],
   host: ["host", "BAA_NODE_HOST"],
   localApiBase: ["local-api-base", "BAA_STATUS_API_LOCAL_API"],
@@ -124,8 +97,15 @@ const SOURCES: Record<string, readonly [string, string]> = {
   logLevel: ["log-level", "BAA_STATUS_API_LOG_LEVEL"]
 };
 
-const NUMERIC_KEYS = new Set(["sourceTimeoutMs", "actionTimeoutMs", "refreshMs"]);
-const LIST_KEYS = new Set(["trustedCidrs", "allowedHosts", "allowedOrigins"]);
+const KINDS: Record<string, SourceKind> = {
+  sourceTimeoutMs: "number",
+  actionTimeoutMs: "number",
+  refreshMs: "number",
+  trustedCidrs: "list",
+  allowedHosts: "list",
+  allowedOrigins: "list",
+  trustLoopback: "boolean"
+};
 
 /**
  * Validates a (partial) config object and fills the defaults; returns a frozen config.
@@ -136,13 +116,7 @@ export function normalizeStatusApiConfig(input: StatusApiConfigInput | StatusApi
   const { conductorTokenFile: _file, ...rest } = input as StatusApiConfigInput & { conductorTokenFile?: unknown };
   const result = StatusApiConfigSchema.safeParse(rest);
   if (!result.success) {
-    throw new StatusApiConfigError(
-      result.error.issues.map((issue) => {
-        if (issue.code === "unrecognized_keys") return `unknown key(s) ${issue.keys.join(", ")}`;
-        const key = issue.path.join(".");
-        return `${key}${describeSource(key)}: ${issue.message}`;
-      })
-    );
+    throw new StatusApiConfigError(describeIssues(SOURCES, result.error.issues));
   }
   const config = result.data;
   return Object.freeze({
@@ -162,35 +136,11 @@ export function resolveStatusApiConfig(options: {
   argv?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
 }): StatusApiConfig {
-  const env = options.env ?? {};
-  const flagNames = Object.values(SOURCES)
-    .map(([flag]) => flag)
-    .filter((flag) => flag !== "");
-  const parsed = parseArgs({
-    args: [...(options.argv ?? [])],
-    options: Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }])),
-    strict: false,
-    allowPositionals: true
-  });
-  const problems: string[] = [];
-  for (const positional of parsed.positionals) problems.push(`unexpected argument ${JSON.stringify(positional)}`);
-  for (const [name, value] of Object.entries(parsed.values)) {
-    if (!flagNames.includes(name)) problems.push(`unknown flag --${name}`);
-    else if (typeof value !== "string") problems.push(`flag --${name} needs a value`);
-  }
-
-  const input: Record<string, unknown> = {};
-  for (const [key, [flag, envName]] of Object.entries(SOURCES)) {
-    const flagValue = flag === "" ? undefined : parsed.values[flag];
-    const envValue = env[envName];
-    const text = typeof flagValue === "string" ? flagValue : envValue === "" ? undefined : envValue;
-    if (text === undefined) continue;
-    input[key] = LIST_KEYS.has(key) ? splitList(text) : key === "trustLoopback" ? toBoolean(text) : NUMERIC_KEYS.has(key) ? toNumber(text) : text;
-  }
+  const { input, problems } = readSources(SOURCES, { ...options, kinds: KINDS });
 
   // As the conductor does: a token from the environment must be long enough to be accepted.
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
-  if (shortToken !== undefined) problems.push(`sharedToken${describeSource("sharedToken")}: ${shortToken}`);
+  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
 
   let config: StatusApiConfig;
   try {
@@ -201,33 +151,6 @@ export function resolveStatusApiConfig(options: {
   }
   if (problems.length > 0) throw new StatusApiConfigError(problems);
   return config;
-}
-
-function describeSource(key: string): string {
-  const source = SOURCES[key];
-  if (source === undefined) return "";
-  const [flag, envName] = source;
-  return flag === "" ? ` (${envName})` : ` (--${flag} / ${envName})`;
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "");
-}
-
-// Anything else is passed through so the schema reports it under its key.
-function toBoolean(text: string): boolean | string {
-  const lower = text.trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(lower)) return true;
-  if (["0", "false", "no", "off"].includes(lower)) return false;
-  return text;
-}
-
-// A non-numeric string is passed through so the schema reports it under its key.
-function toNumber(text: string): number | string {
-  return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
 }
 
 function reachable(base: string): string {

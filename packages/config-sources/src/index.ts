@@ -1,0 +1,3 @@
+export { checkedBy, httpBase } from "./checks.js";
+export { describeIssues } from "./schema-issues.js";
+export { describeSource, fromText, readSources, type ReadSourcesOptions, type SourceKind, type SourceReading, type SourceTable } from "./source-table.js";
