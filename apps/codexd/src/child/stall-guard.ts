@@ -14,9 +14,12 @@ export function guardAgainstStall(client: AppServerClient, options: { limit?: nu
   let timeouts = 0;
   let reported = false;
   return new Proxy(client, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== "function" || property === "close") return value;
+    // Members are read from and called on the client itself: it keeps private fields, which a
+    // Proxy as `this` cannot reach (a getter or `close()` would throw).
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property === "close") return (value as (...a: unknown[]) => unknown).bind(target);
       return (...args: unknown[]) => {
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
