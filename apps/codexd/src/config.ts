@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { checkedBy, fromText } from "@baa/config-sources";
 import { isLoopbackHost } from "@baa/net-trust";
 import { parseAllowedHost, parseAllowedOrigin } from "@baa/http-guard";
 
@@ -219,7 +220,7 @@ export function parseCodexdFlags(argv: readonly string[]): { values: CodexdConfi
   for (const [key, [flag, , kind]] of Object.entries(SOURCES)) {
     const value = flag === "" ? undefined : (parsed.values as Record<string, unknown>)[flag];
     if (value === undefined) continue;
-    values[key] = kind === "list" ? splitList(value as string) : value;
+    values[key] = kind === "list" ? fromText("list", value as string) : value;
   }
   return { values: values as CodexdConfigInput, json: parsed.values.json === true, positionals: parsed.positionals };
 }
@@ -253,22 +254,8 @@ function urlOrNull(value: string): URL | null {
 
 /** An env value as its kind; text that does not fit is passed on so the schema names the key. */
 function fromEnv(kind: Kind, text: string): unknown {
-  switch (kind) {
-    case "string":
-      return text;
-    case "int":
-      return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
-    case "bool": {
-      const lower = text.trim().toLowerCase();
-      if (["1", "true", "yes", "on"].includes(lower)) return true;
-      if (["0", "false", "no", "off"].includes(lower)) return false;
-      return text;
-    }
-    case "list":
-      return splitList(text);
-    case "args":
-      return splitArgs(text);
-  }
+  if (kind === "args") return splitArgs(text);
+  return fromText(kind === "int" ? "number" : kind === "bool" ? "boolean" : kind, text);
 }
 
 /** Each key's value from the first source that sets it (input, flag, env), or undefined. */
@@ -385,26 +372,6 @@ function configKeyName(path: readonly PropertyKey[]): string {
   if (source === undefined) return key;
   const [flag, envName] = source;
   return flag === "" ? `${key} (${envName})` : `${key} (${envName} / --${flag})`;
-}
-
-// Comma-separated; blank parts are dropped.
-function splitList(value: string): string[] {
-  return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
-}
-
-// The browser guard's parsers decide what a valid entry is; the schema reports their verdict.
-function checkedBy(parse: (value: string) => unknown, message: string) {
-  return z.string().refine(
-    (value) => {
-      try {
-        parse(value);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message }
-  );
 }
 
 function splitArgs(value: string): string[] {
