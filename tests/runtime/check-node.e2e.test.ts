@@ -90,21 +90,29 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
       "--conductor-local-api", urls.conductor as string,
       "--status-api-local-api", urls["status-api"] as string
     ];
-    for (const service of services) {
-      const rendered = await runScript("install-systemd.sh", ["--dry-run", "--service", service, ...flags]);
-      assert.equal(rendered.code, 0, rendered.out);
-      const checked = await runScript("check-systemd.sh", ["--service", service, ...flags]);
-      assert.equal(checked.code, 0, checked.out);
-    }
-    for (const service of services) {
-      const one = launchFromUnit(service, join(installDir, `baa-${service}.service`));
-      launched.push(one);
-      await waitHealthy(urls[service] as string, one);
-    }
+    // Each service's unit is rendered and checked, and then launched, independently: all at once.
+    await Promise.all(
+      services.map(async (service) => {
+        const rendered = await runScript("install-systemd.sh", ["--dry-run", "--service", service, ...flags]);
+        assert.equal(rendered.code, 0, rendered.out);
+        const checked = await runScript("check-systemd.sh", ["--service", service, ...flags]);
+        assert.equal(checked.code, 0, checked.out);
+      })
+    );
+    const starting = services.map((service) => launchFromUnit(service, join(installDir, `baa-${service}.service`)));
+    launched.push(...starting);
+    await Promise.all(starting.map((one) => waitHealthy(urls[one.name] as string, one)));
 
     const nodeFlags = ["--node", "mini", "--codexd-url", urls.codexd as string, "--conductor-url", urls.conductor as string, "--status-api-url", urls["status-api"] as string];
     const serviceFlags = statusApiBuilt ? [] : services.flatMap((s) => ["--service", s]);
-    const healthy = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
+    // The checks below only read the running node: they run at once.
+    const [healthy, json, leader, standby, wrongNode] = await Promise.all([
+      runScript("check-node.sh", [...nodeFlags, ...serviceFlags]),
+      runScript("check-node.sh", [...nodeFlags, ...serviceFlags, "--json"]),
+      runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "leader"]),
+      runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]),
+      runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"])
+    ]);
     assert.equal(healthy.code, 0, healthy.out);
     assert.match(healthy.out, /^node mini \(mini-main\)$/m);
     assert.match(healthy.out, /ok {4}codexd {5}GET \S+\/v1\/codexd\/status\s+200 {2}child running/);
@@ -113,7 +121,6 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     if (statusApiBuilt) assert.match(healthy.out, /ok {4}status-api GET \S+\/v1\/status/);
 
     // JSON for scripts: the same verdict.
-    const json = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags, "--json"]);
     assert.equal(json.code, 0, json.out);
     const report = JSON.parse(json.out) as { ok: boolean; nodeId: string; probes: { service: string; ok: boolean }[] };
     assert.equal(report.ok, true);
@@ -121,14 +128,11 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     assert.deepEqual([...new Set(report.probes.map((p) => p.service))], services);
 
     // The role can be required: this node leads, so expecting a standby fails.
-    const leader = await runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "leader"]);
     assert.equal(leader.code, 0, leader.out);
-    const standby = await runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]);
     assert.equal(standby.code, 1, standby.out);
     assert.match(standby.out, /FAIL {2}conductor  GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
 
     // A node id other than the one the services report is a failure too.
-    const wrongNode = await runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"]);
     assert.equal(wrongNode.code, 1, wrongNode.out);
     assert.match(wrongNode.out, /nodeId is "mini-main", expected studio-main/);
 

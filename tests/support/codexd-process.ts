@@ -44,7 +44,8 @@ export async function startCodexdProcess(options: {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal }))
   );
-  const deadline = Date.now() + 30_000;
+  // Generous: a loaded 2-core machine can take many seconds to start node and its imports.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`codexd exited before it was healthy:\n${output}`);

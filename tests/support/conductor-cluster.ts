@@ -56,8 +56,10 @@ export async function startCluster(options: {
     async addNode(nodeId, role) {
       const codexHome = dir.path(nodeId, "codex-home");
       writeCodexHome(codexHome, model.baseUrl);
-      const codexd = await startCodexdProcess({
-        port: await freePort(),
+      const codexdPort = await freePort();
+      // codexd and the conductor start at once: the conductor only needs codexd's address.
+      const codexdStarting = startCodexdProcess({
+        port: codexdPort,
         env: {
           CODEX_HOME: codexHome,
           BAA_REPO_ROOT: dir.path(nodeId),
@@ -65,13 +67,14 @@ export async function startCluster(options: {
           BAA_CODEXD_LOGS_DIR: dir.path(nodeId, "codexd-logs")
         }
       });
+      const codexdBase = `http://127.0.0.1:${codexdPort}`;
       const port = await freePort();
       const env: Record<string, string> = {
         BAA_NODE_ID: nodeId,
         BAA_CONDUCTOR_ROLE: role,
         ...(options.database === "sqlite" ? {} : { BAA_DATABASE_URL: TEST_DATABASE_URL, BAA_DATABASE_SCHEMA: schema.name }),
         BAA_LEASE_TTL_MS: String(options.leaseTtlMs),
-        BAA_CODEXD_LOCAL_API_BASE: codexd.base,
+        BAA_CODEXD_LOCAL_API_BASE: codexdBase,
         BAA_REPO_ROOT: dir.path(nodeId),
         BAA_STATE_DIR: dir.path(nodeId, "conductor-state"),
         BAA_RUNS_DIR: dir.path(nodeId, "runs"),
@@ -85,13 +88,14 @@ export async function startCluster(options: {
         BAA_TASK_RETRY_MAX_MS: "200",
         ...options.env
       };
-      let conductor: ConductorProcess;
-      try {
-        conductor = await startConductorProcess({ port, env });
-      } catch (error) {
-        await codexd.kill("SIGKILL");
-        throw error;
+      const [codexdStarted, conductorStarted] = await Promise.allSettled([codexdStarting, startConductorProcess({ port, env })]);
+      if (codexdStarted.status === "rejected" || conductorStarted.status === "rejected") {
+        if (codexdStarted.status === "fulfilled") await codexdStarted.value.kill("SIGKILL");
+        if (conductorStarted.status === "fulfilled") await conductorStarted.value.kill("SIGKILL");
+        throw codexdStarted.status === "rejected" ? codexdStarted.reason : (conductorStarted as PromiseRejectedResult).reason;
       }
+      const codexd = codexdStarted.value;
+      const conductor = conductorStarted.value;
       const node: ClusterNode = {
         nodeId,
         role,

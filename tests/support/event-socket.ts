@@ -31,7 +31,7 @@ export async function openEventSocket(url: string): Promise<EventSocket> {
     events,
     closed,
     close: () => socket.close(),
-    waitFor(predicate, what, timeoutMs = 20_000) {
+    waitFor(predicate, what, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = events.find(predicate);

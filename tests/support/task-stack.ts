@@ -38,7 +38,7 @@ export async function startTaskStack(conductor: Partial<ConductorConfigInput> = 
     async runs(taskId: string) {
       return (await getJson(`${base}/v1/tasks/${taskId}/runs`)).body.data.runs as any[];
     },
-    async waitTask(taskId: string, predicate: (task: any) => boolean, what: string, timeoutMs = 30_000) {
+    async waitTask(taskId: string, predicate: (task: any) => boolean, what: string, timeoutMs = 60_000) {
       return eventually(async () => {
         const task = (await getJson(`${base}/v1/tasks/${taskId}`)).body.data.task;
         return predicate(task) ? task : null;
