@@ -46,6 +46,16 @@ export interface ClaimedRun {
   run: RunRecord;
 }
 
+/** What `updateRun` may change on a running run (and its task's running/needs_approval state). */
+export interface RunPatch {
+  sessionId?: string;
+  threadId?: string;
+  turnId?: string;
+  workspace?: RunWorkspace;
+  lastEventAt?: string;
+  taskState?: "running" | "needs_approval";
+}
+
 /** How a run ends and what becomes of its task, in one fenced write. */
 export interface RunEnding {
   runState: Exclude<RunState, "running">;
@@ -158,17 +168,7 @@ export interface ControlStore {
    */
   claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]>;
   /** Session/turn ids, workspace, progress time, and `running` <-> `needs_approval` on the task. */
-  updateRun(
-    fence: RunFence,
-    patch: {
-      sessionId?: string;
-      threadId?: string;
-      turnId?: string;
-      workspace?: RunWorkspace;
-      lastEventAt?: string;
-      taskState?: "running" | "needs_approval";
-    }
-  ): Promise<boolean>;
+  updateRun(fence: RunFence, patch: RunPatch): Promise<boolean>;
   /**
    * Ends the run and moves its task, in one fenced write. When the task would wait again
    * (`queued`/`blocked`) but a cancel was requested it ends `cancelled`; when this ending spends

@@ -1,10 +1,10 @@
 import { Migrator, sql } from "kysely";
 import { acquireLease, getLease, releaseLease } from "./lease.js";
 import { claimTasks } from "./claims.js";
-import type { CancelOutcome, ClaimedRun, ControlStore, HeldLease, NewTask, RunEnding, RunFence, TaskPage } from "./control-store.js";
+import type { CancelOutcome, ClaimedRun, ControlStore, HeldLease, NewTask, RunEnding, RunFence, RunPatch, TaskPage } from "./control-store.js";
 import { StoreUnavailableError } from "./control-store.js";
 import { LATEST_VERSION, migrationProvider, migrationsFor } from "./migrations.js";
-import type { LeaseRecord, RunRecord, RunWorkspace, SystemMode, SystemStateRecord, TaskRecord, TaskState } from "./records.js";
+import type { LeaseRecord, RunRecord, SystemMode, SystemStateRecord, TaskRecord, TaskState } from "./records.js";
 import { toRunRecord } from "./row-mapping.js";
 import { abandonStaleRuns, finishRun, updateRun } from "./run-writes.js";
 import type { StoreContext } from "./store-context.js";
@@ -119,17 +119,7 @@ export class KyselyControlStore implements ControlStore {
   claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]> {
     return this.#guard("claimTasks", () => claimTasks(this.ctx, options));
   }
-  updateRun(
-    fence: RunFence,
-    patch: {
-      sessionId?: string;
-      threadId?: string;
-      turnId?: string;
-      workspace?: RunWorkspace;
-      lastEventAt?: string;
-      taskState?: "running" | "needs_approval";
-    }
-  ): Promise<boolean> {
+  updateRun(fence: RunFence, patch: RunPatch): Promise<boolean> {
     return this.#guard("updateRun", () => updateRun(this.ctx, fence, patch));
   }
   finishRun(fence: RunFence, ending: RunEnding): Promise<boolean> {

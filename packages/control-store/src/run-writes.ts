@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
-import type { RunEnding, RunFence } from "./control-store.js";
+import type { RunEnding, RunFence, RunPatch } from "./control-store.js";
 import { holdsLease } from "./lease.js";
-import { ENDED_TASK_STATES, type RunRecord, type RunWorkspace, type TaskState } from "./records.js";
+import { ENDED_TASK_STATES, type RunRecord, type TaskState } from "./records.js";
 import { toRunRecord } from "./row-mapping.js";
 import type { RunsTable, TasksTable } from "./schema.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
@@ -29,18 +29,7 @@ async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence): Promise<
     .executeTakeFirst();
 }
 
-export async function updateRun(
-  ctx: StoreContext,
-  fence: RunFence,
-  patch: {
-    sessionId?: string;
-    threadId?: string;
-    turnId?: string;
-    workspace?: RunWorkspace;
-    lastEventAt?: string;
-    taskState?: "running" | "needs_approval";
-  }
-): Promise<boolean> {
+export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPatch): Promise<boolean> {
   const lastEventAt = normalizeTime(patch.lastEventAt, "lastEventAt");
   return ctx.write(async (trx, now) => {
     const run = await fencedRun(ctx, trx, fence);
