@@ -26,11 +26,13 @@ const created = async (stack: TaskStack, body: Record<string, unknown>, headers?
   return answer.body.data.task;
 };
 
-test("dependsOn, notBefore, idempotency and a stalled turn", async (t) => {
+// The first four scenarios use their own prompts and tasks, so they run at once on one stack;
+// the last one lists succeeded tasks, so it runs after them.
+test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true }, async (t) => {
   const stack = await startTaskStack();
   answerByPrompt(stack);
   try {
-    await t.test("dependsOn: runs after its dependency succeeded; fails fast when one fails", async () => {
+    const dependsOnCase = t.test("dependsOn: runs after its dependency succeeded; fails fast when one fails", async () => {
       const first = await created(stack, { title: "first", prompt: "SLOW first" });
       const second = await created(stack, { title: "second", prompt: "after first", dependsOn: [first.taskId] });
       assert.ok(["blocked", "queued"].includes(second.state));
@@ -49,7 +51,7 @@ test("dependsOn, notBefore, idempotency and a stalled turn", async (t) => {
       assert.match(unknown.body.error.message, /dependsOn/);
     });
 
-    await t.test("notBefore: blocked until then, claimed after", async () => {
+    const notBeforeCase = t.test("notBefore: blocked until then, claimed after", async () => {
       const notBefore = new Date(Date.now() + 1500).toISOString();
       const later = await created(stack, { title: "later", prompt: "at its time", notBefore });
       assert.equal(later.state, "blocked");
@@ -58,7 +60,7 @@ test("dependsOn, notBefore, idempotency and a stalled turn", async (t) => {
       assert.ok(Date.parse(run.startedAt) >= Date.parse(notBefore), `started ${run.startedAt}, not before ${notBefore}`);
     });
 
-    await t.test("the same Idempotency-Key returns the same task", async () => {
+    const idempotencyCase = t.test("the same Idempotency-Key returns the same task", async () => {
       const body = { title: "once", prompt: "only once" };
       const a = await stack.createTask(body, { "idempotency-key": "key-1" });
       const b = await stack.createTask(body, { "idempotency-key": "key-1" });
@@ -73,7 +75,7 @@ test("dependsOn, notBefore, idempotency and a stalled turn", async (t) => {
       assert.equal(stack.model.requests.filter((r) => r.lastUserText === "only once").length, 2, "two tasks, two turns; the repeated key made none");
     });
 
-    await t.test("a turn with no new event for stallTimeoutMs is interrupted and retried as stalled", async () => {
+    const stalledCase = t.test("a turn with no new event for stallTimeoutMs is interrupted and retried as stalled", async () => {
       // Spare attempts: on a loaded machine a healthy retry may also go quiet for a second.
       const task = await created(stack, { title: "stalls", prompt: "STALL once", stallTimeoutMs: 1000, maxAttempts: 4 });
       const done = await stack.waitTask(task.taskId, (t2) => t2.state === "succeeded", "succeeded after the stall");
@@ -85,6 +87,8 @@ test("dependsOn, notBefore, idempotency and a stalled turn", async (t) => {
       const first = stack.model.requests.find((r) => r.lastUserText === "STALL once");
       assert.notEqual(first?.closedAt, null, "the stalled stream was dropped by the interrupt");
     });
+
+    await Promise.all([dependsOnCase, notBeforeCase, idempotencyCase, stalledCase]);
 
     await t.test("bad bodies are 400 naming the field; unknown ids 404", async () => {
       const base = stack.conductorBase;
