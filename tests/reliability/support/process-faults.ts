@@ -1,26 +1,30 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import test from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
-import { freePort, isAlive, startCodexdProcess, type CodexdProcess } from "../support/codexd-process.js";
-import { startConductorProcess, type ConductorProcess } from "../support/conductor-process.js";
-import { eventually, getJson, postJson } from "../support/http.js";
-import { E2E_TOKEN } from "../support/real-stack.js";
-import { tempDir } from "../support/temp-dir.js";
-import { assertJsonFilesParse, overlappingRuns, readEventLog, seqProblems } from "./support/invariants.js";
-import { envInt, percentiles, reliabilitySeed, reportFigures, seededRandom } from "./support/reliability-env.js";
+import { freePort, isAlive, startCodexdProcess, type CodexdProcess } from "../../support/codexd-process.js";
+import { startConductorProcess, type ConductorProcess } from "../../support/conductor-process.js";
+import { eventually, getJson, postJson } from "../../support/http.js";
+import { E2E_TOKEN } from "../../support/real-stack.js";
+import { tempDir } from "../../support/temp-dir.js";
+import { assertJsonFilesParse, overlappingRuns, readEventLogWithTorn, seqProblems } from "./invariants.js";
+import { envInt, percentiles, reliabilitySeed, reportFigures, seededRandom } from "./reliability-env.js";
 
-type Target = "codexd" | "child" | "conductor";
+export type Target = "codexd" | "child" | "conductor";
 type Scenario = "turn" | "task";
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
-test("kill -9 of codexd, of its codex child and of the conductor at seeded points of turns and task runs: after each restart no torn state, no seq gap, no task lost or run twice at once, nothing left running, every session usable", async () => {
+/**
+ * kill -9 of `targets` (picked at random per iteration) at seeded points of turns and task
+ * runs, with the invariants checked after each restart. BAA_RELIABILITY_ITERATIONS is the total
+ * over the three process-faults files (default 21: 7 each); BAA_RELIABILITY_SEED replays.
+ */
+export async function runProcessFaults(name: string, targets: readonly Target[]): Promise<void> {
   const seed = reliabilitySeed();
-  const iterations = envInt("BAA_RELIABILITY_ITERATIONS", 20);
+  const iterations = Math.ceil(envInt("BAA_RELIABILITY_ITERATIONS", 21) / 3);
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  console.log(`reliability: process-faults seed ${seed} (replay with BAA_RELIABILITY_SEED=${seed}), ${iterations} iterations`);
+  console.log(`reliability: ${name} seed ${seed} (replay with BAA_RELIABILITY_SEED=${seed}), ${iterations} iterations`);
 
   const dir = tempDir("baa-rel-faults-");
   const model = await startMockModel();
@@ -67,6 +71,7 @@ test("kill -9 of codexd, of its codex child and of the conductor at seeded point
     turnOutcomes: {} as Record<string, number>,
     runStates: {} as Record<string, number>,
     stateFilesChecked: 0,
+    tornLines: 0,
     events: 0
   };
   const recoveryMs: number[] = [];
@@ -74,7 +79,7 @@ test("kill -9 of codexd, of its codex child and of the conductor at seeded point
   try {
     conductor = await startConductorProcess({ port: conductorPort, env: conductorEnv });
     for (let i = 0; i < iterations; i++) {
-      const target = pick(["codexd", "child", "conductor"] as const);
+      const target = pick(targets);
       const scenario = pick(["turn", "task"] as const);
       const delayMs = Math.floor(random() * 700);
       const input = `iteration ${i} ${scenario}`;
@@ -133,7 +138,10 @@ test("kill -9 of codexd, of its codex child and of the conductor at seeded point
       // Invariants.
       figures.stateFilesChecked += assertJsonFilesParse(dir.path("codexd-state"));
       figures.stateFilesChecked += assertJsonFilesParse(dir.path("conductor-state"));
-      const seqs = readEventLog(dir.path("codexd-logs")).map((e) => e.seq);
+      // A line cut by the kill is skipped by codexd's readers (and ended by its next append).
+      const { events: logged, torn } = readEventLogWithTorn(dir.path("codexd-logs"));
+      figures.tornLines = torn.length;
+      const seqs = logged.map((e) => e.seq);
       figures.events = seqs.length;
       assert.equal(seqs[0], 1, `${step}: the log starts at seq 1`);
       assert.deepEqual(seqProblems(seqs), [], `${step}: no lost or duplicated seq`);
@@ -166,9 +174,9 @@ test("kill -9 of codexd, of its codex child and of the conductor at seeded point
         figures.runStates[run.state] = (figures.runStates[run.state] ?? 0) + 1;
       }
     }
-    reportFigures("process-faults", { seed, iterations, ...figures, tasks: tasks.length, recoveryMs: percentiles(recoveryMs), seconds: Math.round((Date.now() - started) / 100) / 10 });
+    reportFigures(name, { seed, iterations, ...figures, tasks: tasks.length, recoveryMs: percentiles(recoveryMs), seconds: Math.round((Date.now() - started) / 100) / 10 });
   } catch (error) {
-    console.log(`reliability: process-faults failed with seed ${seed}; codexd output:\n${codexd.output().slice(-3000)}\nconductor output:\n${conductor?.output().slice(-3000)}`);
+    console.log(`reliability: ${name} failed with seed ${seed}; codexd output:\n${codexd.output().slice(-3000)}\nconductor output:\n${conductor?.output().slice(-3000)}`);
     throw error;
   } finally {
     await conductor?.kill("SIGTERM");
@@ -176,4 +184,4 @@ test("kill -9 of codexd, of its codex child and of the conductor at seeded point
     await model.close();
     dir.cleanup();
   }
-});
+}
