@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { readCodexd, type CodexdView } from "./sources/codexd-source.js";
+import { readCodexd, unreachableCodexd, type CodexdView } from "./sources/codexd-source.js";
 import { readConductor, type ConductorView } from "./sources/conductor-source.js";
 import type { ConductorToken } from "./sources/conductor-token.js";
 import type { HttpClient } from "./sources/http-client.js";
@@ -78,20 +78,7 @@ export class StatusCollector {
       ),
       readCodexd(o.http, { baseUrl: o.codexdBase, timeoutMs: o.sourceTimeoutMs }).catch((error: unknown): CodexdView => {
         o.logger.error({ err: error }, "reading codexd failed");
-        return {
-          reachable: false,
-          baseUrl: o.codexdBase,
-          error: { code: "bad_response", message: "could not be read" },
-          latencyMs: null,
-          service: null,
-          child: null,
-          sessions: [],
-          sessionCount: 0,
-          activeSessionCount: 0,
-          pendingApprovals: [],
-          recentEvents: [],
-          lastSeq: null
-        };
+        return unreachableCodexd(o.codexdBase, { code: "bad_response", message: "could not be read" }, null);
       })
     ]);
     this.#noteReachability("conductor", conductor);

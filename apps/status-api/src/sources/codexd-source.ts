@@ -68,15 +68,13 @@ export const CODEXD_LIMITS = { sessions: 50, events: 30, liveEvents: 8 } as cons
 // Streaming deltas would push every other event out of a short list.
 const NOISY_EVENT = /(^|\.)(delta|[a-zA-Z]*Delta)$|\.delta\.|outputDelta|tokenUsage/;
 
-/** Reads codexd's status document into the part of /v1/status that describes codexd. */
-export async function readCodexd(http: HttpClient, options: { baseUrl: string; timeoutMs: number }): Promise<CodexdView> {
-  const outcome = await http({ url: `${options.baseUrl}/v1/codexd/status`, timeoutMs: options.timeoutMs });
-  const part = readData(outcome, "GET /v1/codexd/status");
-  const empty: CodexdView = {
+/** codexd's part of /v1/status when nothing could be read from it. */
+export function unreachableCodexd(baseUrl: string, error: SourceError | null, latencyMs: number | null): CodexdView {
+  return {
     reachable: false,
-    baseUrl: options.baseUrl,
-    error: null,
-    latencyMs: outcome.latencyMs,
+    baseUrl,
+    error,
+    latencyMs,
     service: null,
     child: null,
     sessions: [],
@@ -86,6 +84,13 @@ export async function readCodexd(http: HttpClient, options: { baseUrl: string; t
     recentEvents: [],
     lastSeq: null
   };
+}
+
+/** Reads codexd's status document into the part of /v1/status that describes codexd. */
+export async function readCodexd(http: HttpClient, options: { baseUrl: string; timeoutMs: number }): Promise<CodexdView> {
+  const outcome = await http({ url: `${options.baseUrl}/v1/codexd/status`, timeoutMs: options.timeoutMs });
+  const part = readData(outcome, "GET /v1/codexd/status");
+  const empty = unreachableCodexd(options.baseUrl, null, outcome.latencyMs);
   if (!part.available) return { ...empty, error: part.error };
   const data = part.value as CodexdStatusData;
   const daemon = data.snapshot?.daemon;
