@@ -26,7 +26,12 @@ export interface Cluster {
   nodes: ClusterNode[];
   /** Starts one more node: its own codexd (real binary) and conductor process on the shared schema. */
   addNode(nodeId: string, role: "primary" | "standby"): Promise<ClusterNode>;
-  createTask(node: ClusterNode, body: Record<string, unknown>): Promise<string>;
+  /**
+   * Creates a task through `node`. With `idempotencyKey`, a `503 store_unavailable` (the store
+   * busy on a loaded machine) is retried after its Retry-After, a few times: the key makes a
+   * retry return the task the first attempt may have created, never a second one.
+   */
+  createTask(node: ClusterNode, body: Record<string, unknown>, options?: { idempotencyKey?: string }): Promise<string>;
   rolez(node: ClusterNode): Promise<any>;
   stop(): Promise<void>;
 }
@@ -110,10 +115,16 @@ export async function startCluster(options: {
       nodes.push(node);
       return node;
     },
-    async createTask(node, body) {
-      const created = await request("POST", `${node.conductor.base}/v1/tasks`, body);
-      if (created.status !== 201) throw new Error(`task not created: ${created.status} ${created.text}`);
-      return created.body.data.task.taskId as string;
+    async createTask(node, body, options = {}) {
+      const key = options.idempotencyKey;
+      for (let attempt = 1; ; attempt++) {
+        const created = await request("POST", `${node.conductor.base}/v1/tasks`, body, key === undefined ? {} : { "idempotency-key": key });
+        if (created.status === 201 || (key !== undefined && created.status === 200)) return created.body.data.task.taskId as string;
+        if (key === undefined || created.status !== 503 || attempt >= 5) throw new Error(`task not created: ${created.status} ${created.text}`);
+        console.log(`task ${key}: 503 on attempt ${attempt}, retrying: ${created.text}`);
+        const retryAfterS = Number(created.headers.get("retry-after") ?? "1");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Math.max(100, retryAfterS * 1000))));
+      }
     },
     async rolez(node) {
       return (await getJson(`${node.conductor.base}/rolez`)).body.data;
