@@ -41,7 +41,9 @@ const json = (result: Result) => {
   return JSON.parse(result.stdout);
 };
 
-test("baa drives a session turn and tasks end to end through the real binary", async (t) => {
+// The session, task, approval and failure scenarios use their own sessions, tasks and prompts, so
+// they run at once on one stack; status and the system modes (which pause the scheduler) after them.
+test("baa drives a session turn and tasks end to end through the real binary", { concurrency: true }, async (t) => {
   const stack = await startTaskStack();
   // The mock answers by prompt: TOUCH <file> asks codex to run `touch <file>` (an approval under
   // the untrusted policy), everything else is echoed.
@@ -53,8 +55,27 @@ test("baa drives a session turn and tasks end to end through the real binary", a
   });
   try {
     const repo = stack.dir.path("repo");
+    const failures = async () => {
+      const [unknown, unknownJson, usage, badFlag, missingFile] = await Promise.all([
+        baa(stack, ["tasks", "show", "task-nope"]),
+        baa(stack, ["tasks", "show", "task-nope", "--json"]),
+        baa(stack, ["turn", "only-a-session"]),
+        baa(stack, ["tasks", "list", "--limit", "many"]),
+        baa(stack, ["status", "--token-file", stack.dir.path("no-such-token")])
+      ]);
+      assert.equal(unknown.code, 4);
+      assert.match(unknown.stderr, /^baa tasks: GET \/v1\/tasks\/task-nope: task_not_found: /);
+      assert.equal(unknownJson.code, 4);
+      assert.equal(JSON.parse(unknownJson.stderr).error.code, "task_not_found");
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /usage: baa turn SESSION TEXT/);
+      assert.equal(badFlag.code, 2);
+      assert.match(badFlag.stderr, /--limit must be a whole number/);
+      assert.equal(missingFile.code, 2);
+      assert.match(missingFile.stderr, /cannot read the token file .*no-such-token: ENOENT/);
+    };
 
-    await t.test("a session turn, human output with progress, then --json", async () => {
+    const sessionCase = t.test("a session turn, human output with progress, then --json", async () => {
       const created = await baa(stack, ["sessions", "new", "--cwd", repo]);
       assert.equal(created.code, 0, created.stderr);
       const sessionId = created.stdout.trim();
@@ -117,7 +138,7 @@ test("baa drives a session turn and tasks end to end through the real binary", a
       assert.match(quick.stdout.trim(), /^\S+$/);
     });
 
-    await t.test("a task end to end, human then --json; list and show", async () => {
+    const taskCase = t.test("a task end to end, human then --json; list and show", async () => {
       const human = await baa(stack, ["tasks", "add", "Write a haiku.", "--cwd", repo, "--follow"]);
       assert.equal(human.code, 0, `${human.stdout}\n${human.stderr}`);
       assert.match(human.stdout, /^task \S+ succeeded in \d+\.\ds\nmock reply to: Write a haiku\.\n$/);
@@ -152,7 +173,7 @@ test("baa drives a session turn and tasks end to end through the real binary", a
       assert.match(ended.stderr, /task_ended/);
     });
 
-    await t.test("an approval answered from the CLI lets the followed task finish", async () => {
+    const approvalCase = t.test("an approval answered from the CLI lets the followed task finish", async () => {
       const file = stack.dir.path("repo", "approved-by-cli.txt");
       const follow = baa(stack, ["tasks", "add", `TOUCH ${file}`, "--cwd", repo, "--approval-policy", "untrusted", "--sandbox", "workspace-write", "--follow"]);
       // Wait on the API (cheap), then read it through the CLI both ways.
@@ -176,6 +197,9 @@ test("baa drives a session turn and tasks end to end through the real binary", a
       assert.equal(again.code, 4, "a settled approval is refused");
     });
 
+    const failureCase = t.test("failures end with their documented exit codes", failures);
+    await Promise.all([sessionCase, taskCase, approvalCase, failureCase]);
+
     await t.test("status and the system modes", async () => {
       const status = await baa(stack, ["status"]);
       assert.equal(status.code, 0, status.stderr);
@@ -193,25 +217,6 @@ test("baa drives a session turn and tasks end to end through the real binary", a
       assert.match(resumed.stdout, /^system running; 0 run\(s\) still running$/m);
     });
 
-    await t.test("failures end with their documented exit codes", async () => {
-      const [unknown, unknownJson, usage, badFlag, missingFile] = await Promise.all([
-        baa(stack, ["tasks", "show", "task-nope"]),
-        baa(stack, ["tasks", "show", "task-nope", "--json"]),
-        baa(stack, ["turn", "only-a-session"]),
-        baa(stack, ["tasks", "list", "--limit", "many"]),
-        baa(stack, ["status", "--token-file", stack.dir.path("no-such-token")])
-      ]);
-      assert.equal(unknown.code, 4);
-      assert.match(unknown.stderr, /^baa tasks: GET \/v1\/tasks\/task-nope: task_not_found: /);
-      assert.equal(unknownJson.code, 4);
-      assert.equal(JSON.parse(unknownJson.stderr).error.code, "task_not_found");
-      assert.equal(usage.code, 2);
-      assert.match(usage.stderr, /usage: baa turn SESSION TEXT/);
-      assert.equal(badFlag.code, 2);
-      assert.match(badFlag.stderr, /--limit must be a whole number/);
-      assert.equal(missingFile.code, 2);
-      assert.match(missingFile.stderr, /cannot read the token file .*no-such-token: ENOENT/);
-    });
   } finally {
     await stack.stop();
   }
