@@ -58,13 +58,17 @@ for (const manager of ["launchd", "systemd"] as const) {
         join(installDir, manager === "launchd" ? `so.makefile.baa-${service}.plist` : `baa-${service}.service`);
       for (const service of services) assert.ok(existsSync(fileOf(service)), `${service} rendered`);
 
-      const good = await checkAll(manager, installDir, flags);
+      // The checks that only read the rendered files run at once (each is a few process starts).
+      const [good, otherBase, elsewhere] = await Promise.all([
+        checkAll(manager, installDir, flags),
+        run(`check-${manager}.sh`, ["--install-dir", installDir, "--service", "conductor", ...flags, "--control-api-base", "https://elsewhere.test"]),
+        run(`check-${manager}.sh`, ["--install-dir", dir.path("empty"), "--service", "codexd", ...flags])
+      ]);
       assert.equal(good.code, 0, good.out);
       assert.match(good.out, /pass the static check/);
       assert.doesNotMatch(good.out, /FAIL/);
 
       // A different --control-api-base than the one rendered: the compatibility variable is checked.
-      const otherBase = await run(`check-${manager}.sh`, ["--install-dir", installDir, "--service", "conductor", ...flags, "--control-api-base", "https://elsewhere.test"]);
       assert.equal(otherBase.code, 1, otherBase.out);
       assert.match(otherBase.out, /BAA_CONTROL_API_BASE is "https:\/\/control\.example\.test", expected "https:\/\/elsewhere\.test"/);
 
@@ -92,7 +96,6 @@ for (const manager of ["launchd", "systemd"] as const) {
       assert.match(torn.out, manager === "launchd" ? /not a valid plist|program arguments/ : /not a valid unit|program arguments|systemd-analyze verify/);
 
       // A missing file says how to render it.
-      const elsewhere = await run(`check-${manager}.sh`, ["--install-dir", dir.path("empty"), "--service", "codexd", ...flags]);
       assert.equal(elsewhere.code, 1);
       assert.match(elsewhere.out, new RegExp(`missing: render it with ./scripts/runtime/install-${manager}.sh --dry-run`));
     } finally {
