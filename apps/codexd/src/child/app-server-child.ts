@@ -45,6 +45,7 @@ export class AppServerChild {
   #up = false;
   #stopping = false;
   #killReason: string | undefined;
+  #lastOutputAt = 0;
   #exitSeen: (exit: ChildExit) => void = () => {};
 
   constructor(options: AppServerChildOptions) {
@@ -75,6 +76,9 @@ export class AppServerChild {
     });
     exitedEarly.catch(() => {});
     child.on("exit", (code, signal) => this.#handleExit({ code: code ?? null, signal: signal ?? null }));
+    child.stdout?.on("data", () => {
+      this.#lastOutputAt = now();
+    });
     // A child that closes its stdout but lives on can answer nothing: unless it exits on its
     // own within a moment (a crash closes stdout first), it is killed and so restarted.
     (child.stdout as unknown as { once?: (event: "close", listener: () => void) => unknown } | null)?.once?.("close", () => {
@@ -93,7 +97,7 @@ export class AppServerChild {
       onServerRequest: this.#o.onServerRequest
     }), exitedEarly]);
     // A child that stops answering with its stdout open is killed, so the supervisor restarts it.
-    const client = guardAgainstStall(raw, { onStall: (reason) => this.#killStalled(reason) });
+    const client = guardAgainstStall(raw, { onStall: (reason) => this.#killStalled(reason), now, lastOutputAt: () => this.#lastOutputAt });
     this.#client = client;
     this.#unsubscribe = client.events.subscribe((event) => this.#o.onEvent(event)).unsubscribe;
     const info = (await Promise.race([client.initialize(), exitedEarly])) as { userAgent?: string } | undefined;
