@@ -5,7 +5,6 @@ import { createSilentLogger } from "@baa/logging";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
 import {
   nodeStateFs,
-  readJsonFile,
   removeStaleTempFiles,
   systemTimers,
   writeJsonAtomic,
@@ -21,11 +20,11 @@ import { ChildWatchdog } from "../child/rss-watchdog.js";
 import { stdioAppServerClientFactory, type AppServerClientFactory } from "../child/app-server-factory.js";
 import { codexVersionInfo, type CodexVersionInfo } from "../child/codex-version.js";
 import type { CodexdConfig } from "../config.js";
-import { DaemonStateFile } from "../state/daemon-state.js";
+import { DaemonStateFile, initialDaemonState } from "../state/daemon-state.js";
 import type { DemoModel } from "../demo-mode.js";
 import { EventLog, type RecentEvent } from "@baa/event-log";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "../sessions/notification-effects.js";
-import { isProcessAlive } from "../state/process-alive.js";
+import { refuseIfAnotherDaemonRuns } from "../state/single-instance.js";
 import { SessionEventCache } from "../sessions/session-event-cache.js";
 import { SessionOperations } from "../sessions/session-operations.js";
 import { SessionRegistry } from "../sessions/session-registry.js";
@@ -128,30 +127,7 @@ export class CodexdCore {
       health,
       fs,
       timers,
-      initial: {
-        started: false,
-        startedAt: null,
-        stoppedAt: null,
-        pid: process.pid,
-        version: config.version,
-        nodeId: config.nodeId,
-        updatedAt: new Date(now()).toISOString(),
-        child: {
-          status: "idle",
-          pid: null,
-          command: config.server.childCommand,
-          args: [...config.server.childArgs],
-          cwd: config.server.childCwd,
-          startedAt: null,
-          exitedAt: null,
-          exitCode: null,
-          exitSignal: null,
-          restarts: 0,
-          nextRestartAt: null,
-          lastError: null,
-          userAgent: null
-        }
-      }
+      initial: initialDaemonState(config, process.pid, now())
     });
     this.approvals = new ApprovalBook({
       path: config.paths.approvalsPath,
@@ -415,13 +391,4 @@ export class CodexdCore {
       { urgent: true }
     );
   }
-}
-
-// Two codexd on one state dir would each spawn a child and overwrite the other's files. The
-// daemon state names the pid that last started; a live one other than us is a refusal.
-function refuseIfAnotherDaemonRuns(daemonStatePath: string, stateDir: string): void {
-  const previous = readJsonFile<{ started?: boolean; pid?: number } | null>(daemonStatePath, null);
-  const pid = previous?.pid;
-  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid || !isProcessAlive(pid)) return;
-  throw new Error(`another codexd (pid ${pid}) is running with state dir ${stateDir}; stop it first`);
 }

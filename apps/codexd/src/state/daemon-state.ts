@@ -1,4 +1,5 @@
 import { retryDelayMs, systemTimers, writeJsonAtomic, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import type { CodexdConfig } from "../config.js";
 
 export type ChildStatus = "idle" | "starting" | "running" | "restarting" | "exited" | "failed" | "stopped";
 
@@ -27,6 +28,34 @@ export interface DaemonState {
   nodeId: string;
   child: ChildState;
   updatedAt: string;
+}
+
+/** A daemon that has not started yet, its child idle. */
+export function initialDaemonState(config: CodexdConfig, pid: number, nowMs: number): DaemonState {
+  return {
+    started: false,
+    startedAt: null,
+    stoppedAt: null,
+    pid,
+    version: config.version,
+    nodeId: config.nodeId,
+    updatedAt: new Date(nowMs).toISOString(),
+    child: {
+      status: "idle",
+      pid: null,
+      command: config.server.childCommand,
+      args: [...config.server.childArgs],
+      cwd: config.server.childCwd,
+      startedAt: null,
+      exitedAt: null,
+      exitCode: null,
+      exitSignal: null,
+      restarts: 0,
+      nextRestartAt: null,
+      lastError: null,
+      userAgent: null
+    }
+  };
 }
 
 /**
