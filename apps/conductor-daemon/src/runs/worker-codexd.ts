@@ -1,16 +1,9 @@
 import { isAppError } from "@baa/api-errors";
+import type { CodexdEvent } from "@baa/event-log";
 import type { CodexdClient } from "../codexd-client.js";
 
-/** One codexd event as its stream sends it. */
-export interface CodexdStreamEvent {
-  seq: number;
-  type: string;
-  at: string;
-  sessionId: string | null;
-  threadId: string | null;
-  turnId: string | null;
-  data: unknown;
-}
+/** One codexd event as its stream sends it (codexd's own events carry no task or run id). */
+export type CodexdStreamEvent = Omit<CodexdEvent, "taskId" | "runId">;
 
 /** codexd refused a request for reasons of the task's making (4xx): not worth retrying as is. */
 export class CodexdRefusedError extends Error {
