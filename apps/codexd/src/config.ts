@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { checkedBy, fromText } from "@baa/config-sources";
+import { checkedBy, fromText, InvalidConfigError } from "@baa/config-sources";
 import { isLoopbackHost } from "@baa/net-trust";
 import { parseAllowedHost, parseAllowedOrigin } from "@baa/http-guard";
 
@@ -201,9 +201,9 @@ const PARSE_OPTIONS: Record<string, { type: "string" | "boolean"; multiple?: boo
   ...COMMAND_FLAGS
 };
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid codexd config: ${problems.join("; ")}`);
+export class ConfigError extends InvalidConfigError {
+  constructor(problems: readonly string[]) {
+    super("codexd", problems);
     this.name = "ConfigError";
   }
 }

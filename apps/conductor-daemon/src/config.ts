@@ -1,6 +1,16 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { checkedBy, describeIssues, describeSource, httpBase, readSources, type SourceKind, type SourceTable } from "@baa/config-sources";
+import {
+  checkedBy,
+  describeIssues,
+  describeSource,
+  httpBase,
+  InvalidConfigError,
+  normalizeOrFail,
+  readSources,
+  type SourceKind,
+  type SourceTable
+} from "@baa/config-sources";
 import { parseCidr } from "@baa/net-trust";
 import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
 
@@ -108,13 +118,10 @@ export type ConductorConfig = Readonly<
 >;
 
 /** Thrown once with every bad key of a configuration. */
-export class ConductorConfigError extends Error {
-  readonly problems: readonly string[];
-
+export class ConductorConfigError extends InvalidConfigError {
   constructor(problems: readonly string[]) {
-    super(`invalid conductor config: ${problems.join("; ")}`);
+    super("conductor", problems);
     this.name = "ConductorConfigError";
-    this.problems = problems;
   }
 }
 
@@ -219,13 +226,5 @@ export function resolveConductorConfig(options: {
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
   if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
 
-  let config: ConductorConfig;
-  try {
-    config = normalizeConductorConfig(input as ConductorConfigInput);
-  } catch (error) {
-    if (error instanceof ConductorConfigError) throw new ConductorConfigError([...problems, ...error.problems]);
-    throw error;
-  }
-  if (problems.length > 0) throw new ConductorConfigError(problems);
-  return config;
+  return normalizeOrFail(problems, () => normalizeConductorConfig(input as ConductorConfigInput), (all) => new ConductorConfigError(all));
 }

@@ -1,6 +1,16 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { checkedBy, describeIssues, describeSource, httpBase, readSources, type SourceKind, type SourceTable } from "@baa/config-sources";
+import {
+  checkedBy,
+  describeIssues,
+  describeSource,
+  httpBase,
+  InvalidConfigError,
+  normalizeOrFail,
+  readSources,
+  type SourceKind,
+  type SourceTable
+} from "@baa/config-sources";
 import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
 import { parseCidr } from "@baa/net-trust";
 
@@ -66,13 +76,10 @@ export type StatusApiConfig = Readonly<
 >;
 
 /** Thrown once with every bad key of a configuration. */
-export class StatusApiConfigError extends Error {
-  readonly problems: readonly string[];
-
+export class StatusApiConfigError extends InvalidConfigError {
   constructor(problems: readonly string[]) {
-    super(`invalid status-api config: ${problems.join("; ")}`);
+    super("status-api", problems);
     this.name = "StatusApiConfigError";
-    this.problems = problems;
   }
 }
 
@@ -142,15 +149,7 @@ export function resolveStatusApiConfig(options: {
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
   if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
 
-  let config: StatusApiConfig;
-  try {
-    config = normalizeStatusApiConfig(input as StatusApiConfigInput);
-  } catch (error) {
-    if (error instanceof StatusApiConfigError) throw new StatusApiConfigError([...problems, ...error.problems]);
-    throw error;
-  }
-  if (problems.length > 0) throw new StatusApiConfigError(problems);
-  return config;
+  return normalizeOrFail(problems, () => normalizeStatusApiConfig(input as StatusApiConfigInput), (all) => new StatusApiConfigError(all));
 }
 
 function reachable(base: string): string {

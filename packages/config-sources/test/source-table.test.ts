@@ -47,3 +47,22 @@ test("a bad key is named with its flag and env var, a list entry with its list's
   assert.ok(lines.includes("unknown key(s) paths.extra"), lines.join("\n"));
   assert.ok(lines.includes("unknown key(s) stray"), lines.join("\n"));
 });
+
+test("normalizeOrFail lists the reading's problems, then the schema's, in the service's own error", async () => {
+  const { InvalidConfigError, normalizeOrFail } = await import("../src/index.js");
+  class SvcError extends InvalidConfigError {
+    constructor(problems: readonly string[]) {
+      super("svc", problems);
+    }
+  }
+  const refused = () => {
+    throw new SvcError(["limit: too big"]);
+  };
+  assert.throws(() => normalizeOrFail(["unknown flag --x"], refused, (all) => new SvcError(all)), (error: unknown) => {
+    assert.ok(error instanceof SvcError);
+    assert.equal(error.message, "invalid svc config: unknown flag --x; limit: too big");
+    return true;
+  });
+  assert.throws(() => normalizeOrFail(["unknown flag --x"], () => 1, (all) => new SvcError(all)), /invalid svc config: unknown flag --x$/);
+  assert.equal(normalizeOrFail([], () => 1, (all) => new SvcError(all)), 1);
+});
