@@ -1,4 +1,4 @@
-// A node:test reporter for scripts/run-tests.mjs (BAA_TEST_TIMES=<file>): after the run it lists
+// A node:test reporter for scripts/run-tests.mjs (RUN_TESTS_TIMES=<file>): after the run it lists
 // every test file with the summed wall time of its top-level tests, and the top-level tests
 // themselves, slowest first, so the slow parts of the suite are easy to find.
 // (Node 20 reports no per-file event, so a file's time is the sum of its top-level tests.)
