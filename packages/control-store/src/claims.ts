@@ -76,7 +76,7 @@ export async function claimTasks(
   options: { scope: string; holder: string; term: number; limit: number }
 ): Promise<ClaimedRun[]> {
   return ctx.write(async (trx, now) => {
-    if (!(await holdsLease(ctx, trx, options, now))) return [];
+    if (!(await holdsLease(ctx, trx, options, now, "share"))) return [];
     await promoteBlocked(trx, now);
     if (!(options.limit >= 1) || !(await claimingAllowed(trx, now))) return [];
     const due = await trx

@@ -15,6 +15,13 @@ export interface PostgresEngineOptions {
   /** Longest any statement (or lock wait) may take. Default 5000. */
   statementTimeoutMs?: number;
   poolSize?: number;
+  /**
+   * Connections kept apart for acquiring, renewing and releasing the lease, so a renewal never
+   * waits for a slot behind API requests and run writes. Default 2 (the keeper's attempts are
+   * sequential; the second serves one whose abandoned call still holds the first); 0 puts the
+   * lease on the shared pool.
+   */
+  leasePoolSize?: number;
   /** How the connections name themselves in `pg_stat_activity`. Default `baa-conductor`. */
   applicationName?: string;
   newId?: (prefix: "task" | "run") => string;
@@ -74,42 +81,53 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
   const schema = options.schema ?? "baa";
   if (!SCHEMA_NAME.test(schema)) throw new TypeError(`schema must match ${SCHEMA_NAME}: ${schema}`);
   const statementTimeout = options.statementTimeoutMs ?? 5000;
-  const pool = new pg.Pool({
+  const applicationName = options.applicationName ?? "baa-conductor";
+  const newPool = (max: number, name: string) => new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 5,
+    max,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
     idleTimeoutMillis: 10_000,
     statement_timeout: statementTimeout,
     lock_timeout: statementTimeout,
     query_timeout: statementTimeout + 1000,
     // Our transactions never wait on the client between statements; one that does is a stopped
-    // or hung process holding row locks (say the lease row, FOR SHARE, blocking a takeover).
-    idle_in_transaction_session_timeout: statementTimeout,
-    application_name: options.applicationName ?? "baa-conductor",
+    // or hung process holding row locks (say the lease row, FOR SHARE in a claim, blocking a
+    // takeover). Twice the statement timeout: a live process whose event loop a loaded machine
+    // stalls for a while between two statements must not lose its connection for it.
+    idle_in_transaction_session_timeout: statementTimeout * 2,
+    application_name: name,
     options: `-c search_path=${schema}`
   });
+  const pool = newPool(options.poolSize ?? 5, applicationName);
+  const leasePoolSize = options.leasePoolSize ?? 2;
+  const leasePool = leasePoolSize > 0 ? newPool(leasePoolSize, `${applicationName}-lease`) : null;
   // A connection lost while idle (pool) or checked out (client) emits `error`; without a
   // listener that crashes the process. The call in flight rejects on its own.
   const onError = options.onPoolError ?? ((error: Error) => process.emitWarning(error));
-  pool.on("error", onError);
-  pool.on("connect", (client) => client.on("error", onError));
+  for (const each of leasePool === null ? [pool] : [pool, leasePool]) {
+    each.on("error", onError);
+    each.on("connect", (client) => client.on("error", onError));
+  }
   const db = new Kysely<StoreSchema>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
+  const leaseDb = leasePool === null ? db : new Kysely<StoreSchema>({ dialect: new SchemaScopedPostgresDialect({ pool: leasePool }, schema) });
   const dbNow = async (trx: Trx | Kysely<StoreSchema>) => {
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(trx);
     return (rows[0] as { now: Date }).now.toISOString();
   };
+  const writeOn = async <T>(on: Kysely<StoreSchema>, fn: (trx: Trx, now: string) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await on.transaction().execute(async (trx) => fn(trx, await dbNow(trx)));
+      } catch (error) {
+        if (attempt >= MAX_CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
+      }
+    }
+  };
   const ctx: StoreContext = {
     kind: "postgres",
     db,
-    async write(fn) {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await db.transaction().execute(async (trx) => fn(trx, await dbNow(trx)));
-        } catch (error) {
-          if (attempt >= MAX_CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
-        }
-      }
-    },
+    write: (fn) => writeOn(db, fn),
+    writeLease: (fn) => writeOn(leaseDb, fn),
     now: () => dbNow(db),
     async clock(trx) {
       const { rows } = await sql<{ now: Date }>`select clock_timestamp() as now`.execute(trx);
@@ -117,5 +135,8 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
     },
     newId: options.newId ?? ((prefix) => `${prefix}-${randomUUID()}`)
   };
-  return { ctx, schema, close: () => db.destroy() };
+  const close = async () => {
+    await Promise.all(leaseDb === db ? [db.destroy()] : [db.destroy(), leaseDb.destroy()]);
+  };
+  return { ctx, schema, close };
 }

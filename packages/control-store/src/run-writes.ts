@@ -12,13 +12,14 @@ const ACTIVE_TASK_STATES: TaskState[] = ["running", "needs_approval"];
  * Invariant 3: the run, still `running`, with this owner and term, and its lease still naming
  * that owner and term. Fencing is by term, not by time: a holder whose lease lapsed with nobody
  * taking it may still finish its runs; once another node takes the lease, the term moved on.
- * Locks in the order every writer uses: lease, then run, then task.
+ * The run row is locked first (then its task, by the caller); the lease row is only read, not
+ * share-locked, so the holder's renewal never queues behind its own run writes. A takeover that
+ * commits after that read is ordered after this write: the new term's `abandonStaleRuns` locks
+ * the run row, waits for this transaction, and finds the run no longer `running`
+ * (README, "Fencing without a lock on the lease").
  */
 async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence): Promise<Selectable<RunsTable> | undefined> {
-  const located = await trx.selectFrom("runs").select("scope").where("run_id", "=", fence.runId).executeTakeFirst();
-  if (!located) return undefined;
-  if (!(await holdsLease(ctx, trx, { scope: located.scope, holder: fence.owner, term: fence.term }, null))) return undefined;
-  return trx
+  const run = await trx
     .selectFrom("runs")
     .selectAll()
     .where("run_id", "=", fence.runId)
@@ -27,6 +28,9 @@ async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence): Promise<
     .where("state", "=", "running")
     .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate())
     .executeTakeFirst();
+  if (!run) return undefined;
+  if (!(await holdsLease(ctx, trx, { scope: run.scope, holder: fence.owner, term: fence.term }, null, "read"))) return undefined;
+  return run;
 }
 
 export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPatch): Promise<boolean> {
@@ -121,7 +125,7 @@ export async function abandonStaleRuns(
   options: { scope: string; holder: string; term: number }
 ): Promise<RunRecord[]> {
   return ctx.write(async (trx, now) => {
-    if (!(await holdsLease(ctx, trx, options, now))) return [];
+    if (!(await holdsLease(ctx, trx, options, now, "share"))) return [];
     const stale = await trx
       .selectFrom("runs")
       .selectAll()

@@ -44,10 +44,13 @@ export function openSqliteEngine(options: SqliteEngineOptions): { ctx: StoreCont
   database.exec("pragma foreign_keys = ON");
   const db = new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database }) });
   const clock = options.now ?? Date.now;
+  const write: StoreContext["write"] = (fn) => db.transaction().execute((trx) => fn(trx, new Date(clock()).toISOString()));
   const ctx: StoreContext = {
     kind: "sqlite",
     db,
-    write: (fn) => db.transaction().execute((trx) => fn(trx, new Date(clock()).toISOString())),
+    write,
+    // One connection, one writer at a time: nothing to keep apart.
+    writeLease: write,
     now: async () => new Date(clock()).toISOString(),
     clock: async () => new Date(clock()).toISOString(),
     newId: options.newId ?? ((prefix) => `${prefix}-${randomUUID()}`)

@@ -13,6 +13,11 @@ export interface StoreContext {
    * upgrade) handed the database's time at its start as an ISO string.
    */
   write<T>(fn: (trx: Trx, now: string) => Promise<T>): Promise<T>;
+  /**
+   * The same, for acquiring, renewing and releasing the lease: on PostgreSQL over connections of
+   * its own, so a renewal never queues for a pool slot behind API requests and run writes.
+   */
+  writeLease<T>(fn: (trx: Trx, now: string) => Promise<T>): Promise<T>;
   /** The database's clock now (SQLite: the injected process clock). */
   now(): Promise<string>;
   /**
