@@ -103,7 +103,7 @@ test("failing, cancelled, timed out and approval-waiting tasks, through the real
 
     await t.test("cancel interrupts the running turn: the model sees its stream closed", async () => {
       const taskId = (await stack.createTask({ title: "hangs", prompt: "HANG for cancel" })).body.data.task.taskId;
-      const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for cancel", 20_000);
+      const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for cancel", 60_000);
       assert.equal((await stack.task(taskId)).state, "running");
       const cancel = await postJson(`${base}/v1/tasks/${taskId}/cancel`, { reason: "changed my mind" });
       assert.equal(cancel.status, 202, cancel.text);
@@ -119,10 +119,12 @@ test("failing, cancelled, timed out and approval-waiting tasks, through the real
     });
 
     await t.test("a task past its timeoutMs is interrupted and ends timed_out", async () => {
-      const taskId = (await stack.createTask({ title: "slow", prompt: "HANG for timeout", timeoutMs: 1500 })).body.data.task.taskId;
-      const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for timeout", 20_000);
+      // timeoutMs counts from the run's start: long enough that the turn reaches the model first
+      // on a loaded machine (at 1500 ms it once timed out before codex sent the request).
+      const taskId = (await stack.createTask({ title: "slow", prompt: "HANG for timeout", timeoutMs: 8000 })).body.data.task.taskId;
+      const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for timeout", 60_000);
       const ended = await stack.waitTask(taskId, (task) => task.state === "timed_out", "timed_out");
-      assert.match(ended.stateReason, /timeoutMs 1500/);
+      assert.match(ended.stateReason, /timeoutMs 8000/);
       const [run] = await stack.runs(taskId);
       assert.equal(run.state, "timed_out");
       assert.notEqual(request.closedAt, null, "codex dropped the model stream");

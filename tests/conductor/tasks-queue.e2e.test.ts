@@ -130,8 +130,8 @@ test("priority and the concurrency limit hold (BAA_MAX_CONCURRENT_TASKS); a full
   try {
     // Two hanging tasks fill both slots; what is queued behind them waits.
     const blockers = [await created(stack, { title: "b1", prompt: "HANG b1" }), await created(stack, { title: "b2", prompt: "HANG b2" })];
-    await stack.model.waitForRequest((r) => r.lastUserText === "HANG b1", 20_000);
-    await stack.model.waitForRequest((r) => r.lastUserText === "HANG b2", 20_000);
+    await stack.model.waitForRequest((r) => r.lastUserText === "HANG b1", 60_000);
+    await stack.model.waitForRequest((r) => r.lastUserText === "HANG b2", 60_000);
     const low = await created(stack, { title: "low", prompt: "SLOW low", priority: 1 });
     const high = await created(stack, { title: "high", prompt: "SLOW high", priority: 9 });
     const mid = await created(stack, { title: "mid", prompt: "SLOW mid", priority: 5 });

@@ -12,7 +12,7 @@ test("a conductor restart re-queues the task its run left running, without spend
   let second: ConductorRuntime | undefined;
   try {
     const taskId = (await stack.createTask({ title: "long", prompt: "survive a restart", maxAttempts: 1 })).body.data.task.taskId;
-    const first = await stack.model.waitForRequest((r) => r.lastUserText === "survive a restart", 20_000);
+    const first = await stack.model.waitForRequest((r) => r.lastUserText === "survive a restart", 60_000);
     await stack.conductor.stop();
     assert.notEqual(first.closedAt, null, "the running turn was interrupted on the way down");
 
