@@ -285,9 +285,19 @@ test("fuzzing every route of codexd, the conductor and status-api: no crash, no 
     const stopping = Date.now();
     process.off("unhandledRejection", onCrash);
     agent.destroy();
-    await statusApi.stop();
-    await stack.stop();
-    console.log(`reliability: fuzz-routes stopped its services in ${Date.now() - stopping} ms`);
+    // Each step timed: a stop that hangs is named (it would otherwise only show as the runner's timeout).
+    const steps: Record<string, number> = {};
+    const step = async (name: string, run: () => Promise<unknown>) => {
+      const at = Date.now();
+      console.log(`reliability: fuzz-routes stopping ${name}`);
+      await run();
+      steps[name] = Date.now() - at;
+    };
+    await step("status-api", () => statusApi.stop());
+    await step("conductor", () => stack.conductor.stop());
+    await step("codexd", () => stack.codexd.stop());
+    await step("rest", () => stack.stop());
+    console.log(`reliability: fuzz-routes stopped its services in ${Date.now() - stopping} ms ${JSON.stringify(steps)}`);
     process.off("uncaughtException", onCrash);
   }
 });
