@@ -63,7 +63,7 @@ test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC,
       const next = await eventually(async () => {
         const s = await postJson(`${base}/v1/codexd/sessions`, { purpose: `${mode} after` });
         return s.status === 201 ? s.body.data.session.sessionId : null;
-      }, `${mode}: a session after`, 30_000);
+      }, `${mode}: a session after (the child restarts and resumes every session first)`, 90_000);
       const again = await postJson(`${base}/v1/codexd/turn`, { sessionId: next, input: `after ${mode}` });
       assert.equal(again.status, 202, `${mode}: ${again.text}`);
       await eventually(async () => {
