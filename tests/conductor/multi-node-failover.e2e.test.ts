@@ -5,7 +5,10 @@ import test from "node:test";
 import { startCluster, type Cluster, type ClusterNode } from "../support/conductor-cluster.js";
 import { eventually } from "../support/http.js";
 
-const TTL = 5000;
+// Long enough that a renewal on a loaded 2-core machine (the leader's event loop and PostgreSQL
+// both starved of CPU) lands before the leader's local deadline, half the TTL after it
+// was sent; the failover is still asserted against this TTL.
+const TTL = 10_000;
 const TASKS = 200;
 
 interface RunRow {
@@ -148,6 +151,18 @@ test("two conductors on one PostgreSQL: one leader; kill -9 of the leader mid-qu
     console.log(
       `failover: ${runs.length} runs for ${TASKS} tasks, ${runningAtKill.length} in flight at the kill (abandoned, then run by node-b), ${runs.filter((r) => r.owner === "node-b").length} runs by node-b`
     );
+    // What the store and the lease went through on the way: on a loaded machine these say
+    // whether renewals were slow or failed (the leader must never lose a lease nobody took).
+    for (const node of [a, b]) {
+      const lines = node.conductor.output().split("\n");
+      const count = (pattern: RegExp) => lines.filter((line) => pattern.test(line)).length;
+      const slowest = Math.max(0, ...lines.map((line) => Number(/"tookMs":(\d+)/.exec(line)?.[1] ?? 0)));
+      const unavailable = [...new Set(lines.filter((line) => /store_unavailable|StoreUnavailableError/.test(line)).map((line) => /"msg":"([^"]*)"/.exec(line)?.[1]))];
+      console.log(
+        `${node.nodeId}: slow lease attempts ${count(/slow lease attempt/)} (slowest ${slowest} ms), failed ${count(/lease attempt failed/)}, ` +
+          `stepped down ${count(/stepping down/)}, store unavailable ${count(/store_unavailable|StoreUnavailableError/)} ${JSON.stringify(unavailable)}`
+      );
+    }
   } finally {
     await cluster.stop();
   }

@@ -31,12 +31,16 @@ export async function createTask(
   const notBefore = normalizeTime(input.notBefore, "notBefore");
   const key = options.idempotencyKey ?? null;
   return ctx.write(async (trx, now) => {
+    const byKey = async () =>
+      key === null ? undefined : trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst();
+    // A replayed key (a client retrying after a timeout) answers without queueing for the lock.
+    const replayed = await byKey();
+    if (replayed) return { task: toTaskRecord(replayed), created: false };
     if (rowLocks(ctx.kind)) {
       // Serializes creates across nodes so the queue limit and the idempotency check hold.
       await trx.selectFrom("system_state").select("id").where("id", "=", 1).forUpdate().execute();
-    }
-    if (key !== null) {
-      const existing = await trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst();
+      // A create with the same key may have committed while this one waited.
+      const existing = await byKey();
       if (existing) return { task: toTaskRecord(existing), created: false };
     }
     if (dependsOn.length > 0) {
