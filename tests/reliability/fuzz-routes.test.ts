@@ -287,10 +287,21 @@ test("fuzzing every route of codexd, the conductor and status-api: no crash, no 
     agent.destroy();
     // Each step timed: a stop that hangs is named (it would otherwise only show as the runner's timeout).
     const steps: Record<string, number> = {};
+    // Bounded: a stop that hangs (seen for the in-process conductor after fuzzing on a heavily
+    // loaded machine) fails this test by name instead of holding the whole suite.
     const step = async (name: string, run: () => Promise<unknown>) => {
       const at = Date.now();
       console.log(`reliability: fuzz-routes stopping ${name}`);
-      await run();
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 30_000)));
+      const outcome = await Promise.race([run(), hung]);
+      clearTimeout(timer);
+      if (outcome === "hung") {
+        console.log(`reliability: fuzz-routes: ${name} did not stop within 30 s`);
+        // The hung server keeps this process alive: end it so the runner reports the failure.
+        setTimeout(() => process.exit(1), 1_000).unref();
+        throw new Error(`${name} did not stop within 30 s after the fuzz`);
+      }
       steps[name] = Date.now() - at;
     };
     await step("status-api", () => statusApi.stop());
