@@ -17,6 +17,10 @@ import { openConductorStore, describeStore } from "./store/open-store.js";
 import { SystemModes } from "./system/system-modes.js";
 import { TaskEngine } from "./tasks/task-engine.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
+import { trackConnections, type ServerCloser } from "@baa/lifecycle";
+
+/** How long in-flight requests and streams get at stop before their sockets are closed. */
+const SERVER_CLOSE_GRACE_MS = 5_000;
 
 export interface ConductorRuntimeOptions {
   /**
@@ -64,6 +68,7 @@ export class ConductorRuntime {
   readonly #logger: Logger;
   #state: RuntimeState = "created";
   #app: FastifyInstance | undefined;
+  #connections: ServerCloser | undefined;
   #listenBase: string | undefined;
   #startedAt: string | null = null;
   #tokenSource: TokenSource;
@@ -162,6 +167,7 @@ export class ConductorRuntime {
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;
+    this.#connections = trackConnections(app.server);
     const url = new URL(config.localApiBase);
     const port = url.port === "" ? 80 : Number(url.port);
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
@@ -201,7 +207,11 @@ export class ConductorRuntime {
     this.#state = "stopping";
     // New requests get 503 first; then the loops stop (the lease is released last of them so a
     // standby takes over at once), then the codexd client and the store close.
-    if (this.#app !== undefined) await this.#app.close();
+    if (this.#app !== undefined) {
+      const app = this.#app;
+      const closed = await (this.#connections?.close(() => app.close(), SERVER_CLOSE_GRACE_MS) ?? app.close());
+      if (closed === "forced") this.#logger.warn({ graceMs: SERVER_CLOSE_GRACE_MS }, "connections still open after the grace were closed");
+    }
     await this.#closeOpened();
     this.#state = "stopped";
     this.#logger.info("conductor stopped");

@@ -4,6 +4,10 @@ import type { Logger } from "pino";
 import { createStatusApp, type StatusAppDeps } from "./app.js";
 import { normalizeStatusApiConfig, type StatusApiConfig, type StatusApiConfigInput } from "./config.js";
 import { createSilentLogger } from "@baa/logging";
+import { trackConnections, type ServerCloser } from "@baa/lifecycle";
+
+/** How long in-flight requests and live streams get at stop before their sockets are closed. */
+const SERVER_CLOSE_GRACE_MS = 5_000;
 
 export type StatusApiRuntimeOptions = Omit<StatusAppDeps, "config" | "logger"> & { logger?: Logger };
 
@@ -16,6 +20,7 @@ export class StatusApiRuntime {
   readonly #options: StatusApiRuntimeOptions;
   readonly #logger: Logger;
   #app: FastifyInstance | undefined;
+  #connections: ServerCloser | undefined;
   #baseUrl: string | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -34,6 +39,7 @@ export class StatusApiRuntime {
     if (this.#app !== undefined) throw new Error("StatusApiRuntime already started");
     const app = createStatusApp({ ...this.#options, config: this.config, logger: this.#logger });
     this.#app = app;
+    this.#connections = trackConnections(app.server);
     const url = new URL(this.config.localApiBase);
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     try {
@@ -54,7 +60,11 @@ export class StatusApiRuntime {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      if (this.#app !== undefined) await this.#app.close();
+      if (this.#app !== undefined) {
+        const app = this.#app;
+        const closed = await (this.#connections?.close(() => app.close(), SERVER_CLOSE_GRACE_MS) ?? app.close());
+        if (closed === "forced") this.#logger.warn({ graceMs: SERVER_CLOSE_GRACE_MS }, "connections still open after the grace were closed");
+      }
       this.#logger.info("status-api stopped");
     })();
     return this.#stopping;
