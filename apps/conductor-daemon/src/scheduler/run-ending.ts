@@ -36,7 +36,12 @@ export interface EndingDecision {
  * only runs that failed by the task's own doing spend an attempt (failed, stalled, timed out);
  * a usage limit, an unreachable codexd or a stopping conductor send the task back unspent.
  */
-export function decideRunEnding(task: Pick<TaskRecord, "attemptsSpent" | "maxAttempts">, outcome: RunOutcome, nowMs: number, policy: EndingPolicy): EndingDecision {
+export function decideRunEnding(
+  task: Pick<TaskRecord, "attemptsSpent" | "maxAttempts"> & Partial<Pick<TaskRecord, "runCount">>,
+  outcome: RunOutcome,
+  nowMs: number,
+  policy: EndingPolicy
+): EndingDecision {
   const retryOrFail = (runState: "failed" | "stalled", reason: string, usage?: unknown): EndingDecision => {
     const spent = task.attemptsSpent + 1;
     const base = { runState, reason, usage: usage ?? null, spendAttempt: true } as const;
@@ -69,16 +74,21 @@ export function decideRunEnding(task: Pick<TaskRecord, "attemptsSpent" | "maxAtt
         quotaPauseUntil: until
       };
     }
-    case "unavailable":
+    case "unavailable": {
+      // Spends no attempt, so the wait must grow instead: a codexd that stays down would
+      // otherwise have the task claimed and failed again every base delay. The runs that spent
+      // nothing (this one included) count the tries.
+      const unspent = Math.max(1, (task.runCount ?? 1) - task.attemptsSpent);
       return {
         ending: {
           runState: "failed",
           taskState: "queued",
           reason: outcome.reason,
-          notBefore: new Date(nowMs + policy.retry.baseMs).toISOString(),
+          notBefore: new Date(nowMs + retryDelayMs(policy.retry, unspent)).toISOString(),
           spendAttempt: false
         }
       };
+    }
     case "abandoned":
       return { ending: { runState: "abandoned", taskState: "queued", reason: outcome.reason, notBefore: null, spendAttempt: false } };
   }

@@ -69,3 +69,13 @@ test("every outcome, every attempt count: only the task's own failures spend att
     }
   }
 });
+
+test("an unreachable codexd spends no attempt, and each further try waits longer", () => {
+  const at = (runCount: number) =>
+    decideRunEnding({ attemptsSpent: 1, maxAttempts: 3, runCount }, { kind: "unavailable", reason: "codexd down" }, NOW, policy).ending;
+  const waits = [2, 3, 4].map((runCount) => Date.parse(at(runCount).notBefore ?? "") - NOW);
+  assert.equal(at(2).spendAttempt, false);
+  assert.equal(at(2).taskState, "queued");
+  assert.ok(waits[0]! < waits[1]! && waits[1]! < waits[2]!, `waits grow: ${waits.join(", ")}`);
+  assert.ok(waits[2]! <= policy.retry.maxMs);
+});
