@@ -30,11 +30,11 @@ if (selected.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-// RUN_TESTS_CONCURRENCY: test files run at once (default 2). RUN_TESTS_TIMES=<file>: also write
+// RUN_TESTS_CONCURRENCY: test files run at once (default 3; see docs/testing.md, "Speed"). RUN_TESTS_TIMES=<file>: also write
 // every file's and test's wall time there, slowest first (scripts/test-times-reporter.mjs).
 // The timeout bounds a whole file as well as each test (node 20 applies it to both): 420 s, so
 // the longest file (the 200-task failover) passes on a loaded 2-core machine.
-const concurrency = Number(process.env.RUN_TESTS_CONCURRENCY || 2);
+const concurrency = Number(process.env.RUN_TESTS_CONCURRENCY || 3);
 const timesFile = process.env.RUN_TESTS_TIMES || "";
 const reporters = timesFile
   ? [
