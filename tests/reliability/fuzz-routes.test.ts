@@ -132,7 +132,10 @@ function sendHttp(base: string, c: Case): Promise<Outcome> {
       resolve({ status: 0, text: "", skipped: (error as NodeJS.ErrnoException).code ?? "client" });
       return;
     }
-    req.setTimeout(15_000, () => req.destroy(new Error(`no answer within 15 s to ${c.route.method} ${pathOf(c)}`)));
+    // A child restart answers once the new child is up and every session resumed: on a loaded
+    // 2-core machine that is tens of seconds, not a hang.
+    const answerMs = COSTLY.test(c.route.path) ? 90_000 : 15_000;
+    req.setTimeout(answerMs, () => req.destroy(new Error(`no answer within ${answerMs / 1000} s to ${c.route.method} ${pathOf(c)}`)));
     req.on("error", reject);
     req.end(payload);
   });

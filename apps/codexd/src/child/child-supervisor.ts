@@ -33,6 +33,7 @@ export class ChildSupervisor {
   #timer: unknown;
   #stopped = false;
   #launching: Promise<boolean> | undefined;
+  #restarting: Promise<boolean> | undefined;
 
   constructor(options: ChildSupervisorOptions) {
     this.#o = options;
@@ -53,7 +54,16 @@ export class ChildSupervisor {
   }
 
   /** By hand (or by the watchdog, with its reason): forget the crash history, replace a live child, start a failed one. */
-  async restart(reason = "codex app-server restarted by request"): Promise<boolean> {
+  restart(reason = "codex app-server restarted by request"): Promise<boolean> {
+    // Asked again while one runs, it is the same restart: a second would only kill the child
+    // the first is bringing up (and hold its caller through two session resumes).
+    this.#restarting ??= this.#restartNow(reason).finally(() => {
+      this.#restarting = undefined;
+    });
+    return this.#restarting;
+  }
+
+  async #restartNow(reason: string): Promise<boolean> {
     this.#clearTimer();
     this.#exitTimes = [];
     await this.#launching;

@@ -68,3 +68,20 @@ test("a crash loop stops restarting and says why; POST child/restart starts it a
     await codexd.stop();
   }
 });
+
+test("restarts asked for at once are one restart: one new child, both callers answered", async () => {
+  const codexd = await startFakeCodexd();
+  try {
+    const before = codexd.spawned.length;
+    // Asked in the same turn of the event loop, as two clients' requests can be.
+    const [first, second] = await Promise.all([codexd.service.restartChild(), codexd.service.restartChild()]);
+    assert.equal(first, true);
+    assert.equal(second, true);
+    assert.equal(codexd.spawned.length, before + 1, "one child spawned for both requests");
+    const third = await postJson(`${codexd.base}/v1/codexd/child/restart`, {});
+    assert.equal(third.body.data.running, true);
+    assert.equal(codexd.spawned.length, before + 2, "a later request restarts again");
+  } finally {
+    await codexd.stop();
+  }
+});
