@@ -73,6 +73,9 @@ export class ChildSupervisor {
       await previous.stop();
       this.#o.onDown(reason);
     }
+    // stop() may have come while the old child was going: launching now would leave a child
+    // nobody stops.
+    if (this.#stopped) return false;
     this.#o.daemonState.updateChild({ restarts: this.#o.daemonState.state.child.restarts + 1 });
     return this.#launch();
   }
@@ -80,6 +83,7 @@ export class ChildSupervisor {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#clearTimer();
+    await this.#restarting?.catch((error: unknown) => this.#o.logger.warn({ err: error }, "a restart failed while codexd stopped"));
     await this.#launching?.catch(() => {});
     const current = this.#current;
     this.#current = undefined;
@@ -107,7 +111,12 @@ export class ChildSupervisor {
         this.#afterExit(reason);
         return false;
       }
-      if (this.#stopped || this.#current !== child) return false;
+      if (this.#stopped || this.#current !== child) {
+        // Stopped (or replaced) while it came up: it must not outlive its supervisor.
+        if (this.#current === child) this.#current = undefined;
+        await child.stop();
+        return false;
+      }
       daemonState.updateChild({ status: "running", lastError: null });
       events.record({ type: "child.started", data: { pid: child.pid } });
       return true;

@@ -85,3 +85,23 @@ test("restarts asked for at once are one restart: one new child, both callers an
     await codexd.stop();
   }
 });
+
+test("a stop that comes during a restart leaves no child running", async () => {
+  const codexd = await startFakeCodexd();
+  // The new child's initialize waits until codexd is stopping, so the restart is in flight.
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const initialize = codexd.appServer.initialize.bind(codexd.appServer);
+  codexd.appServer.initialize = async (...args: Parameters<typeof initialize>) => {
+    await gate;
+    return initialize(...args);
+  };
+  const restarted = codexd.service.restartChild();
+  const stopped = codexd.stop();
+  release();
+  await stopped;
+  assert.equal(typeof (await restarted), "boolean");
+  // Every child that was spawned was also stopped: none outlives codexd.
+  assert.equal(codexd.appServer.closes, codexd.spawned.length);
+  assert.equal(codexd.service.getStatus().snapshot.daemon.child.status, "stopped");
+});

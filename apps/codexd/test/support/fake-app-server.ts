@@ -92,7 +92,11 @@ export class FakeAppServer implements AppServerClient {
     return {} as never;
   }
 
-  async close() {}
+  /** How many times a client was closed (a child stopped). */
+  closes = 0;
+  async close() {
+    this.closes += 1;
+  }
 
   #take(method: string, params: unknown): void {
     this.calls.push({ method, params });
