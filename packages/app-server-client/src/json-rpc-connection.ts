@@ -96,21 +96,24 @@ export class JsonRpcConnection {
     this.#send({ jsonrpc: "2.0", method, params });
   }
 
-  /** Handles one received line (without its newline). Never throws. */
-  handleLine(line: string): void {
+  /**
+   * Handles one received line (without its newline). Never throws. Returns true when the line
+   * settled a pending request (its awaiting code resumes in a microtask).
+   */
+  handleLine(line: string): boolean {
     if (line.trim() === "") {
-      return;
+      return false;
     }
     let message: unknown;
     try {
       message = JSON.parse(line);
     } catch {
       this.#options.onNonProtocolLine?.(line);
-      return;
+      return false;
     }
     if (message === null || typeof message !== "object" || Array.isArray(message)) {
       this.#protocolError("JSON line is not a JSON-RPC message object", line);
-      return;
+      return false;
     }
     const m = message as Message;
     const hasId = typeof m.id === "number" || typeof m.id === "string";
@@ -120,11 +123,13 @@ export class JsonRpcConnection {
       } else {
         this.#notification(m.method, m.params);
       }
-    } else if (hasId && ("result" in m || "error" in m)) {
-      this.#response(m, line);
-    } else {
-      this.#protocolError("unrecognised JSON-RPC message", line);
+      return false;
     }
+    if (hasId && ("result" in m || "error" in m)) {
+      return this.#response(m, line);
+    }
+    this.#protocolError("unrecognised JSON-RPC message", line);
+    return false;
   }
 
   /** Rejects everything pending with `error`; later requests reject with it at once. */
@@ -199,13 +204,13 @@ export class JsonRpcConnection {
     });
   }
 
-  #response(m: Message, line: string): void {
+  #response(m: Message, line: string): boolean {
     const key = String(m.id);
     const pending = this.#pending.get(key);
     if (pending === undefined) {
       // Usually a response that arrived after its request timed out or was aborted.
       this.#protocolError(`response for unknown request id ${key}`, line);
-      return;
+      return false;
     }
     const error = m.error;
     if (error !== undefined && error !== null) {
@@ -216,6 +221,7 @@ export class JsonRpcConnection {
     } else {
       pending.resolve(m.result);
     }
+    return true;
   }
 
   #notification(method: string, params: unknown): void {

@@ -65,6 +65,13 @@ export class StdioAppServerClient implements AppServerClient {
   readonly #stdoutEndGraceMs: number;
   readonly #exitWatcher: ChildExitWatcher;
   #stderrTail = "";
+  // Lines that came after a response which settled a request, held until the event loop's next
+  // turn: the code awaiting that response (answering an HTTP request, say) runs first, not after
+  // every notification that shared its stdout chunk. Lines are still handled in arrival order.
+  #held: string[] = [];
+  #heldHead = 0;
+  #holding = false;
+  #releaseScheduled = false;
   #spawnError: unknown;
   #closing: Promise<void> | undefined;
 
@@ -162,6 +169,7 @@ export class StdioAppServerClient implements AppServerClient {
   async #shutdown(): Promise<void> {
     if (!(await this.#exitWatcher.stop(this.#closeGraceMs))) {
       // The exit never came (a stuck or fake child); stop waiting but leave no request hanging.
+      this.#releaseAll();
       this.#connection.terminate(new AppServerExitedError(null, null, this.#stderrTail));
     }
   }
@@ -169,7 +177,7 @@ export class StdioAppServerClient implements AppServerClient {
   #attach(options: StdioAppServerClientOptions): void {
     const child = this.#child;
     const splitter = new LineSplitter({
-      onLine: (line) => this.#connection.handleLine(line),
+      onLine: (line) => this.#receive(line),
       onOversizeLine: (error) => options.onProtocolError?.(error),
       maxLineLength: options.maxLineLength
     });
@@ -181,6 +189,8 @@ export class StdioAppServerClient implements AppServerClient {
       }
       stdoutEnded = true;
       splitter.flush();
+      // Whatever stdout brought is handled before a missing exit can fail the requests.
+      this.#releaseAll();
       // Without stdout no response can arrive. The exit event usually follows within
       // milliseconds and carries code and signal, so give it a moment before failing without them.
       this.#timers.setTimeout(() => {
@@ -206,7 +216,47 @@ export class StdioAppServerClient implements AppServerClient {
     });
   }
 
+  #receive(line: string): void {
+    if (this.#holding) {
+      this.#held.push(line);
+      return;
+    }
+    if (this.#connection.handleLine(line)) this.#hold();
+  }
+
+  #hold(): void {
+    this.#holding = true;
+    if (this.#releaseScheduled) return;
+    this.#releaseScheduled = true;
+    // After the microtasks (the awaiting code) and before the next I/O is read.
+    setImmediate(() => {
+      this.#releaseScheduled = false;
+      this.#release(false);
+    });
+  }
+
+  /** Handles the held lines; unless `all`, stops again after the next one that settles a request. */
+  #release(all: boolean): void {
+    this.#holding = false;
+    while (this.#heldHead < this.#held.length) {
+      const line = this.#held[this.#heldHead] as string;
+      this.#heldHead += 1;
+      if (this.#connection.handleLine(line) && !all && this.#heldHead < this.#held.length) {
+        this.#hold();
+        return;
+      }
+    }
+    this.#held = [];
+    this.#heldHead = 0;
+  }
+
+  /** Handles every held line now (the child is gone or going: nothing may be left unhandled). */
+  #releaseAll(): void {
+    this.#release(true);
+  }
+
   #onExit(exit: ChildExit): void {
+    this.#releaseAll();
     const spawnError = this.#spawnError === undefined ? "" : `\n${String(this.#spawnError)}`;
     this.#connection.terminate(new AppServerExitedError(exit.code, exit.signal, this.#stderrTail + spawnError));
   }

@@ -241,3 +241,48 @@ test("a child that fails to spawn fails requests with the spawn error", async ()
   });
   await client.close();
 });
+
+test("a response's awaiting code runs before the notifications that came after it in the same chunk", async () => {
+  const { child, client } = setup();
+  const order: string[] = [];
+  client.events.subscribe((event) => void order.push(event.notificationMethod));
+  const started = client.turnStart({ threadId: "t", input: [] }).then(() => void order.push("answer"));
+  const [request] = await child.waitForMessages(1);
+  child.emitStdout(
+    [
+      { method: "warning", params: { message: "w" } },
+      { id: request?.id, result: { turn: { id: "u" } } },
+      { method: "turn/started", params: { threadId: "t", turn: { id: "u" } } },
+      { method: "turn/completed", params: { threadId: "t", turn: { id: "u", status: "completed" } } }
+    ]
+      .map((message) => `${JSON.stringify(message)}\n`)
+      .join("")
+  );
+  // The notification before the response is handled at once; the ones after it wait their turn.
+  assert.deepEqual(order, ["warning"]);
+  await started;
+  assert.deepEqual(order, ["warning", "answer"]);
+  // A chunk arriving meanwhile queues behind them: the order on the wire is kept.
+  child.send({ method: "thread/status/changed", params: { threadId: "t" } });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(order, ["warning", "answer", "turn/started", "turn/completed", "thread/status/changed"]);
+});
+
+test("held lines are handled before an exit fails what is pending: a held response still answers", async () => {
+  const { child, client } = setup();
+  const first = client.threadStart({});
+  const second = client.turnStart({ threadId: "t", input: [] });
+  const [a, b] = await child.waitForMessages(2);
+  const events: string[] = [];
+  client.events.subscribe((event) => void events.push(event.notificationMethod));
+  child.emitStdout(
+    `${JSON.stringify({ id: a?.id, result: { thread: { id: "t" } } })}\n` +
+      `${JSON.stringify({ method: "thread/started", params: { thread: { id: "t" } } })}\n` +
+      `${JSON.stringify({ id: b?.id, result: { turn: { id: "u" } } })}\n`
+  );
+  child.stdout.emit("end");
+  child.exit(0);
+  assert.deepEqual(await first, { thread: { id: "t" } });
+  assert.deepEqual(await second, { turn: { id: "u" } });
+  assert.deepEqual(events, ["thread/started"]);
+});
