@@ -73,6 +73,7 @@ class EventStream {
   #signalStopped: () => void = () => {};
   #unsubscribe: () => void = () => {};
   #closed = false;
+  #corked = false;
   #replaying = false;
   #lastSent = 0;
   #held: Held[] = [];
@@ -146,11 +147,27 @@ class EventStream {
 
   #send(seq: number, text: string, confirm = false): Promise<void> | undefined {
     this.#lastSent = seq;
+    this.#batch();
     if (!confirm) {
       this.#socket.send(text);
       return undefined;
     }
     return new Promise((resolve) => this.#socket.send(text, () => resolve()));
+  }
+
+  // Frames sent in one synchronous step leave in one write, once that step is done: a chunk of
+  // app-server notifications costs one syscall, not one per event, and an answer being given
+  // (a turn's 202 after its turn.accepted) goes out before the frames its step produced.
+  #batch(): void {
+    if (this.#corked) return;
+    const raw = (this.#socket as unknown as { _socket?: { cork?: () => void; uncork: () => void } })._socket;
+    if (typeof raw?.cork !== "function") return;
+    raw.cork();
+    this.#corked = true;
+    process.nextTick(() => {
+      this.#corked = false;
+      raw.uncork();
+    });
   }
 
   #cutOff(): void {
