@@ -1,23 +1,56 @@
 import type { Logger } from "pino";
 import { isLoopbackHost } from "@baa/net-trust";
-import { createUndiciTransport, type CodexdTransport, type UndiciTransport } from "./codexd-transport.js";
+import { createUndiciTransport, type CodexdTransport, type TransportReply, type UndiciTransport } from "./codexd-transport.js";
 import { conductorError } from "./errors.js";
 
-/** What codexd answered, body kept as text so the proxy can return it verbatim. */
-export interface CodexdReply {
-  status: number;
+/**
+ * What codexd answered, body kept as codexd's bytes so the proxy can return it verbatim. `json`
+ * is parsed on first use only (the proxy never needs it on its hot path).
+ */
+export class CodexdReply {
+  readonly status: number;
+  /** The body's bytes as codexd sent them (empty: no body). */
+  readonly body: Buffer;
+  readonly retryAfter: string | undefined;
+  readonly #request: CodexdRequest;
+  #parsed = false;
+  #json: unknown;
+
+  constructor(status: number, body: Buffer, retryAfter: string | undefined, request: CodexdRequest, json?: { value: unknown }) {
+    this.status = status;
+    this.body = body;
+    this.retryAfter = retryAfter;
+    this.#request = request;
+    if (json !== undefined) {
+      this.#parsed = true;
+      this.#json = json.value;
+    }
+  }
+
   /** The JSON text codexd sent ("" for an empty body). */
-  text: string;
-  /** Parsed `text`; undefined for an empty body. */
-  json: unknown;
-  retryAfter?: string;
+  get text(): string {
+    return this.body.toString("utf8");
+  }
+
+  /**
+   * Parsed body; undefined for an empty body.
+   * @throws codexd_bad_gateway for a body that is not JSON
+   */
+  get json(): unknown {
+    if (!this.#parsed) {
+      this.#json = this.body.length === 0 ? undefined : parseOrBadGateway(this.body.toString("utf8"), this.#request);
+      this.#parsed = true;
+    }
+    return this.#json;
+  }
 }
 
 export interface CodexdRequest {
   method: string;
   /** Path under codexd's origin, with its query string, e.g. `/v1/codexd/sessions?x=1`. */
   pathAndQuery: string;
-  body?: string;
+  /** The body as text or as the client's bytes. */
+  body?: string | Buffer;
   contentType?: string;
   accept?: string;
   timeoutMs?: number;
@@ -47,6 +80,9 @@ export class CodexdClient {
   readonly baseUrl: string;
   readonly connectTimeoutMs: number;
   readonly #origin: string;
+  /** `#origin` as undici wants it (scheme, host, port) and the base URL's path, if any. */
+  readonly #urlOrigin: string;
+  readonly #basePath: string;
   readonly #requestTimeoutMs: number;
   readonly #transport: CodexdTransport;
   readonly #close: () => Promise<void>;
@@ -58,6 +94,9 @@ export class CodexdClient {
   constructor(options: CodexdClientOptions) {
     this.baseUrl = options.baseUrl;
     this.#origin = options.baseUrl.replace(/\/+$/, "");
+    const base = new URL(this.#origin);
+    this.#urlOrigin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, "");
     this.#requestTimeoutMs = options.requestTimeoutMs;
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.#logger = options.logger;
@@ -93,10 +132,11 @@ export class CodexdClient {
     const headers: Record<string, string> = {};
     if (request.contentType !== undefined) headers["content-type"] = request.contentType;
     if (request.accept !== undefined) headers.accept = request.accept;
-    let reply: Awaited<ReturnType<CodexdTransport>>;
+    let reply: TransportReply;
     try {
       reply = await this.#transport({
-        url: `${this.#origin}${request.pathAndQuery}`,
+        origin: this.#urlOrigin,
+        path: `${this.#basePath}${request.pathAndQuery}`,
         method: request.method,
         headers,
         ...(request.body === undefined ? {} : { body: request.body }),
@@ -110,22 +150,15 @@ export class CodexdClient {
       }
       throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
     }
-    const { text } = reply;
-    let json: unknown;
-    if (text !== "") {
-      try {
-        json = JSON.parse(text);
-      } catch (error) {
-        throw conductorError(
-          "codexd_bad_gateway",
-          `codexd answered ${request.method} ${request.pathAndQuery.split("?", 1)[0]} with a body that is not JSON`,
-          { cause: error }
-        );
-      }
-    }
-    const header = reply.headers["retry-after"];
-    const retryAfter = Array.isArray(header) ? header[0] : header;
-    return retryAfter === undefined ? { status: reply.status, text, json } : { status: reply.status, text, json, retryAfter };
+    const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
+    // An answer typed as JSON and shaped as a JSON document is parsed only when someone reads
+    // it; any other non-empty answer is parsed now, so one that is not JSON is refused before it
+    // reaches a caller.
+    const json =
+      body.length === 0 || (isJsonType(reply.headers["content-type"]) && looksLikeJsonDocument(body))
+        ? undefined
+        : { value: parseOrBadGateway(body.toString("utf8"), request) };
+    return new CodexdReply(reply.status, body, reply.headers["retry-after"], request, json);
   }
 
   /** Closes the keep-alive connections to codexd. */
@@ -175,4 +208,40 @@ function isTimeout(error: unknown): boolean {
   const name = (error as { name?: string; code?: string } | null)?.name;
   const code = (error as { code?: string } | null)?.code;
   return name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT";
+}
+
+// `application/json`, with or without parameters, any case.
+function isJsonType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const type = contentType.length > 16 ? contentType.slice(0, 16) : contentType;
+  if (type.toLowerCase() !== "application/json") return false;
+  const next = contentType.charCodeAt(16);
+  // Nothing after the type, or its parameters (";"), or whitespace before them.
+  return Number.isNaN(next) || next === 0x3b || next === 0x20 || next === 0x09;
+}
+
+// codexd answers with an object or an array: `{...}` or `[...]`, perhaps with whitespace around.
+// (An answer's length is checked by the HTTP parser, so a cut-off body does not get here.)
+function looksLikeJsonDocument(body: Buffer): boolean {
+  let first = 0;
+  let last = body.length - 1;
+  while (first <= last && isJsonSpace(body[first]!)) first++;
+  while (last > first && isJsonSpace(body[last]!)) last--;
+  if (first >= last) return false;
+  const open = body[first]!;
+  const close = body[last]!;
+  return (open === 0x7b && close === 0x7d) || (open === 0x5b && close === 0x5d);
+}
+
+function isJsonSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function parseOrBadGateway(text: string, request: CodexdRequest): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const what = `${request.method} ${request.pathAndQuery.split("?", 1)[0]}`;
+    throw conductorError("codexd_bad_gateway", `codexd answered ${what} with a body that is not JSON`, { cause: error });
+  }
 }

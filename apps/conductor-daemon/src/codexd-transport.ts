@@ -1,17 +1,22 @@
 import { Agent, type Dispatcher } from "undici";
 
 export interface TransportRequest {
-  url: string;
+  /** codexd's origin, e.g. `http://127.0.0.1:4319`. */
+  origin: string;
+  /** Path and query under the origin. */
+  path: string;
   method: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   timeoutMs: number;
 }
 
 export interface TransportReply {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
+  /** The answer's `retry-after` and `content-type` (the only headers the conductor passes on or reads). */
+  headers: { "retry-after"?: string; "content-type"?: string };
+  /** The body's bytes as received ("" or an empty Buffer: no body). */
+  body: Buffer | string;
 }
 
 /** One HTTP exchange with codexd; tests pass a fake. */
@@ -31,31 +36,91 @@ export interface UndiciTransport extends CodexdTransport {
 // Connecting failed, so nothing was sent: safe to send again over TCP, even a POST.
 const CONNECT_FAILURES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK", "UND_ERR_CONNECT_TIMEOUT"]);
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Collects one answer as Buffers, straight from undici's parser: no Readable body stream, no
+ * decoding, and only the two headers the conductor reads are looked at.
+ */
+class CollectingHandler implements Dispatcher.DispatchHandler {
+  status = 0;
+  retryAfter: string | undefined;
+  contentType: string | undefined;
+  #chunks: Buffer[] = [];
+  readonly #resolve: (reply: TransportReply) => void;
+  readonly #reject: (error: Error) => void;
+
+  constructor(resolve: (reply: TransportReply) => void, reject: (error: Error) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  onConnect(): void {
+    // A retried dispatch starts over.
+    this.#chunks = [];
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.status = statusCode;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!;
+      // Only names of the right length are decoded.
+      if (name.length === 11 && name.toString("latin1").toLowerCase() === "retry-after") {
+        this.retryAfter ??= rawHeaders[i + 1]!.toString("latin1");
+      } else if (name.length === 12 && name.toString("latin1").toLowerCase() === "content-type") {
+        this.contentType ??= rawHeaders[i + 1]!.toString("latin1");
+      }
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    const chunks = this.#chunks;
+    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const headers: TransportReply["headers"] = {};
+    if (this.retryAfter !== undefined) headers["retry-after"] = this.retryAfter;
+    if (this.contentType !== undefined) headers["content-type"] = this.contentType;
+    this.#resolve({ status: this.status, headers, body });
+  }
+
+  onError(error: Error): void {
+    this.#reject(error);
+  }
+}
+
 /**
  * The default transport: undici's dispatcher API over keep-alive pools, on codexd's Unix socket
  * when one is known (cheaper per call than TCP loopback) and TCP otherwise. Far cheaper per
- * call than `fetch` (no WHATWG streams), which matters on the turn path. The request bound is
- * undici's own headers/body timeouts (no timer and AbortSignal per call); the connect step is
- * bounded on its own so a codexd that is down is reported at once. The URL's host stays the
+ * call than `fetch` or `dispatcher.request()` (no WHATWG or Node body streams: the answer's
+ * bytes are collected straight from the parser), which matters on the turn path. The request
+ * bound is undici's own headers/body timeouts (no timer and AbortSignal per call); the connect
+ * step is bounded on its own so a codexd that is down is reported at once. The origin stays the
  * TCP one either way, so codexd's browser guard sees its own Host.
  */
 export function createUndiciTransport(options: { connectTimeoutMs: number; onSocketFailure?: (path: string, error: unknown) => void }): UndiciTransport {
   const tcp = new Agent({ connect: { timeout: options.connectTimeoutMs }, keepAliveTimeout: 10_000 });
   let socket: { path: string; agent: Agent } | null = null;
 
-  const send = async (dispatcher: Dispatcher, req: TransportRequest): Promise<TransportReply> => {
-    const url = new URL(req.url);
-    const response = await dispatcher.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: req.method as Dispatcher.HttpMethod,
-      headers: req.headers,
-      body: req.body ?? null,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs
+  const send = (dispatcher: Dispatcher, req: TransportRequest): Promise<TransportReply> =>
+    new Promise<TransportReply>((resolve, reject) => {
+      dispatcher.dispatch(
+        {
+          origin: req.origin,
+          path: req.path,
+          method: req.method as Dispatcher.HttpMethod,
+          headers: req.headers,
+          body: req.body ?? null,
+          headersTimeout: req.timeoutMs,
+          bodyTimeout: req.timeoutMs
+        },
+        new CollectingHandler(resolve, reject)
+      );
     });
-    return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
-  };
 
   const dropSocket = () => {
     if (socket === null) return;

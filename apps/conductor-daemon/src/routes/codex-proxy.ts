@@ -48,14 +48,15 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
       ...encodeBody(request),
       accept: headerValue(request.headers.accept) ?? "application/json"
     });
-    // codexd's own 404 would name its path; the caller asked for ours.
+    // codexd's own 404 would name its path; the caller asked for ours. Only a 404's body is parsed.
     if (upstream.status === 404 && (upstream.json as { error?: { code?: string } } | undefined)?.error?.code === "route_not_found") {
       throw conductorError("route_not_found", `no route for ${request.method} ${path}`);
     }
     if (upstream.retryAfter !== undefined) void reply.header("retry-after", upstream.retryAfter);
     void reply.status(upstream.status);
-    if (upstream.text === "") return reply.send();
-    return reply.type("application/json; charset=utf-8").send(upstream.text);
+    if (upstream.body.length === 0) return reply.send();
+    // codexd's bytes as they came: no decoding and encoding again.
+    return reply.type("application/json; charset=utf-8").send(upstream.body);
   };
 
   app.route({
@@ -97,6 +98,8 @@ function splitUrl(url: string): [string, string | undefined] {
 
 // URL parsing would fold `..` and reach codexd routes outside /v1/codexd.
 function hasDotSegment(path: string): boolean {
+  // Without a dot, a percent sign or a backslash no segment can be one (or decode to one).
+  if (!/[.%\\]/.test(path)) return false;
   return path.split("/").some((segment) => {
     let decoded = segment;
     try {
