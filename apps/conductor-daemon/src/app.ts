@@ -3,7 +3,7 @@ import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { closeStreamsGoingAway, installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
-import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
+import { installHttpMetrics, installOpenApi, lazyChildLoggerFactory, registerMetricsRoute } from "@baa/http-observability";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
 import { CodexdClient } from "./codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
@@ -53,6 +53,8 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     // Two log lines per request on the hot path cost more than they tell; failures are logged
     // by the error handler, refusals by the access control.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's child logger (with its reqId) is built when it first logs, not for every request.
+    childLoggerFactory: lazyChildLoggerFactory,
     // The shutdown gate below answers in the shared error shape instead.
     return503OnClosing: false
   }) as unknown as FastifyInstance;
