@@ -47,7 +47,7 @@ export function decideAccess(request: GuardRequest, policy: GuardPolicy): GuardD
   const host = single(request.headers.host);
   const origin = single(request.headers.origin);
   const verdict = classifyOrigin(origin, host, policy.own, policy.allowedOrigins);
-  const cors = verdict === "allowed" && origin !== undefined ? corsHeaders(new URL(origin).origin) : {};
+  const cors = verdict === "allowed" && origin !== undefined ? corsHeaders(new URL(origin).origin) : NO_HEADERS;
 
   if (verdict === "foreign") {
     return refuse("origin_not_allowed", `Origin ${JSON.stringify(origin)} is not allowed; list it in BAA_ALLOWED_ORIGINS to let pages from it call this service`);
@@ -79,8 +79,11 @@ export function decideAccess(request: GuardRequest, policy: GuardPolicy): GuardD
   return refuse("unauthorized", "missing or invalid bearer token", cors);
 }
 
+// Shared by every decision without CORS headers; never written to.
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 // A configured origin gets its CORS headers on refusals too, so its page can read the reason.
-function refuse(code: BrowserGuardErrorCode, message: string, headers: Record<string, string> = {}): GuardDecision {
+function refuse(code: BrowserGuardErrorCode, message: string, headers: Record<string, string> = NO_HEADERS): GuardDecision {
   return { action: "refuse", code, message, headers };
 }
 

@@ -12,5 +12,9 @@ export const FORWARDING_HEADERS: readonly string[] = Object.freeze([
 
 /** The first proxy header present (lower-case), or undefined. */
 export function findForwardingHeader(headers: Readonly<Record<string, unknown>>): string | undefined {
-  return FORWARDING_HEADERS.find((name) => headers[name] !== undefined);
+  for (let i = 0; i < FORWARDING_HEADERS.length; i++) {
+    const name = FORWARDING_HEADERS[i]!;
+    if (headers[name] !== undefined) return name;
+  }
+  return undefined;
 }

@@ -12,8 +12,23 @@ export interface HostName {
 // (no user info, path or spaces) is a valid Host.
 const HOST_PATTERN = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_.])?))(?::(\d{1,5}))?$/i;
 
-/** Parses `name`, `name:port`, `1.2.3.4:port` or `[::1]:port`; undefined when it is none of them. */
-export function parseHostName(text: string): HostName | undefined {
+// Clients send the same few Host headers again and again; parsed ones are remembered (bounded).
+const PARSED_CACHE_LIMIT = 64;
+const parsedCache = new Map<string, Readonly<HostName> | undefined>();
+
+/**
+ * Parses `name`, `name:port`, `1.2.3.4:port` or `[::1]:port`; undefined when it is none of them.
+ * The result is shared between calls with the same text: do not change it.
+ */
+export function parseHostName(text: string): Readonly<HostName> | undefined {
+  if (parsedCache.has(text)) return parsedCache.get(text);
+  const parsed = parseHostNameUncached(text);
+  if (parsedCache.size >= PARSED_CACHE_LIMIT) parsedCache.clear();
+  parsedCache.set(text, parsed === undefined ? undefined : Object.freeze(parsed));
+  return parsed;
+}
+
+function parseHostNameUncached(text: string): HostName | undefined {
   const match = HOST_PATTERN.exec(text.trim());
   if (match === null) return undefined;
   const [, v6, name, portText] = match;
