@@ -3,7 +3,7 @@ import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import { closeStreamsGoingAway, installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
 import { installBrowserGuard } from "@baa/http-guard";
-import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
+import { installHttpMetrics, installOpenApi, lazyChildLoggerFactory, registerMetricsRoute } from "@baa/http-observability";
 import type { CodexdConfig } from "../config.js";
 import { codexdError } from "../errors.js";
 import { CodexdMetrics, metricsSourceOf } from "../metrics/codexd-metrics.js";
@@ -28,6 +28,8 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
     loggerInstance: deps.logger.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: deps.config.limits.bodyLimitBytes,
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's child logger (with its reqId) is built when it first logs, not for every request.
+    childLoggerFactory: lazyChildLoggerFactory,
     // Closing is answered below, in the shared error shape.
     return503OnClosing: false,
     forceCloseConnections: true

@@ -54,7 +54,7 @@ export class CodexdMetrics {
   readonly #turns: Counter<"outcome">;
   readonly #turnDuration: Histogram<"outcome">;
   readonly #tokens: Counter<"kind">;
-  readonly #events: Counter<"category">;
+  readonly #eventCounts = new Map<string, number>();
   readonly #timer = new TurnTimer();
   readonly #unsubscribe: () => void;
 
@@ -85,7 +85,18 @@ export class CodexdMetrics {
       labelNames: ["kind"],
       registers
     });
-    this.#events = new Counter({ name: `${PREFIX}events_total`, help: "Events recorded in the event log, by the first segment of their type.", labelNames: ["category"], registers });
+    // Counted in plain numbers per category (every event passes here) and handed over at scrape.
+    const eventCounts = this.#eventCounts;
+    new Counter({
+      name: `${PREFIX}events_total`,
+      help: "Events recorded in the event log, by the first segment of their type.",
+      labelNames: ["category"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [category, count] of eventCounts) this.inc({ category }, count);
+      }
+    });
     new Gauge({
       name: `${PREFIX}event_log_last_seq`,
       help: "The seq of the newest recorded event.",
@@ -187,20 +198,21 @@ export class CodexdMetrics {
   }
 
   #observe(event: CodexdEvent): void {
-    const category = event.type.split(".", 1)[0] ?? "other";
-    this.#events.inc({ category: EVENT_CATEGORIES.has(category) ? category : "other" });
-    const atMs = Date.parse(event.at);
+    const dot = event.type.indexOf(".");
+    const first = dot === -1 ? event.type : event.type.slice(0, dot);
+    const category = EVENT_CATEGORIES.has(first) ? first : "other";
+    this.#eventCounts.set(category, (this.#eventCounts.get(category) ?? 0) + 1);
     switch (event.type) {
       case "turn.accepted":
       case "app-server.turn.started":
-        if (event.turnId !== null) this.#timer.start(event.turnId, atMs);
+        if (event.turnId !== null) this.#timer.start(event.turnId, Date.parse(event.at));
         return;
       case "app-server.turn.completed":
-        this.#endTurn(event.turnId, turnStatusOf(event.data), atMs);
+        this.#endTurn(event.turnId, turnStatusOf(event.data), Date.parse(event.at));
         return;
       case "turn.interrupted":
         // codexd's own end of a turn the child can no longer finish; counted once.
-        if (event.turnId !== null && this.#timer.has(event.turnId)) this.#endTurn(event.turnId, "interrupted", atMs);
+        if (event.turnId !== null && this.#timer.has(event.turnId)) this.#endTurn(event.turnId, "interrupted", Date.parse(event.at));
         return;
       case "app-server.thread.tokenUsage.updated":
         this.#countTokens(event.data);
