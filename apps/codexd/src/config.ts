@@ -337,7 +337,8 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       approvalsMaxBytes: v.approvalsMaxBytes ?? 4 * 1024 * 1024
     }
   };
-  const result = schema.safeParse(candidate);
+  // Parsed once or twice per process: compiling zod's fast path (its JIT) would cost more than it saves.
+  const result = schema.safeParse(candidate, { jitless: true });
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((issue) => `${configKeyName(issue.path)}: ${issue.message}`));
   }

@@ -197,7 +197,8 @@ const KINDS: Record<string, SourceKind> = {
  * @throws ConductorConfigError listing every bad key
  */
 export function normalizeConductorConfig(input: ConductorConfigInput | ConductorConfig = {}): ConductorConfig {
-  const result = ConductorConfigSchema.safeParse(input);
+  // Parsed once per process: compiling zod's fast path (its JIT) would cost more than it saves.
+  const result = ConductorConfigSchema.safeParse(input, { jitless: true });
   if (!result.success) {
     throw new ConductorConfigError(describeIssues(SOURCES, result.error.issues));
   }

@@ -2,5 +2,5 @@ export { installHttpMetrics } from "./http-metrics.js";
 export { registerMetricsRoute } from "./metrics-route.js";
 export { installOpenApi, websocketSchema, WEBSOCKET_EXTENSION, type ExtraOperation, type OpenApiOptions } from "./openapi.js";
 export type { ZodTypeProvider } from "fastify-type-provider-zod";
-export { zodRoutes } from "./zod-routes.js";
+export { zodRoutes, zodSchemaController } from "./zod-routes.js";
 export { lazyChildLoggerFactory } from "./lazy-child-logger.js";
