@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from "undici";
+import { UnixHttpClient } from "./unix-http-client.js";
 
 export interface TransportRequest {
   /** codexd's origin, e.g. `http://127.0.0.1:4319`. */
@@ -34,7 +35,7 @@ export interface UndiciTransport extends CodexdTransport {
 }
 
 // Connecting failed, so nothing was sent: safe to send again over TCP, even a POST.
-const CONNECT_FAILURES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK", "UND_ERR_CONNECT_TIMEOUT"]);
+const CONNECT_FAILURES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK", "UND_ERR_CONNECT_TIMEOUT", "ECONNECT_TIMEOUT"]);
 
 const EMPTY = Buffer.alloc(0);
 
@@ -94,17 +95,17 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
 }
 
 /**
- * The default transport: undici's dispatcher API over keep-alive pools, on codexd's Unix socket
- * when one is known (cheaper per call than TCP loopback) and TCP otherwise. Far cheaper per
- * call than `fetch` or `dispatcher.request()` (no WHATWG or Node body streams: the answer's
- * bytes are collected straight from the parser), which matters on the turn path. The request
- * bound is undici's own headers/body timeouts (no timer and AbortSignal per call); the connect
- * step is bounded on its own so a codexd that is down is reported at once. The origin stays the
+ * The default transport: on codexd's Unix socket when one is known, our own small HTTP/1.1
+ * client (`UnixHttpClient`, several times cheaper per call than undici, and the socket itself
+ * cheaper than TCP loopback); over TCP, undici's dispatcher API on a keep-alive pool, the
+ * answer's bytes collected straight from its parser (no WHATWG or Node body streams). The
+ * request bound is a timeout per call (undici's headers/body timeouts over TCP); the connect
+ * step is bounded on its own so a codexd that is down is reported at once. The Host stays the
  * TCP one either way, so codexd's browser guard sees its own Host.
  */
 export function createUndiciTransport(options: { connectTimeoutMs: number; onSocketFailure?: (path: string, error: unknown) => void }): UndiciTransport {
   const tcp = new Agent({ connect: { timeout: options.connectTimeoutMs }, keepAliveTimeout: 10_000 });
-  let socket: { path: string; agent: Agent } | null = null;
+  let socket: UnixHttpClient | null = null;
 
   const send = (dispatcher: Dispatcher, req: TransportRequest): Promise<TransportReply> =>
     new Promise<TransportReply>((resolve, reject) => {
@@ -124,17 +125,17 @@ export function createUndiciTransport(options: { connectTimeoutMs: number; onSoc
 
   const dropSocket = () => {
     if (socket === null) return;
-    const { agent } = socket;
+    const client = socket;
     socket = null;
-    // Calls still on it finish first; closing it can fail only if it is closed already.
-    void agent.close().catch((error: unknown) => options.onSocketFailure?.("(closing)", error));
+    // Its idle connections close now; calls still on it fail over to TCP only if they could not connect.
+    void client.close().catch((error: unknown) => options.onSocketFailure?.("(closing)", error));
   };
 
   const transport = async (req: TransportRequest): Promise<TransportReply> => {
     const via = socket;
     if (via === null) return send(tcp, req);
     try {
-      return await send(via.agent, req);
+      return await via.request(req);
     } catch (error) {
       if (!CONNECT_FAILURES.has((error as { code?: string } | null)?.code ?? "")) throw error;
       if (socket === via) {
@@ -152,7 +153,7 @@ export function createUndiciTransport(options: { connectTimeoutMs: number; onSoc
         if ((socket?.path ?? null) === path) return;
         dropSocket();
         if (path !== null) {
-          socket = { path, agent: new Agent({ connect: { socketPath: path, timeout: options.connectTimeoutMs }, keepAliveTimeout: 10_000 }) };
+          socket = new UnixHttpClient({ path, connectTimeoutMs: options.connectTimeoutMs, keepAliveMs: 10_000 });
         }
       }
     },
@@ -161,7 +162,7 @@ export function createUndiciTransport(options: { connectTimeoutMs: number; onSoc
       value: async () => {
         const own = socket;
         socket = null;
-        await Promise.all([tcp.close(), own?.agent.close()]);
+        await Promise.all([tcp.close(), own?.close()]);
       }
     }
   }) as UndiciTransport;

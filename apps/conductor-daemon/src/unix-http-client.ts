@@ -1,0 +1,487 @@
+import { connect, type Socket } from "node:net";
+import type { TransportReply, TransportRequest } from "./codexd-transport.js";
+
+/**
+ * A small HTTP/1.1 client for one peer on a Unix socket file: codexd on this machine. It does
+ * what the proxy hop needs and nothing more: one request at a time per connection, keep-alive
+ * connections reused newest first, answers delimited by `content-length`, chunked encoding or the
+ * connection's end, and only `content-type` and `retry-after` read from the answer's headers.
+ *
+ * undici's client did the same for several times the CPU per call (its wasm parser's callbacks,
+ * its pool's scan of every connection, a deferred write per reused connection), which was the
+ * largest part of the conductor's cost per proxied request.
+ *
+ * Failures carry the `code` the caller's fallback reads: a connect that fails is the socket
+ * error's own code (`ENOENT`, `ECONNREFUSED`, ...) or `ECONNECT_TIMEOUT`; an answer that does not
+ * come in time is a `TimeoutError`.
+ */
+export class UnixHttpClient {
+  readonly path: string;
+  readonly #connectTimeoutMs: number;
+  readonly #keepAliveMs: number;
+  readonly #idle: Connection[] = [];
+  readonly #all = new Set<Connection>();
+  #closed = false;
+
+  constructor(options: { path: string; connectTimeoutMs: number; keepAliveMs?: number }) {
+    this.path = options.path;
+    this.#connectTimeoutMs = options.connectTimeoutMs;
+    this.#keepAliveMs = options.keepAliveMs ?? 10_000;
+  }
+
+  request(req: TransportRequest): Promise<TransportReply> {
+    if (this.#closed) return Promise.reject(new Error("the codexd socket client is closed"));
+    let head: string;
+    try {
+      head = requestHead(req);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<TransportReply>((resolve, reject) => {
+      const exchange: Exchange = { head, body: req.body, method: req.method, timeoutMs: req.timeoutMs, resolve, reject };
+      let connection = this.#idle.pop();
+      while (connection !== undefined && !connection.usable) connection = this.#idle.pop();
+      (connection ?? this.#open()).send(exchange);
+    });
+  }
+
+  /**
+   * Sends again, on a new connection, an idempotent call whose reused connection the server had
+   * closed before any of the answer came (it closed it as idle while the call was on its way).
+   */
+  retry(exchange: Exchange): void {
+    if (this.#closed) {
+      exchange.reject(failure("the codexd socket client is closed", { code: "ECONNRESET" }));
+      return;
+    }
+    this.#open().send(exchange);
+  }
+
+  #open(): Connection {
+    const connection = new Connection(this, this.#connectTimeoutMs);
+    this.#all.add(connection);
+    return connection;
+  }
+
+  /** Takes no more calls and closes the idle connections; resolves once the calls in flight have ended. */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const connection of this.#idle.splice(0)) connection.destroy();
+    if (this.#all.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#drained.push(resolve));
+  }
+
+  readonly #drained: Array<() => void> = [];
+
+  /** Called by a connection that finished an exchange and may carry another. */
+  release(connection: Connection, serverKeepAliveMs: number | undefined): void {
+    if (this.#closed) {
+      connection.destroy();
+      return;
+    }
+    // Idle a little less than the server would, so it never closes a connection we are reusing.
+    const idleMs = serverKeepAliveMs === undefined ? this.#keepAliveMs : Math.min(this.#keepAliveMs, Math.max(0, serverKeepAliveMs - 1000));
+    if (idleMs === 0) {
+      connection.destroy();
+      return;
+    }
+    connection.idleUntil = performance.now() + idleMs;
+    this.#idle.push(connection);
+    this.#scheduleSweep();
+  }
+
+  forget(connection: Connection): void {
+    this.#all.delete(connection);
+    const index = this.#idle.indexOf(connection);
+    if (index !== -1) this.#idle.splice(index, 1);
+    if (this.#closed && this.#all.size === 0) for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  #sweep: NodeJS.Timeout | undefined;
+
+  // One timer for all idle connections: those idle past their time are closed.
+  #scheduleSweep(): void {
+    if (this.#sweep !== undefined) return;
+    this.#sweep = setTimeout(() => {
+      this.#sweep = undefined;
+      const now = performance.now();
+      for (const connection of [...this.#idle]) if (connection.idleUntil <= now) connection.destroy();
+      if (this.#idle.length > 0) this.#scheduleSweep();
+    }, 1000);
+    this.#sweep.unref();
+  }
+}
+
+interface Exchange {
+  head: string;
+  body: string | Buffer | undefined;
+  method: string;
+  timeoutMs: number;
+  resolve: (reply: TransportReply) => void;
+  reject: (error: Error) => void;
+}
+
+/** An error without a stack trace worth taking. */
+function failure(message: string, fields: { name?: string; code?: string } = {}): Error {
+  const error = new Error(message) as Error & { code?: string };
+  if (fields.name !== undefined) error.name = fields.name;
+  if (fields.code !== undefined) error.code = fields.code;
+  return error;
+}
+
+const MAX_HEAD_BYTES = 64 * 1024;
+// Methods that may be sent twice (RFC 9110 9.2.2): only these are retried.
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+const EMPTY = Buffer.alloc(0);
+const CRLF_CRLF = Buffer.from("\r\n\r\n", "latin1");
+
+// Where the parser is within an answer.
+const enum State {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose
+}
+
+class Connection {
+  readonly #client: UnixHttpClient;
+  readonly #socket: Socket;
+  #connected = false;
+  #connectTimer: NodeJS.Timeout | undefined;
+  #exchange: Exchange | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+  /** Exchanges this connection completed. */
+  #served = 0;
+  /** Whether any byte of the current answer arrived. */
+  #answered = false;
+  idleUntil = 0;
+
+  // The answer being read.
+  #state = State.Head;
+  #pending: Buffer = EMPTY;
+  #status = 0;
+  #contentType: string | undefined;
+  #retryAfter: string | undefined;
+  #keepAlive = true;
+  #serverKeepAliveMs: number | undefined;
+  #remaining = 0;
+  #chunks: Buffer[] = [];
+
+  constructor(client: UnixHttpClient, connectTimeoutMs: number) {
+    this.#client = client;
+    this.#socket = connect({ path: client.path });
+    this.#connectTimer = setTimeout(() => {
+      this.#connectTimer = undefined;
+      this.#fail(failure(`connecting to ${client.path} timed out`, { code: "ECONNECT_TIMEOUT" }));
+    }, connectTimeoutMs);
+    this.#socket.once("connect", () => {
+      clearTimeout(this.#connectTimer);
+      this.#connectTimer = undefined;
+      this.#connected = true;
+      const exchange = this.#exchange;
+      if (exchange !== undefined) this.#write(exchange);
+    });
+    this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    this.#socket.on("end", () => this.#onEnd());
+    this.#socket.on("error", (error) => this.#fail(error));
+    this.#socket.on("close", () => this.#fail(failure("codexd closed the connection before answering", { code: "ECONNRESET" })));
+  }
+
+  /** Idle, open, and not closed by the peer meanwhile. */
+  get usable(): boolean {
+    return !this.#done && this.#exchange === undefined && this.#connected && !this.#socket.destroyed && this.#socket.readable;
+  }
+
+  send(exchange: Exchange): void {
+    this.#exchange = exchange;
+    this.#answered = false;
+    this.#resetAnswer();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#fail(failure(`codexd did not answer within ${exchange.timeoutMs} ms`, { name: "TimeoutError" }));
+    }, exchange.timeoutMs);
+    if (this.#connected) this.#write(exchange);
+  }
+
+  destroy(): void {
+    this.#fail(failure("the codexd socket client closed the connection", { code: "ECONNRESET" }));
+  }
+
+  #write(exchange: Exchange): void {
+    const { body } = exchange;
+    if (body === undefined) {
+      this.#socket.write(exchange.head, "latin1");
+    } else if (typeof body === "string") {
+      // Head and body in one write; the head is ASCII, so utf8 encodes it unchanged.
+      this.#socket.write(exchange.head + body, "utf8");
+    } else {
+      this.#socket.cork();
+      this.#socket.write(exchange.head, "latin1");
+      this.#socket.write(body);
+      this.#socket.uncork();
+    }
+  }
+
+  #resetAnswer(): void {
+    this.#state = State.Head;
+    this.#pending = EMPTY;
+    this.#status = 0;
+    this.#contentType = undefined;
+    this.#retryAfter = undefined;
+    this.#keepAlive = true;
+    this.#serverKeepAliveMs = undefined;
+    this.#remaining = 0;
+    this.#chunks = [];
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#exchange === undefined) {
+      // Bytes nobody asked for: this connection cannot be trusted with another request.
+      this.destroy();
+      return;
+    }
+    this.#answered = true;
+    let data = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#pending = EMPTY;
+    try {
+      while (data.length > 0) {
+        if (this.#exchange === undefined) {
+          // An answer ended with bytes left over: nothing was asked for them.
+          this.destroy();
+          return;
+        }
+        const used = this.#step(data);
+        if (used < 0) {
+          this.#pending = data;
+          return;
+        }
+        data = data.subarray(used);
+      }
+    } catch (error) {
+      this.#fail(error as Error);
+    }
+  }
+
+  /** Consumes what it can of `data`; returns the bytes used, or -1 when it needs more. */
+  #step(data: Buffer): number {
+    switch (this.#state) {
+      case State.Head: {
+        const end = data.indexOf(CRLF_CRLF);
+        if (end === -1) {
+          if (data.length > MAX_HEAD_BYTES) throw failure("codexd's answer has too large a head");
+          return -1;
+        }
+        this.#parseHead(data.toString("latin1", 0, end));
+        return end + 4;
+      }
+      case State.Length: {
+        const take = Math.min(this.#remaining, data.length);
+        this.#chunks.push(take === data.length ? data : data.subarray(0, take));
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#complete();
+        return take;
+      }
+      case State.ChunkSize: {
+        const end = data.indexOf("\r\n", 0, "latin1");
+        if (end === -1) {
+          if (data.length > 1024) throw failure("codexd's chunk size line is too long");
+          return -1;
+        }
+        const line = data.toString("latin1", 0, end);
+        const semicolon = line.indexOf(";");
+        const sizeText = (semicolon === -1 ? line : line.slice(0, semicolon)).trim();
+        if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw failure("codexd sent a malformed chunk size");
+        this.#remaining = Number.parseInt(sizeText, 16);
+        this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
+        return end + 2;
+      }
+      case State.ChunkData: {
+        const take = Math.min(this.#remaining, data.length);
+        this.#chunks.push(take === data.length ? data : data.subarray(0, take));
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#state = State.ChunkDataEnd;
+        return take;
+      }
+      case State.ChunkDataEnd: {
+        if (data.length < 2) return -1;
+        if (data[0] !== 0x0d || data[1] !== 0x0a) throw failure("codexd sent a malformed chunk");
+        this.#state = State.ChunkSize;
+        return 2;
+      }
+      case State.Trailers: {
+        // Trailer lines, then an empty line; trailers are not used.
+        const end = data.indexOf("\r\n", 0, "latin1");
+        if (end === -1) {
+          if (data.length > MAX_HEAD_BYTES) throw failure("codexd's trailers are too large");
+          return -1;
+        }
+        if (end === 0) this.#complete();
+        return end + 2;
+      }
+      case State.UntilClose: {
+        this.#chunks.push(data);
+        return data.length;
+      }
+    }
+  }
+
+  #parseHead(head: string): void {
+    // Status line: HTTP/1.x NNN reason
+    const lineEnd = head.indexOf("\r\n");
+    const statusLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw failure("codexd's answer is not HTTP/1.x");
+    const status = Number(statusLine.slice(9, 12));
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw failure("codexd's answer has no status");
+    if (statusLine.charCodeAt(7) === 0x30) this.#keepAlive = false; // HTTP/1.0
+    let length: number | undefined;
+    let chunked = false;
+    let start = lineEnd === -1 ? head.length : lineEnd + 2;
+    while (start < head.length) {
+      let end = head.indexOf("\r\n", start);
+      if (end === -1) end = head.length;
+      const colon = head.indexOf(":", start);
+      if (colon === -1 || colon > end) throw failure("codexd's answer has a malformed header");
+      const nameLength = colon - start;
+      // Only names of an interesting length are compared.
+      if (nameLength === 12 || nameLength === 11 || nameLength === 14 || nameLength === 17 || nameLength === 10) {
+        const name = head.slice(start, colon).toLowerCase();
+        const value = head.slice(colon + 1, end).trim();
+        switch (name) {
+          case "content-type":
+            this.#contentType ??= value;
+            break;
+          case "retry-after":
+            this.#retryAfter ??= value;
+            break;
+          case "content-length": {
+            if (!/^\d{1,15}$/.test(value)) throw failure("codexd's answer has a malformed content-length");
+            const parsed = Number(value);
+            if (length !== undefined && length !== parsed) throw failure("codexd's answer has conflicting content-lengths");
+            length = parsed;
+            break;
+          }
+          case "transfer-encoding":
+            if (value.toLowerCase() !== "chunked") throw failure(`codexd's answer has an unsupported transfer-encoding: ${value}`);
+            chunked = true;
+            break;
+          case "connection":
+            if (value.toLowerCase().includes("close")) this.#keepAlive = false;
+            break;
+          case "keep-alive": {
+            const match = /timeout=(\d+)/i.exec(value);
+            if (match !== null) this.#serverKeepAliveMs = Number(match[1]) * 1000;
+            break;
+          }
+        }
+      }
+      start = end + 2;
+    }
+    if (status < 200) {
+      // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+      this.#contentType = undefined;
+      this.#retryAfter = undefined;
+      this.#state = State.Head;
+      return;
+    }
+    this.#status = status;
+    if (chunked && length !== undefined) throw failure("codexd's answer has both a content-length and chunked encoding");
+    if (this.#exchange?.method === "HEAD" || status === 204 || status === 304) {
+      this.#complete();
+    } else if (chunked) {
+      this.#state = State.ChunkSize;
+    } else if (length !== undefined) {
+      this.#remaining = length;
+      this.#state = State.Length;
+      if (length === 0) this.#complete();
+    } else {
+      this.#keepAlive = false;
+      this.#state = State.UntilClose;
+    }
+  }
+
+  #onEnd(): void {
+    if (this.#exchange !== undefined && this.#state === State.UntilClose) {
+      this.#complete();
+      return;
+    }
+    this.#fail(failure("codexd closed the connection before answering", { code: "ECONNRESET" }));
+  }
+
+  #complete(): void {
+    const exchange = this.#exchange;
+    if (exchange === undefined) return;
+    this.#exchange = undefined;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const headers: TransportReply["headers"] = {};
+    if (this.#contentType !== undefined) headers["content-type"] = this.#contentType;
+    if (this.#retryAfter !== undefined) headers["retry-after"] = this.#retryAfter;
+    const reply: TransportReply = { status: this.#status, headers, body };
+    this.#served += 1;
+    if (this.#keepAlive && this.#state !== State.UntilClose) {
+      this.#state = State.Head;
+      this.#client.release(this, this.#serverKeepAliveMs);
+    } else {
+      this.destroy();
+    }
+    exchange.resolve(reply);
+  }
+
+  // Ends the connection for good; an exchange in flight fails with `error`.
+  #fail(error: Error): void {
+    const exchange = this.#exchange;
+    this.#exchange = undefined;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    if (!this.#done) {
+      this.#done = true;
+      this.#client.forget(this);
+      this.#socket.destroy();
+    }
+    if (exchange === undefined) return;
+    const code = (error as { code?: string }).code;
+    if (this.#served > 0 && !this.#answered && IDEMPOTENT.has(exchange.method) && (code === "ECONNRESET" || code === "EPIPE")) {
+      this.#client.retry(exchange);
+      return;
+    }
+    exchange.reject(error);
+  }
+}
+
+// Request line and headers. Header values come from Node's parser or from this service; a
+// value with a line break would split the request, so it is refused.
+function requestHead(req: TransportRequest): string {
+  if (!/^[A-Z]+$/.test(req.method)) throw failure(`not an HTTP method: ${JSON.stringify(req.method)}`);
+  if (!isFieldSafe(req.path) || req.path.includes(" ")) throw failure("the request path holds characters HTTP cannot carry");
+  const host = req.origin.slice(req.origin.indexOf("//") + 2);
+  let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n`;
+  for (const name in req.headers) {
+    const value = req.headers[name]!;
+    if (!isFieldSafe(name) || !isFieldSafe(value)) throw failure(`header ${JSON.stringify(name)} holds characters HTTP cannot carry`);
+    head += `${name}: ${value}\r\n`;
+  }
+  const { body } = req;
+  if (body !== undefined) {
+    head += `content-length: ${typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length}\r\n`;
+  } else if (req.method === "POST" || req.method === "PUT" || req.method === "PATCH") {
+    head += "content-length: 0\r\n";
+  }
+  return `${head}\r\n`;
+}
+
+function isFieldSafe(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x0d || code === 0x0a || code === 0x00) return false;
+  }
+  return true;
+}
