@@ -1,27 +1,20 @@
 #!/usr/bin/env node
-// `start` spawns the codex child first, from the config alone, so `codex app-server` boots while
-// the rest of codexd (the HTTP stack) loads; the service takes that child over (docs/runtime/codexd.md).
-import { spawnEarly, type EarlySpawner } from "./child/early-child.js";
-import { resolveCodexdConfig, type CodexdConfig } from "./config.js";
+// Entry point: `node dist/main.js <command> [flags]`. Runs start.js, from the bundle `pnpm run build`
+// makes (scripts/bundle.mjs) when nothing it was built from changed since, else from the modules
+// `tsc -b` wrote (docs/runtime/bundle.md).
+import module from "node:module";
+import { BundleRequiredError, chooseEntry } from "@baa/lifecycle/bundle";
 
-function childAhead(argv: readonly string[], env: NodeJS.ProcessEnv): EarlySpawner | undefined {
-  if (argv[2] !== "start") return undefined;
-  let config: CodexdConfig;
-  try {
-    config = resolveCodexdConfig({ argv: argv.slice(3), env });
-  } catch (error) {
-    // The command line parses it again below and reports the error with the usage.
-    void error;
-    return undefined;
-  }
-  // Demo mode points the child at a model codexd starts first.
-  if (config.demo) return undefined;
-  const { childCommand, childArgs, childCwd } = config.server;
-  return spawnEarly(childCommand, childArgs, { cwd: childCwd, env: { ...env } });
+// Node 22+: V8's compiled code is cached on disk across starts (NODE_DISABLE_COMPILE_CACHE=1 turns it off).
+const compileCache = (module as { enableCompileCache?: () => unknown }).enableCompileCache;
+if (typeof compileCache === "function") compileCache();
+
+let entry: URL;
+try {
+  entry = chooseEntry(new URL("./bundle-manifest.json", import.meta.url), new URL("./start.js", import.meta.url), process.env.BAA_BUNDLE).entry;
+} catch (error) {
+  if (!(error instanceof BundleRequiredError)) throw error;
+  process.stderr.write(`codexd: ${error.message}\n`);
+  process.exit(2);
 }
-
-const early = childAhead(process.argv, process.env);
-const { runCodexdCli } = await import("./cli.js");
-const code = await runCodexdCli({ argv: process.argv, env: process.env, processLike: process, ...(early === undefined ? {} : { spawner: early }) });
-early?.discard();
-process.exit(code);
+await import(entry.href);
