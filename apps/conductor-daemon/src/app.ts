@@ -76,6 +76,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   const relay = new EventsRelay({
     onCutOff: () => metrics.relayCutOff(),
     upstreamUrl: (search) => codexd.eventsUrl(search),
+    upstreamSocket: (search) => codexd.eventsSocket(search),
     connectTimeoutMs: config.codexdConnectTimeoutMs,
     logger: logger.child({ component: "events-relay" }),
     ...(deps.maxRelayBufferedBytes === undefined ? {} : { maxBufferedBytes: deps.maxRelayBufferedBytes })

@@ -127,6 +127,17 @@ export class CodexdClient {
     return `${url.toString()}${search}`;
   }
 
+  /**
+   * The event stream on codexd's Unix socket (a `ws+unix:` URL and the TCP Host to send, so
+   * codexd's guard sees its own name), or null while calls go over TCP or the socket path is
+   * not one a URL carries as is.
+   */
+  eventsSocket(search: string): { url: string; host: string } | null {
+    const path = this.socketPath;
+    if (path === null || !/^[A-Za-z0-9._/-]+$/.test(path)) return null;
+    return { url: `ws+unix://${path}:${this.#basePath}/v1/codexd/events${search}`, host: this.#urlOrigin.slice(this.#urlOrigin.indexOf("//") + 2) };
+  }
+
   async request(request: CodexdRequest): Promise<CodexdReply> {
     this.#maybeDiscoverSocket();
     const headers: Record<string, string> = {};

@@ -52,8 +52,13 @@ test("after codexd's status names its socket, calls go over it with codexd's own
   const client = new CodexdClient({ baseUrl: codexd.baseUrl, requestTimeoutMs: 5000, connectTimeoutMs: 2000 });
   t.after(() => client.close());
   assert.equal(client.socketPath, null);
+  assert.equal(client.eventsSocket(""), null, "the event stream stays on TCP until the socket is known");
   await client.status();
   assert.equal(client.socketPath, codexd.socketPath);
+  assert.deepEqual(client.eventsSocket("?after=2"), {
+    url: `ws+unix://${codexd.socketPath}:/v1/codexd/events?after=2`,
+    host: new URL(codexd.baseUrl).host
+  });
 
   const reply = await client.request({ method: "GET", pathAndQuery: "/v1/codexd/sessions?x=1" });
   assert.equal(reply.status, 200);

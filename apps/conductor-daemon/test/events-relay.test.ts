@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { EventEmitter, once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import test from "node:test";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import { EventsRelay } from "../src/events-relay.js";
 import { createSilentLogger } from "../src/logger.js";
 import { reservePort, startFakeCodexd } from "./helpers/fake-codexd.js";
@@ -123,3 +128,67 @@ async function waitFor<T>(read: () => T | undefined): Promise<T> {
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/** A stand-in codexd event stream on TCP and on a Unix socket file; each connection gets one event naming how it came. */
+async function startStreamOnBoth(t: test.TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), "relay-sock-"));
+  const socketPath = join(dir, "codexd.sock");
+  const seen: Array<{ url: string; host: string | undefined; viaSocket: boolean }> = [];
+  const http = createHttpServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: http });
+  wss.on("connection", (socket, req) => {
+    const entry = { url: req.url ?? "", host: req.headers.host, viaSocket: req.socket.remoteAddress === undefined };
+    seen.push(entry);
+    socket.send(JSON.stringify(entry));
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const unix = createNetServer((socket) => http.emit("connection", socket));
+  await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
+  const port = (http.address() as AddressInfo).port;
+  t.after(async () => {
+    for (const client of wss.clients) client.terminate();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => unix.close(() => resolve()));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { port, socketPath, seen };
+}
+
+function recordingClient() {
+  const sent: string[] = [];
+  const client = Object.assign(new EventEmitter(), {
+    readyState: WebSocket.OPEN as number,
+    bufferedAmount: 0,
+    send: (data: Buffer) => void sent.push(data.toString()),
+    close() {
+      client.readyState = WebSocket.CLOSED;
+    },
+    terminate() {}
+  });
+  return { client, sent };
+}
+
+test("with codexd's socket known, the stream is relayed over it with codexd's own Host; a socket that is gone falls back to TCP", async (t) => {
+  const codexd = await startStreamOnBoth(t);
+  const host = `127.0.0.1:${codexd.port}`;
+  let socketPath = codexd.socketPath;
+  const relay = new EventsRelay({
+    upstreamUrl: (search) => `ws://${host}/v1/codexd/events${search}`,
+    upstreamSocket: (search) => ({ url: `ws+unix://${socketPath}:/v1/codexd/events${search}`, host }),
+    connectTimeoutMs: 1000,
+    logger: createSilentLogger()
+  });
+  t.after(() => relay.closeAll());
+  const first = recordingClient();
+  relay.attach(first.client as unknown as WebSocket, "?after=3");
+  const overSocket = JSON.parse(await waitFor(() => first.sent[0])) as unknown;
+  assert.deepEqual(overSocket, { url: "/v1/codexd/events?after=3", host, viaSocket: true });
+
+  socketPath = `${codexd.socketPath}.gone`;
+  const second = recordingClient();
+  relay.attach(second.client as unknown as WebSocket, "?after=4");
+  const overTcp = JSON.parse(await waitFor(() => second.sent[0])) as unknown;
+  assert.deepEqual(overTcp, { url: "/v1/codexd/events?after=4", host, viaSocket: false });
+  assert.equal(relay.size, 2);
+});
