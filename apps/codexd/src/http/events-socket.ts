@@ -13,6 +13,13 @@ export const CLOSE_SLOW_CONSUMER = WsCloseCodes.slowConsumer;
 export const CLOSE_BAD_REQUEST = WsCloseCodes.badRequest;
 const CLOSE_INTERNAL = WsCloseCodes.internal;
 const REPLAY_PAGE_BYTES = 1024 * 1024;
+// Frames batched in one synchronous step are written once this many bytes wait.
+const BATCH_FLUSH_BYTES = 64 * 1024;
+
+interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
 
 export interface EventsSocketOptions {
   /** A client whose unsent backlog passes this many bytes is closed with 4008 (default 4 MiB). */
@@ -147,27 +154,33 @@ class EventStream {
 
   #send(seq: number, text: string, confirm = false): Promise<void> | undefined {
     this.#lastSent = seq;
-    this.#batch();
-    if (!confirm) {
-      this.#socket.send(text);
-      return undefined;
-    }
-    return new Promise((resolve) => this.#socket.send(text, () => resolve()));
+    const raw = this.#batch();
+    let sent: Promise<void> | undefined;
+    if (!confirm) this.#socket.send(text);
+    else sent = new Promise((resolve) => this.#socket.send(text, () => resolve()));
+    // A burst leaves at once past a small batch, so held bytes never count much toward the
+    // slow-consumer limit of a client that keeps up.
+    if (raw !== undefined && this.#socket.bufferedAmount > BATCH_FLUSH_BYTES) this.#uncork(raw);
+    return sent;
   }
 
   // Frames sent in one synchronous step leave in one write, once that step is done: a chunk of
   // app-server notifications costs one syscall, not one per event, and an answer being given
   // (a turn's 202 after its turn.accepted) goes out before the frames its step produced.
-  #batch(): void {
-    if (this.#corked) return;
-    const raw = (this.#socket as unknown as { _socket?: { cork?: () => void; uncork: () => void } })._socket;
-    if (typeof raw?.cork !== "function") return;
+  #batch(): Corkable | undefined {
+    const raw = (this.#socket as unknown as { _socket?: Corkable })._socket;
+    if (typeof raw?.cork !== "function") return undefined;
+    if (this.#corked) return raw;
     raw.cork();
     this.#corked = true;
-    process.nextTick(() => {
-      this.#corked = false;
-      raw.uncork();
-    });
+    process.nextTick(() => this.#uncork(raw));
+    return raw;
+  }
+
+  #uncork(raw: Corkable): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    raw.uncork();
   }
 
   #cutOff(): void {
