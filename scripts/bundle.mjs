@@ -5,21 +5,14 @@
 // Writes apps/<app>/dist/bundle-*.js and, last, bundle-manifest.json: what the bundle was built
 // from and what it wrote, with mtimes and sizes; dist/main.js uses the bundle only while all match.
 import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * external: packages that find files relative to their own location at run time, so they stay
- * modules: @baa/codex-binary resolves @openai/codex from itself; @baa/control-store loads
- * better-sqlite3 (native) from itself on Node 20.
- */
-const APPS = {
-  codexd: { external: ["@baa/codex-binary"] },
-  "conductor-daemon": { external: ["@baa/control-store"] }
-};
+const APPS = ["codexd", "conductor-daemon"];
 
 /** Changes on every install, so a bundle made before `pnpm install` is not used after it. */
 const INSTALL_MARKER = join(root, "node_modules/.modules.yaml");
@@ -30,6 +23,26 @@ function writeWhole(path, contents) {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, contents);
   renameSync(temp, path);
+}
+
+/**
+ * A workspace module that finds files relative to itself (`import.meta.url`: codex-binary
+ * resolving @openai/codex, control-store loading better-sqlite3, the conductor reading its
+ * package.json) still gets its own URL in the bundle: computed at run time from the bundle's.
+ */
+function ownImportMetaUrl(dist) {
+  return {
+    name: "own-import-meta-url",
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, async (args) => {
+        if (args.path.split(sep).includes("node_modules")) return undefined;
+        const text = await readFile(args.path, "utf8");
+        if (!text.includes("import.meta.url")) return undefined;
+        const own = relative(dist, args.path).split(sep).map(encodeURIComponent).join("/");
+        return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(own)}, import.meta.url).href`), loader: "js", resolveDir: dirname(args.path) };
+      });
+    }
+  };
 }
 
 async function bundle(app) {
@@ -53,7 +66,7 @@ async function bundle(app) {
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: "linked",
-    external: APPS[app].external,
+    plugins: [ownImportMetaUrl(dist)],
     // Bundled CommonJS modules `require` node's built-ins; ESM has no `require` of its own.
     banner: { js: 'import { createRequire as __baaCreateRequire } from "node:module"; const require = __baaCreateRequire(import.meta.url);' },
     metafile: true,
@@ -88,7 +101,7 @@ async function bundle(app) {
 }
 
 const wanted = process.argv.slice(2);
-for (const app of wanted.length === 0 ? Object.keys(APPS) : wanted) {
-  if (APPS[app] === undefined) throw new Error(`unknown app ${app}; one of ${Object.keys(APPS).join(", ")}`);
+for (const app of wanted.length === 0 ? APPS : wanted) {
+  if (!APPS.includes(app)) throw new Error(`unknown app ${app}; one of ${APPS.join(", ")}`);
   await bundle(app);
 }
