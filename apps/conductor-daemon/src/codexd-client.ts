@@ -54,6 +54,12 @@ export interface CodexdRequest {
   contentType?: string;
   accept?: string;
   timeoutMs?: number;
+  /**
+   * Leave a body typed as JSON unparsed until `json` is read (the proxy, which passes the bytes
+   * on). Without it every non-empty body is parsed before `request` returns, so one that is not
+   * JSON is `codexd_bad_gateway` right there.
+   */
+  lazyJson?: boolean;
 }
 
 export interface CodexdClientOptions {
@@ -162,11 +168,11 @@ export class CodexdClient {
       throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
     }
     const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
-    // An answer typed as JSON and shaped as a JSON document is parsed only when someone reads
-    // it; any other non-empty answer is parsed now, so one that is not JSON is refused before it
-    // reaches a caller.
+    // For a lazy caller an answer typed as JSON and shaped as a JSON document is parsed only when
+    // it reads `json`; any other non-empty answer is parsed now, so one that is not JSON is
+    // refused before it reaches a caller.
     const json =
-      body.length === 0 || (isJsonType(reply.headers["content-type"]) && looksLikeJsonDocument(body))
+      body.length === 0 || (request.lazyJson === true && isJsonType(reply.headers["content-type"]) && looksLikeJsonDocument(body))
         ? undefined
         : { value: parseOrBadGateway(body.toString("utf8"), request) };
     return new CodexdReply(reply.status, body, reply.headers["retry-after"], request, json);

@@ -56,7 +56,7 @@ test("a body that is not JSON is codexd_bad_gateway, whatever its type says; a J
         assert.equal(request.path, "/base/v1/codexd/sessions");
         return { status: 200, headers: contentType === undefined ? {} : { "content-type": contentType }, body: Buffer.from(body) };
       }
-    }).request({ method: "GET", pathAndQuery: "/v1/codexd/sessions" });
+    }).request({ method: "GET", pathAndQuery: "/v1/codexd/sessions", lazyJson: true });
   const isBadGateway = (error: unknown) => error instanceof AppError && error.status === 502 && error.code === "codexd_bad_gateway";
   await assert.rejects(answer("application/json", "<html>oops</html>"), isBadGateway);
   await assert.rejects(answer("text/html", "<html>oops</html>"), isBadGateway);
@@ -70,7 +70,14 @@ test("a body that is not JSON is codexd_bad_gateway, whatever its type says; a J
   const empty = await answer("application/json", "");
   assert.equal(empty.json, undefined);
   assert.equal(empty.body.length, 0);
-  // Shaped like a document but broken: refused when read.
+  // Shaped like a document but broken: refused when read; a caller that is not lazy is refused at once.
   const broken = await answer("application/json", "{oops}");
   assert.throws(() => broken.json, isBadGateway);
+  const eager = new CodexdClient({
+    baseUrl: "http://127.0.0.1:4319",
+    requestTimeoutMs: 1000,
+    connectTimeoutMs: 100,
+    transport: async () => ({ status: 200, headers: { "content-type": "application/json" }, body: "{oops}" })
+  });
+  await assert.rejects(eager.request({ method: "GET", pathAndQuery: "/v1/codexd/sessions" }), isBadGateway);
 });

@@ -46,7 +46,8 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
       method: request.method,
       pathAndQuery: `${UPSTREAM_PREFIX}${rest}${query === undefined ? "" : `?${query}`}`,
       ...encodeBody(request),
-      accept: headerValue(request.headers.accept) ?? "application/json"
+      accept: headerValue(request.headers.accept) ?? "application/json",
+      lazyJson: true
     });
     // codexd's own 404 would name its path; the caller asked for ours. Only a 404's body is parsed.
     if (upstream.status === 404 && (upstream.json as { error?: { code?: string } } | undefined)?.error?.code === "route_not_found") {
