@@ -1,5 +1,22 @@
 import { connect, type Socket } from "node:net";
-import type { TransportReply, TransportRequest } from "./codexd-transport.js";
+
+/** One call (the transport's `TransportRequest` has this shape). */
+export interface UnixHttpRequest {
+  /** The TCP origin whose host is sent as `Host`, e.g. `http://127.0.0.1:4319`. */
+  origin: string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs: number;
+}
+
+/** One answer (a `TransportReply` of the transport). */
+export interface UnixHttpReply {
+  status: number;
+  headers: { "retry-after"?: string; "content-type"?: string };
+  body: Buffer;
+}
 
 /**
  * A small HTTP/1.1 client for one peer on a Unix socket file: codexd on this machine. It does
@@ -29,7 +46,7 @@ export class UnixHttpClient {
     this.#keepAliveMs = options.keepAliveMs ?? 10_000;
   }
 
-  request(req: TransportRequest): Promise<TransportReply> {
+  request(req: UnixHttpRequest): Promise<UnixHttpReply> {
     if (this.#closed) return Promise.reject(new Error("the codexd socket client is closed"));
     let head: string;
     try {
@@ -37,7 +54,7 @@ export class UnixHttpClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<TransportReply>((resolve, reject) => {
+    return new Promise<UnixHttpReply>((resolve, reject) => {
       const exchange: Exchange = { head, body: req.body, method: req.method, timeoutMs: req.timeoutMs, resolve, reject };
       let connection = this.#idle.pop();
       while (connection !== undefined && !connection.usable) connection = this.#idle.pop();
@@ -117,7 +134,7 @@ interface Exchange {
   body: string | Buffer | undefined;
   method: string;
   timeoutMs: number;
-  resolve: (reply: TransportReply) => void;
+  resolve: (reply: UnixHttpReply) => void;
   reject: (error: Error) => void;
 }
 
@@ -420,10 +437,10 @@ class Connection {
     const chunks = this.#chunks;
     this.#chunks = [];
     const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    const headers: TransportReply["headers"] = {};
+    const headers: UnixHttpReply["headers"] = {};
     if (this.#contentType !== undefined) headers["content-type"] = this.#contentType;
     if (this.#retryAfter !== undefined) headers["retry-after"] = this.#retryAfter;
-    const reply: TransportReply = { status: this.#status, headers, body };
+    const reply: UnixHttpReply = { status: this.#status, headers, body };
     this.#served += 1;
     if (this.#keepAlive && this.#state !== State.UntilClose) {
       this.#state = State.Head;
@@ -459,7 +476,7 @@ class Connection {
 
 // Request line and headers. Header values come from Node's parser or from this service; a
 // value with a line break would split the request, so it is refused.
-function requestHead(req: TransportRequest): string {
+function requestHead(req: UnixHttpRequest): string {
   if (!/^[A-Z]+$/.test(req.method)) throw failure(`not an HTTP method: ${JSON.stringify(req.method)}`);
   if (!isFieldSafe(req.path) || req.path.includes(" ")) throw failure("the request path holds characters HTTP cannot carry");
   const host = req.origin.slice(req.origin.indexOf("//") + 2);

@@ -5,8 +5,7 @@ import { createServer as createNetServer, type Server, type Socket } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type TestContext } from "node:test";
-import type { TransportRequest } from "../src/codexd-transport.js";
-import { UnixHttpClient } from "../src/unix-http-client.js";
+import { UnixHttpClient, type UnixHttpRequest } from "../src/unix-http-client.js";
 
 const ORIGIN = "http://127.0.0.1:4319";
 
@@ -63,7 +62,7 @@ async function rawOnSocket(t: TestContext, script: (socket: Socket, request: str
   return { path };
 }
 
-const get = (path: string, extra: Partial<TransportRequest> = {}): TransportRequest => ({ origin: ORIGIN, path, method: "GET", headers: {}, timeoutMs: 5000, ...extra });
+const get = (path: string, extra: Partial<UnixHttpRequest> = {}): UnixHttpRequest => ({ origin: ORIGIN, path, method: "GET", headers: {}, timeoutMs: 5000, ...extra });
 
 function client(t: TestContext, path: string, connectTimeoutMs = 2000): UnixHttpClient {
   const made = new UnixHttpClient({ path, connectTimeoutMs });
