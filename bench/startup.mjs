@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Startup: codexd ready (API up and its codex app-server child initialized) against a bare
-// `codex app-server` answering `initialize`, alternating, same machine, same run.
-// Usage: node bench/startup.mjs [--runs N]
+// `codex app-server` answering `initialize`, alternating, same machine, same run. Also, not
+// against a baseline: the CPU time codexd spent until ready (Linux: /proc, in 10 ms ticks; less
+// noisy than wall time on a busy machine), and the conductor's restart (spawn to /healthz on a
+// state dir it already used).
+// Usage: node bench/startup.mjs [--runs N]   (BAA_BUNDLE=off: from the modules, not the bundle)
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { chooseEntry } from "../packages/lifecycle/dist/bundle.js";
 import { startBareAppServer } from "./lib/bare-app-server.mjs";
 import { freePort, nodeEnv, stopChild } from "./lib/node-stack.mjs";
 import { round, summarize } from "./lib/stats.mjs";
@@ -22,7 +26,15 @@ const model = await startMockModel();
 const home = join(dir, "home");
 writeCodexHome(home, model.baseUrl);
 
-/** Spawn to the first /v1/codexd/status that shows the child running, in ms. */
+/** CPU ms (user + system) a running process has used, from /proc; undefined where there is none. */
+function cpuMsOf(pid) {
+  if (process.platform !== "linux") return undefined;
+  // Fields after the ")" closing the command name: utime and stime are the 12th and 13th, in ticks of 10 ms.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Spawn to the first /v1/codexd/status that shows the child running, in ms (and codexd's CPU by then). */
 async function codexdReady(i) {
   const work = join(dir, `work-${i}`);
   mkdirSync(work, { recursive: true });
@@ -36,7 +48,31 @@ async function codexdReady(i) {
       try {
         const res = await fetch(`${base}/v1/codexd/status`);
         const body = await res.json();
-        if (body.data?.snapshot?.daemon?.child?.status === "running") return performance.now() - started;
+        if (body.data?.snapshot?.daemon?.child?.status === "running") return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await stopChild(child);
+  }
+}
+
+/** Spawn to the first /healthz answered, in ms: the conductor started again on the same state dir. */
+async function conductorReady(i) {
+  const work = join(dir, "conductor");
+  mkdirSync(work, { recursive: true });
+  const base = `http://127.0.0.1:${await freePort()}`;
+  // No codexd: the conductor's start does not wait for it.
+  const env = nodeEnv({ codexHome: home, dir: work, codexdBase: "http://127.0.0.1:9", conductorBase: base });
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, "apps/conductor-daemon/dist/main.js"), "start"], { cwd: work, env, stdio: "ignore" });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`conductor ${i} exited with ${child.exitCode}`);
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
       } catch {
         // not listening yet
       }
@@ -55,13 +91,20 @@ async function bareReady(i) {
   return bare.initializedMs;
 }
 
-const samples = { bare: [], codexd: [] };
+const samples = { bare: [], codexd: [], codexdCpu: [], conductor: [], conductorCpu: [] };
 try {
   await bareReady("warm");
   await codexdReady("warm");
+  // The first start creates the conductor's database; the ones measured find it.
+  await conductorReady("warm");
   for (let i = 0; i < runs; i += 1) {
-    for (const which of i % 2 === 0 ? ["bare", "codexd"] : ["codexd", "bare"]) {
-      samples[which].push(which === "bare" ? await bareReady(i) : await codexdReady(i));
+    for (const which of i % 2 === 0 ? ["bare", "codexd", "conductor"] : ["conductor", "codexd", "bare"]) {
+      if (which === "bare") samples.bare.push(await bareReady(i));
+      else {
+        const { ms, cpuMs } = which === "codexd" ? await codexdReady(i) : await conductorReady(i);
+        samples[which].push(ms);
+        if (cpuMs !== undefined) samples[`${which}Cpu`].push(cpuMs);
+      }
     }
   }
 } finally {
@@ -70,10 +113,23 @@ try {
 }
 const bare = summarize(samples.bare);
 const codexd = summarize(samples.codexd);
-const result = { bench: "startup", runs, bare, codexd, ratio: { p50: round(codexd.p50 / bare.p50) }, goal: { p50Ratio: 1.2 } };
+const conductor = summarize(samples.conductor);
+const cpu = (list) => (list.length === 0 ? null : summarize(list));
+const codexdCpu = cpu(samples.codexdCpu);
+const conductorCpu = cpu(samples.conductorCpu);
+// What dist/main.js ran (docs/runtime/bundle.md): the bundle only when fresh, so say which.
+const bundle = Object.fromEntries(
+  ["codexd", "conductor-daemon"].map((app) => {
+    const dist = new URL(`../apps/${app}/dist/`, import.meta.url);
+    const choice = chooseEntry(new URL("bundle-manifest.json", dist), new URL("start.js", dist), process.env.BAA_BUNDLE);
+    return [app, choice.use === "bundle" ? "bundle" : `modules (${choice.reason})`];
+  })
+);
+const result = { bench: "startup", runs, bundle, bare, codexd, codexdCpu, conductor, conductorCpu, ratio: { p50: round(codexd.p50 / bare.p50) }, goal: { p50Ratio: 1.2 } };
 report(result, [
-  `startup over ${runs} runs (ms, spawn to ready)`,
+  `startup over ${runs} runs (ms, spawn to ready; codexd from ${bundle.codexd}, the conductor from ${bundle["conductor-daemon"]})`,
   `  bare app-server initialize  p50 ${bare.p50}  p90 ${bare.p90}`,
-  `  codexd ready (child up)     p50 ${codexd.p50}  p90 ${codexd.p90}`,
-  `  ratio p50 ${result.ratio.p50} (goal ≤ ${result.goal.p50Ratio})`
+  `  codexd ready (child up)     p50 ${codexd.p50}  p90 ${codexd.p90}${codexdCpu ? `  (CPU p50 ${codexdCpu.p50})` : ""}`,
+  `  ratio p50 ${result.ratio.p50} (goal ≤ ${result.goal.p50Ratio})`,
+  `  conductor restart /healthz  p50 ${conductor.p50}  p90 ${conductor.p90}${conductorCpu ? `  (CPU p50 ${conductorCpu.p50})` : ""}`
 ]);
