@@ -113,7 +113,7 @@ test("chunked, empty, interim and read-until-close answers are read whole", asyn
       socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\n{\"a\":\r\n");
       setImmediate(() => socket.write('3\r\n12}\r\n0\r\nx-trailer: 1\r\n\r\n'));
     } else if (url === "/empty") {
-      socket.write("HTTP/1.1 204 No Content\r\nretry-after: 9\r\n\r\n");
+      socket.write("HTTP/1.1 204 No Content\r\nRETRY-after: 9\r\n\r\n");
     } else {
       socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n{"until":"close"}');
     }
