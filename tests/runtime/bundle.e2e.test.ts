@@ -12,10 +12,11 @@ import { startMockModel, writeCodexHome } from "@baa/mock-model";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { startConductorProcess } from "../support/conductor-process.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { E2E_TOKEN } from "../support/real-stack.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+/** The conductor's bearer token (at least 32 characters); loopback calls need none. */
+const TOKEN = "bundle-e2e-token-0123456789abcdef0123";
 
 async function runTurn(base: string, prefix: string, input: string): Promise<void> {
   const session = await postJson(`${base}${prefix}/sessions`, {});
@@ -56,7 +57,7 @@ test("codexd and the conductor started from their bundles serve a real turn", as
       BAA_STATE_DIR: dir.path("conductor-state"),
       BAA_RUNS_DIR: dir.path("runs"),
       BAA_LOGS_DIR: dir.path("conductor-logs"),
-      BAA_SHARED_TOKEN: E2E_TOKEN
+      BAA_SHARED_TOKEN: TOKEN
     }
   });
   t.after(() => conductor.kill("SIGTERM"));
