@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { startBareAppServer } from "./lib/bare-app-server.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { round } from "./lib/stats.mjs";
@@ -22,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), "baa-bench-conc-"));
 const model = await startMockModel();
 model.setDefaultReply(() => ({ kind: "text", text: "ok" }));
 const homes = { bare: join(dir, "home-bare"), ours: join(dir, "home-ours"), direct: join(dir, "home-direct") };
-for (const home of Object.values(homes)) writeCodexHome(home, model.baseUrl);
+for (const home of Object.values(homes)) writeCodexHome(home, model.baseUrl, BENCH_CODEX_OPTIONS);
 const work = join(dir, "work");
 for (const sub of ["", "ours", "direct"]) mkdirSync(join(work, sub), { recursive: true });
 // No 429 may intervene: the point is how the path to the child behaves under N at once.

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { round } from "./lib/stats.mjs";
 
@@ -23,7 +24,7 @@ function cpuMs(pid) {
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-cpu-"));
 const model = await startMockModel();
 model.setDefaultReply(() => ({ kind: "text", text: "ok" }));
-writeCodexHome(join(dir, "codex-home"), model.baseUrl);
+writeCodexHome(join(dir, "codex-home"), model.baseUrl, BENCH_CODEX_OPTIONS);
 mkdirSync(join(dir, "work"));
 const stack = await startNodeStack({ codexHome: join(dir, "codex-home"), dir: join(dir, "work") });
 let result;

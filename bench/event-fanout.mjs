@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket, { WebSocketServer } from "ws";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { postJson } from "./lib/http-client.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { percentile, round } from "./lib/stats.mjs";
@@ -22,7 +23,7 @@ const deltas = Number(values.deltas);
 
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-fanout-"));
 const model = await startMockModel();
-writeCodexHome(join(dir, "home"), model.baseUrl);
+writeCodexHome(join(dir, "home"), model.baseUrl, BENCH_CODEX_OPTIONS);
 mkdirSync(join(dir, "work"));
 const stack = await startNodeStack({ codexHome: join(dir, "home"), dir: join(dir, "work") });
 

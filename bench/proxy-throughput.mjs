@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
@@ -19,7 +20,7 @@ const seconds = Number(values.seconds);
 
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-proxy-"));
 const model = await startMockModel();
-writeCodexHome(join(dir, "home"), model.baseUrl);
+writeCodexHome(join(dir, "home"), model.baseUrl, BENCH_CODEX_OPTIONS);
 mkdirSync(join(dir, "work"));
 const stack = await startNodeStack({ codexHome: join(dir, "home"), dir: join(dir, "work") });
 

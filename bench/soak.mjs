@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
@@ -26,7 +27,7 @@ const dirBytes = (path) =>
 
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-soak-"));
 const model = await startMockModel();
-writeCodexHome(join(dir, "home"), model.baseUrl);
+writeCodexHome(join(dir, "home"), model.baseUrl, BENCH_CODEX_OPTIONS);
 const work = join(dir, "work");
 mkdirSync(work);
 const stack = await startNodeStack({

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { chooseEntry } from "../packages/lifecycle/dist/bundle.js";
 import { startBareAppServer } from "./lib/bare-app-server.mjs";
 import { freePort, nodeEnv, stopChild } from "./lib/node-stack.mjs";
@@ -24,7 +25,7 @@ const root = new URL("..", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-start-"));
 const model = await startMockModel();
 const home = join(dir, "home");
-writeCodexHome(home, model.baseUrl);
+writeCodexHome(home, model.baseUrl, BENCH_CODEX_OPTIONS);
 
 /** CPU ms (user + system) a running process has used, from /proc; undefined where there is none. */
 function cpuMsOf(pid) {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { resolveCodexBinary } from "@baa/codex-binary";
 import { startBareAppServer } from "./lib/bare-app-server.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
@@ -25,8 +26,8 @@ const model = await startMockModel();
 model.setDefaultReply(() => ({ kind: "text", text: "ok" }));
 const baselineHome = join(dir, "codex-home-baseline");
 const oursHome = join(dir, "codex-home-ours");
-writeCodexHome(baselineHome, model.baseUrl);
-writeCodexHome(oursHome, model.baseUrl);
+writeCodexHome(baselineHome, model.baseUrl, BENCH_CODEX_OPTIONS);
+writeCodexHome(oursHome, model.baseUrl, BENCH_CODEX_OPTIONS);
 const work = join(dir, "work");
 mkdirSync(work);
 

@@ -13,6 +13,13 @@ export interface MockProviderOptions {
   streamMaxRetries?: number;
   /** `stream_idle_timeout_ms`: how long a silent stream may stay open (codex default 300 000). */
   streamIdleTimeoutMs?: number;
+  /**
+   * `features.shell_snapshot`: false stops codex from running the user's login shell for every
+   * new thread to capture its environment. The benches turn it off for the baseline and ours
+   * alike: on a machine whose shell profile is slow (pyenv's rehash takes a lock), 50 threads
+   * opened at once spend seconds in it, which measures the profile, not the path to the child.
+   */
+  shellSnapshot?: boolean;
 }
 
 // TOML basic strings accept JSON string escapes, so JSON.stringify quotes safely.
@@ -54,7 +61,8 @@ export function codexConfigArgs(baseUrl: string, options: MockProviderOptions = 
     "-c",
     `model=${quote(MOCK_MODEL_NAME)}`,
     "-c",
-    "features.plugins=false"
+    "features.plugins=false",
+    ...(options.shellSnapshot === false ? ["-c", "features.shell_snapshot=false"] : [])
   ];
 }
 
@@ -66,6 +74,7 @@ export function codexConfigToml(baseUrl: string, options: MockProviderOptions = 
     "",
     "[features]",
     "plugins = false",
+    ...(options.shellSnapshot === false ? ["shell_snapshot = false"] : []),
     "",
     `[model_providers.${MOCK_PROVIDER_ID}]`,
     ...providerFields(baseUrl, options).map(([key, value]) => `${key} = ${value}`),

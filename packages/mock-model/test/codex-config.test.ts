@@ -38,3 +38,16 @@ test("writeCodexHome creates the dir and writes the same settings as config.toml
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("shellSnapshot: false turns codex's shell snapshot off in the flags and in config.toml", async () => {
+  assert.deepEqual(codexConfigArgs("http://x/v1", { shellSnapshot: false }).slice(-2), ["-c", "features.shell_snapshot=false"]);
+  assert.equal(codexConfigArgs("http://x/v1").includes("features.shell_snapshot=false"), false);
+  const root = await mkdtemp(join(tmpdir(), "mock-model-config-"));
+  try {
+    writeCodexHome(root, "http://127.0.0.1:9/v1", { shellSnapshot: false });
+    const toml = await readFile(join(root, "config.toml"), "utf8");
+    assert.match(toml, /^\[features\]\nplugins = false\nshell_snapshot = false$/m);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
