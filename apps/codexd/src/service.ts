@@ -48,23 +48,39 @@ export class CodexdLocalService {
   /** Starts the child, reconciles what a previous run left running, then opens the API. */
   async start(): Promise<CodexdStatus> {
     if (this.#started) return this.getStatus();
-    // The HTTP stack boots (plugins, routes) while the core waits on the child; it listens only
-    // once the core has started, so no request reaches a core that is not up.
-    const app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger, metrics: this.metrics });
-    const booted = Promise.resolve(app.ready());
-    // Awaited (and so reported) below; this only keeps a boot failure from counting as unhandled meanwhile.
-    booted.catch(() => undefined);
+    // The HTTP stack is built and booted (plugins, routes: CPU-bound, ~30 ms) once the child's
+    // launch is under way, so it runs while the child answers `initialize` rather than ahead of
+    // it: booted first, it would hold the event loop while the child's spawn is reported. The
+    // API listens only once the core has started, so no request reaches a core that is not up.
+    let app: FastifyInstance | undefined;
+    let booted: Promise<unknown> | undefined;
+    const boot = (): Promise<unknown> => {
+      if (booted === undefined) {
+        booted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger, metrics: this.metrics });
+          return app.ready();
+        });
+        // Awaited (and so reported) below; this only keeps a boot failure from counting as unhandled meanwhile.
+        booted.catch(() => undefined);
+      }
+      return booted;
+    };
     try {
-      await this.core.start();
+      // Queued behind the child's spawn report (setImmediate), so `initialize` is sent first.
+      await this.core.start({ onChildLaunch: () => void boot() });
     } catch (error) {
-      await booted.then(() => app.close()).catch((closeError: unknown) => this.logger.warn({ err: closeError }, "closing the unused HTTP app failed"));
+      if (booted !== undefined) {
+        await booted.then(() => app?.close()).catch((closeError: unknown) => this.logger.warn({ err: closeError }, "closing the unused HTTP app failed"));
+      }
       throw error;
     }
-    this.#app = app;
     const base = new URL(this.config.service.localApiBase);
     let address: string;
     try {
-      await booted;
+      // Started here if the core never called back (a test double of it, say).
+      await boot();
+      if (app === undefined) throw new Error("codexd's HTTP app was not built");
+      this.#app = app;
       address = await app.listen({ host: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port || 80) });
     } catch (error) {
       await this.core.abortStart();

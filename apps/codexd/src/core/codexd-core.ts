@@ -162,8 +162,13 @@ export class CodexdCore {
     return this.#started || this.#supervisor !== undefined;
   }
 
-  /** Reconciles what a previous run left running, then starts the child; the API is not open yet. */
-  async start(): Promise<void> {
+  /**
+   * Reconciles what a previous run left running, then starts the child; the API is not open yet.
+   * `onChildLaunch` is called once the child's launch has begun (spawned; `initialize` goes out
+   * when the spawn is reported): work queued from there on (the HTTP app's boot, behind a
+   * setImmediate) overlaps the child's answer instead of delaying the request.
+   */
+  async start(hooks: { onChildLaunch?: () => void } = {}): Promise<void> {
     const { config } = this;
     const now = this.#deps.now;
     refuseIfAnotherDaemonRuns(config.paths.daemonStatePath, config.paths.stateRootDir);
@@ -232,7 +237,9 @@ export class CodexdCore {
       }
     });
     // A child that will not start is reported (and retried), not fatal: the API still answers.
-    await this.#supervisor.start();
+    const launched = this.#supervisor.start();
+    hooks.onChildLaunch?.();
+    await launched;
     this.#startWatchdog(this.#supervisor);
     this.events.record({ type: "daemon.started", data: { pid: process.pid, childPid: this.#supervisor.pid } });
   }
