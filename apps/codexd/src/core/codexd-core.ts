@@ -189,6 +189,20 @@ export class CodexdCore {
       { fs: this.#deps.stateFs }
     );
     writeJsonAtomic(config.paths.runRegistryPath, { runs: [], updatedAt: new Date(now()).toISOString() }, { fs: this.#deps.stateFs });
+    // Written through but fsynced once, when the API listens (or the start is undone).
+    this.#daemonState.deferSync();
+    try {
+      await this.#startChild(hooks);
+    } catch (error) {
+      this.#daemonState.syncFromNowOn();
+      throw error;
+    }
+  }
+
+  /** The rest of `start()`: the daemon state (written without fsync meanwhile), reconciliation, the child. */
+  async #startChild(hooks: { onChildLaunch?: () => void }): Promise<void> {
+    const { config } = this;
+    const now = this.#deps.now;
     this.#daemonState.update((state) => {
       state.started = false;
       state.startedAt = new Date(now()).toISOString();
@@ -248,6 +262,8 @@ export class CodexdCore {
   markListening(baseUrl: string, localSocketPath: string | null = null): void {
     this.#resolvedBaseUrl = baseUrl.replace(/\/$/, "");
     this.#localSocketPath = localSocketPath;
+    // The update below is written and fsynced, with everything the start changed before it.
+    this.#daemonState.syncFromNowOn();
     this.#daemonState.update((state) => {
       state.started = true;
     });
@@ -260,6 +276,7 @@ export class CodexdCore {
     await this.#watchdog?.stop();
     await this.#supervisor?.stop();
     await this.#demo?.close();
+    this.#daemonState.syncFromNowOn();
     this.#daemonState.updateChild({ status: "stopped", pid: null });
   }
 
@@ -275,6 +292,7 @@ export class CodexdCore {
     this.operations.interruptAllRunning("codexd stopped while the turn was running");
     await this.#demo?.close();
     this.#demo = undefined;
+    this.#daemonState.syncFromNowOn();
     this.#daemonState.updateChild({ status: "stopped", pid: null });
     this.#daemonState.update((state) => {
       state.started = false;

@@ -71,6 +71,8 @@ export class DaemonStateFile {
   readonly #timers: Timers;
   #failures = 0;
   #retry: unknown;
+  #durable = true;
+  #lightWrites = false;
 
   constructor(options: { path: string; now: () => number; initial: DaemonState; health: WriteHealth; fs?: StateFs; timers?: Timers }) {
     this.#path = options.path;
@@ -92,6 +94,23 @@ export class DaemonStateFile {
     this.update((state) => Object.assign(state.child, change));
   }
 
+  /**
+   * While codexd starts (its API not open, nothing yet reported from this file), writes are
+   * atomic (renamed into place: a reader never sees a torn file) but not fsynced: six or so
+   * changes of the start then cost no fsyncs on the path to listening. `syncFromNowOn()` ends
+   * it; a power loss before then loses only a start nobody was told of.
+   */
+  deferSync(): void {
+    this.#durable = false;
+  }
+
+  /** Ends `deferSync()`: the state is written and fsynced now (if a write was deferred), and every write after. */
+  syncFromNowOn(): void {
+    if (this.#durable) return;
+    this.#durable = true;
+    if (this.#lightWrites && this.#retry === undefined) this.#write();
+  }
+
   /** Stops retrying (shutdown). */
   close(): void {
     if (this.#retry !== undefined) this.#timers.clearTimeout(this.#retry);
@@ -100,7 +119,8 @@ export class DaemonStateFile {
 
   #write(): void {
     try {
-      writeJsonAtomic(this.#path, this.state, { fs: this.#fs });
+      writeJsonAtomic(this.#path, this.state, { fs: this.#fs, durable: this.#durable });
+      this.#lightWrites = !this.#durable;
     } catch (error) {
       this.#failures += 1;
       const delay = retryDelayMs(this.#failures);

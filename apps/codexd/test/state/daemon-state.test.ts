@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import test from "node:test";
+import { nodeStateFs } from "@baa/state-files";
 import { DaemonStateFile, type DaemonState } from "../../src/state/daemon-state.js";
 import { failingState } from "../support/state-health.js";
 import { tempWorkspace } from "../support/workspace.js";
@@ -39,6 +40,40 @@ test("daemon-state.json: a failed write is logged and retried with backoff; the 
     assert.equal(onDisk.child.restarts, 3);
     assert.equal(state.health.report().status, "ok");
     file.close();
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test("daemon-state.json: while codexd starts, changes are written through unsynced; syncFromNowOn fsyncs the newest state once", () => {
+  const ws = tempWorkspace();
+  const state = failingState();
+  try {
+    const path = ws.path("daemon-state.json");
+    const syncs: string[] = [];
+    const fs = {
+      ...nodeStateFs,
+      writeFileSync: (file: string, text: string, options: { durable: boolean }) => {
+        if (options.durable) syncs.push("file");
+        nodeStateFs.writeFileSync(file, text, options);
+      },
+      syncDirectorySync: (dir: string) => {
+        syncs.push("dir");
+        nodeStateFs.syncDirectorySync(dir);
+      }
+    };
+    const file = new DaemonStateFile({ path, now: state.now, initial: initial(), health: state.health, fs, timers: state.timers });
+    file.deferSync();
+    file.update((s) => (s.pid = 7));
+    file.updateChild({ status: "running", pid: 42 });
+    assert.deepEqual(syncs, [], "no fsync while deferred");
+    assert.equal(JSON.parse(readFileSync(path, "utf8")).child.pid, 42, "each change is on the file at once");
+    file.syncFromNowOn();
+    assert.deepEqual(syncs, ["file", "dir"], "the state is fsynced when deferring ends");
+    file.syncFromNowOn();
+    file.update((s) => (s.started = true));
+    assert.deepEqual(syncs, ["file", "dir", "file", "dir"], "and every write after it");
+    assert.equal(JSON.parse(readFileSync(path, "utf8")).started, true);
   } finally {
     ws.cleanup();
   }
