@@ -1,24 +1,9 @@
 import { Agent, type Dispatcher } from "undici";
+import type { ExchangeReply, ExchangeRequest } from "./codexd-exchange.js";
 import { UnixHttpClient } from "./unix-http-client.js";
 
-export interface TransportRequest {
-  /** codexd's origin, e.g. `http://127.0.0.1:4319`. */
-  origin: string;
-  /** Path and query under the origin. */
-  path: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: string | Buffer;
-  timeoutMs: number;
-}
-
-export interface TransportReply {
-  status: number;
-  /** The answer's `retry-after` and `content-type` (the only headers the conductor passes on or reads). */
-  headers: { "retry-after"?: string; "content-type"?: string };
-  /** The body's bytes as received ("" or an empty Buffer: no body). */
-  body: Buffer | string;
-}
+export type TransportRequest = ExchangeRequest;
+export type TransportReply = ExchangeReply;
 
 /** One HTTP exchange with codexd; tests pass a fake. */
 export type CodexdTransport = (request: TransportRequest) => Promise<TransportReply>;

@@ -1,22 +1,11 @@
 import { connect, type Socket } from "node:net";
+import type { ExchangeReply, ExchangeRequest } from "./codexd-exchange.js";
 
-/** One call (the transport's `TransportRequest` has this shape). */
-export interface UnixHttpRequest {
-  /** The TCP origin whose host is sent as `Host`, e.g. `http://127.0.0.1:4319`. */
-  origin: string;
-  path: string;
-  method: string;
-  headers: Record<string, string>;
-  body?: string | Buffer;
-  timeoutMs: number;
-}
+/** One call over the socket. */
+export type UnixHttpRequest = ExchangeRequest;
 
-/** One answer (a `TransportReply` of the transport). */
-export interface UnixHttpReply {
-  status: number;
-  headers: { "retry-after"?: string; "content-type"?: string };
-  body: Buffer;
-}
+/** One answer: the body always as bytes. */
+export type UnixHttpReply = ExchangeReply<Buffer>;
 
 /**
  * A small HTTP/1.1 client for one peer on a Unix socket file: codexd on this machine. It does

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import module from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -64,4 +65,24 @@ function staleness(manifestUrl: URL): { entry: URL; reason?: undefined } | { ent
   }
   if (manifest.outputs[manifest.entry] === undefined) return { reason: "the manifest's entry is not among its outputs" };
   return { entry: pathToFileURL(resolve(dir, manifest.entry)) };
+}
+
+/**
+ * What a service's `dist/main.js` does: turns on node's compile cache where the runtime has it
+ * (Node 22+; `NODE_DISABLE_COMPILE_CACHE=1` turns it off), then imports `start.js` from the
+ * bundle next to `mainUrl` when it is fresh, else from the modules. With `BAA_BUNDLE=require`
+ * and no fresh bundle it writes the reason to stderr and exits 2.
+ */
+export async function startFromBundleOrModules(service: string, mainUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const compileCache = (module as { enableCompileCache?: () => unknown }).enableCompileCache;
+  if (typeof compileCache === "function") compileCache();
+  let entry: URL;
+  try {
+    entry = chooseEntry(new URL("./bundle-manifest.json", mainUrl), new URL("./start.js", mainUrl), env.BAA_BUNDLE).entry;
+  } catch (error) {
+    if (!(error instanceof BundleRequiredError)) throw error;
+    process.stderr.write(`${service}: ${error.message}\n`);
+    process.exit(2);
+  }
+  await import(entry.href);
 }
