@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
 import type { ExchangeReply, ExchangeRequest } from "./codexd-exchange.js";
+import { Http1AnswerReader, type Http1Answer } from "./http1-answer-reader.js";
 
 /** One call over the socket. */
 export type UnixHttpRequest = ExchangeRequest;
@@ -135,22 +136,9 @@ function failure(message: string, fields: { name?: string; code?: string } = {})
   return error;
 }
 
-const MAX_HEAD_BYTES = 64 * 1024;
 // Methods that may be sent twice (RFC 9110 9.2.2): only these are retried.
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const EMPTY = Buffer.alloc(0);
-const CRLF_CRLF = Buffer.from("\r\n\r\n", "latin1");
-
-// Where the parser is within an answer.
-const enum State {
-  Head,
-  Length,
-  ChunkSize,
-  ChunkData,
-  ChunkDataEnd,
-  Trailers,
-  UntilClose
-}
 
 class Connection {
   readonly #client: UnixHttpClient;
@@ -166,16 +154,9 @@ class Connection {
   #answered = false;
   idleUntil = 0;
 
-  // The answer being read.
-  #state = State.Head;
+  // The answer being read: its bytes not yet used, and the reader.
   #pending: Buffer = EMPTY;
-  #status = 0;
-  #contentType: string | undefined;
-  #retryAfter: string | undefined;
-  #keepAlive = true;
-  #serverKeepAliveMs: number | undefined;
-  #remaining = 0;
-  #chunks: Buffer[] = [];
+  readonly #reader = new Http1AnswerReader();
 
   constructor(client: UnixHttpClient, connectTimeoutMs: number) {
     this.#client = client;
@@ -205,7 +186,7 @@ class Connection {
   send(exchange: Exchange): void {
     this.#exchange = exchange;
     this.#answered = false;
-    this.#resetAnswer();
+    this.#resetAnswer(exchange.method);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#fail(failure(`codexd did not answer within ${exchange.timeoutMs} ms`, { name: "TimeoutError" }));
@@ -232,16 +213,9 @@ class Connection {
     }
   }
 
-  #resetAnswer(): void {
-    this.#state = State.Head;
+  #resetAnswer(method: string): void {
     this.#pending = EMPTY;
-    this.#status = 0;
-    this.#contentType = undefined;
-    this.#retryAfter = undefined;
-    this.#keepAlive = true;
-    this.#serverKeepAliveMs = undefined;
-    this.#remaining = 0;
-    this.#chunks = [];
+    this.#reader.reset(method);
   }
 
   #onData(chunk: Buffer): void {
@@ -260,180 +234,42 @@ class Connection {
           this.destroy();
           return;
         }
-        const used = this.#step(data);
+        const used = this.#reader.step(data);
         if (used < 0) {
           this.#pending = data;
           return;
         }
         data = data.subarray(used);
+        const answer = this.#reader.take();
+        if (answer !== undefined) this.#complete(answer);
       }
     } catch (error) {
       this.#fail(error as Error);
     }
   }
 
-  /** Consumes what it can of `data`; returns the bytes used, or -1 when it needs more. */
-  #step(data: Buffer): number {
-    switch (this.#state) {
-      case State.Head: {
-        const end = data.indexOf(CRLF_CRLF);
-        if (end === -1) {
-          if (data.length > MAX_HEAD_BYTES) throw failure("codexd's answer has too large a head");
-          return -1;
-        }
-        this.#parseHead(data.toString("latin1", 0, end));
-        return end + 4;
-      }
-      case State.Length: {
-        const take = Math.min(this.#remaining, data.length);
-        this.#chunks.push(take === data.length ? data : data.subarray(0, take));
-        this.#remaining -= take;
-        if (this.#remaining === 0) this.#complete();
-        return take;
-      }
-      case State.ChunkSize: {
-        const end = data.indexOf("\r\n", 0, "latin1");
-        if (end === -1) {
-          if (data.length > 1024) throw failure("codexd's chunk size line is too long");
-          return -1;
-        }
-        const line = data.toString("latin1", 0, end);
-        const semicolon = line.indexOf(";");
-        const sizeText = (semicolon === -1 ? line : line.slice(0, semicolon)).trim();
-        if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw failure("codexd sent a malformed chunk size");
-        this.#remaining = Number.parseInt(sizeText, 16);
-        this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
-        return end + 2;
-      }
-      case State.ChunkData: {
-        const take = Math.min(this.#remaining, data.length);
-        this.#chunks.push(take === data.length ? data : data.subarray(0, take));
-        this.#remaining -= take;
-        if (this.#remaining === 0) this.#state = State.ChunkDataEnd;
-        return take;
-      }
-      case State.ChunkDataEnd: {
-        if (data.length < 2) return -1;
-        if (data[0] !== 0x0d || data[1] !== 0x0a) throw failure("codexd sent a malformed chunk");
-        this.#state = State.ChunkSize;
-        return 2;
-      }
-      case State.Trailers: {
-        // Trailer lines, then an empty line; trailers are not used.
-        const end = data.indexOf("\r\n", 0, "latin1");
-        if (end === -1) {
-          if (data.length > MAX_HEAD_BYTES) throw failure("codexd's trailers are too large");
-          return -1;
-        }
-        if (end === 0) this.#complete();
-        return end + 2;
-      }
-      case State.UntilClose: {
-        this.#chunks.push(data);
-        return data.length;
-      }
-    }
-  }
-
-  #parseHead(head: string): void {
-    // Status line: HTTP/1.x NNN reason
-    const lineEnd = head.indexOf("\r\n");
-    const statusLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
-    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw failure("codexd's answer is not HTTP/1.x");
-    const status = Number(statusLine.slice(9, 12));
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw failure("codexd's answer has no status");
-    if (statusLine.charCodeAt(7) === 0x30) this.#keepAlive = false; // HTTP/1.0
-    let length: number | undefined;
-    let chunked = false;
-    let start = lineEnd === -1 ? head.length : lineEnd + 2;
-    while (start < head.length) {
-      let end = head.indexOf("\r\n", start);
-      if (end === -1) end = head.length;
-      const colon = head.indexOf(":", start);
-      if (colon === -1 || colon > end) throw failure("codexd's answer has a malformed header");
-      const nameLength = colon - start;
-      // Only names of an interesting length are compared.
-      if (nameLength === 12 || nameLength === 11 || nameLength === 14 || nameLength === 17 || nameLength === 10) {
-        const name = head.slice(start, colon).toLowerCase();
-        const value = head.slice(colon + 1, end).trim();
-        switch (name) {
-          case "content-type":
-            this.#contentType ??= value;
-            break;
-          case "retry-after":
-            this.#retryAfter ??= value;
-            break;
-          case "content-length": {
-            if (!/^\d{1,15}$/.test(value)) throw failure("codexd's answer has a malformed content-length");
-            const parsed = Number(value);
-            if (length !== undefined && length !== parsed) throw failure("codexd's answer has conflicting content-lengths");
-            length = parsed;
-            break;
-          }
-          case "transfer-encoding":
-            if (value.toLowerCase() !== "chunked") throw failure(`codexd's answer has an unsupported transfer-encoding: ${value}`);
-            chunked = true;
-            break;
-          case "connection":
-            if (value.toLowerCase().includes("close")) this.#keepAlive = false;
-            break;
-          case "keep-alive": {
-            const match = /timeout=(\d+)/i.exec(value);
-            if (match !== null) this.#serverKeepAliveMs = Number(match[1]) * 1000;
-            break;
-          }
-        }
-      }
-      start = end + 2;
-    }
-    if (status < 200) {
-      // An interim answer (100 Continue, 103 Early Hints): the real one follows.
-      this.#contentType = undefined;
-      this.#retryAfter = undefined;
-      this.#state = State.Head;
-      return;
-    }
-    this.#status = status;
-    if (chunked && length !== undefined) throw failure("codexd's answer has both a content-length and chunked encoding");
-    if (this.#exchange?.method === "HEAD" || status === 204 || status === 304) {
-      this.#complete();
-    } else if (chunked) {
-      this.#state = State.ChunkSize;
-    } else if (length !== undefined) {
-      this.#remaining = length;
-      this.#state = State.Length;
-      if (length === 0) this.#complete();
-    } else {
-      this.#keepAlive = false;
-      this.#state = State.UntilClose;
-    }
-  }
-
   #onEnd(): void {
-    if (this.#exchange !== undefined && this.#state === State.UntilClose) {
-      this.#complete();
+    const answer = this.#exchange === undefined ? undefined : this.#reader.end();
+    if (answer !== undefined) {
+      this.#complete(answer);
       return;
     }
     this.#fail(failure("codexd closed the connection before answering", { code: "ECONNRESET" }));
   }
 
-  #complete(): void {
+  #complete(answer: Http1Answer): void {
     const exchange = this.#exchange;
     if (exchange === undefined) return;
     this.#exchange = undefined;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const chunks = this.#chunks;
-    this.#chunks = [];
-    const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     const headers: UnixHttpReply["headers"] = {};
-    if (this.#contentType !== undefined) headers["content-type"] = this.#contentType;
-    if (this.#retryAfter !== undefined) headers["retry-after"] = this.#retryAfter;
-    const reply: UnixHttpReply = { status: this.#status, headers, body };
+    if (answer.contentType !== undefined) headers["content-type"] = answer.contentType;
+    if (answer.retryAfter !== undefined) headers["retry-after"] = answer.retryAfter;
+    const reply: UnixHttpReply = { status: answer.status, headers, body: answer.body };
     this.#served += 1;
-    if (this.#keepAlive && this.#state !== State.UntilClose) {
-      this.#state = State.Head;
-      this.#client.release(this, this.#serverKeepAliveMs);
+    if (answer.keepAlive) {
+      this.#client.release(this, answer.serverKeepAliveMs);
     } else {
       this.destroy();
     }

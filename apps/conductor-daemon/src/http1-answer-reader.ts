@@ -1,0 +1,233 @@
+/** What one HTTP/1.1 answer came to. */
+export interface Http1Answer {
+  status: number;
+  contentType: string | undefined;
+  retryAfter: string | undefined;
+  /** False when the connection cannot carry another request (HTTP/1.0, `connection: close`, read until close). */
+  keepAlive: boolean;
+  /** The server's `keep-alive: timeout=` in ms, if it said. */
+  serverKeepAliveMs: number | undefined;
+  body: Buffer;
+}
+
+const MAX_HEAD_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+const CRLF_CRLF = Buffer.from("\r\n\r\n", "latin1");
+
+// Where the reader is within an answer.
+const enum State {
+  Head,
+  Length,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose
+}
+
+function malformed(message: string): Error {
+  return new Error(message);
+}
+
+/**
+ * Reads one HTTP/1.1 answer at a time from a connection's bytes, as far as a client of codexd
+ * needs: the status, `content-type` and `retry-after`, whether the connection may be reused, and
+ * the body delimited by `content-length`, chunked encoding or the connection's end. It throws
+ * (an Error naming what was wrong) on anything it cannot read; the connection is then unusable.
+ */
+export class Http1AnswerReader {
+  #method = "GET";
+  #state = State.Head;
+  #status = 0;
+  #contentType: string | undefined;
+  #retryAfter: string | undefined;
+  #keepAlive = true;
+  #serverKeepAliveMs: number | undefined;
+  #remaining = 0;
+  #chunks: Buffer[] = [];
+  #answer: Http1Answer | undefined;
+
+  /** Starts reading the answer to a request sent with `method`. */
+  reset(method: string): void {
+    this.#method = method;
+    this.#state = State.Head;
+    this.#status = 0;
+    this.#contentType = undefined;
+    this.#retryAfter = undefined;
+    this.#keepAlive = true;
+    this.#serverKeepAliveMs = undefined;
+    this.#remaining = 0;
+    this.#chunks = [];
+    this.#answer = undefined;
+  }
+
+  /** The answer once it is complete (then taken: the next call gives undefined). */
+  take(): Http1Answer | undefined {
+    const answer = this.#answer;
+    this.#answer = undefined;
+    return answer;
+  }
+
+  /** True while the answer's body runs until the connection ends. */
+  get readsUntilClose(): boolean {
+    return this.#state === State.UntilClose;
+  }
+
+  /** The connection ended: the answer, if its body was to run until then. */
+  end(): Http1Answer | undefined {
+    if (this.#state !== State.UntilClose) return undefined;
+    this.#finish();
+    return this.take();
+  }
+
+  /** Consumes what it can of `data`; returns the bytes used, or -1 when it needs more. */
+  step(data: Buffer): number {
+    switch (this.#state) {
+      case State.Head: {
+        const end = data.indexOf(CRLF_CRLF);
+        if (end === -1) {
+          if (data.length > MAX_HEAD_BYTES) throw malformed("codexd's answer has too large a head");
+          return -1;
+        }
+        this.#parseHead(data.toString("latin1", 0, end));
+        return end + 4;
+      }
+      case State.Length: {
+        const take = Math.min(this.#remaining, data.length);
+        this.#chunks.push(take === data.length ? data : data.subarray(0, take));
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#finish();
+        return take;
+      }
+      case State.ChunkSize: {
+        const end = data.indexOf("\r\n", 0, "latin1");
+        if (end === -1) {
+          if (data.length > 1024) throw malformed("codexd's chunk size line is too long");
+          return -1;
+        }
+        const line = data.toString("latin1", 0, end);
+        const semicolon = line.indexOf(";");
+        const sizeText = (semicolon === -1 ? line : line.slice(0, semicolon)).trim();
+        if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw malformed("codexd sent a malformed chunk size");
+        this.#remaining = Number.parseInt(sizeText, 16);
+        this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
+        return end + 2;
+      }
+      case State.ChunkData: {
+        const take = Math.min(this.#remaining, data.length);
+        this.#chunks.push(take === data.length ? data : data.subarray(0, take));
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#state = State.ChunkDataEnd;
+        return take;
+      }
+      case State.ChunkDataEnd: {
+        if (data.length < 2) return -1;
+        if (data[0] !== 0x0d || data[1] !== 0x0a) throw malformed("codexd sent a malformed chunk");
+        this.#state = State.ChunkSize;
+        return 2;
+      }
+      case State.Trailers: {
+        // Trailer lines, then an empty line; trailers are not used.
+        const end = data.indexOf("\r\n", 0, "latin1");
+        if (end === -1) {
+          if (data.length > MAX_HEAD_BYTES) throw malformed("codexd's trailers are too large");
+          return -1;
+        }
+        if (end === 0) this.#finish();
+        return end + 2;
+      }
+      case State.UntilClose: {
+        this.#chunks.push(data);
+        return data.length;
+      }
+    }
+  }
+
+  #parseHead(head: string): void {
+    // Status line: HTTP/1.x NNN reason
+    const lineEnd = head.indexOf("\r\n");
+    const statusLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw malformed("codexd's answer is not HTTP/1.x");
+    const status = Number(statusLine.slice(9, 12));
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw malformed("codexd's answer has no status");
+    if (statusLine.charCodeAt(7) === 0x30) this.#keepAlive = false; // HTTP/1.0
+    let length: number | undefined;
+    let chunked = false;
+    let start = lineEnd === -1 ? head.length : lineEnd + 2;
+    while (start < head.length) {
+      let end = head.indexOf("\r\n", start);
+      if (end === -1) end = head.length;
+      const colon = head.indexOf(":", start);
+      if (colon === -1 || colon > end) throw malformed("codexd's answer has a malformed header");
+      const nameLength = colon - start;
+      // Only names of an interesting length are compared.
+      if (nameLength === 12 || nameLength === 11 || nameLength === 14 || nameLength === 17 || nameLength === 10) {
+        const name = head.slice(start, colon).toLowerCase();
+        const value = head.slice(colon + 1, end).trim();
+        switch (name) {
+          case "content-type":
+            this.#contentType ??= value;
+            break;
+          case "retry-after":
+            this.#retryAfter ??= value;
+            break;
+          case "content-length": {
+            if (!/^\d{1,15}$/.test(value)) throw malformed("codexd's answer has a malformed content-length");
+            const parsed = Number(value);
+            if (length !== undefined && length !== parsed) throw malformed("codexd's answer has conflicting content-lengths");
+            length = parsed;
+            break;
+          }
+          case "transfer-encoding":
+            if (value.toLowerCase() !== "chunked") throw malformed(`codexd's answer has an unsupported transfer-encoding: ${value}`);
+            chunked = true;
+            break;
+          case "connection":
+            if (value.toLowerCase().includes("close")) this.#keepAlive = false;
+            break;
+          case "keep-alive": {
+            const match = /timeout=(\d+)/i.exec(value);
+            if (match !== null) this.#serverKeepAliveMs = Number(match[1]) * 1000;
+            break;
+          }
+        }
+      }
+      start = end + 2;
+    }
+    if (status < 200) {
+      // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+      this.#contentType = undefined;
+      this.#retryAfter = undefined;
+      this.#state = State.Head;
+      return;
+    }
+    this.#status = status;
+    if (chunked && length !== undefined) throw malformed("codexd's answer has both a content-length and chunked encoding");
+    if (this.#method === "HEAD" || status === 204 || status === 304) {
+      this.#finish();
+    } else if (chunked) {
+      this.#state = State.ChunkSize;
+    } else if (length !== undefined) {
+      this.#remaining = length;
+      this.#state = State.Length;
+      if (length === 0) this.#finish();
+    } else {
+      this.#keepAlive = false;
+      this.#state = State.UntilClose;
+    }
+  }
+
+  #finish(): void {
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#answer = {
+      status: this.#status,
+      contentType: this.#contentType,
+      retryAfter: this.#retryAfter,
+      keepAlive: this.#keepAlive && this.#state !== State.UntilClose,
+      serverKeepAliveMs: this.#serverKeepAliveMs,
+      body: chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+    };
+    this.#state = State.Head;
+  }
+}
