@@ -6,6 +6,8 @@ export const CodexdErrorCodes = {
   ...CommonErrorCodes,
   ...BrowserGuardErrorCodes,
   session_not_found: 404,
+  thread_not_found: 404,
+  thread_in_use: 409,
   session_closed: 409,
   session_failed: 409,
   turn_in_progress: 409,

@@ -19,6 +19,19 @@ export function noActiveTurnOr(error: unknown, method: string, sessionId: string
   return toAppError(error, method);
 }
 
+// codex 0.169 answers thread/resume of a thread it has no rollout for (never existed, or never
+// ran a turn, so nothing was written) with -32600 "no rollout found for thread id …", and of an
+// id that is not a UUID with -32600 "invalid session id: …". Other -32600s stay app_server_error.
+const UNKNOWN_THREAD = /^(no rollout found for thread id|invalid session id)\b/;
+
+/** thread/resume's "codex does not know this thread" as `thread_not_found`; anything else as usual. */
+export function unknownThreadOr(error: unknown, threadId: string): AppError {
+  if (error instanceof JsonRpcError && error.code === -32600 && UNKNOWN_THREAD.test(error.rpcMessage)) {
+    return codexdError("thread_not_found", `codex does not know thread ${threadId} (${error.rpcMessage})`, { cause: error });
+  }
+  return toAppError(error, "thread/resume");
+}
+
 function toAppError(error: unknown, method: string): AppError {
   if (error instanceof AppServerTimeoutError) {
     return codexdError("app_server_timeout", `codex app-server did not answer ${method} in time`, { cause: error });

@@ -10,7 +10,8 @@ export const createSessionBody = z.object({
   approvalPolicy: z.enum(["untrusted", "on-request", "never"]).optional(),
   sandbox: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
   baseInstructions: text.optional(),
-  developerInstructions: text.optional()
+  developerInstructions: text.optional(),
+  threadId: z.string().min(1).max(200).optional()
 });
 
 const textInputItem = z.object({ type: z.literal("text"), text: z.string().min(1) }).transform((item) => ({

@@ -17,7 +17,7 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
 
   app.post(
     "/v1/codexd/sessions",
-    { schema: { summary: "Create a session (a codex thread)", tags, body: createSessionBody.default({}) } },
+    { schema: { summary: "Create a session (a new codex thread, or an existing one given threadId)", tags, body: createSessionBody.default({}) } },
     async (request, reply) => {
       const session = await ops.createSession(request.body);
       return reply.status(201).send({ ok: true, data: { session } });

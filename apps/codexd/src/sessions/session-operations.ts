@@ -7,6 +7,7 @@ import type { EventLog } from "@baa/event-log";
 import { newSession, type CodexdSession } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import { isTerminalTurnStatus } from "./notification-effects.js";
+import { resumeThread } from "./thread-resume.js";
 import { asStateWriteFailed, requireSaved } from "../state/state-write-failed.js";
 
 export interface CreateSessionInput {
@@ -17,6 +18,8 @@ export interface CreateSessionInput {
   sandbox?: v2.SandboxMode;
   baseInstructions?: string;
   developerInstructions?: string;
+  /** An existing app-server thread to go on with (`thread/resume`) instead of a new one. */
+  threadId?: string;
 }
 
 export type TurnInput = string | v2.UserInput[];
@@ -35,12 +38,31 @@ export interface SessionOperationsDeps {
 /** Session and turn operations against app-server; each one is recorded as an event. */
 export class SessionOperations {
   readonly #d: SessionOperationsDeps;
+  /** Threads a session is being opened on right now (between the in-use check and the save). */
+  readonly #opening = new Set<string>();
 
   constructor(deps: SessionOperationsDeps) {
     this.#d = deps;
   }
 
+  /**
+   * Opens a session on a new thread (`thread/start`), or with `threadId` on an existing one
+   * (`thread/resume`, so the conversation goes on). A thread takes one active session at a time.
+   */
   async createSession(input: CreateSessionInput): Promise<CodexdSession> {
+    const threadId = input.threadId;
+    if (threadId === undefined) return this.#openSession(input);
+    this.#refuseThreadInUse(threadId);
+    // Held until the session is saved, so a second open of the same thread in between is refused.
+    this.#opening.add(threadId);
+    try {
+      return await this.#openSession(input);
+    } finally {
+      this.#opening.delete(threadId);
+    }
+  }
+
+  async #openSession(input: CreateSessionInput): Promise<CodexdSession> {
     const active = this.#d.registry.list().filter((s) => s.status === "active").length;
     if (active >= this.#d.limits.maxSessions) {
       throw codexdError("too_many_requests", `codexd holds ${active} active sessions (limit ${this.#d.limits.maxSessions}); close one first`, {
@@ -51,24 +73,50 @@ export class SessionOperations {
     // Nothing is started that could not be recorded.
     await requireSaved("the session cannot be saved", () => this.#d.state.probe());
     const cwd = input.cwd ?? this.#d.defaultCwd;
-    const params = threadStartParams({ ...input, cwd });
-    const started = await callAppServer(() => client.threadStart(params), "thread/start");
-    const at = this.#at();
+    const resumed = input.threadId !== undefined;
+    const opened = resumed
+      ? await resumeThread(client, { ...input, threadId: input.threadId as string, approvalPolicy: input.approvalPolicy ?? "never" })
+      : await callAppServer(() => client.threadStart(threadStartParams({ ...input, cwd })), "thread/start");
     const session = newSession({
       sessionId: `session-${randomUUID()}`,
-      threadId: started.thread.id,
+      threadId: opened.thread.id,
       purpose: input.purpose ?? "duplex",
-      cwd: typeof started.cwd === "string" ? started.cwd : cwd,
-      model: started.model ?? input.model ?? null,
-      modelProvider: started.modelProvider ?? null,
-      approvalPolicy: started.approvalPolicy ?? params.approvalPolicy ?? null,
+      cwd: typeof opened.cwd === "string" ? opened.cwd : cwd,
+      model: opened.model ?? input.model ?? null,
+      modelProvider: opened.modelProvider ?? null,
+      approvalPolicy: opened.approvalPolicy ?? input.approvalPolicy ?? "never",
       sandbox: input.sandbox ?? null,
       baseInstructions: input.baseInstructions ?? null,
       developerInstructions: input.developerInstructions ?? null,
-      at
+      resumed,
+      at: this.#at()
     });
     // Keep what the caller asked for where app-server echoes a normalized form.
     if (input.cwd !== undefined) session.cwd = input.cwd;
+    await this.#save(session, client);
+    this.#d.events.record({
+      type: "session.created",
+      sessionId: session.sessionId,
+      threadId: session.threadId,
+      data: { purpose: session.purpose, cwd: session.cwd, model: session.model, resumed }
+    });
+    return session;
+  }
+
+  #refuseThreadInUse(threadId: string): void {
+    if (this.#opening.has(threadId)) {
+      throw codexdError("thread_in_use", `a session is being opened on thread ${threadId}; use that one`);
+    }
+    const holder = this.#d.registry.list().find((s) => s.threadId === threadId && s.status === "active");
+    if (holder !== undefined) {
+      throw codexdError(
+        "thread_in_use",
+        `thread ${threadId} is in use by active session ${holder.sessionId}; send turns to that session, or close it first`
+      );
+    }
+  }
+
+  async #save(session: CodexdSession, client: AppServerClient): Promise<void> {
     try {
       await this.#d.registry.add(session);
     } catch (error) {
@@ -80,13 +128,6 @@ export class SessionOperations {
       });
       asStateWriteFailed(error, "the session could not be saved");
     }
-    this.#d.events.record({
-      type: "session.created",
-      sessionId: session.sessionId,
-      threadId: session.threadId,
-      data: { purpose: session.purpose, cwd: session.cwd, model: session.model }
-    });
-    return session;
   }
 
   getSession(sessionId: string): CodexdSession {
@@ -253,16 +294,20 @@ export class SessionOperations {
     for (const session of this.#d.registry.list()) {
       if (session.status !== "active") continue;
       try {
-        const params: v2.ThreadResumeParams = { threadId: session.threadId, excludeTurns: true };
-        if (session.approvalPolicy !== null) params.approvalPolicy = session.approvalPolicy;
-        if (session.sandbox !== null) params.sandbox = session.sandbox;
+        const settings = {
+          threadId: session.threadId,
+          approvalPolicy: session.approvalPolicy ?? undefined,
+          sandbox: session.sandbox ?? undefined
+        };
         let rebound = false;
         try {
-          await callAppServer(() => client.threadResume(params), "thread/resume");
+          await resumeThread(client, settings);
         } catch (error) {
           // app-server writes a thread to disk with its first turn; before that there is no
           // history to lose, so a fresh thread with the same settings is the same session.
-          if (session.turnCount > 0 || session.lastTurnId !== null) throw error;
+          // A session opened on an existing thread always has history (a registry from before
+          // `resumed` was kept has no such field).
+          if (session.turnCount > 0 || session.lastTurnId !== null || session.resumed === true) throw error;
           const again = threadStartParams({
             cwd: session.cwd,
             approvalPolicy: session.approvalPolicy ?? undefined,

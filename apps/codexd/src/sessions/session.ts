@@ -24,6 +24,8 @@ export interface CodexdSession {
   /** As given at creation; kept so a thread started afresh for this session gets them again. */
   baseInstructions: string | null;
   developerInstructions: string | null;
+  /** Opened on an existing thread (`POST /sessions {threadId}`), so its thread had history already. */
+  resumed: boolean;
   createdAt: string;
   updatedAt: string;
   turnCount: number;
@@ -64,6 +66,7 @@ export interface NewSessionFields {
   sandbox: v2.SandboxMode | null;
   baseInstructions?: string | null;
   developerInstructions?: string | null;
+  resumed?: boolean;
   at: string;
 }
 
@@ -81,6 +84,7 @@ export function newSession(fields: NewSessionFields): CodexdSession {
     sandbox: fields.sandbox,
     baseInstructions: fields.baseInstructions ?? null,
     developerInstructions: fields.developerInstructions ?? null,
+    resumed: fields.resumed ?? false,
     createdAt: fields.at,
     updatedAt: fields.at,
     turnCount: 0,
