@@ -1,16 +1,17 @@
 import { sql } from "kysely";
 import type { ClaimedRun } from "./control-store.js";
+import { DONE_DEPENDENCY, FAILED_DEPENDENCY } from "./dependency-states.js";
 import { holdsLease } from "./lease.js";
 import { isoOrNull, toRunRecord, toTaskRecord } from "./row-mapping.js";
 import { rowLocks, type StoreContext, type Trx } from "./store-context.js";
 
-const FAILED_DEPENDENCY = ["failed", "cancelled", "timed_out"];
 /** Dependency chains fail one link per pass; a bound keeps a pathological chain from holding the writer. */
 const MAX_CASCADE_PASSES = 64;
 
 /**
- * Blocked tasks: fail those with a failed, cancelled or timed-out dependency (transitively),
- * then queue those whose dependencies all succeeded and whose notBefore has passed.
+ * Blocked tasks: fail those with a failed, cancelled, timed-out or discarded dependency
+ * (transitively), then queue those whose dependencies are all done (succeeded or landed) and
+ * whose notBefore has passed.
  */
 async function promoteBlocked(trx: Trx, now: string): Promise<void> {
   const anyBlocked = await trx.selectFrom("tasks").select("task_id").where("state", "=", "blocked").executeTakeFirst();
@@ -51,7 +52,7 @@ async function promoteBlocked(trx: Trx, now: string): Promise<void> {
             .innerJoin("tasks as dep", "dep.task_id", "d.depends_on")
             .select(sql.lit(1).as("one"))
             .whereRef("d.task_id", "=", "tasks.task_id")
-            .where("dep.state", "<>", "succeeded")
+            .where("dep.state", "not in", DONE_DEPENDENCY)
         )
       )
     )
@@ -109,6 +110,8 @@ export async function claimTasks(
           thread_id: null,
           turn_id: null,
           workspace: null,
+          round: Number(task.round),
+          commit: null,
           final_message: null,
           usage: null,
           started_at: startedAt,

@@ -1,5 +1,8 @@
 import type {
+  LandingRecord,
+  PushRecord,
   LeaseRecord,
+  ReviewPolicy,
   RunRecord,
   RunState,
   RunWorkspace,
@@ -25,6 +28,7 @@ export interface NewTask {
   approvalPolicy?: string | null;
   sandbox?: string | null;
   workspace?: WorkspaceKind | null;
+  review?: ReviewPolicy | null;
 }
 
 /** Names the run a write is about and who may write it: all three must match (fencing). */
@@ -54,6 +58,8 @@ export interface RunPatch {
   workspace?: RunWorkspace;
   lastEventAt?: string;
   taskState?: "running" | "needs_approval";
+  /** Recorded on the task only while it has none (the branch checked out when its first worktree run began). */
+  baseBranch?: string;
 }
 
 /** How a run ends and what becomes of its task, in one fenced write. */
@@ -62,8 +68,10 @@ export interface RunEnding {
   reason?: string | null;
   finalMessage?: string | null;
   usage?: unknown;
-  /** The task's next state: an ended state, or `queued` to run again. */
+  /** The task's next state: an ended state, `in_review`, or `queued` to run again. */
   taskState: TaskState;
+  /** The commit the run made on its task's branch (null or absent: none). */
+  commit?: string | null;
   /** With `queued`: not before this ISO time (retry backoff). */
   notBefore?: string | null;
   /** True when the run failed by the task's own doing (counts against maxAttempts). */
@@ -77,12 +85,34 @@ export interface TaskPage {
 }
 
 export type CancelOutcome =
-  /** Was queued or blocked: cancelled now. */
+  /** Was queued, blocked or in_review: cancelled now. */
   | "cancelled"
   /** Is running: the flag is set, the run's owner interrupts it. */
   | "requested"
+  /** Is `landing`: nothing changed; the land decides (the API answers 409). */
+  | "busy"
   /** Had already ended: nothing changed (the API answers 409). */
   | "already_ended";
+
+/** What `reviseTask` did: queued the next round, or why not. */
+export type ReviseOutcome =
+  | { kind: "revised"; task: TaskRecord }
+  /** The state does not take a revise (running, queued, landing, …) or the task has no worktree branch. */
+  | { kind: "not_revisable"; task: TaskRecord };
+
+/** What `beginLanding` did: moved the task to `landing`, or why not. */
+export type BeginLandingOutcome =
+  | { kind: "begun"; task: TaskRecord; from: "in_review" | "succeeded" }
+  | { kind: "wrong_state"; task: TaskRecord };
+
+/**
+ * How a land ended, for `endLanding`: `landed` (recorded with the store's time as `landedAt`),
+ * or `restore` to the state it began from with the reason it did not land. `push`, when the
+ * branch was pushed, is recorded either way (`pushedAt` the store's time).
+ */
+export type LandingResult =
+  | { kind: "landed"; landing: Omit<LandingRecord, "landedAt">; push?: Omit<PushRecord, "pushedAt"> }
+  | { kind: "restore"; state: "in_review" | "succeeded"; reason: string; push?: Omit<PushRecord, "pushedAt"> };
 
 /** Why `createTask` refused. */
 export class QueueFullError extends Error {
@@ -147,6 +177,33 @@ export interface ControlStore {
   requestCancel(taskId: string, reason?: string): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined>;
   /** A failed, cancelled or timed-out task queued again with its attempts reset; undefined when unknown, null when not retryable. */
   retryTask(taskId: string): Promise<TaskRecord | null | undefined>;
+  /**
+   * From `in_review` or any ended state, for a task that has a worktree branch (`baseBranch`
+   * set): `queued` again (not `blocked`: its dependencies were met once) for round + 1 with
+   * `roundInput = comment`, attempts reset, cancel flag, reason and notBefore cleared, `endedAt`
+   * null; `landing` keeps the last land until a new one replaces it. `not_revisable` from any
+   * other state (queued, running, landing, …) or without a `baseBranch`; undefined when the task
+   * is unknown. TypeError for an empty comment.
+   */
+  reviseTask(taskId: string, comment: string): Promise<ReviseOutcome | undefined>;
+  /**
+   * `in_review`, or `succeeded` with a `baseBranch`, → `landing` (reason and `endedAt` cleared),
+   * in one locked write: of concurrent calls exactly one is `begun`. Undefined when unknown.
+   */
+  beginLanding(taskId: string): Promise<BeginLandingOutcome | undefined>;
+  /**
+   * Ends a `landing` step: `landed` (ended, `landing` recorded, reason cleared) or back to the
+   * state it came from with `reason` (`succeeded` ends again: `endedAt` is now). False when the
+   * task is not `landing`. TypeError for a restore to any other state.
+   */
+  endLanding(taskId: string, result: LandingResult): Promise<boolean>;
+  /**
+   * After a restart: every task in `landing` not changed since before `olderThan` (ISO) goes back
+   * to `in_review` with a reason saying to land again; returns their ids (sorted).
+   */
+  recoverLandings(olderThan: string): Promise<string[]>;
+  /** `in_review` → `discarded` (ended; the branch is kept); undefined when unknown, null when in another state. */
+  discardTask(taskId: string, reason?: string): Promise<TaskRecord | null | undefined>;
 
   /**
    * Acquire or renew (`holder` keeps its term on renew, a takeover increments it); null when
@@ -159,20 +216,26 @@ export interface ControlStore {
   getLease(scope: string): Promise<LeaseRecord | null>;
 
   /**
-   * Leader only: moves blocked tasks whose dependencies all succeeded (and whose notBefore
-   * passed) to queued, fails those with a failed/cancelled/timed-out dependency (with the
-   * reason), then claims up to `limit` due queued tasks by priority then age, each with a new
-   * `running` run owned by `holder` under `term`. One transaction that checks the lease.
+   * Leader only: moves blocked tasks whose dependencies are all done (`succeeded` or `landed`)
+   * and whose notBefore passed to queued, fails those with a failed/cancelled/timed-out/discarded
+   * dependency (with the reason; `in_review` and `landing` keep them blocked), then claims up to
+   * `limit` due queued tasks by priority then age, each with a new `running` run owned by
+   * `holder` under `term` and carrying the task's `round`. One transaction that checks the lease.
    * Claims nothing (returns []) when that lease is not held unexpired with that term, when the
    * system mode is not `running`, or while a usage-limit pause lasts.
    */
   claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]>;
-  /** Session/turn ids, workspace, progress time, and `running` <-> `needs_approval` on the task. */
+  /**
+   * Session/turn ids, workspace, progress time, `running` <-> `needs_approval` on the task, and
+   * the task's `baseBranch` when it has none yet.
+   */
   updateRun(fence: RunFence, patch: RunPatch): Promise<boolean>;
   /**
-   * Ends the run and moves its task, in one fenced write. When the task would wait again
-   * (`queued`/`blocked`) but a cancel was requested it ends `cancelled`; when this ending spends
-   * its last attempt it ends `failed`. Throws TypeError for `taskState` running/needs_approval.
+   * Ends the run (recording its `commit`) and moves its task, in one fenced write. When the task
+   * would wait again (`queued`/`blocked`/`in_review`) but a cancel was requested it ends
+   * `cancelled`; when a `queued`/`blocked` ending spends its last attempt it ends `failed`.
+   * `in_review` is not ended (`endedAt` stays null). Throws TypeError for `taskState`
+   * running/needs_approval/landing/landed/discarded (only the API's actions reach the last three).
    */
   finishRun(fence: RunFence, ending: RunEnding): Promise<boolean>;
   /**

@@ -1,8 +1,22 @@
 import { Migrator, sql } from "kysely";
 import { acquireLease, getLease, releaseLease } from "./lease.js";
 import { claimTasks } from "./claims.js";
-import type { CancelOutcome, ClaimedRun, ControlStore, HeldLease, NewTask, RunEnding, RunFence, RunPatch, TaskPage } from "./control-store.js";
+import type {
+  BeginLandingOutcome,
+  CancelOutcome,
+  ClaimedRun,
+  ControlStore,
+  HeldLease,
+  LandingResult,
+  NewTask,
+  ReviseOutcome,
+  RunEnding,
+  RunFence,
+  RunPatch,
+  TaskPage
+} from "./control-store.js";
 import { StoreUnavailableError } from "./control-store.js";
+import { beginLanding, endLanding, recoverLandings } from "./landing-writes.js";
 import { LATEST_VERSION, migrationProvider, migrationsFor } from "./migrations.js";
 import type { LeaseRecord, RunRecord, SystemMode, SystemStateRecord, TaskRecord, TaskState } from "./records.js";
 import { toRunRecord } from "./row-mapping.js";
@@ -11,6 +25,7 @@ import type { StoreContext } from "./store-context.js";
 import { toStoreError } from "./store-errors.js";
 import { getSystemState, setQuotaPause, setSystemMode } from "./system-state.js";
 import { countTasksByState, getTask, listTasks } from "./task-reads.js";
+import { discardTask, reviseTask } from "./review-writes.js";
 import { createTask, requestCancel, retryTask } from "./task-writes.js";
 
 /** The one implementation: the same queries over either engine's `StoreContext`. */
@@ -104,6 +119,21 @@ export class KyselyControlStore implements ControlStore {
   }
   retryTask(taskId: string): Promise<TaskRecord | null | undefined> {
     return this.#guard("retryTask", () => retryTask(this.ctx, taskId));
+  }
+  reviseTask(taskId: string, comment: string): Promise<ReviseOutcome | undefined> {
+    return this.#guard("reviseTask", () => reviseTask(this.ctx, taskId, comment));
+  }
+  beginLanding(taskId: string): Promise<BeginLandingOutcome | undefined> {
+    return this.#guard("beginLanding", () => beginLanding(this.ctx, taskId));
+  }
+  endLanding(taskId: string, result: LandingResult): Promise<boolean> {
+    return this.#guard("endLanding", () => endLanding(this.ctx, taskId, result));
+  }
+  recoverLandings(olderThan: string): Promise<string[]> {
+    return this.#guard("recoverLandings", () => recoverLandings(this.ctx, olderThan));
+  }
+  discardTask(taskId: string, reason?: string): Promise<TaskRecord | null | undefined> {
+    return this.#guard("discardTask", () => discardTask(this.ctx, taskId, reason));
   }
 
   acquireLease(options: { scope: string; holder: string; ttlMs: number; newTerm?: boolean }): Promise<HeldLease | null> {

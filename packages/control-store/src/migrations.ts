@@ -117,15 +117,36 @@ function workspacesProgressQuota(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Version 3: review and landing. A task keeps its review policy, the branch its worktree came
+ * from, its round (+1 per revise) and that round's input, and what its last land and push did
+ * (JSON); a run keeps the round it worked on and the commit it made.
+ */
+function reviewAndLanding(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("tasks").addColumn("review", "text").execute();
+      await db.schema.alterTable("tasks").addColumn("base_branch", "text").execute();
+      await db.schema.alterTable("tasks").addColumn("round", "integer", (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable("tasks").addColumn("round_input", "text").execute();
+      await db.schema.alterTable("tasks").addColumn("landing", "text").execute();
+      await db.schema.alterTable("tasks").addColumn("push", "text").execute();
+      await db.schema.alterTable("runs").addColumn("round", "integer", (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable("runs").addColumn("commit", "text").execute();
+    }
+  };
+}
+
 /** Every version, oldest first; a version's number is its position (1-based). Never edit a shipped one: add the next. */
 export function migrationsFor(kind: StoreKind): Array<[name: string, migration: Migration]> {
   return [
     ["0001_tasks_runs_lease", tasksRunsLease(kind)],
-    ["0002_workspaces_progress_quota", workspacesProgressQuota(kind)]
+    ["0002_workspaces_progress_quota", workspacesProgressQuota(kind)],
+    ["0003_review_and_landing", reviewAndLanding()]
   ];
 }
 
-export const LATEST_VERSION = 2;
+export const LATEST_VERSION = 3;
 
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return { getMigrations: async () => Object.fromEntries(migrationsFor(kind)) };

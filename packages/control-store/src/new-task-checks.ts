@@ -1,4 +1,5 @@
 import type { NewTask } from "./control-store.js";
+import { REVIEW_POLICIES } from "./records.js";
 
 /** Largest value the integer columns hold on both engines. */
 const INT32_MAX = 2_147_483_647;
@@ -26,5 +27,8 @@ export function checkNewTask(task: NewTask): void {
   }
   if (task.workspace !== undefined && task.workspace !== null && task.workspace !== "worktree" && task.workspace !== "shared") {
     throw new TypeError("workspace must be worktree or shared");
+  }
+  if (task.review !== undefined && task.review !== null && !REVIEW_POLICIES.includes(task.review)) {
+    throw new TypeError(`review must be one of ${REVIEW_POLICIES.join(", ")}`);
   }
 }

@@ -1,26 +1,74 @@
-/** What a task is doing. Ended: succeeded, failed, cancelled, timed_out. */
+/**
+ * What a task is doing. Ended: succeeded, failed, cancelled, timed_out, landed, discarded.
+ * `in_review` waits on a person (its branch holds work to look at); `landing` is the short
+ * fenced step while its branch is being landed (one land per task at a time).
+ */
 export type TaskState =
   | "queued"
   | "blocked"
   | "running"
   | "needs_approval"
+  | "in_review"
+  | "landing"
   | "succeeded"
   | "failed"
   | "cancelled"
-  | "timed_out";
+  | "timed_out"
+  | "landed"
+  | "discarded";
 
 export const TASK_STATES: readonly TaskState[] = [
   "queued",
   "blocked",
   "running",
   "needs_approval",
+  "in_review",
+  "landing",
   "succeeded",
   "failed",
   "cancelled",
-  "timed_out"
+  "timed_out",
+  "landed",
+  "discarded"
 ];
 
-export const ENDED_TASK_STATES: ReadonlySet<TaskState> = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+export const ENDED_TASK_STATES: ReadonlySet<TaskState> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+  "landed",
+  "discarded"
+]);
+
+/**
+ * What happens to a worktree task's branch after a successful run: `required` waits
+ * `in_review` for a person, `none` ends `succeeded`, `auto_land` lands at once when it can.
+ */
+export type ReviewPolicy = "required" | "none" | "auto_land";
+
+export const REVIEW_POLICIES: readonly ReviewPolicy[] = ["required", "none", "auto_land"];
+
+export type LandMethod = "merge" | "squash" | "rebase";
+
+/** The last push of a task's branch to a remote (kept even when the pull request after it failed). */
+export interface PushRecord {
+  remote: string;
+  branch: string;
+  commit: string;
+  pushedAt: string;
+}
+
+/** Where a task's branch went: merged locally into `target`, or pushed to `remote` (and a pull request). */
+export interface LandingRecord {
+  method: LandMethod;
+  target: string;
+  /** The target's new tip (a local land) or the pushed branch's tip. */
+  commit: string;
+  remote: string | null;
+  pullRequest: { number: number; url: string } | null;
+  landedAt: string;
+}
 
 /**
  * One attempt's state. `abandoned`: its owner lost the lease or died; `deferred`: sent back by
@@ -30,12 +78,17 @@ export type RunState = "running" | "succeeded" | "failed" | "cancelled" | "timed
 
 export type WorkspaceKind = "worktree" | "shared";
 
-/** Where a run works: its own git worktree (branch, base commit) or the task's cwd as given. */
+/**
+ * Where a run works: its own git worktree (branch, base commit), the task's cwd as given
+ * (`shared`), or a scratch directory of its own under the state dir when the task named no cwd.
+ */
 export interface RunWorkspace {
-  kind: WorkspaceKind;
+  kind: WorkspaceKind | "scratch";
   path: string;
   branch: string | null;
   baseCommit: string | null;
+  /** The branch checked out in the repository when the worktree was made (null: detached HEAD). */
+  baseBranch?: string | null;
 }
 
 export interface TaskRecord {
@@ -55,6 +108,18 @@ export interface TaskRecord {
   approvalPolicy: string | null;
   sandbox: string | null;
   workspace: WorkspaceKind | null;
+  /** As asked for; null means the default (`required` for a worktree task). */
+  review: ReviewPolicy | null;
+  /** The branch checked out in the repository when the task's first worktree run began. */
+  baseBranch: string | null;
+  /** 1 for the first prompt, +1 per revise; the next run carries it. */
+  round: number;
+  /** The turn input of this round's runs: null for the prompt, a revise's comment after. */
+  roundInput: string | null;
+  /** Set once landed. */
+  landing: LandingRecord | null;
+  /** The last push of its branch (a land with `push`), whether or not the land completed. */
+  push: PushRecord | null;
   idempotencyKey: string | null;
   state: TaskState;
   /** Why it is in this state (a failed dependency, the last error, a cancel). */
@@ -85,6 +150,10 @@ export interface RunRecord {
   threadId: string | null;
   turnId: string | null;
   workspace: RunWorkspace | null;
+  /** The task's round this run worked on (1 = the prompt, +1 per revise). */
+  round: number;
+  /** The commit this run made on its task's branch; null when it changed nothing (or no worktree). */
+  commit: string | null;
   finalMessage: string | null;
   /** Token usage as Codex reported it (JSON). */
   usage: unknown;

@@ -45,6 +45,15 @@ export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPa
     if (patch.workspace !== undefined) set.workspace = JSON.stringify(patch.workspace);
     if (lastEventAt !== null) set.last_event_at = lastEventAt;
     if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("run_id", "=", run.run_id).execute();
+    if (patch.baseBranch !== undefined) {
+      // The branch the first worktree was made from: later rounds (and their worktrees) keep it.
+      await trx
+        .updateTable("tasks")
+        .set({ base_branch: patch.baseBranch, updated_at: now })
+        .where("task_id", "=", run.task_id)
+        .where("base_branch", "is", null)
+        .execute();
+    }
     if (patch.taskState !== undefined) {
       await trx
         .updateTable("tasks")
@@ -58,15 +67,19 @@ export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPa
   });
 }
 
+/** Only the API's review and land actions lead to these, never a run's end. */
+const NOT_A_RUN_ENDING: TaskState[] = [...ACTIVE_TASK_STATES, "landing", "landed", "discarded"];
+
 /**
- * The task's state after its run ends. Invariant 7: a cancel request wins over running again;
- * invariant 6: a task that spent its attempts fails instead of queueing.
+ * The task's state after its run ends. Invariant 7: a cancel request wins over waiting again
+ * (for the queue or for a review); invariant 6: a task that spent its attempts fails instead of
+ * queueing.
  */
 function nextTaskState(task: Selectable<TasksTable>, ending: RunEnding, spent: number): { state: TaskState; reason: string | null } {
   const reason = ending.reason ?? null;
   if (ENDED_TASK_STATES.has(ending.taskState)) return { state: ending.taskState, reason };
   if (Number(task.cancel_requested) === 1) return { state: "cancelled", reason: task.state_reason ?? "cancelled" };
-  if (ending.spendAttempt && spent >= Number(task.max_attempts)) {
+  if (ending.taskState !== "in_review" && ending.spendAttempt && spent >= Number(task.max_attempts)) {
     return { state: "failed", reason: reason ?? `spent all ${task.max_attempts} attempts` };
   }
   return { state: ending.taskState, reason };
@@ -74,7 +87,7 @@ function nextTaskState(task: Selectable<TasksTable>, ending: RunEnding, spent: n
 
 export async function finishRun(ctx: StoreContext, fence: RunFence, ending: RunEnding): Promise<boolean> {
   if ((ending.runState as string) === "running") throw new TypeError("a run cannot end running");
-  if (ACTIVE_TASK_STATES.includes(ending.taskState)) throw new TypeError(`a task cannot be ${ending.taskState} once its run ended`);
+  if (NOT_A_RUN_ENDING.includes(ending.taskState)) throw new TypeError(`a task cannot be ${ending.taskState} once its run ended`);
   const notBefore = normalizeTime(ending.notBefore, "notBefore");
   return ctx.write(async (trx, now) => {
     const run = await fencedRun(ctx, trx, fence);
@@ -92,6 +105,7 @@ export async function finishRun(ctx: StoreContext, fence: RunFence, ending: RunE
         reason: ending.reason ?? null,
         final_message: ending.finalMessage ?? null,
         usage: ending.usage === undefined || ending.usage === null ? null : JSON.stringify(ending.usage),
+        commit: ending.commit ?? null,
         ended_at: now
       })
       .where("run_id", "=", run.run_id)
@@ -107,8 +121,8 @@ export async function finishRun(ctx: StoreContext, fence: RunFence, ending: RunE
         attempts_spent: spent,
         ended_at: ended ? now : null,
         updated_at: now,
-        // Going back to wait: the retry backoff is the new notBefore.
-        ...(ended ? {} : { not_before: notBefore })
+        // Going back to the queue: the retry backoff is the new notBefore.
+        ...(next.state === "queued" || next.state === "blocked" ? { not_before: notBefore } : {})
       })
       .where("task_id", "=", run.task_id)
       .execute();

@@ -25,6 +25,16 @@ export interface TasksTable {
   sandbox: string | null;
   /** Added in migration 2. */
   workspace: string | null;
+  /** Added in migration 3: ReviewPolicy or null. */
+  review: string | null;
+  base_branch: string | null;
+  /** 1 unless given (the column's default). */
+  round: Generated<number>;
+  round_input: string | null;
+  /** JSON LandingRecord. */
+  landing: string | null;
+  /** JSON PushRecord. */
+  push: string | null;
   idempotency_key: string | null;
   state: string;
   state_reason: string | null;
@@ -58,6 +68,9 @@ export interface RunsTable {
   turn_id: string | null;
   /** JSON RunWorkspace; added in migration 2. */
   workspace: string | null;
+  /** Added in migration 3. */
+  round: Generated<number>;
+  commit: string | null;
   final_message: string | null;
   /** JSON as Codex reported it. */
   usage: string | null;

@@ -1,5 +1,6 @@
 import { QueueFullError, UnknownDependencyError, type CancelOutcome, type NewTask } from "./control-store.js";
 import { ENDED_TASK_STATES, type TaskRecord, type TaskState } from "./records.js";
+import { DONE_DEPENDENCY } from "./dependency-states.js";
 import { checkNewTask } from "./new-task-checks.js";
 import { toTaskRecord } from "./row-mapping.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
@@ -7,8 +8,10 @@ import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-co
 export const DEFAULT_MAX_ATTEMPTS = 3;
 const WAITING: TaskState[] = ["queued", "blocked"];
 const RETRYABLE: TaskState[] = ["failed", "cancelled", "timed_out"];
+/** No run of these runs, so nobody else has to act on a cancel. */
+const CANCELLED_AT_ONCE: TaskState[] = [...WAITING, "in_review"];
 
-/** `queued` when every dependency succeeded and notBefore has passed, else `blocked`. */
+/** `queued` when every dependency is done (succeeded or landed) and notBefore has passed, else `blocked`. */
 async function readinessOf(trx: Trx, dependsOn: string[], notBefore: string | null, now: string): Promise<"queued" | "blocked"> {
   if (notBefore !== null && notBefore > now) return "blocked";
   if (dependsOn.length === 0) return "queued";
@@ -16,7 +19,7 @@ async function readinessOf(trx: Trx, dependsOn: string[], notBefore: string | nu
     .selectFrom("tasks")
     .select("task_id")
     .where("task_id", "in", dependsOn)
-    .where("state", "<>", "succeeded")
+    .where("state", "not in", DONE_DEPENDENCY)
     .executeTakeFirst();
   return pending ? "blocked" : "queued";
 }
@@ -75,6 +78,7 @@ export async function createTask(
         approval_policy: input.approvalPolicy ?? null,
         sandbox: input.sandbox ?? null,
         workspace: input.workspace ?? null,
+        review: input.review ?? null,
         idempotency_key: key,
         state: await readinessOf(trx, dependsOn, notBefore, now),
         state_reason: null,
@@ -98,7 +102,8 @@ export async function createTask(
   });
 }
 
-async function lockTask(ctx: StoreContext, trx: Trx, taskId: string) {
+/** The task's row, locked for this transaction on PostgreSQL (SQLite's writer already excludes others). */
+export async function lockTask(ctx: StoreContext, trx: Trx, taskId: string) {
   return trx
     .selectFrom("tasks")
     .selectAll()
@@ -107,7 +112,10 @@ async function lockTask(ctx: StoreContext, trx: Trx, taskId: string) {
     .executeTakeFirst();
 }
 
-/** Invariant 7: a waiting task is cancelled at once; a running one gets the flag its run's owner acts on. */
+/**
+ * Invariant 7: a waiting task (or one waiting on review) is cancelled at once; a running one gets
+ * the flag its run's owner acts on; one being landed is left alone (`busy`).
+ */
 export async function requestCancel(
   ctx: StoreContext,
   taskId: string,
@@ -118,18 +126,19 @@ export async function requestCancel(
     if (!row) return undefined;
     const state = row.state as TaskState;
     if (ENDED_TASK_STATES.has(state)) return { task: toTaskRecord(row), outcome: "already_ended" as const };
-    const waiting = WAITING.includes(state);
+    if (state === "landing") return { task: toTaskRecord(row), outcome: "busy" as const };
+    const atOnce = CANCELLED_AT_ONCE.includes(state);
     const updated = await trx
       .updateTable("tasks")
       .set(
-        waiting
+        atOnce
           ? { state: "cancelled", cancel_requested: 1, state_reason: reason ?? "cancelled", ended_at: now, updated_at: now }
           : { cancel_requested: 1, state_reason: reason ?? "cancel requested", updated_at: now }
       )
       .where("task_id", "=", taskId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { task: toTaskRecord(updated), outcome: waiting ? ("cancelled" as const) : ("requested" as const) };
+    return { task: toTaskRecord(updated), outcome: atOnce ? ("cancelled" as const) : ("requested" as const) };
   });
 }
 
