@@ -20,6 +20,11 @@ export interface MockProviderOptions {
    * opened at once spend seconds in it, which measures the profile, not the path to the child.
    */
   shellSnapshot?: boolean;
+  /**
+   * `sandbox_mode`: codex's sandbox when a thread names none (codex's own default is
+   * `read-only`). Demo mode sets `workspace-write` so a task's session can change its worktree.
+   */
+  sandboxMode?: "read-only" | "workspace-write" | "danger-full-access";
 }
 
 // TOML basic strings accept JSON string escapes, so JSON.stringify quotes safely.
@@ -62,7 +67,8 @@ export function codexConfigArgs(baseUrl: string, options: MockProviderOptions = 
     `model=${quote(MOCK_MODEL_NAME)}`,
     "-c",
     "features.plugins=false",
-    ...(options.shellSnapshot === false ? ["-c", "features.shell_snapshot=false"] : [])
+    ...(options.shellSnapshot === false ? ["-c", "features.shell_snapshot=false"] : []),
+    ...(options.sandboxMode === undefined ? [] : ["-c", `sandbox_mode=${quote(options.sandboxMode)}`])
   ];
 }
 
@@ -71,6 +77,7 @@ export function codexConfigToml(baseUrl: string, options: MockProviderOptions = 
   return [
     `model = ${quote(MOCK_MODEL_NAME)}`,
     `model_provider = ${quote(MOCK_PROVIDER_ID)}`,
+    ...(options.sandboxMode === undefined ? [] : [`sandbox_mode = ${quote(options.sandboxMode)}`]),
     "",
     "[features]",
     "plugins = false",

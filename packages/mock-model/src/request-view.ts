@@ -19,9 +19,10 @@ export interface RecordedRequest {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
+export const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
 
-function contentTexts(content: unknown, partType: string): string[] {
+/** The `text` of every part of type `partType` (a bare string content is one part). */
+export function contentTexts(content: unknown, partType: string): string[] {
   if (typeof content === "string") return [content];
   if (!Array.isArray(content)) return [];
   return content
@@ -29,7 +30,8 @@ function contentTexts(content: unknown, partType: string): string[] {
     .map((part) => part.text as string);
 }
 
-function outputText(output: unknown): string {
+/** A `function_call_output`'s output as text: structured outputs are joined. */
+export function outputText(output: unknown): string {
   if (typeof output === "string") return output;
   if (Array.isArray(output)) return contentTexts(output, "input_text").join("");
   if (isObject(output) && typeof output.content === "string") return output.content;

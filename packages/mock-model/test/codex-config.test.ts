@@ -51,3 +51,17 @@ test("shellSnapshot: false turns codex's shell snapshot off in the flags and in 
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("sandboxMode sets codex's default sandbox as a top-level key, before any table", async () => {
+  assert.deepEqual(codexConfigArgs("http://x/v1", { sandboxMode: "workspace-write" }).slice(-2), ["-c", 'sandbox_mode="workspace-write"']);
+  assert.equal(codexConfigArgs("http://x/v1").some((arg) => arg.startsWith("sandbox_mode")), false);
+  const root = await mkdtemp(join(tmpdir(), "mock-model-config-"));
+  try {
+    writeCodexHome(root, "http://127.0.0.1:9/v1", { sandboxMode: "workspace-write" });
+    const toml = await readFile(join(root, "config.toml"), "utf8");
+    const line = toml.split("\n").indexOf('sandbox_mode = "workspace-write"');
+    assert.ok(line > 0 && line < toml.split("\n").findIndex((l) => l.startsWith("[")), toml);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
