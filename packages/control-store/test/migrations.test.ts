@@ -53,10 +53,12 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           assert.equal(old?.timeoutMs, 60_000);
           assert.equal(old?.stallTimeoutMs, null);
           assert.equal(old?.workspace, null);
+          assert.equal(old?.round, 1);
           const run = await h.store.getRun("run-old");
           assert.equal(run?.state, "running");
           assert.equal(run?.workspace, null);
           assert.equal(run?.lastEventAt, null);
+          assert.equal(run?.round, 1);
           const state = await h.store.getSystemState();
           assert.equal(state.mode, "paused");
           assert.equal(state.quotaPausedUntil, null);
@@ -69,6 +71,57 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           const claimed = await claimAll(h.store, l, 5);
           assert.deepEqual(claimed.map((c) => [c.task.taskId, c.run.attempt]), [["task-old", 2], ["task-waiting", 1]]);
           for (const c of claimed) assert.equal(await finish(h.store, l, c.run.runId, "succeeded", "succeeded", false), true);
+        },
+        { migrate: false }
+      ));
+
+    test("from version 2: old tasks and runs are round 1 with no review, branch, land or commit", () =>
+      withHarness(
+        kind,
+        async (h) => {
+          assert.deepEqual(await h.store.migrate({ to: 2 }), { from: 0, to: 2 });
+          // Rows as version 2 wrote them: a worktree task that ended, and one still queued.
+          await h.raw(
+            `insert into tasks (task_id, title, prompt, priority, max_attempts, depends_on, workspace, state, attempts_spent,
+               run_count, cancel_requested, last_run_id, created_at, updated_at, ended_at)
+             values ('task-done', 'done', 'from v2', 0, 3, '[]', 'worktree', 'succeeded', 0, 1, 0, 'run-done', $1, $2, $3)`,
+            ["2030-01-01T00:00:00.000Z", "2030-01-01T00:00:00.000Z", "2030-01-01T00:00:00.000Z"]
+          );
+          await h.raw(
+            `insert into tasks (task_id, title, prompt, priority, max_attempts, depends_on, state, attempts_spent, run_count,
+               cancel_requested, created_at, updated_at)
+             values ('task-next', 'next', 'from v2', 0, 3, '["task-done"]', 'blocked', 0, 0, 0, $1, $2)`,
+            ["2030-01-01T00:00:01.000Z", "2030-01-01T00:00:01.000Z"]
+          );
+          await h.raw("insert into task_dependencies (task_id, depends_on) values ('task-next', 'task-done')");
+          await h.raw(
+            `insert into runs (run_id, task_id, scope, attempt, owner, term, state, workspace, started_at, last_event_at, ended_at)
+             values ('run-done', 'task-done', 'scheduler', 1, 'n-old', 1, 'succeeded', $1, $2, $3, $4)`,
+            [JSON.stringify({ kind: "worktree", path: "/w/t", branch: "baa/task-done", baseCommit: "b0" }), ...Array(3).fill("2030-01-01T00:00:00.000Z")]
+          );
+
+          assert.deepEqual(await h.store.migrate(), { from: 2, to: LATEST_VERSION });
+          const done = await h.store.getTask("task-done");
+          assert.equal(done?.state, "succeeded");
+          assert.equal(done?.workspace, "worktree");
+          assert.deepEqual(
+            [done?.review, done?.baseBranch, done?.round, done?.roundInput, done?.landing, done?.push],
+            [null, null, 1, null, null, null]
+          );
+          const run = await h.store.getRun("run-done");
+          assert.equal(run?.round, 1);
+          assert.equal(run?.commit, null);
+          assert.equal(run?.workspace?.branch, "baa/task-done");
+          // Without a recorded base branch an old task cannot be revised or landed.
+          assert.equal((await h.store.reviseTask("task-done", "more"))?.kind, "not_revisable");
+          assert.equal((await h.store.beginLanding("task-done"))?.kind, "wrong_state");
+
+          const l = await lead(h.store, "n-new");
+          const [claimed] = await claimAll(h.store, l, 5);
+          assert.equal(claimed?.task.taskId, "task-next");
+          assert.equal(claimed?.run.round, 1);
+          assert.equal(await finish(h.store, l, claimed!.run.runId, "succeeded", "in_review", false, { commit: "c1" }), true);
+          assert.equal((await h.store.getRun(claimed!.run.runId))?.commit, "c1");
         },
         { migrate: false }
       ));

@@ -1,7 +1,11 @@
+import { landingContract } from "./support/contract-landing.js";
 import { leaseContract } from "./support/contract-lease.js";
+import { reviewContract } from "./support/contract-review.js";
 import { schedulingContract } from "./support/contract-scheduling.js";
 import { taskContract } from "./support/contract-tasks.js";
 
 taskContract("postgres");
 schedulingContract("postgres");
 leaseContract("postgres");
+reviewContract("postgres");
+landingContract("postgres");
