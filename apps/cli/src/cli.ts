@@ -5,7 +5,7 @@ import { eventsCommand } from "./commands/events.js";
 import { logsCommand } from "./commands/logs.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { statusCommand } from "./commands/status.js";
-import { drainCommand, pauseCommand, resumeCommand } from "./commands/system.js";
+import { drainCommand, pauseCommand, resumeCommand, systemCommand } from "./commands/system.js";
 import { tasksCommand } from "./commands/tasks.js";
 import { turnCommand } from "./commands/turn.js";
 import { ConductorClient } from "./conductor-client.js";
@@ -24,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   pauseCommand,
   resumeCommand,
   drainCommand,
+  systemCommand,
   eventsCommand,
   logsCommand
 ];
@@ -37,11 +38,11 @@ flags for every command:
   --base-url URL     the conductor (default $BAA_CONDUCTOR_URL, else http://127.0.0.1:4317)
   --token-file FILE  bearer token file (default: $BAA_SHARED_TOKEN, else <state dir>/shared-token)
   --state-dir DIR    the conductor's state dir (default $BAA_STATE_DIR, else <repo root>/state/conductor)
-  --repo-root DIR    default $BAA_REPO_ROOT, else the current directory
+  --repo-root DIR    base of the default state dir (default $BAA_REPO_ROOT, else the current directory)
   --timeout-ms N     bound on each request (default 30000)
   --json             machine-readable output
 
-exit codes: 0 ok, 1 the turn or task ended badly, 2 usage, 3 conductor unreachable,
+exit codes: 0 ok, 1 the followed turn or task ended badly, 2 usage, 3 conductor unreachable,
             4 refused by the conductor (4xx), 5 conductor or codexd failed (5xx). See docs/runtime/cli.md.
 `;
 
@@ -53,6 +54,8 @@ export interface CliOptions {
   stderr: Writer;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The directory `baa` runs in; default process.cwd(). */
+  cwd?: string;
   /** Resolves when the user interrupts (Ctrl-C); main.ts wires SIGINT/SIGTERM. */
   interrupted?: Promise<void>;
 }
@@ -86,12 +89,13 @@ export async function runCli(options: CliOptions): Promise<number> {
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new CliError(ExitCode.usage, `usage: baa ${command.usage}`);
     }
-    const config = resolveCliConfig({ flags: parsed.values, env: options.env });
+    const config = resolveCliConfig({ flags: parsed.values, env: options.env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
     json = config.json;
     return await command.run({
       args: parsed.positionals,
       flags: parsed.values,
       client: new ConductorClient(config),
+      cwd: config.cwd,
       out: { stdout, stderr, json, now: options.now ?? (() => performance.now()) },
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       interrupted: options.interrupted ?? new Promise<void>(() => {})

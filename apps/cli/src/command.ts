@@ -6,6 +6,8 @@ export interface CommandContext {
   args: readonly string[];
   flags: Readonly<Record<string, string | boolean | string[] | undefined>>;
   client: ConductorClient;
+  /** The directory `baa` was run from (resolved config; injectable for tests). */
+  cwd: string;
   out: Output;
   /** Resolves after `ms` (injected: tests pass a fake; the CLI a real timer). */
   sleep: (ms: number) => Promise<void>;

@@ -21,7 +21,7 @@ export const CliConfigSchema = z.strictObject({
   token: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
   stateDir: z.string().min(1).optional(),
-  repoRoot: z.string().min(1).default(() => process.cwd()),
+  repoRoot: z.string().min(1).optional(),
   timeoutMs: z.number().int().positive().default(30_000),
   json: z.boolean().default(false)
 });
@@ -34,6 +34,8 @@ export type CliConfig = Readonly<{
   tokenSource: "BAA_SHARED_TOKEN" | string | null;
   timeoutMs: number;
   json: boolean;
+  /** The directory `baa` was run from: where `tasks add` points a task by default. */
+  cwd: string;
 }>;
 
 // key -> [flag, env]; "" means no flag (the token never travels on a command line).
@@ -67,7 +69,10 @@ export function resolveCliConfig(options: {
   flags: Readonly<Record<string, unknown>>;
   env: Readonly<Record<string, string | undefined>>;
   readFile?: (path: string) => string;
+  /** The directory `baa` runs in (main.ts passes process.cwd(); tests pass their own). */
+  cwd?: string;
 }): CliConfig {
+  const cwd = options.cwd ?? process.cwd();
   const input: Record<string, unknown> = {};
   for (const [key, [flag, envName]] of Object.entries(SOURCES)) {
     const fromFlag = flag === "" ? undefined : options.flags[flag];
@@ -92,7 +97,7 @@ export function resolveCliConfig(options: {
   let tokenSource: string | null = token === undefined ? null : "BAA_SHARED_TOKEN";
   if (token === undefined) {
     const explicit = raw.tokenFile !== undefined;
-    const file = raw.tokenFile ?? join(resolve(raw.repoRoot, raw.stateDir ?? "state/conductor"), "shared-token");
+    const file = raw.tokenFile ?? join(resolve(cwd, raw.repoRoot ?? ".", raw.stateDir ?? "state/conductor"), "shared-token");
     try {
       token = read(file).trim() || undefined;
       tokenSource = token === undefined ? null : file;
@@ -104,5 +109,5 @@ export function resolveCliConfig(options: {
       }
     }
   }
-  return Object.freeze({ baseUrl: raw.baseUrl.replace(/\/+$/, ""), token, tokenSource, timeoutMs: raw.timeoutMs, json: raw.json });
+  return Object.freeze({ baseUrl: raw.baseUrl.replace(/\/+$/, ""), token, tokenSource, timeoutMs: raw.timeoutMs, json: raw.json, cwd });
 }

@@ -1,8 +1,8 @@
 /** What `baa` exits with; documented in docs/runtime/cli.md. */
 export const ExitCode = Object.freeze({
-  /** Done; a followed turn completed or a followed task succeeded. */
+  /** Done; a followed turn completed, a followed task succeeded, landed or waits in review. */
   ok: 0,
-  /** The work ended badly: a turn failed or was interrupted, a task failed, was cancelled or timed out. */
+  /** The work ended badly: a turn failed or was interrupted, a task failed, was cancelled, timed out or discarded. */
   workFailed: 1,
   /** Bad command line or configuration. */
   usage: 2,

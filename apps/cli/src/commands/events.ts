@@ -1,7 +1,7 @@
 import type { Command, CommandContext } from "../command.js";
 import { CliError, ExitCode } from "../exit-codes.js";
 import { eventLine, type EventLike } from "../output.js";
-import type { RunView } from "./tasks.js";
+import type { RunView } from "./task-views.js";
 
 const flags = {
   session: { type: "string" },

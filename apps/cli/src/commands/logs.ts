@@ -4,7 +4,7 @@ import { eventLine, printResult } from "../output.js";
 import { recordedEvents } from "./events.js";
 import { describeSession } from "./sessions.js";
 import type { SessionView } from "./session-types.js";
-import { describeTask, type RunView, type TaskView } from "./tasks.js";
+import { describeRun, describeTask, type RunView, type TaskView } from "./task-views.js";
 
 /**
  * `baa logs --session ID | --task ID | --run ID`: what happened, from the node's log: the record
@@ -29,9 +29,9 @@ export const logsCommand: Command = {
       record = { task, runs };
       head = describeTask(task, runs);
     } else if (typeof flags.run === "string") {
-      const { run } = await client.get<{ run: RunView & { taskId: string } }>(`/v1/runs/${encodeURIComponent(flags.run)}`);
+      const { run } = await client.get<{ run: RunView }>(`/v1/runs/${encodeURIComponent(flags.run)}`);
       record = { run };
-      head = `run ${run.runId} of task ${run.taskId}: attempt ${run.attempt}, ${run.state}${run.reason ? ` (${run.reason})` : ""}${run.finalMessage ? `\nfinal message: ${run.finalMessage}` : ""}`;
+      head = [...describeRun(run), ...(run.finalMessage ? [`final message: ${run.finalMessage}`] : [])].join("\n");
     } else {
       const { session } = await client.get<{ session: SessionView }>(`/v1/codex/sessions/${encodeURIComponent(flags.session as string)}`);
       record = { session };

@@ -39,7 +39,7 @@ export const turnCommand: Command = {
         progress.note(`turn ${turnId} waits for approval ${approval?.approvalId} (${approval?.kind}): baa approve ${approval?.approvalId} | baa decline ${approval?.approvalId}`);
       }
       if (event.type === "app-server.turn.completed" || event.type === "turn.interrupted" || event.type === "session.failed") ended = true;
-      progress.update(`turn ${turnId} running · ${events} events`, seconds(out.now() - started));
+      progress.update(`turn ${turnId} running`, `${events} events · ${seconds(out.now() - started)}`);
       wake();
     };
     let socket: EventSocket | undefined;
@@ -70,7 +70,8 @@ export const turnCommand: Command = {
           ended = false; // the stream ran ahead of the session's write; read again shortly
           await sleep(50);
         }
-        progress.update(`turn ${turnId} ${session.lastTurnStatus ?? "running"} · ${events} events`, seconds(out.now() - started));
+        // One word while it runs, whatever the session calls it (codex says "inProgress").
+        progress.update(`turn ${turnId} running`, `${events} events · ${seconds(out.now() - started)}`);
       }
       progress.clear();
       const result = {
