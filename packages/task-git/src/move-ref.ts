@@ -1,0 +1,18 @@
+import { TaskGitError } from "./errors.js";
+import { GitCommandError, type GitRunner } from "./git-runner.js";
+import { branchCommit } from "./refs.js";
+
+/**
+ * Moves `refs/heads/<branch>` from `expected` to `next` in one step; `target_moved` when
+ * someone else moved it since `expected` was read (git compares under the ref's lock).
+ */
+export async function moveRef(git: GitRunner, repo: string, branch: string, next: string, expected: string, reason: string): Promise<void> {
+  try {
+    await git({ cwd: repo, args: ["update-ref", "-m", reason, `refs/heads/${branch}`, next, expected] });
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) throw error;
+    const actual = await branchCommit(repo, branch, git);
+    if (actual === expected) throw error;
+    throw new TaskGitError("target_moved", `${branch} moved from ${expected} to ${actual ?? "nowhere"} during the land; nothing was changed`, { expected, actual }, { cause: error });
+  }
+}
