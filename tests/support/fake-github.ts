@@ -75,6 +75,8 @@ export interface InjectedFailure {
   headers?: Record<string, string>;
   /** How many matching requests fail (default 1). */
   times?: number;
+  /** Answer nothing at all (the connection stays open until `close`), to test deadlines. */
+  stall?: boolean;
 }
 
 export interface FakeGitHub {
@@ -150,6 +152,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return;
     }
     const injected = takeFailure(failures, recorded);
+    if (injected?.stall) return;
     if (injected) {
       send(res, injected.status, injected.body ?? { message: "injected failure" }, injected.headers);
       return;

@@ -15,14 +15,14 @@ export function orSilent(logger: ForgeLogger | undefined): ForgeLogger {
 }
 
 /**
- * Octokit's `log` option. Octokit passes extra arguments (plugin-request-log hands `debug` the
- * whole request options, headers included), so only the message string is kept, scrubbed.
- * Octokit's per-request lines are debug; its warnings and request failures are warn, because the
- * caller logs the resulting ForgeError itself.
+ * Octokit's `log` option. Only the message string is kept, scrubbed: octokit passes extra
+ * arguments, and plugin-request-log's `debug("request", options)` hands over the request,
+ * headers included, so octokit's debug is dropped. Per-request lines (info) become debug; warnings
+ * and request failures become warn, since the caller logs the resulting ForgeError itself.
  */
 export function octokitLog(logger: ForgeLogger, token: string) {
   const line = (level: "debug" | "warn") => (message: unknown) => {
     logger[level]({ source: "octokit", detail: scrubSecret(String(message), token) }, "octokit said");
   };
-  return { debug: line("debug"), info: line("debug"), warn: line("warn"), error: line("warn") };
+  return { debug: () => {}, info: line("debug"), warn: line("warn"), error: line("warn") };
 }
