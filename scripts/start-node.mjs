@@ -102,9 +102,17 @@ for (const service of services) {
 }
 
 if (!stopping) {
+  const conductor = env.BAA_CONDUCTOR_LOCAL_API ?? "http://127.0.0.1:4317";
+  const baa = `node ${join(root, "apps/cli/dist/main.js")}${env.BAA_CONDUCTOR_LOCAL_API === undefined ? "" : ` (with BAA_CONDUCTOR_URL=${conductor})`}`;
+  // Demo mode's model changes files only in a task's worktree: the review loop is what to try.
+  const tryTasks = demo
+    ? `  cd <a git repository of yours>; baa tasks add "Write a hello note"   (baa = ${baa})
+  baa tasks show <task id>; baa tasks diff <task id>; baa tasks land <task id>   (once it is in_review)
+`
+    : "";
   console.error(`[start] ready${demo ? " (demo mode: bundled mock model)" : ""}. Try:
-  curl -s http://127.0.0.1:4317/v1/codex
-  curl -s -X POST http://127.0.0.1:4317/v1/codex/sessions -H 'content-type: application/json' -d '{"purpose":"duplex"}'
+${tryTasks}  curl -s ${conductor}/v1/codex
+  curl -s -X POST ${conductor}/v1/codex/sessions -H 'content-type: application/json' -d '{"purpose":"duplex"}'
   open ${env.BAA_STATUS_API_LOCAL_API ?? "http://127.0.0.1:4318"}/   (the live status page)
 Ctrl-C stops everything.`);
 }
