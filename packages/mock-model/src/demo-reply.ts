@@ -40,9 +40,8 @@ export function noteCommand(path: string, title: string, prompt: string): string
   const heading = title.split("\n")[0]?.trim() || "Note";
   return [
     `mkdir -p notes`,
-    `if [ -e ${file} ]; then printf '\\n## Follow-up\\n\\n%s\\n' ${shellQuote(prompt)} >> ${file};` +
-      ` else printf '# %s\\n\\n%s\\n' ${shellQuote(heading)} ${shellQuote(prompt)} > ${file}; fi`,
-    `echo ${shellQuote(`baa-demo: wrote ${path}`)}`
+    `if [ -e ${file} ]; then printf '\\n## Follow-up\\n\\n%s\\n' ${shellQuote(prompt)} >> ${file} && echo ${shellQuote(`baa-demo: appended to ${path}`)};` +
+      ` else printf '# %s\\n\\n%s\\n' ${shellQuote(heading)} ${shellQuote(prompt)} > ${file} && echo ${shellQuote(`baa-demo: created ${path}`)}; fi`
   ].join(" && ");
 }
 
@@ -53,12 +52,14 @@ function commandResult(output: string): { exitCode: number | null; text: string 
   return { exitCode: code === null ? null : Number(code[1]), text: (at === -1 ? output : output.slice(at + "Output:\n".length)).trim() };
 }
 
+// The command's own last line says which branch it took (a retry may find the note there).
 function summary(path: string, round: number, output: string): Reply {
   const result = commandResult(output);
   if (result.exitCode !== null && result.exitCode !== 0) {
     return { kind: "text", text: `The demo model's command failed (exit code ${result.exitCode}); nothing was written.\n\n${result.text}` };
   }
-  const what = round === 1 ? `Wrote ${path} with the task's prompt.` : `Added a follow-up section to ${path} (round ${round}).`;
+  const appended = result.text.includes(`baa-demo: appended to ${path}`);
+  const what = appended ? `Added a follow-up section to ${path} (round ${round}).` : `Wrote ${path} with the task's prompt.`;
   return { kind: "text", text: `${what} (Demo mode: the bundled mock model, not a real one.)` };
 }
 

@@ -80,7 +80,7 @@ test("in a task worktree the first request gets an exec_command that writes note
 });
 
 test("once the request carries the call's output, a text reply says what was written", () => {
-  const done = reply(context(WORKTREE), user("Add a CHANGELOG entry"), call("c1"), output("c1", "baa-demo: wrote notes/add-a-changelog-entry.md"));
+  const done = reply(context(WORKTREE), user("Add a CHANGELOG entry"), call("c1"), output("c1", "baa-demo: created notes/add-a-changelog-entry.md"));
   assert.equal(done.kind, "text");
   assert.match((done as { text: string }).text, /^Wrote notes\/add-a-changelog-entry\.md/);
   const failed = reply(context(WORKTREE), user("x"), call("c1"), output("c1", "mkdir: cannot create directory 'notes': Read-only file system", 1));
@@ -93,19 +93,27 @@ test("a revise round (the comment after a finished exchange) runs the command ag
   );
   assert.match(args.cmd, /notes\/add-a-changelog-entry\.md/);
   assert.match(args.cmd, /'Also mention the fix'/);
-  const done = reply(context(WORKTREE), user("Add a CHANGELOG entry"), call("c1"), output("c1", "ok"), user("Also mention the fix"), call("c2"), output("c2", "ok"));
-  assert.match((done as { text: string }).text, /round 2/);
+  const done = reply(
+    context(WORKTREE),
+    user("Add a CHANGELOG entry"),
+    call("c1"),
+    output("c1", "ok"),
+    user("Also mention the fix"),
+    call("c2"),
+    output("c2", "pyenv: noise\nbaa-demo: appended to notes/add-a-changelog-entry.md")
+  );
+  assert.match((done as { text: string }).text, /^Added a follow-up section to notes\/add-a-changelog-entry\.md \(round 2\)/);
 });
 
 test("the command writes the prompt verbatim, then appends a follow-up section (run in bash)", () =>
   inTempDir((dir) => {
     const prompt = `Quote ' "double" $(touch pwned) \`id\` %s and\na second line`;
     const first = toolCall(reply(context(WORKTREE), user(prompt)));
-    assert.equal(execFileSync("bash", ["-c", first.cmd], { cwd: dir, encoding: "utf8" }).trim(), "baa-demo: wrote notes/quote-double-touch-pwned-id-s-and-a-second-line.md");
+    assert.equal(execFileSync("bash", ["-c", first.cmd], { cwd: dir, encoding: "utf8" }).trim(), "baa-demo: created notes/quote-double-touch-pwned-id-s-and-a-second-line.md");
     const note = join(dir, "notes", "quote-double-touch-pwned-id-s-and-a-second-line.md");
     assert.equal(readFileSync(note, "utf8"), `# Quote ' "double" $(touch pwned) \`id\` %s and\n\n${prompt}\n`);
     const second = toolCall(reply(context(WORKTREE), user(prompt), call("c1"), output("c1", "ok"), user("Also 100% done")));
-    execFileSync("bash", ["-c", second.cmd], { cwd: dir });
+    assert.equal(execFileSync("bash", ["-c", second.cmd], { cwd: dir, encoding: "utf8" }).trim(), "baa-demo: appended to notes/quote-double-touch-pwned-id-s-and-a-second-line.md");
     assert.equal(readFileSync(note, "utf8"), `# Quote ' "double" $(touch pwned) \`id\` %s and\n\n${prompt}\n\n## Follow-up\n\nAlso 100% done\n`);
     assert.throws(() => readFileSync(join(dir, "pwned")), "nothing in the prompt ran");
   }));
