@@ -110,23 +110,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   let webUrl = "";
 
-  const routes: Array<{ method: string; pattern: RegExp; names: string[]; handler: Handler }> = [];
-  const route = (method: string, template: string, handler: Handler) => {
-    const names: string[] = [];
-    const source = template.replace(/:(\w+)/g, (_, name: string) => {
-      names.push(name);
-      return "([^/]+)";
-    });
-    routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
-  };
-  const links = { web: () => webUrl };
-  route("GET", "/repos/:owner/:repo/pulls", (c) => listPulls(state, links, c));
-  route("POST", "/repos/:owner/:repo/pulls", (c) => createPull(state, links, c));
-  route("GET", "/repos/:owner/:repo/pulls/:number", (c) => readPull(state, links, c));
-  route("PATCH", "/repos/:owner/:repo/pulls/:number", (c) => updatePull(state, links, c));
-  route("GET", "/repos/:owner/:repo/issues", (c) => listIssues(state, links, c));
-  route("GET", "/repos/:owner/:repo/issues/:number/comments", (c) => listComments(state, links, c));
-  route("POST", "/repos/:owner/:repo/issues/:number/comments", (c) => createComment(state, links, c));
+  const routes = routeTable(state, { web: () => webUrl });
 
   const server = createServer((req, res) => {
     readBody(req)
@@ -157,25 +141,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       send(res, injected.status, injected.body ?? { message: "injected failure" }, injected.headers);
       return;
     }
-    if (!recorded.path.startsWith(`${prefix}/`)) {
-      send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
-      return;
-    }
-    const path = recorded.path.slice(prefix.length);
-    for (const candidate of routes) {
-      const match = candidate.method === recorded.method ? candidate.pattern.exec(path) : null;
-      if (!match) continue;
-      const params = Object.fromEntries(candidate.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? "")]));
-      const answer = candidate.handler({ params, request: recorded });
-      const etag = answer.status === 200 && recorded.method === "GET" ? etagOf(answer.body) : undefined;
-      if (etag && req.headers["if-none-match"] === etag) {
-        send(res, 304, null, { etag });
-        return;
-      }
-      send(res, answer.status, answer.body, { ...answer.headers, ...(etag ? { etag } : {}) });
-      return;
-    }
-    send(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+    const answer = dispatch(routes, prefix, recorded);
+    send(res, answer.status, answer.body, answer.headers);
   };
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -200,6 +167,50 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         server.close((error) => (error ? reject(error) : resolve()));
       })
   };
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: Handler;
+}
+
+function routeTable(state: FakeState, links: Links): Route[] {
+  const routes: Route[] = [];
+  const route = (method: string, template: string, handler: Handler) => {
+    const names: string[] = [];
+    const source = template.replace(/:(\w+)/g, (_, name: string) => {
+      names.push(name);
+      return "([^/]+)";
+    });
+    routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+  };
+  route("GET", "/repos/:owner/:repo/pulls", (c) => listPulls(state, links, c));
+  route("POST", "/repos/:owner/:repo/pulls", (c) => createPull(state, links, c));
+  route("GET", "/repos/:owner/:repo/pulls/:number", (c) => readPull(state, links, c));
+  route("PATCH", "/repos/:owner/:repo/pulls/:number", (c) => updatePull(state, links, c));
+  route("GET", "/repos/:owner/:repo/issues", (c) => listIssues(state, links, c));
+  route("GET", "/repos/:owner/:repo/issues/:number/comments", (c) => listComments(state, links, c));
+  route("POST", "/repos/:owner/:repo/issues/:number/comments", (c) => createComment(state, links, c));
+  return routes;
+}
+
+/** Runs the matching route; a GET answer carries an ETag, and a matching If-None-Match gets 304. */
+function dispatch(routes: Route[], prefix: string, recorded: RecordedRequest): { status: number; body: unknown; headers?: Record<string, string> } {
+  if (!recorded.path.startsWith(`${prefix}/`)) return notFound();
+  const path = recorded.path.slice(prefix.length);
+  for (const candidate of routes) {
+    const match = candidate.method === recorded.method ? candidate.pattern.exec(path) : null;
+    if (!match) continue;
+    const params = Object.fromEntries(candidate.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? "")]));
+    const answer = candidate.handler({ params, request: recorded });
+    if (answer.status !== 200 || recorded.method !== "GET") return answer;
+    const etag = etagOf(answer.body);
+    if (recorded.headers["if-none-match"] === etag) return { status: 304, body: null, headers: { etag } };
+    return { ...answer, headers: { ...answer.headers, etag } };
+  }
+  return notFound();
 }
 
 /** The repositories' contents; pull requests and issues share one number space per repository. */

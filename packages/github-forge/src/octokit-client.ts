@@ -44,7 +44,9 @@ export function createOctokit(settings: OctokitSettings): ForgeOctokit {
     baseUrl: settings.apiUrl,
     userAgent: settings.userAgent,
     log: octokitLog(settings.logger, settings.token),
-    retry: { retries: settings.retries, retryAfterBaseValue: settings.delayUnitMs },
+    // 429 joins plugin-retry's refusals: rate limits are the throttling handlers' alone, so their
+    // bound of two retries is the whole bound (otherwise each plugin retries the other's retries).
+    retry: { retries: settings.retries, retryAfterBaseValue: settings.delayUnitMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       id: throttleId(settings.apiUrl, settings.token),
       retryAfterBaseValue: settings.delayUnitMs,

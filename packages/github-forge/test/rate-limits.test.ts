@@ -72,6 +72,21 @@ test("rate-limit retries stop after two, then the 403 is a ForgeError", async ()
   }
 });
 
+test("a lasting 429 secondary limit is retried twice in all, not by both plugins", async () => {
+  const github = await startFakeGitHub({ token });
+  try {
+    const forge = createGitHubForge({ token, apiUrl: github.url, delayUnitMs: 1 });
+    github.failNext(
+      { method: "GET" },
+      { status: 429, body: { message: "You have exceeded a secondary rate limit." }, headers: { "retry-after": "1" }, times: 100 }
+    );
+    await assert.rejects(forge.openOrUpdatePullRequest(pr), { name: "ForgeError", status: 429, rateLimited: true });
+    assert.equal(github.requests.length, 3);
+  } finally {
+    await github.close();
+  }
+});
+
 test("a rate limit that resets later than maxWaitSeconds fails at once", async () => {
   const github = await startFakeGitHub({ token });
   try {
