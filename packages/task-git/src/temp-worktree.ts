@@ -27,11 +27,11 @@ export async function withTempWorktree<T>(
 async function removeTempWorktree(git: GitRunner, repo: string, path: string): Promise<void> {
   try {
     // --force: a refused merge or rebase leaves conflicts and its state behind; both go with it.
-    await git({ cwd: repo, args: ["worktree", "remove", "--force", path] });
+    await git({ cwd: repo, args: [...QUIET_CONFIG, "worktree", "remove", "--force", path] });
   } catch (error) {
     // `worktree add` failed half way, or removal did: delete the directory and let git forget it.
     rmSync(path, { recursive: true, force: true });
-    await git({ cwd: repo, args: ["worktree", "prune"] }).catch((pruneError: unknown) => {
+    await git({ cwd: repo, args: [...QUIET_CONFIG, "worktree", "prune"] }).catch((pruneError: unknown) => {
       throw new AggregateError([error, pruneError], `could not remove the temporary worktree ${path}`);
     });
   }
