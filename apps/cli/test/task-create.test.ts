@@ -68,12 +68,20 @@ test("tasks add while paused: stdout keeps the id, stderr says it waits until ba
 
 test("tasks add: a notice in the create answer is used as is, without reading the system state", async () => {
   const fake = await fakeConductor({
-    "POST /v1/tasks": ok({ task: queued, created: true, notice: { code: "system_paused", message: "paused: the task starts after POST /v1/system/resume" } })
+    "POST /v1/tasks": (seen) =>
+      ok({
+        task: queued,
+        created: true,
+        // Both shapes: a sentence (what the conductor sends) or a coded object.
+        notice: (seen.body as { title: string }).title === "object" ? { code: "system_paused", message: "paused: the task starts after baa system resume" } : "the system is paused: the task waits (POST /v1/system/resume)"
+      })
   });
   try {
-    const result = await runBaa(["tasks", "add", "p"], { base: fake.base, cwd: "/w" });
-    assert.equal(result.stderr, "paused: the task starts after POST /v1/system/resume\n");
-    assert.deepEqual(fake.seen.map((r) => r.url), ["/v1/tasks"]);
+    const text = await runBaa(["tasks", "add", "text"], { base: fake.base, cwd: "/w" });
+    assert.equal(text.stderr, "the system is paused: the task waits (POST /v1/system/resume); to resume: baa system resume\n");
+    const object = await runBaa(["tasks", "add", "object"], { base: fake.base, cwd: "/w" });
+    assert.equal(object.stderr, "paused: the task starts after baa system resume\n");
+    assert.deepEqual(fake.seen.map((r) => r.url), ["/v1/tasks", "/v1/tasks"]);
   } finally {
     await fake.close();
   }

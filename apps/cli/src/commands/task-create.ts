@@ -9,6 +9,7 @@ import { followTask } from "./task-follow.js";
 import type { TaskView } from "./task-views.js";
 
 const REVIEW_POLICIES = ["required", "none", "auto_land"] as const;
+const RESUME = "baa system resume";
 
 /**
  * The body of `POST /v1/tasks`. The task works where `baa` was run unless `--cwd` says
@@ -55,10 +56,14 @@ export async function addTask(context: CommandContext, prompt: string): Promise<
  * sends one, else read from the system's mode (paused, draining, a usage-limit pause).
  */
 export async function waitNotice(client: ConductorClient, fromAnswer: unknown): Promise<string | null> {
-  if (typeof fromAnswer === "string" && fromAnswer !== "") return fromAnswer;
-  if (typeof fromAnswer === "object" && fromAnswer !== null && typeof (fromAnswer as { message?: unknown }).message === "string") {
-    return (fromAnswer as { message: string }).message;
-  }
+  const given =
+    typeof fromAnswer === "string"
+      ? fromAnswer
+      : typeof (fromAnswer as { message?: unknown } | null)?.message === "string"
+        ? (fromAnswer as { message: string }).message
+        : "";
+  // The conductor speaks of its API; a person at the shell wants the command.
+  if (given !== "") return given.includes(RESUME) ? given : `${given}; to resume: ${RESUME}`;
   let system: SystemState;
   try {
     system = await client.get<SystemState>("/v1/system/state");
@@ -67,8 +72,8 @@ export async function waitNotice(client: ConductorClient, fromAnswer: unknown): 
     return `(could not read the system mode: ${error instanceof CliError ? error.message : String(error)})`;
   }
   const why = system.reason ? ` (${system.reason})` : "";
-  if (system.mode === "paused") return `the system is paused${why}: the task waits until baa system resume`;
-  if (system.mode === "draining") return `the system is draining${why}: the task waits until baa system resume`;
+  if (system.mode === "paused") return `the system is paused${why}: the task waits until ${RESUME}`;
+  if (system.mode === "draining") return `the system is draining${why}: the task waits until ${RESUME}`;
   if (system.quota) return `claiming is paused until ${system.quota.pausedUntil}${system.quota.reason ? ` (${system.quota.reason})` : ""}: the task waits until then`;
   return null;
 }
