@@ -4,6 +4,7 @@ import fc from "fast-check";
 import type { HeldLease, RunEnding, SystemMode } from "../src/index.js";
 import { openHarness, type EngineKind, type Harness } from "./support/harness.js";
 import { assertInvariants, snapshot, type Expectations } from "./support/invariants.js";
+import { applyReviewStep, reviewStep, type ReviewStep } from "./support/review-steps.js";
 import { SCOPE } from "./support/steps.js";
 
 const TTL_MS = 10_000;
@@ -11,6 +12,7 @@ const NODES = ["n1", "n2"] as const;
 
 const OUTCOMES: Record<string, Omit<RunEnding, "reason">> = {
   succeeded: { runState: "succeeded", taskState: "succeeded", spendAttempt: false },
+  toReview: { runState: "succeeded", taskState: "in_review", spendAttempt: false, commit: "c1" },
   failedRetry: { runState: "failed", taskState: "queued", spendAttempt: true },
   failedFinal: { runState: "failed", taskState: "failed", spendAttempt: true },
   timedOut: { runState: "timed_out", taskState: "timed_out", spendAttempt: true },
@@ -25,14 +27,15 @@ const step = fc.oneof(
   w(3, fc.record({ kind: fc.constant("create" as const), priority: fc.integer({ min: 0, max: 2 }), maxAttempts: fc.integer({ min: 1, max: 3 }), dep: fc.option(fc.nat(), { nil: undefined }) })),
   w(3, fc.record({ kind: fc.constant("acquire" as const), node, newTerm: fc.boolean() })),
   w(6, fc.record({ kind: fc.constant("claim" as const), node, limit: fc.integer({ min: 1, max: 3 }) })),
-  w(5, fc.record({ kind: fc.constant("end" as const), node, pick: fc.nat(), outcome: fc.constantFrom(...Object.keys(OUTCOMES)) })),
-  w(1, fc.record({ kind: fc.constant("approval" as const), node, pick: fc.nat(), waiting: fc.boolean() })),
+  w(5, fc.record({ kind: fc.constant("end" as const), node, pick: fc.nat(), outcome: fc.constantFrom(...Object.keys(OUTCOMES), "toReview", "toReview", "toReview", "toReview") })),
+  w(2, fc.record({ kind: fc.constant("approval" as const), node, pick: fc.nat(), waiting: fc.boolean() })),
   w(1, fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat() })),
   w(1, fc.record({ kind: fc.constant("retry" as const), pick: fc.nat() })),
   w(2, fc.record({ kind: fc.constant("advance" as const), ms: fc.constantFrom(500, 2_000, 4_000) })),
   w(2, fc.record({ kind: fc.constant("abandon" as const), node })),
   w(2, fc.record({ kind: fc.constant("takeover" as const), node })),
-  w(1, fc.record({ kind: fc.constant("mode" as const), mode: fc.constantFrom<SystemMode>("running", "running", "running", "paused", "draining") }))
+  w(1, fc.record({ kind: fc.constant("mode" as const), mode: fc.constantFrom<SystemMode>("running", "running", "running", "paused", "draining") })),
+  w(12, reviewStep)
 ) as fc.Arbitrary<StepShape>;
 type StepShape =
   | { kind: "create"; priority: number; maxAttempts: number; dep: number | undefined }
@@ -46,7 +49,8 @@ type StepShape =
   | { kind: "abandon"; node: 0 | 1 }
   /** Lease loss: the lease lapses, `node` takes it and abandons what older terms left running. */
   | { kind: "takeover"; node: 0 | 1 }
-  | { kind: "mode"; mode: SystemMode };
+  | { kind: "mode"; mode: SystemMode }
+  | ReviewStep;
 /** Every run starts with work queued and n1 leading, so the random part has something to do. */
 const PROLOGUE: StepShape[] = [
   { kind: "create", priority: 0, maxAttempts: 2, dep: undefined },
@@ -63,6 +67,7 @@ interface World {
   belief: Map<string, HeldLease | null>;
   /** Runs each node claimed and thinks it still owns. */
   runs: Map<string, Array<{ runId: string; taskId: string; term: number }>>;
+  landingFrom: Map<string, "in_review" | "succeeded">;
 }
 
 async function reset(h: Harness): Promise<void> {
@@ -110,12 +115,17 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       if (!valid) assert.deepEqual(claimed, [], "invariant 2: a node without the lease claimed");
       assert.ok(claimed.length <= s.limit);
       count("claimed", claimed.length);
-      for (const c of claimed) w.runs.get(name)!.push({ runId: c.run.runId, taskId: c.task.taskId, term: lease.term });
+      for (const c of claimed) {
+        w.runs.get(name)!.push({ runId: c.run.runId, taskId: c.task.taskId, term: lease.term });
+        // As the conductor does once the worktree exists; only a task's first branch is kept.
+        if (c.task.priority !== 1) assert.equal(await store.updateRun({ runId: c.run.runId, owner: name, term: lease.term }, { baseBranch: "main" }), true);
+      }
       return;
     }
     case "end":
     case "approval": {
-      const name = NODES[s.node];
+      // A node that thinks it owns no run hands the step to the other, so ends happen often.
+      const name = w.runs.get(NODES[s.node])!.length > 0 ? NODES[s.node] : NODES[1 - s.node]!;
       const mine = w.runs.get(name)!;
       if (mine.length === 0) return;
       const run = mine[s.pick % mine.length]!;
@@ -129,6 +139,7 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
           : await store.updateRun(fence, { taskState: s.waiting ? "needs_approval" : "running", turnId: "turn" });
       assert.equal(ok, expected, `invariant 3: ${s.kind} accepted=${ok}, fence valid=${expected}`);
       count(`${s.kind} ${ok ? "accepted" : "fenced"}`);
+      if (ok && s.kind === "end") count(`ended ${s.outcome}`);
       if (!ok) {
         // 3: a stale write changes nothing.
         assert.deepEqual(await snapshot(h), before, "invariant 3: a fenced write changed rows");
@@ -144,11 +155,12 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       const taskId = w.tasks[s.pick % w.tasks.length]!;
       const before = await store.getTask(taskId);
       const result = await store.requestCancel(taskId);
-      if (before?.state === "queued" || before?.state === "blocked") {
-        // 7: a waiting task is cancelled at once.
+      if (before?.state === "queued" || before?.state === "blocked" || before?.state === "in_review") {
+        // 7: a waiting task (for the queue or for a person) is cancelled at once.
         assert.equal(result?.outcome, "cancelled");
         assert.equal(result?.task.state, "cancelled");
       }
+      if (before?.state === "landing") assert.equal(result?.outcome, "busy");
       return;
     }
     case "retry": {
@@ -183,6 +195,11 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       await assertInvariants(h, w.expect);
       await apply(h, w, { kind: "abandon", node: s.node });
       return;
+    default: {
+      const did = await applyReviewStep(store, { tasks: w.tasks, spent: w.expect.spent, landingFrom: w.landingFrom }, s);
+      if (did) count(did);
+      return;
+    }
   }
 }
 
@@ -210,7 +227,8 @@ function propertyFor(kind: EngineKind, numRuns: number): void {
               expect: { createdTasks: 0, termHolder: new Map(), spent: new Map(), ttlMs: TTL_MS },
               tasks: [],
               belief: new Map(NODES.map((n) => [n, null])),
-              runs: new Map(NODES.map((n) => [n, []]))
+              runs: new Map(NODES.map((n) => [n, []])),
+              landingFrom: new Map()
             };
             for (const s of [...PROLOGUE, ...steps]) {
               await apply(h, w, s);

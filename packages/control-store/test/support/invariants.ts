@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ENDED_TASK_STATES, TASK_STATES as ALL_TASK_STATES, type TaskState } from "../../src/index.js";
 import { isoOf } from "../../src/row-mapping.js";
 import type { Harness } from "./harness.js";
 
@@ -10,6 +11,7 @@ export interface TaskRow {
   run_count: number;
   cancel_requested: number;
   last_run_id: string | null;
+  ended_at: string | Date | null;
 }
 export interface RunRow {
   run_id: string;
@@ -45,12 +47,12 @@ export interface Expectations {
 }
 
 const ACTIVE = new Set(["running", "needs_approval"]);
-const TASK_STATES = new Set(["queued", "blocked", "running", "needs_approval", "succeeded", "failed", "cancelled", "timed_out"]);
+const TASK_STATES = new Set<string>(ALL_TASK_STATES);
 
 /** Invariants 1, 2, 4, 5, 6 and 7 of the control-plane design, read from the tables. */
 export async function assertInvariants(h: Harness, expect: Expectations): Promise<void> {
   const tasks = (await h.raw<TaskRow>(
-    "select task_id, state, max_attempts, attempts_spent, run_count, cancel_requested, last_run_id from tasks"
+    "select task_id, state, max_attempts, attempts_spent, run_count, cancel_requested, last_run_id, ended_at from tasks"
   )) as TaskRow[];
   const runs = (await h.raw<RunRow>("select run_id, task_id, attempt, owner, term, state from runs")) as RunRow[];
   const runsOf = new Map<string, RunRow[]>();
@@ -60,6 +62,8 @@ export async function assertInvariants(h: Harness, expect: Expectations): Promis
   assert.equal(tasks.length, expect.createdTasks, "invariant 4: tasks never disappear");
   for (const task of tasks) {
     assert.ok(TASK_STATES.has(task.state), `unknown state ${task.state}`);
+    // An end time exactly when the state is an ended one (in_review and landing are not).
+    assert.equal(task.ended_at !== null, ENDED_TASK_STATES.has(task.state as TaskState), `${task.task_id} is ${task.state}, ended_at ${task.ended_at}`);
     const own = (runsOf.get(task.task_id) ?? []).sort((a, b) => Number(a.attempt) - Number(b.attempt));
     const live = own.filter((r) => r.state === "running");
     // 1: at most one running run per task.
