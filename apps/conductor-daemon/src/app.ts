@@ -16,6 +16,8 @@ import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
+import { registerReviewRoutes } from "./review/review-routes.js";
+import type { TaskReview } from "./review/task-review.js";
 import { installStoreErrorMapping } from "./store/store-error-mapping.js";
 import { conductorVersion } from "./version.js";
 
@@ -34,7 +36,7 @@ export interface ConductorAppDeps {
   /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
   control?: ControlPlane;
   /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
-  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace">;
+  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode"> & { review?: TaskReview };
   /** The node's metrics (the runtime's, fed by the lease, scheduler and task log); else the app makes its own. */
   metrics?: ConductorMetrics;
 }
@@ -127,7 +129,9 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     });
     if (control !== undefined) registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease });
     if (control !== undefined && deps.tasks !== undefined) {
-      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...deps.tasks });
+      const { review, ...taskDeps } = deps.tasks;
+      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps });
+      if (review !== undefined) registerReviewRoutes(scope, review);
     }
     registerCodexSummary(scope, { codexd });
     registerCodexProxy(scope, { codexd, relay });

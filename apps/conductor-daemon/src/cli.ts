@@ -36,8 +36,11 @@ flags (each also has an environment variable; flags win):
   --codexd-connect-timeout-ms N --log-level LEVEL
   --database-schema NAME --store-connect-timeout-ms N --store-query-timeout-ms N
   --lease-ttl-ms N --max-concurrent-tasks N --max-queued-tasks N
+  --worktrees-dir DIR --scratch-dir DIR --git-author "Name <email>" --diff-max-bytes N
+  --github-api-url URL
   The shared token is read from BAA_SHARED_TOKEN only, never from a flag; the PostgreSQL URL
-  from BAA_DATABASE_URL only (unset: SQLite in the state dir).
+  from BAA_DATABASE_URL only (unset: SQLite in the state dir); a GitHub token from
+  BAA_GITHUB_TOKEN only.
 `;
 
 /**
@@ -75,6 +78,7 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
     const shown = {
       ...config,
       sharedToken: config.sharedToken === undefined ? undefined : "[redacted]",
+      githubToken: config.githubToken === undefined ? undefined : "[redacted]",
       databaseUrl: config.databaseUrl === undefined ? undefined : redactUrlPassword(config.databaseUrl)
     };
     stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

@@ -56,7 +56,9 @@ export const ConductorConfigSchema = z
         stateDir: z.string().min(1).optional(),
         runsDir: z.string().min(1).optional(),
         logsDir: z.string().min(1).optional(),
-        worktreesDir: z.string().min(1).optional()
+        worktreesDir: z.string().min(1).optional(),
+        /** Where a task that names no cwd works, one directory per task. */
+        scratchDir: z.string().min(1).optional()
       })
       .default({}),
     bodyLimitBytes: positiveInt.default(1024 * 1024),
@@ -90,6 +92,18 @@ export const ConductorConfigSchema = z
     runProgressMs: positiveInt.default(1_000),
     /** A task's worktree is removed this long after the task ended (its work committed to its branch first). */
     worktreeRetentionMs: z.number().int().min(0).default(24 * 60 * 60 * 1000),
+    /** Author and committer of the commit each worktree run makes: `Name <email>`. */
+    gitAuthor: z
+      .string()
+      .trim()
+      .regex(/^[^<>\n]+ <[^<>\s]+>$/, "must be `Name <email>`")
+      .default("baa-conductor <baa@localhost>"),
+    /** A task's diff answer carries at most this many bytes of patch (`truncated: true` past it). */
+    diffMaxBytes: positiveInt.default(1024 * 1024),
+    /** A GitHub token: a land with `push` then opens or updates a pull request. Environment only. */
+    githubToken: z.string().min(1).optional(),
+    /** GitHub's REST API (GitHub Enterprise: `https://HOST/api/v3`). */
+    githubApiUrl: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
   })
   .transform((raw) => {
@@ -101,7 +115,8 @@ export const ConductorConfigSchema = z
         stateDir: resolve(repoRoot, raw.paths.stateDir ?? "state/conductor"),
         runsDir: resolve(repoRoot, raw.paths.runsDir ?? "runs"),
         logsDir: resolve(repoRoot, raw.paths.logsDir ?? "logs/conductor"),
-        worktreesDir: resolve(repoRoot, raw.paths.worktreesDir ?? join(raw.paths.stateDir ?? "state/conductor", "worktrees"))
+        worktreesDir: resolve(repoRoot, raw.paths.worktreesDir ?? join(raw.paths.stateDir ?? "state/conductor", "worktrees")),
+        scratchDir: resolve(repoRoot, raw.paths.scratchDir ?? join(raw.paths.stateDir ?? "state/conductor", "scratch"))
       }
     };
   });
@@ -162,6 +177,12 @@ const SOURCES: SourceTable = {
   runProgressMs: ["run-progress-ms", "BAA_RUN_PROGRESS_MS"],
   worktreeRetentionMs: ["worktree-retention-ms", "BAA_WORKTREE_RETENTION_MS"],
   "paths.worktreesDir": ["worktrees-dir", "BAA_WORKTREES_DIR"],
+  "paths.scratchDir": ["scratch-dir", "BAA_SCRATCH_DIR"],
+  gitAuthor: ["git-author", "BAA_GIT_AUTHOR"],
+  diffMaxBytes: ["diff-max-bytes", "BAA_DIFF_MAX_BYTES"],
+  // A secret: environment only, like the shared token.
+  githubToken: ["", "BAA_GITHUB_TOKEN"],
+  githubApiUrl: ["github-api-url", "BAA_GITHUB_API_URL"],
   logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
 };
 
@@ -181,7 +202,8 @@ const NUMERIC_KEYS = [
   "quotaBackoffMs",
   "schedulerPollMs",
   "runProgressMs",
-  "worktreeRetentionMs"
+  "worktreeRetentionMs",
+  "diffMaxBytes"
 ];
 
 const KINDS: Record<string, SourceKind> = {

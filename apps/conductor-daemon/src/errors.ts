@@ -15,6 +15,20 @@ export const ConductorErrorCodes = {
   run_not_found: 404,
   task_ended: 409,
   task_not_retryable: 409,
+  task_has_no_branch: 409,
+  task_not_revisable: 409,
+  task_not_landable: 409,
+  task_not_discardable: 409,
+  task_busy: 409,
+  land_in_progress: 409,
+  land_conflict: 409,
+  target_worktree_dirty: 409,
+  target_moved: 409,
+  push_rejected: 409,
+  push_failed: 502,
+  unknown_target: 400,
+  unknown_remote: 400,
+  forge_failed: 502,
   queue_full: 429
 } as const;
 

@@ -163,7 +163,13 @@ export class ConductorRuntime {
       codexd,
       control: this.#control,
       metrics,
-      tasks: { events: tasks.events, scheduler: tasks.scheduler, checkWorkspace: (cwd, workspace) => tasks.workspaces.problemWith(cwd, workspace) },
+      tasks: {
+        events: tasks.events,
+        scheduler: tasks.scheduler,
+        checkWorkspace: (cwd, workspace) => tasks.workspaces.problemWith(cwd, workspace),
+        systemMode: () => system.cached()?.mode ?? null,
+        review: tasks.review
+      },
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;

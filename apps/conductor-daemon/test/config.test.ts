@@ -22,7 +22,8 @@ test("defaults apply when neither flags nor env say anything", () => {
       stateDir: join(repoRoot, "state/conductor"),
       runsDir: join(repoRoot, "runs"),
       logsDir: join(repoRoot, "logs/conductor"),
-      worktreesDir: join(repoRoot, "state/conductor/worktrees")
+      worktreesDir: join(repoRoot, "state/conductor/worktrees"),
+      scratchDir: join(repoRoot, "state/conductor/scratch")
     },
     bodyLimitBytes: 1024 * 1024,
     proxyTimeoutMs: 30_000,
@@ -40,6 +41,9 @@ test("defaults apply when neither flags nor env say anything", () => {
     schedulerPollMs: 1_000,
     runProgressMs: 1_000,
     worktreeRetentionMs: 24 * 60 * 60 * 1000,
+    gitAuthor: "baa-conductor <baa@localhost>",
+    diffMaxBytes: 1024 * 1024,
+    githubApiUrl: "https://api.github.com",
     logLevel: "info"
   });
   assert.equal("sharedToken" in config && config.sharedToken !== undefined, false);
@@ -223,4 +227,17 @@ test("task keys: env and flags, the worktrees dir follows the state dir unless s
   const follows = resolveConductorConfig({ argv: [], env: { BAA_STATE_DIR: "/srv/state" } });
   assert.equal(follows.paths.worktreesDir, "/srv/state/worktrees");
   assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_SCHEDULER_POLL_MS: "soon" } }), /schedulerPollMs \(--scheduler-poll-ms \/ BAA_SCHEDULER_POLL_MS\)/);
+});
+
+test("review settings: the git author must be `Name <email>`; the GitHub token comes from the environment only", () => {
+  const config = resolveConductorConfig({
+    argv: ["--git-author", "Ada <ada@example.test>", "--diff-max-bytes", "4096", "--github-api-url", "https://ghe.example.test/api/v3"],
+    env: { BAA_GITHUB_TOKEN: "ghp_secret_value" }
+  });
+  assert.equal(config.gitAuthor, "Ada <ada@example.test>");
+  assert.equal(config.diffMaxBytes, 4096);
+  assert.equal(config.githubApiUrl, "https://ghe.example.test/api/v3");
+  assert.equal(config.githubToken, "ghp_secret_value");
+  assert.throws(() => resolveConductorConfig({ argv: ["--git-author", "no email here"], env: {} }), /gitAuthor \(--git-author/);
+  assert.throws(() => resolveConductorConfig({ argv: ["--github-token", "x"], env: {} }), /github-token/);
 });

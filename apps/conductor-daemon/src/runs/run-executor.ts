@@ -6,12 +6,15 @@ import type { RunHandle } from "../scheduler/scheduler.js";
 import { decideRunEnding, type EndingPolicy, type RunOutcome } from "../scheduler/run-ending.js";
 import type { PreparedWorkspace } from "../workspaces/workspaces.js";
 import { WorkspaceError } from "../workspaces/workspaces.js";
+import { settleBranch } from "./branch-ending.js";
+import type { RunBranch } from "./run-branch.js";
 import { RunFolder } from "./run-folder.js";
+import { openWorkerSession } from "./worker-session.js";
 import { SessionEvents } from "./session-events.js";
 import { meaningOf, outcomeOfTurn } from "./run-event-meaning.js";
 import { CodexdDownError, CodexdRefusedError, type CodexdStreamEvent, type WorkerCodexd } from "./worker-codexd.js";
 
-export type RunStore = Pick<ControlStore, "updateRun" | "finishRun" | "getTask" | "getRun">;
+export type RunStore = Pick<ControlStore, "updateRun" | "finishRun" | "getTask" | "getRun" | "listRuns">;
 
 /** Defaults for what a task leaves unset, and the timings of the run loop. */
 export interface RunSettings {
@@ -34,7 +37,11 @@ export interface RunSettings {
 export interface RunExecutorDeps {
   store: RunStore;
   codexd: WorkerCodexd;
-  workspaces: { prepare(task: TaskRecord): Promise<PreparedWorkspace | null>; diff(workspace: RunWorkspace): Promise<string> };
+  workspaces: { prepare(task: TaskRecord): Promise<PreparedWorkspace> };
+  /** The commit a worktree run makes when it ends, and whether its branch then holds work to review. */
+  branch: RunBranch;
+  /** Told when a run left its task `in_review` (auto_land lands it from there). */
+  onInReview?: (task: TaskRecord) => void;
   /** The conductor's event log: every event of a run is recorded with its taskId and runId. */
   events: Pick<EventLog, "record">;
   /** Sets the usage-limit pause (the system modes' setter, so this node's gate closes at once). */
@@ -124,18 +131,19 @@ class RunExecution implements RunHandle {
     const settings = this.#d.settings;
     try {
       const prepared = await this.#d.workspaces.prepare(task);
-      if (prepared !== null) {
-        this.#workspace = prepared.workspace;
-        await this.#update({ workspace: prepared.workspace });
-        this.#record({ type: "run.workspace", data: prepared.workspace });
-      }
+      this.#workspace = prepared.workspace;
+      const baseBranch = prepared.workspace.baseBranch ?? null;
+      await this.#update({ workspace: prepared.workspace, ...(baseBranch === null ? {} : { baseBranch }) });
+      this.#record({ type: "run.workspace", data: prepared.workspace });
       if (this.#stop !== undefined) return this.#stoppedOutcome();
-      const session = await this.#d.codexd.openSession({
-        ...(prepared === null ? {} : { cwd: prepared.cwd }),
+      const request = {
+        cwd: prepared.cwd,
         ...(task.model === null ? {} : { model: task.model }),
         ...(task.approvalPolicy === null ? {} : { approvalPolicy: task.approvalPolicy }),
         ...(task.sandbox === null ? {} : { sandbox: task.sandbox })
-      });
+      };
+      const session = await openWorkerSession(this.#d.codexd, task, () => this.#d.store.listRuns(task.taskId), request, this.#log);
+      if (session.resumedThreadId !== null) this.#record({ type: "run.thread_resumed", data: { threadId: session.resumedThreadId, round: task.round } });
       this.#sessionId = session.sessionId;
       this.#threadId = session.threadId;
       await this.#update({ sessionId: session.sessionId, ...(session.threadId === null ? {} : { threadId: session.threadId }) });
@@ -157,7 +165,7 @@ class RunExecution implements RunHandle {
       this.#armStall();
       this.#progressLoop();
       if (this.#stop !== undefined) return this.#stoppedOutcome();
-      const turn = await this.#d.codexd.startTurn(session.sessionId, task.prompt);
+      const turn = await this.#d.codexd.startTurn(session.sessionId, session.input);
       this.#turnId = turn.turnId;
       await this.#update({ turnId: turn.turnId });
       // A stop asked for while the turn was being started acts now that it has an id.
@@ -301,16 +309,13 @@ class RunExecution implements RunHandle {
 
   async #end(outcome: RunOutcome): Promise<void> {
     const now = this.#d.timers.wallNow();
-    const { ending, quotaPauseUntil } = decideRunEnding(this.#task, outcome, now, this.#d.policy);
-    let diff: string | null = null;
-    if (this.#workspace?.kind === "worktree") {
-      try {
-        diff = await this.#d.workspaces.diff(this.#workspace);
-        this.#folder.writeDiff(diff);
-      } catch (error) {
-        this.#log.warn({ err: error }, "could not compute the worktree diff");
-      }
-    }
+    const decided = decideRunEnding(this.#task, outcome, now, this.#d.policy);
+    const quotaPauseUntil = decided.quotaPauseUntil;
+    const settled = await settleBranch(this.#d.branch, this.#task, this.#fence.runId, this.#workspace, decided.ending, this.#log);
+    const ending = settled.ending;
+    if (settled.patch !== null) this.#folder.writeDiff(settled.patch);
+    // The last progress write may be up to runProgressMs behind the run's last event.
+    if (this.#lastEventAt !== null && this.#lastEventAt !== this.#lastEventWritten) await this.#update({ lastEventAt: this.#lastEventAt });
     const finalMessage = outcome.kind === "completed" ? outcome.finalMessage : this.#finalMessage;
     if (finalMessage !== null) this.#folder.writeFinalMessage(finalMessage);
     if (this.#usage !== null) this.#folder.writeUsage(this.#usage);
@@ -322,16 +327,27 @@ class RunExecution implements RunHandle {
     }
     this.#record({
       type: "run.ended",
-      data: { state: ending.runState, taskState: ending.taskState, reason: ending.reason ?? null, written, ...(quotaPauseUntil === undefined ? {} : { quotaPauseUntil }) }
+      data: {
+        state: ending.runState,
+        taskState: ending.taskState,
+        reason: ending.reason ?? null,
+        commit: settled.commit,
+        written,
+        ...(quotaPauseUntil === undefined ? {} : { quotaPauseUntil })
+      }
     });
-    this.#writeMeta(ending.runState, { taskState: ending.taskState, reason: ending.reason ?? null, written, endedAt: new Date(now).toISOString(), hasDiff: diff !== null });
+    if (written && ending.taskState === "in_review") {
+      this.#record({ type: "task.in_review", data: { round: this.#task.round, commit: settled.commit, branch: this.#workspace?.branch ?? null } });
+    }
+    this.#writeMeta(ending.runState, { taskState: ending.taskState, reason: ending.reason ?? null, written, endedAt: new Date(now).toISOString(), commit: settled.commit });
     this.#folder.close();
     if (this.#sessionId !== null) {
       await this.#d.codexd.closeSession(this.#sessionId).catch((error: unknown) => {
         this.#log.warn({ err: error, sessionId: this.#sessionId }, "could not close the worker session");
       });
     }
-    this.#log.info({ state: ending.runState, taskState: ending.taskState, reason: ending.reason }, "run ended");
+    this.#log.info({ state: ending.runState, taskState: ending.taskState, reason: ending.reason, commit: settled.commit }, "run ended");
+    if (written && ending.taskState === "in_review") this.#d.onInReview?.(this.#task);
   }
 
   async #finish(ending: Parameters<RunStore["finishRun"]>[1]): Promise<boolean> {
@@ -377,6 +393,7 @@ class RunExecution implements RunHandle {
         taskId: task.taskId,
         title: task.title,
         attempt: this.#attempt,
+        round: task.round,
         owner: this.#fence.owner,
         term: this.#fence.term,
         state,

@@ -4,8 +4,8 @@ import { JsonLinesFile, writeJsonAtomic } from "@baa/state-files";
 
 /**
  * `runsDir/<run_id>/`: `meta.json` (rewritten as the run goes), `events.jsonl` (every event of
- * the run as recorded), and at the end `final-message.md`, `usage.json` and, for a worktree,
- * `diff.patch`.
+ * the run as recorded), and at the end `final-message.md`, `usage.json` and, when the run committed
+ * changes to its task's branch, `diff.patch` (that commit's patch).
  */
 export class RunFolder {
   readonly path: string;

@@ -22,6 +22,8 @@ export class CodexdDownError extends Error {
 }
 
 export interface WorkerSessionRequest {
+  /** Go on with this app-server thread (`thread/resume`) instead of starting one. */
+  threadId?: string;
   cwd?: string;
   model?: string;
   approvalPolicy?: string;

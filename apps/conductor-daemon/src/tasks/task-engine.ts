@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ControlStore } from "@baa/control-store";
+import type { ControlStore, TaskRecord } from "@baa/control-store";
 import { EventLog } from "@baa/event-log";
 import { WriteHealth } from "@baa/state-files";
 import type { Logger } from "pino";
@@ -13,6 +13,9 @@ import { Scheduler, type SchedulerGate, type SchedulerLeadership } from "../sche
 import type { EndingPolicy } from "../scheduler/run-ending.js";
 import { execGit, type GitRunner } from "../workspaces/git-runner.js";
 import { Workspaces } from "../workspaces/workspaces.js";
+import { createGitHubForge } from "@baa/github-forge";
+import { gitRunBranch } from "../review/run-branch-git.js";
+import { TaskReview } from "../review/task-review.js";
 
 export interface TaskEngineOptions {
   config: ConductorConfig;
@@ -38,6 +41,8 @@ export class TaskEngine {
   readonly events: EventLog;
   readonly scheduler: Scheduler;
   readonly workspaces: Workspaces;
+  /** Diff, revise, land and discard of a task's branch. */
+  readonly review: TaskReview;
   readonly #o: TaskEngineOptions;
   readonly #log: Logger;
   readonly #worker: WorkerCodexd;
@@ -57,7 +62,14 @@ export class TaskEngine {
       // Failed event-log writes are logged and retried; see @baa/state-files WriteHealth.
       health: new WriteHealth({ logger: this.#log, now: () => timers.wallNow() })
     });
-    this.workspaces = new Workspaces({ git: options.git ?? execGit, worktreesDir: config.paths.worktreesDir, logger: this.#log, wallNow: () => timers.wallNow() });
+    const git = options.git ?? execGit;
+    this.workspaces = new Workspaces({
+      git,
+      worktreesDir: config.paths.worktreesDir,
+      scratchDir: config.paths.scratchDir,
+      logger: this.#log,
+      wallNow: () => timers.wallNow()
+    });
     this.#worker = workerCodexd(options.codexd);
     const policy: EndingPolicy = {
       retry: { baseMs: config.taskRetryBaseMs, maxMs: config.taskRetryMaxMs },
@@ -75,6 +87,25 @@ export class TaskEngine {
       ...options.runSettings
     };
     const worker = this.#worker;
+    const forge =
+      config.githubToken === undefined
+        ? null
+        : createGitHubForge({ token: config.githubToken, apiUrl: config.githubApiUrl, logger: this.#log.child({ component: "github" }) });
+    this.review = new TaskReview({
+      store,
+      markers: this.workspaces,
+      events: this.events,
+      diffMaxBytes: config.diffMaxBytes,
+      wake: () => this.scheduler.wake(),
+      author: config.gitAuthor,
+      worktreesDir: config.paths.worktreesDir,
+      forge,
+      logger: this.#log
+    });
+    const branch = gitRunBranch({ author: config.gitAuthor, git });
+    const onInReview = (task: TaskRecord) => {
+      if (task.review === "auto_land") void this.review.autoLand(task.taskId);
+    };
     this.scheduler = new Scheduler({
       store,
       scope: options.leadership.scope,
@@ -105,6 +136,8 @@ export class TaskEngine {
             store,
             codexd: worker,
             workspaces: this.workspaces,
+            branch,
+            onInReview,
             events: this.events,
             quota: options.quota,
             runsDir: config.paths.runsDir,
@@ -121,6 +154,7 @@ export class TaskEngine {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    void this.#recoverLandings();
     this.scheduler.start();
     this.#scheduleReap();
   }
@@ -146,6 +180,23 @@ export class TaskEngine {
       retentionMs: config.worktreeRetentionMs,
       nowMs: timers.wallNow()
     });
+  }
+
+  /**
+   * A land cut short by a stop leaves its task `landing`; git moved the target in one step or
+   * not at all, so the task goes back to review (a second land of merged work changes nothing).
+   * On SQLite this node is the only one; on PostgreSQL another node may be landing right now,
+   * so only lands older than any land takes are taken back.
+   */
+  async #recoverLandings(): Promise<void> {
+    const { store, timers } = this.#o;
+    const graceMs = store.kind === "sqlite" ? 0 : 15 * 60 * 1000;
+    try {
+      const ids = await store.recoverLandings(new Date(timers.wallNow() - graceMs).toISOString());
+      if (ids.length > 0) this.#log.warn({ taskIds: ids }, "lands cut short by a stop went back to review");
+    } catch (error) {
+      this.#log.error({ err: error }, "could not look for lands cut short by a stop");
+    }
   }
 
   #scheduleReap(): void {

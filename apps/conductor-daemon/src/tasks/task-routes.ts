@@ -1,5 +1,5 @@
 import type {} from "@fastify/websocket";
-import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore } from "@baa/control-store";
+import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type SystemMode } from "@baa/control-store";
 import type { EventLog } from "@baa/event-log";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import { websocketSchema, zodRoutes } from "@baa/http-observability";
@@ -32,6 +32,15 @@ export interface TaskRoutesDeps {
   maxStreamBufferedBytes?: number;
   /** Told when a task event stream opens, closes or is cut off (the metrics). */
   streamObserver?: TaskStreamObserver;
+  /** The system mode as this node last read it: a task created while it is not `running` is told it waits. */
+  systemMode?: () => SystemMode | null;
+}
+
+/** What a new task is told when it will not start soon for a reason outside it. */
+function waitNotice(mode: SystemMode | null | undefined): string | undefined {
+  if (mode === "paused") return "the system is paused: the task waits in the queue until it is resumed (POST /v1/system/resume)";
+  if (mode === "draining") return "the system is draining: the task waits in the queue until it is resumed (POST /v1/system/resume)";
+  return undefined;
 }
 
 /** Seconds a client told "queue full" waits before trying again. */
@@ -78,7 +87,8 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
       request.log.info({ taskId: result.task.taskId, state: result.task.state }, "task created");
       deps.scheduler?.wake();
     }
-    return reply.status(result.created ? 201 : 200).send({ ok: true, data: { task: result.task, created: result.created } });
+    const notice = waitNotice(deps.systemMode?.());
+    return reply.status(result.created ? 201 : 200).send({ ok: true, data: { task: result.task, created: result.created, ...(notice === undefined ? {} : { notice }) } });
   });
 
   app.get("/v1/tasks", { schema: { summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
@@ -115,6 +125,7 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     const result = await store.requestCancel(task_id, reason);
     if (result === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
     if (result.outcome === "already_ended") throw conductorError("task_ended", `task ${task_id} has already ended (${result.task.state})`);
+    if (result.outcome === "busy") throw conductorError("task_busy", `task ${task_id} is ${result.task.state}; try again once it is done`);
     // A run on this node stops now; one on another node sees the flag at its next progress check.
     if (result.outcome === "requested") deps.scheduler?.cancel(task_id, reason);
     request.log.info({ taskId: task_id, outcome: result.outcome }, "task cancel");

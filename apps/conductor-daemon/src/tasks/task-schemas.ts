@@ -19,7 +19,9 @@ export const createTaskBody = z.strictObject({
   notBefore: z.iso.datetime({ offset: true }).optional(),
   approvalPolicy: z.enum(["untrusted", "on-request", "never"]).optional(),
   sandbox: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
-  workspace: z.enum(["worktree", "shared"]).optional()
+  workspace: z.enum(["worktree", "shared"]).optional(),
+  /** After a successful worktree run: wait for a person (default), end as before, or land at once. */
+  review: z.enum(["required", "none", "auto_land"]).optional()
 });
 
 export const idempotencyKeyHeader = z.string().trim().min(1).max(200).optional();

@@ -11,6 +11,8 @@ interface WorktreeMarker {
   repo: string;
   branch: string;
   baseCommit: string;
+  /** The branch checked out in the repository when the worktree was first made (null: detached). */
+  baseBranch?: string | null;
   path: string;
   createdAt: string;
   removedAt: string | null;
@@ -34,6 +36,8 @@ export interface WorkspacesOptions {
   git: GitRunner;
   /** Where task worktrees and their markers live. */
   worktreesDir: string;
+  /** Where a task that names no cwd gets a directory of its own. */
+  scratchDir: string;
   logger: Logger;
   /** Epoch ms, for the markers. */
   wallNow: () => number;
@@ -80,9 +84,16 @@ export class Workspaces {
     return null;
   }
 
-  /** Null when the task has no cwd (codexd's default directory, shared). */
-  async prepare(task: Pick<TaskRecord, "taskId" | "cwd" | "workspace">): Promise<PreparedWorkspace | null> {
-    if (task.cwd === null) return null;
+  /**
+   * A task with no cwd works in a scratch directory of its own under the state dir, never in
+   * the directory the conductor or codexd happens to run from (a person's checkout).
+   */
+  async prepare(task: Pick<TaskRecord, "taskId" | "cwd" | "workspace">): Promise<PreparedWorkspace> {
+    if (task.cwd === null) {
+      const path = join(this.#o.scratchDir, task.taskId);
+      mkdirSync(path, { recursive: true });
+      return { workspace: { kind: "scratch", path, branch: null, baseCommit: null }, cwd: path };
+    }
     if (!existsSync(task.cwd)) throw new WorkspaceError(`cwd ${task.cwd} does not exist`);
     if (task.workspace === "shared") return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd };
     const repo = await this.repoOf(task.cwd);
@@ -94,14 +105,16 @@ export class Workspaces {
     const marker = await this.#serial(repo, () => this.#ensureWorktree(task.taskId, repo));
     const cwd = inside === "" ? marker.path : join(marker.path, inside);
     mkdirSync(cwd, { recursive: true });
-    return { workspace: { kind: "worktree", path: marker.path, branch: marker.branch, baseCommit: marker.baseCommit }, cwd };
+    const workspace = { kind: "worktree" as const, path: marker.path, branch: marker.branch, baseCommit: marker.baseCommit, baseBranch: marker.baseBranch ?? null };
+    return { workspace, cwd };
   }
 
-  /** The worktree's changes against its base commit (committed or not, new files included), as a patch. */
-  async diff(workspace: RunWorkspace): Promise<string> {
-    if (workspace.kind !== "worktree" || workspace.baseCommit === null) return "";
-    await this.#o.git(workspace.path, ["add", "-A"]);
-    return this.#o.git(workspace.path, ["diff", "--cached", "--binary", workspace.baseCommit]);
+  /** The repository and marker of a task's worktree, as recorded when it was made; null when it never had one here. */
+  markerOf(taskId: string): { repo: string; branch: string; baseCommit: string; baseBranch: string | null; path: string } | null {
+    const path = this.#markerPath(taskId);
+    if (!existsSync(path)) return null;
+    const marker = readJsonFile<WorktreeMarker | null>(path, null);
+    return marker === null ? null : { repo: marker.repo, branch: marker.branch, baseCommit: marker.baseCommit, baseBranch: marker.baseBranch ?? null, path: marker.path };
   }
 
   /**
@@ -140,14 +153,19 @@ export class Workspaces {
         () => false
       );
       let baseCommit: string;
+      let baseBranch = known?.baseBranch ?? null;
       if (branchExists) {
         baseCommit = known?.baseCommit ?? (await git(repo, ["rev-parse", `refs/heads/${branch}`])).trim();
         await git(repo, ["worktree", "add", path, branch]);
       } else {
         baseCommit = (await git(repo, ["rev-parse", "HEAD"])).trim();
+        baseBranch = await git(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"]).then(
+          (name) => name.trim() || null,
+          () => null
+        );
         await git(repo, ["worktree", "add", "-b", branch, path, baseCommit]);
       }
-      const marker: WorktreeMarker = { taskId, repo, branch, baseCommit, path, createdAt: new Date(this.#o.wallNow()).toISOString(), removedAt: null };
+      const marker: WorktreeMarker = { taskId, repo, branch, baseCommit, baseBranch, path, createdAt: new Date(this.#o.wallNow()).toISOString(), removedAt: null };
       writeJsonAtomic(markerPath, marker);
       this.#log.info({ taskId, repo, branch, baseCommit, path }, "task worktree created");
       return marker;

@@ -22,7 +22,14 @@ function repoIn(dir: string): string {
   return repo;
 }
 
-const make = (dir: string) => new Workspaces({ git: execGit, worktreesDir: join(dir, "worktrees"), logger: createSilentLogger(), wallNow: () => Date.parse("2026-01-01T00:00:00Z") });
+const make = (dir: string) =>
+  new Workspaces({
+    git: execGit,
+    worktreesDir: join(dir, "worktrees"),
+    scratchDir: join(dir, "scratch"),
+    logger: createSilentLogger(),
+    wallNow: () => Date.parse("2026-01-01T00:00:00Z")
+  });
 
 test("worktree by default inside a repository: own branch, base commit, subdirectory kept; reused by the next run", async () => {
   const dir = makeTempDir("ws-");
@@ -32,7 +39,7 @@ test("worktree by default inside a repository: own branch, base commit, subdirec
     const ws = make(dir.path);
     const first = await ws.prepare({ taskId: "task-1", cwd: join(repo, "sub"), workspace: null });
     assert.ok(first);
-    assert.deepEqual(first.workspace, { kind: "worktree", path: join(dir.path, "worktrees", "task-1"), branch: "baa/task-1", baseCommit: base });
+    assert.deepEqual(first.workspace, { kind: "worktree", path: join(dir.path, "worktrees", "task-1"), branch: "baa/task-1", baseCommit: base, baseBranch: "main" });
     assert.equal(first.cwd, join(dir.path, "worktrees", "task-1", "sub"));
     assert.ok(existsSync(join(first.cwd, "keep.txt")));
     writeFileSync(join(first.cwd, "new.txt"), "hello\n");
@@ -42,9 +49,9 @@ test("worktree by default inside a repository: own branch, base commit, subdirec
     git(repo, "commit", "-q", "-m", "later");
     const again = await ws.prepare({ taskId: "task-1", cwd: join(repo, "sub"), workspace: null });
     assert.deepEqual(again?.workspace, first.workspace);
-    const diff = await ws.diff(first.workspace);
-    assert.match(diff, /\+\+\+ b\/sub\/new\.txt/);
-    assert.doesNotMatch(diff, /later\.txt/);
+    assert.equal(ws.markerOf("task-1")?.repo, repo);
+    assert.equal(ws.markerOf("task-1")?.baseBranch, "main");
+    assert.equal(ws.markerOf("task-unknown"), null);
   } finally {
     dir.remove();
   }
@@ -61,7 +68,11 @@ test("shared as asked, or outside a repository; worktree outside one is refused;
     assert.equal((await ws.prepare({ taskId: "t2", cwd: plain, workspace: null }))?.workspace.kind, "shared");
     await assert.rejects(ws.prepare({ taskId: "t3", cwd: plain, workspace: "worktree" }), WorkspaceError);
     await assert.rejects(ws.prepare({ taskId: "t4", cwd: join(dir.path, "missing"), workspace: null }), /does not exist/);
-    assert.equal(await ws.prepare({ taskId: "t5", cwd: null, workspace: null }), null);
+    // No cwd: a scratch directory of its own, never the process's working directory.
+    const scratch = await ws.prepare({ taskId: "t5", cwd: null, workspace: null });
+    assert.deepEqual(scratch.workspace, { kind: "scratch", path: join(dir.path, "scratch", "t5"), branch: null, baseCommit: null });
+    assert.equal(scratch.cwd, join(dir.path, "scratch", "t5"));
+    assert.ok(existsSync(scratch.cwd));
     assert.equal(await ws.problemWith(repo, "worktree"), null);
     assert.equal(await ws.problemWith(plain, null), null);
     assert.match(String(await ws.problemWith(plain, "worktree")), /needs a cwd inside a git repository/);
