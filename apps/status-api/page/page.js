@@ -3,36 +3,6 @@
 // value is put in the page as text, never as HTML: agent output is not trusted.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs ?? {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
-
-const badge = (text, kind) => h("span", { class: `badge ${kind ?? text}` }, text);
-const short = (id) => (typeof id === "string" && id.length > 14 ? `${id.slice(0, 14)}…` : (id ?? "—"));
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "—");
-const duration = (ms) => {
-  if (ms === null || ms === undefined) return "—";
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-};
-const fields = (pairs) => h("dl", null, pairs.filter(Boolean).flatMap(([k, v]) => [h("dt", null, k), h("dd", null, v ?? "—")]));
-const errorLine = (error) => (error ? h("p", { class: "error" }, `${error.code}: ${error.message}`) : null);
-
 // Each section re-renders only when its own data changed, so a button is not replaced under
 // the pointer while nothing about it moved.
 const lastRendered = new Map();
@@ -144,10 +114,13 @@ function renderTasks({ tasks, reachable, sessions }) {
   if (!reachable) return h("p", { class: "muted" }, "The conductor is not reachable.");
   if (!tasks.available) return [h("p", { class: "muted" }, "Tasks are not available."), errorLine(tasks.error)];
   const t = tasks.value;
+  // Waiting on a person: approvals to answer and work to review (older status-api: summed here).
+  const waiting = t.waitingOnPerson ?? [...WAITING_STATES].reduce((sum, state) => sum + (t.byState[state] ?? 0), 0);
   const counts = h(
     "div",
     { class: "counts" },
-    Object.entries(t.byState).map(([state, n]) => h("span", { class: "count", "data-state": state, "data-count": n }, h("b", null, String(n)), state.replace("_", " ")))
+    h("span", { class: `count waiting${waiting > 0 ? " attention" : ""}`, "data-state": "waiting_on_person", "data-count": waiting }, h("b", null, String(waiting)), "waiting on a person"),
+    Object.entries(t.byState).map(([state, n]) => h("span", { class: "count", "data-state": state, "data-count": n }, h("b", null, String(n)), state.replaceAll("_", " ")))
   );
   const live = (sessionId) => sessions.find((s) => s.sessionId === sessionId)?.liveEvents ?? [];
   const running =
@@ -161,7 +134,7 @@ function renderTasks({ tasks, reachable, sessions }) {
             return h(
               "div",
               { class: "item task", "data-task-id": task.taskId, "data-state": task.state },
-              h("div", null, badge(task.state), " ", h("b", null, task.title || task.taskId), h("span", { class: "muted mono" }, ` ${short(task.taskId)}`)),
+              h("div", null, badge(task.state), " ", taskLink(task.taskId, h("b", null, task.title || task.taskId)), h("span", { class: "muted mono" }, ` ${short(task.taskId)}`)),
               run ? h("div", { class: "muted" }, `run ${short(run.runId)} · attempt ${run.attempt} · started ${time(run.startedAt)}`) : null,
               run?.sessionId ? eventList(live(run.sessionId)) : null
             );
@@ -178,11 +151,29 @@ function renderTasks({ tasks, reachable, sessions }) {
             "tbody",
             null,
             t.recent.map((task) =>
-              h("tr", { class: "task", "data-task-id": task.taskId, "data-state": task.state }, h("td", null, task.title || task.taskId), h("td", null, badge(task.state)), h("td", null, time(task.endedAt ?? task.updatedAt)), h("td", { class: "muted" }, task.stateReason ?? ""))
+              h("tr", { class: "task", "data-task-id": task.taskId, "data-state": task.state }, h("td", null, taskLink(task.taskId, task.title || task.taskId)), h("td", null, badge(task.state)), h("td", null, time(task.endedAt ?? task.updatedAt)), h("td", { class: "muted" }, task.stateReason ?? ""))
             )
           )
         );
-  return [counts, t.complete ? null : h("p", { class: "muted" }, "Counts cover the newest tasks only."), h("h3", null, "Running"), running, recent ? h("h3", null, "Recently finished") : null, recent];
+  const inReview = (t.inReview ?? []).length === 0
+    ? null
+    : h(
+        "div",
+        { class: "list" },
+        t.inReview.map((task) =>
+          h("div", { class: "item task", "data-task-id": task.taskId, "data-state": task.state }, badge(task.state), " ", taskLink(task.taskId, h("b", null, task.title || task.taskId)), h("span", { class: "muted" }, ` · waiting since ${time(task.updatedAt)}`))
+        )
+      );
+  return [
+    counts,
+    t.complete ? null : h("p", { class: "muted" }, "Counts cover the newest tasks only."),
+    inReview ? h("h3", null, "In review") : null,
+    inReview,
+    h("h3", null, "Running"),
+    running,
+    recent ? h("h3", null, "Recently finished") : null,
+    recent
+  ];
 }
 
 function eventList(events) {
@@ -235,28 +226,6 @@ function render(doc) {
   section("events-body", doc.codexd, renderEvents);
   $("footer").textContent = `updated ${time(doc.generatedAt)} · status-api up ${duration(doc.node.statusApi.uptimeMs)}`;
   document.body.dataset.generatedAt = doc.generatedAt;
-}
-
-function flash(text, bad) {
-  const el = $("flash");
-  el.textContent = text;
-  el.className = bad ? "bad" : "";
-  el.hidden = false;
-}
-
-async function post(path, body) {
-  const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  let payload = null;
-  try {
-    payload = await response.json();
-  } catch {
-    payload = null;
-  }
-  if (!response.ok || payload?.ok === false) {
-    const error = payload?.error;
-    throw new Error(error ? `${error.code}: ${error.message}` : `HTTP ${response.status}`);
-  }
-  return payload;
 }
 
 async function act(path, body, done) {

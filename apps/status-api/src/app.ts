@@ -7,9 +7,11 @@ import { createSilentLogger } from "@baa/logging";
 import { installAccess } from "./access.js";
 import type { StatusApiConfig } from "./config.js";
 import { registerActionRoutes } from "./routes/action-routes.js";
-import { registerPageRoutes } from "./routes/page-routes.js";
+import { registerPageRoutes, resolveDiff2html } from "./routes/page-routes.js";
 import { registerStatusRoutes } from "./routes/status-routes.js";
-import { forwardToConductor } from "./sources/conductor-actions.js";
+import { registerTaskActionRoutes } from "./routes/task-action-routes.js";
+import { registerTaskReadRoutes } from "./routes/task-read-routes.js";
+import { forwardToConductor, type ForwardedCall } from "./sources/conductor-actions.js";
 import { ConductorToken } from "./sources/conductor-token.js";
 import { createHttpClient, realTimers, type HttpClient, type TimerApi } from "./sources/http-client.js";
 import { StatusCollector } from "./status-collector.js";
@@ -32,7 +34,7 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**
  * Builds status-api without listening: health, the status document and its live stream, the
- * page, and the actions the page forwards to the conductor.
+ * page, the actions and task reads the page forwards to the conductor.
  * @example const app = createStatusApp({ config }); await app.inject({ url: "/v1/status" });
  */
 export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
@@ -75,6 +77,8 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     logger: logger.child({ component: "status-stream" })
   });
   const openStreams = new Set<() => void>();
+  const forward = (call: ForwardedCall) =>
+    forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, call);
 
   installErrorHandling(app);
   installJsonBodyParser(app);
@@ -101,12 +105,10 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   // In a plugin, so the OpenAPI document (registered above) sees every route.
   void app.register(async (scope) => {
     registerStatusRoutes(scope, { nodeId: config.nodeId, collect, stream, streams: openStreams });
-    registerActionRoutes(scope, {
-      forward: (path, body) =>
-        forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, { method: "POST", path, body }),
-      afterAction: () => stream.poke()
-    });
-    registerPageRoutes(scope);
+    registerActionRoutes(scope, { forward: (path, body) => forward({ method: "POST", path, body }), afterAction: () => stream.poke() });
+    registerTaskReadRoutes(scope, { forward });
+    registerTaskActionRoutes(scope, { forward, afterAction: () => stream.poke() });
+    registerPageRoutes(scope, { diff2html: resolveDiff2html() });
     registerMetricsRoute(scope, metrics);
   });
   return app;

@@ -71,7 +71,13 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
       assert.equal(data.conductor.system.available, true);
       assert.equal(data.conductor.system.value.mode, "running");
       const tasks = data.conductor.tasks.value;
-      assert.deepEqual(tasks.byState, { queued: 7, blocked: 0, running: 1, needs_approval: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0 }, "the system report's exact counts");
+      assert.deepEqual(
+        tasks.byState,
+        { queued: 7, blocked: 0, running: 1, needs_approval: 0, in_review: 1, landing: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0, landed: 3, discarded: 0 },
+        "the system report's exact counts"
+      );
+      assert.equal(tasks.waitingOnPerson, 1, "a task in review waits on a person");
+      assert.deepEqual(tasks.inReview.map((t: { taskId: string }) => t.taskId), ["task-d"]);
       assert.equal(tasks.complete, true);
       assert.deepEqual(data.conductor.system.value, {
         mode: "running",

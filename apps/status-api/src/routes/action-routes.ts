@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { zodRoutes } from "@baa/http-observability";
 import type { ForwardedReply } from "../sources/conductor-actions.js";
+import { passThrough } from "./pass-through.js";
 
 /** Sends an action to the conductor; what the action routes need from the app. */
 export type ActionForwarder = (path: string, body: unknown) => Promise<ForwardedReply>;
@@ -24,11 +25,9 @@ export function registerActionRoutes(scope: FastifyInstance, deps: { forward: Ac
   const app = zodRoutes(scope);
   const tags = ["actions"];
   const modeSchema = (summary: string) => ({ summary, tags, body: systemBody.default({}) });
-  const send = (reply: FastifyReply, forwarded: ForwardedReply) => {
+  const send: typeof passThrough = (reply, forwarded) => {
     deps.afterAction();
-    void reply.status(forwarded.status);
-    if (forwarded.text === "") return reply.send();
-    return reply.type("application/json; charset=utf-8").send(forwarded.text);
+    return passThrough(reply, forwarded);
   };
 
   const approvalSchema = { summary: "Answer an approval (forwarded to the conductor)", tags, params: approvalParams, body: approvalBody.default({}) };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 // The page lives beside src/ and dist/, so the same relative URL finds it from either.
@@ -16,19 +17,55 @@ const PAGE_HEADERS = {
   "cache-control": "no-cache"
 };
 
-/** The live page: plain HTML, CSS and JS read once at start, served with an ETag. */
-export function registerPageRoutes(app: FastifyInstance): void {
-  const page = { tags: ["page"] };
-  app.get("/", { schema: { summary: "The live status page (HTML)", ...page } }, serve("index.html", "text/html; charset=utf-8"));
-  app.get("/assets/page.js", { schema: { summary: "The page's script", ...page } }, serve("page.js", "text/javascript; charset=utf-8"));
-  app.get("/assets/page.css", { schema: { summary: "The page's style sheet", ...page } }, serve("page.css", "text/css; charset=utf-8"));
+// The diff library's URLs carry its version, so a year's cache never serves an old copy.
+const VENDOR_CACHE = "public, max-age=31536000, immutable";
+
+const SCRIPTS = ["common.js", "page.js", "tasks-view.js", "diff-view.js", "task-view.js", "task-actions.js", "router.js"] as const;
+
+/** diff2html's browser bundle (no highlighter; `Diff2Html.html`) and style sheet, from node_modules. */
+export interface Diff2htmlFiles {
+  version: string;
+  script: Buffer;
+  css: Buffer;
 }
 
-function serve(file: string, type: string) {
-  const body = readFileSync(new URL(file, PAGE_DIR));
+/** Reads diff2html's shipped bundle and CSS once; a missing package fails the start, not the page. */
+export function resolveDiff2html(): Diff2htmlFiles {
+  const require = createRequire(import.meta.url);
+  const { version } = JSON.parse(readFileSync(require.resolve("diff2html/package.json"), "utf8")) as { version: string };
+  return {
+    version,
+    script: readFileSync(require.resolve("diff2html/bundles/js/diff2html.min.js")),
+    css: readFileSync(require.resolve("diff2html/bundles/css/diff2html.min.css"))
+  };
+}
+
+/** The page: plain HTML, CSS and JS read once at start, served with an ETag; diff2html beside it; a favicon. */
+export function registerPageRoutes(app: FastifyInstance, deps: { diff2html: Diff2htmlFiles }): void {
+  const page = { tags: ["page"] };
+  const { diff2html } = deps;
+  const html = readFileSync(new URL("index.html", PAGE_DIR), "utf8").replaceAll("{{diff2html}}", diff2html.version);
+  app.get("/", { schema: { summary: "The live status page (HTML)", ...page } }, serve(Buffer.from(html), "text/html; charset=utf-8"));
+  for (const script of SCRIPTS) {
+    app.get(`/assets/${script}`, { schema: { summary: `The page's script ${script}`, ...page } }, serve(pageFile(script), "text/javascript; charset=utf-8"));
+  }
+  app.get("/assets/page.css", { schema: { summary: "The page's style sheet", ...page } }, serve(pageFile("page.css"), "text/css; charset=utf-8"));
+  const icon = serve(pageFile("favicon.svg"), "image/svg+xml");
+  app.get("/favicon.svg", { schema: { summary: "The page's icon (SVG)", ...page } }, icon);
+  app.get("/favicon.ico", { schema: { summary: "The page's icon (SVG, for browsers that ask this name)", ...page } }, icon);
+  const vendor = `/assets/diff2html/${diff2html.version}`;
+  app.get(`${vendor}/diff2html.min.js`, { schema: { summary: "diff2html's browser bundle", ...page } }, serve(diff2html.script, "text/javascript; charset=utf-8", VENDOR_CACHE));
+  app.get(`${vendor}/diff2html.min.css`, { schema: { summary: "diff2html's style sheet", ...page } }, serve(diff2html.css, "text/css; charset=utf-8", VENDOR_CACHE));
+}
+
+function pageFile(file: string): Buffer {
+  return readFileSync(new URL(file, PAGE_DIR));
+}
+
+function serve(body: Buffer, type: string, cacheControl = PAGE_HEADERS["cache-control"]) {
   const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    void reply.headers({ ...PAGE_HEADERS, etag });
+    void reply.headers({ ...PAGE_HEADERS, "cache-control": cacheControl, etag });
     if (request.headers["if-none-match"] === etag) return reply.status(304).send();
     return reply.type(type).send(body);
   };

@@ -8,15 +8,19 @@ export interface ForwardedReply {
   text: string;
 }
 
+/** One call to the conductor: a read (GET, no body) or an action (POST with a JSON body). */
+export type ForwardedCall = { method: "GET"; path: string } | { method: "POST"; path: string; body: unknown };
+
 /**
- * Sends one action to the conductor with the node's token and returns its answer unchanged
+ * Sends one call to the conductor with the node's token and returns its answer unchanged
  * (its error envelope included). A conductor that cannot be reached, does not answer in time or
- * answers with something that is not JSON becomes our own 503, 504 or 502.
+ * answers with something that is not JSON becomes our own 503, 504 or 502. `path` is built by
+ * the routes from validated parts only; nothing from a request is appended here.
  */
 export async function forwardToConductor(
   http: HttpClient,
   options: { baseUrl: string; token: ConductorToken; timeoutMs: number },
-  action: { method: "POST"; path: string; body: unknown }
+  call: ForwardedCall
 ): Promise<ForwardedReply> {
   let headers: Record<string, string>;
   try {
@@ -25,14 +29,16 @@ export async function forwardToConductor(
     throw statusApiError("conductor_unavailable", "the conductor's token file cannot be read", { cause: error });
   }
   const outcome = await http({
-    url: `${options.baseUrl}${action.path}`,
-    method: action.method,
-    headers: { ...headers, "content-type": "application/json" },
-    body: JSON.stringify(action.body ?? {}),
+    url: `${options.baseUrl}${call.path}`,
+    method: call.method,
+    ...(call.method === "POST"
+      ? { headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(call.body ?? {}) }
+      : { headers }),
     timeoutMs: options.timeoutMs
   });
   if (!outcome.ok) {
-    if (outcome.kind === "timeout") throw statusApiError("conductor_timeout", `the conductor did not answer ${action.method} ${action.path} in time`);
+    const what = `${call.method} ${call.path.split("?")[0]}`;
+    if (outcome.kind === "timeout") throw statusApiError("conductor_timeout", `the conductor did not answer ${what} in time`);
     if (outcome.kind === "bad_response") throw statusApiError("conductor_bad_gateway", `the conductor ${outcome.message}`);
     throw statusApiError("conductor_unavailable", `the conductor is not reachable at ${options.baseUrl} (${outcome.message})`);
   }

@@ -2,8 +2,21 @@ import type { ConductorToken } from "./conductor-token.js";
 import type { HttpClient, HttpOutcome } from "./http-client.js";
 import { readData, type Part, type SourceError } from "./source-error.js";
 
-export const TASK_STATES = ["queued", "blocked", "running", "needs_approval", "succeeded", "failed", "cancelled", "timed_out"] as const;
-const ENDED = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+export const TASK_STATES = [
+  "queued",
+  "blocked",
+  "running",
+  "needs_approval",
+  "in_review",
+  "landing",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+  "landed",
+  "discarded"
+] as const;
+const ENDED = new Set(["succeeded", "failed", "cancelled", "timed_out", "landed", "discarded"]);
 
 /** Tasks read per refresh, running runs looked up, ended tasks shown. */
 export const CONDUCTOR_LIMITS = { tasks: 50, runningRuns: 10, recent: 10 } as const;
@@ -47,10 +60,14 @@ export interface RunningTask extends TaskSummary {
 
 export interface TasksView {
   byState: Record<string, number>;
+  /** Tasks waiting on a person: `needs_approval` (an approval to answer) and `in_review` (work to review). */
+  waitingOnPerson: number;
   /** False when the counts come from one page of tasks only (more tasks than a page, no exact counts). */
   complete: boolean;
   running: RunningTask[];
   recent: TaskSummary[];
+  /** Tasks whose work waits for a review (oldest first, 10 at most). */
+  inReview: TaskSummary[];
 }
 
 export interface ConductorView {
@@ -88,13 +105,14 @@ export async function readConductor(
       return outcome;
     });
 
-  const [rolez, systemOutcome, recentOutcome, runningOutcome, waitingOutcome] = await Promise.all([
+  const [rolez, systemOutcome, recentOutcome, runningOutcome, waitingOutcome, reviewOutcome] = await Promise.all([
     get("/rolez"),
     get("/v1/system/state"),
     get(`/v1/tasks?limit=${CONDUCTOR_LIMITS.tasks}`),
     // Running tasks are asked for by state: an old one may be far down the newest-first list.
     get(`/v1/tasks?state=running&limit=${CONDUCTOR_LIMITS.runningRuns}`),
-    get(`/v1/tasks?state=needs_approval&limit=${CONDUCTOR_LIMITS.runningRuns}`)
+    get(`/v1/tasks?state=needs_approval&limit=${CONDUCTOR_LIMITS.runningRuns}`),
+    get(`/v1/tasks?state=in_review&limit=${CONDUCTOR_LIMITS.runningRuns}`)
   ]);
   const base: ConductorView = {
     reachable: rolez.ok,
@@ -117,6 +135,8 @@ export async function readConductor(
     readData(runningOutcome, "GET /v1/tasks?state=running"),
     readData(waitingOutcome, "GET /v1/tasks?state=needs_approval")
   ].map((part) => withToken(mapPart(part, (data) => data as TasksPage)));
+  // A conductor without reviews refuses the state: its tasks are then simply none in review.
+  const review = readData(reviewOutcome, "GET /v1/tasks?state=in_review");
 
   // The system report counts every task by state; a page of the list only counts itself.
   const exactCounts = countsIn(systemData);
@@ -125,6 +145,7 @@ export async function readConductor(
   if (failed !== undefined && !failed.available) tasks = failed;
   else {
     const [recentPage, runningPage, waitingPage] = pages.map((page) => (page.available ? page.value : {}));
+    const reviewPage = review.available ? (review.value as TasksPage) : undefined;
     const listOf = (page: TasksPage | undefined) => (Array.isArray(page?.tasks) ? page.tasks.map(toTaskSummary) : []);
     const list = listOf(recentPage);
     const active = [...listOf(runningPage), ...listOf(waitingPage)]
@@ -136,16 +157,21 @@ export async function readConductor(
         return { ...task, run: currentRun(readData(outcome, "GET /v1/tasks/:task_id/runs"), task.lastRunId) };
       })
     );
+    const byState = exactCounts ?? countByState(list);
     tasks = {
       available: true,
       value: {
-        byState: exactCounts ?? countByState(list),
+        byState,
+        waitingOnPerson: (byState.needs_approval ?? 0) + (byState.in_review ?? 0),
         complete: exactCounts !== undefined || recentPage?.nextCursor == null,
         running: runs,
         recent: list
           .filter((task) => ENDED.has(task.state))
           .sort((a, b) => (b.endedAt ?? b.updatedAt ?? "").localeCompare(a.endedAt ?? a.updatedAt ?? ""))
-          .slice(0, CONDUCTOR_LIMITS.recent)
+          .slice(0, CONDUCTOR_LIMITS.recent),
+        inReview: listOf(reviewPage)
+          .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
+          .slice(0, CONDUCTOR_LIMITS.runningRuns)
       }
     };
   }

@@ -101,7 +101,7 @@ export function fullConductor(request: SeenRequest, res: ServerResponse): void {
         leader: { holder: "test-node", term: 3, expiresAt: at, expired: false },
         node: { role: "leader", nodeId: "test-node", term: 3, validUntil: at },
         // Exact counts over every task; the list below is only its newest page.
-        tasks: { queued: 7, blocked: 0, running: 1, needs_approval: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0 }
+        tasks: { queued: 7, blocked: 0, running: 1, needs_approval: 0, in_review: 1, landing: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0, landed: 3, discarded: 0 }
       }
     });
   if (path === "/v1/tasks") {
@@ -109,7 +109,8 @@ export function fullConductor(request: SeenRequest, res: ServerResponse): void {
     const tasks = [
       { taskId: "task-a", title: "build it", state: "running", stateReason: null, runCount: 1, lastRunId: "run-a", updatedAt: at, endedAt: null },
       { taskId: "task-b", title: "done one", state: "succeeded", stateReason: null, runCount: 1, lastRunId: "run-b", updatedAt: at, endedAt: at },
-      { taskId: "task-c", title: "waiting", state: "queued", stateReason: null, runCount: 0, lastRunId: null, updatedAt: at, endedAt: null }
+      { taskId: "task-c", title: "waiting", state: "queued", stateReason: null, runCount: 0, lastRunId: null, updatedAt: at, endedAt: null },
+      { taskId: "task-d", title: "look at me", state: "in_review", stateReason: null, runCount: 1, lastRunId: "run-d", updatedAt: at, endedAt: null }
     ].filter((task) => state === null || task.state === state);
     return sendJson(res, 200, { ok: true, data: { tasks, nextCursor: null } });
   }

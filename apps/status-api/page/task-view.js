@@ -1,0 +1,212 @@
+// The task view (#/tasks/<id>): the task, its runs with their events (polled every second
+// while the task is active, from the last seq seen), each run's final message, the branch's
+// diff, and the actions a person takes on it. Every call goes to status-api, which forwards
+// it to the conductor.
+"use strict";
+
+const POLL_MS = 1000;
+/** Events kept per run; older ones are dropped from the page (the conductor keeps them all). */
+const MAX_RUN_EVENTS = 500;
+const EVENTS_PAGE = 200;
+const CANCELLABLE = new Set(["queued", "blocked", "running", "needs_approval"]);
+const RETRYABLE = new Set(["failed", "cancelled", "timed_out"]);
+/** Ended states in which a task's branch may still be sent back or landed. */
+const REVIEWABLE_ENDED = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+
+const taskView = {
+  taskId: null,
+  task: null,
+  runs: [],
+  /** runId -> { events, lastSeq, more, dropped } */
+  events: new Map(),
+  diffKey: null,
+  options: null,
+  actionsKey: null,
+  runsKey: null,
+  /** Runs whose event list the person opened (kept open across redraws). */
+  openEvents: new Set(),
+  timer: null,
+  /** Bumped on every show and hide: an answer for an earlier view is dropped. */
+  generation: 0,
+
+  show(taskId) {
+    this.hide();
+    Object.assign(this, { taskId, task: null, runs: [], events: new Map(), diffKey: null, options: null, actionsKey: null, runsKey: null, openEvents: new Set() });
+    for (const id of ["task-header", "task-actions", "task-runs", "task-diff"]) $(id).replaceChildren();
+    $("task-header").append(h("p", { class: "muted" }, "Loading…"));
+    void this.tick(this.generation);
+  },
+
+  hide() {
+    this.generation += 1;
+    clearTimeout(this.timer);
+    this.timer = null;
+  },
+
+  /** One refresh; schedules the next while the task is active and the view is shown. */
+  async tick(generation) {
+    try {
+      await this.refresh(generation);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      $("task-error").textContent = `Could not read the task: ${error.message}`;
+      if (error.status === 404 || error.status === 400) return;
+    }
+    if (generation !== this.generation) return;
+    if (this.task === null || ACTIVE_STATES.has(this.task.state)) {
+      this.timer = setTimeout(() => void this.tick(generation), POLL_MS);
+    }
+  },
+
+  async refresh(generation) {
+    const id = encodeURIComponent(this.taskId);
+    const [taskData, runsData] = await Promise.all([getData(`/v1/tasks/${id}`), getData(`/v1/tasks/${id}/runs`)]);
+    if (generation !== this.generation) return;
+    $("task-error").textContent = "";
+    this.task = taskData.task;
+    this.runs = runsData.runs ?? [];
+    const active = ACTIVE_STATES.has(this.task.state);
+    // While the task runs, only its running runs gain events; once it stops, each run is read to its end.
+    await Promise.all(this.runs.filter((run) => !this.events.has(run.runId) || run.state === "running" || !active).map((run) => this.loadEvents(run.runId, generation)));
+    if (generation !== this.generation) return;
+    this.renderHeader();
+    this.renderRuns();
+    await this.refreshReview(generation);
+  },
+
+  async loadEvents(runId, generation) {
+    const known = this.events.get(runId);
+    const path = known === undefined ? `/v1/runs/${encodeURIComponent(runId)}` : `/v1/runs/${encodeURIComponent(runId)}/events?after=${known.lastSeq}&limit=${EVENTS_PAGE}`;
+    const data = await getData(path);
+    if (generation !== this.generation) return;
+    const entry = known ?? { events: [], lastSeq: 0, more: false, dropped: 0 };
+    const fresh = (data.events ?? []).filter((event) => event.seq > entry.lastSeq);
+    entry.events.push(...fresh);
+    if (fresh.length > 0) entry.lastSeq = fresh.at(-1).seq;
+    if (entry.events.length > MAX_RUN_EVENTS) entry.dropped += entry.events.splice(0, entry.events.length - MAX_RUN_EVENTS).length;
+    entry.more = data.nextAfter !== null && data.nextAfter !== undefined;
+    this.events.set(runId, entry);
+  },
+
+  hasBranch() {
+    return this.runs.some((run) => run.workspace?.kind === "worktree" && run.workspace?.branch);
+  },
+
+  /** The diff and the landing options, read again only when the branch (its commits) moved. */
+  async refreshReview(generation) {
+    const id = encodeURIComponent(this.taskId);
+    const key = JSON.stringify([this.task.state, this.runs.map((run) => [run.runId, run.commit, run.state])]);
+    if (this.hasBranch() && key !== this.diffKey) {
+      const [diff, options] = await Promise.allSettled([getData(`/v1/tasks/${id}/diff`), this.reviewable() ? getData(`/v1/tasks/${id}/landing-options`) : Promise.resolve(null)]);
+      if (generation !== this.generation) return;
+      this.diffKey = key;
+      this.options = options.status === "fulfilled" ? options.value : null;
+      if (diff.status === "fulfilled") diffView.render($("task-diff"), diff.value);
+      else $("task-diff").replaceChildren(h("p", { class: "error" }, `No diff: ${diff.reason.message}`));
+    } else if (!this.hasBranch()) {
+      $("task-diff").replaceChildren(h("p", { class: "muted" }, "This task has no branch of its own (it does not run in a git worktree), so there is no diff."));
+    }
+    this.renderActions();
+  },
+
+  reviewable() {
+    const state = this.task?.state;
+    return state === "in_review" || (REVIEWABLE_ENDED.has(state) && this.hasBranch());
+  },
+
+  renderHeader() {
+    const task = this.task;
+    const landing = task.landing;
+    $("task-header").replaceChildren(
+      h("h2", null, h("span", { id: "task-state", "data-state": task.state }, badge(task.state)), " ", task.title || task.taskId),
+      fields([
+        ["task", h("span", { class: "mono" }, task.taskId)],
+        ["review", task.review ?? "default"],
+        ["base branch", task.baseBranch ?? "—"],
+        ["round", String(task.round ?? 1)],
+        ["runs", `${task.runCount ?? this.runs.length} · attempts spent ${task.attemptsSpent ?? 0} of ${task.maxAttempts ?? "—"}`],
+        ["cwd", task.cwd ? h("span", { class: "mono" }, task.cwd) : "a scratch directory of its own"],
+        task.stateReason && ["reason", task.stateReason],
+        landing && ["landing", describeLanding(landing)],
+        task.push && !landing && ["pushed", `${task.push.branch} to ${task.push.remote} @ ${shortSha(task.push.commit)}`],
+        ["updated", dateTime(task.updatedAt)]
+      ]),
+      h("details", null, h("summary", null, "Prompt"), h("pre", { class: "prompt" }, task.prompt ?? "")),
+      task.roundInput ? h("details", { open: true }, h("summary", null, `Round ${task.round} input`), h("pre", { class: "prompt" }, task.roundInput)) : null
+    );
+  },
+
+  renderRuns() {
+    const key = JSON.stringify([this.runs, [...this.events.values()].map((entry) => [entry.lastSeq, entry.more])]);
+    if (key === this.runsKey) return;
+    this.runsKey = key;
+    if (this.runs.length === 0) {
+      $("task-runs").replaceChildren(h("p", { class: "muted" }, "No run yet."));
+      return;
+    }
+    $("task-runs").replaceChildren(...[...this.runs].reverse().map((run) => this.runItem(run)));
+    // A running run's list follows its newest event.
+    for (const list of $("task-runs").querySelectorAll('.run[data-state="running"] ul.events')) list.scrollTop = list.scrollHeight;
+  },
+
+  runItem(run) {
+    const entry = this.events.get(run.runId) ?? { events: [], more: false, dropped: 0 };
+    const shown = entry.events.filter((event) => !event.type.endsWith(".delta"));
+    const ws = run.workspace;
+    return h(
+      "div",
+      { class: "item run", "data-run-id": run.runId, "data-state": run.state },
+      h(
+        "div",
+        { class: "run-head" },
+        badge(run.state),
+        h("b", null, ` round ${run.round ?? 1}`),
+        h("span", { class: "muted" }, ` · attempt ${run.attempt} · `),
+        h("span", { class: "mono", title: run.commit ?? "" }, run.commit ? `commit ${shortSha(run.commit)}` : "no commit"),
+        h("span", { class: "muted" }, ` · ${time(run.startedAt)}${run.endedAt ? ` – ${time(run.endedAt)}` : ""}`)
+      ),
+      ws ? h("div", { class: "muted mono" }, `${ws.kind}${ws.branch ? ` · ${ws.branch}` : ""} · ${ws.path}`) : null,
+      run.reason ? h("div", { class: "muted" }, run.reason) : null,
+      h(
+        "details",
+        {
+          class: "run-events",
+          open: run.state === "running" || this.openEvents.has(run.runId),
+          ontoggle: (event) => (event.target.open ? this.openEvents.add(run.runId) : this.openEvents.delete(run.runId))
+        },
+        h("summary", null, `${shown.length} events${entry.dropped > 0 ? ` (the ${entry.dropped} oldest not shown)` : ""}`),
+        h("ul", { class: "events mono" }, shown.map((event) => h("li", null, `${time(event.at)}  #${event.seq}  ${event.type}${describeEvent(event)}`))),
+        entry.more && run.state !== "running" ? h("button", { class: "more-events", onclick: () => void this.moreEvents(run.runId) }, "More events") : null
+      ),
+      run.finalMessage ? h("div", { class: "final" }, h("div", { class: "muted" }, "Final message"), h("pre", { class: "final-message" }, run.finalMessage)) : null
+    );
+  },
+
+  async moreEvents(runId) {
+    const generation = this.generation;
+    try {
+      await this.loadEvents(runId, generation);
+      if (generation === this.generation) this.renderRuns();
+    } catch (error) {
+      flash(`Could not read events: ${error.message}`, true);
+    }
+  }
+};
+
+function describeLanding(landing) {
+  const where = landing.remote ? `pushed to ${landing.remote} for ${landing.target}` : `${landing.method} into ${landing.target}`;
+  const pr = landing.pullRequest ? h("a", { href: landing.pullRequest.url, target: "_blank", rel: "noopener noreferrer" }, ` pull request #${landing.pullRequest.number}`) : null;
+  return h("span", null, `${where} @ ${shortSha(landing.commit)} · ${dateTime(landing.landedAt)}`, pr);
+}
+
+function describeEvent(event) {
+  const data = event.data ?? {};
+  const item = data.item;
+  if (item && typeof item === "object") {
+    const detail = item.command ?? item.text ?? (Array.isArray(item.changes) ? item.changes.map((c) => c.path).join(", ") : "");
+    return `  ${item.type ?? ""}${detail ? `: ${String(detail).slice(0, 160)}` : ""}`;
+  }
+  if (data.turn?.status) return `  ${data.turn.status}`;
+  const said = data.reason ?? data.state ?? data.message;
+  return typeof said === "string" ? `  ${said.slice(0, 160)}` : "";
+}
