@@ -12,8 +12,9 @@ export interface RemoteRepository {
 }
 
 const NETWORK_URL = /^(?:https?|ssh|git|git\+ssh|ssh\+git):\/\/(?:[^/@]*@)?(\[[^\]]+\]|[^/:]+)(?::\d*)?\/(.+)$/i;
-// scp-like `[user@]host:path`: no scheme, a colon before any slash (git's own rule).
-const SCP_URL = /^(?:[^/@:]+@)?(\[[^\]]+\]|[^/:]+):(?!\/\/)(.+)$/;
+// scp-like `[user@]host:path`: no scheme, a colon before any slash (git's own rule); a
+// one-letter host is a Windows drive (`C:/repos/r`), not a machine.
+const SCP_URL = /^(?:[^/@:]+@)?(\[[^\]]+\]|[^/:]{2,}):(?!\/\/)(.+)$/;
 
 /**
  * https (with or without credentials or port), `ssh://` and scp-form URLs → host, owner and

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { defaultGitRunner, nulFields, type GitRunner } from "./git-runner.js";
 import { PARSEABLE_CONFIG } from "./quiet-config.js";
@@ -49,7 +49,7 @@ export async function snapshotRepository(repo: string, git: GitRunner = defaultG
     const fields = nulFields(statusOut);
     const untracked: Record<string, string> = {};
     for (const item of parseStatusV2(fields)) {
-      if (item.kind === "?") untracked[item.path] = createHash("sha256").update(readFileSync(join(cwd, item.path))).digest("hex");
+      if (item.kind === "?") untracked[item.path] = fingerprint(join(cwd, item.path));
     }
     worktrees.push({
       path: cwd,
@@ -80,4 +80,11 @@ export function snapshotDifferences(before: RepositorySnapshot, after: Repositor
     if (JSON.stringify(a.untracked) !== JSON.stringify(b.untracked)) differences.push(`${path}: untracked`);
   }
   return differences;
+}
+
+// A symlink by its target (it may dangle); a nested repository (listed as `dir/`) by its kind alone.
+function fingerprint(path: string): string {
+  const stat = lstatSync(path);
+  const content = stat.isSymbolicLink() ? `link:${readlinkSync(path)}` : stat.isDirectory() ? "directory" : readFileSync(path);
+  return createHash("sha256").update(content).digest("hex");
 }
