@@ -88,9 +88,10 @@ export class Lander {
       this.#d.logger.info({ taskId: task.taskId, target, method, remote: landing.remote, commit: landing.commit, by }, "task landed");
       return (await this.#d.store.getTask(task.taskId)) as TaskRecord;
     } catch (error) {
-      const reason = `${by === "auto_land" ? "auto_land" : "the last land"} failed: ${(error as Error).message}`;
+      const apiError = this.#asApiError(error);
+      const reason = `${by === "auto_land" ? "auto_land" : "the last land"} failed: ${(apiError as Error).message}`;
       await this.#restore(task.taskId, begun.from, reason, push);
-      throw this.#asApiError(error);
+      throw apiError;
     }
   }
 
