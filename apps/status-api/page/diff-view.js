@@ -51,7 +51,7 @@ const diffView = {
     if (files.length === 0) return h("p", { class: "muted" }, "The branch changes no file.");
     return h(
       "table",
-      { class: "diff-files" },
+      { class: "grid diff-files" },
       h(
         "tbody",
         null,

@@ -145,7 +145,7 @@ function renderTasks({ tasks, reachable, sessions }) {
       ? null
       : h(
           "table",
-          null,
+          { class: "grid" },
           h("thead", null, h("tr", null, h("th", null, "finished task"), h("th", null, "state"), h("th", null, "ended"), h("th", null, "reason"))),
           h(
             "tbody",
@@ -186,7 +186,7 @@ function renderSessions(codexd) {
   if (codexd.sessions.length === 0) return h("p", { class: "muted" }, "No sessions yet.");
   return h(
     "table",
-    { class: "sessions" },
+    { class: "grid sessions" },
     h("thead", null, h("tr", null, h("th", null, "session"), h("th", null, "status"), h("th", null, "turns"), h("th", null, "last turn"), h("th", null, "last reply"))),
     h(
       "tbody",

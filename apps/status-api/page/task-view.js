@@ -32,7 +32,7 @@ const taskView = {
   show(taskId) {
     this.hide();
     Object.assign(this, { taskId, task: null, runs: [], events: new Map(), diffKey: null, options: null, actionsKey: null, runsKey: null, openEvents: new Set() });
-    for (const id of ["task-header", "task-actions", "task-runs", "task-diff"]) $(id).replaceChildren();
+    for (const id of ["task-header", "task-actions-body", "task-action-error", "task-runs", "task-diff", "task-error"]) $(id).replaceChildren();
     $("task-header").append(h("p", { class: "muted" }, "Loading…"));
     void this.tick(this.generation);
   },
@@ -132,7 +132,7 @@ const taskView = {
         ["updated", dateTime(task.updatedAt)]
       ]),
       h("details", null, h("summary", null, "Prompt"), h("pre", { class: "prompt" }, task.prompt ?? "")),
-      task.roundInput ? h("details", { open: true }, h("summary", null, `Round ${task.round} input`), h("pre", { class: "prompt" }, task.roundInput)) : null
+      ...(task.roundInput ? [h("details", { open: true }, h("summary", null, `Round ${task.round} input`), h("pre", { class: "prompt" }, task.roundInput))] : [])
     );
   },
 

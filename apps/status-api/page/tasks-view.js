@@ -77,7 +77,7 @@ const tasksView = {
         ? h("p", { class: "muted" }, this.state === "" ? "No tasks yet." : `No ${this.state.replaceAll("_", " ")} tasks.`)
         : h(
             "table",
-            { class: "tasks-table" },
+            { class: "grid tasks-table" },
             h("thead", null, h("tr", null, ["task", "state", "review", "round", "updated", "reason"].map((name) => h("th", null, name)))),
             h("tbody", null, rows)
           );

@@ -32,6 +32,19 @@ test("GET / serves the page with a policy that keeps it on its own origin; asset
       const again = await app.inject({ url, headers: { "if-none-match": String(asset.headers.etag) } });
       assert.equal(again.statusCode, 304);
     }
+    // Every file the page names is served; diff2html's (versioned URL) with a year's cache.
+    const named = [...page.body.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((match) => match[1]!);
+    assert.ok(named.some((url) => /^\/assets\/diff2html\/\d+\.\d+\.\d+\/diff2html\.min\.js$/.test(url)), named.join(" "));
+    for (const url of named) {
+      const asset = await app.inject({ url });
+      assert.equal(asset.statusCode, 200, url);
+      if (url.includes("/diff2html/")) assert.equal(asset.headers["cache-control"], "public, max-age=31536000, immutable", url);
+    }
+    for (const url of ["/favicon.ico", "/favicon.svg"]) {
+      const icon = await app.inject({ url });
+      assert.equal(icon.statusCode, 200, url);
+      assert.match(String(icon.headers["content-type"]), /^image\/svg\+xml/);
+    }
     const health = await app.inject({ url: "/healthz" });
     assert.deepEqual(health.json(), { ok: true, data: { status: "ok", service: "status-api", nodeId: "mini-main" } });
     const missing = await app.inject({ url: "/nope" });
