@@ -23,7 +23,8 @@ test("two tasks at once on one repository each write a file through an approved 
     const repo = makeGitRepo(stack.dir.path("project"));
     const base = git(repo, "rev-parse", "HEAD").trim();
     const make = async (name: string) => {
-      const answer = await stack.createTask({ title: name, prompt: `WRITE ${name}`, cwd: repo, approvalPolicy: "untrusted", sandbox: "workspace-write" });
+      // review: none ends the task succeeded as before review existed (tests/review covers review).
+      const answer = await stack.createTask({ title: name, prompt: `WRITE ${name}`, cwd: repo, approvalPolicy: "untrusted", sandbox: "workspace-write", review: "none" });
       assert.equal(answer.status, 201, answer.text);
       return answer.body.data.task.taskId as string;
     };
@@ -54,18 +55,22 @@ test("two tasks at once on one repository each write a file through an approved 
       assert.doesNotMatch(diff, new RegExp(other.replace(".", "\\.")), `the diff of ${name} shows nothing of ${other}`);
       const meta = JSON.parse(readFileSync(stack.dir.path("runs", run.runId, "meta.json"), "utf8"));
       assert.equal(meta.workspace.branch, run.workspace.branch);
+      // The run committed its work to the task's branch when it ended.
+      assert.equal(meta.commit, run.commit);
+      assert.equal(git(repo, "rev-parse", run.workspace.branch).trim(), run.commit);
+      assert.equal(git(repo, "log", "-1", "--format=%s", run.workspace.branch).trim(), name);
     }
     assert.equal(existsSync(join(repo, "alpha.txt")) || existsSync(join(repo, "beta.txt")), false, "the shared checkout is untouched");
     assert.equal(git(repo, "status", "--porcelain").trim(), "");
 
-    // Retention 0: the worktrees go, their uncommitted files committed to the branches first.
+    // Retention 0: the worktrees go; the branches keep the runs' commits.
     await stack.conductor.taskEngine?.reapWorktrees();
     for (const [name, taskId] of Object.entries(tasks)) {
       const [run] = await stack.runs(taskId);
       assert.equal(existsSync(run.workspace.path), false, "worktree removed");
       const files = git(repo, "ls-tree", "-r", "--name-only", `baa/${taskId}`).split("\n");
       assert.ok(files.includes(name), `${name} kept on its branch`);
-      assert.match(git(repo, "log", "-1", "--format=%s", `baa/${taskId}`), /uncommitted/);
+      assert.equal(git(repo, "log", "-1", "--format=%s", `baa/${taskId}`).trim(), name, "nothing was left uncommitted");
     }
     assert.match(git(repo, "branch", "--list", "baa/*"), /baa\/task-/);
   } finally {

@@ -41,6 +41,7 @@ test("a task's run is committed, waits in review, is revised on the same thread 
     assert.equal(run1.commit, git(repo, "rev-parse", branch).trim());
     assert.equal(run1.round, 1);
     assert.notEqual(run1.lastEventAt, null, "a run with events says when the last one came");
+    assert.equal(run1.folder, stack.dir.path("runs", run1.runId));
     const patch = readFileSync(stack.dir.path("runs", run1.runId, "diff.patch"), "utf8");
     assert.match(patch, /\+hi there/);
 

@@ -36,7 +36,7 @@ export interface ConductorAppDeps {
   /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
   control?: ControlPlane;
   /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
-  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode"> & { review?: TaskReview };
+  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode" | "runFolder"> & { review?: TaskReview };
   /** The node's metrics (the runtime's, fed by the lease, scheduler and task log); else the app makes its own. */
   metrics?: ConductorMetrics;
 }

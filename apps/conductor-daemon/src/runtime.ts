@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { CodexdTransport } from "./codexd-transport.js";
 import type { ControlStore } from "@baa/control-store";
 import type { AddressInfo } from "node:net";
@@ -168,6 +169,7 @@ export class ConductorRuntime {
         scheduler: tasks.scheduler,
         checkWorkspace: (cwd, workspace) => tasks.workspaces.problemWith(cwd, workspace),
         systemMode: () => system.cached()?.mode ?? null,
+        runFolder: (run) => (run.owner === config.nodeId ? join(config.paths.runsDir, run.runId) : null),
         review: tasks.review
       },
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })

@@ -140,7 +140,8 @@ class RunExecution implements RunHandle {
         cwd: prepared.cwd,
         ...(task.model === null ? {} : { model: task.model }),
         ...(task.approvalPolicy === null ? {} : { approvalPolicy: task.approvalPolicy }),
-        ...(task.sandbox === null ? {} : { sandbox: task.sandbox })
+        // A task's own worktree or scratch directory is where it is meant to write.
+        ...(task.sandbox === null ? (prepared.workspace.kind === "shared" ? {} : { sandbox: "workspace-write" }) : { sandbox: task.sandbox })
       };
       const session = await openWorkerSession(this.#d.codexd, task, () => this.#d.store.listRuns(task.taskId), request, this.#log);
       if (session.resumedThreadId !== null) this.#record({ type: "run.thread_resumed", data: { threadId: session.resumedThreadId, round: task.round } });

@@ -1,5 +1,5 @@
 import type {} from "@fastify/websocket";
-import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type SystemMode } from "@baa/control-store";
+import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type RunRecord, type SystemMode } from "@baa/control-store";
 import type { EventLog } from "@baa/event-log";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import { websocketSchema, zodRoutes } from "@baa/http-observability";
@@ -32,6 +32,8 @@ export interface TaskRoutesDeps {
   maxStreamBufferedBytes?: number;
   /** Told when a task event stream opens, closes or is cut off (the metrics). */
   streamObserver?: TaskStreamObserver;
+  /** The run's folder on this node (`runsDir/<run_id>`), or null when another node ran it. */
+  runFolder?: (run: RunRecord) => string | null;
   /** The system mode as this node last read it: a task created while it is not `running` is told it waits. */
   systemMode?: () => SystemMode | null;
 }
@@ -147,8 +149,10 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
 
   app.get("/v1/tasks/:task_id/runs", { schema: { summary: "A task's runs", tags, params: taskParams } }, async (request) => {
     const task = await taskOr404(request.params);
-    return { ok: true, data: { runs: await store.listRuns(task.taskId) } };
+    return { ok: true, data: { runs: (await store.listRuns(task.taskId)).map(withFolder) } };
   });
+
+  const withFolder = (run: RunRecord) => ({ ...run, folder: deps.runFolder?.(run) ?? null });
 
   const runOr404 = async ({ run_id }: { run_id: string }) => {
     const run = await store.getRun(run_id);
@@ -159,7 +163,7 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
   app.get("/v1/runs/:run_id", { schema: { summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
     const run = await runOr404(request.params);
     const page = await deps.events.query({ runId: run.runId, limit: 200 });
-    return { ok: true, data: { run, events: page.events, nextAfter: page.nextAfter } };
+    return { ok: true, data: { run: withFolder(run), events: page.events, nextAfter: page.nextAfter } };
   });
 
   const runEventsSchema = { summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
