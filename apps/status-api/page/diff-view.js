@@ -7,8 +7,12 @@ const DIFF_MODES = { unified: "line-by-line", split: "side-by-side" };
 const diffView = {
   mode: "unified",
 
-  /** Draws `diff` (the conductor's `GET /v1/tasks/:id/diff` data) into `container`. */
-  render(container, diff) {
+  /**
+   * Draws `diff` (the conductor's `GET /v1/tasks/:id/diff` data) into `container`; `empty` says
+   * what an empty file list means (after a land the branch is in its target: nothing left).
+   */
+  render(container, diff, empty = "The branch changes no file.") {
+    this.empty = empty;
     const files = diff.files ?? [];
     const added = files.reduce((sum, file) => sum + (file.additions ?? 0), 0);
     const removed = files.reduce((sum, file) => sum + (file.deletions ?? 0), 0);
@@ -41,14 +45,14 @@ const diffView = {
       "button",
       { class: this.mode === mode ? "on" : "", "data-diff-mode": mode, "aria-pressed": String(this.mode === mode), onclick: () => {
         this.mode = mode;
-        this.render(container, diff);
+        this.render(container, diff, this.empty);
       } },
       label
     );
   },
 
   fileList(files, body) {
-    if (files.length === 0) return h("p", { class: "muted" }, "The branch changes no file.");
+    if (files.length === 0) return h("p", { class: "muted diff-empty" }, this.empty);
     return h(
       "table",
       { class: "grid diff-files" },

@@ -101,12 +101,18 @@ const taskView = {
       if (generation !== this.generation) return;
       this.diffKey = key;
       this.options = options.status === "fulfilled" ? options.value : null;
-      if (diff.status === "fulfilled") diffView.render($("task-diff"), diff.value);
+      if (diff.status === "fulfilled") diffView.render($("task-diff"), diff.value, this.emptyDiffNote());
       else $("task-diff").replaceChildren(h("p", { class: "error" }, `No diff: ${diff.reason.message}`));
     } else if (!this.hasBranch()) {
       $("task-diff").replaceChildren(h("p", { class: "muted" }, "This task has no branch of its own (it does not run in a git worktree), so there is no diff."));
     }
     this.renderActions();
+  },
+
+  emptyDiffNote() {
+    const landing = this.task.landing;
+    if (landing === null || landing === undefined || landing.remote) return "The branch changes no file.";
+    return `Landed: ${landing.target} holds the branch's work now (${landing.method} @ ${shortSha(landing.commit)}), so nothing differs any more.`;
   },
 
   reviewable() {
