@@ -55,6 +55,11 @@ test("a task's run is committed, waits in review, is revised on the same thread 
     assert.match(raw.headers.get("content-type") ?? "", /^text\/x-diff/);
     assert.match(await raw.text(), /\+\+\+ b\/hello\.txt/);
 
+    const metrics = await (await fetch(`${stack.conductorBase}/metrics`)).text();
+    assert.match(metrics, /^conductor_tasks_waiting_on_person 1$/m, "in review counts as waiting on a person");
+    assert.match(metrics, /^conductor_tasks\{state="in_review"\} 1$/m);
+    assert.match(metrics, /^conductor_task_reviews_total\{action="in_review"\} 1$/m);
+
     // Revise: the next round resumes the same thread; the model sees the first exchange.
     const revise = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/revise`, { comment: "WRITE second.txt and more" });
     assert.equal(revise.status, 200, revise.text);
@@ -82,6 +87,7 @@ test("a task's run is committed, waits in review, is revised on the same thread 
     assert.equal(readFileSync(join(repo, "hello.txt"), "utf8"), "hi there\n");
     assert.ok(existsSync(join(repo, "second.txt")));
     assert.equal(git(repo, "status", "--porcelain"), "");
+    assert.match(await (await fetch(`${stack.conductorBase}/metrics`)).text(), /^conductor_task_reviews_total\{action="landed"\} 1$/m);
     const again = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/land`, {});
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, "task_not_landable");

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { LeaseView } from "../leadership/lease-keeper.js";
 import { timeClaims } from "./claim-timing.js";
+import { registerReviewMetrics } from "./review-metrics.js";
 
 /** What the conductor's metrics read at a scrape; each part is optional (an app without a store has none). */
 export interface ConductorMetricsSources {
@@ -43,6 +44,7 @@ export class ConductorMetrics {
   readonly #runDuration: Histogram<"state">;
   readonly #events: Counter<"category">;
   readonly #runStarts = new Map<string, number>();
+  readonly #observeReview: (event: CodexdEvent) => void;
   readonly #now: () => number;
   readonly #closers: (() => void)[] = [];
   #relaySize: () => number = () => 0;
@@ -52,6 +54,7 @@ export class ConductorMetrics {
     const registers = [this.registry];
     this.#now = sources.now ?? (() => performance.now());
     const { store, lease, system, logger } = sources;
+    let counts: (() => Promise<Record<TaskState, number> | null>) | null = null;
     if (store !== undefined) {
       // One read per scrape, shared by both gauges (a scrape collects every metric at once).
       let pending: Promise<Record<TaskState, number> | null> | undefined;
@@ -66,6 +69,7 @@ export class ConductorMetrics {
           .finally(() => {
             pending = undefined;
           }));
+      counts = readCounts;
       new Gauge({
         name: `${PREFIX}tasks`,
         help: "Tasks in the control store, by state (every node's; read at each scrape).",
@@ -86,6 +90,7 @@ export class ConductorMetrics {
         }
       });
     }
+    this.#observeReview = registerReviewMetrics(this.registry, PREFIX, counts);
     this.#claimDuration = new Histogram({
       name: `${PREFIX}claim_duration_seconds`,
       help: "Time of one claim call of the scheduler against the store (claim latency).",
@@ -210,6 +215,7 @@ export class ConductorMetrics {
 
   #observe(event: CodexdEvent): void {
     this.#events.inc({ category: event.type.split(".", 1)[0] === "run" ? "run" : "other" });
+    this.#observeReview(event);
     if (event.runId === undefined) return;
     const at = Date.parse(event.at);
     if (event.type === "run.started") {
