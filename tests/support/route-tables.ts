@@ -52,7 +52,10 @@ export async function buildServiceApps(): Promise<{ apps: ServiceApp[]; close():
       sharedToken: "route-table-token-0123456789abcdef0123",
       logger,
       control: {} as never,
-      tasks: { events: { subscribe: () => () => {}, query: async () => ({ events: [], nextAfter: null, lastSeq: 0 }), lastSeq: 0 } as never }
+      tasks: {
+        events: { subscribe: () => () => {}, query: async () => ({ events: [], nextAfter: null, lastSeq: 0 }), lastSeq: 0 } as never,
+        review: {} as never
+      }
     });
     built.push(await record("conductor", conductorApp));
     const statusConfig = normalizeStatusApiConfig({ localApiBase: BASE, conductorTokenFile: dir.path("no-token") });
