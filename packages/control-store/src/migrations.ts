@@ -146,7 +146,8 @@ export function migrationsFor(kind: StoreKind): Array<[name: string, migration: 
   ];
 }
 
-export const LATEST_VERSION = 3;
+/** The newest version: every migration in the list applied. */
+export const LATEST_VERSION = migrationsFor("sqlite").length;
 
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return { getMigrations: async () => Object.fromEntries(migrationsFor(kind)) };
