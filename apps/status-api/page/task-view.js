@@ -104,7 +104,8 @@ const taskView = {
       if (diff.status === "fulfilled") diffView.render($("task-diff"), diff.value, this.emptyDiffNote());
       else $("task-diff").replaceChildren(h("p", { class: "error" }, `No diff: ${diff.reason.message}`));
     } else if (!this.hasBranch()) {
-      $("task-diff").replaceChildren(h("p", { class: "muted" }, "This task has no branch of its own (it does not run in a git worktree), so there is no diff."));
+      const why = this.runs.length === 0 ? "Nothing to show before its first run." : "This task has no branch of its own (it does not run in a git worktree), so there is no diff.";
+      $("task-diff").replaceChildren(h("p", { class: "muted" }, why));
     }
     this.renderActions();
   },
@@ -130,7 +131,7 @@ const taskView = {
         ["review", task.review ?? "default"],
         ["base branch", task.baseBranch ?? "—"],
         ["round", String(task.round ?? 1)],
-        ["runs", `${task.runCount ?? this.runs.length} · attempts spent ${task.attemptsSpent ?? 0} of ${task.maxAttempts ?? "—"}`],
+        ["runs", `${task.runCount ?? this.runs.length} · failed attempts ${task.attemptsSpent ?? 0} of ${task.maxAttempts ?? "—"}`],
         ["cwd", task.cwd ? h("span", { class: "mono" }, task.cwd) : "a scratch directory of its own"],
         task.stateReason && ["reason", task.stateReason],
         landing && ["landing", describeLanding(landing)],
