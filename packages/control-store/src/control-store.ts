@@ -1,4 +1,9 @@
 import type {
+  CheckResult,
+  LandQueueEntry,
+  RepoConfigOverride,
+  SetupResult,
+  TaskOverlap,
   LandingRecord,
   PushRecord,
   LeaseRecord,
@@ -29,6 +34,8 @@ export interface NewTask {
   sandbox?: string | null;
   workspace?: WorkspaceKind | null;
   review?: ReviewPolicy | null;
+  /** Keys over the repository's `.baa/config.json` (setup, checks, maxCheckRounds). */
+  repoConfig?: RepoConfigOverride | null;
 }
 
 /** Names the run a write is about and who may write it: all three must match (fencing). */
@@ -60,6 +67,9 @@ export interface RunPatch {
   taskState?: "running" | "needs_approval";
   /** Recorded on the task only while it has none (the branch checked out when its first worktree run began). */
   baseBranch?: string;
+  /** Every check the run ran so far (replaces the list). */
+  checks?: CheckResult[];
+  setup?: SetupResult;
 }
 
 /** How a run ends and what becomes of its task, in one fenced write. */
@@ -99,6 +109,12 @@ export type ReviseOutcome =
   | { kind: "revised"; task: TaskRecord }
   /** The state does not take a revise (running, queued, landing, …) or the task has no worktree branch. */
   | { kind: "not_revisable"; task: TaskRecord };
+
+/** What `enqueueLand` did. */
+export type EnqueueOutcome =
+  | { kind: "queued"; task: TaskRecord }
+  | { kind: "already_queued"; task: TaskRecord }
+  | { kind: "not_queueable"; task: TaskRecord };
 
 /** What `beginLanding` did: moved the task to `landing`, or why not. */
 export type BeginLandingOutcome =
@@ -204,6 +220,17 @@ export interface ControlStore {
   recoverLandings(olderThan: string): Promise<string[]>;
   /** `in_review` → `discarded` (ended; the branch is kept); undefined when unknown, null when in another state. */
   discardTask(taskId: string, reason?: string): Promise<TaskRecord | null | undefined>;
+  /**
+   * Puts a task `in_review` (or `succeeded` with a branch) at the end of the land queue of
+   * `repo` and `target`; `not_queueable` in another state, `already_queued` when it is.
+   */
+  enqueueLand(taskId: string, entry: Omit<LandQueueEntry, "queuedAt">): Promise<EnqueueOutcome | undefined>;
+  /** Takes a task out of its land queue (landed, sent back, revised, discarded); false when it was not queued. */
+  dequeueLand(taskId: string): Promise<boolean>;
+  /** Every queued task, by repository and target, oldest first. */
+  listLandQueue(filter?: { repo?: string; target?: string }): Promise<TaskRecord[]>;
+  /** Records the paths a task shares with other open tasks on its repository. */
+  setOverlaps(taskId: string, overlaps: TaskOverlap[]): Promise<void>;
 
   /**
    * Acquire or renew (`holder` keeps its term on renew, a takeover increments it); null when

@@ -1,4 +1,7 @@
 import { Migrator, sql } from "kysely";
+import { dequeueLand, enqueueLand, listLandQueue, setOverlaps } from "./land-queue-writes.js";
+import type { EnqueueOutcome } from "./control-store.js";
+import type { LandQueueEntry, TaskOverlap } from "./records.js";
 import { acquireLease, getLease, releaseLease } from "./lease.js";
 import { claimTasks } from "./claims.js";
 import type {
@@ -134,6 +137,18 @@ export class KyselyControlStore implements ControlStore {
   }
   discardTask(taskId: string, reason?: string): Promise<TaskRecord | null | undefined> {
     return this.#guard("discardTask", () => discardTask(this.ctx, taskId, reason));
+  }
+  enqueueLand(taskId: string, entry: Omit<LandQueueEntry, "queuedAt">): Promise<EnqueueOutcome | undefined> {
+    return this.#guard("enqueueLand", () => enqueueLand(this.ctx, taskId, entry));
+  }
+  dequeueLand(taskId: string): Promise<boolean> {
+    return this.#guard("dequeueLand", () => dequeueLand(this.ctx, taskId));
+  }
+  listLandQueue(filter?: { repo?: string; target?: string }): Promise<TaskRecord[]> {
+    return this.#guard("listLandQueue", () => listLandQueue(this.ctx, filter));
+  }
+  setOverlaps(taskId: string, overlaps: TaskOverlap[]): Promise<void> {
+    return this.#guard("setOverlaps", () => setOverlaps(this.ctx, taskId, overlaps));
   }
 
   acquireLease(options: { scope: string; holder: string; ttlMs: number; newTerm?: boolean }): Promise<HeldLease | null> {

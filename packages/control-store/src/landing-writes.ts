@@ -1,3 +1,4 @@
+import { OUT_OF_QUEUE } from "./land-queue-writes.js";
 import type { BeginLandingOutcome, LandingResult } from "./control-store.js";
 import { toTaskRecord } from "./row-mapping.js";
 import { normalizeTime, type StoreContext } from "./store-context.js";
@@ -40,7 +41,7 @@ export async function endLanding(ctx: StoreContext, taskId: string, result: Land
     const push = result.push === undefined ? {} : { push: JSON.stringify({ ...result.push, pushedAt: now }) };
     const set =
       result.kind === "landed"
-        ? { state: "landed", state_reason: null, landing: JSON.stringify({ ...result.landing, landedAt: now }), ended_at: now }
+        ? { state: "landed", state_reason: null, landing: JSON.stringify({ ...result.landing, landedAt: now }), ended_at: now, ...OUT_OF_QUEUE }
         : { state: result.state, state_reason: result.reason, ended_at: result.state === "succeeded" ? now : null };
     await trx
       .updateTable("tasks")

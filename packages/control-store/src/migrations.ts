@@ -1,3 +1,4 @@
+import { checksAndLandQueue } from "./migration-0004-checks-queue.js";
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 export type StoreKind = "sqlite" | "postgres";
@@ -142,7 +143,8 @@ export function migrationsFor(kind: StoreKind): Array<[name: string, migration: 
   return [
     ["0001_tasks_runs_lease", tasksRunsLease(kind)],
     ["0002_workspaces_progress_quota", workspacesProgressQuota(kind)],
-    ["0003_review_and_landing", reviewAndLanding()]
+    ["0003_review_and_landing", reviewAndLanding()],
+    ["0004_checks_and_land_queue", checksAndLandQueue(kind)]
   ];
 }
 

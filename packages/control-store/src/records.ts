@@ -51,6 +51,60 @@ export const REVIEW_POLICIES: readonly ReviewPolicy[] = ["required", "none", "au
 
 export type LandMethod = "merge" | "squash" | "rebase";
 
+/** A shell command the repository asks to run before a fresh worktree's first turn (`setup.run`). */
+export interface SetupConfig {
+  run: string[];
+  /** Paths (relative to the repository) copied from the person's checkout, e.g. an ignored `.env`. */
+  copy: string[];
+}
+
+/** A check: a shell command run in the worktree after every turn; exit 0 = passed. */
+export interface CheckConfig {
+  name: string;
+  run: string;
+  timeoutMs?: number;
+}
+
+/** What a task sets of the repository config (`.baa/config.json`), key by key over the file's. */
+export interface RepoConfigOverride {
+  setup?: SetupConfig;
+  checks?: CheckConfig[];
+  maxCheckRounds?: number;
+}
+
+/** One check's run after one turn. */
+export interface CheckResult {
+  name: string;
+  status: "passed" | "failed" | "timed_out";
+  exitCode: number | null;
+  durationMs: number;
+  /** The last bytes of its output (stdout and stderr interleaved). */
+  outputTail: string;
+  /** 1 after the run's first turn, +1 after each turn that answered failing checks. */
+  round: number;
+}
+
+/** What setup did in a fresh worktree. */
+export interface SetupResult {
+  status: "passed" | "failed" | "timed_out";
+  copied: string[];
+  commands: Array<{ run: string; exitCode: number | null; durationMs: number; outputTail: string; status: "passed" | "failed" | "timed_out" }>;
+}
+
+/** A task's place in a land queue: lands on `target` of `repo` in the order queued. */
+export interface LandQueueEntry {
+  repo: string;
+  target: string;
+  method: LandMethod;
+  queuedAt: string;
+}
+
+/** Paths this task changed that another open task on the same repository changed too. */
+export interface TaskOverlap {
+  taskId: string;
+  paths: string[];
+}
+
 /** The last push of a task's branch to a remote (kept even when the pull request after it failed). */
 export interface PushRecord {
   remote: string;
@@ -120,6 +174,12 @@ export interface TaskRecord {
   landing: LandingRecord | null;
   /** The last push of its branch (a land with `push`), whether or not the land completed. */
   push: PushRecord | null;
+  /** What the task sets over its repository's `.baa/config.json` (null: nothing). */
+  repoConfig: RepoConfigOverride | null;
+  /** Its place in a land queue, while queued. */
+  landQueue: LandQueueEntry | null;
+  /** Other open tasks on the same repository that changed some of the same paths. */
+  overlaps: TaskOverlap[];
   idempotencyKey: string | null;
   state: TaskState;
   /** Why it is in this state (a failed dependency, the last error, a cancel). */
@@ -154,6 +214,10 @@ export interface RunRecord {
   round: number;
   /** The commit this run made on its task's branch; null when it changed nothing (or no worktree). */
   commit: string | null;
+  /** Every check it ran, after each of its turns, oldest first. */
+  checks: CheckResult[];
+  /** Setup in its fresh worktree (null: none ran). */
+  setup: SetupResult | null;
   finalMessage: string | null;
   /** Token usage as Codex reported it (JSON). */
   usage: unknown;

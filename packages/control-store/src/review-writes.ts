@@ -3,6 +3,7 @@ import { ENDED_TASK_STATES, type TaskRecord, type TaskState } from "./records.js
 import { toTaskRecord } from "./row-mapping.js";
 import type { StoreContext } from "./store-context.js";
 import { lockTask } from "./task-writes.js";
+import { OUT_OF_QUEUE } from "./land-queue-writes.js";
 
 /**
  * Queues the next round of a task whose branch holds work: from `in_review` or any ended state,
@@ -28,6 +29,7 @@ export async function reviseTask(ctx: StoreContext, taskId: string, comment: str
         state_reason: null,
         not_before: null,
         ended_at: null,
+        ...OUT_OF_QUEUE,
         updated_at: now
       })
       .where("task_id", "=", taskId)
@@ -45,7 +47,7 @@ export async function discardTask(ctx: StoreContext, taskId: string, reason?: st
     if (row.state !== "in_review") return null;
     const updated = await trx
       .updateTable("tasks")
-      .set({ state: "discarded", state_reason: reason ?? "discarded", ended_at: now, updated_at: now })
+      .set({ state: "discarded", state_reason: reason ?? "discarded", ended_at: now, ...OUT_OF_QUEUE, updated_at: now })
       .where("task_id", "=", taskId)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -1,5 +1,10 @@
 import type { Selectable } from "kysely";
 import type {
+  CheckResult,
+  LandMethod,
+  RepoConfigOverride,
+  SetupResult,
+  TaskOverlap,
   LandingRecord,
   LeaseRecord,
   PushRecord,
@@ -54,6 +59,12 @@ export function toTaskRecord(row: Selectable<TasksTable>): TaskRecord {
     roundInput: row.round_input,
     landing: jsonOrNull(row.landing) as LandingRecord | null,
     push: jsonOrNull(row.push) as PushRecord | null,
+    repoConfig: jsonOrNull(row.repo_config) as RepoConfigOverride | null,
+    landQueue:
+      row.queued_at === null || row.queue_repo === null || row.queue_target === null
+        ? null
+        : { repo: row.queue_repo, target: row.queue_target, method: (row.queue_method ?? "rebase") as LandMethod, queuedAt: isoOf(row.queued_at) },
+    overlaps: (jsonOrNull(row.overlaps) as TaskOverlap[] | null) ?? [],
     idempotencyKey: row.idempotency_key,
     state: row.state as TaskState,
     stateReason: row.state_reason,
@@ -81,6 +92,8 @@ export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
     turnId: row.turn_id,
     workspace: jsonOrNull(row.workspace) as RunWorkspace | null,
     round: Number(row.round),
+    checks: (jsonOrNull(row.checks) as CheckResult[] | null) ?? [],
+    setup: jsonOrNull(row.setup) as SetupResult | null,
     commit: row.commit,
     finalMessage: row.final_message,
     usage: jsonOrNull(row.usage),

@@ -38,12 +38,14 @@ export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPa
   return ctx.write(async (trx, now) => {
     const run = await fencedRun(ctx, trx, fence);
     if (!run) return false;
-    const set: Partial<{ session_id: string; thread_id: string; turn_id: string; workspace: string; last_event_at: string }> = {};
+    const set: Partial<{ session_id: string; thread_id: string; turn_id: string; workspace: string; last_event_at: string; checks: string; setup: string }> = {};
     if (patch.sessionId !== undefined) set.session_id = patch.sessionId;
     if (patch.threadId !== undefined) set.thread_id = patch.threadId;
     if (patch.turnId !== undefined) set.turn_id = patch.turnId;
     if (patch.workspace !== undefined) set.workspace = JSON.stringify(patch.workspace);
     if (lastEventAt !== null) set.last_event_at = lastEventAt;
+    if (patch.checks !== undefined) set.checks = JSON.stringify(patch.checks);
+    if (patch.setup !== undefined) set.setup = JSON.stringify(patch.setup);
     if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("run_id", "=", run.run_id).execute();
     if (patch.baseBranch !== undefined) {
       // The branch the first worktree was made from: later rounds (and their worktrees) keep it.

@@ -35,6 +35,15 @@ export interface TasksTable {
   landing: string | null;
   /** JSON PushRecord. */
   push: string | null;
+  /** Migration 4: JSON RepoConfigOverride. */
+  repo_config: string | null;
+  /** Migration 4: a land queue's repository, target and method, and when the task joined it. */
+  queue_repo: string | null;
+  queue_target: string | null;
+  queue_method: string | null;
+  queued_at: Timestamp | null;
+  /** Migration 4: JSON TaskOverlap[]. */
+  overlaps: string | null;
   idempotency_key: string | null;
   state: string;
   state_reason: string | null;
@@ -71,6 +80,9 @@ export interface RunsTable {
   /** Added in migration 3. */
   round: Generated<number>;
   commit: string | null;
+  /** Migration 4: JSON CheckResult[] and SetupResult. */
+  checks: string | null;
+  setup: string | null;
   final_message: string | null;
   /** JSON as Codex reported it. */
   usage: string | null;

@@ -79,6 +79,7 @@ export async function createTask(
         sandbox: input.sandbox ?? null,
         workspace: input.workspace ?? null,
         review: input.review ?? null,
+        repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
         idempotency_key: key,
         state: await readinessOf(trx, dependsOn, notBefore, now),
         state_reason: null,
