@@ -55,7 +55,9 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
   const conductor = await startFakeService(fullConductor);
   const codexd = await startFakeService(codexdHandler());
   await withServices(conductor, codexd, async () => {
-    const { app, close } = appFor(conductor.url, codexd.url);
+    // The bound is not what this case tests: generous, so a busy machine (a browser test
+    // starting beside it) does not turn a slow fake into a timed-out source.
+    const { app, close } = appFor(conductor.url, codexd.url, { sourceTimeoutMs: 15_000 });
     try {
       const response = await app.inject({ url: "/v1/status" });
       assert.equal(response.statusCode, 200);
