@@ -22,6 +22,13 @@ export interface LandBranchOptions {
   author: string;
   /** The temporary worktree is made (and removed) here. */
   worktreesDir: string;
+  /**
+   * Runs in the temporary worktree once the merge or rebase is made (HEAD is the result) and
+   * before the target moves; a throw aborts the land with that error: nothing moves, the
+   * worktree is removed. `targetTip` is the commit the result was built on. Not called when
+   * there is nothing to land.
+   */
+  verify?: (worktreePath: string, context: { targetTip: string; result: string }) => Promise<void>;
   git?: GitRunner;
 }
 
@@ -66,9 +73,11 @@ export async function landBranch(options: LandBranchOptions): Promise<LandResult
   await assertNotBeingRebased(repo, target, git);
 
   const start = method === "rebase" ? branchTip : targetTip;
-  const landed = await withTempWorktree(git, repo, options.worktreesDir, start, (worktree) =>
-    replayInWorktree({ git, worktree, method, targetTip, branchTip, branch, message: options.message, identity })
-  );
+  const landed = await withTempWorktree(git, repo, options.worktreesDir, start, async (worktree) => {
+    const result = await replayInWorktree({ git, worktree, method, targetTip, branchTip, branch, message: options.message, identity });
+    if (result !== targetTip && options.verify !== undefined) await options.verify(worktree, { targetTip, result });
+    return result;
+  });
   if (landed === targetTip) return unchanged;
   if (!(await isAncestor(repo, targetTip, landed, git))) throw new Error(`internal: the ${method} result ${landed} does not descend from ${target} ${targetTip}`);
 

@@ -269,3 +269,43 @@ test("a file appearing in the checkout after the last check: the land stands, ch
   assert.equal(await fx.run(["status", "--porcelain"]), "");
   assert.equal(readFileSync(join(fx.repo, "task.txt"), "utf8"), "one\ntwo\n");
 });
+
+test("verify runs in the temporary worktree at the result, before the target moves; a throw moves nothing", async (t) => {
+  const fx = await createGitFixture();
+  t.after(fx.cleanup);
+  await landable(fx);
+  const oldMain = await fx.run(["rev-parse", "main"]);
+  const before = await snapshotRepository(fx.repo, fx.git);
+  const seen: { head: string; mainThen: string; hasTaskFile: boolean; targetTip: string }[] = [];
+  const refusal = new Error("checks failed");
+  await assert.rejects(
+    landBranch(
+      options(fx, {
+        method: "rebase",
+        verify: async (worktree, context) => {
+          seen.push({
+            head: await fx.run(["-C", worktree, "rev-parse", "HEAD"]),
+            mainThen: await fx.run(["rev-parse", "main"]),
+            hasTaskFile: existsSync(join(worktree, "task.txt")),
+            targetTip: context.targetTip
+          });
+          assert.equal(context.result, seen[0]?.head);
+          throw refusal;
+        }
+      })
+    ),
+    (error: unknown) => error === refusal
+  );
+  assert.equal(seen.length, 1);
+  assert.deepEqual([seen[0]?.mainThen, seen[0]?.targetTip, seen[0]?.hasTaskFile], [oldMain, oldMain, true]);
+  assert.equal(await fx.run(["rev-parse", `${seen[0]?.head}~2`]), oldMain, "the rebased commits sit on main's tip");
+  assert.deepEqual(snapshotDifferences(before, await snapshotRepository(fx.repo, fx.git)), []);
+  noTempWorktreesLeft(fx);
+
+  let verified = 0;
+  const landed = await landBranch(options(fx, { method: "rebase", verify: async () => void verified++ }));
+  assert.equal(verified, 1);
+  assert.equal(landed.commit, await fx.run(["rev-parse", "main"]));
+  const again = await landBranch(options(fx, { method: "rebase", verify: async () => void verified++ }));
+  assert.deepEqual([again.commit, verified], [landed.commit, 1], "nothing to land: verify is not called");
+});
