@@ -17,6 +17,9 @@ import type {
   TaskState,
   WorkspaceKind
 } from "./records.js";
+import type { TaskSource } from "./records.js";
+import type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
+export type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 
 /** What `POST /v1/tasks` stores; every optional field has the store's default. */
 export interface NewTask {
@@ -36,6 +39,8 @@ export interface NewTask {
   review?: ReviewPolicy | null;
   /** Keys over the repository's `.baa/config.json` (setup, checks, maxCheckRounds). */
   repoConfig?: RepoConfigOverride | null;
+  /** Where an outside intake found it (stored as given; see TaskSource). */
+  source?: TaskSource | null;
 }
 
 /** Names the run a write is about and who may write it: all three must match (fencing). */
@@ -185,7 +190,11 @@ export interface ControlStore {
   now(): Promise<Date>;
 
   /** With an idempotency key, the same key returns the first task and `created: false`. */
-  createTask(task: NewTask, options?: { idempotencyKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }>;
+  /**
+   * With an idempotency key, the same key returns the first task and `created: false`; the same
+   * holds for an `externalKey` (unique among tasks: one task per outside item, e.g. a GitHub issue).
+   */
+  createTask(task: NewTask, options?: { idempotencyKey?: string; externalKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }>;
   getTask(taskId: string): Promise<TaskRecord | undefined>;
   /** Newest first. */
   listTasks(options: { state?: TaskState; limit: number; cursor?: string }): Promise<TaskPage>;
@@ -274,6 +283,24 @@ export interface ControlStore {
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(taskId: string): Promise<RunRecord[]>;
   listRunningRuns(): Promise<RunRecord[]>;
+
+  /** GitHub intake: the task made for this external key, if any. */
+  findTaskByExternalKey(key: string): Promise<TaskRecord | undefined>;
+  /** Tasks not ended whose external key starts with `prefix`, oldest first. */
+  listOpenExternalTasks(prefix: string): Promise<TaskRecord[]>;
+  /** Title/prompt change only while the task is `queued` or `blocked`; undefined when unknown; TypeError when empty. */
+  updateWaitingTask(taskId: string, patch: { title?: string; prompt?: string }): Promise<WaitingTaskUpdate | undefined>;
+  /** True the first time a webhook delivery id is seen; ids older than `retentionMs` are forgotten. */
+  claimDelivery(deliveryId: string, options: { retentionMs: number }): Promise<boolean>;
+  /** Forgets a delivery id (its handling failed: a redelivery must be acted on). */
+  forgetDelivery(deliveryId: string): Promise<void>;
+  /** The comment ledger: writes the intent to post (see CommentBegin). */
+  beginComment(taskId: string, kind: string): Promise<CommentBegin>;
+  /** Records the posted comment; false when no intent was written. */
+  finishComment(taskId: string, kind: string, posted: { commentId: number; url: string }): Promise<boolean>;
+  getComment(taskId: string, kind: string): Promise<CommentLedgerEntry | undefined>;
+  /** Tasks with an external key, in one of `states`, with no `kind` comment recorded sent; oldest first. */
+  listTasksAwaitingComment(options: { kind: string; states: readonly TaskState[]; limit: number }): Promise<TaskRecord[]>;
 
   getSystemState(): Promise<SystemStateRecord>;
   setSystemMode(mode: SystemMode, reason?: string | null): Promise<SystemStateRecord>;

@@ -30,6 +30,22 @@ import { getSystemState, setQuotaPause, setSystemMode } from "./system-state.js"
 import { countTasksByState, getTask, listTasks } from "./task-reads.js";
 import { discardTask, reviseTask } from "./review-writes.js";
 import { createTask, requestCancel, retryTask } from "./task-writes.js";
+import type { FireOutcome, NewSchedule, ScheduleFire, ScheduleRecord } from "./schedule-records.js";
+import { createSchedule, deleteSchedule, dueSchedules, fireSchedule, getSchedule, listSchedules, nextScheduledFire, setSchedulePaused } from "./schedule-writes.js";
+import type { ClaimedNotification, NotificationAttempt, NotificationStats } from "./notification-records.js";
+import { claimNotifications, notificationStats, prepareNotifications, purgeNotifications, settleNotification } from "./notification-writes.js";
+import type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
+import {
+  beginComment,
+  claimDelivery,
+  findTaskByExternalKey,
+  finishComment,
+  forgetDelivery,
+  getComment,
+  listOpenExternalTasks,
+  listTasksAwaitingComment,
+  updateWaitingTask
+} from "./github-writes.js";
 
 /** The one implementation: the same queries over either engine's `StoreContext`. */
 export class KyselyControlStore implements ControlStore {
@@ -105,7 +121,7 @@ export class KyselyControlStore implements ControlStore {
     return this.#guard("now", async () => new Date(await this.ctx.now()));
   }
 
-  createTask(task: NewTask, options?: { idempotencyKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }> {
+  createTask(task: NewTask, options?: { idempotencyKey?: string; externalKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }> {
     return this.#guard("createTask", () => createTask(this.ctx, task, options));
   }
   getTask(taskId: string): Promise<TaskRecord | undefined> {
@@ -190,6 +206,34 @@ export class KyselyControlStore implements ControlStore {
       const rows = await this.ctx.db.selectFrom("runs").selectAll().where("state", "=", "running").orderBy("started_at").execute();
       return rows.map(toRunRecord);
     });
+  }
+
+  findTaskByExternalKey(key: string): Promise<TaskRecord | undefined> {
+    return this.#guard("findTaskByExternalKey", () => findTaskByExternalKey(this.ctx, key));
+  }
+  listOpenExternalTasks(prefix: string): Promise<TaskRecord[]> {
+    return this.#guard("listOpenExternalTasks", () => listOpenExternalTasks(this.ctx, prefix));
+  }
+  updateWaitingTask(taskId: string, patch: { title?: string; prompt?: string }): Promise<WaitingTaskUpdate | undefined> {
+    return this.#guard("updateWaitingTask", () => updateWaitingTask(this.ctx, taskId, patch));
+  }
+  claimDelivery(deliveryId: string, options: { retentionMs: number }): Promise<boolean> {
+    return this.#guard("claimDelivery", () => claimDelivery(this.ctx, deliveryId, options.retentionMs));
+  }
+  forgetDelivery(deliveryId: string): Promise<void> {
+    return this.#guard("forgetDelivery", () => forgetDelivery(this.ctx, deliveryId));
+  }
+  beginComment(taskId: string, kind: string): Promise<CommentBegin> {
+    return this.#guard("beginComment", () => beginComment(this.ctx, taskId, kind));
+  }
+  finishComment(taskId: string, kind: string, posted: { commentId: number; url: string }): Promise<boolean> {
+    return this.#guard("finishComment", () => finishComment(this.ctx, taskId, kind, posted));
+  }
+  getComment(taskId: string, kind: string): Promise<CommentLedgerEntry | undefined> {
+    return this.#guard("getComment", () => getComment(this.ctx, taskId, kind));
+  }
+  listTasksAwaitingComment(options: { kind: string; states: readonly TaskState[]; limit: number }): Promise<TaskRecord[]> {
+    return this.#guard("listTasksAwaitingComment", () => listTasksAwaitingComment(this.ctx, options));
   }
 
   getSystemState(): Promise<SystemStateRecord> {

@@ -1,4 +1,5 @@
 import { checksAndLandQueue } from "./migration-0004-checks-queue.js";
+import { githubIntake } from "./migration-0006-github-intake.js";
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 export type StoreKind = "sqlite" | "postgres";
@@ -144,7 +145,8 @@ export function migrationsFor(kind: StoreKind): Array<[name: string, migration: 
     ["0001_tasks_runs_lease", tasksRunsLease(kind)],
     ["0002_workspaces_progress_quota", workspacesProgressQuota(kind)],
     ["0003_review_and_landing", reviewAndLanding()],
-    ["0004_checks_and_land_queue", checksAndLandQueue(kind)]
+    ["0004_checks_and_land_queue", checksAndLandQueue(kind)],
+    ["0006_github_intake", githubIntake(kind)]
   ];
 }
 

@@ -145,6 +145,16 @@ export interface RunWorkspace {
   baseBranch?: string | null;
 }
 
+/** A task's outside origin: the GitHub issue it was made from. */
+export interface TaskSource {
+  kind: "github_issue";
+  /** `owner/name` as configured. */
+  repo: string;
+  number: number;
+  /** The issue's page. */
+  url: string;
+}
+
 export interface TaskRecord {
   taskId: string;
   title: string;
@@ -181,6 +191,8 @@ export interface TaskRecord {
   /** Other open tasks on the same repository that changed some of the same paths. */
   overlaps: TaskOverlap[];
   idempotencyKey: string | null;
+  /** Where an outside intake found the task (a GitHub issue); null for one made through the API. */
+  source: TaskSource | null;
   state: TaskState;
   /** Why it is in this state (a failed dependency, the last error, a cancel). */
   stateReason: string | null;

@@ -15,6 +15,7 @@ import type {
   SystemMode,
   SystemStateRecord,
   TaskRecord,
+  TaskSource,
   TaskState,
   WorkspaceKind
 } from "./records.js";
@@ -66,6 +67,7 @@ export function toTaskRecord(row: Selectable<TasksTable>): TaskRecord {
         : { repo: row.queue_repo, target: row.queue_target, method: (row.queue_method ?? "rebase") as LandMethod, queuedAt: isoOf(row.queued_at) },
     overlaps: (jsonOrNull(row.overlaps) as TaskOverlap[] | null) ?? [],
     idempotencyKey: row.idempotency_key,
+    source: jsonOrNull(row.source) as TaskSource | null,
     state: row.state as TaskState,
     stateReason: row.state_reason,
     attemptsSpent: Number(row.attempts_spent),

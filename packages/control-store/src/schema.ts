@@ -45,6 +45,10 @@ export interface TasksTable {
   /** Migration 4: JSON TaskOverlap[]. */
   overlaps: string | null;
   idempotency_key: string | null;
+  /** Migration 6: JSON TaskSource (where an outside intake found the task). */
+  source: string | null;
+  /** Migration 6: unique when set, e.g. `github:owner/repo#12`. */
+  external_key: string | null;
   state: string;
   state_reason: string | null;
   attempts_spent: number;
@@ -109,10 +113,30 @@ export interface SystemStateTable {
   quota_reason: string | null;
 }
 
+/** Migration 6: webhook deliveries already acted on (bounded retention). */
+export interface GitHubDeliveriesTable {
+  delivery_id: string;
+  received_at: Timestamp;
+}
+
+/** Migration 6: one row per task and comment kind; `sending` before the call, `sent` after. */
+export interface GitHubCommentsTable {
+  task_id: string;
+  kind: string;
+  state: string;
+  comment_id: BigCount | null;
+  url: string | null;
+  attempts: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface StoreSchema {
   tasks: TasksTable;
   task_dependencies: TaskDependenciesTable;
   runs: RunsTable;
   leases: LeasesTable;
   system_state: SystemStateTable;
+  github_deliveries: GitHubDeliveriesTable;
+  github_comments: GitHubCommentsTable;
 }

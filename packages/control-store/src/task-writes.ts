@@ -27,15 +27,17 @@ async function readinessOf(trx: Trx, dependsOn: string[], notBefore: string | nu
 export async function createTask(
   ctx: StoreContext,
   input: NewTask,
-  options: { idempotencyKey?: string; maxQueued?: number } = {}
+  options: { idempotencyKey?: string; externalKey?: string; maxQueued?: number } = {}
 ): Promise<{ task: TaskRecord; created: boolean }> {
   checkNewTask(input);
   const dependsOn = [...new Set(input.dependsOn ?? [])];
   const notBefore = normalizeTime(input.notBefore, "notBefore");
   const key = options.idempotencyKey ?? null;
+  const external = options.externalKey ?? null;
   return ctx.write(async (trx, now) => {
     const byKey = async () =>
-      key === null ? undefined : trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst();
+      (key === null ? undefined : await trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst()) ??
+      (external === null ? undefined : await trx.selectFrom("tasks").selectAll().where("external_key", "=", external).executeTakeFirst());
     // A replayed key (a client retrying after a timeout) answers without queueing for the lock.
     const replayed = await byKey();
     if (replayed) return { task: toTaskRecord(replayed), created: false };
@@ -81,6 +83,8 @@ export async function createTask(
         review: input.review ?? null,
         repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
         idempotency_key: key,
+        source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
+        external_key: external,
         state: await readinessOf(trx, dependsOn, notBefore, now),
         state_reason: null,
         attempts_spent: 0,

@@ -1,3 +1,4 @@
+import { githubContract } from "./support/contract-github.js";
 import { landingContract } from "./support/contract-landing.js";
 import { leaseContract } from "./support/contract-lease.js";
 import { reviewContract } from "./support/contract-review.js";
@@ -9,3 +10,4 @@ schedulingContract("postgres");
 leaseContract("postgres");
 reviewContract("postgres");
 landingContract("postgres");
+githubContract("postgres");
