@@ -17,6 +17,8 @@ import type {
   TaskState,
   WorkspaceKind
 } from "./records.js";
+import type { FireOutcome, NewSchedule, ScheduleFire, ScheduleRecord } from "./schedule-records.js";
+import type { ClaimedNotification, NotificationAttempt, NotificationStats } from "./notification-records.js";
 import type { TaskSource } from "./records.js";
 import type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 export type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
@@ -41,6 +43,8 @@ export interface NewTask {
   repoConfig?: RepoConfigOverride | null;
   /** Where an outside intake found it (stored as given; see TaskSource). */
   source?: TaskSource | null;
+  /** Notification URLs of this task (http or https; at most 10). */
+  notify?: string[];
 }
 
 /** Names the run a write is about and who may write it: all three must match (fencing). */
@@ -306,4 +310,33 @@ export interface ControlStore {
   setSystemMode(mode: SystemMode, reason?: string | null): Promise<SystemStateRecord>;
   /** Stop claiming until `until` (null clears it). */
   setQuotaPause(until: string | null, reason?: string | null): Promise<SystemStateRecord>;
+
+  /** TypeError naming the field for a bad schedule (the API parses the cron first). */
+  createSchedule(schedule: NewSchedule): Promise<ScheduleRecord>;
+  /** Oldest first. */
+  listSchedules(): Promise<ScheduleRecord[]>;
+  getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined>;
+  /** False when unknown; the tasks it created stay. */
+  deleteSchedule(scheduleId: string): Promise<boolean>;
+  /** Pause (next fire null) or resume from `nextFireAt`; undefined when unknown. */
+  setSchedulePaused(scheduleId: string, paused: boolean, nextFireAt: string | null): Promise<ScheduleRecord | undefined>;
+  /** Unpaused schedules due at the database's `now` (returned with them), soonest first. */
+  dueSchedules(limit: number): Promise<{ now: string; due: ScheduleRecord[] }>;
+  /** The earliest next fire of an unpaused schedule, or null. */
+  nextScheduledFire(): Promise<string | null>;
+  /**
+   * Leader only: creates the fire's task (once per schedule and fire time, across nodes) and moves
+   * the schedule on, in one transaction that checks the lease; `stale` changes nothing.
+   */
+  fireSchedule(fire: ScheduleFire): Promise<FireOutcome>;
+
+  /** Outbox events (one per change into a notified task state) into one delivery per URL; returns deliveries made. */
+  prepareNotifications(options: { urls: readonly string[]; retryForMs: number; limit: number }): Promise<number>;
+  /** Due deliveries, each leased to this caller for one attempt. */
+  claimNotifications(options: { leaseMs: number; limit: number }): Promise<ClaimedNotification[]>;
+  /** Ends a claimed attempt; false when the claim is no longer this one's. */
+  settleNotification(claim: { deliveryId: string; leaseToken: string }, attempt: NotificationAttempt): Promise<boolean>;
+  notificationStats(): Promise<NotificationStats>;
+  /** Deletes deliveries that ended before `olderThan` (ISO). */
+  purgeNotifications(olderThan: string): Promise<number>;
 }

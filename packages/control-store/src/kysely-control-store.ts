@@ -245,4 +245,44 @@ export class KyselyControlStore implements ControlStore {
   setQuotaPause(until: string | null, reason?: string | null): Promise<SystemStateRecord> {
     return this.#guard("setQuotaPause", () => setQuotaPause(this.ctx, until, reason));
   }
+  createSchedule(schedule: NewSchedule): Promise<ScheduleRecord> {
+    return this.#guard("createSchedule", () => createSchedule(this.ctx, schedule));
+  }
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.#guard("listSchedules", () => listSchedules(this.ctx));
+  }
+  getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined> {
+    return this.#guard("getSchedule", () => getSchedule(this.ctx, scheduleId));
+  }
+  deleteSchedule(scheduleId: string): Promise<boolean> {
+    return this.#guard("deleteSchedule", () => deleteSchedule(this.ctx, scheduleId));
+  }
+  setSchedulePaused(scheduleId: string, paused: boolean, nextFireAt: string | null): Promise<ScheduleRecord | undefined> {
+    return this.#guard("setSchedulePaused", () => setSchedulePaused(this.ctx, scheduleId, paused, nextFireAt));
+  }
+  dueSchedules(limit: number): Promise<{ now: string; due: ScheduleRecord[] }> {
+    return this.#guard("dueSchedules", () => dueSchedules(this.ctx, limit));
+  }
+  nextScheduledFire(): Promise<string | null> {
+    return this.#guard("nextScheduledFire", () => nextScheduledFire(this.ctx));
+  }
+  fireSchedule(fire: ScheduleFire): Promise<FireOutcome> {
+    return this.#guard("fireSchedule", () => fireSchedule(this.ctx, fire));
+  }
+
+  prepareNotifications(options: { urls: readonly string[]; retryForMs: number; limit: number }): Promise<number> {
+    return this.#guard("prepareNotifications", () => prepareNotifications(this.ctx, options));
+  }
+  claimNotifications(options: { leaseMs: number; limit: number }): Promise<ClaimedNotification[]> {
+    return this.#guard("claimNotifications", () => claimNotifications(this.ctx, options));
+  }
+  settleNotification(claim: { deliveryId: string; leaseToken: string }, attempt: NotificationAttempt): Promise<boolean> {
+    return this.#guard("settleNotification", () => settleNotification(this.ctx, claim, attempt));
+  }
+  notificationStats(): Promise<NotificationStats> {
+    return this.#guard("notificationStats", () => notificationStats(this.ctx));
+  }
+  purgeNotifications(olderThan: string): Promise<number> {
+    return this.#guard("purgeNotifications", () => purgeNotifications(this.ctx, olderThan));
+  }
 }

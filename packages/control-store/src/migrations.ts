@@ -1,5 +1,7 @@
 import { checksAndLandQueue } from "./migration-0004-checks-queue.js";
 import { githubIntake } from "./migration-0006-github-intake.js";
+import { schedules } from "./migration-0005-schedules.js";
+import { notifications } from "./migration-0007-notifications.js";
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 export type StoreKind = "sqlite" | "postgres";
@@ -146,7 +148,9 @@ export function migrationsFor(kind: StoreKind): Array<[name: string, migration: 
     ["0002_workspaces_progress_quota", workspacesProgressQuota(kind)],
     ["0003_review_and_landing", reviewAndLanding()],
     ["0004_checks_and_land_queue", checksAndLandQueue(kind)],
-    ["0006_github_intake", githubIntake(kind)]
+    ["0005_schedules", schedules(kind)],
+    ["0006_github_intake", githubIntake(kind)],
+    ["0007_notifications", notifications(kind)]
   ];
 }
 

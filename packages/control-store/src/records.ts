@@ -191,6 +191,11 @@ export interface TaskRecord {
   /** Other open tasks on the same repository that changed some of the same paths. */
   overlaps: TaskOverlap[];
   idempotencyKey: string | null;
+  /** The schedule whose fire created the task, and that fire's time (null otherwise). */
+  scheduleId: string | null;
+  scheduledFor: string | null;
+  /** The task's own notification URLs (beside the node's BAA_NOTIFY_URLS). */
+  notify: string[];
   /** Where an outside intake found the task (a GitHub issue); null for one made through the API. */
   source: TaskSource | null;
   state: TaskState;

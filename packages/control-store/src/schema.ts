@@ -45,6 +45,11 @@ export interface TasksTable {
   /** Migration 4: JSON TaskOverlap[]. */
   overlaps: string | null;
   idempotency_key: string | null;
+  /** Migration 5: the schedule and fire time that created the task (unique together). */
+  schedule_id: string | null;
+  scheduled_for: Timestamp | null;
+  /** Migration 7: JSON array of the task's own notification URLs. */
+  notify: string | null;
   /** Migration 6: JSON TaskSource (where an outside intake found the task). */
   source: string | null;
   /** Migration 6: unique when set, e.g. `github:owner/repo#12`. */
@@ -131,6 +136,55 @@ export interface GitHubCommentsTable {
   updated_at: Timestamp;
 }
 
+/** Added in migration 5. */
+export interface SchedulesTable {
+  schedule_id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  catch_up: string;
+  /** 0 or 1. */
+  paused: number;
+  /** JSON ScheduledTask: what each fire creates. */
+  task: string;
+  /** Null while paused. */
+  next_fire_at: Timestamp | null;
+  last_fire_at: Timestamp | null;
+  last_task_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Added in migration 7: written by a trigger on `tasks.state`, consumed by the dispatchers. */
+export interface NotificationEventsTable {
+  seq: Generated<number | string>;
+  task_id: string;
+  event: string;
+  occurred_at: Timestamp;
+}
+
+/** Added in migration 7: one row per event and URL; its id is the `X-Baa-Delivery` header. */
+export interface NotificationDeliveriesTable {
+  delivery_id: string;
+  task_id: string;
+  event: string;
+  url: string;
+  /** The exact bytes sent (and signed) on every attempt. */
+  body: string;
+  /** pending, delivered or failed. */
+  state: string;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  give_up_at: Timestamp;
+  lease_token: string | null;
+  lease_until: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: Timestamp | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface StoreSchema {
   tasks: TasksTable;
   task_dependencies: TaskDependenciesTable;
@@ -139,4 +193,7 @@ export interface StoreSchema {
   system_state: SystemStateTable;
   github_deliveries: GitHubDeliveriesTable;
   github_comments: GitHubCommentsTable;
+  schedules: SchedulesTable;
+  notification_events: NotificationEventsTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }

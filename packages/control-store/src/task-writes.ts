@@ -81,6 +81,7 @@ export async function createTask(
         sandbox: input.sandbox ?? null,
         workspace: input.workspace ?? null,
         review: input.review ?? null,
+        notify: input.notify === undefined || input.notify.length === 0 ? null : JSON.stringify(input.notify),
         repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
         idempotency_key: key,
         source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
