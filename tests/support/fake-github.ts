@@ -91,6 +91,8 @@ export interface FakeGitHub {
   failNext(matcher: RouteMatcher, failure: InjectedFailure): void;
   /** Seeds an issue (numbers are shared with pull requests, as on GitHub). */
   addIssue(issue: { owner: string; repo: string; title: string; body?: string; labels?: string[]; state?: "open" | "closed" }): FakeIssue;
+  /** Edits an issue as a person would on GitHub: its `updatedAt` moves (it sorts first by `updated`). */
+  updateIssue(issue: FakeIssue, patch: Partial<Pick<FakeIssue, "title" | "body" | "labels" | "state">>): FakeIssue;
   close(): Promise<void>;
 }
 
@@ -160,6 +162,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     addIssue(issue) {
       return state.addIssue(issue);
+    },
+    updateIssue(issue, patch) {
+      Object.assign(issue, patch);
+      // Strictly later than any earlier update, even within one millisecond.
+      const last = Math.max(...state.issues.map((other) => Date.parse(other.updatedAt)));
+      issue.updatedAt = new Date(Math.max(Date.now(), last + 1)).toISOString();
+      return issue;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -328,12 +337,15 @@ function listIssues(state: FakeState, links: Links, { params, request }: RouteCo
   const labels = (request.query.labels ?? "").split(",").map((label) => label.trim()).filter(Boolean);
   // GitHub lists pull requests among issues (with a `pull_request` key); pollers must skip them.
   const all = [
-    ...state.issues.map((issue) => ({ sortNumber: issue.number, state: issue.state, labels: issue.labels, json: issueJson(state, links, issue) })),
-    ...state.pulls.map((pull) => ({ sortNumber: pull.number, state: pull.state, labels: [] as string[], json: pullAsIssueJson(state, links, pull) }))
+    ...state.issues.map((issue) => ({ sortNumber: issue.number, updatedAt: issue.updatedAt, state: issue.state, labels: issue.labels, json: issueJson(state, links, issue) })),
+    ...state.pulls.map((pull) => ({ sortNumber: pull.number, updatedAt: pull.updatedAt, state: pull.state, labels: [] as string[], json: pullAsIssueJson(state, links, pull) }))
   ].filter((entry) => entry.json.repository_url.endsWith(`/repos/${params.owner}/${params.repo}`));
   const matches = all
     .filter((entry) => (wanted === "all" || entry.state === wanted) && labels.every((label) => entry.labels.includes(label)))
-    .sort((left, right) => right.sortNumber - left.sortNumber);
+    // GitHub's `sort=updated` (newest update first), else newest created first.
+    .sort((left, right) =>
+      request.query.sort === "updated" ? right.updatedAt.localeCompare(left.updatedAt) || right.sortNumber - left.sortNumber : right.sortNumber - left.sortNumber
+    );
   return paginate(
     matches.map((entry) => entry.json),
     request,

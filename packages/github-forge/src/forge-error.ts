@@ -1,3 +1,4 @@
+import { rateLimitOf } from "./issues.js";
 import { scrubSecret } from "./secret-scrub.js";
 
 /**
@@ -19,6 +20,10 @@ export class ForgeError extends Error {
   readonly requestId: string | null;
   /** True when GitHub refused for a (primary or secondary) rate limit. */
   readonly rateLimited: boolean;
+  /** GitHub's `Retry-After`, in seconds, when it sent one. */
+  readonly retryAfterSeconds: number | null;
+  /** What GitHub said about the rate limit on this answer (null: no answer, or it did not say). */
+  readonly rateLimit: { remaining: number | null; resetAt: string | null } | null;
 
   constructor(fields: {
     operation: string;
@@ -28,6 +33,8 @@ export class ForgeError extends Error {
     details?: readonly string[];
     requestId?: string | null;
     rateLimited?: boolean;
+    retryAfterSeconds?: number | null;
+    rateLimit?: { remaining: number | null; resetAt: string | null } | null;
   }) {
     super(fields.message);
     this.operation = fields.operation;
@@ -36,6 +43,8 @@ export class ForgeError extends Error {
     this.details = Object.freeze([...(fields.details ?? [])]);
     this.requestId = fields.requestId ?? null;
     this.rateLimited = fields.rateLimited ?? false;
+    this.retryAfterSeconds = fields.retryAfterSeconds ?? null;
+    this.rateLimit = fields.rateLimit ?? null;
   }
 }
 
@@ -71,8 +80,15 @@ export function toForgeError(thrown: unknown, operation: string, token: string):
     requestId: typeof headers["x-github-request-id"] === "string" ? headers["x-github-request-id"] : null,
     rateLimited:
       (status === 403 || status === 429) &&
-      (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(githubMessage ?? ""))
+      (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(githubMessage ?? "")),
+    retryAfterSeconds: secondsOf(headers["retry-after"]),
+    rateLimit: headers["x-ratelimit-remaining"] === undefined && headers["x-ratelimit-reset"] === undefined ? null : rateLimitOf(headers)
   });
+}
+
+function secondsOf(value: unknown): number | null {
+  const seconds = Number(value);
+  return value === undefined || value === null || value === "" || !Number.isFinite(seconds) || seconds < 0 ? null : seconds;
 }
 
 function messageOf(data: unknown): string | null {

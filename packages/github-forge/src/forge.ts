@@ -1,4 +1,5 @@
 import { forgeCall } from "./forge-call.js";
+import { listIssueComments, listIssues, type IssueCommentView, type ListIssuesInput, type ListIssuesResult } from "./issues.js";
 import { commentOnIssue, type IssueCommentInput, type IssueCommentResult } from "./issue-comments.js";
 import { orSilent, type ForgeLogger } from "./logger.js";
 import { createOctokit } from "./octokit-client.js";
@@ -38,6 +39,10 @@ export interface GitHubForge {
   readonly apiUrl: string;
   openOrUpdatePullRequest(input: PullRequestInput): Promise<PullRequestResult>;
   commentOnIssue(input: IssueCommentInput): Promise<IssueCommentResult>;
+  /** A repository's issues (pull requests left out), conditional on the last ETag. */
+  listIssues(input: ListIssuesInput): Promise<ListIssuesResult>;
+  /** An issue's comments, oldest first. */
+  listIssueComments(input: { owner: string; repo: string; issueNumber: number }): Promise<IssueCommentView[]>;
 }
 
 export function createGitHubForge(options: GitHubForgeOptions): GitHubForge {
@@ -61,7 +66,9 @@ export function createGitHubForge(options: GitHubForgeOptions): GitHubForge {
   return {
     apiUrl,
     openOrUpdatePullRequest: (input) => openOrUpdatePullRequest(octokit, call, input),
-    commentOnIssue: (input) => commentOnIssue(octokit, call, input)
+    commentOnIssue: (input) => commentOnIssue(octokit, call, input),
+    listIssues: (input) => listIssues(octokit, call, input),
+    listIssueComments: (input) => listIssueComments(octokit, call, input)
   };
 }
 
