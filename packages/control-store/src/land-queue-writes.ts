@@ -1,7 +1,7 @@
 import type { EnqueueOutcome } from "./control-store.js";
 import type { LandQueueEntry, TaskOverlap, TaskRecord } from "./records.js";
 import { toTaskRecord } from "./row-mapping.js";
-import type { StoreContext } from "./store-context.js";
+import type { StoreContext, Trx } from "./store-context.js";
 import { lockTask } from "./task-writes.js";
 
 /** A task leaves its land queue with these columns cleared (landed, sent back, revised, discarded). */
@@ -15,14 +15,30 @@ export async function enqueueLand(ctx: StoreContext, taskId: string, entry: Omit
     if (row.queued_at !== null) return { kind: "already_queued" as const, task: toTaskRecord(row) };
     const approved = row.state === "in_review" || (row.state === "succeeded" && row.base_branch !== null);
     if (!approved) return { kind: "not_queueable" as const, task: toTaskRecord(row) };
+    const queuedAt = await afterQueueEnd(trx, entry, now);
     const updated = await trx
       .updateTable("tasks")
-      .set({ queue_repo: entry.repo, queue_target: entry.target, queue_method: entry.method, queued_at: now, updated_at: now })
+      .set({ queue_repo: entry.repo, queue_target: entry.target, queue_method: entry.method, queued_at: queuedAt, updated_at: now })
       .where("task_id", "=", taskId)
       .returningAll()
       .executeTakeFirstOrThrow();
     return { kind: "queued" as const, task: toTaskRecord(updated) };
   });
+}
+
+/**
+ * `now`, or just after the queue's last entry when that is not earlier: two enqueues in one
+ * millisecond (SQLite's clock) would otherwise fall back to creation order (`seq`).
+ */
+async function afterQueueEnd(trx: Trx, entry: Omit<LandQueueEntry, "queuedAt">, now: string): Promise<string> {
+  const last = await trx
+    .selectFrom("tasks")
+    .select((eb) => eb.fn.max("queued_at").as("last"))
+    .where("queue_repo", "=", entry.repo)
+    .where("queue_target", "=", entry.target)
+    .executeTakeFirst();
+  const lastMs = last?.last == null ? Number.NEGATIVE_INFINITY : new Date(last.last as string | Date).getTime();
+  return lastMs < Date.parse(now) ? now : new Date(lastMs + 1).toISOString();
 }
 
 export async function dequeueLand(ctx: StoreContext, taskId: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { githubContract } from "./support/contract-github.js";
 import { landingContract } from "./support/contract-landing.js";
+import { landQueueContract } from "./support/contract-land-queue.js";
 import { leaseContract } from "./support/contract-lease.js";
 import { reviewContract } from "./support/contract-review.js";
 import { schedulingContract } from "./support/contract-scheduling.js";
@@ -10,4 +11,5 @@ schedulingContract("postgres");
 leaseContract("postgres");
 reviewContract("postgres");
 landingContract("postgres");
+landQueueContract("postgres");
 githubContract("postgres");
