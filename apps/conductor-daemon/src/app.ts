@@ -1,4 +1,5 @@
 import type { CodexdTransport } from "./codexd-transport.js";
+import type { NotificationStats } from "@baa/control-store";
 import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -17,6 +18,7 @@ import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
 import { registerReviewRoutes } from "./review/review-routes.js";
+import { registerScheduleRoutes } from "./schedules/schedule-routes.js";
 import type { TaskReview } from "./review/task-review.js";
 import { installStoreErrorMapping } from "./store/store-error-mapping.js";
 import { conductorVersion } from "./version.js";
@@ -39,6 +41,9 @@ export interface ConductorAppDeps {
   tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode" | "runFolder"> & { review?: TaskReview };
   /** The node's metrics (the runtime's, fed by the lease, scheduler and task log); else the app makes its own. */
   metrics?: ConductorMetrics;
+  /** The schedule loop (woken by a new or resumed schedule) and the notification outbox's status. */
+  schedules?: { wake(): void };
+  notifications?: () => Promise<NotificationStats>;
 }
 
 /**
@@ -127,7 +132,12 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       codexd,
       ...(control === undefined ? {} : { store: control.store, lease: control.lease })
     });
-    if (control !== undefined) registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease });
+    if (control !== undefined) {
+      registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease, ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }) });
+      const checkWorkspace = deps.tasks?.checkWorkspace;
+      const wake = deps.schedules === undefined ? undefined : () => deps.schedules?.wake();
+      registerScheduleRoutes(scope, { store: control.store, ...(checkWorkspace === undefined ? {} : { checkWorkspace }), ...(wake === undefined ? {} : { wake }) });
+    }
     if (control !== undefined && deps.tasks !== undefined) {
       const { review, ...taskDeps } = deps.tasks;
       registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps });

@@ -37,10 +37,11 @@ flags (each also has an environment variable; flags win):
   --database-schema NAME --store-connect-timeout-ms N --store-query-timeout-ms N
   --lease-ttl-ms N --max-concurrent-tasks N --max-queued-tasks N
   --worktrees-dir DIR --scratch-dir DIR --git-author "Name <email>" --diff-max-bytes N
-  --github-api-url URL
+  --github-api-url URL --github-config FILE --github-poll-ms N
   The shared token is read from BAA_SHARED_TOKEN only, never from a flag; the PostgreSQL URL
   from BAA_DATABASE_URL only (unset: SQLite in the state dir); a GitHub token from
-  BAA_GITHUB_TOKEN only.
+  BAA_GITHUB_TOKEN only; the GitHub webhook secret from BAA_GITHUB_WEBHOOK_SECRET only; the
+  repositories from BAA_GITHUB_REPOS (JSON) or the file of --github-config.
 `;
 
 /**
@@ -79,6 +80,8 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
       ...config,
       sharedToken: config.sharedToken === undefined ? undefined : "[redacted]",
       githubToken: config.githubToken === undefined ? undefined : "[redacted]",
+      githubWebhookSecret: config.githubWebhookSecret === undefined ? undefined : "[redacted]",
+      notifySecret: config.notifySecret === undefined ? undefined : "[redacted]",
       databaseUrl: config.databaseUrl === undefined ? undefined : redactUrlPassword(config.databaseUrl)
     };
     stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

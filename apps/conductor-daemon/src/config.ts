@@ -13,6 +13,7 @@ import {
 } from "@baa/config-sources";
 import { parseCidr } from "@baa/net-trust";
 import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
+import { gitHubConfigProblems, GitHubReposSchema, readGitHubConfigFile } from "./github/github-config.js";
 
 const listenBase = httpBase("localApiBase").refine(
   (value) => {
@@ -104,6 +105,22 @@ export const ConductorConfigSchema = z
     githubToken: z.string().min(1).optional(),
     /** GitHub's REST API (GitHub Enterprise: `https://HOST/api/v3`). */
     githubApiUrl: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
+    /** Repositories whose labelled issues become tasks (BAA_GITHUB_REPOS, or the file of --github-config). */
+    githubRepos: GitHubReposSchema.default([]),
+    /** The file `githubRepos` was read from, when it was (resolveConductorConfig reads it). */
+    githubConfigFile: z.string().min(1).optional(),
+    /** How often the leader lists each repository's labelled issues; 0: never (webhooks only). */
+    githubPollMs: z.number().int().min(0).default(60_000),
+    /** The secret GitHub signs webhook deliveries with (X-Hub-Signature-256). Environment only. */
+    githubWebhookSecret: z.string().min(1).optional(),
+    /** Where every task's notifications go (comma-separated in BAA_NOTIFY_URLS). */
+    notifyUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    /** Signs notifications (X-Baa-Signature). Environment only; never logged. */
+    notifySecret: z.string().min(1).optional(),
+    /** How long a notification is retried after its event. */
+    notifyRetryForMs: positiveInt.default(60 * 60 * 1000),
+    /** Each notification attempt's timeout. */
+    notifyTimeoutMs: positiveInt.default(10_000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
   })
   .transform((raw) => {
@@ -183,6 +200,16 @@ const SOURCES: SourceTable = {
   // A secret: environment only, like the shared token.
   githubToken: ["", "BAA_GITHUB_TOKEN"],
   githubApiUrl: ["github-api-url", "BAA_GITHUB_API_URL"],
+  githubRepos: ["", "BAA_GITHUB_REPOS"],
+  githubConfigFile: ["github-config", "BAA_GITHUB_CONFIG"],
+  githubPollMs: ["github-poll-ms", "BAA_GITHUB_POLL_MS"],
+  // A secret: environment only, like the shared token.
+  githubWebhookSecret: ["", "BAA_GITHUB_WEBHOOK_SECRET"],
+  notifyUrls: ["notify-urls", "BAA_NOTIFY_URLS"],
+  // A secret: environment only, like the shared token.
+  notifySecret: ["", "BAA_NOTIFY_SECRET"],
+  notifyRetryForMs: ["notify-retry-for-ms", "BAA_NOTIFY_RETRY_FOR_MS"],
+  notifyTimeoutMs: ["notify-timeout-ms", "BAA_NOTIFY_TIMEOUT_MS"],
   logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
 };
 
@@ -203,7 +230,10 @@ const NUMERIC_KEYS = [
   "schedulerPollMs",
   "runProgressMs",
   "worktreeRetentionMs",
-  "diffMaxBytes"
+  "githubPollMs",
+  "diffMaxBytes",
+  "notifyRetryForMs",
+  "notifyTimeoutMs"
 ];
 
 const KINDS: Record<string, SourceKind> = {
@@ -211,6 +241,7 @@ const KINDS: Record<string, SourceKind> = {
   trustedCidrs: "list",
   allowedHosts: "list",
   allowedOrigins: "list",
+  notifyUrls: "list",
   trustLoopback: "boolean"
 };
 
@@ -225,6 +256,8 @@ export function normalizeConductorConfig(input: ConductorConfigInput | Conductor
     throw new ConductorConfigError(describeIssues(SOURCES, result.error.issues));
   }
   const config = result.data;
+  const githubProblems = gitHubConfigProblems(config);
+  if (githubProblems.length > 0) throw new ConductorConfigError(githubProblems);
   return Object.freeze({
     ...config,
     trustedCidrs: Object.freeze([...config.trustedCidrs]),
@@ -248,6 +281,7 @@ export function resolveConductorConfig(options: {
   // callers pass short placeholders programmatically (the app then accepts no token at all).
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
   if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
+  readGitHubConfigFile(input, problems);
 
   return normalizeOrFail(problems, () => normalizeConductorConfig(input as ConductorConfigInput), (all) => new ConductorConfigError(all));
 }

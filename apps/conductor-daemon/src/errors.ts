@@ -12,6 +12,7 @@ export const ConductorErrorCodes = {
   not_ready: 503,
   store_unavailable: 503,
   task_not_found: 404,
+  schedule_not_found: 404,
   run_not_found: 404,
   task_ended: 409,
   task_not_retryable: 409,

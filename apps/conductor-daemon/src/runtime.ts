@@ -18,6 +18,9 @@ import { openConductorStore, describeStore } from "./store/open-store.js";
 import { SystemModes } from "./system/system-modes.js";
 import { TaskEngine } from "./tasks/task-engine.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
+import { ScheduleLoop } from "./schedules/schedule-loop.js";
+import { createNotificationDispatcher } from "./notifications/notification-setup.js";
+import type { NotificationDispatcherOptions } from "./notifications/notification-dispatcher.js";
 import { trackConnections, type ServerCloser } from "@baa/lifecycle";
 
 /** How long in-flight requests and streams get at stop before their sockets are closed. */
@@ -38,6 +41,8 @@ export interface ConductorRuntimeOptions {
   transport?: CodexdTransport;
   /** Replaces the loopback/trusted-CIDR check of access control. */
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
+  /** Overrides of the notification dispatcher (tests shorten the backoff). */
+  notifications?: Partial<Pick<NotificationDispatcherOptions, "backoff" | "send" | "pollMs">>;
 }
 
 export type RuntimeState = "created" | "starting" | "running" | "stopping" | "stopped";
@@ -156,6 +161,15 @@ export class ConductorRuntime {
     metrics.watchEvents(tasks.events);
     this.#tasks = tasks;
     this.#closers.push({ what: "task event log", close: () => tasks.close() });
+    const schedules = new ScheduleLoop({ store, scope: lease.scope, leadership: lease, onTask: () => tasks.scheduler.wake(), pollMs: config.schedulerPollMs, timers, logger: this.#logger });
+    const notifications = createNotificationDispatcher({
+      config,
+      store,
+      registry: metrics.registry,
+      timers,
+      logger: this.#logger,
+      ...(this.#options.notifications === undefined ? {} : { overrides: this.#options.notifications })
+    });
 
     const app = createConductorApp({
       config,
@@ -164,6 +178,8 @@ export class ConductorRuntime {
       codexd,
       control: this.#control,
       metrics,
+      schedules,
+      notifications: () => store.notificationStats(),
       tasks: {
         events: tasks.events,
         scheduler: tasks.scheduler,
@@ -198,6 +214,11 @@ export class ConductorRuntime {
       // Stopped before the lease is released: local runs are abandoned while this node still holds it.
       tasks.start();
       this.#closers.push({ what: "task scheduler", close: () => tasks.stop() });
+      // Stopped before the lease is released, like the claim loop: a fire is the leader's alone.
+      schedules.start();
+      this.#closers.push({ what: "schedule loop", close: () => schedules.stop() });
+      notifications.start();
+      this.#closers.push({ what: "notification dispatcher", close: () => notifications.stop() });
     }
     this.#state = "running";
     this.#logger.info({ localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase }, "conductor listening");

@@ -1,7 +1,7 @@
 import type { ControlStore, LandMethod, LandingRecord, PushRecord, TaskRecord } from "@baa/control-store";
 import type { EventInput } from "@baa/event-log";
 import { ForgeError, type GitHubForge } from "@baa/github-forge";
-import { branchExists, landBranch, listRemotes, pushBranch, remoteRepository, TaskGitError } from "@baa/task-git";
+import { branchExists, landBranch, listRemotes, pushBranch, remoteRepository, TaskGitError, type LandBranchOptions } from "@baa/task-git";
 import type { Logger } from "pino";
 import { conductorError, type ConductorErrorCode } from "../errors.js";
 import type { TaskBranch } from "./task-branch.js";
@@ -13,7 +13,12 @@ export interface LandRequest {
   /** A remote of the repository: push the task's branch there instead of merging locally. */
   push?: string;
   pullRequest?: { title?: string; body?: string; draft?: boolean };
+  /** Internal (the merge queue): runs on the land's result before the target moves; a throw refuses the land. */
+  verify?: LandBranchOptions["verify"];
 }
+
+/** Who asked for a land: a person, a task's auto_land policy, or the merge queue. */
+export type LandedBy = "person" | "auto_land" | "queue";
 
 export interface LanderDeps {
   store: Pick<ControlStore, "beginLanding" | "endLanding" | "getTask" | "listRuns">;
@@ -55,7 +60,7 @@ export class Lander {
     this.#d = deps;
   }
 
-  async land(task: TaskRecord, where: TaskBranch, request: LandRequest, by: "person" | "auto_land" = "person"): Promise<TaskRecord> {
+  async land(task: TaskRecord, where: TaskBranch, request: LandRequest, by: LandedBy = "person"): Promise<TaskRecord> {
     if (request.pullRequest !== undefined && request.push === undefined) {
       throw conductorError("validation_failed", "invalid body: pullRequest: needs push (the remote to open it on)");
     }
@@ -75,7 +80,7 @@ export class Lander {
       }
       let landing: Omit<LandingRecord, "landedAt">;
       if (request.push === undefined) {
-        landing = await this.#landLocally(task, where, target, method);
+        landing = await this.#landLocally(task, where, target, method, request.verify);
       } else {
         const remote = request.push;
         const pushed = await this.#push(where, remote);
@@ -89,13 +94,20 @@ export class Lander {
       return (await this.#d.store.getTask(task.taskId)) as TaskRecord;
     } catch (error) {
       const apiError = this.#asApiError(error);
-      const reason = `${by === "auto_land" ? "auto_land" : "the last land"} failed: ${(apiError as Error).message}`;
+      const who = by === "auto_land" ? "auto_land" : by === "queue" ? "the land queue's land" : "the last land";
+      const reason = `${who} failed: ${(apiError as Error).message}`;
       await this.#restore(task.taskId, begun.from, reason, push);
       throw apiError;
     }
   }
 
-  async #landLocally(task: TaskRecord, where: TaskBranch, target: string, method: LandMethod): Promise<Omit<LandingRecord, "landedAt">> {
+  async #landLocally(
+    task: TaskRecord,
+    where: TaskBranch,
+    target: string,
+    method: LandMethod,
+    verify: LandRequest["verify"]
+  ): Promise<Omit<LandingRecord, "landedAt">> {
     if (!(await branchExists(where.repo, target))) {
       throw conductorError("unknown_target", `target: ${target} is not a branch of ${where.repo}`);
     }
@@ -106,7 +118,8 @@ export class Lander {
       method,
       message: method === "merge" ? `Merge ${where.branch}: ${task.title}\n\nBaa-Task: ${task.taskId}` : `${task.title}\n\nBaa-Task: ${task.taskId}`,
       author: this.#d.author,
-      worktreesDir: this.#d.worktreesDir
+      worktreesDir: this.#d.worktreesDir,
+      ...(verify === undefined ? {} : { verify })
     });
     if (landed.checkoutNotMoved !== null) {
       // The target moved; a checkout of it changed under us at the last moment and was left as it was.
@@ -166,7 +179,8 @@ export class Lander {
   #asApiError(error: unknown): unknown {
     if (error instanceof TaskGitError) {
       const code = GIT_REFUSALS[error.code];
-      if (code !== undefined) return conductorError(code, error.message);
+      // The cause keeps git's details (a conflict's paths) for the merge queue.
+      if (code !== undefined) return conductorError(code, error.message, { cause: error });
     }
     if (error instanceof ForgeError) {
       return conductorError("forge_failed", `the branch was pushed, but the pull request failed: ${error.message}`);

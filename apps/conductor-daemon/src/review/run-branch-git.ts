@@ -1,6 +1,7 @@
 import type { RunWorkspace } from "@baa/control-store";
 import { changedPaths, commitRun } from "@baa/task-git";
 import type { RunBranch } from "../runs/run-branch.js";
+import { comparisonBase } from "../workspaces/fresh-base.js";
 import type { GitRunner } from "../workspaces/git-runner.js";
 
 /** The run's commit on its task's branch, through git (`@baa/task-git`). */
@@ -20,7 +21,7 @@ export function gitRunBranch(options: { author: string; git: GitRunner }): RunBr
     },
     async hasChanges(workspace: RunWorkspace) {
       if (workspace.branch === null || workspace.baseCommit === null) return false;
-      const base = workspace.baseBranch ?? workspace.baseCommit;
+      const base = workspace.baseBranch ? await comparisonBase(options.git, workspace.path, workspace.baseBranch).catch(() => workspace.baseBranch as string) : workspace.baseCommit;
       const paths = await changedPaths({ repo: workspace.path, base, head: workspace.branch }).catch(() =>
         // The base branch may be gone (deleted, renamed): the recorded base commit stands in.
         changedPaths({ repo: workspace.path, base: workspace.baseCommit as string, head: workspace.branch as string })

@@ -1,6 +1,8 @@
 import type { RunRecord, TaskRecord } from "@baa/control-store";
 import { branchExists, repoTopLevel } from "@baa/task-git";
 import { conductorError } from "../errors.js";
+import { comparisonBase } from "../workspaces/fresh-base.js";
+import { execGit } from "../workspaces/git-runner.js";
 import { branchFor } from "../workspaces/workspaces.js";
 
 /** Where a task's work is: its repository, its branch, and what that branch is compared with. */
@@ -9,7 +11,7 @@ export interface TaskBranch {
   branch: string;
   /** The task's base branch when it still exists, else null (the base commit stands in). */
   baseBranch: string | null;
-  /** What the diff and landing compare against: the base branch, or the first run's base commit. */
+  /** What the diff compares against: the base branch (its upstream when that is ahead), or the first run's base commit. */
   baseRef: string;
 }
 
@@ -31,5 +33,6 @@ export async function locateTaskBranch(task: TaskRecord, sources: TaskBranchSour
     throw conductorError("task_has_no_branch", `task ${task.taskId} has no branch to review (it did not run in a git worktree on this node)`);
   }
   const baseBranch = task.baseBranch !== null && (await branchExists(repo, task.baseBranch)) ? task.baseBranch : null;
-  return { repo, branch, baseBranch, baseRef: baseBranch ?? baseCommit };
+  const baseRef = baseBranch === null ? baseCommit : await comparisonBase(execGit, repo, baseBranch);
+  return { repo, branch, baseBranch, baseRef };
 }

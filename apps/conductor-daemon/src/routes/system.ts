@@ -1,4 +1,4 @@
-import type { SystemMode } from "@baa/control-store";
+import type { NotificationStats, SystemMode } from "@baa/control-store";
 import type { FastifyInstance } from "fastify";
 import { zodRoutes } from "@baa/http-observability";
 import { z } from "zod";
@@ -10,6 +10,8 @@ export interface SystemRouteDeps {
   store: SystemReportStore;
   system: SystemModes;
   leadership: Leadership & { view(): LeaseView; readonly scope: string };
+  /** The notification outbox: pending, delivered, failed and the last failure (shown as `notifications`). */
+  notifications?: () => Promise<NotificationStats>;
 }
 
 const ModeBody = z
@@ -26,14 +28,16 @@ const ModeBody = z
 export function registerSystemRoutes(scope: FastifyInstance, deps: SystemRouteDeps): void {
   const app = zodRoutes(scope);
   const tags = ["system"];
-  const report = async (state?: Awaited<ReturnType<SystemModes["refresh"]>>) =>
-    buildSystemReport({
+  const report = async (state?: Awaited<ReturnType<SystemModes["refresh"]>>) => ({
+    ...(await buildSystemReport({
       store: deps.store,
       state: state ?? (await deps.system.refresh()),
       scope: deps.leadership.scope,
       node: deps.leadership.view(),
       claiming: deps.leadership.current() !== null && deps.system.mayClaim()
-    });
+    })),
+    ...(deps.notifications === undefined ? {} : { notifications: await deps.notifications() })
+  });
 
   app.get("/v1/system/state", { schema: { summary: "System mode, leader, running work and tasks by state", tags } }, async () => ({
     ok: true,

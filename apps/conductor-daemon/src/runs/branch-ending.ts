@@ -22,7 +22,9 @@ export async function settleBranch(
   runId: string,
   workspace: RunWorkspace | null,
   ending: RunEnding,
-  log: Logger
+  log: Logger,
+  /** Checks still failing when the check rounds were spent: the task waits in review with them. */
+  failingChecks: readonly string[] = []
 ): Promise<BranchEnding> {
   if (workspace?.kind !== "worktree") return { ending, commit: null, patch: null };
   let commit: string | null;
@@ -50,6 +52,10 @@ export async function settleBranch(
       log.warn({ err: error }, "could not compare the task's branch with its base; sending it to review");
       return true;
     });
+  }
+  if (failingChecks.length > 0 && policy !== "none") {
+    const reason = `checks still failing after the last check round: ${failingChecks.join(", ")}`;
+    return { ending: { ...ending, commit, taskState: "in_review", reason }, commit, patch };
   }
   const next = afterSuccess(policy, { changed });
   return { ending: { ...ending, commit, taskState: next.taskState, reason: next.reason }, commit, patch };

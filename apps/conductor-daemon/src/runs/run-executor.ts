@@ -1,4 +1,9 @@
-import type { ClaimedRun, ControlStore, RunFence, RunWorkspace, TaskRecord } from "@baa/control-store";
+import type { CheckResult, ClaimedRun, ControlStore, RunFence, RunWorkspace, TaskRecord } from "@baa/control-store";
+import { runChecks } from "../checks/check-runner.js";
+import { effectiveRepoConfig, RepoConfigError, type EffectiveRepoConfig, type RepoConfigFile } from "../checks/repo-config.js";
+import { runSetup } from "../checks/setup-runner.js";
+import { runCheckRounds } from "./check-rounds.js";
+import { effectiveReview } from "../review/review-policy.js";
 import type { EventInput, EventLog } from "@baa/event-log";
 import type { Logger } from "pino";
 import type { LoopTimers } from "../loop-timers.js";
@@ -37,11 +42,13 @@ export interface RunSettings {
 export interface RunExecutorDeps {
   store: RunStore;
   codexd: WorkerCodexd;
-  workspaces: { prepare(task: TaskRecord): Promise<PreparedWorkspace> };
+  workspaces: { prepare(task: TaskRecord): Promise<PreparedWorkspace>; markSetupDone?(taskId: string): void };
+  /** The repository's config at a commit, and the environment its commands run with. */
+  checks: { readConfig(worktree: string, ref: string): Promise<RepoConfigFile | null>; env: NodeJS.ProcessEnv };
   /** The commit a worktree run makes when it ends, and whether its branch then holds work to review. */
   branch: RunBranch;
   /** Told when a run left its task `in_review` (auto_land lands it from there). */
-  onInReview?: (task: TaskRecord) => void;
+  onInReview?: (task: TaskRecord, how: { checksFailing: boolean }) => void;
   /** The conductor's event log: every event of a run is recorded with its taskId and runId. */
   events: Pick<EventLog, "record">;
   /** Sets the usage-limit pause (the system modes' setter, so this node's gate closes at once). */
@@ -75,6 +82,7 @@ class RunExecution implements RunHandle {
   readonly #folder: RunFolder;
   readonly #timerHandles = new Set<unknown>();
   readonly #pendingApprovals = new Set<string>();
+  readonly #checks: CheckResult[] = [];
   #stop: { cause: StopCause; reason: string } | undefined;
   #sessionId: string | null = null;
   #threadId: string | null = null;
@@ -86,8 +94,12 @@ class RunExecution implements RunHandle {
   #lastEventAt: string | null = null;
   #lastEventWritten: string | null = null;
   #stallTimer: unknown;
-  #endTurn: (outcome: RunOutcome) => void = () => {};
-  readonly #turnEnded: Promise<RunOutcome>;
+  /** Resolves the turn now running; null between turns (setup, checks) and after the last. */
+  #turnWaiter: ((outcome: RunOutcome) => void) | null = null;
+  #lastTurnOutcome: RunOutcome | null = null;
+  readonly #completedTurns = new Set<string>();
+  /** Set while checks run: a stop aborts them; no stall timer runs (no events come). */
+  #checksAbort: AbortController | null = null;
   #ended = false;
   #fencedOut = false;
   #startedAt: string;
@@ -100,13 +112,6 @@ class RunExecution implements RunHandle {
     this.#startedAt = claim.run.startedAt;
     this.#log = deps.logger.child({ taskId: claim.task.taskId, runId: claim.run.runId });
     this.#folder = new RunFolder(deps.runsDir, claim.run.runId);
-    this.#turnEnded = new Promise((resolve) => {
-      this.#endTurn = (outcome) => {
-        if (this.#ended) return;
-        this.#ended = true;
-        resolve(outcome);
-      };
-    });
     this.done = this.#main().catch((error: unknown) => {
       this.#log.error({ err: error }, "run executor failed; the scheduler's recovery pass will end the run");
     });
@@ -120,6 +125,7 @@ class RunExecution implements RunHandle {
     this.#record({ type: "run.started", data: { attempt: this.#attempt, owner: this.#fence.owner, term: this.#fence.term } });
     this.#writeMeta("running", null);
     const outcome = await this.#execute();
+    this.#ended = true;
     for (const handle of this.#timerHandles) this.#d.timers.clearTimeout(handle);
     this.#timerHandles.clear();
     this.#stream?.close();
@@ -135,6 +141,11 @@ class RunExecution implements RunHandle {
       const baseBranch = prepared.workspace.baseBranch ?? null;
       await this.#update({ workspace: prepared.workspace, ...(baseBranch === null ? {} : { baseBranch }) });
       this.#record({ type: "run.workspace", data: prepared.workspace });
+      const config = await this.#repoConfig(prepared);
+      if (prepared.needsSetup && (config.setup.run.length > 0 || config.setup.copy.length > 0)) {
+        const setup = await this.#setup(prepared, config);
+        if (setup !== null) return setup;
+      } else if (prepared.needsSetup) this.#d.workspaces.markSetupDone?.(task.taskId);
       if (this.#stop !== undefined) return this.#stoppedOutcome();
       const request = {
         cwd: prepared.cwd,
@@ -166,17 +177,24 @@ class RunExecution implements RunHandle {
       this.#armStall();
       this.#progressLoop();
       if (this.#stop !== undefined) return this.#stoppedOutcome();
-      const turn = await this.#d.codexd.startTurn(session.sessionId, session.input);
-      this.#turnId = turn.turnId;
-      await this.#update({ turnId: turn.turnId });
-      // A stop asked for while the turn was being started acts now that it has an id.
-      if (this.#stop !== undefined) void this.#interrupt();
-      return await this.#turnEnded;
+      const first = await this.#turn(session.sessionId, session.input);
+      if (prepared.workspace.kind !== "worktree" || config.checks.length === 0) return first;
+      return await runCheckRounds(first, {
+        maxRounds: config.maxCheckRounds,
+        runChecks: (round) => this.#checkRound(prepared.workspace.path, config, round),
+        runTurn: (input, round, failed) => {
+          if (this.#stop !== undefined) return Promise.resolve(this.#stoppedOutcome());
+          this.#record({ type: "run.checks.turn", data: { round, failed: failed.map((check) => check.name) } });
+          return this.#turn(session.sessionId, input);
+        },
+        stopped: () => (this.#stop === undefined ? null : this.#stoppedOutcome())
+      });
     } catch (error) {
-      if (this.#ended) return this.#turnEnded;
+      // The turn's end came before the error (its start answered late, say): that is the outcome.
+      if (this.#turnWaiter === null && this.#lastTurnOutcome !== null) return this.#lastTurnOutcome;
       this.#ended = true;
       if (this.#stop !== undefined) return this.#stoppedOutcome();
-      if (error instanceof WorkspaceError || error instanceof CodexdRefusedError) {
+      if (error instanceof WorkspaceError || error instanceof CodexdRefusedError || error instanceof RepoConfigError) {
         this.#log.warn({ err: error }, "run could not start");
         return { kind: "failed", message: error.message };
       }
@@ -209,6 +227,9 @@ class RunExecution implements RunHandle {
         this.#usage = meaning.usage;
         break;
       case "turn_completed": {
+        const turnId = meaning.turn?.id;
+        if (turnId !== undefined && this.#completedTurns.has(turnId)) break;
+        if (turnId !== undefined) this.#completedTurns.add(turnId);
         // A turn we interrupted ends as the stop's cause says, whatever status it reports.
         const stopped = this.#stop !== undefined && meaning.turn?.status !== "completed";
         this.#endTurn(stopped ? this.#stoppedOutcome() : outcomeOfTurn(meaning.turn, this.#finalMessage, this.#usage));
@@ -223,14 +244,95 @@ class RunExecution implements RunHandle {
     this.#armStall();
   }
 
+  /** Starts one turn on the session and resolves how it ended. */
+  async #turn(sessionId: string, input: string): Promise<RunOutcome> {
+    const ended = new Promise<RunOutcome>((resolve) => {
+      this.#turnWaiter = resolve;
+    });
+    this.#turnId = null;
+    this.#armStall();
+    const turn = await this.#d.codexd.startTurn(sessionId, input);
+    this.#turnId = turn.turnId;
+    await this.#update({ turnId: turn.turnId });
+    // A stop asked for while the turn was being started acts now that it has an id.
+    if (this.#stop !== undefined && this.#turnWaiter !== null) void this.#interrupt();
+    return ended;
+  }
+
+  #endTurn(outcome: RunOutcome): void {
+    const waiter = this.#turnWaiter;
+    if (waiter === null) return;
+    this.#turnWaiter = null;
+    this.#lastTurnOutcome = outcome;
+    waiter(outcome);
+  }
+
+  async #repoConfig(prepared: PreparedWorkspace): Promise<EffectiveRepoConfig> {
+    const workspace = prepared.workspace;
+    const file = workspace.kind === "worktree" && workspace.baseCommit !== null ? await this.#d.checks.readConfig(workspace.path, workspace.baseCommit) : null;
+    return effectiveRepoConfig(file, this.#task.repoConfig ?? null);
+  }
+
+  /** Setup in a fresh worktree; a failed setup ends the run (the outcome), a passed one returns null. */
+  async #setup(prepared: PreparedWorkspace, config: EffectiveRepoConfig): Promise<RunOutcome | null> {
+    this.#checksAbort = new AbortController();
+    try {
+      const result = await runSetup({
+        setup: config.setup,
+        repo: prepared.repo ?? prepared.workspace.path,
+        worktree: prepared.workspace.path,
+        env: this.#d.checks.env,
+        timers: this.#d.timers,
+        signal: this.#checksAbort.signal
+      });
+      await this.#update({ setup: result });
+      this.#folder.writeJson("setup.json", result);
+      this.#record({ type: "run.setup.ended", data: result });
+      if (this.#stop !== undefined) return this.#stoppedOutcome();
+      if (result.status === "passed") {
+        this.#d.workspaces.markSetupDone?.(this.#task.taskId);
+        return null;
+      }
+      const last = result.commands.at(-1);
+      const how = last === undefined ? "" : last.status === "timed_out" ? ` (${last.run}: timed out)` : ` (${last.run}: exit ${last.exitCode ?? "?"})`;
+      return { kind: "failed", message: `setup failed${how}: ${last?.outputTail.slice(-500).trim() ?? ""}` };
+    } finally {
+      this.#checksAbort = null;
+    }
+  }
+
+  async #checkRound(cwd: string, config: EffectiveRepoConfig, round: number): Promise<CheckResult[]> {
+    this.#checksAbort = new AbortController();
+    this.#armStall();
+    try {
+      const results = await runChecks({
+        cwd,
+        checks: config.checks,
+        round,
+        env: this.#d.checks.env,
+        timers: this.#d.timers,
+        signal: this.#checksAbort.signal,
+        onStarted: (check) => this.#record({ type: "run.check.started", data: check }),
+        onEnded: (result) => this.#record({ type: "run.check.ended", data: result })
+      });
+      this.#checks.push(...results);
+      await this.#update({ checks: this.#checks });
+      this.#folder.writeJson("checks.json", this.#checks);
+      return results;
+    } finally {
+      this.#checksAbort = null;
+    }
+  }
+
   #requestStop(cause: StopCause, reason: string): void {
     if (this.#ended || this.#stop !== undefined) return;
     this.#stop = { cause, reason };
     this.#log.info({ cause, reason }, "stopping the run");
     this.#record({ type: "run.stop_requested", data: { cause, reason } });
-    // Without a turn id nothing runs yet, or the turn is being started: #execute interrupts it
-    // once it has the id.
-    if (this.#turnId !== null) void this.#interrupt();
+    this.#checksAbort?.abort();
+    // Without a turn id nothing runs yet, or the turn is being started: #turn interrupts it
+    // once it has the id. Between turns there is nothing to interrupt.
+    if (this.#turnId !== null && this.#turnWaiter !== null) void this.#interrupt();
   }
 
   async #interrupt(): Promise<void> {
@@ -261,7 +363,7 @@ class RunExecution implements RunHandle {
       this.#stallTimer = undefined;
     }
     // A pending approval waits on a person, not on codex: its own timeout governs it.
-    if (this.#ended || this.#pendingApprovals.size > 0) return;
+    if (this.#ended || this.#checksAbort !== null || this.#pendingApprovals.size > 0) return;
     const ms = this.#task.stallTimeoutMs ?? this.#d.settings.stallTimeoutMs;
     this.#stallTimer = this.#after(ms, () => this.#requestStop("stalled", `no new event for stallTimeoutMs ${ms}`));
   }
@@ -310,9 +412,15 @@ class RunExecution implements RunHandle {
 
   async #end(outcome: RunOutcome): Promise<void> {
     const now = this.#d.timers.wallNow();
-    const decided = decideRunEnding(this.#task, outcome, now, this.#d.policy);
+    const failingChecks = outcome.kind === "completed" ? (outcome.failingChecks ?? []) : [];
+    // Under review: none nobody would look at failing checks: the run failed (and may retry).
+    const ended =
+      failingChecks.length > 0 && effectiveReview(this.#task, this.#workspace) === "none"
+        ? { kind: "failed" as const, message: `checks still failing after the last check round: ${failingChecks.join(", ")}`, usage: this.#usage }
+        : outcome;
+    const decided = decideRunEnding(this.#task, ended, now, this.#d.policy);
     const quotaPauseUntil = decided.quotaPauseUntil;
-    const settled = await settleBranch(this.#d.branch, this.#task, this.#fence.runId, this.#workspace, decided.ending, this.#log);
+    const settled = await settleBranch(this.#d.branch, this.#task, this.#fence.runId, this.#workspace, decided.ending, this.#log, failingChecks);
     const ending = settled.ending;
     if (settled.patch !== null) this.#folder.writeDiff(settled.patch);
     // The last progress write may be up to runProgressMs behind the run's last event.
@@ -348,7 +456,7 @@ class RunExecution implements RunHandle {
       });
     }
     this.#log.info({ state: ending.runState, taskState: ending.taskState, reason: ending.reason, commit: settled.commit }, "run ended");
-    if (written && ending.taskState === "in_review") this.#d.onInReview?.(this.#task);
+    if (written && ending.taskState === "in_review") this.#d.onInReview?.(this.#task, { checksFailing: failingChecks.length > 0 });
   }
 
   async #finish(ending: Parameters<RunStore["finishRun"]>[1]): Promise<boolean> {

@@ -4,8 +4,9 @@ import { JsonLinesFile, writeJsonAtomic } from "@baa/state-files";
 
 /**
  * `runsDir/<run_id>/`: `meta.json` (rewritten as the run goes), `events.jsonl` (every event of
- * the run as recorded), and at the end `final-message.md`, `usage.json` and, when the run committed
- * changes to its task's branch, `diff.patch` (that commit's patch).
+ * the run as recorded), and at the end `final-message.md`, `usage.json`, `setup.json` and `checks.json`
+ * when they ran, and, when the run committed changes to its task's branch, `diff.patch` (that
+ * commit's patch).
  */
 export class RunFolder {
   readonly path: string;
@@ -31,6 +32,11 @@ export class RunFolder {
 
   writeUsage(usage: unknown): void {
     writeJsonAtomic(join(this.path, "usage.json"), usage, { durable: false });
+  }
+
+  /** `setup.json`, `checks.json`: a result as JSON (output tails are already bounded). */
+  writeJson(name: string, value: unknown): void {
+    writeJsonAtomic(join(this.path, name), value, { durable: false });
   }
 
   writeDiff(patch: string): void {

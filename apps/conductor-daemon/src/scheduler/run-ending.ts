@@ -5,7 +5,7 @@ import { quotaPauseUntil, type QuotaPausePolicy } from "./usage-limit-reset.js";
 /** How a run's turn (or the work around it) came to an end, as the executor saw it. */
 export type RunOutcome =
   /** The turn completed. */
-  | { kind: "completed"; finalMessage: string | null; usage: unknown }
+  | { kind: "completed"; finalMessage: string | null; usage: unknown; failingChecks?: string[] }
   /** The turn failed (codex's `turn.error`), or codexd refused the task's session or turn (4xx). */
   | { kind: "failed"; message: string; codexErrorInfo?: unknown; usage?: unknown }
   /** The account's usage limit: `usageLimitExceeded`. */

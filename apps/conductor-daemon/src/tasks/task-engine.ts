@@ -16,6 +16,8 @@ import { Workspaces } from "../workspaces/workspaces.js";
 import { createGitHubForge } from "@baa/github-forge";
 import { gitRunBranch } from "../review/run-branch-git.js";
 import { TaskReview } from "../review/task-review.js";
+import { commandEnv } from "../checks/command-runner.js";
+import { readRepoConfig } from "../checks/read-repo-config.js";
 
 export interface TaskEngineOptions {
   config: ConductorConfig;
@@ -103,8 +105,10 @@ export class TaskEngine {
       logger: this.#log
     });
     const branch = gitRunBranch({ author: config.gitAuthor, git });
-    const onInReview = (task: TaskRecord) => {
-      if (task.review === "auto_land") void this.review.autoLand(task.taskId);
+    const checks = { readConfig: (worktree: string, ref: string) => readRepoConfig(git, worktree, ref), env: commandEnv(process.env) };
+    const onInReview = (task: TaskRecord, how: { checksFailing: boolean }) => {
+      // Failing checks wait for a person even under auto_land.
+      if (task.review === "auto_land" && !how.checksFailing) void this.review.autoLand(task.taskId);
     };
     this.scheduler = new Scheduler({
       store,
@@ -138,6 +142,7 @@ export class TaskEngine {
             workspaces: this.workspaces,
             branch,
             onInReview,
+            checks,
             events: this.events,
             quota: options.quota,
             runsDir: config.paths.runsDir,

@@ -1,5 +1,6 @@
 import type {} from "@fastify/websocket";
-import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type RunRecord, type SystemMode } from "@baa/control-store";
+import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type NewTask, type RunRecord, type SystemMode } from "@baa/control-store";
+import type { z } from "zod";
 import type { EventLog } from "@baa/event-log";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import { websocketSchema, zodRoutes } from "@baa/http-observability";
@@ -38,6 +39,17 @@ export interface TaskRoutesDeps {
   systemMode?: () => SystemMode | null;
 }
 
+/** The store's NewTask: the repository-config keys of the body go together as the task's override. */
+function newTaskOf(body: z.infer<typeof createTaskBody>): NewTask {
+  const { setup, checks, maxCheckRounds, ...rest } = body;
+  const repoConfig = {
+    ...(setup === undefined ? {} : { setup }),
+    ...(checks === undefined ? {} : { checks }),
+    ...(maxCheckRounds === undefined ? {} : { maxCheckRounds })
+  };
+  return { ...rest, repoConfig: Object.keys(repoConfig).length === 0 ? null : repoConfig };
+}
+
 /** What a new task is told when it will not start soon for a reason outside it. */
 function waitNotice(mode: SystemMode | null | undefined): string | undefined {
   if (mode === "paused") return "the system is paused: the task waits in the queue until it is resumed (POST /v1/system/resume)";
@@ -72,7 +84,7 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     }
     let result;
     try {
-      result = await store.createTask(body, { maxQueued: deps.maxQueuedTasks, ...(key === undefined ? {} : { idempotencyKey: key }) });
+      result = await store.createTask(newTaskOf(body), { maxQueued: deps.maxQueuedTasks, ...(key === undefined ? {} : { idempotencyKey: key }) });
     } catch (error) {
       if (error instanceof QueueFullError) {
         throw conductorError("queue_full", `the queue is full: ${error.limit} tasks are waiting (BAA_MAX_QUEUED_TASKS)`, {

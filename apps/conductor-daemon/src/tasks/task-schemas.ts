@@ -1,6 +1,7 @@
 import { isAbsolute } from "node:path";
 import { TASK_STATES } from "@baa/control-store";
 import { z } from "zod";
+import { repoConfigSchema, setupSchema } from "../checks/repo-config.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -21,7 +22,13 @@ export const createTaskBody = z.strictObject({
   sandbox: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
   workspace: z.enum(["worktree", "shared"]).optional(),
   /** After a successful worktree run: wait for a person (default), end as before, or land at once. */
-  review: z.enum(["required", "none", "auto_land"]).optional()
+  review: z.enum(["required", "none", "auto_land"]).optional(),
+  /** Where this task's notifications go too (beside BAA_NOTIFY_URLS). */
+  notify: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(10).optional(),
+  /** Each replaces the same key of the repository's `.baa/config.json` for this task. */
+  setup: setupSchema.optional(),
+  checks: repoConfigSchema.shape.checks,
+  maxCheckRounds: repoConfigSchema.shape.maxCheckRounds
 });
 
 export const idempotencyKeyHeader = z.string().trim().min(1).max(200).optional();

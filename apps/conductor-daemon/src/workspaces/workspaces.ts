@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import type { RunWorkspace, TaskRecord, WorkspaceKind } from "@baa/control-store";
 import { readJsonFile, writeJsonAtomic } from "@baa/state-files";
 import type { Logger } from "pino";
+import { freshBase } from "./fresh-base.js";
 import { GitError, type GitRunner } from "./git-runner.js";
 
 /** A task's own worktree, remembered beside it (`<worktreesDir>/<taskId>.json`). */
@@ -13,6 +14,10 @@ interface WorktreeMarker {
   baseCommit: string;
   /** The branch checked out in the repository when the worktree was first made (null: detached). */
   baseBranch?: string | null;
+  /** Where the branch started: `HEAD` or the fetched upstream; why a fetch failed. */
+  base?: { from: string; fetchProblem: string | null } | null;
+  /** When setup last passed in this worktree; null: it needs setup before its first turn. */
+  setupAt?: string | null;
   path: string;
   createdAt: string;
   removedAt: string | null;
@@ -22,6 +27,10 @@ interface WorktreeMarker {
 export interface PreparedWorkspace {
   workspace: RunWorkspace;
   cwd: string;
+  /** A worktree whose setup has not passed yet (new, or made again after removal). */
+  needsSetup: boolean;
+  /** The repository a worktree belongs to (null for shared and scratch). */
+  repo: string | null;
 }
 
 /** The task asked for a worktree where there is no git repository, or git failed. */
@@ -92,21 +101,29 @@ export class Workspaces {
     if (task.cwd === null) {
       const path = join(this.#o.scratchDir, task.taskId);
       mkdirSync(path, { recursive: true });
-      return { workspace: { kind: "scratch", path, branch: null, baseCommit: null }, cwd: path };
+      return { workspace: { kind: "scratch", path, branch: null, baseCommit: null }, cwd: path, needsSetup: false, repo: null };
     }
     if (!existsSync(task.cwd)) throw new WorkspaceError(`cwd ${task.cwd} does not exist`);
-    if (task.workspace === "shared") return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd };
+    if (task.workspace === "shared") return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd, needsSetup: false, repo: null };
     const repo = await this.repoOf(task.cwd);
     if (repo === null) {
       if (task.workspace === "worktree") throw new WorkspaceError(`cwd ${task.cwd} is not inside a git repository; workspace "worktree" needs one`);
-      return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd };
+      return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd, needsSetup: false, repo: null };
     }
     const inside = relative(realpathSync(repo), realpathSync(task.cwd));
     const marker = await this.#serial(repo, () => this.#ensureWorktree(task.taskId, repo));
     const cwd = inside === "" ? marker.path : join(marker.path, inside);
     mkdirSync(cwd, { recursive: true });
     const workspace = { kind: "worktree" as const, path: marker.path, branch: marker.branch, baseCommit: marker.baseCommit, baseBranch: marker.baseBranch ?? null };
-    return { workspace, cwd };
+    return { workspace, cwd, needsSetup: (marker.setupAt ?? null) === null, repo };
+  }
+
+  /** Setup passed in the task's worktree: later runs there skip it (a worktree made again needs it again). */
+  markSetupDone(taskId: string): void {
+    const path = this.#markerPath(taskId);
+    const marker = existsSync(path) ? readJsonFile<WorktreeMarker | null>(path, null) : null;
+    if (marker === null) return;
+    writeJsonAtomic(path, { ...marker, setupAt: new Date(this.#o.wallNow()).toISOString() });
   }
 
   /** The repository and marker of a task's worktree, as recorded when it was made; null when it never had one here. */
@@ -154,18 +171,22 @@ export class Workspaces {
       );
       let baseCommit: string;
       let baseBranch = known?.baseBranch ?? null;
+      let fresh: WorktreeMarker["base"] = null;
       if (branchExists) {
         baseCommit = known?.baseCommit ?? (await git(repo, ["rev-parse", `refs/heads/${branch}`])).trim();
         await git(repo, ["worktree", "add", path, branch]);
       } else {
-        baseCommit = (await git(repo, ["rev-parse", "HEAD"])).trim();
         baseBranch = await git(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"]).then(
           (name) => name.trim() || null,
           () => null
         );
+        const base = await freshBase(git, repo, baseBranch);
+        if (base.fetchProblem !== null) this.#log.warn({ taskId, baseBranch, problem: base.fetchProblem }, "could not fetch the base branch's upstream; the task starts from what is known locally");
+        baseCommit = base.commit;
+        fresh = { from: base.from, fetchProblem: base.fetchProblem };
         await git(repo, ["worktree", "add", "-b", branch, path, baseCommit]);
       }
-      const marker: WorktreeMarker = { taskId, repo, branch, baseCommit, baseBranch, path, createdAt: new Date(this.#o.wallNow()).toISOString(), removedAt: null };
+      const marker: WorktreeMarker = { taskId, repo, branch, baseCommit, baseBranch, base: fresh ?? known?.base ?? null, setupAt: null, path, createdAt: new Date(this.#o.wallNow()).toISOString(), removedAt: null };
       writeJsonAtomic(markerPath, marker);
       this.#log.info({ taskId, repo, branch, baseCommit, path }, "task worktree created");
       return marker;

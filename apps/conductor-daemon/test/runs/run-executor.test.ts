@@ -24,7 +24,7 @@ const settings: RunSettings = {
 
 function claim(task: Partial<TaskRecord> = {}): ClaimedRun {
   return {
-    task: { taskId: "task-1", title: "t", prompt: "do it", cwd: null, model: null, approvalPolicy: null, sandbox: null, stallTimeoutMs: null, timeoutMs: null, attemptsSpent: 0, maxAttempts: 2, round: 1, roundInput: null, review: null, baseBranch: null, ...task } as TaskRecord,
+    task: { taskId: "task-1", title: "t", prompt: "do it", cwd: null, model: null, approvalPolicy: null, sandbox: null, stallTimeoutMs: null, timeoutMs: null, attemptsSpent: 0, maxAttempts: 2, round: 1, roundInput: null, review: null, baseBranch: null, repoConfig: null, ...task } as TaskRecord,
     run: { runId: "run-1", taskId: "task-1", attempt: 1, owner: "node", term: 3, startedAt: "2026-01-01T00:00:00.000Z" } as RunRecord
   };
 }
@@ -121,8 +121,14 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     },
     codexd,
     workspaces: {
-      prepare: async (task) => ({ workspace: { kind: "scratch", path: join(dir.path, "scratch", task.taskId), branch: null, baseCommit: null }, cwd: join(dir.path, "scratch", task.taskId) })
+      prepare: async (task) => ({
+        workspace: { kind: "scratch", path: join(dir.path, "scratch", task.taskId), branch: null, baseCommit: null },
+        cwd: join(dir.path, "scratch", task.taskId),
+        needsSetup: false,
+        repo: null
+      })
     },
+    checks: { readConfig: async () => null, env: {} },
     branch: {
       commit: async () => null,
       commitPatch: async () => "",

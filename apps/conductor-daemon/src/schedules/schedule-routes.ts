@@ -1,0 +1,85 @@
+import type { ControlStore, ScheduleRecord } from "@baa/control-store";
+import { zodRoutes } from "@baa/http-observability";
+import type { FastifyInstance } from "fastify";
+import { conductorError } from "../errors.js";
+import { nextFireAfter, scheduleProblem } from "./cron-schedule.js";
+import { createScheduleBody, scheduleParams } from "./schedule-schemas.js";
+
+export interface ScheduleRoutesDeps {
+  store: Pick<ControlStore, "createSchedule" | "listSchedules" | "getSchedule" | "deleteSchedule" | "setSchedulePaused" | "now">;
+  /** Why a task's cwd/workspace cannot work on this node (a 400), or null. */
+  checkWorkspace?: (cwd: string, workspace: "worktree" | "shared" | null) => Promise<string | null>;
+  /** The leader's schedule loop on this node, told of a new or resumed schedule. */
+  wake?: () => void;
+}
+
+/** `/v1/schedules…`: create, list, read, pause, resume and delete schedules. */
+export function registerScheduleRoutes(scope: FastifyInstance, deps: ScheduleRoutesDeps): void {
+  const app = zodRoutes(scope);
+  const { store } = deps;
+  const tags = ["schedules"];
+
+  const nextFire = async (schedule: { cron: string; timezone: string }) => {
+    const next = nextFireAfter(schedule.cron, schedule.timezone, (await store.now()).toISOString());
+    if (next === null) throw conductorError("validation_failed", `invalid body: cron: ${schedule.cron} never fires again`);
+    return next;
+  };
+
+  app.post("/v1/schedules", { schema: { summary: "Create a schedule: a cron that creates a task at each fire", tags, body: createScheduleBody } }, async (request, reply) => {
+    const body = request.body;
+    const problem = scheduleProblem(body.cron, body.timezone);
+    if (problem !== null) throw conductorError("validation_failed", `invalid body: ${problem.field}: ${problem.message}`);
+    if (body.task.cwd !== undefined && deps.checkWorkspace !== undefined) {
+      const workspaceProblem = await deps.checkWorkspace(body.task.cwd, body.task.workspace ?? null);
+      if (workspaceProblem !== null) throw conductorError("validation_failed", `invalid body: task: ${workspaceProblem}`);
+    }
+    let schedule: ScheduleRecord;
+    try {
+      schedule = await store.createSchedule({ ...body, nextFireAt: await nextFire(body) });
+    } catch (error) {
+      if (error instanceof TypeError) throw conductorError("validation_failed", `invalid body: ${error.message}`);
+      throw error;
+    }
+    request.log.info({ scheduleId: schedule.scheduleId, cron: schedule.cron, timezone: schedule.timezone, nextFireAt: schedule.nextFireAt }, "schedule created");
+    deps.wake?.();
+    return reply.status(201).send({ ok: true, data: { schedule } });
+  });
+
+  app.get("/v1/schedules", { schema: { summary: "Every schedule with its next fire, oldest first", tags } }, async () => ({
+    ok: true,
+    data: { schedules: await store.listSchedules() }
+  }));
+
+  const scheduleOr404 = async (scheduleId: string) => {
+    const schedule = await store.getSchedule(scheduleId);
+    if (schedule === undefined) throw conductorError("schedule_not_found", `no schedule ${scheduleId}`);
+    return schedule;
+  };
+
+  app.get("/v1/schedules/:schedule_id", { schema: { summary: "A schedule", tags, params: scheduleParams } }, async (request) => ({
+    ok: true,
+    data: { schedule: await scheduleOr404(request.params.schedule_id) }
+  }));
+
+  app.delete("/v1/schedules/:schedule_id", { schema: { summary: "Delete a schedule (the tasks it created stay)", tags, params: scheduleParams } }, async (request) => {
+    const schedule = await scheduleOr404(request.params.schedule_id);
+    if (!(await store.deleteSchedule(schedule.scheduleId))) throw conductorError("schedule_not_found", `no schedule ${schedule.scheduleId}`);
+    request.log.info({ scheduleId: schedule.scheduleId }, "schedule deleted");
+    return { ok: true, data: { schedule, deleted: true } };
+  });
+
+  app.post("/v1/schedules/:schedule_id/pause", { schema: { summary: "Pause a schedule (no fires until resumed)", tags, params: scheduleParams } }, async (request) => {
+    const schedule = await store.setSchedulePaused(request.params.schedule_id, true, null);
+    if (schedule === undefined) throw conductorError("schedule_not_found", `no schedule ${request.params.schedule_id}`);
+    return { ok: true, data: { schedule } };
+  });
+
+  const resumeSchema = { summary: "Resume a schedule from its next fire after now (the paused fires are not caught up)", tags, params: scheduleParams };
+  app.post("/v1/schedules/:schedule_id/resume", { schema: resumeSchema }, async (request) => {
+    const current = await scheduleOr404(request.params.schedule_id);
+    const schedule = await store.setSchedulePaused(current.scheduleId, false, await nextFire(current));
+    if (schedule === undefined) throw conductorError("schedule_not_found", `no schedule ${current.scheduleId}`);
+    deps.wake?.();
+    return { ok: true, data: { schedule } };
+  });
+}
