@@ -4,7 +4,7 @@ import { taskParams } from "../tasks/task-schemas.js";
 import { diffQuery, discardBody, landBody, reviseBody } from "./review-schemas.js";
 import type { TaskReview } from "./task-review.js";
 
-/** `/v1/tasks/:task_id/{diff,landing-options,revise,land,discard}`: a task's work after its run. */
+/** `/v1/tasks/:task_id/{diff,landing-options,revise,land,discard}` (a task's work after its run) and `/v1/queues`. */
 export function registerReviewRoutes(scope: FastifyInstance, review: TaskReview): void {
   const app = zodRoutes(scope);
   const tags = ["review"];
@@ -23,17 +23,25 @@ export function registerReviewRoutes(scope: FastifyInstance, review: TaskReview)
     data: await review.landingOptions(request.params.task_id)
   }));
 
-  const reviseSchema = { summary: "Send the work back: the comment is the next turn on the same thread", tags, params: taskParams, body: reviseBody };
+  const reviseSchema = { summary: "Send the work back: the comment and line comments are the next turn on the same thread", tags, params: taskParams, body: reviseBody };
   app.post("/v1/tasks/:task_id/revise", { schema: reviseSchema }, async (request) => ({
     ok: true,
-    data: { task: await review.revise(request.params.task_id, request.body.comment) }
+    data: { task: await review.revise(request.params.task_id, request.body) }
   }));
 
   const landSchema = { summary: "Land the task's branch: merge locally, or push and open a pull request", tags, params: taskParams, body: landBody };
-  app.post("/v1/tasks/:task_id/land", { schema: landSchema }, async (request) => ({
-    ok: true,
-    data: { task: await review.land(request.params.task_id, request.body) }
-  }));
+  app.post("/v1/tasks/:task_id/land", { schema: landSchema }, async (request, reply) => {
+    const { queue, ...land } = request.body;
+    if (queue !== true) return { ok: true, data: { task: await review.land(request.params.task_id, land) } };
+    const task = await review.enqueue(request.params.task_id, {
+      ...(land.method === undefined ? {} : { method: land.method }),
+      ...(land.target === undefined ? {} : { target: land.target })
+    });
+    return reply.code(202).send({ ok: true, data: { task } });
+  });
+
+  const queuesSchema = { summary: "Every merge queue: its order, the entry landing and the node holding its lock", tags };
+  app.get("/v1/queues", { schema: queuesSchema }, async () => ({ ok: true, data: { queues: await review.queues() } }));
 
   const discardSchema = { summary: "End a task in review without landing it (its branch is kept)", tags, params: taskParams, body: discardBody };
   app.post("/v1/tasks/:task_id/discard", { schema: discardSchema }, async (request) => ({

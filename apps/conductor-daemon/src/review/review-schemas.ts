@@ -18,12 +18,25 @@ export const diffQuery = z.strictObject({
   format: z.enum(["json", "patch"]).default("json")
 });
 
-export const reviseBody = z.strictObject({
-  comment: z.string().trim().min(1).max(100_000)
+export const lineCommentSchema = z.strictObject({
+  path: z.string().min(1).max(4096),
+  line: z.number().int().min(1),
+  side: z.enum(["new", "old"]).default("new"),
+  body: z.string().trim().min(1).max(20_000)
 });
+
+/** A general comment, line comments on the diff, or both. */
+export const reviseBody = z
+  .strictObject({
+    comment: z.string().trim().min(1).max(100_000).optional(),
+    comments: z.array(lineCommentSchema).min(1).max(50).optional()
+  })
+  .refine((body) => body.comment !== undefined || body.comments !== undefined, "needs comment or comments");
 
 export const landBody = z
   .strictObject({
+    /** Join the merge queue of the repository and target instead of landing now. */
+    queue: z.boolean().optional(),
     method: z.enum(["merge", "squash", "rebase"]).optional(),
     target: refName.optional(),
     push: remoteName.optional(),
@@ -34,6 +47,10 @@ export const landBody = z
         draft: z.boolean().optional()
       })
       .optional()
+  })
+  .refine((body) => !(body.queue === true && (body.push !== undefined || body.pullRequest !== undefined)), {
+    message: "queue lands locally; it does not take push or pullRequest",
+    path: ["queue"]
   })
   .default({});
 
