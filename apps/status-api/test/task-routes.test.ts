@@ -105,6 +105,70 @@ test("create, cancel, retry, revise, land and discard are posted to the conducto
   });
 });
 
+test("line comments, the land queue, queues and a task's checks are forwarded as validated", async () => {
+  await withApp(async (app, conductor) => {
+    const comments = [
+      { path: "src/app.ts", line: 3, side: "new", body: "name y better" },
+      { path: "docs/new name.md", line: 2, side: "old", body: "keep it" }
+    ];
+    const config = { setup: { run: ["pnpm install"], copy: [".env"] }, checks: [{ name: "test", run: "npm test", timeoutMs: 60_000 }], maxCheckRounds: 2 };
+    const posts: Array<[string, unknown]> = [
+      [`/v1/tasks/${REVIEW_TASK_ID}/revise`, { comments }],
+      [`/v1/tasks/${REVIEW_TASK_ID}/revise`, { comment: "and the tests", comments: comments.slice(0, 1) }],
+      [`/v1/tasks/${REVIEW_TASK_ID}/land`, { queue: true }],
+      [`/v1/tasks/${REVIEW_TASK_ID}/land`, { queue: true, method: "squash", target: "main" }],
+      ["/v1/tasks", { title: "t", prompt: "p", cwd: "/tmp/repo", ...config }]
+    ];
+    for (const [url, payload] of posts) {
+      const response = await app.inject({ method: "POST", url, payload: payload as object });
+      assert.ok(response.statusCode < 300, `${url}: ${response.body}`);
+      const seen = conductor.requests.at(-1)!;
+      assert.equal(seen.url, url);
+      assert.equal(seen.headers.authorization, `Bearer ${TOKEN}`);
+      assert.deepEqual(JSON.parse(seen.body), payload, url);
+    }
+    const queues = await app.inject({ url: "/v1/queues" });
+    assert.equal(queues.statusCode, 200);
+    assert.equal(queues.headers["cache-control"], "no-store");
+    assert.deepEqual(queues.json(), { ok: true, data: { queues: [] } });
+    assert.equal(conductor.requests.at(-1)!.url, "/v1/queues");
+    assert.equal(conductor.requests.at(-1)!.method, "GET");
+  });
+});
+
+test("malformed line comments, queue flags and checks are refused here, naming the field", async () => {
+  await withApp(async (app, conductor) => {
+    const revise = `/v1/tasks/${REVIEW_TASK_ID}/revise`;
+    const good = { path: "a.ts", line: 1, side: "new", body: "b" };
+    const refused: Array<{ url: string; payload: object; field: RegExp }> = [
+      { url: revise, payload: { comments: [] }, field: /comments:/ },
+      { url: revise, payload: { comments: Array.from({ length: 51 }, () => good) }, field: /comments:/ },
+      { url: revise, payload: { comments: [{ ...good, side: "left" }] }, field: /comments\.0\.side/ },
+      { url: revise, payload: { comments: [{ ...good, line: 0 }] }, field: /comments\.0\.line/ },
+      { url: revise, payload: { comments: [{ ...good, line: 2.5 }] }, field: /comments\.0\.line/ },
+      { url: revise, payload: { comments: [{ ...good, line: "3" }] }, field: /comments\.0\.line/ },
+      { url: revise, payload: { comments: [{ ...good, body: "" }] }, field: /comments\.0\.body/ },
+      { url: revise, payload: { comments: [{ ...good, path: "" }] }, field: /comments\.0\.path/ },
+      { url: revise, payload: { comments: [{ ...good, path: "a\u0000b" }] }, field: /comments\.0\.path/ },
+      { url: revise, payload: { comments: [{ ...good, hunk: "@@" }] }, field: /hunk/ },
+      { url: revise, payload: { comment: "x", extra: 1 }, field: /extra/ },
+      { url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { queue: "yes" }, field: /queue/ },
+      { url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { queue: true, priority: 1 }, field: /priority/ },
+      { url: "/v1/tasks", payload: { title: "t", prompt: "p", checks: [{ name: "test", run: "npm test", env: {} }] }, field: /checks\.0/ },
+      { url: "/v1/tasks", payload: { title: "t", prompt: "p", checks: [{ name: "test" }] }, field: /checks\.0\.run/ },
+      { url: "/v1/tasks", payload: { title: "t", prompt: "p", setup: { run: "pnpm install" } }, field: /setup\.run/ },
+      { url: "/v1/tasks", payload: { title: "t", prompt: "p", maxCheckRounds: "3" }, field: /maxCheckRounds/ }
+    ];
+    for (const { url, payload, field } of refused) {
+      const response = await app.inject({ method: "POST", url, payload });
+      assert.equal(response.statusCode, 400, `${url} ${JSON.stringify(payload).slice(0, 80)}: ${response.body}`);
+      assert.equal(response.json().error.code, "validation_failed");
+      assert.match(response.json().error.message, field, JSON.stringify(payload).slice(0, 80));
+    }
+    assert.deepEqual(conductor.requests.map((r) => r.url), []);
+  });
+});
+
 test("bad ids, queries and bodies are refused here, naming the field, and never reach the conductor", async () => {
   await withApp(async (app, conductor) => {
     const refused: Array<{ method?: "GET" | "POST"; url: string; payload?: object; field: RegExp }> = [

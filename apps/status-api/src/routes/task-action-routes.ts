@@ -6,7 +6,7 @@ import { createTaskBody, landBody, reasonBody, reviseBody, taskParams } from "./
 
 /**
  * What the page may do to tasks, forwarded with the node's token: create, cancel, retry,
- * revise, land, discard. Bodies are checked here against strict shapes (unknown keys refused)
+ * revise (a comment and/or line comments), land (now, or in the queue), discard. Bodies are checked here against strict shapes (unknown keys refused)
  * and sent on as parsed, so nothing the page did not mean to send reaches the conductor.
  */
 export function registerTaskActionRoutes(scope: FastifyInstance, deps: { forward: ConductorForwarder; afterAction: () => void }): void {

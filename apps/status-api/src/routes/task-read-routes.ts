@@ -4,7 +4,7 @@ import { passThrough, type ConductorForwarder } from "./pass-through.js";
 import { diffQuery, listTasksQuery, queryString, runEventsQuery, runParams, taskParams } from "./task-schemas.js";
 
 /**
- * The conductor's task and run reads the page needs, forwarded with the node's token: a fixed
+ * The conductor's task, run and land-queue reads the page needs, forwarded with the node's token: a fixed
  * list of paths, each built from validated ids and query fields only, the answer passed through.
  */
 export function registerTaskReadRoutes(scope: FastifyInstance, deps: { forward: ConductorForwarder }): void {
@@ -32,6 +32,8 @@ export function registerTaskReadRoutes(scope: FastifyInstance, deps: { forward: 
   app.get("/v1/tasks/:task_id/landing-options", { schema: optionsSchema }, async (request, reply) =>
     read(reply, task(request.params.task_id, "/landing-options"))
   );
+  const queuesSchema = { summary: "Each land queue: its order and which task is landing (forwarded)", tags };
+  app.get("/v1/queues", { schema: queuesSchema }, async (_request, reply) => read(reply, "/v1/queues"));
   app.get("/v1/runs/:run_id", { schema: { summary: "A run with its first events (forwarded)", tags, params: runParams } }, async (request, reply) =>
     read(reply, run(request.params.run_id))
   );

@@ -27,18 +27,37 @@ export const diffQuery = z.strictObject({
 
 // Bodies: shapes and bounds are checked here; what the values mean (an empty title, a relative
 // cwd, an unknown branch) is the conductor's to judge, so the page shows the conductor's words.
+const command = z.string().max(10_000);
+
 export const createTaskBody = z.strictObject({
   title: z.string().max(500),
   prompt: z.string().max(100_000),
   cwd: z.string().max(4096).optional(),
-  review: z.enum(["required", "none", "auto_land"]).optional()
+  review: z.enum(["required", "none", "auto_land"]).optional(),
+  setup: z.strictObject({ run: z.array(command).max(20).optional(), copy: z.array(z.string().max(1024)).max(100).optional() }).optional(),
+  checks: z.array(z.strictObject({ name: z.string().max(100), run: command, timeoutMs: z.number().int().optional() })).max(20).optional(),
+  maxCheckRounds: z.number().int().optional()
 });
 
 export const reasonBody = z.strictObject({ reason: z.string().max(500).optional() });
 
-export const reviseBody = z.strictObject({ comment: z.string().max(100_000) });
+const noNul = (value: string) => !value.includes("\0");
+
+/** A comment on one line of the task's diff: `line` is 1-based on that `side` of the patch. */
+export const lineComment = z.strictObject({
+  path: z.string().min(1).max(4096).refine(noNul, "no NUL"),
+  line: z.number().int().min(1).max(10_000_000),
+  side: z.enum(["new", "old"]),
+  body: z.string().min(1).max(10_000)
+});
+
+export const reviseBody = z
+  .strictObject({ comment: z.string().max(100_000).optional(), comments: z.array(lineComment).min(1).max(50).optional() })
+  .refine((body) => body.comment !== undefined || body.comments !== undefined, { message: "comment or comments: at least one is required", path: ["comment"] });
 
 export const landBody = z.strictObject({
+  /** Join the target's land queue instead of landing now (the conductor answers 202). */
+  queue: z.boolean().optional(),
   method: z.enum(["merge", "squash", "rebase"]).optional(),
   target: z.string().min(1).max(255).optional(),
   push: z.string().min(1).max(255).optional(),
