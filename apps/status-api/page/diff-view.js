@@ -79,7 +79,8 @@ const diffView = {
   // The file list's links scroll to the file without touching the hash (the router owns it).
   jump(event, body, path) {
     event.preventDefault();
-    const wrapper = [...body.querySelectorAll(".d2h-file-wrapper")].find((el) => (el.querySelector(".d2h-file-name")?.textContent ?? "").includes(path));
+    const wrappers = [...body.querySelectorAll(".d2h-file-wrapper")];
+    const wrapper = wrappers.find((el) => el.dataset.path === path) ?? wrappers.find((el) => (el.querySelector(".d2h-file-name")?.textContent ?? "").includes(path));
     wrapper?.scrollIntoView({ behavior: "smooth", block: "start" });
   },
 
@@ -92,7 +93,21 @@ const diffView = {
       body.append(h("pre", { class: "mono patch" }, patch));
       return;
     }
+    const config = { outputFormat: DIFF_MODES[this.mode], drawFileList: false, matching: "lines", colorScheme: "light" };
+    // Parsed once and drawn from the parse, so the n-th file wrapper is the n-th parsed file:
+    // its path comes from the parse, never from the header's text (a rename shows "a → b").
+    const parsed = Diff2Html.parse(patch, config);
     // diff2html escapes the patch's text itself; its HTML is the only HTML this page inserts.
-    body.innerHTML = Diff2Html.html(patch, { outputFormat: DIFF_MODES[this.mode], drawFileList: false, matching: "lines", colorScheme: "light" });
+    body.innerHTML = Diff2Html.html(parsed, config);
+    body.querySelectorAll(".d2h-file-wrapper").forEach((wrapper, index) => {
+      const file = parsed[index];
+      if (file !== undefined) wrapper.dataset.path = diffPath(file);
+    });
+    lineComments.decorate(body);
   }
 };
+
+/** A parsed file's path as the conductor names it: the new path, or the old one for a deleted file. */
+function diffPath(file) {
+  return file.newName && file.newName !== "/dev/null" ? file.newName : file.oldName;
+}

@@ -1,12 +1,13 @@
-// The task view's actions: Land (method, target, push to a remote and open a pull request),
-// Revise (a comment for the next round), Discard, Retry and Cancel. Each posts to status-api,
-// shows the conductor's error message when refused, and reads the task again when done.
+// The task view's actions: Land (method, target, push to a remote and open a pull request) or
+// Add to queue, Revise (a comment and line comments for the next round), Discard, Retry and
+// Cancel. Each posts to status-api, shows the conductor's error message when refused, and reads
+// the task again when done.
 "use strict";
 
 Object.assign(taskView, {
   renderActions() {
     const task = this.task;
-    const key = JSON.stringify([task.state, this.options, this.reviewable()]);
+    const key = JSON.stringify([task.state, this.options, this.reviewable(), task.landQueue ?? null]);
     if (key === this.actionsKey) return;
     this.actionsKey = key;
     const parts = [];
@@ -18,6 +19,8 @@ Object.assign(taskView, {
     if (parts.length === 0) parts.push(h("p", { class: "muted" }, ACTIVE_STATES.has(task.state) ? "Nothing to do while it works." : "Nothing more to do: the task has ended."));
     $("task-actions-body").replaceChildren(...parts);
     $("task-action-error").textContent = "";
+    lineComments.setEnabled($("task-diff"), this.reviewable());
+    lineComments.renderPending();
   },
 
   landForm() {
@@ -43,20 +46,50 @@ Object.assign(taskView, {
       if (push.value !== "" && pr.checked) body.pullRequest = draft.checked ? { draft: true } : {};
       void this.act(event, "land", body, push.value === "" ? `Landed on ${target.value}` : `Pushed to ${push.value}`);
     };
+    // The queue lands in this repository only: a remote and a pull request are not its business.
+    const queue = (event) => {
+      const body = { queue: true, method: method.value };
+      if (target.value !== "") body.target = target.value;
+      void this.act(event, "land", body, `Added to the land queue of ${target.value || "the base branch"}`);
+    };
     return h(
       "div",
       { class: "action land" },
       h("h3", null, "Land"),
       h("div", { class: "row" }, h("label", null, "method ", method), h("label", null, "into ", target), remotes.length > 0 ? h("label", null, "push to ", push) : null),
       remotes.length > 0 ? prRow : null,
-      h("div", { class: "buttons" }, h("button", { id: "task-land", class: "primary", onclick: land }, "Land"))
+      h(
+        "div",
+        { class: "buttons" },
+        h("button", { id: "task-land", class: "primary", onclick: land }, "Land"),
+        h("button", { id: "task-queue", title: "Land after the tasks queued before it, re-checked on the target's tip", onclick: queue }, "Add to queue")
+      ),
+      this.task.landQueue ? h("p", { class: "muted", id: "land-queued" }, `Queued to land into ${this.task.landQueue.target} (${this.task.landQueue.method}) since ${time(this.task.landQueue.queuedAt)}.`) : null
     );
   },
 
   reviseForm() {
     const comment = h("textarea", { id: "revise-comment", rows: 3, placeholder: "What to change, as you would say it to the agent" });
     const revise = (event) => void this.act(event, "revise", { comment: comment.value }, "Sent back for another round");
-    return h("div", { class: "action revise" }, h("h3", null, "Revise"), comment, h("div", { class: "buttons" }, h("button", { id: "task-revise", onclick: revise }, "Revise")));
+    // The general comment goes along only when written; the line comments always do.
+    const sendComments = (event) => {
+      const body = comment.value.trim() === "" ? {} : { comment: comment.value };
+      body.comments = lineComments.pending.map(({ path, line, side, body: text }) => ({ path, line, side, body: text }));
+      void this.act(event, "revise", body, `Sent back with ${body.comments.length} line comment${body.comments.length === 1 ? "" : "s"}`, () => lineComments.reset());
+    };
+    return h(
+      "div",
+      { class: "action revise" },
+      h("h3", null, "Revise"),
+      comment,
+      h("div", { id: "pending-comments" }),
+      h(
+        "div",
+        { class: "buttons" },
+        h("button", { id: "task-revise", onclick: revise }, "Revise"),
+        h("button", { id: "task-send-comments", disabled: lineComments.pending.length === 0, onclick: sendComments }, "Send back with comments")
+      )
+    );
   },
 
   discardForm() {
@@ -68,7 +101,7 @@ Object.assign(taskView, {
     return h("div", { class: "action discard" }, h("h3", null, "Discard"), h("div", { class: "row" }, reason, h("button", { id: "task-discard", onclick: discard }, "Discard")));
   },
 
-  async act(event, action, body, done) {
+  async act(event, action, body, done, afterDone) {
     const buttons = $("task-actions-body").querySelectorAll("button");
     for (const button of buttons) button.disabled = true;
     $("task-action-error").textContent = "";
@@ -77,6 +110,7 @@ Object.assign(taskView, {
       await post(`/v1/tasks/${encodeURIComponent(this.taskId)}/${action}`, body);
       if (generation !== this.generation) return;
       flash(done);
+      afterDone?.();
       this.actionsKey = null;
       this.diffKey = null;
       this.hide();

@@ -1,6 +1,7 @@
-// The task view (#/tasks/<id>): the task, its runs with their events (polled every second
-// while the task is active, from the last seq seen), each run's final message, the branch's
-// diff, and the actions a person takes on it. Every call goes to status-api, which forwards
+// The task view (#/tasks/<id>): the task (its overlaps with other tasks, its place in a land
+// queue), its runs with their setup, checks and events (polled every second while the task is
+// active, from the last seq seen), each run's final message, the branch's diff (with line
+// comments), and the actions a person takes on it. Every call goes to status-api, which forwards
 // it to the conductor.
 "use strict";
 
@@ -31,7 +32,13 @@ const taskView = {
 
   show(taskId) {
     this.hide();
-    Object.assign(this, { taskId, task: null, runs: [], events: new Map(), diffKey: null, options: null, actionsKey: null, runsKey: null, openEvents: new Set() });
+    // Line comments written on this task survive a trip to another view and back.
+    if (taskId !== this.taskId) {
+      lineComments.reset();
+      checksView.reset();
+    }
+    lineComments.attach($("task-diff"));
+    Object.assign(this, { taskId, task: null, queue: null, runs: [], events: new Map(), diffKey: null, options: null, actionsKey: null, runsKey: null, openEvents: new Set() });
     for (const id of ["task-header", "task-actions-body", "task-action-error", "task-runs", "task-diff", "task-error"]) $(id).replaceChildren();
     $("task-header").append(h("p", { class: "muted" }, "Loading…"));
     void this.tick(this.generation);
@@ -53,7 +60,8 @@ const taskView = {
       if (error.status === 404 || error.status === 400) return;
     }
     if (generation !== this.generation) return;
-    if (this.task === null || ACTIVE_STATES.has(this.task.state)) {
+    // A queued task lands by itself: it is followed like an active one.
+    if (this.task === null || ACTIVE_STATES.has(this.task.state) || this.task.landQueue) {
       this.timer = setTimeout(() => void this.tick(generation), POLL_MS);
     }
   },
@@ -65,6 +73,8 @@ const taskView = {
     $("task-error").textContent = "";
     this.task = taskData.task;
     this.runs = runsData.runs ?? [];
+    this.queue = this.task.landQueue ? await this.readQueue(this.task) : null;
+    if (generation !== this.generation) return;
     const active = ACTIVE_STATES.has(this.task.state);
     // While the task runs, only its running runs gain events; once it stops, each run is read to its end.
     await Promise.all(this.runs.filter((run) => !this.events.has(run.runId) || run.state === "running" || !active).map((run) => this.loadEvents(run.runId, generation)));
@@ -86,6 +96,20 @@ const taskView = {
     if (entry.events.length > MAX_RUN_EVENTS) entry.dropped += entry.events.splice(0, entry.events.length - MAX_RUN_EVENTS).length;
     entry.more = data.nextAfter !== null && data.nextAfter !== undefined;
     this.events.set(runId, entry);
+  },
+
+  /** The queue the task waits in, with its place: `{position, length, landing}`, or null. */
+  async readQueue(task) {
+    const { repo, target } = task.landQueue;
+    try {
+      const { queues } = await getData("/v1/queues");
+      const queue = (queues ?? []).find((q) => q.repo === repo && q.target === target);
+      const entry = queue?.entries.find((e) => e.taskId === task.taskId);
+      return queue && entry ? { position: entry.position, length: queue.entries.length, landing: queue.landing } : null;
+    } catch (error) {
+      // The place is a nicety: the task's own landQueue still says it is queued.
+      return { error: error.message };
+    }
   },
 
   hasBranch() {
@@ -135,6 +159,8 @@ const taskView = {
         ["cwd", task.cwd ? h("span", { class: "mono" }, task.cwd) : "a scratch directory of its own"],
         task.stateReason && ["reason", task.stateReason],
         landing && ["landing", describeLanding(landing)],
+        task.landQueue && ["land queue", describeQueued(task.landQueue, this.queue)],
+        (task.overlaps ?? []).length > 0 && ["overlaps", describeOverlaps(task.overlaps)],
         task.push && !landing && ["pushed", `${task.push.branch} to ${task.push.remote} @ ${shortSha(task.push.commit)}`],
         ["updated", dateTime(task.updatedAt)]
       ]),
@@ -174,6 +200,7 @@ const taskView = {
       ),
       ws ? h("div", { class: "muted mono" }, `${ws.kind}${ws.branch ? ` · ${ws.branch}` : ""} · ${ws.path}`) : null,
       run.reason ? h("div", { class: "muted" }, run.reason) : null,
+      checksView.section(run, entry.events),
       h(
         "details",
         {
@@ -206,8 +233,30 @@ function describeLanding(landing) {
   return h("span", null, `${where} @ ${shortSha(landing.commit)} · ${dateTime(landing.landedAt)}`, pr);
 }
 
+function describeQueued(entry, place) {
+  const where = `waiting to land into ${entry.target} (${entry.method}) since ${time(entry.queuedAt)}`;
+  if (place === null || place.error) return h("span", { id: "task-queue-place" }, where);
+  const landing = place.landing === taskView.taskId ? " · landing now" : "";
+  return h("span", { id: "task-queue-place", "data-position": place.position }, `${where} · position ${place.position} of ${place.length}${landing}`);
+}
+
+/** Other open tasks that changed the same files: each a link and the shared paths. */
+function describeOverlaps(overlaps) {
+  return h(
+    "ul",
+    { class: "overlaps" },
+    overlaps.map((overlap) =>
+      h("li", { class: "overlap", "data-task-id": overlap.taskId }, "changes the same files as ", taskLink(overlap.taskId, overlap.taskId), ": ", h("span", { class: "mono" }, overlap.paths.join(", ")))
+    )
+  );
+}
+
 function describeEvent(event) {
   const data = event.data ?? {};
+  if (event.type === "run.check.started") return `  ${data.name} (round ${data.round})`;
+  if (event.type === "run.check.ended") return `  ${data.name}: ${data.status}${data.exitCode === null || data.exitCode === undefined ? "" : `, exit ${data.exitCode}`} (round ${data.round})`;
+  if (event.type === "run.checks.turn") return `  round ${data.round} answers ${(data.failed ?? []).join(", ")}`;
+  if (event.type === "run.setup.ended") return `  ${data.status}`;
   const item = data.item;
   if (item && typeof item === "object") {
     const detail = item.command ?? item.text ?? (Array.isArray(item.changes) ? item.changes.map((c) => c.path).join(", ") : "");

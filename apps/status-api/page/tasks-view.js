@@ -1,5 +1,6 @@
-// The tasks view (#/tasks): the conductor's tasks by page, filtered by state, and a form that
-// creates one. Reads and the create go through status-api, which forwards them to the conductor.
+// The tasks view (#/tasks): the conductor's tasks by page, filtered by state, the land queues,
+// and a form that creates one (optionally with its own checks). Reads and the create go
+// through status-api, which forwards them to the conductor.
 "use strict";
 
 const PAGE_SIZE = 20;
@@ -30,6 +31,7 @@ const tasksView = {
   async load() {
     if (this.loading) return;
     this.loading = true;
+    void queuesView.load();
     const cursor = this.cursors.at(-1);
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (this.state !== "") query.set("state", this.state);
@@ -108,8 +110,14 @@ const tasksView = {
     if (value("review") !== "") body.review = value("review");
     const button = form.querySelector("button[type=submit]");
     const error = $("create-task-error");
-    button.disabled = true;
     error.textContent = "";
+    const checks = parseChecks(value("checks"));
+    if (checks.error) {
+      error.textContent = checks.error;
+      return;
+    }
+    if (checks.list.length > 0) body.checks = checks.list;
+    button.disabled = true;
     try {
       const payload = await post("/v1/tasks", body);
       const task = payload.data.task;
@@ -123,3 +131,21 @@ const tasksView = {
     }
   }
 };
+
+/**
+ * The create form's checks: one `name: command` a line (blank lines skipped), the task's own
+ * checks over the repository's. `{list}` or `{error}` naming the line.
+ */
+function parseChecks(text) {
+  const list = [];
+  const lines = text.split("\n");
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    const colon = line.indexOf(":");
+    const name = colon < 0 ? "" : line.slice(0, colon).trim();
+    const run = colon < 0 ? "" : line.slice(colon + 1).trim();
+    if (name === "" || run === "") return { error: `checks, line ${index + 1}: write it as name: command` };
+    list.push({ name, run });
+  }
+  return { list };
+}

@@ -3,36 +3,20 @@
 // conductor's 400 shown), a task in review with its diff drawn by diff2html (unified, then side
 // by side), land and revise reaching the conductor, and no console error, failed request or 404.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { StatusApiRuntime } from "../src/runtime.js";
+import { launchPage, watchPage } from "./helpers/browser.js";
 import { startFakeService } from "./helpers/fake-service.js";
 import { codexdHandler } from "./helpers/fixtures.js";
 import { REVIEW_TASK_ID, reviewConductor } from "./helpers/review-conductor.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const WAIT = { timeout: 20_000 };
 
-/** What the browser reported: console errors, uncaught errors, failed requests, answers >= 400. */
-function watch(page: Page) {
-  const seen = { console: [] as string[], errors: [] as string[], failed: [] as string[], bad: [] as string[] };
-  page.on("console", (message) => {
-    if (message.type() === "error") seen.console.push(message.text());
-  });
-  page.on("pageerror", (error) => seen.errors.push(error.message));
-  page.on("requestfailed", (request) => seen.failed.push(`${request.method()} ${request.url()} ${request.failure()?.errorText ?? ""}`));
-  page.on("response", (response) => {
-    if (response.status() >= 400) seen.bad.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
-  });
-  return seen;
-}
-
 test("tasks list, create form, a task in review with its diff, land and revise, in headless Chromium", async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
   const conductor = await startFakeService(reviewConductor);
   const codexd = await startFakeService(codexdHandler());
   const dir = mkdtempSync(join(tmpdir(), "status-api-task-page-"));
@@ -40,9 +24,10 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
   let context: BrowserContext | undefined;
   try {
     const base = await runtime.start();
-    context = await chromium.launchPersistentContext(join(dir, "profile"), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const seen = watch(page);
+    const launched = await launchPage(join(dir, "profile"));
+    context = launched.context;
+    const page = launched.page;
+    const seen = watchPage(page);
     const posted = (path: string) => conductor.requests.filter((r) => r.method === "POST" && r.url === path).map((r) => JSON.parse(r.body));
 
     // The status view still works, and counts the task in review as waiting on a person.
