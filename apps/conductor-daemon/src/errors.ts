@@ -23,6 +23,8 @@ export const ConductorErrorCodes = {
   task_busy: 409,
   land_in_progress: 409,
   land_conflict: 409,
+  task_not_queueable: 409,
+  already_queued: 409,
   target_worktree_dirty: 409,
   target_moved: 409,
   push_rejected: 409,

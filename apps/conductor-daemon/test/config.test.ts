@@ -44,6 +44,9 @@ test("defaults apply when neither flags nor env say anything", () => {
     gitAuthor: "baa-conductor <baa@localhost>",
     diffMaxBytes: 1024 * 1024,
     githubApiUrl: "https://api.github.com",
+    notifyUrls: [],
+    notifyRetryForMs: 3_600_000,
+    notifyTimeoutMs: 10_000,
     logLevel: "info"
   });
   assert.equal("sharedToken" in config && config.sharedToken !== undefined, false);
@@ -240,4 +243,18 @@ test("review settings: the git author must be `Name <email>`; the GitHub token c
   assert.equal(config.githubToken, "ghp_secret_value");
   assert.throws(() => resolveConductorConfig({ argv: ["--git-author", "no email here"], env: {} }), /gitAuthor \(--git-author/);
   assert.throws(() => resolveConductorConfig({ argv: ["--github-token", "x"], env: {} }), /github-token/);
+});
+
+test("notification URLs come comma-separated from BAA_NOTIFY_URLS or --notify-urls; the secret only from the environment", () => {
+  const config = resolveConductorConfig({
+    argv: ["--notify-retry-for-ms", "60000"],
+    env: { BAA_NOTIFY_URLS: "https://hooks.example/a, http://127.0.0.1:9/b", BAA_NOTIFY_SECRET: "s3cret", BAA_NOTIFY_TIMEOUT_MS: "2500" }
+  });
+  assert.deepEqual(config.notifyUrls, ["https://hooks.example/a", "http://127.0.0.1:9/b"]);
+  assert.equal(config.notifySecret, "s3cret");
+  assert.equal(config.notifyRetryForMs, 60_000);
+  assert.equal(config.notifyTimeoutMs, 2_500);
+  assert.deepEqual(resolveConductorConfig({ argv: ["--notify-urls", "https://x.example/h"], env: {} }).notifyUrls, ["https://x.example/h"]);
+  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_NOTIFY_URLS: "ftp://nope.example/x" } }), /notifyUrls.*BAA_NOTIFY_URLS/s);
+  assert.throws(() => resolveConductorConfig({ argv: ["--notify-secret", "x"], env: {} }));
 });

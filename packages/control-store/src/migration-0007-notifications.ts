@@ -42,6 +42,7 @@ export function notifications(kind: StoreKind): Migration {
         .addColumn("last_status", "integer")
         .addColumn("last_error", "text")
         .addColumn("last_attempt_at", time)
+        .addColumn("last_failed_at", time)
         .addColumn("created_at", time, (c) => c.notNull())
         .addColumn("finished_at", time)
         .execute();

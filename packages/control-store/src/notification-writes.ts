@@ -46,6 +46,7 @@ export async function prepareNotifications(
               last_status: null,
               last_error: null,
               last_attempt_at: null,
+              last_failed_at: null,
               created_at: now,
               finished_at: null
             })
@@ -108,13 +109,15 @@ export async function settleNotification(
 ): Promise<boolean> {
   const nextAttemptAt = attempt.kind === "retry" ? normalizeTime(attempt.nextAttemptAt, "nextAttemptAt") : null;
   return ctx.write(async (trx, now) => {
-    const base = { lease_token: null, lease_until: null, last_status: attempt.status };
+    // last_status and last_error describe the last failed attempt, kept after a later delivery.
+    const base = { lease_token: null, lease_until: null };
+    const failedStatus = { last_status: attempt.status };
     const set =
       attempt.kind === "delivered"
-        ? { ...base, state: "delivered", last_error: null, finished_at: now }
+        ? { ...base, state: "delivered", finished_at: now }
         : attempt.kind === "retry"
-          ? { ...base, last_error: attempt.error.slice(0, 2000), next_attempt_at: nextAttemptAt as string }
-          : { ...base, state: "failed", last_error: attempt.error.slice(0, 2000), finished_at: now };
+          ? { ...base, ...failedStatus, last_error: attempt.error.slice(0, 2000), last_failed_at: now, next_attempt_at: nextAttemptAt as string }
+          : { ...base, ...failedStatus, state: "failed", last_error: attempt.error.slice(0, 2000), last_failed_at: now, finished_at: now };
     const result = await trx
       .updateTable("notification_deliveries")
       .set({ ...set, last_attempt_at: now })
@@ -140,8 +143,8 @@ export async function notificationStats(ctx: StoreContext): Promise<Notification
   const failure = await ctx.db
     .selectFrom("notification_deliveries")
     .selectAll()
-    .where("last_error", "is not", null)
-    .orderBy("last_attempt_at", "desc")
+    .where("last_failed_at", "is not", null)
+    .orderBy("last_failed_at", "desc")
     .limit(1)
     .executeTakeFirst();
   return {
@@ -159,7 +162,7 @@ export async function notificationStats(ctx: StoreContext): Promise<Notification
             attempts: Number(failure.attempts),
             status: failure.last_status === null ? null : Number(failure.last_status),
             error: failure.last_error ?? "",
-            at: isoOf(failure.last_attempt_at ?? failure.created_at)
+            at: isoOf(failure.last_failed_at ?? failure.created_at)
           }
   };
 }

@@ -181,6 +181,8 @@ export interface NotificationDeliveriesTable {
   last_status: number | null;
   last_error: string | null;
   last_attempt_at: Timestamp | null;
+  /** The last attempt that did not deliver; kept after a later delivery (the status's last failure). */
+  last_failed_at: Timestamp | null;
   created_at: Timestamp;
   finished_at: Timestamp | null;
 }

@@ -17,6 +17,8 @@ export const REDACTED_PATHS: readonly string[] = Object.freeze([
   "config.sharedToken",
   "githubToken",
   "config.githubToken",
+  "notifySecret",
+  "config.notifySecret",
   "*.githubToken",
   "*.authorization",
   "*.token",

@@ -81,15 +81,17 @@ test("a node that does not lead fires nothing; after a gap `one` creates the lat
 
 test("after a gap `none` skips the missed fires and fires the next one on time", async (t) => {
   const { store, timers, loop, leading } = await setup(t);
-  await createEvery2s(store, timers, "none");
+  const now = new Date(timers.wallNow()).toISOString();
+  await store.createSchedule({ name: "every 10 s", cron: "*/10 * * * * *", timezone: "UTC", catchUp: "none", task: { title: "tick", prompt: "p" }, nextFireAt: nextFireAfter("*/10 * * * * *", "UTC", now)! });
   leading.on = false;
   loop.start();
-  await timers.advance(30_000);
+  await timers.advance(36_000);
   leading.on = true;
+  // 36.5 s: the fires at 10, 20 and 30 s were missed (30 s is more than the grace ago).
   await timers.advance(1_000);
   assert.deepEqual(await firedTimes(store), []);
-  await timers.advance(2_000);
-  assert.deepEqual(await firedTimes(store), ["2030-01-01T00:00:32.000Z"]);
+  await timers.advance(4_000);
+  assert.deepEqual(await firedTimes(store), ["2030-01-01T00:00:40.000Z"]);
 });
 
 test("a paused schedule does not fire; resumed, it fires from the next time after now", async (t) => {
