@@ -18,6 +18,9 @@ import { gitRunBranch } from "../review/run-branch-git.js";
 import { TaskReview } from "../review/task-review.js";
 import { commandEnv } from "../checks/command-runner.js";
 import { readRepoConfig } from "../checks/read-repo-config.js";
+import type { ConflictForecast } from "../land-queue/conflict-forecast.js";
+import type { LandQueueProcessor } from "../land-queue/land-queue-processor.js";
+import { createMergeQueue } from "../land-queue/merge-queue.js";
 
 export interface TaskEngineOptions {
   config: ConductorConfig;
@@ -45,6 +48,10 @@ export class TaskEngine {
   readonly workspaces: Workspaces;
   /** Diff, revise, land and discard of a task's branch. */
   readonly review: TaskReview;
+  /** Lands queued tasks one at a time per target (a lock in the store), re-checked on the tip. */
+  readonly landQueue: LandQueueProcessor;
+  /** Which open tasks on a repository changed the same paths. */
+  readonly forecast: ConflictForecast;
   readonly #o: TaskEngineOptions;
   readonly #log: Logger;
   readonly #worker: WorkerCodexd;
@@ -99,14 +106,35 @@ export class TaskEngine {
       events: this.events,
       diffMaxBytes: config.diffMaxBytes,
       wake: () => this.scheduler.wake(),
+      onQueued: (task) => {
+        this.landQueue.wake();
+        void this.forecast.refresh(task);
+      },
       author: config.gitAuthor,
       worktreesDir: config.paths.worktreesDir,
       forge,
       logger: this.#log
     });
+    const mergeQueue = createMergeQueue({
+      store,
+      nodeId: config.nodeId,
+      markers: this.workspaces,
+      git,
+      timers,
+      pollIntervalMs: config.schedulerPollMs,
+      events: this.events,
+      revise: (taskId, comment) => this.review.revise(taskId, { comment }),
+      author: config.gitAuthor,
+      worktreesDir: config.paths.worktreesDir,
+      forge,
+      logger: this.#log
+    });
+    this.landQueue = mergeQueue.processor;
+    this.forecast = mergeQueue.forecast;
     const branch = gitRunBranch({ author: config.gitAuthor, git });
     const checks = { readConfig: (worktree: string, ref: string) => readRepoConfig(git, worktree, ref), env: commandEnv(process.env) };
     const onInReview = (task: TaskRecord, how: { checksFailing: boolean }) => {
+      void this.forecast.refresh(task);
       // Failing checks wait for a person even under auto_land.
       if (task.review === "auto_land" && !how.checksFailing) void this.review.autoLand(task.taskId);
     };
@@ -161,6 +189,7 @@ export class TaskEngine {
     this.#running = true;
     void this.#recoverLandings();
     this.scheduler.start();
+    this.landQueue.start();
     this.#scheduleReap();
   }
 
@@ -169,6 +198,7 @@ export class TaskEngine {
     this.#running = false;
     if (this.#reapTimer !== undefined) this.#o.timers.clearTimeout(this.#reapTimer);
     await this.scheduler.stop();
+    await this.landQueue.stop();
     await this.#reaping;
   }
 
