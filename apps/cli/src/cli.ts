@@ -7,6 +7,7 @@ import { sessionsCommand } from "./commands/sessions.js";
 import { statusCommand } from "./commands/status.js";
 import { drainCommand, pauseCommand, resumeCommand, systemCommand } from "./commands/system.js";
 import { tasksCommand } from "./commands/tasks.js";
+import { schedulesCommand } from "./commands/schedules.js";
 import { turnCommand } from "./commands/turn.js";
 import { ConductorClient } from "./conductor-client.js";
 import { GLOBAL_FLAGS, resolveCliConfig } from "./config.js";
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   sessionsCommand,
   turnCommand,
   tasksCommand,
+  schedulesCommand,
   approvalsCommand,
   approveCommand,
   declineCommand,
