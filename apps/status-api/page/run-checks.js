@@ -44,7 +44,7 @@ const checksView = {
           badge(command.status, checkBadgeKind(command.status)),
           " ",
           h("span", { class: "mono" }, command.run),
-          h("span", { class: "muted" }, ` · exit ${command.exitCode ?? "—"} · ${duration(command.durationMs)}`),
+          h("span", { class: "muted" }, ` · exit ${command.exitCode ?? "—"} · ${checkDuration(command.durationMs)}`),
           this.output(`${runId} setup ${index}`, command.outputTail, command.status !== "passed")
         )
       )
@@ -66,7 +66,7 @@ const checksView = {
             h("td", { class: "mono" }, check.name),
             h("td", null, badge(check.status, checkBadgeKind(check.status))),
             h("td", null, String(check.round)),
-            h("td", null, check.status === "running" ? "—" : duration(check.durationMs)),
+            h("td", null, check.status === "running" ? "—" : checkDuration(check.durationMs)),
             h("td", null, check.exitCode === null || check.exitCode === undefined ? "—" : String(check.exitCode)),
             h("td", null, check.status === "running" ? null : this.output(`${runId} ${check.name} ${check.round}`, check.outputTail, check.status !== "passed"))
           )
@@ -116,4 +116,9 @@ function mergeChecks(kept, live) {
 
 function checkBadgeKind(status) {
   return status === "passed" ? "check-passed" : status === "running" ? "running" : status === "timed_out" ? "timed_out" : "failed";
+}
+
+// Most checks take well under a second: "0s" would say nothing.
+function checkDuration(ms) {
+  return typeof ms === "number" && ms < 1000 ? `${ms} ms` : duration(ms);
 }

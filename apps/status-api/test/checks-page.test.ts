@@ -145,6 +145,7 @@ test("checks, setup, overlaps, line comments, the land queue and the create form
     fake.emitLive("run.check.ended", { name: "test", status: "failed", exitCode: 2, durationMs: 800, outputTail: "boom", round: 1 });
     await page.waitForSelector('tr.check[data-name="test"][data-status="failed"]', WAIT);
     assert.equal(await page.textContent('tr.check[data-name="test"] pre'), "boom");
+    assert.match((await page.textContent('tr.check[data-name="test"]')) ?? "", /800 ms/);
     fake.emitLive("run.checks.turn", { round: 2, failed: ["test"] });
     await page.waitForSelector('.check-turn[data-round="2"]', WAIT);
 
