@@ -16,6 +16,7 @@ import { PROXIED_OPERATIONS, registerCodexProxy } from "./routes/codex-proxy.js"
 import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
+import type { GitHubStatus } from "./github/github-status.js";
 import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
 import { registerReviewRoutes } from "./review/review-routes.js";
 import { registerScheduleRoutes } from "./schedules/schedule-routes.js";
@@ -41,9 +42,15 @@ export interface ConductorAppDeps {
   tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode" | "runFolder"> & { review?: TaskReview };
   /** The node's metrics (the runtime's, fed by the lease, scheduler and task log); else the app makes its own. */
   metrics?: ConductorMetrics;
+  /** GitHub intake: the webhook route, and its status in `GET /v1/system/state`. */
+  github?: { registerRoutes(scope: FastifyInstance): void; status(): GitHubStatus };
   /** The schedule loop (woken by a new or resumed schedule) and the notification outbox's status. */
   schedules?: { wake(): void };
   notifications?: () => Promise<NotificationStats>;
+}
+
+function githubStatus(github: { status(): GitHubStatus }): () => GitHubStatus {
+  return () => github.status();
 }
 
 /**
@@ -133,7 +140,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       ...(control === undefined ? {} : { store: control.store, lease: control.lease })
     });
     if (control !== undefined) {
-      registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease, ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }) });
+      registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease, ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }), ...(deps.github === undefined ? {} : { github: githubStatus(deps.github) }) });
       const checkWorkspace = deps.tasks?.checkWorkspace;
       const wake = deps.schedules === undefined ? undefined : () => deps.schedules?.wake();
       registerScheduleRoutes(scope, { store: control.store, ...(checkWorkspace === undefined ? {} : { checkWorkspace }), ...(wake === undefined ? {} : { wake }) });
@@ -143,6 +150,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps });
       if (review !== undefined) registerReviewRoutes(scope, review);
     }
+    deps.github?.registerRoutes(scope);
     registerCodexSummary(scope, { codexd });
     registerCodexProxy(scope, { codexd, relay });
     registerMetricsRoute(scope, metrics.registry);

@@ -3,9 +3,17 @@ import { createBearerCheck, installBrowserGuard, MIN_TOKEN_LENGTH, tokenProblem 
 import { isLoopbackAddress, TrustedNetworks } from "@baa/net-trust";
 import type { ConductorConfig } from "./config.js";
 import { conductorError } from "./errors.js";
+import { GITHUB_HOOK_PATH } from "./github/hook-path.js";
 
 /** Paths anyone may read: liveness, readiness and role carry no secrets. */
 export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/rolez"]);
+
+/**
+ * The one route whose access check is not the token but a signature over the body: GitHub's
+ * webhook deliveries (`X-Hub-Signature-256`, HMAC with BAA_GITHUB_WEBHOOK_SECRET). Its handler
+ * refuses (401) before anything else unless the signature verifies against the raw body bytes.
+ */
+export const SIGNED_ROUTES: ReadonlySet<string> = new Set([`POST ${GITHUB_HOOK_PATH}`]);
 
 /** Decides whether a request may use the API. */
 export interface AccessPolicy {
@@ -60,6 +68,7 @@ export function installAccessControl(
     allowedHosts: entry.allowedHosts,
     allowedOrigins: entry.allowedOrigins,
     openPaths: OPEN_PATHS,
+    selfAuthenticating: SIGNED_ROUTES,
     auth: { isTrustedPeer: (address) => policy.isTrusted(address), hasValidToken: (header) => policy.hasValidToken(header) },
     fail: (code, message) => conductorError(code, message)
   });

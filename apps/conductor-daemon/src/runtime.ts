@@ -18,6 +18,7 @@ import { openConductorStore, describeStore } from "./store/open-store.js";
 import { SystemModes } from "./system/system-modes.js";
 import { TaskEngine } from "./tasks/task-engine.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
+import { GitHubService } from "./github/github-service.js";
 import { ScheduleLoop } from "./schedules/schedule-loop.js";
 import { createNotificationDispatcher } from "./notifications/notification-setup.js";
 import type { NotificationDispatcherOptions } from "./notifications/notification-dispatcher.js";
@@ -161,6 +162,18 @@ export class ConductorRuntime {
     metrics.watchEvents(tasks.events);
     this.#tasks = tasks;
     this.#closers.push({ what: "task event log", close: () => tasks.close() });
+    const github =
+      config.githubRepos.length > 0 || config.githubWebhookSecret !== undefined
+        ? new GitHubService({
+            config,
+            store,
+            scheduler: tasks.scheduler,
+            diff: (taskId) => tasks.review.diff(taskId, {}),
+            isLeader: () => lease.current() !== null,
+            timers,
+            logger: this.#logger
+          })
+        : undefined;
     const schedules = new ScheduleLoop({ store, scope: lease.scope, leadership: lease, onTask: () => tasks.scheduler.wake(), pollMs: config.schedulerPollMs, timers, logger: this.#logger });
     const notifications = createNotificationDispatcher({
       config,
@@ -188,6 +201,7 @@ export class ConductorRuntime {
         runFolder: (run) => (run.owner === config.nodeId ? join(config.paths.runsDir, run.runId) : null),
         review: tasks.review
       },
+      ...(github === undefined ? {} : { github }),
       ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
     });
     this.#app = app;
@@ -214,6 +228,10 @@ export class ConductorRuntime {
       // Stopped before the lease is released: local runs are abandoned while this node still holds it.
       tasks.start();
       this.#closers.push({ what: "task scheduler", close: () => tasks.stop() });
+      if (github !== undefined) {
+        github.start();
+        this.#closers.push({ what: "github intake", close: () => github.stop() });
+      }
       // Stopped before the lease is released, like the claim loop: a fire is the leader's alone.
       schedules.start();
       this.#closers.push({ what: "schedule loop", close: () => schedules.stop() });

@@ -44,6 +44,8 @@ test("defaults apply when neither flags nor env say anything", () => {
     gitAuthor: "baa-conductor <baa@localhost>",
     diffMaxBytes: 1024 * 1024,
     githubApiUrl: "https://api.github.com",
+    githubRepos: [],
+    githubPollMs: 60_000,
     notifyUrls: [],
     notifyRetryForMs: 3_600_000,
     notifyTimeoutMs: 10_000,

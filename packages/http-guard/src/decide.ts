@@ -20,6 +20,13 @@ export interface GuardPolicy {
   openPaths: ReadonlySet<string>;
   /** Absent for a service without a token (codexd): proxy headers are then refused outright. */
   auth?: TokenAuth;
+  /**
+   * Exact `METHOD /path` routes whose handler authenticates every request itself from its body
+   * (a webhook's HMAC signature) before acting and refuses it otherwise: the guard passes them
+   * untouched (no Host, Origin, proxy or token check, and no CORS headers), because the sender
+   * (GitHub) can send neither our token nor our Host. Nothing else is exempt.
+   */
+  selfAuthenticating?: ReadonlySet<string>;
 }
 
 /** The parts of a request the guard reads; header names lower-case. */
@@ -44,6 +51,9 @@ export type GuardDecision =
  * needs the token.
  */
 export function decideAccess(request: GuardRequest, policy: GuardPolicy): GuardDecision {
+  if (policy.selfAuthenticating !== undefined && policy.selfAuthenticating.has(`${request.method} ${request.path}`)) {
+    return { action: "allow", headers: NO_HEADERS };
+  }
   const host = single(request.headers.host);
   const origin = single(request.headers.origin);
   const verdict = classifyOrigin(origin, host, policy.own, policy.allowedOrigins);

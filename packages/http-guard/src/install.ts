@@ -14,6 +14,8 @@ export interface BrowserGuardOptions {
   allowedOrigins?: readonly string[];
   /** Paths open to everyone, e.g. probes. */
   openPaths?: ReadonlySet<string>;
+  /** Exact `METHOD /path` routes that check a signature over the body themselves (see GuardPolicy). */
+  selfAuthenticating?: ReadonlySet<string>;
   /** Token-based access (the conductor); absent for a service without a token (codexd). */
   auth?: TokenAuth;
   /** Builds the error thrown for a refusal: the service's `defineErrors` factory. */
@@ -83,6 +85,7 @@ export function createGuardPolicy(options: Omit<BrowserGuardOptions, "fail">, po
     },
     allowedOrigins: new Set((options.allowedOrigins ?? []).map(parseAllowedOrigin)),
     openPaths: options.openPaths ?? new Set(),
+    ...(options.selfAuthenticating === undefined ? {} : { selfAuthenticating: options.selfAuthenticating }),
     ...(options.auth === undefined ? {} : { auth: options.auth })
   };
 }

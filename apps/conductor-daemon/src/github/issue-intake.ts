@@ -55,14 +55,22 @@ export class IssueIntake {
   }
 
   /** The issue no longer wants a task (closed, or its label removed): cancel the one it has. */
-  async withdraw(config: GitHubRepoConfig, number: number, why: "closed" | "unlabelled", via: "poll" | "webhook", since?: number): Promise<IntakeOutcome> {
+  async withdraw(
+    config: GitHubRepoConfig,
+    number: number,
+    why: "closed" | "unlabelled" | "gone",
+    via: "poll" | "webhook",
+    since?: number
+  ): Promise<IntakeOutcome> {
     const task = await this.#d.store.findTaskByExternalKey(issueKey(config.repo, number));
     if (task === undefined) return { kind: "no_task" };
     if (since !== undefined && Date.parse(task.updatedAt) >= since) return { kind: "kept", taskId: task.taskId };
-    const reason =
-      why === "closed"
-        ? `${INTAKE_CANCEL_PREFIX}issue ${config.repo}#${number} was closed`
-        : `${INTAKE_CANCEL_PREFIX}issue ${config.repo}#${number} no longer has the label "${config.label}"`;
+    const what = {
+      closed: "was closed",
+      unlabelled: `no longer has the label "${config.label}"`,
+      gone: `is closed or no longer has the label "${config.label}"`
+    }[why];
+    const reason = `${INTAKE_CANCEL_PREFIX}issue ${config.repo}#${number} ${what}`;
     return this.#cancel(task, reason, via);
   }
 

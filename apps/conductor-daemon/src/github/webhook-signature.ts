@@ -16,7 +16,7 @@ export class WebhookSignature {
 
   async verify(rawBody: Buffer, header: string | string[] | undefined): Promise<boolean> {
     const signature = Array.isArray(header) ? header[0] : header;
-    if (typeof signature !== "string" || !/^sha256=[0-9a-f]{64}$/i.test(signature)) return false;
+    if (typeof signature !== "string" || !/^sha256=[0-9a-f]{64}$/.test(signature)) return false;
     const text = rawBody.toString("utf8");
     if (!Buffer.from(text, "utf8").equals(rawBody)) return false;
     try {

@@ -34,6 +34,17 @@ export interface LanderDeps {
 
 type Restorable = "in_review" | "succeeded";
 
+/**
+ * `Closes #N` (and a blank line) when the task came from an issue of the repository the pull
+ * request is opened in, so merging it closes the issue; GitHub reads the keyword in the body.
+ */
+function closesLine(task: TaskRecord, repository: { owner: string; name: string }): string {
+  const source = task.source;
+  if (source?.kind !== "github_issue") return "";
+  const same = source.repo.toLowerCase() === `${repository.owner}/${repository.name}`.toLowerCase();
+  return same ? `Closes #${source.number}\n\n` : "";
+}
+
 /** A refusal git gave, as the API's code: every one leaves the repository as it was. */
 const GIT_REFUSALS: Record<string, ConductorErrorCode> = {
   land_conflict: "land_conflict",
@@ -146,7 +157,7 @@ export class Lander {
     if (this.#d.forge === null) return null;
     const repository = await remoteRepository({ repo: where.repo, remote });
     if (repository === null) return null;
-    const body = options?.body ?? (await this.#defaultBody(task));
+    const body = options?.body ?? (await this.#defaultBody(task, repository));
     const opened = await this.#d.forge.openOrUpdatePullRequest({
       owner: repository.owner,
       repo: repository.name,
@@ -159,11 +170,11 @@ export class Lander {
     return { number: opened.number, url: opened.url };
   }
 
-  async #defaultBody(task: TaskRecord): Promise<string> {
+  async #defaultBody(task: TaskRecord, repository: { owner: string; name: string }): Promise<string> {
     const runs = await this.#d.store.listRuns(task.taskId);
     const last = runs.filter((run) => run.finalMessage !== null).at(-1);
     const summary = last?.finalMessage?.trim() ?? task.prompt;
-    return `${summary}\n\nBaa-Task: ${task.taskId}`;
+    return `${summary}\n\n${closesLine(task, repository)}Baa-Task: ${task.taskId}`;
   }
 
   async #restore(taskId: string, state: Restorable, reason: string, push: Omit<PushRecord, "pushedAt"> | undefined): Promise<void> {

@@ -12,6 +12,8 @@ export interface SystemRouteDeps {
   leadership: Leadership & { view(): LeaseView; readonly scope: string };
   /** The notification outbox: pending, delivered, failed and the last failure (shown as `notifications`). */
   notifications?: () => Promise<NotificationStats>;
+  /** The GitHub intake's status (polling, waits, webhook counts), shown as `github`. */
+  github?: () => unknown;
 }
 
 const ModeBody = z
@@ -36,7 +38,8 @@ export function registerSystemRoutes(scope: FastifyInstance, deps: SystemRouteDe
       node: deps.leadership.view(),
       claiming: deps.leadership.current() !== null && deps.system.mayClaim()
     })),
-    ...(deps.notifications === undefined ? {} : { notifications: await deps.notifications() })
+    ...(deps.notifications === undefined ? {} : { notifications: await deps.notifications() }),
+    ...(deps.github === undefined ? {} : { github: deps.github() })
   });
 
   app.get("/v1/system/state", { schema: { summary: "System mode, leader, running work and tasks by state", tags } }, async () => ({
