@@ -32,6 +32,7 @@ const tasksView = {
     if (this.loading) return;
     this.loading = true;
     void queuesView.load();
+    void schedulesView.load();
     const cursor = this.cursors.at(-1);
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (this.state !== "") query.set("state", this.state);

@@ -11,6 +11,7 @@ import { registerPageRoutes, resolveDiff2html } from "./routes/page-routes.js";
 import { registerStatusRoutes } from "./routes/status-routes.js";
 import { registerTaskActionRoutes } from "./routes/task-action-routes.js";
 import { registerTaskReadRoutes } from "./routes/task-read-routes.js";
+import { registerScheduleReadRoutes } from "./routes/schedule-read-routes.js";
 import { forwardToConductor, type ForwardedCall } from "./sources/conductor-actions.js";
 import { ConductorToken } from "./sources/conductor-token.js";
 import { createHttpClient, realTimers, type HttpClient, type TimerApi } from "./sources/http-client.js";
@@ -107,6 +108,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     registerStatusRoutes(scope, { nodeId: config.nodeId, collect, stream, streams: openStreams });
     registerActionRoutes(scope, { forward: (path, body) => forward({ method: "POST", path, body }), afterAction: () => stream.poke() });
     registerTaskReadRoutes(scope, { forward });
+    registerScheduleReadRoutes(scope, { forward });
     registerTaskActionRoutes(scope, { forward, afterAction: () => stream.poke() });
     registerPageRoutes(scope, { diff2html: resolveDiff2html() });
     registerMetricsRoute(scope, metrics);

@@ -20,7 +20,7 @@ const PAGE_HEADERS = {
 // The diff library's URLs carry its version, so a year's cache never serves an old copy.
 const VENDOR_CACHE = "public, max-age=31536000, immutable";
 
-const SCRIPTS = ["common.js", "page.js", "tasks-view.js", "queues-view.js", "diff-view.js", "line-comments.js", "run-checks.js", "task-view.js", "task-actions.js", "router.js"] as const;
+const SCRIPTS = ["common.js", "page.js", "tasks-view.js", "queues-view.js", "schedules-view.js", "diff-view.js", "line-comments.js", "run-checks.js", "task-view.js", "task-actions.js", "router.js"] as const;
 
 /** diff2html's browser bundle (no highlighter; `Diff2Html.html`) and style sheet, from node_modules. */
 export interface Diff2htmlFiles {
