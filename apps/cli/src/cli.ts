@@ -7,6 +7,7 @@ import { sessionsCommand } from "./commands/sessions.js";
 import { statusCommand } from "./commands/status.js";
 import { drainCommand, pauseCommand, resumeCommand, systemCommand } from "./commands/system.js";
 import { tasksCommand } from "./commands/tasks.js";
+import { queuesCommand } from "./commands/queues.js";
 import { schedulesCommand } from "./commands/schedules.js";
 import { turnCommand } from "./commands/turn.js";
 import { ConductorClient } from "./conductor-client.js";
@@ -19,6 +20,7 @@ const COMMANDS: readonly Command[] = [
   sessionsCommand,
   turnCommand,
   tasksCommand,
+  queuesCommand,
   schedulesCommand,
   approvalsCommand,
   approveCommand,

@@ -45,6 +45,10 @@ export async function reviseTask(context: CommandContext, taskId: string): Promi
 /** The body of `POST /v1/tasks/:id/land` from the flags; a pull request needs a push. */
 export function landBody(flags: CommandContext["flags"]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
+  if (flags.queue === true) {
+    if (flags.push !== undefined || flags.pr === true || flags.draft === true) throw new CliError(ExitCode.usage, "--queue lands locally; it does not take --push or --pr");
+    body.queue = true;
+  }
   const method = choiceFlag(flags, "method", LAND_METHODS);
   if (method !== undefined) body.method = method;
   const target = stringFlag(flags, "target");
@@ -65,10 +69,15 @@ export function landBody(flags: CommandContext["flags"]): Record<string, unknown
   return body;
 }
 
-/** `baa tasks land ID [--method M] [--target B] [--push REMOTE [--pr …]]`. */
+/** `baa tasks land ID [--queue] [--method M] [--target B] [--push REMOTE [--pr …]]`. */
 export async function landTask({ client, flags, out }: CommandContext, taskId: string): Promise<number> {
   const body = landBody(flags);
   const { task } = await client.post<{ task: TaskView }>(`/v1/tasks/${encodeURIComponent(taskId)}/land`, body);
+  const queued = task.landQueue;
+  if (body.queue === true && queued) {
+    printResult(out, { task }, () => `task ${task.taskId} queued to land on ${queued.target} by ${queued.method}; see baa queues`);
+    return ExitCode.ok;
+  }
   printResult(out, { task }, () => {
     const where = landingLines(task);
     return where.length === 0 ? `task ${task.taskId} ${task.state}` : `task ${task.taskId} ${task.state}\n${where.join("\n")}`;

@@ -22,6 +22,10 @@ export interface TaskView {
   round?: number;
   roundInput?: string | null;
   landing?: LandingView | null;
+  /** Its place in a merge queue, while queued. */
+  landQueue?: { repo: string; target: string; method: string; queuedAt: string } | null;
+  /** Other open tasks that changed some of the same paths. */
+  overlaps?: Array<{ taskId: string; paths: string[] }>;
   push?: { remote: string; branch: string; commit: string; pushedAt: string } | null;
 }
 
@@ -114,6 +118,8 @@ export function describeTask(task: TaskView, runs: readonly RunView[]): string {
   if (task.dependsOn.length > 0) lines.push(`depends on ${task.dependsOn.join(", ")}`);
   if (task.roundInput) lines.push(`revised with: ${task.roundInput}`);
   lines.push(...landingLines(task));
+  if (task.landQueue) lines.push(`queued to land on ${task.landQueue.target} by ${task.landQueue.method} since ${task.landQueue.queuedAt} (baa queues)`);
+  for (const overlap of task.overlaps ?? []) lines.push(`overlaps ${overlap.taskId} in ${overlap.paths.join(", ")}`);
   if (runs.length > 0) {
     lines.push(
       table(

@@ -17,6 +17,7 @@ export const tasksCommand: Command = {
     "  tasks diff ID [--stat] [--path P]       what the task's branch changed",
     "  tasks revise ID -m TEXT                 send it back with a comment (same thread)",
     "  tasks land ID [--method M] [--target B] [--push REMOTE [--pr]]   merge it, or push it",
+    "  tasks land ID --queue [--method M] [--target B]   join the merge queue (checked on the tip)",
     "  tasks discard ID [--reason R]           end it; its branch is kept"
   ].join("\n"),
   flags: {
@@ -45,6 +46,7 @@ export const tasksCommand: Command = {
     method: { type: "string" },
     target: { type: "string" },
     push: { type: "string" },
+    queue: { type: "boolean" },
     pr: { type: "boolean" },
     "pr-title": { type: "string" },
     "pr-body": { type: "string" },
