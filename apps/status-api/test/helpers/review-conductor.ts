@@ -100,7 +100,9 @@ export function reviewConductor(request: SeenRequest, res: ServerResponse): void
       return sendJson(res, 200, { ok: true, data: { tasks: [{ ...reviewTask("landed"), taskId: "task-old", title: "an older one" }], nextCursor: null } });
     if (path === "/v1/tasks" && (url.searchParams.get("state") ?? "in_review") === "in_review")
       return sendJson(res, 200, { ok: true, data: { tasks: [reviewTask()], nextCursor: "page-2" } });
+    // The tasks view reads the land queues and the schedules with the list.
     if (path === "/v1/queues") return sendJson(res, 200, { ok: true, data: { queues: [] } });
+    if (path === "/v1/schedules") return sendJson(res, 200, { ok: true, data: { schedules: [] } });
     if (path === task) return sendJson(res, 200, { ok: true, data: { task: reviewTask() } });
     if (path === `${task}/runs`) return sendJson(res, 200, { ok: true, data: { runs: [reviewRun] } });
     if (path === `${task}/diff`) return sendJson(res, 200, { ok: true, data: reviewDiff });
