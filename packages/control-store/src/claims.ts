@@ -3,7 +3,54 @@ import type { ClaimedRun } from "./control-store.js";
 import { DONE_DEPENDENCY, FAILED_DEPENDENCY } from "./dependency-states.js";
 import { holdsLease } from "./lease.js";
 import { isoOrNull, toRunRecord, toTaskRecord } from "./row-mapping.js";
-import { rowLocks, type StoreContext, type Trx } from "./store-context.js";
+import { addMs, rowLocks, type StoreContext, type Trx } from "./store-context.js";
+import { RUN_LEASE_SCOPE } from "./node-writes.js";
+import type { TaskRecord } from "./records.js";
+
+export interface ClaimOptions {
+  /** The leader lease's scope (SQLite, one node), or RUN_LEASE_SCOPE: a node claiming for itself. */
+  scope: string;
+  /** The claiming node's id. */
+  holder: string;
+  /** The leader lease's term (ignored for a node's claim: its runs start at epoch 0). */
+  term: number;
+  limit: number;
+  /** A node's claim: each run's lease lasts this long, renewed by the node's heartbeat. */
+  runLeaseTtlMs?: number;
+  /** A node's claim: whether it can run the task here (e.g. its cwd exists on this node). */
+  accepts?: (task: TaskRecord) => boolean;
+}
+
+/**
+ * The claiming node's labels while its heartbeat row is current, it executes and it is not
+ * draining (invariant 2 for nodes); null otherwise. PostgreSQL share-locks the row so a drain
+ * committed after this read is ordered after the claim.
+ */
+async function liveNodeLabels(ctx: StoreContext, trx: Trx, nodeId: string, now: string): Promise<ReadonlySet<string> | null> {
+  const node = await trx
+    .selectFrom("nodes")
+    .select("labels")
+    .where("node_id", "=", nodeId)
+    .where("expires_at", ">", now)
+    .where("draining", "=", 0)
+    .where("executes", "=", 1)
+    .$if(rowLocks(ctx.kind), (qb) => qb.forShare())
+    .executeTakeFirst();
+  return node === undefined ? null : new Set(JSON.parse(node.labels) as string[]);
+}
+
+/** A task's `runs_on` labels all among the node's. */
+function placeable(runsOn: string | null, labels: ReadonlySet<string> | null): boolean {
+  if (runsOn === null) return true;
+  return (JSON.parse(runsOn) as string[]).every((label) => labels?.has(label) === true);
+}
+
+/** PostgreSQL: the system row, unless another claimer holds it (then it promotes, not us). SQLite has one writer. */
+async function tryPromotionLock(ctx: StoreContext, trx: Trx): Promise<boolean> {
+  if (!rowLocks(ctx.kind)) return true;
+  const row = await trx.selectFrom("system_state").select("id").where("id", "=", 1).forUpdate().skipLocked().executeTakeFirst();
+  return row !== undefined;
+}
 
 /** Dependency chains fail one link per pass; a bound keeps a pathological chain from holding the writer. */
 const MAX_CASCADE_PASSES = 64;
@@ -72,24 +119,34 @@ async function claimingAllowed(trx: Trx, now: string): Promise<boolean> {
  * age. PostgreSQL skips rows another claimer holds (`FOR UPDATE SKIP LOCKED`); SQLite's
  * `BEGIN IMMEDIATE` lets one writer in at a time.
  */
-export async function claimTasks(
-  ctx: StoreContext,
-  options: { scope: string; holder: string; term: number; limit: number }
-): Promise<ClaimedRun[]> {
+export async function claimTasks(ctx: StoreContext, options: ClaimOptions): Promise<ClaimedRun[]> {
+  const nodeMode = options.scope === RUN_LEASE_SCOPE;
+  if (nodeMode && !((options.runLeaseTtlMs ?? 0) > 0)) throw new TypeError("a node's claim needs runLeaseTtlMs");
   return ctx.write(async (trx, now) => {
-    if (!(await holdsLease(ctx, trx, options, now, "share"))) return [];
-    await promoteBlocked(trx, now);
+    let labels: ReadonlySet<string> | null = null;
+    if (nodeMode) {
+      labels = await liveNodeLabels(ctx, trx, options.holder, now);
+      if (labels === null) return [];
+      // Every node claims; one of them at a time moves blocked tasks along (the others skip it).
+      if (await tryPromotionLock(ctx, trx)) await promoteBlocked(trx, now);
+    } else {
+      if (!(await holdsLease(ctx, trx, options, now, "share"))) return [];
+      await promoteBlocked(trx, now);
+    }
     if (!(options.limit >= 1) || !(await claimingAllowed(trx, now))) return [];
-    const due = await trx
+    const limit = Math.floor(options.limit);
+    const candidates = await trx
       .selectFrom("tasks")
       .selectAll()
       .where("state", "=", "queued")
       .where((eb) => eb.or([eb("not_before", "is", null), eb("not_before", "<=", now)]))
       .orderBy("priority", "desc")
       .orderBy("seq", "asc")
-      .limit(Math.floor(options.limit))
+      // A node may have to pass over tasks it cannot run (labels, cwd): look a little further.
+      .limit(nodeMode ? limit * 4 + 16 : limit)
       .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate().skipLocked())
       .execute();
+    const due = nodeMode ? candidates.filter((row) => placeable(row.runs_on, labels) && (options.accepts?.(toTaskRecord(row)) ?? true)).slice(0, limit) : candidates;
     if (due.length === 0) return [];
     const startedAt = await ctx.clock(trx);
     const claimed: ClaimedRun[] = [];
@@ -103,7 +160,9 @@ export async function claimTasks(
           scope: options.scope,
           attempt,
           owner: options.holder,
-          term: options.term,
+          // A node's run is fenced by its own lease and epoch (0 at claim), not a leader term.
+          term: nodeMode ? 0 : options.term,
+          lease_expires_at: nodeMode ? addMs(startedAt, options.runLeaseTtlMs as number) : null,
           state: "running",
           reason: null,
           session_id: null,

@@ -1,4 +1,7 @@
+import type { ClaimOptions } from "./claims.js";
+import type { NodeHeartbeat } from "./node-writes.js";
 import type {
+  NodeRecord,
   CheckResult,
   LandQueueEntry,
   RepoConfigOverride,
@@ -41,6 +44,8 @@ export interface NewTask {
   review?: ReviewPolicy | null;
   /** Keys over the repository's `.baa/config.json` (setup, checks, maxCheckRounds). */
   repoConfig?: RepoConfigOverride | null;
+  /** Labels a node must have to claim the task. */
+  runsOn?: string[] | null;
   /** Where an outside intake found it (stored as given; see TaskSource). */
   source?: TaskSource | null;
   /** Notification URLs of this task (http or https; at most 10). */
@@ -264,7 +269,19 @@ export interface ControlStore {
    * Claims nothing (returns []) when that lease is not held unexpired with that term, when the
    * system mode is not `running`, or while a usage-limit pause lasts.
    */
-  claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]>;
+  claimTasks(options: ClaimOptions): Promise<ClaimedRun[]>;
+  /**
+   * A node's heartbeat, one write whatever its number of runs: registers or refreshes its row
+   * and renews the lease of each of its running runs whose lease has not lapsed.
+   */
+  heartbeatNode(beat: NodeHeartbeat): Promise<{ node: NodeRecord; renewed: number }>;
+  /** Stops or restarts claiming on one node (its runs finish); undefined for a node never seen. */
+  setNodeDraining(nodeId: string, draining: boolean): Promise<NodeRecord | undefined>;
+  listNodes(): Promise<NodeRecord[]>;
+  /** Leader only: node-claimed runs whose lease lapsed end `abandoned`, their tasks queued again. */
+  expireRunLeases(leader: { scope: string; holder: string; term: number }): Promise<RunRecord[]>;
+  /** Leader only: queued tasks whose `runsOn` no live node has say so in their reason; returns how many changed. */
+  notePlacement(): Promise<number>;
   /**
    * Session/turn ids, workspace, progress time, `running` <-> `needs_approval` on the task, and
    * the task's `baseBranch` when it has none yet.

@@ -7,3 +7,5 @@ export { openControlStore, SQLITE_FILE_NAME, type OpenControlStoreOptions } from
 export { LATEST_VERSION } from "./migrations.js";
 export { DEFAULT_MAX_ATTEMPTS } from "./task-writes.js";
 export { sqliteDriverName, type SqliteDriverName } from "./sqlite-driver.js";
+export { RUN_LEASE_SCOPE, type NodeHeartbeat } from "./node-writes.js";
+export type { ClaimOptions } from "./claims.js";

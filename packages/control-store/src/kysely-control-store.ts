@@ -3,7 +3,10 @@ import { dequeueLand, enqueueLand, listLandQueue, setOverlaps } from "./land-que
 import type { EnqueueOutcome } from "./control-store.js";
 import type { LandQueueEntry, TaskOverlap } from "./records.js";
 import { acquireLease, getLease, releaseLease } from "./lease.js";
-import { claimTasks } from "./claims.js";
+import { claimTasks, type ClaimOptions } from "./claims.js";
+import { heartbeatNode, listNodes, setNodeDraining, type NodeHeartbeat } from "./node-writes.js";
+import { expireRunLeases, notePlacement } from "./run-lease-sweep.js";
+import type { NodeRecord } from "./records.js";
 import type {
   BeginLandingOutcome,
   CancelOutcome,
@@ -177,8 +180,23 @@ export class KyselyControlStore implements ControlStore {
     return this.#guard("getLease", () => getLease(this.ctx, scope));
   }
 
-  claimTasks(options: { scope: string; holder: string; term: number; limit: number }): Promise<ClaimedRun[]> {
+  claimTasks(options: ClaimOptions): Promise<ClaimedRun[]> {
     return this.#guard("claimTasks", () => claimTasks(this.ctx, options));
+  }
+  heartbeatNode(beat: NodeHeartbeat): Promise<{ node: NodeRecord; renewed: number }> {
+    return this.#guard("heartbeatNode", () => heartbeatNode(this.ctx, beat));
+  }
+  setNodeDraining(nodeId: string, draining: boolean): Promise<NodeRecord | undefined> {
+    return this.#guard("setNodeDraining", () => setNodeDraining(this.ctx, nodeId, draining));
+  }
+  listNodes(): Promise<NodeRecord[]> {
+    return this.#guard("listNodes", () => listNodes(this.ctx));
+  }
+  expireRunLeases(leader: { scope: string; holder: string; term: number }): Promise<RunRecord[]> {
+    return this.#guard("expireRunLeases", () => expireRunLeases(this.ctx, leader));
+  }
+  notePlacement(): Promise<number> {
+    return this.#guard("notePlacement", () => notePlacement(this.ctx));
   }
   updateRun(fence: RunFence, patch: RunPatch): Promise<boolean> {
     return this.#guard("updateRun", () => updateRun(this.ctx, fence, patch));

@@ -1,4 +1,5 @@
 import { checksAndLandQueue } from "./migration-0004-checks-queue.js";
+import { nodesAndRunLeases } from "./migration-0008-nodes-run-leases.js";
 import { githubIntake } from "./migration-0006-github-intake.js";
 import { schedules } from "./migration-0005-schedules.js";
 import { notifications } from "./migration-0007-notifications.js";
@@ -150,7 +151,8 @@ export function migrationsFor(kind: StoreKind): Array<[name: string, migration: 
     ["0004_checks_and_land_queue", checksAndLandQueue(kind)],
     ["0005_schedules", schedules(kind)],
     ["0006_github_intake", githubIntake(kind)],
-    ["0007_notifications", notifications(kind)]
+    ["0007_notifications", notifications(kind)],
+    ["0008_nodes_and_run_leases", nodesAndRunLeases(kind)]
   ];
 }
 

@@ -190,6 +190,8 @@ export interface TaskRecord {
   landQueue: LandQueueEntry | null;
   /** Other open tasks on the same repository that changed some of the same paths. */
   overlaps: TaskOverlap[];
+  /** Labels a node must have to claim it (null: any node). */
+  runsOn: string[] | null;
   idempotencyKey: string | null;
   /** The schedule whose fire created the task, and that fire's time (null otherwise). */
   scheduleId: string | null;
@@ -231,6 +233,11 @@ export interface RunRecord {
   round: number;
   /** The commit this run made on its task's branch; null when it changed nothing (or no worktree). */
   commit: string | null;
+  /**
+   * A run claimed by a node under its own lease: until when it holds it (its owner renews it);
+   * null for a run claimed under the leader lease (SQLite).
+   */
+  leaseExpiresAt: string | null;
   /** Every check it ran, after each of its turns, oldest first. */
   checks: CheckResult[];
   /** Setup in its fresh worktree (null: none ran). */
@@ -251,6 +258,23 @@ export interface LeaseRecord {
 }
 
 export type SystemMode = "running" | "paused" | "draining";
+
+/** A conductor node as its heartbeat last said. `state` is read against the database's clock. */
+export interface NodeRecord {
+  nodeId: string;
+  /** Where other nodes reach its API (`http://host:port`), null when it gave none. */
+  address: string | null;
+  labels: string[];
+  capacity: number;
+  running: number;
+  version: string | null;
+  executes: boolean;
+  draining: boolean;
+  startedAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  state: "up" | "draining" | "down";
+}
 
 export interface SystemStateRecord {
   mode: SystemMode;

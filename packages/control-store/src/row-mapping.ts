@@ -7,6 +7,7 @@ import type {
   TaskOverlap,
   LandingRecord,
   LeaseRecord,
+  NodeRecord,
   PushRecord,
   ReviewPolicy,
   RunRecord,
@@ -19,7 +20,7 @@ import type {
   TaskState,
   WorkspaceKind
 } from "./records.js";
-import type { LeasesTable, RunsTable, SystemStateTable, TasksTable } from "./schema.js";
+import type { NodesTable, LeasesTable, RunsTable, SystemStateTable, TasksTable } from "./schema.js";
 
 /** One ISO form on both engines (PostgreSQL hands back `Date`, SQLite the stored text). */
 export function isoOf(value: string | Date): string {
@@ -66,6 +67,7 @@ export function toTaskRecord(row: Selectable<TasksTable>): TaskRecord {
         ? null
         : { repo: row.queue_repo, target: row.queue_target, method: (row.queue_method ?? "rebase") as LandMethod, queuedAt: isoOf(row.queued_at) },
     overlaps: (jsonOrNull(row.overlaps) as TaskOverlap[] | null) ?? [],
+    runsOn: jsonOrNull(row.runs_on) as string[] | null,
     idempotencyKey: row.idempotency_key,
     scheduleId: row.schedule_id ?? null,
     scheduledFor: isoOrNull(row.scheduled_for),
@@ -97,6 +99,7 @@ export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
     turnId: row.turn_id,
     workspace: jsonOrNull(row.workspace) as RunWorkspace | null,
     round: Number(row.round),
+    leaseExpiresAt: isoOrNull(row.lease_expires_at),
     checks: (jsonOrNull(row.checks) as CheckResult[] | null) ?? [],
     setup: jsonOrNull(row.setup) as SetupResult | null,
     commit: row.commit,
@@ -119,5 +122,24 @@ export function toSystemStateRecord(row: Selectable<SystemStateTable>): SystemSt
     changedAt: isoOf(row.changed_at),
     quotaPausedUntil: isoOrNull(row.quota_paused_until),
     quotaReason: row.quota_reason
+  };
+}
+
+export function toNodeRecord(row: Selectable<NodesTable>, now: string): NodeRecord {
+  const alive = isoOf(row.expires_at) > now;
+  const draining = Number(row.draining) === 1;
+  return {
+    nodeId: row.node_id,
+    address: row.address,
+    labels: JSON.parse(row.labels) as string[],
+    capacity: Number(row.capacity),
+    running: Number(row.running),
+    version: row.version,
+    executes: Number(row.executes) === 1,
+    draining,
+    startedAt: isoOf(row.started_at),
+    lastSeenAt: isoOf(row.heartbeat_at),
+    expiresAt: isoOf(row.expires_at),
+    state: !alive ? "down" : draining ? "draining" : "up"
   };
 }

@@ -2,7 +2,8 @@ import type { Selectable } from "kysely";
 import type { RunEnding, RunFence, RunPatch } from "./control-store.js";
 import { holdsLease } from "./lease.js";
 import { ENDED_TASK_STATES, type RunRecord, type TaskState } from "./records.js";
-import { toRunRecord } from "./row-mapping.js";
+import { RUN_LEASE_SCOPE } from "./node-writes.js";
+import { isoOf, toRunRecord } from "./row-mapping.js";
 import type { RunsTable, TasksTable } from "./schema.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
 
@@ -18,7 +19,7 @@ const ACTIVE_TASK_STATES: TaskState[] = ["running", "needs_approval"];
  * the run row, waits for this transaction, and finds the run no longer `running`
  * (README, "Fencing without a lock on the lease").
  */
-async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence): Promise<Selectable<RunsTable> | undefined> {
+async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence, now: string): Promise<Selectable<RunsTable> | undefined> {
   const run = await trx
     .selectFrom("runs")
     .selectAll()
@@ -29,6 +30,9 @@ async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence): Promise<
     .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate())
     .executeTakeFirst();
   if (!run) return undefined;
+  // A node's run (every node claims, PostgreSQL): its own lease, renewed by its owner's
+  // heartbeat, and its epoch (the fence's term); a lapsed lease is the sweep's, whatever comes late.
+  if (run.scope === RUN_LEASE_SCOPE) return run.lease_expires_at !== null && isoOf(run.lease_expires_at) > now ? run : undefined;
   if (!(await holdsLease(ctx, trx, { scope: run.scope, holder: fence.owner, term: fence.term }, null, "read"))) return undefined;
   return run;
 }
@@ -36,7 +40,7 @@ async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence): Promise<
 export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPatch): Promise<boolean> {
   const lastEventAt = normalizeTime(patch.lastEventAt, "lastEventAt");
   return ctx.write(async (trx, now) => {
-    const run = await fencedRun(ctx, trx, fence);
+    const run = await fencedRun(ctx, trx, fence, now);
     if (!run) return false;
     const set: Partial<{ session_id: string; thread_id: string; turn_id: string; workspace: string; last_event_at: string; checks: string; setup: string }> = {};
     if (patch.sessionId !== undefined) set.session_id = patch.sessionId;
@@ -92,7 +96,7 @@ export async function finishRun(ctx: StoreContext, fence: RunFence, ending: RunE
   if (NOT_A_RUN_ENDING.includes(ending.taskState)) throw new TypeError(`a task cannot be ${ending.taskState} once its run ended`);
   const notBefore = normalizeTime(ending.notBefore, "notBefore");
   return ctx.write(async (trx, now) => {
-    const run = await fencedRun(ctx, trx, fence);
+    const run = await fencedRun(ctx, trx, fence, now);
     if (!run) return false;
     const task = await trx
       .selectFrom("tasks")
@@ -153,33 +157,40 @@ export async function abandonStaleRuns(
       .execute();
     const abandoned: RunRecord[] = [];
     for (const run of stale) {
-      const reason = `lease term ${run.term} of ${run.owner} superseded by term ${options.term}`;
-      const ended = await trx
-        .updateTable("runs")
-        .set({ state: "abandoned", reason, ended_at: now })
-        .where("run_id", "=", run.run_id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const task = await trx
-        .selectFrom("tasks")
-        .select(["cancel_requested", "state_reason"])
-        .where("task_id", "=", run.task_id)
-        .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate())
-        .executeTakeFirstOrThrow();
-      const cancelled = Number(task.cancel_requested) === 1;
-      await trx
-        .updateTable("tasks")
-        .set(
-          cancelled
-            ? { state: "cancelled", state_reason: task.state_reason ?? "cancelled", ended_at: now, updated_at: now }
-            : { state: "queued", state_reason: reason, updated_at: now }
-        )
-        .where("task_id", "=", run.task_id)
-        .where("last_run_id", "=", run.run_id)
-        .where("state", "in", ACTIVE_TASK_STATES)
-        .execute();
-      abandoned.push(toRunRecord(ended));
+      abandoned.push(await abandonRun(ctx, trx, run, `lease term ${run.term} of ${run.owner} superseded by term ${options.term}`, now));
     }
     return abandoned;
   });
+}
+
+/**
+ * Ends a run `abandoned` and sends its task back to the queue without spending an attempt (or
+ * to `cancelled` when a cancel was asked for). The caller holds the run's row lock.
+ */
+export async function abandonRun(ctx: StoreContext, trx: Trx, run: Selectable<RunsTable>, reason: string, now: string): Promise<RunRecord> {
+  const ended = await trx
+    .updateTable("runs")
+    .set({ state: "abandoned", reason, ended_at: now })
+    .where("run_id", "=", run.run_id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const task = await trx
+    .selectFrom("tasks")
+    .select(["cancel_requested", "state_reason"])
+    .where("task_id", "=", run.task_id)
+    .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate())
+    .executeTakeFirstOrThrow();
+  const cancelled = Number(task.cancel_requested) === 1;
+  await trx
+    .updateTable("tasks")
+    .set(
+      cancelled
+        ? { state: "cancelled", state_reason: task.state_reason ?? "cancelled", ended_at: now, updated_at: now }
+        : { state: "queued", state_reason: reason, updated_at: now }
+    )
+    .where("task_id", "=", run.task_id)
+    .where("last_run_id", "=", run.run_id)
+    .where("state", "in", ACTIVE_TASK_STATES)
+    .execute();
+  return toRunRecord(ended);
 }

@@ -42,6 +42,8 @@ export interface TasksTable {
   queue_target: string | null;
   queue_method: string | null;
   queued_at: Timestamp | null;
+  /** Migration 8: JSON string[]: labels a node must have to claim the task. */
+  runs_on: string | null;
   /** Migration 4: JSON TaskOverlap[]. */
   overlaps: string | null;
   idempotency_key: string | null;
@@ -99,6 +101,8 @@ export interface RunsTable {
   /** Added in migration 2. */
   last_event_at: Timestamp | null;
   ended_at: Timestamp | null;
+  /** Migration 8: a run claimed by a node (not the leader) holds its own lease until then. */
+  lease_expires_at: Timestamp | null;
 }
 
 export interface LeasesTable {
@@ -187,7 +191,25 @@ export interface NotificationDeliveriesTable {
   finished_at: Timestamp | null;
 }
 
+export interface NodesTable {
+  node_id: string;
+  address: string | null;
+  /** JSON string[]. */
+  labels: string;
+  capacity: number;
+  running: number;
+  version: string | null;
+  /** 0 or 1: an API-only node (BAA_EXECUTE=false) claims nothing. */
+  executes: number;
+  /** 0 or 1: claims nothing new; its runs finish. */
+  draining: number;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface StoreSchema {
+  nodes: NodesTable;
   tasks: TasksTable;
   task_dependencies: TaskDependenciesTable;
   runs: RunsTable;

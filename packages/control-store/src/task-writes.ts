@@ -83,6 +83,7 @@ export async function createTask(
         review: input.review ?? null,
         notify: input.notify === undefined || input.notify.length === 0 ? null : JSON.stringify(input.notify),
         repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
+        runs_on: input.runsOn === undefined || input.runsOn === null || input.runsOn.length === 0 ? null : JSON.stringify([...new Set(input.runsOn)].sort()),
         idempotency_key: key,
         source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
         external_key: external,

@@ -1,5 +1,6 @@
 import { githubContract } from "./support/contract-github.js";
 import { landingContract } from "./support/contract-landing.js";
+import { nodeLeaseContract } from "./support/contract-node-leases.js";
 import { landQueueContract } from "./support/contract-land-queue.js";
 import { leaseContract } from "./support/contract-lease.js";
 import { reviewContract } from "./support/contract-review.js";
@@ -11,5 +12,6 @@ schedulingContract("postgres");
 leaseContract("postgres");
 reviewContract("postgres");
 landingContract("postgres");
+nodeLeaseContract("postgres");
 landQueueContract("postgres");
 githubContract("postgres");

@@ -117,6 +117,11 @@ async function openPostgresHarness(options: HarnessOptions): Promise<Harness> {
       if (quota.rowCount) {
         await client.query(`update system_state set quota_paused_until = quota_paused_until - ${shift} where quota_paused_until is not null`);
       }
+      const nodes = await client.query("select 1 from information_schema.tables where table_schema = $1 and table_name = 'nodes'", [schema]);
+      if (nodes.rowCount) {
+        await client.query(`update nodes set expires_at = expires_at - ${shift}`);
+        await client.query(`update runs set lease_expires_at = lease_expires_at - ${shift} where lease_expires_at is not null`);
+      }
     },
     async raw<T>(text: string, params: unknown[] = []) {
       return (await client.query(text, params)).rows as T[];
