@@ -3,6 +3,7 @@ import test from "node:test";
 import { isLoopbackAddress } from "@baa/net-trust";
 import { createBearerCheck } from "../src/bearer-token.js";
 import { decideAccess, type GuardPolicy, type GuardRequest } from "../src/decide.js";
+import { createGuardPolicy } from "../src/install.js";
 import { parseAllowedHost } from "../src/host-names.js";
 
 const TOKEN = "0123456789abcdef0123456789abcdef";
@@ -104,4 +105,19 @@ test("configured origins get CORS answers and preflights; others get no CORS hea
   assert.deepEqual(decideAccess(request({}), p).headers, {});
   const foreignPreflight = decideAccess(request({ origin: "https://other.example", "access-control-request-method": "POST" }, { method: "OPTIONS" }), p);
   assert.equal(outcome(foreignPreflight), "origin_not_allowed");
+});
+
+test("a self-authenticating route passes untouched; its neighbours do not", () => {
+  const policy = createGuardPolicy({
+    listen: { host: "127.0.0.1", port: 4317 },
+    selfAuthenticating: new Set(["POST /v1/hooks/github"]),
+    auth: { isTrustedPeer: () => false, hasValidToken: () => false },
+    interfaceAddresses: () => []
+  });
+  const headers = { host: "hooks.example.org", origin: "https://evil.example", "x-forwarded-for": "203.0.113.9" };
+  const allowed = decideAccess({ method: "POST", path: "/v1/hooks/github", remoteAddress: "127.0.0.1", headers }, policy);
+  assert.deepEqual(allowed, { action: "allow", headers: {} });
+  for (const [method, path] of [["GET", "/v1/hooks/github"], ["POST", "/v1/hooks/github/"], ["POST", "/v1/tasks"]] as const) {
+    assert.equal(decideAccess({ method, path, remoteAddress: "127.0.0.1", headers }, policy).action, "refuse", `${method} ${path}`);
+  }
 });
