@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from "kysely";
-import type { StoreKind } from "./migrations.js";
+import type { StoreKind } from "./store-kind.js";
 
 /**
  * Version 4: the checks a run ran and its setup (runs), a task's own repository-config

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration } from "kysely";
-import type { StoreKind } from "./migrations.js";
+import type { StoreKind } from "./store-kind.js";
 
 /**
  * Version 5: schedules (a cron, its time zone and the task each fire creates) and, on tasks,

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from "kysely";
-import type { StoreKind } from "./migrations.js";
+import type { StoreKind } from "./store-kind.js";
 
 /**
  * Version 6 (`0006_github_intake`): where a task came from (`source`, JSON) and the outside key

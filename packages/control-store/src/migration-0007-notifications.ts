@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from "kysely";
-import type { StoreKind } from "./migrations.js";
+import type { StoreKind } from "./store-kind.js";
 
 /** Task states a notification is sent for (as `task.<state>`). */
 export const NOTIFIED_STATES = ["in_review", "needs_approval", "landed", "succeeded", "failed", "cancelled", "timed_out", "discarded"] as const;

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from "kysely";
-import type { StoreKind } from "./migrations.js";
+import type { StoreKind } from "./store-kind.js";
 
 /**
  * Version 8: every node runs tasks. A row per node (its heartbeat, address, labels, capacity),

@@ -5,7 +5,9 @@ import { schedules } from "./migration-0005-schedules.js";
 import { notifications } from "./migration-0007-notifications.js";
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
-export type StoreKind = "sqlite" | "postgres";
+import type { StoreKind } from "./store-kind.js";
+
+export type { StoreKind } from "./store-kind.js";
 
 /** Column types that differ between the engines; everything else is one definition. */
 function types(kind: StoreKind) {

@@ -1,4 +1,4 @@
-import type { NewTask } from "./control-store.js";
+import type { NewTask } from "./new-task.js";
 
 /** `one`: after a time with no leader, one task for the latest missed fire; `none`: skip to the next. */
 export type CatchUp = "one" | "none";

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import type { StoreKind } from "./migrations.js";
+import type { StoreKind } from "./store-kind.js";
 import type { StoreSchema } from "./schema.js";
 
 export type Trx = Transaction<StoreSchema>;

@@ -1,4 +1,4 @@
-import { rateLimitOf } from "./issues.js";
+import { rateLimitOf } from "./rate-limit.js";
 import { scrubSecret } from "./secret-scrub.js";
 
 /**

@@ -1,5 +1,7 @@
 import type { ForgeCall, RequestOptions } from "./forge-call.js";
 import { ForgeError } from "./forge-error.js";
+import { rateLimitOf, type RateLimitView } from "./rate-limit.js";
+export { rateLimitOf, type RateLimitView } from "./rate-limit.js";
 import type { ForgeOctokit } from "./octokit-client.js";
 
 export interface ListIssuesInput {
@@ -34,12 +36,6 @@ export interface ListedIssue {
   updatedAt: string | null;
 }
 
-/** What GitHub said about the rate limit on the last answer (null: it did not say). */
-export interface RateLimitView {
-  remaining: number | null;
-  /** ISO time when the limit resets. */
-  resetAt: string | null;
-}
 
 export type ListIssuesResult =
   | { notModified: true; etag: string | null; rateLimit: RateLimitView }
@@ -132,15 +128,6 @@ export async function listIssueComments(
   return comments;
 }
 
-/** Reads `x-ratelimit-remaining` and `x-ratelimit-reset` (epoch seconds). */
-export function rateLimitOf(headers: Record<string, unknown>): RateLimitView {
-  const remaining = Number(headers["x-ratelimit-remaining"]);
-  const reset = Number(headers["x-ratelimit-reset"]);
-  return {
-    remaining: headers["x-ratelimit-remaining"] === undefined || Number.isNaN(remaining) ? null : remaining,
-    resetAt: headers["x-ratelimit-reset"] === undefined || Number.isNaN(reset) ? null : new Date(reset * 1000).toISOString()
-  };
-}
 
 function toListedIssue(raw: RawIssue): ListedIssue {
   return {

@@ -1,0 +1,2 @@
+/** The two engines behind one query layer. */
+export type StoreKind = "sqlite" | "postgres";
