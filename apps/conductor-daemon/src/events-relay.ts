@@ -17,6 +17,10 @@ export interface EventsRelayOptions {
   logger: Logger;
   /** Told when a client is cut off for being too slow (the metrics). */
   onCutOff?: () => void;
+  /** Sent with every upstream (TCP) handshake: another node's stream needs the shared token. */
+  upstreamHeaders?: Readonly<Record<string, string>>;
+  /** What the upstream is called in close reasons and logs; default "codexd". */
+  upstreamName?: string;
 }
 
 interface RelayPair {
@@ -57,10 +61,12 @@ export class EventsRelay {
     let opened = false;
     let finished = false;
     const viaSocket = this.#options.upstreamSocket?.(search) ?? null;
+    const name = this.#options.upstreamName ?? "codexd";
+    const headers = this.#options.upstreamHeaders ?? {};
 
     const connectUpstream = (socket: { url: string; host: string } | null): WebSocket =>
       socket === null
-        ? new WebSocket(this.#options.upstreamUrl(search), { handshakeTimeout: this.#options.connectTimeoutMs, perMessageDeflate: false })
+        ? new WebSocket(this.#options.upstreamUrl(search), { handshakeTimeout: this.#options.connectTimeoutMs, perMessageDeflate: false, headers: { ...headers } })
         : new WebSocket(socket.url, { handshakeTimeout: this.#options.connectTimeoutMs, perMessageDeflate: false, headers: { host: socket.host } });
 
     const pair: RelayPair = {
@@ -98,8 +104,8 @@ export class EventsRelay {
         const status = response.statusCode ?? 0;
         response.resume();
         if (!current()) return;
-        if (status >= 500) pair.finish(WsCloseCodes.tryAgainLater, "codexd unavailable");
-        else pair.finish(WsCloseCodes.policy, `codexd refused the event stream (HTTP ${status})`);
+        if (status >= 500) pair.finish(WsCloseCodes.tryAgainLater, `${name} unavailable`);
+        else pair.finish(WsCloseCodes.policy, `${name} refused the event stream (HTTP ${status})`);
       });
       upstream.on("error", (error) => {
         if (finished || !current()) return;
@@ -109,14 +115,14 @@ export class EventsRelay {
           wire(pair.upstream, false);
           return;
         }
-        log.warn({ err: error, opened }, "codexd event stream failed");
-        pair.finish(opened ? WsCloseCodes.internal : WsCloseCodes.tryAgainLater, opened ? "codexd event stream failed" : "codexd unavailable");
+        log.warn({ err: error, opened, upstream: name }, "upstream event stream failed");
+        pair.finish(opened ? WsCloseCodes.internal : WsCloseCodes.tryAgainLater, opened ? `${name} event stream failed` : `${name} unavailable`);
       });
       upstream.on("close", (code, reason) => {
         if (!current()) return;
         const text = reason.toString("utf8");
         if (isSendableCloseCode(code)) pair.finish(code, text);
-        else pair.finish(WsCloseCodes.internal, text === "" ? "codexd closed the event stream" : text);
+        else pair.finish(WsCloseCodes.internal, text === "" ? `${name} closed the event stream` : text);
       });
     };
     wire(pair.upstream, viaSocket !== null);

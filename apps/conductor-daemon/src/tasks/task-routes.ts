@@ -18,6 +18,7 @@ import {
   taskParams
 } from "./task-schemas.js";
 import { CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, streamTaskEvents } from "./task-events-socket.js";
+import type { RemoteTaskSide } from "../forwarding/run-forwarding.js";
 
 export interface TaskRoutesDeps {
   store: ControlStore;
@@ -37,6 +38,8 @@ export interface TaskRoutesDeps {
   runFolder?: (run: RunRecord) => string | null;
   /** The system mode as this node last read it: a task created while it is not `running` is told it waits. */
   systemMode?: () => SystemMode | null;
+  /** Several nodes: a task's live stream relayed from the node running it, a cancel sent on to it. */
+  remote?: RemoteTaskSide;
 }
 
 /** The store's NewTask: the repository-config keys of the body go together as the task's override. */
@@ -140,8 +143,8 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     if (result === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
     if (result.outcome === "already_ended") throw conductorError("task_ended", `task ${task_id} has already ended (${result.task.state})`);
     if (result.outcome === "busy") throw conductorError("task_busy", `task ${task_id} is ${result.task.state}; try again once it is done`);
-    // A run on this node stops now; one on another node sees the flag at its next progress check.
-    if (result.outcome === "requested") deps.scheduler?.cancel(task_id, reason);
+    // A run on this node stops now; one on another node is sent the cancel (its progress check sees the flag anyway).
+    if (result.outcome === "requested" && deps.scheduler?.cancel(task_id, reason) !== true) void deps.remote?.nudgeCancel(task_id, reason, request.headers);
     request.log.info({ taskId: task_id, outcome: result.outcome }, "task cancel");
     return reply.status(result.outcome === "cancelled" ? 200 : 202).send({ ok: true, data: { task: result.task, outcome: result.outcome } });
   });
@@ -223,6 +226,11 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
           return;
         }
         if (socket.readyState !== socket.OPEN) return;
+        const relayed = await deps.remote?.attachStream(socket, taskId, request).catch((error: unknown) => {
+          request.log.warn({ err: error, taskId }, "could not find the node running the task; streaming this node's events");
+          return false;
+        });
+        if (relayed === true) return;
         if (after !== undefined && after > deps.events.lastSeq) {
           socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
           return;
