@@ -3,10 +3,13 @@ import { changedPaths, commitRun } from "@baa/task-git";
 import type { RunBranch } from "../runs/run-branch.js";
 import { comparisonBase } from "../workspaces/fresh-base.js";
 import type { GitRunner } from "../workspaces/git-runner.js";
+import type { WorkRemote } from "../workspaces/work-remote.js";
 
 /** The run's commit on its task's branch, through git (`@baa/task-git`). */
-export function gitRunBranch(options: { author: string; git: GitRunner }): RunBranch {
+export function gitRunBranch(options: { author: string; git: GitRunner; workRemote?: WorkRemote }): RunBranch {
+  const { workRemote } = options;
   return {
+    ...(workRemote === undefined ? {} : { publish: (workspace: RunWorkspace) => workRemote.push(workspace.path, workspace.branch as string) }),
     async commit(task, runId, workspace) {
       const { commit } = await commitRun({
         worktree: workspace.path,

@@ -12,4 +12,6 @@ export interface RunBranch {
   commitPatch(workspace: RunWorkspace, commit: string): Promise<string>;
   /** True when the branch differs from its base (from their merge base), whichever run made the change. */
   hasChanges(workspace: RunWorkspace): Promise<boolean>;
+  /** Pushes the branch to the shared work remote (BAA_WORK_REMOTE); null when there is none for this repository. */
+  publish?(workspace: RunWorkspace): Promise<{ remote: string; remoteUrl: string; branch: string; commit: string } | null>;
 }

@@ -5,6 +5,7 @@ import { readJsonFile, writeJsonAtomic } from "@baa/state-files";
 import type { Logger } from "pino";
 import { freshBase } from "./fresh-base.js";
 import { GitError, type GitRunner } from "./git-runner.js";
+import type { BranchCatchUp, WorkRemote } from "./work-remote.js";
 
 /** A task's own worktree, remembered beside it (`<worktreesDir>/<taskId>.json`). */
 interface WorktreeMarker {
@@ -50,6 +51,8 @@ export interface WorkspacesOptions {
   logger: Logger;
   /** Epoch ms, for the markers. */
   wallNow: () => number;
+  /** BAA_WORK_REMOTE: a task's branch is first brought up to that remote's (another node's rounds). */
+  workRemote?: WorkRemote;
 }
 
 const IDENTITY = ["-c", "user.name=baa-conductor", "-c", "user.email=baa-conductor@localhost"];
@@ -157,8 +160,10 @@ export class Workspaces {
   async #ensureWorktree(taskId: string, repo: string): Promise<WorktreeMarker> {
     const markerPath = this.#markerPath(taskId);
     const known = existsSync(markerPath) ? readJsonFile<WorktreeMarker | null>(markerPath, null) : null;
-    if (known !== null && known.removedAt === null && existsSync(known.path)) return known;
+    const live = known !== null && known.removedAt === null && existsSync(known.path);
     const branch = branchFor(taskId);
+    const caughtUp = await this.#catchUp(taskId, repo, branch, live ? (known?.path ?? null) : null);
+    if (live && known !== null) return known;
     const path = join(this.#o.worktreesDir, taskId);
     mkdirSync(this.#o.worktreesDir, { recursive: true });
     const git = this.#o.git;
@@ -172,7 +177,12 @@ export class Workspaces {
       let baseCommit: string;
       let baseBranch = known?.baseBranch ?? null;
       let fresh: WorktreeMarker["base"] = null;
-      if (branchExists) {
+      if (branchExists && known === null && caughtUp?.action === "created" && this.#o.workRemote !== undefined) {
+        // Another node's rounds, new here: the task forks from this repository's branch where they did.
+        ({ baseCommit, baseBranch } = await this.#o.workRemote.forkPoint(repo, branch));
+        fresh = { from: `${caughtUp.remote}/${branch}`, fetchProblem: null };
+        await git(repo, ["worktree", "add", path, branch]);
+      } else if (branchExists) {
         baseCommit = known?.baseCommit ?? (await git(repo, ["rev-parse", `refs/heads/${branch}`])).trim();
         await git(repo, ["worktree", "add", path, branch]);
       } else {
@@ -193,6 +203,16 @@ export class Workspaces {
     } catch (error) {
       throw new WorkspaceError(`could not create the worktree of ${taskId} in ${repo}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** Brings the task's branch up to the work remote's; a failure is logged and the run goes on with what is here. */
+  async #catchUp(taskId: string, repo: string, branch: string, worktree: string | null): Promise<BranchCatchUp | null> {
+    const remote = this.#o.workRemote;
+    if (remote === undefined) return null;
+    const result = await remote.catchUp(repo, branch, worktree);
+    if (result.action === "failed") this.#log.warn({ taskId, branch, remote: result.remote, problem: result.problem }, "could not bring the task's branch up to the work remote's; it goes on from what this node has");
+    else if (result.action !== "none") this.#log.info({ taskId, branch, ...result }, "task branch taken from the work remote");
+    return result;
   }
 
   async #remove(marker: WorktreeMarker): Promise<void> {
