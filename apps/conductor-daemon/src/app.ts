@@ -10,16 +10,19 @@ import { CodexdClient } from "./codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./events-relay.js";
+import { createRunForwarding } from "./forwarding/run-forwarding.js";
 import { createSilentLogger } from "./logger.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
 import { PROXIED_OPERATIONS, registerCodexProxy } from "./routes/codex-proxy.js";
 import { registerCodexSummary } from "./routes/codex-summary.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
+import { registerNodeRoutes, type NodeRouteDeps } from "./routes/nodes.js";
 import type { GitHubStatus } from "./github/github-status.js";
 import { registerTaskRoutes, type TaskRoutesDeps } from "./tasks/task-routes.js";
 import { registerReviewRoutes } from "./review/review-routes.js";
 import { registerScheduleRoutes } from "./schedules/schedule-routes.js";
+import { registerRunFileRoute } from "./runs/run-file-route.js";
 import type { TaskReview } from "./review/task-review.js";
 import { installStoreErrorMapping } from "./store/store-error-mapping.js";
 import { conductorVersion } from "./version.js";
@@ -47,6 +50,8 @@ export interface ConductorAppDeps {
   /** The schedule loop (woken by a new or resumed schedule) and the notification outbox's status. */
   schedules?: { wake(): void };
   notifications?: () => Promise<NotificationStats>;
+  /** This node in its cluster: what it claims under (every node claims) and its own drain switch. */
+  node?: { claimer?: { current(): { holder: string; term: number } | null }; self?: NodeRouteDeps["self"] };
 }
 
 function githubStatus(github: { status(): GitHubStatus }): () => GitHubStatus {
@@ -102,7 +107,20 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
 
-  metrics.watchRelay(() => relay.size);
+  // Several nodes on PostgreSQL: a run's events, folder and branch are read through its owner.
+  const forwarding =
+    deps.control?.store.kind === "postgres" && deps.tasks !== undefined
+      ? createRunForwarding({
+          nodeId: config.nodeId,
+          token: deps.sharedToken,
+          store: deps.control.store,
+          timeoutMs: config.proxyTimeoutMs,
+          connectTimeoutMs: config.codexdConnectTimeoutMs,
+          logger,
+          onCutOff: () => metrics.relayCutOff()
+        })
+      : undefined;
+  metrics.watchRelay(() => relay.size + (forwarding?.streams ?? 0));
   installErrorHandling(app);
   installJsonBodyParser(app);
   installOpenApi(app, {
@@ -125,6 +143,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   });
   app.addHook("preClose", async () => {
     relay.closeAll();
+    forwarding?.closeAll();
   });
   app.addHook("onClose", async () => {
     if (ownsCodexd) await codexd.close();
@@ -140,14 +159,18 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       ...(control === undefined ? {} : { store: control.store, lease: control.lease })
     });
     if (control !== undefined) {
-      registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease, ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }), ...(deps.github === undefined ? {} : { github: githubStatus(deps.github) }) });
+      const claimer = deps.node?.claimer;
+      registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease, nodes: () => control.store.listNodes(), ...(claimer === undefined ? {} : { claimer }), ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }), ...(deps.github === undefined ? {} : { github: githubStatus(deps.github) }) });
+      registerNodeRoutes(scope, { store: control.store, ...(deps.node?.self === undefined ? {} : { self: deps.node.self }) });
       const checkWorkspace = deps.tasks?.checkWorkspace;
       const wake = deps.schedules === undefined ? undefined : () => deps.schedules?.wake();
       registerScheduleRoutes(scope, { store: control.store, ...(checkWorkspace === undefined ? {} : { checkWorkspace }), ...(wake === undefined ? {} : { wake }) });
     }
     if (control !== undefined && deps.tasks !== undefined) {
       const { review, ...taskDeps } = deps.tasks;
-      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps });
+      forwarding?.install(scope);
+      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps, ...(forwarding === undefined ? {} : { remote: forwarding.remote }) });
+      if (taskDeps.runFolder !== undefined) registerRunFileRoute(scope, { store: control.store, runFolder: taskDeps.runFolder });
       if (review !== undefined) registerReviewRoutes(scope, review);
     }
     deps.github?.registerRoutes(scope);

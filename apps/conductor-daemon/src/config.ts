@@ -77,6 +77,14 @@ export const ConductorConfigSchema = z
     /** How long a leader's lease lasts; it renews every third of it. */
     leaseTtlMs: z.number().int().min(300).default(15_000),
     maxConcurrentTasks: positiveInt.default(2),
+    /** False: an API-only node that claims nothing (PostgreSQL; SQLite is one node and always executes). */
+    execute: z.boolean({ error: "must be true or false" }).default(true),
+    /** A node-claimed run's lease (PostgreSQL): renewed every third of it; the node's heartbeat expires after it too. */
+    runLeaseTtlMs: z.number().int().min(300).default(30_000),
+    /** Labels a task's `runsOn` is matched against. */
+    nodeLabels: z.array(z.string().trim().min(1).max(100)).default([]),
+    /** The API address other nodes reach this node at; unset: the address it listens on. */
+    nodeAddress: httpBase("nodeAddress").optional(),
     maxQueuedTasks: positiveInt.default(10_000),
     /** A run whose turn shows no new event for this long is interrupted and retried (a task's stallTimeoutMs wins). */
     taskStallTimeoutMs: positiveInt.default(600_000),
@@ -141,11 +149,12 @@ export const ConductorConfigSchema = z
 export type ConductorConfigInput = z.input<typeof ConductorConfigSchema>;
 type ConductorConfigShape = z.output<typeof ConductorConfigSchema>;
 export type ConductorConfig = Readonly<
-  Omit<ConductorConfigShape, "paths" | "trustedCidrs" | "allowedHosts" | "allowedOrigins"> & {
+  Omit<ConductorConfigShape, "paths" | "trustedCidrs" | "allowedHosts" | "allowedOrigins" | "nodeLabels"> & {
     paths: Readonly<ConductorConfigShape["paths"]>;
     trustedCidrs: readonly string[];
     allowedHosts: readonly string[];
     allowedOrigins: readonly string[];
+    nodeLabels: readonly string[];
   }
 >;
 
@@ -184,6 +193,10 @@ const SOURCES: SourceTable = {
   storeQueryTimeoutMs: ["store-query-timeout-ms", "BAA_STORE_QUERY_TIMEOUT_MS"],
   leaseTtlMs: ["lease-ttl-ms", "BAA_LEASE_TTL_MS"],
   maxConcurrentTasks: ["max-concurrent-tasks", "BAA_MAX_CONCURRENT_TASKS"],
+  execute: ["execute", "BAA_EXECUTE"],
+  runLeaseTtlMs: ["run-lease-ttl-ms", "BAA_RUN_LEASE_TTL_MS"],
+  nodeLabels: ["node-labels", "BAA_NODE_LABELS"],
+  nodeAddress: ["node-address", "BAA_NODE_ADDRESS"],
   maxQueuedTasks: ["max-queued-tasks", "BAA_MAX_QUEUED_TASKS"],
   taskStallTimeoutMs: ["task-stall-timeout-ms", "BAA_TASK_STALL_TIMEOUT_MS"],
   taskTimeoutMs: ["task-timeout-ms", "BAA_TASK_TIMEOUT_MS"],
@@ -221,6 +234,7 @@ const NUMERIC_KEYS = [
   "storeQueryTimeoutMs",
   "leaseTtlMs",
   "maxConcurrentTasks",
+  "runLeaseTtlMs",
   "maxQueuedTasks",
   "taskStallTimeoutMs",
   "taskTimeoutMs",
@@ -242,7 +256,9 @@ const KINDS: Record<string, SourceKind> = {
   allowedHosts: "list",
   allowedOrigins: "list",
   notifyUrls: "list",
-  trustLoopback: "boolean"
+  nodeLabels: "list",
+  trustLoopback: "boolean",
+  execute: "boolean"
 };
 
 /**
@@ -263,6 +279,7 @@ export function normalizeConductorConfig(input: ConductorConfigInput | Conductor
     trustedCidrs: Object.freeze([...config.trustedCidrs]),
     allowedHosts: Object.freeze([...config.allowedHosts]),
     allowedOrigins: Object.freeze([...config.allowedOrigins]),
+    nodeLabels: Object.freeze([...config.nodeLabels]),
     paths: Object.freeze({ ...config.paths })
   });
 }

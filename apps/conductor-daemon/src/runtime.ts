@@ -10,6 +10,8 @@ import { normalizeConductorConfig, type ConductorConfig, type ConductorConfigInp
 import type { ControlPlane } from "./control-plane.js";
 import { interruptRunTurn } from "./leadership/interrupt-run.js";
 import { LeaseKeeper } from "./leadership/lease-keeper.js";
+import { ClusterNode } from "./cluster/cluster-node.js";
+import { registerNodeMetrics } from "./metrics/node-metrics.js";
 import { createSilentLogger } from "./logger.js";
 import { realTimers, type LoopTimers } from "./loop-timers.js";
 import { ensureSharedToken, sharedTokenPath, type TokenSource } from "./shared-token.js";
@@ -158,7 +160,23 @@ export class ConductorRuntime {
     const metrics = new ConductorMetrics({ store, lease, system, now: () => timers.now(), logger: this.#logger });
     this.#metrics = metrics;
     this.#closers.push({ what: "metrics", close: async () => metrics.close() });
-    const tasks = new TaskEngine({ config, store: metrics.timingClaims(store), codexd, leadership: lease, gate: system, quota: system, timers, logger: this.#logger });
+    const nodeMetrics = registerNodeMetrics(metrics.registry);
+    // PostgreSQL: every node claims under its own heartbeat; SQLite: one node, the leader's claim.
+    const cluster = new ClusterNode({ config, store, lease, sharedToken: token.token, interruptLocal: (run) => interruptRunTurn(codexd, run), metrics: nodeMetrics, timers, logger: this.#logger });
+    const own = cluster.schedulerSide();
+    const tasks = new TaskEngine({
+      config,
+      store: metrics.timingClaims(store),
+      codexd,
+      leadership: own?.leadership ?? lease,
+      ...(own === undefined ? {} : { claim: own.claim }),
+      onStaleWrite: nodeMetrics.staleWrite,
+      gate: system,
+      quota: system,
+      timers,
+      logger: this.#logger
+    });
+    cluster.bind({ running: () => tasks.scheduler.activeCount, abandonLocalRuns: (reason) => tasks.scheduler.abandonAll(reason), listenAddress: () => this.#listenBase ?? null });
     metrics.watchEvents(tasks.events);
     this.#tasks = tasks;
     this.#closers.push({ what: "task event log", close: () => tasks.close() });
@@ -193,6 +211,7 @@ export class ConductorRuntime {
       metrics,
       schedules,
       notifications: () => store.notificationStats(),
+      node: { ...(own === undefined ? {} : { claimer: own.leadership }), self: { nodeId: config.nodeId, noteDraining: (draining) => cluster.keeper.noteDraining(draining) } },
       tasks: {
         events: tasks.events,
         scheduler: tasks.scheduler,
@@ -225,9 +244,17 @@ export class ConductorRuntime {
       this.#closers.push({ what: "system mode refresh", close: () => system.stop() });
       lease.start();
       this.#closers.push({ what: "lease keeper", close: () => lease.stop() });
+      // Stopped after the scheduler: local runs end while their leases are still renewed.
+      cluster.keeper.start();
+      this.#closers.push({ what: "node keeper", close: () => cluster.keeper.stop() });
       // Stopped before the lease is released: local runs are abandoned while this node still holds it.
       tasks.start();
       this.#closers.push({ what: "task scheduler", close: () => tasks.stop() });
+      const sweeper = cluster.sweeper;
+      if (sweeper !== null) {
+        sweeper.start();
+        this.#closers.push({ what: "run-lease sweeper", close: () => sweeper.stop() });
+      }
       if (github !== undefined) {
         github.start();
         this.#closers.push({ what: "github intake", close: () => github.stop() });

@@ -33,6 +33,9 @@ test("defaults apply when neither flags nor env say anything", () => {
     storeQueryTimeoutMs: 5_000,
     leaseTtlMs: 15_000,
     maxConcurrentTasks: 2,
+    execute: true,
+    runLeaseTtlMs: 30_000,
+    nodeLabels: [],
     maxQueuedTasks: 10_000,
     taskStallTimeoutMs: 600_000,
     taskRetryBaseMs: 10_000,
@@ -259,4 +262,22 @@ test("notification URLs come comma-separated from BAA_NOTIFY_URLS or --notify-ur
   assert.deepEqual(resolveConductorConfig({ argv: ["--notify-urls", "https://x.example/h"], env: {} }).notifyUrls, ["https://x.example/h"]);
   assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_NOTIFY_URLS: "ftp://nope.example/x" } }), /notifyUrls.*BAA_NOTIFY_URLS/s);
   assert.throws(() => resolveConductorConfig({ argv: ["--notify-secret", "x"], env: {} }));
+});
+
+test("cluster settings: BAA_EXECUTE, BAA_RUN_LEASE_TTL_MS, BAA_NODE_LABELS and BAA_NODE_ADDRESS, flags over env", () => {
+  const config = resolveConductorConfig({
+    argv: ["--run-lease-ttl-ms", "3000"],
+    env: { BAA_EXECUTE: "false", BAA_RUN_LEASE_TTL_MS: "9000", BAA_NODE_LABELS: "gpu, macos", BAA_NODE_ADDRESS: "http://mini.tailnet.ts.net:4317" }
+  });
+  assert.equal(config.execute, false);
+  assert.equal(config.runLeaseTtlMs, 3000, "the flag wins");
+  assert.deepEqual(config.nodeLabels, ["gpu", "macos"]);
+  assert.equal(config.nodeAddress, "http://mini.tailnet.ts.net:4317");
+  assert.ok(Object.isFrozen(config.nodeLabels));
+  const defaults = resolveConductorConfig({ argv: [], env: {} });
+  assert.equal(defaults.execute, true);
+  assert.equal(defaults.runLeaseTtlMs, 30_000);
+  assert.equal(defaults.nodeAddress, undefined, "the listen address is used once listening");
+  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_RUN_LEASE_TTL_MS: "100", BAA_NODE_ADDRESS: "not a url" } }), /runLeaseTtlMs.*nodeAddress|nodeAddress.*runLeaseTtlMs/s);
+  assert.throws(() => resolveConductorConfig({ argv: ["--execute", "maybe"], env: {} }), /execute/);
 });

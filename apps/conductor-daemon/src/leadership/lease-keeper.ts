@@ -202,7 +202,9 @@ export class LeaseKeeper implements Leadership {
     this.#cleanupPending = term;
     try {
       if (this.#options.interruptTurn !== undefined) {
-        const ours = (await store.listRunningRuns()).filter((run) => run.owner === nodeId && run.term < term && run.turnId !== null);
+        // A run under its own lease (every node claims, PostgreSQL) is no older term's: its
+        // node's heartbeat keeps it, whoever leads, so a takeover leaves it alone.
+        const ours = (await store.listRunningRuns()).filter((run) => run.owner === nodeId && (run.leaseExpiresAt ?? null) === null && run.term < term && run.turnId !== null);
         for (const run of ours) {
           try {
             await this.#options.interruptTurn(run);

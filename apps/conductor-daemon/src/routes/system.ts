@@ -1,10 +1,11 @@
-import type { NotificationStats, SystemMode } from "@baa/control-store";
+import type { NodeRecord, NotificationStats, SystemMode } from "@baa/control-store";
 import type { FastifyInstance } from "fastify";
 import { zodRoutes } from "@baa/http-observability";
 import { z } from "zod";
 import type { LeaseView, Leadership } from "../leadership/lease-keeper.js";
 import { buildSystemReport, type SystemReportStore } from "../system/system-report.js";
 import type { SystemModes } from "../system/system-modes.js";
+import { summarizeNode } from "./nodes.js";
 
 export interface SystemRouteDeps {
   store: SystemReportStore;
@@ -14,6 +15,10 @@ export interface SystemRouteDeps {
   notifications?: () => Promise<NotificationStats>;
   /** The GitHub intake's status (polling, waits, webhook counts), shown as `github`. */
   github?: () => unknown;
+  /** What this node claims under when it is not the leader lease (every node claims, PostgreSQL). */
+  claimer?: { current(): { holder: string; term: number } | null };
+  /** Every node of the cluster, shown as `nodes`. */
+  nodes?: () => Promise<NodeRecord[]>;
 }
 
 const ModeBody = z
@@ -36,8 +41,9 @@ export function registerSystemRoutes(scope: FastifyInstance, deps: SystemRouteDe
       state: state ?? (await deps.system.refresh()),
       scope: deps.leadership.scope,
       node: deps.leadership.view(),
-      claiming: deps.leadership.current() !== null && deps.system.mayClaim()
+      claiming: (deps.claimer ?? deps.leadership).current() !== null && deps.system.mayClaim()
     })),
+    ...(deps.nodes === undefined ? {} : { nodes: (await deps.nodes()).map(summarizeNode) }),
     ...(deps.notifications === undefined ? {} : { notifications: await deps.notifications() }),
     ...(deps.github === undefined ? {} : { github: deps.github() })
   });

@@ -58,6 +58,8 @@ export interface RunExecutorDeps {
   logger: Logger;
   policy: EndingPolicy;
   settings: RunSettings;
+  /** Told of each write the store fenced out (counted in the node's metrics). */
+  onStaleWrite?: (write: "update" | "finish") => void;
 }
 
 type StopCause = "cancelled" | "timed_out" | "stalled" | "abandoned";
@@ -405,6 +407,7 @@ class RunExecution implements RunHandle {
     if (!written) {
       // Fenced: this node lost the lease or the run was ended by another (invariant 3).
       this.#fencedOut = true;
+      this.#d.onStaleWrite?.("update");
       this.#log.warn({ term: this.#fence.term }, "stale run write ignored by the store; abandoning the run");
       this.#requestStop("abandoned", "this node no longer owns the run");
     }
@@ -463,7 +466,10 @@ class RunExecution implements RunHandle {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const written = await this.#d.store.finishRun(this.#fence, ending);
-        if (!written) this.#log.warn({ term: this.#fence.term, state: ending.runState }, "stale end-of-run write changed nothing");
+        if (!written) {
+          this.#d.onStaleWrite?.("finish");
+          this.#log.warn({ term: this.#fence.term, state: ending.runState }, "stale end-of-run write changed nothing");
+        }
         return written;
       } catch (error) {
         if (attempt >= this.#d.settings.finishAttempts) {

@@ -1,4 +1,4 @@
-import type { ClaimedRun, ControlStore } from "@baa/control-store";
+import type { ClaimedRun, ClaimOptions, ControlStore } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { LoopTimers } from "../loop-timers.js";
 
@@ -35,6 +35,11 @@ export interface SchedulerOptions {
   onLead?(lease: { holder: string; term: number }, localRunIds: ReadonlySet<string>): Promise<void>;
   /** How often `onLead` runs again under the same term (default 30 s). */
   recoverEveryMs?: number;
+  /**
+   * A node's own claim (PostgreSQL, every node claims; `scope` is RUN_LEASE_SCOPE): each run's
+   * lease and which tasks this node can run. Absent: the leader's claim (SQLite).
+   */
+  claim?: Pick<ClaimOptions, "runLeaseTtlMs" | "accepts">;
   /** At most this many runs at once on this node (BAA_MAX_CONCURRENT_TASKS). */
   maxConcurrent: number;
   /** How often to look for due work without being woken. */
@@ -97,6 +102,17 @@ export class Scheduler {
     return found;
   }
 
+  /**
+   * Every local run is asked to stop as abandoned (claiming goes on when allowed): this node can
+   * no longer renew their leases, so their end is not its to write.
+   */
+  abandonAll(reason: string): number {
+    const runs = [...this.#active.values()];
+    for (const entry of runs) entry.handle.stop("abandon", reason);
+    if (runs.length > 0) this.#log.warn({ runs: runs.length, reason }, "local runs stopped");
+    return runs.length;
+  }
+
   /** Stops claiming; every local run is abandoned (its task queued again) and awaited. */
   async stop(reason = "conductor stopping"): Promise<void> {
     this.#running = false;
@@ -156,7 +172,7 @@ export class Scheduler {
     if (free <= 0) return;
     let claims: ClaimedRun[];
     try {
-      claims = await this.#o.store.claimTasks({ scope: this.#o.scope, holder: lease.holder, term: lease.term, limit: free });
+      claims = await this.#o.store.claimTasks({ scope: this.#o.scope, holder: lease.holder, term: lease.term, limit: free, ...this.#o.claim });
       if (this.#failing) this.#log.info("claiming works again");
       this.#failing = false;
     } catch (error) {
@@ -176,7 +192,8 @@ export class Scheduler {
     try {
       handle = this.#o.execute(claim, lease);
     } catch (error) {
-      // The run stays `running` in the store; the lease protocol (abandonStaleRuns) recovers it.
+      // The run stays `running` in the store; the lease protocol recovers it (abandonStaleRuns,
+      // or the leader's sweep once a node's run lease lapses).
       this.#log.error({ err: error, runId: run.runId }, "could not start a claimed run");
       return;
     }

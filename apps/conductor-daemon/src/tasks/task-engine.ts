@@ -6,10 +6,10 @@ import type { Logger } from "pino";
 import type { CodexdClient } from "../codexd-client.js";
 import type { ConductorConfig } from "../config.js";
 import type { LoopTimers } from "../loop-timers.js";
-import { executeRun, type RunSettings } from "../runs/run-executor.js";
+import { executeRun, type RunExecutorDeps, type RunSettings } from "../runs/run-executor.js";
 import { workerCodexd, type WorkerCodexd } from "../runs/worker-codexd.js";
 import { recoverOwnRuns } from "../scheduler/orphan-recovery.js";
-import { Scheduler, type SchedulerGate, type SchedulerLeadership } from "../scheduler/scheduler.js";
+import { Scheduler, type SchedulerGate, type SchedulerLeadership, type SchedulerOptions } from "../scheduler/scheduler.js";
 import type { EndingPolicy } from "../scheduler/run-ending.js";
 import { execGit, type GitRunner } from "../workspaces/git-runner.js";
 import { Workspaces } from "../workspaces/workspaces.js";
@@ -36,6 +36,10 @@ export interface TaskEngineOptions {
   git?: GitRunner;
   /** Overrides of the run loop's timings (tests shorten the interrupt grace). */
   runSettings?: Partial<RunSettings>;
+  /** A node's own claim (PostgreSQL, every node claims): its run leases and which tasks it can run. */
+  claim?: SchedulerOptions["claim"];
+  /** Told of each fenced-out run write (a stale write: this node no longer owns the run). */
+  onStaleWrite?: RunExecutorDeps["onStaleWrite"];
 }
 
 /**
@@ -144,6 +148,7 @@ export class TaskEngine {
       leadership: options.leadership,
       gate: options.gate,
       maxConcurrent: config.maxConcurrentTasks,
+      ...(options.claim === undefined ? {} : { claim: options.claim }),
       pollIntervalMs: config.schedulerPollMs,
       timers,
       logger: this.#log,
@@ -177,7 +182,8 @@ export class TaskEngine {
             timers,
             logger: this.#log,
             policy,
-            settings
+            settings,
+            ...(options.onStaleWrite === undefined ? {} : { onStaleWrite: options.onStaleWrite })
           },
           claim
         )
