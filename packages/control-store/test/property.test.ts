@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import type { HeldLease, RunEnding, SystemMode } from "../src/index.js";
+import { RUN_LEASE_SCOPE, type HeldLease, type RunEnding, type SystemMode } from "../src/index.js";
 import { openHarness, type EngineKind, type Harness } from "./support/harness.js";
 import { assertInvariants, snapshot, type Expectations } from "./support/invariants.js";
 import { applyReviewStep, reviewStep, type ReviewStep } from "./support/review-steps.js";
 import { SCOPE } from "./support/steps.js";
 
 const TTL_MS = 10_000;
+const NODE_TTL_MS = 10_000;
+const RUN_LEASE_TTL_MS = 6_000;
 const NODES = ["n1", "n2"] as const;
 
 const OUTCOMES: Record<string, Omit<RunEnding, "reason">> = {
@@ -35,7 +37,11 @@ const step = fc.oneof(
   w(2, fc.record({ kind: fc.constant("abandon" as const), node })),
   w(2, fc.record({ kind: fc.constant("takeover" as const), node })),
   w(1, fc.record({ kind: fc.constant("mode" as const), mode: fc.constantFrom<SystemMode>("running", "running", "running", "paused", "draining") })),
-  w(12, reviewStep)
+  w(12, reviewStep),
+  // Every node claims (issue 16): heartbeats renew run leases; the leader sweeps lapsed ones.
+  w(3, fc.record({ kind: fc.constant("beat" as const), node })),
+  w(6, fc.record({ kind: fc.constant("nodeClaim" as const), node, limit: fc.integer({ min: 1, max: 2 }) })),
+  w(4, fc.record({ kind: fc.constant("sweep" as const), node, lapse: fc.boolean() }))
 ) as fc.Arbitrary<StepShape>;
 type StepShape =
   | { kind: "create"; priority: number; maxAttempts: number; dep: number | undefined }
@@ -50,6 +56,10 @@ type StepShape =
   /** Lease loss: the lease lapses, `node` takes it and abandons what older terms left running. */
   | { kind: "takeover"; node: 0 | 1 }
   | { kind: "mode"; mode: SystemMode }
+  | { kind: "beat"; node: 0 | 1 }
+  | { kind: "nodeClaim"; node: 0 | 1; limit: number }
+  /** `lapse`: first let every run lease lapse (the owners stopped beating), and the leader renew. */
+  | { kind: "sweep"; node: 0 | 1; lapse: boolean }
   | ReviewStep;
 /** Every run starts with work queued and n1 leading, so the random part has something to do. */
 const PROLOGUE: StepShape[] = [
@@ -66,12 +76,12 @@ interface World {
   /** What each node believes it holds (possibly stale: the point of fencing). */
   belief: Map<string, HeldLease | null>;
   /** Runs each node claimed and thinks it still owns. */
-  runs: Map<string, Array<{ runId: string; taskId: string; term: number }>>;
+  runs: Map<string, Array<{ runId: string; taskId: string; term: number; node?: boolean }>>;
   landingFrom: Map<string, "in_review" | "succeeded">;
 }
 
 async function reset(h: Harness): Promise<void> {
-  for (const table of ["runs", "task_dependencies", "tasks", "leases"]) await h.raw(`delete from ${table}`);
+  for (const table of ["runs", "task_dependencies", "tasks", "leases", "nodes"]) await h.raw(`delete from ${table}`);
   await h.raw("update system_state set mode = 'running', quota_paused_until = null, quota_reason = null");
 }
 
@@ -130,7 +140,10 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       if (mine.length === 0) return;
       const run = mine[s.pick % mine.length]!;
       const current = await store.getRun(run.runId);
-      const expected = current?.state === "running" && (await leaseIs(h, name, run.term));
+      const now = (await store.now()).toISOString();
+      // A node's run: its own lease; a leader-claimed run: the leader lease's term (invariant 3).
+      const held = run.node === true ? current?.leaseExpiresAt !== null && (current?.leaseExpiresAt ?? "") > now : await leaseIs(h, name, run.term);
+      const expected = current?.state === "running" && held;
       const before = await snapshot(h);
       const fence = { runId: run.runId, owner: name, term: run.term };
       const ok =
@@ -188,6 +201,44 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
     case "mode":
       await store.setSystemMode(s.mode);
       return;
+    case "beat": {
+      const name = NODES[s.node];
+      const { renewed } = await store.heartbeatNode({ nodeId: name, address: null, labels: [], capacity: 3, running: 0, version: "p", executes: true, ttlMs: NODE_TTL_MS, runLeaseTtlMs: RUN_LEASE_TTL_MS });
+      count("run leases renewed", renewed);
+      return;
+    }
+    case "nodeClaim": {
+      const name = NODES[s.node];
+      const alive = (await store.listNodes()).find((n) => n.nodeId === name)?.state === "up";
+      const claimed = await store.claimTasks({ scope: RUN_LEASE_SCOPE, holder: name, term: 0, limit: s.limit, runLeaseTtlMs: RUN_LEASE_TTL_MS });
+      if (!alive) assert.deepEqual(claimed, [], "invariant 2: a node past its heartbeat claimed");
+      count("node claimed", claimed.length);
+      for (const c of claimed) {
+        assert.equal(c.run.term, 0, "a node's run starts at epoch 0");
+        w.runs.get(name)!.push({ runId: c.run.runId, taskId: c.task.taskId, term: 0, node: true });
+      }
+      return;
+    }
+    case "sweep": {
+      const name = NODES[s.node];
+      if (s.lapse) {
+        await h.advance(RUN_LEASE_TTL_MS + 1);
+        await apply(h, w, { kind: "acquire", node: s.node, newTerm: false });
+        await assertInvariants(h, w.expect);
+      }
+      const lease = w.belief.get(name);
+      if (!lease) return;
+      const spentBefore = new Map(w.expect.spent);
+      const leading = await leaseIs(h, name, lease.term);
+      const swept = await store.expireRunLeases({ scope: SCOPE, holder: name, term: lease.term });
+      if (!leading) assert.deepEqual(swept, [], "only the leader sweeps");
+      count("swept", swept.length);
+      for (const run of swept) {
+        assert.equal(run.state, "abandoned");
+        assert.equal((await store.getTask(run.taskId))?.attemptsSpent, spentBefore.get(run.taskId) ?? 0, "invariant 6: a swept run spent an attempt");
+      }
+      return;
+    }
     case "takeover":
       await apply(h, w, { kind: "advance", ms: TTL_MS + 1 });
       await assertInvariants(h, w.expect);
@@ -215,7 +266,7 @@ function propertyFor(kind: EngineKind, numRuns: number): void {
 
     test("claim / complete / cancel / timeout / lease loss: invariants 1-7 after every step", async (t) => {
       tally.clear();
-      const kinds = ["claimed", "end accepted", "end fenced", "abandoned"];
+      const kinds = ["claimed", "end accepted", "end fenced", "abandoned", "node claimed", "swept"];
       const covered = () => kinds.every((what) => (tally.get(what) ?? 0) > 0);
       // Random sequences reach a fenced end or an abandoned run only now and then: a batch that
       // happened to miss one is followed by another (every batch checks every invariant).

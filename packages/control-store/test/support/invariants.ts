@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ENDED_TASK_STATES, TASK_STATES as ALL_TASK_STATES, type TaskState } from "../../src/index.js";
+import { ENDED_TASK_STATES, RUN_LEASE_SCOPE, TASK_STATES as ALL_TASK_STATES, type TaskState } from "../../src/index.js";
 import { isoOf } from "../../src/row-mapping.js";
 import type { Harness } from "./harness.js";
 
@@ -20,6 +20,7 @@ export interface RunRow {
   owner: string;
   term: number;
   state: string;
+  scope: string;
 }
 export interface Snapshot {
   tasks: Array<Record<string, unknown>>;
@@ -54,7 +55,7 @@ export async function assertInvariants(h: Harness, expect: Expectations): Promis
   const tasks = (await h.raw<TaskRow>(
     "select task_id, state, max_attempts, attempts_spent, run_count, cancel_requested, last_run_id, ended_at from tasks"
   )) as TaskRow[];
-  const runs = (await h.raw<RunRow>("select run_id, task_id, attempt, owner, term, state from runs")) as RunRow[];
+  const runs = (await h.raw<RunRow>("select run_id, task_id, attempt, owner, term, state, scope from runs")) as RunRow[];
   const runsOf = new Map<string, RunRow[]>();
   for (const run of runs) runsOf.set(run.task_id, [...(runsOf.get(run.task_id) ?? []), run]);
 
@@ -83,8 +84,13 @@ export async function assertInvariants(h: Harness, expect: Expectations): Promis
       assert.ok(task.state !== "queued" && task.state !== "blocked", `invariant 7: ${task.task_id} cancel requested but ${task.state}`);
     }
   }
-  // 2: every run was claimed by the holder of its term.
+  // 2: every run was claimed by the holder of its term; a node's run (epoch 0) by a node that beat.
+  const nodes = new Set((await h.raw<{ node_id: string }>("select node_id from nodes")).map((row) => row.node_id));
   for (const run of runs) {
+    if (run.scope === RUN_LEASE_SCOPE) {
+      assert.ok(nodes.has(run.owner) && Number(run.term) === 0, `invariant 2: ${run.run_id} claimed by ${run.owner}, no node`);
+      continue;
+    }
     assert.equal(run.owner, expect.termHolder.get(Number(run.term)), `invariant 2: ${run.run_id} claimed by a non-holder`);
   }
   // 5: lease time is the store's clock: a held lease expires at most one TTL from now.
