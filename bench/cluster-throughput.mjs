@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// cluster-throughput: the same 36 tasks (one 1.5 s mock-model turn each) drained by 1, 2 and 3
+// nodes on one PostgreSQL schema, each node its own codexd (real `codex app-server`) and
+// conductor process with BAA_MAX_CONCURRENT_TASKS=2, as launchd/systemd run them. The tasks are
+// created while the system is paused and timed from the resume to the last one succeeded; the
+// one-node cluster of the same run is the baseline. Ratio: throughput of n nodes over n times
+// that of one (1.0 = ideal). Goal (issue 16): 3 nodes in ≤ 0.45× one node's wall time, i.e.
+// ≥ 2.2× its throughput (0.73 of ideal). Also checks each task succeeded exactly once and says
+// how many each node ran: a build where only the leader claims shows it here as one busy node.
+// PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+// Usage: node bench/cluster-throughput.mjs [--tasks N] [--turn-ms N] [--nodes 1,2,3]
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
+import { postJson, closeClient } from "./lib/http-client.mjs";
+import { freePort, nodeEnv, spawnService, stopChild } from "./lib/node-stack.mjs";
+import { report } from "./lib/report.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const pg = createRequire(join(root, "packages/control-store/package.json"))("pg");
+const { values } = parseArgs({
+  options: {
+    tasks: { type: "string", default: "36" },
+    "turn-ms": { type: "string", default: "1500" },
+    nodes: { type: "string", default: "1,2,3" },
+    capacity: { type: "string", default: "2" }
+  }
+});
+const taskCount = Number(values.tasks);
+const turnMs = Number(values["turn-ms"]);
+const capacity = Number(values.capacity);
+const sizes = values.nodes.split(",").map(Number);
+const databaseUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n) => Math.round(n * 100) / 100;
+
+/** One node: its codexd and its conductor on the shared schema; node 0 prefers to lead. */
+async function startNode(index, { dir, schema, modelUrl }) {
+  const nodeId = `bench-node-${index}`;
+  const home = join(dir, nodeId);
+  const codexHome = join(home, "codex-home");
+  writeCodexHome(codexHome, modelUrl, BENCH_CODEX_OPTIONS);
+  const codexdBase = `http://127.0.0.1:${await freePort()}`;
+  const conductorBase = `http://127.0.0.1:${await freePort()}`;
+  const env = nodeEnv({
+    codexHome,
+    dir: home,
+    codexdBase,
+    conductorBase,
+    extra: {
+      BAA_NODE_ID: nodeId,
+      BAA_NODE_ADDRESS: conductorBase,
+      BAA_CONDUCTOR_ROLE: index === 0 ? "primary" : "standby",
+      BAA_DATABASE_URL: databaseUrl,
+      BAA_DATABASE_SCHEMA: schema,
+      BAA_MAX_CONCURRENT_TASKS: String(capacity),
+      // Every size polls alike; a resume seen by one node reaches the rest within this.
+      BAA_SCHEDULER_POLL_MS: "100"
+    }
+  });
+  mkdirSync(home, { recursive: true });
+  const codexd = await spawnService("codexd", { env, cwd: home, base: codexdBase });
+  const conductor = await spawnService("conductor", { env, cwd: home, base: conductorBase });
+  return { nodeId, conductorBase, codexd, conductor };
+}
+
+/** POSTs to a node (loopback needs no token) and insists on a 2xx. */
+async function post(url, body = {}) {
+  const { status, body: answer } = await postJson(url, body);
+  if (status >= 300) throw new Error(`${url} answered ${status}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** Drains the tasks on `size` nodes: pause, create, resume, wait for the last success. */
+async function drainOn(size, { dir, modelUrl, workdir }) {
+  const schema = `benchcluster_${randomBytes(5).toString("hex")}`;
+  const db = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+  await db.connect();
+  const nodes = [];
+  try {
+    // One at a time: the first migrates the schema the others then find ready.
+    for (let i = 0; i < size; i += 1) nodes.push(await startNode(i, { dir: join(dir, `size-${size}`), schema, modelUrl }));
+    const api = nodes[0].conductorBase;
+    await post(`${api}/v1/system/pause`);
+    for (let i = 0; i < taskCount; i += 1) {
+      await post(`${nodes[i % size].conductorBase}/v1/tasks`, { title: `t${i}`, prompt: `cluster bench task ${i}`, cwd: workdir });
+    }
+    const started = performance.now();
+    await post(`${api}/v1/system/resume`);
+    let done = 0;
+    while (done < taskCount) {
+      if (performance.now() - started > 240_000) throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
+      await sleep(50);
+      const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded'");
+      done = rows[0].n;
+    }
+    const wallMs = performance.now() - started;
+    const byOwner = (await db.query("select owner, state, count(*)::int as n from runs group by owner, state order by owner")).rows;
+    const twice = (await db.query("select count(*)::int as n from (select task_id from runs where state = 'succeeded' group by task_id having count(*) > 1) x")).rows[0].n;
+    const ranBy = Object.fromEntries(byOwner.filter((r) => r.state === "succeeded").map((r) => [r.owner, r.n]));
+    return {
+      nodes: size,
+      wallMs: Math.round(wallMs),
+      tasksPerS: round(taskCount / (wallMs / 1000)),
+      ranBy,
+      everyNodeRan: nodes.every((node) => (ranBy[node.nodeId] ?? 0) > 0),
+      exactlyOnce: twice === 0 && Object.values(ranBy).reduce((a, b) => a + b, 0) === taskCount,
+      otherRunStates: byOwner.filter((r) => r.state !== "succeeded")
+    };
+  } finally {
+    for (const node of nodes.reverse()) {
+      await stopChild(node.conductor);
+      await stopChild(node.codexd);
+    }
+    await db.query(`drop schema if exists ${schema} cascade`).catch((error) => console.error(`could not drop ${schema}: ${error.message}`));
+    await db.end();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "baa-bench-cluster-"));
+const model = await startMockModel();
+model.setDefaultReply(() => ({ kind: "slow_text", text: "done with the bench task", totalMs: turnMs }));
+const workdir = join(dir, "work");
+mkdirSync(workdir);
+const sizesRun = [];
+try {
+  for (const size of sizes) {
+    console.log(`${size} node(s): ${taskCount} tasks of ${turnMs} ms turns, capacity ${capacity} each…`);
+    sizesRun.push(await drainOn(size, { dir, modelUrl: model.baseUrl, workdir }));
+  }
+} finally {
+  closeClient();
+  await model.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const one = sizesRun.find((s) => s.nodes === 1) ?? sizesRun[0];
+for (const s of sizesRun) {
+  s.speedup = round(one.wallMs / s.wallMs);
+  s.ofIdeal = round(s.speedup / (s.nodes / one.nodes));
+  s.wallVsOne = round(s.wallMs / one.wallMs);
+}
+const largest = sizesRun.at(-1);
+const result = {
+  bench: "cluster-throughput",
+  tasks: taskCount,
+  turnMs,
+  capacity,
+  sizes: sizesRun,
+  ratio: { ofIdeal: largest.ofIdeal, wallVsOne: largest.wallVsOne },
+  goal: { wallVsOne: 0.45, ofIdeal: 0.73 },
+  ok: sizesRun.every((s) => s.exactlyOnce && s.everyNodeRan)
+};
+report(result, [
+  `${taskCount} tasks, one ${turnMs} ms turn each, capacity ${capacity} per node, one PostgreSQL schema per size`,
+  "nodes  wall s  tasks/s  speedup  of ideal  ran by",
+  ...sizesRun.map(
+    (s) =>
+      `${String(s.nodes).padEnd(5)} ${(s.wallMs / 1000).toFixed(1).padStart(7)} ${String(s.tasksPerS).padStart(8)} ${String(s.speedup).padStart(8)} ${String(s.ofIdeal).padStart(9)}  ${JSON.stringify(s.ranBy)}${s.exactlyOnce ? "" : "  NOT EXACTLY ONCE"}`
+  ),
+  `  ${largest.nodes} nodes: wall ${largest.wallVsOne}× one node's (goal ≤ ${result.goal.wallVsOne}); ${largest.ofIdeal} of ideal`
+]);
+if (!result.ok) process.exitCode = 1;
