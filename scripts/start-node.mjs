@@ -54,9 +54,20 @@ function stopAll(code) {
   );
 }
 
-async function waitHealthy(url, deadlineMs) {
+/** True when something already answers `url/healthz` (another node of this machine, say). */
+async function answers(url) {
+  try {
+    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+// A service that exited is not waited for: what answers its address then is someone else.
+async function waitHealthy(url, deadlineMs, child) {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
     try {
       if ((await fetch(`${url}/healthz`)).ok) return true;
     } catch {
@@ -74,6 +85,19 @@ process.on("SIGTERM", () => stopAll(0));
 process.on("exit", () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
 });
+
+// A second start while a node runs here must say so at once, before it starts anything: the
+// services' own single-instance checks would refuse it, but only after this script had probed
+// the first node's addresses and called them up.
+const alreadyUp = [];
+for (const service of services) if (await answers(service.health)) alreadyUp.push(service);
+if (alreadyUp.length > 0) {
+  console.error(`[start] a node is already running here: ${alreadyUp.map((s) => `${s.name} at ${s.health}`).join(", ")}.
+[start] Stop it first (Ctrl-C in its terminal, or its launchd/systemd service), or start this one on
+[start] other addresses (BAA_CODEXD_LOCAL_API_BASE, BAA_CONDUCTOR_LOCAL_API, BAA_STATUS_API_LOCAL_API)
+[start] and another state dir (BAA_REPO_ROOT or the services' --state-dir). Nothing was started.`);
+  process.exit(2);
+}
 
 for (const service of services) {
   if (stopping) break;
@@ -93,8 +117,8 @@ for (const service of services) {
       stopAll(1);
     }
   });
-  if (!(await waitHealthy(service.health, 30_000))) {
-    console.error(`[start] ${service.name} did not become healthy at ${service.health}`);
+  if (!(await waitHealthy(service.health, 30_000, child))) {
+    if (!stopping) console.error(`[start] ${service.name} did not become healthy at ${service.health}`);
     stopAll(1);
     break;
   }
