@@ -112,13 +112,20 @@ function expect(message, type) {
 /** The API's path while nodes claim: createTask one after another, each timed, none runnable here. */
 async function createWhileClaiming(api, stopSignal) {
   const createMs = [];
+  const failed = {};
   for (let i = 0; !stopSignal.stopped; i += 1) {
     const started = performance.now();
-    await api.createTask({ title: `live-${i}`, prompt: "noop", runsOn: ["sim-nowhere"] });
-    createMs.push(performance.now() - started);
+    try {
+      await api.createTask({ title: `live-${i}`, prompt: "noop", runsOn: ["sim-nowhere"] });
+      createMs.push(performance.now() - started);
+    } catch (error) {
+      // The API would answer 503 store_unavailable; say what timed out (the cause names the row).
+      const key = `${error.message.slice(0, 90)} ${error.cause?.where ?? ""}`.trim();
+      failed[key] = (failed[key] ?? 0) + 1;
+    }
     await sleep(20);
   }
-  return createMs;
+  return { createMs, failed };
 }
 
 async function counts(client) {
@@ -164,7 +171,7 @@ async function runRow(row) {
     row.loadAtEnd = loadavg()[0];
     if (done < row.tasks) console.log(`${row.nodes} nodes: only ${done} of ${row.tasks} done after ${Math.round(wallMs / 1000)} s; stopping the row`);
     creating.stopped = true;
-    const createMs = await creates;
+    const { createMs, failed: createFailures } = await creates;
     const activity = await sampler.stop();
     const perWorker = await Promise.all(
       workers.map(async (worker) => {
@@ -176,7 +183,7 @@ async function runRow(row) {
     );
     workers = [];
     const check = await checkOutcome(watch, row.tasks, victim, createMs.length);
-    return summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, activity, perWorker, check });
+    return summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check });
   } finally {
     for (const worker of workers) worker.child.kill("SIGKILL");
     creating.stopped = true;
@@ -208,7 +215,7 @@ function merged(perWorker) {
   return { sum, list, errors };
 }
 
-function summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, activity, perWorker, check }) {
+function summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check }) {
   const { sum, list, errors } = merged(perWorker);
   const sweptAt = Math.min(...perWorker.map((s) => s.firstSweptAtEpoch ?? Infinity));
   return {
@@ -231,6 +238,7 @@ function summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs
     heartbeatMs: summarize(list("heartbeatMs")),
     createMs: summarize(createMs),
     creates: createMs.length,
+    createFailures,
     sweeps: sum("sweeps"),
     sweepMs: summarize(list("sweepMs")),
     sweptRuns: sum("sweptRuns"),
@@ -268,7 +276,12 @@ for (const row of rows) {
     continue;
   }
   console.log(`${row.nodes} nodes, pools ${row.pools}: draining ${row.tasks} tasks…`);
-  results.push(await runRow(row));
+  try {
+    results.push(await runRow(row));
+  } catch (error) {
+    skipped.push({ ...row, why: `failed: ${error.message}` });
+    console.error(`${row.nodes} nodes failed: ${error.stack}`);
+  }
 }
 const base = results[0];
 const largest = results.filter((r) => r.pools === base.pools).at(-1);

@@ -150,7 +150,8 @@ async function lead(node, config) {
       await node.store.notePlacement();
       stats.sweeps += 1;
       stats.sweptRuns += ended.length;
-      if (ended.length > 0 && stats.firstSweptAtEpoch === null) stats.firstSweptAtEpoch = Date.now();
+      // When the dead node's runs came back (the victim lives in the leader's process).
+      if (stats.firstSweptAtEpoch === null && ended.some((run) => nodes.get(run.owner)?.dead === true)) stats.firstSweptAtEpoch = Date.now();
     } catch (error) {
       noteError("sweep", error);
     }
