@@ -8,6 +8,7 @@ import { statusCommand } from "./commands/status.js";
 import { drainCommand, pauseCommand, resumeCommand, systemCommand } from "./commands/system.js";
 import { tasksCommand } from "./commands/tasks.js";
 import { queuesCommand } from "./commands/queues.js";
+import { nodesCommand } from "./commands/nodes.js";
 import { schedulesCommand } from "./commands/schedules.js";
 import { turnCommand } from "./commands/turn.js";
 import { ConductorClient } from "./conductor-client.js";
@@ -29,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   resumeCommand,
   drainCommand,
   systemCommand,
+  nodesCommand,
   eventsCommand,
   logsCommand
 ];
