@@ -65,8 +65,14 @@ async function startNode(index, { dir, schema, modelUrl }) {
   });
   mkdirSync(home, { recursive: true });
   const codexd = await spawnService("codexd", { env, cwd: home, base: codexdBase });
-  const conductor = await spawnService("conductor", { env, cwd: home, base: conductorBase });
-  return { nodeId, conductorBase, codexd, conductor };
+  try {
+    const conductor = await spawnService("conductor", { env, cwd: home, base: conductorBase });
+    return { nodeId, conductorBase, codexd, conductor };
+  } catch (error) {
+    // Not yet in the caller's list of nodes: its codexd is ours to stop.
+    await stopChild(codexd);
+    throw error;
+  }
 }
 
 /** POSTs to a node (loopback needs no token) and insists on a 2xx. */
