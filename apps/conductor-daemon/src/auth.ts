@@ -57,7 +57,7 @@ export function createAccessPolicy(options: {
 export function installAccessControl(
   app: FastifyInstance,
   policy: AccessPolicy,
-  entry: Pick<ConductorConfig, "localApiBase" | "allowedHosts" | "allowedOrigins">
+  entry: Pick<ConductorConfig, "localApiBase" | "allowedHosts" | "allowedOrigins" | "nodeAddress">
 ): void {
   if (!policy.tokenUsable) {
     app.log.warn({ minLength: MIN_TOKEN_LENGTH }, "shared token is too short: no bearer token is accepted, only trusted peers get in");
@@ -65,11 +65,22 @@ export function installAccessControl(
   const url = new URL(entry.localApiBase);
   installBrowserGuard(app, {
     listen: { host: url.hostname, port: url.port === "" ? 80 : Number(url.port) },
-    allowedHosts: entry.allowedHosts,
+    allowedHosts: [...entry.allowedHosts, ...addressHost(entry.nodeAddress)],
     allowedOrigins: entry.allowedOrigins,
     openPaths: OPEN_PATHS,
     selfAuthenticating: SIGNED_ROUTES,
     auth: { isTrustedPeer: (address) => policy.isTrusted(address), hasValidToken: (header) => policy.hasValidToken(header) },
     fail: (code, message) => conductorError(code, message)
   });
+}
+
+/**
+ * The Host other nodes send when they forward a request here: the address this node registered
+ * (BAA_NODE_ADDRESS) is one of its names, whatever it listens on (`0.0.0.0` and a tailnet name).
+ */
+function addressHost(address: string | undefined): string[] {
+  if (address === undefined) return [];
+  const url = new URL(address);
+  const port = url.port !== "" ? url.port : url.protocol === "https:" ? "443" : "80";
+  return [`${url.hostname}:${port}`];
 }

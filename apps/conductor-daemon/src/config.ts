@@ -101,6 +101,13 @@ export const ConductorConfigSchema = z
     runProgressMs: positiveInt.default(1_000),
     /** A task's worktree is removed this long after the task ended (its work committed to its branch first). */
     worktreeRetentionMs: z.number().int().min(0).default(24 * 60 * 60 * 1000),
+    /** A remote every node's clone of a repository shares (`origin`): each run's commit is pushed to `baa/<task_id>` there, and a node without the branch starts from it. */
+    workRemote: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, { message: "must be a git remote name such as origin" })
+      .max(100)
+      .optional(),
     /** Author and committer of the commit each worktree run makes: `Name <email>`. */
     gitAuthor: z
       .string()
@@ -206,6 +213,7 @@ const SOURCES: SourceTable = {
   schedulerPollMs: ["scheduler-poll-ms", "BAA_SCHEDULER_POLL_MS"],
   runProgressMs: ["run-progress-ms", "BAA_RUN_PROGRESS_MS"],
   worktreeRetentionMs: ["worktree-retention-ms", "BAA_WORKTREE_RETENTION_MS"],
+  workRemote: ["work-remote", "BAA_WORK_REMOTE"],
   "paths.worktreesDir": ["worktrees-dir", "BAA_WORKTREES_DIR"],
   "paths.scratchDir": ["scratch-dir", "BAA_SCRATCH_DIR"],
   gitAuthor: ["git-author", "BAA_GIT_AUTHOR"],

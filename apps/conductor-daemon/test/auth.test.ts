@@ -222,3 +222,20 @@ test("a short token given in code is never accepted, and the log says so without
   assert.match(log.read(), /refused by the browser guard/);
   assert.doesNotMatch(log.read(), /replace-me/);
 });
+
+test("the node's registered address (BAA_NODE_ADDRESS) is one of its Host names, for a trusted peer without the token too", async (t) => {
+  const codexd = await startFakeCodexd();
+  t.after(() => codexd.close());
+  // A peer of a trusted network (BAA_TRUSTED_CIDRS) sends no token; its Host must be one of ours.
+  const app = buildApp(codexd.baseUrl, { localApiBase: "http://0.0.0.0:4317", nodeAddress: "http://node-b.tailnet.example:4317" }, { isTrustedAddress: () => true });
+  t.after(() => app.close());
+  const byAddress = await app.inject({ url: "/v1/codex/sessions", remoteAddress: REMOTE, headers: { host: "node-b.tailnet.example:4317" } });
+  assert.equal(byAddress.statusCode, 200);
+  const otherPort = await app.inject({ url: "/v1/codex/sessions", remoteAddress: REMOTE, headers: { host: "node-b.tailnet.example:9999" } });
+  assert.equal(otherPort.json().error.code, "host_not_allowed", "only the registered port");
+  const stranger = await app.inject({ url: "/v1/codex/sessions", remoteAddress: REMOTE, headers: { host: "node-c.tailnet.example:4317" } });
+  assert.equal(stranger.json().error.code, "host_not_allowed");
+  // The shared token, which forwarded requests carry, passes whatever the Host.
+  const forwarded = await app.inject({ url: "/v1/codex/sessions", remoteAddress: REMOTE, headers: { host: "node-c.tailnet.example:4317", authorization: "Bearer test-token-0123456789abcdef012345" } });
+  assert.equal(forwarded.statusCode, 200);
+});

@@ -12,6 +12,7 @@ import { decideRunEnding, type EndingPolicy, type RunOutcome } from "../schedule
 import type { PreparedWorkspace } from "../workspaces/workspaces.js";
 import { WorkspaceError } from "../workspaces/workspaces.js";
 import { settleBranch } from "./branch-ending.js";
+import { publishBranch } from "./branch-publish.js";
 import type { RunBranch } from "./run-branch.js";
 import { RunFolder } from "./run-folder.js";
 import { openWorkerSession } from "./worker-session.js";
@@ -426,6 +427,9 @@ class RunExecution implements RunHandle {
     const settled = await settleBranch(this.#d.branch, this.#task, this.#fence.runId, this.#workspace, decided.ending, this.#log, failingChecks);
     const ending = settled.ending;
     if (settled.patch !== null) this.#folder.writeDiff(settled.patch);
+    // Before the end write: a next round, on any node, must find this one's commit on the remote.
+    const pushed = this.#fencedOut ? null : await publishBranch(this.#d.branch, this.#workspace, this.#log);
+    if (pushed !== null) this.#record(pushed);
     // The last progress write may be up to runProgressMs behind the run's last event.
     if (this.#lastEventAt !== null && this.#lastEventAt !== this.#lastEventWritten) await this.#update({ lastEventAt: this.#lastEventAt });
     const finalMessage = outcome.kind === "completed" ? outcome.finalMessage : this.#finalMessage;

@@ -13,6 +13,7 @@ import { Scheduler, type SchedulerGate, type SchedulerLeadership, type Scheduler
 import type { EndingPolicy } from "../scheduler/run-ending.js";
 import { execGit, type GitRunner } from "../workspaces/git-runner.js";
 import { Workspaces } from "../workspaces/workspaces.js";
+import { WorkRemote } from "../workspaces/work-remote.js";
 import { createGitHubForge } from "@baa/github-forge";
 import { gitRunBranch } from "../review/run-branch-git.js";
 import { TaskReview } from "../review/task-review.js";
@@ -76,7 +77,9 @@ export class TaskEngine {
       health: new WriteHealth({ logger: this.#log, now: () => timers.wallNow() })
     });
     const git = options.git ?? execGit;
+    const workRemote = config.workRemote === undefined ? undefined : new WorkRemote({ remote: config.workRemote, git });
     this.workspaces = new Workspaces({
+      ...(workRemote === undefined ? {} : { workRemote }),
       git,
       worktreesDir: config.paths.worktreesDir,
       scratchDir: config.paths.scratchDir,
@@ -135,7 +138,7 @@ export class TaskEngine {
     });
     this.landQueue = mergeQueue.processor;
     this.forecast = mergeQueue.forecast;
-    const branch = gitRunBranch({ author: config.gitAuthor, git });
+    const branch = gitRunBranch({ author: config.gitAuthor, git, ...(workRemote === undefined ? {} : { workRemote }) });
     const checks = { readConfig: (worktree: string, ref: string) => readRepoConfig(git, worktree, ref), env: commandEnv(process.env) };
     const onInReview = (task: TaskRecord, how: { checksFailing: boolean }) => {
       void this.forecast.refresh(task);

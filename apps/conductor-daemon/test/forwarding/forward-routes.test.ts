@@ -31,7 +31,7 @@ async function setup(t: test.TestContext) {
   installJsonBodyParser(app);
   await app.register(async (scope) => {
     installRunForwarding(scope, {
-      forwarder: new NodeForwarder({ nodeId: "node-a", token: "t".repeat(64), nodes: store, timeoutMs: 2_000, logger: createSilentLogger() }),
+      forwarder: new NodeForwarder({ nodeId: "node-a", token: "t".repeat(64), nodes: store, timeoutMs: 20_000, logger: createSilentLogger() }),
       owners: new RunOwners(store)
     });
     const local = async (request: { url: string }) => ({ ok: true, data: { answeredBy: "node-a", url: request.url } });
