@@ -281,3 +281,10 @@ test("cluster settings: BAA_EXECUTE, BAA_RUN_LEASE_TTL_MS, BAA_NODE_LABELS and B
   assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_RUN_LEASE_TTL_MS: "100", BAA_NODE_ADDRESS: "not a url" } }), /runLeaseTtlMs.*nodeAddress|nodeAddress.*runLeaseTtlMs/s);
   assert.throws(() => resolveConductorConfig({ argv: ["--execute", "maybe"], env: {} }), /execute/);
 });
+
+test("BAA_WORK_REMOTE or --work-remote names the shared remote of task branches; a name that is no remote is refused", () => {
+  assert.equal(resolveConductorConfig({ argv: [], env: { BAA_WORK_REMOTE: "origin" } }).workRemote, "origin");
+  assert.equal(resolveConductorConfig({ argv: ["--work-remote", "shared"], env: { BAA_WORK_REMOTE: "origin" } }).workRemote, "shared", "the flag wins");
+  assert.equal(resolveConductorConfig({ argv: [], env: {} }).workRemote, undefined);
+  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_WORK_REMOTE: "-u evil" } }), /workRemote/);
+});
