@@ -216,10 +216,34 @@ function renderEvents(codexd) {
   );
 }
 
+// Every node of the cluster from the system report: state, running of capacity, labels.
+function renderNodes({ system, reachable }) {
+  if (!reachable || !system.available) return h("p", { class: "muted" }, "Nodes are not available.");
+  const nodes = system.value.nodes ?? [];
+  if (nodes.length === 0) return h("p", { class: "muted" }, "No node has registered.");
+  return h(
+    "ul",
+    { class: "list" },
+    nodes.map((node) =>
+      h(
+        "li",
+        { class: "item node", "data-node-id": node.nodeId, "data-state": node.state },
+        h("b", null, node.nodeId),
+        " ",
+        badge(node.state),
+        h("span", { class: "muted" }, ` ${node.running ?? "?"}/${node.capacity ?? "?"} running`),
+        node.labels.length > 0 ? h("span", { class: "mono" }, ` ${node.labels.join(", ")}`) : null,
+        h("span", { class: "muted" }, ` · seen ${time(node.lastSeenAt)}`)
+      )
+    )
+  );
+}
+
 function render(doc) {
   $("node-id").textContent = `${doc.node.nodeId} (${doc.node.host})`;
   section("services", { conductor: doc.conductor, codexd: doc.codexd, node: { ...doc.node, statusApi: { ...doc.node.statusApi, uptimeMs: 0 } } }, renderServices);
   section("system-body", { system: doc.conductor.system, reachable: doc.conductor.reachable }, renderSystem);
+  section("nodes-body", { system: doc.conductor.system, reachable: doc.conductor.reachable }, renderNodes);
   section("approvals-body", { approvals: doc.codexd.pendingApprovals, reachable: doc.codexd.reachable }, renderApprovals);
   section("tasks-body", { tasks: doc.conductor.tasks, reachable: doc.conductor.reachable, sessions: doc.codexd.sessions }, renderTasks);
   section("sessions-body", doc.codexd, renderSessions);

@@ -89,7 +89,8 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
         claiming: true,
         running: 1,
         quotaPausedUntil: null,
-        quotaReason: null
+        quotaReason: null,
+        nodes: [{ nodeId: "test-node", address: "http://127.0.0.1:4317", labels: ["gpu"], capacity: 2, running: 1, version: "0.1.0", lastSeenAt: "2026-11-26T08:00:00.000Z", state: "up" }]
       });
       assert.equal(tasks.running.length, 1);
       assert.equal(tasks.running[0].taskId, "task-a");

@@ -41,6 +41,20 @@ export interface SystemView {
   running: number | null;
   quotaPausedUntil: string | null;
   quotaReason: string | null;
+  /** Every node of the cluster (empty from a conductor that lists none). */
+  nodes: NodeView[];
+}
+
+/** A conductor node as `GET /v1/system/state` lists it. */
+export interface NodeView {
+  nodeId: string;
+  address: string | null;
+  labels: string[];
+  capacity: number | null;
+  running: number | null;
+  version: string | null;
+  lastSeenAt: string | null;
+  state: string;
 }
 
 export interface TaskSummary {
@@ -221,7 +235,21 @@ function toSystemView(data: unknown): SystemView {
     claiming: typeof raw.claiming === "boolean" ? raw.claiming : null,
     running: num(raw.running) ?? num(running.count),
     quotaPausedUntil: str(quota.pausedUntil) ?? str(raw.quotaPausedUntil),
-    quotaReason: str(quota.reason) ?? str(raw.quotaReason)
+    quotaReason: str(quota.reason) ?? str(raw.quotaReason),
+    nodes: Array.isArray(raw.nodes) ? (raw.nodes as Raw[]).map(toNodeView) : []
+  };
+}
+
+function toNodeView(raw: Raw): NodeView {
+  return {
+    nodeId: str(raw.nodeId) ?? "?",
+    address: str(raw.address),
+    labels: Array.isArray(raw.labels) ? raw.labels.filter((label): label is string => typeof label === "string") : [],
+    capacity: num(raw.capacity),
+    running: num(raw.running),
+    version: str(raw.version),
+    lastSeenAt: str(raw.lastSeenAt),
+    state: str(raw.state) ?? "unknown"
   };
 }
 

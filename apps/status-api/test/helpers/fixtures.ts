@@ -100,6 +100,7 @@ export function fullConductor(request: SeenRequest, res: ServerResponse): void {
         quota: null,
         leader: { holder: "test-node", term: 3, expiresAt: at, expired: false },
         node: { role: "leader", nodeId: "test-node", term: 3, validUntil: at },
+        nodes: [{ nodeId: "test-node", address: "http://127.0.0.1:4317", labels: ["gpu"], capacity: 2, running: 1, version: "0.1.0", executes: true, lastSeenAt: at, state: "up" }],
         // Exact counts over every task; the list below is only its newest page.
         tasks: { queued: 7, blocked: 0, running: 1, needs_approval: 0, in_review: 1, landing: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0, landed: 3, discarded: 0 }
       }
