@@ -83,7 +83,10 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     const key = request.headers["idempotency-key"];
     if (body.cwd !== undefined && deps.checkWorkspace !== undefined) {
       const problem = await deps.checkWorkspace(body.cwd, body.workspace ?? null);
-      if (problem !== null) throw conductorError("validation_failed", `invalid body: ${problem}`);
+      // With runsOn the task is for the nodes with those labels: its cwd is on them, maybe not here.
+      if (problem !== null && !(body.runsOn !== undefined && problem.endsWith("does not exist on this node"))) {
+        throw conductorError("validation_failed", `invalid body: ${problem}`);
+      }
     }
     let result;
     try {

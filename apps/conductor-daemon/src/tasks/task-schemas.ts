@@ -21,6 +21,8 @@ export const createTaskBody = z.strictObject({
   approvalPolicy: z.enum(["untrusted", "on-request", "never"]).optional(),
   sandbox: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
   workspace: z.enum(["worktree", "shared"]).optional(),
+  /** Labels a node must have (BAA_NODE_LABELS) to claim the task; its cwd need not exist on the node that receives it. */
+  runsOn: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
   /** After a successful worktree run: wait for a person (default), end as before, or land at once. */
   review: z.enum(["required", "none", "auto_land"]).optional(),
   /** Where this task's notifications go too (beside BAA_NOTIFY_URLS). */
