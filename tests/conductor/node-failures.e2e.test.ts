@@ -53,7 +53,7 @@ function assertNeverTwiceAtOnce(cluster: Cluster, runs: RunRow[], prefix: string
   }
 }
 
-test("kill -9 of a worker node mid-run: its runs end abandoned within the run lease + 2 s and run again elsewhere; then kill -9 of the leader: another leads and the queue drains", { timeout: 180_000 }, async () => {
+test("kill -9 of a worker node mid-run: its runs end abandoned within the run lease + 2 s and run again elsewhere; then kill -9 of the leader: another leads and the queue drains", { timeout: 300_000 }, async () => {
   const cluster = await startCluster({ leaseTtlMs: TTL, env: ENV });
   cluster.model.setDefaultReply((r) => ({ kind: "slow_text", text: `reply to: ${r.lastUserText ?? ""}`, totalMs: 1500 }));
   try {
