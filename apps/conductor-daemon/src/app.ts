@@ -109,7 +109,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
 
   // Several nodes on PostgreSQL: a run's events, folder and branch are read through its owner.
   const forwarding =
-    deps.control?.store.kind === "postgres" && deps.tasks !== undefined
+    deps.control?.store?.kind === "postgres" && deps.tasks !== undefined
       ? createRunForwarding({
           nodeId: config.nodeId,
           token: deps.sharedToken,
@@ -121,7 +121,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
         })
       : undefined;
   metrics.watchRelay(() => relay.size + (forwarding?.streams ?? 0));
-  installErrorHandling(app);
+  installErrorHandling(app, { bodyLimit: { bytes: config.bodyLimitBytes, setting: "BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes" } });
   installJsonBodyParser(app);
   installOpenApi(app, {
     title: "conductor-daemon",
@@ -170,7 +170,7 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
       const { review, ...taskDeps } = deps.tasks;
       forwarding?.install(scope);
       registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps, ...(forwarding === undefined ? {} : { remote: forwarding.remote }) });
-      if (taskDeps.runFolder !== undefined) registerRunFileRoute(scope, { store: control.store, runFolder: taskDeps.runFolder });
+      registerRunFileRoute(scope, { store: control.store, runFolder: taskDeps.runFolder ?? (() => null) });
       if (review !== undefined) registerReviewRoutes(scope, review);
     }
     deps.github?.registerRoutes(scope);

@@ -32,6 +32,7 @@ test("a body over bodyLimitBytes is 413 payload_too_large", async (t) => {
   });
   assert.equal(response.statusCode, 413);
   assert.equal(response.json().error.code, "payload_too_large");
+  assert.equal(response.json().error.message, "request body is larger than the limit of 1024 bytes (raise it with BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes)");
   assert.equal(codexd.requests.length, 0);
 
   const small = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "s", input: "ok" } });

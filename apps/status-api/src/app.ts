@@ -81,7 +81,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const forward = (call: ForwardedCall) =>
     forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, call);
 
-  installErrorHandling(app);
+  installErrorHandling(app, { bodyLimit: { bytes: BODY_LIMIT_BYTES, setting: null } });
   installJsonBodyParser(app);
   installOpenApi(app, {
     title: "status-api",

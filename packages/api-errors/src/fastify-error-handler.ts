@@ -16,7 +16,13 @@ const FASTIFY_CODES: Record<string, { code: string; status: number; message: str
  * `{ok:false,error:{code,message}}`; anything unknown is a 500 with a generic message and the
  * real error goes to the log only.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, options: { bodyLimit?: { bytes: number; setting: string | null } } = {}): void {
+  const limit = options.bodyLimit;
+  // A 413 says what the limit is and what raises it, so nobody has to guess.
+  const tooLarge =
+    limit === undefined
+      ? undefined
+      : `request body is larger than the limit of ${limit.bytes} bytes${limit.setting === null ? "" : ` (raise it with ${limit.setting})`}`;
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) {
       if (error.status >= 500) request.log.warn({ err: error }, "request failed");
@@ -28,7 +34,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) {
-      return reply.status(known.status).send(errorBody(known.code, known.message));
+      const message = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" && tooLarge !== undefined ? tooLarge : known.message;
+      return reply.status(known.status).send(errorBody(known.code, message));
     }
     if (error instanceof SyntaxError || (error as { type?: string }).type === "entity.parse.failed") {
       return reply.status(400).send(errorBody("invalid_json", "request body is not valid JSON"));

@@ -33,6 +33,10 @@ function placeable(runsOn: string | null, labels: ReadonlySet<string> | null): b
   return (JSON.parse(runsOn) as string[]).every((label) => labels?.has(label) === true);
 }
 
+async function anyBlocked(trx: Trx): Promise<boolean> {
+  return (await trx.selectFrom("tasks").select("task_id").where("state", "=", "blocked").executeTakeFirst()) !== undefined;
+}
+
 /** PostgreSQL: the system row, unless another claimer holds it (then it promotes, not us). SQLite has one writer. */
 async function tryPromotionLock(ctx: StoreContext, trx: Trx): Promise<boolean> {
   if (!rowLocks(ctx.kind)) return true;
@@ -115,8 +119,9 @@ export async function claimTasks(ctx: StoreContext, options: ClaimOptions): Prom
     if (nodeMode) {
       labels = await liveNodeLabels(ctx, trx, options.holder, now);
       if (labels === null) return [];
-      // Every node claims; one of them at a time moves blocked tasks along (the others skip it).
-      if (await tryPromotionLock(ctx, trx)) await promoteBlocked(trx, now);
+      // Every node claims; one of them at a time moves blocked tasks along (the others skip it),
+      // and only when there are any: the lock is the one creates wait on.
+      if ((await anyBlocked(trx)) && (await tryPromotionLock(ctx, trx))) await promoteBlocked(trx, now);
     } else {
       if (!(await holdsLease(ctx, trx, options, now, "share"))) return [];
       await promoteBlocked(trx, now);

@@ -39,7 +39,7 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
   const ownsMetrics = deps.metrics === undefined;
   const metrics = deps.metrics ?? new CodexdMetrics(metricsSourceOf(deps.api));
   if (ownsMetrics) app.addHook("onClose", async () => metrics.close());
-  installErrorHandling(app);
+  installErrorHandling(app, { bodyLimit: { bytes: deps.config.limits.bodyLimitBytes, setting: "BAA_CODEXD_BODY_LIMIT_BYTES" } });
   installJsonBodyParser(app);
   installOpenApi(app, {
     title: "codexd",
