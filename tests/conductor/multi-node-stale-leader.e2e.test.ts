@@ -17,7 +17,8 @@ const snapshot = async (cluster: Cluster) =>
   });
 
 test("a leader paused past its lease and resumed writes nothing: its late writes are fenced and logged as stale", async () => {
-  const cluster = await startCluster({ leaseTtlMs: TTL, env: { BAA_MAX_CONCURRENT_TASKS: "6" } });
+  // Every node claims: node-a's runs hold run leases of TTL, swept by the leader once they lapse.
+  const cluster = await startCluster({ leaseTtlMs: TTL, env: { BAA_MAX_CONCURRENT_TASKS: "6", BAA_RUN_LEASE_TTL_MS: String(TTL) } });
   // Slow turns keep the paused leader's runs in flight while the other node takes over.
   cluster.model.setDefaultReply((r) =>
     (r.lastUserText ?? "").startsWith("slow ")
@@ -39,9 +40,9 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
         "select r.run_id, r.task_id, r.term from runs r join tasks t on t.task_id = r.task_id where r.owner = 'node-a' and r.state = 'running' and r.turn_id is not null and t.title like 'slow %'"
       );
       const reached = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ")).length;
-      return rows.length === SLOW && reached >= SLOW ? rows : null;
+      // Both nodes claim: node-a runs some of the slow turns.
+      return rows.length >= 1 && reached >= SLOW ? rows : null;
     }, "node-a running the slow turns", 60_000);
-    const termA = inFlight[0]!.term;
     a.conductor.process.kill("SIGSTOP");
     const stoppedAt = new Date();
 
@@ -49,7 +50,7 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
       const role = await cluster.rolez(b);
       return role.role === "leader" ? role : null;
     }, "node-b leading", 60_000);
-    assert.ok(takeover.term > termA);
+    assert.ok(takeover.term > 0);
     await eventually(
       async () => (Number((await cluster.schema.query("select count(*) as n from tasks where state = 'succeeded'"))[0].n) === SLOW + FAST ? true : null),
       "every task succeeded on node-b",
@@ -63,7 +64,7 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
     const before = await snapshot(cluster);
     // node-a's codexd finished the slow turns meanwhile: node-a wakes up to them.
     await eventually(
-      async () => (cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ") && r.closedAt !== null).length >= SLOW * 2 ? true : null),
+      async () => (cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ") && r.closedAt !== null).length >= SLOW + inFlight.length ? true : null),
       "the old turns finished in node-a's codexd",
       30_000
     );
@@ -75,7 +76,7 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
       const lines = a.conductor.logLines().filter((l) => /stale/.test(String(l.msg)) && l.level >= 40);
       return inFlight.every((run) => lines.some((l) => l.runId === run.run_id)) ? lines : null;
     }, "node-a logging its stale writes", 60_000);
-    assert.ok(staleLines.every((l) => l.term === termA), "the late writes carried the old term");
+    assert.ok(staleLines.every((l) => l.term === 0), "the late writes named the runs' epoch, 0");
     // Give it a moment to try anything else, then compare: nothing changed in the store.
     await eventually(async () => ((await cluster.rolez(a)).holder === "node-b" ? true : null), "node-a seeing node-b's lease", 30_000);
     assert.equal((await cluster.rolez(a)).role, "standby");

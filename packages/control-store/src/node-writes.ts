@@ -1,6 +1,8 @@
 import type { NodeRecord } from "./records.js";
 import { toNodeRecord } from "./row-mapping.js";
-import { addMs, type StoreContext } from "./store-context.js";
+import type { ExpressionBuilder } from "kysely";
+import type { StoreSchema } from "./schema.js";
+import { addMs, rowLocks, type StoreContext } from "./store-context.js";
 
 /** The scope a node-claimed run names: its fencing is its own lease, not the leader's. */
 export const RUN_LEASE_SCOPE = "run-lease";
@@ -44,13 +46,24 @@ export async function heartbeatNode(ctx: StoreContext, beat: NodeHeartbeat): Pro
       .onConflict((oc) => oc.column("node_id").doUpdateSet(values))
       .returningAll()
       .executeTakeFirstOrThrow();
+    // A run row its executor is writing right now is skipped, not waited for: the renewal must
+    // never sit in a chain of lock waits (it would hold the rows it already renewed), and the
+    // next beat, a third of the lease later, renews it.
+    const renewable = (eb: ExpressionBuilder<StoreSchema, "runs">) => {
+      let ids = eb
+        .selectFrom("runs as r")
+        .select("r.run_id")
+        .where("r.owner", "=", beat.nodeId)
+        .where("r.state", "=", "running")
+        .where("r.scope", "=", RUN_LEASE_SCOPE)
+        .where("r.lease_expires_at", ">", now);
+      if (rowLocks(ctx.kind)) ids = ids.forUpdate().skipLocked();
+      return eb("run_id", "in", ids);
+    };
     const renewed = await trx
       .updateTable("runs")
       .set({ lease_expires_at: addMs(now, beat.runLeaseTtlMs) })
-      .where("owner", "=", beat.nodeId)
-      .where("state", "=", "running")
-      .where("scope", "=", RUN_LEASE_SCOPE)
-      .where("lease_expires_at", ">", now)
+      .where(renewable)
       .executeTakeFirst();
     return { node: toNodeRecord(row, now), renewed: Number(renewed.numUpdatedRows) };
   });
