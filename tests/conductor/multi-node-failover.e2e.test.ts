@@ -9,7 +9,7 @@ import { eventually } from "../support/http.js";
 // both starved of CPU) lands before the leader's local deadline, half the TTL after it
 // was sent; the failover is still asserted against this TTL.
 const TTL = 10_000;
-const TASKS = 200;
+const TASKS = 60;
 
 interface RunRow {
   run_id: string;
@@ -44,7 +44,7 @@ async function waitForSoleLeader(cluster: Cluster, node: ClusterNode, live: Clus
 // Its own timeout: 200 real turns take one to two minutes on a loaded 2-core machine; the
 // suite's default of 180 s per test is too close for that. The waits below are generous for the
 // same reason; the failover itself is bounded by its own assertion.
-test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid-queue, the other leads within the TTL and 200 tasks each succeed exactly once", { timeout: 420_000 }, async () => {
+test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid-queue, the other leads within the TTL and 60 tasks each succeed exactly once", { timeout: 420_000 }, async () => {
   // Every node claims (run leases): node-a's runs in flight lapse a run-lease TTL after the kill.
   const cluster = await startCluster({ leaseTtlMs: TTL, env: { BAA_MAX_CONCURRENT_TASKS: "8", BAA_RUN_LEASE_TTL_MS: String(TTL) } });
   try {
@@ -62,8 +62,10 @@ test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid
     assert.equal((await cluster.rolez(b)).holder, "node-a");
 
     const ids: string[] = [];
-    for (let i = 0; i < TASKS; i += 20) {
-      const batch = Array.from({ length: Math.min(20, TASKS - i) }, (_, k) =>
+    // Creates serialize on the store (queue limit, idempotency); five at a time keeps each
+    // under the statement timeout while both nodes start runs on a 2-core machine.
+    for (let i = 0; i < TASKS; i += 5) {
+      const batch = Array.from({ length: Math.min(5, TASKS - i) }, (_, k) =>
         cluster.createTask(k % 2 === 0 ? a : b, { title: `t${i + k}`, prompt: `failover task ${i + k}`, cwd: cluster.workdir }, { idempotencyKey: `failover-${i + k}` })
       );
       ids.push(...(await Promise.all(batch)));
@@ -74,7 +76,7 @@ test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid
     await eventually(async () => {
       const done = await countWhere(cluster, "tasks where state = 'succeeded'");
       const running = await countWhere(cluster, "runs where owner = 'node-a' and state = 'running'");
-      return done >= 30 && running > 0 ? true : null;
+      return done >= 10 && running > 0 ? true : null;
     }, "node-a running tasks", 120_000);
     const leaseBefore = (await cluster.schema.query<{ term: number; expires_at: Date }>("select term, expires_at from leases"))[0]!;
     a.conductor.process.kill("SIGKILL");

@@ -22,17 +22,14 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
   // Slow turns keep the paused leader's runs in flight while the other node takes over.
   cluster.model.setDefaultReply((r) =>
     (r.lastUserText ?? "").startsWith("slow ")
-      ? { kind: "slow_text", text: `slow reply to: ${r.lastUserText}`, totalMs: 5000 }
+      ? { kind: "slow_text", text: `slow reply to: ${r.lastUserText}`, totalMs: 15_000 }
       : { kind: "text", text: `mock reply to: ${r.lastUserText ?? ""}` }
   );
   try {
     const a = await cluster.addNode("node-a", "primary");
     await eventually(async () => ((await cluster.rolez(a)).role === "leader" ? true : null), "node-a leading", 30_000);
-    const b = await cluster.addNode("node-b", "standby");
-    assert.equal((await cluster.rolez(b)).role, "standby");
-
-    for (let i = 0; i < SLOW; i++) await cluster.createTask(b, { title: `slow ${i}`, prompt: `slow task ${i}`, cwd: cluster.workdir, priority: 10 });
-    for (let i = 0; i < FAST; i++) await cluster.createTask(b, { title: `fast ${i}`, prompt: `fast task ${i}`, cwd: cluster.workdir });
+    // The slow turns go to node-a before node-b joins (every node claims).
+    for (let i = 0; i < SLOW; i++) await cluster.createTask(a, { title: `slow ${i}`, prompt: `slow task ${i}`, cwd: cluster.workdir, priority: 10 });
 
     // node-a runs the slow turns (they reached the model) when it is paused.
     const inFlight = await eventually(async () => {
@@ -41,8 +38,11 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
       );
       const reached = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ")).length;
       // Both nodes claim: node-a runs some of the slow turns.
-      return rows.length >= 1 && reached >= SLOW ? rows : null;
+      return rows.length === SLOW && reached >= SLOW ? rows : null;
     }, "node-a running the slow turns", 60_000);
+    const b = await cluster.addNode("node-b", "standby");
+    assert.equal((await cluster.rolez(b)).role, "standby");
+    for (let i = 0; i < FAST; i++) await cluster.createTask(b, { title: `fast ${i}`, prompt: `fast task ${i}`, cwd: cluster.workdir });
     a.conductor.process.kill("SIGSTOP");
     const stoppedAt = new Date();
 
@@ -66,7 +66,7 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
     await eventually(
       async () => (cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ") && r.closedAt !== null).length >= SLOW + inFlight.length ? true : null),
       "the old turns finished in node-a's codexd",
-      30_000
+      60_000
     );
 
     a.conductor.process.kill("SIGCONT");

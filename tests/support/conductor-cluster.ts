@@ -60,7 +60,9 @@ export async function startCluster(options: {
     nodes,
     async addNode(nodeId, role) {
       const codexHome = dir.path(nodeId, "codex-home");
-      writeCodexHome(codexHome, model.baseUrl);
+      // No login shell per thread: this machine's profile (pyenv) serializes them machine-wide,
+      // which would measure the profile rather than the cluster (the benches do the same).
+      writeCodexHome(codexHome, model.baseUrl, { shellSnapshot: false });
       const codexdPort = await freePort();
       // codexd and the conductor start at once: the conductor only needs codexd's address.
       const codexdStarting = startCodexdProcess({
@@ -86,7 +88,7 @@ export async function startCluster(options: {
         BAA_LOGS_DIR: dir.path(nodeId, "conductor-logs"),
         BAA_SHARED_TOKEN: CLUSTER_TOKEN,
         BAA_STORE_CONNECT_TIMEOUT_MS: "2000",
-        BAA_STORE_QUERY_TIMEOUT_MS: "2000",
+        BAA_STORE_QUERY_TIMEOUT_MS: "5000",
         BAA_SCHEDULER_POLL_MS: "50",
         BAA_RUN_PROGRESS_MS: "250",
         BAA_TASK_RETRY_BASE_MS: "50",

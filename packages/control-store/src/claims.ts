@@ -11,10 +11,12 @@ export type { ClaimOptions } from "./claim-options.js";
 
 /**
  * The claiming node's labels while its heartbeat row is current, it executes and it is not
- * draining (invariant 2 for nodes); null otherwise. PostgreSQL share-locks the row so a drain
- * committed after this read is ordered after the claim.
+ * draining (invariant 2 for nodes); null otherwise. A plain read, no row lock: a share lock
+ * here queued the node's own heartbeat (an update of that row) behind every claim in flight,
+ * and the claims behind the heartbeat; a drain that races a claim lets that one claim through,
+ * and its runs finish as a drain's do.
  */
-async function liveNodeLabels(ctx: StoreContext, trx: Trx, nodeId: string, now: string): Promise<ReadonlySet<string> | null> {
+async function liveNodeLabels(trx: Trx, nodeId: string, now: string): Promise<ReadonlySet<string> | null> {
   const node = await trx
     .selectFrom("nodes")
     .select("labels")
@@ -22,7 +24,6 @@ async function liveNodeLabels(ctx: StoreContext, trx: Trx, nodeId: string, now: 
     .where("expires_at", ">", now)
     .where("draining", "=", 0)
     .where("executes", "=", 1)
-    .$if(rowLocks(ctx.kind), (qb) => qb.forShare())
     .executeTakeFirst();
   return node === undefined ? null : new Set(JSON.parse(node.labels) as string[]);
 }
@@ -117,7 +118,7 @@ export async function claimTasks(ctx: StoreContext, options: ClaimOptions): Prom
   return ctx.write(async (trx, now) => {
     let labels: ReadonlySet<string> | null = null;
     if (nodeMode) {
-      labels = await liveNodeLabels(ctx, trx, options.holder, now);
+      labels = await liveNodeLabels(trx, options.holder, now);
       if (labels === null) return [];
       // Every node claims; one of them at a time moves blocked tasks along (the others skip it),
       // and only when there are any: the lock is the one creates wait on.
