@@ -9,7 +9,8 @@ import { reportFigures } from "./support/reliability-env.js";
 test("the memory watchdog: a child over BAA_CODEXD_CHILD_MAX_RSS_MB is left alone while a turn runs, restarted once idle with the reason in status and the log, and its sessions are resumed", async () => {
   const dir = tempDir("baa-rel-watchdog-");
   const model = await startMockModel();
-  writeCodexHome(dir.path("codex-home"), model.baseUrl);
+  // No login shell per thread: a child killed mid-snapshot leaves this machine's pyenv rehash lock behind.
+  writeCodexHome(dir.path("codex-home"), model.baseUrl, { shellSnapshot: false });
   // 1 MiB: any real codex app-server is over it, so the watchdog acts at its first idle reading.
   const codexd = await startCodexdProcess({
     port: await freePort(),

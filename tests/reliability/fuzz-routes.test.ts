@@ -34,6 +34,9 @@ interface Case {
   headers: [string, string][];
   body: { kind: "none" } | { kind: "json"; value: unknown } | { kind: "raw"; text: string; type: string };
   frames: string[];
+  /** Sent again once on a fresh connection after a kept-alive socket was reset. */
+  retried?: boolean;
+  agentless?: boolean;
 }
 
 const headerName = fc.constantFrom("x-fuzz", "accept", "content-type", "origin", "host", "authorization", "idempotency-key", "x-request-id", "last-event-id", "sec-fetch-site");
@@ -112,7 +115,7 @@ function sendHttp(base: string, c: Case): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     let req: ReturnType<typeof httpRequest>;
     try {
-      req = httpRequest({ host: url.hostname, port: url.port, method: c.route.method, path: pathOf(c), headers, agent }, (res) => {
+      req = httpRequest({ host: url.hostname, port: url.port, method: c.route.method, path: pathOf(c), headers, agent: c.agentless ? false : agent }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         // An event stream (status-api's SSE) never ends: its first bytes are enough.
@@ -136,7 +139,16 @@ function sendHttp(base: string, c: Case): Promise<Outcome> {
     // 2-core machine that is tens of seconds, not a hang.
     const answerMs = COSTLY.test(c.route.path) ? 90_000 : 15_000;
     req.setTimeout(answerMs, () => req.destroy(new Error(`no answer within ${answerMs / 1000} s to ${c.route.method} ${pathOf(c)}`)));
-    req.on("error", reject);
+    req.on("error", (error) => {
+      // A kept-alive socket the server closed as idle just as the request went out (the race
+      // every keep-alive client has): sent again once on a fresh connection, as HTTP clients
+      // do. A server that drops the request itself fails again there and is reported.
+      if (req.reusedSocket && (error as NodeJS.ErrnoException).code === "ECONNRESET" && !c.retried) {
+        sendHttp(base, { ...c, retried: true, agentless: true }).then(resolve, reject);
+        return;
+      }
+      reject(error);
+    });
     req.end(payload);
   });
 }

@@ -16,7 +16,8 @@ const MODES = ["garbage", "invalid-rpc", "huge", "stall", "close-stdout"] as con
 test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC, a stall with stdout open, stdout closed while alive): codexd never crashes, each turn ends with a reason, the child is restarted where that cures it", async () => {
   const dir = tempDir("baa-rel-child-");
   const model = await startMockModel();
-  writeCodexHome(dir.path("codex-home"), model.baseUrl);
+  // No login shell per thread: a child killed mid-snapshot leaves this machine's pyenv rehash lock behind.
+  writeCodexHome(dir.path("codex-home"), model.baseUrl, { shellSnapshot: false });
   const modeFile = dir.path("mode");
   writeFileSync(modeFile, "pass");
   const binary = resolveCodexBinary();

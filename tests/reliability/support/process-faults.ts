@@ -31,7 +31,8 @@ export async function runProcessFaults(name: string, targets: readonly Target[])
   // Every answer streams for ~250 ms, so a kill lands before, during or after the model's reply.
   model.setDefaultReply((r) => ({ kind: "slow_text", text: `mock reply to: ${r.lastUserText ?? ""}`, totalMs: 250 }));
   const codexHome = dir.path("codex-home");
-  writeCodexHome(codexHome, model.baseUrl);
+  // No login shell per thread: a child killed mid-snapshot leaves this machine's pyenv rehash lock behind.
+  writeCodexHome(codexHome, model.baseUrl, { shellSnapshot: false });
   const repo = dir.path("repo");
   mkdirSync(repo, { recursive: true });
   const codexdPort = await freePort();
