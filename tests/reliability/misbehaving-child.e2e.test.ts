@@ -79,12 +79,16 @@ test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC,
         reason: ended.lastTurnError ?? turn.body?.error?.code ?? null,
         childRestarted: child.pid !== pidBefore,
         restarts: child.restarts - restartsBefore,
-        restartReason: child.restarts > restartsBefore ? (await getJson(`${base}/v1/codexd/events?type=child.restart_scheduled&limit=100`)).body.data.events.at(-1)?.data?.reason ?? null : null,
+        // Every restart reason so far: on a loaded machine the restarted child may itself time out once
+        // (its initialize), so the cause this mode provoked need not be the newest.
+        restartReasons: child.restarts > restartsBefore ? (await getJson(`${base}/v1/codexd/events?type=child.restart_scheduled&limit=100`)).body.data.events.map((e: any) => String(e.data?.reason ?? "")) : [],
         exitsSeen: exits.length
       };
       if (mode === "stall" || mode === "close-stdout") {
         assert.ok(child.pid !== pidBefore && child.restarts > restartsBefore, `${mode}: the child was restarted`);
-        assert.match(String((outcomes[mode] as any).restartReason), mode === "stall" ? /stopped answering/ : /closed its stdout/);
+        const reasons: string[] = (outcomes[mode] as any).restartReasons;
+        const expected = mode === "stall" ? /stopped answering/ : /closed its stdout/;
+        assert.ok(reasons.some((reason) => expected.test(reason)), `${mode}: a restart for ${expected}, saw ${JSON.stringify(reasons)}`);
       } else {
         assert.equal(child.pid, pidBefore, `${mode}: the same child goes on`);
       }
