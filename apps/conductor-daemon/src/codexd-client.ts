@@ -79,7 +79,7 @@ const SOCKET_DISCOVERY_EVERY_MS = 30_000;
 
 /**
  * Talks to the local codexd over HTTP. Every failure to reach it becomes `codexd_unavailable`
- * (503) and every answer that is not JSON `codexd_bad_gateway` (502); nothing is cached, so the
+ * (503) and every response that is not JSON `codexd_bad_gateway` (502); nothing is cached, so the
  * next call tries again.
  */
 export class CodexdClient {
@@ -168,8 +168,8 @@ export class CodexdClient {
       throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
     }
     const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
-    // For a lazy caller an answer typed as JSON and shaped as a JSON document is parsed only when
-    // it reads `json`; any other non-empty answer is parsed now, so one that is not JSON is
+    // For a lazy caller a response typed as JSON and shaped as a JSON document is parsed only when
+    // it reads `json`; any other non-empty response is parsed now, so one that is not JSON is
     // refused before it reaches a caller.
     const json =
       body.length === 0 || (request.lazyJson === true && isJsonType(reply.headers["content-type"]) && looksLikeJsonDocument(body))
@@ -219,7 +219,7 @@ export class CodexdClient {
   }
 }
 
-// A connection that opened but got no answer in time: codexd is there, just slow. A connect
+// A connection that opened but got no response in time: codexd is there, just slow. A connect
 // timeout stays "unavailable".
 function isTimeout(error: unknown): boolean {
   const name = (error as { name?: string; code?: string } | null)?.name;
@@ -238,7 +238,7 @@ function isJsonType(contentType: string | undefined): boolean {
 }
 
 // codexd answers with an object or an array: `{...}` or `[...]`, perhaps with whitespace around.
-// (An answer's length is checked by the HTTP parser, so a cut-off body does not get here.)
+// (A response's length is checked by the HTTP parser, so a cut-off body does not get here.)
 function looksLikeJsonDocument(body: Buffer): boolean {
   let first = 0;
   let last = body.length - 1;

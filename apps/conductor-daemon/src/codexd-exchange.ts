@@ -10,10 +10,10 @@ export interface ExchangeRequest {
   timeoutMs: number;
 }
 
-/** codexd's answer to an {@link ExchangeRequest}. */
+/** codexd's response to an {@link ExchangeRequest}. */
 export interface ExchangeReply<Body extends Buffer | string = Buffer | string> {
   status: number;
-  /** The answer's `retry-after` and `content-type` (the only headers the conductor passes on or reads). */
+  /** The response's `retry-after` and `content-type` (the only headers the conductor passes on or reads). */
   headers: { "retry-after"?: string; "content-type"?: string };
   /** The body's bytes as received ("" or an empty Buffer: no body). */
   body: Body;

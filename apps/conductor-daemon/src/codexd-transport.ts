@@ -25,7 +25,7 @@ const CONNECT_FAILURES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK"
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Collects one answer as Buffers, straight from undici's parser: no Readable body stream, no
+ * Collects one response as Buffers, straight from undici's parser: no Readable body stream, no
  * decoding, and only the two headers the conductor reads are looked at.
  */
 class CollectingHandler implements Dispatcher.DispatchHandler {
@@ -83,7 +83,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
  * The default transport: on codexd's Unix socket when one is known, our own small HTTP/1.1
  * client (`UnixHttpClient`, several times cheaper per call than undici, and the socket itself
  * cheaper than TCP loopback); over TCP, undici's dispatcher API on a keep-alive pool, the
- * answer's bytes collected straight from its parser (no WHATWG or Node body streams). The
+ * response's bytes collected straight from its parser (no WHATWG or Node body streams). The
  * request bound is a timeout per call (undici's headers/body timeouts over TCP); the connect
  * step is bounded on its own so a codexd that is down is reported at once. The Host stays the
  * TCP one either way, so codexd's browser guard sees its own Host.

@@ -1,25 +1,25 @@
 import { connect, type Socket } from "node:net";
 import type { ExchangeReply, ExchangeRequest } from "./codexd-exchange.js";
-import { Http1AnswerReader, type Http1Answer } from "./http1-answer-reader.js";
+import { Http1ResponseReader, type Http1Response } from "./http1-response-reader.js";
 
 /** One call over the socket. */
 export type UnixHttpRequest = ExchangeRequest;
 
-/** One answer: the body always as bytes. */
+/** One response: the body always as bytes. */
 export type UnixHttpReply = ExchangeReply<Buffer>;
 
 /**
  * A small HTTP/1.1 client for one peer on a Unix socket file: codexd on this machine. It does
  * what the proxy hop needs and nothing more: one request at a time per connection, keep-alive
- * connections reused newest first, answers delimited by `content-length`, chunked encoding or the
- * connection's end, and only `content-type` and `retry-after` read from the answer's headers.
+ * connections reused newest first, responses delimited by `content-length`, chunked encoding or the
+ * connection's end, and only `content-type` and `retry-after` read from the response's headers.
  *
  * undici's client did the same for several times the CPU per call (its wasm parser's callbacks,
  * its pool's scan of every connection, a deferred write per reused connection), which was the
  * largest part of the conductor's cost per proxied request.
  *
  * Failures carry the `code` the caller's fallback reads: a connect that fails is the socket
- * error's own code (`ENOENT`, `ECONNREFUSED`, ...) or `ECONNECT_TIMEOUT`; an answer that does not
+ * error's own code (`ENOENT`, `ECONNREFUSED`, ...) or `ECONNECT_TIMEOUT`; a response that does not
  * come in time is a `TimeoutError`.
  */
 export class UnixHttpClient {
@@ -54,7 +54,7 @@ export class UnixHttpClient {
 
   /**
    * Sends again, on a new connection, an idempotent call whose reused connection the server had
-   * closed before any of the answer came (it closed it as idle while the call was on its way).
+   * closed before any of the response came (it closed it as idle while the call was on its way).
    */
   retry(exchange: Exchange): void {
     if (this.#closed) {
@@ -150,13 +150,13 @@ class Connection {
   #done = false;
   /** Exchanges this connection completed. */
   #served = 0;
-  /** Whether any byte of the current answer arrived. */
-  #answered = false;
+  /** Whether any byte of the current response arrived. */
+  #responseBegan = false;
   idleUntil = 0;
 
-  // The answer being read: its bytes not yet used, and the reader.
+  // The response being read: its bytes not yet used, and the reader.
   #pending: Buffer = EMPTY;
-  readonly #reader = new Http1AnswerReader();
+  readonly #reader = new Http1ResponseReader();
 
   constructor(client: UnixHttpClient, connectTimeoutMs: number) {
     this.#client = client;
@@ -185,8 +185,8 @@ class Connection {
 
   send(exchange: Exchange): void {
     this.#exchange = exchange;
-    this.#answered = false;
-    this.#resetAnswer(exchange.method);
+    this.#responseBegan = false;
+    this.#resetResponse(exchange.method);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#fail(failure(`codexd did not answer within ${exchange.timeoutMs} ms`, { name: "TimeoutError" }));
@@ -213,7 +213,7 @@ class Connection {
     }
   }
 
-  #resetAnswer(method: string): void {
+  #resetResponse(method: string): void {
     this.#pending = EMPTY;
     this.#reader.reset(method);
   }
@@ -224,13 +224,13 @@ class Connection {
       this.destroy();
       return;
     }
-    this.#answered = true;
+    this.#responseBegan = true;
     let data = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     this.#pending = EMPTY;
     try {
       while (data.length > 0) {
         if (this.#exchange === undefined) {
-          // An answer ended with bytes left over: nothing was asked for them.
+          // A response ended with bytes left over: nothing was asked for them.
           this.destroy();
           return;
         }
@@ -240,8 +240,8 @@ class Connection {
           return;
         }
         data = data.subarray(used);
-        const answer = this.#reader.take();
-        if (answer !== undefined) this.#complete(answer);
+        const response = this.#reader.take();
+        if (response !== undefined) this.#complete(response);
       }
     } catch (error) {
       this.#fail(error as Error);
@@ -249,27 +249,27 @@ class Connection {
   }
 
   #onEnd(): void {
-    const answer = this.#exchange === undefined ? undefined : this.#reader.end();
-    if (answer !== undefined) {
-      this.#complete(answer);
+    const response = this.#exchange === undefined ? undefined : this.#reader.end();
+    if (response !== undefined) {
+      this.#complete(response);
       return;
     }
     this.#fail(failure("codexd closed the connection before answering", { code: "ECONNRESET" }));
   }
 
-  #complete(answer: Http1Answer): void {
+  #complete(response: Http1Response): void {
     const exchange = this.#exchange;
     if (exchange === undefined) return;
     this.#exchange = undefined;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const headers: UnixHttpReply["headers"] = {};
-    if (answer.contentType !== undefined) headers["content-type"] = answer.contentType;
-    if (answer.retryAfter !== undefined) headers["retry-after"] = answer.retryAfter;
-    const reply: UnixHttpReply = { status: answer.status, headers, body: answer.body };
+    if (response.contentType !== undefined) headers["content-type"] = response.contentType;
+    if (response.retryAfter !== undefined) headers["retry-after"] = response.retryAfter;
+    const reply: UnixHttpReply = { status: response.status, headers, body: response.body };
     this.#served += 1;
-    if (answer.keepAlive) {
-      this.#client.release(this, answer.serverKeepAliveMs);
+    if (response.keepAlive) {
+      this.#client.release(this, response.serverKeepAliveMs);
     } else {
       this.destroy();
     }
@@ -291,7 +291,7 @@ class Connection {
     }
     if (exchange === undefined) return;
     const code = (error as { code?: string }).code;
-    if (this.#served > 0 && !this.#answered && IDEMPOTENT.has(exchange.method) && (code === "ECONNRESET" || code === "EPIPE")) {
+    if (this.#served > 0 && !this.#responseBegan && IDEMPOTENT.has(exchange.method) && (code === "ECONNRESET" || code === "EPIPE")) {
       this.#client.retry(exchange);
       return;
     }

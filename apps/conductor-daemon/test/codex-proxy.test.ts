@@ -93,7 +93,7 @@ function rawGetStatus(baseUrl: string, path: string): Promise<number> {
   });
 }
 
-test("an answer that is not JSON is 502 codexd_bad_gateway", async (t) => {
+test("a response that is not JSON is 502 codexd_bad_gateway", async (t) => {
   const codexd = await startFakeCodexd({ routes: { "GET /v1/codexd/sessions": canned({ status: 200, raw: "<html>oops</html>" }) } });
   t.after(() => codexd.close());
   const app = buildApp(codexd.baseUrl);

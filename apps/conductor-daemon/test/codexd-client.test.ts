@@ -46,7 +46,7 @@ test("a failing transport is codexd_unavailable; a codexd error on status is cod
 });
 
 test("a body that is not JSON is codexd_bad_gateway, whatever its type says; a JSON one is parsed when read", async () => {
-  const answer = (contentType: string | undefined, body: string) =>
+  const respond = (contentType: string | undefined, body: string) =>
     new CodexdClient({
       baseUrl: "http://127.0.0.1:4319/base/",
       requestTimeoutMs: 1000,
@@ -58,20 +58,20 @@ test("a body that is not JSON is codexd_bad_gateway, whatever its type says; a J
       }
     }).request({ method: "GET", pathAndQuery: "/v1/codexd/sessions", lazyJson: true });
   const isBadGateway = (error: unknown) => error instanceof AppError && error.status === 502 && error.code === "codexd_bad_gateway";
-  await assert.rejects(answer("application/json", "<html>oops</html>"), isBadGateway);
-  await assert.rejects(answer("text/html", "<html>oops</html>"), isBadGateway);
-  await assert.rejects(answer(undefined, "{"), isBadGateway);
-  await assert.rejects(answer("application/jsonx", "{}x"), isBadGateway);
-  const typed = await answer("application/json; charset=utf-8", ' {"ok":true}\n');
+  await assert.rejects(respond("application/json", "<html>oops</html>"), isBadGateway);
+  await assert.rejects(respond("text/html", "<html>oops</html>"), isBadGateway);
+  await assert.rejects(respond(undefined, "{"), isBadGateway);
+  await assert.rejects(respond("application/jsonx", "{}x"), isBadGateway);
+  const typed = await respond("application/json; charset=utf-8", ' {"ok":true}\n');
   assert.deepEqual(typed.json, { ok: true });
   assert.equal(typed.text, ' {"ok":true}\n');
-  const untyped = await answer("text/plain", "[1]");
+  const untyped = await respond("text/plain", "[1]");
   assert.deepEqual(untyped.json, [1]);
-  const empty = await answer("application/json", "");
+  const empty = await respond("application/json", "");
   assert.equal(empty.json, undefined);
   assert.equal(empty.body.length, 0);
   // Shaped like a document but broken: refused when read; a caller that is not lazy is refused at once.
-  const broken = await answer("application/json", "{oops}");
+  const broken = await respond("application/json", "{oops}");
   assert.throws(() => broken.json, isBadGateway);
   const eager = new CodexdClient({
     baseUrl: "http://127.0.0.1:4319",

@@ -73,7 +73,7 @@ test("the first call asks codexd for its socket in the background; later calls u
   const client = new CodexdClient({ baseUrl: codexd.baseUrl, requestTimeoutMs: 5000, connectTimeoutMs: 2000 });
   t.after(() => client.close());
   await client.request({ method: "GET", pathAndQuery: "/v1/codexd/sessions" });
-  // The background status call is the only other request; wait for its answer to be applied.
+  // The background status call is the only other request; wait for its response to be applied.
   for (let spins = 0; client.socketPath === null; spins += 1) {
     assert.ok(spins < 100_000, "the background status call never applied the socket");
     await new Promise((resolve) => setImmediate(resolve));

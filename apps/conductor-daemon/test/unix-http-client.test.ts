@@ -70,7 +70,7 @@ function client(t: TestContext, path: string, connectTimeoutMs = 2000): UnixHttp
   return made;
 }
 
-test("requests carry the method, path, Host of the TCP origin, headers and body; answers come back as bytes with their type and retry-after", async (t) => {
+test("requests carry the method, path, Host of the TCP origin, headers and body; responses come back as bytes with their type and retry-after", async (t) => {
   const codexd = await httpOnSocket(t, (req, body, res) => {
     if (req.url === "/busy") {
       res.writeHead(429, { "content-type": "application/json; charset=utf-8", "Retry-After": "3" });
@@ -105,7 +105,7 @@ test("requests carry the method, path, Host of the TCP origin, headers and body;
   assert.equal(new Set(codexd.seen.map((seen) => seen.socket)).size, 1, "one keep-alive connection carried every call");
 });
 
-test("chunked, empty, interim and read-until-close answers are read whole", async (t) => {
+test("chunked, empty, interim and read-until-close responses are read whole", async (t) => {
   const { path } = await rawOnSocket(t, (socket, request) => {
     const url = request.split(" ", 2)[1];
     if (url === "/chunked") {
@@ -129,7 +129,7 @@ test("chunked, empty, interim and read-until-close answers are read whole", asyn
   assert.equal(untilClose.body.toString(), '{"until":"close"}');
 });
 
-test("no socket file is ENOENT (the transport falls back to TCP); a silent codexd is a TimeoutError; a broken answer fails", async (t) => {
+test("no socket file is ENOENT (the transport falls back to TCP); a silent codexd is a TimeoutError; a broken response fails", async (t) => {
   const missing = client(t, join(socketPath(t), "..", "none.sock"));
   await assert.rejects(missing.request(get("/x")), (error: unknown) => (error as { code?: string }).code === "ENOENT");
 
@@ -149,12 +149,12 @@ test("no socket file is ENOENT (the transport falls back to TCP); a silent codex
 test("a connection the server closed while idle is not reused; close waits for calls in flight", async (t) => {
   let release: (() => void) | undefined;
   const codexd = await httpOnSocket(t, (req, _body, res) => {
-    const answer = () => {
+    const respond = () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end("{}");
     };
-    if (req.url === "/slow") release = answer;
-    else answer();
+    if (req.url === "/slow") release = respond;
+    else respond();
   });
   const unix = client(t, codexd.path);
   await unix.request(get("/a"));

@@ -1,5 +1,5 @@
-/** What one HTTP/1.1 answer came to. */
-export interface Http1Answer {
+/** What one HTTP/1.1 response came to. */
+export interface Http1Response {
   status: number;
   contentType: string | undefined;
   retryAfter: string | undefined;
@@ -14,7 +14,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 const CRLF_CRLF = Buffer.from("\r\n\r\n", "latin1");
 
-// Where the reader is within an answer.
+// Where the reader is within a response.
 const enum State {
   Head,
   Length,
@@ -30,12 +30,12 @@ function malformed(message: string): Error {
 }
 
 /**
- * Reads one HTTP/1.1 answer at a time from a connection's bytes, as far as a client of codexd
+ * Reads one HTTP/1.1 response at a time from a connection's bytes, as far as a client of codexd
  * needs: the status, `content-type` and `retry-after`, whether the connection may be reused, and
  * the body delimited by `content-length`, chunked encoding or the connection's end. It throws
  * (an Error naming what was wrong) on anything it cannot read; the connection is then unusable.
  */
-export class Http1AnswerReader {
+export class Http1ResponseReader {
   #method = "GET";
   #state = State.Head;
   #status = 0;
@@ -45,9 +45,9 @@ export class Http1AnswerReader {
   #serverKeepAliveMs: number | undefined;
   #remaining = 0;
   #chunks: Buffer[] = [];
-  #answer: Http1Answer | undefined;
+  #response: Http1Response | undefined;
 
-  /** Starts reading the answer to a request sent with `method`. */
+  /** Starts reading the response to a request sent with `method`. */
   reset(method: string): void {
     this.#method = method;
     this.#state = State.Head;
@@ -58,23 +58,23 @@ export class Http1AnswerReader {
     this.#serverKeepAliveMs = undefined;
     this.#remaining = 0;
     this.#chunks = [];
-    this.#answer = undefined;
+    this.#response = undefined;
   }
 
-  /** The answer once it is complete (then taken: the next call gives undefined). */
-  take(): Http1Answer | undefined {
-    const answer = this.#answer;
-    this.#answer = undefined;
-    return answer;
+  /** The response once it is complete (then taken: the next call gives undefined). */
+  take(): Http1Response | undefined {
+    const response = this.#response;
+    this.#response = undefined;
+    return response;
   }
 
-  /** True while the answer's body runs until the connection ends. */
+  /** True while the response's body runs until the connection ends. */
   get readsUntilClose(): boolean {
     return this.#state === State.UntilClose;
   }
 
-  /** The connection ended: the answer, if its body was to run until then. */
-  end(): Http1Answer | undefined {
+  /** The connection ended: the response, if its body was to run until then. */
+  end(): Http1Response | undefined {
     if (this.#state !== State.UntilClose) return undefined;
     this.#finish();
     return this.take();
@@ -86,7 +86,7 @@ export class Http1AnswerReader {
       case State.Head: {
         const end = data.indexOf(CRLF_CRLF);
         if (end === -1) {
-          if (data.length > MAX_HEAD_BYTES) throw malformed("codexd's answer has too large a head");
+          if (data.length > MAX_HEAD_BYTES) throw malformed("codexd's response has too large a head");
           return -1;
         }
         this.#parseHead(data.toString("latin1", 0, end));
@@ -147,9 +147,9 @@ export class Http1AnswerReader {
     // Status line: HTTP/1.x NNN reason
     const lineEnd = head.indexOf("\r\n");
     const statusLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
-    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw malformed("codexd's answer is not HTTP/1.x");
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw malformed("codexd's response is not HTTP/1.x");
     const status = Number(statusLine.slice(9, 12));
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw malformed("codexd's answer has no status");
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw malformed("codexd's response has no status");
     if (statusLine.charCodeAt(7) === 0x30) this.#keepAlive = false; // HTTP/1.0
     let length: number | undefined;
     let chunked = false;
@@ -158,7 +158,7 @@ export class Http1AnswerReader {
       let end = head.indexOf("\r\n", start);
       if (end === -1) end = head.length;
       const colon = head.indexOf(":", start);
-      if (colon === -1 || colon > end) throw malformed("codexd's answer has a malformed header");
+      if (colon === -1 || colon > end) throw malformed("codexd's response has a malformed header");
       const nameLength = colon - start;
       // Only names of an interesting length are compared.
       if (nameLength === 12 || nameLength === 11 || nameLength === 14 || nameLength === 17 || nameLength === 10) {
@@ -172,14 +172,14 @@ export class Http1AnswerReader {
             this.#retryAfter ??= value;
             break;
           case "content-length": {
-            if (!/^\d{1,15}$/.test(value)) throw malformed("codexd's answer has a malformed content-length");
+            if (!/^\d{1,15}$/.test(value)) throw malformed("codexd's response has a malformed content-length");
             const parsed = Number(value);
-            if (length !== undefined && length !== parsed) throw malformed("codexd's answer has conflicting content-lengths");
+            if (length !== undefined && length !== parsed) throw malformed("codexd's response has conflicting content-lengths");
             length = parsed;
             break;
           }
           case "transfer-encoding":
-            if (value.toLowerCase() !== "chunked") throw malformed(`codexd's answer has an unsupported transfer-encoding: ${value}`);
+            if (value.toLowerCase() !== "chunked") throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
             chunked = true;
             break;
           case "connection":
@@ -195,14 +195,14 @@ export class Http1AnswerReader {
       start = end + 2;
     }
     if (status < 200) {
-      // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+      // An interim response (100 Continue, 103 Early Hints): the real one follows.
       this.#contentType = undefined;
       this.#retryAfter = undefined;
       this.#state = State.Head;
       return;
     }
     this.#status = status;
-    if (chunked && length !== undefined) throw malformed("codexd's answer has both a content-length and chunked encoding");
+    if (chunked && length !== undefined) throw malformed("codexd's response has both a content-length and chunked encoding");
     if (this.#method === "HEAD" || status === 204 || status === 304) {
       this.#finish();
     } else if (chunked) {
@@ -220,7 +220,7 @@ export class Http1AnswerReader {
   #finish(): void {
     const chunks = this.#chunks;
     this.#chunks = [];
-    this.#answer = {
+    this.#response = {
       status: this.#status,
       contentType: this.#contentType,
       retryAfter: this.#retryAfter,
