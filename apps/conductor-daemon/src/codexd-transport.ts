@@ -49,11 +49,10 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode;
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!;
-      // Only names of the right length are decoded.
-      if (name.length === 11 && name.toString("latin1").toLowerCase() === "retry-after") {
+      const name = rawHeaders[i]!.toString("latin1").toLowerCase();
+      if (name === "retry-after") {
         this.retryAfter ??= rawHeaders[i + 1]!.toString("latin1");
-      } else if (name.length === 12 && name.toString("latin1").toLowerCase() === "content-type") {
+      } else if (name === "content-type") {
         this.contentType ??= rawHeaders[i + 1]!.toString("latin1");
       }
     }

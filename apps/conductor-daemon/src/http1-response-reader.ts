@@ -29,6 +29,11 @@ function malformed(message: string): Error {
   return new Error(message);
 }
 
+function parseContentLength(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw malformed("codexd's response has a malformed content-length");
+  return Number(value);
+}
+
 /**
  * Reads one HTTP/1.1 response at a time from a connection's bytes, as far as a client of codexd
  * needs: the status, `content-type` and `retry-after`, whether the connection may be reused, and
@@ -159,38 +164,17 @@ export class Http1ResponseReader {
       if (end === -1) end = head.length;
       const colon = head.indexOf(":", start);
       if (colon === -1 || colon > end) throw malformed("codexd's response has a malformed header");
-      const nameLength = colon - start;
-      // Only names of an interesting length are compared.
-      if (nameLength === 12 || nameLength === 11 || nameLength === 14 || nameLength === 17 || nameLength === 10) {
-        const name = head.slice(start, colon).toLowerCase();
+      const name = head.slice(start, colon).toLowerCase();
+      if (name === "content-length") {
+        const parsed = parseContentLength(head.slice(colon + 1, end).trim());
+        if (length !== undefined && length !== parsed) throw malformed("codexd's response has conflicting content-lengths");
+        length = parsed;
+      } else if (name === "transfer-encoding") {
         const value = head.slice(colon + 1, end).trim();
-        switch (name) {
-          case "content-type":
-            this.#contentType ??= value;
-            break;
-          case "retry-after":
-            this.#retryAfter ??= value;
-            break;
-          case "content-length": {
-            if (!/^\d{1,15}$/.test(value)) throw malformed("codexd's response has a malformed content-length");
-            const parsed = Number(value);
-            if (length !== undefined && length !== parsed) throw malformed("codexd's response has conflicting content-lengths");
-            length = parsed;
-            break;
-          }
-          case "transfer-encoding":
-            if (value.toLowerCase() !== "chunked") throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
-            chunked = true;
-            break;
-          case "connection":
-            if (value.toLowerCase().includes("close")) this.#keepAlive = false;
-            break;
-          case "keep-alive": {
-            const match = /timeout=(\d+)/i.exec(value);
-            if (match !== null) this.#serverKeepAliveMs = Number(match[1]) * 1000;
-            break;
-          }
-        }
+        if (value.toLowerCase() !== "chunked") throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
+        chunked = true;
+      } else {
+        this.#header(name, head.slice(colon + 1, end).trim());
       }
       start = end + 2;
     }
@@ -214,6 +198,26 @@ export class Http1ResponseReader {
     } else {
       this.#keepAlive = false;
       this.#state = State.UntilClose;
+    }
+  }
+
+  // A header that does not delimit the body: kept if the client reads it.
+  #header(name: string, value: string): void {
+    switch (name) {
+      case "content-type":
+        this.#contentType ??= value;
+        break;
+      case "retry-after":
+        this.#retryAfter ??= value;
+        break;
+      case "connection":
+        if (value.toLowerCase().includes("close")) this.#keepAlive = false;
+        break;
+      case "keep-alive": {
+        const match = /timeout=(\d+)/i.exec(value);
+        if (match !== null) this.#serverKeepAliveMs = Number(match[1]) * 1000;
+        break;
+      }
     }
   }
 
