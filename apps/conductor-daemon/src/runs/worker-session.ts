@@ -1,4 +1,4 @@
-import type { RunRecord, TaskRecord } from "@baa/control-store";
+import type { RunRecord, RunWorkspace, TaskRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import { CodexdRefusedError, type WorkerCodexd, type WorkerSessionRequest } from "./worker-codexd.js";
 
@@ -10,6 +10,21 @@ export interface OpenedWorkerSession {
   input: string;
   /** The thread this round went on with, when it resumed one. */
   resumedThreadId: string | null;
+}
+
+/** The session a task's run asks for, in the workspace prepared for it. */
+export function workerSessionRequest(
+  task: Pick<TaskRecord, "model" | "approvalPolicy" | "sandbox">,
+  cwd: string,
+  workspaceKind: RunWorkspace["kind"]
+): WorkerSessionRequest {
+  return {
+    cwd,
+    ...(task.model === null ? {} : { model: task.model }),
+    ...(task.approvalPolicy === null ? {} : { approvalPolicy: task.approvalPolicy }),
+    // A task's own worktree or scratch directory is where it is meant to write.
+    ...(task.sandbox === null ? (workspaceKind === "shared" ? {} : { sandbox: "workspace-write" }) : { sandbox: task.sandbox })
+  };
 }
 
 /** The thread of the task's latest run that had one: where a revise round goes on. */
