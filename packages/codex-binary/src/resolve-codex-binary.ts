@@ -19,13 +19,28 @@ export interface CodexBinary {
 }
 
 /**
+ * The `@openai/codex` package to take the binary from: the pinned dependency, or the package folder
+ * `BAA_CODEX_PACKAGE_DIR` names (another installed version, e.g. the newest for a compatibility run).
+ */
+function codexPackageJsonPath(env: NodeJS.ProcessEnv): string {
+  const override = env.BAA_CODEX_PACKAGE_DIR;
+  if (override !== undefined && override !== "") {
+    const packageJson = join(override, "package.json");
+    if (!existsSync(packageJson)) {
+      throw new Error(`BAA_CODEX_PACKAGE_DIR=${override} holds no package.json of @openai/codex`);
+    }
+    return packageJson;
+  }
+  return createRequire(import.meta.url).resolve("@openai/codex/package.json");
+}
+
+/**
  * Finds the native codex executable shipped by the pinned `@openai/codex` dependency.
  * Spawning the native file directly avoids the npm wrapper process, which on Node 20 would
  * sit between us and codex and swallow SIGKILL.
  */
-export function resolveCodexBinary(): CodexBinary {
-  const requireHere = createRequire(import.meta.url);
-  const codexPackageJson = requireHere.resolve("@openai/codex/package.json");
+export function resolveCodexBinary(env: NodeJS.ProcessEnv = process.env): CodexBinary {
+  const codexPackageJson = codexPackageJsonPath(env);
   const version = (JSON.parse(readFileSync(codexPackageJson, "utf8")) as { version: string }).version;
   const target = TARGETS[`${process.platform}-${process.arch}`];
   if (target === undefined) {
