@@ -1,0 +1,3 @@
+export { type Clock, systemClock } from "./clock.js";
+export { type ClockTimers, systemClockTimers } from "./clock-timers.js";
+export { backgroundTimers, systemTimers, type TimerHandle, type Timers } from "./timers.js";
