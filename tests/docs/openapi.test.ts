@@ -1,10 +1,17 @@
 // GET /openapi.json of each service is valid OpenAPI 3.0 and lists every route of the service's
-// real route table (WebSocket routes marked), and request validation through the same schemas
-// answers the shared 400. Needs a build (imports dist/).
+// real route table (WebSocket routes marked), every operation named, summarized and with its
+// security stated as the service enforces it; request validation through the same schemas
+// answers the shared 400. Needs a build (imports dist/). scripts/lint-openapi.mjs lints the
+// same documents with Redocly's recommended rules.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CODEX_ROUTES } from "../../apps/conductor-daemon/dist/index.js";
-import { assertListsEveryRoute, assertValidOpenApi3, openApiPath } from "../support/openapi-check.js";
+import {
+  assertListsEveryRoute,
+  assertValidOpenApi3,
+  type OpenApiDocument,
+  openApiPath
+} from "../support/openapi-check.js";
 import { parsePrometheusText, sampleValue } from "../support/prometheus-text.js";
 import { buildServiceApps, type ServiceApp } from "../support/route-tables.js";
 
@@ -35,6 +42,72 @@ for (const service of ["codexd", "conductor", "status-api"] as const) {
     assert.ok(routes.length >= 8, `found ${service}'s routes`);
     assert.ok(routes.some((route) => route.url === "/metrics") && routes.some((route) => route.url === "/openapi.json"));
     assertListsEveryRoute(doc, routes, service === "conductor" ? PROXIED : []);
+  });
+}
+
+test("the check refuses operations without operationId, summary or security, or with one id twice", async () => {
+  const { app, host } = appOf("conductor");
+  const served = (await app.inject({ url: "/openapi.json", headers: { host } })).json();
+  const broken = (change: (doc: OpenApiDocument) => void): OpenApiDocument => {
+    const doc = structuredClone(served) as OpenApiDocument;
+    change(doc);
+    return doc;
+  };
+  const refused = (doc: OpenApiDocument, problem: RegExp) =>
+    assert.throws(() => assertValidOpenApi3(doc), (error: Error) => problem.test(error.message));
+  const tasks = (doc: OpenApiDocument) => doc.paths["/v1/tasks"];
+  refused(broken((doc) => delete tasks(doc).post.operationId), /POST \/v1\/tasks: operationId undefined/);
+  refused(broken((doc) => void (tasks(doc).post.operationId = "Create_task")), /"Create_task" is not camelCase/);
+  refused(broken((doc) => void (tasks(doc).get.operationId = "createTask")), /operationId createTask repeated/);
+  refused(broken((doc) => delete tasks(doc).post.summary), /POST \/v1\/tasks: no summary/);
+  refused(broken((doc) => delete tasks(doc).post.security), /POST \/v1\/tasks: security not stated/);
+  refused(broken((doc) => delete doc.components?.securitySchemes), /names bearerAuth, not in components/);
+  refused(broken((doc) => delete doc.info.license), /info\.license/);
+  refused(broken((doc) => delete doc.servers), /servers missing/);
+});
+
+test("codexd: no operation takes credentials (loopback only), and the document says so", async () => {
+  const { app, host } = appOf("codexd");
+  const doc = (await app.inject({ url: "/openapi.json", headers: { host } })).json();
+  assert.deepEqual(doc.security, []);
+  assert.equal(doc.components.securitySchemes, undefined);
+  for (const [path, item] of Object.entries<Record<string, { security?: unknown }>>(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      assert.equal(operation.security, undefined, `${method} ${path}`);
+    }
+  }
+});
+
+// An untrusted peer (a loopback one behind a proxy header) without the token: the operations the
+// document secures answer 401, the ones it leaves open do not.
+for (const service of ["conductor", "status-api"] as const) {
+  test(`${service}: the bearer scheme is declared; each operation's security is what is enforced`, async () => {
+    const { app, host } = appOf(service);
+    const doc = (await app.inject({ url: "/openapi.json", headers: { host } })).json();
+    const { type, scheme, description } = doc.components.securitySchemes.bearerAuth;
+    assert.deepEqual([type, scheme], ["http", "bearer"]);
+    assert.match(description, /BAA_SHARED_TOKEN/);
+    const secured: string[] = [];
+    const open: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, { security?: unknown }>>(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const url = path.replace(/\{[^}]+\}/g, "x1");
+        const headers = { host, "x-forwarded-for": "203.0.113.9" };
+        const reply = await app.inject({ method: method.toUpperCase() as "GET", url, headers });
+        const key = `${method.toUpperCase()} ${path}`;
+        if (JSON.stringify(operation.security) === JSON.stringify([{ bearerAuth: [] }])) {
+          secured.push(key);
+          assert.equal(reply.statusCode, 401, `${key} is documented as needing the token`);
+        } else {
+          open.push(key);
+          assert.deepEqual(operation.security, [], `${key}: the bearer scheme or nothing`);
+          assert.notEqual(reply.statusCode, 401, `${key} is documented as open`);
+        }
+      }
+    }
+    const securedV1 = secured.filter((key) => key.includes(" /v1/"));
+    assert.ok(securedV1.length >= 10, `the /v1 operations need the token (${securedV1.length})`);
+    assert.ok(open.every((key) => !key.includes(" /v1/")), `no /v1 operation is open: ${open.join(", ")}`);
   });
 }
 

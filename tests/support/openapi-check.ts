@@ -11,16 +11,28 @@ interface Operation {
   parameters?: { name?: unknown; in?: unknown; required?: unknown; schema?: unknown }[];
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   operationId?: unknown;
+  summary?: unknown;
+  security?: unknown;
   "x-websocket"?: unknown;
 }
 
 export interface OpenApiDocument {
   openapi: string;
-  info: { title: string; version: string };
+  info: { title: string; version: string; license?: { name?: unknown; url?: unknown } };
+  servers?: { url?: unknown }[];
+  security?: unknown;
+  components?: { securitySchemes?: Record<string, unknown> };
   paths: Record<string, Record<string, Operation>>;
 }
 
-/** Fails with every problem found: version, info, paths, operations, parameters, bodies, responses. */
+/** What a client generator names a call by: camelCase, starting lower-case. */
+const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
+
+/**
+ * Fails with every problem found: version, info (with a licence naming its URL), servers, paths,
+ * operations (each with a camelCase operationId unique in the document, a summary, and its
+ * security stated, by itself or by the document), parameters, bodies, responses.
+ */
 export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDocument {
   const problems: string[] = [];
   const doc = value as Partial<OpenApiDocument>;
@@ -28,7 +40,12 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
   if (typeof doc.openapi !== "string" || !/^3\.0\.\d+$/.test(doc.openapi)) problems.push(`openapi is ${String(doc.openapi)}, not 3.0.x`);
   if (typeof doc.info?.title !== "string" || doc.info.title === "") problems.push("info.title missing");
   if (typeof doc.info?.version !== "string" || doc.info.version === "") problems.push("info.version missing");
+  const license = doc.info?.license;
+  if (typeof license?.name !== "string" || typeof license.url !== "string") problems.push("info.license without name and url");
+  const servers = doc.servers ?? [];
+  if (servers.length === 0 || servers.some((server) => typeof server.url !== "string")) problems.push("servers missing");
   if (typeof doc.paths !== "object" || doc.paths === null) problems.push("paths missing");
+  const schemes = new Set(Object.keys(doc.components?.securitySchemes ?? {}));
   const operationIds = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     if (!path.startsWith("/")) problems.push(`path ${path} does not start with /`);
@@ -58,10 +75,15 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
       for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
         if (typeof media.schema !== "object" || media.schema === null) problems.push(`${where}: body ${type} has no schema`);
       }
-      if (typeof operation.operationId === "string") {
+      if (typeof operation.operationId !== "string" || !OPERATION_ID.test(operation.operationId)) {
+        problems.push(`${where}: operationId ${JSON.stringify(operation.operationId)} is not camelCase`);
+      } else {
         if (operationIds.has(operation.operationId)) problems.push(`${where}: operationId ${operation.operationId} repeated`);
         operationIds.add(operation.operationId);
       }
+      const { summary } = operation;
+      if (typeof summary !== "string" || summary.trim() === "") problems.push(`${where}: no summary`);
+      problems.push(...securityProblems(where, operation.security ?? doc.security, schemes));
     }
   }
   // Every $ref points at something the document has.
@@ -81,6 +103,14 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
     if (target === undefined) problems.push(`$ref ${ref} points at nothing`);
   }
   assert.deepEqual(problems, [], "the document is not valid OpenAPI 3.0");
+}
+
+/** An operation's security: stated (by it or the document), naming only declared schemes. */
+function securityProblems(where: string, security: unknown, schemes: ReadonlySet<string>): string[] {
+  if (!Array.isArray(security)) return [`${where}: security not stated (on the operation or the document)`];
+  const named = security.flatMap((requirement: unknown) => Object.keys(requirement as object));
+  const undeclared = named.filter((name) => !schemes.has(name));
+  return undeclared.map((name) => `${where}: security names ${name}, not in components.securitySchemes`);
 }
 
 /** `/v1/tasks/:task_id` as OpenAPI writes it: `/v1/tasks/{task_id}`. */

@@ -15,6 +15,7 @@ import { createSilentLogger } from "./logger.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
 import { PROXIED_OPERATIONS, registerCodexProxy } from "./routes/codex-proxy.js";
 import { registerCodexSummary } from "./routes/codex-summary.js";
+import { DOCUMENTED_ACCESS } from "./routes/openapi-access.js";
 import { registerProbes } from "./routes/probes.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerNodeRoutes, type NodeRouteDeps } from "./routes/nodes.js";
@@ -128,7 +129,8 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     version: conductorVersion(),
     description:
       "The conductor: probes, system modes, tasks and runs, and /v1/codex/* forwarded to this node's codexd (docs/api/README.md). Untrusted peers send the shared token as a bearer token.",
-    extraOperations: PROXIED_OPERATIONS
+    extraOperations: PROXIED_OPERATIONS,
+    bearer: DOCUMENTED_ACCESS
   });
   installHttpMetrics(app, { registry: metrics.registry, prefix: "conductor_" });
   void app.register(fastifyWebsocket, {

@@ -7,6 +7,7 @@ import { createSilentLogger } from "@baa/logging";
 import { installAccess } from "./access.js";
 import type { StatusApiConfig } from "./config.js";
 import { registerActionRoutes } from "./routes/action-routes.js";
+import { DOCUMENTED_ACCESS } from "./routes/openapi-access.js";
 import { registerPageRoutes, resolveDiff2html } from "./routes/page-routes.js";
 import { registerStatusRoutes } from "./routes/status-routes.js";
 import { registerTaskActionRoutes } from "./routes/task-action-routes.js";
@@ -86,7 +87,8 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   installOpenApi(app, {
     title: "status-api",
     version: statusApiVersion(),
-    description: "status-api: this node's status document, its live stream and page, and the page's actions forwarded to the conductor (docs/api/README.md)."
+    description: "status-api: this node's status document, its live stream and page, and the page's actions forwarded to the conductor (docs/api/README.md).",
+    bearer: DOCUMENTED_ACCESS
   });
   installHttpMetrics(app, { registry: metrics, prefix: "status_api_" });
   installShutdownGate(app, { service: "status-api" });

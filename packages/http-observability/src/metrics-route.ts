@@ -3,9 +3,10 @@ import type { Registry } from "prom-client";
 
 /** `GET /metrics`: the registry in Prometheus' text format. */
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  const summary = "Prometheus metrics of this service (text exposition format 0.0.4)";
   app.get(
     "/metrics",
-    { schema: { summary: "Prometheus metrics of this service (text exposition format 0.0.4)", tags: ["operations"] } },
+    { schema: { operationId: "getMetrics", summary, tags: ["operations"] } },
     async (_request, reply) => {
       const text = await registry.metrics();
       return reply.type(registry.contentType).header("cache-control", "no-store").send(text);

@@ -1,6 +1,4 @@
-import swagger from "@fastify/swagger";
-import type { FastifyInstance } from "fastify";
-import { createJsonSchemaTransform } from "fastify-type-provider-zod";
+import type { FastifyInstance, FastifySchema, HTTPMethods, RouteOptions } from "fastify";
 import { zodValidatorCompiler } from "@baa/api-errors";
 
 /** An operation added by hand to the document: a route Fastify does not list one by one (a proxy). */
@@ -8,10 +6,20 @@ export interface ExtraOperation {
   method: string;
   /** OpenAPI path template (`/v1/codex/sessions/{session_id}`). */
   path: string;
+  /** Stable camelCase name a generated client gives the call; unique in the document. */
+  operationId: string;
   summary: string;
   description?: string;
   websocket?: boolean;
   tags?: string[];
+}
+
+/** A service whose untrusted peers send a bearer token: the document declares the scheme. */
+export interface BearerAccess {
+  /** Who needs the token, where it comes from, who may go without it. */
+  description: string;
+  /** True for an operation anyone may call without the token (`GET`, `/healthz`: as documented). */
+  isOpen(method: string, path: string): boolean;
 }
 
 export interface OpenApiOptions {
@@ -20,6 +28,18 @@ export interface OpenApiOptions {
   description: string;
   /** Operations to add to those of the route table (documented pass-through routes). */
   extraOperations?: readonly ExtraOperation[];
+  /**
+   * The bearer scheme, declared on every operation that is not open. Without it the document
+   * says no operation takes credentials (`security: []`): codexd, which trusts its loopback peers.
+   */
+  bearer?: BearerAccess;
+}
+
+/** A route as the app registered it: what the document is built from. */
+export interface DocumentRoute {
+  method: HTTPMethods | HTTPMethods[];
+  url: string;
+  schema: FastifySchema | undefined;
 }
 
 /** The marker of a WebSocket route in the document (OpenAPI 3 has no word for one). */
@@ -28,27 +48,38 @@ export const WEBSOCKET_EXTENSION = "x-websocket";
 /**
  * Request schemas of this app are zod schemas: Fastify validates with them (a failure is the
  * shared 400 `validation_failed` naming the field) and `GET /openapi.json` documents them.
- * Call before any route is registered: the document is built from the routes added after.
+ * Call before any route is registered: the document lists the routes added after. It is built
+ * on its first request (the builder and @fastify/swagger are loaded then, not at start) and
+ * served from memory after.
  */
 export function installOpenApi(app: FastifyInstance, options: OpenApiOptions): void {
   app.setValidatorCompiler(zodValidatorCompiler);
-  void app.register(swagger, {
-    openapi: {
-      openapi: "3.0.3",
-      info: { title: options.title, version: options.version, description: options.description }
-    },
-    transform: createJsonSchemaTransform({ skipList: [] }),
-    transformObject: (input) => {
-      if (!("openapiObject" in input)) throw new Error("only OpenAPI 3 documents are built");
-      return withErrorResponses(withExtraOperations(input.openapiObject as OpenApiDocument, options.extraOperations ?? []));
-    }
+  const routes: DocumentRoute[] = [];
+  app.addHook("onRoute", (route: RouteOptions) => {
+    // Fastify adds a HEAD beside every GET; the document lists the GET only.
+    if (route.method === "HEAD") return;
+    routes.push({ method: route.method, url: route.url, schema: route.schema });
   });
-  // In a plugin registered after swagger's, so the document lists this route as well.
+  let document: Promise<string> | undefined;
+  const serve = (): Promise<string> => {
+    if (document === undefined) {
+      document = import("./openapi-document.js").then((built) => built.buildOpenApiDocument(routes, options));
+      // A failed build is answered as a 500 and tried again by the next request.
+      document.catch(() => {
+        document = undefined;
+      });
+    }
+    return document;
+  };
+  // In a plugin, so the route is registered after the hook above and the document lists it too.
   void app.register(async (scoped) => {
-    scoped.get(
-      "/openapi.json",
-      { schema: { summary: "This document: the service's API in OpenAPI 3", tags: ["operations"] } },
-      async (_request, reply) => reply.header("cache-control", "no-store").send(scoped.swagger())
+    const summary = "This document: the service's API in OpenAPI 3";
+    const schema = { operationId: "getOpenApiDocument", summary, tags: ["operations"] };
+    scoped.get("/openapi.json", { schema }, async (_request, reply) =>
+      reply
+        .header("cache-control", "no-store")
+        .type("application/json; charset=utf-8")
+        .send(await serve())
     );
   });
 }
@@ -56,69 +87,4 @@ export function installOpenApi(app: FastifyInstance, options: OpenApiOptions): v
 /** A WebSocket route's schema keys: the marker and a description saying how to use it. */
 export function websocketSchema(description: string): { description: string; [WEBSOCKET_EXTENSION]: true } {
   return { description: `WebSocket (send an Upgrade request). ${description}`, [WEBSOCKET_EXTENSION]: true };
-}
-
-interface OpenApiDocument {
-  paths?: Record<string, Record<string, unknown>>;
-  components?: { schemas?: Record<string, unknown>; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
-
-/** The envelope every failure of every service has (packages/api-errors). */
-const ERROR_SCHEMA = {
-  type: "object",
-  required: ["ok", "error"],
-  properties: {
-    ok: { type: "boolean", enum: [false] },
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string", description: "stable; every code is in docs/api/errors.md" },
-        message: { type: "string", description: "for people; names the bad field of a 400" }
-      }
-    }
-  }
-};
-
-// Every operation may fail with the shared envelope: 4XX and 5XX say so, pointing at one schema.
-function withErrorResponses(document: OpenApiDocument): OpenApiDocument {
-  const failure = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, item] of Object.entries(document.paths ?? {})) {
-    paths[path] = Object.fromEntries(
-      Object.entries(item).map(([method, operation]) => {
-        if (!HTTP_METHODS.has(method)) return [method, operation];
-        const op = operation as { responses?: Record<string, unknown> };
-        return [method, { ...op, responses: { "4XX": failure("refused: the error envelope"), "5XX": failure("failed: the error envelope"), ...op.responses } }];
-      })
-    );
-  }
-  return { ...document, paths, components: { ...document.components, schemas: { ...document.components?.schemas, Error: ERROR_SCHEMA } } };
-}
-
-function withExtraOperations(document: OpenApiDocument, extra: readonly ExtraOperation[]): OpenApiDocument {
-  const paths: Record<string, Record<string, unknown>> = { ...document.paths };
-  for (const operation of extra) {
-    const pathItem = { ...paths[operation.path] };
-    const method = operation.method.toLowerCase();
-    const parameters = [...operation.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
-      name: match[1],
-      in: "path",
-      required: true,
-      schema: { type: "string" }
-    }));
-    pathItem[method] = {
-      summary: operation.summary,
-      ...(operation.description === undefined ? {} : { description: operation.description }),
-      ...(operation.tags === undefined ? {} : { tags: operation.tags }),
-      ...(operation.websocket === true ? { [WEBSOCKET_EXTENSION]: true } : {}),
-      ...(parameters.length === 0 ? {} : { parameters }),
-      responses: { default: { description: "codexd's answer, forwarded verbatim" } }
-    };
-    paths[operation.path] = pathItem;
-  }
-  return { ...document, paths };
 }

@@ -44,7 +44,9 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
   installOpenApi(app, {
     title: "codexd",
     version: deps.config.version,
-    description: "codexd: one codex app-server child, its sessions, turns, approvals and events, on loopback (docs/api/README.md)."
+    description:
+      "codexd: one codex app-server child, its sessions, turns, approvals and events, on loopback (docs/api/README.md). " +
+      "No credentials: codexd listens on loopback only and trusts what reaches it (no operation declares security)."
   });
   installHttpMetrics(app, { registry: metrics.registry, prefix: "codexd_" });
   app.register(websocket, { options: { maxPayload: 64 * 1024 }, preClose: closeStreamsGoingAway("codexd") });

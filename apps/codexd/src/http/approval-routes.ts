@@ -23,11 +23,11 @@ const tags = ["approvals"];
 
 export function registerApprovalRoutes(scope: FastifyInstance, api: CodexdApi): void {
   const app = zodRoutes(scope);
-  app.get("/v1/codexd/approvals", { schema: { summary: "List approvals", tags, querystring: listQuery } }, async (request) => {
+  app.get("/v1/codexd/approvals", { schema: { operationId: "listApprovals", summary: "List approvals", tags, querystring: listQuery } }, async (request) => {
     return { ok: true, data: { approvals: api.approvals.list(request.query) } };
   });
 
-  const answerSchema = { summary: "Answer a pending approval", tags, params: approvalParams, body: answerBody.default({}) };
+  const answerSchema = { operationId: "answerApproval", summary: "Answer a pending approval", tags, params: approvalParams, body: answerBody.default({}) };
   app.post("/v1/codexd/approvals/:approval_id", { schema: answerSchema }, async (request) => {
     const { approval_id } = request.params;
     const body = request.body;

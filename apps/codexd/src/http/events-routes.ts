@@ -38,6 +38,7 @@ export function registerEventsRoutes(app: FastifyInstance, api: CodexdApi, optio
   // on the stream is a close with 4400, not an HTTP 400 to the upgrade request.
   const documentOnly = () => (data: unknown) => ({ value: data });
   const schema = {
+    operationId: "getEvents",
     summary: "Page through the event log (GET), or replay and stream it (WebSocket)",
     tags: ["events"],
     ...websocketSchema("Replays from `after` then streams live events; a bad query closes with 4400, a slow client with 4008. A plain GET pages through the log."),
@@ -46,7 +47,7 @@ export function registerEventsRoutes(app: FastifyInstance, api: CodexdApi, optio
   app.route({ method: "GET", url: EVENTS_PATH, schema, validatorCompiler: documentOnly, handler, wsHandler });
   const streamPath = options.streamPath ?? EVENTS_PATH;
   if (streamPath !== EVENTS_PATH) {
-    const streamSchema = { summary: "The event stream at its configured path (WebSocket only)", tags: ["events"], ...websocketSchema("As GET /v1/codexd/events over WebSocket."), querystring: eventsSocketQuery };
+    const streamSchema = { operationId: "streamEventsAtConfiguredPath", summary: "The event stream at its configured path (WebSocket only)", tags: ["events"], ...websocketSchema("As GET /v1/codexd/events over WebSocket."), querystring: eventsSocketQuery };
     app.get(streamPath, { websocket: true, schema: streamSchema, validatorCompiler: documentOnly }, wsHandler);
   }
 }

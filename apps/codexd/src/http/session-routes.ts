@@ -10,14 +10,14 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
   const ops = api.operations;
 
   // Reads wait for in-flight state writes, so the files agree with every answer given.
-  app.get("/v1/codexd/sessions", { schema: { summary: "List sessions", tags } }, async () => {
+  app.get("/v1/codexd/sessions", { schema: { operationId: "listSessions", summary: "List sessions", tags } }, async () => {
     await api.stateSettled();
     return { ok: true, data: { sessions: api.listSessions() } };
   });
 
   app.post(
     "/v1/codexd/sessions",
-    { schema: { summary: "Create a session (a new codex thread, or an existing one given threadId)", tags, body: createSessionBody.default({}) } },
+    { schema: { operationId: "createSession", summary: "Create a session (a new codex thread, or an existing one given threadId)", tags, body: createSessionBody.default({}) } },
     async (request, reply) => {
       const session = await ops.createSession(request.body);
       return reply.status(201).send({ ok: true, data: { session } });
@@ -26,7 +26,7 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
 
   app.get(
     "/v1/codexd/sessions/:session_id",
-    { schema: { summary: "A session with its newest events", tags, params: sessionParams } },
+    { schema: { operationId: "getSession", summary: "A session with its newest events", tags, params: sessionParams } },
     async (request) => {
       const { session_id } = request.params;
       await api.stateSettled();
@@ -38,7 +38,7 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
     }
   );
 
-  app.post("/v1/codexd/turn", { schema: { summary: "Start a turn", tags, body: startTurnBody } }, async (request, reply) => {
+  app.post("/v1/codexd/turn", { schema: { operationId: "startTurn", summary: "Start a turn", tags, body: startTurnBody } }, async (request, reply) => {
     const body = request.body;
     const { turnId } = await ops.startTurn(body.sessionId, body.input);
     return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
@@ -46,11 +46,11 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
 
   app.post(
     "/v1/codexd/sessions/:session_id/close",
-    { schema: { summary: "Close a session", tags, params: sessionParams } },
+    { schema: { operationId: "closeSession", summary: "Close a session", tags, params: sessionParams } },
     async (request) => ({ ok: true, data: { session: await ops.closeSession(request.params.session_id) } })
   );
 
-  app.post("/v1/codexd/turn/steer", { schema: { summary: "Add input to the running turn", tags, body: steerTurnBody } }, async (request, reply) => {
+  app.post("/v1/codexd/turn/steer", { schema: { operationId: "steerTurn", summary: "Add input to the running turn", tags, body: steerTurnBody } }, async (request, reply) => {
     const body = request.body;
     const { turnId } = await ops.steerTurn(body.sessionId, body.input);
     return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
@@ -58,7 +58,7 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
 
   app.post(
     "/v1/codexd/turn/interrupt",
-    { schema: { summary: "Interrupt the running turn", tags, body: interruptTurnBody } },
+    { schema: { operationId: "interruptTurn", summary: "Interrupt the running turn", tags, body: interruptTurnBody } },
     async (request, reply) => {
       const body = request.body;
       const { turnId } = await ops.interruptTurn(body.sessionId, body.turnId);

@@ -50,7 +50,7 @@ export function registerGitHubWebhook(scope: FastifyInstance, deps: WebhookRoute
     // Raw bytes for this route alone: the signature covers them, not a re-serialized object.
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-    hooks.post(GITHUB_HOOK_PATH, { schema: { summary: "GitHub webhook deliveries (signed; no bearer token)", tags: ["github"] } }, async (request, reply) =>
+    hooks.post(GITHUB_HOOK_PATH, { schema: { operationId: "receiveGithubWebhook", summary: "GitHub webhook deliveries (signed; no bearer token)", tags: ["github"] } }, async (request, reply) =>
       handleDelivery(deps, request, reply)
     );
   });

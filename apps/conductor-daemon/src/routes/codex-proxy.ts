@@ -64,6 +64,7 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
     method: "GET",
     url: "/v1/codex/events",
     schema: {
+      operationId: "getCodexEvents",
       summary: "codexd's event log (GET, forwarded) or its live stream (WebSocket, relayed)",
       tags: ["codex"],
       ...websocketSchema("Relays codexd's WS /v1/codexd/events with the same query (after, sessionId, turnId, type); a plain GET is forwarded to GET /v1/codexd/events.")
@@ -78,6 +79,21 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
   app.all("/v1/codex/*", { schema: { hide: true } }, forward);
 }
 
+/** Each proxied route's name in the document ("" for one missing here: the OpenAPI test says so). */
+const PROXIED_OPERATION_IDS: Readonly<Record<string, string>> = {
+  "GET /v1/codex/status": "getCodexStatus",
+  "GET /v1/codex/sessions": "listCodexSessions",
+  "POST /v1/codex/sessions": "createCodexSession",
+  "GET /v1/codex/sessions/:session_id": "getCodexSession",
+  "POST /v1/codex/sessions/:session_id/close": "closeCodexSession",
+  "POST /v1/codex/turn": "startCodexTurn",
+  "POST /v1/codex/turn/steer": "steerCodexTurn",
+  "POST /v1/codex/turn/interrupt": "interruptCodexTurn",
+  "GET /v1/codex/approvals": "listCodexApprovals",
+  "POST /v1/codex/approvals/:approval_id": "answerCodexApproval",
+  "POST /v1/codex/child/restart": "restartCodexChild"
+};
+
 /**
  * The proxied routes as OpenAPI operations (pass-through: codexd's own /openapi.json has their
  * schemas). `GET /v1/codex` and `/v1/codex/events` are routes of their own and listed as such.
@@ -87,6 +103,7 @@ export const PROXIED_OPERATIONS: readonly ExtraOperation[] = CODEX_ROUTES.filter
 ).map((route) => ({
   method: route.method,
   path: route.path.replace(/:([A-Za-z_]+)/g, "{$1}"),
+  operationId: PROXIED_OPERATION_IDS[`${route.method} ${route.path}`] ?? "",
   summary: `Forwarded verbatim to codexd's ${route.method} ${route.path.replace(PREFIX, UPSTREAM_PREFIX)}`,
   description: "Pass-through: the request (query and JSON body) goes to codexd unchanged and codexd's answer comes back as is; see codexd's GET /openapi.json for the schemas.",
   tags: ["codex"]

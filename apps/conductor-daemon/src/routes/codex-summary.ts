@@ -15,7 +15,9 @@ const CodexdStatusData = z.object({
 
 /** `GET /v1/codex`: what the conductor proxies to and what codexd holds, in the seed's keys. */
 export function registerCodexSummary(app: FastifyInstance, deps: { codexd: CodexdClient }): void {
-  app.get("/v1/codex", async () => {
+  const summary = "What the conductor forwards to and what codexd holds";
+  const schema = { operationId: "getCodexSummary", summary, tags: ["codex"] };
+  app.get("/v1/codex", { schema }, async () => {
     const parsed = CodexdStatusData.safeParse(await deps.codexd.status());
     if (!parsed.success) {
       throw conductorError("codexd_bad_gateway", "codexd status document has an unexpected shape");

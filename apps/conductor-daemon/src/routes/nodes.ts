@@ -47,7 +47,7 @@ export function registerNodeRoutes(scope: FastifyInstance, deps: NodeRouteDeps):
   const app = zodRoutes(scope);
   const tags = ["system"];
 
-  app.get("/v1/system/nodes", { schema: { summary: "Every node: address, labels, capacity, running, state (up, draining, down)", tags } }, async () => ({
+  app.get("/v1/system/nodes", { schema: { operationId: "listNodes", summary: "Every node: address, labels, capacity, running, state (up, draining, down)", tags } }, async () => ({
     ok: true,
     data: { nodes: (await deps.store.listNodes()).map(summarizeNode) }
   }));
@@ -60,6 +60,6 @@ export function registerNodeRoutes(scope: FastifyInstance, deps: NodeRouteDeps):
     request.log.info({ nodeId: node_id, draining }, draining ? "node drained" : "node resumed");
     return { ok: true, data: { node: summarizeNode(node) } };
   };
-  app.post("/v1/system/nodes/:node_id/drain", { schema: { summary: "Stop claiming on one node (its runs finish)", tags, params: nodeParams } }, setDraining(true));
-  app.post("/v1/system/nodes/:node_id/resume", { schema: { summary: "Claim again on one node", tags, params: nodeParams } }, setDraining(false));
+  app.post("/v1/system/nodes/:node_id/drain", { schema: { operationId: "drainNode", summary: "Stop claiming on one node (its runs finish)", tags, params: nodeParams } }, setDraining(true));
+  app.post("/v1/system/nodes/:node_id/resume", { schema: { operationId: "resumeNode", summary: "Claim again on one node", tags, params: nodeParams } }, setDraining(false));
 }

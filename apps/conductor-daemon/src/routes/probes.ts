@@ -22,12 +22,14 @@ export interface ProbeDeps {
 
 /** `/healthz` (alive), `/readyz` (store answers, codexd reachable), `/rolez` (leader or standby, lease). */
 export function registerProbes(app: FastifyInstance, deps: ProbeDeps): void {
-  app.get("/healthz", async () => ({
+  const tags = ["operations"];
+  const probe = (operationId: string, summary: string) => ({ schema: { operationId, summary, tags } });
+  app.get("/healthz", probe("getHealth", "Liveness probe"), async () => ({
     ok: true,
     data: { status: "ok", service: "conductor-daemon", nodeId: deps.nodeId }
   }));
 
-  app.get("/readyz", async () => {
+  app.get("/readyz", probe("getReadiness", "Readiness: the store answers, codexd is reachable"), async () => {
     const [store, codexd] = await Promise.allSettled([deps.store?.now(), deps.codexd.status()]);
     const problems: string[] = [];
     if (store.status === "rejected") problems.push(`the ${deps.store?.kind ?? ""} store is not reachable`);
@@ -47,7 +49,7 @@ export function registerProbes(app: FastifyInstance, deps: ProbeDeps): void {
     };
   });
 
-  app.get("/rolez", async () => {
+  app.get("/rolez", probe("getRole", "This node's role (leader or standby) and its lease"), async () => {
     const view = deps.lease?.view();
     const seen = deps.lease?.lastSeen() ?? null;
     const leading = view?.role === "leader";

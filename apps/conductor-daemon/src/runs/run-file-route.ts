@@ -27,7 +27,7 @@ const runFileParams = z.object({ run_id: z.string().min(1).max(200), name: z.str
  */
 export function registerRunFileRoute(scope: FastifyInstance, deps: { store: Pick<ControlStore, "getRun">; runFolder: (run: RunRecord) => string | null }): void {
   const app = zodRoutes(scope);
-  const schema = { summary: "A file of the run's folder (meta.json, events.jsonl, final-message.md, usage.json, diff.patch, checks.json, setup.json)", tags: ["runs"], params: runFileParams };
+  const schema = { operationId: "getRunFile", summary: "A file of the run's folder (meta.json, events.jsonl, final-message.md, usage.json, diff.patch, checks.json, setup.json)", tags: ["runs"], params: runFileParams };
   app.get("/v1/runs/:run_id/files/:name", { schema }, async (request, reply) => {
     const { run_id, name } = request.params;
     const type = RUN_FOLDER_FILES.get(name);

@@ -25,7 +25,7 @@ export function registerScheduleRoutes(scope: FastifyInstance, deps: ScheduleRou
     return next;
   };
 
-  app.post("/v1/schedules", { schema: { summary: "Create a schedule: a cron that creates a task at each fire", tags, body: createScheduleBody } }, async (request, reply) => {
+  app.post("/v1/schedules", { schema: { operationId: "createSchedule", summary: "Create a schedule: a cron that creates a task at each fire", tags, body: createScheduleBody } }, async (request, reply) => {
     const body = request.body;
     const problem = scheduleProblem(body.cron, body.timezone);
     if (problem !== null) throw conductorError("validation_failed", `invalid body: ${problem.field}: ${problem.message}`);
@@ -45,7 +45,7 @@ export function registerScheduleRoutes(scope: FastifyInstance, deps: ScheduleRou
     return reply.status(201).send({ ok: true, data: { schedule } });
   });
 
-  app.get("/v1/schedules", { schema: { summary: "Every schedule with its next fire, oldest first", tags } }, async () => ({
+  app.get("/v1/schedules", { schema: { operationId: "listSchedules", summary: "Every schedule with its next fire, oldest first", tags } }, async () => ({
     ok: true,
     data: { schedules: await store.listSchedules() }
   }));
@@ -56,25 +56,25 @@ export function registerScheduleRoutes(scope: FastifyInstance, deps: ScheduleRou
     return schedule;
   };
 
-  app.get("/v1/schedules/:schedule_id", { schema: { summary: "A schedule", tags, params: scheduleParams } }, async (request) => ({
+  app.get("/v1/schedules/:schedule_id", { schema: { operationId: "getSchedule", summary: "A schedule", tags, params: scheduleParams } }, async (request) => ({
     ok: true,
     data: { schedule: await scheduleOr404(request.params.schedule_id) }
   }));
 
-  app.delete("/v1/schedules/:schedule_id", { schema: { summary: "Delete a schedule (the tasks it created stay)", tags, params: scheduleParams } }, async (request) => {
+  app.delete("/v1/schedules/:schedule_id", { schema: { operationId: "deleteSchedule", summary: "Delete a schedule (the tasks it created stay)", tags, params: scheduleParams } }, async (request) => {
     const schedule = await scheduleOr404(request.params.schedule_id);
     if (!(await store.deleteSchedule(schedule.scheduleId))) throw conductorError("schedule_not_found", `no schedule ${schedule.scheduleId}`);
     request.log.info({ scheduleId: schedule.scheduleId }, "schedule deleted");
     return { ok: true, data: { schedule, deleted: true } };
   });
 
-  app.post("/v1/schedules/:schedule_id/pause", { schema: { summary: "Pause a schedule (no fires until resumed)", tags, params: scheduleParams } }, async (request) => {
+  app.post("/v1/schedules/:schedule_id/pause", { schema: { operationId: "pauseSchedule", summary: "Pause a schedule (no fires until resumed)", tags, params: scheduleParams } }, async (request) => {
     const schedule = await store.setSchedulePaused(request.params.schedule_id, true, null);
     if (schedule === undefined) throw conductorError("schedule_not_found", `no schedule ${request.params.schedule_id}`);
     return { ok: true, data: { schedule } };
   });
 
-  const resumeSchema = { summary: "Resume a schedule from its next fire after now (the paused fires are not caught up)", tags, params: scheduleParams };
+  const resumeSchema = { operationId: "resumeSchedule", summary: "Resume a schedule from its next fire after now (the paused fires are not caught up)", tags, params: scheduleParams };
   app.post("/v1/schedules/:schedule_id/resume", { schema: resumeSchema }, async (request) => {
     const current = await scheduleOr404(request.params.schedule_id);
     const schedule = await store.setSchedulePaused(current.scheduleId, false, await nextFire(current));

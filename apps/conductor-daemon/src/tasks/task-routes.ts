@@ -1,10 +1,11 @@
 import type {} from "@fastify/websocket";
-import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type NewTask, type RunRecord, type SystemMode } from "@baa/control-store";
+import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type NewTask, type RunRecord, type SystemMode, type TaskRecord } from "@baa/control-store";
 import type { z } from "zod";
 import type { EventLog } from "@baa/event-log";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
 import { websocketSchema, zodRoutes } from "@baa/http-observability";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import type { TaskStreamObserver } from "../metrics/conductor-metrics.js";
 import { conductorError } from "../errors.js";
 import {
@@ -63,16 +64,35 @@ function waitNotice(mode: SystemMode | null | undefined): string | undefined {
 /** Seconds a client told "queue full" waits before trying again. */
 const QUEUE_FULL_RETRY_AFTER_S = 5;
 
+type ZodApp = ReturnType<typeof zodRoutes>;
+type TaskOr404 = (params: { task_id: string }) => Promise<TaskRecord>;
+
 /**
  * `/v1/tasks…` and `/v1/runs…`: create (idempotent with `Idempotency-Key`), list, read,
  * cancel and retry tasks, read runs and their events, and stream a task's events live.
  */
 export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps): void {
   const app = zodRoutes(scope);
-  const { store } = deps;
-  const tags = ["tasks"];
+  const taskOr404: TaskOr404 = async ({ task_id }) => {
+    const task = await deps.store.getTask(task_id);
+    if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
+    return task;
+  };
+  // In the order the OpenAPI document lists them.
+  registerTaskCreate(app, deps);
+  registerTaskReads(app, deps, taskOr404);
+  registerTaskCancelRetry(app, deps);
+  registerRunReads(app, deps, taskOr404);
+  registerTaskEventStream(scope, deps, taskOr404);
+}
 
+const tags = ["tasks"];
+
+/** Create, idempotent with an `Idempotency-Key`. */
+function registerTaskCreate(app: ZodApp, deps: TaskRoutesDeps): void {
+  const { store } = deps;
   const createSchema = {
+    operationId: "createTask",
     summary: "Create a task (idempotent with an Idempotency-Key header)",
     tags,
     body: createTaskBody,
@@ -110,34 +130,12 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     const notice = waitNotice(deps.systemMode?.());
     return reply.status(result.created ? 201 : 200).send({ ok: true, data: { task: result.task, created: result.created, ...(notice === undefined ? {} : { notice }) } });
   });
+}
 
-  app.get("/v1/tasks", { schema: { summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
-    const query = request.query;
-    try {
-      const page = await store.listTasks({
-        limit: query.limit,
-        ...(query.state === undefined ? {} : { state: query.state as never }),
-        ...(query.cursor === undefined ? {} : { cursor: query.cursor })
-      });
-      return { ok: true, data: page };
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw conductorError("validation_failed", "invalid query: cursor: not a cursor this API returned");
-      throw error;
-    }
-  });
-
-  const taskOr404 = async ({ task_id }: { task_id: string }) => {
-    const task = await store.getTask(task_id);
-    if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
-    return task;
-  };
-
-  app.get("/v1/tasks/:task_id", { schema: { summary: "A task", tags, params: taskParams } }, async (request) => ({
-    ok: true,
-    data: { task: await taskOr404(request.params) }
-  }));
-
-  const cancelSchema = { summary: "Cancel a task (a running one stops)", tags, params: taskParams, body: cancelBody };
+/** Cancel and retry. */
+function registerTaskCancelRetry(app: ZodApp, deps: TaskRoutesDeps): void {
+  const { store } = deps;
+  const cancelSchema = { operationId: "cancelTask", summary: "Cancel a task (a running one stops)", tags, params: taskParams, body: cancelBody };
   app.post("/v1/tasks/:task_id/cancel", { schema: cancelSchema }, async (request, reply) => {
     const { task_id } = request.params;
     const body = request.body;
@@ -152,7 +150,7 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     return reply.status(result.outcome === "cancelled" ? 200 : 202).send({ ok: true, data: { task: result.task, outcome: result.outcome } });
   });
 
-  const retrySchema = { summary: "Queue a failed, cancelled or timed-out task again", tags, params: taskParams };
+  const retrySchema = { operationId: "retryTask", summary: "Queue a failed, cancelled or timed-out task again", tags, params: taskParams };
   app.post("/v1/tasks/:task_id/retry", { schema: retrySchema }, async (request) => {
     const { task_id } = request.params;
     const task = await store.retryTask(task_id);
@@ -164,27 +162,57 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     deps.scheduler?.wake();
     return { ok: true, data: { task } };
   });
+}
 
-  app.get("/v1/tasks/:task_id/runs", { schema: { summary: "A task's runs", tags, params: taskParams } }, async (request) => {
-    const task = await taskOr404(request.params);
-    return { ok: true, data: { runs: (await store.listRuns(task.taskId)).map(withFolder) } };
+/** The task list and a task. */
+function registerTaskReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
+  const { store } = deps;
+  app.get("/v1/tasks", { schema: { operationId: "listTasks", summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
+    const query = request.query;
+    try {
+      const page = await store.listTasks({
+        limit: query.limit,
+        ...(query.state === undefined ? {} : { state: query.state as never }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor })
+      });
+      return { ok: true, data: page };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw conductorError("validation_failed", "invalid query: cursor: not a cursor this API returned");
+      throw error;
+    }
   });
 
-  const withFolder = (run: RunRecord) => ({ ...run, folder: deps.runFolder?.(run) ?? null });
+  app.get("/v1/tasks/:task_id", { schema: { operationId: "getTask", summary: "A task", tags, params: taskParams } }, async (request) => ({
+    ok: true,
+    data: { task: await taskOr404(request.params) }
+  }));
+}
+
+/** A run as the API shows it: with its folder on this node, or null. */
+function withFolder(deps: TaskRoutesDeps, run: RunRecord) {
+  return { ...run, folder: deps.runFolder?.(run) ?? null };
+}
+
+/** A task's runs, a run with its first events, and a run's events by page. */
+function registerRunReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
+  app.get("/v1/tasks/:task_id/runs", { schema: { operationId: "listTaskRuns", summary: "A task's runs", tags, params: taskParams } }, async (request) => {
+    const task = await taskOr404(request.params);
+    return { ok: true, data: { runs: (await deps.store.listRuns(task.taskId)).map((run) => withFolder(deps, run)) } };
+  });
 
   const runOr404 = async ({ run_id }: { run_id: string }) => {
-    const run = await store.getRun(run_id);
+    const run = await deps.store.getRun(run_id);
     if (run === undefined) throw conductorError("run_not_found", `no run ${run_id}`);
     return run;
   };
 
-  app.get("/v1/runs/:run_id", { schema: { summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
+  app.get("/v1/runs/:run_id", { schema: { operationId: "getRun", summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
     const run = await runOr404(request.params);
     const page = await deps.events.query({ runId: run.runId, limit: 200 });
-    return { ok: true, data: { run: withFolder(run), events: page.events, nextAfter: page.nextAfter } };
+    return { ok: true, data: { run: withFolder(deps, run), events: page.events, nextAfter: page.nextAfter } };
   });
 
-  const runEventsSchema = { summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
+  const runEventsSchema = { operationId: "getRunEvents", summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
   app.get("/v1/runs/:run_id/events", { schema: runEventsSchema }, async (request) => {
     const run = await runOr404(request.params);
     const query = request.query;
@@ -196,13 +224,17 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
     });
     return { ok: true, data: { events: page.events, nextAfter: page.nextAfter } };
   });
+}
 
+/** `GET /v1/tasks/:task_id/events`: a WebSocket of the task's events, replayed then live. */
+function registerTaskEventStream(scope: FastifyInstance, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
   // Parsed by the handlers: a bad query or task on the stream is a close code, not an HTTP answer
   // to the upgrade request; the schema documents the route.
   scope.route({
     method: "GET",
     url: "/v1/tasks/:task_id/events",
     schema: {
+      operationId: "streamTaskEvents",
       summary: "A task's run events, replayed from `after` then live",
       tags,
       ...websocketSchema("Replays the task's events after `after`, then streams live ones; 4404 for an unknown task, 4400 for a bad query, 4008 for a slow client."),
@@ -214,39 +246,40 @@ export function registerTaskRoutes(scope: FastifyInstance, deps: TaskRoutesDeps)
       const task = await taskOr404(parseInput(taskParams, request.params, "path"));
       throw conductorError("bad_request", `GET /v1/tasks/${task.taskId}/events is a WebSocket; connect with an Upgrade request (HTTP reads: GET /v1/runs/:run_id/events)`);
     },
-    wsHandler: (socket, request) => {
-      void (async () => {
-        let after: number | undefined;
-        let taskId: string;
-        try {
-          after = parseInput(taskEventsSocketQuery, request.query, "query").after;
-          taskId = (await taskOr404(parseInput(taskParams, request.params, "path"))).taskId;
-        } catch (error) {
-          if (!isAppError(error)) {
-            request.log.warn({ err: error }, "task event stream refused: the store is not reachable");
-            socket.close(WsCloseCodes.tryAgainLater, "the control store is not reachable; try again shortly");
-          } else socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, closeReason(error.message));
-          return;
-        }
-        if (socket.readyState !== socket.OPEN) return;
-        const relayed = await deps.remote?.attachStream(socket, taskId, request).catch((error: unknown) => {
-          request.log.warn({ err: error, taskId }, "could not find the node running the task; streaming this node's events");
-          return false;
-        });
-        if (relayed === true) return;
-        if (after !== undefined && after > deps.events.lastSeq) {
-          socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
-          return;
-        }
-        streamTaskEvents({
-          socket,
-          events: deps.events,
-          taskId,
-          after,
-          maxBufferedBytes: deps.maxStreamBufferedBytes ?? 4 * 1024 * 1024,
-          ...(deps.streamObserver === undefined ? {} : { observer: deps.streamObserver })
-        });
-      })();
-    }
+    wsHandler: (socket, request) => void streamToSocket(socket, request, deps, taskOr404)
+  });
+}
+
+/** Streams a task's events on an opened socket: relayed from the node running it, or this node's. */
+async function streamToSocket(socket: WebSocket, request: FastifyRequest, deps: TaskRoutesDeps, taskOr404: TaskOr404): Promise<void> {
+  let after: number | undefined;
+  let taskId: string;
+  try {
+    after = parseInput(taskEventsSocketQuery, request.query, "query").after;
+    taskId = (await taskOr404(parseInput(taskParams, request.params, "path"))).taskId;
+  } catch (error) {
+    if (!isAppError(error)) {
+      request.log.warn({ err: error }, "task event stream refused: the store is not reachable");
+      socket.close(WsCloseCodes.tryAgainLater, "the control store is not reachable; try again shortly");
+    } else socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, closeReason(error.message));
+    return;
+  }
+  if (socket.readyState !== socket.OPEN) return;
+  const relayed = await deps.remote?.attachStream(socket, taskId, request).catch((error: unknown) => {
+    request.log.warn({ err: error, taskId }, "could not find the node running the task; streaming this node's events");
+    return false;
+  });
+  if (relayed === true) return;
+  if (after !== undefined && after > deps.events.lastSeq) {
+    socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
+    return;
+  }
+  streamTaskEvents({
+    socket,
+    events: deps.events,
+    taskId,
+    after,
+    maxBufferedBytes: deps.maxStreamBufferedBytes ?? 4 * 1024 * 1024,
+    ...(deps.streamObserver === undefined ? {} : { observer: deps.streamObserver })
   });
 }

@@ -24,24 +24,29 @@ const systemBody = z.strictObject({ reason: z.string().max(500).optional() });
 export function registerActionRoutes(scope: FastifyInstance, deps: { forward: ActionForwarder; afterAction: () => void }): void {
   const app = zodRoutes(scope);
   const tags = ["actions"];
-  const modeSchema = (summary: string) => ({ summary, tags, body: systemBody.default({}) });
+  const modeSchema = (operationId: string, summary: string) => ({
+    operationId,
+    summary,
+    tags,
+    body: systemBody.default({})
+  });
   const send: typeof passThrough = (reply, forwarded) => {
     deps.afterAction();
     return passThrough(reply, forwarded);
   };
 
-  const approvalSchema = { summary: "Answer an approval (forwarded to the conductor)", tags, params: approvalParams, body: approvalBody.default({}) };
+  const approvalSchema = { operationId: "answerApproval", summary: "Answer an approval (forwarded to the conductor)", tags, params: approvalParams, body: approvalBody.default({}) };
   app.post("/v1/approvals/:approval_id", { schema: approvalSchema }, async (request, reply) => {
     const { approval_id } = request.params;
     return send(reply, await deps.forward(`/v1/codex/approvals/${encodeURIComponent(approval_id)}`, request.body));
   });
-  app.post("/v1/system/pause", { schema: modeSchema("Pause the conductor (forwarded)") }, async (request, reply) =>
+  app.post("/v1/system/pause", { schema: modeSchema("pauseSystem", "Pause the conductor (forwarded)") }, async (request, reply) =>
     send(reply, await deps.forward("/v1/system/pause", request.body))
   );
-  app.post("/v1/system/resume", { schema: modeSchema("Resume the conductor (forwarded)") }, async (request, reply) =>
+  app.post("/v1/system/resume", { schema: modeSchema("resumeSystem", "Resume the conductor (forwarded)") }, async (request, reply) =>
     send(reply, await deps.forward("/v1/system/resume", request.body))
   );
-  app.post("/v1/system/drain", { schema: modeSchema("Drain the conductor (forwarded)") }, async (request, reply) =>
+  app.post("/v1/system/drain", { schema: modeSchema("drainSystem", "Drain the conductor (forwarded)") }, async (request, reply) =>
     send(reply, await deps.forward("/v1/system/drain", request.body))
   );
 }

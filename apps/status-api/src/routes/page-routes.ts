@@ -45,17 +45,17 @@ export function registerPageRoutes(app: FastifyInstance, deps: { diff2html: Diff
   const page = { tags: ["page"] };
   const { diff2html } = deps;
   const html = readFileSync(new URL("index.html", PAGE_DIR), "utf8").replaceAll("{{diff2html}}", diff2html.version);
-  app.get("/", { schema: { summary: "The live status page (HTML)", ...page } }, serve(Buffer.from(html), "text/html; charset=utf-8"));
+  app.get("/", { schema: { operationId: "getPage", summary: "The live status page (HTML)", ...page } }, serve(Buffer.from(html), "text/html; charset=utf-8"));
   for (const script of SCRIPTS) {
-    app.get(`/assets/${script}`, { schema: { summary: `The page's script ${script}`, ...page } }, serve(pageFile(script), "text/javascript; charset=utf-8"));
+    app.get(`/assets/${script}`, { schema: { operationId: scriptOperationId(script), summary: `The page's script ${script}`, ...page } }, serve(pageFile(script), "text/javascript; charset=utf-8"));
   }
-  app.get("/assets/page.css", { schema: { summary: "The page's style sheet", ...page } }, serve(pageFile("page.css"), "text/css; charset=utf-8"));
+  app.get("/assets/page.css", { schema: { operationId: "getPageStyleSheet", summary: "The page's style sheet", ...page } }, serve(pageFile("page.css"), "text/css; charset=utf-8"));
   const icon = serve(pageFile("favicon.svg"), "image/svg+xml");
-  app.get("/favicon.svg", { schema: { summary: "The page's icon (SVG)", ...page } }, icon);
-  app.get("/favicon.ico", { schema: { summary: "The page's icon (SVG, for browsers that ask this name)", ...page } }, icon);
+  app.get("/favicon.svg", { schema: { operationId: "getFaviconSvg", summary: "The page's icon (SVG)", ...page } }, icon);
+  app.get("/favicon.ico", { schema: { operationId: "getFaviconIco", summary: "The page's icon (SVG, for browsers that ask this name)", ...page } }, icon);
   const vendor = `/assets/diff2html/${diff2html.version}`;
-  app.get(`${vendor}/diff2html.min.js`, { schema: { summary: "diff2html's browser bundle", ...page } }, serve(diff2html.script, "text/javascript; charset=utf-8", VENDOR_CACHE));
-  app.get(`${vendor}/diff2html.min.css`, { schema: { summary: "diff2html's style sheet", ...page } }, serve(diff2html.css, "text/css; charset=utf-8", VENDOR_CACHE));
+  app.get(`${vendor}/diff2html.min.js`, { schema: { operationId: "getDiff2htmlScript", summary: "diff2html's browser bundle", ...page } }, serve(diff2html.script, "text/javascript; charset=utf-8", VENDOR_CACHE));
+  app.get(`${vendor}/diff2html.min.css`, { schema: { operationId: "getDiff2htmlStyleSheet", summary: "diff2html's style sheet", ...page } }, serve(diff2html.css, "text/css; charset=utf-8", VENDOR_CACHE));
 }
 
 function pageFile(file: string): Buffer {
@@ -69,4 +69,10 @@ function serve(body: Buffer, type: string, cacheControl = PAGE_HEADERS["cache-co
     if (request.headers["if-none-match"] === etag) return reply.status(304).send();
     return reply.type(type).send(body);
   };
+}
+
+/** `task-view.js` → `getScriptTaskViewJs`: the script's operation in the document. */
+function scriptOperationId(script: string): string {
+  const words = script.split(/[^A-Za-z0-9]+/);
+  return `getScript${words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join("")}`;
 }

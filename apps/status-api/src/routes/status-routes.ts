@@ -10,15 +10,16 @@ export function registerStatusRoutes(
   app: FastifyInstance,
   deps: { nodeId: string; collect: () => Promise<StatusDocument>; stream: StatusStream; streams: Set<() => void> }
 ): void {
-  app.get("/healthz", { schema: { summary: "Liveness probe", tags: ["operations"] } }, async () => ({ ok: true, data: { status: "ok", service: "status-api", nodeId: deps.nodeId } }));
+  app.get("/healthz", { schema: { operationId: "getHealth", summary: "Liveness probe", tags: ["operations"] } }, async () => ({ ok: true, data: { status: "ok", service: "status-api", nodeId: deps.nodeId } }));
 
-  app.get("/v1/status", { schema: { summary: "This node's status: identity, conductor and codexd, each marked reachable or not", tags: ["status"] } }, async (_request, reply) => {
+  app.get("/v1/status", { schema: { operationId: "getStatus", summary: "This node's status: identity, conductor and codexd, each marked reachable or not", tags: ["status"] } }, async (_request, reply) => {
     void reply.header("cache-control", "no-store");
     return { ok: true, data: await deps.collect() };
   });
 
   // Server-sent events: each refresh is one `status` event carrying the whole document.
   const streamSchema = {
+    operationId: "streamStatus",
     summary: "The status document, live (server-sent events: one `status` event per refresh)",
     description: "text/event-stream; each `status` event's data is the document of GET /v1/status.",
     tags: ["status"]
