@@ -1,6 +1,7 @@
 import { readJsonFile } from "@baa/state-files";
 import { isProcessAlive } from "./state/process-alive.js";
-import { ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
+import { helpText } from "@baa/config-sources";
+import { CODEXD_SOURCES, ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
 import { runInForeground, type SignalSource, type TerminationSignal } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
 import { CodexdLocalService } from "./service.js";
@@ -26,14 +27,14 @@ export interface CodexdCliOptions {
   spawner?: Spawner;
 }
 
-const USAGE = `usage: codexd <start|status|config> [flags]
+// Generated from the table of sources, so every flag and env-only variable is listed.
+const usage = (): string => `usage: codexd <start|status|config> [flags]
   start              run codexd in the foreground
   status [--json]    read codexd's state files (works while codexd is down)
   config             print the resolved configuration
-flags: --repo-root --logs-dir --state-dir --local-api-base --event-stream-path --server-endpoint
-       --server-strategy --server-command --server-cwd --server-arg (repeatable) --node-id --demo
-       --log-level
-`;
+
+flags (each with its environment variable; flags win over variables, variables over defaults):
+${helpText(CODEXD_SOURCES)}`;
 
 /** codexd's command line; `argv` is a full process argv (`node codexd <command> ...`). Resolves to an exit code. */
 export async function runCodexdCli(options: CodexdCliOptions): Promise<number> {
@@ -45,7 +46,7 @@ export async function runCodexdCli(options: CodexdCliOptions): Promise<number> {
   let json = false;
   try {
     if (command === undefined || command === "help" || command === "--help") {
-      stdout.write(USAGE);
+      stdout.write(usage());
       return command === undefined ? 2 : 0;
     }
     json = parseCodexdFlags(rest).json;
@@ -63,7 +64,7 @@ export async function runCodexdCli(options: CodexdCliOptions): Promise<number> {
     case "start":
       return runForeground(config, env, options.processLike ?? process, stderr, options.spawner);
     default:
-      stderr.write(`codexd: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      stderr.write(`codexd: unknown command ${JSON.stringify(command)}\n${usage()}`);
       return 2;
   }
 }

@@ -1,7 +1,17 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { checkedBy, fromText, InvalidConfigError } from "@baa/config-sources";
+import {
+  checkedBy,
+  describeIssues,
+  flagSpecs,
+  InvalidConfigError,
+  normalizeOrFail,
+  parseFlags,
+  readSources,
+  type FlagSpec,
+  type SourceKind,
+  type SourceTable
+} from "@baa/config-sources";
 import { isLoopbackHost } from "@baa/net-trust";
 import { parseAllowedHost, parseAllowedOrigin } from "@baa/http-guard";
 
@@ -138,16 +148,16 @@ export type CodexdConfig = Readonly<
   }
 >;
 
-type Kind = "string" | "int" | "bool" | "list" | "args";
-
 /**
  * Every setting's sources, in one table: key (a `CodexdConfigInput` field) -> [flag, env var,
  * kind, config path]. "" means no flag (env only). An explicit input field beats the flag, the
  * flag beats the env var, the env var beats the default; an empty env value means unset.
- * `repoRoot` also falls back to `BAA_REPO_ROOT`. Every flag and env var is in docs/runtime/.
+ * `repoRoot` falls back to `BAA_REPO_ROOT` (`sharedRepoRoot`). Every flag and env var is in
+ * docs/runtime/.
  */
-const SOURCES = {
+const SETTINGS = {
   repoRoot: ["repo-root", "BAA_CODEXD_REPO_ROOT", "string", "paths.repoRoot"],
+  sharedRepoRoot: ["", "BAA_REPO_ROOT", "string", ""],
   logsDir: ["logs-dir", "BAA_CODEXD_LOGS_DIR", "string", "paths.logsRootDir"],
   stateDir: ["state-dir", "BAA_CODEXD_STATE_DIR", "string", "paths.stateRootDir"],
   localApiBase: ["local-api-base", "BAA_CODEXD_LOCAL_API_BASE", "string", "service.localApiBase"],
@@ -158,48 +168,50 @@ const SOURCES = {
   serverStrategy: ["server-strategy", "BAA_CODEXD_SERVER_STRATEGY", "string", "server.childStrategy"],
   serverCommand: ["server-command", "BAA_CODEXD_SERVER_COMMAND", "string", "server.childCommand"],
   serverCwd: ["server-cwd", "BAA_CODEXD_SERVER_CWD", "string", "server.childCwd"],
-  serverArgs: ["server-arg", "BAA_CODEXD_SERVER_ARGS", "args", "server.childArgs"],
+  serverArgs: ["server-arg", "BAA_CODEXD_SERVER_ARGS", "repeated", "server.childArgs"],
   nodeId: ["node-id", "BAA_NODE_ID", "string", "nodeId"],
-  demo: ["demo", "BAA_CODEXD_DEMO", "bool", "demo"],
+  demo: ["demo", "BAA_CODEXD_DEMO", "switch", "demo"],
   logLevel: ["log-level", "BAA_CODEXD_LOG_LEVEL", "string", "logLevel"],
-  bodyLimitBytes: ["", "BAA_CODEXD_BODY_LIMIT_BYTES", "int", "limits.bodyLimitBytes"],
-  recentEventsLimit: ["", "BAA_CODEXD_RECENT_EVENTS_LIMIT", "int", "limits.recentEventsLimit"],
-  requestTimeoutMs: ["", "BAA_CODEXD_REQUEST_TIMEOUT_MS", "int", "limits.requestTimeoutMs"],
-  approvalTimeoutMs: ["", "BAA_CODEXD_APPROVAL_TIMEOUT_MS", "int", "limits.approvalTimeoutMs"],
-  maxActiveTurns: ["", "BAA_CODEXD_MAX_ACTIVE_TURNS", "int", "limits.maxActiveTurns"],
-  maxSessions: ["", "BAA_CODEXD_MAX_SESSIONS", "int", "limits.maxSessions"],
-  maxClosedSessions: ["", "BAA_CODEXD_MAX_CLOSED_SESSIONS", "int", "limits.maxClosedSessions"],
-  eventLogMaxFileBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES", "int", "limits.eventLogMaxFileBytes"],
-  eventLogMaxTotalBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES", "int", "limits.eventLogMaxTotalBytes"],
-  streamMaxBufferedBytes: ["", "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES", "int", "limits.streamMaxBufferedBytes"],
-  recentEventsMaxBytes: ["", "BAA_CODEXD_RECENT_EVENTS_MAX_BYTES", "int", "limits.recentEventsMaxBytes"],
-  eventTextMaxBytes: ["", "BAA_CODEXD_EVENT_TEXT_MAX_BYTES", "int", "limits.eventTextMaxBytes"],
-  sessionEventsMaxBytes: ["", "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES", "int", "limits.sessionEventsMaxBytes"],
-  sessionCacheMaxBytes: ["", "BAA_CODEXD_SESSION_CACHE_MAX_BYTES", "int", "limits.sessionCacheMaxBytes"],
-  sessionRegistryMaxBytes: ["", "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES", "int", "limits.sessionRegistryMaxBytes"],
-  approvalsMaxBytes: ["", "BAA_CODEXD_APPROVALS_MAX_BYTES", "int", "limits.approvalsMaxBytes"],
-  restartBaseDelayMs: ["", "BAA_CODEXD_RESTART_BASE_MS", "int", "restart.baseDelayMs"],
-  restartMaxDelayMs: ["", "BAA_CODEXD_RESTART_MAX_MS", "int", "restart.maxDelayMs"],
-  crashLoopLimit: ["", "BAA_CODEXD_CRASH_LOOP_LIMIT", "int", "restart.crashLoopLimit"],
-  crashLoopWindowMs: ["", "BAA_CODEXD_CRASH_LOOP_WINDOW_MS", "int", "restart.windowMs"],
-  childMaxRssMb: ["", "BAA_CODEXD_CHILD_MAX_RSS_MB", "int", "watchdog.maxRssMb"],
-  childWatchdogIntervalMs: ["", "BAA_CODEXD_CHILD_WATCHDOG_INTERVAL_MS", "int", "watchdog.intervalMs"]
-} as const satisfies Partial<Record<keyof CodexdConfigInput, readonly [string, string, Kind, string]>>;
+  bodyLimitBytes: ["", "BAA_CODEXD_BODY_LIMIT_BYTES", "number", "limits.bodyLimitBytes"],
+  recentEventsLimit: ["", "BAA_CODEXD_RECENT_EVENTS_LIMIT", "number", "limits.recentEventsLimit"],
+  requestTimeoutMs: ["", "BAA_CODEXD_REQUEST_TIMEOUT_MS", "number", "limits.requestTimeoutMs"],
+  approvalTimeoutMs: ["", "BAA_CODEXD_APPROVAL_TIMEOUT_MS", "number", "limits.approvalTimeoutMs"],
+  maxActiveTurns: ["", "BAA_CODEXD_MAX_ACTIVE_TURNS", "number", "limits.maxActiveTurns"],
+  maxSessions: ["", "BAA_CODEXD_MAX_SESSIONS", "number", "limits.maxSessions"],
+  maxClosedSessions: ["", "BAA_CODEXD_MAX_CLOSED_SESSIONS", "number", "limits.maxClosedSessions"],
+  eventLogMaxFileBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES", "number", "limits.eventLogMaxFileBytes"],
+  eventLogMaxTotalBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES", "number", "limits.eventLogMaxTotalBytes"],
+  streamMaxBufferedBytes: ["", "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES", "number", "limits.streamMaxBufferedBytes"],
+  recentEventsMaxBytes: ["", "BAA_CODEXD_RECENT_EVENTS_MAX_BYTES", "number", "limits.recentEventsMaxBytes"],
+  eventTextMaxBytes: ["", "BAA_CODEXD_EVENT_TEXT_MAX_BYTES", "number", "limits.eventTextMaxBytes"],
+  sessionEventsMaxBytes: ["", "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES", "number", "limits.sessionEventsMaxBytes"],
+  sessionCacheMaxBytes: ["", "BAA_CODEXD_SESSION_CACHE_MAX_BYTES", "number", "limits.sessionCacheMaxBytes"],
+  sessionRegistryMaxBytes: ["", "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES", "number", "limits.sessionRegistryMaxBytes"],
+  approvalsMaxBytes: ["", "BAA_CODEXD_APPROVALS_MAX_BYTES", "number", "limits.approvalsMaxBytes"],
+  restartBaseDelayMs: ["", "BAA_CODEXD_RESTART_BASE_MS", "number", "restart.baseDelayMs"],
+  restartMaxDelayMs: ["", "BAA_CODEXD_RESTART_MAX_MS", "number", "restart.maxDelayMs"],
+  crashLoopLimit: ["", "BAA_CODEXD_CRASH_LOOP_LIMIT", "number", "restart.crashLoopLimit"],
+  crashLoopWindowMs: ["", "BAA_CODEXD_CRASH_LOOP_WINDOW_MS", "number", "restart.windowMs"],
+  childMaxRssMb: ["", "BAA_CODEXD_CHILD_MAX_RSS_MB", "number", "watchdog.maxRssMb"],
+  childWatchdogIntervalMs: ["", "BAA_CODEXD_CHILD_WATCHDOG_INTERVAL_MS", "number", "watchdog.intervalMs"]
+} as const satisfies Partial<Record<keyof CodexdConfigInput | "sharedRepoRoot", readonly [string, string, SourceKind, string]>>;
 
-type SourceKey = keyof typeof SOURCES;
+/** The table's sources by input key: what `--help` lists and the flags `argv` may hold. */
+export const CODEXD_SOURCES: SourceTable = Object.fromEntries(
+  Object.entries(SETTINGS).map(([key, [flag, env, kind]]) => [key, [flag, env, kind]])
+);
+
+// The same sources by config path, to name a key the schema refused the way a user set it.
+const SOURCES_BY_PATH: SourceTable = Object.fromEntries(
+  Object.values(SETTINGS)
+    .filter(([, , , path]) => path !== "")
+    .map(([flag, env, kind, path]) => [path, [flag, env, kind]])
+);
 
 /** `codexd status --json`: a command option, not a setting. */
 const COMMAND_FLAGS = { json: { type: "boolean" } } as const;
 
-// parseArgs options, from the table: string flags, `--demo` a switch, `--server-arg` repeatable.
-const PARSE_OPTIONS: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
-  ...Object.fromEntries(
-    Object.values(SOURCES)
-      .filter(([flag]) => flag !== "")
-      .map(([flag, , kind]) => [flag, kind === "bool" ? { type: "boolean" as const } : kind === "args" ? { type: "string" as const, multiple: true } : { type: "string" as const }])
-  ),
-  ...COMMAND_FLAGS
-};
+const PARSE_OPTIONS: Record<string, FlagSpec> = { ...flagSpecs(CODEXD_SOURCES), ...COMMAND_FLAGS };
 
 export class ConfigError extends InvalidConfigError {
   constructor(problems: readonly string[]) {
@@ -210,37 +222,10 @@ export class ConfigError extends InvalidConfigError {
 
 /** Splits argv (after the subcommand) into the table's flags; unknown flags are a ConfigError. */
 export function parseCodexdFlags(argv: readonly string[]): { values: CodexdConfigInput; json: boolean; positionals: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: joinDashValues(argv), options: PARSE_OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
-  const values: Record<string, unknown> = {};
-  for (const [key, [flag, , kind]] of Object.entries(SOURCES)) {
-    const value = flag === "" ? undefined : (parsed.values as Record<string, unknown>)[flag];
-    if (value === undefined) continue;
-    values[key] = kind === "list" ? fromText("list", value as string) : value;
-  }
-  return { values: values as CodexdConfigInput, json: parsed.values.json === true, positionals: parsed.positionals };
-}
-
-// `--server-arg -c` is legitimate (codex's own flags start with a dash); parseArgs would call it
-// ambiguous, so pass every string flag's next word as its value.
-function joinDashValues(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
-    const spec = name === undefined ? undefined : PARSE_OPTIONS[name];
-    if (spec?.type === "string" && i + 1 < argv.length) {
-      out.push(`${arg}=${argv[i + 1]}`);
-      i += 1;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
+  const parsed = parseFlags(argv, PARSE_OPTIONS, { positionals: true });
+  if (parsed.problems.length > 0) throw new ConfigError(parsed.problems);
+  const { input } = readSources(CODEXD_SOURCES, { flags: parsed.values });
+  return { values: input as CodexdConfigInput, json: parsed.values.json === true, positionals: parsed.positionals };
 }
 
 // Refinements run even when .url() failed; a bad URL is reported once, by .url().
@@ -252,34 +237,16 @@ function urlOrNull(value: string): URL | null {
   }
 }
 
-/** An env value as its kind; text that does not fit is passed on so the schema names the key. */
-function fromEnv(kind: Kind, text: string): unknown {
-  if (kind === "args") return splitArgs(text);
-  return fromText(kind === "int" ? "number" : kind === "bool" ? "boolean" : kind, text);
-}
-
-/** Each key's value from the first source that sets it (input, flag, env), or undefined. */
-function readSources(input: CodexdConfigInput, env: Readonly<Record<string, string | undefined>>): Partial<Record<SourceKey, unknown>> {
-  const flags = input.argv === undefined ? {} : parseCodexdFlags(input.argv).values;
-  const out: Partial<Record<SourceKey, unknown>> = {};
-  for (const [key, [, envName, kind]] of Object.entries(SOURCES) as [SourceKey, (typeof SOURCES)[SourceKey]][]) {
-    const text = env[envName];
-    const value = input[key] ?? flags[key] ?? (text === undefined || text.trim() === "" ? undefined : fromEnv(kind, text));
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
-
 /**
  * Resolves codexd's configuration once, through the table of sources above: explicit fields,
  * then flags in `argv`, then `env`, then defaults. Returns a frozen object; every bad key is
  * reported in one ConfigError, named with its flag and env var.
  */
 export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig {
-  const env = input.env ?? process.env;
-  const v = readSources(input, env);
-  const sharedRoot = env.BAA_REPO_ROOT === undefined || env.BAA_REPO_ROOT.trim() === "" ? undefined : env.BAA_REPO_ROOT;
-  const repoRoot = resolve(String(v.repoRoot ?? sharedRoot ?? process.cwd()));
+  const parsed = parseFlags(input.argv ?? [], PARSE_OPTIONS);
+  const reading = readSources(CODEXD_SOURCES, { input: { ...input }, flags: parsed.values, env: input.env ?? process.env });
+  const v = reading.input as Partial<Record<keyof typeof SETTINGS, unknown>>;
+  const repoRoot = resolve(String(v.repoRoot ?? v.sharedRepoRoot ?? process.cwd()));
   const under = (value: unknown, fallback: string) =>
     value === undefined ? fallback : isAbsolute(String(value)) ? String(value) : resolve(repoRoot, String(value));
   const list = (value: unknown, fallback: readonly string[]) => (Array.isArray(value) ? [...value] : (value ?? [...fallback]));
@@ -337,12 +304,7 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       approvalsMaxBytes: v.approvalsMaxBytes ?? 4 * 1024 * 1024
     }
   };
-  // Parsed once or twice per process: compiling zod's fast path (its JIT) would cost more than it saves.
-  const result = schema.safeParse(candidate, { jitless: true });
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${configKeyName(issue.path)}: ${issue.message}`));
-  }
-  const c = result.data;
+  const c = normalizeOrFail(parsed.problems, () => parseSchema(candidate), (all) => new ConfigError(all));
   const s = c.paths.stateRootDir;
   const l = c.paths.logsRootDir;
   return deepFreeze({
@@ -363,20 +325,12 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
   });
 }
 
-// Names a bad key the way a user set it: its flag and env var beside the config path.
-const SOURCE_BY_PATH = new Map<string, readonly [string, string, Kind, string]>(Object.values(SOURCES).map((entry) => [entry[3], entry]));
-
-function configKeyName(path: readonly PropertyKey[]): string {
-  const key = path.map(String).join(".");
-  // A list entry (`service.allowedHosts.1`) came from its list's source.
-  const source = SOURCE_BY_PATH.get(key) ?? SOURCE_BY_PATH.get(path.filter((part) => typeof part !== "number").map(String).join("."));
-  if (source === undefined) return key;
-  const [flag, envName] = source;
-  return flag === "" ? `${key} (${envName})` : `${key} (${envName} / --${flag})`;
-}
-
-function splitArgs(value: string): string[] {
-  return value.trim().split(/\s+/);
+function parseSchema(candidate: unknown): z.infer<typeof schema> {
+  // Parsed once or twice per process: compiling zod's fast path (its JIT) would cost more than it saves.
+  const result = schema.safeParse(candidate, { jitless: true });
+  // codexd's messages name the variable first: `restart.baseDelayMs (BAA_CODEXD_RESTART_BASE_MS)`.
+  if (!result.success) throw new ConfigError(describeIssues(SOURCES_BY_PATH, result.error.issues, { envFirst: true }));
+  return result.data;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { ConductorConfigError, resolveConductorConfig, type ConductorConfig } from "./config.js";
+import { helpText } from "@baa/config-sources";
+import { CONDUCTOR_SOURCES, ConductorConfigError, resolveConductorConfig, type ConductorConfig } from "./config.js";
 import { createConductorLogger } from "./logger.js";
 import { ConductorRuntime } from "./runtime.js";
 import { runInForeground, type SignalSource } from "@baa/lifecycle";
@@ -22,26 +23,18 @@ export interface ConductorCliOptions {
   onStarted?: (runtime: ConductorRuntime) => void;
 }
 
-const USAGE = `usage: conductor-daemon <command> [flags]
+// Generated from the table of sources, so every flag and env-only variable is listed.
+const usage = (): string => `usage: conductor-daemon <command> [flags]
 
 commands:
   start    run the conductor in the foreground until SIGTERM/SIGINT
   config   print the resolved configuration as JSON (token and database password redacted)
   help     print this text
 
-flags (each also has an environment variable; flags win):
-  --node-id --host --role primary|standby --local-api-base URL --codexd-local-api-base URL
-  --control-api-base URL --trusted-cidrs CIDR,CIDR --repo-root DIR --state-dir DIR
-  --runs-dir DIR --logs-dir DIR --body-limit-bytes N --proxy-timeout-ms N
-  --codexd-connect-timeout-ms N --log-level LEVEL
-  --database-schema NAME --store-connect-timeout-ms N --store-query-timeout-ms N
-  --lease-ttl-ms N --max-concurrent-tasks N --max-queued-tasks N
-  --worktrees-dir DIR --scratch-dir DIR --git-author "Name <email>" --diff-max-bytes N
-  --github-api-url URL --github-config FILE --github-poll-ms N
-  The shared token is read from BAA_SHARED_TOKEN only, never from a flag; the PostgreSQL URL
-  from BAA_DATABASE_URL only (unset: SQLite in the state dir); a GitHub token from
-  BAA_GITHUB_TOKEN only; the GitHub webhook secret from BAA_GITHUB_WEBHOOK_SECRET only; the
-  repositories from BAA_GITHUB_REPOS (JSON) or the file of --github-config.
+flags (each with its environment variable; flags win over variables, variables over defaults):
+${helpText(CONDUCTOR_SOURCES)}
+Secrets and the PostgreSQL URL come from the environment only (no BAA_DATABASE_URL: SQLite in
+the state dir); BAA_GITHUB_REPOS holds JSON, or --github-config names a file holding it.
 `;
 
 /**
@@ -54,15 +47,15 @@ export async function runConductorCli(options: ConductorCliOptions): Promise<num
   const [command, ...flags] = options.argv.slice(2);
 
   if (command === "help" || command === "--help" || command === "-h") {
-    stdout.write(USAGE);
+    stdout.write(usage());
     return 0;
   }
   if (command === undefined) {
-    stderr.write(USAGE);
+    stderr.write(usage());
     return 2;
   }
   if (command !== "start" && command !== "config") {
-    stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    stderr.write(`unknown command ${JSON.stringify(command)}\n\n${usage()}`);
     return 2;
   }
 

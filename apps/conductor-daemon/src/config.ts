@@ -8,7 +8,6 @@ import {
   InvalidConfigError,
   normalizeOrFail,
   readSources,
-  type SourceKind,
   type SourceTable
 } from "@baa/config-sources";
 import { parseCidr } from "@baa/net-trust";
@@ -173,101 +172,67 @@ export class ConductorConfigError extends InvalidConfigError {
   }
 }
 
-// key -> [flag, env]; the flag and env names users see in error messages.
-const SOURCES: SourceTable = {
+// key -> [flag, env, kind]; the flag and env names users see in error messages and `--help`.
+export const CONDUCTOR_SOURCES: SourceTable = {
   nodeId: ["node-id", "BAA_NODE_ID"],
   host: ["host", "BAA_NODE_HOST"],
-  role: ["role", "BAA_CONDUCTOR_ROLE"],
+  role: ["role", "BAA_CONDUCTOR_ROLE", "string", "primary or standby"],
   localApiBase: ["local-api-base", "BAA_CONDUCTOR_LOCAL_API"],
   codexdLocalApiBase: ["codexd-local-api-base", "BAA_CODEXD_LOCAL_API_BASE"],
   controlApiBase: ["control-api-base", "BAA_CONTROL_API_BASE"],
   sharedToken: ["", "BAA_SHARED_TOKEN"],
-  trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS"],
-  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS"],
-  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS"],
-  trustLoopback: ["trust-loopback", "BAA_TRUST_LOOPBACK"],
+  trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS", "list"],
+  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS", "list"],
+  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS", "list"],
+  trustLoopback: ["trust-loopback", "BAA_TRUST_LOOPBACK", "boolean"],
   repoRoot: ["repo-root", "BAA_REPO_ROOT"],
   "paths.stateDir": ["state-dir", "BAA_STATE_DIR"],
   "paths.runsDir": ["runs-dir", "BAA_RUNS_DIR"],
   "paths.logsDir": ["logs-dir", "BAA_LOGS_DIR"],
-  bodyLimitBytes: ["body-limit-bytes", "BAA_CONDUCTOR_BODY_LIMIT_BYTES"],
-  proxyTimeoutMs: ["proxy-timeout-ms", "BAA_CONDUCTOR_PROXY_TIMEOUT_MS"],
-  codexdConnectTimeoutMs: ["codexd-connect-timeout-ms", "BAA_CODEXD_CONNECT_TIMEOUT_MS"],
+  bodyLimitBytes: ["body-limit-bytes", "BAA_CONDUCTOR_BODY_LIMIT_BYTES", "number"],
+  proxyTimeoutMs: ["proxy-timeout-ms", "BAA_CONDUCTOR_PROXY_TIMEOUT_MS", "number"],
+  codexdConnectTimeoutMs: ["codexd-connect-timeout-ms", "BAA_CODEXD_CONNECT_TIMEOUT_MS", "number"],
   // The URL may carry a password: environment only, like the token.
   databaseUrl: ["", "BAA_DATABASE_URL"],
   databaseSchema: ["database-schema", "BAA_DATABASE_SCHEMA"],
-  storeConnectTimeoutMs: ["store-connect-timeout-ms", "BAA_STORE_CONNECT_TIMEOUT_MS"],
-  storeQueryTimeoutMs: ["store-query-timeout-ms", "BAA_STORE_QUERY_TIMEOUT_MS"],
-  leaseTtlMs: ["lease-ttl-ms", "BAA_LEASE_TTL_MS"],
-  maxConcurrentTasks: ["max-concurrent-tasks", "BAA_MAX_CONCURRENT_TASKS"],
-  execute: ["execute", "BAA_EXECUTE"],
-  runLeaseTtlMs: ["run-lease-ttl-ms", "BAA_RUN_LEASE_TTL_MS"],
-  nodeLabels: ["node-labels", "BAA_NODE_LABELS"],
+  storeConnectTimeoutMs: ["store-connect-timeout-ms", "BAA_STORE_CONNECT_TIMEOUT_MS", "number"],
+  storeQueryTimeoutMs: ["store-query-timeout-ms", "BAA_STORE_QUERY_TIMEOUT_MS", "number"],
+  leaseTtlMs: ["lease-ttl-ms", "BAA_LEASE_TTL_MS", "number"],
+  maxConcurrentTasks: ["max-concurrent-tasks", "BAA_MAX_CONCURRENT_TASKS", "number"],
+  execute: ["execute", "BAA_EXECUTE", "boolean"],
+  runLeaseTtlMs: ["run-lease-ttl-ms", "BAA_RUN_LEASE_TTL_MS", "number"],
+  nodeLabels: ["node-labels", "BAA_NODE_LABELS", "list"],
   nodeAddress: ["node-address", "BAA_NODE_ADDRESS"],
-  maxQueuedTasks: ["max-queued-tasks", "BAA_MAX_QUEUED_TASKS"],
-  taskStallTimeoutMs: ["task-stall-timeout-ms", "BAA_TASK_STALL_TIMEOUT_MS"],
-  taskTimeoutMs: ["task-timeout-ms", "BAA_TASK_TIMEOUT_MS"],
-  taskRetryBaseMs: ["task-retry-base-ms", "BAA_TASK_RETRY_BASE_MS"],
-  taskRetryMaxMs: ["task-retry-max-ms", "BAA_TASK_RETRY_MAX_MS"],
-  quotaBackoffMs: ["quota-backoff-ms", "BAA_QUOTA_BACKOFF_MS"],
-  schedulerPollMs: ["scheduler-poll-ms", "BAA_SCHEDULER_POLL_MS"],
-  runProgressMs: ["run-progress-ms", "BAA_RUN_PROGRESS_MS"],
-  worktreeRetentionMs: ["worktree-retention-ms", "BAA_WORKTREE_RETENTION_MS"],
+  maxQueuedTasks: ["max-queued-tasks", "BAA_MAX_QUEUED_TASKS", "number"],
+  taskStallTimeoutMs: ["task-stall-timeout-ms", "BAA_TASK_STALL_TIMEOUT_MS", "number"],
+  taskTimeoutMs: ["task-timeout-ms", "BAA_TASK_TIMEOUT_MS", "number"],
+  taskRetryBaseMs: ["task-retry-base-ms", "BAA_TASK_RETRY_BASE_MS", "number"],
+  taskRetryMaxMs: ["task-retry-max-ms", "BAA_TASK_RETRY_MAX_MS", "number"],
+  quotaBackoffMs: ["quota-backoff-ms", "BAA_QUOTA_BACKOFF_MS", "number"],
+  schedulerPollMs: ["scheduler-poll-ms", "BAA_SCHEDULER_POLL_MS", "number"],
+  runProgressMs: ["run-progress-ms", "BAA_RUN_PROGRESS_MS", "number"],
+  worktreeRetentionMs: ["worktree-retention-ms", "BAA_WORKTREE_RETENTION_MS", "number"],
   workRemote: ["work-remote", "BAA_WORK_REMOTE"],
   "paths.worktreesDir": ["worktrees-dir", "BAA_WORKTREES_DIR"],
   "paths.scratchDir": ["scratch-dir", "BAA_SCRATCH_DIR"],
-  gitAuthor: ["git-author", "BAA_GIT_AUTHOR"],
-  diffMaxBytes: ["diff-max-bytes", "BAA_DIFF_MAX_BYTES"],
+  gitAuthor: ["git-author", "BAA_GIT_AUTHOR", "string", "`Name <email>` of each run's commit"],
+  diffMaxBytes: ["diff-max-bytes", "BAA_DIFF_MAX_BYTES", "number"],
   // A secret: environment only, like the shared token.
   githubToken: ["", "BAA_GITHUB_TOKEN"],
   githubApiUrl: ["github-api-url", "BAA_GITHUB_API_URL"],
   githubRepos: ["", "BAA_GITHUB_REPOS"],
-  githubConfigFile: ["github-config", "BAA_GITHUB_CONFIG"],
-  githubPollMs: ["github-poll-ms", "BAA_GITHUB_POLL_MS"],
+  githubConfigFile: ["github-config", "BAA_GITHUB_CONFIG", "string", "a JSON file of repositories"],
+  githubPollMs: ["github-poll-ms", "BAA_GITHUB_POLL_MS", "number"],
   // A secret: environment only, like the shared token.
   githubWebhookSecret: ["", "BAA_GITHUB_WEBHOOK_SECRET"],
-  notifyUrls: ["notify-urls", "BAA_NOTIFY_URLS"],
+  notifyUrls: ["notify-urls", "BAA_NOTIFY_URLS", "list"],
   // A secret: environment only, like the shared token.
   notifySecret: ["", "BAA_NOTIFY_SECRET"],
-  notifyRetryForMs: ["notify-retry-for-ms", "BAA_NOTIFY_RETRY_FOR_MS"],
-  notifyTimeoutMs: ["notify-timeout-ms", "BAA_NOTIFY_TIMEOUT_MS"],
-  logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL"]
+  notifyRetryForMs: ["notify-retry-for-ms", "BAA_NOTIFY_RETRY_FOR_MS", "number"],
+  notifyTimeoutMs: ["notify-timeout-ms", "BAA_NOTIFY_TIMEOUT_MS", "number"],
+  logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL", "string", "fatal, error, warn, info, debug, trace or silent"]
 };
 
-const NUMERIC_KEYS = [
-  "bodyLimitBytes",
-  "proxyTimeoutMs",
-  "codexdConnectTimeoutMs",
-  "storeConnectTimeoutMs",
-  "storeQueryTimeoutMs",
-  "leaseTtlMs",
-  "maxConcurrentTasks",
-  "runLeaseTtlMs",
-  "maxQueuedTasks",
-  "taskStallTimeoutMs",
-  "taskTimeoutMs",
-  "taskRetryBaseMs",
-  "taskRetryMaxMs",
-  "quotaBackoffMs",
-  "schedulerPollMs",
-  "runProgressMs",
-  "worktreeRetentionMs",
-  "githubPollMs",
-  "diffMaxBytes",
-  "notifyRetryForMs",
-  "notifyTimeoutMs"
-];
-
-const KINDS: Record<string, SourceKind> = {
-  ...Object.fromEntries(NUMERIC_KEYS.map((key) => [key, "number" as const])),
-  trustedCidrs: "list",
-  allowedHosts: "list",
-  allowedOrigins: "list",
-  notifyUrls: "list",
-  nodeLabels: "list",
-  trustLoopback: "boolean",
-  execute: "boolean"
-};
 
 /**
  * Validates a (partial) config object and fills the defaults; returns a deep-frozen config.
@@ -277,7 +242,7 @@ export function normalizeConductorConfig(input: ConductorConfigInput | Conductor
   // Parsed once per process: compiling zod's fast path (its JIT) would cost more than it saves.
   const result = ConductorConfigSchema.safeParse(input, { jitless: true });
   if (!result.success) {
-    throw new ConductorConfigError(describeIssues(SOURCES, result.error.issues));
+    throw new ConductorConfigError(describeIssues(CONDUCTOR_SOURCES, result.error.issues));
   }
   const config = result.data;
   const githubProblems = gitHubConfigProblems(config);
@@ -301,11 +266,11 @@ export function resolveConductorConfig(options: {
   argv?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
 }): ConductorConfig {
-  const { input, problems } = readSources(SOURCES, { ...options, kinds: KINDS });
+  const { input, problems } = readSources(CONDUCTOR_SOURCES, options);
   // Only a token set through the environment is held to the length: the seed's embedding
   // callers pass short placeholders programmatically (the app then accepts no token at all).
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
-  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
+  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(CONDUCTOR_SOURCES, "sharedToken")}: ${shortToken}`);
   readGitHubConfigFile(input, problems);
 
   return normalizeOrFail(problems, () => normalizeConductorConfig(input as ConductorConfigInput), (all) => new ConductorConfigError(all));

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { resolveStatusApiConfig, StatusApiConfigError, type StatusApiConfig } from "./config.js";
+import { helpText } from "@baa/config-sources";
+import { resolveStatusApiConfig, STATUS_API_SOURCES, StatusApiConfigError, type StatusApiConfig } from "./config.js";
 import { StatusApiRuntime } from "./runtime.js";
 import { runInForeground, type SignalSource } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
@@ -19,18 +20,17 @@ export interface StatusApiCliOptions {
   onStarted?: (runtime: StatusApiRuntime) => void;
 }
 
-const USAGE = `usage: status-api <command> [flags]
+// Generated from the table of sources, so every flag and env-only variable is listed.
+const usage = (): string => `usage: status-api <command> [flags]
 
 commands:
   start    run status-api in the foreground until SIGTERM/SIGINT
   config   print the resolved configuration as JSON (token redacted)
   help     print this text
 
-flags (each also has an environment variable; flags win):
-  --node-id --host --local-api-base URL --conductor-local-api URL --codexd-local-api-base URL
-  --repo-root DIR --conductor-state-dir DIR --source-timeout-ms N --action-timeout-ms N
-  --refresh-ms N --log-level LEVEL
-  The conductor's token comes from BAA_SHARED_TOKEN or the conductor's token file, never a flag.
+flags (each with its environment variable; flags win over variables, variables over defaults):
+${helpText(STATUS_API_SOURCES)}
+The conductor's token comes from BAA_SHARED_TOKEN or the conductor's token file, never a flag.
 `;
 
 /** How long a stop may take: status-api only closes its streams and its server. */
@@ -42,11 +42,11 @@ export async function runStatusApiCli(options: StatusApiCliOptions): Promise<num
   const stderr = options.stderr ?? process.stderr;
   const [command, ...flags] = options.argv.slice(2);
   if (command === "help" || command === "--help" || command === "-h") {
-    stdout.write(USAGE);
+    stdout.write(usage());
     return 0;
   }
   if (command !== "start" && command !== "config") {
-    stderr.write(command === undefined ? USAGE : `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    stderr.write(command === undefined ? usage() : `unknown command ${JSON.stringify(command)}\n\n${usage()}`);
     return 2;
   }
   let config: StatusApiConfig;

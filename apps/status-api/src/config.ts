@@ -8,7 +8,6 @@ import {
   InvalidConfigError,
   normalizeOrFail,
   readSources,
-  type SourceKind,
   type SourceTable
 } from "@baa/config-sources";
 import { parseAllowedHost, parseAllowedOrigin, tokenProblem } from "@baa/http-guard";
@@ -83,35 +82,25 @@ export class StatusApiConfigError extends InvalidConfigError {
   }
 }
 
-// key -> [flag, env]; "" means env-only. The conductor and codexd addresses are the same
+// key -> [flag, env, kind]; "" means env-only. The conductor and codexd addresses are the same
 // variables those services listen on, so one environment configures the whole node.
-const SOURCES: SourceTable = {
+export const STATUS_API_SOURCES: SourceTable = {
   nodeId: ["node-id", "BAA_NODE_ID"],
   host: ["host", "BAA_NODE_HOST"],
   localApiBase: ["local-api-base", "BAA_STATUS_API_LOCAL_API"],
   conductorBase: ["conductor-local-api", "BAA_CONDUCTOR_LOCAL_API"],
   codexdBase: ["codexd-local-api-base", "BAA_CODEXD_LOCAL_API_BASE"],
   sharedToken: ["", "BAA_SHARED_TOKEN"],
-  trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS"],
-  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS"],
-  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS"],
-  trustLoopback: ["trust-loopback", "BAA_TRUST_LOOPBACK"],
+  trustedCidrs: ["trusted-cidrs", "BAA_TRUSTED_CIDRS", "list"],
+  allowedHosts: ["allowed-hosts", "BAA_ALLOWED_HOSTS", "list"],
+  allowedOrigins: ["allowed-origins", "BAA_ALLOWED_ORIGINS", "list"],
+  trustLoopback: ["trust-loopback", "BAA_TRUST_LOOPBACK", "boolean"],
   repoRoot: ["repo-root", "BAA_REPO_ROOT"],
   conductorStateDir: ["conductor-state-dir", "BAA_STATE_DIR"],
-  sourceTimeoutMs: ["source-timeout-ms", "BAA_STATUS_API_SOURCE_TIMEOUT_MS"],
-  actionTimeoutMs: ["action-timeout-ms", "BAA_STATUS_API_ACTION_TIMEOUT_MS"],
-  refreshMs: ["refresh-ms", "BAA_STATUS_API_REFRESH_MS"],
+  sourceTimeoutMs: ["source-timeout-ms", "BAA_STATUS_API_SOURCE_TIMEOUT_MS", "number"],
+  actionTimeoutMs: ["action-timeout-ms", "BAA_STATUS_API_ACTION_TIMEOUT_MS", "number"],
+  refreshMs: ["refresh-ms", "BAA_STATUS_API_REFRESH_MS", "number"],
   logLevel: ["log-level", "BAA_STATUS_API_LOG_LEVEL"]
-};
-
-const KINDS: Record<string, SourceKind> = {
-  sourceTimeoutMs: "number",
-  actionTimeoutMs: "number",
-  refreshMs: "number",
-  trustedCidrs: "list",
-  allowedHosts: "list",
-  allowedOrigins: "list",
-  trustLoopback: "boolean"
 };
 
 /**
@@ -123,7 +112,7 @@ export function normalizeStatusApiConfig(input: StatusApiConfigInput | StatusApi
   const { conductorTokenFile: _file, ...rest } = input as StatusApiConfigInput & { conductorTokenFile?: unknown };
   const result = StatusApiConfigSchema.safeParse(rest);
   if (!result.success) {
-    throw new StatusApiConfigError(describeIssues(SOURCES, result.error.issues));
+    throw new StatusApiConfigError(describeIssues(STATUS_API_SOURCES, result.error.issues));
   }
   const config = result.data;
   return Object.freeze({
@@ -143,11 +132,11 @@ export function resolveStatusApiConfig(options: {
   argv?: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
 }): StatusApiConfig {
-  const { input, problems } = readSources(SOURCES, { ...options, kinds: KINDS });
+  const { input, problems } = readSources(STATUS_API_SOURCES, options);
 
   // As the conductor does: a token from the environment must be long enough to be accepted.
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
-  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(SOURCES, "sharedToken")}: ${shortToken}`);
+  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(STATUS_API_SOURCES, "sharedToken")}: ${shortToken}`);
 
   return normalizeOrFail(problems, () => normalizeStatusApiConfig(input as StatusApiConfigInput), (all) => new StatusApiConfigError(all));
 }

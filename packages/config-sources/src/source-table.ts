@@ -1,76 +1,49 @@
-import { parseArgs } from "node:util";
+/**
+ * How a setting's text becomes a value. A `switch` is a flag without a value (its env var reads
+ * as a boolean); a `repeated` flag may be given several times (its env var is split on spaces);
+ * text that does not fit its kind passes through so the schema names the key.
+ */
+export type SourceKind = "string" | "number" | "boolean" | "list" | "switch" | "repeated";
 
 /**
- * A service's table of sources: config key -> [flag, env var]; "" means env only. A dotted key
- * (`paths.stateDir`) sets a field of a nested object.
+ * One setting's sources: its flag (without `--`) and its env var, "" for none (an env-only secret,
+ * a flag-only option); its kind ("string" when absent); a line for `--help`.
  */
-export type SourceTable = Readonly<Record<string, readonly [flag: string, env: string]>>;
+export type Source = readonly [flag: string, env: string, kind?: SourceKind, help?: string];
 
-/** How a flag's or env var's text becomes a value; text that does not fit passes through so the schema names the key. */
-export type SourceKind = "string" | "number" | "boolean" | "list";
+/** A service's table of sources: config key -> source. A dotted key (`paths.stateDir`) nests. */
+export type SourceTable = Readonly<Record<string, Source>>;
 
-export interface ReadSourcesOptions {
-  /** Flags only (no node, script or command). */
-  argv?: readonly string[];
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Each key's kind; "string" when absent. */
-  kinds?: Readonly<Record<string, SourceKind>>;
+export interface DescribeOptions {
+  /** ` (ENV / --flag)` rather than ` (--flag / ENV)`: codexd's messages name the variable first. */
+  envFirst?: boolean;
 }
 
-export interface SourceReading {
-  /** The schema's input: each key set by its flag (which wins) or its env var; an empty env value is unset. */
-  input: Record<string, unknown>;
-  /** Stray arguments, unknown flags and flags without a value, one line each. */
-  problems: string[];
-}
-
-/** Reads every key of the table from `argv`, then `env`; only this interprets the environment. */
-export function readSources(table: SourceTable, options: ReadSourcesOptions): SourceReading {
-  const env = options.env ?? {};
-  const flagNames = Object.values(table)
-    .map(([flag]) => flag)
-    .filter((flag) => flag !== "");
-  const parsed = parseArgs({
-    args: [...(options.argv ?? [])],
-    options: Object.fromEntries(flagNames.map((flag) => [flag, { type: "string" as const }])),
-    strict: false,
-    allowPositionals: true
-  });
-  const problems: string[] = [];
-  for (const positional of parsed.positionals) problems.push(`unexpected argument ${JSON.stringify(positional)}`);
-  for (const [name, value] of Object.entries(parsed.values)) {
-    if (!flagNames.includes(name)) problems.push(`unknown flag --${name}`);
-    else if (typeof value !== "string") problems.push(`flag --${name} needs a value`);
-  }
-
-  const input: Record<string, unknown> = {};
-  for (const [key, [flag, envName]] of Object.entries(table)) {
-    const flagValue = flag === "" ? undefined : parsed.values[flag];
-    const envValue = env[envName];
-    const text = typeof flagValue === "string" ? flagValue : envValue === "" ? undefined : envValue;
-    if (text === undefined) continue;
-    setPath(input, key.split("."), fromText(options.kinds?.[key] ?? "string", text));
-  }
-  return { input, problems };
-}
-
-/** ` (--flag / ENV)`, or ` (ENV)` for an env-only key, to follow a key in an error; "" for a key not in the table. */
-export function describeSource(table: SourceTable, key: string): string {
+/**
+ * ` (--flag / ENV)`, ` (ENV)` for an env-only key, ` (--flag)` for a flag-only one, to follow a
+ * key in an error; "" for a key not in the table.
+ */
+export function describeSource(table: SourceTable, key: string, options: DescribeOptions = {}): string {
   // A list entry (`allowedHosts.1`) came from its list's source.
   const source = table[key] ?? table[key.replace(/\.\d+$/, "")];
   if (source === undefined) return "";
-  const [flag, envName] = source;
-  return flag === "" ? ` (${envName})` : ` (--${flag} / ${envName})`;
+  const names = [source[0] === "" ? "" : `--${source[0]}`, source[1]].filter((name) => name !== "");
+  if (options.envFirst === true) names.reverse();
+  return names.length === 0 ? "" : ` (${names.join(" / ")})`;
 }
 
-/** A text as its kind: a list is comma-separated (blank parts dropped); true/false accept 1/0, yes/no, on/off. */
+/**
+ * A text as its kind: a list is comma-separated, repeated words space-separated (blank parts
+ * dropped); true/false accept 1/0, yes/no, on/off.
+ */
 export function fromText(kind: SourceKind, text: string): unknown {
   switch (kind) {
     case "string":
       return text;
     case "number":
       return /^\s*\d+\s*$/.test(text) ? Number(text) : text;
-    case "boolean": {
+    case "boolean":
+    case "switch": {
       const lower = text.trim().toLowerCase();
       if (["1", "true", "yes", "on"].includes(lower)) return true;
       if (["0", "false", "no", "off"].includes(lower)) return false;
@@ -81,15 +54,7 @@ export function fromText(kind: SourceKind, text: string): unknown {
         .split(",")
         .map((part) => part.trim())
         .filter((part) => part !== "");
+    case "repeated":
+      return text.split(/\s+/).filter((part) => part !== "");
   }
-}
-
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  const [head, ...rest] = path as [string, ...string[]];
-  if (rest.length === 0) {
-    target[head] = value;
-    return;
-  }
-  const inner = (target[head] ??= {}) as Record<string, unknown>;
-  setPath(inner, rest, value);
 }

@@ -6,25 +6,24 @@ import { describeIssues, describeSource, readSources, type SourceTable } from ".
 const TABLE: SourceTable = {
   name: ["name", "X_NAME"],
   token: ["", "X_TOKEN"],
-  hosts: ["hosts", "X_HOSTS"],
+  hosts: ["hosts", "X_HOSTS", "list"],
   "paths.stateDir": ["state-dir", "X_STATE_DIR"],
-  limit: ["limit", "X_LIMIT"],
-  on: ["on", "X_ON"]
+  limit: ["limit", "X_LIMIT", "number"],
+  on: ["on", "X_ON", "boolean"],
+  quiet: ["quiet", "", "switch"]
 };
-const KINDS = { hosts: "list", limit: "number", on: "boolean" } as const;
 
-test("a flag beats its env var, an empty env value is unset, dotted keys nest, text becomes its kind", () => {
+test("a flag beats its env var, an empty or blank env value is unset, dotted keys nest, text becomes its kind", () => {
   const { input, problems } = readSources(TABLE, {
     argv: ["--name", "from-flag", "--state-dir", "/s"],
-    env: { X_NAME: "from-env", X_TOKEN: "", X_HOSTS: "a, ,b", X_LIMIT: "12", X_ON: "off" },
-    kinds: KINDS
+    env: { X_NAME: "from-env", X_TOKEN: " ", X_HOSTS: "a, ,b", X_LIMIT: "12", X_ON: "off" }
   });
   assert.deepEqual(problems, []);
   assert.deepEqual(input, { name: "from-flag", hosts: ["a", "b"], paths: { stateDir: "/s" }, limit: 12, on: false });
 });
 
 test("text that does not fit its kind passes through for the schema to name", () => {
-  const { input } = readSources(TABLE, { env: { X_LIMIT: "12ms", X_ON: "maybe" }, kinds: KINDS });
+  const { input } = readSources(TABLE, { env: { X_LIMIT: "12ms", X_ON: "maybe" } });
   assert.deepEqual(input, { limit: "12ms", on: "maybe" });
 });
 
@@ -39,6 +38,8 @@ test("a bad key is named with its flag and env var, a list entry with its list's
   assert.equal(describeSource(TABLE, "token"), " (X_TOKEN)");
   assert.equal(describeSource(TABLE, "hosts.1"), " (--hosts / X_HOSTS)");
   assert.equal(describeSource(TABLE, "other"), "");
+  assert.equal(describeSource(TABLE, "quiet"), " (--quiet)");
+  assert.equal(describeSource(TABLE, "name", { envFirst: true }), " (X_NAME / --name)");
   const schema = z.strictObject({ limit: z.number(), paths: z.strictObject({ stateDir: z.string() }) });
   const result = schema.safeParse({ limit: "12ms", paths: { stateDir: "/s", extra: 1 }, stray: true });
   assert.equal(result.success, false);

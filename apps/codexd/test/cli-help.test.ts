@@ -1,0 +1,20 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { runCodexdCli } from "../src/cli.js";
+import { CODEXD_SOURCES } from "../src/config.js";
+
+const sink = () => {
+  let text = "";
+  return { write: (chunk: string) => void (text += chunk), read: () => text };
+};
+
+// The help is generated from the table of sources: no flag or variable can be left out of it.
+test("--help names every flag and environment variable of the table", async () => {
+  const out = sink();
+  assert.equal(await runCodexdCli({ argv: ["node", "codexd", "--help"], env: {}, stdout: out }), 0);
+  const help = out.read();
+  const names = Object.values(CODEXD_SOURCES).flatMap(([flag, env]) => [flag === "" ? "" : `--${flag}`, env]);
+  assert.ok(names.length > 10, "found the table");
+  const listed = (name: string) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`).test(help);
+  assert.deepEqual(names.filter((name) => name !== "" && !listed(name)), [], "missing from --help");
+});
