@@ -7,6 +7,7 @@ import type { DaemonStateFile } from "../state/daemon-state.js";
 import { ChildOutputLog } from "./child-output-log.js";
 import type { Spawner } from "./spawner.js";
 import { guardAgainstStall } from "./stall-guard.js";
+import { batchStdinWrites } from "./stdin-batching.js";
 
 export interface ChildExit {
   code: number | null;
@@ -91,7 +92,8 @@ export class AppServerChild {
     });
     const raw = await Promise.race([this.#o.factory.create({
       config,
-      child,
+      // A burst of requests reaches app-server in one write, not one per request.
+      child: batchStdinWrites(child),
       env: this.#o.env,
       logger: this.#o.logger,
       onServerRequest: this.#o.onServerRequest
