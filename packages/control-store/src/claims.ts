@@ -102,7 +102,7 @@ async function promoteBlocked(trx: Trx, now: string): Promise<void> {
 /** Whether the system mode and the usage-limit pause let the leader claim at `now`. */
 async function claimingAllowed(trx: Trx, now: string): Promise<boolean> {
   const row = await trx.selectFrom("system_state").selectAll().where("id", "=", 1).executeTakeFirst();
-  if (!row || row.mode !== "running") return false;
+  if (row?.mode !== "running") return false;
   const until = isoOrNull(row.quota_paused_until);
   return until === null || until <= now;
 }

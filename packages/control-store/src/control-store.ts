@@ -7,25 +7,21 @@ import type {
   NodeRecord,
   CheckResult,
   LandQueueEntry,
-  RepoConfigOverride,
   SetupResult,
   TaskOverlap,
   LandingRecord,
   PushRecord,
   LeaseRecord,
-  ReviewPolicy,
   RunRecord,
   RunState,
   RunWorkspace,
   SystemMode,
   SystemStateRecord,
   TaskRecord,
-  TaskState,
-  WorkspaceKind
+  TaskState
 } from "./records.js";
 import type { FireOutcome, NewSchedule, ScheduleFire, ScheduleRecord } from "./schedule-records.js";
 import type { ClaimedNotification, NotificationAttempt, NotificationStats } from "./notification-records.js";
-import type { TaskSource } from "./records.js";
 import type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 export type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 

@@ -8,7 +8,7 @@ import type { StoreKind } from "./store-kind.js";
 export function checksAndLandQueue(kind: StoreKind): Migration {
   const time = kind === "postgres" ? "timestamptz" : "text";
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema.alterTable("runs").addColumn("checks", "text").execute();
       await db.schema.alterTable("runs").addColumn("setup", "text").execute();
       await db.schema.alterTable("tasks").addColumn("repo_config", "text").execute();

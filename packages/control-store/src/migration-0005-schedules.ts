@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from "kysely";
+import type { Kysely, Migration } from "kysely";
 import type { StoreKind } from "./store-kind.js";
 
 /**
@@ -9,7 +9,7 @@ import type { StoreKind } from "./store-kind.js";
 export function schedules(kind: StoreKind): Migration {
   const time = kind === "postgres" ? "timestamptz" : "text";
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("schedules")
         .addColumn("schedule_id", "text", (c) => c.primaryKey())

@@ -12,7 +12,7 @@ export function githubIntake(kind: StoreKind): Migration {
   const time = kind === "postgres" ? "timestamptz" : "text";
   const big = kind === "postgres" ? "bigint" : "integer";
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema.alterTable("tasks").addColumn("source", "text").execute();
       await db.schema.alterTable("tasks").addColumn("external_key", "text").execute();
       // Partial: tasks without an outside origin (most of them) stay out of the index.

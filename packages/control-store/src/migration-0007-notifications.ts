@@ -15,7 +15,7 @@ const STATES_SQL = NOTIFIED_STATES.map((state) => `'${state}'`).join(", ");
 export function notifications(kind: StoreKind): Migration {
   const time = kind === "postgres" ? "timestamptz" : "text";
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema.alterTable("tasks").addColumn("notify", "text").execute();
       await db.schema
         .createTable("notification_events")

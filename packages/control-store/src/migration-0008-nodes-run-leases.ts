@@ -8,7 +8,7 @@ import type { StoreKind } from "./store-kind.js";
 export function nodesAndRunLeases(kind: StoreKind): Migration {
   const time = kind === "postgres" ? "timestamptz" : "text";
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("nodes")
         .addColumn("node_id", "text", (c) => c.primaryKey())

@@ -21,7 +21,7 @@ function types(kind: StoreKind) {
 function tasksRunsLease(kind: StoreKind): Migration {
   const t = types(kind);
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("tasks")
         .addColumn("seq", t.big, (c) =>
@@ -113,7 +113,7 @@ function tasksRunsLease(kind: StoreKind): Migration {
 function workspacesProgressQuota(kind: StoreKind): Migration {
   const t = types(kind);
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema.alterTable("tasks").addColumn("stall_timeout_ms", t.big).execute();
       await db.schema.alterTable("tasks").addColumn("workspace", "text").execute();
       await db.schema.alterTable("runs").addColumn("workspace", "text").execute();
@@ -131,7 +131,7 @@ function workspacesProgressQuota(kind: StoreKind): Migration {
  */
 function reviewAndLanding(): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema.alterTable("tasks").addColumn("review", "text").execute();
       await db.schema.alterTable("tasks").addColumn("base_branch", "text").execute();
       await db.schema.alterTable("tasks").addColumn("round", "integer", (c) => c.notNull().defaultTo(1)).execute();

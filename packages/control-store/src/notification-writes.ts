@@ -28,6 +28,9 @@ export async function prepareNotifications(
         const record = toTaskRecord(task);
         const urls = [...new Set([...options.urls, ...record.notify])];
         const body = JSON.stringify({ event: event.event, task: record });
+        // Retries stop retryForMs after the event (or after now, for an event stamped later).
+        const firstTryMs = Math.min(new Date(event.occurred_at).getTime(), Date.parse(now));
+        const giveUpAt = new Date(firstTryMs + options.retryForMs).toISOString();
         for (const url of urls) {
           await trx
             .insertInto("notification_deliveries")
@@ -40,7 +43,7 @@ export async function prepareNotifications(
               state: "pending",
               attempts: 0,
               next_attempt_at: now,
-              give_up_at: addMs(isoOf(event.occurred_at) > now ? now : isoOf(event.occurred_at), options.retryForMs),
+              give_up_at: giveUpAt,
               lease_token: null,
               lease_until: null,
               last_status: null,

@@ -43,7 +43,7 @@ class SchemaScopedPostgresAdapter extends PostgresAdapter {
   constructor(private readonly schema: string) {
     super();
   }
-  override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
     await sql`
       with waits as (
         select set_config('lock_timeout', ${String(MIGRATION_LOCK_WAIT_MS)}, true) as l,
@@ -51,7 +51,7 @@ class SchemaScopedPostgresAdapter extends PostgresAdapter {
       )
       select pg_advisory_lock(hashtextextended(${`baa-control-store:${this.schema}`}, 0)) from waits`.execute(db);
   }
-  override async releaseMigrationLock(db: Kysely<any>): Promise<void> {
+  override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
     await sql`select pg_advisory_unlock(hashtextextended(${`baa-control-store:${this.schema}`}, 0))`.execute(db);
   }
 }
@@ -64,7 +64,7 @@ class SchemaScopedPostgresDialect extends PostgresDialect {
   ) {
     super(config);
   }
-  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SchemaScopedIntrospector(db, this.schema);
   }
   override createAdapter(): DialectAdapter {

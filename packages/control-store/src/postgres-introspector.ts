@@ -8,7 +8,7 @@ import { sql, type DatabaseIntrospector, type DatabaseMetadata, type Kysely, typ
  */
 export class SchemaScopedIntrospector implements DatabaseIntrospector {
   constructor(
-    private readonly db: Kysely<any>,
+    private readonly db: Kysely<unknown>,
     private readonly schema: string
   ) {}
 

@@ -44,7 +44,9 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
             cancels.set(ids[i] as string, { outcome: result!.outcome, runCount: result!.task.runCount });
           }
           const exits = await Promise.all(workers.map((w) => w.exited));
-          exits.forEach((exit, i) => assert.equal(exit.code, 0, `worker ${i}: ${workers[i]?.stderr()}`));
+          for (const [i, exit] of exits.entries()) {
+            assert.equal(exit.code, 0, `worker ${i}: ${workers[i]?.stderr()}`);
+          }
 
           const claims = workers.flatMap((w) => w.lines.filter((line) => line.claimed !== undefined));
           const keys = claims.map((c) => `${c.claimed}#${c.attempt}`);

@@ -42,7 +42,9 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
               })
             );
             const exits = await Promise.all(workers.map((w) => w.exited));
-            exits.forEach((exit, i) => assert.equal(exit.code, 0, `node ${i}: ${workers[i]?.stderr()}`));
+            for (const [i, exit] of exits.entries()) {
+              assert.equal(exit.code, 0, `node ${i}: ${workers[i]?.stderr()}`);
+            }
             const claims = workers.flatMap((w) => w.lines.filter((line) => line.claimed !== undefined));
             const keys = claims.map((c) => `${c.claimed}#${c.attempt}`);
             assert.equal(new Set(keys).size, keys.length, "no (task, attempt) claimed twice");
