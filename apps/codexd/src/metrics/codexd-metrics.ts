@@ -43,6 +43,83 @@ const TURN_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 const EVENT_CATEGORIES = new Set(["app-server", "turn", "session", "child", "daemon", "approval", "thread"]);
 const TOKEN_KINDS = { inputTokens: "input", cachedInputTokens: "cached_input", outputTokens: "output", reasoningOutputTokens: "reasoning_output" } as const;
 
+/** A gauge read from the source at each scrape (its name without the `codexd_` prefix). */
+interface ScrapedGauge {
+  name: string;
+  help: string;
+  labelNames?: string[];
+  collect(gauge: Gauge, source: CodexdMetricsSource): void;
+}
+
+const SCRAPED_GAUGES: readonly ScrapedGauge[] = [
+  {
+    name: "sessions",
+    help: "Sessions codexd holds, by status.",
+    labelNames: ["status"],
+    collect(gauge, source) {
+      gauge.reset();
+      for (const status of ["active", "closed", "failed"]) gauge.set({ status }, 0);
+      for (const session of source.listSessions()) gauge.inc({ status: session.status });
+    }
+  },
+  {
+    name: "event_log_last_seq",
+    help: "The seq of the newest recorded event.",
+    collect: (gauge, source) => gauge.set(source.events.lastSeq)
+  },
+  {
+    name: "events_unwritten",
+    help: "Events not (yet) written to the log file: waiting for a retry, or lost.",
+    labelNames: ["state"],
+    collect(gauge, source) {
+      const { waiting, lost } = source.health().unwrittenEvents;
+      gauge.set({ state: "waiting" }, waiting);
+      gauge.set({ state: "lost" }, lost);
+    }
+  },
+  {
+    name: "approvals_pending",
+    help: "Approvals waiting for an answer.",
+    collect: (gauge, source) => gauge.set(source.pendingApprovals())
+  },
+  {
+    name: "child_restarts",
+    help: "Restarts of the codex app-server child, as the daemon state counts them.",
+    collect: (gauge, source) => gauge.set(source.health().child.restarts)
+  },
+  {
+    name: "child_watchdog_restarts",
+    help: "Restarts of the child by the memory watchdog (BAA_CODEXD_CHILD_MAX_RSS_MB); the reason is in status, snapshot.daemon.child.watchdog.",
+    collect: (gauge, source) => gauge.set(source.health().child.watchdog?.restarts ?? 0)
+  },
+  {
+    name: "child_watchdog_pending",
+    help: "1 while the child is over its memory limit and the watchdog waits for its running turns to end, else 0.",
+    collect: (gauge, source) => gauge.set(source.health().child.watchdog?.pendingReason ? 1 : 0)
+  },
+  {
+    name: "child_up",
+    help: "1 while the codex app-server child runs, else 0.",
+    collect: (gauge, source) => gauge.set(source.health().child.status === "running" ? 1 : 0)
+  },
+  {
+    name: "child_resident_memory_bytes",
+    help: "Resident memory of the codex app-server child, labelled with its pid (Linux /proc only; absent elsewhere or while the child is down).",
+    labelNames: ["pid"],
+    collect(gauge, source) {
+      gauge.reset();
+      const { pid } = source.health().child;
+      const bytes = childResidentBytes(pid);
+      if (bytes !== null) gauge.set({ pid: String(pid) }, bytes);
+    }
+  },
+  {
+    name: "process_resident_memory_bytes",
+    help: "Resident memory of the codexd process.",
+    collect: (gauge) => gauge.set(process.memoryUsage.rss())
+  }
+];
+
 /**
  * codexd's Prometheus registry, one per service instance (no global default registry, so
  * several codexd in one test process never collide). Counters move with the events the core
@@ -60,17 +137,10 @@ export class CodexdMetrics {
 
   constructor(source: CodexdMetricsSource) {
     const registers = [this.registry];
-    new Gauge({
-      name: `${PREFIX}sessions`,
-      help: "Sessions codexd holds, by status.",
-      labelNames: ["status"],
-      registers,
-      collect() {
-        this.reset();
-        for (const status of ["active", "closed", "failed"]) this.set({ status }, 0);
-        for (const session of source.listSessions()) this.inc({ status: session.status });
-      }
-    });
+    for (const gauge of SCRAPED_GAUGES) {
+      const { name, help, labelNames = [], collect } = gauge;
+      new Gauge({ name: `${PREFIX}${name}`, help, labelNames, registers, collect() { collect(this, source); } });
+    }
     this.#turns = new Counter({ name: `${PREFIX}turns_total`, help: "Turns that ended, by outcome (completed, interrupted, failed).", labelNames: ["outcome"], registers });
     this.#turnDuration = new Histogram({
       name: `${PREFIX}turn_duration_seconds`,
@@ -95,85 +165,6 @@ export class CodexdMetrics {
       collect() {
         this.reset();
         for (const [category, count] of eventCounts) this.inc({ category }, count);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}event_log_last_seq`,
-      help: "The seq of the newest recorded event.",
-      registers,
-      collect() {
-        this.set(source.events.lastSeq);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}events_unwritten`,
-      help: "Events not (yet) written to the log file: waiting for a retry, or lost.",
-      labelNames: ["state"],
-      registers,
-      collect() {
-        const { waiting, lost } = source.health().unwrittenEvents;
-        this.set({ state: "waiting" }, waiting);
-        this.set({ state: "lost" }, lost);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}approvals_pending`,
-      help: "Approvals waiting for an answer.",
-      registers,
-      collect() {
-        this.set(source.pendingApprovals());
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}child_restarts`,
-      help: "Restarts of the codex app-server child, as the daemon state counts them.",
-      registers,
-      collect() {
-        this.set(source.health().child.restarts);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}child_watchdog_restarts`,
-      help: "Restarts of the child by the memory watchdog (BAA_CODEXD_CHILD_MAX_RSS_MB); the reason is in status, snapshot.daemon.child.watchdog.",
-      registers,
-      collect() {
-        this.set(source.health().child.watchdog?.restarts ?? 0);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}child_watchdog_pending`,
-      help: "1 while the child is over its memory limit and the watchdog waits for its running turns to end, else 0.",
-      registers,
-      collect() {
-        this.set(source.health().child.watchdog?.pendingReason ? 1 : 0);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}child_up`,
-      help: "1 while the codex app-server child runs, else 0.",
-      registers,
-      collect() {
-        this.set(source.health().child.status === "running" ? 1 : 0);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}child_resident_memory_bytes`,
-      help: "Resident memory of the codex app-server child, labelled with its pid (Linux /proc only; absent elsewhere or while the child is down).",
-      labelNames: ["pid"],
-      registers,
-      collect() {
-        this.reset();
-        const { pid } = source.health().child;
-        const bytes = childResidentBytes(pid);
-        if (bytes !== null) this.set({ pid: String(pid) }, bytes);
-      }
-    });
-    new Gauge({
-      name: `${PREFIX}process_resident_memory_bytes`,
-      help: "Resident memory of the codexd process.",
-      registers,
-      collect() {
-        this.set(process.memoryUsage.rss());
       }
     });
     const subscribers = new Gauge({ name: `${PREFIX}event_stream_subscribers`, help: "Live event-stream WebSocket clients.", registers });
