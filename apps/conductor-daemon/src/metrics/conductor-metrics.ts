@@ -37,12 +37,7 @@ const SYSTEM_MODES = ["running", "paused", "draining"] as const;
 export class ConductorMetrics {
   readonly registry = new Registry();
   readonly taskStreams: TaskStreamObserver;
-  readonly #claimDuration: Histogram;
-  readonly #claimed: Counter;
-  readonly #queueWait: Histogram;
-  readonly #runs: Counter<"state">;
-  readonly #runDuration: Histogram<"state">;
-  readonly #events: Counter<"category">;
+  readonly #counted: CountedMetrics;
   readonly #runStarts = new Map<string, number>();
   readonly #observeReview: (event: CodexdEvent) => void;
   readonly #now: () => number;
@@ -54,92 +49,10 @@ export class ConductorMetrics {
     const registers = [this.registry];
     this.#now = sources.now ?? (() => performance.now());
     const { store, lease, system, logger } = sources;
-    let counts: (() => Promise<Record<TaskState, number> | null>) | null = null;
-    if (store !== undefined) {
-      // One read per scrape, shared by both gauges (a scrape collects every metric at once).
-      let pending: Promise<Record<TaskState, number> | null> | undefined;
-      const readCounts = () =>
-        (pending ??= store
-          .countTasksByState()
-          .catch((error: unknown) => {
-            // The scrape still answers; store_up says why the task gauges are missing.
-            logger?.warn({ err: error }, "metrics: could not count tasks by state");
-            return null;
-          })
-          .finally(() => {
-            pending = undefined;
-          }));
-      counts = readCounts;
-      new Gauge({
-        name: `${PREFIX}tasks`,
-        help: "Tasks in the control store, by state (every node's; read at each scrape).",
-        labelNames: ["state"],
-        registers,
-        async collect() {
-          this.reset();
-          const counts = await readCounts();
-          for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
-        }
-      });
-      new Gauge({
-        name: `${PREFIX}store_up`,
-        help: "1 when this scrape could read the control store, else 0 (conductor_tasks is then left out).",
-        registers,
-        async collect() {
-          this.set((await readCounts()) === null ? 0 : 1);
-        }
-      });
-    }
+    const counts = store === undefined ? null : registerStoreGauges(registers, store, logger);
     this.#observeReview = registerReviewMetrics(this.registry, PREFIX, counts);
-    this.#claimDuration = new Histogram({
-      name: `${PREFIX}claim_duration_seconds`,
-      help: "Time of one claim call of the scheduler against the store (claim latency).",
-      buckets: CLAIM_BUCKETS,
-      registers
-    });
-    this.#claimed = new Counter({ name: `${PREFIX}tasks_claimed_total`, help: "Runs claimed by this node's scheduler.", registers });
-    this.#queueWait = new Histogram({
-      name: `${PREFIX}task_queue_wait_seconds`,
-      help: "For a task's first run: time from its creation (or notBefore, if later) to its claim, by the store's clock.",
-      buckets: WAIT_BUCKETS,
-      registers
-    });
-    this.#runs = new Counter({ name: `${PREFIX}runs_total`, help: "Runs this node ended, by run state.", labelNames: ["state"], registers });
-    this.#runDuration = new Histogram({
-      name: `${PREFIX}run_duration_seconds`,
-      help: "Time from a run's start to its end on this node, by run state.",
-      labelNames: ["state"],
-      buckets: RUN_BUCKETS,
-      registers
-    });
-    this.#events = new Counter({ name: `${PREFIX}events_total`, help: "Events recorded in the task event log, by the first segment of their type.", labelNames: ["category"], registers });
-    if (lease !== undefined) {
-      new Gauge({
-        name: `${PREFIX}lease_term`,
-        help: "This node's lease term while it leads, else the last term it saw.",
-        registers,
-        collect() {
-          this.set(lease.view().term);
-        }
-      });
-      new Gauge({
-        name: `${PREFIX}leader`,
-        help: "1 while this node leads (holds the scheduler lease), else 0.",
-        registers,
-        collect() {
-          this.set(lease.view().role === "leader" ? 1 : 0);
-        }
-      });
-      const changes = new Counter({
-        name: `${PREFIX}leadership_changes_total`,
-        help: "Times this node became leader or stepped down, by the role it took.",
-        labelNames: ["role"],
-        registers
-      });
-      changes.inc({ role: "leader" }, 0);
-      changes.inc({ role: "standby" }, 0);
-      this.#closers.push(lease.onChange((leading) => changes.inc({ role: leading === null ? "standby" : "leader" })));
-    }
+    this.#counted = registerCountedMetrics(registers);
+    if (lease !== undefined) this.#closers.push(registerLeaseMetrics(registers, lease));
     if (system !== undefined) {
       new Gauge({
         name: `${PREFIX}system_mode`,
@@ -152,30 +65,9 @@ export class ConductorMetrics {
         }
       });
     }
-    const subscribers: Gauge<"stream"> = new Gauge({
-      name: `${PREFIX}event_stream_subscribers`,
-      help: "Live WebSocket clients: relayed codexd event streams (codex_relay) and task event streams (task).",
-      labelNames: ["stream"],
-      registers,
-      collect: () => {
-        subscribers.set({ stream: "codex_relay" }, this.#relaySize());
-      }
-    });
-    subscribers.set({ stream: "task" }, 0);
-    const cutOffs = new Counter({
-      name: `${PREFIX}event_stream_cutoffs_total`,
-      help: "Event-stream clients the conductor closed, by stream (codex_relay, task) and reason (slow_consumer: too many bytes unsent).",
-      labelNames: ["stream", "reason"],
-      registers
-    });
-    cutOffs.inc({ stream: "task", reason: "slow_consumer" }, 0);
-    cutOffs.inc({ stream: "codex_relay", reason: "slow_consumer" }, 0);
-    this.#relayCutOffs = () => cutOffs.inc({ stream: "codex_relay", reason: "slow_consumer" });
-    this.taskStreams = {
-      opened: () => subscribers.inc({ stream: "task" }),
-      closed: () => subscribers.dec({ stream: "task" }),
-      cutOff: (reason) => cutOffs.inc({ stream: "task", reason })
-    };
+    const streams = registerStreamMetrics(registers, () => this.#relaySize());
+    this.taskStreams = streams.task;
+    this.#relayCutOffs = streams.relayCutOff;
   }
 
   /** The store the scheduler claims through: `claimTasks` timed and counted, the rest as is. */
@@ -203,18 +95,18 @@ export class ConductorMetrics {
   }
 
   #observeClaims(seconds: number, claims: readonly ClaimedRun[]): void {
-    this.#claimDuration.observe(seconds);
-    this.#claimed.inc(claims.length);
+    this.#counted.claimDuration.observe(seconds);
+    this.#counted.claimed.inc(claims.length);
     for (const { task, run } of claims) {
       if (run.attempt !== 1) continue;
       const ready = Math.max(Date.parse(task.createdAt), task.notBefore === null ? 0 : Date.parse(task.notBefore));
       const claimedAt = Date.parse(run.startedAt);
-      if (Number.isFinite(ready) && Number.isFinite(claimedAt)) this.#queueWait.observe(Math.max(0, claimedAt - ready) / 1000);
+      if (Number.isFinite(ready) && Number.isFinite(claimedAt)) this.#counted.queueWait.observe(Math.max(0, claimedAt - ready) / 1000);
     }
   }
 
   #observe(event: CodexdEvent): void {
-    this.#events.inc({ category: event.type.split(".", 1)[0] === "run" ? "run" : "other" });
+    this.#counted.events.inc({ category: event.type.split(".", 1)[0] === "run" ? "run" : "other" });
     this.#observeReview(event);
     if (event.runId === undefined) return;
     const at = Date.parse(event.at);
@@ -223,10 +115,143 @@ export class ConductorMetrics {
       this.#runStarts.set(event.runId, at);
     } else if (event.type === "run.ended") {
       const state = String((event.data as { state?: unknown } | null)?.state ?? "unknown");
-      this.#runs.inc({ state });
+      this.#counted.runs.inc({ state });
       const started = this.#runStarts.get(event.runId);
       this.#runStarts.delete(event.runId);
-      if (started !== undefined && Number.isFinite(at)) this.#runDuration.observe({ state }, Math.max(0, at - started) / 1000);
+      if (started !== undefined && Number.isFinite(at)) this.#counted.runDuration.observe({ state }, Math.max(0, at - started) / 1000);
     }
   }
+}
+
+/** The counters and histograms this node moves as it claims and runs. */
+function registerCountedMetrics(registers: Registry[]) {
+  return {
+    claimDuration: new Histogram({
+      name: `${PREFIX}claim_duration_seconds`,
+      help: "Time of one claim call of the scheduler against the store (claim latency).",
+      buckets: CLAIM_BUCKETS,
+      registers
+    }),
+    claimed: new Counter({ name: `${PREFIX}tasks_claimed_total`, help: "Runs claimed by this node's scheduler.", registers }),
+    queueWait: new Histogram({
+      name: `${PREFIX}task_queue_wait_seconds`,
+      help: "For a task's first run: time from its creation (or notBefore, if later) to its claim, by the store's clock.",
+      buckets: WAIT_BUCKETS,
+      registers
+    }),
+    runs: new Counter({ name: `${PREFIX}runs_total`, help: "Runs this node ended, by run state.", labelNames: ["state"], registers }),
+    runDuration: new Histogram({
+      name: `${PREFIX}run_duration_seconds`,
+      help: "Time from a run's start to its end on this node, by run state.",
+      labelNames: ["state"],
+      buckets: RUN_BUCKETS,
+      registers
+    }),
+    events: new Counter({
+      name: `${PREFIX}events_total`,
+      help: "Events recorded in the task event log, by the first segment of their type.",
+      labelNames: ["category"],
+      registers
+    })
+  };
+}
+
+type CountedMetrics = ReturnType<typeof registerCountedMetrics>;
+
+/** conductor_tasks and conductor_store_up, read at each scrape; returns the shared per-scrape count. */
+function registerStoreGauges(
+  registers: Registry[],
+  store: NonNullable<ConductorMetricsSources["store"]>,
+  logger: Logger | undefined
+): () => Promise<Record<TaskState, number> | null> {
+  // One read per scrape, shared by both gauges (a scrape collects every metric at once).
+  let pending: Promise<Record<TaskState, number> | null> | undefined;
+  const readCounts = () =>
+    (pending ??= store
+      .countTasksByState()
+      .catch((error: unknown) => {
+        // The scrape still answers; store_up says why the task gauges are missing.
+        logger?.warn({ err: error }, "metrics: could not count tasks by state");
+        return null;
+      })
+      .finally(() => {
+        pending = undefined;
+      }));
+  new Gauge({
+    name: `${PREFIX}tasks`,
+    help: "Tasks in the control store, by state (every node's; read at each scrape).",
+    labelNames: ["state"],
+    registers,
+    async collect() {
+      this.reset();
+      const counts = await readCounts();
+      for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
+    }
+  });
+  new Gauge({
+    name: `${PREFIX}store_up`,
+    help: "1 when this scrape could read the control store, else 0 (conductor_tasks is then left out).",
+    registers,
+    async collect() {
+      this.set((await readCounts()) === null ? 0 : 1);
+    }
+  });
+  return readCounts;
+}
+
+/** The lease gauges and the leadership-change counter; returns the unsubscribe. */
+function registerLeaseMetrics(registers: Registry[], lease: NonNullable<ConductorMetricsSources["lease"]>): () => void {
+  new Gauge({
+    name: `${PREFIX}lease_term`,
+    help: "This node's lease term while it leads, else the last term it saw.",
+    registers,
+    collect() {
+      this.set(lease.view().term);
+    }
+  });
+  new Gauge({
+    name: `${PREFIX}leader`,
+    help: "1 while this node leads (holds the scheduler lease), else 0.",
+    registers,
+    collect() {
+      this.set(lease.view().role === "leader" ? 1 : 0);
+    }
+  });
+  const changes = new Counter({
+    name: `${PREFIX}leadership_changes_total`,
+    help: "Times this node became leader or stepped down, by the role it took.",
+    labelNames: ["role"],
+    registers
+  });
+  changes.inc({ role: "leader" }, 0);
+  changes.inc({ role: "standby" }, 0);
+  return lease.onChange((leading) => changes.inc({ role: leading === null ? "standby" : "leader" }));
+}
+
+/** Live stream clients and cut-offs, for task streams and relayed codexd streams. */
+function registerStreamMetrics(registers: Registry[], relaySize: () => number) {
+  const subscribers: Gauge<"stream"> = new Gauge({
+    name: `${PREFIX}event_stream_subscribers`,
+    help: "Live WebSocket clients: relayed codexd event streams (codex_relay) and task event streams (task).",
+    labelNames: ["stream"],
+    registers,
+    collect: () => {
+      subscribers.set({ stream: "codex_relay" }, relaySize());
+    }
+  });
+  subscribers.set({ stream: "task" }, 0);
+  const cutOffs = new Counter({
+    name: `${PREFIX}event_stream_cutoffs_total`,
+    help: "Event-stream clients the conductor closed, by stream (codex_relay, task) and reason (slow_consumer: too many bytes unsent).",
+    labelNames: ["stream", "reason"],
+    registers
+  });
+  cutOffs.inc({ stream: "task", reason: "slow_consumer" }, 0);
+  cutOffs.inc({ stream: "codex_relay", reason: "slow_consumer" }, 0);
+  const task: TaskStreamObserver = {
+    opened: () => subscribers.inc({ stream: "task" }),
+    closed: () => subscribers.dec({ stream: "task" }),
+    cutOff: (reason) => cutOffs.inc({ stream: "task", reason })
+  };
+  return { task, relayCutOff: () => cutOffs.inc({ stream: "codex_relay", reason: "slow_consumer" }) };
 }
