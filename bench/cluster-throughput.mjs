@@ -2,15 +2,15 @@
 // cluster-throughput: the same 36 tasks (one 1.5 s mock-model turn each) drained by 1, 2 and 3
 // nodes on one PostgreSQL schema, each node its own codexd (real `codex app-server`) and
 // conductor process with BAA_MAX_CONCURRENT_TASKS=2, as launchd/systemd run them. The tasks are
-// created while the system is paused and timed from the resume to the last one succeeded; the
-// one-node cluster of the same run is the baseline. Ratio: throughput of n nodes over n times
-// that of one (1.0 = ideal). Goal (issue 16): 3 nodes in ≤ 0.45× one node's wall time, i.e.
+// created while the system is paused and timed from the resume (told to every node) to the
+// last one succeeded; the one-node cluster of the same run is the baseline. Ratio: throughput
+// of n nodes over n times that of one (1.0 = ideal). Goal (issue 16): 3 nodes in ≤ 0.45× one node's wall time, i.e.
 // ≥ 2.2× its throughput (0.73 of ideal). Also checks each task succeeded exactly once and says
 // how many each node ran: a build where only the leader claims shows it here as one busy node.
 // PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
 // Usage: node bench/cluster-throughput.mjs [--tasks N] [--turn-ms N] [--nodes 1,2,3]
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,7 @@ import { startMockModel, writeCodexHome } from "@baa/mock-model";
 import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
 import { postJson, closeClient } from "./lib/http-client.mjs";
 import { freePort, nodeEnv, spawnService, stopChild } from "./lib/node-stack.mjs";
+import { startCpuSampler, treeCpuMs } from "./lib/proc-cpu.mjs";
 import { report } from "./lib/report.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -59,7 +60,7 @@ async function startNode(index, { dir, schema, modelUrl }) {
       BAA_DATABASE_URL: databaseUrl,
       BAA_DATABASE_SCHEMA: schema,
       BAA_MAX_CONCURRENT_TASKS: String(capacity),
-      // Every size polls alike; a resume seen by one node reaches the rest within this.
+      // Every size polls alike (a run's end wakes its own node's loop at once anyway).
       BAA_SCHEDULER_POLL_MS: "100"
     }
   });
@@ -82,6 +83,29 @@ async function post(url, body = {}) {
   return answer;
 }
 
+/**
+ * Where the wall time went: each run's span (claim to end, as the store records it), the first
+ * claim after the resume, and how full the slots were (run time over wall × slots): a cluster
+ * short of its ideal shows here whether runs got slower or slots stood empty.
+ */
+async function runTimes(db, resumedAt, wallMs, size) {
+  const { rows } = await db.query(
+    `select owner, extract(epoch from started_at) * 1000 as started, extract(epoch from ended_at) * 1000 as ended
+     from runs where state = 'succeeded' order by started_at`
+  );
+  const spans = rows.map((r) => Number(r.ended) - Number(r.started)).sort((a, b) => a - b);
+  const at = (q) => Math.round(spans[Math.min(spans.length - 1, Math.floor(q * spans.length))]);
+  const busy = spans.reduce((a, b) => a + b, 0);
+  return {
+    runMs: { p50: at(0.5), p90: at(0.9), max: Math.round(spans.at(-1)) },
+    firstClaimMs: Math.round(Number(rows[0].started) - resumedAt),
+    lastEndMs: Math.round(Math.max(...rows.map((r) => Number(r.ended))) - resumedAt),
+    slotUse: round(busy / (wallMs * size * capacity)),
+    // Every run, in claim order: its node, its claim after the resume and its span (ms).
+    runs: rows.map((r) => [r.owner.replace("bench-node-", "n"), Math.round(Number(r.started) - resumedAt), Math.round(Number(r.ended) - Number(r.started))])
+  };
+}
+
 /** Drains the tasks on `size` nodes: pause, create, resume, wait for the last success. */
 async function drainOn(size, { dir, modelUrl, workdir }) {
   const schema = `benchcluster_${randomBytes(5).toString("hex")}`;
@@ -96,8 +120,15 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
     for (let i = 0; i < taskCount; i += 1) {
       await post(`${nodes[i % size].conductorBase}/v1/tasks`, { title: `t${i}`, prompt: `cluster bench task ${i}`, cwd: workdir });
     }
+    const pids = nodes.flatMap((node) => [node.codexd.pid, node.conductor.pid]);
+    const cpu = startCpuSampler();
+    const cpuMsAtResume = treeCpuMs(pids);
     const started = performance.now();
-    await post(`${api}/v1/system/resume`);
+    const resumedAt = Date.now();
+    // Told to every node at once: a node that is not told sees another's resume only at its next
+    // read of the system mode (every leader-lease TTL/3, 5 s by default), which measured that
+    // refresh (a node idle for up to 5 s of a 14 s drain), not the cluster's throughput.
+    await Promise.all(nodes.map((node) => post(`${node.conductorBase}/v1/system/resume`)));
     let done = 0;
     while (done < taskCount) {
       if (performance.now() - started > 240_000) throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
@@ -106,6 +137,8 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
       done = rows[0].n;
     }
     const wallMs = performance.now() - started;
+    const load = cpu.stop();
+    const clusterCpuMs = cpuMsAtResume === null ? null : treeCpuMs(pids) - cpuMsAtResume;
     const byOwner = (await db.query("select owner, state, count(*)::int as n from runs group by owner, state order by owner")).rows;
     const twice = (await db.query("select count(*)::int as n from (select task_id from runs where state = 'succeeded' group by task_id having count(*) > 1) x")).rows[0].n;
     const ranBy = Object.fromEntries(byOwner.filter((r) => r.state === "succeeded").map((r) => [r.owner, r.n]));
@@ -116,7 +149,13 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
       ranBy,
       everyNodeRan: nodes.every((node) => (ranBy[node.nodeId] ?? 0) > 0),
       exactlyOnce: twice === 0 && Object.values(ranBy).reduce((a, b) => a + b, 0) === taskCount,
-      otherRunStates: byOwner.filter((r) => r.state !== "succeeded")
+      otherRunStates: byOwner.filter((r) => r.state !== "succeeded"),
+      ...(await runTimes(db, resumedAt, wallMs, size)),
+      // The machine's busy share (2 cores, this bench's own processes included) while it drained,
+      // and the CPU the cluster's own processes (conductors, codexds, app-servers) used for it.
+      cpu: load,
+      clusterCpuMs,
+      clusterCpuMsPerTask: clusterCpuMs === null ? null : Math.round(clusterCpuMs / taskCount)
     };
   } finally {
     for (const node of nodes.reverse()) {
@@ -128,6 +167,10 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
   }
 }
 
+// Other work on the machine before this bench starts anything: its busy share over 5 s.
+const before = startCpuSampler();
+await sleep(5000);
+const loadBefore = before.stop();
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-cluster-"));
 const model = await startMockModel();
 model.setDefaultReply(() => ({ kind: "slow_text", text: "done with the bench task", totalMs: turnMs }));
@@ -159,16 +202,20 @@ const result = {
   capacity,
   sizes: sizesRun,
   ratio: { ofIdeal: largest.ofIdeal, wallVsOne: largest.wallVsOne },
+  cpuBefore: loadBefore,
   goal: { wallVsOne: 0.45, ofIdeal: 0.73 },
   ok: sizesRun.every((s) => s.exactlyOnce && s.everyNodeRan)
 };
 report(result, [
   `${taskCount} tasks, one ${turnMs} ms turn each, capacity ${capacity} per node, one PostgreSQL schema per size`,
-  "nodes  wall s  tasks/s  speedup  of ideal  ran by",
+  `machine busy before the bench: ${loadBefore?.busyShare ?? "n/a"} of 2 cores' time`,
+  "nodes  wall s  tasks/s  speedup  of ideal  run p50/p90 ms  1st claim ms  slot use  cpu busy  cpu ms/task  ran by",
   ...sizesRun.map(
     (s) =>
-      `${String(s.nodes).padEnd(5)} ${(s.wallMs / 1000).toFixed(1).padStart(7)} ${String(s.tasksPerS).padStart(8)} ${String(s.speedup).padStart(8)} ${String(s.ofIdeal).padStart(9)}  ${JSON.stringify(s.ranBy)}${s.exactlyOnce ? "" : "  NOT EXACTLY ONCE"}`
+      `${String(s.nodes).padEnd(5)} ${(s.wallMs / 1000).toFixed(1).padStart(7)} ${String(s.tasksPerS).padStart(8)} ${String(s.speedup).padStart(8)} ${String(s.ofIdeal).padStart(9)} ${`${s.runMs.p50}/${s.runMs.p90}`.padStart(15)} ${String(s.firstClaimMs).padStart(13)} ${String(s.slotUse).padStart(9)} ${String(s.cpu?.busyShare ?? "n/a").padStart(9)} ${String(s.clusterCpuMsPerTask ?? "n/a").padStart(12)}  ${JSON.stringify(s.ranBy)}${s.exactlyOnce ? "" : "  NOT EXACTLY ONCE"}`
   ),
   `  ${largest.nodes} nodes: wall ${largest.wallVsOne}× one node's (goal ≤ ${result.goal.wallVsOne}); ${largest.ofIdeal} of ideal`
 ]);
+// This bench's own file too (latest.json holds only the newest run of each bench).
+writeFileSync(join(root, "bench/results/cluster-throughput.json"), `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`);
 if (!result.ok) process.exitCode = 1;
