@@ -59,7 +59,8 @@ export class SystemModes implements SystemGate {
   async setMode(mode: SystemMode, reason: string | null): Promise<SystemStateRecord> {
     const before = this.#state?.mode;
     const state = await this.#options.store.setSystemMode(mode, reason);
-    this.#remember(state);
+    // One line per change made here; #remember logs only the changes another node made.
+    this.#remember(state, { quiet: true });
     this.#logger.info({ mode, before, reason }, "system mode set");
     return state;
   }
@@ -85,10 +86,10 @@ export class SystemModes implements SystemGate {
     await this.#refreshing;
   }
 
-  #remember(state: SystemStateRecord): void {
+  #remember(state: SystemStateRecord, { quiet = false } = {}): void {
     const before = this.#state;
     this.#state = state;
-    if (before !== null && before.mode !== state.mode) this.#logger.info({ mode: state.mode, before: before.mode }, "system mode changed");
+    if (!quiet && before !== null && before.mode !== state.mode) this.#logger.info({ mode: state.mode, before: before.mode }, "system mode changed");
   }
 
   #loop(waitMs: number): void {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
+import { pino } from "pino";
 import { createSilentLogger } from "../../src/logger.js";
 import { SystemModes } from "../../src/system/system-modes.js";
 import { fakeTimers } from "../helpers/fake-timers.js";
@@ -52,4 +53,23 @@ test("a change made through another node is seen at the next refresh; a store ou
   assert.equal(modes.mayClaim(), true);
   await modes.stop();
   assert.equal(timers.pending(), 0, "no timer left behind");
+});
+
+test("one log line per mode change: set here, or seen from another node", async () => {
+  const timers = fakeTimers();
+  const db = new MemoryLeaseStore(() => timers.wallNow());
+  const lines: { msg: string; mode?: string }[] = [];
+  const sink = { write: (line: string) => void lines.push(JSON.parse(line)) };
+  const logger = pino({ level: "info" }, sink);
+  const modes = new SystemModes({ store: db.view({ down: () => false }), timers, logger, refreshEveryMs: 500 });
+  await modes.refresh();
+  for (const mode of ["paused", "running", "draining", "running"] as const) await modes.setMode(mode, null);
+  assert.deepEqual(
+    lines.map((line) => `${line.msg}:${line.mode}`),
+    ["system mode set:paused", "system mode set:running", "system mode set:draining", "system mode set:running"]
+  );
+  lines.length = 0;
+  db.system = { ...db.system, mode: "paused" };
+  await modes.refresh();
+  assert.deepEqual(lines.map((line) => `${line.msg}:${line.mode}`), ["system mode changed:paused"]);
 });
