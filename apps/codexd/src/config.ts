@@ -155,6 +155,8 @@ export type CodexdConfig = Readonly<
  * `repoRoot` falls back to `BAA_REPO_ROOT` (`sharedRepoRoot`). Every flag and env var is in
  * docs/runtime/.
  */
+type SettingRow = readonly [flag: string, env: string, kind: SourceKind, configPath: string];
+
 const SETTINGS = {
   repoRoot: ["repo-root", "BAA_CODEXD_REPO_ROOT", "string", "paths.repoRoot"],
   sharedRepoRoot: ["", "BAA_REPO_ROOT", "string", ""],
@@ -194,7 +196,7 @@ const SETTINGS = {
   crashLoopWindowMs: ["", "BAA_CODEXD_CRASH_LOOP_WINDOW_MS", "number", "restart.windowMs"],
   childMaxRssMb: ["", "BAA_CODEXD_CHILD_MAX_RSS_MB", "number", "watchdog.maxRssMb"],
   childWatchdogIntervalMs: ["", "BAA_CODEXD_CHILD_WATCHDOG_INTERVAL_MS", "number", "watchdog.intervalMs"]
-} as const satisfies Partial<Record<keyof CodexdConfigInput | "sharedRepoRoot", readonly [string, string, SourceKind, string]>>;
+} as const satisfies Partial<Record<keyof CodexdConfigInput | "sharedRepoRoot", SettingRow>>;
 
 /** The table's sources by input key: what `--help` lists and the flags `argv` may hold. */
 export const CODEXD_SOURCES: SourceTable = Object.fromEntries(
@@ -221,11 +223,16 @@ export class ConfigError extends InvalidConfigError {
 }
 
 /** Splits argv (after the subcommand) into the table's flags; unknown flags are a ConfigError. */
-export function parseCodexdFlags(argv: readonly string[]): { values: CodexdConfigInput; json: boolean; positionals: string[] } {
+export function parseCodexdFlags(argv: readonly string[]): {
+  values: CodexdConfigInput;
+  json: boolean;
+  positionals: string[];
+} {
   const parsed = parseFlags(argv, PARSE_OPTIONS, { positionals: true });
   if (parsed.problems.length > 0) throw new ConfigError(parsed.problems);
   const { input } = readSources(CODEXD_SOURCES, { flags: parsed.values });
-  return { values: input as CodexdConfigInput, json: parsed.values.json === true, positionals: parsed.positionals };
+  const json = parsed.values.json === true;
+  return { values: input as CodexdConfigInput, json, positionals: parsed.positionals };
 }
 
 // Refinements run even when .url() failed; a bad URL is reported once, by .url().
@@ -244,7 +251,8 @@ function urlOrNull(value: string): URL | null {
  */
 export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig {
   const parsed = parseFlags(input.argv ?? [], PARSE_OPTIONS);
-  const reading = readSources(CODEXD_SOURCES, { input: { ...input }, flags: parsed.values, env: input.env ?? process.env });
+  const env = input.env ?? process.env;
+  const reading = readSources(CODEXD_SOURCES, { input: { ...input }, flags: parsed.values, env });
   const v = reading.input as Partial<Record<keyof typeof SETTINGS, unknown>>;
   const repoRoot = resolve(String(v.repoRoot ?? v.sharedRepoRoot ?? process.cwd()));
   const under = (value: unknown, fallback: string) =>

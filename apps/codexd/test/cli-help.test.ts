@@ -16,5 +16,9 @@ test("--help names every flag and environment variable of the table", async () =
   const names = Object.values(CODEXD_SOURCES).flatMap(([flag, env]) => [flag === "" ? "" : `--${flag}`, env]);
   assert.ok(names.length > 10, "found the table");
   const listed = (name: string) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`).test(help);
-  assert.deepEqual(names.filter((name) => name !== "" && !listed(name)), [], "missing from --help");
+  assert.deepEqual(
+    names.filter((name) => name !== "" && !listed(name)),
+    [],
+    "missing from --help"
+  );
 });

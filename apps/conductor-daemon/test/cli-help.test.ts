@@ -7,10 +7,20 @@ import { textSink } from "./helpers/conductor.js";
 // The help is generated from the table of sources: no flag or variable can be left out of it.
 test("--help names every flag and environment variable of the table", async () => {
   const out = textSink();
-  assert.equal(await runConductorCli({ argv: ["node", "conductor-daemon", "--help"], env: {}, stdout: out }), 0);
+  assert.equal(
+    await runConductorCli({ argv: ["node", "conductor-daemon", "--help"], env: {}, stdout: out }),
+    0
+  );
   const help = out.read();
-  const names = Object.values(CONDUCTOR_SOURCES).flatMap(([flag, env]) => [flag === "" ? "" : `--${flag}`, env]);
+  const names = Object.values(CONDUCTOR_SOURCES).flatMap(([flag, env]) => [
+    flag === "" ? "" : `--${flag}`,
+    env
+  ]);
   assert.ok(names.length > 10, "found the table");
   const listed = (name: string) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`).test(help);
-  assert.deepEqual(names.filter((name) => name !== "" && !listed(name)), [], "missing from --help");
+  assert.deepEqual(
+    names.filter((name) => name !== "" && !listed(name)),
+    [],
+    "missing from --help"
+  );
 });

@@ -13,8 +13,15 @@ test("--help names every flag and environment variable of the table", async () =
   const out = sink();
   assert.equal(await runStatusApiCli({ argv: ["node", "status-api", "--help"], env: {}, stdout: out }), 0);
   const help = out.read();
-  const names = Object.values(STATUS_API_SOURCES).flatMap(([flag, env]) => [flag === "" ? "" : `--${flag}`, env]);
+  const names = Object.values(STATUS_API_SOURCES).flatMap(([flag, env]) => [
+    flag === "" ? "" : `--${flag}`,
+    env
+  ]);
   assert.ok(names.length > 10, "found the table");
   const listed = (name: string) => new RegExp(`(?<![A-Za-z0-9_-])${name}(?![A-Za-z0-9_-])`).test(help);
-  assert.deepEqual(names.filter((name) => name !== "" && !listed(name)), [], "missing from --help");
+  assert.deepEqual(
+    names.filter((name) => name !== "" && !listed(name)),
+    [],
+    "missing from --help"
+  );
 });

@@ -21,7 +21,15 @@ export function helpText(table: SourceTable): string {
 }
 
 // Names whose value has a familiar shape: `--local-api-base URL`, `--repo-root DIR`.
-const SHAPES: Readonly<Record<string, string>> = { base: "URL", api: "URL", address: "URL", endpoint: "URL", root: "DIR", cwd: "DIR", config: "FILE" };
+const SHAPES: Readonly<Record<string, string>> = {
+  base: "URL",
+  api: "URL",
+  address: "URL",
+  endpoint: "URL",
+  root: "DIR",
+  cwd: "DIR",
+  config: "FILE"
+};
 
 // What the value looks like: N, true|false, or the flag's last word (`--state-dir DIR`).
 function placeholder([flag, , kind = "string"]: Source): string {

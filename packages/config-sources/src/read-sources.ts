@@ -32,8 +32,10 @@ export function readSources(table: SourceTable, options: ReadSourcesOptions): So
     const flagValue = flag === "" ? undefined : flags[flag];
     const envText = envName === "" ? undefined : env[envName];
     let value = explicit[key];
-    if (value === undefined && flagValue !== undefined) value = typeof flagValue === "string" && kind !== "repeated" ? fromText(kind, flagValue) : flagValue;
-    if (value === undefined && envText !== undefined && envText.trim() !== "") value = fromText(kind, envText);
+    if (value === undefined && flagValue !== undefined)
+      value = typeof flagValue === "string" && kind !== "repeated" ? fromText(kind, flagValue) : flagValue;
+    if (value === undefined && envText !== undefined && envText.trim() !== "")
+      value = fromText(kind, envText);
     if (value !== undefined) setPath(input, key.split("."), value);
   }
   return { input, problems: parsed?.problems ?? [] };

@@ -2,7 +2,11 @@ import type { z } from "zod";
 import { describeSource, type DescribeOptions, type SourceTable } from "./source-table.js";
 
 /** One line per schema issue, each key named with its flag and env var: `key (--flag / ENV): message`. */
-export function describeIssues(table: SourceTable, issues: readonly z.core.$ZodIssue[], options: DescribeOptions = {}): string[] {
+export function describeIssues(
+  table: SourceTable,
+  issues: readonly z.core.$ZodIssue[],
+  options: DescribeOptions = {}
+): string[] {
   return issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       const where = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";

@@ -15,7 +15,8 @@ const TABLE: SourceTable = {
 
 test("the help names every flag with its value, env var and note, then the env-only settings", () => {
   const lines = helpText(TABLE).split("\n");
-  const line = (flag: string) => lines.find((each) => each.startsWith(`  --${flag} `) || each === `  --${flag}`) ?? "";
+  const line = (flag: string) =>
+    lines.find((each) => each.startsWith(`  --${flag} `) || each === `  --${flag}`) ?? "";
   assert.match(line("state-dir"), /^ {2}--state-dir DIR +X_STATE_DIR$/);
   assert.match(line("limit-ms"), /--limit-ms N +X_LIMIT_MS +bound on each request$/);
   assert.match(line("allowed-hosts"), /--allowed-hosts HOST,\.\.\. +X_HOSTS$/);

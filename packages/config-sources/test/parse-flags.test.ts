@@ -10,7 +10,10 @@ const TABLE: SourceTable = {
 };
 
 test("a repeated flag collects every value, dashes included; its env var splits on spaces", () => {
-  const fromFlags = readSources(TABLE, { argv: ["--arg", "app-server", "--arg", "-c", "--arg", "x=1", "--demo"], env: { X_ARGS: "ignored" } });
+  const fromFlags = readSources(TABLE, {
+    argv: ["--arg", "app-server", "--arg", "-c", "--arg", "x=1", "--demo"],
+    env: { X_ARGS: "ignored" }
+  });
   assert.deepEqual(fromFlags, { input: { args: ["app-server", "-c", "x=1"], demo: true }, problems: [] });
   const fromEnv = readSources(TABLE, { env: { X_ARGS: " app-server  -c x=1 ", X_DEMO: "yes" } });
   assert.deepEqual(fromEnv.input, { args: ["app-server", "-c", "x=1"], demo: true });
@@ -26,13 +29,19 @@ test("explicit input beats flags, flags beat env; input values are taken as they
 });
 
 test("flags a caller parsed already are read like argv", () => {
-  const { input, problems } = readSources(TABLE, { flags: { limit: "12", demo: true }, env: { X_LIMIT: "1" } });
+  const { input, problems } = readSources(TABLE, {
+    flags: { limit: "12", demo: true },
+    env: { X_LIMIT: "1" }
+  });
   assert.deepEqual(problems, []);
   assert.deepEqual(input, { limit: 12, demo: true });
 });
 
 test("every problem is reported, quotes balanced: unknown long and short flags, missing and unwanted values", () => {
-  const { values, problems } = parseFlags(["--bogus", "-q", "--demo=1", "--arg", "a", "stray", "--limit"], flagSpecs(TABLE));
+  const { values, problems } = parseFlags(
+    ["--bogus", "-q", "--demo=1", "--arg", "a", "stray", "--limit"],
+    flagSpecs(TABLE)
+  );
   assert.deepEqual(values, { arg: ["a"] });
   assert.deepEqual(problems, [
     "unknown flag --bogus",
@@ -41,11 +50,21 @@ test("every problem is reported, quotes balanced: unknown long and short flags, 
     'unexpected argument "stray"',
     "flag --limit needs a value"
   ]);
-  for (const problem of problems) assert.equal(problem.split('"').length % 2, 1, `balanced quotes: ${problem}`);
-  for (const problem of problems) assert.equal(problem.split("'").length % 2, 1, `balanced quotes: ${problem}`);
+  for (const problem of problems)
+    assert.equal(problem.split('"').length % 2, 1, `balanced quotes: ${problem}`);
+  for (const problem of problems)
+    assert.equal(problem.split("'").length % 2, 1, `balanced quotes: ${problem}`);
 });
 
 test("positionals, when allowed, and short names come back with the values", () => {
-  const parsed = parseFlags(["show", "-f", "task-1", "--", "--not-a-flag"], { follow: { type: "boolean", short: "f" } }, { positionals: true });
-  assert.deepEqual(parsed, { values: { follow: true }, positionals: ["show", "task-1", "--not-a-flag"], problems: [] });
+  const parsed = parseFlags(
+    ["show", "-f", "task-1", "--", "--not-a-flag"],
+    { follow: { type: "boolean", short: "f" } },
+    { positionals: true }
+  );
+  assert.deepEqual(parsed, {
+    values: { follow: true },
+    positionals: ["show", "task-1", "--not-a-flag"],
+    problems: []
+  });
 });

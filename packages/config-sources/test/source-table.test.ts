@@ -19,7 +19,13 @@ test("a flag beats its env var, an empty or blank env value is unset, dotted key
     env: { X_NAME: "from-env", X_TOKEN: " ", X_HOSTS: "a, ,b", X_LIMIT: "12", X_ON: "off" }
   });
   assert.deepEqual(problems, []);
-  assert.deepEqual(input, { name: "from-flag", hosts: ["a", "b"], paths: { stateDir: "/s" }, limit: 12, on: false });
+  assert.deepEqual(input, {
+    name: "from-flag",
+    hosts: ["a", "b"],
+    paths: { stateDir: "/s" },
+    limit: 12,
+    on: false
+  });
 });
 
 test("text that does not fit its kind passes through for the schema to name", () => {
@@ -30,7 +36,16 @@ test("text that does not fit its kind passes through for the schema to name", ()
 test("stray arguments, unknown flags, flags without a value and env-only keys given as flags are each a problem", () => {
   // An unknown flag takes no value, so the word after it is a stray argument.
   const { problems } = readSources(TABLE, { argv: ["extra", "--nope", "--token", "t", "--name"], env: {} });
-  assert.deepEqual(problems.sort(), ['unexpected argument "extra"', 'unexpected argument "t"', "flag --name needs a value", "unknown flag --nope", "unknown flag --token"].sort());
+  assert.deepEqual(
+    problems.sort(),
+    [
+      'unexpected argument "extra"',
+      'unexpected argument "t"',
+      "flag --name needs a value",
+      "unknown flag --nope",
+      "unknown flag --token"
+    ].sort()
+  );
 });
 
 test("a bad key is named with its flag and env var, a list entry with its list's", () => {
@@ -44,7 +59,10 @@ test("a bad key is named with its flag and env var, a list entry with its list's
   const result = schema.safeParse({ limit: "12ms", paths: { stateDir: "/s", extra: 1 }, stray: true });
   assert.equal(result.success, false);
   const lines = describeIssues(TABLE, result.error?.issues ?? []);
-  assert.ok(lines.some((line) => line.startsWith("limit (--limit / X_LIMIT): ")), lines.join("\n"));
+  assert.ok(
+    lines.some((line) => line.startsWith("limit (--limit / X_LIMIT): ")),
+    lines.join("\n")
+  );
   assert.ok(lines.includes("unknown key(s) paths.extra"), lines.join("\n"));
   assert.ok(lines.includes("unknown key(s) stray"), lines.join("\n"));
 });
@@ -59,11 +77,29 @@ test("normalizeOrFail lists the reading's problems, then the schema's, in the se
   const refused = () => {
     throw new SvcError(["limit: too big"]);
   };
-  assert.throws(() => normalizeOrFail(["unknown flag --x"], refused, (all) => new SvcError(all)), (error: unknown) => {
-    assert.ok(error instanceof SvcError);
-    assert.equal(error.message, "invalid svc config: unknown flag --x; limit: too big");
-    return true;
-  });
-  assert.throws(() => normalizeOrFail(["unknown flag --x"], () => 1, (all) => new SvcError(all)), /invalid svc config: unknown flag --x$/);
-  assert.equal(normalizeOrFail([], () => 1, (all) => new SvcError(all)), 1);
+  assert.throws(
+    () => normalizeOrFail(["unknown flag --x"], refused, (all) => new SvcError(all)),
+    (error: unknown) => {
+      assert.ok(error instanceof SvcError);
+      assert.equal(error.message, "invalid svc config: unknown flag --x; limit: too big");
+      return true;
+    }
+  );
+  assert.throws(
+    () =>
+      normalizeOrFail(
+        ["unknown flag --x"],
+        () => 1,
+        (all) => new SvcError(all)
+      ),
+    /invalid svc config: unknown flag --x$/
+  );
+  assert.equal(
+    normalizeOrFail(
+      [],
+      () => 1,
+      (all) => new SvcError(all)
+    ),
+    1
+  );
 });
