@@ -11,7 +11,8 @@ export function writeJsonAtomic(path: string, value: unknown, options: JsonWrite
   const fs = options.fs ?? nodeStateFs;
   const dir = dirname(path);
   fs.mkdirSync(dir);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${(syncTempCounter += 1)}.tmp`);
+  syncTempCounter += 1;
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${syncTempCounter}.tmp`);
   const text = jsonText(value, options.pretty ?? true);
   try {
     fs.writeFileSync(temp, text, { durable });

@@ -224,7 +224,8 @@ export class JsonStateFile<T> {
   }
 
   #tempPath(): string {
-    return join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${(tempCounter += 1)}.tmp`);
+    tempCounter += 1;
+    return join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${tempCounter}.tmp`);
   }
 
   async #removeTemp(temp: string): Promise<void> {

@@ -9,7 +9,7 @@ import {
   unlinkSync,
   writeSync
 } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** An open append-only file: each `write` puts the whole text at the end, or throws. */
@@ -65,7 +65,7 @@ export const nodeStateFs: StateFs = {
   unlink,
   unlinkSync,
   async syncDirectory(dir) {
-    let handle;
+    let handle: FileHandle | undefined;
     try {
       handle = await open(dir, "r");
       await handle.sync();

@@ -83,7 +83,7 @@ test("ENOSPC: written() rejects, the failure is logged with file and error, the 
     const logged = logger.lines.find((l) => l.message === "state write failed");
     assert.equal(logged?.level, "error");
     assert.equal(logged?.fields.file, path);
-    assert.equal((logged?.fields.err as NodeJS.ErrnoException).code, "ENOSPC");
+    assert.equal((logged?.fields.err as NodeJS.ErrnoException | undefined)?.code, "ENOSPC");
     const report = health.report();
     assert.equal(report.status, "degraded");
     assert.equal(report.failing[0]?.file, path);
