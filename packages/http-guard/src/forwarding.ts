@@ -12,8 +12,7 @@ export const FORWARDING_HEADERS: readonly string[] = Object.freeze([
 
 /** The first proxy header present (lower-case), or undefined. */
 export function findForwardingHeader(headers: Readonly<Record<string, unknown>>): string | undefined {
-  for (let i = 0; i < FORWARDING_HEADERS.length; i++) {
-    const name = FORWARDING_HEADERS[i]!;
+  for (const name of FORWARDING_HEADERS) {
     if (headers[name] !== undefined) return name;
   }
   return undefined;

@@ -36,7 +36,11 @@ export function installBrowserGuard(app: FastifyInstance, options: BrowserGuardO
   // The bound port, read once the server listens (getsockname per request cost codexd more
   // CPU than its routes under load; a listening server keeps its port).
   let bound: number | undefined;
-  const policy = createGuardPolicy(options, () => (bound ??= boundPort(app)) ?? options.listen.port);
+  const port = (): number => {
+    bound ??= boundPort(app);
+    return bound ?? options.listen.port;
+  };
+  const policy = createGuardPolicy(options, port);
   // A callback hook, not an async one: no promise per request on the hot path.
   app.addHook("onRequest", (request, reply, done) => {
     const query = request.url.indexOf("?");
