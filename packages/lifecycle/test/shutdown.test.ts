@@ -36,7 +36,10 @@ function recordingLogger() {
 function deferred() {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -46,7 +49,11 @@ test("one signal stops the service and exits 0; the listeners are removed", asyn
   const { logger, lines } = recordingLogger();
   const stopped = deferred();
   let stops = 0;
-  const code = waitForShutdown({ signals: signals as never, logger, deadlineMs: 15_000, timers, stop: () => ((stops += 1), stopped.promise) });
+  const stop = () => {
+    stops += 1;
+    return stopped.promise;
+  };
+  const code = waitForShutdown({ signals: signals as never, logger, deadlineMs: 15_000, timers, stop });
   signals.emit("SIGINT", "SIGINT");
   assert.equal(stops, 1);
   assert.deepEqual([...pending.values()].map((t) => t.ms), [15_000]);
