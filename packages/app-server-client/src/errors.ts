@@ -59,6 +59,7 @@ export class AppServerExitedError extends Error {
     readonly stderrTail = ""
   ) {
     // codex colours its stderr log even into a pipe; escapes would only clutter the message.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes removed here.
     const tail = stderrTail.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim();
     super(
       `codex app-server exited (code ${code ?? "none"}, signal ${signal ?? "none"})` +

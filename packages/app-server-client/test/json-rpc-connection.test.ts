@@ -187,7 +187,7 @@ test("server requests: result, JsonRpcError, other throw, undefined result", asy
   const byId = new Map(sent.map((m) => [m.id, m]));
   assert.deepEqual(byId.get("s1"), { jsonrpc: "2.0", id: "s1", result: { decision: "accept" } });
   assert.deepEqual(byId.get(7), { jsonrpc: "2.0", id: 7, error: { code: -32602, message: "bad params", data: { field: "x" } } });
-  assert.equal((byId.get(8)?.error as { code: number }).code, -32603);
+  assert.equal((byId.get(8)?.error as { code: number } | undefined)?.code, -32603);
   assert.deepEqual(byId.get(9), { jsonrpc: "2.0", id: 9, result: null });
 });
 
@@ -195,7 +195,7 @@ test("a result that cannot be serialized is still answered, with -32603", async 
   const { sent, reply } = setup({ onServerRequest: async () => ({ big: 1n }) });
   reply({ id: 1, method: "x", params: {} });
   await settle();
-  assert.equal((sent[0]?.error as { code: number }).code, -32603);
+  assert.equal((sent[0]?.error as { code: number } | undefined)?.code, -32603);
 });
 
 test("non-JSON lines go to onNonProtocolLine; malformed JSON-RPC to onProtocolError", () => {
