@@ -149,8 +149,14 @@ export async function startMockModel(options: MockModelOptions = {}): Promise<Mo
         }, timeoutMs);
         const waiter: Waiter = {
           predicate,
-          resolve: (request) => (clearTimeout(timer), resolve(request)),
-          reject: (error) => (clearTimeout(timer), reject(error))
+          resolve: (request) => {
+            clearTimeout(timer);
+            resolve(request);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          }
         };
         waiters.add(waiter);
       });

@@ -65,5 +65,5 @@ test("real codex also finds the mock through $CODEX_HOME/config.toml", () =>
     const done = await runTurn(server, threadId, "from config");
     assert.equal(done.params.turn.status, "completed");
     assert.equal(model.requests[0]?.lastUserText, "from config");
-    assert.equal((model.requests[0]?.body as { model?: string }).model, "mock-model");
+    assert.equal((model.requests[0]?.body as { model?: string } | undefined)?.model, "mock-model");
   }));

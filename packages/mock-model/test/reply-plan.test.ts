@@ -23,7 +23,7 @@ test("text plan: delays only between chunks", () => {
   assert.equal(plan.keepOpen, false);
   assert.deepEqual(plan.events.map((e) => e.delayMs), [0, 0, 0, 7, 7, 0, 0]);
   assert.deepEqual(plan.events[0]?.event, { type: "response.created", response: { id: "resp_1" } });
-  assert.equal((plan.events[6]?.event.response as { id: string }).id, "resp_1");
+  assert.equal((plan.events[6]?.event.response as { id: string } | undefined)?.id, "resp_1");
 });
 
 test("slow_text plan spreads totalMs over its deltas", () => {
