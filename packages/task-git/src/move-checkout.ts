@@ -1,4 +1,4 @@
-import { type GitRunner } from "./git-runner.js";
+import type { GitRunner } from "./git-runner.js";
 import { QUIET_CONFIG } from "./quiet-config.js";
 
 /** A checkout whose branch moved while its index and files stayed behind. */

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type GitRunner } from "./git-runner.js";
+import type { GitRunner } from "./git-runner.js";
 import { QUIET_CONFIG } from "./quiet-config.js";
 
 /**

@@ -221,7 +221,7 @@ test("the repository's hooks do not run during a land", async (t) => {
     chmodSync(join(hooks, name), 0o755);
   }
   for (const method of ["merge", "squash", "rebase"] as const) {
-    await fx.run(["-c", "core.hooksPath=/dev/null", "update-ref", "refs/heads/t-" + method, "main"]);
+    await fx.run(["-c", "core.hooksPath=/dev/null", "update-ref", `refs/heads/t-${method}`, "main"]);
   }
   await landBranch(options(fx, { target: "t-merge" }));
   await landBranch(options(fx, { target: "t-squash", method: "squash" }));
