@@ -68,7 +68,7 @@ export async function listIssues(octokit: ForgeOctokit, call: ForgeCall, input: 
   let rateLimit: RateLimitView = { remaining: null, resetAt: null };
   for (let page = 1; page <= maxPages; page++) {
     const conditional = page === 1 && input.etag ? { "if-none-match": input.etag } : {};
-    let answer;
+    let answer: Awaited<ReturnType<ForgeOctokit["issues"]["listForRepo"]>>;
     try {
       answer = await call("issues.listForRepo", (request: RequestOptions) =>
         octokit.issues.listForRepo({
