@@ -86,7 +86,6 @@ export class ConductorRuntime {
   #stopping: Promise<void> | undefined;
   #control: ControlPlane | undefined;
   #tasks: TaskEngine | undefined;
-  #codexd: CodexdClient | undefined;
   #schemaVersion: number | null = null;
   #metrics: ConductorMetrics | undefined;
   /** Closes what start opened, the last opened first. */
@@ -141,7 +140,6 @@ export class ConductorRuntime {
       logger: this.#logger.child({ component: "codexd-client" }),
       ...(this.#options.transport === undefined ? {} : { transport: this.#options.transport })
     });
-    this.#codexd = codexd;
     this.#closers.push({ what: "codexd client", close: () => codexd.close() });
 
     const system = new SystemModes({ store, timers, logger: this.#logger, refreshEveryMs: Math.max(50, Math.floor(config.leaseTtlMs / 3)) });

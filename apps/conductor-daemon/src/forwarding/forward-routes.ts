@@ -6,8 +6,8 @@ import type { Placement, RunOwners } from "./run-owners.js";
 type Params = Record<string, string | undefined>;
 type Locate = (owners: RunOwners, params: Params, body: unknown) => Promise<Placement | undefined>;
 
-const runOwner: Locate = (owners, params) => owners.ofRun(params["run_id"] ?? "");
-const worktreeHolder: Locate = (owners, params) => owners.ofWorktree(params["task_id"] ?? "");
+const runOwner: Locate = (owners, params) => owners.ofRun(params.run_id ?? "");
+const worktreeHolder: Locate = (owners, params) => owners.ofWorktree(params.task_id ?? "");
 
 // Line comments quote the hunk they are on, read from the task's branch: only the node that
 // holds it can. A plain comment is a store write any node makes.

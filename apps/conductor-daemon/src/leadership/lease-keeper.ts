@@ -125,7 +125,7 @@ export class LeaseKeeper implements Leadership {
 
   /** Runs one attempt now (tests; the loop calls it on its own). */
   async attempt(): Promise<void> {
-    const { store, nodeId, timers } = this.#options;
+    const { nodeId, timers } = this.#options;
     const sentAt = timers.now();
     let outcome: AttemptOutcome;
     try {
@@ -142,12 +142,12 @@ export class LeaseKeeper implements Leadership {
     if (outcome.kind === "held") this.#lastTerm = outcome.term;
     switch (decision.change) {
       case "acquired":
-        this.#logger.info({ term: decision.leading?.term, holder: nodeId }, "lease acquired: leading");
+        this.#logger.info({ term: decision.leading.term, holder: nodeId }, "lease acquired: leading");
         // Claims wait for the takeover's cleanup (current() is null until it is done), which is
         // not awaited here: a slow codexd or store must not hold up the next renewal.
-        this.#cleanupPending = decision.leading!.term;
+        this.#cleanupPending = decision.leading.term;
         this.#setLeading(decision.leading, "acquired");
-        this.#cleanup = this.#takeOver(decision.leading!.term);
+        this.#cleanup = this.#takeOver(decision.leading.term);
         break;
       case "renewed":
         this.#leading = decision.leading;

@@ -50,12 +50,14 @@ export type AttemptOutcome =
 
 export type LeaseChange = "acquired" | "renewed" | "lost" | "expired" | "none";
 
-export interface LeaseDecision {
-  leading: Leading | null;
-  change: LeaseChange;
+/** After "acquired" and "renewed" this node leads; the other changes may leave it leading or not. */
+export type LeaseDecision = (
+  | { change: "acquired" | "renewed"; leading: Leading }
+  | { change: "lost" | "expired" | "none"; leading: Leading | null }
+) & {
   /** Wait this long before the next attempt. */
   waitMs: number;
-}
+};
 
 /**
  * What follows an attempt. A leader whose renewal failed keeps leading only until its local
@@ -66,7 +68,7 @@ export function decideAfterAttempt(timing: LeaseTiming, before: Leading | null, 
   switch (outcome.kind) {
     case "held": {
       const leading = { term: outcome.term, validUntil: outcome.sentAt + timing.ttlMs - timing.marginMs };
-      const change: LeaseChange = stillValid !== null && stillValid.term === outcome.term ? "renewed" : "acquired";
+      const change = stillValid !== null && stillValid.term === outcome.term ? "renewed" : "acquired";
       // The next renewal is due a third of the TTL after this one was sent, not after it came
       // back: a slow store must not eat into the time left before the deadline.
       return { leading, change, waitMs: Math.max(timing.minWaitMs, outcome.sentAt + timing.renewEveryMs - now) };

@@ -54,7 +54,7 @@ export interface FireDecision {
  */
 export function decideFire(schedule: { cron: string; timezone: string; catchUp: CatchUp; nextFireAt: string }, now: string): FireDecision | null {
   const latest = latestFireAtOrBefore(schedule.cron, schedule.timezone, now) ?? schedule.nextFireAt;
-  const due = latest < schedule.nextFireAt ? schedule.nextFireAt : latest;
+  const due = Date.parse(latest) < Date.parse(schedule.nextFireAt) ? schedule.nextFireAt : latest;
   const nextFireAt = nextFireAfter(schedule.cron, schedule.timezone, now);
   if (nextFireAt === null) return null;
   const late = Date.parse(now) - Date.parse(due) > LATE_GRACE_MS;

@@ -99,7 +99,7 @@ export class ScheduleLoop {
   async #pass(): Promise<string[]> {
     const lease = this.#o.leadership.current();
     if (lease === null) return [];
-    let found;
+    let found: Awaited<ReturnType<ControlStore["dueSchedules"]>>;
     try {
       found = await this.#o.store.dueSchedules(BATCH);
       if (this.#failing) this.#log.info("schedules are read again");

@@ -33,7 +33,14 @@ function harness(options: { checks?: TipChecks; confirm?: boolean; refusal?: unk
     events: { record: (input) => void seen.events.push(input.type) },
     logger: pino({ level: "silent" })
   };
-  const lock = { scope: "land:/r:main", confirms: 0, confirm: async () => ((lock.confirms += 1), options.confirm ?? true) };
+  const lock = {
+    scope: "land:/r:main",
+    confirms: 0,
+    confirm: async () => {
+      lock.confirms += 1;
+      return options.confirm ?? true;
+    }
+  };
   return { step: new QueueStep(deps), seen, lock };
 }
 

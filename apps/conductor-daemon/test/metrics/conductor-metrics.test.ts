@@ -95,7 +95,12 @@ test("tasks by state come from the store; a store that fails leaves them out wit
 test("runs are counted and timed from the task event log", async () => {
   const metrics = new ConductorMetrics();
   let listener: ((event: CodexdEvent) => void) | undefined;
-  metrics.watchEvents({ subscribe: (l) => ((listener = l as never), () => {}) });
+  metrics.watchEvents({
+    subscribe: (l) => {
+      listener = l as never;
+      return () => {};
+    }
+  });
   const emit = (type: string, at: string, data: unknown = null) =>
     listener?.({ seq: 1, type, at, sessionId: null, threadId: null, turnId: null, taskId: "t", runId: "r", data } as CodexdEvent);
   emit("run.started", "2026-01-01T00:00:00.000Z");
