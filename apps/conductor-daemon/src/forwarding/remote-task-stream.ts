@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type WebSocket from "ws";
 import { EventsRelay } from "../events-relay.js";
 import { forwardedBy } from "./forwarded-header.js";
-import type { NodeForwarder } from "./node-forwarder.js";
+import type { NodeForwarder, NodeTarget } from "./node-forwarder.js";
 import type { RunOwners } from "./run-owners.js";
 
 /**
@@ -21,7 +21,9 @@ export class RemoteTaskStreams {
     this.#forwarder = options.forwarder;
     this.#owners = options.owners;
     this.#relay = new EventsRelay({
-      // The relay hands its "search" to upstreamUrl untouched: here it is the owner's whole URL.
+      // The relay hands its "search" to upstreamUrl untouched: here it is the owner's whole URL,
+      // so every client gets its own stream.
+      share: false,
       upstreamUrl: (url) => url,
       upstreamHeaders: options.forwarder.headers(),
       upstreamName: "the owner node",
@@ -40,7 +42,7 @@ export class RemoteTaskStreams {
     if (forwardedBy(request.headers) !== undefined) return false;
     const placement = await this.#owners.ofTaskStream(taskId);
     if (placement === undefined || placement.nodeId === this.#forwarder.nodeId) return false;
-    let target;
+    let target: NodeTarget;
     try {
       target = await this.#forwarder.target(placement.nodeId, placement.subject);
     } catch (error) {
