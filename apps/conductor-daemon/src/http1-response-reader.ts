@@ -3,7 +3,10 @@ export interface Http1Response {
   status: number;
   contentType: string | undefined;
   retryAfter: string | undefined;
-  /** False when the connection cannot carry another request (HTTP/1.0, `connection: close`, read until close). */
+  /**
+   * False when the connection cannot carry another request: a `close` token in `connection`,
+   * HTTP/1.0 without a `keep-alive` one, or a body read until the connection's end.
+   */
   keepAlive: boolean;
   /** The server's `keep-alive: timeout=` in ms, if it said. */
   serverKeepAliveMs: number | undefined;
@@ -29,6 +32,14 @@ function malformed(message: string): Error {
   return new Error(message);
 }
 
+// Optional whitespace around a field value is spaces and tabs only (RFC 9110 5.5): a value's
+// other bytes, obs-text such as 0xA0 included, are the value's, as node's parser keeps them.
+function trimOws(text: string, from = 0, to = text.length): string {
+  while (from < to && (text.charCodeAt(from) === 0x20 || text.charCodeAt(from) === 0x09)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === 0x20 || text.charCodeAt(to - 1) === 0x09)) to--;
+  return text.slice(from, to);
+}
+
 function parseContentLength(value: string): number {
   if (!/^\d{1,15}$/.test(value)) throw malformed("codexd's response has a malformed content-length");
   return Number(value);
@@ -47,6 +58,9 @@ export class Http1ResponseReader {
   #contentType: string | undefined;
   #retryAfter: string | undefined;
   #keepAlive = true;
+  // The head's `connection` tokens: `close`, and `keep-alive` (which an HTTP/1.0 server must send).
+  #closeToken = false;
+  #keepAliveToken = false;
   #serverKeepAliveMs: number | undefined;
   #remaining = 0;
   #chunks: Buffer[] = [];
@@ -112,8 +126,9 @@ export class Http1ResponseReader {
         }
         const line = data.toString("latin1", 0, end);
         const semicolon = line.indexOf(";");
-        const sizeText = (semicolon === -1 ? line : line.slice(0, semicolon)).trim();
-        if (!/^[0-9a-fA-F]{1,8}$/.test(sizeText)) throw malformed("codexd sent a malformed chunk size");
+        const sizeText = trimOws(line, 0, semicolon === -1 ? line.length : semicolon);
+        // Leading zeros are allowed, any number of them (node's parser takes them too).
+        if (!/^0*[0-9a-fA-F]{1,8}$/.test(sizeText)) throw malformed("codexd sent a malformed chunk size");
         this.#remaining = Number.parseInt(sizeText, 16);
         this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
         return end + 2;
@@ -155,7 +170,8 @@ export class Http1ResponseReader {
     if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw malformed("codexd's response is not HTTP/1.x");
     const status = Number(statusLine.slice(9, 12));
     if (!Number.isInteger(status) || status < 100 || status > 999) throw malformed("codexd's response has no status");
-    if (statusLine.charCodeAt(7) === 0x30) this.#keepAlive = false; // HTTP/1.0
+    this.#closeToken = false;
+    this.#keepAliveToken = false;
     let length: number | undefined;
     let chunked = false;
     let start = lineEnd === -1 ? head.length : lineEnd + 2;
@@ -166,15 +182,15 @@ export class Http1ResponseReader {
       if (colon === -1 || colon > end) throw malformed("codexd's response has a malformed header");
       const name = head.slice(start, colon).toLowerCase();
       if (name === "content-length") {
-        const parsed = parseContentLength(head.slice(colon + 1, end).trim());
+        const parsed = parseContentLength(trimOws(head, colon + 1, end));
         if (length !== undefined && length !== parsed) throw malformed("codexd's response has conflicting content-lengths");
         length = parsed;
       } else if (name === "transfer-encoding") {
-        const value = head.slice(colon + 1, end).trim();
+        const value = trimOws(head, colon + 1, end);
         if (value.toLowerCase() !== "chunked") throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
         chunked = true;
       } else {
-        this.#header(name, head.slice(colon + 1, end).trim());
+        this.#header(name, trimOws(head, colon + 1, end));
       }
       start = end + 2;
     }
@@ -182,10 +198,14 @@ export class Http1ResponseReader {
       // An interim response (100 Continue, 103 Early Hints): the real one follows.
       this.#contentType = undefined;
       this.#retryAfter = undefined;
+      this.#serverKeepAliveMs = undefined;
       this.#state = State.Head;
       return;
     }
     this.#status = status;
+    // HTTP/1.1 keeps the connection unless told `close`; HTTP/1.0 closes it unless told `keep-alive`.
+    const http10 = statusLine.charCodeAt(7) === 0x30;
+    this.#keepAlive = !this.#closeToken && (!http10 || this.#keepAliveToken);
     if (chunked && length !== undefined) throw malformed("codexd's response has both a content-length and chunked encoding");
     if (this.#method === "HEAD" || status === 204 || status === 304) {
       this.#finish();
@@ -211,7 +231,11 @@ export class Http1ResponseReader {
         this.#retryAfter ??= value;
         break;
       case "connection":
-        if (value.toLowerCase().includes("close")) this.#keepAlive = false;
+        for (const token of value.split(",")) {
+          const option = trimOws(token).toLowerCase();
+          if (option === "close") this.#closeToken = true;
+          else if (option === "keep-alive") this.#keepAliveToken = true;
+        }
         break;
       case "keep-alive": {
         const match = /timeout=(\d+)/i.exec(value);
