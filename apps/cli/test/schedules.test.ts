@@ -39,7 +39,7 @@ test("schedules add sends the cron, the zone, catchUp and the task as tasks add 
     const json = await runBaa(["schedules", "list", "--json"], { base: fake.base });
     assert.equal(JSON.parse(json.stdout).schedules.length, 2);
 
-    assert.match((await runBaa(["schedules", "show", "schedule-1"], { base: fake.base })).stdout, /next fire  2030-01-02T02:00:00.000Z/);
+    assert.match((await runBaa(["schedules", "show", "schedule-1"], { base: fake.base })).stdout, /next fire {2}2030-01-02T02:00:00.000Z/);
     assert.equal((await runBaa(["schedules", "pause", "schedule-1"], { base: fake.base })).stdout, "schedule-1 paused\n");
     assert.match((await runBaa(["schedules", "resume", "schedule-1"], { base: fake.base })).stdout, /resumed \(next fire/);
     assert.equal((await runBaa(["schedules", "rm", "schedule-1"], { base: fake.base })).stdout, "schedule-1 deleted (its tasks stay)\n");

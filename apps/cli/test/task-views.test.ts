@@ -39,7 +39,7 @@ test("a landed, revised task: the comment, the landing and its pull request; no 
   const text = describeTask(task, [runDoc(), runDoc({ runId: "run-2", attempt: 2, round: 2, commit: null })]);
   assert.match(text, /^revised with: also handle the empty case$/m);
   assert.match(text, /^landed merge into main at 7777777777 \(2025-01-01T04:00:00\.000Z\)$/m);
-  assert.match(text, /^run-2  2  2      succeeded  -/m);
+  assert.match(text, /^run-2 {2}2 {2}2 {6}succeeded {2}-/m);
   assert.match(text, /^last run run-2 of task task-1 · #2 · round 2 · succeeded · no commit$/m);
   assert.doesNotMatch(text, /next: /);
 });
