@@ -13,8 +13,8 @@ import { envInt, reliabilitySeed, reportFigures } from "./support/reliability-en
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 /** A stack frame ("at fn (file:line:col)") or an absolute path of this checkout or the test's temp dir. */
-const LEAK = (tempRoot: string) => new RegExp(`\\bat [^\\n]*:\\d+:\\d+|${escape(REPO_ROOT)}|${escape(tempRoot)}|node_modules/`);
-function escape(text: string): string {
+const LEAK = (tempRoot: string) => new RegExp(`\\bat [^\\n]*:\\d+:\\d+|${escapeRegExp(REPO_ROOT)}|${escapeRegExp(tempRoot)}|node_modules/`);
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -116,7 +116,7 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     assert.equal(healthy.code, 0, healthy.out);
     assert.match(healthy.out, /^node mini \(mini-main\)$/m);
     assert.match(healthy.out, /ok {4}codexd {5}GET \S+\/v1\/codexd\/status\s+200 {2}child running/);
-    assert.match(healthy.out, /ok {4}conductor  GET \S+\/rolez\s+200 {2}leader/);
+    assert.match(healthy.out, /ok {4}conductor {2}GET \S+\/rolez\s+200 {2}leader/);
     assert.match(healthy.out, /all \d+ probes passed/);
     if (statusApiBuilt) assert.match(healthy.out, /ok {4}status-api GET \S+\/v1\/status/);
 
@@ -130,7 +130,7 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     // The role can be required: this node leads, so expecting a standby fails.
     assert.equal(leader.code, 0, leader.out);
     assert.equal(standby.code, 1, standby.out);
-    assert.match(standby.out, /FAIL {2}conductor  GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
+    assert.match(standby.out, /FAIL {2}conductor {2}GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
 
     // A node id other than the one the services report is a failure too.
     assert.equal(wrongNode.code, 1, wrongNode.out);
@@ -142,7 +142,7 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     await conductor.exited;
     const down = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
     assert.equal(down.code, 1, down.out);
-    assert.match(down.out, /FAIL {2}conductor  GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/);
+    assert.match(down.out, /FAIL {2}conductor {2}GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/);
     assert.match(down.out, /ok {4}codexd {5}GET \S+\/healthz/);
     assert.match(down.out, /probes failed \(conductor\)/);
 

@@ -53,7 +53,9 @@ async function startNode(dir: TempDir): Promise<Node> {
   const stderr = { text: "" };
   // The services' own logs (JSON lines), kept for a failure's message.
   const stdout = { text: "" };
-  child.stdout.on("data", (chunk: Buffer) => void (stdout.text = (stdout.text + chunk.toString("utf8")).slice(-8000)));
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout.text = (stdout.text + chunk.toString("utf8")).slice(-8000);
+  });
   const ready = new Promise<void>((resolve, reject) => {
     child.stderr.on("data", (chunk: Buffer) => {
       stderr.text += chunk.toString("utf8");

@@ -17,7 +17,9 @@ function start(env: Record<string, string | undefined>) {
     detached: true
   });
   const stderr = { text: "" };
-  child.stderr.on("data", (chunk: Buffer) => void (stderr.text += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr.text += chunk.toString("utf8");
+  });
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   return { child, stderr, exited };
 }

@@ -54,7 +54,9 @@ test("Ctrl-C on start-node stops codexd gracefully with one signal", async () =>
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const out = { text: "" };
   const err = { text: "" };
-  child.stdout.on("data", (chunk: Buffer) => void (out.text += chunk.toString("utf8")));
+  child.stdout.on("data", (chunk: Buffer) => {
+    out.text += chunk.toString("utf8");
+  });
   try {
     await waitForText(child.stderr, /\[start\] ready/, err);
     // What the terminal does on Ctrl-C: SIGINT to every process of the foreground group.
