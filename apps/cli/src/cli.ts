@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { helpText, parseFlags } from "@baa/config-sources";
 import type { Command } from "./command.js";
 import { approvalsCommand, approveCommand, declineCommand } from "./commands/approvals.js";
 import { eventsCommand } from "./commands/events.js";
@@ -12,7 +12,7 @@ import { nodesCommand } from "./commands/nodes.js";
 import { schedulesCommand } from "./commands/schedules.js";
 import { turnCommand } from "./commands/turn.js";
 import { ConductorClient } from "./conductor-client.js";
-import { GLOBAL_FLAGS, resolveCliConfig } from "./config.js";
+import { CLI_SOURCES, GLOBAL_FLAGS, resolveCliConfig } from "./config.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import type { Writer } from "./output.js";
 
@@ -41,13 +41,7 @@ commands:
 ${COMMANDS.map((c) => `  ${c.usage}`).join("\n")}
 
 flags for every command:
-  --base-url URL     the conductor (default $BAA_CONDUCTOR_URL, else http://127.0.0.1:4317)
-  --token-file FILE  bearer token file (default: $BAA_SHARED_TOKEN, else <state dir>/shared-token)
-  --state-dir DIR    the conductor's state dir (default $BAA_STATE_DIR, else <repo root>/state/conductor)
-  --repo-root DIR    base of the default state dir (default $BAA_REPO_ROOT, else the current directory)
-  --timeout-ms N     bound on each request (default 30000)
-  --json             machine-readable output
-
+${helpText(CLI_SOURCES)}
 exit codes: 0 ok, 1 the followed turn or task ended badly, 2 usage, 3 conductor unreachable,
             4 refused by the conductor (4xx), 5 conductor or codexd failed (5xx). See docs/runtime/cli.md.
 `;
@@ -81,12 +75,9 @@ export async function runCli(options: CliOptions): Promise<number> {
   }
   let json = options.argv.includes("--json");
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: options.argv.slice(1), options: { ...GLOBAL_FLAGS, ...command.flags }, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new CliError(ExitCode.usage, (error as Error).message);
-    }
+    const specs = { ...GLOBAL_FLAGS, ...command.flags };
+    const parsed = parseFlags(options.argv.slice(1), specs, { positionals: true });
+    if (parsed.problems.length > 0) throw new CliError(ExitCode.usage, parsed.problems.join("; "));
     if (parsed.values.help === true) {
       stdout.write(`usage: baa ${command.usage}\n`);
       return ExitCode.ok;

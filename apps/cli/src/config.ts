@@ -1,23 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import {
+  describeIssues,
+  flagSpecs,
+  httpBase,
+  readSources,
+  type FlagSpec,
+  type SourceTable
+} from "@baa/config-sources";
 import { CliError, ExitCode } from "./exit-codes.js";
-
-const httpBase = z.string().refine(
-  (value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be an http(s) URL without query or fragment" }
-);
 
 /** What every command needs: where the conductor is and how to authenticate. */
 export const CliConfigSchema = z.strictObject({
-  baseUrl: httpBase.default("http://127.0.0.1:4317"),
+  baseUrl: httpBase("baseUrl").default("http://127.0.0.1:4317"),
   token: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
   stateDir: z.string().min(1).optional(),
@@ -38,27 +34,23 @@ export type CliConfig = Readonly<{
   cwd: string;
 }>;
 
-// key -> [flag, env]; "" means no flag (the token never travels on a command line).
-const SOURCES: Record<string, readonly [string, string]> = {
-  baseUrl: ["base-url", "BAA_CONDUCTOR_URL"],
+// key -> [flag, env, kind, help]; "" means none (the token never travels on a command line).
+// `baa help` lists these rows; docs/runtime/cli.md says the same.
+export const CLI_SOURCES: SourceTable = {
+  baseUrl: ["base-url", "BAA_CONDUCTOR_URL", "string", "the conductor (default http://127.0.0.1:4317)"],
   token: ["", "BAA_SHARED_TOKEN"],
-  tokenFile: ["token-file", ""],
-  stateDir: ["state-dir", "BAA_STATE_DIR"],
-  repoRoot: ["repo-root", "BAA_REPO_ROOT"],
-  timeoutMs: ["timeout-ms", ""],
-  json: ["json", ""]
+  tokenFile: ["token-file", "", "string", "if BAA_SHARED_TOKEN is unset (default <state dir>/shared-token)"],
+  stateDir: ["state-dir", "BAA_STATE_DIR", "string", "the conductor's (default <repo root>/state/conductor)"],
+  repoRoot: ["repo-root", "BAA_REPO_ROOT", "string", "base of the default state dir (default: here)"],
+  timeoutMs: ["timeout-ms", "", "number", "bound on each request (default 30000)"],
+  json: ["json", "", "switch", "machine-readable output"]
 };
 
-/** Flags every command accepts (util.parseArgs option table). */
-export const GLOBAL_FLAGS = {
-  "base-url": { type: "string" },
-  "token-file": { type: "string" },
-  "state-dir": { type: "string" },
-  "repo-root": { type: "string" },
-  "timeout-ms": { type: "string" },
-  json: { type: "boolean" },
+/** Flags every command accepts (parseFlags' option table): the table's, and -h/--help. */
+export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  ...flagSpecs(CLI_SOURCES),
   help: { type: "boolean", short: "h" }
-} as const;
+};
 
 /**
  * Flags (parsed), then env, then defaults. The token: BAA_SHARED_TOKEN, else the file named by
@@ -73,22 +65,10 @@ export function resolveCliConfig(options: {
   cwd?: string;
 }): CliConfig {
   const cwd = options.cwd ?? process.cwd();
-  const input: Record<string, unknown> = {};
-  for (const [key, [flag, envName]] of Object.entries(SOURCES)) {
-    const fromFlag = flag === "" ? undefined : options.flags[flag];
-    const fromEnv = envName === "" ? undefined : options.env[envName];
-    const value = fromFlag ?? (fromEnv === "" ? undefined : fromEnv);
-    if (value === undefined) continue;
-    input[key] = key === "timeoutMs" && typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  }
+  const { input } = readSources(CLI_SOURCES, { flags: options.flags, env: options.env });
   const parsed = CliConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? "");
-      const [flag, envName] = SOURCES[key] ?? ["", ""];
-      const where = [flag && `--${flag}`, envName].filter(Boolean).join(" / ");
-      return `${key}${where ? ` (${where})` : ""}: ${issue.message}`;
-    });
+    const problems = describeIssues(CLI_SOURCES, parsed.error.issues);
     throw new CliError(ExitCode.usage, `invalid configuration: ${problems.join("; ")}`);
   }
   const raw = parsed.data;
