@@ -1,10 +1,11 @@
+import type { FlagSpec, FlagValue } from "@baa/config-sources";
 import type { ConductorClient } from "./conductor-client.js";
 import type { Output } from "./output.js";
 
 /** Everything a command gets: its words, its flags, the client and where to write. */
 export interface CommandContext {
   args: readonly string[];
-  flags: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  flags: Readonly<Record<string, FlagValue | undefined>>;
   client: ConductorClient;
   /** The directory `baa` was run from (resolved config; injectable for tests). */
   cwd: string;
@@ -19,8 +20,8 @@ export interface Command {
   /** `tasks add`, `approve`, ... */
   name: string;
   usage: string;
-  /** util.parseArgs options beyond the global ones. */
-  flags: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
+  /** Flags beyond the global ones, as parseFlags (util.parseArgs) declares them. */
+  flags: Record<string, FlagSpec>;
   /** Words after the name: [min, max]. */
   arity: [number, number];
   run(context: CommandContext): Promise<number>;
