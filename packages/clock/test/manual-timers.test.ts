@@ -58,3 +58,15 @@ test("advance lets a promise chain started by a timer schedule the next timer", 
   await timers.advance(40);
   assert.deepEqual(ticks, [10, 20, 30]);
 });
+
+test("jump moves the clock without firing; a timer it passed fires at the next advance", async () => {
+  const timers = new ManualTimers();
+  const fired: number[] = [];
+  timers.setTimeout(() => fired.push(timers.now()), 10);
+  timers.jump(25);
+  assert.equal(timers.now(), 25);
+  assert.deepEqual(fired, []);
+  assert.deepEqual(timers.pending(), [-15]);
+  await timers.advance(0);
+  assert.deepEqual(fired, [25]);
+});
