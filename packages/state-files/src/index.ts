@@ -19,6 +19,7 @@ export {
   type StateHealthReport
 } from "./write-health.js";
 export { StateWriteError, errnoCode, describeError } from "./state-write-error.js";
-export { systemTimers, retryDelayMs, DEFAULT_RETRY_POLICY, type Timers, type RetryPolicy } from "./write-timers.js";
+export { retryDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
+// For packages that reach timers only through the state files (event-log).
+export { backgroundTimers, type Timers } from "@baa/clock";
 export { keepWithinBytes, mayNearBudget } from "./byte-budget.js";
-export { ManualTimers } from "./manual-timers.js";

@@ -1,9 +1,10 @@
 import { basename, dirname, join } from "node:path";
+import { backgroundTimers, type Timers } from "@baa/clock";
 import { jsonText } from "./atomic-json.js";
 import { nodeStateFs, type StateFs } from "./state-fs.js";
 import { StateWriteError, errnoCode } from "./state-write-error.js";
 import type { WriteHealth } from "./write-health.js";
-import { DEFAULT_RETRY_POLICY, retryDelayMs, systemTimers, type RetryPolicy, type Timers } from "./write-timers.js";
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from "./retry-policy.js";
 
 let tempCounter = 0;
 
@@ -22,6 +23,7 @@ export interface JsonStateFileOptions {
   /** The file's byte budget; a write above it is reported to `health` (and still made). */
   maxBytes?: number;
   fs?: StateFs;
+  /** Default `backgroundTimers`: a pending state write never keeps a process alive by itself. */
   timers?: Timers;
   now?: () => number;
   /** Backoff between retries of a failed write. */
@@ -66,7 +68,7 @@ export class JsonStateFile<T> {
     this.#maxBytes = options.maxBytes;
     this.#health = options.health;
     this.#fs = options.fs ?? nodeStateFs;
-    this.#timers = options.timers ?? systemTimers;
+    this.#timers = options.timers ?? backgroundTimers;
     this.#now = options.now ?? Date.now;
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }

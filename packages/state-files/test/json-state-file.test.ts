@@ -3,19 +3,20 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
+import { ManualTimers } from "@baa/clock/testing";
 import { FaultInjectingFs } from "../src/fault-injecting-fs.js";
 import { JsonStateFile } from "../src/json-state-file.js";
 import { StateWriteError } from "../src/state-write-error.js";
 import { WriteHealth } from "../src/write-health.js";
-import { FakeTimers, recordingLogger } from "./support/fake-timers.js";
+import { recordingLogger } from "./support/recording-logger.js";
 
 const read = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "state-file-"));
   const logger = recordingLogger();
-  const timers = new FakeTimers();
-  const health = new WriteHealth({ logger, now: () => timers.now });
+  const timers = new ManualTimers();
+  const health = new WriteHealth({ logger, now: () => timers.now() });
   const fs = new FaultInjectingFs();
   return { dir, logger, timers, health, fs, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -67,7 +68,7 @@ test("ENOSPC: written() rejects, the failure is logged with file and error, the 
   try {
     const path = join(dir, "s.json");
     writeFileSync(path, JSON.stringify({ n: 0 }));
-    const file = new JsonStateFile<{ n: number }>(path, { health, timers, fs, now: () => timers.now, retry: { baseMs: 100, maxMs: 400 } });
+    const file = new JsonStateFile<{ n: number }>(path, { health, timers, fs, now: () => timers.now(), retry: { baseMs: 100, maxMs: 400 } });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     const error = await file.written().then(
@@ -100,7 +101,7 @@ test("a failing write is retried with doubling backoff on the injected timers, a
   const { dir, health, timers, fs, logger, cleanup } = setup();
   try {
     const path = join(dir, "s.json");
-    const file = new JsonStateFile<{ n: number }>(path, { health, timers, fs, now: () => timers.now, retry: { baseMs: 100, maxMs: 400 } });
+    const file = new JsonStateFile<{ n: number }>(path, { health, timers, fs, now: () => timers.now(), retry: { baseMs: 100, maxMs: 400 } });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     await file.settled();
@@ -134,7 +135,7 @@ test("a failing write is retried with doubling backoff on the injected timers, a
 test("probe() retries failing files at once: throws while the disk is full, resolves after", async () => {
   const { dir, health, timers, fs, cleanup } = setup();
   try {
-    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { health, timers, fs, now: () => timers.now });
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { health, timers, fs, now: () => timers.now() });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     await assert.rejects(file.written(), StateWriteError);

@@ -1,17 +1,5 @@
 import { backoffDelayMs } from "@baa/backoff";
 
-/** The timer functions the state files use; tests pass fakes. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Node's timers, unref'd: a pending state write never keeps a process alive by itself. */
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined)
-};
-
 /** How a failed state write is retried: doubling delays from `baseMs`, capped at `maxMs`. */
 export interface RetryPolicy {
   baseMs: number;
