@@ -2,8 +2,8 @@ import {
   DEFAULT_RETRY_POLICY,
   JsonStateFile,
   StateWriteError,
+  backgroundTimers,
   readJsonFile,
-  systemTimers,
   type RetryPolicy,
   type StateFs,
   type Timers,
@@ -108,7 +108,7 @@ export class EventLog {
       logger: health.logger
     });
     this.#now = options.now;
-    const timers = options.timers ?? systemTimers;
+    const timers = options.timers ?? backgroundTimers;
     const retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.#unwritten = new UnwrittenEvents({
       path: options.logPath,

@@ -1,22 +1,24 @@
 import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import test from "node:test";
-import { FaultInjectingFs, ManualTimers, StateWriteError, WriteHealth } from "@baa/state-files";
+import { FaultInjectingFs, StateWriteError, WriteHealth } from "@baa/state-files";
+// Through the workspace path until event-log lists @baa/clock (then "@baa/clock/testing").
+import { ManualTimers } from "../../clock/src/testing/index.js";
 import { EventLog, type EventLogOptions } from "../src/index.js";
 import { tempWorkspace } from "./support/workspace.js";
 
 function setup(extra: Partial<EventLogOptions> = {}) {
   const ws = tempWorkspace();
-  const timers = new ManualTimers();
+  const timers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00Z") });
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
   const at = (level: string) => (fields: object, message: string) => lines.push({ level, fields: fields as Record<string, unknown>, message });
-  const health = new WriteHealth({ logger: { error: at("error"), warn: at("warn"), info: at("info") }, now: () => timers.now });
+  const health = new WriteHealth({ logger: { error: at("error"), warn: at("warn"), info: at("info") }, now: () => timers.now() });
   const fs = new FaultInjectingFs();
   const log = new EventLog({
     logPath: ws.path("logs", "events.jsonl"),
     recentPath: ws.path("state", "recent-events.json"),
     limit: 50,
-    now: () => Date.parse("2030-01-01T00:00:00Z") + timers.now,
+    now: () => timers.wallNow(),
     health,
     fs,
     timers,
