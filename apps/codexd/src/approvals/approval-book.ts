@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, systemTimers, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import { backgroundTimers, type Timers } from "@baa/clock";
+import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, type StateFs, type WriteHealth } from "@baa/state-files";
 import type { IncomingServerRequest } from "@baa/app-server-client";
 import { codexdError } from "../errors.js";
 import { asStateWriteFailed } from "../state/state-write-failed.js";
@@ -56,7 +57,7 @@ export class ApprovalBook {
     this.#maxBytes = options.maxBytes ?? DEFAULT_APPROVALS_MAX_BYTES;
     this.#maxTextBytes = options.maxTextBytes ?? DEFAULT_MAX_TEXT_BYTES;
     this.#health = options.health;
-    this.#timers = options.timers ?? systemTimers;
+    this.#timers = options.timers ?? backgroundTimers;
     // Compact, so the byte budget counts what is written.
     this.#file = new JsonStateFile(options.path, {
       pretty: false,

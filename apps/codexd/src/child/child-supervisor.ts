@@ -3,7 +3,7 @@ import type { AppServerClient } from "@baa/app-server-client";
 import { AppServerChild, type AppServerChildOptions, type ChildExit } from "./app-server-child.js";
 import type { DaemonStateFile } from "../state/daemon-state.js";
 import type { EventLog } from "@baa/event-log";
-import { systemTimers, type Timers } from "@baa/state-files";
+import { backgroundTimers, type Timers } from "@baa/clock";
 import { decideRestart, type RestartPolicy } from "./restart-policy.js";
 
 export interface ChildSupervisorOptions {
@@ -162,7 +162,7 @@ export class ChildSupervisor {
       nextRestartAt: new Date(now + decision.delayMs).toISOString()
     });
     events.record({ type: "child.restart_scheduled", data: { delayMs: decision.delayMs, attempt: decision.attempt, reason } });
-    this.#timer = (this.#o.timers ?? systemTimers).setTimeout(() => {
+    this.#timer = (this.#o.timers ?? backgroundTimers).setTimeout(() => {
       this.#timer = undefined;
       daemonState.updateChild({ restarts: daemonState.state.child.restarts + 1 });
       void this.#launch();
@@ -170,7 +170,7 @@ export class ChildSupervisor {
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) (this.#o.timers ?? systemTimers).clearTimeout(this.#timer);
+    if (this.#timer !== undefined) (this.#o.timers ?? backgroundTimers).clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

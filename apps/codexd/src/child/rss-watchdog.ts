@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { systemTimers, type Timers } from "@baa/state-files";
+import { backgroundTimers, type Timers } from "@baa/clock";
 import type { RssReader } from "./child-rss.js";
 
 export type WatchdogDecision =
@@ -88,7 +88,7 @@ export class ChildWatchdog {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer !== undefined) (this.#o.timers ?? systemTimers).clearTimeout(this.#timer);
+    if (this.#timer !== undefined) (this.#o.timers ?? backgroundTimers).clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#checking;
   }
@@ -103,7 +103,7 @@ export class ChildWatchdog {
 
   #schedule(): void {
     if (this.#stopped) return;
-    this.#timer = (this.#o.timers ?? systemTimers).setTimeout(() => {
+    this.#timer = (this.#o.timers ?? backgroundTimers).setTimeout(() => {
       this.#timer = undefined;
       void this.check().then(() => this.#schedule());
     }, this.#o.intervalMs);

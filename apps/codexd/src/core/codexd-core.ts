@@ -3,15 +3,8 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createSilentLogger } from "@baa/logging";
 import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
-import {
-  nodeStateFs,
-  removeStaleTempFiles,
-  systemTimers,
-  writeJsonAtomic,
-  WriteHealth,
-  type StateFs,
-  type Timers
-} from "@baa/state-files";
+import { backgroundTimers, type Timers } from "@baa/clock";
+import { nodeStateFs, removeStaleTempFiles, writeJsonAtomic, WriteHealth, type StateFs } from "@baa/state-files";
 import { APPROVAL_METHODS, pendingSummary, requestThreadId, type Approval } from "../approvals/approval.js";
 import { ApprovalBook } from "../approvals/approval-book.js";
 import { ChildSupervisor } from "../child/child-supervisor.js";
@@ -82,7 +75,7 @@ export class CodexdCore {
       env: deps.env ?? process.env,
       now,
       stateFs: deps.stateFs ?? nodeStateFs,
-      timers: deps.timers ?? systemTimers
+      timers: deps.timers ?? backgroundTimers
     };
     const { stateFs: fs, timers } = this.#deps;
     const limits = config.limits;

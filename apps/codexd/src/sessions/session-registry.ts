@@ -1,4 +1,5 @@
-import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import type { Timers } from "@baa/clock";
+import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, type StateFs, type WriteHealth } from "@baa/state-files";
 import type { CodexdSession } from "./session.js";
 
 /** Default byte budget of session-registry.json. */

@@ -1,4 +1,5 @@
-import { retryDelayMs, systemTimers, writeJsonAtomic, type StateFs, type Timers, type WriteHealth } from "@baa/state-files";
+import { backgroundTimers, type Timers } from "@baa/clock";
+import { retryDelayMs, writeJsonAtomic, type StateFs, type WriteHealth } from "@baa/state-files";
 import type { CodexdConfig } from "../config.js";
 
 export type ChildStatus = "idle" | "starting" | "running" | "restarting" | "exited" | "failed" | "stopped";
@@ -80,7 +81,7 @@ export class DaemonStateFile {
     this.state = options.initial;
     this.#health = options.health;
     this.#fs = options.fs;
-    this.#timers = options.timers ?? systemTimers;
+    this.#timers = options.timers ?? backgroundTimers;
   }
 
   update(change: (state: DaemonState) => void): void {

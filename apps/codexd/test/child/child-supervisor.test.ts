@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { nextEvent } from "@baa/event-log";
-import { ManualTimers } from "@baa/state-files";
+import { ManualTimers } from "@baa/clock/testing";
 import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd.js";
 
 // The restart delay runs on manual timers and every wait is on an event codexd records: no

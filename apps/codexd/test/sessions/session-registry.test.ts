@@ -42,7 +42,7 @@ test("a change that changes nothing (a streamed delta) schedules no write", asyn
     await registry.add(session(1));
     const s = registry.get("session-1")!;
     const stamp = s.updatedAt;
-    state.timers.now += 1000;
+    state.timers.jump(1000);
     registry.update(s, () => false);
     assert.deepEqual(state.timers.pending(), [], "no write scheduled");
     assert.equal(s.updatedAt, stamp, "not stamped either");
