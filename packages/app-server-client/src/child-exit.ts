@@ -1,5 +1,5 @@
 import type { ChildLike } from "./child-like.js";
-import type { Timers } from "./timers.js";
+import type { Timers } from "@baa/clock";
 
 /** How the child ended. */
 export interface ChildExit {

@@ -37,4 +37,3 @@ export {
   createStdioAppServerClient,
   type StdioAppServerClientOptions
 } from "./stdio-app-server-client.js";
-export { systemTimers, type Timers } from "./timers.js";

@@ -9,7 +9,7 @@ import {
 } from "./errors.js";
 import { DEFAULT_OVERLOAD_RETRY, overloadRetryDelayMs, type OverloadRetryOptions } from "./overload-retry.js";
 import type { ServerRequestHandler } from "./server-request-handler.js";
-import { systemTimers, type Timers } from "./timers.js";
+import { systemTimers, type Timers } from "@baa/clock";
 
 /** Per-call options of a request. */
 export interface RequestOptions {

@@ -9,7 +9,7 @@ import { JsonRpcConnection, type RequestOptions } from "./json-rpc-connection.js
 import { LineSplitter } from "./line-splitter.js";
 import type { OverloadRetryOptions } from "./overload-retry.js";
 import { defaultServerRequestHandler, type ServerRequestHandler } from "./server-request-handler.js";
-import { systemTimers, type Timers } from "./timers.js";
+import { systemTimers, type Timers } from "@baa/clock";
 
 /** Sent in `initialize` unless the caller gives its own. */
 export const DEFAULT_CLIENT_INFO: Readonly<ClientInfo> = Object.freeze({

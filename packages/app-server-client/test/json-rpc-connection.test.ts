@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import test from "node:test";
+import { setImmediate as settle } from "node:timers/promises";
+import { ManualTimers } from "@baa/clock/testing";
 
 import { AppServerExitedError, AppServerTimeoutError, JsonRpcError } from "../src/errors.js";
 import { JsonRpcConnection, type JsonRpcConnectionOptions } from "../src/json-rpc-connection.js";
-import { FakeTimers, settle } from "./fake-timers.js";
 
 type Message = Record<string, unknown>;
 
 function setup(overrides: Partial<JsonRpcConnectionOptions> = {}) {
-  const timers = new FakeTimers();
+  const timers = new ManualTimers();
   const sent: Message[] = [];
   const notifications: Array<[string, unknown]> = [];
   const protocolErrors: Array<[string, string | undefined]> = [];

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import test from "node:test";
+import { setImmediate as settle } from "node:timers/promises";
+import { ManualTimers } from "@baa/clock/testing";
 
 import {
   AppServerClosedError,
@@ -12,11 +14,10 @@ import {
   type StdioAppServerClientOptions
 } from "../src/index.js";
 import { FakeChild } from "./fake-child.js";
-import { FakeTimers, settle } from "./fake-timers.js";
 
 function setup(options: Partial<StdioAppServerClientOptions> = {}) {
   const child = new FakeChild();
-  const timers = new FakeTimers();
+  const timers = new ManualTimers();
   const protocolErrors: Error[] = [];
   const client = createStdioAppServerClient({
     child,
@@ -224,7 +225,7 @@ test("close() of a child that never exits still resolves and fails what is pendi
 test("close() of a child that had already exited resolves at once", async () => {
   const child = new FakeChild();
   child.exitCode = 0;
-  const client = createStdioAppServerClient({ child, timers: new FakeTimers() });
+  const client = createStdioAppServerClient({ child, timers: new ManualTimers() });
   await client.close();
   assert.deepEqual(child.kills, []);
   await assert.rejects(client.request("thread/list", {}), AppServerClosedError);
