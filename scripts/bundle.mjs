@@ -14,6 +14,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const APPS = ["codexd", "conductor-daemon"];
 
+/**
+ * Apps bundled as one CommonJS file run through `vm.Script` with a V8 code cache (what the
+ * loader `cjsLoader` below does): on every Node, 20 included, a start then skips compiling
+ * the bundle. The others are ESM with chunks.
+ */
+const CODE_CACHED = new Set(["codexd"]);
+
 /** Changes on every install, so a bundle made before `pnpm install` is not used after it. */
 const INSTALL_MARKER = join(root, "node_modules/.modules.yaml");
 
@@ -45,8 +52,82 @@ function ownImportMetaUrl(dist) {
   };
 }
 
+/** esbuild's options by output format: ESM with chunks, or one CommonJS file for the code cache. */
+function formatOptions(codeCached) {
+  if (!codeCached) {
+    return {
+      entryNames: "bundle-[name]",
+      chunkNames: "bundle-chunk-[hash]",
+      // start.js imports the CLI (and the HTTP stack) only after it spawned codexd's child: a chunk of its own.
+      splitting: true,
+      format: "esm",
+      // Bundled CommonJS modules `require` node's built-ins; ESM has no `require` of its own.
+      banner: { js: 'import { createRequire as __baaCreateRequire } from "node:module"; const require = __baaCreateRequire(import.meta.url);' }
+    };
+  }
+  return {
+    // The hash names the code: a code cache made for one bundle is never offered to another.
+    entryNames: "bundle-main-[hash]",
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    // The modules dynamically imported (the CLI, the HTTP stack) are still evaluated only when imported.
+    define: { "import.meta.url": "__baaBundleUrl" },
+    banner: { js: 'const __baaBundleUrl = require("node:url").pathToFileURL(__filename).href;' }
+  };
+}
+
+/**
+ * The entry of a code-cached bundle, ESM like the modules' `start.js`: it compiles the CommonJS
+ * bundle with the V8 code cache saved next to it (`<bundle>.v8cache`) and runs it. Without a
+ * cache, or with one V8 rejects (another node or V8 flags), the bundle is compiled from source
+ * and, when the process exits, the cache is written (a temporary file renamed): by then it holds
+ * every function the run compiled. `NODE_DISABLE_COMPILE_CACHE=1` turns it off, as node's own.
+ */
+function cjsLoader(bundleName) {
+  return `// Made by scripts/bundle.mjs: runs ${bundleName} with a V8 code cache (docs/runtime/bundle.md).
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+
+const file = fileURLToPath(new URL(${JSON.stringify(`./${bundleName}`)}, import.meta.url));
+const cacheFile = \`\${file}.v8cache\`;
+const useCache = process.env.NODE_DISABLE_COMPILE_CACHE === undefined || process.env.NODE_DISABLE_COMPILE_CACHE === "";
+let cachedData;
+if (useCache) {
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch (error) {
+    if (error.code !== "ENOENT") process.stderr.write(\`codexd: the code cache \${cacheFile} is unreadable (\${error.code}); compiling\n\`);
+  }
+}
+// The wrapper stands on a line of its own, so line numbers in stack traces stay the bundle's.
+const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\n\${readFileSync(file, "utf8")}\n})\`, {
+  filename: file,
+  lineOffset: -1,
+  cachedData,
+  importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier))
+});
+if (useCache && (cachedData === undefined || script.cachedDataRejected === true)) {
+  process.once("exit", () => {
+    const temp = \`\${cacheFile}.\${process.pid}.tmp\`;
+    try {
+      writeFileSync(temp, script.createCachedData());
+      renameSync(temp, cacheFile);
+    } catch (error) {
+      process.stderr.write(\`codexd: the code cache \${cacheFile} could not be written (\${error.code ?? error.message}); the next start compiles again\n\`);
+    }
+  });
+}
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+`;
+}
+
 async function bundle(app) {
   const dist = join(root, "apps", app, "dist");
+  const codeCached = CODE_CACHED.has(app);
   // The manifest goes first and comes back last: a bundle half written is never used. Chunks of
   // the previous bundle are removed only after, so a service starting meanwhile still finds them.
   rmSync(join(dist, MANIFEST), { force: true });
@@ -54,12 +135,8 @@ async function bundle(app) {
     absWorkingDir: root,
     entryPoints: [join(dist, "start.js")],
     outdir: dist,
-    entryNames: "bundle-[name]",
-    chunkNames: "bundle-chunk-[hash]",
+    ...formatOptions(codeCached),
     bundle: true,
-    // start.js imports the CLI (and the HTTP stack) only after it spawned codexd's child: a chunk of its own.
-    splitting: true,
-    format: "esm",
     platform: "node",
     target: "node20",
     // Names are kept, so a stack trace still names functions; `node --enable-source-maps` maps to src/.
@@ -67,14 +144,18 @@ async function bundle(app) {
     minifySyntax: true,
     sourcemap: "linked",
     plugins: [ownImportMetaUrl(dist)],
-    // Bundled CommonJS modules `require` node's built-ins; ESM has no `require` of its own.
-    banner: { js: 'import { createRequire as __baaCreateRequire } from "node:module"; const require = __baaCreateRequire(import.meta.url);' },
     metafile: true,
     logLevel: "warning",
     // Written below, each file whole (a temp file renamed): a service starting meanwhile reads the old file or the new one.
     write: false
   });
   for (const file of result.outputFiles) writeWhole(file.path, file.contents);
+  const outputPaths = Object.keys(result.metafile.outputs).map((path) => join(root, path));
+  if (codeCached) {
+    const main = outputPaths.find((path) => path.endsWith(".cjs"));
+    writeWhole(join(dist, "bundle-start.js"), cjsLoader(relative(dist, main)));
+    outputPaths.push(join(dist, "bundle-start.js"));
+  }
   const files = (paths) =>
     Object.fromEntries(
       paths.map((path) => {
@@ -86,7 +167,7 @@ async function bundle(app) {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((path) => !path.split("/").includes("node_modules"))
     .map((path) => join(root, path));
-  const outputs = Object.keys(result.metafile.outputs).map((path) => join(root, path));
+  const outputs = outputPaths;
   const manifest = {
     version: 1,
     entry: "bundle-start.js",
@@ -96,7 +177,7 @@ async function bundle(app) {
   writeWhole(join(dist, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   const written = new Set(Object.keys(manifest.outputs));
   for (const name of readdirSync(dist)) if (name.startsWith("bundle-") && name !== MANIFEST && !written.has(name)) rmSync(join(dist, name), { force: true });
-  const size = outputs.filter((path) => path.endsWith(".js")).reduce((sum, path) => sum + statSync(path).size, 0);
+  const size = outputs.filter((path) => /\.c?js$/.test(path)).reduce((sum, path) => sum + statSync(path).size, 0);
   console.log(`bundle: apps/${app}/dist/bundle-start.js (${outputs.length} files, ${Math.round(size / 1024)} KiB of code, ${inputs.length} workspace inputs)`);
 }
 

@@ -4,7 +4,7 @@
 // That a stale bundle is not used is tested on the chooser itself (packages/lifecycle/test/bundle.test.ts).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -76,6 +76,20 @@ test("codexd and the conductor started from their bundles serve a real turn", as
 
   assert.equal(await codexd.kill("SIGTERM").then((exit) => exit.code), 0, codexd.output());
   assert.equal(await conductor.kill("SIGTERM").then((exit) => exit.code), 0, conductor.output());
+
+  // codexd's bundle is one CommonJS file run with a V8 code cache, written when the process
+  // exits; the next start runs from it (a cache V8 rejected would be compiled over and rewritten).
+  const dist = `${root}/apps/codexd/dist`;
+  const main = readdirSync(dist).find((name) => /^bundle-main-\w+\.cjs$/.test(name));
+  assert.ok(main !== undefined, "codexd's bundle is one CommonJS file");
+  assert.ok(existsSync(`${dist}/${main}.v8cache`), "the first start left a code cache");
+  const again = await startCodexdProcess({
+    port: await freePort(),
+    env: { CODEX_HOME: dir.path("codex-home"), BAA_REPO_ROOT: dir.root, BAA_BUNDLE: "require" }
+  });
+  t.after(() => again.kill("SIGTERM"));
+  await runTurn(again.base, "/v1/codexd", "from the code cache");
+  assert.equal(await again.kill("SIGTERM").then((exit) => exit.code), 0, again.output());
 });
 
 test("BAA_BUNDLE=off runs the modules; a value it does not know is refused before anything runs", async () => {

@@ -20,8 +20,17 @@ function childAhead(argv: readonly string[], env: NodeJS.ProcessEnv): EarlySpawn
   return spawnEarly(childCommand, childArgs, { cwd: childCwd, env: { ...env } });
 }
 
-const early = childAhead(process.argv, process.env);
-const { runCodexdCli } = await import("./cli.js");
-const code = await runCodexdCli({ argv: process.argv, env: process.env, processLike: process, ...(early === undefined ? {} : { spawner: early }) });
-early?.discard();
-process.exit(code);
+// No top-level await: the bundle that runs this is CommonJS (scripts/bundle.mjs, for the code cache).
+async function main(): Promise<never> {
+  const early = childAhead(process.argv, process.env);
+  const { runCodexdCli } = await import("./cli.js");
+  const code = await runCodexdCli({ argv: process.argv, env: process.env, processLike: process, ...(early === undefined ? {} : { spawner: early }) });
+  early?.discard();
+  return process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  // What an uncaught error at the top level would have printed, and its exit status.
+  console.error(error);
+  process.exit(1);
+});
