@@ -1,4 +1,5 @@
-import { waitForShutdown, type DeadlineTimers, type ShutdownLogger, type SignalSource } from "./shutdown.js";
+import type { Timers } from "@baa/clock";
+import { waitForShutdown, type ShutdownLogger, type SignalSource } from "./shutdown.js";
 
 /** What `runInForeground` drives: started once, stopped once. */
 export interface ForegroundService {
@@ -15,7 +16,7 @@ export interface ForegroundOptions<S extends ForegroundService> {
   logger: ShutdownLogger;
   /** How long the stop after a signal may take (see waitForShutdown). */
   deadlineMs: number;
-  timers?: DeadlineTimers;
+  timers?: Timers;
   /** Called once the service has started (tests find its port here). */
   onStarted?: (service: S) => void;
   /** Called with a failed start's error after it is logged (e.g. to echo it on stderr). */

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import type { DeadlineTimers } from "./shutdown.js";
+import { backgroundTimers, type Timers } from "@baa/clock";
 
 /** The part of an http/net server the closer watches: every accepted socket, upgraded ones too. */
 export interface ConnectionSource {
@@ -17,22 +17,13 @@ export interface ServerCloser {
   readonly open: number;
 }
 
-const unrefTimers: DeadlineTimers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
-};
-
 /**
  * Tracks a server's sockets from now on. A server's close waits for every connection to end,
  * and some never do by themselves: a request whose body never completes, a WebSocket whose peer
  * stopped reading, an upgrade half done. Node's `closeAllConnections` misses upgraded sockets;
  * this keeps its own set.
  */
-export function trackConnections(server: ConnectionSource, timers: DeadlineTimers = unrefTimers): ServerCloser {
+export function trackConnections(server: ConnectionSource, timers: Timers = backgroundTimers): ServerCloser {
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
     sockets.add(socket);

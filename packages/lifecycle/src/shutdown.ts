@@ -1,3 +1,5 @@
+import { backgroundTimers, type Timers } from "@baa/clock";
+
 /** The signals a service stops on. */
 export type TerminationSignal = "SIGTERM" | "SIGINT";
 
@@ -5,12 +7,6 @@ export type TerminationSignal = "SIGTERM" | "SIGINT";
 export interface SignalSource {
   on(signal: TerminationSignal, listener: (signal: TerminationSignal) => void): unknown;
   removeListener(signal: TerminationSignal, listener: (signal: TerminationSignal) => void): unknown;
-}
-
-/** The timer the shutdown deadline runs on; tests pass a manual one. */
-export interface DeadlineTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 /** What the shutdown says; a pino logger fits. */
@@ -27,18 +23,9 @@ export interface ShutdownOptions {
   logger: ShutdownLogger;
   /** How long `stop` may take before the process gives up on it (exit code 1). */
   deadlineMs: number;
-  timers?: DeadlineTimers;
+  /** The deadline's timer; default `backgroundTimers`: it alone must not keep a finished process alive. */
+  timers?: Timers;
 }
-
-const systemTimers: DeadlineTimers = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    // The deadline alone must not keep a process alive whose work is done.
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
-};
 
 /**
  * Resolves with an exit code once SIGTERM or SIGINT arrived and `stop` has run: 0 when it
@@ -50,7 +37,7 @@ const systemTimers: DeadlineTimers = {
  */
 export function waitForShutdown(options: ShutdownOptions): Promise<number> {
   const { signals, logger, deadlineMs } = options;
-  const timers = options.timers ?? systemTimers;
+  const timers = options.timers ?? backgroundTimers;
   return new Promise((resolve) => {
     let stopping = false;
     let finished = false;

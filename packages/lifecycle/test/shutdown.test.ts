@@ -1,31 +1,10 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import test from "node:test";
-import { waitForShutdown, type DeadlineTimers } from "../src/index.js";
+import { ManualTimers } from "@baa/clock/testing";
+import { waitForShutdown } from "../src/index.js";
 
 // Signals from an emitter, the deadline on a manual timer: nothing here waits on the clock.
-
-function manualTimers() {
-  const pending = new Map<number, { callback: () => void; ms: number }>();
-  let next = 0;
-  const timers: DeadlineTimers = {
-    setTimeout: (callback, ms) => {
-      pending.set(++next, { callback, ms });
-      return next;
-    },
-    clearTimeout: (handle) => void pending.delete(handle as number)
-  };
-  return {
-    timers,
-    pending,
-    fireAll: () => {
-      for (const [id, timer] of [...pending]) {
-        pending.delete(id);
-        timer.callback();
-      }
-    }
-  };
-}
 
 function recordingLogger() {
   const lines: { level: string; message: string; fields: object }[] = [];
@@ -45,7 +24,7 @@ function deferred() {
 
 test("one signal stops the service and exits 0; the listeners are removed", async () => {
   const signals = new EventEmitter();
-  const { timers, pending } = manualTimers();
+  const timers = new ManualTimers();
   const { logger, lines } = recordingLogger();
   const stopped = deferred();
   let stops = 0;
@@ -56,10 +35,10 @@ test("one signal stops the service and exits 0; the listeners are removed", asyn
   const code = waitForShutdown({ signals: signals as never, logger, deadlineMs: 15_000, timers, stop });
   signals.emit("SIGINT", "SIGINT");
   assert.equal(stops, 1);
-  assert.deepEqual([...pending.values()].map((t) => t.ms), [15_000]);
+  assert.deepEqual(timers.scheduled(), [15_000]);
   stopped.resolve();
   assert.equal(await code, 0);
-  assert.equal(pending.size, 0, "the deadline is cleared");
+  assert.equal(timers.pendingCount, 0, "the deadline is cleared");
   assert.equal(signals.listenerCount("SIGINT") + signals.listenerCount("SIGTERM"), 0);
   assert.deepEqual(lines.map((l) => l.message), ["signal received: stopping"]);
 });
@@ -67,7 +46,7 @@ test("one signal stops the service and exits 0; the listeners are removed", asyn
 test("a second signal exits 1 at once", async () => {
   const signals = new EventEmitter();
   const { logger, lines } = recordingLogger();
-  const code = waitForShutdown({ signals: signals as never, logger, deadlineMs: 15_000, timers: manualTimers().timers, stop: () => deferred().promise });
+  const code = waitForShutdown({ signals: signals as never, logger, deadlineMs: 15_000, timers: new ManualTimers(), stop: () => deferred().promise });
   signals.emit("SIGTERM", "SIGTERM");
   signals.emit("SIGINT", "SIGINT");
   assert.equal(await code, 1);
@@ -76,16 +55,16 @@ test("a second signal exits 1 at once", async () => {
 
 test("a missed deadline or a failed stop exits 1", async () => {
   const signals = new EventEmitter();
-  const manual = manualTimers();
+  const manual = new ManualTimers();
   const { logger, lines } = recordingLogger();
-  const late = waitForShutdown({ signals: signals as never, logger, deadlineMs: 10, timers: manual.timers, stop: () => deferred().promise });
+  const late = waitForShutdown({ signals: signals as never, logger, deadlineMs: 10, timers: manual, stop: () => deferred().promise });
   signals.emit("SIGTERM", "SIGTERM");
-  manual.fireAll();
+  manual.fire();
   assert.equal(await late, 1);
   assert.equal(lines.at(-1)?.message, "shutdown deadline passed");
 
   const failing = new EventEmitter();
-  const failed = waitForShutdown({ signals: failing as never, logger, deadlineMs: 10, timers: manualTimers().timers, stop: async () => Promise.reject(new Error("disk gone")) });
+  const failed = waitForShutdown({ signals: failing as never, logger, deadlineMs: 10, timers: new ManualTimers(), stop: async () => Promise.reject(new Error("disk gone")) });
   failing.emit("SIGTERM", "SIGTERM");
   assert.equal(await failed, 1);
   assert.equal(lines.at(-1)?.message, "shutdown failed");
