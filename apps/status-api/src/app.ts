@@ -1,3 +1,4 @@
+import { systemTimers, type Timers } from "@baa/clock";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
@@ -15,7 +16,7 @@ import { registerTaskReadRoutes } from "./routes/task-read-routes.js";
 import { registerScheduleReadRoutes } from "./routes/schedule-read-routes.js";
 import { forwardToConductor, type ForwardedCall } from "./sources/conductor-actions.js";
 import { ConductorToken } from "./sources/conductor-token.js";
-import { createHttpClient, realTimers, type HttpClient, type TimerApi } from "./sources/http-client.js";
+import { createHttpClient, type HttpClient } from "./sources/http-client.js";
 import { StatusCollector } from "./status-collector.js";
 import { statusMetrics } from "./status-metrics.js";
 import { StatusStream } from "./status-stream.js";
@@ -27,7 +28,7 @@ export interface StatusAppDeps {
   /** Replaces the undici client used for every call to the conductor and codexd. */
   http?: HttpClient;
   now?: () => number;
-  timers?: TimerApi;
+  timers?: Timers;
   /** Replaces the loopback/trusted-CIDR check of the guard; tests use it to play a remote peer. */
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
 }
@@ -43,7 +44,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const { config } = deps;
   const logger = deps.logger ?? createSilentLogger();
   const now = deps.now ?? Date.now;
-  const timers = deps.timers ?? realTimers;
+  const timers = deps.timers ?? systemTimers;
   const app = fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,

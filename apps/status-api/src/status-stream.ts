@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { TimerApi } from "./sources/http-client.js";
+import type { Timers } from "@baa/clock";
 import type { StatusDocument } from "./status-collector.js";
 
 /** One subscriber of the live status: gets each new document as JSON text. */
@@ -13,7 +13,7 @@ export type StatusListener = (json: string) => void;
 export class StatusStream {
   readonly #collect: () => Promise<StatusDocument>;
   readonly #refreshMs: number;
-  readonly #timers: TimerApi;
+  readonly #timers: Timers;
   readonly #logger: Logger;
   readonly #listeners = new Set<StatusListener>();
   #timer: unknown;
@@ -21,7 +21,7 @@ export class StatusStream {
   #pokeAgain = false;
   #last: string | undefined;
 
-  constructor(options: { collect: () => Promise<StatusDocument>; refreshMs: number; timers: TimerApi; logger: Logger }) {
+  constructor(options: { collect: () => Promise<StatusDocument>; refreshMs: number; timers: Timers; logger: Logger }) {
     this.#collect = options.collect;
     this.#refreshMs = options.refreshMs;
     this.#timers = options.timers;

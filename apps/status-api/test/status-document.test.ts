@@ -5,18 +5,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
+import { ManualTimers } from "@baa/clock/testing";
 import { pino } from "pino";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { createHttpClient } from "../src/sources/http-client.js";
 import { closedPortUrl, startFakeService, type FakeService } from "./helpers/fake-service.js";
-import { FakeTimers } from "./helpers/fake-timers.js";
 import { codexdHandler, codexdStatusBody, fullConductor, proxyOnlyConductor } from "./helpers/fixtures.js";
 
 // inject() sends `Host: localhost:80`; the guard accepts its own loopback names on its own port.
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
-function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeoutMs?: number; timers?: FakeTimers; now?: () => number } = {}) {
+function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeoutMs?: number; timers?: ManualTimers; now?: () => number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "status-api-test-"));
   const config = normalizeStatusApiConfig({ ...INJECT_LISTEN,
     conductorBase,
@@ -147,7 +147,7 @@ test("conductor hung: the document answers when its own bound fires and marks th
   // The conductor accepts every request and never answers.
   const conductor = await startFakeService(() => {});
   const codexd = await startFakeService(codexdHandler());
-  const timers = new FakeTimers();
+  const timers = new ManualTimers();
   const now = () => 1_000_000; // remaining budget = the whole bound, so every timer is 750 ms
   await withServices(conductor, codexd, async () => {
     const { app, close } = appFor(conductor.url, codexd.url, { sourceTimeoutMs: 750, timers, now });
@@ -156,7 +156,7 @@ test("conductor hung: the document answers when its own bound fires and marks th
       await Promise.all([conductor.waitForRequest("/rolez"), conductor.waitForRequest("/v1/system/state"), conductor.waitForRequest("/v1/tasks")]);
       // Nothing answers until the bound fires; then everything does.
       await timers.waitForPending(3);
-      assert.ok(timers.pending.every((ms) => ms === 750), `timers at the bound: ${timers.pending}`);
+      assert.ok(timers.scheduled().every((ms) => ms === 750), `timers at the bound: ${timers.scheduled()}`);
       assert.ok(timers.fire(750) >= 3);
       const response = await answer;
       assert.equal(response.statusCode, 200);

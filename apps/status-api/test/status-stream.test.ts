@@ -2,13 +2,13 @@
 // at a time, and at once when poked.
 import assert from "node:assert/strict";
 import test from "node:test";
+import { ManualTimers } from "@baa/clock/testing";
 import { pino } from "pino";
 import { StatusStream } from "../src/status-stream.js";
 import type { StatusDocument } from "../src/status-collector.js";
-import { FakeTimers } from "./helpers/fake-timers.js";
 
 function harness() {
-  const timers = new FakeTimers();
+  const timers = new ManualTimers();
   const pending: Array<(doc: StatusDocument) => void> = [];
   let collections = 0;
   const stream = new StatusStream({
@@ -38,7 +38,7 @@ test("no listener, no refresh; the first listener gets a document at once, then 
   assert.equal(h.collections(), 1);
   await h.finish(1);
   assert.deepEqual(seen, ["1"]);
-  assert.deepEqual(h.timers.pending, [1_000], "the next refresh waits for the period");
+  assert.deepEqual(h.timers.scheduled(), [1_000], "the next refresh waits for the period");
   h.timers.fire(1_000);
   assert.equal(h.collections(), 2);
   await h.finish(2);
@@ -52,7 +52,7 @@ test("no listener, no refresh; the first listener gets a document at once, then 
 
   unsubscribe();
   unsubscribeLate();
-  assert.deepEqual(h.timers.pending, [], "the last listener gone: no timer left");
+  assert.deepEqual(h.timers.scheduled(), [], "the last listener gone: no timer left");
 });
 
 test("a slow collection is never doubled: a poke during it refreshes once right after", async () => {
@@ -64,9 +64,9 @@ test("a slow collection is never doubled: a poke during it refreshes once right 
   assert.equal(h.collections(), 1, "still one under way");
   await h.finish(1);
   assert.equal(h.collections(), 2, "one refresh for the pokes");
-  assert.deepEqual(h.timers.pending, []);
+  assert.deepEqual(h.timers.scheduled(), []);
   await h.finish(2);
-  assert.deepEqual(h.timers.pending, [1_000]);
+  assert.deepEqual(h.timers.scheduled(), [1_000]);
   h.stream.close();
-  assert.deepEqual(h.timers.pending, []);
+  assert.deepEqual(h.timers.scheduled(), []);
 });

@@ -1,3 +1,4 @@
+import { systemTimers, type Timers } from "@baa/clock";
 import { Agent, request } from "undici";
 
 export interface HttpCall {
@@ -20,25 +21,15 @@ export type HttpOutcome =
 /** One HTTP exchange that never throws; tests may pass a fake. */
 export type HttpClient = ((call: HttpCall) => Promise<HttpOutcome>) & { close(): Promise<void> };
 
-export interface TimerApi {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: TimerApi = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
-};
-
 /**
  * undici over one keep-alive pool. The bound is enforced by our own timer racing the exchange
  * (besides aborting it), so a source that accepts and then hangs costs at most `timeoutMs`.
  */
 export function createHttpClient(
-  options: { now?: () => number; timers?: TimerApi; connectTimeoutMs?: number } = {}
+  options: { now?: () => number; timers?: Timers; connectTimeoutMs?: number } = {}
 ): HttpClient {
   const now = options.now ?? Date.now;
-  const timers = options.timers ?? realTimers;
+  const timers = options.timers ?? systemTimers;
   const agent = new Agent({ connect: { timeout: options.connectTimeoutMs ?? 1_000 }, keepAliveTimeout: 10_000 });
 
   const call = async (req: HttpCall): Promise<HttpOutcome> => {
