@@ -190,7 +190,7 @@ export class Http1ResponseReader {
         if (value.toLowerCase() !== "chunked") throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
         chunked = true;
       } else {
-        this.#header(name, trimOws(head, colon + 1, end));
+        this.#header(name, head, colon + 1, end);
       }
       start = end + 2;
     }
@@ -221,28 +221,34 @@ export class Http1ResponseReader {
     }
   }
 
-  // A header that does not delimit the body: kept if the client reads it.
-  #header(name: string, value: string): void {
+  // A header that does not delimit the body, its value at head[from, to): kept if the client reads
+  // it (the value is cut out only then).
+  #header(name: string, head: string, from: number, to: number): void {
     switch (name) {
       case "content-type":
-        this.#contentType ??= value;
+        this.#contentType ??= trimOws(head, from, to);
         break;
       case "retry-after":
-        this.#retryAfter ??= value;
+        this.#retryAfter ??= trimOws(head, from, to);
         break;
-      case "connection":
-        for (const token of value.split(",")) {
-          const option = trimOws(token).toLowerCase();
-          if (option === "close") this.#closeToken = true;
-          else if (option === "keep-alive") this.#keepAliveToken = true;
-        }
+      case "connection": {
+        const value = head.slice(from, to);
+        if (value.indexOf(",") === -1) this.#connectionOption(value);
+        else for (const option of value.split(",")) this.#connectionOption(option);
         break;
+      }
       case "keep-alive": {
-        const match = /timeout=(\d+)/i.exec(value);
+        const match = /timeout=(\d+)/i.exec(head.slice(from, to));
         if (match !== null) this.#serverKeepAliveMs = Number(match[1]) * 1000;
         break;
       }
     }
+  }
+
+  #connectionOption(option: string): void {
+    const name = trimOws(option).toLowerCase();
+    if (name === "close") this.#closeToken = true;
+    else if (name === "keep-alive") this.#keepAliveToken = true;
   }
 
   #finish(): void {
