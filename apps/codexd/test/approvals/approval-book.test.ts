@@ -112,7 +112,7 @@ test("a huge command in an approval is kept cut, naming the seq of the event tha
     const seq = Number(/whole in event seq (\d+)/.exec(kept)?.[1]);
     const page = await events.query({ after: seq - 1, limit: 1 });
     assert.equal(page.events[0]?.type, "approval.requested");
-    assert.equal((page.events[0]?.data as { params: { command: string } }).params.command, command);
+    assert.equal((page.events[0]?.data as { params: { command: string } } | undefined)?.params.command, command);
     book.expirePending("done");
     await book.close();
     await events.close();

@@ -41,7 +41,7 @@ test("a threadId opens the session with thread/resume, not thread/start", async 
     // The session takes turns on that thread like any other.
     const turn = await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: session.sessionId, input: "go on" });
     assert.equal(turn.status, 202);
-    assert.equal((codexd.appServer.calls.at(-1)?.params as { threadId: string }).threadId, "thread-old");
+    assert.equal((codexd.appServer.calls.at(-1)?.params as { threadId: string } | undefined)?.threadId, "thread-old");
 
     const fresh = await postJson(`${codexd.base}/v1/codexd/sessions`, {});
     assert.equal(fresh.body.data.session.resumed, false);
