@@ -13,7 +13,7 @@ import { LeaseKeeper } from "./leadership/lease-keeper.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import { registerNodeMetrics } from "./metrics/node-metrics.js";
 import { createSilentLogger } from "./logger.js";
-import { realTimers, type LoopTimers } from "./loop-timers.js";
+import { systemClockTimers, type ClockTimers } from "@baa/clock";
 import { ensureSharedToken, sharedTokenPath, type TokenSource } from "./shared-token.js";
 import { guardStore } from "./store/guarded-store.js";
 import { openConductorStore, describeStore } from "./store/open-store.js";
@@ -38,7 +38,7 @@ export interface ConductorRuntimeOptions {
   /** A store to use instead of opening the configured one; the runtime still migrates and closes it. */
   store?: ControlStore;
   /** Clock and timers of the background loops. */
-  timers?: LoopTimers;
+  timers?: ClockTimers;
   now?: () => number;
   logger?: Logger;
   transport?: CodexdTransport;
@@ -125,7 +125,7 @@ export class ConductorRuntime {
       if (token.permissionsFixed) this.#logger.warn({ tokenFile: token.tokenFile }, "shared token file was readable by others; reset to 0600");
     }
 
-    const timers = this.#options.timers ?? realTimers;
+    const timers = this.#options.timers ?? systemClockTimers;
     const rawStore = this.#options.store ?? (await openConductorStore(config, this.#logger));
     this.#closers.push({ what: "store", close: () => rawStore.close() });
     const store = guardStore(rawStore, { timers, deadlineMs: config.storeConnectTimeoutMs + config.storeQueryTimeoutMs });

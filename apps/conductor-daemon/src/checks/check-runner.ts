@@ -1,5 +1,5 @@
 import type { CheckResult } from "@baa/control-store";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { runCommand } from "./command-runner.js";
 import type { EffectiveRepoConfig } from "./repo-config.js";
 
@@ -13,7 +13,7 @@ export interface CheckRunOptions {
   checks: EffectiveRepoConfig["checks"];
   round: number;
   env: NodeJS.ProcessEnv;
-  timers: LoopTimers;
+  timers: ClockTimers;
   signal?: AbortSignal;
   onStarted?: (check: { name: string; round: number }) => void;
   onEnded?: (result: CheckResult) => void;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 
 /** What one shell command did. */
 export interface CommandResult {
@@ -18,7 +18,7 @@ export interface CommandOptions {
   /** Aborting kills the command (a cancelled run). */
   signal?: AbortSignal;
   /** The timeout's timer and the duration's clock. */
-  timers: LoopTimers;
+  timers: ClockTimers;
 }
 
 /** Variables a command the repository asks to run never sees: the conductor's secrets. */

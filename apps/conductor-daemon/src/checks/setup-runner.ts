@@ -1,7 +1,7 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { SetupResult } from "@baa/control-store";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { runCommand } from "./command-runner.js";
 import { OUTPUT_TAIL_BYTES } from "./check-runner.js";
 import type { EffectiveRepoConfig } from "./repo-config.js";
@@ -20,7 +20,7 @@ export async function runSetup(options: {
   /** The task's worktree, where they go and where commands run. */
   worktree: string;
   env: NodeJS.ProcessEnv;
-  timers: LoopTimers;
+  timers: ClockTimers;
   signal?: AbortSignal;
 }): Promise<SetupResult> {
   const copied: string[] = [];

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { RUN_LEASE_SCOPE, type ControlStore, type RunRecord, type TaskRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { ConductorConfig } from "../config.js";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import type { SchedulerOptions } from "../scheduler/scheduler.js";
 import { conductorVersion } from "../version.js";
@@ -18,7 +18,7 @@ export interface ClusterNodeOptions {
   sharedToken: string;
   interruptLocal(run: RunRecord): Promise<void>;
   metrics: NodeMetrics;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
 }
 

@@ -1,6 +1,7 @@
 import type { ControlStore, NodeRecord } from "@baa/control-store";
 import type { Logger } from "pino";
-import { withDeadline, type LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
+import { withDeadline } from "../deadline.js";
 import { decideAfterBeat, isLive, mayClaim, nodeTiming, type BeatOutcome, type Liveness, type NodeTiming } from "./node-policy.js";
 
 export type NodeKeeperStore = Pick<ControlStore, "heartbeatNode">;
@@ -31,7 +32,7 @@ export interface NodeKeeperOptions {
   capacity: number;
   version: string | null;
   self: NodeSelf;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   /**
    * Called once when renewals failed past ttl − margin: this node's run leases are about to

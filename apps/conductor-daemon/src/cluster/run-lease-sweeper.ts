@@ -1,6 +1,6 @@
 import type { ControlStore, RunRecord } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 
 export type SweeperStore = Pick<ControlStore, "expireRunLeases" | "notePlacement" | "listNodes">;
 
@@ -20,7 +20,7 @@ export interface RunLeaseSweeperOptions {
   /** Stops a turn through its owner's conductor at its registered address. */
   interruptRemote(address: string, run: RunRecord): Promise<void>;
   observer?: SweeperObserver;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
 }
 

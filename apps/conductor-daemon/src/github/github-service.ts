@@ -3,7 +3,7 @@ import { createGitHubForge, type GitHubForge } from "@baa/github-forge";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { ConductorConfig } from "../config.js";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import type { DiffSummary } from "./comment-bodies.js";
 import type { GitHubRepoConfig } from "./github-config.js";
 import { WebhookCounters, type GitHubStatus } from "./github-status.js";
@@ -24,7 +24,7 @@ export interface GitHubServiceDeps {
   diff: (taskId: string) => Promise<DiffSummary>;
   /** True while this node holds the leader lease: only then does it poll and comment. */
   isLeader: () => boolean;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   /** Replaces the forge made from the token (tests). */
   forge?: GitHubForge;

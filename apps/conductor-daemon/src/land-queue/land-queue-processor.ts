@@ -1,6 +1,6 @@
 import type { ControlStore, TaskRecord } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import type { HeldLock, StepOutcome } from "./queue-step.js";
 import { TargetLock, type LockStore } from "./target-lock.js";
 
@@ -10,7 +10,7 @@ const MAX_RETRIES = 5;
 export interface LandQueueProcessorDeps {
   store: Pick<ControlStore, "listLandQueue"> & LockStore;
   nodeId: string;
-  timers: LoopTimers;
+  timers: ClockTimers;
   /** How often every queue is looked at (another node's enqueue wakes nobody here). */
   pollIntervalMs: number;
   /** The land lock's lease; renewed every third of it while held. */

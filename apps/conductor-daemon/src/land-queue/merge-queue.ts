@@ -3,7 +3,7 @@ import type { ControlStore, TaskRecord } from "@baa/control-store";
 import type { EventInput } from "@baa/event-log";
 import { changedPaths } from "@baa/task-git";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { Lander, type LanderDeps } from "../review/lander.js";
 import { locateTaskBranch, type TaskBranchSources } from "../review/task-branch.js";
 import type { GitRunner } from "../workspaces/git-runner.js";
@@ -20,7 +20,7 @@ export interface MergeQueueOptions extends Omit<LanderDeps, "store" | "events"> 
   nodeId: string;
   markers: Pick<TaskBranchSources, "markerOf">;
   git: GitRunner;
-  timers: LoopTimers;
+  timers: ClockTimers;
   pollIntervalMs: number;
   events: { record(input: EventInput): unknown };
   /** A revise round on the task's own thread (TaskReview.revise). */

@@ -1,6 +1,6 @@
 import type { ControlStore } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 
 export type LockStore = Pick<ControlStore, "acquireLease" | "releaseLease">;
 
@@ -9,7 +9,7 @@ export interface TargetLockOptions {
   /** This node's id. */
   holder: string;
   ttlMs: number;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
 }
 

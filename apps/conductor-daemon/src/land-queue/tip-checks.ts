@@ -5,13 +5,13 @@ import { commandEnv } from "../checks/command-runner.js";
 import { readRepoConfig } from "../checks/read-repo-config.js";
 import { effectiveRepoConfig } from "../checks/repo-config.js";
 import { runSetup } from "../checks/setup-runner.js";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import type { GitRunner } from "../workspaces/git-runner.js";
 import type { TipChecks } from "./queue-step.js";
 
 export interface TipCheckDeps {
   git: GitRunner;
-  timers: LoopTimers;
+  timers: ClockTimers;
   events: { record(input: EventInput): unknown };
   env?: NodeJS.ProcessEnv;
 }

@@ -1,6 +1,7 @@
 import type { ControlStore, RunRecord } from "@baa/control-store";
 import type { Logger } from "pino";
-import { withDeadline, type LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
+import { withDeadline } from "../deadline.js";
 import { currentLeading, decideAfterAttempt, leaseTiming, type AttemptOutcome, type Leading, type LeaseTiming, type NodeRole } from "./lease-policy.js";
 
 /** The one lease scope of today: every node of a deployment schedules from one queue. */
@@ -19,7 +20,7 @@ export interface LeaseKeeperOptions {
   nodeId: string;
   role: NodeRole;
   ttlMs: number;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   scope?: string;
   /**

@@ -1,7 +1,7 @@
 import type { BackoffPolicy } from "@baa/backoff";
 import type { ClaimedNotification, ControlStore, NotificationAttempt } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { notificationHeaders } from "./notification-signature.js";
 import { decideAttempt, type SendResult } from "./notification-policy.js";
 
@@ -25,7 +25,7 @@ export interface NotificationDispatcherOptions {
   /** How long finished deliveries are kept (status, last failure). */
   keepMs?: number;
   send?: NotificationSender;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   /** Told of every attempt's outcome (the metrics). */
   onAttempt?: (attempt: NotificationAttempt, delivery: ClaimedNotification) => void;

@@ -2,7 +2,7 @@ import type { ControlStore } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { ConductorConfig } from "../config.js";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { NotificationDispatcher, type NotificationDispatcherOptions } from "./notification-dispatcher.js";
 import { registerNotificationMetrics } from "./notification-metrics.js";
 
@@ -14,7 +14,7 @@ export function createNotificationDispatcher(options: {
   config: ConductorConfig;
   store: ControlStore;
   registry: Registry;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   overrides?: Partial<Pick<NotificationDispatcherOptions, "backoff" | "send" | "pollMs">>;
 }): NotificationDispatcher {

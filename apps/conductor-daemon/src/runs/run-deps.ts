@@ -2,7 +2,7 @@ import type { ControlStore, RunFence, TaskRecord } from "@baa/control-store";
 import type { EventInput, EventLog } from "@baa/event-log";
 import type { Logger } from "pino";
 import type { RepoConfigFile } from "../checks/repo-config.js";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import type { EndingPolicy } from "../scheduler/run-ending.js";
 import type { PreparedWorkspace } from "../workspaces/workspaces.js";
 import type { RunBranch } from "./run-branch.js";
@@ -47,7 +47,7 @@ export interface RunExecutorDeps {
   /** Sets the usage-limit pause (the system modes' setter, so this node's gate closes at once). */
   quota: { setQuotaPause(until: string | null, reason: string | null): Promise<unknown> };
   runsDir: string;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   policy: EndingPolicy;
   settings: RunSettings;

@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import type { CodexdStreamEvent } from "./worker-codexd.js";
 
 export interface SessionEventsOptions {
@@ -8,7 +8,7 @@ export interface SessionEventsOptions {
   url: (after: number) => string;
   after: number;
   onEvent: (event: CodexdStreamEvent) => void;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   /** Wait before reconnecting a dropped stream (codexd restarting, say). */
   reconnectDelayMs: number;

@@ -1,6 +1,6 @@
 import type { ClaimedRun, ClaimOptions, ControlStore } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 
 /** Whether this node leads, and under which lease term. */
 export interface SchedulerLeadership {
@@ -44,7 +44,7 @@ export interface SchedulerOptions {
   maxConcurrent: number;
   /** How often to look for due work without being woken. */
   pollIntervalMs: number;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
 }
 

@@ -1,6 +1,6 @@
 import type { ControlStore } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { decideFire } from "./cron-schedule.js";
 
 export type ScheduleLoopStore = Pick<ControlStore, "dueSchedules" | "fireSchedule" | "nextScheduledFire">;
@@ -13,7 +13,7 @@ export interface ScheduleLoopOptions {
   onTask(taskId: string): void;
   /** The longest wait between looks (BAA_SCHEDULER_POLL_MS). */
   pollMs: number;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
 }
 

@@ -1,5 +1,6 @@
 import { StoreUnavailableError, type ControlStore } from "@baa/control-store";
-import { DeadlineError, withDeadline, type LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
+import { DeadlineError, withDeadline } from "../deadline.js";
 
 // Failures that say the database is away (not that a query is wrong): node's socket errors,
 // PostgreSQL's connection-exception class (08…) and its shutdown/cannot-connect codes,
@@ -34,7 +35,7 @@ export function isStoreUnavailable(error: unknown): boolean {
  * store is away" becomes a StoreUnavailableError, which the API answers with 503
  * `store_unavailable`. Other failures pass through unchanged.
  */
-export function guardStore(store: ControlStore, options: { timers: LoopTimers; deadlineMs: number }): ControlStore {
+export function guardStore(store: ControlStore, options: { timers: ClockTimers; deadlineMs: number }): ControlStore {
   const wrap =
     <A extends unknown[], R>(name: string, deadlineMs: number, call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {

@@ -1,6 +1,6 @@
 import type { ControlStore, SystemMode, SystemStateRecord } from "@baa/control-store";
 import type { Logger } from "pino";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 
 /** What the scheduler asks before every claim. */
 export interface SystemGate {
@@ -12,7 +12,7 @@ export type SystemModesStore = Pick<ControlStore, "getSystemState" | "setSystemM
 
 export interface SystemModesOptions {
   store: SystemModesStore;
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   /** How often the mode is read again from the store (another node may have changed it). */
   refreshEveryMs: number;

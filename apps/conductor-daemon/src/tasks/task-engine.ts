@@ -5,7 +5,7 @@ import { WriteHealth } from "@baa/state-files";
 import type { Logger } from "pino";
 import type { CodexdClient } from "../codexd-client.js";
 import type { ConductorConfig } from "../config.js";
-import type { LoopTimers } from "../loop-timers.js";
+import type { ClockTimers } from "@baa/clock";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../runs/run-executor.js";
 import { workerCodexd, type WorkerCodexd } from "../runs/worker-codexd.js";
 import { recoverOwnRuns } from "../scheduler/orphan-recovery.js";
@@ -32,7 +32,7 @@ export interface TaskEngineOptions {
   gate: SchedulerGate;
   /** Where a usage-limit pause is set (the system modes, so this node's gate closes at once). */
   quota: { setQuotaPause(until: string | null, reason: string | null): Promise<unknown> };
-  timers: LoopTimers;
+  timers: ClockTimers;
   logger: Logger;
   git?: GitRunner;
   /** Overrides of the run loop's timings (tests shorten the interrupt grace). */

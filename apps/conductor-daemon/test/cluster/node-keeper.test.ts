@@ -4,7 +4,7 @@ import type { NodeHeartbeat, NodeRecord } from "@baa/control-store";
 import { NodeKeeper } from "../../src/cluster/node-keeper.js";
 import { decideAfterBeat, nodeTiming } from "../../src/cluster/node-policy.js";
 import { createSilentLogger } from "../../src/logger.js";
-import { fakeTimers, type FakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 
 const TTL = 3000;
 
@@ -15,7 +15,7 @@ class FakeNodeStore {
   hanging = false;
   draining = false;
   renewed = 0;
-  constructor(readonly timers: FakeTimers) {}
+  constructor(readonly timers: ManualTimers) {}
 
   async heartbeatNode(beat: NodeHeartbeat): Promise<{ node: NodeRecord; renewed: number }> {
     if (this.hanging) return new Promise(() => {});
@@ -41,7 +41,7 @@ class FakeNodeStore {
 }
 
 function setup(options: { executes?: boolean } = {}) {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const store = new FakeNodeStore(timers);
   const lost: string[] = [];
   const observed = { beats: 0, renewed: 0, failed: 0 };

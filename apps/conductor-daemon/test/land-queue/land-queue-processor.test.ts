@@ -4,7 +4,7 @@ import type { HeldLease, TaskRecord } from "@baa/control-store";
 import pino from "pino";
 import { LandQueueProcessor } from "../../src/land-queue/land-queue-processor.js";
 import type { StepOutcome } from "../../src/land-queue/queue-step.js";
-import { fakeTimers, type FakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 
 const TTL = 3_000;
 
@@ -15,7 +15,7 @@ class SharedStore {
   /** Renewals refused while set (the store lost our row to a takeover). */
   refuseRenewals = false;
 
-  constructor(readonly timers: FakeTimers) {}
+  constructor(readonly timers: ManualTimers) {}
 
   add(taskId: string, repo = "/r", target = "main"): void {
     this.queue.push({ taskId, state: "in_review", landQueue: { repo, target, method: "rebase", queuedAt: String(this.queue.length) } } as TaskRecord);
@@ -85,7 +85,7 @@ function processor(store: SharedStore, node: string, step: { land(task: TaskReco
 }
 
 test("the queue lands head by head in order, under the target's lock, released when empty", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const store = new SharedStore(timers);
   const log: string[] = [];
   const active = { now: 0, max: 0 };
@@ -107,7 +107,7 @@ test("the queue lands head by head in order, under the target's lock, released w
 });
 
 test("two nodes: the second never lands while the first holds the target; it takes over once released", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const store = new SharedStore(timers);
   const log: string[] = [];
   const active = { now: 0, max: 0 };
@@ -143,7 +143,7 @@ test("two nodes: the second never lands while the first holds the target; it tak
 });
 
 test("a retry lands the same head again; wait stops the queue until the next poll; another node's repository is skipped", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const store = new SharedStore(timers);
   const log: string[] = [];
   const manual = manualStep(store, log, { now: 0, max: 0 });
@@ -170,7 +170,7 @@ test("a retry lands the same head again; wait stops the queue until the next pol
 });
 
 test("a lock whose renewal fails: the current land finishes, no next one starts", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const store = new SharedStore(timers);
   const log: string[] = [];
   const manual = manualStep(store, log, { now: 0, max: 0 });

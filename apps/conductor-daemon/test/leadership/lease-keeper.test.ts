@@ -4,13 +4,13 @@ import type { RunRecord } from "@baa/control-store";
 import { LeaseKeeper } from "../../src/leadership/lease-keeper.js";
 import type { NodeRole } from "../../src/leadership/lease-policy.js";
 import { createSilentLogger } from "../../src/logger.js";
-import { fakeTimers, type FakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 import { MemoryLeaseStore, runningRun } from "../helpers/memory-lease-store.js";
 
 const TTL = 3000;
 
 function node(
-  timers: FakeTimers,
+  timers: ManualTimers,
   db: MemoryLeaseStore,
   nodeId: string,
   role: NodeRole,
@@ -30,7 +30,7 @@ function node(
 }
 
 function setup() {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const db = new MemoryLeaseStore(() => timers.wallNow());
   return { timers, db };
 }

@@ -5,7 +5,7 @@ import { openControlStore, type ControlStore, type NotificationAttempt } from "@
 import { createSilentLogger } from "../../src/logger.js";
 import { NotificationDispatcher, type NotificationSender } from "../../src/notifications/notification-dispatcher.js";
 import type { SendResult } from "../../src/notifications/notification-policy.js";
-import { fakeTimers, type FakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 interface Sent {
@@ -18,7 +18,7 @@ interface Sent {
 /** A real SQLite store on the fake clock with one task ended `succeeded` (one outbox event). */
 async function setup(t: test.TestContext, answers: SendResult[], options: { secret?: string; retryForMs?: number } = {}) {
   const dir = makeTempDir("dispatcher-");
-  const timers: FakeTimers = fakeTimers(Date.parse("2030-01-01T00:00:00.000Z"));
+  const timers: ManualTimers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00.000Z") });
   const store: ControlStore = await openControlStore({ stateDir: dir.path, now: () => timers.wallNow() });
   const lease = await store.acquireLease({ scope: "scheduler", holder: "me", ttlMs: 3_600_000 });
   const { task } = await store.createTask({ title: "t", prompt: "p", maxAttempts: 1 });

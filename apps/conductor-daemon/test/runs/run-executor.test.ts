@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { createSilentLogger } from "../../src/logger.js";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../../src/runs/run-executor.js";
 import { CodexdDownError, type CodexdStreamEvent, type WorkerCodexd } from "../../src/runs/worker-codexd.js";
-import { fakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const settings: RunSettings = {
@@ -58,7 +58,7 @@ async function fakeStream() {
 async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boolean; openFails?: boolean } = {}) {
   const dir = makeTempDir("run-exec-");
   const stream = await fakeStream();
-  const timers = fakeTimers(Date.parse("2026-01-01T00:00:00.000Z"));
+  const timers = new ManualTimers({ epochMs: Date.parse("2026-01-01T00:00:00.000Z") });
   const calls: string[] = [];
   const updates: Record<string, unknown>[] = [];
   const finishes: RunEnding[] = [];

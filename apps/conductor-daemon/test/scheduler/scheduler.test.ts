@@ -3,7 +3,7 @@ import test from "node:test";
 import type { ClaimedRun, RunRecord, TaskRecord } from "@baa/control-store";
 import { createSilentLogger } from "../../src/logger.js";
 import { Scheduler, type RunHandle } from "../../src/scheduler/scheduler.js";
-import { fakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 
 function claimOf(n: number): ClaimedRun {
   return {
@@ -13,7 +13,7 @@ function claimOf(n: number): ClaimedRun {
 }
 
 function setup(options: { leader?: boolean; open?: boolean; max?: number; queued?: number } = {}) {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   let queued = options.queued ?? 5;
   let n = 0;
   const claimCalls: { limit: number; term: number }[] = [];
@@ -98,7 +98,7 @@ test("a failing store is retried at the next poll", async () => {
 });
 
 test("onLead runs before the first claim of each term and every 30 s; cancel and stop reach the local runs", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const led: number[] = [];
   let term = 1;
   const stops: string[] = [];

@@ -4,15 +4,15 @@ import { openControlStore, type ControlStore } from "@baa/control-store";
 import { createSilentLogger } from "../../src/logger.js";
 import { ScheduleLoop } from "../../src/schedules/schedule-loop.js";
 import { nextFireAfter } from "../../src/schedules/cron-schedule.js";
-import { fakeTimers, type FakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const SCOPE = "scheduler";
 
 /** A real SQLite store on the fake clock, this node leading it, and the loop. */
-async function setup(t: test.TestContext): Promise<{ store: ControlStore; timers: FakeTimers; loop: ScheduleLoop; leading: { on: boolean }; woken: string[] }> {
+async function setup(t: test.TestContext): Promise<{ store: ControlStore; timers: ManualTimers; loop: ScheduleLoop; leading: { on: boolean }; woken: string[] }> {
   const dir = makeTempDir("schedule-loop-");
-  const timers = fakeTimers(Date.parse("2030-01-01T00:00:00.500Z"));
+  const timers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00.500Z") });
   const store = await openControlStore({ stateDir: dir.path, now: () => timers.wallNow() });
   const lease = await store.acquireLease({ scope: SCOPE, holder: "me", ttlMs: 3_600_000 });
   const leading = { on: true };
@@ -34,7 +34,7 @@ async function setup(t: test.TestContext): Promise<{ store: ControlStore; timers
   return { store, timers, loop, leading, woken };
 }
 
-async function createEvery2s(store: ControlStore, timers: FakeTimers, catchUp: "one" | "none") {
+async function createEvery2s(store: ControlStore, timers: ManualTimers, catchUp: "one" | "none") {
   const now = new Date(timers.wallNow()).toISOString();
   return store.createSchedule({
     name: "every 2 s",

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { StoreUnavailableError, type ControlStore } from "@baa/control-store";
 import { guardStore, isStoreUnavailable } from "../../src/store/guarded-store.js";
-import { fakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 
 function fakeStore(overrides: Partial<Record<keyof ControlStore, unknown>>): ControlStore {
   return { kind: "postgres", ...overrides } as unknown as ControlStore;
 }
 
 test("a call that does not answer in time fails with StoreUnavailableError at the deadline", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const store = guardStore(fakeStore({ getTask: () => new Promise(() => {}) }), { timers, deadlineMs: 1000 });
   const call = store.getTask("task-1");
   const outcome = call.then(
@@ -24,7 +24,7 @@ test("a call that does not answer in time fails with StoreUnavailableError at th
 });
 
 test("driver errors that mean the database is away become StoreUnavailableError; others pass through", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
   const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
   const bug = new TypeError("limit must be a number");
@@ -42,7 +42,7 @@ test("driver errors that mean the database is away become StoreUnavailableError;
   await assert.rejects(store.listRuns("t"), (error: unknown) => error === bug);
   assert.deepEqual(await store.now(), new Date(0));
   assert.equal(store.kind, "postgres");
-  assert.equal(timers.pending(), 0, "no deadline timer left once a call settles");
+  assert.equal(timers.pendingCount, 0, "no deadline timer left once a call settles");
   assert.equal(isStoreUnavailable(Object.assign(new Error("x"), { code: "08006" })), true);
   assert.equal(isStoreUnavailable(Object.assign(new Error("x"), { code: "23505" })), false, "a unique violation is not an outage");
 });

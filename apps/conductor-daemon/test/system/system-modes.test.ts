@@ -3,11 +3,11 @@ import test from "node:test";
 import { pino } from "pino";
 import { createSilentLogger } from "../../src/logger.js";
 import { SystemModes } from "../../src/system/system-modes.js";
-import { fakeTimers } from "../helpers/fake-timers.js";
+import { ManualTimers } from "@baa/clock/testing";
 import { MemoryLeaseStore } from "../helpers/memory-lease-store.js";
 
 function setup(down = () => false) {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const db = new MemoryLeaseStore(() => timers.wallNow());
   const modes = new SystemModes({ store: db.view({ down }), timers, logger: createSilentLogger(), refreshEveryMs: 500 });
   return { timers, db, modes };
@@ -52,11 +52,11 @@ test("a change made through another node is seen at the next refresh; a store ou
   await timers.advance(500);
   assert.equal(modes.mayClaim(), true);
   await modes.stop();
-  assert.equal(timers.pending(), 0, "no timer left behind");
+  assert.equal(timers.pendingCount, 0, "no timer left behind");
 });
 
 test("one log line per mode change: set here, or seen from another node", async () => {
-  const timers = fakeTimers();
+  const timers = new ManualTimers();
   const db = new MemoryLeaseStore(() => timers.wallNow());
   const lines: { msg: string; mode?: string }[] = [];
   const sink = { write: (line: string) => void lines.push(JSON.parse(line)) };

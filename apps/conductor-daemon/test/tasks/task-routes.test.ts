@@ -8,7 +8,7 @@ import { WriteHealth } from "@baa/state-files";
 import fastifyWebsocket from "@fastify/websocket";
 import { fastify, type FastifyInstance } from "fastify";
 import { createSilentLogger } from "../../src/logger.js";
-import { realTimers } from "../../src/loop-timers.js";
+import { systemClockTimers } from "@baa/clock";
 import { guardStore } from "../../src/store/guarded-store.js";
 import { installStoreErrorMapping } from "../../src/store/store-error-mapping.js";
 import { registerTaskRoutes } from "../../src/tasks/task-routes.js";
@@ -18,7 +18,7 @@ import { makeTempDir } from "../helpers/temp-dir.js";
 async function setup(options: { maxQueued?: number } = {}) {
   const dir = makeTempDir("task-routes-");
   const raw = await openControlStore({ stateDir: dir.path });
-  const store: ControlStore = guardStore(raw, { timers: realTimers, deadlineMs: 5000 });
+  const store: ControlStore = guardStore(raw, { timers: systemClockTimers, deadlineMs: 5000 });
   const events = new EventLog({ logPath: join(dir.path, "events.jsonl"), recentPath: join(dir.path, "recent.json"), limit: 100, now: Date.now, health: new WriteHealth({ logger: createSilentLogger() }) });
   const calls: string[] = [];
   const app = fastify({}) as unknown as FastifyInstance;
