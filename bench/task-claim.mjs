@@ -26,7 +26,7 @@ const pino = conductorRequire("pino");
 const { openControlStore } = await import(join(root, "packages/control-store/dist/index.js"));
 const { Scheduler } = await import(join(root, "apps/conductor-daemon/dist/scheduler/scheduler.js"));
 const { decideRunEnding } = await import(join(root, "apps/conductor-daemon/dist/scheduler/run-ending.js"));
-const { realTimers } = await import(join(root, "apps/conductor-daemon/dist/loop-timers.js"));
+const { systemClockTimers } = await import(join(root, "packages/clock/dist/index.js"));
 
 const { values } = parseArgs({ options: { tasks: { type: "string", default: "1000" }, concurrency: { type: "string", default: "2" } } });
 const taskCount = Number(values.tasks);
@@ -101,7 +101,7 @@ async function schedulerDrain(kind, dir) {
     gate: { mayClaim: () => true },
     maxConcurrent: concurrency,
     pollIntervalMs: 1000,
-    timers: realTimers,
+    timers: systemClockTimers,
     logger,
     execute: (claim, held) => {
       const { ending } = decideRunEnding(claim.task, { kind: "completed", finalMessage: null, usage: null }, Date.now(), policy);

@@ -13,7 +13,7 @@ const pino = createRequire(join(root, "apps/conductor-daemon/package.json"))("pi
 const { openControlStore, RUN_LEASE_SCOPE } = await import(join(root, "packages/control-store/dist/index.js"));
 const { Scheduler } = await import(join(root, "apps/conductor-daemon/dist/scheduler/scheduler.js"));
 const { decideRunEnding } = await import(join(root, "apps/conductor-daemon/dist/scheduler/run-ending.js"));
-const { realTimers } = await import(join(root, "apps/conductor-daemon/dist/loop-timers.js"));
+const { systemClockTimers } = await import(join(root, "packages/clock/dist/index.js"));
 
 const logger = pino({ level: "error" }, pino.destination({ dest: 2, sync: true }));
 // Only `completed` outcomes happen here, so the retry and quota figures are never used.
@@ -106,7 +106,7 @@ async function startNode(nodeId, config) {
     gate: { mayClaim: () => !node.dead },
     maxConcurrent: config.capacity,
     pollIntervalMs: config.pollMs,
-    timers: realTimers,
+    timers: systemClockTimers,
     logger,
     execute: (claim) => ({ done: runOne(node, claim, config), stop: () => undefined })
   });
