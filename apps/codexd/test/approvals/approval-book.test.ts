@@ -38,7 +38,7 @@ test("an answer that cannot be saved is refused (503 state_write_failed); the ap
     const approvalId = book.list()[0]!.approvalId;
     await book.settled();
     state.fs.failWrites("ENOSPC");
-    state.timers.now += 10_000;
+    state.timers.jump(10_000);
     const refused = await book.answer(approvalId, { decision: "accept" }).then(
       () => assert.fail("must not answer while approvals.json cannot be written"),
       (e: unknown) => e
