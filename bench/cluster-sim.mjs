@@ -6,8 +6,9 @@
 // per run, and one leader sweeping lapsed run leases (expireRunLeases). Each
 // run is held a few ms. A third of the way through one node dies (no more writes); its runs
 // must end abandoned by the sweep and run again elsewhere. Meanwhile an API client creates
-// tasks through store.createTask (which queues on the system-state row the claims also take),
-// each naming a label no node has, so they wait (and the leader notes why) without running.
+// tasks through store.createTask (it locks the system-state row, which a claim takes only when
+// blocked tasks exist: none here), each naming a label no node has, so they wait (and the
+// leader notes why) without running.
 // Nodes live ~10 to a worker process (2 cores: not one process each), each with its own pool.
 // Figures per row: claims/s (up to 90% drained: the tail waits on the dead node's leases),
 // renewal writes/s, lock waits and connections (sampled from
@@ -15,15 +16,20 @@
 // smallest cluster of the same run: ratios say how each figure grows with the node count.
 // PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
 // --tasks is shared out evenly over the rows of --nodes (2 cores drain ~50 tasks/s here, so
-// 10,000 in all keeps the run near three minutes); the conductor-pools row drains a tenth.
+// 10,000 in all keeps the run near ten minutes); the conductor-pools row drains a tenth. A row
+// whose connections do not fit beside other work waits up to 3 min for them, then is skipped.
+// Each row notes the machine's busy share (/proc/stat) before and during it.
+// Writes bench/results/<--out> (default cluster-sim.json) besides latest.json.
 // Usage: node bench/cluster-sim.mjs [--nodes 5,10,25,50] [--tasks N] [--pool N] [--no-conductor-pools]
+//        [--out FILE]
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { loadavg } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startActivitySampler } from "./lib/pg-activity.mjs";
+import { startCpuSampler } from "./lib/proc-cpu.mjs";
 import { report } from "./lib/report.mjs";
 import { summarize } from "./lib/stats.mjs";
 
@@ -36,7 +42,8 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "5,10,25,50" },
     tasks: { type: "string", default: "10000" },
     pool: { type: "string", default: "1" },
-    "no-conductor-pools": { type: "boolean", default: false }
+    "no-conductor-pools": { type: "boolean", default: false },
+    out: { type: "string", default: "cluster-sim.json" }
   }
 });
 const databaseUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
@@ -45,6 +52,8 @@ const tasksPerRow = Math.floor(Number(values.tasks) / scales.length);
 const NODES_PER_WORKER = 10;
 /** Connections left to everyone else on a shared server. */
 const HEADROOM = 20;
+/** How long a row waits for other work to free connections before it is skipped. */
+const ROOM_WAIT_MS = 180_000;
 const sim = {
   capacity: 2,
   holdMs: 5,
@@ -146,8 +155,8 @@ async function runRow(row) {
     api = await seed(schema, row.tasks);
     workers = await startWorkers(row, schema);
     const sampler = await startActivitySampler({ databaseUrl, prefix: "baa-sim" });
+    const cpu = startCpuSampler();
     const started = performance.now();
-    row.loadAtStart = loadavg()[0];
     for (const worker of workers) worker.child.send({ type: "go" });
     creates = createWhileClaiming(api, creating);
     // The victim is neither the leader (node 0) nor alone in its process's pool of nodes.
@@ -156,7 +165,8 @@ async function runRow(row) {
     let killedAtEpoch = null;
     let ninetyAt = null;
     let done = 0;
-    const deadline = started + 300_000;
+    // Five minutes, or more for a big row (at least ~17 tasks/s).
+    const deadline = started + Math.max(300_000, row.tasks * 60);
     while (done < row.tasks && performance.now() < deadline) {
       await sleep(250);
       done = (await counts(watch)).succeeded ?? 0;
@@ -168,7 +178,7 @@ async function runRow(row) {
       if (ninetyAt === null && done >= row.tasks * 0.9) ninetyAt = performance.now() - started;
     }
     const wallMs = performance.now() - started;
-    row.loadAtEnd = loadavg()[0];
+    row.cpuDuring = cpu.stop();
     if (done < row.tasks) console.log(`${row.nodes} nodes: only ${done} of ${row.tasks} done after ${Math.round(wallMs / 1000)} s; stopping the row`);
     creating.stopped = true;
     const { createMs, failed: createFailures } = await creates;
@@ -227,8 +237,10 @@ function summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs
     wallMs: Math.round(wallMs),
     ninetyMs: ninetyAt === null ? null : Math.round(ninetyAt),
     claimsPerS: ninetyAt === null ? null : rate(row.tasks * 0.9, ninetyAt),
-    // The machine is shared: its 1-minute load average (2 cores) at the row's start and end.
-    load: [Math.round(row.loadAtStart * 10) / 10, Math.round(row.loadAtEnd * 10) / 10],
+    // The machine is shared (2 cores): its busy share from /proc/stat over the 5 s before the
+    // row started (other work only) and during the row (this bench's processes, PostgreSQL's
+    // backends and other work), with the lowest and highest 1 s sample.
+    cpuBusy: { before: row.cpuBefore, during: row.cpuDuring },
     claimTxPerS: rate(sum("claimCalls"), wallMs),
     emptyClaimShare: Math.round((sum("emptyClaims") / Math.max(1, sum("claimCalls"))) * 100) / 100,
     claimMs: summarize(list("claimMs")),
@@ -245,7 +257,7 @@ function summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs
     staleWrites: sum("staleWrites"),
     deadNodeAtMs: killedAt === null ? null : Math.round(killedAt),
     deadNodeRunsSweptAfterMs: killedAtEpoch === null || sweptAt === Infinity ? null : sweptAt - killedAtEpoch,
-    connections: { peak: activity.openPeak, mean: activity.openMean, perNodePeak: Math.round((activity.openPeak / row.nodes) * 100) / 100, activeMean: activity.activeMean, activePeak: activity.activePeak, serverPeak: activity.serverConnectionsPeak },
+    connections: { peak: activity.openPeak, mean: activity.openMean, perNodePeak: Math.round((activity.openPeak / row.nodes) * 100) / 100, activeMean: activity.activeMean, activePeak: activity.activePeak, serverPeak: activity.serverConnectionsPeak, serverBefore: row.serverConnectionsBefore },
     lockWaits: { mean: activity.lockWaitsMean, peak: activity.lockWaitsPeak, sampleShare: Math.round((activity.samplesWithLockWait / Math.max(1, activity.samples)) * 100) / 100, waitedOn: activity.waitedOn },
     errors,
     check
@@ -266,16 +278,35 @@ async function roomFor(row) {
   }
 }
 
+/** Waits (up to ROOM_WAIT_MS) for other work on the server to leave the row its connections. */
+async function waitForRoom(row) {
+  const deadline = performance.now() + ROOM_WAIT_MS;
+  let room = await roomFor(row);
+  let said = false;
+  while (!room.ok && performance.now() < deadline) {
+    if (!said) console.log(`${row.nodes} nodes: waiting for ${room.wanted} connections (${room.used} of ${room.max} in use)`);
+    said = true;
+    await sleep(5000);
+    room = await roomFor(row);
+  }
+  return room;
+}
+
 const results = [];
 const skipped = [];
 for (const row of rows) {
-  const room = await roomFor(row);
+  const room = await waitForRoom(row);
+  row.serverConnectionsBefore = room.used;
   if (!room.ok) {
     skipped.push({ ...row, why: `needs up to ${room.wanted} connections; the server has ${room.max} with ${room.used} in use (${HEADROOM} kept for others)` });
     console.log(`skipping ${row.nodes} nodes, pools ${row.pools}: ${skipped.at(-1).why}`);
     continue;
   }
-  console.log(`${row.nodes} nodes, pools ${row.pools}: draining ${row.tasks} tasks…`);
+  // Other work alone, before this row starts anything.
+  const before = startCpuSampler();
+  await sleep(5000);
+  row.cpuBefore = before.stop();
+  console.log(`${row.nodes} nodes, pools ${row.pools}: draining ${row.tasks} tasks (machine busy ${row.cpuBefore?.busyShare})…`);
   try {
     results.push(await runRow(row));
   } catch (error) {
@@ -303,7 +334,7 @@ const result = {
 };
 report(result, [
   `${result.tasks} tasks in all, capacity ${sim.capacity}/node, runs held ${sim.holdMs} ms, run lease ${sim.runLeaseTtlMs} ms`,
-  "nodes tasks pools                           wall s  claims/s  claim p50/p99 ms  renew w/s  create p50/p99 ms  conns peak  lock waits mean/peak  swept  ok",
+  "nodes tasks pools                           wall s  claims/s  claim p50/p99 ms  renew w/s  create p50/p99 ms  conns peak  lock waits mean/peak  swept  cpu before/during  ok",
   ...results.map((r) =>
     [
       String(r.nodes).padEnd(5),
@@ -317,10 +348,13 @@ report(result, [
       String(r.connections.peak).padStart(11),
       `${r.lockWaits.mean}/${r.lockWaits.peak}`.padStart(21),
       String(r.sweptRuns).padStart(6),
+      `${r.cpuBusy.before?.busyShare ?? "n/a"}/${r.cpuBusy.during?.busyShare ?? "n/a"}`.padStart(18),
       r.check.ok ? "  yes" : "  NO"
     ].join(" ")
   ),
   ...skipped.map((s) => `skipped ${s.nodes} nodes (${s.pools}): ${s.why}`),
   `growth ${base.nodes} → ${largest.nodes} nodes: claims/s ×${result.ratio.claimsPerS}, renewal writes/s ×${result.ratio.renewalWritesPerS}, claim p50 ×${result.ratio.claimP50}, create p50 ×${result.ratio.createP50}`
 ]);
+// This bench's own file too (latest.json holds only the newest run of each bench).
+writeFileSync(join(root, "bench/results", values.out), `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`);
 if (!result.ok) process.exitCode = 1;
