@@ -5,7 +5,10 @@ import { STATUS_API_SOURCES } from "../src/config.js";
 
 const sink = () => {
   let text = "";
-  return { write: (chunk: string) => void (text += chunk), read: () => text };
+  const write = (chunk: string) => {
+    text += chunk;
+  };
+  return { write, read: () => text };
 };
 
 // The help is generated from the table of sources: no flag or variable can be left out of it.
