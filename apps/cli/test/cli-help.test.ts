@@ -11,8 +11,16 @@ test("help names every flag and environment variable of the table; a bad flag is
     runCli({
       argv,
       env: {},
-      stdout: { write: (chunk: string) => void (help += chunk) },
-      stderr: { write: (chunk: string) => void (errors += chunk) }
+      stdout: {
+        write: (chunk: string) => {
+          help += chunk;
+        }
+      },
+      stderr: {
+        write: (chunk: string) => {
+          errors += chunk;
+        }
+      }
     });
   assert.equal(await run(["help"]), ExitCode.ok);
   const names = Object.values(CLI_SOURCES).flatMap(([flag, env]) => [flag === "" ? "" : `--${flag}`, env]);
