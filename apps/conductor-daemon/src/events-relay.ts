@@ -1,6 +1,9 @@
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import type { Logger } from "pino";
-import { WsCloseCodes, closeReason } from "@baa/api-errors";
+import { WsCloseCodes } from "@baa/api-errors";
+import { RelayClient } from "./relay-client.js";
+import { wsUpstreamConnector, type UpstreamConnector } from "./relay-upstream.js";
+import { SharedUpstream } from "./shared-upstream.js";
 
 export interface EventsRelayOptions {
   /** Builds codexd's event-stream URL for a client's query string. */
@@ -21,138 +24,145 @@ export interface EventsRelayOptions {
   upstreamHeaders?: Readonly<Record<string, string>>;
   /** What the upstream is called in close reasons and logs; default "codexd". */
   upstreamName?: string;
+  /**
+   * Whether clients with the same filter share one upstream (default true). False: every
+   * client gets its own, its query passed as it is (a stream whose `search` is a whole URL).
+   */
+  share?: boolean;
+  /** Opens an upstream stream; tests pass a fake. Default: `ws` over the socket or TCP. */
+  connect?: UpstreamConnector;
 }
 
-interface RelayPair {
-  client: WebSocket;
-  /** codexd's stream; replaced once when the socket file cannot be connected to. */
-  upstream: WebSocket;
-  finish(code: number, reason: string): void;
-}
-
-const MAX_PENDING_CLIENT_MESSAGES = 64;
-// Connecting to the socket file failed, so nothing was sent: the stream is opened over TCP instead.
-const SOCKET_CONNECT_FAILURES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK"]);
+const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const CLOSE_GRACE_MS = 1_000;
 
 /**
- * Relays codexd's event stream to conductor clients, one upstream connection per client (over
- * codexd's Unix socket when one is known, else TCP): messages pass through unchanged and in
- * order, a close on either side closes the other.
+ * Relays codexd's event stream to conductor clients. Clients with the same filter (the query
+ * without `after`) share ONE upstream stream, opened for the first and closed when the last
+ * leaves; each frame passes through unchanged, in order, to every one of them. A client with
+ * `after=` first reads its own replay stream (its query as given) and joins the shared live
+ * stream once that replay has caught up with it, with no gap and no duplicate (see
+ * `ReplayJoin`). A close of the upstream closes its clients with the same code; a client that
+ * falls behind by more than `maxBufferedBytes` is closed alone with 4008.
  */
 export class EventsRelay {
   readonly #options: EventsRelayOptions;
   readonly #maxBufferedBytes: number;
-  readonly #pairs = new Set<RelayPair>();
+  readonly #connect: UpstreamConnector;
+  readonly #clients = new Set<RelayClient>();
+  readonly #upstreams = new Map<string, SharedUpstream>();
+  readonly #memberships = new Map<RelayClient, SharedUpstream>();
+  #unshared = 0;
 
   constructor(options: EventsRelayOptions) {
     this.#options = options;
-    this.#maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#connect =
+      options.connect ??
+      wsUpstreamConnector({
+        upstreamUrl: options.upstreamUrl,
+        connectTimeoutMs: options.connectTimeoutMs,
+        upstreamName: options.upstreamName ?? "codexd",
+        logger: options.logger,
+        ...(options.upstreamSocket === undefined ? {} : { upstreamSocket: options.upstreamSocket }),
+        ...(options.upstreamHeaders === undefined ? {} : { upstreamHeaders: options.upstreamHeaders })
+      });
   }
 
+  /** Clients relayed now. */
   get size(): number {
-    return this.#pairs.size;
+    return this.#clients.size;
+  }
+
+  /** Shared upstream streams open now: one per distinct filter in use (replays not counted). */
+  get upstreamCount(): number {
+    return this.#upstreams.size;
   }
 
   /** Starts relaying for a client that just connected with query string `search` ("" or "?…"). */
-  attach(client: WebSocket, search: string): void {
-    const log = this.#options.logger;
-    const pending: Array<{ data: WebSocket.RawData; isBinary: boolean }> = [];
-    let opened = false;
-    let finished = false;
-    const viaSocket = this.#options.upstreamSocket?.(search) ?? null;
-    const name = this.#options.upstreamName ?? "codexd";
-    const headers = this.#options.upstreamHeaders ?? {};
-
-    const connectUpstream = (socket: { url: string; host: string } | null): WebSocket =>
-      socket === null
-        ? new WebSocket(this.#options.upstreamUrl(search), { handshakeTimeout: this.#options.connectTimeoutMs, perMessageDeflate: false, headers: { ...headers } })
-        : new WebSocket(socket.url, { handshakeTimeout: this.#options.connectTimeoutMs, perMessageDeflate: false, headers: { host: socket.host } });
-
-    const pair: RelayPair = {
-      client,
-      upstream: connectUpstream(viaSocket),
-      finish: (code, reason) => {
-        if (finished) return;
-        finished = true;
-        this.#pairs.delete(pair);
-        closeSocket(client, code, reason);
-        closeSocket(pair.upstream, WsCloseCodes.normal, "client gone");
-      }
-    };
-    this.#pairs.add(pair);
-
-    const wire = (upstream: WebSocket, onSocket: boolean) => {
-      // Events of an upstream given up for TCP are not this pair's any more.
-      const current = () => pair.upstream === upstream;
-      upstream.on("open", () => {
-        if (!current()) return;
-        opened = true;
-        for (const message of pending.splice(0)) upstream.send(message.data, { binary: message.isBinary });
-      });
-      upstream.on("message", (data, isBinary) => {
-        if (finished || client.readyState !== WebSocket.OPEN) return;
-        if (client.bufferedAmount > this.#maxBufferedBytes) {
-          log.warn({ bufferedAmount: client.bufferedAmount }, "event stream client too slow, closing it");
-          this.#options.onCutOff?.();
-          pair.finish(WsCloseCodes.slowConsumer, `client too slow: more than ${this.#maxBufferedBytes} bytes unsent`);
-          return;
-        }
-        client.send(data, { binary: isBinary });
-      });
-      upstream.on("unexpected-response", (_request, response) => {
-        const status = response.statusCode ?? 0;
-        response.resume();
-        if (!current()) return;
-        if (status >= 500) pair.finish(WsCloseCodes.tryAgainLater, `${name} unavailable`);
-        else pair.finish(WsCloseCodes.policy, `${name} refused the event stream (HTTP ${status})`);
-      });
-      upstream.on("error", (error) => {
-        if (finished || !current()) return;
-        if (onSocket && !opened && SOCKET_CONNECT_FAILURES.has((error as { code?: string }).code ?? "")) {
-          log.warn({ err: error }, "codexd's local socket failed for the event stream; using TCP");
-          pair.upstream = connectUpstream(null);
-          wire(pair.upstream, false);
-          return;
-        }
-        log.warn({ err: error, opened, upstream: name }, "upstream event stream failed");
-        pair.finish(opened ? WsCloseCodes.internal : WsCloseCodes.tryAgainLater, opened ? `${name} event stream failed` : `${name} unavailable`);
-      });
-      upstream.on("close", (code, reason) => {
-        if (!current()) return;
-        const text = reason.toString("utf8");
-        if (isSendableCloseCode(code)) pair.finish(code, text);
-        else pair.finish(WsCloseCodes.internal, text === "" ? `${name} closed the event stream` : text);
-      });
-    };
-    wire(pair.upstream, viaSocket !== null);
-
-    client.on("message", (data, isBinary) => {
-      if (opened && pair.upstream.readyState === WebSocket.OPEN) pair.upstream.send(data, { binary: isBinary });
-      else if (!opened && pending.length < MAX_PENDING_CLIENT_MESSAGES) pending.push({ data, isBinary });
+  attach(socket: WebSocket, search: string): void {
+    const client = new RelayClient(socket, {
+      maxBufferedBytes: this.#maxBufferedBytes,
+      onCutOff: (bufferedBytes) => {
+        this.#options.logger.warn({ bufferedBytes }, "event stream client too slow, closing it");
+        this.#options.onCutOff?.();
+      },
+      onFinish: (done) => this.#leave(done)
     });
-    client.on("close", () => pair.finish(WsCloseCodes.normal, "client closed"));
-    client.on("error", () => pair.finish(WsCloseCodes.internal, "client error"));
+    this.#clients.add(client);
+    socket.on("close", () => client.finish(WsCloseCodes.normal, "client closed"));
+    socket.on("error", () => client.finish(WsCloseCodes.internal, "client error"));
+    const shared = this.#options.share !== false;
+    const { key, liveSearch, after } = shared ? splitQuery(search) : this.#ownStream(search);
+    if (after === undefined) {
+      this.#join(client, key, liveSearch);
+      return;
+    }
+    // The shared stream is joined once the replay is open, so what it holds starts late enough
+    // for the replay to reach it soon.
+    const replay = this.#connect(search, {
+      open: () => {
+        if (!client.finished && client.joining) this.#join(client, key, liveSearch);
+      },
+      message: (data, isBinary) => client.replayed(data, isBinary),
+      end: (code, reason) => client.finish(code, reason)
+    });
+    client.startReplay(after, replay);
   }
 
   /** Closes every relayed stream (1001) and drops clients that do not answer within a second. */
   closeAll(): void {
-    for (const pair of [...this.#pairs]) {
-      pair.finish(WsCloseCodes.goingAway, "conductor shutting down");
-      setTimeout(() => pair.client.terminate(), CLOSE_GRACE_MS).unref();
+    for (const client of [...this.#clients]) {
+      client.finish(WsCloseCodes.goingAway, "conductor shutting down");
+      setTimeout(() => client.socket.terminate(), CLOSE_GRACE_MS).unref();
     }
   }
-}
 
-function closeSocket(socket: WebSocket, code: number, reason: string): void {
-  if (socket.readyState === WebSocket.CONNECTING) {
-    socket.terminate();
-  } else if (socket.readyState === WebSocket.OPEN) {
-    socket.close(code, closeReason(reason));
+  #join(client: RelayClient, key: string, liveSearch: string): void {
+    let upstream = this.#upstreams.get(key);
+    if (upstream === undefined || !upstream.usable) {
+      upstream = new SharedUpstream(this.#connect, liveSearch, (gone) => {
+        if (this.#upstreams.get(key) === gone) this.#upstreams.delete(key);
+      });
+      if (upstream.usable) this.#upstreams.set(key, upstream);
+    }
+    this.#memberships.set(client, upstream);
+    upstream.add(client);
+  }
+
+  #leave(client: RelayClient): void {
+    this.#clients.delete(client);
+    const upstream = this.#memberships.get(client);
+    this.#memberships.delete(client);
+    upstream?.remove(client);
+  }
+
+  // Not shared: a key no other client has, the query as given, no join.
+  #ownStream(search: string): { key: string; liveSearch: string; after: undefined } {
+    this.#unshared += 1;
+    return { key: `own:${this.#unshared}`, liveSearch: search, after: undefined };
   }
 }
 
-// 1004-1006 and 1015 are reserved: they describe a close but may not be sent in one.
-function isSendableCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+/**
+ * A client's query split into its shared stream's key and query (the filter: every parameter
+ * but `after`, in a fixed order) and its `after`. An `after` that is not a whole number stays
+ * in the query, so the upstream refuses it as it would for the client alone.
+ */
+export function splitQuery(search: string): { key: string; liveSearch: string; after: number | undefined } {
+  const params = new URLSearchParams(search.startsWith("?") ? search.slice(1) : search);
+  const raw = params.get("after");
+  if (raw === null) return sortedQuery(params, undefined);
+  if (params.getAll("after").length !== 1 || !/^\d{1,15}$/.test(raw)) {
+    return { key: `as-given:${search}`, liveSearch: search, after: undefined };
+  }
+  params.delete("after");
+  return sortedQuery(params, Number(raw));
+}
+
+function sortedQuery(params: URLSearchParams, after: number | undefined) {
+  params.sort();
+  const query = params.toString();
+  const liveSearch = query === "" ? "" : `?${query}`;
+  return { key: liveSearch, liveSearch, after };
 }
