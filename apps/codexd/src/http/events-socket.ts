@@ -2,10 +2,10 @@ import type { FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
-import { compileFilter } from "@baa/event-log";
 import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-log";
 import type { EventStreamObserver } from "../metrics/codexd-metrics.js";
 import type { EventSource } from "./codexd-api.js";
+import { EventFanout, type FanoutMember } from "./events-fanout.js";
 
 /** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -15,6 +15,7 @@ const CLOSE_INTERNAL = WsCloseCodes.internal;
 const REPLAY_PAGE_BYTES = 1024 * 1024;
 // Frames batched in one synchronous step are written once this many bytes wait.
 const BATCH_FLUSH_BYTES = 64 * 1024;
+const TEXT = { binary: false } as const;
 
 interface Corkable {
   cork(): void;
@@ -40,9 +41,11 @@ export const eventsSocketQuery = z.object({
  * The handler of `WS /v1/codexd/events`: with `after`, every stored event after it is replayed
  * from the log files, then live events follow with no gap and no duplicate; without it, only
  * live events. A client that falls too far behind is closed with 4008, a bad query with 4400.
+ * Live events reach every stream through one `EventFanout`: each event's frame is made once.
  */
 export function eventsSocketHandler(events: EventSource, options: EventsSocketOptions = {}) {
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const fanout = new EventFanout(events);
   return (socket: WebSocket, request: FastifyRequest): void => {
     let query: z.output<typeof eventsSocketQuery>;
     try {
@@ -58,22 +61,22 @@ export function eventsSocketHandler(events: EventSource, options: EventsSocketOp
       socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${events.lastSeq}`));
       return;
     }
-    new EventStream(socket, events, filter, maxBufferedBytes, options.observer).start(after);
+    new EventStream(socket, events, fanout, filter, maxBufferedBytes, options.observer).start(after);
   };
 }
 
 interface Held {
   seq: number;
-  text: string;
+  frame: Buffer;
 }
 
-// One client's stream. It subscribes before reading the log's last seq, so every later event
-// reaches the listener; while the replay runs those are held, and dropped if already replayed.
-class EventStream {
+// One client's stream. It joins the fan-out before reading the log's last seq, so every later
+// event reaches it; while the replay runs those are held, and dropped if already replayed.
+class EventStream implements FanoutMember {
   readonly #socket: WebSocket;
   readonly #events: EventSource;
+  readonly #fanout: EventFanout;
   readonly #filter: EventFilter;
-  readonly #keep: (event: CodexdEvent) => boolean;
   readonly #maxBytes: number;
   readonly #stopped: Promise<void>;
   readonly #observer: EventStreamObserver | undefined;
@@ -86,18 +89,25 @@ class EventStream {
   #held: Held[] = [];
   #heldBytes = 0;
 
-  constructor(socket: WebSocket, events: EventSource, filter: EventFilter, maxBytes: number, observer?: EventStreamObserver) {
+  constructor(
+    socket: WebSocket,
+    events: EventSource,
+    fanout: EventFanout,
+    filter: EventFilter,
+    maxBytes: number,
+    observer?: EventStreamObserver
+  ) {
     this.#socket = socket;
     this.#observer = observer;
     this.#events = events;
+    this.#fanout = fanout;
     this.#filter = filter;
-    this.#keep = compileFilter(filter);
     this.#maxBytes = maxBytes;
     this.#stopped = new Promise((resolve) => (this.#signalStopped = resolve));
   }
 
   start(after: number | undefined): void {
-    this.#unsubscribe = this.#events.subscribe((event, json) => this.#onLive(event, json));
+    this.#unsubscribe = this.#fanout.join(this.#filter, this);
     this.#observer?.opened();
     const upTo = this.#events.lastSeq;
     this.#socket.on("close", () => this.#stop());
@@ -112,8 +122,9 @@ class EventStream {
     });
   }
 
-  #onLive(event: CodexdEvent, text: string): void {
-    if (this.#closed || !this.#keep(event)) return;
+  /** A live event the filter keeps, from the fan-out. */
+  live(event: CodexdEvent, frame: Buffer): void {
+    if (this.#closed) return;
     // Outstanding bytes are checked before this event is added, so one big event alone never
     // cuts off a client that keeps up.
     if (this.#socket.bufferedAmount + this.#heldBytes > this.#maxBytes) {
@@ -121,11 +132,17 @@ class EventStream {
       return;
     }
     if (this.#replaying) {
-      this.#held.push({ seq: event.seq, text });
-      this.#heldBytes += Buffer.byteLength(text);
+      this.#held.push({ seq: event.seq, frame });
+      this.#heldBytes += frame.length;
     } else if (event.seq > this.#lastSent) {
-      this.#send(event.seq, text);
+      this.#send(event.seq, frame);
     }
+  }
+
+  failed(): void {
+    if (this.#closed) return;
+    this.#stop();
+    this.#socket.close(CLOSE_INTERNAL, "event stream failed");
   }
 
   async #replay(after: number, upTo: number): Promise<void> {
@@ -149,15 +166,16 @@ class EventStream {
     const held = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
-    for (const { seq, text } of held) if (seq > this.#lastSent) this.#send(seq, text);
+    for (const { seq, frame } of held) if (seq > this.#lastSent) this.#send(seq, frame);
   }
 
-  #send(seq: number, text: string, confirm = false): Promise<void> | undefined {
+  // A live frame is the fan-out's shared payload, sent as text without a copy.
+  #send(seq: number, data: string | Buffer, confirm = false): Promise<void> | undefined {
     this.#lastSent = seq;
     const raw = this.#batch();
     let sent: Promise<void> | undefined;
-    if (!confirm) this.#socket.send(text);
-    else sent = new Promise((resolve) => this.#socket.send(text, () => resolve()));
+    if (!confirm) this.#socket.send(data, TEXT);
+    else sent = new Promise((resolve) => this.#socket.send(data, TEXT, () => resolve()));
     // A burst leaves at once past a small batch, so held bytes never count much toward the
     // slow-consumer limit of a client that keeps up.
     if (raw !== undefined && this.#socket.bufferedAmount > BATCH_FLUSH_BYTES) this.#uncork(raw);
