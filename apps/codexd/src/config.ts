@@ -312,10 +312,15 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       approvalsMaxBytes: v.approvalsMaxBytes ?? 4 * 1024 * 1024
     }
   };
-  const c = normalizeOrFail(parsed.problems, () => parseSchema(candidate), (all) => new ConfigError(all));
+  const config = normalizeOrFail(parsed.problems, () => parseSchema(candidate), (all) => new ConfigError(all));
+  return deepFreeze(withFilePaths(config));
+}
+
+/** The state and log files every part of codexd finds under the two directories. */
+function withFilePaths(c: z.infer<typeof schema>): CodexdConfig {
   const s = c.paths.stateRootDir;
   const l = c.paths.logsRootDir;
-  return deepFreeze({
+  return {
     ...c,
     paths: {
       ...c.paths,
@@ -330,7 +335,7 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       stdoutLogPath: join(l, "app-server.stdout.log"),
       stderrLogPath: join(l, "app-server.stderr.log")
     }
-  });
+  };
 }
 
 function parseSchema(candidate: unknown): z.infer<typeof schema> {
