@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createSilentLogger } from "@baa/logging";
@@ -6,28 +5,28 @@ import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHan
 import { backgroundTimers, type Timers } from "@baa/clock";
 import { nodeStateFs, removeStaleTempFiles, writeJsonAtomic, WriteHealth, type StateFs } from "@baa/state-files";
 import { APPROVAL_METHODS, pendingSummary, requestThreadId, type Approval } from "../approvals/approval.js";
-import { ApprovalBook } from "../approvals/approval-book.js";
+import type { ApprovalBook } from "../approvals/approval-book.js";
 import { ChildSupervisor } from "../child/child-supervisor.js";
 import { readChildRss } from "../child/child-rss.js";
 import { ChildWatchdog } from "../child/rss-watchdog.js";
 import { stdioAppServerClientFactory, type AppServerClientFactory } from "../child/app-server-factory.js";
 import { codexVersionInfo, type CodexVersionInfo } from "../child/codex-version.js";
 import type { CodexdConfig } from "../config.js";
-import { DaemonStateFile, initialDaemonState } from "../state/daemon-state.js";
+import type { DaemonStateFile } from "../state/daemon-state.js";
 import type { DemoModel } from "../demo-mode.js";
-import { EventLog, type RecentEvent } from "@baa/event-log";
+import type { EventLog, RecentEvent } from "@baa/event-log";
 import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "../sessions/notification-effects.js";
 import { refuseIfAnotherDaemonRuns } from "../state/single-instance.js";
-import { SessionEventCache } from "../sessions/session-event-cache.js";
-import { SessionOperations } from "../sessions/session-operations.js";
-import { SessionRegistry } from "../sessions/session-registry.js";
+import type { SessionEventCache } from "../sessions/session-event-cache.js";
+import type { SessionOperations } from "../sessions/session-operations.js";
+import type { SessionRegistry } from "../sessions/session-registry.js";
 import type { CodexdSession } from "../sessions/session.js";
 import { reconcileTurnsFromLog } from "../sessions/turn-reconciliation.js";
 import { defaultSpawner, type Spawner } from "../child/spawner.js";
 import { buildStatus, type CodexdStatus } from "../state/status.js";
+import { openCodexdStores, SESSION_RECENT_EVENTS } from "./codexd-stores.js";
 
-/** How many of a session's newest events `GET /v1/codexd/sessions/:id` returns. */
-export const SESSION_RECENT_EVENTS = 100;
+export { SESSION_RECENT_EVENTS } from "./codexd-stores.js";
 
 export interface CodexdDeps {
   spawner?: Spawner;
@@ -78,76 +77,19 @@ export class CodexdCore {
       timers: deps.timers ?? backgroundTimers
     };
     const { stateFs: fs, timers } = this.#deps;
-    const limits = config.limits;
     this.stateHealth = new WriteHealth({ logger: this.logger.child({ component: "state" }), now });
     const health = this.stateHealth;
     this.#codex = codexVersionInfo(config.server.childCommand);
-    mkdirSync(config.paths.stateRootDir, { recursive: true });
-    mkdirSync(config.paths.logsRootDir, { recursive: true });
-    this.events = new EventLog({
-      logPath: config.paths.structuredEventLogPath,
-      recentPath: config.paths.recentEventsPath,
-      limit: config.limits.recentEventsLimit,
-      maxFileBytes: config.limits.eventLogMaxFileBytes,
-      maxTotalBytes: config.limits.eventLogMaxTotalBytes,
-      maxBytes: limits.recentEventsMaxBytes,
-      maxTextBytes: limits.eventTextMaxBytes,
-      now,
-      health,
-      fs,
-      timers
+    const stores = openCodexdStores(config, { now, fs, timers, health }, {
+      onApprovalChange: (approval) => this.#syncPendingApprovals(approval),
+      client: () => this.#supervisor?.client
     });
-    this.sessionEvents = new SessionEventCache({
-      perSession: SESSION_RECENT_EVENTS,
-      sessions: 256,
-      perSessionBytes: limits.sessionEventsMaxBytes,
-      maxBytes: limits.sessionCacheMaxBytes
-    });
-    for (const event of this.events.recent()) this.sessionEvents.add(event);
-    this.events.subscribe((_event, _json, recent) => this.sessionEvents.add(recent.view, recent.bytes));
-    this.sessions = new SessionRegistry({
-      path: config.paths.sessionRegistryPath,
-      now,
-      lastSeq: () => this.events.lastSeq,
-      health,
-      maxBytes: limits.sessionRegistryMaxBytes,
-      fs,
-      timers
-    });
-    this.#daemonState = new DaemonStateFile({
-      path: config.paths.daemonStatePath,
-      now,
-      health,
-      fs,
-      timers,
-      initial: initialDaemonState(config, process.pid, now())
-    });
-    this.approvals = new ApprovalBook({
-      path: config.paths.approvalsPath,
-      events: this.events,
-      now,
-      timeoutMs: config.limits.approvalTimeoutMs,
-      onChange: (approval) => this.#syncPendingApprovals(approval),
-      health,
-      maxBytes: limits.approvalsMaxBytes,
-      maxTextBytes: limits.eventTextMaxBytes,
-      fs,
-      timers
-    });
-    this.operations = new SessionOperations({
-      registry: this.sessions,
-      events: this.events,
-      client: () => this.#supervisor?.client,
-      defaultCwd: config.server.childCwd,
-      now,
-      // What sessions and turns are recorded in; other files failing (a child log) do not refuse them.
-      state: { probe: () => health.probe([config.paths.sessionRegistryPath, config.paths.structuredEventLogPath]) },
-      limits: {
-        maxActiveTurns: config.limits.maxActiveTurns,
-        maxSessions: config.limits.maxSessions,
-        maxClosedSessions: config.limits.maxClosedSessions
-      }
-    });
+    this.events = stores.events;
+    this.sessionEvents = stores.sessionEvents;
+    this.sessions = stores.sessions;
+    this.#daemonState = stores.daemonState;
+    this.approvals = stores.approvals;
+    this.operations = stores.operations;
   }
 
   /** True from `start()` until `stop()` begins (or start failed before the child was set up). */
