@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import test from "node:test";
 import type { CodexdEvent } from "../src/event-log-filter.js";
@@ -70,7 +70,7 @@ test("inside a big file the scan starts near after=, and reads a small part of t
   const dir = tempWorkspace();
   try {
     const { files, lastSeq } = writeLog(dir, 1, 40_000);
-    const size = (await (await open(files[0]!.path, "r")).stat()).size;
+    const size = statSync(files[0]!.path).size;
     const rec = recordingOpen();
     const page = await queryEventFiles({ files: () => ({ generation: 0, files }), lastSeq, open: rec.openFile }, { after: 39_000, limit: 10 });
     assert.deepEqual(page.events.map((e) => e.seq), Array.from({ length: 10 }, (_, i) => 39_001 + i));
