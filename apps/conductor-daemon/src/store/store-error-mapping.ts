@@ -5,7 +5,8 @@ import { isStoreUnavailable } from "./guarded-store.js";
 /**
  * Wraps the app's error handler: a store that cannot be reached is `503 store_unavailable`
  * with `Retry-After: 1`, whichever route met it. The cause goes to the log, never to the client
- * (it may name the database host).
+ * (it may name the database host). Call it in a child scope of the one whose handler it wraps:
+ * in that same scope it would override the handler (Fastify warns FSTWRN004).
  */
 export function installStoreErrorMapping(app: FastifyInstance): void {
   const handler = app.errorHandler;

@@ -23,14 +23,18 @@ async function setup(options: { maxQueued?: number } = {}) {
   const calls: string[] = [];
   const app = fastify({}) as unknown as FastifyInstance;
   installErrorHandling(app);
-  installStoreErrorMapping(app);
   installJsonBodyParser(app);
   await app.register(fastifyWebsocket);
-  registerTaskRoutes(app, {
-    store,
-    events,
-    maxQueuedTasks: options.maxQueued ?? 100,
-    scheduler: { wake: () => void calls.push("wake"), cancel: (taskId) => (calls.push(`cancel ${taskId}`), true) }
+  // As in the app: the store mapping wraps the root's error handler from a child scope (in the
+  // same scope it would override it, and Fastify warns FSTWRN004).
+  await app.register(async (scope) => {
+    installStoreErrorMapping(scope);
+    registerTaskRoutes(scope, {
+      store,
+      events,
+      maxQueuedTasks: options.maxQueued ?? 100,
+      scheduler: { wake: () => void calls.push("wake"), cancel: (taskId) => (calls.push(`cancel ${taskId}`), true) }
+    });
   });
   await app.ready();
   const call = async (method: "GET" | "POST", url: string, payload?: unknown, headers: Record<string, string> = {}) => {
