@@ -103,22 +103,7 @@ export async function readConductor(
   http: HttpClient,
   options: { baseUrl: string; timeoutMs: number; token: ConductorToken; now: () => number }
 ): Promise<ConductorView> {
-  const started = options.now();
-  const remaining = () => Math.max(1, options.timeoutMs - (options.now() - started));
-  let headers: Record<string, string>;
-  let tokenError: SourceError | null = null;
-  try {
-    headers = options.token.headers();
-  } catch (error) {
-    headers = {};
-    tokenError = { code: "token_unreadable", message: `the conductor's token file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` };
-  }
-  const get = (path: string): Promise<HttpOutcome> =>
-    http({ url: `${options.baseUrl}${path}`, headers, timeoutMs: remaining() }).then((outcome) => {
-      if (outcome.ok && outcome.status === 401) options.token.invalidate();
-      return outcome;
-    });
-
+  const { get, tokenError } = conductorGetter(http, options);
   const [rolez, systemOutcome, recentOutcome, runningOutcome, waitingOutcome, reviewOutcome] = await Promise.all([
     get("/rolez"),
     get("/v1/system/state"),
@@ -154,46 +139,78 @@ export async function readConductor(
 
   // The system report counts every task by state; a page of the list only counts itself.
   const exactCounts = countsIn(systemData);
-  let tasks: Part<TasksView>;
   const failed = pages.find((page) => !page.available);
-  if (failed !== undefined && !failed.available) tasks = failed;
-  else {
-    const [recentPage, runningPage, waitingPage] = pages.map((page) => (page.available ? page.value : {}));
-    const reviewPage = review.available ? (review.value as TasksPage) : undefined;
-    const listOf = (page: TasksPage | undefined) => (Array.isArray(page?.tasks) ? page.tasks.map(toTaskSummary) : []);
-    const list = listOf(recentPage);
-    const active = [...listOf(runningPage), ...listOf(waitingPage)]
-      .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
-      .slice(0, CONDUCTOR_LIMITS.runningRuns);
-    const runs = await Promise.all(
-      active.map(async (task): Promise<RunningTask> => {
-        const outcome = await get(`/v1/tasks/${encodeURIComponent(task.taskId)}/runs`);
-        return { ...task, run: currentRun(readData(outcome, "GET /v1/tasks/:task_id/runs"), task.lastRunId) };
-      })
-    );
-    const byState = exactCounts ?? countByState(list);
-    tasks = {
-      available: true,
-      value: {
-        byState,
-        waitingOnPerson: (byState.needs_approval ?? 0) + (byState.in_review ?? 0),
-        complete: exactCounts !== undefined || recentPage?.nextCursor == null,
-        running: runs,
-        recent: list
-          .filter((task) => ENDED.has(task.state))
-          .sort((a, b) => (b.endedAt ?? b.updatedAt ?? "").localeCompare(a.endedAt ?? a.updatedAt ?? ""))
-          .slice(0, CONDUCTOR_LIMITS.recent),
-        inReview: listOf(reviewPage)
-          .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
-          .slice(0, CONDUCTOR_LIMITS.runningRuns)
-      }
-    };
-  }
+  const tasks: Part<TasksView> =
+    failed !== undefined && !failed.available
+      ? failed
+      : await tasksView(pages.map((page) => (page.available ? page.value : {})), review, exactCounts, get);
   return {
     ...base,
     role: role.available ? toRoleView(role.value) : null,
     system,
     tasks
+  };
+}
+
+/** The conductor's signed GET within the deadline; a 401 drops the cached token. */
+function conductorGetter(
+  http: HttpClient,
+  options: { baseUrl: string; timeoutMs: number; token: ConductorToken; now: () => number }
+): { get: (path: string) => Promise<HttpOutcome>; tokenError: SourceError | null } {
+  const started = options.now();
+  const remaining = () => Math.max(1, options.timeoutMs - (options.now() - started));
+  let headers: Record<string, string>;
+  let tokenError: SourceError | null = null;
+  try {
+    headers = options.token.headers();
+  } catch (error) {
+    headers = {};
+    tokenError = { code: "token_unreadable", message: `the conductor's token file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` };
+  }
+  const get = (path: string): Promise<HttpOutcome> =>
+    http({ url: `${options.baseUrl}${path}`, headers, timeoutMs: remaining() }).then((outcome) => {
+      if (outcome.ok && outcome.status === 401) options.token.invalidate();
+      return outcome;
+    });
+  return { get, tokenError };
+}
+
+/** The task lists read (recent, running, waiting, in review) as the view, with the current runs of the active ones. */
+async function tasksView(
+  pages: (TasksPage | undefined)[],
+  review: Part<unknown>,
+  exactCounts: Record<string, number> | undefined,
+  get: (path: string) => Promise<HttpOutcome>
+): Promise<Part<TasksView>> {
+  const [recentPage, runningPage, waitingPage] = pages;
+  const reviewPage = review.available ? (review.value as TasksPage) : undefined;
+  const listOf = (page: TasksPage | undefined) => (Array.isArray(page?.tasks) ? page.tasks.map(toTaskSummary) : []);
+  const list = listOf(recentPage);
+  const active = [...listOf(runningPage), ...listOf(waitingPage)]
+    .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
+    .slice(0, CONDUCTOR_LIMITS.runningRuns);
+  const runs = await Promise.all(
+    active.map(async (task): Promise<RunningTask> => {
+      const outcome = await get(`/v1/tasks/${encodeURIComponent(task.taskId)}/runs`);
+      return { ...task, run: currentRun(readData(outcome, "GET /v1/tasks/:task_id/runs"), task.lastRunId) };
+    })
+  );
+  const byState = exactCounts ?? countByState(list);
+  return {
+    available: true,
+    value: {
+      byState,
+      waitingOnPerson: (byState.needs_approval ?? 0) + (byState.in_review ?? 0),
+      complete: exactCounts !== undefined || recentPage?.nextCursor == null,
+      running: runs,
+      recent: list
+        .filter((task) => ENDED.has(task.state))
+        .sort((a, b) => (b.endedAt ?? b.updatedAt ?? "").localeCompare(a.endedAt ?? a.updatedAt ?? ""))
+        .slice(0, CONDUCTOR_LIMITS.recent),
+      inReview: listOf(reviewPage)
+        .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
+        .slice(0, CONDUCTOR_LIMITS.runningRuns)
+    }
   };
 }
 
