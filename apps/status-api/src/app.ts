@@ -1,7 +1,8 @@
-import { systemTimers, type Timers } from "@baa/clock";
+import { systemClock, systemTimers, type Clock, type Timers } from "@baa/clock";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { installErrorHandling } from "@baa/api-errors";
+import { installJsonBodyParser, installShutdownGate } from "@baa/http-server";
 import { installHttpMetrics, installOpenApi, registerMetricsRoute } from "@baa/http-observability";
 import { Registry } from "prom-client";
 import { createSilentLogger } from "@baa/logging";
@@ -27,7 +28,7 @@ export interface StatusAppDeps {
   logger?: Logger;
   /** Replaces the undici client used for every call to the conductor and codexd. */
   http?: HttpClient;
-  now?: () => number;
+  clock?: Clock;
   timers?: Timers;
   /** Replaces the loopback/trusted-CIDR check of the guard; tests use it to play a remote peer. */
   isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
@@ -43,7 +44,7 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const { config } = deps;
   const logger = deps.logger ?? createSilentLogger();
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
   const app = fastify({
     loggerInstance: logger,
@@ -52,7 +53,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     return503OnClosing: false
   }) as unknown as FastifyInstance;
 
-  const http = deps.http ?? createHttpClient({ now, timers, connectTimeoutMs: Math.min(1_000, config.sourceTimeoutMs) });
+  const http = deps.http ?? createHttpClient({ clock, timers, connectTimeoutMs: Math.min(1_000, config.sourceTimeoutMs) });
   const token = new ConductorToken({ configured: config.sharedToken, file: config.conductorTokenFile });
   const collector = new StatusCollector({
     http,
@@ -61,7 +62,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     codexdBase: config.codexdBase,
     sourceTimeoutMs: config.sourceTimeoutMs,
     identity: { nodeId: config.nodeId, host: config.host, version: statusApiVersion(), pid: process.pid, nodeVersion: process.version },
-    now,
+    clock,
     logger
   });
   // One registry per app (tests build several in one process): HTTP requests by route and

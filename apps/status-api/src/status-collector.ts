@@ -1,3 +1,4 @@
+import type { Clock } from "@baa/clock";
 import type { Logger } from "pino";
 import { readCodexd, unreachableCodexd, type CodexdView } from "./sources/codexd-source.js";
 import { readConductor, type ConductorView } from "./sources/conductor-source.js";
@@ -29,7 +30,7 @@ export interface StatusCollectorOptions {
   codexdBase: string;
   sourceTimeoutMs: number;
   identity: { nodeId: string; host: string; version: string; pid: number; nodeVersion: string };
-  now: () => number;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -45,7 +46,7 @@ export class StatusCollector {
 
   constructor(options: StatusCollectorOptions) {
     this.#options = options;
-    this.#startedAt = options.now();
+    this.#startedAt = options.clock.wallNow();
   }
 
   collect(): Promise<StatusDocument> {
@@ -69,7 +70,7 @@ export class StatusCollector {
   async #collect(): Promise<StatusDocument> {
     const o = this.#options;
     const [conductor, codexd] = await Promise.all([
-      readConductor(o.http, { baseUrl: o.conductorBase, timeoutMs: o.sourceTimeoutMs, token: o.token, now: o.now }).catch(
+      readConductor(o.http, { baseUrl: o.conductorBase, timeoutMs: o.sourceTimeoutMs, token: o.token, now: () => o.clock.now() }).catch(
         (error: unknown): ConductorView => {
           o.logger.error({ err: error }, "reading the conductor failed");
           const failed = { available: false as const, error: { code: "bad_response" as const, message: "could not be read" } };
@@ -83,7 +84,7 @@ export class StatusCollector {
     ]);
     this.#noteReachability("conductor", conductor);
     this.#noteReachability("codexd", codexd);
-    const now = o.now();
+    const now = o.clock.wallNow();
     return {
       generatedAt: new Date(now).toISOString(),
       sourceTimeoutMs: o.sourceTimeoutMs,

@@ -16,7 +16,7 @@ import { codexdHandler, codexdStatusBody, fullConductor, proxyOnlyConductor } fr
 // inject() sends `Host: localhost:80`; the guard accepts its own loopback names on its own port.
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
-function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeoutMs?: number; timers?: ManualTimers; now?: () => number } = {}) {
+function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeoutMs?: number; timers?: ManualTimers } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "status-api-test-"));
   const config = normalizeStatusApiConfig({ ...INJECT_LISTEN,
     conductorBase,
@@ -25,12 +25,11 @@ function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeou
     repoRoot: dir,
     sourceTimeoutMs: extra.sourceTimeoutMs ?? 2_000
   });
-  const http = extra.timers === undefined ? undefined : createHttpClient({ timers: extra.timers, ...(extra.now ? { now: extra.now } : {}) });
+  const http = extra.timers === undefined ? undefined : createHttpClient({ clock: extra.timers, timers: extra.timers });
   const app = createStatusApp({
     config,
     ...(http === undefined ? {} : { http }),
-    ...(extra.timers === undefined ? {} : { timers: extra.timers }),
-    ...(extra.now === undefined ? {} : { now: extra.now })
+    ...(extra.timers === undefined ? {} : { clock: extra.timers, timers: extra.timers })
   });
   return {
     app,
@@ -147,10 +146,10 @@ test("conductor hung: the document answers when its own bound fires and marks th
   // The conductor accepts every request and never answers.
   const conductor = await startFakeService(() => {});
   const codexd = await startFakeService(codexdHandler());
+  // The manual clock stays put: the remaining budget is the whole bound, so every timer is 750 ms.
   const timers = new ManualTimers();
-  const now = () => 1_000_000; // remaining budget = the whole bound, so every timer is 750 ms
   await withServices(conductor, codexd, async () => {
-    const { app, close } = appFor(conductor.url, codexd.url, { sourceTimeoutMs: 750, timers, now });
+    const { app, close } = appFor(conductor.url, codexd.url, { sourceTimeoutMs: 750, timers });
     try {
       const answer = app.inject({ url: "/v1/status" });
       await Promise.all([conductor.waitForRequest("/rolez"), conductor.waitForRequest("/v1/system/state"), conductor.waitForRequest("/v1/tasks")]);

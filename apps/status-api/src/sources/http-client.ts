@@ -1,4 +1,4 @@
-import { systemTimers, type Timers } from "@baa/clock";
+import { systemClock, systemTimers, type Clock, type Timers } from "@baa/clock";
 import { Agent, request } from "undici";
 
 export interface HttpCall {
@@ -26,9 +26,11 @@ export type HttpClient = ((call: HttpCall) => Promise<HttpOutcome>) & { close():
  * (besides aborting it), so a source that accepts and then hangs costs at most `timeoutMs`.
  */
 export function createHttpClient(
-  options: { now?: () => number; timers?: Timers; connectTimeoutMs?: number } = {}
+  options: { clock?: Clock; timers?: Timers; connectTimeoutMs?: number } = {}
 ): HttpClient {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  // Whole milliseconds, like the timer's bound: a timer may fire a fraction early on `clock.now()`.
+  const now = () => clock.wallNow();
   const timers = options.timers ?? systemTimers;
   const agent = new Agent({ connect: { timeout: options.connectTimeoutMs ?? 1_000 }, keepAliveTimeout: 10_000 });
 
