@@ -48,54 +48,16 @@ export async function createTask(
       const existing = await byKey();
       if (existing) return { task: toTaskRecord(existing), created: false };
     }
-    if (dependsOn.length > 0) {
-      const found = await trx.selectFrom("tasks").select("task_id").where("task_id", "in", dependsOn).execute();
-      const known = new Set(found.map((row) => row.task_id));
-      const unknown = dependsOn.filter((id) => !known.has(id));
-      if (unknown.length > 0) throw new UnknownDependencyError(unknown);
-    }
-    if (options.maxQueued !== undefined) {
-      const { waiting } = await trx
-        .selectFrom("tasks")
-        .select((eb) => eb.fn.countAll<number | string>().as("waiting"))
-        .where("state", "in", WAITING)
-        .executeTakeFirstOrThrow();
-      if (Number(waiting) >= options.maxQueued) throw new QueueFullError(options.maxQueued);
-    }
+    await refuseUnqueueable(trx, dependsOn, options.maxQueued);
     const taskId = ctx.newId("task");
     const row = await trx
       .insertInto("tasks")
       .values({
+        ...newTaskColumns(input, { dependsOn, notBefore, idempotencyKey: key, externalKey: external }),
         task_id: taskId,
-        title: input.title,
-        prompt: input.prompt,
-        cwd: input.cwd ?? null,
-        model: input.model ?? null,
-        priority: input.priority ?? 0,
-        max_attempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-        timeout_ms: input.timeoutMs ?? null,
-        stall_timeout_ms: input.stallTimeoutMs ?? null,
-        depends_on: JSON.stringify(dependsOn),
-        not_before: notBefore,
-        approval_policy: input.approvalPolicy ?? null,
-        sandbox: input.sandbox ?? null,
-        workspace: input.workspace ?? null,
-        review: input.review ?? null,
-        notify: input.notify === undefined || input.notify.length === 0 ? null : JSON.stringify(input.notify),
-        repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
-        runs_on: input.runsOn === undefined || input.runsOn === null || input.runsOn.length === 0 ? null : JSON.stringify([...new Set(input.runsOn)].sort()),
-        idempotency_key: key,
-        source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
-        external_key: external,
         state: await readinessOf(trx, dependsOn, notBefore, now),
-        state_reason: null,
-        attempts_spent: 0,
-        run_count: 0,
-        cancel_requested: 0,
-        last_run_id: null,
         created_at: now,
-        updated_at: now,
-        ended_at: null
+        updated_at: now
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -107,6 +69,59 @@ export async function createTask(
     }
     return { task: toTaskRecord(row), created: true };
   });
+}
+
+/** Refuses a create with an unknown dependency, or over the queue limit (waiting tasks). */
+async function refuseUnqueueable(trx: Trx, dependsOn: string[], maxQueued: number | undefined): Promise<void> {
+  if (dependsOn.length > 0) {
+    const found = await trx.selectFrom("tasks").select("task_id").where("task_id", "in", dependsOn).execute();
+    const known = new Set(found.map((row) => row.task_id));
+    const unknown = dependsOn.filter((id) => !known.has(id));
+    if (unknown.length > 0) throw new UnknownDependencyError(unknown);
+  }
+  if (maxQueued !== undefined) {
+    const { waiting } = await trx
+      .selectFrom("tasks")
+      .select((eb) => eb.fn.countAll<number | string>().as("waiting"))
+      .where("state", "in", WAITING)
+      .executeTakeFirstOrThrow();
+    if (Number(waiting) >= maxQueued) throw new QueueFullError(maxQueued);
+  }
+}
+
+/** A new task's columns from what was asked for, before its id, state and times. */
+function newTaskColumns(
+  input: NewTask,
+  resolved: { dependsOn: string[]; notBefore: string | null; idempotencyKey: string | null; externalKey: string | null }
+) {
+  return {
+    title: input.title,
+    prompt: input.prompt,
+    cwd: input.cwd ?? null,
+    model: input.model ?? null,
+    priority: input.priority ?? 0,
+    max_attempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    timeout_ms: input.timeoutMs ?? null,
+    stall_timeout_ms: input.stallTimeoutMs ?? null,
+    depends_on: JSON.stringify(resolved.dependsOn),
+    not_before: resolved.notBefore,
+    approval_policy: input.approvalPolicy ?? null,
+    sandbox: input.sandbox ?? null,
+    workspace: input.workspace ?? null,
+    review: input.review ?? null,
+    notify: input.notify === undefined || input.notify.length === 0 ? null : JSON.stringify(input.notify),
+    repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
+    runs_on: input.runsOn === undefined || input.runsOn === null || input.runsOn.length === 0 ? null : JSON.stringify([...new Set(input.runsOn)].sort()),
+    idempotency_key: resolved.idempotencyKey,
+    source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
+    external_key: resolved.externalKey,
+    state_reason: null,
+    attempts_spent: 0,
+    run_count: 0,
+    cancel_requested: 0,
+    last_run_id: null,
+    ended_at: null
+  };
 }
 
 /** The task's row, locked for this transaction on PostgreSQL (SQLite's writer already excludes others). */
