@@ -1,6 +1,6 @@
 import type WebSocket from "ws";
 import type { Logger } from "pino";
-import { WsCloseCodes } from "@baa/api-errors";
+import { WsCloseCodes } from "@baa/http-server";
 import { RelayClient } from "./relay-client.js";
 import { wsUpstreamConnector, type UpstreamConnector } from "./relay-upstream.js";
 import { SharedUpstream } from "./shared-upstream.js";

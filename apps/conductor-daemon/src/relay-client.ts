@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { WsCloseCodes } from "@baa/api-errors";
+import { WsCloseCodes } from "@baa/http-server";
 import { closeSocket, type UpstreamHandle } from "./relay-upstream.js";
 import { ReplayJoin, seqOf } from "./relay-join.js";
 import type { UpstreamMember } from "./shared-upstream.js";

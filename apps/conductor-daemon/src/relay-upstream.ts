@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import type { Logger } from "pino";
-import { WsCloseCodes, closeReason } from "@baa/api-errors";
+import { WsCloseCodes, closeReason } from "@baa/http-server";
 
 /** What one upstream event stream tells its owner. */
 export interface UpstreamHandlers {

@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import Fastify from "fastify";
 import { z } from "zod";
-import { installErrorHandling, installJsonBodyParser, zodValidatorCompiler } from "../src/index.js";
+import { installErrorHandling, zodValidatorCompiler } from "../src/index.js";
 
 function app() {
   const server = Fastify();
   installErrorHandling(server);
-  installJsonBodyParser(server);
   server.setValidatorCompiler(zodValidatorCompiler);
   const schema = {
     params: z.object({ id: z.string().regex(/^[a-z]+$/, "letters only") }),

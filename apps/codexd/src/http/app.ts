@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
-import { closeStreamsGoingAway, installErrorHandling, installJsonBodyParser, installShutdownGate } from "@baa/api-errors";
+import { installErrorHandling } from "@baa/api-errors";
+import { closeStreamsGoingAway, installJsonBodyParser, installShutdownGate } from "@baa/http-server";
 import { installBrowserGuard } from "@baa/http-guard";
 import { installHttpMetrics, installOpenApi, lazyChildLoggerFactory, registerMetricsRoute, zodSchemaController } from "@baa/http-observability";
 import type { CodexdConfig } from "../config.js";

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { WsCloseCodes, closeReason, isAppError, parseInput } from "@baa/api-errors";
+import { isAppError, parseInput } from "@baa/api-errors";
+import { WsCloseCodes, closeReason } from "@baa/http-server";
 import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-log";
 import type { EventStreamObserver } from "../metrics/codexd-metrics.js";
 import type { EventSource } from "./codexd-api.js";

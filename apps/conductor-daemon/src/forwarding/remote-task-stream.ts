@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { closeReason, isAppError, WsCloseCodes } from "@baa/api-errors";
+import { isAppError } from "@baa/api-errors";
+import { closeReason, WsCloseCodes } from "@baa/http-server";
 import type { Logger } from "pino";
 import type WebSocket from "ws";
 import { EventsRelay } from "../events-relay.js";

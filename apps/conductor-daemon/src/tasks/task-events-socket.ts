@@ -1,6 +1,6 @@
 import type { CodexdEvent, EventLog } from "@baa/event-log";
 import type { WebSocket } from "ws";
-import { WsCloseCodes } from "@baa/api-errors";
+import { WsCloseCodes } from "@baa/http-server";
 import type { TaskStreamObserver } from "../metrics/conductor-metrics.js";
 
 export const CLOSE_SLOW_CONSUMER = WsCloseCodes.slowConsumer;

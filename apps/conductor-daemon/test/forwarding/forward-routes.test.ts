@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { installErrorHandling, installJsonBodyParser } from "@baa/api-errors";
+import { installErrorHandling } from "@baa/api-errors";
+import { installJsonBodyParser } from "@baa/http-server";
 import type { NodeRecord, RunRecord } from "@baa/control-store";
 import { fastify, type FastifyInstance } from "fastify";
 import { installRunForwarding } from "../../src/forwarding/forward-routes.js";

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { AppError } from "./app-error.js";
+import { AppError } from "@baa/api-errors";
 
 /**
  * JSON bodies as a client would expect: an empty body (e.g. `POST .../close` sent by a client

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { AppError } from "./app-error.js";
+import { AppError } from "@baa/api-errors";
 
 /** The answer to a request that arrives while a service stops: 503 `shutting_down`, come back later. */
 export function shuttingDownError(service: string, retryAfterSeconds = 1): AppError {
