@@ -2,13 +2,12 @@ import {
   DEFAULT_RETRY_POLICY,
   JsonStateFile,
   StateWriteError,
-  backgroundTimers,
   readJsonFile,
   type RetryPolicy,
   type StateFs,
-  type Timers,
   type WriteHealth
 } from "@baa/state-files";
+import { backgroundTimers, type Timers } from "@baa/clock";
 import { compileFilter, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
 import { queryEventFiles, type EventPage } from "./event-log-query.js";
 import { EventSegments } from "./event-segments.js";

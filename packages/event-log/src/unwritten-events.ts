@@ -1,4 +1,5 @@
-import { StateWriteError, retryDelayMs, type RetryPolicy, type Timers, type WriteHealth } from "@baa/state-files";
+import { StateWriteError, retryDelayMs, type RetryPolicy, type WriteHealth } from "@baa/state-files";
+import type { Timers } from "@baa/clock";
 
 export interface UnwrittenEventsOptions {
   /** The log file, as reported to `health`. */

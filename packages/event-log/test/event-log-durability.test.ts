@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import test from "node:test";
-import { FaultInjectingFs, StateWriteError, WriteHealth } from "@baa/state-files";
+import { StateWriteError, WriteHealth } from "@baa/state-files";
+import { FaultInjectingFs } from "@baa/state-files/testing";
 // Through the workspace path until event-log lists @baa/clock (then "@baa/clock/testing").
-import { ManualTimers } from "../../clock/src/testing/index.js";
+import { ManualTimers } from "@baa/clock/testing";
 import { EventLog, type EventLogOptions } from "../src/index.js";
 import { tempWorkspace } from "./support/workspace.js";
 

@@ -10,7 +10,6 @@ export {
 export { JsonStateFile, type JsonStateFileOptions } from "./json-state-file.js";
 export { JsonLinesFile } from "./json-lines-file.js";
 export { nodeStateFs, type StateFs, type AppendTarget } from "./state-fs.js";
-export { FaultInjectingFs, errnoError } from "./fault-injecting-fs.js";
 export {
   WriteHealth,
   type StateLogger,
@@ -20,6 +19,4 @@ export {
 } from "./write-health.js";
 export { StateWriteError, errnoCode, describeError } from "./state-write-error.js";
 export { retryDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry-policy.js";
-// For packages that reach timers only through the state files (event-log).
-export { backgroundTimers, type Timers } from "@baa/clock";
 export { keepWithinBytes, mayNearBudget } from "./byte-budget.js";

@@ -6,7 +6,7 @@ import test from "node:test";
 import { JsonLinesFile } from "../src/json-lines-file.js";
 import { removeStaleTempFiles, writeJsonAtomic } from "../src/atomic-json.js";
 import { keepWithinBytes } from "../src/byte-budget.js";
-import { errnoError, FaultInjectingFs } from "../src/fault-injecting-fs.js";
+import { errnoError, FaultInjectingFs } from "../src/testing/fault-injecting-fs.js";
 import { nodeStateFs, type StateFs } from "../src/state-fs.js";
 
 test("appending after a torn last line starts a fresh line", () => {

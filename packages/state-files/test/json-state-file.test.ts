@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
 import { ManualTimers } from "@baa/clock/testing";
-import { FaultInjectingFs } from "../src/fault-injecting-fs.js";
+import { FaultInjectingFs } from "../src/testing/fault-injecting-fs.js";
 import { JsonStateFile } from "../src/json-state-file.js";
 import { StateWriteError } from "../src/state-write-error.js";
 import { WriteHealth } from "../src/write-health.js";

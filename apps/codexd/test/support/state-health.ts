@@ -1,5 +1,6 @@
 import { ManualTimers } from "@baa/clock/testing";
-import { FaultInjectingFs, WriteHealth } from "@baa/state-files";
+import { WriteHealth } from "@baa/state-files";
+import { FaultInjectingFs } from "@baa/state-files/testing";
 
 /** A WriteHealth on manual timers with a file system that fails on demand; log lines are kept. */
 export function failingState() {

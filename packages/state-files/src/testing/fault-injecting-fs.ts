@@ -1,4 +1,4 @@
-import { nodeStateFs, type AppendTarget, type StateFs } from "./state-fs.js";
+import { nodeStateFs, type AppendTarget, type StateFs } from "../state-fs.js";
 
 const ERRNO: Record<string, { errno: number; text: string }> = {
   ENOSPC: { errno: -28, text: "no space left on device" },

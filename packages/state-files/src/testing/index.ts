@@ -1,0 +1,1 @@
+export { FaultInjectingFs, errnoError } from "./fault-injecting-fs.js";
