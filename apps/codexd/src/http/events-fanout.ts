@@ -1,10 +1,11 @@
 import { compileFilter, type CodexdEvent, type EventFilter } from "@baa/event-log";
 import type { EventSource } from "./codexd-api.js";
+import { FrameBatch, textFrame, type EventFrame } from "./ws-frames.js";
 
 /** One live event stream of the fan-out. */
 export interface FanoutMember {
-  /** A matching event and its frame's payload: the log's JSON as bytes, made once for every stream. */
-  live(event: CodexdEvent, frame: Buffer): void;
+  /** The events its filter kept in one step, in order, framed once for every stream. */
+  deliver(batch: FrameBatch): void;
   /** `live` threw: the member ends itself; the other streams go on. */
   failed(error: unknown): void;
 }
@@ -12,19 +13,26 @@ export interface FanoutMember {
 interface FilterGroup {
   readonly keep: (event: CodexdEvent) => boolean;
   readonly members: Set<FanoutMember>;
+  pending: FrameBatch | undefined;
 }
+
+// A group's pending frames are handed out at once past this many bytes, so a long synchronous
+// step (a big stdout chunk) neither waits for its end nor counts much toward a client's bound.
+const FLUSH_BYTES = 64 * 1024;
 
 /**
  * Every live event stream of codexd shares one subscription to the event log. Per event, each
- * distinct filter is evaluated once and the frame's payload is made once, then handed to every
- * stream whose filter keeps it, in the order they joined. The log is subscribed to while at
- * least one stream is open, and left when the last one goes.
+ * distinct filter is evaluated once and the WebSocket frame is made once; the frames of one
+ * synchronous step are handed to every stream of a filter as one batch (one write per client)
+ * once the step ends, so an answer being given (a turn's 202) goes out before the frames its
+ * step produced. The log is subscribed to while a stream is open, and left when the last goes.
  */
 export class EventFanout {
   readonly #events: Pick<EventSource, "subscribe">;
   readonly #groups = new Map<string, FilterGroup>();
   #unsubscribe: (() => void) | undefined;
   #size = 0;
+  #flushScheduled = false;
 
   constructor(events: Pick<EventSource, "subscribe">) {
     this.#events = events;
@@ -48,7 +56,7 @@ export class EventFanout {
     const key = filterKey(filter);
     let group = this.#groups.get(key);
     if (group === undefined) {
-      group = { keep: compileFilter(filter), members: new Set() };
+      group = { keep: compileFilter(filter), members: new Set(), pending: undefined };
       this.#groups.set(key, group);
     }
     const joined = group;
@@ -70,17 +78,36 @@ export class EventFanout {
   }
 
   #publish(event: CodexdEvent, json: string): void {
-    let frame: Buffer | undefined;
+    let frame: EventFrame | undefined;
     for (const group of this.#groups.values()) {
       if (!group.keep(event)) continue;
-      frame ??= Buffer.from(json);
-      // A member that leaves meanwhile (cut off) is skipped by the Set's own iteration.
-      for (const member of group.members) {
-        try {
-          member.live(event, frame);
-        } catch (error) {
-          member.failed(error);
-        }
+      frame ??= textFrame(event.seq, json);
+      group.pending ??= new FrameBatch();
+      group.pending.add(frame);
+      if (group.pending.bytes >= FLUSH_BYTES) this.#flushGroup(group);
+      else this.#scheduleFlush();
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(() => {
+      this.#flushScheduled = false;
+      for (const group of this.#groups.values()) this.#flushGroup(group);
+    });
+  }
+
+  #flushGroup(group: FilterGroup): void {
+    const batch = group.pending;
+    if (batch === undefined) return;
+    group.pending = undefined;
+    // A member that leaves meanwhile (cut off) is skipped by the Set's own iteration.
+    for (const member of group.members) {
+      try {
+        member.deliver(batch);
+      } catch (error) {
+        member.failed(error);
       }
     }
   }

@@ -7,6 +7,7 @@ import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-
 import type { EventStreamObserver } from "../metrics/codexd-metrics.js";
 import type { EventSource } from "./codexd-api.js";
 import { EventFanout, type FanoutMember } from "./events-fanout.js";
+import { rawSocketOf, type EventFrame, type FrameBatch } from "./ws-frames.js";
 
 /** The default cap on a client's unsent bytes (socket buffer plus events held during replay). */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -66,10 +67,6 @@ export function eventsSocketHandler(events: EventSource, options: EventsSocketOp
   };
 }
 
-interface Held {
-  seq: number;
-  frame: Buffer;
-}
 
 // One client's stream. It joins the fan-out before reading the log's last seq, so every later
 // event reaches it; while the replay runs those are held, and dropped if already replayed.
@@ -87,7 +84,7 @@ class EventStream implements FanoutMember {
   #corked = false;
   #replaying = false;
   #lastSent = 0;
-  #held: Held[] = [];
+  #held: EventFrame[] = [];
   #heldBytes = 0;
 
   constructor(
@@ -123,21 +120,28 @@ class EventStream implements FanoutMember {
     });
   }
 
-  /** A live event the filter keeps, from the fan-out. */
-  live(event: CodexdEvent, frame: Buffer): void {
+  /** Live events the filter keeps, one step's worth, from the fan-out. */
+  deliver(batch: FrameBatch): void {
     if (this.#closed) return;
-    // Outstanding bytes are checked before this event is added, so one big event alone never
+    // Outstanding bytes are checked before this batch is added, so one big event alone never
     // cuts off a client that keeps up.
     if (this.#socket.bufferedAmount + this.#heldBytes > this.#maxBytes) {
       this.#cutOff();
       return;
     }
     if (this.#replaying) {
-      this.#held.push({ seq: event.seq, frame });
-      this.#heldBytes += frame.length;
-    } else if (event.seq > this.#lastSent) {
-      this.#send(event.seq, frame);
+      for (const frame of batch.frames) this.#held.push(frame);
+      this.#heldBytes += batch.bytes;
+      return;
     }
+    const raw = rawSocketOf(this.#socket);
+    if (raw !== undefined && batch.firstSeq > this.#lastSent) {
+      // The usual case: the whole step in one write of frames made once for every client.
+      this.#lastSent = batch.lastSeq;
+      raw.write(batch.whole);
+      return;
+    }
+    for (const frame of batch.frames) if (frame.seq > this.#lastSent) this.#sendFrame(frame);
   }
 
   failed(): void {
@@ -167,10 +171,20 @@ class EventStream implements FanoutMember {
     const held = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
-    for (const { seq, frame } of held) if (seq > this.#lastSent) this.#send(seq, frame);
+    for (const frame of held) if (frame.seq > this.#lastSent) this.#sendFrame(frame);
   }
 
-  // A live frame is the fan-out's shared payload, sent as text without a copy.
+  // A frame made by the fan-out, written as it is (or its payload sent, should ws need to frame it).
+  #sendFrame(frame: EventFrame): void {
+    const raw = rawSocketOf(this.#socket);
+    if (raw === undefined) {
+      this.#send(frame.seq, frame.frame.subarray(frame.headerBytes));
+      return;
+    }
+    this.#lastSent = frame.seq;
+    raw.write(frame.frame);
+  }
+
   #send(seq: number, data: string | Buffer, confirm = false): Promise<void> | undefined {
     this.#lastSent = seq;
     const raw = this.#batch();

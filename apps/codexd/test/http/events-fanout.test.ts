@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import type { CodexdEvent, EventListener } from "@baa/event-log";
+import { setImmediate as tick } from "node:timers/promises";
 import { EventFanout, filterKey, type FanoutMember } from "../../src/http/events-fanout.js";
+import { textFrame, type FrameBatch } from "../../src/http/ws-frames.js";
 
 function fakeLog() {
   const listeners = new Set<EventListener>();
@@ -22,13 +24,14 @@ function fakeLog() {
 }
 
 function member() {
-  const frames: Buffer[] = [];
+  const batches: FrameBatch[] = [];
   const failures: unknown[] = [];
-  const m: FanoutMember = { live: (_event, frame) => void frames.push(frame), failed: (error) => void failures.push(error) };
-  return { m, frames, failures, seqs: () => frames.map((frame) => (JSON.parse(frame.toString()) as CodexdEvent).seq) };
+  const m: FanoutMember = { deliver: (batch) => void batches.push(batch), failed: (error) => void failures.push(error) };
+  const payloads = () => batches.flatMap((b) => b.frames.map((f) => f.frame.subarray(f.headerBytes).toString()));
+  return { m, batches, failures, seqs: () => payloads().map((text) => (JSON.parse(text) as CodexdEvent).seq) };
 }
 
-test("every stream shares one subscription; each event's frame is made once for all of them", () => {
+test("every stream shares one subscription; each event's frame is made once for all of them", async () => {
   const log = fakeLog();
   const fanout = new EventFanout(log);
   const a = member();
@@ -41,9 +44,14 @@ test("every stream shares one subscription; each event's frame is made once for 
   assert.equal(fanout.filterCount, 2);
   log.record("s1");
   log.record("s2");
-  assert.deepEqual(a.seqs(), [1]);
+  log.record("s1");
+  assert.deepEqual(a.seqs(), [], "handed out once the step ends");
+  await tick();
+  assert.deepEqual(a.seqs(), [1, 3]);
   assert.deepEqual(c.seqs(), [2]);
-  assert.equal(a.frames[0], b.frames[0], "the very same bytes go to every stream");
+  assert.equal(a.batches.length, 1, "one batch for the step");
+  assert.equal(a.batches[0], b.batches[0], "the very same frames go to every stream");
+  assert.equal(a.batches[0]!.whole, b.batches[0]!.whole);
   leaveA();
   leaveA();
   leaveB();
@@ -54,16 +62,28 @@ test("every stream shares one subscription; each event's frame is made once for 
   assert.equal(fanout.size, 0);
 });
 
-test("a stream that throws is told so and the others still get the event", () => {
+test("a stream that throws is told so and the others still get the event", async () => {
   const log = fakeLog();
   const fanout = new EventFanout(log);
   const failures: unknown[] = [];
-  fanout.join({}, { live: () => { throw new Error("boom"); }, failed: (error) => void failures.push(error) });
+  fanout.join({}, { deliver: () => { throw new Error("boom"); }, failed: (error) => void failures.push(error) });
   const ok = member();
   fanout.join({}, ok.m);
   log.record("s1");
+  await tick();
   assert.equal(failures.length, 1);
   assert.deepEqual(ok.seqs(), [1]);
+});
+
+test("a frame is a final text frame with the right length, for each length encoding", () => {
+  for (const size of [0, 125, 126, 65535, 65536, 70000]) {
+    const json = JSON.stringify({ seq: 1, pad: "x".repeat(Math.max(0, size - 18)) }).slice(0, Math.max(size, 2));
+    const { frame, headerBytes } = textFrame(1, json);
+    assert.equal(frame[0], 0x81);
+    const length = frame[1] === 126 ? frame.readUInt16BE(2) : frame[1] === 127 ? frame.readUInt32BE(6) : frame[1];
+    assert.equal(length, Buffer.byteLength(json));
+    assert.equal(frame.subarray(headerBytes).toString(), json);
+  }
 });
 
 test("filters that keep the same events share a key", () => {
