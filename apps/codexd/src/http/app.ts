@@ -2,9 +2,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import { installErrorHandling } from "@baa/api-errors";
-import { closeStreamsGoingAway, installJsonBodyParser, installShutdownGate } from "@baa/http-server";
+import { closeStreamsGoingAway, installJsonBodyParser, installShutdownGate, installOpenApi, zodSchemaController } from "@baa/http-server";
 import { installBrowserGuard } from "@baa/http-guard";
-import { installHttpMetrics, installOpenApi, lazyChildLoggerFactory, registerMetricsRoute, zodSchemaController } from "@baa/http-observability";
+import { installHttpMetrics, lazyChildLoggerFactory, registerMetricsRoute } from "@baa/http-observability";
 import type { CodexdConfig } from "../config.js";
 import { codexdError } from "../errors.js";
 import { CodexdMetrics, metricsSourceOf } from "../metrics/codexd-metrics.js";

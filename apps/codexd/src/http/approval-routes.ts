@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "@baa/api-errors";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import { responseFor } from "../approvals/approval.js";
 import { codexdError } from "../errors.js";
 import type { CodexdApi } from "./codexd-api.js";

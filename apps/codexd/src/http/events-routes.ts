@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { parseInput } from "@baa/api-errors";
-import { websocketSchema } from "@baa/http-observability";
+import { websocketSchema } from "@baa/http-server";
 import { MAX_QUERY_LIMIT } from "@baa/event-log";
 import type { CodexdApi } from "./codexd-api.js";
 import { eventsSocketHandler, eventsSocketQuery, type EventsSocketOptions } from "./events-socket.js";

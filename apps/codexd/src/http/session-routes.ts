@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import type { CodexdApi } from "./codexd-api.js";
 import { createSessionBody, interruptTurnBody, sessionParams, startTurnBody, steerTurnBody } from "./schemas.js";
 

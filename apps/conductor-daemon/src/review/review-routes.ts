@@ -1,4 +1,4 @@
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import type { FastifyInstance } from "fastify";
 import { taskParams } from "../tasks/task-schemas.js";
 import { diffQuery, discardBody, landBody, reviseBody } from "./review-schemas.js";

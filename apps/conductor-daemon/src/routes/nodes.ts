@@ -1,6 +1,6 @@
 import type { ControlStore, NodeRecord } from "@baa/control-store";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import { z } from "zod";
 import { conductorError } from "../errors.js";
 

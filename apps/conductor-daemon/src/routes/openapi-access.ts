@@ -1,4 +1,4 @@
-import type { BearerAccess } from "@baa/http-observability";
+import type { BearerAccess } from "@baa/http-server";
 import { OPEN_PATHS, SIGNED_ROUTES } from "../auth.js";
 
 /**

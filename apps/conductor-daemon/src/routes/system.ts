@@ -1,6 +1,6 @@
 import type { NodeRecord, NotificationStats, SystemMode } from "@baa/control-store";
 import type { FastifyInstance } from "fastify";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import { z } from "zod";
 import type { LeaseView, Leadership } from "../leadership/lease-keeper.js";
 import { buildSystemReport, type SystemReportStore } from "../system/system-report.js";

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ControlStore, RunRecord } from "@baa/control-store";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { conductorError } from "../errors.js";

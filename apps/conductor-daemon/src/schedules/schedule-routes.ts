@@ -1,5 +1,5 @@
 import type { ControlStore, ScheduleRecord } from "@baa/control-store";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import type { FastifyInstance } from "fastify";
 import { conductorError } from "../errors.js";
 import { nextFireAfter, scheduleProblem } from "./cron-schedule.js";

@@ -3,8 +3,7 @@ import { InvalidCursorError, QueueFullError, UnknownDependencyError, type Contro
 import type { z } from "zod";
 import type { EventLog } from "@baa/event-log";
 import { isAppError, parseInput } from "@baa/api-errors";
-import { WsCloseCodes, closeReason } from "@baa/http-server";
-import { websocketSchema, zodRoutes } from "@baa/http-observability";
+import { WsCloseCodes, closeReason, websocketSchema, zodRoutes } from "@baa/http-server";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import type { TaskStreamObserver } from "../metrics/conductor-metrics.js";

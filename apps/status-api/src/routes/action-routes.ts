@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import type { ForwardedReply } from "../sources/conductor-actions.js";
 import { passThrough } from "./pass-through.js";
 

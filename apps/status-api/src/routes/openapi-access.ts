@@ -1,4 +1,4 @@
-import type { BearerAccess } from "@baa/http-observability";
+import type { BearerAccess } from "@baa/http-server";
 import { OPEN_PATHS } from "../access.js";
 
 /** What status-api's OpenAPI document says of access (the rule itself is access.ts). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import { passThrough, type ConductorForwarder } from "./pass-through.js";
 
 /** `GET /v1/schedules` forwarded with the node's token (read only: the page lists schedules and their next fire). */

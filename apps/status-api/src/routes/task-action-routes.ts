@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import { z } from "zod";
 import { passThrough, type ConductorForwarder } from "./pass-through.js";
 import { createTaskBody, landBody, reasonBody, reviseBody, taskParams } from "./task-schemas.js";

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { zodRoutes } from "@baa/http-observability";
+import { zodRoutes } from "@baa/http-server";
 import { passThrough, type ConductorForwarder } from "./pass-through.js";
 import { diffQuery, listTasksQuery, queryString, runEventsQuery, runParams, taskParams } from "./task-schemas.js";
 
