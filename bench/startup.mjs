@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
 import { BENCH_CODEX_OPTIONS } from "./lib/codex-options.mjs";
-import { chooseEntry } from "../packages/lifecycle/dist/bundle.js";
+import { chooseEntry } from "../packages/bundle-chooser/dist/index.js";
 import { startBareAppServer } from "./lib/bare-app-server.mjs";
 import { freePort, nodeEnv, stopChild } from "./lib/node-stack.mjs";
 import { round, summarize } from "./lib/stats.mjs";

@@ -1,7 +1,8 @@
 // The bundles `pnpm run build` makes (scripts/bundle.mjs, docs/runtime/bundle.md): codexd and the
 // conductor started from them (BAA_BUNDLE=require: fail rather than fall back to the modules)
 // serve a real turn, codex app-server against the mock model, through the conductor's proxy.
-// That a stale bundle is not used is tested on the chooser itself (packages/lifecycle/test/bundle.test.ts).
+// That a stale bundle is not used is tested on the chooser itself
+// (packages/bundle-chooser/test/bundle-chooser.test.ts).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
