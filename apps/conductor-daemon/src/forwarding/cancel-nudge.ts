@@ -16,12 +16,12 @@ export function cancelNudger(deps: { forwarder: NodeForwarder; owners: RunOwners
     try {
       const placement = await deps.owners.ofRunning(taskId);
       if (placement === undefined || placement.nodeId === deps.forwarder.nodeId) return;
-      const answer = await deps.forwarder.forward(placement.nodeId, placement.subject, {
+      const response = await deps.forwarder.forward(placement.nodeId, placement.subject, {
         method: "POST",
         url: `/v1/tasks/${encodeURIComponent(taskId)}/cancel`,
         body: { reason }
       });
-      deps.logger.info({ taskId, nodeId: placement.nodeId, status: answer.status }, "cancel sent on to the run's owner");
+      deps.logger.info({ taskId, nodeId: placement.nodeId, status: response.status }, "cancel sent on to the run's owner");
     } catch (error) {
       deps.logger.warn({ err: error, taskId }, "could not send the cancel on to the run's owner; it sees the flag at its next progress check");
     }

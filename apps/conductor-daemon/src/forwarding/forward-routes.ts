@@ -44,13 +44,13 @@ export function installRunForwarding(scope: FastifyInstance, deps: { forwarder: 
     const placement = await locate(deps.owners, request.params as Params, request.body);
     // Unknown run or task: the route's own 404; this node's: answered here.
     if (placement === undefined || placement.nodeId === deps.forwarder.nodeId) return;
-    const answer = await deps.forwarder.forward(placement.nodeId, placement.subject, {
+    const response = await deps.forwarder.forward(placement.nodeId, placement.subject, {
       method: request.method,
       url: request.url,
       body: request.body ?? undefined,
       forwardedBy: forwardedBy(request.headers)
     });
-    request.log.debug({ nodeId: placement.nodeId, status: answer.status }, "request forwarded to the owner");
-    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    request.log.debug({ nodeId: placement.nodeId, status: response.status }, "request forwarded to the owner");
+    return reply.code(response.status).headers(response.headers).send(response.body);
   });
 }

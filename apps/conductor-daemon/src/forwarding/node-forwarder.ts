@@ -14,8 +14,8 @@ export interface ForwardRequest {
   forwardedBy?: string | undefined;
 }
 
-/** The owner's answer, passed through unchanged. */
-export interface ForwardedAnswer {
+/** The owner's response, passed through unchanged. */
+export interface ForwardedResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
@@ -43,7 +43,7 @@ export interface NodeForwarderOptions {
   fetch?: typeof fetch;
 }
 
-/** Headers of the owner's answer that mean the same to the client of this node. */
+/** Headers of the owner's response that mean the same to the client of this node. */
 const PASSED_HEADERS = ["content-type", "retry-after", "cache-control"];
 
 /**
@@ -92,8 +92,8 @@ export class NodeForwarder {
     };
   }
 
-  /** Forwards `request` to `nodeId` and returns its answer as it came (any status). */
-  async forward(nodeId: string, subject: string, request: ForwardRequest): Promise<ForwardedAnswer> {
+  /** Forwards `request` to `nodeId` and returns its response as it came (any status). */
+  async forward(nodeId: string, subject: string, request: ForwardRequest): Promise<ForwardedResponse> {
     if (request.forwardedBy !== undefined) {
       throw conductorError(
         "forward_loop",

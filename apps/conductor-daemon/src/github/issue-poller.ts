@@ -79,21 +79,21 @@ export class IssuePoller {
     const startedAt = this.#d.wallNow();
     const full = state.etag === null || state.sinceFull >= FULL_LIST_EVERY;
     try {
-      const answer = await this.#d.forge.listIssues({ owner, repo, labels: [config.label], state: "open", etag: full ? null : state.etag });
+      const response = await this.#d.forge.listIssues({ owner, repo, labels: [config.label], state: "open", etag: full ? null : state.etag });
       state.status.lastPolledAt = new Date(this.#d.wallNow()).toISOString();
-      if (answer.notModified) {
+      if (response.notModified) {
         state.sinceFull += 1;
       } else {
-        await this.#apply(state, answer.issues, answer.complete, startedAt);
-        state.etag = answer.etag;
+        await this.#apply(state, response.issues, response.complete, startedAt);
+        state.etag = response.etag;
         state.sinceFull = 0;
         state.status.lastChangedAt = state.status.lastPolledAt;
-        state.status.issues = answer.issues.length;
+        state.status.issues = response.issues.length;
       }
       state.failures = 0;
       state.status.waiting = null;
       state.nextAt = startedAt + this.#d.pollMs;
-      const reset = answer.rateLimit.remaining === 0 && answer.rateLimit.resetAt !== null ? Date.parse(answer.rateLimit.resetAt) : null;
+      const reset = response.rateLimit.remaining === 0 && response.rateLimit.resetAt !== null ? Date.parse(response.rateLimit.resetAt) : null;
       if (reset !== null && reset > state.nextAt) {
         this.#wait(state, { reason: "rate_limited", until: new Date(reset).toISOString(), message: "GitHub's rate limit is used up until it resets" });
       }

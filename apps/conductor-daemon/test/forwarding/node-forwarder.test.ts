@@ -29,14 +29,14 @@ test("the owner's status, type and body pass through unchanged; it gets the toke
     response.end(JSON.stringify({ ok: false, error: { code: "task_not_landable", message: "not from here" } }));
   });
   t.after(() => owner.close());
-  const answer = await forwarder([nodeRow("node-b", owner.base)]).forward("node-b", "task task-1's worktree is on", {
+  const forwarded = await forwarder([nodeRow("node-b", owner.base)]).forward("node-b", "task task-1's worktree is on", {
     method: "POST",
     url: "/v1/tasks/task-1/land?x=1",
     body: { method: "merge" }
   });
-  assert.equal(answer.status, 409);
-  assert.deepEqual(answer.headers, { "content-type": "application/json; charset=utf-8", "retry-after": "3" });
-  assert.deepEqual(JSON.parse(answer.body.toString("utf8")), { ok: false, error: { code: "task_not_landable", message: "not from here" } });
+  assert.equal(forwarded.status, 409);
+  assert.deepEqual(forwarded.headers, { "content-type": "application/json; charset=utf-8", "retry-after": "3" });
+  assert.deepEqual(JSON.parse(forwarded.body.toString("utf8")), { ok: false, error: { code: "task_not_landable", message: "not from here" } });
   const [seen] = owner.seen;
   assert.equal(seen?.method, "POST");
   assert.equal(seen?.url, "/v1/tasks/task-1/land?x=1");
@@ -53,9 +53,9 @@ test("a GET carries no body, and a non-JSON answer (a patch) comes back byte for
     response.end(patch);
   });
   t.after(() => owner.close());
-  const answer = await forwarder([nodeRow("node-b", `${owner.base}/`)]).forward("node-b", "run run-1 is owned by", { method: "GET", url: "/v1/runs/run-1/files/diff.patch" });
-  assert.equal(answer.status, 200);
-  assert.equal(answer.body.toString("utf8"), patch);
+  const forwarded = await forwarder([nodeRow("node-b", `${owner.base}/`)]).forward("node-b", "run run-1 is owned by", { method: "GET", url: "/v1/runs/run-1/files/diff.patch" });
+  assert.equal(forwarded.status, 200);
+  assert.equal(forwarded.body.toString("utf8"), patch);
   assert.equal(owner.seen[0]?.body, "");
   assert.equal(owner.seen[0]?.headers["content-type"], undefined);
   assert.equal(owner.seen[0]?.url, "/v1/runs/run-1/files/diff.patch", "a trailing slash of the address is not doubled");
@@ -74,8 +74,8 @@ test("a node that is down is a 503 node_unavailable naming it and when it was la
 test("a draining node still answers: its runs finish there", async (t) => {
   const owner = await startFakeOwner((_request, response) => response.end('{"ok":true}'));
   t.after(() => owner.close());
-  const answer = await forwarder([nodeRow("node-b", owner.base, "draining")]).forward("node-b", "run run-1 is owned by", { method: "GET", url: "/v1/runs/run-1" });
-  assert.equal(answer.status, 200);
+  const forwarded = await forwarder([nodeRow("node-b", owner.base, "draining")]).forward("node-b", "run run-1 is owned by", { method: "GET", url: "/v1/runs/run-1" });
+  assert.equal(forwarded.status, 200);
 });
 
 test("an unknown node or one without an address is a 503 naming it", async () => {
