@@ -31,15 +31,7 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
     // The slow turns go to node-a before node-b joins (every node claims).
     for (let i = 0; i < SLOW; i++) await cluster.createTask(a, { title: `slow ${i}`, prompt: `slow task ${i}`, cwd: cluster.workdir, priority: 10 });
 
-    // node-a runs the slow turns (they reached the model) when it is paused.
-    const inFlight = await eventually(async () => {
-      const rows = await cluster.schema.query<{ run_id: string; task_id: string; term: number }>(
-        "select r.run_id, r.task_id, r.term from runs r join tasks t on t.task_id = r.task_id where r.owner = 'node-a' and r.state = 'running' and r.turn_id is not null and t.title like 'slow %'"
-      );
-      const reached = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ")).length;
-      // Both nodes claim: node-a runs some of the slow turns.
-      return rows.length === SLOW && reached >= SLOW ? rows : null;
-    }, "node-a running the slow turns", 60_000);
+    const inFlight = await slowRunsOnNodeA(cluster);
     const b = await cluster.addNode("node-b", "standby");
     assert.equal((await cluster.rolez(b)).role, "standby");
     for (let i = 0; i < FAST; i++) await cluster.createTask(b, { title: `fast ${i}`, prompt: `fast task ${i}`, cwd: cluster.workdir });
@@ -88,14 +80,30 @@ test("a leader paused past its lease and resumed writes nothing: its late writes
     assert.equal(perTask.length, SLOW + FAST);
     assert.ok(perTask.every((row) => Number(row.n) === 1));
   } catch (error) {
-    // What the nodes said, to tell a slow machine from a broken fence.
-    for (const node of cluster.nodes) {
-      const warnings = node.conductor.logLines().filter((l) => l.level >= 40).slice(-15);
-      console.log(`${node.nodeId}: ${warnings.map((l) => JSON.stringify(l)).join("\n")}`);
-    }
-    console.log(JSON.stringify(await cluster.schema.query("select owner, term, state, count(*) as n from runs group by owner, term, state").catch(String)));
+    await logWhatTheNodesSaid(cluster);
     throw error;
   } finally {
     await cluster.stop();
   }
 });
+
+/** node-a runs the slow turns (they reached the model): the moment to pause it. */
+function slowRunsOnNodeA(cluster: Cluster) {
+  return eventually(async () => {
+    const rows = await cluster.schema.query<{ run_id: string; task_id: string; term: number }>(
+      "select r.run_id, r.task_id, r.term from runs r join tasks t on t.task_id = r.task_id where r.owner = 'node-a' and r.state = 'running' and r.turn_id is not null and t.title like 'slow %'"
+    );
+    const reached = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("slow task ")).length;
+    // Both nodes claim: node-a runs some of the slow turns.
+    return rows.length === SLOW && reached >= SLOW ? rows : null;
+  }, "node-a running the slow turns", 60_000);
+}
+
+/** What the nodes said, to tell a slow machine from a broken fence. */
+async function logWhatTheNodesSaid(cluster: Cluster): Promise<void> {
+  for (const node of cluster.nodes) {
+    const warnings = node.conductor.logLines().filter((l) => l.level >= 40).slice(-15);
+    console.log(`${node.nodeId}: ${warnings.map((l) => JSON.stringify(l)).join("\n")}`);
+  }
+  console.log(JSON.stringify(await cluster.schema.query("select owner, term, state, count(*) as n from runs group by owner, term, state").catch(String)));
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
+import type { ReplyFactory } from "@baa/mock-model";
 import { getJson, postJson } from "../support/http.js";
 import { startTaskStack } from "../support/task-stack.js";
 
@@ -70,18 +71,20 @@ test("a task runs to succeeded through the real codex binary, with its run folde
   }
 });
 
+/** The mock's answer by prompt: FAIL is a 400, HANG never answers, TOUCH asks to run `touch`. */
+const replyByPrompt: ReplyFactory = (r) => {
+  const prompt = r.lastUserText ?? "";
+  if (r.functionCallOutputs.length > 0) return { kind: "text", text: `tool said: ${r.functionCallOutputs.map((o) => o.output).join(" / ").slice(0, 200)}` };
+  if (prompt.startsWith("FAIL")) return { kind: "http_error", status: 400, body: { error: { message: "mock refuses this prompt" } } };
+  if (prompt.startsWith("HANG")) return { kind: "hang" };
+  if (prompt.startsWith("TOUCH")) return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
+  return { kind: "text", text: `mock reply to: ${prompt}` };
+};
+
 // One stack for the scenarios below; the mock answers by prompt so they cannot take each other's replies.
 test("failing, cancelled, timed out and approval-waiting tasks, through the real binary", async (t) => {
   const stack = await startTaskStack();
-  const echo = (text: string | undefined) => ({ kind: "text" as const, text: `mock reply to: ${text ?? ""}` });
-  stack.model.setDefaultReply((r) => {
-    const prompt = r.lastUserText ?? "";
-    if (r.functionCallOutputs.length > 0) return { kind: "text", text: `tool said: ${r.functionCallOutputs.map((o) => o.output).join(" / ").slice(0, 200)}` };
-    if (prompt.startsWith("FAIL")) return { kind: "http_error", status: 400, body: { error: { message: "mock refuses this prompt" } } };
-    if (prompt.startsWith("HANG")) return { kind: "hang" };
-    if (prompt.startsWith("TOUCH")) return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
-    return echo(prompt);
-  });
+  stack.model.setDefaultReply(replyByPrompt);
   const base = stack.conductorBase;
   const requestsFor = (prompt: string) => stack.model.requests.filter((r) => r.lastUserText === prompt);
   try {
