@@ -60,16 +60,7 @@ test("the memory watchdog: a child over BAA_CODEXD_CHILD_MAX_RSS_MB is left alon
     const session = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
     assert.equal(session.status, "active", JSON.stringify(session));
 
-    // Still usable: a turn on the resumed session completes (the watchdog keeps restarting the
-    // idle child between turns here, so a turn may meet a child that is starting: retried).
-    const after = await eventually(async () => {
-      const t = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "after the watchdog" });
-      if (t.status !== 202) return null;
-      return eventually(async () => {
-        const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-        return s.activeTurn === null && s.lastTurnId === t.body.data.turnId ? s : null;
-      }, "the turn after ends", 20_000).then((s) => (s.lastTurnStatus === "completed" ? s : null));
-    }, "a turn after the watchdog restart completes", 60_000);
+    const after = await turnAfterTheRestart(base, sessionId);
     assert.equal(after.lastTurnStatus, "completed");
     const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
     const counted = Number(/^codexd_child_watchdog_restarts (\d+)$/m.exec(metrics)?.[1]);
@@ -89,3 +80,18 @@ test("the memory watchdog: a child over BAA_CODEXD_CHILD_MAX_RSS_MB is left alon
     dir.cleanup();
   }
 });
+
+/**
+ * Still usable: a turn on the resumed session completes (the watchdog keeps restarting the
+ * idle child between turns here, so a turn may meet a child that is starting: retried).
+ */
+function turnAfterTheRestart(base: string, sessionId: string) {
+  return eventually(async () => {
+    const t = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "after the watchdog" });
+    if (t.status !== 202) return null;
+    return eventually(async () => {
+      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      return s.activeTurn === null && s.lastTurnId === t.body.data.turnId ? s : null;
+    }, "the turn after ends", 20_000).then((s) => (s.lastTurnStatus === "completed" ? s : null));
+  }, "a turn after the watchdog restart completes", 60_000);
+}
