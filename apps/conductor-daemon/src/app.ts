@@ -1,4 +1,4 @@
-import type { CodexdTransport } from "./codexd-transport.js";
+import type { CodexdTransport } from "./codexd/codexd-transport.js";
 import type { NotificationStats } from "@baa/control-store";
 import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
@@ -7,7 +7,7 @@ import { installErrorHandling } from "@baa/api-errors";
 import { closeStreamsGoingAway, installJsonBodyParser, installShutdownGate, installOpenApi, zodSchemaController } from "@baa/http-server";
 import { installHttpMetrics, lazyChildLoggerFactory, registerMetricsRoute } from "@baa/http-observability";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
-import { CodexdClient } from "./codexd-client.js";
+import { CodexdClient } from "./codexd/codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./events-relay.js";

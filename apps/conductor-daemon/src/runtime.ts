@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import type { CodexdTransport } from "./codexd-transport.js";
+import type { CodexdTransport } from "./codexd/codexd-transport.js";
 import type { ControlStore } from "@baa/control-store";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createConductorApp } from "./app.js";
-import { CodexdClient } from "./codexd-client.js";
+import { CodexdClient } from "./codexd/codexd-client.js";
 import { normalizeConductorConfig, type ConductorConfig, type ConductorConfigInput } from "./config.js";
 import type { ControlPlane } from "./control-plane.js";
 import { interruptRunTurn } from "./leadership/interrupt-run.js";

@@ -1,5 +1,5 @@
 import type { RunRecord } from "@baa/control-store";
-import type { CodexdClient } from "../codexd-client.js";
+import type { CodexdClient } from "../codexd/codexd-client.js";
 
 const INTERRUPT_TIMEOUT_MS = 5_000;
 

@@ -1,7 +1,7 @@
 import type {} from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { websocketSchema, type ExtraOperation } from "@baa/http-server";
-import type { CodexdClient } from "../codexd-client.js";
+import type { CodexdClient } from "../codexd/codexd-client.js";
 import { conductorError } from "../errors.js";
 import type { EventsRelay } from "../events-relay.js";
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import type { CodexdClient } from "../codexd-client.js";
+import type { CodexdClient } from "../codexd/codexd-client.js";
 import { conductorError } from "../errors.js";
 import { CODEX_ROUTES } from "./codex-proxy.js";
 

@@ -1,7 +1,7 @@
 import type { ControlStore } from "@baa/control-store";
 import type { FastifyInstance } from "fastify";
 import { isAppError } from "@baa/api-errors";
-import type { CodexdClient } from "../codexd-client.js";
+import type { CodexdClient } from "../codexd/codexd-client.js";
 import { conductorError } from "../errors.js";
 import type { LeaseView } from "../leadership/lease-keeper.js";
 

@@ -1,6 +1,6 @@
 import { isAppError } from "@baa/api-errors";
 import type { CodexdEvent } from "@baa/event-log";
-import type { CodexdClient } from "../codexd-client.js";
+import type { CodexdClient } from "../codexd/codexd-client.js";
 
 /** One codexd event as its stream sends it (codexd's own events carry no task or run id). */
 export type CodexdStreamEvent = Omit<CodexdEvent, "taskId" | "runId">;

@@ -3,7 +3,7 @@ import type { ControlStore, TaskRecord } from "@baa/control-store";
 import { EventLog } from "@baa/event-log";
 import { WriteHealth } from "@baa/state-files";
 import type { Logger } from "pino";
-import type { CodexdClient } from "../codexd-client.js";
+import type { CodexdClient } from "../codexd/codexd-client.js";
 import type { ConductorConfig } from "../config.js";
 import type { ClockTimers } from "@baa/clock";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../runs/run-executor.js";

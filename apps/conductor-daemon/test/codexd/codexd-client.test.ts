@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { AppError } from "@baa/api-errors";
-import { CodexdClient } from "../src/codexd-client.js";
-import type { TransportRequest } from "../src/codexd-transport.js";
+import { CodexdClient } from "../../src/codexd/codexd-client.js";
+import type { TransportRequest } from "../../src/codexd/codexd-transport.js";
 
 test("event-stream URLs keep the query string and switch the scheme", () => {
   const client = new CodexdClient({ baseUrl: "http://127.0.0.1:4319/", requestTimeoutMs: 1000, connectTimeoutMs: 100 });

@@ -5,7 +5,7 @@ import { createServer as createNetServer, type Server, type Socket } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type TestContext } from "node:test";
-import { UnixHttpClient, type UnixHttpRequest } from "../src/unix-http-client.js";
+import { UnixHttpClient, type UnixHttpRequest } from "../../src/codexd/unix-http-client.js";
 
 const ORIGIN = "http://127.0.0.1:4319";
 

@@ -5,7 +5,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test, { type TestContext } from "node:test";
-import { CodexdClient } from "../src/codexd-client.js";
+import { CodexdClient } from "../../src/codexd/codexd-client.js";
 
 interface Seen {
   method: string;

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { isLoopbackHost } from "@baa/net-trust";
 import { createUndiciTransport, type CodexdTransport, type TransportReply, type UndiciTransport } from "./codexd-transport.js";
-import { conductorError } from "./errors.js";
+import { conductorError } from "../errors.js";
 
 /**
  * What codexd answered, body kept as codexd's bytes so the proxy can return it verbatim. `json`

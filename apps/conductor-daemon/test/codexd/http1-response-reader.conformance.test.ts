@@ -5,7 +5,7 @@
 // random points down to one byte. Replay a run with BAA_CONFORMANCE_SEED=<the printed seed>.
 import assert from "node:assert/strict";
 import test from "node:test";
-import { Http1ResponseReader, type Http1Response } from "../src/http1-response-reader.js";
+import { Http1ResponseReader, type Http1Response } from "../../src/codexd/http1-response-reader.js";
 import {
   coverage,
   generateConnection,
