@@ -49,19 +49,7 @@ test("/v1/status against real services: all up, codexd down, the conductor hung 
       const session = doc.codexd.sessions.find((s: { sessionId: string }) => s.sessionId === sessionId);
       return session?.lastTurn?.status === "completed" ? doc : null;
     }, "the turn completed in the document");
-    assert.equal(up.conductor.reachable, true);
-    assert.equal(up.conductor.role.role, "leader");
-    assert.equal(up.conductor.role.nodeId, "status-e2e");
-    assert.ok(up.conductor.role.term >= 1);
-    assert.equal(up.conductor.system.available, true, JSON.stringify(up.conductor.system));
-    assert.equal(up.conductor.system.value.mode, "running");
-    assert.equal(up.conductor.tasks.available, true, JSON.stringify(up.conductor.tasks));
-    assert.equal(up.conductor.tasks.value.byState.queued, 0);
-    assert.equal(up.codexd.reachable, true);
-    assert.equal(up.codexd.child.status, "running");
-    assert.ok(up.codexd.service.codexVersion, "codex's version is reported");
-    const session = up.codexd.sessions.find((s: { sessionId: string }) => s.sessionId === sessionId);
-    assert.equal(session.lastTurn.agentMessage, "mock reply to: status please");
+    assertAllUp(up, sessionId);
 
     // An action through status-api reaches the conductor with the token it generated.
     const paused = await request("POST", `${base}/v1/system/pause`, { reason: "from status-api" });
@@ -98,3 +86,20 @@ test("/v1/status against real services: all up, codexd down, the conductor hung 
     await stack.stop();
   }
 });
+
+/** The document with every service up: the conductor leads and runs, codexd's child runs, the turn's reply is there. */
+function assertAllUp(up: any, sessionId: string): void {
+  assert.equal(up.conductor.reachable, true);
+  assert.equal(up.conductor.role.role, "leader");
+  assert.equal(up.conductor.role.nodeId, "status-e2e");
+  assert.ok(up.conductor.role.term >= 1);
+  assert.equal(up.conductor.system.available, true, JSON.stringify(up.conductor.system));
+  assert.equal(up.conductor.system.value.mode, "running");
+  assert.equal(up.conductor.tasks.available, true, JSON.stringify(up.conductor.tasks));
+  assert.equal(up.conductor.tasks.value.byState.queued, 0);
+  assert.equal(up.codexd.reachable, true);
+  assert.equal(up.codexd.child.status, "running");
+  assert.ok(up.codexd.service.codexVersion, "codex's version is reported");
+  const session = up.codexd.sessions.find((s: { sessionId: string }) => s.sessionId === sessionId);
+  assert.equal(session.lastTurn.agentMessage, "mock reply to: status please");
+}
