@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { inspect } from "node:util";
 
-export interface EventuallyOptions {
+export interface EventuallyOptions<T = unknown> {
   /** How long to keep trying; generous, because it only matters when something is wrong (default 60 s). */
   timeoutMs?: number;
   /** A fixed pause between reads; without it the pause starts at 10 ms and grows to 100 ms. */
   intervalMs?: number;
+  /** Counts a value only when this says so; the last refused value is in the timeout's message. */
+  accept?: (value: T) => boolean;
 }
 
 /** What `read` may answer: a value, or null / undefined / false for "not yet". */
@@ -20,7 +22,7 @@ export type Reading<T> = T | null | undefined | false;
 export async function eventually<T>(
   read: () => Reading<T> | Promise<Reading<T>>,
   what: string,
-  options: EventuallyOptions = {}
+  options: EventuallyOptions<T> = {}
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = performance.now() + timeoutMs;
@@ -29,7 +31,8 @@ export async function eventually<T>(
   for (;;) {
     try {
       const value = await read();
-      if (value !== null && value !== undefined && value !== false) return value;
+      const present = value !== null && value !== undefined && value !== false;
+      if (present && (options.accept === undefined || options.accept(value))) return value;
       last = `last answer: ${inspect(value)}`;
     } catch (error) {
       last = `last error: ${error instanceof Error ? error.message : inspect(error)}`;

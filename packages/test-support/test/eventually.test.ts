@@ -52,3 +52,20 @@ test("eventually reads once more at the deadline, so a zero timeout still reads"
   const value = await eventually(() => ++reads, "one read", { timeoutMs: 0 });
   assert.equal(value, 1);
 });
+
+test("with accept, eventually waits for an accepted value and shows the last refused one", async () => {
+  let reads = 0;
+  const accepted = await eventually(() => ({ reads: ++reads }), "three reads", {
+    intervalMs: 1,
+    accept: (value) => value.reads === 3
+  });
+  assert.deepEqual(accepted, { reads: 3 });
+  await assert.rejects(
+    eventually(() => ({ role: "follower" }), "leadership", {
+      timeoutMs: 20,
+      intervalMs: 1,
+      accept: (value) => value.role === "leader"
+    }),
+    /waiting for leadership \(last answer: \{ role: 'follower' \}\)/
+  );
+});
