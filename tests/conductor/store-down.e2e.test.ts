@@ -4,10 +4,10 @@
 // itself when the store is back.
 import assert from "node:assert/strict";
 import test from "node:test";
+import { startTcpProxy } from "@baa/test-support";
 import { startCluster, type ClusterNode } from "../support/conductor-cluster.js";
 import { eventually, getJson, request } from "../support/http.js";
 import { testSchema } from "../support/postgres.js";
-import { startTcpProxy } from "../support/tcp-proxy.js";
 
 const SECRET = "not-a-real-secret-4711";
 

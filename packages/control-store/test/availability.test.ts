@@ -1,19 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { startTcpProxy, tempDir } from "@baa/test-support";
 import pg from "pg";
 import { openControlStore, SQLITE_FILE_NAME, StoreUnavailableError } from "../src/index.js";
 import { openSqliteConnection } from "../src/sqlite-driver.js";
 import { TEST_DATABASE_URL } from "./support/harness.js";
-import { startTcpProxy } from "./support/tcp-proxy.js";
 
 describe("postgres: the store going away", () => {
   test("a server that is not there fails the open with StoreUnavailableError", async () => {
     const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
     const port = proxy.port;
-    await proxy.stop();
+    await proxy.close();
     await assert.rejects(
       openControlStore({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`, schema: "cs_never", connectTimeoutMs: 1000 }),
       StoreUnavailableError
@@ -42,7 +41,7 @@ describe("postgres: the store going away", () => {
     });
     try {
       const { task } = await store.createTask({ title: "before", prompt: "p" });
-      await proxy.stop();
+      await proxy.refuse();
       await assert.rejects(store.getTask(task.taskId), StoreUnavailableError);
       await assert.rejects(store.createTask({ title: "during", prompt: "p" }), (error: unknown) => {
         assert.ok(error instanceof StoreUnavailableError);
@@ -50,13 +49,13 @@ describe("postgres: the store going away", () => {
         assert.doesNotMatch(error.message, /postgres:\/\//, "no connection string in the message");
         return true;
       });
-      await proxy.start();
+      await proxy.up();
       assert.equal((await store.getTask(task.taskId))?.title, "before");
       assert.equal((await store.createTask({ title: "after", prompt: "p" })).created, true);
       assert.equal((await store.countTasksByState()).queued, 2);
     } finally {
       await store.close();
-      await proxy.stop();
+      await proxy.close();
       const client = new pg.Client(TEST_DATABASE_URL);
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`);
@@ -90,18 +89,14 @@ describe("postgres: a write held off by a lock", () => {
 });
 
 describe("sqlite: the store refusing", () => {
-  test("a state dir that cannot hold the file fails the open with StoreUnavailableError", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "control-store-"));
-    try {
-      writeFileSync(join(dir, "not-a-dir"), "");
-      await assert.rejects(openControlStore({ stateDir: join(dir, "not-a-dir") }), StoreUnavailableError);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  test("a state dir that cannot hold the file fails the open with StoreUnavailableError", async (t) => {
+    const dir = tempDir(t, "control-store-");
+    writeFileSync(dir.path("not-a-dir"), "");
+    await assert.rejects(openControlStore({ stateDir: dir.path("not-a-dir") }), StoreUnavailableError);
   });
 
-  test("a writer held off past busy_timeout fails with StoreUnavailableError, then works; a closed store refuses", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "control-store-"));
+  test("a writer held off past busy_timeout fails with StoreUnavailableError, then works; a closed store refuses", async (t) => {
+    const dir = tempDir(t, "control-store-").root;
     const store = await openControlStore({ stateDir: dir, busyTimeoutMs: 50 });
     const other = openSqliteConnection(join(dir, SQLITE_FILE_NAME), { busyTimeoutMs: 5000 });
     try {
@@ -118,7 +113,6 @@ describe("sqlite: the store refusing", () => {
     } finally {
       other.close();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
     }
     await assert.rejects(store.getTask("task-x"), StoreUnavailableError);
   });
