@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "@baa/test-support";
 import { runConductorCli } from "../src/cli.js";
 import type { ConductorRuntime } from "../src/runtime.js";
 import { textSink } from "./helpers/conductor.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
 
 const argv = (...rest: string[]) => ["node", "conductor-daemon", ...rest];
 
@@ -58,8 +58,7 @@ test("bad configuration exits 2 with every problem on stderr; help and unknown c
 });
 
 test("start serves until SIGTERM, then stops and exits 0; the token stays out of the log", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const stdout = textSink();
   const signals = new EventEmitter();
   let onStarted!: (runtime: ConductorRuntime) => void;
@@ -67,7 +66,7 @@ test("start serves until SIGTERM, then stops and exits 0; the token stays out of
     onStarted = resolve;
   });
   const exitCode = runConductorCli({
-    argv: argv("start", "--local-api-base", "http://127.0.0.1:0", "--repo-root", dir.path),
+    argv: argv("start", "--local-api-base", "http://127.0.0.1:0", "--repo-root", dir.root),
     env: { BAA_CODEXD_LOCAL_API_BASE: "http://127.0.0.1:1" },
     stdout,
     signals,
@@ -81,22 +80,21 @@ test("start serves until SIGTERM, then stops and exits 0; the token stays out of
   assert.equal(await exitCode, 0);
   assert.equal(runtime.getSnapshot().state, "stopped");
 
-  const token = readFileSync(join(dir.path, "state/conductor/shared-token"), "utf8").trim();
+  const token = readFileSync(join(dir.root, "state/conductor/shared-token"), "utf8").trim();
   const log = stdout.read();
   assert.match(log, /conductor listening/);
   assert.match(log, /signal received: stopping/);
-  assert.ok(log.includes(join(dir.path, "state/conductor/shared-token")));
+  assert.ok(log.includes(join(dir.root, "state/conductor/shared-token")));
   assert.ok(!log.includes(token));
 });
 
 test("main.ts runs as a process and exits 0 on SIGTERM", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const workspaceRoot = fileURLToPath(new URL("../../../", import.meta.url));
   const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", main, "start", "--local-api-base", "http://127.0.0.1:0", "--repo-root", dir.path],
+    ["--import", "tsx", main, "start", "--local-api-base", "http://127.0.0.1:0", "--repo-root", dir.root],
     { cwd: workspaceRoot, env: { PATH: process.env.PATH ?? "", BAA_SHARED_TOKEN: "proc-secret-0123456789abcdef0123456789" }, stdio: ["ignore", "pipe", "pipe"] }
   );
   t.after(() => child.kill("SIGKILL"));

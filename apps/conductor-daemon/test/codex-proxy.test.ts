@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import test from "node:test";
+import { tempDir } from "@baa/test-support";
 import { reservePort, startFakeCodexd, type FakeReply } from "./helpers/fake-codexd.js";
 import { buildApp, startConductor } from "./helpers/conductor.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
 
 const canned = (reply: FakeReply) => () => reply;
 
@@ -68,11 +68,10 @@ test("method, path, query, body and codexd's status and body pass through verbat
 });
 
 test("dot segments never reach codexd", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const codexd = await startFakeCodexd();
   t.after(() => codexd.close());
-  const { runtime, baseUrl } = await startConductor(dir.path, codexd.baseUrl);
+  const { runtime, baseUrl } = await startConductor(dir.root, codexd.baseUrl);
   t.after(() => runtime.stop());
   // fetch and inject would normalize these paths; a raw request keeps them as sent.
   for (const path of ["/v1/codex/../../healthz", "/v1/codex/%2e%2e/status", "/v1/codex/a%2F..%2F..%2Fx"]) {
@@ -127,11 +126,10 @@ test("codexd's own 404 for an unknown route names the conductor's path", async (
 });
 
 test("codexd down: quick 503, then the proxy recovers without a restart", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const port = await reservePort();
   const base = `http://127.0.0.1:${port}`;
-  const { runtime, baseUrl } = await startConductor(dir.path, base);
+  const { runtime, baseUrl } = await startConductor(dir.root, base);
   t.after(() => runtime.stop());
 
   for (const path of ["/v1/codex/sessions", "/v1/codex"]) {

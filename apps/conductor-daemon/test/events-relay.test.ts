@@ -1,17 +1,14 @@
 import assert from "node:assert/strict";
 import { EventEmitter, once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createServer as createNetServer } from "node:net";
 import test from "node:test";
+import { eventually, listenOnZero, tempDir } from "@baa/test-support";
 import WebSocket, { WebSocketServer } from "ws";
 import { EventsRelay } from "../src/events-relay.js";
 import { createSilentLogger } from "../src/logger.js";
 import { reservePort, startFakeCodexd } from "./helpers/fake-codexd.js";
 import { startConductor } from "./helpers/conductor.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
 
 const wsUrl = (baseUrl: string, path: string) => `${baseUrl.replace(/^http/, "ws")}${path}`;
 
@@ -21,11 +18,10 @@ async function closeOf(socket: WebSocket): Promise<{ code: number; reason: strin
 }
 
 async function setup(t: test.TestContext, fakeOptions: Parameters<typeof startFakeCodexd>[0] = {}) {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const codexd = await startFakeCodexd(fakeOptions);
   t.after(() => codexd.close());
-  const { runtime, baseUrl } = await startConductor(dir.path, codexd.baseUrl);
+  const { runtime, baseUrl } = await startConductor(dir.root, codexd.baseUrl);
   t.after(() => runtime.stop());
   return { codexd, runtime, baseUrl };
 }
@@ -53,9 +49,8 @@ test("an abnormal upstream end closes the client with 1011", async (t) => {
 });
 
 test("codexd unreachable: the client is closed with 1013 codexd unavailable", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
-  const { runtime, baseUrl } = await startConductor(dir.path, `http://127.0.0.1:${await reservePort()}`);
+  const dir = tempDir(t);
+  const { runtime, baseUrl } = await startConductor(dir.root, `http://127.0.0.1:${await reservePort()}`);
   t.after(() => runtime.stop());
   const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=0"));
   const started = Date.now();
@@ -112,8 +107,9 @@ test("a client that cannot keep up is cut off instead of buffering without bound
     terminate() {}
   });
   relay.attach(client as unknown as WebSocket, "");
-  const upstream = await waitFor(() => codexd.wsConnections[0]?.socket);
-  await once(upstream, "close");
+  const upstream = await eventually(() => codexd.wsConnections[0]?.socket, "the upstream connection");
+  // The relay may have cut it off already while eventually paused between reads.
+  if (upstream.readyState !== WebSocket.CLOSED) await once(upstream, "close");
   assert.equal(sent.length, 1, "nothing more is queued once the bound is exceeded");
   assert.equal(closes[0]?.[0], 4008, "the same slow-consumer code as codexd");
   assert.match(closes[0]?.[1] ?? "", /too slow/);
@@ -121,18 +117,9 @@ test("a client that cannot keep up is cut off instead of buffering without bound
   assert.equal(relay.size, 0);
 });
 
-async function waitFor<T>(read: () => T | undefined): Promise<T> {
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 /** A stand-in codexd event stream on TCP and on a Unix socket file; each connection gets one event naming how it came. */
 async function startStreamOnBoth(t: test.TestContext) {
-  const dir = mkdtempSync(join(tmpdir(), "relay-sock-"));
-  const socketPath = join(dir, "codexd.sock");
+  const socketPath = tempDir(t, "relay-sock-").path("codexd.sock");
   const seen: Array<{ url: string; host: string | undefined; viaSocket: boolean }> = [];
   const http = createHttpServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http });
@@ -141,16 +128,14 @@ async function startStreamOnBoth(t: test.TestContext) {
     seen.push(entry);
     socket.send(JSON.stringify(entry));
   });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const port = await listenOnZero(http);
   const unix = createNetServer((socket) => http.emit("connection", socket));
   await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
-  const port = (http.address() as AddressInfo).port;
   t.after(async () => {
     for (const client of wss.clients) client.terminate();
     http.closeAllConnections();
     await new Promise<void>((resolve) => unix.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
   });
   return { port, socketPath, seen };
 }
@@ -182,13 +167,13 @@ test("with codexd's socket known, the stream is relayed over it with codexd's ow
   t.after(() => relay.closeAll());
   const first = recordingClient();
   relay.attach(first.client as unknown as WebSocket, "?after=3");
-  const overSocket = JSON.parse(await waitFor(() => first.sent[0])) as unknown;
+  const overSocket = JSON.parse(await eventually(() => first.sent[0], "the event over the socket")) as unknown;
   assert.deepEqual(overSocket, { url: "/v1/codexd/events?after=3", host, viaSocket: true });
 
   socketPath = `${codexd.socketPath}.gone`;
   const second = recordingClient();
   relay.attach(second.client as unknown as WebSocket, "?after=4");
-  const overTcp = JSON.parse(await waitFor(() => second.sent[0])) as unknown;
+  const overTcp = JSON.parse(await eventually(() => second.sent[0], "the event over TCP")) as unknown;
   assert.deepEqual(overTcp, { url: "/v1/codexd/events?after=4", host, viaSocket: false });
   assert.equal(relay.size, 2);
 });

@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import test from "node:test";
 import { StoreUnavailableError, type ControlStore } from "@baa/control-store";
+import { tempDir } from "@baa/test-support";
 import { ConductorRuntime } from "../src/runtime.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
 
 test("a start whose store cannot be migrated fails, closes the store, and leaves nothing listening", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   let closed = 0;
   const store = {
     kind: "postgres",
@@ -17,7 +16,7 @@ test("a start whose store cannot be migrated fails, closes the store, and leaves
     }
   } as unknown as ControlStore;
   const runtime = new ConductorRuntime(
-    { localApiBase: "http://127.0.0.1:0", repoRoot: dir.path, paths: { stateDir: join(dir.path, "state") }, sharedToken: "s".repeat(40) },
+    { localApiBase: "http://127.0.0.1:0", repoRoot: dir.root, paths: { stateDir: join(dir.root, "state") }, sharedToken: "s".repeat(40) },
     { store, autoStartLoops: true }
   );
   await assert.rejects(runtime.start(), StoreUnavailableError);

@@ -2,15 +2,14 @@ import assert from "node:assert/strict";
 import { statSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
+import { tempDir } from "@baa/test-support";
 import { createConductorLogger } from "../src/logger.js";
 import { ConductorRuntime } from "../src/runtime.js";
 import { startFakeCodexd } from "./helpers/fake-codexd.js";
 import { textSink } from "./helpers/conductor.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
 
 test("start on port 0 reports the real URL; stop is idempotent and closes the port", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const codexd = await startFakeCodexd();
   t.after(() => codexd.close());
 
@@ -22,7 +21,7 @@ test("start on port 0 reports the real URL; stop is idempotent and closes the po
       host: "mini",
       localApiBase: "http://127.0.0.1:0",
       nodeId: "mini-main",
-      paths: { runsDir: join(dir.path, "runs"), stateDir: join(dir.path, "state") },
+      paths: { runsDir: join(dir.root, "runs"), stateDir: join(dir.root, "state") },
       role: "primary",
       sharedToken: "replace-me"
     },
@@ -59,12 +58,11 @@ test("stop before start does nothing harmful", async () => {
 });
 
 test("without a configured token one is generated once (0600), reused, and never logged", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const sink = textSink();
   const logger = createConductorLogger({ destination: sink, level: "trace" });
-  const stateDir = join(dir.path, "state");
-  const config = { localApiBase: "http://127.0.0.1:0", repoRoot: dir.path, paths: { stateDir } };
+  const stateDir = join(dir.root, "state");
+  const config = { localApiBase: "http://127.0.0.1:0", repoRoot: dir.root, paths: { stateDir } };
 
   const first = new ConductorRuntime(config, { logger });
   const firstSnapshot = await first.start();

@@ -9,6 +9,7 @@ import { createSilentLogger } from "../../src/logger.js";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../../src/runs/run-executor.js";
 import { CodexdDownError, type CodexdStreamEvent, type WorkerCodexd } from "../../src/runs/worker-codexd.js";
 import { ManualTimers } from "@baa/clock/testing";
+import { eventually } from "@baa/test-support";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
 const settings: RunSettings = {
@@ -63,18 +64,17 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
   const updates: Record<string, unknown>[] = [];
   const finishes: RunEnding[] = [];
   const recorded: { type: string }[] = [];
-  let signal: () => void = () => {};
-  const changed = () => signal();
-  const waitFor = async (predicate: () => boolean, what: string) => {
-    for (let i = 0; i < 400 && !predicate(); i += 1) {
-      await new Promise<void>((resolve) => {
-        signal = resolve;
-        setTimeout(resolve, 10);
-      });
-      await timers.settle();
-    }
-    assert.ok(predicate(), `waited for ${what}; calls: ${calls.join(", ")}`);
-  };
+  // Each read first lets the fake clock's due timers and promise chains run.
+  const waitFor = (predicate: () => boolean, what: string) =>
+    eventually(
+      async () => {
+        await timers.settle();
+        return predicate();
+      },
+      what
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; calls: ${calls.join(", ")}`);
+    });
   const codexd: WorkerCodexd = {
     async openSession() {
       calls.push("open");
@@ -87,11 +87,9 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     },
     async interruptTurn() {
       calls.push("interrupt");
-      changed();
     },
     async closeSession() {
       calls.push("close");
-      changed();
     },
     eventsUrl: () => stream.url
   };
@@ -101,12 +99,10 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     store: {
       async updateRun(_fence, patch) {
         updates.push(patch);
-        changed();
         return options.updateResult ?? true;
       },
       async finishRun(_fence, ending) {
         finishes.push(ending);
-        changed();
         return options.updateResult ?? true;
       },
       async getTask() {
@@ -137,7 +133,6 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     events: {
       record(input) {
         recorded.push(input);
-        changed();
         return { seq: recorded.length, at: "", sessionId: null, threadId: null, turnId: null, data: null, ...input } as never;
       }
     },

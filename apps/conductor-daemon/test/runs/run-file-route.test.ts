@@ -4,14 +4,13 @@ import { join } from "node:path";
 import test from "node:test";
 import { installErrorHandling } from "@baa/api-errors";
 import type { RunRecord } from "@baa/control-store";
+import { tempDir } from "@baa/test-support";
 import { fastify, type FastifyInstance } from "fastify";
 import { registerRunFileRoute } from "../../src/runs/run-file-route.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 async function setup(t: test.TestContext) {
-  const dir = makeTempDir("run-files-");
-  t.after(() => dir.remove());
-  const folder = join(dir.path, "run-1");
+  const dir = tempDir(t, "run-files-");
+  const folder = join(dir.root, "run-1");
   mkdirSync(folder);
   writeFileSync(join(folder, "meta.json"), '{"runId":"run-1"}');
   writeFileSync(join(folder, "events.jsonl"), '{"seq":1}\n{"seq":2}\n');
@@ -21,7 +20,7 @@ async function setup(t: test.TestContext) {
   installErrorHandling(app);
   registerRunFileRoute(app, {
     store: { getRun: async (runId) => runs.find((run) => run.runId === runId) },
-    runFolder: (run) => (run.owner === "node-a" ? join(dir.path, run.runId) : null)
+    runFolder: (run) => (run.owner === "node-a" ? join(dir.root, run.runId) : null)
   });
   await app.ready();
   t.after(() => app.close());

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import test from "node:test";
+import { eventually, tempDir } from "@baa/test-support";
 import { ConductorRuntime } from "../../src/runtime.js";
 import { startFakeCodexd } from "../helpers/fake-codexd.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const response = await fetch(url, init);
@@ -12,16 +12,6 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
 
 const post = (url: string, body?: unknown) =>
   json(url, { method: "POST", ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
-
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function runtime(stateDir: string, codexdBase: string, autoStartLoops = true): ConductorRuntime {
   return new ConductorRuntime(
@@ -39,11 +29,10 @@ function runtime(stateDir: string, codexdBase: string, autoStartLoops = true): C
 }
 
 test("system modes: state, pause, drain, resume; the mode is in the store and survives a restart", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const codexd = await startFakeCodexd();
   t.after(() => codexd.close());
-  const stateDir = join(dir.path, "state");
+  const stateDir = join(dir.root, "state");
 
   const first = runtime(stateDir, codexd.baseUrl);
   t.after(() => first.stop());
@@ -51,7 +40,9 @@ test("system modes: state, pause, drain, resume; the mode is in the store and su
   assert.equal(first.getSnapshot().store.kind, "sqlite");
   assert.equal(first.getSnapshot().store.location, join(stateDir, "control-store.sqlite"));
 
-  const role = await until("leadership", () => json(`${base}/rolez`), (r) => r.body.data.role === "leader");
+  const role = await eventually(() => json(`${base}/rolez`), "leadership", {
+    accept: (r) => r.body.data.role === "leader"
+  });
   assert.equal(role.body.data.holder, "node-a");
   assert.equal(role.body.data.term, 1);
   assert.ok(Date.parse(role.body.data.expiresAt) > Date.now() - 1000);
@@ -60,7 +51,9 @@ test("system modes: state, pause, drain, resume; the mode is in the store and su
   assert.equal(ready.status, 200);
   assert.deepEqual(ready.body.data.checks.store, { kind: "sqlite", reachable: true });
 
-  const state = await until("claiming", () => json(`${base}/v1/system/state`), (r) => r.body.data.claiming === true);
+  const state = await eventually(() => json(`${base}/v1/system/state`), "claiming", {
+    accept: (r) => r.body.data.claiming === true
+  });
   assert.equal(state.status, 200);
   assert.equal(state.body.data.mode, "running");
   assert.equal(state.body.data.drained, false);
@@ -97,20 +90,23 @@ test("system modes: state, pause, drain, resume; the mode is in the store and su
   const after = await json(`${base2}/v1/system/state`);
   assert.equal(after.body.data.mode, "draining");
   assert.equal(after.body.data.claiming, false);
-  const role2 = await until("leadership after restart", () => json(`${base2}/rolez`), (r) => r.body.data.role === "leader");
+  const role2 = await eventually(() => json(`${base2}/rolez`), "leadership after restart", {
+    accept: (r) => r.body.data.role === "leader"
+  });
   assert.equal(role2.body.data.term, 2, "a new process takes a new term");
 
   const resumed = await post(`${base2}/v1/system/resume`);
   assert.equal(resumed.body.data.mode, "running");
-  await until("claiming after resume", () => json(`${base2}/v1/system/state`), (r) => r.body.data.claiming === true);
+  await eventually(() => json(`${base2}/v1/system/state`), "claiming after resume", {
+    accept: (r) => r.body.data.claiming === true
+  });
 });
 
 test("without the loops the node serves the system routes but never leads", async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
+  const dir = tempDir(t);
   const codexd = await startFakeCodexd();
   t.after(() => codexd.close());
-  const node = runtime(join(dir.path, "state"), codexd.baseUrl, false);
+  const node = runtime(join(dir.root, "state"), codexd.baseUrl, false);
   t.after(() => node.stop());
   const base = (await node.start()).controlApi.localApiBase;
   const state = await json(`${base}/v1/system/state`);

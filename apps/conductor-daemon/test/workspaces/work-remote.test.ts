@@ -3,11 +3,11 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
+import { tempDir } from "@baa/test-support";
 import { createSilentLogger } from "../../src/logger.js";
 import { execGit } from "../../src/workspaces/git-runner.js";
 import { WorkRemote } from "../../src/workspaces/work-remote.js";
 import { Workspaces } from "../../src/workspaces/workspaces.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const BRANCH = "baa/task-1";
@@ -41,9 +41,8 @@ function commitOn(repo: string, branch: string, file: string, text: string): str
 }
 
 test("a pushed task branch is taken by a clone that lacks it, then fast-forwarded there after the next round", async (t) => {
-  const dir = makeTempDir("work-remote-");
-  t.after(() => dir.remove());
-  const { remote, a, b } = twoClones(dir.path);
+  const dir = tempDir(t, "work-remote-");
+  const { remote, a, b } = twoClones(dir.root);
   const work = new WorkRemote({ remote: "origin", git: execGit });
   const base = git(a, "rev-parse", "main");
 
@@ -69,9 +68,8 @@ test("a pushed task branch is taken by a clone that lacks it, then fast-forwarde
 });
 
 test("a clone whose view of the remote is stale cannot overwrite a later round; nothing is done without the remote or its branch", async (t) => {
-  const dir = makeTempDir("work-remote-");
-  t.after(() => dir.remove());
-  const { remote, a, b } = twoClones(dir.path);
+  const dir = tempDir(t, "work-remote-");
+  const { remote, a, b } = twoClones(dir.root);
   const work = new WorkRemote({ remote: "origin", git: execGit });
   assert.deepEqual(await work.catchUp(a, BRANCH, null), { action: "none", reason: `origin has no ${BRANCH}` });
   git(a, "branch", BRANCH);
@@ -92,15 +90,14 @@ test("a clone whose view of the remote is stale cannot overwrite a later round; 
 });
 
 test("a node that never ran the task makes its worktree from the remote's branch; a live worktree is fast-forwarded", async (t) => {
-  const dir = makeTempDir("work-remote-");
-  t.after(() => dir.remove());
-  const { a, b } = twoClones(dir.path);
+  const dir = tempDir(t, "work-remote-");
+  const { a, b } = twoClones(dir.root);
   const base = git(a, "rev-parse", "main");
   const workspaces = (repoDir: string) =>
     new Workspaces({
       git: execGit,
       worktreesDir: join(repoDir, "..", `${repoDir.split("/").at(-1)}-worktrees`),
-      scratchDir: join(dir.path, "scratch"),
+      scratchDir: join(dir.root, "scratch"),
       logger: createSilentLogger(),
       wallNow: Date.now,
       workRemote: new WorkRemote({ remote: "origin", git: execGit })
