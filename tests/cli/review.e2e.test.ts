@@ -60,48 +60,7 @@ test("baa tasks add (from the repo) -> in_review -> diff --stat -> land; revise 
     const repo = makeGitRepo(stack.dir.path("project"));
     const base = git(repo, "rev-parse", "HEAD").trim();
 
-    await t.test("add from inside the repository, follow to in_review, diff, land", async () => {
-      const added = succeeded(await baa(stack, repo, ["tasks", "add", "Add hello.txt", "--follow", ...WORKER]));
-      const taskId = /^task (\S+) in_review in /.exec(added.stdout)?.[1];
-      assert.ok(taskId, added.stdout);
-      assert.match(added.stdout, new RegExp(`\\(commit [0-9a-f]{10} on baa/${taskId}\\)`));
-      assert.match(added.stdout, new RegExp(`^next: baa tasks diff ${taskId} · baa tasks land ${taskId} · baa tasks revise ${taskId} -m`, "m"));
-      assert.doesNotMatch(added.stderr, /inProgress/);
-
-      const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
-      assert.match(shown.stdout, /^state in_review/m);
-      assert.match(shown.stdout, /^runs 1 · round 1 · failed attempts 0 of 3$/m);
-      assert.match(shown.stdout, new RegExp(`^cwd ${repo}  base branch main$`, "m"), "the task works where baa ran");
-      assert.match(shown.stdout, new RegExp(`^ {2}worktree \\S+ {2}branch baa/${taskId} {2}base ${base.slice(0, 10)}$`, "m"));
-      const commit = git(repo, "rev-parse", `baa/${taskId}`).trim();
-      assert.match(shown.stdout, new RegExp(`· round 1 · succeeded( \\(waiting for review\\))? · commit ${commit.slice(0, 10)}$`, "m"));
-
-      const stat = succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--stat"]));
-      assert.equal(stat.stdout, [`baa/${taskId} ${commit.slice(0, 10)} against main ${base.slice(0, 10)}`, " hello.txt (new) | 1 +", " 1 file changed, 1 insertion(+)", ""].join("\n"));
-      const patch = succeeded(await baa(stack, repo, ["tasks", "diff", taskId]));
-      assert.match(patch.stdout, /^\+\+\+ b\/hello\.txt$/m);
-      assert.match(patch.stdout, /^\+hi$/m);
-      const json = JSON.parse(succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--json", "--path", "hello.txt"])).stdout);
-      assert.deepEqual(
-        json.files.map((f: { path: string; status: string; additions: number; deletions: number }) => [f.path, f.status, f.additions, f.deletions]),
-        [["hello.txt", "added", 1, 0]]
-      );
-      assert.equal(json.head.commit, commit);
-
-      const landed = succeeded(await baa(stack, repo, ["tasks", "land", taskId]));
-      const tip = git(repo, "rev-parse", "main").trim();
-      assert.equal(landed.stdout, `task ${taskId} landed\n${landed.stdout.split("\n")[1]}\n`);
-      assert.match(landed.stdout, new RegExp(`^landed merge into main at ${tip.slice(0, 10)} `, "m"));
-      git(repo, "merge-base", "--is-ancestor", commit, "main");
-      assert.equal(readFileSync(join(repo, "hello.txt"), "utf8"), "hi", "the clean checkout of main moved along");
-
-      const again = await baa(stack, repo, ["tasks", "land", taskId]);
-      assert.equal(again.code, 4, again.stderr);
-      assert.match(again.stderr, new RegExp(`^baa tasks: POST /v1/tasks/${taskId}/land: task_not_landable: `));
-      const final = JSON.parse(succeeded(await baa(stack, repo, ["tasks", "show", taskId, "--json"])).stdout);
-      assert.equal(final.task.state, "landed");
-      assert.equal(final.task.landing.commit, tip);
-    });
+    await t.test("add from inside the repository, follow to in_review, diff, land", () => addDiffLand(stack, repo, base));
 
     await t.test("revise sends the task back for round 2 on its branch; discard ends it, the branch kept", async () => {
       const added = succeeded(await baa(stack, repo, ["tasks", "add", "Add first.txt", "--follow", ...WORKER]));
@@ -138,3 +97,47 @@ test("baa tasks add (from the repo) -> in_review -> diff --stat -> land; revise 
     await stack.stop();
   }
 });
+
+/** `baa tasks add --follow` from inside the repository to in_review, then show, diff (stat, patch, JSON) and land. */
+async function addDiffLand(stack: TaskStack, repo: string, base: string): Promise<void> {
+  const added = succeeded(await baa(stack, repo, ["tasks", "add", "Add hello.txt", "--follow", ...WORKER]));
+  const taskId = /^task (\S+) in_review in /.exec(added.stdout)?.[1];
+  assert.ok(taskId, added.stdout);
+  assert.match(added.stdout, new RegExp(`\\(commit [0-9a-f]{10} on baa/${taskId}\\)`));
+  assert.match(added.stdout, new RegExp(`^next: baa tasks diff ${taskId} · baa tasks land ${taskId} · baa tasks revise ${taskId} -m`, "m"));
+  assert.doesNotMatch(added.stderr, /inProgress/);
+
+  const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
+  assert.match(shown.stdout, /^state in_review/m);
+  assert.match(shown.stdout, /^runs 1 · round 1 · failed attempts 0 of 3$/m);
+  assert.match(shown.stdout, new RegExp(`^cwd ${repo}  base branch main$`, "m"), "the task works where baa ran");
+  assert.match(shown.stdout, new RegExp(`^ {2}worktree \\S+ {2}branch baa/${taskId} {2}base ${base.slice(0, 10)}$`, "m"));
+  const commit = git(repo, "rev-parse", `baa/${taskId}`).trim();
+  assert.match(shown.stdout, new RegExp(`· round 1 · succeeded( \\(waiting for review\\))? · commit ${commit.slice(0, 10)}$`, "m"));
+
+  const stat = succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--stat"]));
+  assert.equal(stat.stdout, [`baa/${taskId} ${commit.slice(0, 10)} against main ${base.slice(0, 10)}`, " hello.txt (new) | 1 +", " 1 file changed, 1 insertion(+)", ""].join("\n"));
+  const patch = succeeded(await baa(stack, repo, ["tasks", "diff", taskId]));
+  assert.match(patch.stdout, /^\+\+\+ b\/hello\.txt$/m);
+  assert.match(patch.stdout, /^\+hi$/m);
+  const json = JSON.parse(succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--json", "--path", "hello.txt"])).stdout);
+  assert.deepEqual(
+    json.files.map((f: { path: string; status: string; additions: number; deletions: number }) => [f.path, f.status, f.additions, f.deletions]),
+    [["hello.txt", "added", 1, 0]]
+  );
+  assert.equal(json.head.commit, commit);
+
+  const landed = succeeded(await baa(stack, repo, ["tasks", "land", taskId]));
+  const tip = git(repo, "rev-parse", "main").trim();
+  assert.equal(landed.stdout, `task ${taskId} landed\n${landed.stdout.split("\n")[1]}\n`);
+  assert.match(landed.stdout, new RegExp(`^landed merge into main at ${tip.slice(0, 10)} `, "m"));
+  git(repo, "merge-base", "--is-ancestor", commit, "main");
+  assert.equal(readFileSync(join(repo, "hello.txt"), "utf8"), "hi", "the clean checkout of main moved along");
+
+  const again = await baa(stack, repo, ["tasks", "land", taskId]);
+  assert.equal(again.code, 4, again.stderr);
+  assert.match(again.stderr, new RegExp(`^baa tasks: POST /v1/tasks/${taskId}/land: task_not_landable: `));
+  const final = JSON.parse(succeeded(await baa(stack, repo, ["tasks", "show", taskId, "--json"])).stdout);
+  assert.equal(final.task.state, "landed");
+  assert.equal(final.task.landing.commit, tip);
+}

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import test from "node:test";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
 import { startCodexdProcess, freePort } from "../support/codexd-process.js";
-import { openEventSocket } from "../support/event-socket.js";
+import { openEventSocket, type EventSocket } from "../support/event-socket.js";
 import { getJson, postJson } from "../support/http.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -41,13 +41,40 @@ function resetPeak(pid: number): boolean {
   }
 }
 
-test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, state files within budget", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
-  const dir = tempDir("baa-membound-");
-  // A reply of distinct lines, not one repeated byte, so nothing along the way compresses it away.
+/** A reply of distinct lines, not one repeated byte, so nothing along the way compresses it away. */
+function longReply(): string {
   const line = "The quick brown fox jumps over the lazy dog, again and again, in reply number ";
   let reply = "";
   for (let i = 0; reply.length < REPLY_BYTES; i += 1) reply += `${line}${i}.\n`;
-  reply = reply.slice(0, REPLY_BYTES);
+  return reply.slice(0, REPLY_BYTES);
+}
+
+/** TURNS turns asking for the long reply, one after another, each seen completed on the socket. */
+async function longTurns(base: string, sessionId: string, socket: EventSocket): Promise<void> {
+  for (let turn = 1; turn <= TURNS; turn += 1) {
+    const accepted = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: `turn ${turn}: a long answer, please` });
+    assert.equal(accepted.status, 202, accepted.text);
+    const done = await socket.waitFor(
+      (e) => e.type === "app-server.turn.completed" && e.turnId === accepted.body.data.turnId,
+      `turn ${turn} completed`,
+      120_000
+    );
+    assert.equal(done.data.turn.status, "completed", JSON.stringify(done.data.turn));
+  }
+}
+
+/** The session keeps a cut copy that names the seq holding the whole reply; the event log holds it whole. */
+async function assertReplyKeptWhole(base: string, sessionId: string, reply: string): Promise<void> {
+  const read = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data;
+  assert.ok(read.session.lastAgentMessage.length < 20 * 1024);
+  assert.match(read.session.lastAgentMessage, new RegExp(`whole in event seq ${read.session.lastAgentMessageSeq} of the event log`));
+  const whole = (await getJson(`${base}/v1/codexd/events?after=${read.session.lastAgentMessageSeq - 1}&limit=1`)).body.data.events[0];
+  assert.equal(whole.data.item.text, reply, "the event log holds the reply whole");
+}
+
+test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, state files within budget", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
+  const dir = tempDir("baa-membound-");
+  const reply = longReply();
   const model = await startMockModel({ defaultReply: () => ({ kind: "text", text: reply, chunks: 64 }) });
   let codexd: Awaited<ReturnType<typeof startCodexdProcess>> | undefined;
   try {
@@ -79,16 +106,7 @@ test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, st
       sampledPeakKiB = Math.max(sampledPeakKiB, procStatusKiB(pid, "VmRSS"));
     }, 20);
     try {
-      for (let turn = 1; turn <= TURNS; turn += 1) {
-        const accepted = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: `turn ${turn}: a long answer, please` });
-        assert.equal(accepted.status, 202, accepted.text);
-        const done = await socket.waitFor(
-          (e) => e.type === "app-server.turn.completed" && e.turnId === accepted.body.data.turnId,
-          `turn ${turn} completed`,
-          120_000
-        );
-        assert.equal(done.data.turn.status, "completed", JSON.stringify(done.data.turn));
-      }
+      await longTurns(base, sessionId, socket);
     } finally {
       clearInterval(sampler);
     }
@@ -102,12 +120,7 @@ test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, st
     );
     assert.equal(completedItems.length, TURNS, "every 2 MiB reply reached the subscriber whole");
 
-    // The session keeps a cut copy that names the seq holding the whole reply.
-    const read = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data;
-    assert.ok(read.session.lastAgentMessage.length < 20 * 1024);
-    assert.match(read.session.lastAgentMessage, new RegExp(`whole in event seq ${read.session.lastAgentMessageSeq} of the event log`));
-    const whole = (await getJson(`${base}/v1/codexd/events?after=${read.session.lastAgentMessageSeq - 1}&limit=1`)).body.data.events[0];
-    assert.equal(whole.data.item.text, reply, "the event log holds the reply whole");
+    await assertReplyKeptWhole(base, sessionId, reply);
 
     const status = (await getJson(`${base}/v1/codexd/status`)).body.data;
     assert.equal(status.health.status, "ok");
