@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
 import { ManualTimers } from "@baa/clock/testing";
+import { eventually } from "@baa/test-support";
 import { FaultInjectingFs } from "../src/testing/fault-injecting-fs.js";
 import { JsonStateFile } from "../src/json-state-file.js";
 import { StateWriteError } from "../src/state-write-error.js";
@@ -105,13 +106,15 @@ test("a failing write is retried with doubling backoff on the injected timers, a
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     await file.settled();
-    await waitFor(() => file.failing);
+    await eventually(() => file.failing, "the file to report failing", { intervalMs: 1 });
     assert.deepEqual(timers.pending(), [100]);
     const delays: number[] = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const before = fs.refused;
       assert.ok(timers.fireNext());
-      await waitFor(() => fs.refused > before && timers.pending().length === 1);
+      await eventually(() => fs.refused > before && timers.pending().length === 1, "a refused retry, rescheduled", {
+        intervalMs: 1
+      });
       delays.push(timers.pending()[0] as number);
     }
     assert.deepEqual(delays, [200, 400, 400], "doubling, capped at maxMs");
@@ -122,7 +125,7 @@ test("a failing write is retried with doubling backoff on the injected timers, a
     assert.equal(fs.refused, refused);
     fs.heal();
     assert.ok(timers.fireNext());
-    await waitFor(() => !file.failing);
+    await eventually(() => !file.failing, "the file to recover", { intervalMs: 1 });
     await file.settled();
     assert.deepEqual(read(path), { n: 3 });
     assert.equal(health.report().status, "ok");
@@ -178,12 +181,6 @@ test("a write over the byte budget is made and reported", async () => {
     cleanup();
   }
 });
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  // The writes are real file I/O; let it complete (bounded by the I/O, not by a clock).
-  for (let i = 0; i < 10_000 && !condition(); i += 1) await new Promise((resolve) => setImmediate(resolve));
-  assert.ok(condition(), "condition never became true");
-}
 
 test("after a failed flushSync, written() rejects instead of claiming the value is on disk", async () => {
   const { dir, health, timers, fs, cleanup } = setup();
