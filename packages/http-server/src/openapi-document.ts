@@ -4,8 +4,7 @@
 import swagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform } from "fastify-type-provider-zod";
-import type { DocumentRoute, ExtraOperation, OpenApiOptions } from "./openapi.js";
-import { WEBSOCKET_EXTENSION } from "./openapi.js";
+import { WEBSOCKET_EXTENSION, type DocumentRoute, type ExtraOperation, type OpenApiOptions } from "./openapi-options.js";
 import { zodSchemaController } from "./zod-routes.js";
 
 interface OpenApiDocument {
