@@ -26,6 +26,37 @@ const created = async (stack: TaskStack, body: Record<string, unknown>, headers?
   return answer.body.data.task;
 };
 
+/** Bad bodies are 400 naming the field, unknown ids 404; the list pages by state with a cursor. */
+async function badBodiesAndUnknownIds(stack: TaskStack): Promise<void> {
+  const base = stack.conductorBase;
+  const bad = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", priority: "high" });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /priority/);
+  const extra = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", colour: "red" });
+  assert.equal(extra.status, 400);
+  assert.match(extra.body.error.message, /colour/);
+  const relative = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: "repo" });
+  assert.match(relative.body.error.message, /cwd/);
+  const missingDir = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("nowhere") });
+  assert.equal(missingDir.status, 400);
+  assert.match(missingDir.body.error.message, /cwd: .*does not exist/);
+  const notRepo = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("repo"), workspace: "worktree" });
+  assert.equal(notRepo.status, 400);
+  assert.match(notRepo.body.error.message, /workspace: "worktree" needs a cwd inside a git repository/);
+  assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).status, 404);
+  assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).body.error.code, "task_not_found");
+  assert.equal((await getJson(`${base}/v1/runs/run-nope`)).body.error.code, "run_not_found");
+  assert.equal((await postJson(`${base}/v1/tasks/task-nope/cancel`, {})).status, 404);
+  const listed = await getJson(`${base}/v1/tasks?state=succeeded&limit=2`);
+  assert.equal(listed.status, 200);
+  assert.equal(listed.body.data.tasks.length, 2);
+  assert.ok(listed.body.data.tasks.every((task: any) => task.state === "succeeded"));
+  const next = await getJson(`${base}/v1/tasks?state=succeeded&limit=2&cursor=${encodeURIComponent(listed.body.data.nextCursor)}`);
+  assert.equal(next.status, 200);
+  assert.ok(next.body.data.tasks.every((task: any) => !listed.body.data.tasks.some((seen: any) => seen.taskId === task.taskId)));
+  assert.equal((await getJson(`${base}/v1/tasks?state=sleeping`)).status, 400);
+}
+
 // The first four scenarios use their own prompts and tasks, so they run at once on one stack;
 // the last one lists succeeded tasks, so it runs after them.
 test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true }, async (t) => {
@@ -90,35 +121,7 @@ test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true
 
     await Promise.all([dependsOnCase, notBeforeCase, idempotencyCase, stalledCase]);
 
-    await t.test("bad bodies are 400 naming the field; unknown ids 404", async () => {
-      const base = stack.conductorBase;
-      const bad = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", priority: "high" });
-      assert.equal(bad.status, 400);
-      assert.match(bad.body.error.message, /priority/);
-      const extra = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", colour: "red" });
-      assert.equal(extra.status, 400);
-      assert.match(extra.body.error.message, /colour/);
-      const relative = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: "repo" });
-      assert.match(relative.body.error.message, /cwd/);
-      const missingDir = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("nowhere") });
-      assert.equal(missingDir.status, 400);
-      assert.match(missingDir.body.error.message, /cwd: .*does not exist/);
-      const notRepo = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("repo"), workspace: "worktree" });
-      assert.equal(notRepo.status, 400);
-      assert.match(notRepo.body.error.message, /workspace: "worktree" needs a cwd inside a git repository/);
-      assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).status, 404);
-      assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).body.error.code, "task_not_found");
-      assert.equal((await getJson(`${base}/v1/runs/run-nope`)).body.error.code, "run_not_found");
-      assert.equal((await postJson(`${base}/v1/tasks/task-nope/cancel`, {})).status, 404);
-      const listed = await getJson(`${base}/v1/tasks?state=succeeded&limit=2`);
-      assert.equal(listed.status, 200);
-      assert.equal(listed.body.data.tasks.length, 2);
-      assert.ok(listed.body.data.tasks.every((task: any) => task.state === "succeeded"));
-      const next = await getJson(`${base}/v1/tasks?state=succeeded&limit=2&cursor=${encodeURIComponent(listed.body.data.nextCursor)}`);
-      assert.equal(next.status, 200);
-      assert.ok(next.body.data.tasks.every((task: any) => !listed.body.data.tasks.some((seen: any) => seen.taskId === task.taskId)));
-      assert.equal((await getJson(`${base}/v1/tasks?state=sleeping`)).status, 400);
-    });
+    await t.test("bad bodies are 400 naming the field; unknown ids 404", () => badBodiesAndUnknownIds(stack));
   } finally {
     await stack.stop();
   }

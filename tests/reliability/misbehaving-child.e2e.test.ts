@@ -60,17 +60,7 @@ test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC,
       if (ended.lastTurnStatus !== null && ended.lastTurnStatus !== "completed") {
         assert.ok(typeof ended.lastTurnError === "string" && ended.lastTurnError !== "", `${mode}: a ${ended.lastTurnStatus} turn says why`);
       }
-      // Afterwards the service works again, on the same child or a restarted one.
-      const next = await eventually(async () => {
-        const s = await postJson(`${base}/v1/codexd/sessions`, { purpose: `${mode} after` });
-        return s.status === 201 ? s.body.data.session.sessionId : null;
-      }, `${mode}: a session after (the child restarts and resumes every session first)`, 90_000);
-      const again = await postJson(`${base}/v1/codexd/turn`, { sessionId: next, input: `after ${mode}` });
-      assert.equal(again.status, 202, `${mode}: ${again.text}`);
-      await eventually(async () => {
-        const s = (await getJson(`${base}/v1/codexd/sessions/${next}`)).body.data.session;
-        return s.lastTurnStatus === "completed" ? s : null;
-      }, `${mode}: a turn after completes`, 30_000);
+      await worksAgain(base, mode);
       const child = await status();
       const exits = (await getJson(`${base}/v1/codexd/events?type=child.exited&limit=50`)).body?.data?.events ?? [];
       outcomes[mode] = {
@@ -84,14 +74,7 @@ test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC,
         restartReasons: child.restarts > restartsBefore ? (await getJson(`${base}/v1/codexd/events?type=child.restart_scheduled&limit=100`)).body.data.events.map((e: any) => String(e.data?.reason ?? "")) : [],
         exitsSeen: exits.length
       };
-      if (mode === "stall" || mode === "close-stdout") {
-        assert.ok(child.pid !== pidBefore && child.restarts > restartsBefore, `${mode}: the child was restarted`);
-        const reasons: string[] = (outcomes[mode] as any).restartReasons;
-        const expected = mode === "stall" ? /stopped answering/ : /closed its stdout/;
-        assert.ok(reasons.some((reason) => expected.test(reason)), `${mode}: a restart for ${expected}, saw ${JSON.stringify(reasons)}`);
-      } else {
-        assert.equal(child.pid, pidBefore, `${mode}: the same child goes on`);
-      }
+      assertRestartedOnlyWhereItCures(mode, { pid: pidBefore, restarts: restartsBefore }, child, (outcomes[mode] as any).restartReasons);
     }
     const stdoutLog = readFileSync(dir.path("logs", "codexd", "app-server.stdout.log"), "utf8");
     assert.match(stdoutLog, /garbage/, "the garbage lines are kept in the child's stdout log");
@@ -106,3 +89,33 @@ test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC,
     dir.cleanup();
   }
 });
+
+/** Afterwards the service works again, on the same child or a restarted one. */
+async function worksAgain(base: string, mode: string): Promise<void> {
+  const next = await eventually(async () => {
+    const s = await postJson(`${base}/v1/codexd/sessions`, { purpose: `${mode} after` });
+    return s.status === 201 ? s.body.data.session.sessionId : null;
+  }, `${mode}: a session after (the child restarts and resumes every session first)`, 90_000);
+  const again = await postJson(`${base}/v1/codexd/turn`, { sessionId: next, input: `after ${mode}` });
+  assert.equal(again.status, 202, `${mode}: ${again.text}`);
+  await eventually(async () => {
+    const s = (await getJson(`${base}/v1/codexd/sessions/${next}`)).body.data.session;
+    return s.lastTurnStatus === "completed" ? s : null;
+  }, `${mode}: a turn after completes`, 30_000);
+}
+
+/** A stalled or deaf child is restarted for that reason; in every other mode the same child goes on. */
+function assertRestartedOnlyWhereItCures(
+  mode: (typeof MODES)[number],
+  before: { pid: number; restarts: number },
+  child: { pid: number; restarts: number },
+  reasons: string[]
+): void {
+  if (mode === "stall" || mode === "close-stdout") {
+    assert.ok(child.pid !== before.pid && child.restarts > before.restarts, `${mode}: the child was restarted`);
+    const expected = mode === "stall" ? /stopped answering/ : /closed its stdout/;
+    assert.ok(reasons.some((reason) => expected.test(reason)), `${mode}: a restart for ${expected}, saw ${JSON.stringify(reasons)}`);
+  } else {
+    assert.equal(child.pid, before.pid, `${mode}: the same child goes on`);
+  }
+}
