@@ -8,7 +8,8 @@
 // ≥ 2.2× its throughput (0.73 of ideal). Also checks each task succeeded exactly once and says
 // how many each node ran: a build where only the leader claims shows it here as one busy node.
 // PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
-// Usage: node bench/cluster-throughput.mjs [--tasks N] [--turn-ms N] [--nodes 1,2,3]
+// Each node first runs one warm-up task (its app-server's first thread), untimed; --cold skips it.
+// Usage: node bench/cluster-throughput.mjs [--tasks N] [--turn-ms N] [--nodes 1,2,3] [--cold]
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,7 +30,8 @@ const { values } = parseArgs({
     tasks: { type: "string", default: "36" },
     "turn-ms": { type: "string", default: "1500" },
     nodes: { type: "string", default: "1,2,3" },
-    capacity: { type: "string", default: "2" }
+    capacity: { type: "string", default: "2" },
+    cold: { type: "boolean", default: false }
   }
 });
 const taskCount = Number(values.tasks);
@@ -60,6 +62,8 @@ async function startNode(index, { dir, schema, modelUrl }) {
       BAA_DATABASE_URL: databaseUrl,
       BAA_DATABASE_SCHEMA: schema,
       BAA_MAX_CONCURRENT_TASKS: String(capacity),
+      // Its own label: the warm-up task placed on it names it.
+      BAA_NODE_LABELS: nodeId,
       // Every size polls alike (a run's end wakes its own node's loop at once anyway).
       BAA_SCHEDULER_POLL_MS: "100"
     }
@@ -76,6 +80,28 @@ async function startNode(index, { dir, schema, modelUrl }) {
   }
 }
 
+/** The timed tasks' runs (titled t0, t1, …), not the warm-up's. */
+const TIMED = "task_id in (select task_id from tasks where title like 't%')";
+
+/**
+ * One task on each node (placed by its label) run to success before the timed drain: a node's
+ * first run pays its app-server's first thread (measured 3 s alone, over 20 s with six at once
+ * on the 2 shared cores), a start cost, not throughput. Every size, the baseline too, is warmed
+ * alike; `--cold` skips it.
+ */
+async function warmUp(nodes, db, workdir) {
+  for (const [i, node] of nodes.entries()) {
+    await post(`${node.conductorBase}/v1/tasks`, { title: `warm-${i}`, prompt: "warm-up", cwd: workdir, runsOn: [node.nodeId] });
+  }
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded' and title like 'warm-%'");
+    if (rows[0].n === nodes.length) return;
+    if (performance.now() - started > 120_000) throw new Error(`warm-up: ${rows[0].n} of ${nodes.length} after 120 s`);
+    await sleep(100);
+  }
+}
+
 /** POSTs to a node (loopback needs no token) and insists on a 2xx. */
 async function post(url, body = {}) {
   const { status, body: answer } = await postJson(url, body);
@@ -88,11 +114,24 @@ async function post(url, body = {}) {
  * claim after the resume, and how full the slots were (run time over wall × slots): a cluster
  * short of its ideal shows here whether runs got slower or slots stood empty.
  */
-async function runTimes(db, resumedAt, wallMs, size) {
+async function runTimes(db, resumedAt, wallMs, size, modelRequests) {
   const { rows } = await db.query(
-    `select owner, extract(epoch from started_at) * 1000 as started, extract(epoch from ended_at) * 1000 as ended
-     from runs where state = 'succeeded' order by started_at`
+    `select r.owner, t.prompt, extract(epoch from r.started_at) * 1000 as started, extract(epoch from r.ended_at) * 1000 as ended
+     from runs r join tasks t using (task_id) where r.state = 'succeeded' and ${TIMED} order by r.started_at`
   );
+  // The mock model's view of each run's turn: its request in (after the session and thread
+  // start) and its stream closed (the 1.5 s turn); the rest is the run's end being written.
+  const taskNo = (text) => /cluster bench task (\d+)/.exec(text ?? "")?.[1];
+  const byTask = new Map(modelRequests.filter((q) => taskNo(q.lastUserText) !== undefined).map((q) => [taskNo(q.lastUserText), q]));
+  const phases = rows.map((r) => {
+    const q = byTask.get(taskNo(r.prompt));
+    if (q === undefined || q.closedAt === null) return null;
+    return [q.receivedAt - Number(r.started), q.closedAt - q.receivedAt, Number(r.ended) - q.closedAt].map(Math.round);
+  });
+  const median = (k) => {
+    const list = phases.filter((x) => x !== null).map((x) => x[k]).sort((a, b) => a - b);
+    return list.length === 0 ? null : list[Math.floor(list.length / 2)];
+  };
   const spans = rows.map((r) => Number(r.ended) - Number(r.started)).sort((a, b) => a - b);
   const at = (q) => Math.round(spans[Math.min(spans.length - 1, Math.floor(q * spans.length))]);
   const busy = spans.reduce((a, b) => a + b, 0);
@@ -101,13 +140,16 @@ async function runTimes(db, resumedAt, wallMs, size) {
     firstClaimMs: Math.round(Number(rows[0].started) - resumedAt),
     lastEndMs: Math.round(Math.max(...rows.map((r) => Number(r.ended))) - resumedAt),
     slotUse: round(busy / (wallMs * size * capacity)),
-    // Every run, in claim order: its node, its claim after the resume and its span (ms).
-    runs: rows.map((r) => [r.owner.replace("bench-node-", "n"), Math.round(Number(r.started) - resumedAt), Math.round(Number(r.ended) - Number(r.started))])
+    // Medians of claim → model request, the model's stream, stream closed → run ended (ms).
+    phaseMs: { toModel: median(0), stream: median(1), toEnd: median(2) },
+    // Every run, in claim order: its node, its claim after the resume, its span and its phases (ms).
+    runs: rows.map((r, i) => [r.owner.replace("bench-node-", "n"), Math.round(Number(r.started) - resumedAt), Math.round(Number(r.ended) - Number(r.started)), phases[i]])
   };
 }
 
 /** Drains the tasks on `size` nodes: pause, create, resume, wait for the last success. */
-async function drainOn(size, { dir, modelUrl, workdir }) {
+async function drainOn(size, { dir, model, workdir }) {
+  const modelUrl = model.baseUrl;
   const schema = `benchcluster_${randomBytes(5).toString("hex")}`;
   const db = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
   await db.connect();
@@ -116,6 +158,7 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
     // One at a time: the first migrates the schema the others then find ready.
     for (let i = 0; i < size; i += 1) nodes.push(await startNode(i, { dir: join(dir, `size-${size}`), schema, modelUrl }));
     const api = nodes[0].conductorBase;
+    if (!values.cold) await warmUp(nodes, db, workdir);
     await post(`${api}/v1/system/pause`);
     for (let i = 0; i < taskCount; i += 1) {
       await post(`${nodes[i % size].conductorBase}/v1/tasks`, { title: `t${i}`, prompt: `cluster bench task ${i}`, cwd: workdir });
@@ -133,14 +176,14 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
     while (done < taskCount) {
       if (performance.now() - started > 240_000) throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
       await sleep(50);
-      const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded'");
+      const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded' and title like 't%'");
       done = rows[0].n;
     }
     const wallMs = performance.now() - started;
     const load = cpu.stop();
     const clusterCpuMs = cpuMsAtResume === null ? null : treeCpuMs(pids) - cpuMsAtResume;
-    const byOwner = (await db.query("select owner, state, count(*)::int as n from runs group by owner, state order by owner")).rows;
-    const twice = (await db.query("select count(*)::int as n from (select task_id from runs where state = 'succeeded' group by task_id having count(*) > 1) x")).rows[0].n;
+    const byOwner = (await db.query(`select owner, state, count(*)::int as n from runs where ${TIMED} group by owner, state order by owner`)).rows;
+    const twice = (await db.query(`select count(*)::int as n from (select task_id from runs where state = 'succeeded' and ${TIMED} group by task_id having count(*) > 1) x`)).rows[0].n;
     const ranBy = Object.fromEntries(byOwner.filter((r) => r.state === "succeeded").map((r) => [r.owner, r.n]));
     return {
       nodes: size,
@@ -150,7 +193,7 @@ async function drainOn(size, { dir, modelUrl, workdir }) {
       everyNodeRan: nodes.every((node) => (ranBy[node.nodeId] ?? 0) > 0),
       exactlyOnce: twice === 0 && Object.values(ranBy).reduce((a, b) => a + b, 0) === taskCount,
       otherRunStates: byOwner.filter((r) => r.state !== "succeeded"),
-      ...(await runTimes(db, resumedAt, wallMs, size)),
+      ...(await runTimes(db, resumedAt, wallMs, size, model.requests)),
       // The machine's busy share (2 cores, this bench's own processes included) while it drained,
       // and the CPU the cluster's own processes (conductors, codexds, app-servers) used for it.
       cpu: load,
@@ -180,7 +223,7 @@ const sizesRun = [];
 try {
   for (const size of sizes) {
     console.log(`${size} node(s): ${taskCount} tasks of ${turnMs} ms turns, capacity ${capacity} each…`);
-    sizesRun.push(await drainOn(size, { dir, modelUrl: model.baseUrl, workdir }));
+    sizesRun.push(await drainOn(size, { dir, model, workdir }));
   }
 } finally {
   closeClient();
@@ -199,6 +242,7 @@ const result = {
   bench: "cluster-throughput",
   tasks: taskCount,
   turnMs,
+  warm: !values.cold,
   capacity,
   sizes: sizesRun,
   ratio: { ofIdeal: largest.ofIdeal, wallVsOne: largest.wallVsOne },
@@ -207,12 +251,12 @@ const result = {
   ok: sizesRun.every((s) => s.exactlyOnce && s.everyNodeRan)
 };
 report(result, [
-  `${taskCount} tasks, one ${turnMs} ms turn each, capacity ${capacity} per node, one PostgreSQL schema per size`,
+  `${taskCount} tasks, one ${turnMs} ms turn each, capacity ${capacity} per node, one PostgreSQL schema per size, ${values.cold ? "cold nodes" : "each node warmed by one task"}`,
   `machine busy before the bench: ${loadBefore?.busyShare ?? "n/a"} of 2 cores' time`,
-  "nodes  wall s  tasks/s  speedup  of ideal  run p50/p90 ms  1st claim ms  slot use  cpu busy  cpu ms/task  ran by",
+  "nodes  wall s  tasks/s  speedup  of ideal  run p50/p90 ms  to model/stream/to end  1st claim ms  slot use  cpu busy  cpu ms/task  ran by",
   ...sizesRun.map(
     (s) =>
-      `${String(s.nodes).padEnd(5)} ${(s.wallMs / 1000).toFixed(1).padStart(7)} ${String(s.tasksPerS).padStart(8)} ${String(s.speedup).padStart(8)} ${String(s.ofIdeal).padStart(9)} ${`${s.runMs.p50}/${s.runMs.p90}`.padStart(15)} ${String(s.firstClaimMs).padStart(13)} ${String(s.slotUse).padStart(9)} ${String(s.cpu?.busyShare ?? "n/a").padStart(9)} ${String(s.clusterCpuMsPerTask ?? "n/a").padStart(12)}  ${JSON.stringify(s.ranBy)}${s.exactlyOnce ? "" : "  NOT EXACTLY ONCE"}`
+      `${String(s.nodes).padEnd(5)} ${(s.wallMs / 1000).toFixed(1).padStart(7)} ${String(s.tasksPerS).padStart(8)} ${String(s.speedup).padStart(8)} ${String(s.ofIdeal).padStart(9)} ${`${s.runMs.p50}/${s.runMs.p90}`.padStart(15)} ${`${s.phaseMs.toModel}/${s.phaseMs.stream}/${s.phaseMs.toEnd}`.padStart(22)} ${String(s.firstClaimMs).padStart(13)} ${String(s.slotUse).padStart(9)} ${String(s.cpu?.busyShare ?? "n/a").padStart(9)} ${String(s.clusterCpuMsPerTask ?? "n/a").padStart(12)}  ${JSON.stringify(s.ranBy)}${s.exactlyOnce ? "" : "  NOT EXACTLY ONCE"}`
   ),
   `  ${largest.nodes} nodes: wall ${largest.wallVsOne}× one node's (goal ≤ ${result.goal.wallVsOne}); ${largest.ofIdeal} of ideal`
 ]);
