@@ -23,6 +23,21 @@ function commitChecks(repo: string, checks: Array<{ name: string; run: string }>
 /** Runs `command` only in a land's temporary worktree (`.land-*`), not in a task's own worktree. */
 const inLandWorktree = (command: string) => `case "$PWD" in *.land-*) ${command} ;; esac`;
 
+/** Queues every task to land on main; queueing one twice is a 409, and a queued land cannot push. */
+async function queueAll(conductorBase: string, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const queued = await request("POST", `${conductorBase}/v1/tasks/${id}/land`, { queue: true });
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal(queued.body.data.task.landQueue.target, "main");
+    assert.equal(queued.body.data.task.landQueue.method, "rebase");
+  }
+  const twice = await request("POST", `${conductorBase}/v1/tasks/${ids[1]}/land`, { queue: true });
+  assert.equal(twice.status, 409);
+  assert.equal(twice.body.error.code, "already_queued");
+  const withPush = await request("POST", `${conductorBase}/v1/tasks/${ids[1]}/land`, { queue: true, push: "origin" });
+  assert.equal(withPush.status, 400);
+}
+
 test("three queued tasks: two land in order, re-checked on the moving tip; the third conflicts and goes back to its thread", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply(fileWritingModel);
@@ -52,17 +67,7 @@ test("three queued tasks: two land in order, re-checked on the moving tip; the t
     assert.deepEqual((await stack.task(second)).overlaps, []);
 
     const mainBefore = git(repo, "rev-parse", "main").trim();
-    for (const id of ids) {
-      const queued = await request("POST", `${stack.conductorBase}/v1/tasks/${id}/land`, { queue: true });
-      assert.equal(queued.status, 202, queued.text);
-      assert.equal(queued.body.data.task.landQueue.target, "main");
-      assert.equal(queued.body.data.task.landQueue.method, "rebase");
-    }
-    const twice = await request("POST", `${stack.conductorBase}/v1/tasks/${second}/land`, { queue: true });
-    assert.equal(twice.status, 409);
-    assert.equal(twice.body.error.code, "already_queued");
-    const withPush = await request("POST", `${stack.conductorBase}/v1/tasks/${second}/land`, { queue: true, push: "origin" });
-    assert.equal(withPush.status, 400);
+    await queueAll(stack.conductorBase, ids);
 
     // The first is being landed (its checks wait on the gate): the queue shows the order and the lock.
     const view = await eventually(async () => {

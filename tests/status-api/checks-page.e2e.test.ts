@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { RecordedRequest, Reply } from "@baa/mock-model";
 import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
 import { launchPage, watchPage } from "../../apps/status-api/test/helpers/browser.js";
@@ -37,6 +37,20 @@ function commitChecks(repo: string): void {
   git(repo, "commit", "-q", "-m", "baa config");
 }
 
+/** Created from the form (review required); the repository's own config brings the checks. */
+async function createFromForm(page: Page, base: string, repo: string): Promise<string> {
+  await page.goto(`${base}/#/tasks`);
+  await page.waitForSelector('#live[data-state="live"]', WAIT);
+  await page.waitForSelector("#queues-body:has-text('No task is queued to land.')", WAIT);
+  await page.fill('#create-task [name="title"]', "Notes, checked");
+  await page.fill('#create-task [name="prompt"]', "WRITE notes.txt first try");
+  await page.fill('#create-task [name="cwd"]', repo);
+  await page.selectOption('#create-task [name="review"]', "required");
+  await page.click('#create-task button[type="submit"]');
+  await page.waitForURL(/#\/tasks\/task-/, WAIT);
+  return decodeURIComponent(new URL(page.url()).hash.slice("#/tasks/".length));
+}
+
 test("the page shows a task's check rounds and sends a line comment that reaches the model", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply(checkAwareModel);
@@ -62,17 +76,7 @@ test("the page shows a task's check rounds and sends a line comment that reaches
     const seen = watchPage(page);
     const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
-    // Created from the form; the repository's own config brings the checks.
-    await page.goto(`${base}/#/tasks`);
-    await page.waitForSelector('#live[data-state="live"]', WAIT);
-    await page.waitForSelector("#queues-body:has-text('No task is queued to land.')", WAIT);
-    await page.fill('#create-task [name="title"]', "Notes, checked");
-    await page.fill('#create-task [name="prompt"]', "WRITE notes.txt first try");
-    await page.fill('#create-task [name="cwd"]', repo);
-    await page.selectOption('#create-task [name="review"]', "required");
-    await page.click('#create-task button[type="submit"]');
-    await page.waitForURL(/#\/tasks\/task-/, WAIT);
-    const taskId = decodeURIComponent(new URL(page.url()).hash.slice("#/tasks/".length));
+    const taskId = await createFromForm(page, base, repo);
 
     // Round 1 red with its output, the turn that answered it, round 2 green, then review.
     await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
