@@ -4,8 +4,8 @@ import { once } from "node:events";
 import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
+import { eventually, tempDir } from "@baa/test-support";
 import { freePort } from "../support/codexd-process.js";
-import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -24,16 +24,8 @@ function start(env: Record<string, string | undefined>) {
   return { child, stderr, exited };
 }
 
-async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-test("a second start on the same machine says a node already runs, exits non-zero, prints no ready, and leaves the first alone", async () => {
-  const dir = tempDir("baa-second-");
+test("a second start on the same machine says a node already runs, exits non-zero, prints no ready, and leaves the first alone", async (t) => {
+  const dir = tempDir(t, "baa-second-");
   const urls = [await freePort(), await freePort(), await freePort()].map((port) => `http://127.0.0.1:${port}`);
   const env = {
     HOME: dir.path("home"),
@@ -44,7 +36,7 @@ test("a second start on the same machine says a node already runs, exits non-zer
   };
   const first = start(env);
   try {
-    await waitFor(() => /\[start\] ready/.test(first.stderr.text) || first.child.exitCode !== null, "the first node");
+    await eventually(() => /\[start\] ready/.test(first.stderr.text) || first.child.exitCode !== null, "the first node");
     assert.match(first.stderr.text, /\[start\] ready/);
 
     // Same addresses and state dir: refused before anything starts.
@@ -66,6 +58,5 @@ test("a second start on the same machine says a node already runs, exits non-zer
   } finally {
     if (first.child.exitCode === null) process.kill(-(first.child.pid as number), "SIGTERM");
     await first.exited;
-    dir.cleanup();
   }
 });

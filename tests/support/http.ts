@@ -1,3 +1,5 @@
+import { eventually as sharedEventually, type Reading } from "@baa/test-support";
+
 /** JSON over fetch; `body` is the parsed answer (or null when it was not JSON). */
 export async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const init: RequestInit = { method, headers: { ...headers } };
@@ -20,24 +22,10 @@ export const getJson = (url: string) => request("GET", url);
 export const postJson = (url: string, body: unknown) => request("POST", url, body);
 
 /**
- * Polls `read` until it returns a value (not undefined/null) or the deadline passes. The pause
- * between reads starts at 10 ms and grows to 100 ms, so a long wait does not load the services it
- * waits on; the deadline is generous because it only matters when something is wrong, and a
- * loaded 2-core machine can be many times slower than an idle one.
+ * `eventually` of @baa/test-support with the timeout as a plain third argument, as the e2e tests
+ * call it: the deadline is generous because it only matters when something is wrong, and a loaded
+ * 2-core machine can be many times slower than an idle one.
  */
-export async function eventually<T>(read: () => Promise<T | null | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  let pauseMs = 10;
-  while (Date.now() < deadline) {
-    try {
-      const value = await read();
-      if (value !== null && value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    pauseMs = Math.min(100, Math.round(pauseMs * 1.5));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
+export function eventually<T>(read: () => Promise<Reading<T>>, what: string, timeoutMs = 60_000): Promise<T> {
+  return sharedEventually(read, what, { timeoutMs });
 }
