@@ -21,41 +21,23 @@ interface Report {
 const NOT_YET: ReadonlySet<string> = new Set([
   // Being edited by other changes when this check landed (issue 18): split once they are in.
   "apps/codexd/src/sessions/session-operations.ts",
-  "apps/codexd/src/config.ts#resolveCodexdConfig",
   "apps/conductor-daemon/src/app.ts#createConductorApp",
-  "packages/control-store/src/migrations.ts",
-  "packages/mock-model/src/server.ts#startMockModel",
-  // Not split yet (issue 18).
-  "apps/codexd/src/core/codexd-core.ts",
   "apps/conductor-daemon/src/runtime.ts##start",
   "apps/conductor-daemon/src/tasks/task-engine.ts#constructor",
-  "apps/status-api/src/sources/conductor-source.ts#readConductor",
-  "packages/control-store/src/task-writes.ts#createTask",
-  "tests/support/conductor-cluster.ts#startCluster",
-  "tests/reliability/support/process-faults.ts#runProcessFaults",
-  // End-to-end tests whose one test body runs past 80 lines.
+  "packages/control-store/src/migrations.ts",
+  "packages/mock-model/src/server.ts#startMockModel",
+  // End-to-end tests whose one test body runs past 80 lines: not split yet (issue 18).
   "tests/cli/cli.e2e.test.ts",
-  "tests/cli/review.e2e.test.ts",
-  "tests/codexd/memory-bounds.e2e.test.ts",
   "tests/codexd/seed-contract.test.ts",
   "tests/conductor/any-node.e2e.test.ts",
   "tests/conductor/multi-node-failover.e2e.test.ts",
-  "tests/conductor/multi-node-stale-leader.e2e.test.ts",
-  "tests/conductor/system-modes.e2e.test.ts",
-  "tests/conductor/tasks-lifecycle.e2e.test.ts",
-  "tests/conductor/tasks-queue.e2e.test.ts",
   "tests/github/webhook-intake.e2e.test.ts",
-  "tests/reliability/child-watchdog.e2e.test.ts",
   "tests/reliability/conductor-load.e2e.test.ts",
   "tests/reliability/disk-full.e2e.test.ts",
   "tests/reliability/fuzz-routes.test.ts",
-  "tests/reliability/misbehaving-child.e2e.test.ts",
-  "tests/review/land-queue.e2e.test.ts",
   "tests/runtime/check-node.e2e.test.ts",
-  "tests/status-api/checks-page.e2e.test.ts",
   "tests/status-api/live-page.e2e.test.ts",
-  "tests/status-api/review-page.e2e.test.ts",
-  "tests/status-api/status-document.e2e.test.ts"
+  "tests/status-api/review-page.e2e.test.ts"
 ]);
 
 function runCheck(): Report {
