@@ -111,6 +111,8 @@ const result = {
   rounds,
   shellSnapshot: true,
   cold: coldSummary,
+  // Every cold burst, round by round (the load moves; a median hides how much).
+  coldRuns: Object.fromEntries(Object.entries(cold).map(([k, runs]) => [k, runs.map((b) => round(b.wallMs))])),
   warm: warmSummary,
   ratio: {
     coldDirect: round(median(roundRatios("direct"))),
@@ -132,6 +134,7 @@ report(result, [
   line("bare", coldSummary.bare),
   line("codexd", coldSummary.direct),
   line("conductor", coldSummary.ours),
+  `  walls by round: bare ${result.coldRuns.bare.join(", ")}; codexd ${result.coldRuns.direct.join(", ")}; conductor ${result.coldRuns.ours.join(", ")}`,
   `  throughput ratio (median of rounds): codexd ${result.ratio.coldDirect} (${roundRatios("direct").join(", ")}),` +
     ` conductor ${result.ratio.coldConductor} (${roundRatios("ours").join(", ")}) (goal ≥ 0.9)`,
   `warm: median of ${rounds} bursts on the same sessions`,
