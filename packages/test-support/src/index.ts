@@ -2,4 +2,4 @@
 export { eventually, type EventuallyOptions, type Reading } from "./eventually.js";
 export { listenOnZero } from "./listen-on-zero.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
-export { tempDir, type AfterHook, type TempDir } from "./temp-dir.js";
+export { makeTempDir, tempDir, type AfterHook, type TempDir } from "./temp-dir.js";

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { tempDir } from "../src/temp-dir.js";
+import { makeTempDir, tempDir } from "../src/temp-dir.js";
 
 test("tempDir makes a fresh directory under os.tmpdir and removes it with its contents at the end", () => {
   const hooks: Array<() => unknown> = [];
@@ -22,4 +22,12 @@ test("tempDir gives each call its own directory", (t) => {
   const b = tempDir(t);
   assert.notEqual(a.root, b.root);
   assert.ok(existsSync(a.root) && existsSync(b.root));
+});
+
+test("makeTempDir is removed by its remove(), and a second remove does nothing", () => {
+  const dir = makeTempDir("ts-make-");
+  writeFileSync(dir.path("file.txt"), "x");
+  dir.remove();
+  assert.equal(existsSync(dir.root), false);
+  dir.remove();
 });
