@@ -5,11 +5,11 @@ import { StateWriteError, WriteHealth } from "@baa/state-files";
 import { FaultInjectingFs } from "@baa/state-files/testing";
 // Through the workspace path until event-log lists @baa/clock (then "@baa/clock/testing").
 import { ManualTimers } from "@baa/clock/testing";
+import { makeTempDir } from "@baa/test-support";
 import { EventLog, type EventLogOptions } from "../src/index.js";
-import { tempWorkspace } from "./support/workspace.js";
 
 function setup(extra: Partial<EventLogOptions> = {}) {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   const timers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00Z") });
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
   const at = (level: string) => (fields: object, message: string) => lines.push({ level, fields: fields as Record<string, unknown>, message });
@@ -65,7 +65,7 @@ test("ENOSPC on the log: events go on (ring, subscribers), wait in order, and ar
     assert.equal(logged().at(-1)?.seq, 5);
     await log.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -84,7 +84,7 @@ test("unwritten events beyond their budget are dropped oldest first, counted and
     assert.ok(lines.some((l) => /resumed after dropping/.test(l.message)));
     await log.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -103,7 +103,7 @@ test("the ring and recent-events.json are bounded by bytes; large strings are cu
     assert.ok(size <= 64 * 1024 + 128, `recent-events.json is ${size} bytes`);
     await log.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -116,7 +116,7 @@ test("a cut view names the seq that holds it whole", async () => {
     assert.match(view.data.item.text, new RegExp(`whole in event seq ${event.seq} of the event log`));
     await log.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -130,6 +130,6 @@ test("streamed deltas do not schedule a rewrite of recent-events.json", async ()
     assert.deepEqual(timers.pending(), [2000], "the next other event schedules one (coalesced) write");
     await log.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { EventLog, matches, type CodexdEvent } from "../src/index.js";
 import { testHealth } from "./support/test-health.js";
-import { tempWorkspace } from "./support/workspace.js";
 
 const base: CodexdEvent = { seq: 1, type: "app-server.turn.completed", at: "2030-01-01T00:00:00.000Z", sessionId: "s", threadId: null, turnId: "t", data: null };
 
@@ -16,7 +16,7 @@ test("taskId and runId select task-run events; events without them never match s
 });
 
 test("recorded task-run events carry taskId/runId on disk and are found by a query over the log", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   const log = new EventLog({ logPath: ws.path("logs", "events.jsonl"), recentPath: ws.path("state", "recent.json"), limit: 10, now: () => 0, health: testHealth() });
   try {
     log.record({ type: "session.created", sessionId: "s" });
@@ -29,6 +29,6 @@ test("recorded task-run events carry taskId/runId on disk and are found by a que
     assert.deepEqual((await log.query({ runId: "run-2" })).events.map((e) => e.seq), [3]);
   } finally {
     await log.close();
-    ws.cleanup();
+    ws.remove();
   }
 });

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { EventLog, matches, type CodexdEvent, type EventFilter } from "../src/index.js";
 import { testHealth } from "./support/test-health.js";
-import { tempWorkspace } from "./support/workspace.js";
 
 const START = Date.parse("2030-01-01T00:00:00Z");
 const TYPES = ["app-server.turn.started", "app-server.item.completed", "app-server.turn.completed", "session.created"];
 
 // 120 events over many small segments: two sessions, a turn per 10 events, one second apart.
 function buildLog(extra: { maxFileBytes?: number; maxTotalBytes?: number } = {}) {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   let clock = START;
   const log = new EventLog({
     logPath: ws.path("logs", "events.jsonl"),
@@ -71,7 +71,7 @@ test("query pages across segments with each filter", async () => {
     assert.deepEqual(page.events[0], all[0]);
   } finally {
     await log.close();
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -95,12 +95,12 @@ test("query skips segments that end at or before `after` and torn lines", async 
     assert.ok(!page.events.some((e) => e.type === "planted"));
   } finally {
     await log.close();
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("query limits: default 200, at most 1000, and a byte budget per page", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   const log = new EventLog({
     logPath: ws.path("logs", "events.jsonl"),
     recentPath: ws.path("state", "recent-events.json"),
@@ -121,7 +121,7 @@ test("query limits: default 200, at most 1000, and a byte budget per page", asyn
     await assert.rejects(log.query({ since: "yesterday" }), RangeError);
   } finally {
     await log.close();
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -139,6 +139,6 @@ test("a query that races with rotations still returns every event once", async (
     );
   } finally {
     await log.close();
-    ws.cleanup();
+    ws.remove();
   }
 });

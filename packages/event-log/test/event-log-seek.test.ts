@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import test from "node:test";
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import type { CodexdEvent } from "../src/event-log-filter.js";
 import { queryEventFiles, type OpenEventFile } from "../src/event-log-query.js";
 import type { EventLogFile } from "../src/event-segments.js";
-import { tempWorkspace } from "./support/workspace.js";
 
 // `after=` seeks: files before the one holding `after` are never opened, and inside a big file
 // a binary search starts the scan near `after` instead of at the top. Checked by what is opened
@@ -34,7 +34,7 @@ function recordingOpen() {
 }
 
 /** Writes `segments` files of `perFile` events each (the last is the active file). */
-function writeLog(dir: ReturnType<typeof tempWorkspace>, segments: number, perFile: number, text = (seq: number) => `event ${seq}`) {
+function writeLog(dir: TempDir, segments: number, perFile: number, text = (seq: number) => `event ${seq}`) {
   const files: EventLogFile[] = [];
   let seq = 0;
   for (let f = 0; f < segments; f += 1) {
@@ -49,7 +49,7 @@ function writeLog(dir: ReturnType<typeof tempWorkspace>, segments: number, perFi
 }
 
 test("a query with after= opens only the files from the one holding the next seq", async () => {
-  const dir = tempWorkspace();
+  const dir = makeTempDir("event-log-test-");
   try {
     const { files, lastSeq } = writeLog(dir, 10, 100);
     const rec = recordingOpen();
@@ -62,12 +62,12 @@ test("a query with after= opens only the files from the one holding the next seq
     assert.deepEqual(next.events.map((e) => e.seq), [701, 702, 703, 704, 705]);
     assert.deepEqual(boundary.opened, [files[7]?.path], "after=700 starts in the segment that begins at 701");
   } finally {
-    dir.cleanup();
+    dir.remove();
   }
 });
 
 test("inside a big file the scan starts near after=, and reads a small part of the file", async () => {
-  const dir = tempWorkspace();
+  const dir = makeTempDir("event-log-test-");
   try {
     const { files, lastSeq } = writeLog(dir, 1, 40_000);
     const size = statSync(files[0]!.path).size;
@@ -76,12 +76,12 @@ test("inside a big file the scan starts near after=, and reads a small part of t
     assert.deepEqual(page.events.map((e) => e.seq), Array.from({ length: 10 }, (_, i) => 39_001 + i));
     assert.ok(rec.bytesRead() < size / 8, `read ${rec.bytesRead()} of ${size} bytes`);
   } finally {
-    dir.cleanup();
+    dir.remove();
   }
 });
 
 test("seeking gives the same pages as a full scan, around huge lines and torn lines", async () => {
-  const dir = tempWorkspace();
+  const dir = makeTempDir("event-log-test-");
   try {
     // Every 97th event is ~300 KiB (longer than the probe windows); two torn lines sit in the middle.
     const text = (seq: number) => (seq % 97 === 0 ? "y".repeat(300 * 1024) : `e${seq}`);
@@ -103,6 +103,6 @@ test("seeking gives the same pages as a full scan, around huge lines and torn li
       assert.deepEqual(page.events.map((e) => e.seq), expected.map((e) => e.seq), `after=${after}`);
     }
   } finally {
-    dir.cleanup();
+    dir.remove();
   }
 });

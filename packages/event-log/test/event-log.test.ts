@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import { EventLog, type EventLogOptions } from "../src/index.js";
 import { testHealth } from "./support/test-health.js";
-import { tempWorkspace } from "./support/workspace.js";
 
-function openLog(ws: ReturnType<typeof tempWorkspace>, extra: Partial<EventLogOptions> = {}) {
+function openLog(ws: TempDir, extra: Partial<EventLogOptions> = {}) {
   return new EventLog({
     logPath: ws.path("logs", "events.jsonl"),
     recentPath: ws.path("state", "recent-events.json"),
@@ -16,7 +16,7 @@ function openLog(ws: ReturnType<typeof tempWorkspace>, extra: Partial<EventLogOp
   });
 }
 
-const segmentNames = (ws: ReturnType<typeof tempWorkspace>) =>
+const segmentNames = (ws: TempDir) =>
   readdirSync(ws.path("logs"))
     .filter((name) => /^events\.\d{12}\.jsonl$/.test(name))
     .sort();
@@ -30,13 +30,13 @@ const seqsOf = (text: string) =>
     }
   });
 
-const rotateByHand = (ws: ReturnType<typeof tempWorkspace>) => {
+const rotateByHand = (ws: TempDir) => {
   const first = seqsOf(readFileSync(ws.path("logs", "events.jsonl"), "utf8"))[0] as number;
   renameSync(ws.path("logs", "events.jsonl"), ws.path("logs", `events.${String(first).padStart(12, "0")}.jsonl`));
 };
 
 test("seq continues after a clean restart and the ring stays bounded", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   try {
     const log = openLog(ws);
     for (let i = 0; i < 8; i += 1) log.record({ type: "t" });
@@ -48,12 +48,12 @@ test("seq continues after a clean restart and the ring stays bounded", async () 
     assert.equal(again.record({ type: "t" }).seq, 9);
     await again.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("after a kill -9 with a torn last line, seq continues from the last whole line", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   try {
     const log = openLog(ws);
     for (let i = 0; i < 3; i += 1) log.record({ type: "t" });
@@ -66,12 +66,12 @@ test("after a kill -9 with a torn last line, seq continues from the last whole l
     await again.close();
     assert.deepEqual(seqsOf(readFileSync(ws.path("logs", "events.jsonl"), "utf8")), [1, 2, 3, 4]);
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("just after a rotation seq is recovered from the newest segment", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   try {
     const log = openLog(ws, { maxFileBytes: 400, maxTotalBytes: 100_000 });
     for (let i = 0; i < 20; i += 1) log.record({ type: "t", data: "x".repeat(50) });
@@ -92,12 +92,12 @@ test("just after a rotation seq is recovered from the newest segment", async () 
     assert.equal(third.lastSeq, 21);
     third.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("the active file rotates into segments named by first seq and the total is capped", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   try {
     const options = { maxFileBytes: 1000, maxTotalBytes: 5000 };
     const log = openLog(ws, options);
@@ -127,15 +127,15 @@ test("the active file rotates into segments named by first seq and the total is 
     assert.equal(reopened.record({ type: "t" }).seq, 101);
     reopened.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("limits must leave room for one file", () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("event-log-test-");
   try {
     assert.throws(() => openLog(ws, { maxFileBytes: 2000, maxTotalBytes: 1000 }), RangeError);
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
