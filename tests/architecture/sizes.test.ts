@@ -31,12 +31,9 @@ const NOT_YET: ReadonlySet<string> = new Set([
   "tests/codexd/seed-contract.test.ts",
   "tests/conductor/any-node.e2e.test.ts",
   "tests/conductor/multi-node-failover.e2e.test.ts",
-  "tests/github/webhook-intake.e2e.test.ts",
   "tests/reliability/conductor-load.e2e.test.ts",
   "tests/reliability/disk-full.e2e.test.ts",
   "tests/reliability/fuzz-routes.test.ts",
-  "tests/runtime/check-node.e2e.test.ts",
-  "tests/status-api/live-page.e2e.test.ts",
   "tests/status-api/review-page.e2e.test.ts"
 ]);
 

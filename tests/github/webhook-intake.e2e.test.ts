@@ -3,10 +3,58 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
-import { startFakeGitHub } from "../support/fake-github.js";
+import { startFakeGitHub, type FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { eventually, postJson } from "../support/http.js";
-import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
+import { makeGitRepo, startTaskStack, type TaskStack } from "../support/task-stack.js";
 import { deliver, githubStatus, issuesEvent, issueTasks, sign, SECRET, TOKEN } from "./github-helpers.js";
+
+/** Refused before anything happens: unsigned, signed with another secret, a signature of another body. */
+async function refusesBadSignatures(github: FakeGitHub, base: string, issue: FakeIssue, opened: ReturnType<typeof issuesEvent>): Promise<void> {
+  const body = JSON.stringify(opened);
+  const unsigned = await deliver(base, opened, { signature: null });
+  const wrong = await deliver(base, opened, { signature: sign(body, "not-the-secret") });
+  const otherBody = JSON.stringify(issuesEvent(github, "opened", { ...issue, title: "Delete everything" }));
+  const forged = await deliver(base, null, { body: otherBody, signature: sign(body) });
+  for (const refused of [unsigned, wrong, forged]) {
+    assert.equal(refused.status, 401, refused.text);
+    assert.equal(refused.body.error.code, "unauthorized");
+    assert.doesNotMatch(refused.text, new RegExp(SECRET));
+    assert.doesNotMatch(refused.text, /secret/i);
+  }
+  assert.deepEqual(await issueTasks(base, issue.number), [], "nothing created by refused deliveries");
+}
+
+/** A repository not configured: 202, ignored, logged, nothing created; another event kind: 202 ignored; ping: answered. */
+async function ignoresOtherReposAndEvents(github: FakeGitHub, base: string): Promise<void> {
+  const other = github.addIssue({ owner: "acme", repo: "gadgets", title: "Not ours", labels: ["baa"] });
+  const ignored = await deliver(base, issuesEvent(github, "opened", other));
+  assert.equal(ignored.status, 202, ignored.text);
+  assert.equal(ignored.body.data.ignored, true);
+  assert.match(ignored.body.data.reason, /acme\/gadgets is not configured/);
+  // Another event kind: 202 ignored; ping: answered.
+  assert.equal((await deliver(base, { zen: "Keep it simple." }, { event: "ping" })).status, 200);
+  assert.equal((await deliver(base, { action: "created" }, { event: "star" })).status, 202);
+}
+
+/** The label removed: the task is cancelled (the cancel path); labelled again it comes back, still one; closed: cancelled. */
+async function followsTheLabelAndState(github: FakeGitHub, stack: TaskStack, issue: FakeIssue, taskId: string): Promise<void> {
+  const base = stack.conductorBase;
+  github.updateIssue(issue, { labels: [] });
+  const unlabeled = await deliver(base, issuesEvent(github, "unlabeled", issue));
+  assert.equal(unlabeled.body.data.outcome.kind, "cancelled", unlabeled.text);
+  const cancelled = await stack.task(taskId);
+  assert.equal(cancelled.state, "cancelled");
+  assert.match(cancelled.stateReason, /no longer has the label "baa"/);
+
+  // Labelled again: the same task comes back, still one.
+  github.updateIssue(issue, { labels: ["baa"] });
+  const relabeled = await deliver(base, issuesEvent(github, "labeled", issue));
+  assert.equal(relabeled.body.data.outcome.kind, "reopened", relabeled.text);
+  assert.equal((await stack.task(taskId)).state, "queued");
+  github.updateIssue(issue, { state: "closed" });
+  assert.equal((await deliver(base, issuesEvent(github, "closed", issue))).body.data.outcome.kind, "cancelled");
+  assert.equal((await issueTasks(base, issue.number)).length, 1);
+}
 
 test("webhook intake: a signed delivery makes one task; replays, edits, unsigned and forged deliveries, other repositories", async () => {
   const github = await startFakeGitHub({ token: TOKEN });
@@ -27,19 +75,7 @@ test("webhook intake: a signed delivery makes one task; replays, edits, unsigned
     const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "Make the widget blue", body: "It is red now.", labels: ["baa"] });
     const opened = issuesEvent(github, "opened", issue);
 
-    // Refused before anything happens: unsigned, signed with another secret, a signature of another body.
-    const body = JSON.stringify(opened);
-    const unsigned = await deliver(base, opened, { signature: null });
-    const wrong = await deliver(base, opened, { signature: sign(body, "not-the-secret") });
-    const otherBody = JSON.stringify(issuesEvent(github, "opened", { ...issue, title: "Delete everything" }));
-    const forged = await deliver(base, null, { body: otherBody, signature: sign(body) });
-    for (const refused of [unsigned, wrong, forged]) {
-      assert.equal(refused.status, 401, refused.text);
-      assert.equal(refused.body.error.code, "unauthorized");
-      assert.doesNotMatch(refused.text, new RegExp(SECRET));
-      assert.doesNotMatch(refused.text, /secret/i);
-    }
-    assert.deepEqual(await issueTasks(base, issue.number), [], "nothing created by refused deliveries");
+    await refusesBadSignatures(github, base, issue, opened);
 
     const first = await deliver(base, opened, { delivery: "delivery-1" });
     assert.equal(first.status, 200, first.text);
@@ -74,32 +110,9 @@ test("webhook intake: a signed delivery makes one task; replays, edits, unsigned
     assert.equal((await deliver(base, opened, { delivery: "delivery-1" })).body.data.duplicate, true);
     assert.equal((await stack.task(task.taskId)).title, "Make the widget green");
 
-    // A repository not configured: 202, ignored, logged; nothing created.
-    const other = github.addIssue({ owner: "acme", repo: "gadgets", title: "Not ours", labels: ["baa"] });
-    const ignored = await deliver(base, issuesEvent(github, "opened", other));
-    assert.equal(ignored.status, 202, ignored.text);
-    assert.equal(ignored.body.data.ignored, true);
-    assert.match(ignored.body.data.reason, /acme\/gadgets is not configured/);
-    // Another event kind: 202 ignored; ping: answered.
-    assert.equal((await deliver(base, { zen: "Keep it simple." }, { event: "ping" })).status, 200);
-    assert.equal((await deliver(base, { action: "created" }, { event: "star" })).status, 202);
+    await ignoresOtherReposAndEvents(github, base);
 
-    // The label removed: the task is cancelled, through the cancel path.
-    github.updateIssue(issue, { labels: [] });
-    const unlabeled = await deliver(base, issuesEvent(github, "unlabeled", issue));
-    assert.equal(unlabeled.body.data.outcome.kind, "cancelled", unlabeled.text);
-    const cancelled = await stack.task(task.taskId);
-    assert.equal(cancelled.state, "cancelled");
-    assert.match(cancelled.stateReason, /no longer has the label "baa"/);
-
-    // Labelled again: the same task comes back, still one.
-    github.updateIssue(issue, { labels: ["baa"] });
-    const relabeled = await deliver(base, issuesEvent(github, "labeled", issue));
-    assert.equal(relabeled.body.data.outcome.kind, "reopened", relabeled.text);
-    assert.equal((await stack.task(task.taskId)).state, "queued");
-    github.updateIssue(issue, { state: "closed" });
-    assert.equal((await deliver(base, issuesEvent(github, "closed", issue))).body.data.outcome.kind, "cancelled");
-    assert.equal((await issueTasks(base, issue.number)).length, 1);
+    await followsTheLabelAndState(github, stack, issue, task.taskId);
 
     const status = await githubStatus(base);
     assert.equal(status.webhook.secretConfigured, true);

@@ -65,6 +65,47 @@ async function waitHealthy(base: string, launched: Launched): Promise<void> {
   }
 }
 
+/** The service's systemd unit, rendered (install-systemd.sh --dry-run) and checked (check-systemd.sh). */
+async function renderAndCheckUnit(service: string, flags: string[]): Promise<void> {
+  const rendered = await runScript("install-systemd.sh", ["--dry-run", "--service", service, ...flags]);
+  assert.equal(rendered.code, 0, rendered.out);
+  const checked = await runScript("check-systemd.sh", ["--service", service, ...flags]);
+  assert.equal(checked.code, 0, checked.out);
+}
+
+type ScriptRun = Awaited<ReturnType<typeof runScript>>;
+
+/** check-node.sh on the running node: all pass, the JSON agrees, the role and the node id can be required. */
+function assertTheReadChecks(
+  runs: { healthy: ScriptRun; json: ScriptRun; leader: ScriptRun; standby: ScriptRun; wrongNode: ScriptRun },
+  services: string[],
+  statusApiBuilt: boolean
+): void {
+  const { healthy, json, leader, standby, wrongNode } = runs;
+  assert.equal(healthy.code, 0, healthy.out);
+  assert.match(healthy.out, /^node mini \(mini-main\)$/m);
+  assert.match(healthy.out, /ok {4}codexd {5}GET \S+\/v1\/codexd\/status\s+200 {2}child running/);
+  assert.match(healthy.out, /ok {4}conductor {2}GET \S+\/rolez\s+200 {2}leader/);
+  assert.match(healthy.out, /all \d+ probes passed/);
+  if (statusApiBuilt) assert.match(healthy.out, /ok {4}status-api GET \S+\/v1\/status/);
+
+  // JSON for scripts: the same verdict.
+  assert.equal(json.code, 0, json.out);
+  const report = JSON.parse(json.out) as { ok: boolean; nodeId: string; probes: { service: string; ok: boolean }[] };
+  assert.equal(report.ok, true);
+  assert.equal(report.nodeId, "mini-main");
+  assert.deepEqual([...new Set(report.probes.map((p) => p.service))], services);
+
+  // The role can be required: this node leads, so expecting a standby fails.
+  assert.equal(leader.code, 0, leader.out);
+  assert.equal(standby.code, 1, standby.out);
+  assert.match(standby.out, /FAIL {2}conductor {2}GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
+
+  // A node id other than the one the services report is a failure too.
+  assert.equal(wrongNode.code, 1, wrongNode.out);
+  assert.match(wrongNode.out, /nodeId is "mini-main", expected studio-main/);
+}
+
 test("check-node.sh --node mini passes against a running node and fails clearly when a service stops", async () => {
   const dir = tempDir("baa-check-node-");
   const model = await startMockModel();
@@ -91,14 +132,7 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
       "--status-api-local-api", urls["status-api"] as string
     ];
     // Each service's unit is rendered and checked, and then launched, independently: all at once.
-    await Promise.all(
-      services.map(async (service) => {
-        const rendered = await runScript("install-systemd.sh", ["--dry-run", "--service", service, ...flags]);
-        assert.equal(rendered.code, 0, rendered.out);
-        const checked = await runScript("check-systemd.sh", ["--service", service, ...flags]);
-        assert.equal(checked.code, 0, checked.out);
-      })
-    );
+    await Promise.all(services.map((service) => renderAndCheckUnit(service, flags)));
     const starting = services.map((service) => launchFromUnit(service, join(installDir, `baa-${service}.service`)));
     launched.push(...starting);
     await Promise.all(starting.map((one) => waitHealthy(urls[one.name] as string, one)));
@@ -113,28 +147,7 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
       runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]),
       runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"])
     ]);
-    assert.equal(healthy.code, 0, healthy.out);
-    assert.match(healthy.out, /^node mini \(mini-main\)$/m);
-    assert.match(healthy.out, /ok {4}codexd {5}GET \S+\/v1\/codexd\/status\s+200 {2}child running/);
-    assert.match(healthy.out, /ok {4}conductor {2}GET \S+\/rolez\s+200 {2}leader/);
-    assert.match(healthy.out, /all \d+ probes passed/);
-    if (statusApiBuilt) assert.match(healthy.out, /ok {4}status-api GET \S+\/v1\/status/);
-
-    // JSON for scripts: the same verdict.
-    assert.equal(json.code, 0, json.out);
-    const report = JSON.parse(json.out) as { ok: boolean; nodeId: string; probes: { service: string; ok: boolean }[] };
-    assert.equal(report.ok, true);
-    assert.equal(report.nodeId, "mini-main");
-    assert.deepEqual([...new Set(report.probes.map((p) => p.service))], services);
-
-    // The role can be required: this node leads, so expecting a standby fails.
-    assert.equal(leader.code, 0, leader.out);
-    assert.equal(standby.code, 1, standby.out);
-    assert.match(standby.out, /FAIL {2}conductor {2}GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
-
-    // A node id other than the one the services report is a failure too.
-    assert.equal(wrongNode.code, 1, wrongNode.out);
-    assert.match(wrongNode.out, /nodeId is "mini-main", expected studio-main/);
+    assertTheReadChecks({ healthy, json, leader, standby, wrongNode }, services, statusApiBuilt);
 
     // Stop the conductor: its probes fail by name, the others still pass, exit 1.
     const conductor = launched.find((l) => l.name === "conductor") as Launched;

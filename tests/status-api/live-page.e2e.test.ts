@@ -38,6 +38,41 @@ async function openBrowser(stack: TaskStack): Promise<BrowserContext> {
   });
 }
 
+/**
+ * 3. A task whose turn wants to run a command: it waits on an approval, shown with its live
+ * events; approving it on the page lets the turn and then the task finish.
+ */
+async function approvalAnsweredOnThePage(page: Page, stack: TaskStack, shot: (name: string) => Promise<unknown>): Promise<void> {
+  const file = stack.dir.path("repo", "approved-from-the-page.txt");
+  const created = await stack.createTask({
+    title: "touch from the page",
+    prompt: `TOUCH ${file}`,
+    cwd: stack.dir.path("repo"),
+    approvalPolicy: "untrusted",
+    sandbox: "workspace-write"
+  });
+  assert.equal(created.status, 201, created.text);
+  const taskId = created.body.data.task.taskId as string;
+  await page.waitForSelector(`.task[data-task-id="${taskId}"][data-state="needs_approval"]`, WAIT);
+  await page.waitForSelector(`.task[data-task-id="${taskId}"] ul.events li`, WAIT);
+  const approval = page.locator(".approval").first();
+  await approval.waitFor(WAIT);
+  assert.match((await approval.textContent()) ?? "", /touch .*approved-from-the-page\.txt/);
+  await page.waitForSelector('.count[data-state="needs_approval"][data-count="1"]', WAIT);
+  await shot("03-needs-approval");
+  await approval.locator('button[data-decision="accept"]').click();
+  await page.waitForSelector(`tr.task[data-task-id="${taskId}"][data-state="succeeded"]`, WAIT);
+  await page.waitForSelector('.count[data-state="succeeded"][data-count="1"]', WAIT);
+  await page.waitForSelector('#approvals-body >> text=Nothing is waiting for an answer.', WAIT);
+  assert.ok(existsSync(file), "the command approved on the page ran");
+  const done = await stack.task(taskId);
+  assert.equal(done.state, "succeeded");
+  const runs = await stack.runs(taskId);
+  assert.equal(runs.at(-1).state, "succeeded");
+  assert.match(runs.at(-1).finalMessage ?? "", /tool said/);
+  await shot("04-task-succeeded");
+}
+
 test("the live page in headless Chromium: live data, codexd down and back, an approval answered from the page, a task finishing, pause and resume", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply((r) => {
@@ -96,36 +131,7 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
     await page.waitForSelector('[data-service="codexd"][data-state="up"]', WAIT);
     await page.waitForSelector('#child-state[data-state="running"]', WAIT);
 
-    // 3. A task whose turn wants to run a command: it waits on an approval, shown with its live
-    // events; approving it on the page lets the turn and then the task finish.
-    const file = stack.dir.path("repo", "approved-from-the-page.txt");
-    const created = await stack.createTask({
-      title: "touch from the page",
-      prompt: `TOUCH ${file}`,
-      cwd: stack.dir.path("repo"),
-      approvalPolicy: "untrusted",
-      sandbox: "workspace-write"
-    });
-    assert.equal(created.status, 201, created.text);
-    const taskId = created.body.data.task.taskId as string;
-    await page.waitForSelector(`.task[data-task-id="${taskId}"][data-state="needs_approval"]`, WAIT);
-    await page.waitForSelector(`.task[data-task-id="${taskId}"] ul.events li`, WAIT);
-    const approval = page.locator(".approval").first();
-    await approval.waitFor(WAIT);
-    assert.match((await approval.textContent()) ?? "", /touch .*approved-from-the-page\.txt/);
-    await page.waitForSelector('.count[data-state="needs_approval"][data-count="1"]', WAIT);
-    await shot("03-needs-approval");
-    await approval.locator('button[data-decision="accept"]').click();
-    await page.waitForSelector(`tr.task[data-task-id="${taskId}"][data-state="succeeded"]`, WAIT);
-    await page.waitForSelector('.count[data-state="succeeded"][data-count="1"]', WAIT);
-    await page.waitForSelector('#approvals-body >> text=Nothing is waiting for an answer.', WAIT);
-    assert.ok(existsSync(file), "the command approved on the page ran");
-    const done = await stack.task(taskId);
-    assert.equal(done.state, "succeeded");
-    const runs = await stack.runs(taskId);
-    assert.equal(runs.at(-1).state, "succeeded");
-    assert.match(runs.at(-1).finalMessage ?? "", /tool said/);
-    await shot("04-task-succeeded");
+    await approvalAnsweredOnThePage(page, stack, shot);
 
     // 4. Pause and resume from the page: the conductor's mode follows.
     await page.click("#pause");
