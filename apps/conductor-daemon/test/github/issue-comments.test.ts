@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { openControlStore, type ControlStore } from "@baa/control-store";
 import { createGitHubForge } from "@baa/github-forge";
+import { makeTempDir } from "@baa/test-support";
 import { startFakeGitHub, type FakeGitHub } from "../../../../tests/support/fake-github.js";
 import { commentMarker } from "../../src/github/comment-bodies.js";
 import { IssueComments } from "../../src/github/issue-comments.js";
 import { issueKey } from "../../src/github/issue-task.js";
 import { createSilentLogger } from "../../src/logger.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 const TOKEN = "ghp_comments_unit_token";
 
@@ -15,7 +15,7 @@ const TOKEN = "ghp_comments_unit_token";
 async function setup(t: test.TestContext) {
   const dir = makeTempDir("issue-comments-");
   let clock = Date.parse("2030-01-01T00:00:00.000Z");
-  const store: ControlStore = await openControlStore({ stateDir: dir.path, now: () => clock });
+  const store: ControlStore = await openControlStore({ stateDir: dir.root, now: () => clock });
   const github: FakeGitHub = await startFakeGitHub({ token: TOKEN });
   t.after(async () => {
     await store.close();

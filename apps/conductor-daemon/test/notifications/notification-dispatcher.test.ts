@@ -6,7 +6,7 @@ import { createSilentLogger } from "../../src/logger.js";
 import { NotificationDispatcher, type NotificationSender } from "../../src/notifications/notification-dispatcher.js";
 import type { SendResult } from "../../src/notifications/notification-policy.js";
 import { ManualTimers } from "@baa/clock/testing";
-import { makeTempDir } from "../helpers/temp-dir.js";
+import { makeTempDir } from "@baa/test-support";
 
 interface Sent {
   url: string;
@@ -19,7 +19,7 @@ interface Sent {
 async function setup(t: test.TestContext, answers: SendResult[], options: { secret?: string; retryForMs?: number } = {}) {
   const dir = makeTempDir("dispatcher-");
   const timers: ManualTimers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00.000Z") });
-  const store: ControlStore = await openControlStore({ stateDir: dir.path, now: () => timers.wallNow() });
+  const store: ControlStore = await openControlStore({ stateDir: dir.root, now: () => timers.wallNow() });
   const lease = await store.acquireLease({ scope: "scheduler", holder: "me", ttlMs: 3_600_000 });
   const { task } = await store.createTask({ title: "t", prompt: "p", maxAttempts: 1 });
   const [claim] = await store.claimTasks({ scope: "scheduler", holder: "me", term: lease!.term, limit: 1 });

@@ -9,8 +9,7 @@ import { createSilentLogger } from "../../src/logger.js";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../../src/runs/run-executor.js";
 import { CodexdDownError, type CodexdStreamEvent, type WorkerCodexd } from "../../src/runs/worker-codexd.js";
 import { ManualTimers } from "@baa/clock/testing";
-import { eventually } from "@baa/test-support";
-import { makeTempDir } from "../helpers/temp-dir.js";
+import { eventually, makeTempDir } from "@baa/test-support";
 
 const settings: RunSettings = {
   stallTimeoutMs: 5_000,
@@ -118,8 +117,8 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     codexd,
     workspaces: {
       prepare: async (task) => ({
-        workspace: { kind: "scratch", path: join(dir.path, "scratch", task.taskId), branch: null, baseCommit: null },
-        cwd: join(dir.path, "scratch", task.taskId),
+        workspace: { kind: "scratch", path: join(dir.root, "scratch", task.taskId), branch: null, baseCommit: null },
+        cwd: join(dir.root, "scratch", task.taskId),
         needsSetup: false,
         repo: null
       })
@@ -137,7 +136,7 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
       }
     },
     quota: { setQuotaPause: async (until) => void quota.push(String(until)) },
-    runsDir: dir.path,
+    runsDir: dir.root,
     timers,
     logger: createSilentLogger(),
     policy: { retry: { baseMs: 1000, maxMs: 4000 }, quota: { fallbackMs: 60_000, minMs: 1000, maxMs: 86_400_000 } },
@@ -172,7 +171,7 @@ test("a completed turn: approvals flip the task to needs_approval and back, the 
     assert.deepEqual([s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.finalMessage], ["succeeded", "succeeded", "all done"]);
     assert.deepEqual(s.finishes[0]!.usage, { total: { totalTokens: 42 } });
     assert.ok(s.calls.includes("close"), "the worker session was closed");
-    const folder = join(s.dir.path, "run-1");
+    const folder = join(s.dir.root, "run-1");
     assert.equal(readFileSync(join(folder, "final-message.md"), "utf8"), "all done\n");
     assert.ok(existsSync(join(folder, "usage.json")));
     assert.equal(JSON.parse(readFileSync(join(folder, "meta.json"), "utf8")).state, "succeeded");

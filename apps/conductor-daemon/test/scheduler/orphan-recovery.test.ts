@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { openControlStore } from "@baa/control-store";
+import { makeTempDir } from "@baa/test-support";
 import { createSilentLogger } from "../../src/logger.js";
 import { recoverOwnRuns } from "../../src/scheduler/orphan-recovery.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 test("runs left running under this node's id by an earlier process are abandoned and their tasks queued unspent; local and foreign runs are left alone", async () => {
   const dir = makeTempDir("orphans-");
-  const store = await openControlStore({ stateDir: dir.path });
+  const store = await openControlStore({ stateDir: dir.root });
   try {
     for (const title of ["a", "b", "c"]) await store.createTask({ title, prompt: "p" });
     const lease = await store.acquireLease({ scope: "scheduler", holder: "me", ttlMs: 60_000 });

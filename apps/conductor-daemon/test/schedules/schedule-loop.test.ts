@@ -5,7 +5,7 @@ import { createSilentLogger } from "../../src/logger.js";
 import { ScheduleLoop } from "../../src/schedules/schedule-loop.js";
 import { nextFireAfter } from "../../src/schedules/cron-schedule.js";
 import { ManualTimers } from "@baa/clock/testing";
-import { makeTempDir } from "../helpers/temp-dir.js";
+import { makeTempDir } from "@baa/test-support";
 
 const SCOPE = "scheduler";
 
@@ -13,7 +13,7 @@ const SCOPE = "scheduler";
 async function setup(t: test.TestContext): Promise<{ store: ControlStore; timers: ManualTimers; loop: ScheduleLoop; leading: { on: boolean }; woken: string[] }> {
   const dir = makeTempDir("schedule-loop-");
   const timers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00.500Z") });
-  const store = await openControlStore({ stateDir: dir.path, now: () => timers.wallNow() });
+  const store = await openControlStore({ stateDir: dir.root, now: () => timers.wallNow() });
   const lease = await store.acquireLease({ scope: SCOPE, holder: "me", ttlMs: 3_600_000 });
   const leading = { on: true };
   const woken: string[] = [];

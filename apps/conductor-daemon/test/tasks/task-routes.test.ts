@@ -10,17 +10,17 @@ import fastifyWebsocket from "@fastify/websocket";
 import { fastify, type FastifyInstance } from "fastify";
 import { createSilentLogger } from "../../src/logger.js";
 import { systemClockTimers } from "@baa/clock";
+import { makeTempDir } from "@baa/test-support";
 import { guardStore } from "../../src/store/guarded-store.js";
 import { installStoreErrorMapping } from "../../src/store/store-error-mapping.js";
 import { registerTaskRoutes } from "../../src/tasks/task-routes.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 // The routes over the real SQLite store; the scheduler is a recorder.
 async function setup(options: { maxQueued?: number } = {}) {
   const dir = makeTempDir("task-routes-");
-  const raw = await openControlStore({ stateDir: dir.path });
+  const raw = await openControlStore({ stateDir: dir.root });
   const store: ControlStore = guardStore(raw, { timers: systemClockTimers, deadlineMs: 5000 });
-  const events = new EventLog({ logPath: join(dir.path, "events.jsonl"), recentPath: join(dir.path, "recent.json"), limit: 100, now: Date.now, health: new WriteHealth({ logger: createSilentLogger() }) });
+  const events = new EventLog({ logPath: join(dir.root, "events.jsonl"), recentPath: join(dir.root, "recent.json"), limit: 100, now: Date.now, health: new WriteHealth({ logger: createSilentLogger() }) });
   const calls: string[] = [];
   const app = fastify({}) as unknown as FastifyInstance;
   installErrorHandling(app);

@@ -3,10 +3,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { createSilentLogger } from "../../src/logger.js";
 import { execGit } from "../../src/workspaces/git-runner.js";
 import { branchFor, WorkspaceError, Workspaces } from "../../src/workspaces/workspaces.js";
-import { makeTempDir } from "../helpers/temp-dir.js";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8" });
 
@@ -34,13 +34,13 @@ const make = (dir: string) =>
 test("worktree by default inside a repository: own branch, base commit, subdirectory kept; reused by the next run", async () => {
   const dir = makeTempDir("ws-");
   try {
-    const repo = repoIn(dir.path);
+    const repo = repoIn(dir.root);
     const base = git(repo, "rev-parse", "HEAD").trim();
-    const ws = make(dir.path);
+    const ws = make(dir.root);
     const first = await ws.prepare({ taskId: "task-1", cwd: join(repo, "sub"), workspace: null });
     assert.ok(first);
-    assert.deepEqual(first.workspace, { kind: "worktree", path: join(dir.path, "worktrees", "task-1"), branch: "baa/task-1", baseCommit: base, baseBranch: "main" });
-    assert.equal(first.cwd, join(dir.path, "worktrees", "task-1", "sub"));
+    assert.deepEqual(first.workspace, { kind: "worktree", path: join(dir.root, "worktrees", "task-1"), branch: "baa/task-1", baseCommit: base, baseBranch: "main" });
+    assert.equal(first.cwd, join(dir.root, "worktrees", "task-1", "sub"));
     assert.ok(existsSync(join(first.cwd, "keep.txt")));
     writeFileSync(join(first.cwd, "new.txt"), "hello\n");
     // The repository moves on; a retry of the task keeps its worktree and base.
@@ -60,23 +60,23 @@ test("worktree by default inside a repository: own branch, base commit, subdirec
 test("shared as asked, or outside a repository; worktree outside one is refused; no cwd, no workspace", async () => {
   const dir = makeTempDir("ws-");
   try {
-    const repo = repoIn(dir.path);
-    const plain = join(dir.path, "plain");
+    const repo = repoIn(dir.root);
+    const plain = join(dir.root, "plain");
     mkdirSync(plain);
-    const ws = make(dir.path);
+    const ws = make(dir.root);
     assert.deepEqual((await ws.prepare({ taskId: "t1", cwd: repo, workspace: "shared" }))?.workspace, { kind: "shared", path: repo, branch: null, baseCommit: null });
     assert.equal((await ws.prepare({ taskId: "t2", cwd: plain, workspace: null }))?.workspace.kind, "shared");
     await assert.rejects(ws.prepare({ taskId: "t3", cwd: plain, workspace: "worktree" }), WorkspaceError);
-    await assert.rejects(ws.prepare({ taskId: "t4", cwd: join(dir.path, "missing"), workspace: null }), /does not exist/);
+    await assert.rejects(ws.prepare({ taskId: "t4", cwd: join(dir.root, "missing"), workspace: null }), /does not exist/);
     // No cwd: a scratch directory of its own, never the process's working directory.
     const scratch = await ws.prepare({ taskId: "t5", cwd: null, workspace: null });
-    assert.deepEqual(scratch.workspace, { kind: "scratch", path: join(dir.path, "scratch", "t5"), branch: null, baseCommit: null });
-    assert.equal(scratch.cwd, join(dir.path, "scratch", "t5"));
+    assert.deepEqual(scratch.workspace, { kind: "scratch", path: join(dir.root, "scratch", "t5"), branch: null, baseCommit: null });
+    assert.equal(scratch.cwd, join(dir.root, "scratch", "t5"));
     assert.ok(existsSync(scratch.cwd));
     assert.equal(await ws.problemWith(repo, "worktree"), null);
     assert.equal(await ws.problemWith(plain, null), null);
     assert.match(String(await ws.problemWith(plain, "worktree")), /needs a cwd inside a git repository/);
-    assert.match(String(await ws.problemWith(join(dir.path, "missing"), null)), /does not exist/);
+    assert.match(String(await ws.problemWith(join(dir.root, "missing"), null)), /does not exist/);
     assert.match(String(await ws.problemWith(join(repo, "sub", "keep.txt"), null)), /not a directory/);
     assert.equal(branchFor("task-abc"), "baa/task-abc");
     assert.equal(branchFor("weird id/x"), "baa/task-weird-id-x");
@@ -88,8 +88,8 @@ test("shared as asked, or outside a repository; worktree outside one is refused;
 test("reap: after the retention, uncommitted work is committed to the branch, the worktree removed, the branch kept", async () => {
   const dir = makeTempDir("ws-");
   try {
-    const repo = repoIn(dir.path);
-    const ws = make(dir.path);
+    const repo = repoIn(dir.root);
+    const ws = make(dir.root);
     const prepared = await ws.prepare({ taskId: "task-9", cwd: repo, workspace: "worktree" });
     assert.ok(prepared);
     writeFileSync(join(prepared.cwd, "work.txt"), "unsaved\n");
@@ -115,8 +115,8 @@ test("reap: after the retention, uncommitted work is committed to the branch, th
 test("two tasks prepared at once on one repository get separate worktrees", async () => {
   const dir = makeTempDir("ws-");
   try {
-    const repo = repoIn(dir.path);
-    const ws = make(dir.path);
+    const repo = repoIn(dir.root);
+    const ws = make(dir.root);
     const [a, b] = await Promise.all([ws.prepare({ taskId: "task-a", cwd: repo, workspace: null }), ws.prepare({ taskId: "task-b", cwd: repo, workspace: null })]);
     assert.notEqual(a?.workspace.path, b?.workspace.path);
     assert.match(git(repo, "worktree", "list"), /task-a[\s\S]*task-b|task-b[\s\S]*task-a/);
