@@ -33,8 +33,7 @@ const NOT_YET: ReadonlySet<string> = new Set([
   "tests/conductor/multi-node-failover.e2e.test.ts",
   "tests/reliability/conductor-load.e2e.test.ts",
   "tests/reliability/disk-full.e2e.test.ts",
-  "tests/reliability/fuzz-routes.test.ts",
-  "tests/status-api/review-page.e2e.test.ts"
+  "tests/reliability/fuzz-routes.test.ts"
 ]);
 
 function runCheck(): Report {

@@ -57,6 +57,33 @@ function watch(page: Page) {
   return seen;
 }
 
+/** 1. Create the task from the form (review required); the page opens its view. */
+async function createFromForm(page: Page, base: string, repo: string): Promise<string> {
+  await page.goto(`${base}/#/tasks`);
+  await page.waitForSelector('#live[data-state="live"]', WAIT);
+  await page.fill('#create-task [name="title"]', "Add hello.txt");
+  await page.fill('#create-task [name="prompt"]', "Write hello.txt with hi in it");
+  await page.fill('#create-task [name="cwd"]', repo);
+  await page.selectOption('#create-task [name="review"]', "required");
+  await page.click('#create-task button[type="submit"]');
+  await page.waitForURL(/#\/tasks\/task-/, WAIT);
+  return decodeURIComponent(new URL(page.url()).hash.slice("#/tasks/".length));
+}
+
+/** 2. It runs and waits in review, with its diff drawn by diff2html (then shown split). */
+async function inReviewWithItsDiff(page: Page, repo: string, taskId: string): Promise<void> {
+  await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
+  await page.waitForSelector('tr.diff-file[data-path="hello.txt"]', WAIT);
+  await page.waitForSelector(".d2h-file-wrapper", WAIT);
+  assert.match((await page.textContent('tr.diff-file[data-path="hello.txt"]')) ?? "", /added.*hello\.txt.*\+1.*−0/);
+  const firstCommit = git(repo, "rev-parse", `baa/${taskId}`).trim();
+  assert.match((await page.textContent(".run")) ?? "", new RegExp(`round 1.*commit ${firstCommit.slice(0, 8)}`));
+  assert.match((await page.textContent(".run")) ?? "", new RegExp(`baa/${taskId}`));
+  assert.equal((await page.textContent(".run .final-message"))?.trim(), "wrote the file");
+  await page.click('[data-diff-mode="split"]');
+  await page.waitForSelector(".d2h-file-side-diff", WAIT);
+}
+
 test("the page's review loop: create from the form, in_review, the diff, revise, land; no console error", async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   const stack = await startTaskStack();
@@ -86,28 +113,9 @@ test("the page's review loop: create from the form, in_review, the diff, revise,
     const seen = watch(page);
     const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
-    // 1. Create the task from the form; the page opens its view.
-    await page.goto(`${base}/#/tasks`);
-    await page.waitForSelector('#live[data-state="live"]', WAIT);
-    await page.fill('#create-task [name="title"]', "Add hello.txt");
-    await page.fill('#create-task [name="prompt"]', "Write hello.txt with hi in it");
-    await page.fill('#create-task [name="cwd"]', repo);
-    await page.selectOption('#create-task [name="review"]', "required");
-    await page.click('#create-task button[type="submit"]');
-    await page.waitForURL(/#\/tasks\/task-/, WAIT);
-    const taskId = decodeURIComponent(new URL(page.url()).hash.slice("#/tasks/".length));
+    const taskId = await createFromForm(page, base, repo);
 
-    // 2. It runs and waits in review, with its diff drawn by diff2html.
-    await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
-    await page.waitForSelector('tr.diff-file[data-path="hello.txt"]', WAIT);
-    await page.waitForSelector(".d2h-file-wrapper", WAIT);
-    assert.match((await page.textContent('tr.diff-file[data-path="hello.txt"]')) ?? "", /added.*hello\.txt.*\+1.*−0/);
-    const firstCommit = git(repo, "rev-parse", `baa/${taskId}`).trim();
-    assert.match((await page.textContent(".run")) ?? "", new RegExp(`round 1.*commit ${firstCommit.slice(0, 8)}`));
-    assert.match((await page.textContent(".run")) ?? "", new RegExp(`baa/${taskId}`));
-    assert.equal((await page.textContent(".run .final-message"))?.trim(), "wrote the file");
-    await page.click('[data-diff-mode="split"]');
-    await page.waitForSelector(".d2h-file-side-diff", WAIT);
+    await inReviewWithItsDiff(page, repo, taskId);
     await shot("review-01-in-review");
 
     // The status view counts it as waiting on a person and links back to it.
