@@ -18,7 +18,11 @@ import { round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
 
 const { values } = parseArgs({
-  options: { sessions: { type: "string", default: "50" }, "cold-rounds": { type: "string", default: "3" }, rounds: { type: "string", default: "2" } }
+  options: {
+    sessions: { type: "string", default: "50" },
+    "cold-rounds": { type: "string", default: "3" },
+    rounds: { type: "string", default: "2" }
+  }
 });
 const sessions = Number(values.sessions);
 const coldRounds = Math.max(1, Number(values["cold-rounds"]));
@@ -30,7 +34,10 @@ const model = await startMockModel();
 model.setDefaultReply(() => ({ kind: "text", text: "ok" }));
 const work = join(dir, "work");
 // No 429 may intervene: the point is how the path to the child behaves under N at once.
-const env = { BAA_CODEXD_MAX_ACTIVE_TURNS: String(sessions * 2), BAA_CODEXD_MAX_SESSIONS: String(sessions * 4) };
+const env = {
+  BAA_CODEXD_MAX_ACTIVE_TURNS: String(sessions * 2),
+  BAA_CODEXD_MAX_SESSIONS: String(sessions * 4)
+};
 
 /** Starts one turn on every session at once; wall time until all completed, and the mock's arrival spread. */
 async function burst(runners, label) {
@@ -62,10 +69,16 @@ async function freshRunners(which, round) {
   mkdirSync(cwd, { recursive: true });
   if (which === "bare") {
     const bare = await startBareAppServer({ codexHome: home, cwd });
-    return { close: async () => bare.close(), runners: await Promise.all(Array.from({ length: sessions }, () => bare.openThread())) };
+    return {
+      close: async () => bare.close(),
+      runners: await Promise.all(Array.from({ length: sessions }, () => bare.openThread()))
+    };
   }
   const stack = await startNodeStack({ codexHome: home, dir: cwd, env, direct: which === "direct" });
-  return { close: () => stack.close(), runners: await Promise.all(Array.from({ length: sessions }, () => stack.openSession())) };
+  return {
+    close: () => stack.close(),
+    runners: await Promise.all(Array.from({ length: sessions }, () => stack.openSession()))
+  };
 }
 
 const cold = { bare: [], direct: [], ours: [] };
@@ -112,7 +125,9 @@ const result = {
   shellSnapshot: true,
   cold: coldSummary,
   // Every cold burst, round by round (the load moves; a median hides how much).
-  coldRuns: Object.fromEntries(Object.entries(cold).map(([k, runs]) => [k, runs.map((b) => round(b.wallMs))])),
+  coldRuns: Object.fromEntries(
+    Object.entries(cold).map(([k, runs]) => [k, runs.map((b) => round(b.wallMs))])
+  ),
   warm: warmSummary,
   ratio: {
     coldDirect: round(median(roundRatios("direct"))),
@@ -138,6 +153,12 @@ report(result, [
   `  throughput ratio (median of rounds): codexd ${result.ratio.coldDirect} (${roundRatios("direct").join(", ")}),` +
     ` conductor ${result.ratio.coldConductor} (${roundRatios("ours").join(", ")}) (goal ≥ 0.9)`,
   `warm: median of ${rounds} bursts on the same sessions`,
-  ...(rounds === 0 ? [] : [line("bare", warmSummary.bare), line("codexd", warmSummary.direct), line("conductor", warmSummary.ours)]),
+  ...(rounds === 0
+    ? []
+    : [
+        line("bare", warmSummary.bare),
+        line("codexd", warmSummary.direct),
+        line("conductor", warmSummary.ours)
+      ]),
   `  throughput ratio: codexd ${result.ratio.warmDirect}, conductor ${result.ratio.warmConductor}`
 ]);

@@ -43,7 +43,8 @@ async function codexdReady(i, extra = {}) {
   const work = join(dir, `work-${i}`);
   mkdirSync(work, { recursive: true });
   const base = `http://127.0.0.1:${await freePort()}`;
-  const env = nodeEnv({ codexHome: home, dir: work, codexdBase: base, conductorBase: "http://127.0.0.1:0", extra });
+  const conductorBase = "http://127.0.0.1:0";
+  const env = nodeEnv({ codexHome: home, dir: work, codexdBase: base, conductorBase, extra });
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, "apps/codexd/dist/main.js"), "start"], { cwd: work, env, stdio: "ignore" });
   try {
@@ -118,7 +119,8 @@ async function bareReady(i) {
 
 const NO_CODE_CACHE = { NODE_DISABLE_COMPILE_CACHE: "1" };
 const KINDS = ["bare", "codexd", "node", "uncached", "conductor"];
-const samples = { bare: [], codexd: [], codexdCpu: [], node: [], uncached: [], uncachedCpu: [], conductor: [], conductorCpu: [] };
+const SERIES = ["bare", "codexd", "codexdCpu", "node", "uncached", "uncachedCpu", "conductor"];
+const samples = Object.fromEntries([...SERIES, "conductorCpu"].map((k) => [k, []]));
 try {
   await bareReady("warm");
   // The first start from a new bundle writes its code cache (at exit); the ones measured use it.
@@ -131,8 +133,9 @@ try {
       if (which === "bare") samples.bare.push(await bareReady(i));
       else if (which === "node") samples.node.push(await nodeFloor());
       else {
+        const extra = which === "uncached" ? NO_CODE_CACHE : {};
         const { ms, cpuMs } =
-          which === "conductor" ? await conductorReady(i) : await codexdReady(`${which}-${i}`, which === "uncached" ? NO_CODE_CACHE : {});
+          which === "conductor" ? await conductorReady(i) : await codexdReady(`${which}-${i}`, extra);
         samples[which].push(ms);
         if (cpuMs !== undefined) samples[`${which}Cpu`].push(cpuMs);
       }
@@ -171,7 +174,11 @@ const result = {
   uncachedCpu,
   conductor,
   conductorCpu,
-  ratio: { p50: round(codexd.p50 / bare.p50), nodeFloor: round(node.p50 / bare.p50), uncached: round(uncached.p50 / bare.p50) },
+  ratio: {
+    p50: round(codexd.p50 / bare.p50),
+    nodeFloor: round(node.p50 / bare.p50),
+    uncached: round(uncached.p50 / bare.p50)
+  },
   goal: { p50Ratio: 2.0 }
 };
 const cpuNote = (c) => (c ? `  (CPU p50 ${c.p50})` : "");
@@ -181,6 +188,7 @@ report(result, [
   `  codexd ready (child up)     p50 ${codexd.p50}  p90 ${codexd.p90}${cpuNote(codexdCpu)}`,
   `  ratio p50 ${result.ratio.p50} (goal ≤ ${result.goal.p50Ratio})`,
   `  node's floor (listen, answer) p50 ${node.p50}  p90 ${node.p90}: ${result.ratio.nodeFloor}× bare`,
-  `  codexd, no code cache       p50 ${uncached.p50}  p90 ${uncached.p90}${cpuNote(uncachedCpu)}: ${result.ratio.uncached}× bare`,
+  `  codexd, no code cache       p50 ${uncached.p50}  p90 ${uncached.p90}${cpuNote(uncachedCpu)}: ` +
+    `${result.ratio.uncached}× bare`,
   `  conductor restart /healthz  p50 ${conductor.p50}  p90 ${conductor.p90}${conductorCpu ? `  (CPU p50 ${conductorCpu.p50})` : ""}`
 ]);

@@ -58,11 +58,16 @@ function formatOptions(codeCached) {
     return {
       entryNames: "bundle-[name]",
       chunkNames: "bundle-chunk-[hash]",
-      // start.js imports the CLI (and the HTTP stack) only after it spawned codexd's child: a chunk of its own.
+      // start.js imports the CLI (and the HTTP stack) only after it spawned codexd's child: a
+      // chunk of its own.
       splitting: true,
       format: "esm",
       // Bundled CommonJS modules `require` node's built-ins; ESM has no `require` of its own.
-      banner: { js: 'import { createRequire as __baaCreateRequire } from "node:module"; const require = __baaCreateRequire(import.meta.url);' }
+      banner: {
+        js:
+          'import { createRequire as __baaCreateRequire } from "node:module"; ' +
+          "const require = __baaCreateRequire(import.meta.url);"
+      }
     };
   }
   return {
@@ -93,17 +98,23 @@ import vm from "node:vm";
 
 const file = fileURLToPath(new URL(${JSON.stringify(`./${bundleName}`)}, import.meta.url));
 const cacheFile = \`\${file}.v8cache\`;
-const useCache = process.env.NODE_DISABLE_COMPILE_CACHE === undefined || process.env.NODE_DISABLE_COMPILE_CACHE === "";
+const disabled = process.env.NODE_DISABLE_COMPILE_CACHE;
+const useCache = disabled === undefined || disabled === "";
+const note = (what) => process.stderr.write(\`codexd: the code cache \${cacheFile} \${what}\\n\`);
 let cachedData;
 if (useCache) {
   try {
     cachedData = readFileSync(cacheFile);
   } catch (error) {
-    if (error.code !== "ENOENT") process.stderr.write(\`codexd: the code cache \${cacheFile} is unreadable (\${error.code}); compiling\n\`);
+    if (error.code !== "ENOENT") {
+      note(\`is unreadable (\${error.code}); compiling\`);
+    }
   }
 }
 // The wrapper stands on a line of its own, so line numbers in stack traces stay the bundle's.
-const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\n\${readFileSync(file, "utf8")}\n})\`, {
+const head = "(function (exports, require, module, __filename, __dirname) {";
+const wrapped = \`\${head}\\n\${readFileSync(file, "utf8")}\\n})\`;
+const script = new vm.Script(wrapped, {
   filename: file,
   lineOffset: -1,
   cachedData,
@@ -116,7 +127,8 @@ if (useCache && (cachedData === undefined || script.cachedDataRejected === true)
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, cacheFile);
     } catch (error) {
-      process.stderr.write(\`codexd: the code cache \${cacheFile} could not be written (\${error.code ?? error.message}); the next start compiles again\n\`);
+      const why = error.code ?? error.message;
+      note(\`could not be written (\${why}); the next start compiles\`);
     }
   });
 }
@@ -177,7 +189,9 @@ async function bundle(app) {
   writeWhole(join(dist, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   const written = new Set(Object.keys(manifest.outputs));
   for (const name of readdirSync(dist)) if (name.startsWith("bundle-") && name !== MANIFEST && !written.has(name)) rmSync(join(dist, name), { force: true });
-  const size = outputs.filter((path) => /\.c?js$/.test(path)).reduce((sum, path) => sum + statSync(path).size, 0);
+  const size = outputs
+    .filter((path) => /\.c?js$/.test(path))
+    .reduce((sum, path) => sum + statSync(path).size, 0);
   console.log(`bundle: apps/${app}/dist/bundle-start.js (${outputs.length} files, ${Math.round(size / 1024)} KiB of code, ${inputs.length} workspace inputs)`);
 }
 

@@ -24,7 +24,12 @@ function childAhead(argv: readonly string[], env: NodeJS.ProcessEnv): EarlySpawn
 async function main(): Promise<never> {
   const early = childAhead(process.argv, process.env);
   const { runCodexdCli } = await import("./cli.js");
-  const code = await runCodexdCli({ argv: process.argv, env: process.env, processLike: process, ...(early === undefined ? {} : { spawner: early }) });
+  const code = await runCodexdCli({
+    argv: process.argv,
+    env: process.env,
+    processLike: process,
+    ...(early === undefined ? {} : { spawner: early })
+  });
   early?.discard();
   return process.exit(code);
 }

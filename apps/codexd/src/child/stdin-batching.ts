@@ -19,7 +19,10 @@ function corkable(stdin: ChildWritableLike | null): stdin is CorkableStdin {
  * ~30). Corked until `defer` runs (after the I/O callbacks of this turn), the lines go in one
  * `writev`. A stdin that cannot cork (a test's fake) is left as it is.
  */
-export function batchStdinWrites(child: ChildLike, defer: (flush: () => void) => void = setImmediate): ChildLike {
+export function batchStdinWrites(
+  child: ChildLike,
+  defer: (flush: () => void) => void = setImmediate
+): ChildLike {
   const real = child.stdin;
   if (!corkable(real)) return child;
   let corked = false;

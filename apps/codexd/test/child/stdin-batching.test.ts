@@ -61,7 +61,10 @@ test("stdin batching: the rest of the child is the child's own; a stdin that can
   inner.emit("exit", 3, null);
   assert.equal(exitCode, 3, "listeners go on the child itself");
   const errors: unknown[] = [];
-  (child.stdin as unknown as { on(event: string, listener: (error: unknown) => void): unknown }).on("error", (error) => errors.push(error));
+  (child.stdin as unknown as { on(event: string, listener: (error: unknown) => void): unknown }).on(
+    "error",
+    (error) => errors.push(error)
+  );
   stdin.emit("error", new Error("EPIPE"));
   assert.equal(errors.length, 1, "stdin's events reach the client's listeners");
 
