@@ -86,20 +86,11 @@ test("config fields and defaults match the seed", () => {
   }
 });
 
-test("session and turn flow through ConductorRuntime, CLI status --json and the state files agree", async () => {
-  const dir = tempDir("baa-seed-flow-");
+/** codexd in-process over a stub child (it prints a line on each stream) and a stub app-server. */
+function stubbedCodexd(config: ReturnType<typeof resolveCodexdConfig>, home: string, contexts: any[]) {
   const child = new StubChild();
-  const config = resolveCodexdConfig({
-    env: {},
-    repoRoot: dir.path("repo"),
-    logsDir: dir.path("logs"),
-    stateDir: dir.path("state"),
-    localApiBase: "http://127.0.0.1:0",
-    version: "contract"
-  });
-  const contexts: any[] = [];
-  const codexd = new CodexdLocalService(config, {
-    env: { HOME: dir.root },
+  return new CodexdLocalService(config, {
+    env: { HOME: home },
     spawner: {
       spawn: () => {
         queueMicrotask(() => {
@@ -117,6 +108,49 @@ test("session and turn flow through ConductorRuntime, CLI status --json and the 
       }
     }
   });
+}
+
+/** `codexd status --json` on the same directories, parsed. */
+async function statusJson(config: ReturnType<typeof resolveCodexdConfig>, home: string): Promise<any> {
+  let out = "";
+  let err = "";
+  const argv = ["node", "codexd", "status", "--json", "--repo-root", config.paths.repoRoot, "--logs-dir", config.paths.logsRootDir, "--state-dir", config.paths.stateRootDir];
+  const code = await runCodexdCli({
+    argv,
+    env: { HOME: home },
+    processLike: { argv, env: {}, pid: 1 },
+    stdout: { write: (c: string) => (out += c) },
+    stderr: { write: (c: string) => (err += c) }
+  });
+  assert.equal(code, 0, err);
+  return JSON.parse(out);
+}
+
+/** The state files say what the API said: the child's pid, the turn, the events, the child's logs. */
+function assertStateFilesAgree(config: ReturnType<typeof resolveCodexdConfig>): void {
+  const read = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+  assert.equal(read(config.paths.daemonStatePath).child.pid, 31337);
+  assert.equal(read(config.paths.sessionRegistryPath).sessions[0].lastTurnId, "turn-1");
+  const types = read(config.paths.recentEventsPath).events.map((e: any) => e.type);
+  for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"]) assert.ok(types.includes(type), type);
+  assert.equal(read(config.paths.identityPath).repoRoot, config.paths.repoRoot);
+  assert.match(readFileSync(config.paths.structuredEventLogPath, "utf8"), /"type":"app-server\.turn\.completed"/);
+  assert.match(readFileSync(config.paths.stdoutLogPath, "utf8"), /stub says hello/);
+  assert.match(readFileSync(config.paths.stderrLogPath, "utf8"), /stub complains/);
+}
+
+test("session and turn flow through ConductorRuntime, CLI status --json and the state files agree", async () => {
+  const dir = tempDir("baa-seed-flow-");
+  const config = resolveCodexdConfig({
+    env: {},
+    repoRoot: dir.path("repo"),
+    logsDir: dir.path("logs"),
+    stateDir: dir.path("state"),
+    localApiBase: "http://127.0.0.1:0",
+    version: "contract"
+  });
+  const contexts: any[] = [];
+  const codexd = stubbedCodexd(config, dir.root, contexts);
   let conductor: InstanceType<typeof ConductorRuntime> | undefined;
   try {
     const status = await codexd.start();
@@ -167,33 +201,14 @@ test("session and turn flow through ConductorRuntime, CLI status --json and the 
     assert.equal(summary.body.data.sessions.active_count, 1);
     assert.ok(summary.body.data.recent_events.count >= 3);
 
-    let out = "";
-    let err = "";
-    const argv = ["node", "codexd", "status", "--json", "--repo-root", config.paths.repoRoot, "--logs-dir", config.paths.logsRootDir, "--state-dir", config.paths.stateRootDir];
-    const code = await runCodexdCli({
-      argv,
-      env: { HOME: dir.root },
-      processLike: { argv, env: {}, pid: 1 },
-      stdout: { write: (c: string) => (out += c) },
-      stderr: { write: (c: string) => (err += c) }
-    });
-    assert.equal(code, 0, err);
-    const cli = JSON.parse(out);
+    const cli = await statusJson(config, dir.root);
     assert.equal(cli.daemon.started, true);
     assert.equal(cli.daemon.child.status, "running");
     assert.equal(cli.sessionRegistry.sessions[0].sessionId, sessionId);
     assert.equal(cli.sessionRegistry.sessions[0].lastTurnStatus, "completed");
     assert.deepEqual(cli.runRegistry.runs, []);
 
-    const read = (path: string) => JSON.parse(readFileSync(path, "utf8"));
-    assert.equal(read(config.paths.daemonStatePath).child.pid, 31337);
-    assert.equal(read(config.paths.sessionRegistryPath).sessions[0].lastTurnId, "turn-1");
-    const types = read(config.paths.recentEventsPath).events.map((e: any) => e.type);
-    for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"]) assert.ok(types.includes(type), type);
-    assert.equal(read(config.paths.identityPath).repoRoot, config.paths.repoRoot);
-    assert.match(readFileSync(config.paths.structuredEventLogPath, "utf8"), /"type":"app-server\.turn\.completed"/);
-    assert.match(readFileSync(config.paths.stdoutLogPath, "utf8"), /stub says hello/);
-    assert.match(readFileSync(config.paths.stderrLogPath, "utf8"), /stub complains/);
+    assertStateFilesAgree(config);
   } finally {
     await conductor?.stop();
     await codexd.stop();

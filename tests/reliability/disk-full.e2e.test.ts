@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
-import { FaultInjectingFs } from "../../packages/state-files/dist/index.js";
+import { FaultInjectingFs } from "../../packages/state-files/dist/testing/index.js";
 import { eventually, getJson, postJson } from "../support/http.js";
 import { startRealStack } from "../support/real-stack.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -38,6 +38,37 @@ function fillUp(dir: string): string {
   return filler;
 }
 
+/** More work meanwhile: each request either answers saved (2xx) or 503 state_write_failed; the lists record which. */
+async function moreWorkOnAFullDisk(base: string, seen: { createdSessions: string[]; accepted: string[]; refused: string[] }): Promise<void> {
+  const { createdSessions, accepted, refused } = seen;
+  for (let i = 0; i < 4; i++) {
+    const session = await postJson(`${base}/v1/codexd/sessions`, { purpose: `disk ${i}` });
+    assert.ok(session.status === 201 || (session.status === 503 && session.body.error.code === "state_write_failed"), session.text);
+    if (session.status === 201) createdSessions.push(session.body.data.session.sessionId);
+    const sessionId = createdSessions.at(-1)!;
+    await eventually(async () => {
+      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      return s.activeTurn === null ? s : null;
+    }, "no turn running on the session", 30_000);
+    const turn = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: `turn ${i} on a full disk` });
+    assert.ok(turn.status === 202 || (turn.status === 503 && turn.body.error.code === "state_write_failed"), turn.text);
+    if (turn.status === 202) accepted.push(turn.body.data.turnId);
+    else refused.push(sessionId);
+  }
+}
+
+async function noTurnLeftRunning(base: string, sessionIds: string[]): Promise<void> {
+  for (const sessionId of sessionIds) {
+    await eventually(async () => {
+      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      return s.activeTurn === null && s.lastTurnStatus !== "inProgress" ? s : null;
+    }, `no turn left running on ${sessionId}`, 30_000).catch(async (error) => {
+      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      throw new Error(`${(error as Error).message}: ${JSON.stringify({ activeTurn: s.activeTurn, lastTurnStatus: s.lastTurnStatus, lastTurnId: s.lastTurnId, lastTurnError: s.lastTurnError })}`);
+    });
+  }
+}
+
 test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC where mounting is not allowed): no crash, status degraded, nothing reported saved that is not, recovery when space returns", async () => {
   const logs = tempDir("baa-rel-disk-");
   const unmount = mountSmallTmpfs(logs.root);
@@ -59,21 +90,7 @@ test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC wher
     if (fs !== undefined) fs.failWrites("ENOSPC");
     else filler = fillUp(logs.root);
 
-    // More work meanwhile: each request either answers saved (2xx) or 503 state_write_failed.
-    for (let i = 0; i < 4; i++) {
-      const session = await postJson(`${base}/v1/codexd/sessions`, { purpose: `disk ${i}` });
-      assert.ok(session.status === 201 || (session.status === 503 && session.body.error.code === "state_write_failed"), session.text);
-      if (session.status === 201) createdSessions.push(session.body.data.session.sessionId);
-      const sessionId = createdSessions.at(-1)!;
-      await eventually(async () => {
-        const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-        return s.activeTurn === null ? s : null;
-      }, "no turn running on the session", 30_000);
-      const turn = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: `turn ${i} on a full disk` });
-      assert.ok(turn.status === 202 || (turn.status === 503 && turn.body.error.code === "state_write_failed"), turn.text);
-      if (turn.status === 202) accepted.push(turn.body.data.turnId);
-      else refused.push(sessionId);
-    }
+    await moreWorkOnAFullDisk(base, { createdSessions, accepted, refused });
     const degraded = await eventually(async () => {
       const h = (await getJson(`${base}/v1/codexd/status`)).body.data.health;
       return h.status === "degraded" ? h : null;
@@ -119,15 +136,7 @@ test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC wher
       assert.ok(cut.seq === null || seqs.includes(cut.seq) || (healthy.unwrittenEvents?.lost ?? 0) > 0, `torn seq ${cut.seq} never written whole`);
     }
     // Afterwards no turn is left running and a turn runs normally.
-    for (const sessionId of createdSessions) {
-      await eventually(async () => {
-        const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-        return s.activeTurn === null && s.lastTurnStatus !== "inProgress" ? s : null;
-      }, `no turn left running on ${sessionId}`, 30_000).catch(async (error) => {
-        const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-        throw new Error(`${(error as Error).message}: ${JSON.stringify({ activeTurn: s.activeTurn, lastTurnStatus: s.lastTurnStatus, lastTurnId: s.lastTurnId, lastTurnError: s.lastTurnError })}`);
-      });
-    }
+    await noTurnLeftRunning(base, createdSessions);
     const after = await postJson(`${base}/v1/codexd/turn`, { sessionId: first, input: "after the disk recovered" });
     assert.equal(after.status, 202, after.text);
   } finally {
