@@ -3,9 +3,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, isAlive, startCodexdProcess } from "../support/codexd-process.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 
 function readLoggedEvents(logsDir: string): { seq: number; type: string }[] {
   const files = readdirSync(logsDir).filter((f) => f.startsWith("events") && f.endsWith(".jsonl")).sort();
@@ -20,7 +20,7 @@ function readLoggedEvents(logsDir: string): { seq: number; type: string }[] {
 }
 
 test("kill -9 of codexd mid-turn: on restart every session is back, the turn is interrupted, the log has no gap or duplicate", async () => {
-  const dir = tempDir("baa-daemon-crash-");
+  const dir = makeTempDir("baa-daemon-crash-");
   const model = await startMockModel();
   writeCodexHome(dir.path("codex-home"), model.baseUrl);
   const port = await freePort();
@@ -84,12 +84,12 @@ test("kill -9 of codexd mid-turn: on restart every session is back, the turn is 
   } finally {
     await codexd.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });
 
 test("a child command that always dies stops being restarted after the crash-loop limit, and status says why", async () => {
-  const dir = tempDir("baa-crash-loop-");
+  const dir = makeTempDir("baa-crash-loop-");
   const port = await freePort();
   const codexd = await startCodexdProcess({
     port,
@@ -116,12 +116,12 @@ test("a child command that always dies stops being restarted after the crash-loo
     assert.equal((await getJson(`${codexd.base}/healthz`)).status, 200);
   } finally {
     await codexd.kill("SIGTERM");
-    dir.cleanup();
+    dir.remove();
   }
 });
 
 test("a second codexd on the same state dir refuses to start and names the first", async () => {
-  const dir = tempDir("baa-two-daemons-");
+  const dir = makeTempDir("baa-two-daemons-");
   const model = await startMockModel();
   writeCodexHome(dir.path("codex-home"), model.baseUrl);
   const env = { CODEX_HOME: dir.path("codex-home"), BAA_REPO_ROOT: dir.root };
@@ -135,6 +135,6 @@ test("a second codexd on the same state dir refuses to start and names the first
   } finally {
     await first.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { openEventSocket } from "../support/event-socket.js";
 import { getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 
 test("demo mode: with no codex login or config, a first turn completes against the bundled mock model", async () => {
-  const dir = tempDir("baa-demo-");
+  const dir = makeTempDir("baa-demo-");
   // An empty HOME and no CODEX_HOME: nothing of this machine's codex setup is used.
   const codexd = await startCodexdProcess({
     port: await freePort(),
@@ -29,6 +29,6 @@ test("demo mode: with no codex login or config, a first turn completes against t
     assert.match(session.lastAgentMessage, /Say hello\./);
   } finally {
     await codexd.kill("SIGTERM");
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import test from "node:test";
 import WebSocket from "ws";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { openEventSocket } from "../support/event-socket.js";
 import { eventually, getJson, postJson } from "../support/http.js";
 import { startRealStack } from "../support/real-stack.js";
-import { tempDir } from "../support/temp-dir.js";
 
 async function runTurn(base: string, prefix: string, sessionId: string, input: string): Promise<string> {
   const turn = await postJson(`${base}${prefix}/turn`, { sessionId, input });
@@ -60,7 +60,7 @@ function rssKiB(pid: number): number {
 }
 
 test("a client that never reads is cut off with 4008 and codexd's memory stays bounded", { skip: process.platform !== "linux" }, async (t) => {
-  const dir = tempDir("baa-slow-client-");
+  const dir = makeTempDir("baa-slow-client-");
   const model = await startMockModel();
   writeCodexHome(dir.path("codex-home"), model.baseUrl);
   const codexd = await startCodexdProcess({
@@ -106,6 +106,6 @@ test("a client that never reads is cut off with 4008 and codexd's memory stays b
   } finally {
     await codexd.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

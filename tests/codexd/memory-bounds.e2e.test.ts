@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import test from "node:test";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { startCodexdProcess, freePort } from "../support/codexd-process.js";
 import { openEventSocket, type EventSocket } from "../support/event-socket.js";
 import { getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 
 // Must show: six turns of 2 MiB replies each, streamed with a subscriber attached, grow
 // codexd's RSS by less than 100 MiB, and no state file exceeds its byte budget. codexd runs as
@@ -73,7 +73,7 @@ async function assertReplyKeptWhole(base: string, sessionId: string, reply: stri
 }
 
 test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, state files within budget", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
-  const dir = tempDir("baa-membound-");
+  const dir = makeTempDir("baa-membound-");
   const reply = longReply();
   const model = await startMockModel({ defaultReply: () => ({ kind: "text", text: reply, chunks: 64 }) });
   let codexd: Awaited<ReturnType<typeof startCodexdProcess>> | undefined;
@@ -145,6 +145,6 @@ test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, st
   } finally {
     await codexd?.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

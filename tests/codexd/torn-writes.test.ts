@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import test from "node:test";
-import { tempDir } from "../support/temp-dir.js";
+import { makeTempDir } from "@baa/test-support";
 
 const STATE_FILES = fileURLToPath(new URL("../../packages/state-files/dist/index.js", import.meta.url));
 
@@ -61,7 +61,7 @@ async function killedRound(syncPath: string, asyncPath: string, writeMs: number,
 }
 
 test("a state file write killed at any point never leaves a file that fails to parse", async (t) => {
-  const dir = tempDir("baa-torn-");
+  const dir = makeTempDir("baa-torn-");
   try {
     const rounds = 20;
     // Rounds run a few at a time, each on its own files (a writer mostly waits to start).
@@ -78,6 +78,6 @@ test("a state file write killed at any point never leaves a file that fails to p
     t.diagnostic(`${parsedRounds} files parsed after ${rounds} kills; ${leftovers.length} temp files left behind (ignored by readers)`);
     assert.ok(parsedRounds >= rounds, "every round left at least its sync file to check");
   } finally {
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import test from "node:test";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { CodexdLocalService, resolveCodexdConfig } from "../../apps/codexd/dist/index.js";
 import { ConductorRuntime } from "../../apps/conductor-daemon/dist/index.js";
 import { getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 
 test("codexd down: the proxy answers 503 fast; codexd back on the same port: it works again without a conductor restart", async () => {
-  const dir = tempDir("baa-availability-");
+  const dir = makeTempDir("baa-availability-");
   const model = await startMockModel();
   const codexHome = dir.path("codex-home");
   writeCodexHome(codexHome, model.baseUrl);
@@ -71,6 +71,6 @@ test("codexd down: the proxy answers 503 fast; codexd back on the same port: it 
     await conductor.stop();
     await codexd.stop();
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 import { reportFigures } from "./support/reliability-env.js";
 
 test("the memory watchdog: a child over BAA_CODEXD_CHILD_MAX_RSS_MB is left alone while a turn runs, restarted once idle with the reason in status and the log, and its sessions are resumed", async () => {
-  const dir = tempDir("baa-rel-watchdog-");
+  const dir = makeTempDir("baa-rel-watchdog-");
   const model = await startMockModel();
   // No login shell per thread: a child killed mid-snapshot leaves this machine's pyenv rehash lock behind.
   writeCodexHome(dir.path("codex-home"), model.baseUrl, { shellSnapshot: false });
@@ -77,7 +77,7 @@ test("the memory watchdog: a child over BAA_CODEXD_CHILD_MAX_RSS_MB is left alon
   } finally {
     await codexd.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });
 

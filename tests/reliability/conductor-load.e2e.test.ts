@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import test from "node:test";
-import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { startConductorProcess } from "../support/conductor-process.js";
 import { openEventSocket, type EventSocket } from "../support/event-socket.js";
 import { eventually, getJson, postJson } from "../support/http.js";
 import { E2E_TOKEN } from "../support/real-stack.js";
-import { tempDir } from "../support/temp-dir.js";
 import { envInt, percentiles, reportFigures } from "./support/reliability-env.js";
 
 /** A process's resident memory in MiB (Linux /proc), or null elsewhere. */
@@ -36,12 +36,8 @@ function get(agent: Agent, base: URL, path: string): Promise<{ status: number; r
   });
 }
 
-test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subscribers while turns stream: no errors but documented 429/503, memory bounded, latency percentiles printed", async () => {
-  const durationMs = envInt("BAA_RELIABILITY_LOAD_MS", 4_000);
-  // Both services in their own processes: the 300 clients here do not share their event loop.
-  const dir = tempDir("baa-rel-load-");
-  const model = await startMockModel();
-  writeCodexHome(dir.path("codex-home"), model.baseUrl);
+/** codexd and the conductor, each in its own process: the 300 clients here do not share their event loop. */
+async function startServices(dir: ReturnType<typeof makeTempDir>) {
   const codexdPort = await freePort();
   const codexd = await startCodexdProcess({ port: codexdPort, env: { CODEX_HOME: dir.path("codex-home"), BAA_REPO_ROOT: dir.root } });
   const conductor = await startConductorProcess({
@@ -63,6 +59,61 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     await codexd.kill("SIGTERM");
     throw error;
   });
+  return { codexd, conductor };
+}
+
+/** Turns one after another until the deadline, each streaming deltas to the subscribers; returns how many. */
+async function driveTurns(conductorBase: string, model: MockModel, sessionId: string, deadline: number, problems: string[]): Promise<number> {
+  let turns = 0;
+  // Turns stream deltas to the 100 subscribers the whole time.
+  while (Date.now() < deadline) {
+    model.enqueue({ kind: "text", text: `load turn ${turns} `.repeat(40), chunks: 40 });
+    const t = await postJson(`${conductorBase}/v1/codex/turn`, { sessionId, input: `load ${turns}` });
+    if (t.status !== 202) {
+      problems.push(`turn ${turns}: ${t.status} ${t.text.slice(0, 200)}`);
+      break;
+    }
+    const turnId = t.body.data.turnId;
+    turns++;
+    await eventually(async () => {
+      const s = (await getJson(`${conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
+      return s.lastTurnId === turnId && s.activeTurn === null ? s : null;
+    }, `load turn ${turns} ends`, 30_000);
+  }
+  return turns;
+}
+
+/** One HTTP client: the routes in turn until the deadline; a status other than 2xx, or a 429/503 with Retry-After, is a problem. */
+async function pollRoutes(
+  agent: Agent,
+  base: URL,
+  index: number,
+  deadline: number,
+  seen: { latencies: number[]; statuses: Record<string, number>; problems: string[] }
+): Promise<void> {
+  const { latencies, statuses, problems } = seen;
+  let n = index;
+  while (Date.now() < deadline) {
+    const path = PATHS[n++ % PATHS.length]!;
+    const started = performance.now();
+    try {
+      const answer = await get(agent, base, path);
+      latencies.push(performance.now() - started);
+      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+      const documented = (answer.status === 429 || answer.status === 503) && answer.retryAfter !== undefined;
+      if (answer.status >= 300 && !documented) problems.push(`${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
+    } catch (error) {
+      problems.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+}
+
+test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subscribers while turns stream: no errors but documented 429/503, memory bounded, latency percentiles printed", async () => {
+  const durationMs = envInt("BAA_RELIABILITY_LOAD_MS", 4_000);
+  const dir = makeTempDir("baa-rel-load-");
+  const model = await startMockModel();
+  writeCodexHome(dir.path("codex-home"), model.baseUrl);
+  const { codexd, conductor } = await startServices(dir);
   const stack = { conductorBase: conductor.base, model };
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const sockets: EventSocket[] = [];
@@ -79,41 +130,10 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     const statuses: Record<string, number> = {};
     const problems: string[] = [];
     const deadline = Date.now() + durationMs;
-    let turns = 0;
-    const turnDriver = (async () => {
-      // Turns stream deltas to the 100 subscribers the whole time.
-      while (Date.now() < deadline) {
-        stack.model.enqueue({ kind: "text", text: `load turn ${turns} `.repeat(40), chunks: 40 });
-        const t = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId, input: `load ${turns}` });
-        if (t.status !== 202) {
-          problems.push(`turn ${turns}: ${t.status} ${t.text.slice(0, 200)}`);
-          break;
-        }
-        const turnId = t.body.data.turnId;
-        turns++;
-        await eventually(async () => {
-          const s = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
-          return s.lastTurnId === turnId && s.activeTurn === null ? s : null;
-        }, `load turn ${turns} ends`, 30_000);
-      }
-    })();
-    const client = async (index: number) => {
-      let n = index;
-      while (Date.now() < deadline) {
-        const path = PATHS[n++ % PATHS.length]!;
-        const started = performance.now();
-        try {
-          const answer = await get(agent, base, path);
-          latencies.push(performance.now() - started);
-          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-          const documented = (answer.status === 429 || answer.status === 503) && answer.retryAfter !== undefined;
-          if (answer.status >= 300 && !documented) problems.push(`${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
-        } catch (error) {
-          problems.push(`${path}: ${(error as Error).message}`);
-        }
-      }
-    };
-    await Promise.all([...Array.from({ length: CLIENTS }, (_, i) => client(i)), turnDriver]);
+    const turnDriver = driveTurns(stack.conductorBase, stack.model, sessionId, deadline, problems);
+    const seen = { latencies, statuses, problems };
+    const client = (index: number) => pollRoutes(agent, base, index, deadline, seen);
+    const [turns] = await Promise.all([turnDriver, ...Array.from({ length: CLIENTS }, (_, i) => client(i))]);
     const rssAfter = rssMb(conductor.process.pid);
 
     // Every subscriber got every event of the last turn, in order, and is still connected.
@@ -149,6 +169,6 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     await conductor.kill("SIGTERM");
     await codexd.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

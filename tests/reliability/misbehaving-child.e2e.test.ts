@@ -5,16 +5,16 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { resolveCodexBinary } from "@baa/codex-binary";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 import { reportFigures } from "./support/reliability-env.js";
 
 const FAKE_CODEX = fileURLToPath(new URL("./fixtures/misbehaving-codex.mjs", import.meta.url));
 const MODES = ["garbage", "invalid-rpc", "huge", "stall", "close-stdout"] as const;
 
 test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC, a stall with stdout open, stdout closed while alive): codexd never crashes, each turn ends with a reason, the child is restarted where that cures it", async () => {
-  const dir = tempDir("baa-rel-child-");
+  const dir = makeTempDir("baa-rel-child-");
   const model = await startMockModel();
   // No login shell per thread: a child killed mid-snapshot leaves this machine's pyenv rehash lock behind.
   writeCodexHome(dir.path("codex-home"), model.baseUrl, { shellSnapshot: false });
@@ -86,7 +86,7 @@ test("a misbehaving codex child (garbage lines, a 64 MiB line, invalid JSON-RPC,
   } finally {
     await codexd.kill("SIGTERM");
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });
 

@@ -10,10 +10,10 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess } from "../support/codexd-process.js";
 import { startConductorProcess } from "../support/conductor-process.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 /** The conductor's bearer token (at least 32 characters); loopback calls need none. */
@@ -37,8 +37,8 @@ test("codexd and the conductor started from their bundles serve a real turn", as
   assert.match(built.stdout, /apps\/codexd\/dist\/bundle-start\.js/);
   assert.match(built.stdout, /apps\/conductor-daemon\/dist\/bundle-start\.js/);
 
-  const dir = tempDir("baa-bundle-e2e-");
-  t.after(() => dir.cleanup());
+  const dir = makeTempDir("baa-bundle-e2e-");
+  t.after(() => dir.remove());
   const model = await startMockModel();
   t.after(() => model.close());
   writeCodexHome(dir.path("codex-home"), model.baseUrl);

@@ -9,10 +9,10 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import { makeTempDir } from "@baa/test-support";
 import { readPlist } from "../../scripts/runtime/lib/launchd.mjs";
 import { readUnit } from "../../scripts/runtime/lib/systemd.mjs";
 import { freePort } from "../support/codexd-process.js";
-import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const script = (name: string) => join(root, "scripts", "runtime", name);
@@ -107,7 +107,7 @@ function assertTheReadChecks(
 }
 
 test("check-node.sh --node mini passes against a running node and fails clearly when a service stops", async () => {
-  const dir = tempDir("baa-check-node-");
+  const dir = makeTempDir("baa-check-node-");
   const model = await startMockModel();
   const launched: Launched[] = [];
   try {
@@ -176,6 +176,6 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
       }
     }
     await model.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import { freePort, isAlive } from "../support/codexd-process.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { tempDir, type TempDir } from "../support/temp-dir.js";
 
 // What the README promises a newcomer: `pnpm start --demo`, `baa tasks add` in a repository,
 // and the task reaches review with a real diff (the demo model ran a shell command through
@@ -111,7 +111,7 @@ function makeGitRepo(path: string): string {
 }
 
 test("pnpm start --demo: a task added with baa reaches in_review with a diff, is revised, and lands", { timeout: 300_000 }, async () => {
-  const dir = tempDir("baa-demo-review-");
+  const dir = makeTempDir("baa-demo-review-");
   const repo = makeGitRepo(dir.path("repo"));
   let node: Node | undefined;
   let pids: number[] = [];
@@ -163,6 +163,6 @@ test("pnpm start --demo: a task added with baa reaches in_review with a diff, is
       await node.exited;
     }
     for (const pid of pids) if (isAlive(pid)) process.kill(pid, "SIGKILL");
-    dir.cleanup();
+    dir.remove();
   }
 });

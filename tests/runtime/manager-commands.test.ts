@@ -10,7 +10,7 @@ import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { tempDir } from "../support/temp-dir.js";
+import { makeTempDir } from "@baa/test-support";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -43,7 +43,7 @@ async function fakeHealth(): Promise<{ base: string; server: Server }> {
 }
 
 test("service-manager scripts issue the right commands; reload waits for /healthz and says when it does not come", async () => {
-  const dir = tempDir("baa-managers-");
+  const dir = makeTempDir("baa-managers-");
   const health = await fakeHealth();
   try {
     const bin = dir.path("bin");
@@ -93,6 +93,6 @@ test("service-manager scripts issue the right commands; reload waits for /health
     assert.match(stuck.out, new RegExp(`FAIL {2}codexd ${health.base}/healthz did not answer within 1000 ms`));
   } finally {
     health.server.close();
-    dir.cleanup();
+    dir.remove();
   }
 });

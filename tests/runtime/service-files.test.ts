@@ -7,7 +7,7 @@ import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { tempDir } from "../support/temp-dir.js";
+import { makeTempDir } from "@baa/test-support";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const script = (name: string) => join(root, "scripts", "runtime", name);
@@ -49,7 +49,7 @@ async function checkAll(manager: "launchd" | "systemd", installDir: string, extr
 
 for (const manager of ["launchd", "systemd"] as const) {
   test(`${manager}: rendered files pass check-${manager}.sh; damaged ones fail naming the fault`, async () => {
-    const dir = tempDir(`baa-${manager}-`);
+    const dir = makeTempDir(`baa-${manager}-`);
     try {
       const installDir = dir.path("install");
       const flags = ["--prefix", dir.path("node"), "--control-api-base", "https://control.example.test", "--node", "mini"];
@@ -99,7 +99,7 @@ for (const manager of ["launchd", "systemd"] as const) {
       assert.equal(elsewhere.code, 1);
       assert.match(elsewhere.out, new RegExp(`missing: render it with ./scripts/runtime/install-${manager}.sh --dry-run`));
     } finally {
-      dir.cleanup();
+      dir.remove();
     }
   });
 }

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "../support/temp-dir.js";
+import { makeTempDir } from "@baa/test-support";
 
 // `pnpm start` at a terminal, then Ctrl-C: the terminal sends SIGINT to the whole foreground
 // process group. codexd must see that as one signal and stop gracefully, not as two.
@@ -42,7 +42,7 @@ function waitForText(stream: NodeJS.ReadableStream, pattern: RegExp, seen: { tex
 }
 
 test("Ctrl-C on start-node stops codexd gracefully with one signal", async () => {
-  const dir = tempDir("baa-start-node-");
+  const dir = makeTempDir("baa-start-node-");
   const port = await freePort();
   // Its own process group, as a terminal's foreground job is.
   const child = spawn(process.execPath, [join(root, "scripts/start-node.mjs"), "--demo", "--only", "codexd"], {
@@ -76,6 +76,6 @@ test("Ctrl-C on start-node stops codexd gracefully with one signal", async () =>
     assert.ok(codexd.some((line) => line.msg === "codexd stopped"), "codexd stopped gracefully");
   } finally {
     if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), "SIGKILL");
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import { freePort, startCodexdProcess, type CodexdProcess } from "./codexd-process.js";
 import { startConductorProcess, type ConductorProcess } from "./conductor-process.js";
 import { getJson, request } from "./http.js";
 import { TEST_DATABASE_URL, testSchema, type TestSchema } from "./postgres.js";
-import { tempDir, type TempDir } from "./temp-dir.js";
 
 export const CLUSTER_TOKEN = "c".repeat(64);
 
@@ -41,7 +41,7 @@ export interface Cluster {
  * real `codex` binary against one loopback mock model: several machines, on one host.
  */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const dir = tempDir("baa-cluster-");
+  const dir = makeTempDir("baa-cluster-");
   const model = await startMockModel();
   const schema = testSchema("cluster");
   const workdir = dir.path("work");
@@ -69,7 +69,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }
       await model.close();
       await schema.drop().catch((error: unknown) => console.error(`could not drop ${schema.name}: ${String(error)}`));
-      dir.cleanup();
+      dir.remove();
     }
   };
   return cluster;

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput, type CodexdDeps } from "../../apps/codexd/dist/index.js";
 import { ConductorRuntime, type ConductorConfigInput } from "../../apps/conductor-daemon/dist/index.js";
-import { tempDir, type TempDir } from "./temp-dir.js";
 
 /** The conductor's bearer token in the real stack (tokens have at least 32 characters). */
 export const E2E_TOKEN = "e2e-token-0123456789abcdef0123456789";
@@ -34,7 +34,7 @@ export async function startRealStack(
     autoStartLoops?: boolean;
   } = {}
 ): Promise<RealStack> {
-  const dir = tempDir("baa-e2e-");
+  const dir = makeTempDir("baa-e2e-");
   const model = await startMockModel();
   const stack: Partial<RealStack> = { dir, model };
   try {
@@ -98,5 +98,5 @@ async function stopStack(stack: Partial<RealStack>): Promise<void> {
   await stack.conductor?.stop().catch(() => {});
   await stack.codexd?.stop().catch(() => {});
   await stack.model?.close().catch(() => {});
-  stack.dir?.cleanup();
+  stack.dir?.remove();
 }

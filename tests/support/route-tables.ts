@@ -1,11 +1,11 @@
 // The real route table of each service: its app built the way the service builds it (createApp),
 // with an onRoute hook recording every route Fastify registers. Nothing listens; requests go
 // through `inject`. Used by the OpenAPI and docs-coverage tests.
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import { createCodexdApp, resolveCodexdConfig, type CodexdApi } from "../../apps/codexd/dist/index.js";
 import { createConductorApp, normalizeConductorConfig } from "../../apps/conductor-daemon/dist/index.js";
 import { createStatusApp, normalizeStatusApiConfig } from "../../apps/status-api/dist/index.js";
 import { createSilentLogger } from "../../packages/logging/dist/index.js";
-import { tempDir, type TempDir } from "./temp-dir.js";
 
 type FastifyInstance = ReturnType<typeof createCodexdApp>;
 interface RouteOptions {
@@ -38,7 +38,7 @@ const BASE = `http://${HOST}`;
 
 /** Builds all three apps; `close()` closes them and removes their temp dir. */
 export async function buildServiceApps(): Promise<{ apps: ServiceApp[]; close(): Promise<void> }> {
-  const dir: TempDir = tempDir("baa-routes-");
+  const dir: TempDir = makeTempDir("baa-routes-");
   const logger = createSilentLogger();
   const built: ServiceApp[] = [];
   try {
@@ -62,14 +62,14 @@ export async function buildServiceApps(): Promise<{ apps: ServiceApp[]; close():
     built.push(await record("status-api", createStatusApp({ config: statusConfig, logger })));
   } catch (error) {
     await Promise.all(built.map((each) => each.app.close()));
-    dir.cleanup();
+    dir.remove();
     throw error;
   }
   return {
     apps: built,
     close: async () => {
       await Promise.all(built.map((each) => each.app.close()));
-      dir.cleanup();
+      dir.remove();
     }
   };
 }

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
+import { makeTempDir, type TempDir } from "@baa/test-support";
 import { freePort, isAlive, startCodexdProcess, type CodexdProcess } from "../../support/codexd-process.js";
 import { startConductorProcess, type ConductorProcess } from "../../support/conductor-process.js";
 import { eventually, getJson, postJson } from "../../support/http.js";
 import { E2E_TOKEN } from "../../support/real-stack.js";
-import { tempDir, type TempDir } from "../../support/temp-dir.js";
 import { assertJsonFilesParse, overlappingRuns, readEventLogWithTorn, seqProblems } from "./invariants.js";
 import { envInt, percentiles, reliabilitySeed, reportFigures, seededRandom } from "./reliability-env.js";
 
@@ -65,7 +65,7 @@ export async function runProcessFaults(name: string, targets: readonly Target[])
     await stack.conductor?.kill("SIGTERM");
     await stack.codexd.kill("SIGTERM");
     await stack.model.close();
-    stack.dir.cleanup();
+    stack.dir.remove();
   }
 }
 
@@ -98,7 +98,7 @@ type Figures = ReturnType<typeof newFigures>;
 
 /** A slow mock model, codexd on the real binary; the conductor is started by the caller. */
 async function startStack(): Promise<FaultStack> {
-  const dir = tempDir("baa-rel-faults-");
+  const dir = makeTempDir("baa-rel-faults-");
   const model = await startMockModel();
   // Every answer streams for ~250 ms, so a kill lands before, during or after the model's reply.
   model.setDefaultReply((r) => ({ kind: "slow_text", text: `mock reply to: ${r.lastUserText ?? ""}`, totalMs: 250 }));
