@@ -197,9 +197,8 @@ export class CodexdCore {
   markListening(baseUrl: string, localSocketPath: string | null = null): void {
     this.#resolvedBaseUrl = baseUrl.replace(/\/$/, "");
     this.#localSocketPath = localSocketPath;
-    // The update below is written and fsynced, with everything the start changed before it.
-    this.#daemonState.syncFromNowOn();
-    this.#daemonState.update((state) => {
+    // Written and fsynced in one write, with everything the start changed before it.
+    this.#daemonState.syncFromNowOn((state) => {
       state.started = true;
     });
     this.#started = true;

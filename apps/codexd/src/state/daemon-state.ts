@@ -105,10 +105,22 @@ export class DaemonStateFile {
     this.#durable = false;
   }
 
-  /** Ends `deferSync()`: the state is written and fsynced now (if a write was deferred), and every write after. */
-  syncFromNowOn(): void {
-    if (this.#durable) return;
+  /**
+   * Ends `deferSync()`: the state is written and fsynced now (if a write was deferred), and every
+   * write after. A `change` given is made first and goes in that same write: one fsynced write
+   * on the path to listening, not two.
+   */
+  syncFromNowOn(change?: (state: DaemonState) => void): void {
+    if (this.#durable) {
+      if (change !== undefined) this.update(change);
+      return;
+    }
     this.#durable = true;
+    if (change !== undefined) {
+      change(this.state);
+      this.state.updatedAt = new Date(this.#now()).toISOString();
+      this.#lightWrites = true;
+    }
     if (this.#lightWrites && this.#retry === undefined) this.#write();
   }
 

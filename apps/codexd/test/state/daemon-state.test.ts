@@ -78,3 +78,39 @@ test("daemon-state.json: while codexd starts, changes are written through unsync
     ws.cleanup();
   }
 });
+
+test("daemon-state.json: syncFromNowOn with a change fsyncs it and the deferred state in one write", () => {
+  const ws = tempWorkspace();
+  const state = failingState();
+  try {
+    const path = ws.path("daemon-state.json");
+    const writes: boolean[] = [];
+    const fs = {
+      ...nodeStateFs,
+      writeFileSync: (file: string, text: string, options: { durable: boolean }) => {
+        writes.push(options.durable);
+        nodeStateFs.writeFileSync(file, text, options);
+      }
+    };
+    const file = new DaemonStateFile({
+      path,
+      now: state.now,
+      initial: initial(),
+      health: state.health,
+      fs,
+      timers: state.timers
+    });
+    file.deferSync();
+    file.updateChild({ status: "running", pid: 42 });
+    file.syncFromNowOn((s) => (s.started = true));
+    assert.deepEqual(writes, [false, true], "one light write while deferred, then one fsynced write");
+    const onDisk = JSON.parse(readFileSync(path, "utf8"));
+    assert.equal(onDisk.started, true);
+    assert.equal(onDisk.child.pid, 42);
+    file.syncFromNowOn((s) => (s.pid = 9));
+    assert.deepEqual(writes, [false, true, true], "once durable, a change is one fsynced write");
+    assert.equal(JSON.parse(readFileSync(path, "utf8")).pid, 9);
+  } finally {
+    ws.cleanup();
+  }
+});
