@@ -120,7 +120,10 @@ const script = new vm.Script(wrapped, {
   cachedData,
   importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier))
 });
-if (useCache && (cachedData === undefined || script.cachedDataRejected === true)) {
+const makeCache = useCache && (cachedData === undefined || script.cachedDataRejected === true);
+// Not held for the life of the process (V8 has taken what it needs).
+cachedData = undefined;
+if (makeCache) {
   process.once("exit", () => {
     const temp = \`\${cacheFile}.\${process.pid}.tmp\`;
     try {
