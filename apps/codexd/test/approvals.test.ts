@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { nextEvent } from "@baa/event-log";
 import { ManualTimers } from "@baa/clock/testing";
+import { makeTempDir } from "@baa/test-support";
 import { getJson, postJson, startFakeCodexd } from "./support/start-fake-codexd.js";
-import { tempWorkspace } from "./support/workspace.js";
 
 async function sessionWithTurn(codexd: Awaited<ReturnType<typeof startFakeCodexd>>) {
   codexd.appServer.autoComplete = false;
@@ -93,7 +93,7 @@ test("app-server withdrawing a request (serverRequest/resolved) clears it from t
 });
 
 test("after a restart a pending approval is expired, its turn interrupted, and answering it is 410", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   try {
     const first = await startFakeCodexd({}, ws);
     const { session, turnId } = await sessionWithTurn(first);
@@ -118,6 +118,6 @@ test("after a restart a pending approval is expired, its turn interrupted, and a
       await first.service.stop();
     }
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { runCodexdCli } from "../src/cli.js";
-import { tempWorkspace } from "./support/workspace.js";
 
 const sink = () => {
   let text = "";
@@ -10,7 +10,7 @@ const sink = () => {
 };
 
 test("start refuses a hand-damaged state file with one clear line naming it, and no stack trace", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   try {
     mkdirSync(ws.path("state"), { recursive: true });
     writeFileSync(ws.path("state", "session-registry.json"), "{ not json");
@@ -25,7 +25,7 @@ test("start refuses a hand-damaged state file with one clear line naming it, and
     assert.match(stderr.read(), /session-registry\.json is not valid JSON/);
     assert.doesNotMatch(stderr.read(), /\n\s+at /);
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 

@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import test from "node:test";
 import { AppError } from "@baa/api-errors";
 import { EventLog } from "@baa/event-log";
+import { makeTempDir } from "@baa/test-support";
 import { ApprovalBook } from "../../src/approvals/approval-book.js";
 import { failingState } from "../support/state-health.js";
-import { tempWorkspace } from "../support/workspace.js";
 
 function setup(options: { maxBytes?: number } = {}) {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   const events = new EventLog({ logPath: ws.path("logs", "events.jsonl"), recentPath: ws.path("state", "recent.json"), limit: 100, now: state.now, health: state.health, timers: state.timers });
   const book = new ApprovalBook({
@@ -61,7 +61,7 @@ test("an answer that cannot be saved is refused (503 state_write_failed); the ap
     await book.close();
     await events.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -76,7 +76,7 @@ test("the timeout runs on the injected timers and declines", async () => {
     await book.close();
     await events.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -98,7 +98,7 @@ test("approvals.json stays within its byte budget by dropping the oldest settled
     await book.close();
     await events.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
@@ -117,6 +117,6 @@ test("a huge command in an approval is kept cut, naming the seq of the event tha
     await book.close();
     await events.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { ChildOutputLog } from "../../src/child/child-output-log.js";
 import { failingState } from "../support/state-health.js";
-import { tempWorkspace } from "../support/workspace.js";
 
 test("a child output log that cannot be written reports it, never throws into the child's streams, and says what it lost", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const stderrPath = ws.path("logs", "stderr.log");
@@ -29,6 +29,6 @@ test("a child output log that cannot be written reports it, never throws into th
     assert.equal(readFileSync(stderrPath, "utf8"), "first\n[codexd: 2 output lines lost: this log could not be written]\nafter\n");
     assert.equal(state.health.report().status, "ok");
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

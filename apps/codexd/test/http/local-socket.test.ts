@@ -4,11 +4,11 @@ import { request } from "node:http";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import test from "node:test";
+import { tempDir } from "@baa/test-support";
 import WebSocket from "ws";
 import pino from "pino";
 import { listenOnLocalSocket } from "../../src/http/local-socket.js";
 import { startFakeCodexd } from "../support/start-fake-codexd.js";
-import { tempWorkspace } from "../support/workspace.js";
 
 function getOverSocket(socketPath: string, path: string, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -52,8 +52,7 @@ test("codexd serves its API on codexd.sock in the state dir too: owner only, gua
 });
 
 test("a stale socket file is replaced; a path holding something else or too long leaves codexd on TCP only", async (t) => {
-  const ws = tempWorkspace();
-  t.after(() => ws.cleanup());
+  const ws = tempDir(t, "codexd-test-");
   const logger = pino({ level: "silent" });
   const http = (await import("node:http")).createServer((_req, res) => res.end("ok"));
 

@@ -2,16 +2,16 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import test from "node:test";
 import { StateWriteError } from "@baa/state-files";
+import { makeTempDir } from "@baa/test-support";
 import { newSession } from "../../src/sessions/session.js";
 import { SessionRegistry } from "../../src/sessions/session-registry.js";
 import { failingState } from "../support/state-health.js";
-import { tempWorkspace } from "../support/workspace.js";
 
 const session = (n: number, at = "2030-01-01T00:00:00.000Z") =>
   newSession({ sessionId: `session-${n}`, threadId: `thread-${n}`, purpose: "duplex", cwd: "/tmp", model: null, modelProvider: null, approvalPolicy: null, sandbox: null, at });
 
 test("a session that cannot be written is not added: add() throws and nothing is listed", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const path = ws.path("state", "session-registry.json");
@@ -30,12 +30,12 @@ test("a session that cannot be written is not added: add() throws and nothing is
     assert.equal(state.health.report().status, "ok");
     await registry.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("a change that changes nothing (a streamed delta) schedules no write", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const registry = new SessionRegistry({ path: ws.path("r.json"), now: state.now, lastSeq: () => 0, health: state.health, timers: state.timers });
@@ -52,12 +52,12 @@ test("a change that changes nothing (a streamed delta) schedules no write", asyn
     assert.deepEqual(state.timers.pending(), [250], "a real change is written (coalesced)");
     await registry.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("the file stays within its byte budget by dropping the longest untouched closed sessions; active ones stay", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const path = ws.path("r.json");
@@ -81,6 +81,6 @@ test("the file stays within its byte budget by dropping the longest untouched cl
     assert.ok(state.lines.some((l) => /within its byte budget/.test(l.message)));
     await registry.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

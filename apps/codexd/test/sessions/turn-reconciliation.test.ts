@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd.js";
-import { tempWorkspace } from "../support/workspace.js";
 
 // The registry is written lazily; a crash can leave it behind the event log. Start-up folds
 // the log's newer events in, so the registry's lag never shows.
 
 test("a turn that finished after the registry's last write comes back completed, not interrupted", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   try {
     const first = await startFakeCodexd({}, ws);
     first.appServer.autoComplete = false;
@@ -30,12 +30,12 @@ test("a turn that finished after the registry's last write comes back completed,
       await second.service.stop();
     }
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("a turn accepted after the registry's last write is restored and marked interrupted at start", async () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   try {
     const first = await startFakeCodexd({}, ws);
     first.appServer.autoComplete = false;
@@ -56,6 +56,6 @@ test("a turn accepted after the registry's last write is restored and marked int
       await first.service.stop().catch(() => {});
     }
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

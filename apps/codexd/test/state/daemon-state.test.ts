@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import test from "node:test";
 import { nodeStateFs } from "@baa/state-files";
+import { makeTempDir } from "@baa/test-support";
 import { DaemonStateFile, type DaemonState } from "../../src/state/daemon-state.js";
 import { failingState } from "../support/state-health.js";
-import { tempWorkspace } from "../support/workspace.js";
 
 const initial = (): DaemonState => ({
   started: false,
@@ -18,7 +18,7 @@ const initial = (): DaemonState => ({
 });
 
 test("daemon-state.json: a failed write is logged and retried with backoff; the newest state lands once space returns", () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const path = ws.path("daemon-state.json");
@@ -41,12 +41,12 @@ test("daemon-state.json: a failed write is logged and retried with backoff; the 
     assert.equal(state.health.report().status, "ok");
     file.close();
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("daemon-state.json: while codexd starts, changes are written through unsynced; syncFromNowOn fsyncs the newest state once", () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const path = ws.path("daemon-state.json");
@@ -75,12 +75,12 @@ test("daemon-state.json: while codexd starts, changes are written through unsync
     assert.deepEqual(syncs, ["file", "dir", "file", "dir"], "and every write after it");
     assert.equal(JSON.parse(readFileSync(path, "utf8")).started, true);
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });
 
 test("daemon-state.json: syncFromNowOn with a change fsyncs it and the deferred state in one write", () => {
-  const ws = tempWorkspace();
+  const ws = makeTempDir("codexd-test-");
   const state = failingState();
   try {
     const path = ws.path("daemon-state.json");
@@ -111,6 +111,6 @@ test("daemon-state.json: syncFromNowOn with a change fsyncs it and the deferred 
     assert.deepEqual(writes, [false, true, true], "once durable, a change is one fsynced write");
     assert.equal(JSON.parse(readFileSync(path, "utf8")).pid, 9);
   } finally {
-    ws.cleanup();
+    ws.remove();
   }
 });

@@ -1,11 +1,11 @@
+import { makeTempDir } from "@baa/test-support";
 import { CodexdLocalService, type CodexdDeps } from "../../src/service.js";
 import { resolveCodexdConfig, type CodexdConfigInput } from "../../src/config.js";
 import { FakeAppServer, FakeChild } from "./fake-app-server.js";
-import { tempWorkspace } from "./workspace.js";
 
 /** codexd on a fake child and fake app-server, listening on a free loopback port. */
 export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}, reuse?: { root: string }, deps: Partial<CodexdDeps> = {}) {
-  const ws = reuse === undefined ? tempWorkspace() : { root: reuse.root, path: (...p: string[]) => [reuse.root, ...p].join("/"), cleanup: () => {} };
+  const ws = reuse === undefined ? makeTempDir("codexd-test-") : { root: reuse.root, path: (...p: string[]) => [reuse.root, ...p].join("/"), remove: () => {} };
   const child = new FakeChild();
   const appServer = new FakeAppServer();
   const spawned: { command: string; args: readonly string[]; cwd: string }[] = [];
@@ -50,7 +50,7 @@ export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}
     base,
     async stop() {
       await service.stop();
-      ws.cleanup();
+      ws.remove();
     }
   };
 }
