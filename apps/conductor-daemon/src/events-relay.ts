@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { WsCloseCodes } from "@baa/http-server";
 import { RelayClient } from "./relay-client.js";
 import { wsUpstreamConnector, type UpstreamConnector } from "./relay-upstream.js";
-import { SharedUpstream } from "./shared-upstream.js";
+import { SharedUpstream, type FlushScheduler } from "./shared-upstream.js";
 
 export interface EventsRelayOptions {
   /** Builds codexd's event-stream URL for a client's query string. */
@@ -31,6 +31,8 @@ export interface EventsRelayOptions {
   share?: boolean;
   /** Opens an upstream stream; tests pass a fake. Default: `ws` over the socket or TCP. */
   connect?: UpstreamConnector;
+  /** When a step's frames are handed out (default: once the step is done, `process.nextTick`). */
+  flushScheduler?: FlushScheduler;
 }
 
 const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -121,9 +123,10 @@ export class EventsRelay {
   #join(client: RelayClient, key: string, liveSearch: string): void {
     let upstream = this.#upstreams.get(key);
     if (upstream === undefined || !upstream.usable) {
-      upstream = new SharedUpstream(this.#connect, liveSearch, (gone) => {
+      const onGone = (gone: SharedUpstream) => {
         if (this.#upstreams.get(key) === gone) this.#upstreams.delete(key);
-      });
+      };
+      upstream = new SharedUpstream(this.#connect, liveSearch, onGone, this.#options.flushScheduler);
       if (upstream.usable) this.#upstreams.set(key, upstream);
     }
     this.#memberships.set(client, upstream);

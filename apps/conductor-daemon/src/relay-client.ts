@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { WsCloseCodes } from "@baa/http-server";
 import { closeSocket, type UpstreamHandle } from "./relay-upstream.js";
+import { payloadOf, rawSocketOf, type RelayBatch, type RelayFrame } from "./relay-frames.js";
 import { ReplayJoin, seqOf } from "./relay-join.js";
 import type { UpstreamMember } from "./shared-upstream.js";
 
@@ -19,10 +20,11 @@ interface Corkable {
 }
 
 /**
- * One conductor client of a relayed stream: frames go out as they came (no copy), corked per
- * tick so a burst costs one write, and a client whose unsent bytes pass the bound is closed with
- * 4008 instead of slowing the others or growing memory. With `after=` it first takes its own
- * replay stream and joins the shared live stream through `ReplayJoin`.
+ * One conductor client of a relayed stream: the shared stream's frames, made once for every
+ * client, go out as one write per step; a client whose unsent bytes pass the bound is closed
+ * with 4008 instead of slowing the others or growing memory. With `after=` it first takes its
+ * own replay stream (sent through ws, corked per tick) and joins the shared live stream through
+ * `ReplayJoin`.
  */
 export class RelayClient implements UpstreamMember {
   readonly socket: WebSocket;
@@ -63,18 +65,26 @@ export class RelayClient implements UpstreamMember {
     if (join.caughtUp) this.#switchToShared(join);
   }
 
-  /** A frame of the shared live stream. */
-  live(data: WebSocket.RawData, isBinary: boolean): void {
+  /** One step's frames of the shared live stream. */
+  live(batch: RelayBatch): void {
     if (this.#finished) return;
     const join = this.#join;
-    if (join === undefined) {
-      if (this.#settling !== undefined) this.#settle(this.#settling, data, isBinary);
-      else this.#send(data, isBinary);
+    if (join !== undefined) {
+      if (this.#overBound(join.heldBytes)) return;
+      for (const frame of batch.frames) join.hold(frame);
+      if (join.caughtUp) this.#switchToShared(join);
       return;
     }
-    if (this.#overBound(join.heldBytes)) return;
-    join.hold(seqOf(data), data, isBinary, byteLength(data));
-    if (join.caughtUp) this.#switchToShared(join);
+    if (this.#overBound(0)) return;
+    const raw = rawSocketOf(this.socket);
+    if (this.#settling === undefined && raw !== undefined) {
+      raw.write(batch.whole);
+      return;
+    }
+    for (const frame of batch.frames) {
+      if (this.#settling === undefined) this.#sendFrame(frame);
+      else this.#settle(this.#settling, frame);
+    }
   }
 
   ended(code: number, reason: string): void {
@@ -97,14 +107,21 @@ export class RelayClient implements UpstreamMember {
     this.#join = undefined;
     this.#replay?.close();
     this.#replay = undefined;
-    for (const frame of join.takeRest()) this.#send(frame.data, frame.isBinary);
+    for (const frame of join.takeRest()) this.#sendFrame(frame);
     if (!join.settled) this.#settling = join;
   }
 
-  #settle(join: ReplayJoin, data: WebSocket.RawData, isBinary: boolean): void {
-    if (!join.afterSwitch(seqOf(data))) return;
+  #settle(join: ReplayJoin, frame: RelayFrame): void {
+    if (!join.afterSwitch(frame.seq)) return;
     this.#settling = undefined;
-    this.#send(data, isBinary);
+    this.#sendFrame(frame);
+  }
+
+  // A frame made once for every client, written as it is (or its payload sent through ws).
+  #sendFrame(frame: RelayFrame): void {
+    const raw = rawSocketOf(this.socket);
+    if (raw === undefined) this.#send(payloadOf(frame), frame.binary);
+    else if (!this.#overBound(0)) raw.write(frame.frame);
   }
 
   #send(data: WebSocket.RawData, isBinary: boolean): void {
@@ -136,9 +153,4 @@ export class RelayClient implements UpstreamMember {
       raw.uncork();
     });
   }
-}
-
-function byteLength(data: WebSocket.RawData): number {
-  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0);
-  return data.byteLength;
 }

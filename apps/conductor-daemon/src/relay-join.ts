@@ -1,12 +1,5 @@
 import type WebSocket from "ws";
-
-/** A frame of the shared live stream held while the client's replay catches up. */
-export interface HeldFrame {
-  seq: number;
-  data: WebSocket.RawData;
-  isBinary: boolean;
-  bytes: number;
-}
+import type { RelayFrame } from "./relay-frames.js";
 
 /**
  * How a client with `after=` joins a shared live stream with no gap and no duplicate. Its own
@@ -19,7 +12,7 @@ export interface HeldFrame {
  */
 export class ReplayJoin {
   #lastSent: number;
-  #held: HeldFrame[] = [];
+  #held: RelayFrame[] = [];
   #heldBytes = 0;
   #settled = false;
 
@@ -46,16 +39,16 @@ export class ReplayJoin {
   }
 
   /** A frame of the shared stream, held; one without a seq is not an event and is dropped. */
-  hold(seq: number | undefined, data: WebSocket.RawData, isBinary: boolean, bytes: number): void {
-    if (seq === undefined) return;
-    this.#held.push({ seq, data, isBinary, bytes });
-    this.#heldBytes += bytes;
+  hold(frame: RelayFrame): void {
+    if (frame.seq === undefined) return;
+    this.#held.push(frame);
+    this.#heldBytes += frame.frame.length;
   }
 
   /** True once the replay reached the first held frame: time to switch to the shared stream. */
   get caughtUp(): boolean {
     const first = this.#held[0];
-    return first !== undefined && this.#lastSent >= first.seq;
+    return first?.seq !== undefined && this.#lastSent >= first.seq;
   }
 
   /**
@@ -74,8 +67,8 @@ export class ReplayJoin {
   }
 
   /** The held frames the client has not had, in order; the replay is over. */
-  takeRest(): HeldFrame[] {
-    const rest = this.#held.filter((frame) => frame.seq > this.#lastSent);
+  takeRest(): RelayFrame[] {
+    const rest = this.#held.filter((frame) => (frame.seq as number) > this.#lastSent);
     this.#lastSent = rest.at(-1)?.seq ?? this.#lastSent;
     if (rest.length > 0) this.#settled = true;
     this.#held = [];

@@ -1,35 +1,51 @@
 import type WebSocket from "ws";
+import { RelayBatch, bytesOf, relayFrame } from "./relay-frames.js";
+import { seqOf } from "./relay-join.js";
 import type { UpstreamConnector, UpstreamHandle } from "./relay-upstream.js";
 
 /** A client of a shared upstream. */
 export interface UpstreamMember {
-  /** One frame of the stream, the same bytes for every member. */
-  live(data: WebSocket.RawData, isBinary: boolean): void;
+  /** One step's frames of the stream, the same bytes for every member. */
+  live(batch: RelayBatch): void;
   /** The stream ended; the member closes its client with this code and reason. */
   ended(code: number, reason: string): void;
 }
 
+/** Runs a batch's hand-out once the current step is done; tests pass one that runs it at once. */
+export type FlushScheduler = (flush: () => void) => void;
+
+// Pending frames are handed out at once past this many bytes, so a long step does not wait.
+const FLUSH_BYTES = 64 * 1024;
+
 /**
- * One upstream event stream shared by every client with the same filter: each frame arrives
- * once and is handed, as received, to every member in the order they joined. Reference-counted:
+ * One upstream event stream shared by every client with the same filter: each message arrives
+ * once, is framed once for every client, and the frames of one step (a chunk read from the
+ * upstream) go to every member, in the order they joined, as one batch. Reference-counted:
  * opened for the first member, closed when the last one leaves; when it ends, every member is
- * told and it is gone (`onGone`), so the next client opens a new one.
+ * told (after the frames before the end) and it is gone (`onGone`), so the next client opens
+ * a new one.
  */
 export class SharedUpstream {
   readonly #members = new Set<UpstreamMember>();
   readonly #handle: UpstreamHandle;
   readonly #onGone: (upstream: SharedUpstream) => void;
+  readonly #schedule: FlushScheduler;
   #gone = false;
   #ending: { code: number; reason: string } | undefined;
+  #pending: RelayBatch | undefined;
+  #flushScheduled = false;
 
-  constructor(connect: UpstreamConnector, search: string, onGone: (upstream: SharedUpstream) => void) {
+  constructor(
+    connect: UpstreamConnector,
+    search: string,
+    onGone: (upstream: SharedUpstream) => void,
+    schedule: FlushScheduler = process.nextTick
+  ) {
     this.#onGone = onGone;
+    this.#schedule = schedule;
     this.#handle = connect(search, {
       open: () => {},
-      message: (data, isBinary) => {
-        // A member that leaves meanwhile (cut off) is skipped by the Set's own iteration.
-        for (const member of this.#members) member.live(data, isBinary);
-      },
+      message: (data, isBinary) => this.#message(data, isBinary),
       end: (code, reason) => this.#end(code, reason)
     });
   }
@@ -59,8 +75,33 @@ export class SharedUpstream {
     this.#onGone(this);
   }
 
+  #message(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.#gone) return;
+    const bytes = bytesOf(data);
+    this.#pending ??= new RelayBatch();
+    this.#pending.add(relayFrame(isBinary ? undefined : seqOf(bytes), bytes, isBinary));
+    if (this.#pending.bytes >= FLUSH_BYTES) {
+      this.#flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      this.#schedule(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    if (batch === undefined) return;
+    this.#pending = undefined;
+    // A member that leaves meanwhile (cut off) is skipped by the Set's own iteration.
+    for (const member of this.#members) member.live(batch);
+  }
+
   #end(code: number, reason: string): void {
     if (this.#gone) return;
+    this.#flush();
     this.#gone = true;
     this.#ending = { code, reason };
     this.#onGone(this);

@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { EventsRelay } from "../src/events-relay.js";
 import { createSilentLogger } from "../src/logger.js";
+import { relayFrame } from "../src/relay-frames.js";
 import { ReplayJoin, seqOf } from "../src/relay-join.js";
 import { fakeClient, fakeConnector } from "./relay-fakes.js";
 
 function relayWith(connect: ReturnType<typeof fakeConnector>["connect"]) {
-  return new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), connect });
+  return new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), flushScheduler: (flush) => flush(), connect });
 }
 
 test("after=: the replay runs first, then the client joins the shared stream with no gap and no duplicate", () => {
@@ -107,9 +108,9 @@ test("after=: every interleaving of replay and shared frames gives each event on
 
 test("ReplayJoin counts held bytes and drops held frames the replay already sent", () => {
   const join = new ReplayJoin(10);
-  join.hold(12, Buffer.from("a"), false, 5);
-  join.hold(undefined, Buffer.from("not an event"), false, 12);
-  assert.equal(join.heldBytes, 5);
+  join.hold(relayFrame(12, Buffer.from("abc"), false));
+  join.hold(relayFrame(undefined, Buffer.from("not an event"), false));
+  assert.equal(join.heldBytes, 5, "the frame's header and payload");
   assert.equal(join.caughtUp, false);
   join.replayed(11);
   assert.equal(join.caughtUp, false);

@@ -5,7 +5,7 @@ import { createSilentLogger } from "../src/logger.js";
 import { fakeClient, fakeConnector } from "./relay-fakes.js";
 
 function relayWith(connect: ReturnType<typeof fakeConnector>["connect"], options: { maxBufferedBytes?: number; onCutOff?: () => void } = {}) {
-  return new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), connect, ...options });
+  return new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), flushScheduler: (flush) => flush(), connect, ...options });
 }
 
 test("clients with the same filter share one upstream; it closes when the last one leaves", () => {
@@ -78,7 +78,7 @@ test("a slow client is cut off with 4008 alone; the others on its upstream go on
 
 test("not shared: every client gets its own upstream with its query as given", () => {
   const fake = fakeConnector();
-  const relay = new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), connect: fake.connect, share: false });
+  const relay = new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), flushScheduler: (flush) => flush(), connect: fake.connect, share: false });
   relay.attach(fakeClient().socket, "ws://node-b/v1/tasks/t/events?after=3");
   relay.attach(fakeClient().socket, "ws://node-b/v1/tasks/t/events?after=3");
   assert.deepEqual(
