@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import * as codexdModule from "../../apps/codexd/dist/index.js";
 import * as conductorModule from "../../apps/conductor-daemon/dist/index.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { tempDir } from "../support/temp-dir.js";
 
 // The seed's programmatic contract (SPEC §2.4), checked with our own fakes: what the built
 // packages export, the config they resolve, the CLI's status, and the proxy's summary keys.
@@ -56,7 +56,7 @@ test("the built packages export the seed's entry points", () => {
 });
 
 test("config fields and defaults match the seed", () => {
-  const dir = tempDir("baa-seed-config-");
+  const dir = makeTempDir("baa-seed-config-");
   try {
     const config = resolveCodexdConfig({ repoRoot: dir.root, env: {} });
     assert.equal(config.nodeId, "mini-main");
@@ -82,7 +82,7 @@ test("config fields and defaults match the seed", () => {
       assert.equal(typeof config.paths[key], "string", key);
     }
   } finally {
-    dir.cleanup();
+    dir.remove();
   }
 });
 
@@ -140,7 +140,7 @@ function assertStateFilesAgree(config: ReturnType<typeof resolveCodexdConfig>): 
 }
 
 test("session and turn flow through ConductorRuntime, CLI status --json and the state files agree", async () => {
-  const dir = tempDir("baa-seed-flow-");
+  const dir = makeTempDir("baa-seed-flow-");
   const config = resolveCodexdConfig({
     env: {},
     repoRoot: dir.path("repo"),
@@ -212,12 +212,12 @@ test("session and turn flow through ConductorRuntime, CLI status --json and the 
   } finally {
     await conductor?.stop();
     await codexd.stop();
-    dir.cleanup();
+    dir.remove();
   }
 });
 
 test("CLI status works while codexd is down and reports it stopped", async () => {
-  const dir = tempDir("baa-seed-cli-");
+  const dir = makeTempDir("baa-seed-cli-");
   try {
     let out = "";
     const code = await runCodexdCli({
@@ -232,6 +232,6 @@ test("CLI status works while codexd is down and reports it stopped", async () =>
     assert.deepEqual(cli.sessionRegistry.sessions, []);
     assert.deepEqual(cli.runRegistry.runs, []);
   } finally {
-    dir.cleanup();
+    dir.remove();
   }
 });

@@ -3,10 +3,10 @@ import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { FaultInjectingFs } from "../../packages/state-files/dist/testing/index.js";
 import { eventually, getJson, postJson } from "../support/http.js";
 import { startRealStack } from "../support/real-stack.js";
-import { tempDir } from "../support/temp-dir.js";
 import { readEventLogWithTorn } from "./support/invariants.js";
 import { reportFigures } from "./support/reliability-env.js";
 
@@ -70,7 +70,7 @@ async function noTurnLeftRunning(base: string, sessionIds: string[]): Promise<vo
 }
 
 test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC where mounting is not allowed): no crash, status degraded, nothing reported saved that is not, recovery when space returns", async () => {
-  const logs = tempDir("baa-rel-disk-");
+  const logs = makeTempDir("baa-rel-disk-");
   const unmount = mountSmallTmpfs(logs.root);
   const fs = unmount === null ? new FaultInjectingFs() : undefined;
   const stack = await startRealStack({ codexd: { logsDir: logs.root }, ...(fs === undefined ? {} : { codexdDeps: { stateFs: fs } }) });
@@ -143,6 +143,6 @@ test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC wher
     if (filler !== undefined) rmSync(filler, { force: true });
     await stack.stop();
     unmount?.();
-    logs.cleanup();
+    logs.remove();
   }
 });
