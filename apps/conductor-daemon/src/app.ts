@@ -10,7 +10,7 @@ import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./a
 import { CodexdClient } from "./codexd/codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import type { ConductorConfig } from "./config.js";
-import { EventsRelay } from "./events-relay.js";
+import { EventsRelay } from "./codexd/events-relay.js";
 import { createRunForwarding } from "./forwarding/run-forwarding.js";
 import { createSilentLogger } from "./logger.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";

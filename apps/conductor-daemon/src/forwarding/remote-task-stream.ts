@@ -3,7 +3,7 @@ import { isAppError } from "@baa/api-errors";
 import { closeReason, WsCloseCodes } from "@baa/http-server";
 import type { Logger } from "pino";
 import type WebSocket from "ws";
-import { EventsRelay } from "../events-relay.js";
+import { EventsRelay } from "../codexd/events-relay.js";
 import { forwardedBy } from "./forwarded-header.js";
 import type { NodeForwarder, NodeTarget } from "./node-forwarder.js";
 import type { RunOwners } from "./run-owners.js";

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { websocketSchema, type ExtraOperation } from "@baa/http-server";
 import type { CodexdClient } from "../codexd/codexd-client.js";
 import { conductorError } from "../errors.js";
-import type { EventsRelay } from "../events-relay.js";
+import type { EventsRelay } from "../codexd/events-relay.js";
 
 export interface CodexRoute {
   method: string;

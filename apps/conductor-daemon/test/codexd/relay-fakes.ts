@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
-import type { UpstreamConnector, UpstreamHandlers } from "../src/relay-upstream.js";
+import type { UpstreamConnector, UpstreamHandlers } from "../../src/codexd/relay-upstream.js";
 
 /** One upstream stream opened through `fakeConnector`: the test plays codexd's side. */
 export interface FakeStream {

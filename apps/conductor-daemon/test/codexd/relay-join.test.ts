@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { EventsRelay } from "../src/events-relay.js";
-import { createSilentLogger } from "../src/logger.js";
-import { relayFrame } from "../src/relay-frames.js";
-import { ReplayJoin, seqOf } from "../src/relay-join.js";
+import { EventsRelay } from "../../src/codexd/events-relay.js";
+import { createSilentLogger } from "../../src/logger.js";
+import { relayFrame } from "../../src/codexd/relay-frames.js";
+import { ReplayJoin, seqOf } from "../../src/codexd/relay-join.js";
 import { fakeClient, fakeConnector } from "./relay-fakes.js";
 
 function relayWith(connect: ReturnType<typeof fakeConnector>["connect"]) {

@@ -5,10 +5,10 @@ import { createServer as createNetServer } from "node:net";
 import test from "node:test";
 import { eventually, listenOnZero, tempDir } from "@baa/test-support";
 import WebSocket, { WebSocketServer } from "ws";
-import { EventsRelay } from "../src/events-relay.js";
-import { createSilentLogger } from "../src/logger.js";
-import { reservePort, startFakeCodexd } from "./helpers/fake-codexd.js";
-import { startConductor } from "./helpers/conductor.js";
+import { EventsRelay } from "../../src/codexd/events-relay.js";
+import { createSilentLogger } from "../../src/logger.js";
+import { reservePort, startFakeCodexd } from "../helpers/fake-codexd.js";
+import { startConductor } from "../helpers/conductor.js";
 
 const wsUrl = (baseUrl: string, path: string) => `${baseUrl.replace(/^http/, "ws")}${path}`;
 

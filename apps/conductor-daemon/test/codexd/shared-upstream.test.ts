@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { EventsRelay, splitQuery } from "../src/events-relay.js";
-import { createSilentLogger } from "../src/logger.js";
+import { EventsRelay, splitQuery } from "../../src/codexd/events-relay.js";
+import { createSilentLogger } from "../../src/logger.js";
 import { fakeClient, fakeConnector } from "./relay-fakes.js";
 
 function relayWith(connect: ReturnType<typeof fakeConnector>["connect"], options: { maxBufferedBytes?: number; onCutOff?: () => void } = {}) {
