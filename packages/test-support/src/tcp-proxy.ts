@@ -51,7 +51,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const listen = async () => {
     const s = createServer(accept);
     if (port === 0) port = await listenOnZero(s);
-    else await new Promise<void>((resolve, reject) => s.once("error", reject).listen(port, "127.0.0.1", resolve));
+    else
+      await new Promise<void>((resolve, reject) =>
+        s.once("error", reject).listen(port, "127.0.0.1", resolve)
+      );
     server = s;
   };
 

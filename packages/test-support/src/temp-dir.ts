@@ -29,5 +29,9 @@ export function tempDir(t: AfterHook, prefix = "baa-test-"): TempDir {
  */
 export function makeTempDir(prefix = "baa-test-"): TempDir {
   const root = mkdtempSync(join(tmpdir(), prefix));
-  return { root, path: (...parts) => join(root, ...parts), remove: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    path: (...parts) => join(root, ...parts),
+    remove: () => rmSync(root, { recursive: true, force: true })
+  };
 }

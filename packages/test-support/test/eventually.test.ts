@@ -43,7 +43,8 @@ test("eventually reports the last error when every read threw", async () => {
       "the port",
       { timeoutMs: 20, intervalMs: 1 }
     ),
-    (error: Error) => error.message.includes("waiting for the port") && error.message.includes(`refused #${reads}`)
+    (error: Error) =>
+      error.message.includes("waiting for the port") && error.message.includes(`refused #${reads}`)
   );
 });
 
