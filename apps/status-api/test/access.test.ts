@@ -1,10 +1,8 @@
 // The browser guard on status-api: the attacks of issue 7 refused on the status and action
 // routes alike; the page's own origin, no Origin, and a remote peer with the token still work.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { closedPortUrl, startFakeService } from "./helpers/fake-service.js";
@@ -15,9 +13,9 @@ const OWN = { host: "127.0.0.1:4318" };
 
 async function guarded(options: { remote?: boolean } = {}) {
   const conductor = await startFakeService(fullConductor);
-  const dir = mkdtempSync(join(tmpdir(), "status-api-access-"));
+  const dir = makeTempDir("status-api-access-");
   const app = createStatusApp({
-    config: normalizeStatusApiConfig({ conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir, sharedToken: TOKEN }),
+    config: normalizeStatusApiConfig({ conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, sharedToken: TOKEN }),
     ...(options.remote ? { isTrustedAddress: () => false } : {})
   });
   return {
@@ -26,7 +24,7 @@ async function guarded(options: { remote?: boolean } = {}) {
     close: async () => {
       await app.close();
       await conductor.close();
-      rmSync(dir, { recursive: true, force: true });
+      dir.remove();
     }
   };
 }

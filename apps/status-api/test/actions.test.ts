@@ -1,10 +1,9 @@
 // The page's actions: forwarded to the conductor with the node's token, answers passed through,
 // bad input refused here, an unreachable conductor reported in our own codes.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { closedPortUrl, sendJson, startFakeService } from "./helpers/fake-service.js";
@@ -14,10 +13,10 @@ import { fullConductor } from "./helpers/fixtures.js";
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
 function tokenDir(token: string | undefined) {
-  const dir = mkdtempSync(join(tmpdir(), "status-api-actions-"));
+  const dir = makeTempDir("status-api-actions-");
   if (token !== undefined) {
-    mkdirSync(join(dir, "state", "conductor"), { recursive: true });
-    writeFileSync(join(dir, "state", "conductor", "shared-token"), `${token}\n`, { mode: 0o600 });
+    mkdirSync(dir.path("state", "conductor"), { recursive: true });
+    writeFileSync(dir.path("state", "conductor", "shared-token"), `${token}\n`, { mode: 0o600 });
   }
   return dir;
 }
@@ -25,7 +24,7 @@ function tokenDir(token: string | undefined) {
 test("pause, resume and drain are forwarded with the token from the conductor's token file", async () => {
   const conductor = await startFakeService(fullConductor);
   const dir = tokenDir("file-token-".padEnd(40, "x"));
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir }) });
+  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
   try {
     for (const action of ["pause", "resume", "drain"]) {
       const response = await app.inject({ method: "POST", url: `/v1/system/${action}`, payload: { reason: "from the page" } });
@@ -38,7 +37,7 @@ test("pause, resume and drain are forwarded with the token from the conductor's 
   } finally {
     await app.close();
     await conductor.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
@@ -50,7 +49,7 @@ test("an approval answer goes to the conductor's approvals route; its error answ
     return fullConductor(request, res);
   });
   const dir = tokenDir(undefined);
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir }) });
+  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
   try {
     const ok = await app.inject({ method: "POST", url: "/v1/approvals/approval-1", payload: { decision: "accept" } });
     assert.equal(ok.statusCode, 200);
@@ -63,14 +62,14 @@ test("an approval answer goes to the conductor's approvals route; its error answ
   } finally {
     await app.close();
     await conductor.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
 test("bad input is refused here with the field named, and never reaches the conductor", async () => {
   const conductor = await startFakeService(fullConductor);
   const dir = tokenDir(undefined);
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir }) });
+  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
   try {
     const badDecision = await app.inject({ method: "POST", url: "/v1/approvals/approval-1", payload: { decision: 7 } });
     assert.equal(badDecision.statusCode, 400);
@@ -92,16 +91,16 @@ test("bad input is refused here with the field named, and never reaches the cond
   } finally {
     await app.close();
     await conductor.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
 test("a conductor that is down or hung gives 503 conductor_unavailable or 504 conductor_timeout", async () => {
   const hung = await startFakeService(() => {});
   const dir = tokenDir(undefined);
-  const down = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir }) });
+  const down = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
   const slow = createStatusApp({
-    config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: hung.url, codexdBase: await closedPortUrl(), repoRoot: dir, actionTimeoutMs: 100 })
+    config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: hung.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, actionTimeoutMs: 100 })
   });
   try {
     const refused = await down.inject({ method: "POST", url: "/v1/system/pause", payload: {} });
@@ -114,6 +113,6 @@ test("a conductor that is down or hung gives 503 conductor_unavailable or 504 co
     await down.close();
     await slow.close();
     await hung.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

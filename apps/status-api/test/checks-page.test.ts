@@ -4,10 +4,9 @@
 // numbers (new and old lines, unified and side by side) and sent back as revise `{comments}`,
 // "Add to queue" and the Queues panel, the create form's checks. No console error, no failed request.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import type { BrowserContext, Page } from "playwright-core";
 import { StatusApiRuntime } from "../src/runtime.js";
 import { launchPage, watchPage } from "./helpers/browser.js";
@@ -38,12 +37,12 @@ test("checks, setup, overlaps, line comments, the land queue and the create form
   const fake = checksConductor();
   const conductor: FakeService = await startFakeService(fake.handler);
   const codexd = await startFakeService(codexdHandler());
-  const dir = mkdtempSync(join(tmpdir(), "status-api-checks-page-"));
-  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir, localApiBase: "http://127.0.0.1:0", refreshMs: 200 });
+  const dir = makeTempDir("status-api-checks-page-");
+  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root, localApiBase: "http://127.0.0.1:0", refreshMs: 200 });
   let context: BrowserContext | undefined;
   try {
     const base = await runtime.start();
-    const launched = await launchPage(join(dir, "profile"));
+    const launched = await launchPage(dir.path("profile"));
     context = launched.context;
     const page = launched.page;
     const seen = watchPage(page);
@@ -88,7 +87,7 @@ test("checks, setup, overlaps, line comments, the land queue and the create form
     // Halves stay aligned: each note has a spacer in the other half.
     assert.equal(await page.locator("tr.line-comment-note-spacer").count(), 4);
     await page.locator("#task-diff").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(process.env.STATUS_PAGE_SCREENSHOTS ?? dir, "task-checks-fake.png"), fullPage: true });
+    await page.screenshot({ path: join(process.env.STATUS_PAGE_SCREENSHOTS ?? dir.root, "task-checks-fake.png"), fullPage: true });
     await page.click("#task-send-comments");
     await page.waitForSelector("#flash:has-text('Sent back with 4 line comments')", WAIT);
     assert.deepEqual(posted(`/v1/tasks/${CHECK_TASK_ID}/revise`), [
@@ -158,6 +157,6 @@ test("checks, setup, overlaps, line comments, the land queue and the create form
     await runtime.stop();
     await conductor.close();
     await codexd.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

@@ -1,10 +1,9 @@
 // The page and its live stream, without a browser (the Chromium test is in tests/status-api).
 import assert from "node:assert/strict";
 import { request } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { StatusApiRuntime } from "../src/runtime.js";
@@ -15,8 +14,8 @@ import { codexdHandler, fullConductor } from "./helpers/fixtures.js";
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
 test("GET / serves the page with a policy that keeps it on its own origin; assets load; ETag revalidates", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "status-api-page-"));
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir }) });
+  const dir = makeTempDir("status-api-page-");
+  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
   try {
     const page = await app.inject({ url: "/" });
     assert.equal(page.statusCode, 200);
@@ -52,15 +51,15 @@ test("GET / serves the page with a policy that keeps it on its own origin; asset
     assert.equal(missing.json().error.code, "route_not_found");
   } finally {
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
 test("GET /v1/status/stream sends the status document as server-sent events, again on each refresh", async () => {
   const conductor = await startFakeService(fullConductor);
   const codexd = await startFakeService(codexdHandler());
-  const dir = mkdtempSync(join(tmpdir(), "status-api-stream-"));
-  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir, localApiBase: "http://127.0.0.1:0", refreshMs: 50 });
+  const dir = makeTempDir("status-api-stream-");
+  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root, localApiBase: "http://127.0.0.1:0", refreshMs: 50 });
   try {
     const base = await runtime.start();
     const events = await new Promise<string[]>((resolve, reject) => {
@@ -88,6 +87,6 @@ test("GET /v1/status/stream sends the status document as server-sent events, aga
     await runtime.stop();
     await conductor.close();
     await codexd.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

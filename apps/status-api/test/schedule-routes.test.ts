@@ -1,10 +1,8 @@
 // GET /v1/schedules on the status API: the conductor's list forwarded with the node's token, for
 // the page's Schedules panel.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { closedPortUrl, sendJson, startFakeService } from "./helpers/fake-service.js";
@@ -17,9 +15,9 @@ test("GET /v1/schedules is forwarded with the token and its answer passed throug
     if (request.method === "GET" && request.url === "/v1/schedules") sendJson(response, 200, SCHEDULES);
     else sendJson(response, 404, { ok: false, error: { code: "route_not_found", message: request.url } });
   });
-  const dir = mkdtempSync(join(tmpdir(), "status-api-schedules-"));
+  const dir = makeTempDir("status-api-schedules-");
   const app = createStatusApp({
-    config: normalizeStatusApiConfig({ localApiBase: "http://127.0.0.1:80", conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir, sharedToken: TOKEN })
+    config: normalizeStatusApiConfig({ localApiBase: "http://127.0.0.1:80", conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, sharedToken: TOKEN })
   });
   try {
     const answer = await app.inject({ method: "GET", url: "/v1/schedules" });
@@ -31,6 +29,6 @@ test("GET /v1/schedules is forwarded with the token and its answer passed throug
   } finally {
     await app.close();
     await conductor.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

@@ -1,11 +1,9 @@
 // Must-show 1: GET /v1/status with every source up, with codexd down, with the conductor hung,
 // and with a conductor that lacks the control-plane routes. The sources are loopback fakes.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "node:test";
 import { ManualTimers } from "@baa/clock/testing";
+import { makeTempDir } from "@baa/test-support";
 import { pino } from "pino";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
@@ -17,12 +15,12 @@ import { codexdHandler, codexdStatusBody, fullConductor, proxyOnlyConductor } fr
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
 function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeoutMs?: number; timers?: ManualTimers } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "status-api-test-"));
+  const dir = makeTempDir("status-api-test-");
   const config = normalizeStatusApiConfig({ ...INJECT_LISTEN,
     conductorBase,
     codexdBase,
     sharedToken: "t".repeat(40),
-    repoRoot: dir,
+    repoRoot: dir.root,
     sourceTimeoutMs: extra.sourceTimeoutMs ?? 2_000
   });
   const http = extra.timers === undefined ? undefined : createHttpClient({ clock: extra.timers, timers: extra.timers });
@@ -36,7 +34,7 @@ function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeou
     close: async () => {
       await app.close();
       await http?.close();
-      rmSync(dir, { recursive: true, force: true });
+      dir.remove();
     }
   };
 }
@@ -255,8 +253,8 @@ test("a source going away and coming back is logged once each way, not on every 
     }
     codexdHandler()(request, res);
   });
-  const dir = mkdtempSync(join(tmpdir(), "status-api-log-"));
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir }), logger });
+  const dir = makeTempDir("status-api-log-");
+  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root }), logger });
   try {
     for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, false);
     codexdUp = true;
@@ -270,6 +268,6 @@ test("a source going away and coming back is logged once each way, not on every 
     await app.close();
     await conductor.close();
     await codexd.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

@@ -1,10 +1,8 @@
 // status-api's /metrics: what each status collection found (sources up, their latency) and its
 // own HTTP requests, from one registry per app.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "node:test";
+import { tempDir } from "@baa/test-support";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { closedPortUrl, startFakeService } from "./helpers/fake-service.js";
@@ -13,14 +11,13 @@ import { codexdHandler } from "./helpers/fixtures.js";
 test("a collection sets each source's up gauge and latency; requests are counted by route pattern", async (t) => {
   const codexd = await startFakeService(codexdHandler());
   t.after(() => codexd.close());
-  const dir = mkdtempSync(join(tmpdir(), "status-api-metrics-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, "status-api-metrics-");
   const config = normalizeStatusApiConfig({
     localApiBase: "http://127.0.0.1:80",
     conductorBase: await closedPortUrl(),
     codexdBase: codexd.url,
     sharedToken: "t".repeat(40),
-    repoRoot: dir,
+    repoRoot: dir.root,
     sourceTimeoutMs: 2_000
   });
   const app = createStatusApp({ config });

@@ -3,10 +3,9 @@
 // conductor's 400 shown), a task in review with its diff drawn by diff2html (unified, then side
 // by side), land and revise reaching the conductor, and no console error, failed request or 404.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import type { BrowserContext } from "playwright-core";
 import { StatusApiRuntime } from "../src/runtime.js";
 import { launchPage, watchPage } from "./helpers/browser.js";
@@ -19,12 +18,12 @@ const WAIT = { timeout: 20_000 };
 test("tasks list, create form, a task in review with its diff, land and revise, in headless Chromium", async () => {
   const conductor = await startFakeService(reviewConductor);
   const codexd = await startFakeService(codexdHandler());
-  const dir = mkdtempSync(join(tmpdir(), "status-api-task-page-"));
-  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir, localApiBase: "http://127.0.0.1:0", refreshMs: 200 });
+  const dir = makeTempDir("status-api-task-page-");
+  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root, localApiBase: "http://127.0.0.1:0", refreshMs: 200 });
   let context: BrowserContext | undefined;
   try {
     const base = await runtime.start();
-    const launched = await launchPage(join(dir, "profile"));
+    const launched = await launchPage(dir.path("profile"));
     context = launched.context;
     const page = launched.page;
     const seen = watchPage(page);
@@ -74,7 +73,7 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     await page.waitForSelector(".d2h-file-side-diff", WAIT);
     assert.equal(await page.locator('.d2h-file-wrapper').count(), 2);
     await page.locator("#task-diff").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(process.env.STATUS_PAGE_SCREENSHOTS ?? dir, "task-review-fake.png"), fullPage: true });
+    await page.screenshot({ path: join(process.env.STATUS_PAGE_SCREENSHOTS ?? dir.root, "task-review-fake.png"), fullPage: true });
 
     // Land: into another branch, pushed, with a pull request (its box only once a remote is picked).
     assert.equal(await page.isVisible("#land-pr"), false);
@@ -110,6 +109,6 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     await runtime.stop();
     await conductor.close();
     await codexd.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

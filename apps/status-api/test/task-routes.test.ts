@@ -1,10 +1,8 @@
 // The task routes the page uses: a fixed set of conductor paths, forwarded with the node's
 // token; ids, queries and bodies checked here first; the conductor's answers passed through.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import type { FastifyInstance } from "fastify";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
@@ -17,16 +15,16 @@ const TOKEN = "node-token-".padEnd(40, "x");
 
 async function withApp(run: (app: FastifyInstance, conductor: FakeService) => Promise<void>, handler = reviewConductor, extra: Record<string, unknown> = {}) {
   const conductor = await startFakeService(handler);
-  const dir = mkdtempSync(join(tmpdir(), "status-api-tasks-"));
+  const dir = makeTempDir("status-api-tasks-");
   const app = createStatusApp({
-    config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir, sharedToken: TOKEN, ...extra })
+    config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, sharedToken: TOKEN, ...extra })
   });
   try {
     await run(app, conductor);
   } finally {
     await app.close();
     await conductor.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 }
 
@@ -206,15 +204,15 @@ test("bad ids, queries and bodies are refused here, naming the field, and never 
 });
 
 test("a conductor that is down or hung gives 503 conductor_unavailable or 504 conductor_timeout on reads too", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "status-api-tasks-down-"));
-  const down = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir }) });
+  const dir = makeTempDir("status-api-tasks-down-");
+  const down = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
   try {
     const refused = await down.inject({ url: `/v1/tasks/${REVIEW_TASK_ID}/diff` });
     assert.equal(refused.statusCode, 503);
     assert.equal(refused.json().error.code, "conductor_unavailable");
   } finally {
     await down.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
   await withApp(
     async (app) => {
