@@ -27,8 +27,6 @@ const NOT_YET: ReadonlySet<string> = new Set([
   "packages/control-store/src/migrations.ts",
   "packages/mock-model/src/server.ts#startMockModel",
   // End-to-end tests whose one test body runs past 80 lines: not split yet (issue 18).
-  "tests/conductor/any-node.e2e.test.ts",
-  "tests/conductor/multi-node-failover.e2e.test.ts",
   "tests/reliability/conductor-load.e2e.test.ts",
   "tests/reliability/fuzz-routes.test.ts"
 ]);

@@ -64,6 +64,100 @@ async function waitTask(node: ClusterNode, taskId: string, done: (task: any) => 
   }, what, 120_000);
 }
 
+/** Every route of the run answers the same through every node: node-a's answer, passed through. */
+async function readsTheSameEverywhere(
+  cluster: Cluster,
+  nodes: ClusterNode[],
+  run: { taskId: string; runId: string; commit: string },
+  remote: string
+): Promise<void> {
+  const { taskId, runId } = run;
+  const [, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+  const paths = [
+    `/v1/runs/${runId}`,
+    `/v1/runs/${runId}/events`,
+    `/v1/runs/${runId}/events?type=run.ended`,
+    `/v1/runs/${runId}/files/meta.json`,
+    `/v1/runs/${runId}/files/events.jsonl`,
+    `/v1/runs/${runId}/files/final-message.md`,
+    `/v1/runs/${runId}/files/diff.patch`,
+    `/v1/tasks/${taskId}/diff`,
+    `/v1/tasks/${taskId}/diff?format=patch`,
+    `/v1/tasks/${taskId}/landing-options`
+  ];
+  for (const path of paths) {
+    const [fromA, fromB, fromC] = await Promise.all(nodes.map((node) => raw(node, path)));
+    // A turn that ends on the tool call's output may leave no final message: the same 404 everywhere then.
+    if (!path.endsWith("final-message.md")) assert.equal(fromA.status, 200, `${path} on node-a: ${fromA.text}`);
+    assert.deepEqual(fromB, fromA, `${path} through node-b`);
+    assert.deepEqual(fromC, fromA, `${path} through node-c`);
+  }
+  const meta = JSON.parse((await raw(c, `/v1/runs/${runId}/files/meta.json`)).text);
+  assert.equal(meta.owner, "node-a");
+  assert.equal(meta.commit, run.commit);
+  assert.match((await raw(b, `/v1/runs/${runId}/files/diff.patch`)).text, /\+round one/);
+  const read = (await getJson(via(c, `/v1/runs/${runId}`))).body.data;
+  assert.equal(read.run.folder, cluster.dir.path("node-a", "runs", runId), "node-a's folder, as node-a says");
+  assert.ok(read.events.some((e: any) => e.type === "run.ended"));
+  const pushed = (await getJson(via(b, `/v1/runs/${runId}/events?type=run.branch_pushed`))).body.data.events;
+  assert.equal(pushed.length, 1);
+  assert.deepEqual({ remote: pushed[0].data.remote, branch: pushed[0].data.branch, commit: pushed[0].data.commit }, { remote: "origin", branch: `baa/${taskId}`, commit: run.commit });
+  assert.equal(git(remote, "rev-parse", `baa/${taskId}`), run.commit, "round 1 is on the shared remote");
+  const missing = await request("GET", via(b, `/v1/runs/${runId}/files/checks.json`));
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.error.code, "file_not_found");
+  assert.match(missing.body.error.message, /has no checks\.json/, "node-a's own answer, passed through");
+}
+
+/** The owner dies (conductor and codexd): the others say who has the answer, never a wrong one. */
+async function ownerDownIsUnavailable(owner: ClusterNode, others: ClusterNode[], { taskId, runId }: { taskId: string; runId: string }): Promise<void> {
+  const [b, c] = others as [ClusterNode, ClusterNode];
+  await owner.conductor.kill("SIGKILL");
+  await owner.codexd.kill("SIGKILL");
+  for (const node of [b, c]) {
+    for (const path of [`/v1/runs/${runId}/events`, `/v1/runs/${runId}/files/diff.patch`, `/v1/tasks/${taskId}/diff`]) {
+      const refused = await request("GET", via(node, path));
+      assert.equal(refused.status, 503, `${path} through ${node.nodeId}: ${refused.text}`);
+      assert.equal(refused.body.error.code, "node_unavailable");
+      assert.match(refused.body.error.message, /node node-a/);
+    }
+  }
+  const down = await eventually(async () => {
+    const refused = await request("GET", via(b, `/v1/runs/${runId}`));
+    return /which is down \(last seen /.test(refused.body?.error?.message ?? "") ? refused : null;
+  }, "node-a seen down", 30_000);
+  assert.equal(down.status, 503);
+  assert.match(down.body.error.message, new RegExp(`^run ${runId} is owned by node node-a, which is down`));
+  // What the store holds still answers anywhere.
+  assert.equal((await getJson(via(c, `/v1/tasks/${taskId}`))).body.data.task.state, "in_review");
+}
+
+/** A cancel made through the node that does not run the task reaches the one that does, within a second. */
+async function cancelThroughAnotherNode(cluster: Cluster, live: ClusterNode[], repo: string) {
+  const [b, c] = live as [ClusterNode, ClusterNode];
+  const hung = await cluster.createTask(b, { title: "hang", prompt: "HANG", cwd: repo, workspace: "shared", approvalPolicy: "never" });
+  const running = await eventually(async () => {
+    const [r] = (await getJson(via(b, `/v1/tasks/${hung}/runs`))).body.data.runs;
+    return r?.state === "running" && r.turnId !== null ? r : null;
+  }, "the hanging task running");
+  const other = running.owner === "node-b" ? c : b;
+  const asked = Date.now();
+  const cancelled = await postJson(via(other, `/v1/tasks/${hung}/cancel`), { reason: "stop it" });
+  assert.equal(cancelled.status, 202, cancelled.text);
+  const [stopping] = await eventually(async () => {
+    const events = (await getJson(via(other, `/v1/runs/${running.runId}/events?type=run.stop_requested`))).body?.data?.events ?? [];
+    return events.length > 0 ? events : null;
+  }, "the owner stopping the run", 10_000);
+  // When the owner recorded it (same machine, same clock), not when this poll saw it.
+  const reachedMs = Date.parse(stopping.at) - asked;
+  assert.ok(reachedMs < 1_000, `the cancel reached ${running.owner} after ${reachedMs} ms`);
+  await waitTask(other, hung, (t) => t.state === "cancelled", "cancelled").catch(async (error) => {
+    const t = (await getJson(via(other, `/v1/tasks/${hung}`))).body.data.task;
+    if (t.state !== "cancelled") throw error;
+  });
+  return { other, running, reachedMs };
+}
+
 test("every route of a run answers the same through every node; its owner down is 503 node_unavailable; its work survives it", { timeout: 480_000 }, async () => {
   const cluster = await startCluster({ leaseTtlMs: 3_000, env: { BAA_WORK_REMOTE: "origin", BAA_RUN_LEASE_TTL_MS: "8000", BAA_RUN_PROGRESS_MS: "60000" } });
   cluster.model.setDefaultReply(writingModel);
@@ -85,40 +179,7 @@ test("every route of a run answers the same through every node; its owner down i
     assert.equal(run1.owner, "node-a");
     assert.equal(run1.workspace.kind, "worktree");
     const runId = run1.runId as string;
-    const paths = [
-      `/v1/runs/${runId}`,
-      `/v1/runs/${runId}/events`,
-      `/v1/runs/${runId}/events?type=run.ended`,
-      `/v1/runs/${runId}/files/meta.json`,
-      `/v1/runs/${runId}/files/events.jsonl`,
-      `/v1/runs/${runId}/files/final-message.md`,
-      `/v1/runs/${runId}/files/diff.patch`,
-      `/v1/tasks/${taskId}/diff`,
-      `/v1/tasks/${taskId}/diff?format=patch`,
-      `/v1/tasks/${taskId}/landing-options`
-    ];
-    for (const path of paths) {
-      const [fromA, fromB, fromC] = await Promise.all(nodes.map((node) => raw(node, path)));
-      // A turn that ends on the tool call's output may leave no final message: the same 404 everywhere then.
-      if (!path.endsWith("final-message.md")) assert.equal(fromA.status, 200, `${path} on node-a: ${fromA.text}`);
-      assert.deepEqual(fromB, fromA, `${path} through node-b`);
-      assert.deepEqual(fromC, fromA, `${path} through node-c`);
-    }
-    const meta = JSON.parse((await raw(c, `/v1/runs/${runId}/files/meta.json`)).text);
-    assert.equal(meta.owner, "node-a");
-    assert.equal(meta.commit, run1.commit);
-    assert.match((await raw(b, `/v1/runs/${runId}/files/diff.patch`)).text, /\+round one/);
-    const run = (await getJson(via(c, `/v1/runs/${runId}`))).body.data;
-    assert.equal(run.run.folder, cluster.dir.path("node-a", "runs", runId), "node-a's folder, as node-a says");
-    assert.ok(run.events.some((e: any) => e.type === "run.ended"));
-    const pushed = (await getJson(via(b, `/v1/runs/${runId}/events?type=run.branch_pushed`))).body.data.events;
-    assert.equal(pushed.length, 1);
-    assert.deepEqual({ remote: pushed[0].data.remote, branch: pushed[0].data.branch, commit: pushed[0].data.commit }, { remote: "origin", branch: `baa/${taskId}`, commit: run1.commit });
-    assert.equal(git(remote, "rev-parse", `baa/${taskId}`), run1.commit, "round 1 is on the shared remote");
-    const missing = await request("GET", via(b, `/v1/runs/${runId}/files/checks.json`));
-    assert.equal(missing.status, 404);
-    assert.equal(missing.body.error.code, "file_not_found");
-    assert.match(missing.body.error.message, /has no checks\.json/, "node-a's own answer, passed through");
+    await readsTheSameEverywhere(cluster, nodes, { taskId, runId, commit: run1.commit }, remote);
 
     // The task's live stream through node-c is node-a's, replayed from the start.
     const socket = await openEventSocket(`${c.conductor.base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events?after=0`);
@@ -127,25 +188,7 @@ test("every route of a run answers the same through every node; its owner down i
     assert.deepEqual(ended, onA);
     socket.close();
 
-    // The owner dies (conductor and codexd): the others say who has the answer, never a wrong one.
-    await a.conductor.kill("SIGKILL");
-    await a.codexd.kill("SIGKILL");
-    for (const node of [b, c]) {
-      for (const path of [`/v1/runs/${runId}/events`, `/v1/runs/${runId}/files/diff.patch`, `/v1/tasks/${taskId}/diff`]) {
-        const refused = await request("GET", via(node, path));
-        assert.equal(refused.status, 503, `${path} through ${node.nodeId}: ${refused.text}`);
-        assert.equal(refused.body.error.code, "node_unavailable");
-        assert.match(refused.body.error.message, /node node-a/);
-      }
-    }
-    const down = await eventually(async () => {
-      const refused = await request("GET", via(b, `/v1/runs/${runId}`));
-      return /which is down \(last seen /.test(refused.body?.error?.message ?? "") ? refused : null;
-    }, "node-a seen down", 30_000);
-    assert.equal(down.status, 503);
-    assert.match(down.body.error.message, new RegExp(`^run ${runId} is owned by node node-a, which is down`));
-    // What the store holds still answers anywhere.
-    assert.equal((await getJson(via(c, `/v1/tasks/${taskId}`))).body.data.task.state, "in_review");
+    await ownerDownIsUnavailable(a, [b, c], { taskId, runId });
 
     // Work survives: a clone without node-a's branch or worktree; the revise runs on another node.
     reclone();
@@ -171,27 +214,7 @@ test("every route of a run answers the same through every node; its owner down i
     assert.deepEqual(diff.files.map((f: any) => f.path).sort(), ["one.txt", "two.txt"]);
     assert.deepEqual(diff.base, { branch: "main", commit: git(remote, "rev-parse", "main") });
 
-    // A cancel made through the node that does not run the task reaches the one that does.
-    const hung = await cluster.createTask(b, { title: "hang", prompt: "HANG", cwd: repo, workspace: "shared", approvalPolicy: "never" });
-    const running = await eventually(async () => {
-      const [r] = (await getJson(via(b, `/v1/tasks/${hung}/runs`))).body.data.runs;
-      return r?.state === "running" && r.turnId !== null ? r : null;
-    }, "the hanging task running");
-    const other = running.owner === "node-b" ? c : b;
-    const asked = Date.now();
-    const cancelled = await postJson(via(other, `/v1/tasks/${hung}/cancel`), { reason: "stop it" });
-    assert.equal(cancelled.status, 202, cancelled.text);
-    const [stopping] = await eventually(async () => {
-      const events = (await getJson(via(other, `/v1/runs/${running.runId}/events?type=run.stop_requested`))).body?.data?.events ?? [];
-      return events.length > 0 ? events : null;
-    }, "the owner stopping the run", 10_000);
-    // When the owner recorded it (same machine, same clock), not when this poll saw it.
-    const reachedMs = Date.parse(stopping.at) - asked;
-    assert.ok(reachedMs < 1_000, `the cancel reached ${running.owner} after ${reachedMs} ms`);
-    await waitTask(other, hung, (t) => t.state === "cancelled", "cancelled").catch(async (error) => {
-      const t = (await getJson(via(other, `/v1/tasks/${hung}`))).body.data.task;
-      if (t.state !== "cancelled") throw error;
-    });
+    const { other, running, reachedMs } = await cancelThroughAnotherNode(cluster, [b, c], repo);
     console.log(`any-node: run ${runId} read the same through 3 nodes; node-a down → 503; round 2 ran on ${run2.owner} from the remote's branch; a cancel through ${other.nodeId} reached ${running.owner} in ${reachedMs} ms`);
   } finally {
     await cluster.stop();

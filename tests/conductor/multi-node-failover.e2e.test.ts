@@ -41,6 +41,91 @@ async function waitForSoleLeader(cluster: Cluster, node: ClusterNode, live: Clus
   }, `${node.nodeId} leading`, 60_000);
 }
 
+/** TASKS tasks, alternately through each node, five creates at a time. */
+async function createTasks(cluster: Cluster, a: ClusterNode, b: ClusterNode): Promise<void> {
+  const ids: string[] = [];
+  // Creates serialize on the store (queue limit, idempotency); five at a time keeps each
+  // under the statement timeout while both nodes start runs on a 2-core machine.
+  for (let i = 0; i < TASKS; i += 5) {
+    const batch = Array.from({ length: Math.min(5, TASKS - i) }, (_, k) =>
+      cluster.createTask(k % 2 === 0 ? a : b, { title: `t${i + k}`, prompt: `failover task ${i + k}`, cwd: cluster.workdir }, { idempotencyKey: `failover-${i + k}` })
+    );
+    ids.push(...(await Promise.all(batch)));
+  }
+  assert.equal(new Set(ids).size, TASKS);
+}
+
+/** From the runs table: each task succeeded exactly once, its runs one after another; node-a's in-flight runs were swept and run again by node-b. */
+async function assertRunsTable(cluster: Cluster, runningAtKill: RunRow[]) {
+  const tasks = await tasksOf(cluster);
+  const runs = await runsOf(cluster);
+  assert.equal(tasks.length, TASKS, "no task lost, none added");
+  assert.ok(tasks.every((t) => t.state === "succeeded"));
+  assert.equal(runs.filter((r) => r.state === "running").length, 0, "nothing left running");
+  const byTask = new Map<string, RunRow[]>();
+  for (const run of runs) byTask.set(run.task_id, [...(byTask.get(run.task_id) ?? []), run]);
+  for (const task of tasks) {
+    const taskRuns = byTask.get(task.task_id) ?? [];
+    assert.equal(taskRuns.filter((r) => r.state === "succeeded").length, 1, `${task.task_id} succeeded exactly once`);
+    for (let i = 1; i < taskRuns.length; i++) {
+      const before = taskRuns[i - 1]!;
+      assert.ok(before.ended_at !== null && before.ended_at <= taskRuns[i]!.started_at, `${task.task_id}: run ${i} started before run ${i - 1} ended`);
+    }
+    assert.ok(taskRuns.every((r) => r.state === "succeeded" || r.state === "abandoned"), `${task.task_id}: ${taskRuns.map((r) => r.state)}`);
+  }
+  // The runs node-a had in flight were swept (their run leases lapsed) and run again by node-b.
+  assert.ok(runningAtKill.length > 0);
+  for (const orphan of runningAtKill) {
+    const row = runs.find((r) => r.run_id === orphan.run_id)!;
+    assert.equal(row.state, "abandoned", `${row.run_id} abandoned`);
+    const again = byTask.get(row.task_id)!.find((r) => r.state === "succeeded")!;
+    assert.equal(again.owner, "node-b");
+    assert.equal(again.term, 0, "a node's run starts at epoch 0");
+  }
+  assert.ok(runs.filter((r) => r.state === "succeeded" && r.owner === "node-b").length > 0);
+  return { tasks, runs, byTask };
+}
+
+/**
+ * From the mock model's request log: every task's prompt reached the model, at most once
+ * per run of it, exactly once for a task that ran once, and never two at the same time.
+ */
+function assertModelRequests(cluster: Cluster, tasks: { task_id: string; prompt: string }[], byTask: Map<string, RunRow[]>): void {
+  const requests = new Map<string, { receivedAt: number; closedAt: number | null }[]>();
+  for (const r of cluster.model.requests) {
+    if (r.lastUserText === undefined || !r.lastUserText.startsWith("failover task ")) continue;
+    requests.set(r.lastUserText, [...(requests.get(r.lastUserText) ?? []), { receivedAt: r.receivedAt, closedAt: r.closedAt }]);
+  }
+  assert.equal(requests.size, TASKS, "every prompt reached the model");
+  for (const task of tasks) {
+    const seen = requests.get(task.prompt) ?? [];
+    const taskRuns = byTask.get(task.task_id)!;
+    assert.ok(seen.length >= 1 && seen.length <= taskRuns.length, `${task.task_id}: ${seen.length} model requests for ${taskRuns.length} runs`);
+    if (taskRuns.length === 1) assert.equal(seen.length, 1, `${task.task_id} ran once`);
+    const sorted = [...seen].sort((x, y) => x.receivedAt - y.receivedAt);
+    for (let i = 1; i < sorted.length; i++) {
+      assert.ok(sorted[i - 1]!.closedAt !== null && sorted[i - 1]!.closedAt! <= sorted[i]!.receivedAt, `${task.task_id}: two model streams at once`);
+    }
+  }
+}
+
+/**
+ * What the store and the lease went through on the way: on a loaded machine these say
+ * whether renewals were slow or failed (the leader must never lose a lease nobody took).
+ */
+function logStoreAndLease(nodes: ClusterNode[]): void {
+  for (const node of nodes) {
+    const lines = node.conductor.output().split("\n");
+    const count = (pattern: RegExp) => lines.filter((line) => pattern.test(line)).length;
+    const slowest = Math.max(0, ...lines.map((line) => Number(/"tookMs":(\d+)/.exec(line)?.[1] ?? 0)));
+    const unavailable = [...new Set(lines.filter((line) => /store_unavailable|StoreUnavailableError/.test(line)).map((line) => /"msg":"([^"]*)"/.exec(line)?.[1]))];
+    console.log(
+      `${node.nodeId}: slow lease attempts ${count(/slow lease attempt/)} (slowest ${slowest} ms), failed ${count(/lease attempt failed/)}, ` +
+        `stepped down ${count(/stepping down/)}, store unavailable ${count(/store_unavailable|StoreUnavailableError/)} ${JSON.stringify(unavailable)}`
+    );
+  }
+}
+
 // Its own timeout: 200 real turns take one to two minutes on a loaded 2-core machine; the
 // suite's default of 180 s per test is too close for that. The waits below are generous for the
 // same reason; the failover itself is bounded by its own assertion.
@@ -61,16 +146,7 @@ test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid
     }
     assert.equal((await cluster.rolez(b)).holder, "node-a");
 
-    const ids: string[] = [];
-    // Creates serialize on the store (queue limit, idempotency); five at a time keeps each
-    // under the statement timeout while both nodes start runs on a 2-core machine.
-    for (let i = 0; i < TASKS; i += 5) {
-      const batch = Array.from({ length: Math.min(5, TASKS - i) }, (_, k) =>
-        cluster.createTask(k % 2 === 0 ? a : b, { title: `t${i + k}`, prompt: `failover task ${i + k}`, cwd: cluster.workdir }, { idempotencyKey: `failover-${i + k}` })
-      );
-      ids.push(...(await Promise.all(batch)));
-    }
-    assert.equal(new Set(ids).size, TASKS);
+    await createTasks(cluster, a, b);
 
     // Kill the leader while it has runs in flight and work is still queued.
     await eventually(async () => {
@@ -103,69 +179,15 @@ test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid
       throw error;
     }
 
-    // From the runs table.
-    const tasks = await tasksOf(cluster);
-    const runs = await runsOf(cluster);
-    assert.equal(tasks.length, TASKS, "no task lost, none added");
-    assert.ok(tasks.every((t) => t.state === "succeeded"));
-    assert.equal(runs.filter((r) => r.state === "running").length, 0, "nothing left running");
-    const byTask = new Map<string, RunRow[]>();
-    for (const run of runs) byTask.set(run.task_id, [...(byTask.get(run.task_id) ?? []), run]);
-    for (const task of tasks) {
-      const taskRuns = byTask.get(task.task_id) ?? [];
-      assert.equal(taskRuns.filter((r) => r.state === "succeeded").length, 1, `${task.task_id} succeeded exactly once`);
-      for (let i = 1; i < taskRuns.length; i++) {
-        const before = taskRuns[i - 1]!;
-        assert.ok(before.ended_at !== null && before.ended_at <= taskRuns[i]!.started_at, `${task.task_id}: run ${i} started before run ${i - 1} ended`);
-      }
-      assert.ok(taskRuns.every((r) => r.state === "succeeded" || r.state === "abandoned"), `${task.task_id}: ${taskRuns.map((r) => r.state)}`);
-    }
-    // The runs node-a had in flight were swept (their run leases lapsed) and run again by node-b.
-    assert.ok(runningAtKill.length > 0);
-    for (const orphan of runningAtKill) {
-      const row = runs.find((r) => r.run_id === orphan.run_id)!;
-      assert.equal(row.state, "abandoned", `${row.run_id} abandoned`);
-      const again = byTask.get(row.task_id)!.find((r) => r.state === "succeeded")!;
-      assert.equal(again.owner, "node-b");
-      assert.equal(again.term, 0, "a node's run starts at epoch 0");
-    }
-    assert.ok(runs.filter((r) => r.state === "succeeded" && r.owner === "node-b").length > 0);
+    const { tasks, runs, byTask } = await assertRunsTable(cluster, runningAtKill);
 
-    // From the mock model's request log: every task's prompt reached the model, at most once
-    // per run of it, exactly once for a task that ran once, and never two at the same time.
-    const requests = new Map<string, { receivedAt: number; closedAt: number | null }[]>();
-    for (const r of cluster.model.requests) {
-      if (r.lastUserText === undefined || !r.lastUserText.startsWith("failover task ")) continue;
-      requests.set(r.lastUserText, [...(requests.get(r.lastUserText) ?? []), { receivedAt: r.receivedAt, closedAt: r.closedAt }]);
-    }
-    assert.equal(requests.size, TASKS, "every prompt reached the model");
-    for (const task of tasks) {
-      const seen = requests.get(task.prompt) ?? [];
-      const taskRuns = byTask.get(task.task_id)!;
-      assert.ok(seen.length >= 1 && seen.length <= taskRuns.length, `${task.task_id}: ${seen.length} model requests for ${taskRuns.length} runs`);
-      if (taskRuns.length === 1) assert.equal(seen.length, 1, `${task.task_id} ran once`);
-      const sorted = [...seen].sort((x, y) => x.receivedAt - y.receivedAt);
-      for (let i = 1; i < sorted.length; i++) {
-        assert.ok(sorted[i - 1]!.closedAt !== null && sorted[i - 1]!.closedAt! <= sorted[i]!.receivedAt, `${task.task_id}: two model streams at once`);
-      }
-    }
+    assertModelRequests(cluster, tasks, byTask);
     const durations = runs.filter((r) => r.ended_at !== null).map((r) => r.ended_at!.getTime() - r.started_at.getTime()).sort((x, y) => x - y);
     console.log(`run durations ms: p50 ${durations[Math.floor(durations.length / 2)]} p90 ${durations[Math.floor(durations.length * 0.9)]} max ${durations.at(-1)}`);
     console.log(
       `failover: ${runs.length} runs for ${TASKS} tasks, ${runningAtKill.length} in flight at the kill (abandoned, then run by node-b), ${runs.filter((r) => r.owner === "node-b").length} runs by node-b`
     );
-    // What the store and the lease went through on the way: on a loaded machine these say
-    // whether renewals were slow or failed (the leader must never lose a lease nobody took).
-    for (const node of [a, b]) {
-      const lines = node.conductor.output().split("\n");
-      const count = (pattern: RegExp) => lines.filter((line) => pattern.test(line)).length;
-      const slowest = Math.max(0, ...lines.map((line) => Number(/"tookMs":(\d+)/.exec(line)?.[1] ?? 0)));
-      const unavailable = [...new Set(lines.filter((line) => /store_unavailable|StoreUnavailableError/.test(line)).map((line) => /"msg":"([^"]*)"/.exec(line)?.[1]))];
-      console.log(
-        `${node.nodeId}: slow lease attempts ${count(/slow lease attempt/)} (slowest ${slowest} ms), failed ${count(/lease attempt failed/)}, ` +
-          `stepped down ${count(/stepping down/)}, store unavailable ${count(/store_unavailable|StoreUnavailableError/)} ${JSON.stringify(unavailable)}`
-      );
-    }
+    logStoreAndLease([a, b]);
   } finally {
     await cluster.stop();
   }
