@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 
 import { startDemoModel } from "../src/demo-mode.js";
 
@@ -24,24 +23,24 @@ async function respond(url: string, input: object[]): Promise<string> {
 }
 
 test("demo model: codex home with workspace-write, a shell command in a task worktree, an echo elsewhere", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "codexd-demo-"));
-  const model = await startDemoModel(join(dir, "demo-codex-home"));
+  const dir = makeTempDir("codexd-demo-");
+  const model = await startDemoModel(dir.path("demo-codex-home"));
   try {
-    const toml = readFileSync(join(dir, "demo-codex-home", "config.toml"), "utf8");
+    const toml = readFileSync(dir.path("demo-codex-home", "config.toml"), "utf8");
     assert.match(toml, /^sandbox_mode = "workspace-write"$/m);
     assert.ok(toml.includes(`base_url = "${model.url}/v1"`), toml);
 
-    const worktree = join(dir, "state", "conductor", "worktrees", "task-1");
+    const worktree = dir.path("state", "conductor", "worktrees", "task-1");
     const task = await respond(model.url, [context(worktree), prompt("Write the notes")]);
     assert.match(task, /"type":"function_call"/);
     assert.match(task, /"name":"exec_command"/);
     assert.ok(task.includes("notes/write-the-notes.md"), task);
 
-    const duplex = await respond(model.url, [context(dir), prompt("Say hello.")]);
+    const duplex = await respond(model.url, [context(dir.root), prompt("Say hello.")]);
     assert.doesNotMatch(duplex, /function_call/);
     assert.match(duplex, /mock reply to: Say hello\./);
   } finally {
     await model.close();
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
+import { tempDir } from "@baa/test-support";
 import { openSqliteConnection, sqliteDriverName } from "../src/sqlite-driver.js";
 
-const dir = mkdtempSync(join(tmpdir(), "control-store-driver-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir({ after }, "control-store-driver-");
 
 /** node:sqlite with StatementSync.columns(): 22.16+, 23.11+, 24+. */
 function expectedDriver(): string {
@@ -24,7 +22,7 @@ describe(`the SQLite driver on Node ${process.version}`, () => {
   });
 
   test("statements say whether they return rows, rows are plain objects, run reports changes", () => {
-    const db = openSqliteConnection(join(dir, "shape.sqlite"), { busyTimeoutMs: 1000 });
+    const db = openSqliteConnection(dir.path("shape.sqlite"), { busyTimeoutMs: 1000 });
     try {
       assert.equal(db.prepare("create table t (id integer primary key, name text unique, n integer)").reader, false);
       db.prepare("create table t (id integer primary key, name text unique, n integer)").run([]);
@@ -49,7 +47,7 @@ describe(`the SQLite driver on Node ${process.version}`, () => {
   });
 
   test("errors carry SQLite's code by name: a unique violation, a busy writer, a closed connection", () => {
-    const path = join(dir, "errors.sqlite");
+    const path = dir.path("errors.sqlite");
     const db = openSqliteConnection(path, { busyTimeoutMs: 0 });
     const other = openSqliteConnection(path, { busyTimeoutMs: 0 });
     try {
@@ -77,11 +75,11 @@ describe(`the SQLite driver on Node ${process.version}`, () => {
     const store = pathToFileURL(join(import.meta.dirname, "..", "src", "index.ts")).href;
     const script = `
       import { openControlStore } from ${JSON.stringify(store)};
-      const closed = await openControlStore({ stateDir: ${JSON.stringify(join(dir, "exit-a"))} });
+      const closed = await openControlStore({ stateDir: ${JSON.stringify(dir.path("exit-a"))} });
       for (let i = 0; i < 50; i++) await closed.createTask({ title: "t" + i, prompt: "p" });
       await closed.listTasks({ limit: 50 });
       await closed.close();
-      const open = await openControlStore({ stateDir: ${JSON.stringify(join(dir, "exit-b"))} });
+      const open = await openControlStore({ stateDir: ${JSON.stringify(dir.path("exit-b"))} });
       for (let i = 0; i < 50; i++) await open.createTask({ title: "t" + i, prompt: "p" });
       globalThis.gc();
       console.log("done");

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { appendFileSync, readFileSync, readdirSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { JsonLinesFile } from "../src/json-lines-file.js";
 import { removeStaleTempFiles, writeJsonAtomic } from "../src/atomic-json.js";
 import { keepWithinBytes } from "../src/byte-budget.js";
@@ -10,9 +9,9 @@ import { errnoError, FaultInjectingFs } from "../src/testing/fault-injecting-fs.
 import { nodeStateFs, type StateFs } from "../src/state-fs.js";
 
 test("appending after a torn last line starts a fresh line", () => {
-  const dir = mkdtempSync(join(tmpdir(), "jsonl-"));
+  const dir = makeTempDir("jsonl-");
   try {
-    const path = join(dir, "log.jsonl");
+    const path = dir.path("log.jsonl");
     appendFileSync(path, '{"seq":1}\n{"seq":2,"ty');
     const file = new JsonLinesFile(path);
     file.append({ seq: 3 });
@@ -21,26 +20,26 @@ test("appending after a torn last line starts a fresh line", () => {
     assert.equal(lines.length, 3);
     assert.deepEqual(JSON.parse(lines[2] as string), { seq: 3 });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
 test("stale temp files of killed writers are removed, real files kept", () => {
-  const dir = mkdtempSync(join(tmpdir(), "jsonl-"));
+  const dir = makeTempDir("jsonl-");
   try {
-    writeJsonAtomic(join(dir, "a.json"), { a: 1 });
-    appendFileSync(join(dir, ".a.json.123.1.tmp"), "{");
-    assert.equal(removeStaleTempFiles(dir), 1);
-    assert.deepEqual(JSON.parse(readFileSync(join(dir, "a.json"), "utf8")), { a: 1 });
+    writeJsonAtomic(dir.path("a.json"), { a: 1 });
+    appendFileSync(dir.path(".a.json.123.1.tmp"), "{");
+    assert.equal(removeStaleTempFiles(dir.root), 1);
+    assert.deepEqual(JSON.parse(readFileSync(dir.path("a.json"), "utf8")), { a: 1 });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
 test("a failed append throws; once the disk has room, the next append starts on a line of its own", () => {
-  const dir = mkdtempSync(join(tmpdir(), "jsonl-"));
+  const dir = makeTempDir("jsonl-");
   try {
-    const path = join(dir, "log.jsonl");
+    const path = dir.path("log.jsonl");
     // A disk that fills up in the middle of a write: half the line lands, then ENOSPC.
     let full = false;
     const fs: StateFs = {
@@ -67,22 +66,22 @@ test("a failed append throws; once the disk has room, the next append starts on 
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
     assert.deepEqual(lines, ['{"seq":1}', '{"seq', '{"seq":3}'], "the torn line stands alone, readers skip it");
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
 test("writeJsonAtomic through a full disk throws and leaves the old file and no temp file", () => {
-  const dir = mkdtempSync(join(tmpdir(), "jsonl-"));
+  const dir = makeTempDir("jsonl-");
   try {
-    const path = join(dir, "a.json");
+    const path = dir.path("a.json");
     writeJsonAtomic(path, { a: 1 });
     const fs = new FaultInjectingFs();
     fs.failWrites("ENOSPC");
     assert.throws(() => writeJsonAtomic(path, { a: 2 }, { fs }), (e: NodeJS.ErrnoException) => e.code === "ENOSPC");
     assert.deepEqual(JSON.parse(readFileSync(path, "utf8")), { a: 1 });
-    assert.deepEqual(readdirSync(dir), ["a.json"]);
+    assert.deepEqual(readdirSync(dir.root), ["a.json"]);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 

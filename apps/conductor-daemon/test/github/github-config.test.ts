@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import test from "node:test";
+import { makeTempDir } from "@baa/test-support";
 import { ConductorConfigError, normalizeConductorConfig, resolveConductorConfig } from "../../src/config.js";
 
 const TOKEN_ENV = { BAA_GITHUB_TOKEN: "ghp_config_test_token" };
@@ -67,9 +66,9 @@ test("a bad entry is named by its index and key, with where the value came from"
 });
 
 test("--github-config / BAA_GITHUB_CONFIG: the same list from a file, checked the same way; not both", () => {
-  const dir = mkdtempSync(join(tmpdir(), "github-config-"));
+  const dir = makeTempDir("github-config-");
   try {
-    const file = join(dir, "repos.json");
+    const file = dir.path("repos.json");
     writeFileSync(file, JSON.stringify([{ repo: "acme/widgets", cwd: "/srv/widgets", label: "ready" }]));
     const fromFlag = resolveConductorConfig({ argv: ["--github-config", file], env: TOKEN_ENV });
     assert.deepEqual(fromFlag.githubRepos, [{ repo: "acme/widgets", cwd: "/srv/widgets", label: "ready" }]);
@@ -79,11 +78,11 @@ test("--github-config / BAA_GITHUB_CONFIG: the same list from a file, checked th
       problemsOf(() => resolveConductorConfig({ argv: ["--github-config", file], env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: "[]" } })),
       /set either it or BAA_GITHUB_REPOS, not both/
     );
-    assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-config", join(dir, "missing.json")], env: TOKEN_ENV })), /cannot read .*missing\.json: ENOENT/);
+    assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-config", dir.path("missing.json")], env: TOKEN_ENV })), /cannot read .*missing\.json: ENOENT/);
     writeFileSync(file, JSON.stringify([{ repo: "acme/widgets", cwd: "srv" }]));
     assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-config", file], env: TOKEN_ENV })), /githubRepos\.0\.cwd/);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
 });
 
