@@ -1,5 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { listenOnZero } from "./listen-on-zero.js";
+import { listenOnZero } from "./ports.js";
 
 /** A loopback TCP relay to a server, which a test can take away from its clients and give back. */
 export interface TcpProxy {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect, createServer, type Socket } from "node:net";
 import { test, type TestContext } from "node:test";
-import { listenOnZero } from "../src/listen-on-zero.js";
+import { listenOnZero } from "../src/ports.js";
 import { startTcpProxy } from "../src/tcp-proxy.js";
 
 /** An echo server that remembers the client port of every connection it accepted. */
