@@ -1,19 +1,11 @@
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { closedPort } from "@baa/test-support";
 import { startServiceProcess, type ServiceProcess } from "./service-process.js";
 
 const CODEXD_MAIN = fileURLToPath(new URL("../../apps/codexd/dist/main.js", import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port for a spawned service that must be told it up front (see docs/testing.md). */
+export const freePort = (): Promise<number> => closedPort();
 
 export type CodexdProcess = ServiceProcess;
 

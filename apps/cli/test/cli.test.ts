@@ -2,8 +2,8 @@
 // modes and exit codes, without the real stack (tests/cli/cli.e2e.test.ts has that).
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import test from "node:test";
+import { listenOnZero } from "@baa/test-support";
 import { ExitCode, runCli } from "../src/index.js";
 
 function collector() {
@@ -19,8 +19,7 @@ async function fakeConductor(routes: Record<string, { status: number; body: unkn
     const route = routes[key] ?? { status: 404, body: { ok: false, error: { code: "route_not_found", message: `no route for ${key}` } } };
     response.writeHead(route.status, { "content-type": "application/json" }).end(JSON.stringify(route.body));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seen };
+  return { base: `http://127.0.0.1:${await listenOnZero(server)}`, server, seen };
 }
 
 async function run(argv: string[], env: Record<string, string> = {}) {

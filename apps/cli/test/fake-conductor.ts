@@ -1,7 +1,7 @@
 // A loopback stand-in for the conductor's HTTP API (node:http): fixed answers per
 // "METHOD /path?query", and every request kept (method, url, parsed JSON body) for assertions.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnZero } from "@baa/test-support";
 import { runCli } from "../src/index.js";
 
 export interface SeenRequest {
@@ -39,9 +39,9 @@ export async function fakeConductor(routes: Record<string, FakeAnswer | ((seen: 
       response.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = await listenOnZero(server);
   return {
-    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    base: `http://127.0.0.1:${port}`,
     seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve()))
   };

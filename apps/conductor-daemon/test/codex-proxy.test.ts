@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import test from "node:test";
-import { tempDir } from "@baa/test-support";
-import { reservePort, startFakeCodexd, type FakeReply } from "./helpers/fake-codexd.js";
+import { closedPort, tempDir } from "@baa/test-support";
+import { startFakeCodexd, type FakeReply } from "./helpers/fake-codexd.js";
 import { buildApp, startConductor } from "./helpers/conductor.js";
 
 const canned = (reply: FakeReply) => () => reply;
@@ -127,7 +127,7 @@ test("codexd's own 404 for an unknown route names the conductor's path", async (
 
 test("codexd down: quick 503, then the proxy recovers without a restart", async (t) => {
   const dir = tempDir(t);
-  const port = await reservePort();
+  const port = await closedPort();
   const base = `http://127.0.0.1:${port}`;
   const { runtime, baseUrl } = await startConductor(dir.root, base);
   t.after(() => runtime.stop());

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { startFakeCodexd, reservePort } from "./helpers/fake-codexd.js";
+import { closedPort } from "@baa/test-support";
+import { startFakeCodexd } from "./helpers/fake-codexd.js";
 import { buildApp } from "./helpers/conductor.js";
 
 test("GET /v1/codex summarizes codexd status with the seed's keys", async (t) => {
@@ -38,7 +39,7 @@ test("GET /v1/codex summarizes codexd status with the seed's keys", async (t) =>
 });
 
 test("summary with codexd down is a quick 503 codexd_unavailable", async (t) => {
-  const base = `http://127.0.0.1:${await reservePort()}`;
+  const base = `http://127.0.0.1:${await closedPort()}`;
   const app = buildApp(base);
   t.after(() => app.close());
   const started = Date.now();

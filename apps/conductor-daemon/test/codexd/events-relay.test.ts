@@ -3,11 +3,11 @@ import { EventEmitter, once } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import test from "node:test";
-import { eventually, listenOnZero, tempDir } from "@baa/test-support";
+import { closedPort, eventually, listenOnZero, tempDir } from "@baa/test-support";
 import WebSocket, { WebSocketServer } from "ws";
 import { EventsRelay } from "../../src/codexd/events-relay.js";
 import { createSilentLogger } from "../../src/logger.js";
-import { reservePort, startFakeCodexd } from "../helpers/fake-codexd.js";
+import { startFakeCodexd } from "../helpers/fake-codexd.js";
 import { startConductor } from "../helpers/conductor.js";
 
 const wsUrl = (baseUrl: string, path: string) => `${baseUrl.replace(/^http/, "ws")}${path}`;
@@ -50,7 +50,7 @@ test("an abnormal upstream end closes the client with 1011", async (t) => {
 
 test("codexd unreachable: the client is closed with 1013 codexd unavailable", async (t) => {
   const dir = tempDir(t);
-  const { runtime, baseUrl } = await startConductor(dir.root, `http://127.0.0.1:${await reservePort()}`);
+  const { runtime, baseUrl } = await startConductor(dir.root, `http://127.0.0.1:${await closedPort()}`);
   t.after(() => runtime.stop());
   const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=0"));
   const started = Date.now();

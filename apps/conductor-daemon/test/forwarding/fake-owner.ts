@@ -1,7 +1,6 @@
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { NodeRecord } from "@baa/control-store";
+import { listenOnZero } from "@baa/test-support";
 
 export interface SeenRequest {
   method: string;
@@ -22,9 +21,7 @@ export async function startFakeOwner(answer: (request: SeenRequest, response: Se
       answer(entry, response);
     });
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnZero(server);
   return {
     base: `http://127.0.0.1:${port}`,
     seen,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
 import test from "node:test";
 import { isAppError } from "@baa/api-errors";
 import type { NodeRecord } from "@baa/control-store";
+import { closedPort } from "@baa/test-support";
 import { NodeForwarder } from "../../src/forwarding/node-forwarder.js";
 import { createSilentLogger } from "../../src/logger.js";
 import { nodeRow, startFakeOwner } from "./fake-owner.js";
@@ -114,10 +114,7 @@ test("an owner that does not answer in time is a 503 node_unavailable, within th
 });
 
 test("an address nothing listens on is a 503 node_unavailable saying why", async () => {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
+  const port = await closedPort();
   const gone = await refusal(forwarder([nodeRow("node-b", `http://127.0.0.1:${port}`)]).forward("node-b", "run run-1 is owned by", { method: "GET", url: "/v1/runs/run-1" }));
   assert.equal(gone.code, "node_unavailable");
   assert.match(gone.message, /could not be reached \(ECONNREFUSED\)/);

@@ -115,12 +115,3 @@ function defaultReply(request: RecordedRequest, options: FakeCodexdOptions): Fak
     body: { ok: true, data: { echo: { method: request.method, url: request.url, body: request.body, contentType: request.headers["content-type"] ?? null } } }
   };
 }
-
-/** A port that was free a moment ago (for "codexd comes back on the same port"). */
-export async function reservePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closedPort, listenOnZero } from "@baa/test-support";
 
 export interface SeenRequest {
   method: string;
@@ -37,8 +37,7 @@ export async function startFakeService(handler: FakeHandler): Promise<FakeServic
       handler(seen, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnZero(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -63,9 +62,5 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** A base URL nothing listens on (a port just freed). */
 export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await closedPort()}`;
 }
