@@ -83,7 +83,7 @@ async function driveTurns(conductorBase: string, model: MockModel, sessionId: st
   return turns;
 }
 
-/** One HTTP client: the routes in turn until the deadline; a status other than 2xx, or a 429/503 with Retry-After, is a problem. */
+/** One HTTP client: the routes in turn until the deadline; an answer of 300 or more is a problem unless a 429/503 with Retry-After. */
 async function pollRoutes(
   agent: Agent,
   base: URL,
@@ -133,7 +133,7 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     const turnDriver = driveTurns(stack.conductorBase, stack.model, sessionId, deadline, problems);
     const seen = { latencies, statuses, problems };
     const client = (index: number) => pollRoutes(agent, base, index, deadline, seen);
-    const [turns] = await Promise.all([turnDriver, ...Array.from({ length: CLIENTS }, (_, i) => client(i))]);
+    const [turns] = await Promise.all([turnDriver, Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))]);
     const rssAfter = rssMb(conductor.process.pid);
 
     // Every subscriber got every event of the last turn, in order, and is still connected.

@@ -7,7 +7,7 @@ import WebSocket from "ws";
 import { CODEX_ROUTES } from "../../apps/conductor-daemon/dist/index.js";
 import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
 import { eventually, getJson, postJson } from "../support/http.js";
-import { E2E_TOKEN, startRealStack } from "../support/real-stack.js";
+import { E2E_TOKEN, startRealStack, type RealStack } from "../support/real-stack.js";
 import { documented503Codes, documentedRoutes, type FuzzRoute, type Service } from "./support/fuzz-routes.js";
 import { envInt, reliabilitySeed, reportFigures } from "./support/reliability-env.js";
 
@@ -189,6 +189,105 @@ function sendWs(base: string, c: Case): Promise<Outcome> {
   });
 }
 
+interface FuzzRun {
+  samples: Case[];
+  next: number;
+  total: number;
+  bases: Record<Service, string>;
+  allowed503: Set<string>;
+  leak: RegExp;
+  perService: Record<Service, number>;
+  byStatus: Record<string, number>;
+  timing: Record<string, number>;
+  failures: string[];
+  skipped: number;
+  budgetEnds: number;
+}
+
+const sentOf = (run: FuzzRun) => run.perService.conductor + run.perService.codexd + run.perService["status-api"];
+
+/** Sends cases until they run out, enough were sent, or the budget is spent; records what came back. */
+async function fuzzWorker(run: FuzzRun): Promise<void> {
+  // Cases node's client refuses to send (an invalid header character) do not count.
+  while (run.next < run.samples.length && sentOf(run) < run.total && Date.now() < run.budgetEnds) {
+    const c = run.samples[run.next++]!;
+    const base = run.bases[c.route.service];
+    let outcome: Outcome;
+    const t0 = Date.now();
+    try {
+      outcome = c.route.method === "WS" ? await sendWs(base, c) : await sendHttp(base, c);
+    } catch (error) {
+      run.failures.push(`${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)}: ${(error as Error).message}`);
+      continue;
+    }
+    if (outcome.skipped !== undefined) {
+      run.skipped++;
+      continue;
+    }
+    run.perService[c.route.service]++;
+    const key = `${c.route.service} ${c.route.method} ${c.route.path}`;
+    run.timing[key] = (run.timing[key] ?? 0) + (Date.now() - t0);
+    run.byStatus[outcome.status] = (run.byStatus[outcome.status] ?? 0) + 1;
+    checkOutcome(run, c, outcome);
+  }
+}
+
+/** A 5xx other than a documented 503 code, or a stack or path in an error body, is a failure. */
+function checkOutcome(run: FuzzRun, c: Case, outcome: Outcome): void {
+  const what = `${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)} ${JSON.stringify(c.body).slice(0, 200)} -> ${outcome.status} ${outcome.text.slice(0, 300)}`;
+  if (outcome.status >= 500) {
+    let code: string | undefined;
+    try {
+      code = JSON.parse(outcome.text)?.error?.code;
+    } catch {
+      code = undefined;
+    }
+    if (!(outcome.status === 503 && code !== undefined && run.allowed503.has(code))) run.failures.push(`undocumented ${outcome.status}: ${what}`);
+  }
+  if (outcome.status >= 400 && run.leak.test(outcome.text)) run.failures.push(`stack or path in body: ${what}`);
+}
+
+/** Afterwards every service answers normally: a new session runs a turn to completion. */
+async function answersNormallyAfter(stack: RealStack, bases: Record<Service, string>, statusBase: string): Promise<void> {
+  for (const base of Object.values(bases)) assert.equal((await getJson(`${base}/healthz`)).status, 200);
+  // The fuzz may have filled the session limit: close what it opened (answered normally too).
+  for (const s of (await getJson(`${stack.codexdBase}/v1/codexd/sessions`)).body.data.sessions as { sessionId: string; status: string }[]) {
+    if (s.status !== "active") continue;
+    const closed = await postJson(`${stack.codexdBase}/v1/codexd/sessions/${s.sessionId}/close`, {});
+    assert.ok(closed.status === 200 || closed.status === 409, `closing ${s.sessionId}: ${closed.status} ${closed.text}`);
+  }
+  const after = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "after fuzz" })).body;
+  assert.ok(after?.ok, JSON.stringify(after));
+  stack.model.enqueue({ kind: "text", text: "still fine" });
+  const turn = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId: after.data.session.sessionId, input: "after the fuzz" });
+  assert.equal(turn.status, 202, turn.text);
+  await eventually(async () => {
+    const s = (await getJson(`${stack.codexdBase}/v1/codexd/sessions/${after.data.session.sessionId}`)).body.data.session;
+    return s.lastTurnStatus === "completed" ? s : null;
+  }, "a turn after the fuzz", 30_000);
+  assert.equal((await getJson(`${statusBase}/v1/status`)).status, 200);
+}
+
+/**
+ * One step of the stop, timed and bounded: a stop that hangs (seen for the in-process conductor
+ * after fuzzing on a heavily loaded machine) fails this test by name instead of holding the suite.
+ */
+async function boundedStep(name: string, run: () => Promise<unknown>, steps: Record<string, number>): Promise<void> {
+  const at = Date.now();
+  console.log(`reliability: fuzz-routes stopping ${name}`);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 30_000)));
+  const outcome = await Promise.race([run(), hung]);
+  clearTimeout(timer);
+  if (outcome === "hung") {
+    console.log(`reliability: fuzz-routes: ${name} did not stop within 30 s`);
+    // The hung server keeps this process alive: end it so the runner reports the failure.
+    setTimeout(() => process.exit(1), 1_000).unref();
+    throw new Error(`${name} did not stop within 30 s after the fuzz`);
+  }
+  steps[name] = Date.now() - at;
+}
+
 test("fuzzing every route of codexd, the conductor and status-api: no crash, no undocumented 5xx, no stack or path in a body, all answer normally after", async () => {
   const seed = reliabilitySeed();
   const total = envInt("BAA_RELIABILITY_FUZZ_CASES", 10_000);
@@ -209,80 +308,35 @@ test("fuzzing every route of codexd, the conductor and status-api: no crash, no 
     const task = (await postJson(`${stack.conductorBase}/v1/tasks`, { prompt: "fuzz", cwd: stack.dir.path("repo") })).body?.data?.task?.taskId ?? "task-none";
     const routes = documentedRoutes(CODEX_ROUTES);
     const samples = fc.sample(caseArbitrary(routes, [session, task]), { numRuns: Math.ceil(total * 1.2), seed });
-    const allowed503 = documented503Codes();
-    const leak = LEAK(stack.dir.root);
-    const perService: Record<Service, number> = { conductor: 0, codexd: 0, "status-api": 0 };
-    const byStatus: Record<string, number> = {};
-    const failures: string[] = [];
-    let skipped = 0;
-    // Inside the runner's per-file limit even on a machine other suites load heavily: past the
-    // budget the run stops, says so, and must still have sent a quarter of its cases.
-    const budgetEnds = Date.now() + envInt("BAA_RELIABILITY_FUZZ_BUDGET_MS", 100_000);
-    const sent = () => perService.conductor + perService.codexd + perService["status-api"];
-    const timing: Record<string, number> = {};
-    let next = 0;
-    const worker = async () => {
-      // Cases node's client refuses to send (an invalid header character) do not count.
-      while (next < samples.length && sent() < total && Date.now() < budgetEnds) {
-        const c = samples[next++]!;
-        const base = bases[c.route.service];
-        let outcome: Outcome;
-        const t0 = Date.now();
-        try {
-          outcome = c.route.method === "WS" ? await sendWs(base, c) : await sendHttp(base, c);
-        } catch (error) {
-          failures.push(`${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)}: ${(error as Error).message}`);
-          continue;
-        }
-        if (outcome.skipped !== undefined) {
-          skipped++;
-          continue;
-        }
-        perService[c.route.service]++;
-        const key = `${c.route.service} ${c.route.method} ${c.route.path}`;
-        timing[key] = (timing[key] ?? 0) + (Date.now() - t0);
-        byStatus[outcome.status] = (byStatus[outcome.status] ?? 0) + 1;
-        const what = `${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)} ${JSON.stringify(c.body).slice(0, 200)} -> ${outcome.status} ${outcome.text.slice(0, 300)}`;
-        if (outcome.status >= 500) {
-          let code: string | undefined;
-          try {
-            code = JSON.parse(outcome.text)?.error?.code;
-          } catch {
-            code = undefined;
-          }
-          if (!(outcome.status === 503 && code !== undefined && allowed503.has(code))) failures.push(`undocumented ${outcome.status}: ${what}`);
-        }
-        if (outcome.status >= 400 && leak.test(outcome.text)) failures.push(`stack or path in body: ${what}`);
-      }
+    const run: FuzzRun = {
+      samples,
+      next: 0,
+      total,
+      bases,
+      allowed503: documented503Codes(),
+      leak: LEAK(stack.dir.root),
+      perService: { conductor: 0, codexd: 0, "status-api": 0 },
+      byStatus: {},
+      timing: {},
+      failures: [],
+      skipped: 0,
+      // Inside the runner's per-file limit even on a machine other suites load heavily: past the
+      // budget the run stops, says so, and must still have sent a quarter of its cases.
+      budgetEnds: Date.now() + envInt("BAA_RELIABILITY_FUZZ_BUDGET_MS", 100_000)
     };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    const { perService, byStatus, timing, failures } = run;
+    const sent = () => sentOf(run);
+    await Promise.all(Array.from({ length: 8 }, () => fuzzWorker(run)));
     const fuzzSeconds = Math.round((Date.now() - started) / 100) / 10;
 
-    // Afterwards every service answers normally: a new session runs a turn to completion.
-    for (const base of Object.values(bases)) assert.equal((await getJson(`${base}/healthz`)).status, 200);
-    // The fuzz may have filled the session limit: close what it opened (answered normally too).
-    for (const s of (await getJson(`${stack.codexdBase}/v1/codexd/sessions`)).body.data.sessions as { sessionId: string; status: string }[]) {
-      if (s.status !== "active") continue;
-      const closed = await postJson(`${stack.codexdBase}/v1/codexd/sessions/${s.sessionId}/close`, {});
-      assert.ok(closed.status === 200 || closed.status === 409, `closing ${s.sessionId}: ${closed.status} ${closed.text}`);
-    }
-    const after = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "after fuzz" })).body;
-    assert.ok(after?.ok, JSON.stringify(after));
-    stack.model.enqueue({ kind: "text", text: "still fine" });
-    const turn = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId: after.data.session.sessionId, input: "after the fuzz" });
-    assert.equal(turn.status, 202, turn.text);
-    await eventually(async () => {
-      const s = (await getJson(`${stack.codexdBase}/v1/codexd/sessions/${after.data.session.sessionId}`)).body.data.session;
-      return s.lastTurnStatus === "completed" ? s : null;
-    }, "a turn after the fuzz", 30_000);
-    assert.equal((await getJson(`${statusBase}/v1/status`)).status, 200);
+    await answersNormallyAfter(stack, bases, statusBase);
 
     reportFigures("fuzz-routes", {
       seed,
       cases: total,
       budgetSpent: sent() < total,
       sent: sent(),
-      skippedByClient: skipped,
+      skippedByClient: run.skipped,
       routes: routes.length,
       perService,
       byStatus,
@@ -302,23 +356,7 @@ test("fuzzing every route of codexd, the conductor and status-api: no crash, no 
     agent.destroy();
     // Each step timed: a stop that hangs is named (it would otherwise only show as the runner's timeout).
     const steps: Record<string, number> = {};
-    // Bounded: a stop that hangs (seen for the in-process conductor after fuzzing on a heavily
-    // loaded machine) fails this test by name instead of holding the whole suite.
-    const step = async (name: string, run: () => Promise<unknown>) => {
-      const at = Date.now();
-      console.log(`reliability: fuzz-routes stopping ${name}`);
-      let timer: NodeJS.Timeout | undefined;
-      const hung = new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 30_000)));
-      const outcome = await Promise.race([run(), hung]);
-      clearTimeout(timer);
-      if (outcome === "hung") {
-        console.log(`reliability: fuzz-routes: ${name} did not stop within 30 s`);
-        // The hung server keeps this process alive: end it so the runner reports the failure.
-        setTimeout(() => process.exit(1), 1_000).unref();
-        throw new Error(`${name} did not stop within 30 s after the fuzz`);
-      }
-      steps[name] = Date.now() - at;
-    };
+    const step = (name: string, run: () => Promise<unknown>) => boundedStep(name, run, steps);
     await step("status-api", () => statusApi.stop());
     await step("conductor", () => stack.conductor.stop());
     await step("codexd", () => stack.codexd.stop());
