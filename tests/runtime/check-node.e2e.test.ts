@@ -9,7 +9,7 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startMockModel, writeCodexHome } from "@baa/mock-model";
-import { makeTempDir } from "@baa/test-support";
+import { eventually, makeTempDir } from "@baa/test-support";
 import { readPlist } from "../../scripts/runtime/lib/launchd.mjs";
 import { readUnit } from "../../scripts/runtime/lib/systemd.mjs";
 import { freePort } from "../support/codexd-process.js";
@@ -52,17 +52,14 @@ function launchFromUnit(name: string, unitFile: string): Launched {
 }
 
 async function waitHealthy(base: string, launched: Launched): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (launched.child.exitCode !== null) throw new Error(`${launched.name} exited before it was healthy:\n${launched.output()}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${launched.name} did not become healthy:\n${launched.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // A refused fetch is "not listening yet".
+  const state = await eventually(async () => {
+    if (launched.child.exitCode !== null) return "exited";
+    return (await fetch(`${base}/healthz`)).ok ? "healthy" : null;
+  }, `${launched.name} to be healthy`).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${launched.output()}`);
+  });
+  if (state === "exited") throw new Error(`${launched.name} exited before it was healthy:\n${launched.output()}`);
 }
 
 /** The service's systemd unit, rendered (install-systemd.sh --dry-run) and checked (check-systemd.sh). */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { eventually } from "@baa/test-support";
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -35,21 +36,16 @@ export async function startServiceProcess(options: {
   child.stdout?.on("data", (chunk) => (output += String(chunk)));
   child.stderr?.on("data", (chunk) => (output += String(chunk)));
   const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  // Generous: a loaded 2-core machine can take many seconds to start node and its imports.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited before it was healthy:\n${output}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`${name} did not become healthy:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // Generous (eventually's 60 s): a loaded 2-core machine can take many seconds to start node and its
+  // imports. A refused fetch is "not listening yet".
+  const state = await eventually(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return "exited";
+    return (await fetch(`${base}/healthz`)).ok ? "healthy" : null;
+  }, `${name} to be healthy`).catch((error: Error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${error.message}:\n${output}`);
+  });
+  if (state === "exited") throw new Error(`${name} exited before it was healthy:\n${output}`);
   return {
     base,
     process: child,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
+import { eventually } from "@baa/test-support";
 import pg from "pg";
 import { openControlStore, type ControlStore } from "../src/index.js";
 import { TEST_DATABASE_URL, withHarness, type Harness } from "./support/harness.js";
@@ -32,11 +33,8 @@ async function holdLocks(statement: string, params: unknown[], schema: string): 
 
 /** Resolves once `count` backends of `app` wait on a lock (the calls under test are blocked mid-transaction). */
 async function waitForLockWait(h: Harness, app: string, count = 1): Promise<void> {
-  for (;;) {
-    const rows = await h.raw("select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [app]);
-    if (rows.length >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const sql = "select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'";
+  await eventually(async () => (await h.raw(sql, [app])).length >= count, `${count} backend(s) of ${app} in a lock wait`);
 }
 
 const schemaOf = (h: Harness) => h.openOptions.schema as string;
