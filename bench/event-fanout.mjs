@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Event fan-out: S WebSocket subscribers on one session's stream while a turn streams D deltas,
 // through the conductor's relay (/v1/codex/events) and on codexd's own stream
-// (/v1/codexd/events), against a bare `ws` server that replays the very frames codexd sent, at
-// the pace codexd produced them, to as many subscribers. Measured: delivered events/s (all
-// subscribers together) and the delivery lag, event time (`at`) to receipt.
-// Usage: node bench/event-fanout.mjs [--subscribers N] [--deltas N]
+// (/v1/codexd/events), against the floor: a bare `ws` server broadcasting the very frames codexd
+// sent (re-stamped) to as many subscribers as fast as it can, yielding to the event loop every
+// 50 frames. Measured: delivered events/s (all subscribers together) and the delivery lag,
+// receipt time minus the event's `at`; the p99 lag of each stream over the floor's is the ratio.
+// Usage: node bench/event-fanout.mjs [--subscribers N] [--deltas N] [--rounds N]
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,9 +18,16 @@ import { startNodeStack } from "./lib/node-stack.mjs";
 import { percentile, round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
 
-const { values } = parseArgs({ options: { subscribers: { type: "string", default: "100" }, deltas: { type: "string", default: "2000" } } });
+const { values } = parseArgs({
+  options: {
+    subscribers: { type: "string", default: "100" },
+    deltas: { type: "string", default: "2000" },
+    rounds: { type: "string", default: "3" }
+  }
+});
 const subscribers = Number(values.subscribers);
 const deltas = Number(values.deltas);
+const rounds = Number(values.rounds);
 
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-fanout-"));
 const model = await startMockModel();
@@ -40,75 +48,144 @@ async function openSubscribers(url, count) {
   return sockets;
 }
 
+// The measuring client reads a frame's type and `at` from its bytes, not by parsing the JSON:
+// one process receives all subscribers' frames, and a cheap reader keeps it from being what is
+// measured. Every stream's frames (the floor's too) are codexd's events: `at` comes early.
+const DELTA_MARK = Buffer.from('"type":"app-server.item.agentMessage.delta"');
+const END_MARK = Buffer.from('"type":"app-server.turn.completed"');
+const AT_MARK = Buffer.from('"at":"');
+const HEAD_BYTES = 160;
+const kindOf = (raw) => {
+  const head = raw.subarray(0, HEAD_BYTES);
+  return head.indexOf(DELTA_MARK) !== -1 ? "delta" : head.indexOf(END_MARK) !== -1 ? "end" : undefined;
+};
+const atOf = (raw) => {
+  const start = raw.indexOf(AT_MARK) + AT_MARK.length;
+  return Date.parse(raw.toString("latin1", start, raw.indexOf(34, start)));
+};
+
 /**
- * Listens on every socket until each saw `expect` frames whose type starts with `prefix` (or
- * the turn's completion); returns lags (ms) and the delivery window.
+ * Listens on every socket until each saw the turn's completion (or closed); returns the lags
+ * (ms) of the deltas, the delivery window, and subscriber 0's frames for the floor to send.
  */
-function collect(sockets, { isDelta, isEnd, eventTime }) {
+function collect(sockets) {
   const lags = [];
   let first = Infinity;
+  let firstAt = Infinity;
+  let lastAt = 0;
   let last = 0;
   let delivered = 0;
   const frames = [];
+  const closedEarly = [];
   const done = sockets.map(
     (socket, index) =>
       new Promise((resolve) => {
         socket.on("message", (raw) => {
           const now = Date.now();
-          const text = String(raw);
-          const event = JSON.parse(text);
-          if (isDelta(event)) {
+          const kind = kindOf(raw);
+          if (kind === "delta") {
             delivered += 1;
             first = Math.min(first, now);
             last = Math.max(last, now);
-            lags.push(now - eventTime(event));
-            if (index === 0) frames.push({ text, at: eventTime(event) });
+            const at = atOf(raw);
+            firstAt = Math.min(firstAt, at);
+            lastAt = Math.max(lastAt, at);
+            lags.push(now - at);
+            if (index === 0) frames.push({ text: String(raw), at });
           }
-          if (isEnd(event)) resolve();
+          if (kind === "end") resolve();
+        });
+        // A stream closed early (a slow subscriber cut off) is counted, not waited for.
+        socket.on("close", (code) => {
+          closedEarly.push(code);
+          resolve();
         });
       })
   );
-  return { done: Promise.all(done), result: () => ({ lags, delivered, windowMs: Math.max(1, last - first), frames }) };
+  let ended = 0;
+  for (const d of done) d.then(() => (ended += 1));
+  const result = () => ({
+    lags,
+    delivered,
+    windowMs: Math.max(1, last - first),
+    producedMs: Math.max(0, lastAt - firstAt),
+    frames,
+    closedEarly
+  });
+  const state = () => `${ended} of ${sockets.length} subscribers ended, ${delivered} deltas delivered`;
+  return { done: withDeadline(Promise.all(done), state), result };
 }
 
-const codexIsDelta = (e) => e.type === "app-server.item.agentMessage.delta";
-const codexIsEnd = (e) => e.type === "app-server.turn.completed";
-const codexTime = (e) => Date.parse(e.at);
+// A measurement that never ends (a lost completion) fails the bench instead of hanging it.
+const MEASURE_DEADLINE_MS = 120_000;
+async function withDeadline(promise, state) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    const fail = () => reject(new Error(`no turn completion within ${MEASURE_DEADLINE_MS} ms: ${state()}`));
+    timer = setTimeout(fail, MEASURE_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+
+// A subscriber's socket opens before its stream is subscribed upstream (the relay reaches codexd
+// after the client's handshake), so short probe turns run until every subscriber saw one.
+async function primeSubscribers(sockets, session) {
+  const waiting = new Set(sockets);
+  const listeners = sockets.map((socket) => {
+    const listener = (raw) => String(raw).includes('"app-server.turn.completed"') && waiting.delete(socket);
+    socket.on("message", listener);
+    return listener;
+  });
+  for (let probe = 0; probe < 20 && waiting.size > 0; probe += 1) {
+    model.enqueue({ kind: "text", text: "ok" });
+    await session.turn("probe");
+    for (let wait = 0; wait < 100 && waiting.size > 0; wait += 1) await new Promise((r) => setTimeout(r, 20));
+  }
+  sockets.forEach((socket, index) => socket.off("message", listeners[index]));
+  if (waiting.size > 0) {
+    const states = [...waiting].map((socket) => socket.readyState).join(",");
+    throw new Error(`${waiting.size} subscribers never saw a probe turn (ready states ${states})`);
+  }
+}
 
 async function measureStack(path) {
   const session = await stack.openSession();
   const url = `${path.replace("http", "ws")}/events?sessionId=${session.sessionId}`;
   const sockets = await openSubscribers(url, subscribers);
-  const run = collect(sockets, { isDelta: codexIsDelta, isEnd: codexIsEnd, eventTime: codexTime });
+  await primeSubscribers(sockets, session);
+  const run = collect(sockets);
   model.enqueue({ kind: "text", text: "x".repeat(deltas), chunks: deltas });
   const { status } = await postJson(`${stack.apiBase}/turn`, { sessionId: session.sessionId, input: "stream" });
   if (status !== 202) throw new Error(`turn answered ${status}`);
   await run.done;
-  for (const socket of sockets) socket.close();
+  for (const socket of sockets) socket.removeAllListeners("close").close();
   return run.result();
 }
+
+// The floor yields to the event loop after this many frames, as a server must to stay responsive.
+const BARE_YIELD_EVERY = 50;
 
 async function measureBare(frames) {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   await new Promise((resolve) => server.once("listening", resolve));
   const sockets = await openSubscribers(`ws://127.0.0.1:${server.address().port}`, subscribers);
-  const run = collect(sockets, {
-    isDelta: (e) => e.type === "delta",
-    isEnd: (e) => e.type === "end",
-    eventTime: (e) => e.at
-  });
-  // Same frame sizes, same pace: each frame goes out when its original was produced.
-  const start = Date.now();
-  const origin = frames[0]?.at ?? start;
-  for (const frame of frames) {
-    const wait = frame.at - origin - (Date.now() - start);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const text = JSON.stringify({ type: "delta", at: Date.now(), pad: frame.text.slice(0, Math.max(0, frame.text.length - 40)) });
+  const run = collect(sockets);
+  // The same frames, each stamped when it is sent and serialized once, sent to every client.
+  const bodies = frames.map((frame) => JSON.parse(frame.text));
+  for (const [index, body] of bodies.entries()) {
+    const text = JSON.stringify({ ...body, at: new Date().toISOString() });
     for (const client of server.clients) client.send(text);
+    if ((index + 1) % BARE_YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  for (const client of server.clients) client.send(JSON.stringify({ type: "end", at: Date.now() }));
+  const end = JSON.stringify({ type: "app-server.turn.completed", at: new Date().toISOString() });
+  for (const client of server.clients) client.send(end);
   await run.done;
-  for (const socket of sockets) socket.close();
+  for (const socket of sockets) socket.removeAllListeners("close").close();
   await new Promise((resolve) => server.close(resolve));
   return run.result();
 }
@@ -116,40 +193,63 @@ async function measureBare(frames) {
 const summarize = (r) => ({
   delivered: r.delivered,
   eventsPerSecond: round((r.delivered / r.windowMs) * 1000),
+  // From the first delta's `at` to the last's, and from the first receipt to the last.
+  producedMs: r.producedMs,
+  deliveredMs: r.windowMs,
   lagP50Ms: percentile(r.lags, 50),
-  lagP99Ms: percentile(r.lags, 99)
+  lagP99Ms: percentile(r.lags, 99),
+  closedEarly: r.closedEarly.length
 });
-let relay;
-let direct;
-let bare;
+// Rounds alternate the three streams, so load from elsewhere on the machine falls on each alike;
+// each stream's figures are the medians over the rounds.
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const medianOf = (runs) => ({
+  delivered: runs[0].delivered,
+  eventsPerSecond: median(runs.map((r) => r.eventsPerSecond)),
+  producedMs: median(runs.map((r) => r.producedMs)),
+  deliveredMs: median(runs.map((r) => r.deliveredMs)),
+  lagP50Ms: median(runs.map((r) => r.lagP50Ms)),
+  lagP99Ms: median(runs.map((r) => r.lagP99Ms)),
+  lagP99Runs: runs.map((r) => r.lagP99Ms),
+  closedEarly: runs.reduce((sum, r) => sum + r.closedEarly, 0)
+});
+const runs = { relay: [], codexd: [], bare: [] };
 try {
   await measureStack(`${stack.conductorBase}/v1/codex`); // warm-up
-  const relayRun = await measureStack(`${stack.conductorBase}/v1/codex`);
-  relay = summarize(relayRun);
-  direct = summarize(await measureStack(`${stack.codexdBase}/v1/codexd`));
-  bare = summarize(await measureBare(relayRun.frames));
+  for (let round = 0; round < rounds; round += 1) {
+    const relayRun = await measureStack(`${stack.conductorBase}/v1/codex`);
+    runs.relay.push(summarize(relayRun));
+    runs.codexd.push(summarize(await measureStack(`${stack.codexdBase}/v1/codexd`)));
+    runs.bare.push(summarize(await measureBare(relayRun.frames)));
+  }
 } finally {
   await stack.close();
   await model.close();
   rmSync(dir, { recursive: true, force: true });
 }
+const relay = medianOf(runs.relay);
+const direct = medianOf(runs.codexd);
+const bare = medianOf(runs.bare);
 const result = {
   bench: "event-fanout",
   subscribers,
   deltas,
+  rounds,
   relay,
   codexd: direct,
   bare,
   ratio: {
     throughput: round(relay.eventsPerSecond / bare.eventsPerSecond),
-    lagP99: round(relay.lagP99Ms / Math.max(1, bare.lagP99Ms))
+    lagP99: round(relay.lagP99Ms / Math.max(1, bare.lagP99Ms)),
+    codexdLagP99: round(direct.lagP99Ms / Math.max(1, bare.lagP99Ms))
   },
-  goal: { throughput: 0.8, lagP99: 1.5 }
+  goal: { throughput: 0.8, lagP99: 1.5, codexdLagP99: 1.5 }
 };
 report(result, [
-  `${subscribers} subscribers, a turn of ${deltas} deltas`,
-  `  conductor relay  ${relay.eventsPerSecond} events/s  lag p50 ${relay.lagP50Ms} ms  p99 ${relay.lagP99Ms} ms  (${relay.delivered} delivered)`,
-  `  codexd direct    ${direct.eventsPerSecond} events/s  lag p50 ${direct.lagP50Ms} ms  p99 ${direct.lagP99Ms} ms  (${direct.delivered} delivered)`,
-  `  bare ws replay   ${bare.eventsPerSecond} events/s  lag p50 ${bare.lagP50Ms} ms  p99 ${bare.lagP99Ms} ms  (${bare.delivered} delivered)`,
-  `  ratio throughput ${result.ratio.throughput} (goal ≥ 0.8), lag p99 ${result.ratio.lagP99} (goal ≤ 1.5)`
+  `${subscribers} subscribers, a turn of ${deltas} deltas, medians of ${rounds} rounds`,
+  `  conductor relay  ${relay.eventsPerSecond} events/s  lag p50 ${relay.lagP50Ms} ms  p99 ${relay.lagP99Ms} ms  (${relay.delivered} delivered, ${relay.closedEarly} closed early)`,
+  `  codexd direct    ${direct.eventsPerSecond} events/s  lag p50 ${direct.lagP50Ms} ms  p99 ${direct.lagP99Ms} ms  (${direct.delivered} delivered, ${direct.closedEarly} closed early)`,
+  `  bare ws floor    ${bare.eventsPerSecond} events/s  lag p50 ${bare.lagP50Ms} ms  p99 ${bare.lagP99Ms} ms  (${bare.delivered} delivered, ${bare.closedEarly} closed early)`,
+  `  ratio throughput ${result.ratio.throughput} (goal ≥ 0.8), lag p99: relay ${result.ratio.lagP99}, ` +
+    `codexd ${result.ratio.codexdLagP99} (goal ≤ 1.5 each)`
 ]);
