@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import test from "node:test";
-import { FaultInjectingFs } from "../../packages/state-files/dist/index.js";
+import { FaultInjectingFs } from "../../packages/state-files/dist/testing/index.js";
 import { openEventSocket } from "../support/event-socket.js";
 import { getJson, postJson } from "../support/http.js";
 import { startRealStack } from "../support/real-stack.js";
