@@ -92,6 +92,7 @@ const tags = ["tasks"];
 function registerTaskCreate(app: ZodApp, deps: TaskRoutesDeps): void {
   const { store } = deps;
   const createSchema = {
+    operationId: "createTask",
     summary: "Create a task (idempotent with an Idempotency-Key header)",
     tags,
     body: createTaskBody,
@@ -134,7 +135,7 @@ function registerTaskCreate(app: ZodApp, deps: TaskRoutesDeps): void {
 /** Cancel and retry. */
 function registerTaskCancelRetry(app: ZodApp, deps: TaskRoutesDeps): void {
   const { store } = deps;
-  const cancelSchema = { summary: "Cancel a task (a running one stops)", tags, params: taskParams, body: cancelBody };
+  const cancelSchema = { operationId: "cancelTask", summary: "Cancel a task (a running one stops)", tags, params: taskParams, body: cancelBody };
   app.post("/v1/tasks/:task_id/cancel", { schema: cancelSchema }, async (request, reply) => {
     const { task_id } = request.params;
     const body = request.body;
@@ -149,7 +150,7 @@ function registerTaskCancelRetry(app: ZodApp, deps: TaskRoutesDeps): void {
     return reply.status(result.outcome === "cancelled" ? 200 : 202).send({ ok: true, data: { task: result.task, outcome: result.outcome } });
   });
 
-  const retrySchema = { summary: "Queue a failed, cancelled or timed-out task again", tags, params: taskParams };
+  const retrySchema = { operationId: "retryTask", summary: "Queue a failed, cancelled or timed-out task again", tags, params: taskParams };
   app.post("/v1/tasks/:task_id/retry", { schema: retrySchema }, async (request) => {
     const { task_id } = request.params;
     const task = await store.retryTask(task_id);
@@ -166,7 +167,7 @@ function registerTaskCancelRetry(app: ZodApp, deps: TaskRoutesDeps): void {
 /** The task list and a task. */
 function registerTaskReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
   const { store } = deps;
-  app.get("/v1/tasks", { schema: { summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
+  app.get("/v1/tasks", { schema: { operationId: "listTasks", summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
     const query = request.query;
     try {
       const page = await store.listTasks({
@@ -181,7 +182,7 @@ function registerTaskReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr4
     }
   });
 
-  app.get("/v1/tasks/:task_id", { schema: { summary: "A task", tags, params: taskParams } }, async (request) => ({
+  app.get("/v1/tasks/:task_id", { schema: { operationId: "getTask", summary: "A task", tags, params: taskParams } }, async (request) => ({
     ok: true,
     data: { task: await taskOr404(request.params) }
   }));
@@ -194,7 +195,7 @@ function withFolder(deps: TaskRoutesDeps, run: RunRecord) {
 
 /** A task's runs, a run with its first events, and a run's events by page. */
 function registerRunReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
-  app.get("/v1/tasks/:task_id/runs", { schema: { summary: "A task's runs", tags, params: taskParams } }, async (request) => {
+  app.get("/v1/tasks/:task_id/runs", { schema: { operationId: "listTaskRuns", summary: "A task's runs", tags, params: taskParams } }, async (request) => {
     const task = await taskOr404(request.params);
     return { ok: true, data: { runs: (await deps.store.listRuns(task.taskId)).map((run) => withFolder(deps, run)) } };
   });
@@ -205,13 +206,13 @@ function registerRunReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr40
     return run;
   };
 
-  app.get("/v1/runs/:run_id", { schema: { summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
+  app.get("/v1/runs/:run_id", { schema: { operationId: "getRun", summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
     const run = await runOr404(request.params);
     const page = await deps.events.query({ runId: run.runId, limit: 200 });
     return { ok: true, data: { run: withFolder(deps, run), events: page.events, nextAfter: page.nextAfter } };
   });
 
-  const runEventsSchema = { summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
+  const runEventsSchema = { operationId: "getRunEvents", summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
   app.get("/v1/runs/:run_id/events", { schema: runEventsSchema }, async (request) => {
     const run = await runOr404(request.params);
     const query = request.query;
@@ -233,6 +234,7 @@ function registerTaskEventStream(scope: FastifyInstance, deps: TaskRoutesDeps, t
     method: "GET",
     url: "/v1/tasks/:task_id/events",
     schema: {
+      operationId: "streamTaskEvents",
       summary: "A task's run events, replayed from `after` then live",
       tags,
       ...websocketSchema("Replays the task's events after `after`, then streams live ones; 4404 for an unknown task, 4400 for a bad query, 4008 for a slow client."),
