@@ -12,7 +12,7 @@ export interface ListIssuesInput {
   /** Default `open`. */
   state?: "open" | "closed" | "all";
   /**
-   * The ETag of the last answer: when GitHub says nothing changed (304) the result is
+   * The ETag of the last response: when GitHub says nothing changed (304) the result is
    * `notModified` and the call cost nothing against the rate limit.
    */
   etag?: string | null;
@@ -68,9 +68,9 @@ export async function listIssues(octokit: ForgeOctokit, call: ForgeCall, input: 
   let rateLimit: RateLimitView = { remaining: null, resetAt: null };
   for (let page = 1; page <= maxPages; page++) {
     const conditional = page === 1 && input.etag ? { "if-none-match": input.etag } : {};
-    let answer: Awaited<ReturnType<ForgeOctokit["issues"]["listForRepo"]>>;
+    let response: Awaited<ReturnType<ForgeOctokit["issues"]["listForRepo"]>>;
     try {
-      answer = await call("issues.listForRepo", (request: RequestOptions) =>
+      response = await call("issues.listForRepo", (request: RequestOptions) =>
         octokit.issues.listForRepo({
           owner: input.owner,
           repo: input.repo,
@@ -90,10 +90,10 @@ export async function listIssues(octokit: ForgeOctokit, call: ForgeCall, input: 
       }
       throw error;
     }
-    const headers = answer.headers as Record<string, string | number | undefined>;
+    const headers = response.headers as Record<string, string | number | undefined>;
     if (page === 1) etag = typeof headers.etag === "string" ? headers.etag : null;
     rateLimit = rateLimitOf(headers);
-    for (const raw of answer.data as RawIssue[]) {
+    for (const raw of response.data as RawIssue[]) {
       if (raw.pull_request !== undefined) continue;
       issues.push(toListedIssue(raw));
     }
@@ -118,11 +118,11 @@ export async function listIssueComments(
   const comments: IssueCommentView[] = [];
   const maxPages = Math.max(1, Math.floor(input.maxPages ?? 10));
   for (let page = 1; page <= maxPages; page++) {
-    const answer = await call("issues.listComments", (request: RequestOptions) =>
+    const response = await call("issues.listComments", (request: RequestOptions) =>
       octokit.issues.listComments({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, per_page: 100, page, request })
     );
-    for (const raw of answer.data) comments.push({ id: raw.id, url: raw.html_url, body: raw.body ?? "" });
-    const link = (answer.headers as Record<string, unknown>).link;
+    for (const raw of response.data) comments.push({ id: raw.id, url: raw.html_url, body: raw.body ?? "" });
+    const link = (response.headers as Record<string, unknown>).link;
     if (typeof link !== "string" || !/rel="next"/.test(link)) break;
   }
   return comments;

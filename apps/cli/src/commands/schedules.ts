@@ -107,8 +107,8 @@ export const schedulesCommand: Command = {
         return ExitCode.ok;
       }
       case "rm": {
-        const answer = await client.request<{ schedule: ScheduleView; deleted: boolean }>("DELETE", `/v1/schedules/${one(context, "rm")}`);
-        printResult(out, answer, () => `${answer.schedule.scheduleId} deleted (its tasks stay)`);
+        const response = await client.request<{ schedule: ScheduleView; deleted: boolean }>("DELETE", `/v1/schedules/${one(context, "rm")}`);
+        printResult(out, response, () => `${response.schedule.scheduleId} deleted (its tasks stay)`);
         return ExitCode.ok;
       }
       default:
