@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import test from "node:test";
-import { startMockModel, writeCodexHome } from "@baa/mock-model";
+import test, { type TestContext } from "node:test";
+import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
 import { makeTempDir } from "@baa/test-support";
 import { startCodexdProcess, freePort } from "../support/codexd-process.js";
 import { openEventSocket, type EventSocket } from "../support/event-socket.js";
@@ -72,6 +72,76 @@ async function assertReplyKeptWhole(base: string, sessionId: string, reply: stri
   assert.equal(whole.data.item.text, reply, "the event log holds the reply whole");
 }
 
+/** One small turn first, so the child, the JIT and the buffers are warm before the baseline. */
+async function warmUp(model: MockModel, base: string, sessionId: string, socket: EventSocket): Promise<void> {
+  model.enqueue({ kind: "text", text: "warm" });
+  const warm = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "warm up" });
+  assert.equal(warm.status, 202, warm.text);
+  await socket.waitFor(
+    (e) => e.type === "app-server.turn.completed" && e.turnId === warm.body.data.turnId,
+    "warm-up turn",
+    60_000
+  );
+}
+
+interface RssMeasure {
+  baselineKiB: number;
+  peakKiB: number;
+  afterKiB: number;
+  peakReset: boolean;
+  growthMiB: number;
+}
+
+/** The long turns, with codexd's RSS read before, sampled during (its peak where Linux allows) and after. */
+async function measureLongTurns(
+  pid: number,
+  base: string,
+  sessionId: string,
+  socket: EventSocket
+): Promise<RssMeasure> {
+  const baselineKiB = procStatusKiB(pid, "VmRSS");
+  const peakReset = resetPeak(pid);
+  let sampledPeakKiB = baselineKiB;
+  const sampler = setInterval(() => {
+    sampledPeakKiB = Math.max(sampledPeakKiB, procStatusKiB(pid, "VmRSS"));
+  }, 20);
+  try {
+    await longTurns(base, sessionId, socket);
+  } finally {
+    clearInterval(sampler);
+  }
+  const peakKiB = Math.max(sampledPeakKiB, peakReset ? procStatusKiB(pid, "VmHWM") : 0);
+  const afterKiB = procStatusKiB(pid, "VmRSS");
+  return { baselineKiB, peakKiB, afterKiB, peakReset, growthMiB: (peakKiB - baselineKiB) / 1024 };
+}
+
+/** Says the RSS and the state files' sizes, then holds each file to its budget and the growth to 100 MiB. */
+function reportAndCheckBudgets(t: TestContext, stateDir: string, rss: RssMeasure): void {
+  const { baselineKiB, peakKiB, afterKiB, peakReset, growthMiB } = rss;
+  const files = readdirSync(stateDir).filter((name) => name.endsWith(".json"));
+  const sizes = files.map((name) => ({
+    name,
+    bytes: statSync(`${stateDir}/${name}`).size,
+    budget: BUDGETS[name]
+  }));
+  const summary = [
+    `codexd RSS: baseline ${(baselineKiB / 1024).toFixed(1)} MiB, peak ${(peakKiB / 1024).toFixed(1)} MiB (${peakReset ? "VmHWM and sampling" : "sampling"}), after ${(afterKiB / 1024).toFixed(1)} MiB; growth ${growthMiB.toFixed(1)} MiB (limit 100 MiB)`,
+    `state files: ${sizes.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(1)} KiB / budget ${((f.budget ?? 0) / 1024).toFixed(0)} KiB`).join(", ")}`
+  ];
+  for (const line of summary) {
+    t.diagnostic(line);
+    console.log(line);
+  }
+  for (const file of sizes) {
+    assert.ok(file.budget !== undefined, `${file.name} has a budget in this test`);
+    assert.ok(
+      file.bytes <= (file.budget as number),
+      `${file.name}: ${file.bytes} bytes > budget ${file.budget}`
+    );
+  }
+  assert.ok(growthMiB < 100, `codexd RSS grew by ${growthMiB.toFixed(1)} MiB`);
+}
+
 test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, state files within budget", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
   const dir = makeTempDir("baa-membound-");
   const reply = longReply();
@@ -93,26 +163,8 @@ test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, st
     const sessionId = created.body.data.session.sessionId as string;
     const socket = await openEventSocket(`${base.replace(/^http/, "ws")}/v1/codexd/events`);
 
-    // One small turn first, so the child, the JIT and the buffers are warm before the baseline.
-    model.enqueue({ kind: "text", text: "warm" });
-    const warm = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "warm up" });
-    assert.equal(warm.status, 202, warm.text);
-    await socket.waitFor((e) => e.type === "app-server.turn.completed" && e.turnId === warm.body.data.turnId, "warm-up turn", 60_000);
-
-    const baselineKiB = procStatusKiB(pid, "VmRSS");
-    const peakReset = resetPeak(pid);
-    let sampledPeakKiB = baselineKiB;
-    const sampler = setInterval(() => {
-      sampledPeakKiB = Math.max(sampledPeakKiB, procStatusKiB(pid, "VmRSS"));
-    }, 20);
-    try {
-      await longTurns(base, sessionId, socket);
-    } finally {
-      clearInterval(sampler);
-    }
-    const peakKiB = Math.max(sampledPeakKiB, peakReset ? procStatusKiB(pid, "VmHWM") : 0);
-    const afterKiB = procStatusKiB(pid, "VmRSS");
-    const growthMiB = (peakKiB - baselineKiB) / 1024;
+    await warmUp(model, base, sessionId, socket);
+    const rss = await measureLongTurns(pid, base, sessionId, socket);
 
     // The subscriber got every reply whole (the stream sends live events whole) and was not cut off.
     const completedItems = socket.events.filter(
@@ -124,21 +176,7 @@ test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, st
 
     const status = (await getJson(`${base}/v1/codexd/status`)).body.data;
     assert.equal(status.health.status, "ok");
-    const files = readdirSync(stateDir).filter((name) => name.endsWith(".json"));
-    const sizes = files.map((name) => ({ name, bytes: statSync(`${stateDir}/${name}`).size, budget: BUDGETS[name] }));
-    const summary = [
-      `codexd RSS: baseline ${(baselineKiB / 1024).toFixed(1)} MiB, peak ${(peakKiB / 1024).toFixed(1)} MiB (${peakReset ? "VmHWM and sampling" : "sampling"}), after ${(afterKiB / 1024).toFixed(1)} MiB; growth ${growthMiB.toFixed(1)} MiB (limit 100 MiB)`,
-      `state files: ${sizes.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(1)} KiB / budget ${((f.budget ?? 0) / 1024).toFixed(0)} KiB`).join(", ")}`
-    ];
-    for (const line of summary) {
-      t.diagnostic(line);
-      console.log(line);
-    }
-    for (const file of sizes) {
-      assert.ok(file.budget !== undefined, `${file.name} has a budget in this test`);
-      assert.ok(file.bytes <= (file.budget as number), `${file.name}: ${file.bytes} bytes > budget ${file.budget}`);
-    }
-    assert.ok(growthMiB < 100, `codexd RSS grew by ${growthMiB.toFixed(1)} MiB`);
+    reportAndCheckBudgets(t, stateDir, rss);
     socket.close();
     const closed = await socket.closed;
     assert.notEqual(closed.code, 4008, "the subscriber was never cut off as a slow consumer");

@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import test from "node:test";
 import { FaultInjectingFs } from "../../packages/state-files/dist/testing/index.js";
-import { openEventSocket } from "../support/event-socket.js";
+import { openEventSocket, type EventSocket } from "../support/event-socket.js";
 import { getJson, postJson } from "../support/http.js";
-import { startRealStack } from "../support/real-stack.js";
+import { startRealStack, type RealStack } from "../support/real-stack.js";
 
 // Must show: a state write failing with ENOSPC makes the request that depends on it fail with
 // 503 state_write_failed, status says degraded, nothing is reported saved that is not; once
@@ -13,6 +13,49 @@ import { startRealStack } from "../support/real-stack.js";
 
 const sessionIds = (path: string): string[] =>
   (JSON.parse(readFileSync(path, "utf8")) as { sessions: { sessionId: string }[] }).sessions.map((s) => s.sessionId);
+
+/** A turn that asks for approval before running a command, so an answer is pending: its approval id. */
+async function pendingApproval(stack: RealStack, sessionId: string, socket: EventSocket): Promise<string> {
+  const base = stack.codexdBase;
+  const file = stack.dir.path("repo", "approved.txt");
+  const toolCall = { cmd: `touch ${file}`, workdir: stack.dir.path("repo") };
+  stack.model.enqueue({ kind: "tool_call", arguments: toolCall });
+  stack.model.setDefaultReply(() => ({ kind: "text", text: "done after the approval" }));
+  const turn = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "please touch the file" });
+  assert.equal(turn.status, 202, turn.text);
+  const requested = await socket.waitFor((e) => e.type === "approval.requested", "approval requested");
+  return requested.data.approval.approvalId as string;
+}
+
+/** Disk full: the answer and a new session get 503, nothing is reported saved, status is degraded. */
+async function refusedWhileFull(base: string, sessionId: string, approvalId: string): Promise<void> {
+  const refusedAnswer = await postJson(`${base}/v1/codexd/approvals/${approvalId}`, { decision: "accept" });
+  assert.equal(refusedAnswer.status, 503, refusedAnswer.text);
+  assert.equal(refusedAnswer.body.error.code, "state_write_failed");
+  assert.match(refusedAnswer.body.error.message, /approvals\.json.*ENOSPC/);
+  assert.equal(refusedAnswer.headers.get("retry-after"), "5");
+  const approvalsUrl = `${base}/v1/codexd/approvals?sessionId=${sessionId}`;
+  const stillPending = (await getJson(approvalsUrl)).body.data.approvals;
+  assert.equal(
+    stillPending.find((a: { approvalId: string }) => a.approvalId === approvalId).status,
+    "pending",
+    "not reported answered"
+  );
+
+  const refusedSession = await postJson(`${base}/v1/codexd/sessions`, {});
+  assert.equal(refusedSession.status, 503, refusedSession.text);
+  assert.equal(refusedSession.body.error.code, "state_write_failed");
+  const listed = (await getJson(`${base}/v1/codexd/sessions`)).body.data.sessions as { sessionId: string }[];
+  assert.deepEqual(listed.map((s) => s.sessionId), [sessionId], "no session reported that is not saved");
+
+  const status = (await getJson(`${base}/v1/codexd/status`)).body.data;
+  assert.equal(status.health.status, "degraded");
+  assert.ok(status.health.failing.some((f: { code: string }) => f.code === "ENOSPC"));
+  assert.ok(
+    status.health.reasons.some((r: string) => /cannot be written: ENOSPC/.test(r)),
+    status.health.reasons.join("\n")
+  );
+}
 
 test("ENOSPC on the state files (injected): session create, turn and approval answer get 503; status degraded; all recover", async () => {
   const fs = new FaultInjectingFs();
@@ -26,35 +69,12 @@ test("ENOSPC on the state files (injected): session create, turn and approval an
     const socket = await openEventSocket(`${base.replace(/^http/, "ws")}/v1/codexd/events?sessionId=${sessionId}`);
 
     // A turn that asks for approval before running a command, so an answer is pending below.
-    const file = stack.dir.path("repo", "approved.txt");
-    stack.model.enqueue({ kind: "tool_call", arguments: { cmd: `touch ${file}`, workdir: stack.dir.path("repo") } });
-    stack.model.setDefaultReply(() => ({ kind: "text", text: "done after the approval" }));
-    const turn = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "please touch the file" });
-    assert.equal(turn.status, 202, turn.text);
-    const requested = await socket.waitFor((e) => e.type === "approval.requested", "approval requested");
-    const approvalId = requested.data.approval.approvalId as string;
+    const approvalId = await pendingApproval(stack, sessionId, socket);
 
     // The disk fills up: every state write and log append now fails with ENOSPC.
     fs.failWrites("ENOSPC");
 
-    const refusedAnswer = await postJson(`${base}/v1/codexd/approvals/${approvalId}`, { decision: "accept" });
-    assert.equal(refusedAnswer.status, 503, refusedAnswer.text);
-    assert.equal(refusedAnswer.body.error.code, "state_write_failed");
-    assert.match(refusedAnswer.body.error.message, /approvals\.json.*ENOSPC/);
-    assert.equal(refusedAnswer.headers.get("retry-after"), "5");
-    const stillPending = (await getJson(`${base}/v1/codexd/approvals?sessionId=${sessionId}`)).body.data.approvals;
-    assert.equal(stillPending.find((a: { approvalId: string }) => a.approvalId === approvalId).status, "pending", "not reported answered");
-
-    const refusedSession = await postJson(`${base}/v1/codexd/sessions`, {});
-    assert.equal(refusedSession.status, 503, refusedSession.text);
-    assert.equal(refusedSession.body.error.code, "state_write_failed");
-    const listed = (await getJson(`${base}/v1/codexd/sessions`)).body.data.sessions as { sessionId: string }[];
-    assert.deepEqual(listed.map((s) => s.sessionId), [sessionId], "no session reported that is not saved");
-
-    const status = (await getJson(`${base}/v1/codexd/status`)).body.data;
-    assert.equal(status.health.status, "degraded");
-    assert.ok(status.health.failing.some((f: { code: string }) => f.code === "ENOSPC"));
-    assert.ok(status.health.reasons.some((r: string) => /cannot be written: ENOSPC/.test(r)), status.health.reasons.join("\n"));
+    await refusedWhileFull(base, sessionId, approvalId);
 
     // Space returns: the same requests succeed, the failing files are written, status is ok.
     fs.heal();
