@@ -136,33 +136,16 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     const [turns] = await Promise.all([turnDriver, Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))]);
     const rssAfter = rssMb(conductor.process.pid);
 
-    // Every subscriber got every event of the last turn, in order, and is still connected.
-    const lastTurn = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session.lastTurnId;
-    await Promise.all(sockets.map((s) => s.waitFor((e) => e.turnId === lastTurn && e.type === "app-server.turn.completed", "the last turn's end on every subscriber", 30_000)));
-    const counts = sockets.map((s) => s.events.length);
-    const ordered = sockets.every((s) => s.events.every((e, i) => i === 0 || e.seq > s.events[i - 1].seq));
-    const stillOpen = SUBSCRIBERS - closedEarly;
-    const latency = percentiles(latencies);
-    reportFigures("conductor-load", {
-      clients: CLIENTS,
-      subscribers: SUBSCRIBERS,
+    await phaseAfterTheLoad({
+      conductorBase: stack.conductorBase,
+      sessionId,
+      sockets,
+      closedEarly: () => closedEarly,
       durationMs,
-      requests: latencies.length,
-      requestsPerSecond: Math.round(latencies.length / (durationMs / 1000)),
-      statuses,
-      latencyMs: latency,
+      seen,
       turns,
-      eventsPerSubscriber: { min: Math.min(...counts), max: Math.max(...counts) },
-      conductorRssMb: { before: rssBefore, after: rssAfter },
-      problems: problems.length
+      rss: { before: rssBefore, after: rssAfter }
     });
-    assert.deepEqual(problems.slice(0, 10), [], `${problems.length} requests failed`);
-    assert.ok(ordered, "every subscriber saw increasing seqs");
-    assert.equal(stillOpen, SUBSCRIBERS);
-    assert.ok(Math.min(...counts) === Math.max(...counts), `every subscriber got the same events (${Math.min(...counts)}..${Math.max(...counts)})`);
-    // Bounded: the conductor process grows by less than 256 MiB under the load (Linux).
-    if (rssBefore !== null && rssAfter !== null) assert.ok(rssAfter - rssBefore < 256, `conductor rss grew ${rssAfter - rssBefore} MiB`);
-    assert.ok(turns >= 1);
   } finally {
     for (const s of sockets) s.close();
     agent.destroy();
@@ -172,3 +155,50 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     dir.remove();
   }
 });
+
+interface LoadRun {
+  conductorBase: string;
+  sessionId: string;
+  sockets: EventSocket[];
+  /** How many subscribers' sockets closed before the end. */
+  closedEarly: () => number;
+  durationMs: number;
+  seen: { latencies: number[]; statuses: Record<string, number>; problems: string[] };
+  turns: number;
+  rss: { before: number | null; after: number | null };
+}
+
+/** After the load: every subscriber complete, in order and connected; figures reported; the bounds held. */
+async function phaseAfterTheLoad(run: LoadRun): Promise<void> {
+  const { conductorBase, sessionId, sockets, durationMs, turns } = run;
+  const { latencies, statuses, problems } = run.seen;
+  const { before: rssBefore, after: rssAfter } = run.rss;
+  const closedEarly = run.closedEarly;
+  // Every subscriber got every event of the last turn, in order, and is still connected.
+  const lastTurn = (await getJson(`${conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session.lastTurnId;
+  await Promise.all(sockets.map((s) => s.waitFor((e) => e.turnId === lastTurn && e.type === "app-server.turn.completed", "the last turn's end on every subscriber", 30_000)));
+  const counts = sockets.map((s) => s.events.length);
+  const ordered = sockets.every((s) => s.events.every((e, i) => i === 0 || e.seq > s.events[i - 1].seq));
+  const stillOpen = SUBSCRIBERS - closedEarly();
+  const latency = percentiles(latencies);
+  reportFigures("conductor-load", {
+    clients: CLIENTS,
+    subscribers: SUBSCRIBERS,
+    durationMs,
+    requests: latencies.length,
+    requestsPerSecond: Math.round(latencies.length / (durationMs / 1000)),
+    statuses,
+    latencyMs: latency,
+    turns,
+    eventsPerSubscriber: { min: Math.min(...counts), max: Math.max(...counts) },
+    conductorRssMb: { before: rssBefore, after: rssAfter },
+    problems: problems.length
+  });
+  assert.deepEqual(problems.slice(0, 10), [], `${problems.length} requests failed`);
+  assert.ok(ordered, "every subscriber saw increasing seqs");
+  assert.equal(stillOpen, SUBSCRIBERS);
+  assert.ok(Math.min(...counts) === Math.max(...counts), `every subscriber got the same events (${Math.min(...counts)}..${Math.max(...counts)})`);
+  // Bounded: the conductor process grows by less than 256 MiB under the load (Linux).
+  if (rssBefore !== null && rssAfter !== null) assert.ok(rssAfter - rssBefore < 256, `conductor rss grew ${rssAfter - rssBefore} MiB`);
+  assert.ok(turns >= 1);
+}
