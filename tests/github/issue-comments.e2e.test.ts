@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
-import { startFakeGitHub } from "../support/fake-github.js";
+import { startFakeGitHub, type FakeGitHub } from "../support/fake-github.js";
 import { eventually, postJson } from "../support/http.js";
 import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
 import { fileWritingModel, git } from "../review/git-helpers.js";
 import { githubStatus, issueTasks, TOKEN } from "./github-helpers.js";
 
-test("an issue's task: a review comment with the diff summary, a pull request that closes the issue, a landed comment; none doubled", async () => {
-  const github = await startFakeGitHub({ token: TOKEN });
-  const dir = mkdtempSync(join(tmpdir(), "github-comments-"));
+/** A repository whose remote's URL names GitHub; insteadOf sends git to a bare repository in `dir`. */
+function repoWithGitHubRemote(dir: string): string {
   const repo = makeGitRepo(join(dir, "widgets"));
   const bare = join(dir, "remote.git");
   git(dir, "init", "-q", "--bare", bare);
@@ -19,6 +18,28 @@ test("an issue's task: a review comment with the diff summary, a pull request th
   git(repo, "remote", "add", "origin", "https://github.com/acme/widgets.git");
   git(repo, "config", `url.${bare}.insteadOf`, "https://github.com/acme/widgets.git");
   git(repo, "push", "-q", "origin", "main");
+  return repo;
+}
+
+/** More passes of the leader: nothing posted twice, nothing to the pull request, no token shown. */
+async function nothingPostedTwice(github: FakeGitHub, base: string, issueNumber: number, pullNumber: number) {
+  const commentsOn = (number: number) =>
+    github.comments.filter((c) => c.repo === "widgets" && c.issueNumber === number);
+  // The fake shows a comment as soon as it is posted; the ledger records it a moment later.
+  await eventually(async () => ((await githubStatus(base)).comments.posted === 2 ? true : null), "both comments recorded");
+  const polls = github.requests.length;
+  await eventually(async () => (github.requests.length >= polls + 5 ? true : null), "more polls and passes");
+  assert.equal(commentsOn(issueNumber).length, 2);
+  assert.equal(new Set(commentsOn(issueNumber).map((c) => c.body)).size, 2);
+  // The pull request's own number shares the issue space: no comment went to it.
+  assert.equal(commentsOn(pullNumber).length, 0);
+  for (const request of github.requests) assert.doesNotMatch(JSON.stringify(request.body ?? ""), new RegExp(TOKEN));
+}
+
+test("an issue's task: a review comment with the diff summary, a pull request that closes the issue, a landed comment; none doubled", async () => {
+  const github = await startFakeGitHub({ token: TOKEN });
+  const dir = mkdtempSync(join(tmpdir(), "github-comments-"));
+  const repo = repoWithGitHubRemote(dir);
   const stack = await startTaskStack({
     githubToken: TOKEN,
     githubApiUrl: github.url,
@@ -56,15 +77,7 @@ test("an issue's task: a review comment with the diff summary, a pull request th
     assert.match(landedComment.body, new RegExp(`landed: pull request ${landed.body.data.task.landing.pullRequest.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
 
     // Several more passes of the leader: nothing is posted twice.
-    // The fake shows a comment as soon as it is posted; the ledger records it a moment later.
-    await eventually(async () => ((await githubStatus(base)).comments.posted === 2 ? true : null), "both comments recorded");
-    const polls = github.requests.length;
-    await eventually(async () => (github.requests.length >= polls + 5 ? true : null), "more polls and passes");
-    assert.equal(commentsOn(issue.number).length, 2);
-    assert.equal(new Set(commentsOn(issue.number).map((c) => c.body)).size, 2);
-    // The pull request's own number shares the issue space: no comment went to it.
-    assert.equal(commentsOn(pull.number).length, 0);
-    for (const request of github.requests) assert.doesNotMatch(JSON.stringify(request.body ?? ""), new RegExp(TOKEN));
+    await nothingPostedTwice(github, base, issue.number, pull.number);
   } finally {
     await stack.stop();
     await github.close();

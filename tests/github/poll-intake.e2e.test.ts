@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
-import { startFakeGitHub } from "../support/fake-github.js";
+import { startFakeGitHub, type FakeGitHub, type FakeIssue } from "../support/fake-github.js";
 import { eventually, postJson } from "../support/http.js";
 import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
 import { deliver, githubStatus, issuesEvent, issueTasks, SECRET, TOKEN } from "./github-helpers.js";
@@ -67,6 +67,47 @@ test("poll intake: a labelled issue becomes one task (with the webhook on too), 
   }
 });
 
+/** A 403 rate-limit answer: the intake waits until the reset (the status says so), then makes the task. */
+async function rateLimitWaitsThenCatchesUp(
+  github: FakeGitHub,
+  base: string
+): Promise<{ issue: FakeIssue; task: any }> {
+  const resetSeconds = Math.floor(Date.now() / 1000) + 2;
+  github.failNext(
+    { method: "GET", path: "/repos/acme/widgets/issues" },
+    { status: 403, body: { message: "API rate limit exceeded for user ID 4242." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) } }
+  );
+  const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "After the limit", labels: ["baa"] });
+  const waiting = await eventually(async () => {
+    const status = await githubStatus(base);
+    return status.polling[0].waiting?.reason === "rate_limited" ? status.polling[0].waiting : null;
+  }, "the status says it waits for the rate limit");
+  assert.ok(Date.parse(waiting.until) >= resetSeconds * 1000, `waits until the reset: ${waiting.until}`);
+  assert.match(waiting.message, /rate limit/i);
+  const refusedAt = listCalls(github).length;
+  // While it waits it asks nothing.
+  assert.deepEqual(await issueTasks(base, issue.number), []);
+  const [task] = await eventually(async () => {
+    const found = await issueTasks(base, issue.number);
+    return found.length > 0 ? found : null;
+  }, "caught up after the reset", 20_000);
+  const resumed = listCalls(github).slice(refusedAt);
+  assert.ok(resumed.length >= 1);
+  assert.ok(resumed[0]!.receivedAt >= resetSeconds * 1000, "no list call before the reset");
+  assert.equal((await githubStatus(base)).polling[0].waiting, null);
+  assert.equal((await issueTasks(base, issue.number)).length, 1);
+  return { issue, task };
+}
+
+/** GitHub down (5xx, after the forge's own retries): the intake backs off and says so; nothing lost. */
+async function backsOffWhileDown(github: FakeGitHub, base: string, issue: FakeIssue, task: any) {
+  github.failNext({ method: "GET", path: "/repos/acme/widgets/issues" }, { status: 502, body: { message: "Bad Gateway" }, times: 3 });
+  const second = github.addIssue({ owner: "acme", repo: "widgets", title: "After the outage", labels: ["baa"] });
+  await eventually(async () => ((await githubStatus(base)).polling[0].waiting?.reason === "unavailable" ? true : null), "unavailable shown", 30_000);
+  await eventually(async () => ((await issueTasks(base, second.number)).length === 1 ? true : null), "caught up after the outage", 30_000);
+  assert.equal((await issueTasks(base, issue.number))[0].taskId, task.taskId);
+}
+
 test("poll intake: a rate-limit answer makes it wait (shown in the status), then it catches up; a 5xx backs off", async () => {
   const github = await startFakeGitHub({ token: TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "github-poll-"));
@@ -81,37 +122,10 @@ test("poll intake: a rate-limit answer makes it wait (shown in the status), then
     const base = stack.conductorBase;
     await postJson(`${base}/v1/system/pause`, {});
     await eventually(async () => ((await githubStatus(base)).polling[0].lastPolledAt !== null ? true : null), "first poll");
-    const resetSeconds = Math.floor(Date.now() / 1000) + 2;
-    github.failNext(
-      { method: "GET", path: "/repos/acme/widgets/issues" },
-      { status: 403, body: { message: "API rate limit exceeded for user ID 4242." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) } }
-    );
-    const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "After the limit", labels: ["baa"] });
-    const waiting = await eventually(async () => {
-      const status = await githubStatus(base);
-      return status.polling[0].waiting?.reason === "rate_limited" ? status.polling[0].waiting : null;
-    }, "the status says it waits for the rate limit");
-    assert.ok(Date.parse(waiting.until) >= resetSeconds * 1000, `waits until the reset: ${waiting.until}`);
-    assert.match(waiting.message, /rate limit/i);
-    const refusedAt = listCalls(github).length;
-    // While it waits it asks nothing.
-    assert.deepEqual(await issueTasks(base, issue.number), []);
-    const [task] = await eventually(async () => {
-      const found = await issueTasks(base, issue.number);
-      return found.length > 0 ? found : null;
-    }, "caught up after the reset", 20_000);
-    const resumed = listCalls(github).slice(refusedAt);
-    assert.ok(resumed.length >= 1);
-    assert.ok(resumed[0]!.receivedAt >= resetSeconds * 1000, "no list call before the reset");
-    assert.equal((await githubStatus(base)).polling[0].waiting, null);
-    assert.equal((await issueTasks(base, issue.number)).length, 1);
+    const { issue, task } = await rateLimitWaitsThenCatchesUp(github, base);
 
     // GitHub down (5xx, after the forge's own retries): the intake backs off and says so; nothing lost.
-    github.failNext({ method: "GET", path: "/repos/acme/widgets/issues" }, { status: 502, body: { message: "Bad Gateway" }, times: 3 });
-    const second = github.addIssue({ owner: "acme", repo: "widgets", title: "After the outage", labels: ["baa"] });
-    await eventually(async () => ((await githubStatus(base)).polling[0].waiting?.reason === "unavailable" ? true : null), "unavailable shown", 30_000);
-    await eventually(async () => ((await issueTasks(base, second.number)).length === 1 ? true : null), "caught up after the outage", 30_000);
-    assert.equal((await issueTasks(base, issue.number))[0].taskId, task.taskId);
+    await backsOffWhileDown(github, base, issue, task);
   } finally {
     await stack.stop();
     await github.close();

@@ -56,6 +56,28 @@ async function followsTheLabelAndState(github: FakeGitHub, stack: TaskStack, iss
   assert.equal((await issueTasks(base, issue.number)).length, 1);
 }
 
+/** The first signed delivery of an issue's "opened" makes one queued task from it: that task. */
+async function createsTheTask(
+  base: string,
+  opened: ReturnType<typeof issuesEvent>,
+  issue: FakeIssue,
+  repo: string
+) {
+  const first = await deliver(base, opened, { delivery: "delivery-1" });
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.body.data.outcome.kind, "created");
+  const [task] = await issueTasks(base, issue.number);
+  assert.ok(task);
+  assert.equal(task.taskId, first.body.data.outcome.taskId);
+  assert.equal(task.title, "Make the widget blue");
+  assert.match(task.prompt, /^Make the widget blue\n\nIt is red now\.\n\n\(GitHub issue acme\/widgets#1: http:\/\/127\.0\.0\.1:\d+\/acme\/widgets\/issues\/1\)$/);
+  assert.equal(task.cwd, repo);
+  assert.equal(task.workspace, "worktree");
+  assert.deepEqual(task.source, { kind: "github_issue", repo: "acme/widgets", number: 1, url: opened.issue.html_url });
+  assert.equal(task.state, "queued");
+  return task;
+}
+
 test("webhook intake: a signed delivery makes one task; replays, edits, unsigned and forged deliveries, other repositories", async () => {
   const github = await startFakeGitHub({ token: TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "github-webhook-"));
@@ -77,18 +99,7 @@ test("webhook intake: a signed delivery makes one task; replays, edits, unsigned
 
     await refusesBadSignatures(github, base, issue, opened);
 
-    const first = await deliver(base, opened, { delivery: "delivery-1" });
-    assert.equal(first.status, 200, first.text);
-    assert.equal(first.body.data.outcome.kind, "created");
-    const [task] = await issueTasks(base, issue.number);
-    assert.ok(task);
-    assert.equal(task.taskId, first.body.data.outcome.taskId);
-    assert.equal(task.title, "Make the widget blue");
-    assert.match(task.prompt, /^Make the widget blue\n\nIt is red now\.\n\n\(GitHub issue acme\/widgets#1: http:\/\/127\.0\.0\.1:\d+\/acme\/widgets\/issues\/1\)$/);
-    assert.equal(task.cwd, repo);
-    assert.equal(task.workspace, "worktree");
-    assert.deepEqual(task.source, { kind: "github_issue", repo: "acme/widgets", number: 1, url: opened.issue.html_url });
-    assert.equal(task.state, "queued");
+    const task = await createsTheTask(base, opened, issue, repo);
 
     // The same delivery again (GitHub's redelivery, or a replay): acted on once.
     const replay = await deliver(base, opened, { delivery: "delivery-1" });
