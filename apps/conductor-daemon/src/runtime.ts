@@ -1,10 +1,7 @@
-import { join } from "node:path";
-import type { CodexdTransport } from "./codexd/codexd-transport.js";
 import type { ControlStore } from "@baa/control-store";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { createConductorApp } from "./app.js";
 import { CodexdClient } from "./codexd/codexd-client.js";
 import { normalizeConductorConfig, type ConductorConfig, type ConductorConfigInput } from "./config.js";
 import type { ControlPlane } from "./control-plane.js";
@@ -23,48 +20,17 @@ import { ConductorMetrics } from "./metrics/conductor-metrics.js";
 import { GitHubService } from "./github/github-service.js";
 import { ScheduleLoop } from "./schedules/schedule-loop.js";
 import { createNotificationDispatcher } from "./notifications/notification-setup.js";
-import type { NotificationDispatcherOptions } from "./notifications/notification-dispatcher.js";
+import { createNodeApp, startNodeLoops, type NodeParts, type NodeServices } from "./runtime-wiring.js";
+import type { ConductorRuntimeOptions, ConductorSnapshot, RuntimeState } from "./runtime-types.js";
 import { trackConnections, type ServerCloser } from "@baa/lifecycle";
 
 /** How long in-flight requests and streams get at stop before their sockets are closed. */
 const SERVER_CLOSE_GRACE_MS = 5_000;
 
-export interface ConductorRuntimeOptions {
-  /**
-   * Start the background loops with the server: the lease keeper, the system-mode refresh and
-   * the scheduler. Without them the node serves its API but never leads nor claims.
-   */
-  autoStartLoops?: boolean;
-  /** A store to use instead of opening the configured one; the runtime still migrates and closes it. */
-  store?: ControlStore;
-  /** Clock and timers of the background loops. */
-  timers?: ClockTimers;
-  now?: () => number;
-  logger?: Logger;
-  transport?: CodexdTransport;
-  /** Replaces the loopback/trusted-CIDR check of access control. */
-  isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
-  /** Overrides of the notification dispatcher (tests shorten the backoff). */
-  notifications?: Partial<Pick<NotificationDispatcherOptions, "backoff" | "send" | "pollMs">>;
-}
+export type { ConductorRuntimeOptions, ConductorSnapshot, RuntimeState } from "./runtime-types.js";
 
-export type RuntimeState = "created" | "starting" | "running" | "stopping" | "stopped";
-
-/** What the runtime reports about itself; never contains the token. */
-export interface ConductorSnapshot {
-  nodeId: string;
-  host: string;
-  role: "primary" | "standby";
-  state: RuntimeState;
-  startedAt: string | null;
-  controlApi: { localApiBase: string; controlApiBase: string };
-  codexd: { localApiBase: string };
-  auth: { tokenSource: TokenSource; tokenFile?: string; trustedCidrs: readonly string[] };
-  paths: ConductorConfig["paths"];
-  loops: { autoStart: boolean };
-  /** Which store and where (PostgreSQL: host, database and schema, never the password). */
-  store: { kind: "sqlite" | "postgres"; location: string; schemaVersion: number | null };
-}
+type SharedToken = ReturnType<typeof ensureSharedToken>;
+type OpenedParts = Pick<NodeParts, "store" | "codexd" | "sharedToken" | "timers">;
 
 /**
  * One conductor node in-process: `start()` listens on `localApiBase` (port 0 picks one) and
@@ -114,6 +80,24 @@ export class ConductorRuntime {
   async #start(): Promise<ConductorSnapshot> {
     this.#state = "starting";
     const { config } = this;
+    const token = this.#useSharedToken();
+    const timers = this.#options.timers ?? systemClockTimers;
+    const store = await this.#openStore(timers);
+    const codexd = this.#openCodexdClient();
+    const node = await this.#wireNode({ store, codexd, sharedToken: token.token, timers });
+    const services = this.#wireServices(node);
+    const app = createNodeApp({ config, logger: this.#logger, options: this.#options }, node, services);
+    await this.#listen(app);
+    this.#startedAt = new Date((this.#options.now ?? Date.now)()).toISOString();
+    if (this.#options.autoStartLoops ?? true) startNodeLoops(node, services, this.#closers);
+    this.#state = "running";
+    this.#logger.info({ localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase }, "conductor listening");
+    return this.getSnapshot();
+  }
+
+  /** The shared token, configured or generated (and stored) in the state directory. */
+  #useSharedToken(): SharedToken {
+    const { config } = this;
     const token = ensureSharedToken({ configured: config.sharedToken, stateDir: config.paths.stateDir });
     this.#tokenSource = token.source;
     this.#tokenFile = token.tokenFile;
@@ -124,15 +108,23 @@ export class ConductorRuntime {
       );
       if (token.permissionsFixed) this.#logger.warn({ tokenFile: token.tokenFile }, "shared token file was readable by others; reset to 0600");
     }
+    return token;
+  }
 
-    const timers = this.#options.timers ?? systemClockTimers;
+  /** The store, opened (or given), guarded by a deadline and migrated. */
+  async #openStore(timers: ClockTimers): Promise<ControlStore> {
+    const { config } = this;
     const rawStore = this.#options.store ?? (await openConductorStore(config, this.#logger));
     this.#closers.push({ what: "store", close: () => rawStore.close() });
     const store = guardStore(rawStore, { timers, deadlineMs: config.storeConnectTimeoutMs + config.storeQueryTimeoutMs });
     const migrated = await store.migrate();
     this.#schemaVersion = migrated.to;
     this.#logger.info({ store: describeStore(config), from: migrated.from, to: migrated.to }, "store ready");
+    return store;
+  }
 
+  #openCodexdClient(): CodexdClient {
+    const { config } = this;
     const codexd = new CodexdClient({
       baseUrl: config.codexdLocalApiBase,
       requestTimeoutMs: config.proxyTimeoutMs,
@@ -141,7 +133,13 @@ export class ConductorRuntime {
       ...(this.#options.transport === undefined ? {} : { transport: this.#options.transport })
     });
     this.#closers.push({ what: "codexd client", close: () => codexd.close() });
+    return codexd;
+  }
 
+  /** System modes, the lease, the metrics registry and this node's place in the cluster. */
+  async #wireNode(opened: OpenedParts): Promise<NodeParts> {
+    const { config } = this;
+    const { store, codexd, sharedToken, timers } = opened;
     const system = new SystemModes({ store, timers, logger: this.#logger, refreshEveryMs: Math.max(50, Math.floor(config.leaseTtlMs / 3)) });
     await system.refresh();
     const lease = new LeaseKeeper({
@@ -160,17 +158,33 @@ export class ConductorRuntime {
     this.#closers.push({ what: "metrics", close: async () => metrics.close() });
     const nodeMetrics = registerNodeMetrics(metrics.registry);
     // PostgreSQL: every node claims under its own heartbeat; SQLite: one node, the leader's claim.
-    const cluster = new ClusterNode({ config, store, lease, sharedToken: token.token, interruptLocal: (run) => interruptRunTurn(codexd, run), metrics: nodeMetrics, timers, logger: this.#logger });
+    const cluster = new ClusterNode({
+      config,
+      store,
+      lease,
+      sharedToken,
+      interruptLocal: (run) => interruptRunTurn(codexd, run),
+      metrics: nodeMetrics,
+      timers,
+      logger: this.#logger
+    });
     const own = cluster.schedulerSide();
+    return { ...opened, control: this.#control, system, lease, metrics, nodeMetrics, cluster, own };
+  }
+
+  /** The task engine and what feeds it: GitHub intake, schedules, notifications. */
+  #wireServices(node: NodeParts): NodeServices {
+    const { config } = this;
+    const { store, codexd, lease, metrics, cluster, own, timers } = node;
     const tasks = new TaskEngine({
       config,
       store: metrics.timingClaims(store),
       codexd,
       leadership: own?.leadership ?? lease,
       ...(own === undefined ? {} : { claim: own.claim }),
-      onStaleWrite: nodeMetrics.staleWrite,
-      gate: system,
-      quota: system,
+      onStaleWrite: node.nodeMetrics.staleWrite,
+      gate: node.system,
+      quota: node.system,
       timers,
       logger: this.#logger
     });
@@ -199,31 +213,14 @@ export class ConductorRuntime {
       logger: this.#logger,
       ...(this.#options.notifications === undefined ? {} : { overrides: this.#options.notifications })
     });
+    return { tasks, github, schedules, notifications };
+  }
 
-    const app = createConductorApp({
-      config,
-      sharedToken: token.token,
-      logger: this.#logger,
-      codexd,
-      control: this.#control,
-      metrics,
-      schedules,
-      notifications: () => store.notificationStats(),
-      node: { ...(own === undefined ? {} : { claimer: own.leadership }), self: { nodeId: config.nodeId, noteDraining: (draining) => cluster.keeper.noteDraining(draining) } },
-      tasks: {
-        events: tasks.events,
-        scheduler: tasks.scheduler,
-        checkWorkspace: (cwd, workspace) => tasks.workspaces.problemWith(cwd, workspace),
-        systemMode: () => system.cached()?.mode ?? null,
-        runFolder: (run) => (run.owner === config.nodeId ? join(config.paths.runsDir, run.runId) : null),
-        review: tasks.review
-      },
-      ...(github === undefined ? {} : { github }),
-      ...(this.#options.isTrustedAddress === undefined ? {} : { isTrustedAddress: this.#options.isTrustedAddress })
-    });
+  /** Listens on `localApiBase` and records the real address (port 0 picks one). */
+  async #listen(app: FastifyInstance): Promise<void> {
     this.#app = app;
     this.#connections = trackConnections(app.server);
-    const url = new URL(config.localApiBase);
+    const url = new URL(this.config.localApiBase);
     const port = url.port === "" ? 80 : Number(url.port);
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     try {
@@ -236,36 +233,6 @@ export class ConductorRuntime {
     const address = app.server.address() as AddressInfo;
     const listenHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.#listenBase = `http://${listenHost}:${address.port}`;
-    this.#startedAt = new Date((this.#options.now ?? Date.now)()).toISOString();
-    if (this.#options.autoStartLoops ?? true) {
-      system.start();
-      this.#closers.push({ what: "system mode refresh", close: () => system.stop() });
-      lease.start();
-      this.#closers.push({ what: "lease keeper", close: () => lease.stop() });
-      // Stopped after the scheduler: local runs end while their leases are still renewed.
-      cluster.keeper.start();
-      this.#closers.push({ what: "node keeper", close: () => cluster.keeper.stop() });
-      // Stopped before the lease is released: local runs are abandoned while this node still holds it.
-      tasks.start();
-      this.#closers.push({ what: "task scheduler", close: () => tasks.stop() });
-      const sweeper = cluster.sweeper;
-      if (sweeper !== null) {
-        sweeper.start();
-        this.#closers.push({ what: "run-lease sweeper", close: () => sweeper.stop() });
-      }
-      if (github !== undefined) {
-        github.start();
-        this.#closers.push({ what: "github intake", close: () => github.stop() });
-      }
-      // Stopped before the lease is released, like the claim loop: a fire is the leader's alone.
-      schedules.start();
-      this.#closers.push({ what: "schedule loop", close: () => schedules.stop() });
-      notifications.start();
-      this.#closers.push({ what: "notification dispatcher", close: () => notifications.stop() });
-    }
-    this.#state = "running";
-    this.#logger.info({ localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase }, "conductor listening");
-    return this.getSnapshot();
   }
 
   stop(): Promise<void> {
