@@ -69,6 +69,52 @@ async function noTurnLeftRunning(base: string, sessionIds: string[]): Promise<vo
   }
 }
 
+interface DiskRun {
+  logsRoot: string;
+  mode: string;
+  first: string;
+  accepted: string[];
+  refused: string[];
+  createdSessions: string[];
+}
+
+/**
+ * Once space returned, the event log holds everything answered as saved: seqs unique and
+ * increasing, every accepted turn and created session in it, a gap or torn line only where an
+ * event was reported lost. Figures reported.
+ */
+function checkTheLog(run: DiskRun, degraded: { reasons: string[] }, healthy: any): void {
+  const { logsRoot, mode, first, accepted, refused, createdSessions } = run;
+  const { events: logged, torn } = readEventLogWithTorn(logsRoot);
+  const seqs = logged.map((e) => e.seq);
+  assert.equal(new Set(seqs).size, seqs.length, "no seq written twice");
+  assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), "seqs increase");
+  for (const turnId of accepted) {
+    assert.ok(logged.some((e) => e.type === "turn.accepted" && e.turnId === turnId), `turn ${turnId} was answered 202 but is not in the log`);
+  }
+  for (const sessionId of createdSessions) {
+    assert.ok(logged.some((e) => e.type === "session.created" && e.sessionId === sessionId) || sessionId === first, `session ${sessionId} was answered 201 but is not in the log`);
+  }
+  const gaps = seqs.slice(1).reduce((sum, s, i) => sum + (s - seqs[i]! - 1), 0);
+  reportFigures("disk-full", {
+    mode,
+    accepted: accepted.length,
+    refused: refused.length,
+    sessionsCreated: createdSessions.length,
+    degradedReasons: degraded.reasons.length,
+    eventsLogged: seqs.length,
+    seqGaps: gaps,
+    tornLines: torn.length,
+    unwrittenEvents: healthy.unwrittenEvents
+  });
+  // A gap is only an event reported lost (never one claimed saved).
+  assert.ok(gaps <= (healthy.unwrittenEvents?.lost ?? 0), `${gaps} seqs missing but ${healthy.unwrittenEvents?.lost} reported lost`);
+  // A line the full disk cut short was written again whole (or is counted lost).
+  for (const cut of torn) {
+    assert.ok(cut.seq === null || seqs.includes(cut.seq) || (healthy.unwrittenEvents?.lost ?? 0) > 0, `torn seq ${cut.seq} never written whole`);
+  }
+}
+
 test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC where mounting is not allowed): no crash, status degraded, nothing reported saved that is not, recovery when space returns", async () => {
   const logs = makeTempDir("baa-rel-disk-");
   const unmount = mountSmallTmpfs(logs.root);
@@ -107,34 +153,8 @@ test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC wher
       return h.status === "ok" ? h : null;
     }, "status ok again", 30_000);
     await stack.codexd.stateSettled();
-    const { events: logged, torn } = readEventLogWithTorn(logs.root);
-    const seqs = logged.map((e) => e.seq);
-    assert.equal(new Set(seqs).size, seqs.length, "no seq written twice");
-    assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), "seqs increase");
-    for (const turnId of accepted) {
-      assert.ok(logged.some((e) => e.type === "turn.accepted" && e.turnId === turnId), `turn ${turnId} was answered 202 but is not in the log`);
-    }
-    for (const sessionId of createdSessions) {
-      assert.ok(logged.some((e) => e.type === "session.created" && e.sessionId === sessionId) || sessionId === first, `session ${sessionId} was answered 201 but is not in the log`);
-    }
-    const gaps = seqs.slice(1).reduce((sum, s, i) => sum + (s - seqs[i]! - 1), 0);
-    reportFigures("disk-full", {
-      mode: fs === undefined ? "tmpfs 4 MiB" : "injected ENOSPC (cannot mount here)",
-      accepted: accepted.length,
-      refused: refused.length,
-      sessionsCreated: createdSessions.length,
-      degradedReasons: degraded.reasons.length,
-      eventsLogged: seqs.length,
-      seqGaps: gaps,
-      tornLines: torn.length,
-      unwrittenEvents: healthy.unwrittenEvents
-    });
-    // A gap is only an event reported lost (never one claimed saved).
-    assert.ok(gaps <= (healthy.unwrittenEvents?.lost ?? 0), `${gaps} seqs missing but ${healthy.unwrittenEvents?.lost} reported lost`);
-    // A line the full disk cut short was written again whole (or is counted lost).
-    for (const cut of torn) {
-      assert.ok(cut.seq === null || seqs.includes(cut.seq) || (healthy.unwrittenEvents?.lost ?? 0) > 0, `torn seq ${cut.seq} never written whole`);
-    }
+    const mode = fs === undefined ? "tmpfs 4 MiB" : "injected ENOSPC (cannot mount here)";
+    checkTheLog({ logsRoot: logs.root, mode, first, accepted, refused, createdSessions }, degraded, healthy);
     // Afterwards no turn is left running and a turn runs normally.
     await noTurnLeftRunning(base, createdSessions);
     const after = await postJson(`${base}/v1/codexd/turn`, { sessionId: first, input: "after the disk recovered" });
