@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
 import type { RecordedRequest, Reply } from "@baa/mock-model";
-import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
+import { makeGitRepo, startTaskStack, type TaskStack } from "../support/task-stack.js";
 import { fileWritingModel, git } from "./git-helpers.js";
 
 const WORKER = { approvalPolicy: "never", sandbox: "workspace-write" };
@@ -24,56 +24,65 @@ function checkAwareModel(request: RecordedRequest): Reply {
   return fileWritingModel(request);
 }
 
+/** A failing check's output goes back to the same thread until every check passes; the events stream live. */
+async function phaseGreenAfterFixes(stack: TaskStack, repo: string): Promise<void> {
+  const created = await stack.createTask({ ...WORKER, title: "checked", prompt: "WRITE other.txt first try", cwd: repo });
+  assert.equal(created.status, 201, created.text);
+  const taskId = created.body.data.task.taskId as string;
+  const events = await stack.taskEvents(taskId, 0);
+  try {
+    const task = await stack.waitTask(taskId, (t) => t.state === "in_review" || t.state === "failed", "in review");
+    assert.equal(task.state, "in_review", JSON.stringify(task));
+    const [run] = await stack.runs(taskId);
+    assert.deepEqual(
+      run.checks.map((c: any) => [c.name, c.status, c.round]),
+      [["needs-done", "failed", 1], ["always", "passed", 1], ["needs-done", "passed", 2], ["always", "passed", 2]]
+    );
+    assert.match(run.checks[0].outputTail, /done\.txt is missing/);
+    assert.equal(run.checks[0].exitCode, 1);
+    // The second turn carried the failing check's output, on the same thread.
+    const fix = stack.model.requests.find((r) => (r.lastUserText ?? "").includes("done.txt is missing"));
+    assert.ok(fix, "the model saw the check's output");
+    assert.match(fix.lastUserText ?? "", /needs-done/);
+    assert.ok(fix.userTexts.includes("WRITE other.txt first try"), "the same thread: the first prompt is in the request");
+    assert.ok(existsSync(join(run.workspace.path, "done.txt")));
+    assert.deepEqual(JSON.parse(readFileSync(join(run.folder, "checks.json"), "utf8")).length, 4);
+    // Live: the check events reached the task's stream.
+    const seen = await events.waitFor((e: any) => e.type === "run.check.ended" && e.data.round === 2 && e.data.name === "always", "the last check event");
+    assert.equal(seen.data.status, "passed");
+    assert.ok(events.events.some((e: any) => e.type === "run.check.started" && e.data.name === "needs-done" && e.data.round === 1));
+    assert.ok(events.events.some((e: any) => e.type === "run.checks.turn" && e.data.round === 2));
+  } finally {
+    events.close();
+  }
+}
+
+/** Checks that never pass: the rounds are spent and the task waits in review with them named. */
+async function phaseNeverGreen(stack: TaskStack, repo: string): Promise<void> {
+  const stubborn = await stack.createTask({
+    ...WORKER,
+    title: "never green",
+    prompt: "WRITE x.txt something",
+    cwd: repo,
+    checks: [{ name: "red", run: "echo nope; exit 7" }],
+    maxCheckRounds: 2
+  });
+  const red = await stack.waitTask(stubborn.body.data.task.taskId, (t) => t.state === "in_review" || t.state === "failed", "in review");
+  assert.equal(red.state, "in_review");
+  assert.match(red.stateReason, /checks still failing.*red/);
+  const [redRun] = await stack.runs(red.taskId);
+  assert.deepEqual(redRun.checks.map((c: any) => [c.status, c.round, c.exitCode]), [["failed", 1, 7], ["failed", 2, 7]]);
+}
+
 test("failing checks go back to the same thread until green, then the task waits in review", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply(checkAwareModel);
   try {
     const repo = makeGitRepo(stack.dir.path("project"));
     commitConfig(repo, { checks: [{ name: "needs-done", run: "test -f done.txt || { echo 'done.txt is missing'; exit 1; }" }, { name: "always", run: "echo fine" }] });
-    const created = await stack.createTask({ ...WORKER, title: "checked", prompt: "WRITE other.txt first try", cwd: repo });
-    assert.equal(created.status, 201, created.text);
-    const taskId = created.body.data.task.taskId as string;
-    const events = await stack.taskEvents(taskId, 0);
-    try {
-      const task = await stack.waitTask(taskId, (t) => t.state === "in_review" || t.state === "failed", "in review");
-      assert.equal(task.state, "in_review", JSON.stringify(task));
-      const [run] = await stack.runs(taskId);
-      assert.deepEqual(
-        run.checks.map((c: any) => [c.name, c.status, c.round]),
-        [["needs-done", "failed", 1], ["always", "passed", 1], ["needs-done", "passed", 2], ["always", "passed", 2]]
-      );
-      assert.match(run.checks[0].outputTail, /done\.txt is missing/);
-      assert.equal(run.checks[0].exitCode, 1);
-      // The second turn carried the failing check's output, on the same thread.
-      const fix = stack.model.requests.find((r) => (r.lastUserText ?? "").includes("done.txt is missing"));
-      assert.ok(fix, "the model saw the check's output");
-      assert.match(fix.lastUserText ?? "", /needs-done/);
-      assert.ok(fix.userTexts.includes("WRITE other.txt first try"), "the same thread: the first prompt is in the request");
-      assert.ok(existsSync(join(run.workspace.path, "done.txt")));
-      assert.deepEqual(JSON.parse(readFileSync(join(run.folder, "checks.json"), "utf8")).length, 4);
-      // Live: the check events reached the task's stream.
-      const seen = await events.waitFor((e: any) => e.type === "run.check.ended" && e.data.round === 2 && e.data.name === "always", "the last check event");
-      assert.equal(seen.data.status, "passed");
-      assert.ok(events.events.some((e: any) => e.type === "run.check.started" && e.data.name === "needs-done" && e.data.round === 1));
-      assert.ok(events.events.some((e: any) => e.type === "run.checks.turn" && e.data.round === 2));
-    } finally {
-      events.close();
-    }
+    await phaseGreenAfterFixes(stack, repo);
 
-    // Checks that never pass: the rounds are spent and the task waits in review with them named.
-    const stubborn = await stack.createTask({
-      ...WORKER,
-      title: "never green",
-      prompt: "WRITE x.txt something",
-      cwd: repo,
-      checks: [{ name: "red", run: "echo nope; exit 7" }],
-      maxCheckRounds: 2
-    });
-    const red = await stack.waitTask(stubborn.body.data.task.taskId, (t) => t.state === "in_review" || t.state === "failed", "in review");
-    assert.equal(red.state, "in_review");
-    assert.match(red.stateReason, /checks still failing.*red/);
-    const [redRun] = await stack.runs(red.taskId);
-    assert.deepEqual(redRun.checks.map((c: any) => [c.status, c.round, c.exitCode]), [["failed", 1, 7], ["failed", 2, 7]]);
+    await phaseNeverGreen(stack, repo);
   } finally {
     await stack.stop();
   }
