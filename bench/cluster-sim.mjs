@@ -19,14 +19,14 @@
 // 10,000 in all keeps the run near ten minutes); the conductor-pools row drains a tenth. A row
 // whose connections do not fit beside other work waits up to 3 min for them, then is skipped.
 // Each row notes the machine's busy share (/proc/stat) before and during it.
-// Writes bench/results/<--out> (default cluster-sim.json) besides latest.json.
+// Writes bench/results/<--out> (default cluster-sim.json; an absolute path as given) besides latest.json.
 // Usage: node bench/cluster-sim.mjs [--nodes 5,10,25,50] [--tasks N] [--pool N] [--no-conductor-pools]
 //        [--out FILE]
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startActivitySampler } from "./lib/pg-activity.mjs";
 import { startCpuSampler } from "./lib/proc-cpu.mjs";
@@ -356,5 +356,5 @@ report(result, [
   `growth ${base.nodes} → ${largest.nodes} nodes: claims/s ×${result.ratio.claimsPerS}, renewal writes/s ×${result.ratio.renewalWritesPerS}, claim p50 ×${result.ratio.claimP50}, create p50 ×${result.ratio.createP50}`
 ]);
 // This bench's own file too (latest.json holds only the newest run of each bench).
-writeFileSync(join(root, "bench/results", values.out), `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`);
+writeFileSync(resolve(root, "bench/results", values.out), `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`);
 if (!result.ok) process.exitCode = 1;

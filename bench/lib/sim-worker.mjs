@@ -144,18 +144,23 @@ async function lead(node, config) {
   // Taken for the whole run (no renewal traffic to speak of: a real leader renews every ttl/3).
   node.leader = await node.store.acquireLease({ scope: "scheduler", holder: node.nodeId, ttlMs: 600_000 });
   if (node.leader === null) throw new Error("the sim's leader could not take the lease");
-  node.sweepTimer = setInterval(async () => {
-    try {
-      const ended = await timed(stats.sweepMs, () => node.store.expireRunLeases(node.leader));
-      await node.store.notePlacement();
-      stats.sweeps += 1;
-      stats.sweptRuns += ended.length;
-      // When the dead node's runs came back (the victim lives in the leader's process).
-      if (stats.firstSweptAtEpoch === null && ended.some((run) => nodes.get(run.owner)?.dead === true)) stats.firstSweptAtEpoch = Date.now();
-    } catch (error) {
-      noteError("sweep", error);
-    }
+  node.sweepTimer = setInterval(() => {
+    node.sweeping = sweepOnce(node);
   }, config.sweepMs);
+}
+
+/** One pass of the leader's sweep; `stop` waits for the pass in flight before closing the store. */
+async function sweepOnce(node) {
+  try {
+    const ended = await timed(stats.sweepMs, () => node.store.expireRunLeases(node.leader));
+    await node.store.notePlacement();
+    stats.sweeps += 1;
+    stats.sweptRuns += ended.length;
+    // When the dead node's runs came back (the victim lives in the leader's process).
+    if (stats.firstSweptAtEpoch === null && ended.some((run) => nodes.get(run.owner)?.dead === true)) stats.firstSweptAtEpoch = Date.now();
+  } catch (error) {
+    noteError("sweep", error);
+  }
 }
 
 const nodes = new Map();
@@ -179,6 +184,7 @@ process.on("message", async (message) => {
       for (const node of nodes.values()) {
         clearInterval(node.beatTimer);
         clearInterval(node.sweepTimer);
+        await node.sweeping;
         await node.scheduler.stop("sim over");
         await node.store.close();
       }
