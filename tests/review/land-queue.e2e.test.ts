@@ -6,7 +6,7 @@ import { join } from "node:path";
 import test from "node:test";
 import { startCluster } from "../support/conductor-cluster.js";
 import { eventually, getJson, request } from "../support/http.js";
-import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
+import { makeGitRepo, startTaskStack, type TaskStack } from "../support/task-stack.js";
 import { fileWritingModel, git, repoSnapshot } from "./git-helpers.js";
 
 const WORKER = { approvalPolicy: "never", sandbox: "workspace-write" };
@@ -38,6 +38,88 @@ async function queueAll(conductorBase: string, ids: string[]): Promise<void> {
   assert.equal(withPush.status, 400);
 }
 
+/** Three tasks, two of them writing shared.txt, all waiting in review. */
+async function threeTasksInReview(stack: TaskStack, repo: string): Promise<[string, string, string]> {
+  const prompts = ["WRITE shared.txt one", "WRITE two.txt two", "WRITE shared.txt three"];
+  const ids: string[] = [];
+  for (const [i, prompt] of prompts.entries()) {
+    const created = await stack.createTask({ ...WORKER, title: `task ${i + 1}`, prompt, cwd: repo });
+    assert.equal(created.status, 201, created.text);
+    ids.push(created.body.data.task.taskId);
+  }
+  for (const id of ids) assert.equal((await stack.waitTask(id, (t) => t.state === "in_review" || t.state === "failed", "in review")).state, "in_review");
+  return ids as [string, string, string];
+}
+
+/** The forecast: the first and the third changed shared.txt, on both sides; the second nothing shared. */
+async function phaseForecast(stack: TaskStack, [first, second, third]: [string, string, string]): Promise<void> {
+  await stack.waitTask(first, (t) => t.overlaps.length === 1, "overlap on the first");
+  assert.deepEqual((await stack.task(first)).overlaps, [{ taskId: third, paths: ["shared.txt"] }]);
+  assert.deepEqual((await stack.task(third)).overlaps, [{ taskId: first, paths: ["shared.txt"] }]);
+  assert.deepEqual((await stack.task(second)).overlaps, []);
+}
+
+interface QueueContext {
+  stack: TaskStack;
+  repo: string;
+  ids: [string, string, string];
+  /** main's tip before anything was queued. */
+  mainBefore: string;
+  /** Where the `tip` check records the commit each land was rebuilt on. */
+  tipLog: string;
+  /** The file the first land's checks wait for. */
+  gate: string;
+}
+
+/** The first is being landed (its checks wait on the gate): the queue shows the order and the lock. */
+async function phaseFirstLanding({ stack, repo, ids, mainBefore, gate }: QueueContext): Promise<void> {
+  const [first, second, third] = ids;
+  const view = await eventually(async () => {
+    const queues = (await getJson(`${stack.conductorBase}/v1/queues`)).body.data.queues;
+    return queues[0]?.landing === first ? queues : null;
+  }, "the first landing");
+  assert.equal(view.length, 1);
+  assert.equal(view[0].target, "main");
+  assert.equal(view[0].lockHolder, "e2e-node", "this node holds the lock");
+  assert.deepEqual(view[0].entries.map((e: any) => [e.taskId, e.position, e.state]), [[first, 1, "landing"], [second, 2, "in_review"], [third, 3, "in_review"]]);
+  assert.equal(git(repo, "rev-parse", "main").trim(), mainBefore, "nothing moves before the checks pass");
+  writeFileSync(gate, "");
+}
+
+/** The first two land in queue order, linear, each checked on the tip the one before it left. */
+async function phaseTwoLandInOrder({ stack, repo, ids, mainBefore, tipLog }: QueueContext): Promise<void> {
+  const [first, second] = ids;
+  assert.equal((await stack.waitTask(first, (t) => t.state !== "landing" && t.state !== "in_review", "landed")).state, "landed");
+  const secondDone = await stack.waitTask(second, (t) => t.state !== "landing" && t.state !== "in_review", "landed");
+  assert.equal(secondDone.state, "landed");
+  const mainAfterFirst = git(repo, "rev-parse", "main~1").trim();
+  assert.equal(secondDone.landing.commit, git(repo, "rev-parse", "main").trim());
+  assert.equal(git(repo, "log", "--format=%s", `${mainBefore}..main`).trim(), "task 2\ntask 1", "linear: the two in queue order");
+  assert.equal(git(repo, "rev-list", "--merges", "--count", `${mainBefore}..main`).trim(), "0");
+  // Each was checked on the tip the one before it left: the second on the first's land.
+  assert.deepEqual(readFileSync(tipLog, "utf8").trim().split("\n"), [mainBefore, mainAfterFirst]);
+}
+
+/** The third conflicts on shared.txt: out of the queue, a revise round on its own thread, main untouched by it. */
+async function phaseThirdSentBack({ stack, repo, ids }: QueueContext): Promise<void> {
+  const third = ids[2];
+  const mainAfter = git(repo, "rev-parse", "main").trim();
+  const sentBack = await stack.waitTask(third, (t) => t.round === 2, "sent back");
+  assert.equal(sentBack.landQueue, null);
+  const revision = await eventually(async () => stack.model.requests.find((r) => /conflicts with main/.test(r.lastUserText ?? "")) ?? null, "the revise turn");
+  assert.match(revision.lastUserText ?? "", /- shared\.txt/);
+  assert.ok(revision.userTexts.includes("WRITE shared.txt three"), "the same thread: the first prompt is in the request");
+  const back = await stack.waitTask(third, (t) => t.state === "in_review" || t.state === "failed", "in review again");
+  assert.equal(back.state, "in_review");
+  assert.equal(back.round, 2);
+  assert.equal(git(repo, "rev-parse", "main").trim(), mainAfter);
+  assert.equal(git(repo, "show", "main:shared.txt"), "one\n");
+  // The first landed: no overlap is forecast with it any more.
+  await stack.waitTask(third, (t) => t.overlaps.length === 0, "overlap with a landed task dropped");
+  assert.deepEqual((await getJson(`${stack.conductorBase}/v1/queues`)).body.data.queues, []);
+  assert.equal(existsSync(join(repo, "shared.txt")), true, "the person's clean checkout of main moved along");
+}
+
 test("three queued tasks: two land in order, re-checked on the moving tip; the third conflicts and goes back to its thread", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply(fileWritingModel);
@@ -50,63 +132,16 @@ test("three queued tasks: two land in order, re-checked on the moving tip; the t
       // Records the commit the land was rebuilt on; the first land waits for the test's gate.
       { name: "tip", run: inLandWorktree(`git rev-parse HEAD^ >> ${tipLog}; while [ ! -f ${gate} ]; do sleep 0.05; done`) }
     ]);
-    const prompts = ["WRITE shared.txt one", "WRITE two.txt two", "WRITE shared.txt three"];
-    const ids: string[] = [];
-    for (const [i, prompt] of prompts.entries()) {
-      const created = await stack.createTask({ ...WORKER, title: `task ${i + 1}`, prompt, cwd: repo });
-      assert.equal(created.status, 201, created.text);
-      ids.push(created.body.data.task.taskId);
-    }
-    const [first, second, third] = ids as [string, string, string];
-    for (const id of ids) assert.equal((await stack.waitTask(id, (t) => t.state === "in_review" || t.state === "failed", "in review")).state, "in_review");
-
-    // The forecast: the first and the third changed shared.txt, on both sides; the second nothing shared.
-    await stack.waitTask(first, (t) => t.overlaps.length === 1, "overlap on the first");
-    assert.deepEqual((await stack.task(first)).overlaps, [{ taskId: third, paths: ["shared.txt"] }]);
-    assert.deepEqual((await stack.task(third)).overlaps, [{ taskId: first, paths: ["shared.txt"] }]);
-    assert.deepEqual((await stack.task(second)).overlaps, []);
+    const ids = await threeTasksInReview(stack, repo);
+    await phaseForecast(stack, ids);
 
     const mainBefore = git(repo, "rev-parse", "main").trim();
     await queueAll(stack.conductorBase, ids);
 
-    // The first is being landed (its checks wait on the gate): the queue shows the order and the lock.
-    const view = await eventually(async () => {
-      const queues = (await getJson(`${stack.conductorBase}/v1/queues`)).body.data.queues;
-      return queues[0]?.landing === first ? queues : null;
-    }, "the first landing");
-    assert.equal(view.length, 1);
-    assert.equal(view[0].target, "main");
-    assert.equal(view[0].lockHolder, "e2e-node", "this node holds the lock");
-    assert.deepEqual(view[0].entries.map((e: any) => [e.taskId, e.position, e.state]), [[first, 1, "landing"], [second, 2, "in_review"], [third, 3, "in_review"]]);
-    assert.equal(git(repo, "rev-parse", "main").trim(), mainBefore, "nothing moves before the checks pass");
-    writeFileSync(gate, "");
-
-    assert.equal((await stack.waitTask(first, (t) => t.state !== "landing" && t.state !== "in_review", "landed")).state, "landed");
-    const secondDone = await stack.waitTask(second, (t) => t.state !== "landing" && t.state !== "in_review", "landed");
-    assert.equal(secondDone.state, "landed");
-    const mainAfterFirst = git(repo, "rev-parse", "main~1").trim();
-    assert.equal(secondDone.landing.commit, git(repo, "rev-parse", "main").trim());
-    assert.equal(git(repo, "log", "--format=%s", `${mainBefore}..main`).trim(), "task 2\ntask 1", "linear: the two in queue order");
-    assert.equal(git(repo, "rev-list", "--merges", "--count", `${mainBefore}..main`).trim(), "0");
-    // Each was checked on the tip the one before it left: the second on the first's land.
-    assert.deepEqual(readFileSync(tipLog, "utf8").trim().split("\n"), [mainBefore, mainAfterFirst]);
-
-    // The third conflicts on shared.txt: out of the queue, a revise round on its own thread, main untouched by it.
-    const mainAfter = git(repo, "rev-parse", "main").trim();
-    const sentBack = await stack.waitTask(third, (t) => t.round === 2, "sent back");
-    assert.equal(sentBack.landQueue, null);
-    const revision = await eventually(async () => stack.model.requests.find((r) => /conflicts with main/.test(r.lastUserText ?? "")) ?? null, "the revise turn");
-    assert.match(revision.lastUserText ?? "", /- shared\.txt/);
-    assert.ok(revision.userTexts.includes("WRITE shared.txt three"), "the same thread: the first prompt is in the request");
-    const back = await stack.waitTask(third, (t) => t.state === "in_review" || t.state === "failed", "in review again");
-    assert.equal(back.state, "in_review");
-    assert.equal(back.round, 2);
-    assert.equal(git(repo, "rev-parse", "main").trim(), mainAfter);
-    assert.equal(git(repo, "show", "main:shared.txt"), "one\n");
-    // The first landed: no overlap is forecast with it any more.
-    await stack.waitTask(third, (t) => t.overlaps.length === 0, "overlap with a landed task dropped");
-    assert.deepEqual((await getJson(`${stack.conductorBase}/v1/queues`)).body.data.queues, []);
-    assert.equal(existsSync(join(repo, "shared.txt")), true, "the person's clean checkout of main moved along");
+    const ctx: QueueContext = { stack, repo, ids, mainBefore, tipLog, gate };
+    await phaseFirstLanding(ctx);
+    await phaseTwoLandInOrder(ctx);
+    await phaseThirdSentBack(ctx);
   } finally {
     await stack.stop();
   }
