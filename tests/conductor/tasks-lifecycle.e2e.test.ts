@@ -4,7 +4,7 @@ import { join } from "node:path";
 import test from "node:test";
 import type { ReplyFactory } from "@baa/mock-model";
 import { getJson, postJson } from "../support/http.js";
-import { startTaskStack } from "../support/task-stack.js";
+import { startTaskStack, type TaskStack } from "../support/task-stack.js";
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 const readLines = (path: string) =>
@@ -81,28 +81,57 @@ const replyByPrompt: ReplyFactory = (r) => {
   return { kind: "text", text: `mock reply to: ${prompt}` };
 };
 
+/** A failing task is retried, then failed, each failure spending an attempt; a retry starts it over. */
+async function failingIsRetriedThenFailed(stack: TaskStack): Promise<void> {
+  const base = stack.conductorBase;
+  const requestsFor = (prompt: string) => stack.model.requests.filter((r) => r.lastUserText === prompt);
+  const created = await stack.createTask({ title: "fails", prompt: "FAIL always", maxAttempts: 2 });
+  assert.equal(created.status, 201, created.text);
+  const taskId = created.body.data.task.taskId;
+  const failed = await stack.waitTask(taskId, (task) => task.state === "failed", "failed");
+  assert.equal(failed.attemptsSpent, 2);
+  assert.match(failed.stateReason, /mock refuses this prompt/);
+  const runs = await stack.runs(taskId);
+  assert.deepEqual(runs.map((r) => [r.attempt, r.state]).sort(), [[1, "failed"], [2, "failed"]]);
+  assert.equal(requestsFor("FAIL always").length, 2, "one model request per attempt (a 400 is not retried by codex)");
+  const retry = await postJson(`${base}/v1/tasks/${taskId}/retry`, {});
+  assert.equal(retry.status, 200, retry.text);
+  assert.equal(retry.body.data.task.attemptsSpent, 0);
+  await stack.waitTask(taskId, (task) => task.state === "failed" && task.runCount === 4, "failed again after the retry");
+}
+
+/** A turn waiting on an approval shows needs_approval; answering it lets the run finish. */
+async function approvalWaitThenFinish(stack: TaskStack): Promise<void> {
+  const base = stack.conductorBase;
+  const file = stack.dir.path("repo", "approved.txt");
+  const prompt = `TOUCH ${file}`;
+  const taskId = (
+    await stack.createTask({ title: "touch", prompt, cwd: stack.dir.path("repo"), approvalPolicy: "untrusted", sandbox: "workspace-write" })
+  ).body.data.task.taskId;
+  const events = await stack.taskEvents(taskId, 0);
+  await stack.waitTask(taskId, (task) => task.state === "needs_approval", "needs_approval");
+  const requested = await events.waitFor((e) => e.type === "approval.requested", "approval on the task's stream");
+  const approvalId = requested.data.approval.approvalId;
+  const answer = await postJson(`${base}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
+  assert.equal(answer.status, 200, answer.text);
+  const done = await stack.waitTask(taskId, (task) => task.state === "succeeded", "succeeded");
+  assert.equal(done.attemptsSpent, 0);
+  assert.ok(existsSync(file), "the approved command ran");
+  await events.waitFor((e) => e.type === "run.ended", "run.ended live");
+  const states = events.events.filter((e) => e.type === "approval.answered");
+  assert.equal(states.length, 1);
+  events.close();
+}
+
 // One stack for the scenarios below; the mock answers by prompt so they cannot take each other's replies.
 test("failing, cancelled, timed out and approval-waiting tasks, through the real binary", async (t) => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply(replyByPrompt);
   const base = stack.conductorBase;
-  const requestsFor = (prompt: string) => stack.model.requests.filter((r) => r.lastUserText === prompt);
   try {
-    await t.test("a failing task is retried, then failed, each failure spending an attempt", async () => {
-      const created = await stack.createTask({ title: "fails", prompt: "FAIL always", maxAttempts: 2 });
-      assert.equal(created.status, 201, created.text);
-      const taskId = created.body.data.task.taskId;
-      const failed = await stack.waitTask(taskId, (task) => task.state === "failed", "failed");
-      assert.equal(failed.attemptsSpent, 2);
-      assert.match(failed.stateReason, /mock refuses this prompt/);
-      const runs = await stack.runs(taskId);
-      assert.deepEqual(runs.map((r) => [r.attempt, r.state]).sort(), [[1, "failed"], [2, "failed"]]);
-      assert.equal(requestsFor("FAIL always").length, 2, "one model request per attempt (a 400 is not retried by codex)");
-      const retry = await postJson(`${base}/v1/tasks/${taskId}/retry`, {});
-      assert.equal(retry.status, 200, retry.text);
-      assert.equal(retry.body.data.task.attemptsSpent, 0);
-      await stack.waitTask(taskId, (task) => task.state === "failed" && task.runCount === 4, "failed again after the retry");
-    });
+    await t.test("a failing task is retried, then failed, each failure spending an attempt", () =>
+      failingIsRetriedThenFailed(stack)
+    );
 
     await t.test("cancel interrupts the running turn: the model sees its stream closed", async () => {
       const taskId = (await stack.createTask({ title: "hangs", prompt: "HANG for cancel" })).body.data.task.taskId;
@@ -133,26 +162,9 @@ test("failing, cancelled, timed out and approval-waiting tasks, through the real
       assert.notEqual(request.closedAt, null, "codex dropped the model stream");
     });
 
-    await t.test("a turn waiting on an approval shows needs_approval; answering it lets the run finish", async () => {
-      const file = stack.dir.path("repo", "approved.txt");
-      const prompt = `TOUCH ${file}`;
-      const taskId = (
-        await stack.createTask({ title: "touch", prompt, cwd: stack.dir.path("repo"), approvalPolicy: "untrusted", sandbox: "workspace-write" })
-      ).body.data.task.taskId;
-      const events = await stack.taskEvents(taskId, 0);
-      await stack.waitTask(taskId, (task) => task.state === "needs_approval", "needs_approval");
-      const requested = await events.waitFor((e) => e.type === "approval.requested", "approval on the task's stream");
-      const approvalId = requested.data.approval.approvalId;
-      const answer = await postJson(`${base}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
-      assert.equal(answer.status, 200, answer.text);
-      const done = await stack.waitTask(taskId, (task) => task.state === "succeeded", "succeeded");
-      assert.equal(done.attemptsSpent, 0);
-      assert.ok(existsSync(file), "the approved command ran");
-      await events.waitFor((e) => e.type === "run.ended", "run.ended live");
-      const states = events.events.filter((e) => e.type === "approval.answered");
-      assert.equal(states.length, 1);
-      events.close();
-    });
+    await t.test("a turn waiting on an approval shows needs_approval; answering it lets the run finish", () =>
+      approvalWaitThenFinish(stack)
+    );
   } finally {
     await stack.stop();
   }

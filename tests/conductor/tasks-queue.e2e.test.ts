@@ -57,30 +57,49 @@ async function badBodiesAndUnknownIds(stack: TaskStack): Promise<void> {
   assert.equal((await getJson(`${base}/v1/tasks?state=sleeping`)).status, 400);
 }
 
+/** dependsOn: a task runs after its dependency succeeded and fails fast, unrun, when one fails. */
+async function dependentRunsAfterOrFailsFast(stack: TaskStack): Promise<void> {
+  const first = await created(stack, { title: "first", prompt: "SLOW first" });
+  const second = await created(stack, { title: "second", prompt: "after first", dependsOn: [first.taskId] });
+  assert.ok(["blocked", "queued"].includes(second.state));
+  const doomed = await created(stack, { title: "doomed", prompt: "FAIL doomed", maxAttempts: 1 });
+  const orphan = await created(stack, { title: "orphan", prompt: "never runs", dependsOn: [doomed.taskId, first.taskId] });
+  const done = await stack.waitTask(second.taskId, (task) => task.state === "succeeded", "succeeded");
+  const firstDone = await stack.task(first.taskId);
+  const [secondRun] = await stack.runs(done.taskId);
+  assert.ok(Date.parse(secondRun.startedAt) >= Date.parse(firstDone.endedAt), "the dependent started after its dependency ended");
+  const failed = await stack.waitTask(orphan.taskId, (task) => task.state === "failed", "failed");
+  assert.match(failed.stateReason, new RegExp(doomed.taskId));
+  assert.deepEqual(await stack.runs(orphan.taskId), [], "a task whose dependency failed never runs");
+  assert.equal(stack.model.requests.some((r) => r.lastUserText === "never runs"), false);
+  const unknown = await stack.createTask({ title: "x", prompt: "x", dependsOn: ["task-nope"] });
+  assert.equal(unknown.status, 400);
+  assert.match(unknown.body.error.message, /dependsOn/);
+}
+
+/** A turn with no new event for stallTimeoutMs is interrupted and retried as stalled. */
+async function stalledTurnIsRetried(stack: TaskStack): Promise<void> {
+  // Spare attempts: on a loaded machine a healthy retry may also go quiet for a second.
+  const task = await created(stack, { title: "stalls", prompt: "STALL once", stallTimeoutMs: 1000, maxAttempts: 4 });
+  const done = await stack.waitTask(task.taskId, (t2) => t2.state === "succeeded", "succeeded after the stall");
+  const runs = (await stack.runs(done.taskId)).sort((a, b) => a.attempt - b.attempt);
+  assert.equal(runs.at(-1).state, "succeeded");
+  assert.deepEqual(runs.slice(0, -1).map((r) => r.state), runs.slice(0, -1).map(() => "stalled"));
+  assert.equal(done.attemptsSpent, runs.length - 1, "each stall spent an attempt");
+  assert.match(runs[0].reason, /stallTimeoutMs 1000/);
+  const first = stack.model.requests.find((r) => r.lastUserText === "STALL once");
+  assert.notEqual(first?.closedAt, null, "the stalled stream was dropped by the interrupt");
+}
+
 // The first four scenarios use their own prompts and tasks, so they run at once on one stack;
 // the last one lists succeeded tasks, so it runs after them.
 test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true }, async (t) => {
   const stack = await startTaskStack();
   answerByPrompt(stack);
   try {
-    const dependsOnCase = t.test("dependsOn: runs after its dependency succeeded; fails fast when one fails", async () => {
-      const first = await created(stack, { title: "first", prompt: "SLOW first" });
-      const second = await created(stack, { title: "second", prompt: "after first", dependsOn: [first.taskId] });
-      assert.ok(["blocked", "queued"].includes(second.state));
-      const doomed = await created(stack, { title: "doomed", prompt: "FAIL doomed", maxAttempts: 1 });
-      const orphan = await created(stack, { title: "orphan", prompt: "never runs", dependsOn: [doomed.taskId, first.taskId] });
-      const done = await stack.waitTask(second.taskId, (task) => task.state === "succeeded", "succeeded");
-      const firstDone = await stack.task(first.taskId);
-      const [secondRun] = await stack.runs(done.taskId);
-      assert.ok(Date.parse(secondRun.startedAt) >= Date.parse(firstDone.endedAt), "the dependent started after its dependency ended");
-      const failed = await stack.waitTask(orphan.taskId, (task) => task.state === "failed", "failed");
-      assert.match(failed.stateReason, new RegExp(doomed.taskId));
-      assert.deepEqual(await stack.runs(orphan.taskId), [], "a task whose dependency failed never runs");
-      assert.equal(stack.model.requests.some((r) => r.lastUserText === "never runs"), false);
-      const unknown = await stack.createTask({ title: "x", prompt: "x", dependsOn: ["task-nope"] });
-      assert.equal(unknown.status, 400);
-      assert.match(unknown.body.error.message, /dependsOn/);
-    });
+    const dependsOnCase = t.test("dependsOn: runs after its dependency succeeded; fails fast when one fails", () =>
+      dependentRunsAfterOrFailsFast(stack)
+    );
 
     const notBeforeCase = t.test("notBefore: blocked until then, claimed after", async () => {
       const notBefore = new Date(Date.now() + 1500).toISOString();
@@ -106,18 +125,10 @@ test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true
       assert.equal(stack.model.requests.filter((r) => r.lastUserText === "only once").length, 2, "two tasks, two turns; the repeated key made none");
     });
 
-    const stalledCase = t.test("a turn with no new event for stallTimeoutMs is interrupted and retried as stalled", async () => {
-      // Spare attempts: on a loaded machine a healthy retry may also go quiet for a second.
-      const task = await created(stack, { title: "stalls", prompt: "STALL once", stallTimeoutMs: 1000, maxAttempts: 4 });
-      const done = await stack.waitTask(task.taskId, (t2) => t2.state === "succeeded", "succeeded after the stall");
-      const runs = (await stack.runs(done.taskId)).sort((a, b) => a.attempt - b.attempt);
-      assert.equal(runs.at(-1).state, "succeeded");
-      assert.deepEqual(runs.slice(0, -1).map((r) => r.state), runs.slice(0, -1).map(() => "stalled"));
-      assert.equal(done.attemptsSpent, runs.length - 1, "each stall spent an attempt");
-      assert.match(runs[0].reason, /stallTimeoutMs 1000/);
-      const first = stack.model.requests.find((r) => r.lastUserText === "STALL once");
-      assert.notEqual(first?.closedAt, null, "the stalled stream was dropped by the interrupt");
-    });
+    const stalledCase = t.test(
+      "a turn with no new event for stallTimeoutMs is interrupted and retried as stalled",
+      () => stalledTurnIsRetried(stack)
+    );
 
     await Promise.all([dependsOnCase, notBeforeCase, idempotencyCase, stalledCase]);
 
