@@ -14,7 +14,7 @@ import type { EndingPolicy } from "../scheduler/run-ending.js";
 import { execGit, type GitRunner } from "../workspaces/git-runner.js";
 import { Workspaces } from "../workspaces/workspaces.js";
 import { WorkRemote } from "../workspaces/work-remote.js";
-import { createGitHubForge } from "@baa/github-forge";
+import { createGitHubForge, type GitHubForge } from "@baa/github-forge";
 import { gitRunBranch } from "../review/run-branch-git.js";
 import { TaskReview } from "../review/task-review.js";
 import { commandEnv } from "../checks/command-runner.js";
@@ -66,7 +66,7 @@ export class TaskEngine {
 
   constructor(options: TaskEngineOptions) {
     this.#o = options;
-    const { config, timers, store } = options;
+    const { config, timers } = options;
     this.#log = options.logger.child({ component: "tasks" });
     this.events = new EventLog({
       logPath: join(config.paths.logsDir, "events.jsonl"),
@@ -87,27 +87,20 @@ export class TaskEngine {
       wallNow: () => timers.wallNow()
     });
     this.#worker = workerCodexd(options.codexd);
-    const policy: EndingPolicy = {
-      retry: { baseMs: config.taskRetryBaseMs, maxMs: config.taskRetryMaxMs },
-      quota: { fallbackMs: config.quotaBackoffMs, minMs: 1_000, maxMs: 8 * 24 * 60 * 60 * 1000 }
-    };
-    const settings: RunSettings = {
-      stallTimeoutMs: config.taskStallTimeoutMs,
-      timeoutMs: config.taskTimeoutMs ?? null,
-      progressEveryMs: config.runProgressMs,
-      interruptGraceMs: 10_000,
-      reconnectDelayMs: 500,
-      connectTimeoutMs: config.codexdConnectTimeoutMs,
-      finishRetryMs: 1_000,
-      finishAttempts: 30,
-      ...options.runSettings
-    };
-    const worker = this.#worker;
     const forge =
       config.githubToken === undefined
         ? null
         : createGitHubForge({ token: config.githubToken, apiUrl: config.githubApiUrl, logger: this.#log.child({ component: "github" }) });
-    this.review = new TaskReview({
+    this.review = this.#createReview(forge);
+    const mergeQueue = this.#createMergeQueue(git, forge);
+    this.landQueue = mergeQueue.processor;
+    this.forecast = mergeQueue.forecast;
+    this.scheduler = this.#createScheduler(git, workRemote);
+  }
+
+  #createReview(forge: GitHubForge | null): TaskReview {
+    const { config, store } = this.#o;
+    return new TaskReview({
       store,
       markers: this.workspaces,
       events: this.events,
@@ -122,7 +115,11 @@ export class TaskEngine {
       forge,
       logger: this.#log
     });
-    const mergeQueue = createMergeQueue({
+  }
+
+  #createMergeQueue(git: GitRunner, forge: GitHubForge | null): ReturnType<typeof createMergeQueue> {
+    const { config, store, timers } = this.#o;
+    return createMergeQueue({
       store,
       nodeId: config.nodeId,
       markers: this.workspaces,
@@ -136,8 +133,14 @@ export class TaskEngine {
       forge,
       logger: this.#log
     });
-    this.landQueue = mergeQueue.processor;
-    this.forecast = mergeQueue.forecast;
+  }
+
+  /** The claim loop: each claimed run executes on the worker codexd, in the task's workspace. */
+  #createScheduler(git: GitRunner, workRemote: WorkRemote | undefined): Scheduler {
+    const options = this.#o;
+    const { config, timers, store } = options;
+    const policy = endingPolicy(config);
+    const settings = runSettings(config, options.runSettings);
     const branch = gitRunBranch({ author: config.gitAuthor, git, ...(workRemote === undefined ? {} : { workRemote }) });
     const checks = { readConfig: (worktree: string, ref: string) => readRepoConfig(git, worktree, ref), env: commandEnv(process.env) };
     const onInReview = (task: TaskRecord, how: { checksFailing: boolean }) => {
@@ -145,7 +148,7 @@ export class TaskEngine {
       // Failing checks wait for a person even under auto_land.
       if (task.review === "auto_land" && !how.checksFailing) void this.review.autoLand(task.taskId);
     };
-    this.scheduler = new Scheduler({
+    return new Scheduler({
       store,
       scope: options.leadership.scope,
       leadership: options.leadership,
@@ -155,26 +158,12 @@ export class TaskEngine {
       pollIntervalMs: config.schedulerPollMs,
       timers,
       logger: this.#log,
-      onLead: async (_lease, localRunIds) => {
-        await recoverOwnRuns(
-          {
-            store,
-            nodeId: config.nodeId,
-            logger: this.#log,
-            interruptTurn: async (run) => {
-              if (run.sessionId === null) return;
-              await worker.interruptTurn(run.sessionId, run.turnId);
-              await worker.closeSession(run.sessionId);
-            }
-          },
-          localRunIds
-        );
-      },
+      onLead: (_lease, localRunIds) => this.#recoverOwnRuns(localRunIds),
       execute: (claim) =>
         executeRun(
           {
             store,
-            codexd: worker,
+            codexd: this.#worker,
             workspaces: this.workspaces,
             branch,
             onInReview,
@@ -191,6 +180,25 @@ export class TaskEngine {
           claim
         )
     });
+  }
+
+  /** On taking the lead: this node's runs left from before (not running here) are recovered. */
+  async #recoverOwnRuns(localRunIds: ReadonlySet<string>): Promise<void> {
+    const { store, config } = this.#o;
+    const worker = this.#worker;
+    await recoverOwnRuns(
+      {
+        store,
+        nodeId: config.nodeId,
+        logger: this.#log,
+        interruptTurn: async (run) => {
+          if (run.sessionId === null) return;
+          await worker.interruptTurn(run.sessionId, run.turnId);
+          await worker.closeSession(run.sessionId);
+        }
+      },
+      localRunIds
+    );
   }
 
   start(): void {
@@ -255,4 +263,27 @@ export class TaskEngine {
         });
     }, every);
   }
+}
+
+/** How a run's ending is retried and how long a usage-limit pause lasts. */
+function endingPolicy(config: ConductorConfig): EndingPolicy {
+  return {
+    retry: { baseMs: config.taskRetryBaseMs, maxMs: config.taskRetryMaxMs },
+    quota: { fallbackMs: config.quotaBackoffMs, minMs: 1_000, maxMs: 8 * 24 * 60 * 60 * 1000 }
+  };
+}
+
+/** The run loop's timings from the configuration, with the given overrides. */
+function runSettings(config: ConductorConfig, overrides: Partial<RunSettings> | undefined): RunSettings {
+  return {
+    stallTimeoutMs: config.taskStallTimeoutMs,
+    timeoutMs: config.taskTimeoutMs ?? null,
+    progressEveryMs: config.runProgressMs,
+    interruptGraceMs: 10_000,
+    reconnectDelayMs: 500,
+    connectTimeoutMs: config.codexdConnectTimeoutMs,
+    finishRetryMs: 1_000,
+    finishAttempts: 30,
+    ...overrides
+  };
 }
