@@ -47,6 +47,31 @@ async function checkAll(manager: "launchd" | "systemd", installDir: string, extr
   return { code, out };
 }
 
+/** A damaged codexd file (moved off loopback, another child, torn) fails the check naming the fault. */
+async function phaseDamagedCodexd(manager: "launchd" | "systemd", installDir: string, flags: string[], codexdFile: string) {
+  // codexd moved off loopback and away from where the conductor reaches it.
+  const original = readFileSync(codexdFile, "utf8");
+  writeFileSync(codexdFile, original.replace("http://127.0.0.1:4319", "http://0.0.0.0:4319"));
+  const moved = await run(`check-${manager}.sh`, ["--install-dir", installDir, ...serviceArgs, ...flags]);
+  assert.equal(moved.code, 1, moved.out);
+  assert.match(moved.out, /FAIL\s+codexd/);
+  assert.match(moved.out, /must be http:\/\/ on a loopback host/);
+  if (statusApiBuilt) assert.match(moved.out, /conductor reaches codexd at http:\/\/127\.0\.0\.1:4319, but codexd listens on http:\/\/0\.0\.0\.0:4319/);
+
+  // The app-server child swapped for something else, and the event path changed.
+  writeFileSync(codexdFile, original.replace(">app-server<", ">exec<").replace("=app-server\"", "=exec\"").replace("/v1/codexd/events", "/events"));
+  const child = await run(`check-${manager}.sh`, ["--install-dir", installDir, "--service", "codexd", ...flags]);
+  assert.equal(child.code, 1, child.out);
+  assert.match(child.out, /the child must be `codex app-server`/);
+  assert.match(child.out, /BAA_CODEXD_EVENT_STREAM_PATH is "\/events", expected "\/v1\/codexd\/events"/);
+
+  // Not a plist / unit at all.
+  writeFileSync(codexdFile, original.slice(0, Math.floor(original.length / 2)));
+  const torn = await run(`check-${manager}.sh`, ["--install-dir", installDir, "--service", "codexd", ...flags]);
+  assert.equal(torn.code, 1, torn.out);
+  assert.match(torn.out, manager === "launchd" ? /not a valid plist|program arguments/ : /not a valid unit|program arguments|systemd-analyze verify/);
+}
+
 for (const manager of ["launchd", "systemd"] as const) {
   test(`${manager}: rendered files pass check-${manager}.sh; damaged ones fail naming the fault`, async () => {
     const dir = makeTempDir(`baa-${manager}-`);
@@ -72,28 +97,7 @@ for (const manager of ["launchd", "systemd"] as const) {
       assert.equal(otherBase.code, 1, otherBase.out);
       assert.match(otherBase.out, /BAA_CONTROL_API_BASE is "https:\/\/control\.example\.test", expected "https:\/\/elsewhere\.test"/);
 
-      // codexd moved off loopback and away from where the conductor reaches it.
-      const codexdFile = fileOf("codexd");
-      const original = readFileSync(codexdFile, "utf8");
-      writeFileSync(codexdFile, original.replace("http://127.0.0.1:4319", "http://0.0.0.0:4319"));
-      const moved = await run(`check-${manager}.sh`, ["--install-dir", installDir, ...serviceArgs, ...flags]);
-      assert.equal(moved.code, 1, moved.out);
-      assert.match(moved.out, /FAIL\s+codexd/);
-      assert.match(moved.out, /must be http:\/\/ on a loopback host/);
-      if (statusApiBuilt) assert.match(moved.out, /conductor reaches codexd at http:\/\/127\.0\.0\.1:4319, but codexd listens on http:\/\/0\.0\.0\.0:4319/);
-
-      // The app-server child swapped for something else, and the event path changed.
-      writeFileSync(codexdFile, original.replace(">app-server<", ">exec<").replace("=app-server\"", "=exec\"").replace("/v1/codexd/events", "/events"));
-      const child = await run(`check-${manager}.sh`, ["--install-dir", installDir, "--service", "codexd", ...flags]);
-      assert.equal(child.code, 1, child.out);
-      assert.match(child.out, /the child must be `codex app-server`/);
-      assert.match(child.out, /BAA_CODEXD_EVENT_STREAM_PATH is "\/events", expected "\/v1\/codexd\/events"/);
-
-      // Not a plist / unit at all.
-      writeFileSync(codexdFile, original.slice(0, Math.floor(original.length / 2)));
-      const torn = await run(`check-${manager}.sh`, ["--install-dir", installDir, "--service", "codexd", ...flags]);
-      assert.equal(torn.code, 1, torn.out);
-      assert.match(torn.out, manager === "launchd" ? /not a valid plist|program arguments/ : /not a valid unit|program arguments|systemd-analyze verify/);
+      await phaseDamagedCodexd(manager, installDir, flags, fileOf("codexd"));
 
       // A missing file says how to render it.
       assert.equal(elsewhere.code, 1);
