@@ -4,10 +4,10 @@
 // itself when the store is back.
 import assert from "node:assert/strict";
 import test from "node:test";
-import { startTcpProxy } from "@baa/test-support";
-import { startCluster, type ClusterNode } from "../support/conductor-cluster.js";
+import { startTcpProxy, type TcpProxy } from "@baa/test-support";
+import { startCluster, type Cluster, type ClusterNode } from "../support/conductor-cluster.js";
 import { eventually, getJson, request } from "../support/http.js";
-import { testSchema } from "../support/postgres.js";
+import { testSchema, type TestSchema } from "../support/postgres.js";
 
 const SECRET = "not-a-real-secret-4711";
 
@@ -41,6 +41,50 @@ async function assertStoreUnavailable(node: ClusterNode, boundMs: number): Promi
   assert.equal((await getJson(`${node.conductor.base}/healthz`)).status, 200, "alive all along");
 }
 
+/** 1. Refused: the port is closed and every connection cut; the leader steps down, then recovers. */
+async function refusedThenRecovers(cluster: Cluster, node: ClusterNode, proxy: TcpProxy): Promise<void> {
+  await proxy.refuse();
+  await assertStoreUnavailable(node, 3000);
+  // A leader that cannot renew gives the lease up at its deadline.
+  await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "standby" ? true : null), "stepped down", 10_000);
+  await proxy.up();
+  await eventually(async () => ((await getJson(`${node.conductor.base}/readyz`)).status === 200 ? true : null), "ready again", 30_000);
+  await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "leader" ? true : null), "leading again", 30_000);
+  const second = await cluster.createTask(node, { title: "after refuse", prompt: "after the refusal", cwd: cluster.workdir });
+  await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${second}`)).body.data.task.state === "succeeded" ? true : null), "task after recovery", 60_000);
+}
+
+/** 2. The server ends this conductor's sessions (as a restart of PostgreSQL would). */
+async function sessionsTerminated(schema: TestSchema, node: ClusterNode, proxy: TcpProxy): Promise<void> {
+  const ports = proxy.upstreamPorts();
+  assert.ok(ports.length > 0);
+  const ended = await schema.query<{ ended: boolean }>(
+    "select pg_terminate_backend(pid) as ended from pg_stat_activity where client_addr = '127.0.0.1' and client_port = any($1::int[])",
+    [ports]
+  );
+  assert.ok(ended.length > 0 && ended.every((row) => row.ended));
+  // The pool reconnects on the next call: a failed request at most, then work goes on.
+  await eventually(async () => ((await request("POST", `${node.conductor.base}/v1/system/pause`)).status === 200 ? true : null), "pause after terminate", 20_000);
+  await eventually(async () => ((await request("POST", `${node.conductor.base}/v1/system/resume`)).status === 200 ? true : null), "resume after terminate", 20_000);
+}
+
+/** 3. Silent: connections stay open but nothing answers. Still no hang; then recovery, logged, no leak. */
+async function silentThenRecovers(cluster: Cluster, node: ClusterNode, proxy: TcpProxy): Promise<void> {
+  proxy.blackhole();
+  await assertStoreUnavailable(node, 5000);
+  await proxy.refuse();
+  await proxy.up();
+  const third = await eventually(async () => {
+    const created = await request("POST", `${node.conductor.base}/v1/tasks`, { title: "after silence", prompt: "after the silence", cwd: cluster.workdir });
+    return created.status === 201 ? (created.body.data.task.taskId as string) : null;
+  }, "task accepted after the silence", 30_000);
+  await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${third}`)).body.data.task.state === "succeeded" ? true : null), "task after silence", 60_000);
+  const logged = node.conductor.logLines().filter((l) => l.msg === "request failed" && l.err?.code === "store_unavailable");
+  assert.ok(logged.length > 0, "the failures are in the log");
+  const leaks = node.conductor.output().split("\n").filter((line) => line.includes(SECRET) || line.includes("postgres:postgres"));
+  assert.deepEqual(leaks.slice(0, 3), [], "no credentials in the log");
+}
+
 test("PostgreSQL refused, cut off and silent: 503 store_unavailable at once, leadership given up, and recovery when it returns", async () => {
   const proxy = await startTcpProxy({ host: "127.0.0.1", port: 5432 });
   const schema = testSchema("down");
@@ -61,42 +105,13 @@ test("PostgreSQL refused, cut off and silent: 503 store_unavailable at once, lea
     await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${first}`)).body.data.task.state === "succeeded" ? true : null), "first task", 60_000);
 
     // 1. Refused: the port is closed and every connection cut.
-    await proxy.refuse();
-    await assertStoreUnavailable(node, 3000);
-    // A leader that cannot renew gives the lease up at its deadline.
-    await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "standby" ? true : null), "stepped down", 10_000);
-    await proxy.up();
-    await eventually(async () => ((await getJson(`${node.conductor.base}/readyz`)).status === 200 ? true : null), "ready again", 30_000);
-    await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "leader" ? true : null), "leading again", 30_000);
-    const second = await cluster.createTask(node, { title: "after refuse", prompt: "after the refusal", cwd: cluster.workdir });
-    await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${second}`)).body.data.task.state === "succeeded" ? true : null), "task after recovery", 60_000);
+    await refusedThenRecovers(cluster, node, proxy);
 
     // 2. The server ends this conductor's sessions (as a restart of PostgreSQL would).
-    const ports = proxy.upstreamPorts();
-    assert.ok(ports.length > 0);
-    const ended = await schema.query<{ ended: boolean }>(
-      "select pg_terminate_backend(pid) as ended from pg_stat_activity where client_addr = '127.0.0.1' and client_port = any($1::int[])",
-      [ports]
-    );
-    assert.ok(ended.length > 0 && ended.every((row) => row.ended));
-    // The pool reconnects on the next call: a failed request at most, then work goes on.
-    await eventually(async () => ((await request("POST", `${node.conductor.base}/v1/system/pause`)).status === 200 ? true : null), "pause after terminate", 20_000);
-    await eventually(async () => ((await request("POST", `${node.conductor.base}/v1/system/resume`)).status === 200 ? true : null), "resume after terminate", 20_000);
+    await sessionsTerminated(schema, node, proxy);
 
     // 3. Silent: connections stay open but nothing answers. Still no hang.
-    proxy.blackhole();
-    await assertStoreUnavailable(node, 5000);
-    await proxy.refuse();
-    await proxy.up();
-    const third = await eventually(async () => {
-      const created = await request("POST", `${node.conductor.base}/v1/tasks`, { title: "after silence", prompt: "after the silence", cwd: cluster.workdir });
-      return created.status === 201 ? (created.body.data.task.taskId as string) : null;
-    }, "task accepted after the silence", 30_000);
-    await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${third}`)).body.data.task.state === "succeeded" ? true : null), "task after silence", 60_000);
-    const logged = node.conductor.logLines().filter((l) => l.msg === "request failed" && l.err?.code === "store_unavailable");
-    assert.ok(logged.length > 0, "the failures are in the log");
-    const leaks = node.conductor.output().split("\n").filter((line) => line.includes(SECRET) || line.includes("postgres:postgres"));
-    assert.deepEqual(leaks.slice(0, 3), [], "no credentials in the log");
+    await silentThenRecovers(cluster, node, proxy);
   } finally {
     await cluster.stop();
     await proxy.close();
