@@ -11,7 +11,7 @@ import { CodexdClient } from "./codexd/codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./codexd/events-relay.js";
-import { createRunForwarding } from "./forwarding/run-forwarding.js";
+import { createRunForwarding, type RunForwarding } from "./forwarding/run-forwarding.js";
 import { createSilentLogger } from "./logger.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
 import { PROXIED_OPERATIONS, registerCodexProxy } from "./routes/codex-proxy.js";
@@ -68,20 +68,7 @@ function githubStatus(github: { status(): GitHubStatus }): () => GitHubStatus {
 export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
   const { config } = deps;
   const logger = deps.logger ?? createSilentLogger();
-  const app = fastify({
-    loggerInstance: logger,
-    bodyLimit: config.bodyLimitBytes,
-    // Two log lines per request on the hot path cost more than they tell; failures are logged
-    // by the error handler, refusals by the access control.
-    logController: new LogController({ disableRequestLogging: true }),
-    // A request's child logger (with its reqId) is built when it first logs, not for every request.
-    childLoggerFactory: lazyChildLoggerFactory,
-    // The shutdown gate below answers in the shared error shape instead.
-    return503OnClosing: false,
-    // Every schema is zod: Ajv and fast-json-stringify are not loaded (a faster start).
-    schemaController: zodSchemaController
-  }) as unknown as FastifyInstance;
-
+  const app = createFastify(config, logger);
   const ownsCodexd = deps.codexd === undefined;
   const codexd =
     deps.codexd ??
@@ -108,21 +95,64 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     trustLoopback: config.trustLoopback,
     ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
   });
-
-  // Several nodes on PostgreSQL: a run's events, folder and branch are read through its owner.
-  const forwarding =
-    deps.control?.store?.kind === "postgres" && deps.tasks !== undefined
-      ? createRunForwarding({
-          nodeId: config.nodeId,
-          token: deps.sharedToken,
-          store: deps.control.store,
-          timeoutMs: config.proxyTimeoutMs,
-          connectTimeoutMs: config.codexdConnectTimeoutMs,
-          logger,
-          onCutOff: () => metrics.relayCutOff()
-        })
-      : undefined;
+  const forwarding = createForwarding(deps, logger, metrics);
   metrics.watchRelay(() => relay.size + (forwarding?.streams ?? 0));
+  installPlugins(app, config, metrics, access);
+  app.addHook("preClose", async () => {
+    relay.closeAll();
+    forwarding?.closeAll();
+  });
+  app.addHook("onClose", async () => {
+    if (ownsCodexd) await codexd.close();
+    if (ownsMetrics) metrics.close();
+  });
+  void app.register(async (scope) => registerRoutes(scope, deps, { codexd, relay, metrics, forwarding }));
+  return app;
+}
+
+function createFastify(config: ConductorConfig, logger: Logger): FastifyInstance {
+  return fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    // Two log lines per request on the hot path cost more than they tell; failures are logged
+    // by the error handler, refusals by the access control.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A request's child logger (with its reqId) is built when it first logs, not for every request.
+    childLoggerFactory: lazyChildLoggerFactory,
+    // The shutdown gate below answers in the shared error shape instead.
+    return503OnClosing: false,
+    // Every schema is zod: Ajv and fast-json-stringify are not loaded (a faster start).
+    schemaController: zodSchemaController
+  }) as unknown as FastifyInstance;
+}
+
+/** Several nodes on PostgreSQL: a run's events, folder and branch are read through its owner. */
+function createForwarding(
+  deps: ConductorAppDeps,
+  logger: Logger,
+  metrics: ConductorMetrics
+): RunForwarding | undefined {
+  const { config } = deps;
+  return deps.control?.store?.kind === "postgres" && deps.tasks !== undefined
+    ? createRunForwarding({
+        nodeId: config.nodeId,
+        token: deps.sharedToken,
+        store: deps.control.store,
+        timeoutMs: config.proxyTimeoutMs,
+        connectTimeoutMs: config.codexdConnectTimeoutMs,
+        logger,
+        onCutOff: () => metrics.relayCutOff()
+      })
+    : undefined;
+}
+
+/** Error shape, body parser, OpenAPI, HTTP metrics, WebSocket, then the gate and access control. */
+function installPlugins(
+  app: FastifyInstance,
+  config: ConductorConfig,
+  metrics: ConductorMetrics,
+  access: AccessPolicy
+): void {
   installErrorHandling(app, { bodyLimit: { bytes: config.bodyLimitBytes, setting: "BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes" } });
   installJsonBodyParser(app);
   installOpenApi(app, {
@@ -144,42 +174,65 @@ export function createConductorApp(deps: ConductorAppDeps): FastifyInstance {
     installShutdownGate(app, { service: "conductor" });
     installAccessControl(app, access, config);
   });
-  app.addHook("preClose", async () => {
-    relay.closeAll();
-    forwarding?.closeAll();
+}
+
+interface AppParts {
+  codexd: CodexdClient;
+  relay: EventsRelay;
+  metrics: ConductorMetrics;
+  forwarding: RunForwarding | undefined;
+}
+
+function registerRoutes(scope: FastifyInstance, deps: ConductorAppDeps, parts: AppParts): void {
+  const { config } = deps;
+  const { codexd, relay, metrics, forwarding } = parts;
+  // In this scope, so it wraps the root's handler instead of replacing it.
+  installStoreErrorMapping(scope);
+  const { control } = deps;
+  registerProbes(scope, {
+    nodeId: config.nodeId,
+    codexd,
+    ...(control === undefined ? {} : { store: control.store, lease: control.lease })
   });
-  app.addHook("onClose", async () => {
-    if (ownsCodexd) await codexd.close();
-    if (ownsMetrics) metrics.close();
-  });
-  void app.register(async (scope) => {
-    // In this scope, so it wraps the root's handler instead of replacing it.
-    installStoreErrorMapping(scope);
-    const { control } = deps;
-    registerProbes(scope, {
-      nodeId: config.nodeId,
-      codexd,
-      ...(control === undefined ? {} : { store: control.store, lease: control.lease })
+  if (control !== undefined) registerControlRoutes(scope, deps, control);
+  if (control !== undefined && deps.tasks !== undefined) {
+    const { review, ...taskDeps } = deps.tasks;
+    forwarding?.install(scope);
+    registerTaskRoutes(scope, {
+      store: control.store,
+      maxQueuedTasks: config.maxQueuedTasks,
+      streamObserver: metrics.taskStreams,
+      ...taskDeps,
+      ...(forwarding === undefined ? {} : { remote: forwarding.remote })
     });
-    if (control !== undefined) {
-      const claimer = deps.node?.claimer;
-      registerSystemRoutes(scope, { store: control.store, system: control.system, leadership: control.lease, nodes: () => control.store.listNodes(), ...(claimer === undefined ? {} : { claimer }), ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }), ...(deps.github === undefined ? {} : { github: githubStatus(deps.github) }) });
-      registerNodeRoutes(scope, { store: control.store, ...(deps.node?.self === undefined ? {} : { self: deps.node.self }) });
-      const checkWorkspace = deps.tasks?.checkWorkspace;
-      const wake = deps.schedules === undefined ? undefined : () => deps.schedules?.wake();
-      registerScheduleRoutes(scope, { store: control.store, ...(checkWorkspace === undefined ? {} : { checkWorkspace }), ...(wake === undefined ? {} : { wake }) });
-    }
-    if (control !== undefined && deps.tasks !== undefined) {
-      const { review, ...taskDeps } = deps.tasks;
-      forwarding?.install(scope);
-      registerTaskRoutes(scope, { store: control.store, maxQueuedTasks: config.maxQueuedTasks, streamObserver: metrics.taskStreams, ...taskDeps, ...(forwarding === undefined ? {} : { remote: forwarding.remote }) });
-      registerRunFileRoute(scope, { store: control.store, runFolder: taskDeps.runFolder ?? (() => null) });
-      if (review !== undefined) registerReviewRoutes(scope, review);
-    }
-    deps.github?.registerRoutes(scope);
-    registerCodexSummary(scope, { codexd });
-    registerCodexProxy(scope, { codexd, relay });
-    registerMetricsRoute(scope, metrics.registry);
+    registerRunFileRoute(scope, { store: control.store, runFolder: taskDeps.runFolder ?? (() => null) });
+    if (review !== undefined) registerReviewRoutes(scope, review);
+  }
+  deps.github?.registerRoutes(scope);
+  registerCodexSummary(scope, { codexd });
+  registerCodexProxy(scope, { codexd, relay });
+  registerMetricsRoute(scope, metrics.registry);
+}
+
+/** The routes over the store: system modes, nodes and schedules. */
+function registerControlRoutes(scope: FastifyInstance, deps: ConductorAppDeps, control: ControlPlane): void {
+  const claimer = deps.node?.claimer;
+  registerSystemRoutes(scope, {
+    store: control.store,
+    system: control.system,
+    leadership: control.lease,
+    nodes: () => control.store.listNodes(),
+    ...(claimer === undefined ? {} : { claimer }),
+    ...(deps.notifications === undefined ? {} : { notifications: deps.notifications }),
+    ...(deps.github === undefined ? {} : { github: githubStatus(deps.github) })
   });
-  return app;
+  const self = deps.node?.self;
+  registerNodeRoutes(scope, { store: control.store, ...(self === undefined ? {} : { self }) });
+  const checkWorkspace = deps.tasks?.checkWorkspace;
+  const wake = deps.schedules === undefined ? undefined : () => deps.schedules?.wake();
+  registerScheduleRoutes(scope, {
+    store: control.store,
+    ...(checkWorkspace === undefined ? {} : { checkWorkspace }),
+    ...(wake === undefined ? {} : { wake })
+  });
 }
