@@ -103,6 +103,55 @@ function assertTheReadChecks(
   assert.match(wrongNode.out, /nodeId is "mini-main", expected studio-main/);
 }
 
+interface NodeContext {
+  dir: ReturnType<typeof makeTempDir>;
+  /** Every service started, stopped in reverse at the end. */
+  launched: Launched[];
+  urls: Record<string, string>;
+  /** The install scripts' flags for this node. */
+  flags: string[];
+  /** check-node.sh's flags naming the node and its services' URLs. */
+  nodeFlags: string[];
+  serviceFlags: string[];
+}
+
+/** check-node.sh on the running node, each read-only check at once, then their verdicts. */
+async function phaseReadChecks({ urls, nodeFlags, serviceFlags }: NodeContext, services: string[], statusApiBuilt: boolean) {
+  // The checks below only read the running node: they run at once.
+  const [healthy, json, leader, standby, wrongNode] = await Promise.all([
+    runScript("check-node.sh", [...nodeFlags, ...serviceFlags]),
+    runScript("check-node.sh", [...nodeFlags, ...serviceFlags, "--json"]),
+    runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "leader"]),
+    runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]),
+    runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"])
+  ]);
+  assertTheReadChecks({ healthy, json, leader, standby, wrongNode }, services, statusApiBuilt);
+}
+
+/** Stop the conductor: its probes fail by name, the others still pass, exit 1. */
+async function phaseConductorDown({ launched, nodeFlags, serviceFlags }: NodeContext): Promise<void> {
+  const conductor = launched.find((l) => l.name === "conductor") as Launched;
+  conductor.child.kill("SIGTERM");
+  await conductor.exited;
+  const down = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
+  assert.equal(down.code, 1, down.out);
+  assert.match(down.out, /FAIL {2}conductor {2}GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/);
+  assert.match(down.out, /ok {4}codexd {5}GET \S+\/healthz/);
+  assert.match(down.out, /probes failed \(conductor\)/);
+}
+
+/** The conductor again, this time as its launchd agent says: the node is whole again. */
+async function phaseLaunchdAgain({ dir, launched, urls, flags, nodeFlags, serviceFlags }: NodeContext): Promise<void> {
+  const agents = dir.path("agents");
+  const plist = await runScript("install-launchd.sh", ["--dry-run", "--service", "conductor", ...flags, "--install-dir", agents]);
+  assert.equal(plist.code, 0, plist.out);
+  const again = launchFromUnit("conductor", join(agents, "so.makefile.baa-conductor.plist"));
+  launched.push(again);
+  await waitHealthy(urls.conductor as string, again);
+  const back = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
+  assert.equal(back.code, 0, back.out);
+}
+
 test("check-node.sh --node mini passes against a running node and fails clearly when a service stops", async () => {
   const dir = makeTempDir("baa-check-node-");
   const model = await startMockModel();
@@ -136,35 +185,12 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
 
     const nodeFlags = ["--node", "mini", "--codexd-url", urls.codexd as string, "--conductor-url", urls.conductor as string, "--status-api-url", urls["status-api"] as string];
     const serviceFlags = statusApiBuilt ? [] : services.flatMap((s) => ["--service", s]);
-    // The checks below only read the running node: they run at once.
-    const [healthy, json, leader, standby, wrongNode] = await Promise.all([
-      runScript("check-node.sh", [...nodeFlags, ...serviceFlags]),
-      runScript("check-node.sh", [...nodeFlags, ...serviceFlags, "--json"]),
-      runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "leader"]),
-      runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]),
-      runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"])
-    ]);
-    assertTheReadChecks({ healthy, json, leader, standby, wrongNode }, services, statusApiBuilt);
+    const ctx: NodeContext = { dir, launched, urls, flags, nodeFlags, serviceFlags };
+    await phaseReadChecks(ctx, services, statusApiBuilt);
 
-    // Stop the conductor: its probes fail by name, the others still pass, exit 1.
-    const conductor = launched.find((l) => l.name === "conductor") as Launched;
-    conductor.child.kill("SIGTERM");
-    await conductor.exited;
-    const down = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
-    assert.equal(down.code, 1, down.out);
-    assert.match(down.out, /FAIL {2}conductor {2}GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/);
-    assert.match(down.out, /ok {4}codexd {5}GET \S+\/healthz/);
-    assert.match(down.out, /probes failed \(conductor\)/);
+    await phaseConductorDown(ctx);
 
-    // The conductor again, this time as its launchd agent says: the node is whole again.
-    const agents = dir.path("agents");
-    const plist = await runScript("install-launchd.sh", ["--dry-run", "--service", "conductor", ...flags, "--install-dir", agents]);
-    assert.equal(plist.code, 0, plist.out);
-    const again = launchFromUnit("conductor", join(agents, "so.makefile.baa-conductor.plist"));
-    launched.push(again);
-    await waitHealthy(urls.conductor as string, again);
-    const back = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
-    assert.equal(back.code, 0, back.out);
+    await phaseLaunchdAgain(ctx);
   } finally {
     for (const one of launched.reverse()) {
       if (one.child.exitCode === null && one.child.signalCode === null) {
