@@ -15,7 +15,7 @@ import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
 import { launchPage, watchPage } from "../../apps/status-api/test/helpers/browser.js";
 import { fileWritingModel, git } from "../review/git-helpers.js";
 import { E2E_TOKEN } from "../support/real-stack.js";
-import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
+import { makeGitRepo, startTaskStack, type TaskStack } from "../support/task-stack.js";
 
 // A loaded 2-core machine runs codex, three services and a browser at once: wait generously.
 const WAIT = { timeout: 120_000 };
@@ -51,6 +51,49 @@ async function createFromForm(page: Page, base: string, repo: string): Promise<s
   return decodeURIComponent(new URL(page.url()).hash.slice("#/tasks/".length));
 }
 
+type Shot = (name: string) => Promise<unknown>;
+
+/** Round 1 red with its output, the turn that answered it, round 2 green, then review. */
+async function phaseCheckRounds(page: Page, shot: Shot): Promise<void> {
+  await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
+  await page.waitForSelector('tr.check[data-name="needs-done"][data-round="2"][data-status="passed"]', WAIT);
+  const red = page.locator('tr.check[data-name="needs-done"][data-round="1"]');
+  assert.equal(await red.getAttribute("data-status"), "failed");
+  assert.match((await red.locator("pre").textContent()) ?? "", /done\.txt is missing/);
+  assert.match((await red.textContent()) ?? "", /failed\s*1\s*(\d+ ms|\d+s)\s*1/);
+  assert.deepEqual(
+    await page.locator(".run-checks tr.check").evaluateAll((rows) => rows.map((row) => `${row.getAttribute("data-name")} ${row.getAttribute("data-round")} ${row.getAttribute("data-status")}`)),
+    ["needs-done 1 failed", "always 1 passed", "needs-done 2 passed", "always 2 passed"]
+  );
+  assert.match((await page.textContent('.check-turn[data-round="2"]')) ?? "", /answers the failing check needs-done/);
+  await page.waitForSelector('.d2h-file-wrapper[data-path="notes.txt"]', WAIT);
+  await shot("checks-01-in-review");
+}
+
+/** A line comment sent from the page reaches the model on the task's own thread; round 2 waits in review. */
+async function phaseLineComment(stack: TaskStack, page: Page, shot: Shot, taskId: string): Promise<void> {
+  // A line comment on notes.txt's first (new) line, sent from the page.
+  await page.locator('.d2h-file-wrapper[data-path="notes.txt"] td.d2h-code-linenumber').filter({ hasText: "1" }).first().click();
+  await page.locator("tr.line-comment-box textarea").fill(LINE_COMMENT);
+  await page.click("tr.line-comment-box button.line-comment-add");
+  await page.waitForSelector('li.pending-comment[data-path="notes.txt"][data-line="1"][data-side="new"]', WAIT);
+  await shot("checks-02-line-comment");
+  await page.click("#task-send-comments");
+  await page.waitForSelector("#flash:has-text('Sent back with 1 line comment')", WAIT);
+
+  // The model got it on the task's own thread: the path, the line, the hunk and the words.
+  const request = await stack.model.waitForRequest((r) => (r.lastUserText ?? "").includes(LINE_COMMENT));
+  const text = request.lastUserText ?? "";
+  assert.match(text, /### notes\.txt, line 1 \(your version\)/);
+  assert.match(text, /\+first try {4}<-- this line/);
+  assert.ok(request.userTexts.includes("WRITE notes.txt first try"), "the same thread");
+  await page.waitForSelector('.run[data-state] .run-head:has-text("round 2")', WAIT);
+  await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
+  const task = await stack.waitTask(taskId, (t) => t.state === "in_review" && t.round === 2, "in review again");
+  assert.equal(task.round, 2);
+  await shot("checks-03-revised");
+}
+
 test("the page shows a task's check rounds and sends a line comment that reaches the model", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply(checkAwareModel);
@@ -78,41 +121,9 @@ test("the page shows a task's check rounds and sends a line comment that reaches
 
     const taskId = await createFromForm(page, base, repo);
 
-    // Round 1 red with its output, the turn that answered it, round 2 green, then review.
-    await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
-    await page.waitForSelector('tr.check[data-name="needs-done"][data-round="2"][data-status="passed"]', WAIT);
-    const red = page.locator('tr.check[data-name="needs-done"][data-round="1"]');
-    assert.equal(await red.getAttribute("data-status"), "failed");
-    assert.match((await red.locator("pre").textContent()) ?? "", /done\.txt is missing/);
-    assert.match((await red.textContent()) ?? "", /failed\s*1\s*(\d+ ms|\d+s)\s*1/);
-    assert.deepEqual(
-      await page.locator(".run-checks tr.check").evaluateAll((rows) => rows.map((row) => `${row.getAttribute("data-name")} ${row.getAttribute("data-round")} ${row.getAttribute("data-status")}`)),
-      ["needs-done 1 failed", "always 1 passed", "needs-done 2 passed", "always 2 passed"]
-    );
-    assert.match((await page.textContent('.check-turn[data-round="2"]')) ?? "", /answers the failing check needs-done/);
-    await page.waitForSelector('.d2h-file-wrapper[data-path="notes.txt"]', WAIT);
-    await shot("checks-01-in-review");
+    await phaseCheckRounds(page, shot);
 
-    // A line comment on notes.txt's first (new) line, sent from the page.
-    await page.locator('.d2h-file-wrapper[data-path="notes.txt"] td.d2h-code-linenumber').filter({ hasText: "1" }).first().click();
-    await page.locator("tr.line-comment-box textarea").fill(LINE_COMMENT);
-    await page.click("tr.line-comment-box button.line-comment-add");
-    await page.waitForSelector('li.pending-comment[data-path="notes.txt"][data-line="1"][data-side="new"]', WAIT);
-    await shot("checks-02-line-comment");
-    await page.click("#task-send-comments");
-    await page.waitForSelector("#flash:has-text('Sent back with 1 line comment')", WAIT);
-
-    // The model got it on the task's own thread: the path, the line, the hunk and the words.
-    const request = await stack.model.waitForRequest((r) => (r.lastUserText ?? "").includes(LINE_COMMENT));
-    const text = request.lastUserText ?? "";
-    assert.match(text, /### notes\.txt, line 1 \(your version\)/);
-    assert.match(text, /\+first try {4}<-- this line/);
-    assert.ok(request.userTexts.includes("WRITE notes.txt first try"), "the same thread");
-    await page.waitForSelector('.run[data-state] .run-head:has-text("round 2")', WAIT);
-    await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
-    const task = await stack.waitTask(taskId, (t) => t.state === "in_review" && t.round === 2, "in review again");
-    assert.equal(task.round, 2);
-    await shot("checks-03-revised");
+    await phaseLineComment(stack, page, shot, taskId);
 
     assert.deepEqual(seen.errors, []);
     assert.deepEqual(seen.failed, []);
