@@ -17,6 +17,88 @@ async function reviewed(stack: TaskStack, body: Record<string, unknown>) {
   return task;
 }
 
+interface ReviewContext {
+  stack: TaskStack;
+  repo: string;
+  /** main's commit the task started from. */
+  base: string;
+  taskId: string;
+  /** The task's branch, baa/<id>. */
+  branch: string;
+}
+
+/** One commit on baa/<id>, message = title, both trailers, the configured author; the run's record. */
+async function phaseCommitted({ stack, repo, base, taskId, branch }: ReviewContext) {
+  const [run1] = await stack.runs(taskId);
+  const commits = commitsSince(repo, base, branch);
+  assert.equal(commits.length, 1);
+  assert.equal(commits[0]?.subject, "Say hello");
+  assert.equal(commits[0]?.author, "Review Bot <bot@example.test>");
+  assert.match(commits[0]?.trailers ?? "", new RegExp(`Baa-Task: ${taskId}`));
+  assert.match(commits[0]?.trailers ?? "", new RegExp(`Baa-Run: ${run1.runId}`));
+  assert.equal(run1.commit, git(repo, "rev-parse", branch).trim());
+  assert.equal(run1.round, 1);
+  assert.notEqual(run1.lastEventAt, null, "a run with events says when the last one came");
+  assert.equal(run1.folder, stack.dir.path("runs", run1.runId));
+  const patch = readFileSync(stack.dir.path("runs", run1.runId, "diff.patch"), "utf8");
+  assert.match(patch, /\+hi there/);
+  return run1;
+}
+
+/** The diff route (base…head with per-file counts, one path, the raw patch) and the review metrics. */
+async function phaseDiffAndMetrics({ stack, base, taskId, branch }: ReviewContext, run1: any): Promise<void> {
+  const diff = (await getJson(`${stack.conductorBase}/v1/tasks/${taskId}/diff`)).body.data;
+  assert.deepEqual(diff.base, { branch: "main", commit: base });
+  assert.deepEqual(diff.head, { branch, commit: run1.commit });
+  assert.deepEqual(diff.files, [{ path: "hello.txt", oldPath: "hello.txt", status: "added", additions: 1, deletions: 0, binary: false }]);
+  assert.equal(diff.truncated, false);
+  const raw = await fetch(`${stack.conductorBase}/v1/tasks/${taskId}/diff?format=patch`);
+  assert.match(raw.headers.get("content-type") ?? "", /^text\/x-diff/);
+  assert.match(await raw.text(), /\+\+\+ b\/hello\.txt/);
+
+  const metrics = await (await fetch(`${stack.conductorBase}/metrics`)).text();
+  assert.match(metrics, /^conductor_tasks_waiting_on_person 1$/m, "in review counts as waiting on a person");
+  assert.match(metrics, /^conductor_tasks\{state="in_review"\} 1$/m);
+  assert.match(metrics, /^conductor_task_reviews_total\{action="in_review"\} 1$/m);
+}
+
+/** Revise: the next round resumes the same thread; the model sees the first exchange. */
+async function phaseRevised({ stack, repo, base, taskId, branch }: ReviewContext, run1: any) {
+  const revise = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/revise`, { comment: "WRITE second.txt and more" });
+  assert.equal(revise.status, 200, revise.text);
+  assert.equal(revise.body.data.task.round, 2);
+  const seen = await stack.model.waitForRequest((r) => r.lastUserText === "WRITE second.txt and more");
+  assert.ok(seen.userTexts.includes("WRITE hello.txt hi there"), "the revise request carries the first round");
+  const revised = await stack.waitTask(taskId, (t) => t.state === "in_review" && t.round === 2, "in review again");
+  assert.equal(revised.round, 2);
+  const runs = await stack.runs(taskId);
+  assert.equal(runs.length, 2);
+  const run2 = runs.find((r) => r.runId !== run1.runId);
+  assert.equal(run2.round, 2);
+  assert.equal(run2.threadId, run1.threadId, "the same Codex thread");
+  assert.equal(commitsSince(repo, base, branch).length, 2);
+  return run2;
+}
+
+/** Land (merge) into the clean checkout: both commits reach main, the files appear; not twice. */
+async function phaseLanded({ stack, repo, taskId }: ReviewContext, [run1, run2]: any[]): Promise<void> {
+  const landed = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/land`, {});
+  assert.equal(landed.status, 200, landed.text);
+  const done = landed.body.data.task;
+  assert.equal(done.state, "landed");
+  assert.equal(done.landing.method, "merge");
+  assert.equal(done.landing.target, "main");
+  assert.equal(done.landing.commit, git(repo, "rev-parse", "main").trim());
+  for (const commit of [run1.commit, run2.commit]) git(repo, "merge-base", "--is-ancestor", commit, "main");
+  assert.equal(readFileSync(join(repo, "hello.txt"), "utf8"), "hi there\n");
+  assert.ok(existsSync(join(repo, "second.txt")));
+  assert.equal(git(repo, "status", "--porcelain"), "");
+  assert.match(await (await fetch(`${stack.conductorBase}/metrics`)).text(), /^conductor_task_reviews_total\{action="landed"\} 1$/m);
+  const again = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/land`, {});
+  assert.equal(again.status, 409);
+  assert.equal(again.body.error.code, "task_not_landable");
+}
+
 test("a task's run is committed, waits in review, is revised on the same thread and lands by merge", async () => {
   const stack = await startTaskStack({ gitAuthor: "Review Bot <bot@example.test>" });
   stack.model.setDefaultReply(fileWritingModel);
@@ -29,68 +111,13 @@ test("a task's run is committed, waits in review, is revised on the same thread 
     assert.equal(task.round, 1);
     assert.equal(task.stateReason, "waiting for review");
 
-    // One commit on baa/<id>, message = title, both trailers, the configured author.
-    const branch = `baa/${taskId}`;
-    const [run1] = await stack.runs(taskId);
-    const commits = commitsSince(repo, base, branch);
-    assert.equal(commits.length, 1);
-    assert.equal(commits[0]?.subject, "Say hello");
-    assert.equal(commits[0]?.author, "Review Bot <bot@example.test>");
-    assert.match(commits[0]?.trailers ?? "", new RegExp(`Baa-Task: ${taskId}`));
-    assert.match(commits[0]?.trailers ?? "", new RegExp(`Baa-Run: ${run1.runId}`));
-    assert.equal(run1.commit, git(repo, "rev-parse", branch).trim());
-    assert.equal(run1.round, 1);
-    assert.notEqual(run1.lastEventAt, null, "a run with events says when the last one came");
-    assert.equal(run1.folder, stack.dir.path("runs", run1.runId));
-    const patch = readFileSync(stack.dir.path("runs", run1.runId, "diff.patch"), "utf8");
-    assert.match(patch, /\+hi there/);
+    const ctx: ReviewContext = { stack, repo, base, taskId, branch: `baa/${taskId}` };
+    const run1 = await phaseCommitted(ctx);
+    await phaseDiffAndMetrics(ctx, run1);
 
-    // The diff route: base…head with per-file counts, one path, and the raw patch.
-    const diff = (await getJson(`${stack.conductorBase}/v1/tasks/${taskId}/diff`)).body.data;
-    assert.deepEqual(diff.base, { branch: "main", commit: base });
-    assert.deepEqual(diff.head, { branch, commit: run1.commit });
-    assert.deepEqual(diff.files, [{ path: "hello.txt", oldPath: "hello.txt", status: "added", additions: 1, deletions: 0, binary: false }]);
-    assert.equal(diff.truncated, false);
-    const raw = await fetch(`${stack.conductorBase}/v1/tasks/${taskId}/diff?format=patch`);
-    assert.match(raw.headers.get("content-type") ?? "", /^text\/x-diff/);
-    assert.match(await raw.text(), /\+\+\+ b\/hello\.txt/);
+    const run2 = await phaseRevised(ctx, run1);
 
-    const metrics = await (await fetch(`${stack.conductorBase}/metrics`)).text();
-    assert.match(metrics, /^conductor_tasks_waiting_on_person 1$/m, "in review counts as waiting on a person");
-    assert.match(metrics, /^conductor_tasks\{state="in_review"\} 1$/m);
-    assert.match(metrics, /^conductor_task_reviews_total\{action="in_review"\} 1$/m);
-
-    // Revise: the next round resumes the same thread; the model sees the first exchange.
-    const revise = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/revise`, { comment: "WRITE second.txt and more" });
-    assert.equal(revise.status, 200, revise.text);
-    assert.equal(revise.body.data.task.round, 2);
-    const seen = await stack.model.waitForRequest((r) => r.lastUserText === "WRITE second.txt and more");
-    assert.ok(seen.userTexts.includes("WRITE hello.txt hi there"), "the revise request carries the first round");
-    const revised = await stack.waitTask(taskId, (t) => t.state === "in_review" && t.round === 2, "in review again");
-    assert.equal(revised.round, 2);
-    const runs = await stack.runs(taskId);
-    assert.equal(runs.length, 2);
-    const run2 = runs.find((r) => r.runId !== run1.runId);
-    assert.equal(run2.round, 2);
-    assert.equal(run2.threadId, run1.threadId, "the same Codex thread");
-    assert.equal(commitsSince(repo, base, branch).length, 2);
-
-    // Land (merge) into the clean checkout: both commits reach main, the files appear.
-    const landed = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/land`, {});
-    assert.equal(landed.status, 200, landed.text);
-    const done = landed.body.data.task;
-    assert.equal(done.state, "landed");
-    assert.equal(done.landing.method, "merge");
-    assert.equal(done.landing.target, "main");
-    assert.equal(done.landing.commit, git(repo, "rev-parse", "main").trim());
-    for (const commit of [run1.commit, run2.commit]) git(repo, "merge-base", "--is-ancestor", commit, "main");
-    assert.equal(readFileSync(join(repo, "hello.txt"), "utf8"), "hi there\n");
-    assert.ok(existsSync(join(repo, "second.txt")));
-    assert.equal(git(repo, "status", "--porcelain"), "");
-    assert.match(await (await fetch(`${stack.conductorBase}/metrics`)).text(), /^conductor_task_reviews_total\{action="landed"\} 1$/m);
-    const again = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/land`, {});
-    assert.equal(again.status, 409);
-    assert.equal(again.body.error.code, "task_not_landable");
+    await phaseLanded(ctx, [run1, run2]);
   } finally {
     await stack.stop();
   }
