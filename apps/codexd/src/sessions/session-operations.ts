@@ -8,6 +8,9 @@ import { newSession, type CodexdSession } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import { isTerminalTurnStatus } from "./notification-effects.js";
 import { resumeThread } from "./thread-resume.js";
+import { resumeSessions } from "./session-resume.js";
+import { threadStartParams } from "./thread-start.js";
+import { refuseTurn } from "./turn-admission.js";
 import { asStateWriteFailed, requireSaved } from "../state/state-write-failed.js";
 
 export interface CreateSessionInput {
@@ -138,25 +141,7 @@ export class SessionOperations {
 
   async startTurn(sessionId: string, input: TurnInput): Promise<{ turnId: string; session: CodexdSession }> {
     const session = this.getSession(sessionId);
-    if (session.status === "closed") {
-      throw codexdError("session_closed", `session ${sessionId} is closed and takes no turns`);
-    }
-    if (session.status === "failed") {
-      throw codexdError("session_failed", `session ${sessionId} failed (${session.statusReason ?? "no reason recorded"}) and takes no turns`);
-    }
-    if (session.activeTurn !== null) {
-      throw codexdError(
-        "turn_in_progress",
-        `session ${sessionId} is running turn ${session.activeTurn.turnId ?? "(starting)"}; steer or interrupt it, or wait`
-      );
-    }
-    const running = this.#d.registry.list().filter((s) => s.activeTurn !== null).length;
-    if (running >= this.#d.limits.maxActiveTurns) {
-      // A turn slot frees within seconds (mock turns within a second): 1 s, not longer.
-      throw codexdError("too_many_requests", `${running} turns are running (limit ${this.#d.limits.maxActiveTurns}); retry later`, {
-        headers: { "retry-after": "1" }
-      });
-    }
+    refuseTurn(session, this.#d.registry, this.#d.limits.maxActiveTurns);
     const client = this.#requireClient();
     await requireSaved("the turn cannot be recorded", () => this.#d.state.probe());
     const registry = this.#d.registry;
@@ -188,24 +173,30 @@ export class SessionOperations {
       s.lastTurnCompletedAt = null;
       if (s.activeTurn !== null) s.activeTurn.turnId = turnId;
     });
+    await this.#recordAccepted(session, turnId, input, client);
+    return { turnId, session };
+  }
+
+  /** Records the accepted turn durably; when that fails the turn is stopped and the request fails. */
+  async #recordAccepted(
+    session: CodexdSession,
+    turnId: string,
+    input: TurnInput,
+    client: AppServerClient
+  ): Promise<void> {
+    const { sessionId, threadId } = session;
     try {
       // The log is what makes an accepted turn survive a restart (see turn-reconciliation).
-      this.#d.events.recordDurably({
-        type: "turn.accepted",
-        sessionId,
-        threadId: session.threadId,
-        turnId,
-        data: { input }
-      });
+      this.#d.events.recordDurably({ type: "turn.accepted", sessionId, threadId, turnId, data: { input } });
     } catch (error) {
       // Not recorded, so not accepted: stop the turn rather than run work nobody can follow.
-      await client.turnInterrupt({ threadId: session.threadId, turnId }).catch((interruptError: unknown) => {
-        this.#d.events.record({ type: "turn.interrupt_failed", sessionId, threadId: session.threadId, turnId, data: { reason: String(interruptError) } });
+      await client.turnInterrupt({ threadId, turnId }).catch((interruptError: unknown) => {
+        const data = { reason: String(interruptError) };
+        this.#d.events.record({ type: "turn.interrupt_failed", sessionId, threadId, turnId, data });
       });
       this.#markInterrupted(session, "the turn could not be recorded (state write failed)");
       asStateWriteFailed(error, "the turn could not be recorded");
     }
-    return { turnId, session };
   }
 
   /** Adds input to the running turn (turn/steer); 409 when no turn runs. */
@@ -288,66 +279,8 @@ export class SessionOperations {
    * Re-attaches every non-closed session to a fresh app-server (thread/resume). A thread that
    * cannot be resumed marks its session failed with the reason; it is never dropped.
    */
-  async resumeAll(client: AppServerClient): Promise<{ resumed: number; failed: number }> {
-    let resumed = 0;
-    let failed = 0;
-    for (const session of this.#d.registry.list()) {
-      if (session.status !== "active") continue;
-      try {
-        const settings = {
-          threadId: session.threadId,
-          approvalPolicy: session.approvalPolicy ?? undefined,
-          sandbox: session.sandbox ?? undefined
-        };
-        let rebound = false;
-        try {
-          await resumeThread(client, settings);
-        } catch (error) {
-          // app-server writes a thread to disk with its first turn; before that there is no
-          // history to lose, so a fresh thread with the same settings is the same session.
-          // A session opened on an existing thread always has history (a registry from before
-          // `resumed` was kept has no such field).
-          if (session.turnCount > 0 || session.lastTurnId !== null || session.resumed === true) throw error;
-          const again = threadStartParams({
-            cwd: session.cwd,
-            approvalPolicy: session.approvalPolicy ?? undefined,
-            model: session.model ?? undefined,
-            sandbox: session.sandbox ?? undefined,
-            // A registry written before these were kept has no such fields.
-            baseInstructions: session.baseInstructions ?? undefined,
-            developerInstructions: session.developerInstructions ?? undefined
-          });
-          const fresh = await callAppServer(() => client.threadStart(again), "thread/start");
-          this.#d.registry.rebindThread(session, fresh.thread.id);
-          rebound = true;
-        }
-        resumed += 1;
-        this.#d.events.record({
-          type: "session.resumed",
-          sessionId: session.sessionId,
-          threadId: session.threadId,
-          data: { rebound }
-        });
-      } catch (error) {
-        failed += 1;
-        const reason = `thread/resume failed: ${(error as Error).message}`;
-        this.#d.registry.update(
-          session,
-          (s) => {
-            s.status = "failed";
-            s.statusReason = reason;
-          },
-          { urgent: true }
-        );
-        this.#d.events.record({
-          type: "session.failed",
-          sessionId: session.sessionId,
-          threadId: session.threadId,
-          data: { reason }
-        });
-      }
-    }
-    return { resumed, failed };
+  resumeAll(client: AppServerClient): Promise<{ resumed: number; failed: number }> {
+    return resumeSessions(this.#d, client);
   }
 
   /** Marks every running turn interrupted (the child died or codexd restarted). */
@@ -390,16 +323,6 @@ export class SessionOperations {
   #at(): string {
     return new Date(this.#d.now()).toISOString();
   }
-}
-
-/** `thread/start` params: the approval policy defaults to `never`; unset options are left out. */
-function threadStartParams(options: CreateSessionInput & { cwd: string }): v2.ThreadStartParams {
-  const params: v2.ThreadStartParams = { cwd: options.cwd, approvalPolicy: options.approvalPolicy ?? "never" };
-  if (options.model !== undefined) params.model = options.model;
-  if (options.sandbox !== undefined) params.sandbox = options.sandbox;
-  if (options.baseInstructions !== undefined) params.baseInstructions = options.baseInstructions;
-  if (options.developerInstructions !== undefined) params.developerInstructions = options.developerInstructions;
-  return params;
 }
 
 export function toUserInput(input: TurnInput): v2.UserInput[] {
