@@ -99,7 +99,10 @@ async function startWorkers(row, schema) {
     const child = fork(join(root, "bench/lib/sim-worker.mjs"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const inbox = [];
     const waiters = [];
-    child.on("message", (message) => (waiters.length > 0 ? waiters.shift()(message) : inbox.push(message)));
+    const deliver = (message) => (waiters.length > 0 ? waiters.shift()(message) : inbox.push(message));
+    child.on("message", deliver);
+    // A worker that dies (say, an import that fails) fails the row, which then drops its schema.
+    child.on("exit", (code) => deliver({ type: "failed", message: `a sim worker exited with ${code}` }));
     const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiters.push(resolve)));
     workers.push({ child, next, nodeIds: nodeIds.slice(i, i + NODES_PER_WORKER) });
   }
