@@ -27,6 +27,8 @@ const CHROMIUM_ARGS = [
 // A loaded 2-core machine runs codex, three services and a browser at once: wait generously.
 const WAIT = { timeout: 45_000 };
 
+type Shot = (name: string) => Promise<unknown>;
+
 async function openBrowser(stack: TaskStack): Promise<BrowserContext> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
   // A fresh profile in the test's temp dir (playwright passes it as --user-data-dir).
@@ -42,7 +44,7 @@ async function openBrowser(stack: TaskStack): Promise<BrowserContext> {
  * 3. A task whose turn wants to run a command: it waits on an approval, shown with its live
  * events; approving it on the page lets the turn and then the task finish.
  */
-async function approvalAnsweredOnThePage(page: Page, stack: TaskStack, shot: (name: string) => Promise<unknown>): Promise<void> {
+async function approvalAnsweredOnThePage(page: Page, stack: TaskStack, shot: Shot): Promise<void> {
   const file = stack.dir.path("repo", "approved-from-the-page.txt");
   const created = await stack.createTask({
     title: "touch from the page",
@@ -73,6 +75,52 @@ async function approvalAnsweredOnThePage(page: Page, stack: TaskStack, shot: (na
   await shot("04-task-succeeded");
 }
 
+/** 1. The page loads and goes live; a session and its turn made outside the page appear without a reload. */
+async function phaseLive(page: Page, stack: TaskStack, base: string, shot: Shot): Promise<void> {
+  // Both services up, codex's child running.
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#live[data-state="live"]', WAIT);
+  await page.waitForSelector('[data-service="conductor"][data-state="up"]', WAIT);
+  await page.waitForSelector('[data-service="codexd"][data-state="up"]', WAIT);
+  await page.waitForSelector('#child-state[data-state="running"]', WAIT);
+  await page.waitForSelector('#system-mode[data-mode="running"]', WAIT);
+  assert.match(await page.textContent("#node-id") ?? "", /e2e-node/);
+
+  // Live data: a session and its turn, made outside the page, appear without a reload.
+  const sessionId = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "duplex" })).body.data.session.sessionId as string;
+  const turn = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId, input: "hello page" });
+  assert.equal(turn.status, 202, turn.text);
+  const row = `tr.session[data-session-id="${sessionId}"][data-turn-status="completed"]`;
+  await page.waitForSelector(row, WAIT);
+  assert.equal((await page.textContent(`${row} td.reply`))?.trim(), "mock reply to: hello page");
+  await shot("01-live");
+}
+
+/** 2. codexd goes down: the page says so, and the conductor stays up; then it comes back. */
+async function phaseCodexdDownAndBack(page: Page, stack: TaskStack, shot: Shot): Promise<void> {
+  await stack.codexd.stop();
+  await page.waitForSelector('[data-service="codexd"][data-state="down"]', WAIT);
+  await page.waitForSelector('[data-service="conductor"][data-state="up"]', WAIT);
+  assert.match((await page.textContent('[data-service="codexd"] .error')) ?? "", /unreachable: GET \/v1\/codexd\/status/);
+  await shot("02-codexd-down");
+
+  // ... and comes back on the same port: up again, with a running child.
+  await stack.restartCodexd();
+  await page.waitForSelector('[data-service="codexd"][data-state="up"]', WAIT);
+  await page.waitForSelector('#child-state[data-state="running"]', WAIT);
+}
+
+/** 4. Pause and resume from the page: the conductor's mode follows. */
+async function phasePauseAndResume(page: Page, stack: TaskStack, shot: Shot): Promise<void> {
+  await page.click("#pause");
+  await page.waitForSelector('#system-mode[data-mode="paused"]', WAIT);
+  assert.equal((await getJson(`${stack.conductorBase}/v1/system/state`)).body.data.mode, "paused");
+  await shot("05-paused");
+  await page.click("#resume");
+  await page.waitForSelector('#system-mode[data-mode="running"]', WAIT);
+  assert.equal((await getJson(`${stack.conductorBase}/v1/system/state`)).body.data.mode, "running");
+}
+
 test("the live page in headless Chromium: live data, codexd down and back, an approval answered from the page, a task finishing, pause and resume", async () => {
   const stack = await startTaskStack();
   stack.model.setDefaultReply((r) => {
@@ -101,46 +149,13 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
     page.on("pageerror", (error) => pageErrors.push(error.message));
     const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
-    // 1. The page loads and goes live: both services up, codex's child running.
-    await page.goto(`${base}/`);
-    await page.waitForSelector('#live[data-state="live"]', WAIT);
-    await page.waitForSelector('[data-service="conductor"][data-state="up"]', WAIT);
-    await page.waitForSelector('[data-service="codexd"][data-state="up"]', WAIT);
-    await page.waitForSelector('#child-state[data-state="running"]', WAIT);
-    await page.waitForSelector('#system-mode[data-mode="running"]', WAIT);
-    assert.match(await page.textContent("#node-id") ?? "", /e2e-node/);
+    await phaseLive(page, stack, base, shot);
 
-    // Live data: a session and its turn, made outside the page, appear without a reload.
-    const sessionId = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "duplex" })).body.data.session.sessionId as string;
-    const turn = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId, input: "hello page" });
-    assert.equal(turn.status, 202, turn.text);
-    const row = `tr.session[data-session-id="${sessionId}"][data-turn-status="completed"]`;
-    await page.waitForSelector(row, WAIT);
-    assert.equal((await page.textContent(`${row} td.reply`))?.trim(), "mock reply to: hello page");
-    await shot("01-live");
-
-    // 2. codexd goes down: the page says so, and the conductor stays up.
-    await stack.codexd.stop();
-    await page.waitForSelector('[data-service="codexd"][data-state="down"]', WAIT);
-    await page.waitForSelector('[data-service="conductor"][data-state="up"]', WAIT);
-    assert.match((await page.textContent('[data-service="codexd"] .error')) ?? "", /unreachable: GET \/v1\/codexd\/status/);
-    await shot("02-codexd-down");
-
-    // ... and comes back on the same port: up again, with a running child.
-    await stack.restartCodexd();
-    await page.waitForSelector('[data-service="codexd"][data-state="up"]', WAIT);
-    await page.waitForSelector('#child-state[data-state="running"]', WAIT);
+    await phaseCodexdDownAndBack(page, stack, shot);
 
     await approvalAnsweredOnThePage(page, stack, shot);
 
-    // 4. Pause and resume from the page: the conductor's mode follows.
-    await page.click("#pause");
-    await page.waitForSelector('#system-mode[data-mode="paused"]', WAIT);
-    assert.equal((await getJson(`${stack.conductorBase}/v1/system/state`)).body.data.mode, "paused");
-    await shot("05-paused");
-    await page.click("#resume");
-    await page.waitForSelector('#system-mode[data-mode="running"]', WAIT);
-    assert.equal((await getJson(`${stack.conductorBase}/v1/system/state`)).body.data.mode, "running");
+    await phasePauseAndResume(page, stack, shot);
 
     // The page never needed another origin, and threw nothing.
     assert.deepEqual(pageErrors, []);

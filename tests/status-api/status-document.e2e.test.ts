@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
 import { freePort } from "../support/codexd-process.js";
-import { startConductorProcess } from "../support/conductor-process.js";
+import { startConductorProcess, type ConductorProcess } from "../support/conductor-process.js";
 import { eventually, getJson, request } from "../support/http.js";
-import { startRealStack } from "../support/real-stack.js";
+import { startRealStack, type RealStack } from "../support/real-stack.js";
 
 test("/v1/status against real services: all up, codexd down, the conductor hung (SIGSTOP) and back", async () => {
   const stack = await startRealStack();
@@ -59,27 +59,9 @@ test("/v1/status against real services: all up, codexd down, the conductor hung 
     const denied = await getJson(`${conductor.base}/v1/system/state`);
     assert.equal(denied.status, 401, "the conductor really wants the token, even from loopback");
 
-    // codexd down: its part says why; the conductor's is intact.
-    await stack.codexd.stop();
-    const codexdDown = await status();
-    assert.equal(codexdDown.codexd.reachable, false);
-    assert.equal(codexdDown.codexd.error.code, "unreachable");
-    assert.equal(codexdDown.conductor.reachable, true);
-    assert.equal(codexdDown.conductor.system.value.mode, "paused");
-    await stack.restartCodexd();
-    assert.equal((await status()).codexd.reachable, true);
+    await phaseCodexdDown(stack, status);
 
-    // The conductor hung: the document still answers, once its bound has passed.
-    conductor.process.kill("SIGSTOP");
-    const hung = await status();
-    assert.equal(hung.conductor.reachable, false);
-    assert.equal(hung.conductor.error.code, "timeout");
-    assert.ok(hung.conductor.latencyMs >= 1_500, `gave up at the bound (${hung.conductor.latencyMs} ms)`);
-    assert.equal(hung.conductor.system.available, false);
-    assert.equal(hung.codexd.reachable, true, "codexd is still read");
-    conductor.process.kill("SIGCONT");
-    const back = await eventually(async () => ((await status()).conductor.reachable ? true : null), "the conductor back");
-    assert.equal(back, true);
+    await phaseConductorHung(conductor, status);
   } finally {
     await statusApi.stop();
     await conductor.kill("SIGTERM");
@@ -102,4 +84,32 @@ function assertAllUp(up: any, sessionId: string): void {
   assert.ok(up.codexd.service.codexVersion, "codex's version is reported");
   const session = up.codexd.sessions.find((s: { sessionId: string }) => s.sessionId === sessionId);
   assert.equal(session.lastTurn.agentMessage, "mock reply to: status please");
+}
+
+type StatusDocument = () => Promise<any>;
+
+/** codexd down: its part says why; the conductor's is intact. Then it is back. */
+async function phaseCodexdDown(stack: RealStack, status: StatusDocument): Promise<void> {
+  await stack.codexd.stop();
+  const codexdDown = await status();
+  assert.equal(codexdDown.codexd.reachable, false);
+  assert.equal(codexdDown.codexd.error.code, "unreachable");
+  assert.equal(codexdDown.conductor.reachable, true);
+  assert.equal(codexdDown.conductor.system.value.mode, "paused");
+  await stack.restartCodexd();
+  assert.equal((await status()).codexd.reachable, true);
+}
+
+/** The conductor hung (SIGSTOP): the document still answers, once its bound has passed; then it is back. */
+async function phaseConductorHung(conductor: ConductorProcess, status: StatusDocument): Promise<void> {
+  conductor.process.kill("SIGSTOP");
+  const hung = await status();
+  assert.equal(hung.conductor.reachable, false);
+  assert.equal(hung.conductor.error.code, "timeout");
+  assert.ok(hung.conductor.latencyMs >= 1_500, `gave up at the bound (${hung.conductor.latencyMs} ms)`);
+  assert.equal(hung.conductor.system.available, false);
+  assert.equal(hung.codexd.reachable, true, "codexd is still read");
+  conductor.process.kill("SIGCONT");
+  const back = await eventually(async () => ((await status()).conductor.reachable ? true : null), "the conductor back");
+  assert.equal(back, true);
 }
