@@ -53,7 +53,7 @@ async function phasePushAndPullRequest({ stack, github, repo, bare }: PushContex
   assert.equal(git(repo, "rev-parse", "main").trim(), git(bare, "rev-parse", "main").trim(), "main untouched by a push land");
 }
 
-/** GitHub refuses: 502 forge_failed, the push recorded; landing again once it accepts opens the pull request. */
+/** GitHub refuses: 502 forge_failed, the push recorded; landed again once it accepts, the PR is opened. */
 async function phaseForgeRefuses({ stack, github, repo, bare }: PushContext): Promise<void> {
   // GitHub refuses: 502 forge_failed with its message, the push recorded, the task still in review.
   const second = await inReview(stack, repo, "Add the gadget", "gadget.txt");
