@@ -100,7 +100,7 @@ async function phaseTwoLandInOrder({ stack, repo, ids, mainBefore, tipLog }: Que
   assert.deepEqual(readFileSync(tipLog, "utf8").trim().split("\n"), [mainBefore, mainAfterFirst]);
 }
 
-/** The third conflicts on shared.txt: out of the queue, a revise round on its thread, main untouched by it. */
+/** The third conflicts on shared.txt: out of the queue, revised on its thread, main untouched by it. */
 async function phaseThirdSentBack({ stack, repo, ids }: QueueContext): Promise<void> {
   const third = ids[2];
   const mainAfter = git(repo, "rev-parse", "main").trim();
