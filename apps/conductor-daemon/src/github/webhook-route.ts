@@ -89,11 +89,23 @@ async function handleDelivery(deps: WebhookRouteDeps, request: FastifyRequest, r
   if (event !== "issues") return ignored(`the ${event || "unnamed"} event is not acted on`);
   const parsed = IssuesEvent.safeParse(payload);
   if (!parsed.success) throw conductorError("validation_failed", `invalid issues event: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`.trim());
-  const { action, issue, repository } = parsed.data;
+  const { action, repository } = parsed.data;
   const config = findRepo(deps.repos, repository.full_name);
   if (config === undefined) return ignored(`repository ${repository.full_name} is not configured`, { repo: repository.full_name });
   if (!ACTED_ON.has(action)) return ignored(`the issues.${action} action is not acted on`, { repo: repository.full_name });
 
+  return actOnce(deps, request, reply, delivery, parsed.data, config);
+}
+
+/** The issue to the intake, once per delivery id (a failed one is forgotten so its redelivery acts). */
+async function actOnce(
+  deps: WebhookRouteDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  delivery: string,
+  { action, issue }: z.infer<typeof IssuesEvent>,
+  config: GitHubRepoConfig
+) {
   if (!(await deps.store.claimDelivery(delivery, { retentionMs: DELIVERY_RETENTION_MS }))) {
     deps.counters.duplicates += 1;
     request.log.info({ delivery, action }, "github webhook delivery seen before: not acted on again");
