@@ -158,6 +158,43 @@ async function cancelThroughAnotherNode(cluster: Cluster, live: ClusterNode[], r
   return { other, running, reachedMs };
 }
 
+/** The task's live stream through node-c is node-a's, replayed from the start. */
+async function streamRelayedFromOwner(a: ClusterNode, c: ClusterNode, taskId: string, runId: string) {
+  const socket = await openEventSocket(`${c.conductor.base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events?after=0`);
+  const ended = await socket.waitFor((e) => e.type === "run.ended", "run.ended relayed from node-a");
+  const onA = (await getJson(via(a, `/v1/runs/${runId}/events?type=run.ended`))).body.data.events[0];
+  assert.deepEqual(ended, onA);
+  socket.close();
+}
+
+/** Work survives: with a clone lacking node-a's branch and worktree, the revise runs on another node. */
+async function reviseRunsElsewhere(live: ClusterNode[], remote: string, taskId: string, run1: any) {
+  const [b, c] = live as [ClusterNode, ClusterNode];
+  const runId = run1.runId as string;
+  const revised = await postJson(via(b, `/v1/tasks/${taskId}/revise`), { comment: "WRITE two.txt round two" });
+  assert.equal(revised.status, 200, revised.text);
+  const task = await waitTask(b, taskId, (t) => t.state === "in_review" && t.round === 2, "round 2 in review");
+  assert.equal(task.round, 2);
+  const runs = (await getJson(via(c, `/v1/tasks/${taskId}/runs`))).body.data.runs as any[];
+  const run2 = runs.find((r) => r.round === 2 && r.state === "succeeded");
+  assert.ok(run2 !== undefined, JSON.stringify(runs));
+  assert.ok(["node-b", "node-c"].includes(run2.owner), run2.owner);
+  const branch = `baa/${taskId}`;
+  assert.equal(git(remote, "rev-parse", branch), run2.commit, "round 2 pushed");
+  assert.equal(git(remote, "rev-parse", `${branch}~1`), run1.commit, "round 2 sits on round 1");
+  const trailers = git(remote, "log", "--format=%(trailers:key=Baa-Run,valueonly)", `main..${branch}`).split("\n").filter((line) => line !== "");
+  assert.deepEqual(trailers, [run2.runId, runId]);
+  assert.deepEqual(git(remote, "ls-tree", "--name-only", branch).split("\n").sort(), ["README.md", "one.txt", "two.txt"]);
+  // The task's review follows its worktree to the new owner, through either live node.
+  const diffs = await Promise.all([b, c].map((node) => raw(node, `/v1/tasks/${taskId}/diff`)));
+  assert.equal(diffs[0]?.status, 200, diffs[0]?.text);
+  assert.deepEqual(diffs[1], diffs[0]);
+  const diff = JSON.parse(diffs[0]?.text ?? "{}").data;
+  assert.deepEqual(diff.files.map((f: any) => f.path).sort(), ["one.txt", "two.txt"]);
+  assert.deepEqual(diff.base, { branch: "main", commit: git(remote, "rev-parse", "main") });
+  return run2;
+}
+
 test("every route of a run answers the same through every node; its owner down is 503 node_unavailable; its work survives it", { timeout: 480_000 }, async () => {
   const cluster = await startCluster({ leaseTtlMs: 3_000, env: { BAA_WORK_REMOTE: "origin", BAA_RUN_LEASE_TTL_MS: "8000", BAA_RUN_PROGRESS_MS: "60000" } });
   cluster.model.setDefaultReply(writingModel);
@@ -182,37 +219,13 @@ test("every route of a run answers the same through every node; its owner down i
     await readsTheSameEverywhere(cluster, nodes, { taskId, runId, commit: run1.commit }, remote);
 
     // The task's live stream through node-c is node-a's, replayed from the start.
-    const socket = await openEventSocket(`${c.conductor.base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events?after=0`);
-    const ended = await socket.waitFor((e) => e.type === "run.ended", "run.ended relayed from node-a");
-    const onA = (await getJson(via(a, `/v1/runs/${runId}/events?type=run.ended`))).body.data.events[0];
-    assert.deepEqual(ended, onA);
-    socket.close();
+    await streamRelayedFromOwner(a, c, taskId, runId);
 
     await ownerDownIsUnavailable(a, [b, c], { taskId, runId });
 
     // Work survives: a clone without node-a's branch or worktree; the revise runs on another node.
     reclone();
-    const revised = await postJson(via(b, `/v1/tasks/${taskId}/revise`), { comment: "WRITE two.txt round two" });
-    assert.equal(revised.status, 200, revised.text);
-    const task = await waitTask(b, taskId, (t) => t.state === "in_review" && t.round === 2, "round 2 in review");
-    assert.equal(task.round, 2);
-    const runs = (await getJson(via(c, `/v1/tasks/${taskId}/runs`))).body.data.runs as any[];
-    const run2 = runs.find((r) => r.round === 2 && r.state === "succeeded");
-    assert.ok(run2 !== undefined, JSON.stringify(runs));
-    assert.ok(["node-b", "node-c"].includes(run2.owner), run2.owner);
-    const branch = `baa/${taskId}`;
-    assert.equal(git(remote, "rev-parse", branch), run2.commit, "round 2 pushed");
-    assert.equal(git(remote, "rev-parse", `${branch}~1`), run1.commit, "round 2 sits on round 1");
-    const trailers = git(remote, "log", "--format=%(trailers:key=Baa-Run,valueonly)", `main..${branch}`).split("\n").filter((line) => line !== "");
-    assert.deepEqual(trailers, [run2.runId, runId]);
-    assert.deepEqual(git(remote, "ls-tree", "--name-only", branch).split("\n").sort(), ["README.md", "one.txt", "two.txt"]);
-    // The task's review follows its worktree to the new owner, through either live node.
-    const diffs = await Promise.all([b, c].map((node) => raw(node, `/v1/tasks/${taskId}/diff`)));
-    assert.equal(diffs[0]?.status, 200, diffs[0]?.text);
-    assert.deepEqual(diffs[1], diffs[0]);
-    const diff = JSON.parse(diffs[0]?.text ?? "{}").data;
-    assert.deepEqual(diff.files.map((f: any) => f.path).sort(), ["one.txt", "two.txt"]);
-    assert.deepEqual(diff.base, { branch: "main", commit: git(remote, "rev-parse", "main") });
+    const run2 = await reviseRunsElsewhere([b, c], remote, taskId, run1);
 
     const { other, running, reachedMs } = await cancelThroughAnotherNode(cluster, [b, c], repo);
     console.log(`any-node: run ${runId} read the same through 3 nodes; node-a down → 503; round 2 ran on ${run2.owner} from the remote's branch; a cancel through ${other.nodeId} reached ${running.owner} in ${reachedMs} ms`);
