@@ -37,20 +37,13 @@ export interface EndingDecision {
  * a usage limit, an unreachable codexd or a stopping conductor send the task back unspent.
  */
 export function decideRunEnding(
-  task: Pick<TaskRecord, "attemptsSpent" | "maxAttempts"> & Partial<Pick<TaskRecord, "runCount">>,
+  task: EndingTask,
   outcome: RunOutcome,
   nowMs: number,
   policy: EndingPolicy
 ): EndingDecision {
-  const retryOrFail = (runState: "failed" | "stalled", reason: string, usage?: unknown): EndingDecision => {
-    const spent = task.attemptsSpent + 1;
-    const base = { runState, reason, usage: usage ?? null, spendAttempt: true } as const;
-    if (spent < task.maxAttempts) {
-      const notBefore = new Date(nowMs + retryDelayMs(policy.retry, spent)).toISOString();
-      return { ending: { ...base, taskState: "queued", notBefore } };
-    }
-    return { ending: { ...base, taskState: "failed", reason: `${reason} (attempt ${spent} of ${task.maxAttempts})` } };
-  };
+  const retryOrFail = (runState: "failed" | "stalled", reason: string, usage?: unknown): EndingDecision =>
+    retryOrFailAttempt(task, nowMs, policy, { runState, reason, usage });
 
   switch (outcome.kind) {
     case "completed":
@@ -74,22 +67,46 @@ export function decideRunEnding(
         quotaPauseUntil: until
       };
     }
-    case "unavailable": {
-      // Spends no attempt, so the wait must grow instead: a codexd that stays down would
-      // otherwise have the task claimed and failed again every base delay. The runs that spent
-      // nothing (this one included) count the tries.
-      const unspent = Math.max(1, (task.runCount ?? 1) - task.attemptsSpent);
-      return {
-        ending: {
-          runState: "failed",
-          taskState: "queued",
-          reason: outcome.reason,
-          notBefore: new Date(nowMs + retryDelayMs(policy.retry, unspent)).toISOString(),
-          spendAttempt: false
-        }
-      };
-    }
+    case "unavailable":
+      return retryUnspent(task, outcome.reason, nowMs, policy);
     case "abandoned":
       return { ending: { runState: "abandoned", taskState: "queued", reason: outcome.reason, notBefore: null, spendAttempt: false } };
   }
+}
+
+/** What of the task decides its ending: the attempts it spent and may spend, and its runs. */
+type EndingTask = Pick<TaskRecord, "attemptsSpent" | "maxAttempts"> & Partial<Pick<TaskRecord, "runCount">>;
+
+/** The run spends an attempt: the task is queued again after the retry delay, or fails at the last. */
+function retryOrFailAttempt(
+  task: EndingTask,
+  nowMs: number,
+  policy: EndingPolicy,
+  run: { runState: "failed" | "stalled"; reason: string; usage?: unknown }
+): EndingDecision {
+  const { runState, reason, usage } = run;
+  const spent = task.attemptsSpent + 1;
+  const base = { runState, reason, usage: usage ?? null, spendAttempt: true } as const;
+  if (spent < task.maxAttempts) {
+    const notBefore = new Date(nowMs + retryDelayMs(policy.retry, spent)).toISOString();
+    return { ending: { ...base, taskState: "queued", notBefore } };
+  }
+  return { ending: { ...base, taskState: "failed", reason: `${reason} (attempt ${spent} of ${task.maxAttempts})` } };
+}
+
+/** codexd unavailable: the task goes back unspent, after a delay that grows with such runs. */
+function retryUnspent(task: EndingTask, reason: string, nowMs: number, policy: EndingPolicy): EndingDecision {
+  // Spends no attempt, so the wait must grow instead: a codexd that stays down would
+  // otherwise have the task claimed and failed again every base delay. The runs that spent
+  // nothing (this one included) count the tries.
+  const unspent = Math.max(1, (task.runCount ?? 1) - task.attemptsSpent);
+  return {
+    ending: {
+      runState: "failed",
+      taskState: "queued",
+      reason,
+      notBefore: new Date(nowMs + retryDelayMs(policy.retry, unspent)).toISOString(),
+      spendAttempt: false
+    }
+  };
 }
