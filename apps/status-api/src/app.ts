@@ -46,25 +46,11 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const logger = deps.logger ?? createSilentLogger();
   const clock = deps.clock ?? systemClock;
   const timers = deps.timers ?? systemTimers;
-  const app = fastify({
-    loggerInstance: logger,
-    bodyLimit: BODY_LIMIT_BYTES,
-    logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: false
-  }) as unknown as FastifyInstance;
+  const app = createFastify(logger);
 
   const http = deps.http ?? createHttpClient({ clock, timers, connectTimeoutMs: Math.min(1_000, config.sourceTimeoutMs) });
   const token = new ConductorToken({ configured: config.sharedToken, file: config.conductorTokenFile });
-  const collector = new StatusCollector({
-    http,
-    token,
-    conductorBase: config.conductorBase,
-    codexdBase: config.codexdBase,
-    sourceTimeoutMs: config.sourceTimeoutMs,
-    identity: { nodeId: config.nodeId, host: config.host, version: statusApiVersion(), pid: process.pid, nodeVersion: process.version },
-    clock,
-    logger
-  });
+  const collector = createCollector(config, { http, token, clock, logger });
   // One registry per app (tests build several in one process): HTTP requests by route and
   // status, and what each collection found.
   const metrics = new Registry();
@@ -84,22 +70,7 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const forward = (call: ForwardedCall) =>
     forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, call);
 
-  installErrorHandling(app, { bodyLimit: { bytes: BODY_LIMIT_BYTES, setting: null } });
-  installJsonBodyParser(app);
-  installOpenApi(app, {
-    title: "status-api",
-    version: statusApiVersion(),
-    description: "status-api: this node's status document, its live stream and page, and the page's actions forwarded to the conductor (docs/api/README.md).",
-    bearer: DOCUMENTED_ACCESS
-  });
-  installHttpMetrics(app, { registry: metrics, prefix: "status_api_" });
-  installShutdownGate(app, { service: "status-api" });
-  installAccess(app, {
-    config,
-    token,
-    logger,
-    ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
-  });
+  installPlugins(app, deps, { metrics, token, logger });
   app.addHook("preClose", async () => {
     stream.close();
     for (const end of [...openStreams]) end();
@@ -118,4 +89,59 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
     registerMetricsRoute(scope, metrics);
   });
   return app;
+}
+
+function createFastify(logger: Logger): FastifyInstance {
+  return fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: false
+  }) as unknown as FastifyInstance;
+}
+
+/** What collects the status document: the conductor's and codexd's answers, and this node's identity. */
+function createCollector(
+  config: StatusApiConfig,
+  parts: { http: HttpClient; token: ConductorToken; clock: Clock; logger: Logger }
+): StatusCollector {
+  const { http, token, clock, logger } = parts;
+  const version = statusApiVersion();
+  return new StatusCollector({
+    http,
+    token,
+    conductorBase: config.conductorBase,
+    codexdBase: config.codexdBase,
+    sourceTimeoutMs: config.sourceTimeoutMs,
+    identity: { nodeId: config.nodeId, host: config.host, version, pid: process.pid, nodeVersion: process.version },
+    clock,
+    logger
+  });
+}
+
+/** Error shape, body parser, OpenAPI, HTTP metrics, the shutdown gate and the access guard. */
+function installPlugins(
+  app: FastifyInstance,
+  deps: StatusAppDeps,
+  parts: { metrics: Registry; token: ConductorToken; logger: Logger }
+): void {
+  const { config } = deps;
+  const { metrics, token, logger } = parts;
+  installErrorHandling(app, { bodyLimit: { bytes: BODY_LIMIT_BYTES, setting: null } });
+  installJsonBodyParser(app);
+  installOpenApi(app, {
+    title: "status-api",
+    version: statusApiVersion(),
+    description:
+      "status-api: this node's status document, its live stream and page, and the page's actions forwarded to the conductor (docs/api/README.md).",
+    bearer: DOCUMENTED_ACCESS
+  });
+  installHttpMetrics(app, { registry: metrics, prefix: "status_api_" });
+  installShutdownGate(app, { service: "status-api" });
+  installAccess(app, {
+    config,
+    token,
+    logger,
+    ...(deps.isTrustedAddress === undefined ? {} : { isTrustedAddress: deps.isTrustedAddress })
+  });
 }
