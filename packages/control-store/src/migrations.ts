@@ -22,91 +22,106 @@ function tasksRunsLease(kind: StoreKind): Migration {
   const t = types(kind);
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable("tasks")
-        .addColumn("seq", t.big, (c) =>
-          kind === "postgres" ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement()
-        )
-        .addColumn("task_id", "text", (c) => c.notNull().unique())
-        .addColumn("title", "text", (c) => c.notNull())
-        .addColumn("prompt", "text", (c) => c.notNull())
-        .addColumn("cwd", "text")
-        .addColumn("model", "text")
-        .addColumn("priority", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("max_attempts", "integer", (c) => c.notNull())
-        .addColumn("timeout_ms", t.big)
-        .addColumn("depends_on", "text", (c) => c.notNull().defaultTo("[]"))
-        .addColumn("not_before", t.time)
-        .addColumn("approval_policy", "text")
-        .addColumn("sandbox", "text")
-        .addColumn("idempotency_key", "text", (c) => c.unique())
-        .addColumn("state", "text", (c) => c.notNull())
-        .addColumn("state_reason", "text")
-        .addColumn("attempts_spent", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("run_count", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("cancel_requested", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("last_run_id", "text")
-        .addColumn("created_at", t.time, (c) => c.notNull())
-        .addColumn("updated_at", t.time, (c) => c.notNull())
-        .addColumn("ended_at", t.time)
-        .execute();
-      // The claim query: due queued tasks by priority then age.
-      await db.schema.createIndex("tasks_by_state_priority").on("tasks").columns(["state", "priority", "seq"]).execute();
-
-      await db.schema
-        .createTable("task_dependencies")
-        .addColumn("task_id", "text", (c) => c.notNull().references("tasks.task_id").onDelete("cascade"))
-        .addColumn("depends_on", "text", (c) => c.notNull().references("tasks.task_id"))
-        .addPrimaryKeyConstraint("task_dependencies_pk", ["task_id", "depends_on"])
-        .execute();
-      await db.schema.createIndex("task_dependencies_by_target").on("task_dependencies").column("depends_on").execute();
-
-      await db.schema
-        .createTable("runs")
-        .addColumn("run_id", "text", (c) => c.primaryKey())
-        .addColumn("task_id", "text", (c) => c.notNull().references("tasks.task_id"))
-        .addColumn("scope", "text", (c) => c.notNull())
-        .addColumn("attempt", "integer", (c) => c.notNull())
-        .addColumn("owner", "text", (c) => c.notNull())
-        .addColumn("term", "integer", (c) => c.notNull())
-        .addColumn("state", "text", (c) => c.notNull())
-        .addColumn("reason", "text")
-        .addColumn("session_id", "text")
-        .addColumn("thread_id", "text")
-        .addColumn("turn_id", "text")
-        .addColumn("final_message", "text")
-        .addColumn("usage", "text")
-        .addColumn("started_at", t.time, (c) => c.notNull())
-        .addColumn("ended_at", t.time)
-        .addUniqueConstraint("runs_task_attempt", ["task_id", "attempt"])
-        .execute();
-      // Invariant 1: at most one running run per task, enforced by the store itself.
-      await db.schema
-        .createIndex("runs_one_running_per_task")
-        .on("runs")
-        .column("task_id")
-        .unique()
-        .where(sql.ref("state"), "=", "running")
-        .execute();
-      await db.schema.createIndex("runs_by_state").on("runs").columns(["state", "term"]).execute();
-
-      await db.schema
-        .createTable("leases")
-        .addColumn("scope", "text", (c) => c.primaryKey())
-        .addColumn("holder", "text")
-        .addColumn("term", "integer", (c) => c.notNull().defaultTo(0))
-        .addColumn("expires_at", t.time)
-        .execute();
-
-      await db.schema
-        .createTable("system_state")
-        .addColumn("id", "integer", (c) => c.primaryKey())
-        .addColumn("mode", "text", (c) => c.notNull())
-        .addColumn("reason", "text")
-        .addColumn("changed_at", t.time, (c) => c.notNull())
-        .execute();
+      await createTaskTables(db, kind, t);
+      await createRunsTable(db, t);
+      await createLeaseAndSystemTables(db, t);
     }
   };
+}
+
+type ColumnTypes = ReturnType<typeof types>;
+
+/** Version 1's tasks and their dependencies. */
+async function createTaskTables(db: Kysely<unknown>, kind: StoreKind, t: ColumnTypes): Promise<void> {
+  await db.schema
+    .createTable("tasks")
+    .addColumn("seq", t.big, (c) =>
+      kind === "postgres" ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement()
+    )
+    .addColumn("task_id", "text", (c) => c.notNull().unique())
+    .addColumn("title", "text", (c) => c.notNull())
+    .addColumn("prompt", "text", (c) => c.notNull())
+    .addColumn("cwd", "text")
+    .addColumn("model", "text")
+    .addColumn("priority", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("max_attempts", "integer", (c) => c.notNull())
+    .addColumn("timeout_ms", t.big)
+    .addColumn("depends_on", "text", (c) => c.notNull().defaultTo("[]"))
+    .addColumn("not_before", t.time)
+    .addColumn("approval_policy", "text")
+    .addColumn("sandbox", "text")
+    .addColumn("idempotency_key", "text", (c) => c.unique())
+    .addColumn("state", "text", (c) => c.notNull())
+    .addColumn("state_reason", "text")
+    .addColumn("attempts_spent", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("run_count", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("cancel_requested", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("last_run_id", "text")
+    .addColumn("created_at", t.time, (c) => c.notNull())
+    .addColumn("updated_at", t.time, (c) => c.notNull())
+    .addColumn("ended_at", t.time)
+    .execute();
+  // The claim query: due queued tasks by priority then age.
+  await db.schema.createIndex("tasks_by_state_priority").on("tasks").columns(["state", "priority", "seq"]).execute();
+
+  await db.schema
+    .createTable("task_dependencies")
+    .addColumn("task_id", "text", (c) => c.notNull().references("tasks.task_id").onDelete("cascade"))
+    .addColumn("depends_on", "text", (c) => c.notNull().references("tasks.task_id"))
+    .addPrimaryKeyConstraint("task_dependencies_pk", ["task_id", "depends_on"])
+    .execute();
+  await db.schema.createIndex("task_dependencies_by_target").on("task_dependencies").column("depends_on").execute();
+}
+
+/** Version 1's runs: at most one running per task. */
+async function createRunsTable(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
+  await db.schema
+    .createTable("runs")
+    .addColumn("run_id", "text", (c) => c.primaryKey())
+    .addColumn("task_id", "text", (c) => c.notNull().references("tasks.task_id"))
+    .addColumn("scope", "text", (c) => c.notNull())
+    .addColumn("attempt", "integer", (c) => c.notNull())
+    .addColumn("owner", "text", (c) => c.notNull())
+    .addColumn("term", "integer", (c) => c.notNull())
+    .addColumn("state", "text", (c) => c.notNull())
+    .addColumn("reason", "text")
+    .addColumn("session_id", "text")
+    .addColumn("thread_id", "text")
+    .addColumn("turn_id", "text")
+    .addColumn("final_message", "text")
+    .addColumn("usage", "text")
+    .addColumn("started_at", t.time, (c) => c.notNull())
+    .addColumn("ended_at", t.time)
+    .addUniqueConstraint("runs_task_attempt", ["task_id", "attempt"])
+    .execute();
+  // Invariant 1: at most one running run per task, enforced by the store itself.
+  await db.schema
+    .createIndex("runs_one_running_per_task")
+    .on("runs")
+    .column("task_id")
+    .unique()
+    .where(sql.ref("state"), "=", "running")
+    .execute();
+  await db.schema.createIndex("runs_by_state").on("runs").columns(["state", "term"]).execute();
+}
+
+/** Version 1's lease and system mode. */
+async function createLeaseAndSystemTables(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
+  await db.schema
+    .createTable("leases")
+    .addColumn("scope", "text", (c) => c.primaryKey())
+    .addColumn("holder", "text")
+    .addColumn("term", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("expires_at", t.time)
+    .execute();
+
+  await db.schema
+    .createTable("system_state")
+    .addColumn("id", "integer", (c) => c.primaryKey())
+    .addColumn("mode", "text", (c) => c.notNull())
+    .addColumn("reason", "text")
+    .addColumn("changed_at", t.time, (c) => c.notNull())
+    .execute();
 }
 
 /** Version 2: isolated workspaces, progress (stall) tracking and the usage-limit pause. */
