@@ -71,48 +71,18 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startMockModel(options: MockModelOptions = {}): Promise<MockModel> {
   const host = options.host ?? "127.0.0.1";
   if (host !== "127.0.0.1") throw new Error("mock model binds 127.0.0.1 only");
-  const requests: RecordedRequest[] = [];
-  const queue: Reply[] = [];
-  const waiters = new Set<Waiter>();
+  const state: MockState = {
+    requests: [],
+    queue: [],
+    waiters: new Set<Waiter>(),
+    shutdown: new AbortController(),
+    defaultReply: options.defaultReply ?? echoReply
+  };
+  const { requests, queue, waiters, shutdown } = state;
   const sockets = new Set<Socket>();
-  const shutdown = new AbortController();
-  let defaultReply = options.defaultReply ?? echoReply;
-
-  const record = (request: RecordedRequest): void => {
-    requests.push(request);
-    for (const waiter of [...waiters]) {
-      if (!waiter.predicate(request)) continue;
-      waiters.delete(waiter);
-      waiter.resolve(request);
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const text = await readBody(req);
-    if (req.method !== "POST" || path !== "/v1/responses") {
-      sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: "not_found" } });
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      sendJson(res, 400, { error: { message: "body is not JSON", type: "invalid_request_error" } });
-      return;
-    }
-    const request = viewRequest(path, body, Date.now());
-    res.once("close", () => {
-      request.closedAt = Date.now();
-    });
-    record(request);
-    const reply = queue.shift() ?? defaultReply(request);
-    const stop = AbortSignal.any([shutdown.signal, closeSignal(res)]);
-    await writeReply(res, planReply(reply, newId), stop);
-  };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(state, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: "mock_internal" } });
       else res.destroy();
     });
@@ -136,31 +106,9 @@ export async function startMockModel(options: MockModelOptions = {}): Promise<Mo
     requests,
     enqueue: (...replies) => void queue.push(...replies),
     setDefaultReply: (factory) => {
-      defaultReply = factory;
+      state.defaultReply = factory;
     },
-    waitForRequest: (predicate = () => true, timeoutMs = 10_000) => {
-      if (shutdown.signal.aborted) return Promise.reject(new Error("mock model is closed"));
-      const seen = requests.find(predicate);
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise<RecordedRequest>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`no matching request to the mock model within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter: Waiter = {
-          predicate,
-          resolve: (request) => {
-            clearTimeout(timer);
-            resolve(request);
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            reject(error);
-          }
-        };
-        waiters.add(waiter);
-      });
-    },
+    waitForRequest: (predicate = () => true, timeoutMs = 10_000) => waitForRequest(state, predicate, timeoutMs),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         shutdown.abort();
@@ -172,6 +120,78 @@ export async function startMockModel(options: MockModelOptions = {}): Promise<Mo
       return closing;
     }
   };
+}
+
+/** What the server and its handle share: the recorded requests, the queued replies, the waiters. */
+interface MockState {
+  requests: RecordedRequest[];
+  queue: Reply[];
+  waiters: Set<Waiter>;
+  shutdown: AbortController;
+  defaultReply: ReplyFactory;
+}
+
+/** Records a request and resolves every waiter it matches. */
+function record(state: MockState, request: RecordedRequest): void {
+  state.requests.push(request);
+  for (const waiter of [...state.waiters]) {
+    if (!waiter.predicate(request)) continue;
+    state.waiters.delete(waiter);
+    waiter.resolve(request);
+  }
+}
+
+/** `POST /v1/responses`: recorded, then answered with the oldest queued reply or the default. */
+async function handle(state: MockState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const text = await readBody(req);
+  if (req.method !== "POST" || path !== "/v1/responses") {
+    sendJson(res, 404, { error: { message: `no route for ${req.method} ${path}`, type: "not_found" } });
+    return;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    sendJson(res, 400, { error: { message: "body is not JSON", type: "invalid_request_error" } });
+    return;
+  }
+  const request = viewRequest(path, body, Date.now());
+  res.once("close", () => {
+    request.closedAt = Date.now();
+  });
+  record(state, request);
+  const reply = state.queue.shift() ?? state.defaultReply(request);
+  const stop = AbortSignal.any([state.shutdown.signal, closeSignal(res)]);
+  await writeReply(res, planReply(reply, newId), stop);
+}
+
+function waitForRequest(
+  state: MockState,
+  predicate: (request: RecordedRequest) => boolean,
+  timeoutMs: number
+): Promise<RecordedRequest> {
+  if (state.shutdown.signal.aborted) return Promise.reject(new Error("mock model is closed"));
+  const seen = state.requests.find(predicate);
+  if (seen !== undefined) return Promise.resolve(seen);
+  return new Promise<RecordedRequest>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      state.waiters.delete(waiter);
+      reject(new Error(`no matching request to the mock model within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const waiter: Waiter = {
+      predicate,
+      resolve: (request) => {
+        clearTimeout(timer);
+        resolve(request);
+      },
+      reject: (error) => {
+        clearTimeout(timer);
+        reject(error);
+      }
+    };
+    state.waiters.add(waiter);
+  });
 }
 
 /** Aborts when the response closes: finished, or the client went away. */
