@@ -30,23 +30,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let server: Server | undefined;
   let port = 0;
 
-  const accept = (client: Socket) => {
-    const pair: Pair = { client, upstream: mode === "up" ? createConnection(target) : undefined };
-    pairs.add(pair);
-    const end = () => {
-      client.destroy();
-      pair.upstream?.destroy();
-      pairs.delete(pair);
-    };
-    // A cut connection is the point of this proxy: the client under test is the one to report it.
-    for (const socket of [client, pair.upstream]) {
-      socket?.on("error", end);
-      socket?.on("close", end);
-    }
-    if (pair.upstream === undefined) return; // accepted and silent: the client waits for a server that never speaks
-    client.pipe(pair.upstream);
-    pair.upstream.pipe(client);
-  };
+  const accept = (client: Socket) => relay(client, mode === "up" ? target : undefined, pairs);
 
   const listen = async () => {
     const s = createServer(accept);
@@ -58,13 +42,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     server = s;
   };
 
-  const cut = () => {
-    for (const { client, upstream } of pairs) {
-      client.destroy();
-      upstream?.destroy();
-    }
-    pairs.clear();
-  };
+  const cut = () => cutAll(pairs);
 
   const stopListening = () =>
     new Promise<void>((resolve) => {
@@ -105,4 +83,32 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       await closed;
     }
   };
+}
+
+/** A client to `target` and back; with no target (blackholed), accepted and never answered. */
+function relay(client: Socket, target: { host: string; port: number } | undefined, pairs: Set<Pair>): void {
+  const pair: Pair = { client, upstream: target === undefined ? undefined : createConnection(target) };
+  pairs.add(pair);
+  const end = () => {
+    client.destroy();
+    pair.upstream?.destroy();
+    pairs.delete(pair);
+  };
+  // A cut connection is the point of this proxy: the client under test is the one to report it.
+  for (const socket of [client, pair.upstream]) {
+    socket?.on("error", end);
+    socket?.on("close", end);
+  }
+  // Accepted and silent: the client waits for a server that never speaks.
+  if (pair.upstream === undefined) return;
+  client.pipe(pair.upstream);
+  pair.upstream.pipe(client);
+}
+
+function cutAll(pairs: Set<Pair>): void {
+  for (const { client, upstream } of pairs) {
+    client.destroy();
+    upstream?.destroy();
+  }
+  pairs.clear();
 }
