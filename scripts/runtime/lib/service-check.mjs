@@ -21,11 +21,25 @@ export function checkServiceFile(read, definition, context) {
   const env = read.env ?? {};
   const envIs = (name, value) =>
     expect(env[name] === value, `${name} is ${JSON.stringify(env[name])}, expected ${JSON.stringify(value)}`);
+  const check = { env, expect, envIs };
 
   if (context.manager === "launchd") expect(read.label === definition.label, `Label is ${JSON.stringify(read.label)}, expected ${definition.label}`);
   else expect(typeof read.label === "string" && read.label !== "", "the unit has no Description");
+  checkProgram(read, definition, expect);
+  checkOutputAndRestarts(read, definition, expect);
 
-  // Program: the node binary, then the service's built main.js, then `start`.
+  envIs("BAA_NODE_ID", definition.env.BAA_NODE_ID);
+  envIs("BAA_CONTROL_API_BASE", context.controlApiBase);
+  expect(!("BAA_SHARED_TOKEN" in env), "BAA_SHARED_TOKEN is written into the file: the token belongs in the state dir, not a service file");
+
+  if (definition.name === "codexd") checkCodexdEnv(definition, check);
+  else if (definition.name === "conductor") checkConductorEnv(definition, check);
+  else checkStatusApiEnv(definition, check);
+  return problems;
+}
+
+/** Program: the node binary, then the service's built main.js, then `start`, in its working directory. */
+function checkProgram(read, definition, expect) {
   const argv = Array.isArray(read.argv) ? read.argv : [];
   expect(argv.length === 3 && argv.every((a) => typeof a === "string"), `program arguments are ${JSON.stringify(read.argv)}, expected [node, main.js, "start"]`);
   const [program, main, command] = argv;
@@ -36,8 +50,10 @@ export function checkServiceFile(read, definition, context) {
   expect(command === "start", `command is ${JSON.stringify(command)}, expected "start"`);
   expect(read.workingDirectory === definition.workingDirectory, `working directory is ${JSON.stringify(read.workingDirectory)}, expected ${definition.workingDirectory}`);
   if (typeof read.workingDirectory === "string") expect(existsSync(read.workingDirectory), `working directory ${read.workingDirectory} does not exist`);
+}
 
-  // What the manager keeps of stdout/stderr, and that it restarts the service.
+/** What the manager keeps of stdout/stderr, and that it restarts the service. */
+function checkOutputAndRestarts(read, definition, expect) {
   for (const [what, path, wanted] of [
     ["stdout", read.stdoutPath, definition.stdoutPath],
     ["stderr", read.stderrPath, definition.stderrPath]
@@ -46,43 +62,43 @@ export function checkServiceFile(read, definition, context) {
   }
   expect(read.restarts === true, "the service is not restarted when it exits (KeepAlive / Restart=)");
   expect(read.startsAtLoad === true, "the service does not start at login (RunAtLoad / WantedBy=default.target)");
+}
 
-  envIs("BAA_NODE_ID", definition.env.BAA_NODE_ID);
-  envIs("BAA_CONTROL_API_BASE", context.controlApiBase);
-  expect(!("BAA_SHARED_TOKEN" in env), "BAA_SHARED_TOKEN is written into the file: the token belongs in the state dir, not a service file");
-
-  if (definition.name === "codexd") {
-    envIs("BAA_CODEXD_LOCAL_API_BASE", definition.listen);
-    if (isUrl(env.BAA_CODEXD_LOCAL_API_BASE)) {
-      const url = new URL(env.BAA_CODEXD_LOCAL_API_BASE);
-      expect(url.protocol === "http:" && isLoopback(url.hostname), `BAA_CODEXD_LOCAL_API_BASE ${url.href} must be http:// on a loopback host`);
-    }
-    envIs("BAA_CODEXD_EVENT_STREAM_PATH", CODEXD_EVENT_PATH);
-    absoluteDir(env, "BAA_CODEXD_LOGS_DIR", definition.logsDir, expect);
-    absoluteDir(env, "BAA_CODEXD_STATE_DIR", definition.stateDir, expect);
-    envIs("BAA_CODEXD_REPO_ROOT", definition.env.BAA_CODEXD_REPO_ROOT);
-    envIs("BAA_CODEXD_SERVER_ENDPOINT", CHILD_DEFAULTS.endpoint);
-    envIs("BAA_CODEXD_SERVER_STRATEGY", CHILD_DEFAULTS.strategy);
-    envIs("BAA_CODEXD_SERVER_COMMAND", CHILD_DEFAULTS.command);
-    expect(
-      typeof env.BAA_CODEXD_SERVER_ARGS === "string" && env.BAA_CODEXD_SERVER_ARGS.split(/\s+/)[0] === "app-server",
-      `BAA_CODEXD_SERVER_ARGS is ${JSON.stringify(env.BAA_CODEXD_SERVER_ARGS)}: the child must be \`codex app-server\``
-    );
-    envIs("BAA_CODEXD_SERVER_CWD", definition.env.BAA_CODEXD_SERVER_CWD);
-  } else if (definition.name === "conductor") {
-    envIs("BAA_CONDUCTOR_LOCAL_API", definition.listen);
-    envIs("BAA_CODEXD_LOCAL_API_BASE", definition.env.BAA_CODEXD_LOCAL_API_BASE);
-    absoluteDir(env, "BAA_STATE_DIR", definition.stateDir, expect);
-    absoluteDir(env, "BAA_LOGS_DIR", definition.logsDir, expect);
-    envIs("BAA_RUNS_DIR", definition.env.BAA_RUNS_DIR);
-    envIs("BAA_REPO_ROOT", definition.env.BAA_REPO_ROOT);
-  } else {
-    envIs("BAA_STATUS_API_LOCAL_API", definition.listen);
-    envIs("BAA_CONDUCTOR_LOCAL_API", definition.env.BAA_CONDUCTOR_LOCAL_API);
-    envIs("BAA_CODEXD_LOCAL_API_BASE", definition.env.BAA_CODEXD_LOCAL_API_BASE);
-    absoluteDir(env, "BAA_STATE_DIR", definition.env.BAA_STATE_DIR, expect);
+/** codexd: its loopback listen address, event path, dirs and the `codex app-server` child. */
+function checkCodexdEnv(definition, { env, expect, envIs }) {
+  envIs("BAA_CODEXD_LOCAL_API_BASE", definition.listen);
+  if (isUrl(env.BAA_CODEXD_LOCAL_API_BASE)) {
+    const url = new URL(env.BAA_CODEXD_LOCAL_API_BASE);
+    expect(url.protocol === "http:" && isLoopback(url.hostname), `BAA_CODEXD_LOCAL_API_BASE ${url.href} must be http:// on a loopback host`);
   }
-  return problems;
+  envIs("BAA_CODEXD_EVENT_STREAM_PATH", CODEXD_EVENT_PATH);
+  absoluteDir(env, "BAA_CODEXD_LOGS_DIR", definition.logsDir, expect);
+  absoluteDir(env, "BAA_CODEXD_STATE_DIR", definition.stateDir, expect);
+  envIs("BAA_CODEXD_REPO_ROOT", definition.env.BAA_CODEXD_REPO_ROOT);
+  envIs("BAA_CODEXD_SERVER_ENDPOINT", CHILD_DEFAULTS.endpoint);
+  envIs("BAA_CODEXD_SERVER_STRATEGY", CHILD_DEFAULTS.strategy);
+  envIs("BAA_CODEXD_SERVER_COMMAND", CHILD_DEFAULTS.command);
+  expect(
+    typeof env.BAA_CODEXD_SERVER_ARGS === "string" && env.BAA_CODEXD_SERVER_ARGS.split(/\s+/)[0] === "app-server",
+    `BAA_CODEXD_SERVER_ARGS is ${JSON.stringify(env.BAA_CODEXD_SERVER_ARGS)}: the child must be \`codex app-server\``
+  );
+  envIs("BAA_CODEXD_SERVER_CWD", definition.env.BAA_CODEXD_SERVER_CWD);
+}
+
+function checkConductorEnv(definition, { env, expect, envIs }) {
+  envIs("BAA_CONDUCTOR_LOCAL_API", definition.listen);
+  envIs("BAA_CODEXD_LOCAL_API_BASE", definition.env.BAA_CODEXD_LOCAL_API_BASE);
+  absoluteDir(env, "BAA_STATE_DIR", definition.stateDir, expect);
+  absoluteDir(env, "BAA_LOGS_DIR", definition.logsDir, expect);
+  envIs("BAA_RUNS_DIR", definition.env.BAA_RUNS_DIR);
+  envIs("BAA_REPO_ROOT", definition.env.BAA_REPO_ROOT);
+}
+
+function checkStatusApiEnv(definition, { env, expect, envIs }) {
+  envIs("BAA_STATUS_API_LOCAL_API", definition.listen);
+  envIs("BAA_CONDUCTOR_LOCAL_API", definition.env.BAA_CONDUCTOR_LOCAL_API);
+  envIs("BAA_CODEXD_LOCAL_API_BASE", definition.env.BAA_CODEXD_LOCAL_API_BASE);
+  absoluteDir(env, "BAA_STATE_DIR", definition.env.BAA_STATE_DIR, expect);
 }
 
 /**
