@@ -34,17 +34,9 @@ const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
  * security stated, by itself or by the document), parameters, bodies, responses.
  */
 export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDocument {
-  const problems: string[] = [];
   const doc = value as Partial<OpenApiDocument>;
   if (typeof doc !== "object" || doc === null) throw new assert.AssertionError({ message: "the document is not an object" });
-  if (typeof doc.openapi !== "string" || !/^3\.0\.\d+$/.test(doc.openapi)) problems.push(`openapi is ${String(doc.openapi)}, not 3.0.x`);
-  if (typeof doc.info?.title !== "string" || doc.info.title === "") problems.push("info.title missing");
-  if (typeof doc.info?.version !== "string" || doc.info.version === "") problems.push("info.version missing");
-  const license = doc.info?.license;
-  if (typeof license?.name !== "string" || typeof license.url !== "string") problems.push("info.license without name and url");
-  const servers = doc.servers ?? [];
-  if (servers.length === 0 || servers.some((server) => typeof server.url !== "string")) problems.push("servers missing");
-  if (typeof doc.paths !== "object" || doc.paths === null) problems.push("paths missing");
+  const problems: string[] = headerProblems(doc);
   const schemes = new Set(Object.keys(doc.components?.securitySchemes ?? {}));
   const operationIds = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
@@ -58,23 +50,7 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
         problems.push(`${where}: ${method} is not an HTTP method OpenAPI knows`);
         continue;
       }
-      const responses = Object.entries(operation.responses ?? {});
-      if (responses.length === 0) problems.push(`${where}: no responses`);
-      for (const [status, response] of responses) {
-        if (status !== "default" && !/^[1-5](\d\d|XX)$/.test(status)) problems.push(`${where}: response key ${status}`);
-        if (typeof response.description !== "string") problems.push(`${where}: response ${status} has no description`);
-      }
-      for (const parameter of operation.parameters ?? []) {
-        if (typeof parameter.name !== "string" || !PARAMETER_PLACES.has(String(parameter.in))) problems.push(`${where}: a parameter without name or place`);
-        if (parameter.in === "path" && parameter.required !== true) problems.push(`${where}: path parameter ${String(parameter.name)} not required`);
-        if (typeof parameter.schema !== "object") problems.push(`${where}: parameter ${String(parameter.name)} has no schema`);
-      }
-      for (const name of templated) {
-        if (!(operation.parameters ?? []).some((parameter) => parameter.in === "path" && parameter.name === name)) problems.push(`${where}: path parameter ${name} not declared`);
-      }
-      for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
-        if (typeof media.schema !== "object" || media.schema === null) problems.push(`${where}: body ${type} has no schema`);
-      }
+      problems.push(...operationProblems(where, operation, templated));
       if (typeof operation.operationId !== "string" || !OPERATION_ID.test(operation.operationId)) {
         problems.push(`${where}: operationId ${JSON.stringify(operation.operationId)} is not camelCase`);
       } else {
@@ -86,7 +62,53 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
       problems.push(...securityProblems(where, operation.security ?? doc.security, schemes));
     }
   }
-  // Every $ref points at something the document has.
+  problems.push(...refProblems(doc));
+  assert.deepEqual(problems, [], "the document is not valid OpenAPI 3.0");
+}
+
+/** The version, info (with a licence naming its URL), servers and paths. */
+function headerProblems(doc: Partial<OpenApiDocument>): string[] {
+  const problems: string[] = [];
+  if (typeof doc.openapi !== "string" || !/^3\.0\.\d+$/.test(doc.openapi)) problems.push(`openapi is ${String(doc.openapi)}, not 3.0.x`);
+  if (typeof doc.info?.title !== "string" || doc.info.title === "") problems.push("info.title missing");
+  if (typeof doc.info?.version !== "string" || doc.info.version === "") problems.push("info.version missing");
+  const license = doc.info?.license;
+  if (typeof license?.name !== "string" || typeof license.url !== "string") problems.push("info.license without name and url");
+  const servers = doc.servers ?? [];
+  if (servers.length === 0 || servers.some((server) => typeof server.url !== "string")) problems.push("servers missing");
+  if (typeof doc.paths !== "object" || doc.paths === null) problems.push("paths missing");
+  return problems;
+}
+
+/** One operation's responses, parameters (every templated one declared) and request bodies. */
+function operationProblems(
+  where: string,
+  operation: Operation,
+  templated: readonly (string | undefined)[]
+): string[] {
+  const problems: string[] = [];
+  const responses = Object.entries(operation.responses ?? {});
+  if (responses.length === 0) problems.push(`${where}: no responses`);
+  for (const [status, response] of responses) {
+    if (status !== "default" && !/^[1-5](\d\d|XX)$/.test(status)) problems.push(`${where}: response key ${status}`);
+    if (typeof response.description !== "string") problems.push(`${where}: response ${status} has no description`);
+  }
+  for (const parameter of operation.parameters ?? []) {
+    if (typeof parameter.name !== "string" || !PARAMETER_PLACES.has(String(parameter.in))) problems.push(`${where}: a parameter without name or place`);
+    if (parameter.in === "path" && parameter.required !== true) problems.push(`${where}: path parameter ${String(parameter.name)} not required`);
+    if (typeof parameter.schema !== "object") problems.push(`${where}: parameter ${String(parameter.name)} has no schema`);
+  }
+  for (const name of templated) {
+    if (!(operation.parameters ?? []).some((parameter) => parameter.in === "path" && parameter.name === name)) problems.push(`${where}: path parameter ${name} not declared`);
+  }
+  for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
+    if (typeof media.schema !== "object" || media.schema === null) problems.push(`${where}: body ${type} has no schema`);
+  }
+  return problems;
+}
+
+/** Every $ref points at something the document has. */
+function refProblems(doc: Partial<OpenApiDocument>): string[] {
   const refs: string[] = [];
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
@@ -98,11 +120,12 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
     }
   };
   walk(doc);
+  const problems: string[] = [];
   for (const ref of refs) {
     const target = ref.startsWith("#/") ? ref.slice(2).split("/").reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], doc) : undefined;
     if (target === undefined) problems.push(`$ref ${ref} points at nothing`);
   }
-  assert.deepEqual(problems, [], "the document is not valid OpenAPI 3.0");
+  return problems;
 }
 
 /** An operation's security: stated (by it or the document), naming only declared schemes. */
