@@ -53,6 +53,24 @@ function assertNeverTwiceAtOnce(cluster: Cluster, runs: RunRow[], prefix: string
   }
 }
 
+/** kill -9 of node-b mid-run: its runs end abandoned within the run lease + 2 s of the kill. */
+async function killWorkerMidRun(cluster: Cluster, b: ClusterNode): Promise<RunRow[]> {
+  const inFlightB = await runningTurns(cluster, b, 1);
+  await Promise.all([b.conductor.kill("SIGKILL"), b.codexd.kill("SIGKILL")]);
+  const killedB = Date.now();
+  const endedB = await eventually(async () => {
+    const rows = await cluster.schema.query<RunRow>("select run_id, task_id, owner, state, reason, started_at, ended_at from runs where owner = 'node-b' and run_id = any($1)", [inFlightB.map((r) => r.run_id)]);
+    return rows.every((r) => r.state !== "running") ? rows : null;
+  }, "node-b's runs ended", 30_000);
+  for (const run of endedB) {
+    if (run.state === "succeeded") continue; // ended just before the kill
+    assert.equal(run.state, "abandoned", `${run.run_id}: ${run.state} ${run.reason}`);
+    assert.match(run.reason ?? "", /run lease of node-b expired/);
+    assert.ok(run.ended_at!.getTime() - killedB <= TTL + 2000, `${run.run_id} abandoned ${run.ended_at!.getTime() - killedB} ms after the kill`);
+  }
+  return endedB;
+}
+
 test("kill -9 of a worker node mid-run: its runs end abandoned within the run lease + 2 s and run again elsewhere; then kill -9 of the leader: another leads and the queue drains", { timeout: 300_000 }, async () => {
   const cluster = await startCluster({ leaseTtlMs: TTL, env: ENV });
   cluster.model.setDefaultReply((r) => ({ kind: "slow_text", text: `reply to: ${r.lastUserText ?? ""}`, totalMs: 1500 }));
@@ -65,19 +83,7 @@ test("kill -9 of a worker node mid-run: its runs end abandoned within the run le
       await Promise.all(Array.from({ length: 10 }, (_, k) => cluster.createTask(a, { title: `kill ${i + k}`, prompt: `kill task ${i + k}`, cwd: cluster.workdir }, { idempotencyKey: `kill-${i + k}` })));
     }
 
-    const inFlightB = await runningTurns(cluster, b!, 1);
-    await Promise.all([b!.conductor.kill("SIGKILL"), b!.codexd.kill("SIGKILL")]);
-    const killedB = Date.now();
-    const endedB = await eventually(async () => {
-      const rows = await cluster.schema.query<RunRow>("select run_id, task_id, owner, state, reason, started_at, ended_at from runs where owner = 'node-b' and run_id = any($1)", [inFlightB.map((r) => r.run_id)]);
-      return rows.every((r) => r.state !== "running") ? rows : null;
-    }, "node-b's runs ended", 30_000);
-    for (const run of endedB) {
-      if (run.state === "succeeded") continue; // ended just before the kill
-      assert.equal(run.state, "abandoned", `${run.run_id}: ${run.state} ${run.reason}`);
-      assert.match(run.reason ?? "", /run lease of node-b expired/);
-      assert.ok(run.ended_at!.getTime() - killedB <= TTL + 2000, `${run.run_id} abandoned ${run.ended_at!.getTime() - killedB} ms after the kill`);
-    }
+    const endedB = await killWorkerMidRun(cluster, b!);
 
     await eventually(async () => ((await count(cluster, "tasks where state = 'succeeded'")) >= 10 ? true : null), "ten tasks done", 60_000);
     await runningTurns(cluster, a, 1);
@@ -97,6 +103,46 @@ test("kill -9 of a worker node mid-run: its runs end abandoned within the run le
     await cluster.stop();
   }
 });
+
+/** node-b frozen (SIGSTOP): its runs are swept within the run lease + 2 s and run again on node-a. */
+async function freezeUntilSwept(cluster: Cluster, b: ClusterNode, inFlight: RunRow[]): Promise<void> {
+  b.conductor.process.kill("SIGSTOP");
+  const stoppedAt = Date.now();
+  await eventually(async () => ((await count(cluster, "tasks where state = 'succeeded'")) === 2 ? true : null), "both tasks run again on node-a", 60_000);
+  for (const run of inFlight) {
+    const [row] = await cluster.schema.query<RunRow>("select state, reason, ended_at from runs where run_id = $1", [run.run_id]);
+    assert.equal(row!.state, "abandoned");
+    assert.ok(row!.ended_at!.getTime() - stoppedAt <= TTL + 2000, `swept ${row!.ended_at!.getTime() - stoppedAt} ms after the freeze`);
+  }
+}
+
+/** node-b resumed: its late writes are logged stale and change nothing, and its turns are stopped. */
+async function resumedChangesNothing(cluster: Cluster, b: ClusterNode, inFlight: RunRow[]): Promise<void> {
+  const snapshot = async () =>
+    JSON.stringify({
+      runs: await cluster.schema.query("select * from runs order by run_id"),
+      tasks: await cluster.schema.query("select task_id, state, attempts_spent, run_count, last_run_id, updated_at, ended_at from tasks order by task_id")
+    });
+  const before = await snapshot();
+
+  b.conductor.process.kill("SIGCONT");
+  const resumedAt = Date.now();
+  const staleLines = await eventually(async () => {
+    const lines = b.conductor.logLines().filter((l) => /stale/.test(String(l.msg)) && l.level >= 40);
+    return inFlight.every((run) => lines.some((l) => l.runId === run.run_id)) ? lines : null;
+  }, "node-b logging its stale writes", 30_000);
+  assert.ok(staleLines.length >= inFlight.length);
+  // Its turns are stopped: the minute-long model streams close soon after it wakes.
+  await eventually(async () => {
+    const first = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("frozen task ")).slice(0, 2);
+    return first.every((r) => r.closedAt !== null) ? true : null;
+  }, "node-b's turns stopped", 20_000);
+  const closedAfter = Math.max(...cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("frozen task ")).slice(0, 2).map((r) => r.closedAt! - resumedAt));
+  console.log(`node-b's turns closed ${closedAfter} ms after SIGCONT (they would have run 60 s)`);
+  assert.equal(await snapshot(), before, "the resumed node's late writes changed nothing");
+  const metrics = await fetch(`${b.conductor.base}/metrics`).then((r) => r.text());
+  assert.match(metrics, /conductor_stale_writes_total\{write="(update|finish)"\} [1-9]/);
+}
 
 test("a worker frozen (SIGSTOP) past its run lease, then resumed: its late writes are stale, change nothing, and its turns are stopped", { timeout: 180_000 }, async () => {
   const cluster = await startCluster({ leaseTtlMs: TTL, env: ENV });
@@ -120,38 +166,8 @@ test("a worker frozen (SIGSTOP) past its run lease, then resumed: its late write
     await eventually(async () => (cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("frozen task ")).length >= 2 ? true : null), "both turns at the model");
     assert.equal((await post(a, "/v1/system/nodes/node-a/resume")).status, 200);
 
-    b.conductor.process.kill("SIGSTOP");
-    const stoppedAt = Date.now();
-    await eventually(async () => ((await count(cluster, "tasks where state = 'succeeded'")) === 2 ? true : null), "both tasks run again on node-a", 60_000);
-    for (const run of inFlight) {
-      const [row] = await cluster.schema.query<RunRow>("select state, reason, ended_at from runs where run_id = $1", [run.run_id]);
-      assert.equal(row!.state, "abandoned");
-      assert.ok(row!.ended_at!.getTime() - stoppedAt <= TTL + 2000, `swept ${row!.ended_at!.getTime() - stoppedAt} ms after the freeze`);
-    }
-    const snapshot = async () =>
-      JSON.stringify({
-        runs: await cluster.schema.query("select * from runs order by run_id"),
-        tasks: await cluster.schema.query("select task_id, state, attempts_spent, run_count, last_run_id, updated_at, ended_at from tasks order by task_id")
-      });
-    const before = await snapshot();
-
-    b.conductor.process.kill("SIGCONT");
-    const resumedAt = Date.now();
-    const staleLines = await eventually(async () => {
-      const lines = b.conductor.logLines().filter((l) => /stale/.test(String(l.msg)) && l.level >= 40);
-      return inFlight.every((run) => lines.some((l) => l.runId === run.run_id)) ? lines : null;
-    }, "node-b logging its stale writes", 30_000);
-    assert.ok(staleLines.length >= inFlight.length);
-    // Its turns are stopped: the minute-long model streams close soon after it wakes.
-    await eventually(async () => {
-      const first = cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("frozen task ")).slice(0, 2);
-      return first.every((r) => r.closedAt !== null) ? true : null;
-    }, "node-b's turns stopped", 20_000);
-    const closedAfter = Math.max(...cluster.model.requests.filter((r) => (r.lastUserText ?? "").startsWith("frozen task ")).slice(0, 2).map((r) => r.closedAt! - resumedAt));
-    console.log(`node-b's turns closed ${closedAfter} ms after SIGCONT (they would have run 60 s)`);
-    assert.equal(await snapshot(), before, "the resumed node's late writes changed nothing");
-    const metrics = await fetch(`${b.conductor.base}/metrics`).then((r) => r.text());
-    assert.match(metrics, /conductor_stale_writes_total\{write="(update|finish)"\} [1-9]/);
+    await freezeUntilSwept(cluster, b, inFlight);
+    await resumedChangesNothing(cluster, b, inFlight);
   } finally {
     await cluster.stop();
   }
