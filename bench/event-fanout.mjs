@@ -146,7 +146,7 @@ async function primeSubscribers(sockets, session) {
     await session.turn("probe");
     for (let wait = 0; wait < 100 && waiting.size > 0; wait += 1) await new Promise((r) => setTimeout(r, 20));
   }
-  sockets.forEach((socket, index) => socket.off("message", listeners[index]));
+  for (const [index, socket] of sockets.entries()) socket.off("message", listeners[index]);
   if (waiting.size > 0) {
     const states = [...waiting].map((socket) => socket.readyState).join(",");
     throw new Error(`${waiting.size} subscribers never saw a probe turn (ready states ${states})`);

@@ -68,7 +68,9 @@ function copyTaskSqlite(path) {
   try {
     const { columns, rows } = copiesOf(db.prepare("select * from tasks").get());
     const insert = db.prepare(`insert into tasks (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`);
-    db.transaction(() => rows.forEach((values) => insert.run(values)))();
+    db.transaction(() => {
+      for (const values of rows) insert.run(values);
+    })();
   } finally {
     db.close();
   }

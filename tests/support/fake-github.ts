@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dispatch, notFound, routeTable } from "./fake-github-routes.js";
+import { dispatch, routeTable } from "./fake-github-routes.js";
 import { FakeState } from "./fake-github-state.js";
 import type { FakeGitHub, FakeGitHubOptions, InjectedFailure, RecordedRequest, RouteMatcher } from "./fake-github-types.js";
 

@@ -104,7 +104,7 @@ export const ConductorConfigSchema = z
     workRemote: z
       .string()
       .trim()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, { message: "must be a git remote name such as origin" })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, { message: "must be a git remote name such as origin" })
       .max(100)
       .optional(),
     /** Author and committer of the commit each worktree run makes: `Name <email>`. */

@@ -1,7 +1,6 @@
 // The page and its live stream, without a browser (the Chromium test is in tests/status-api).
 import assert from "node:assert/strict";
 import { request } from "node:http";
-import { join } from "node:path";
 import test from "node:test";
 import { makeTempDir } from "@baa/test-support";
 import { createStatusApp } from "../src/app.js";

@@ -47,6 +47,7 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
     target[head] = value;
     return;
   }
-  const inner = (target[head] ??= {}) as Record<string, unknown>;
+  target[head] ??= {};
+  const inner = target[head] as Record<string, unknown>;
   setPath(inner, rest, value);
 }

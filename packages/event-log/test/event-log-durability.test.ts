@@ -49,7 +49,7 @@ test("ENOSPC on the log: events go on (ring, subscribers), wait in order, and ar
     assert.equal(health.report().status, "degraded");
     assert.equal(health.report().failing[0]?.file, ws.path("logs", "events.jsonl"));
     const failure = lines.find((l) => l.message === "state write failed");
-    assert.equal((failure?.fields.err as NodeJS.ErrnoException).code, "ENOSPC");
+    assert.equal((failure?.fields.err as NodeJS.ErrnoException | undefined)?.code, "ENOSPC");
     assert.throws(() => log.recordDurably({ type: "d" }), (e: unknown) => e instanceof StateWriteError && /ENOSPC/.test(e.message));
     assert.deepEqual(logged().map((e) => e.seq), [1]);
     // Retries follow the backoff on the injected timers; still full: nothing written.

@@ -49,7 +49,8 @@ class LazyChildLogger {
   }
 
   #real(): FastifyBaseLogger {
-    return (this.#child ??= this.#parent.child(this.#bindings));
+    this.#child ??= this.#parent.child(this.#bindings);
+    return this.#child;
   }
 
   // Nothing is built for a level the logger drops.

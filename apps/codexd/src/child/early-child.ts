@@ -42,7 +42,11 @@ export function spawnEarly(command: string, args: readonly string[], options: Sp
         release();
         const replay = recorded.splice(0);
         // The new owner attaches its listeners right after this returns.
-        if (replay.length > 0) setImmediate(() => replay.forEach(([event, ...rest]) => emitter?.emit(event, ...rest)));
+        if (replay.length > 0) {
+          setImmediate(() => {
+            for (const [event, ...rest] of replay) emitter?.emit(event, ...rest);
+          });
+        }
         return child;
       }
       if (child !== undefined) {

@@ -3,7 +3,7 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { isAppError, parseInput } from "@baa/api-errors";
 import { WsCloseCodes, closeReason } from "@baa/http-server";
-import { MAX_QUERY_LIMIT, type CodexdEvent, type EventFilter } from "@baa/event-log";
+import { MAX_QUERY_LIMIT, type EventFilter } from "@baa/event-log";
 import type { EventStreamObserver } from "../metrics/codexd-metrics.js";
 import type { EventSource } from "./codexd-api.js";
 import { EventFanout, type FanoutMember } from "./events-fanout.js";

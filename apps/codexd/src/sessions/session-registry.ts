@@ -102,6 +102,7 @@ export class SessionRegistry {
    * transitions). A change that returns `false` changed nothing: no stamp, no write (streamed
    * deltas must not rewrite the file).
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a change returns nothing, or false to skip the write
   update(session: CodexdSession, change: (session: CodexdSession) => void | boolean, options: { urgent?: boolean } = {}): void {
     if (change(session) === false) return;
     session.updatedAt = new Date(this.#now()).toISOString();

@@ -18,6 +18,7 @@ const EMPTY = Buffer.alloc(0);
 const CRLF_CRLF = Buffer.from("\r\n\r\n", "latin1");
 
 // Where the reader is within a response.
+// biome-ignore lint/suspicious/noConstEnum: inlined numbers in the parse loop; the enum never leaves this file
 const enum State {
   Head,
   Length,

@@ -62,7 +62,10 @@ export class SharedUpstream {
 
   /** Adds a member; one that comes after the stream ended is told so at once. */
   add(member: UpstreamMember): void {
-    if (this.#ending !== undefined) return member.ended(this.#ending.code, this.#ending.reason);
+    if (this.#ending !== undefined) {
+      member.ended(this.#ending.code, this.#ending.reason);
+      return;
+    }
     if (this.#gone) throw new Error("this upstream was closed");
     this.#members.add(member);
   }

@@ -45,7 +45,7 @@ export interface WorkerCodexd {
 /** `WorkerCodexd` over the conductor's codexd client. */
 export function workerCodexd(codexd: CodexdClient): WorkerCodexd {
   const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    let reply;
+    let reply: Awaited<ReturnType<CodexdClient["request"]>>;
     try {
       reply = await codexd.request({
         method,

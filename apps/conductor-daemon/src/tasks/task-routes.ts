@@ -108,7 +108,7 @@ function registerTaskCreate(app: ZodApp, deps: TaskRoutesDeps): void {
         throw conductorError("validation_failed", `invalid body: ${problem}`);
       }
     }
-    let result;
+    let result: Awaited<ReturnType<typeof store.createTask>>;
     try {
       result = await store.createTask(newTaskOf(body), { maxQueued: deps.maxQueuedTasks, ...(key === undefined ? {} : { idempotencyKey: key }) });
     } catch (error) {

@@ -25,7 +25,11 @@ export function fakeConnector(): { connect: UpstreamConnector; streams: FakeStre
       end: (code, reason) => handlers.end(code, reason)
     };
     streams.push(stream);
-    return { close: () => void (stream.closed = true) };
+    return {
+      close: () => {
+        stream.closed = true;
+      }
+    };
   };
   return { connect, streams, open: () => streams.filter((stream) => !stream.closed) };
 }
