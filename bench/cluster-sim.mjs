@@ -31,7 +31,7 @@ import { parseArgs } from "node:util";
 import { startActivitySampler } from "./lib/pg-activity.mjs";
 import { startCpuSampler } from "./lib/proc-cpu.mjs";
 import { report } from "./lib/report.mjs";
-import { summarize } from "./lib/stats.mjs";
+import { checkOutcome, counts, summarizeRow } from "./lib/sim-summary.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const pg = createRequire(join(root, "packages/control-store/package.json"))("pg");
@@ -68,7 +68,6 @@ const rows = scales.map((n) => ({ nodes: n, tasks: tasksPerRow, poolSize: Number
 // cluster: how many connections a node opens when nothing holds it back.
 if (!values["no-conductor-pools"]) rows.push({ nodes: rows[0].nodes, tasks: Math.floor(Number(values.tasks) / 10), poolSize: 10, leasePoolSize: 2, pools: "10 + 2 lease (the conductor's)" });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const rate = (count, ms) => Math.round((count / (ms / 1000)) * 10) / 10;
 
 /** A fresh schema with `count` queued tasks: one through createTask, the rest copies of its row. */
 async function seed(schema, count) {
@@ -140,11 +139,6 @@ async function createWhileClaiming(api, stopSignal) {
   return { createMs, failed };
 }
 
-async function counts(client) {
-  const { rows } = await client.query("select state, count(*)::int as n from tasks group by state");
-  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
-}
-
 /** One row: seed, start the nodes, drain every task (one node dies a third in), check, drop. */
 async function runRow(row) {
   const schema = `benchsim_${randomBytes(5).toString("hex")}`;
@@ -196,7 +190,7 @@ async function runRow(row) {
     );
     workers = [];
     const check = await checkOutcome(watch, row.tasks, victim, createMs.length);
-    return summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check });
+    return summarizeRow(row, NODES_PER_WORKER, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check });
   } finally {
     for (const worker of workers) worker.child.kill("SIGKILL");
     creating.stopped = true;
@@ -205,66 +199,6 @@ async function runRow(row) {
     await watch.query(`drop schema if exists ${schema} cascade`).catch((error) => console.error(`could not drop ${schema}: ${error.message}`));
     await watch.end();
   }
-}
-
-/** Every task succeeded by exactly one run; the dead node's runs ended abandoned, none left running. */
-async function checkOutcome(client, tasks, victim, creates) {
-  const byState = await counts(client);
-  const runs = (await client.query("select state, count(*)::int as n from runs group by state")).rows;
-  const twice = (await client.query("select count(*)::int as n from (select task_id from runs where state = 'succeeded' group by task_id having count(*) > 1) x")).rows[0].n;
-  const abandoned = (await client.query("select count(*)::int as n, count(*) filter (where owner = $1)::int as victim from runs where state = 'abandoned'", [victim])).rows[0];
-  const outbox = (await client.query("select count(*)::int as n from notification_events")).rows[0].n;
-  const runStates = Object.fromEntries(runs.map((r) => [r.state, r.n]));
-  const ok =
-    byState.succeeded === tasks && (byState.queued ?? 0) === creates && runStates.succeeded === tasks && twice === 0 && (runStates.running ?? 0) === 0;
-  return { ok, tasks: byState, runs: runStates, succeededTwice: twice, abandoned: abandoned.n, abandonedOfDeadNode: abandoned.victim, outboxRows: outbox };
-}
-
-function merged(perWorker) {
-  const sum = (key) => perWorker.reduce((total, s) => total + s[key], 0);
-  const list = (key) => perWorker.flatMap((s) => s[key]);
-  const errors = {};
-  for (const s of perWorker) for (const [key, n] of Object.entries(s.errors)) errors[key] = (errors[key] ?? 0) + n;
-  return { sum, list, errors };
-}
-
-function summarizeRow(row, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check }) {
-  const { sum, list, errors } = merged(perWorker);
-  const sweptAt = Math.min(...perWorker.map((s) => s.firstSweptAtEpoch ?? Infinity));
-  return {
-    nodes: row.nodes,
-    tasks: row.tasks,
-    abandonedOfLiveNodes: check.abandoned - check.abandonedOfDeadNode,
-    pools: row.pools,
-    processes: Math.ceil(row.nodes / NODES_PER_WORKER),
-    wallMs: Math.round(wallMs),
-    ninetyMs: ninetyAt === null ? null : Math.round(ninetyAt),
-    claimsPerS: ninetyAt === null ? null : rate(row.tasks * 0.9, ninetyAt),
-    // The machine is shared (2 cores): its busy share from /proc/stat over the 5 s before the
-    // row started (other work only) and during the row (this bench's processes, PostgreSQL's
-    // backends and other work), with the lowest and highest 1 s sample.
-    cpuBusy: { before: row.cpuBefore, during: row.cpuDuring },
-    claimTxPerS: rate(sum("claimCalls"), wallMs),
-    emptyClaimShare: Math.round((sum("emptyClaims") / Math.max(1, sum("claimCalls"))) * 100) / 100,
-    claimMs: summarize(list("claimMs")),
-    finishMs: summarize(list("finishMs")),
-    renewalWritesPerS: rate(sum("heartbeats"), wallMs),
-    runsRenewedPerS: rate(sum("renewedRuns"), wallMs),
-    heartbeatMs: summarize(list("heartbeatMs")),
-    createMs: summarize(createMs),
-    creates: createMs.length,
-    createFailures,
-    sweeps: sum("sweeps"),
-    sweepMs: summarize(list("sweepMs")),
-    sweptRuns: sum("sweptRuns"),
-    staleWrites: sum("staleWrites"),
-    deadNodeAtMs: killedAt === null ? null : Math.round(killedAt),
-    deadNodeRunsSweptAfterMs: killedAtEpoch === null || sweptAt === Infinity ? null : sweptAt - killedAtEpoch,
-    connections: { peak: activity.openPeak, mean: activity.openMean, perNodePeak: Math.round((activity.openPeak / row.nodes) * 100) / 100, activeMean: activity.activeMean, activePeak: activity.activePeak, serverPeak: activity.serverConnectionsPeak, serverBefore: row.serverConnectionsBefore },
-    lockWaits: { mean: activity.lockWaitsMean, peak: activity.lockWaitsPeak, sampleShare: Math.round((activity.samplesWithLockWait / Math.max(1, activity.samples)) * 100) / 100, waitedOn: activity.waitedOn },
-    errors,
-    check
-  };
 }
 
 /** Refuses a row whose pools could take the shared server's last connections. */

@@ -148,6 +148,25 @@ async function runTimes(db, resumedAt, wallMs, size, modelRequests) {
 }
 
 /** Drains the tasks on `size` nodes: pause, create, resume, wait for the last success. */
+/** Waits until every timed task succeeded (4 minutes at most). */
+async function untilDrained(db, size, started) {
+  let done = 0;
+  while (done < taskCount) {
+    if (performance.now() - started > 240_000) throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
+    await sleep(50);
+    const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded' and title like 't%'");
+    done = rows[0].n;
+  }
+}
+
+/** The timed runs by owner and state, tasks that succeeded twice, and successes per node. */
+async function whoRanWhat(db) {
+  const byOwner = (await db.query(`select owner, state, count(*)::int as n from runs where ${TIMED} group by owner, state order by owner`)).rows;
+  const twice = (await db.query(`select count(*)::int as n from (select task_id from runs where state = 'succeeded' and ${TIMED} group by task_id having count(*) > 1) x`)).rows[0].n;
+  const ranBy = Object.fromEntries(byOwner.filter((r) => r.state === "succeeded").map((r) => [r.owner, r.n]));
+  return { byOwner, twice, ranBy };
+}
+
 async function drainOn(size, { dir, model, workdir }) {
   const modelUrl = model.baseUrl;
   const schema = `benchcluster_${randomBytes(5).toString("hex")}`;
@@ -172,19 +191,11 @@ async function drainOn(size, { dir, model, workdir }) {
     // read of the system mode (every leader-lease TTL/3, 5 s by default), which measured that
     // refresh (a node idle for up to 5 s of a 14 s drain), not the cluster's throughput.
     await Promise.all(nodes.map((node) => post(`${node.conductorBase}/v1/system/resume`)));
-    let done = 0;
-    while (done < taskCount) {
-      if (performance.now() - started > 240_000) throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
-      await sleep(50);
-      const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded' and title like 't%'");
-      done = rows[0].n;
-    }
+    await untilDrained(db, size, started);
     const wallMs = performance.now() - started;
     const load = cpu.stop();
     const clusterCpuMs = cpuMsAtResume === null ? null : treeCpuMs(pids) - cpuMsAtResume;
-    const byOwner = (await db.query(`select owner, state, count(*)::int as n from runs where ${TIMED} group by owner, state order by owner`)).rows;
-    const twice = (await db.query(`select count(*)::int as n from (select task_id from runs where state = 'succeeded' and ${TIMED} group by task_id having count(*) > 1) x`)).rows[0].n;
-    const ranBy = Object.fromEntries(byOwner.filter((r) => r.state === "succeeded").map((r) => [r.owner, r.n]));
+    const { byOwner, twice, ranBy } = await whoRanWhat(db);
     return {
       nodes: size,
       wallMs: Math.round(wallMs),
