@@ -126,6 +126,45 @@ function logStoreAndLease(nodes: ClusterNode[]): void {
   }
 }
 
+/** Both up: the standby sees node-a's lease and stays standby, over several renewals. */
+async function standbyStaysStandby(cluster: Cluster, a: ClusterNode, b: ClusterNode): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const [ra, rb] = await Promise.all([cluster.rolez(a), cluster.rolez(b)]);
+    assert.equal(ra.role, "leader");
+    assert.equal(rb.role, "standby");
+    await new Promise((resolve) => setTimeout(resolve, TTL / 10));
+  }
+  assert.equal((await cluster.rolez(b)).holder, "node-a");
+}
+
+/** Kills the leader (kill -9) while it has runs in flight and work is still queued. */
+async function killLeaderMidQueue(cluster: Cluster, a: ClusterNode) {
+  await eventually(async () => {
+    const done = await countWhere(cluster, "tasks where state = 'succeeded'");
+    const running = await countWhere(cluster, "runs where owner = 'node-a' and state = 'running'");
+    return done >= 10 && running > 0 ? true : null;
+  }, "node-a running tasks", 120_000);
+  const leaseBefore = (await cluster.schema.query<{ term: number; expires_at: Date }>("select term, expires_at from leases"))[0]!;
+  a.conductor.process.kill("SIGKILL");
+  const killedAt = Date.now();
+  await a.conductor.exited;
+  const runningAtKill = await cluster.schema.query<RunRow>("select run_id, task_id from runs where owner = 'node-a' and state = 'running'");
+  return { leaseBefore, killedAt, runningAtKill };
+}
+
+/** Waits for every task to succeed; if they do not, says where they stand before failing. */
+async function allTasksSucceed(cluster: Cluster, b: ClusterNode): Promise<void> {
+  try {
+    await eventually(async () => ((await countWhere(cluster, "tasks where state = 'succeeded'")) === TASKS ? true : null), "all tasks succeeded", 300_000);
+  } catch (error) {
+    const states = await cluster.schema.query("select state, count(*) as n from tasks group by state");
+    const runStates = await cluster.schema.query("select owner, state, count(*) as n from runs group by owner, state");
+    console.log(JSON.stringify({ states, runStates, rolez: await cluster.rolez(b) }));
+    console.log(b.conductor.output().split("\n").filter((l) => /"level":(40|50)/.test(l)).slice(-20).join("\n"));
+    throw error;
+  }
+}
+
 // Its own timeout: 200 real turns take one to two minutes on a loaded 2-core machine; the
 // suite's default of 180 s per test is too close for that. The waits below are generous for the
 // same reason; the failover itself is bounded by its own assertion.
@@ -138,27 +177,12 @@ test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid
     assert.equal(first.holder, "node-a");
     const b = await cluster.addNode("node-b", "standby");
     // Both up: the standby sees node-a's lease and stays standby, over several renewals.
-    for (let i = 0; i < 10; i++) {
-      const [ra, rb] = await Promise.all([cluster.rolez(a), cluster.rolez(b)]);
-      assert.equal(ra.role, "leader");
-      assert.equal(rb.role, "standby");
-      await new Promise((resolve) => setTimeout(resolve, TTL / 10));
-    }
-    assert.equal((await cluster.rolez(b)).holder, "node-a");
+    await standbyStaysStandby(cluster, a, b);
 
     await createTasks(cluster, a, b);
 
     // Kill the leader while it has runs in flight and work is still queued.
-    await eventually(async () => {
-      const done = await countWhere(cluster, "tasks where state = 'succeeded'");
-      const running = await countWhere(cluster, "runs where owner = 'node-a' and state = 'running'");
-      return done >= 10 && running > 0 ? true : null;
-    }, "node-a running tasks", 120_000);
-    const leaseBefore = (await cluster.schema.query<{ term: number; expires_at: Date }>("select term, expires_at from leases"))[0]!;
-    a.conductor.process.kill("SIGKILL");
-    const killedAt = Date.now();
-    await a.conductor.exited;
-    const runningAtKill = await cluster.schema.query<RunRow>("select run_id, task_id from runs where owner = 'node-a' and state = 'running'");
+    const { leaseBefore, killedAt, runningAtKill } = await killLeaderMidQueue(cluster, a);
 
     const takeover = await waitForSoleLeader(cluster, b, [b]);
     const failoverMs = Date.now() - killedAt;
@@ -169,15 +193,7 @@ test("two conductors on one PostgreSQL, both claiming: kill -9 of the leader mid
     assert.ok(failoverMs <= TTL + TTL / 10 + 3000, `node-b led ${failoverMs} ms after the kill`);
     console.log(`failover: node-b led ${failoverMs} ms after kill -9 of node-a (lease TTL ${TTL} ms)`);
 
-    try {
-      await eventually(async () => ((await countWhere(cluster, "tasks where state = 'succeeded'")) === TASKS ? true : null), "all tasks succeeded", 300_000);
-    } catch (error) {
-      const states = await cluster.schema.query("select state, count(*) as n from tasks group by state");
-      const runStates = await cluster.schema.query("select owner, state, count(*) as n from runs group by owner, state");
-      console.log(JSON.stringify({ states, runStates, rolez: await cluster.rolez(b) }));
-      console.log(b.conductor.output().split("\n").filter((l) => /"level":(40|50)/.test(l)).slice(-20).join("\n"));
-      throw error;
-    }
+    await allTasksSucceed(cluster, b);
 
     const { tasks, runs, byTask } = await assertRunsTable(cluster, runningAtKill);
 
