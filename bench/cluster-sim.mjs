@@ -63,22 +63,45 @@ const sim = {
   pollMs: 1000,
   sweepMs: 1000
 };
-const rows = scales.map((n) => ({ nodes: n, tasks: tasksPerRow, poolSize: Number(values.pool), leasePoolSize: 0, pools: `${values.pool} (lease on it)` }));
+const rows = scales.map((n) => ({
+  nodes: n,
+  tasks: tasksPerRow,
+  poolSize: Number(values.pool),
+  leasePoolSize: 0,
+  pools: `${values.pool} (lease on it)`
+}));
 // The conductor's own pools (open-store.ts: 10, plus the store's 2 for the lease) on the smallest
 // cluster: how many connections a node opens when nothing holds it back.
-if (!values["no-conductor-pools"]) rows.push({ nodes: rows[0].nodes, tasks: Math.floor(Number(values.tasks) / 10), poolSize: 10, leasePoolSize: 2, pools: "10 + 2 lease (the conductor's)" });
+if (!values["no-conductor-pools"])
+  rows.push({
+    nodes: rows[0].nodes,
+    tasks: Math.floor(Number(values.tasks) / 10),
+    poolSize: 10,
+    leasePoolSize: 2,
+    pools: "10 + 2 lease (the conductor's)"
+  });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fresh schema with `count` queued tasks: one through createTask, the rest copies of its row. */
 async function seed(schema, count) {
-  const api = await openControlStore({ databaseUrl, schema, poolSize: 1, leasePoolSize: 0, applicationName: "baa-sim-api" });
+  const api = await openControlStore({
+    databaseUrl,
+    schema,
+    poolSize: 1,
+    leasePoolSize: 0,
+    applicationName: "baa-sim-api"
+  });
   const { task } = await api.createTask({ title: "t0", prompt: "noop" });
   const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
   await client.connect();
   try {
-    const columns = (await client.query("select * from tasks limit 1")).fields.map((field) => field.name).filter((name) => name !== "seq");
+    const columns = (await client.query("select * from tasks limit 1")).fields
+      .map((field) => field.name)
+      .filter((name) => name !== "seq");
     // Quoted: a column may be a reserved word (`overlaps`).
-    const select = columns.map((c) => (c === "task_id" ? "'task-' || gen_random_uuid()" : c === "title" ? "'t' || g" : `t."${c}"`));
+    const select = columns.map((c) =>
+      c === "task_id" ? "'task-' || gen_random_uuid()" : c === "title" ? "'t' || g" : `t."${c}"`
+    );
     await client.query(
       `insert into tasks (${columns.map((c) => `"${c}"`).join(", ")}) select ${select.join(", ")} from generate_series(1, $1) g, (select * from tasks where task_id = $2) t order by g`,
       [count - 1, task.taskId]
@@ -95,21 +118,29 @@ async function startWorkers(row, schema) {
   const nodeIds = Array.from({ length: row.nodes }, (_, i) => `sim-node-${i}`);
   const workers = [];
   for (let i = 0; i < nodeIds.length; i += NODES_PER_WORKER) {
-    const child = fork(join(root, "bench/lib/sim-worker.mjs"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(join(root, "bench/lib/sim-worker.mjs"), [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    });
     const inbox = [];
     const waiters = [];
     const deliver = (message) => (waiters.length > 0 ? waiters.shift()(message) : inbox.push(message));
     child.on("message", deliver);
     // A worker that dies (say, an import that fails) fails the row, which then drops its schema.
     child.on("exit", (code) => deliver({ type: "failed", message: `a sim worker exited with ${code}` }));
-    const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiters.push(resolve)));
+    const next = () =>
+      inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiters.push(resolve));
     workers.push({ child, next, nodeIds: nodeIds.slice(i, i + NODES_PER_WORKER) });
   }
   const config = { ...sim, databaseUrl, schema, poolSize: row.poolSize, leasePoolSize: row.leasePoolSize };
   await Promise.all(
     workers.map(async (worker, index) => {
       expect(await worker.next(), "loaded");
-      worker.child.send({ type: "start", nodeIds: worker.nodeIds, leaderId: index === 0 ? worker.nodeIds[0] : null, config });
+      worker.child.send({
+        type: "start",
+        nodeIds: worker.nodeIds,
+        leaderId: index === 0 ? worker.nodeIds[0] : null,
+        config
+      });
       expect(await worker.next(), "ready");
     })
   );
@@ -117,7 +148,8 @@ async function startWorkers(row, schema) {
 }
 
 function expect(message, type) {
-  if (message.type !== type) throw new Error(`a sim worker said ${message.type}${message.message ? `: ${message.message}` : ""}`);
+  if (message.type !== type)
+    throw new Error(`a sim worker said ${message.type}${message.message ? `: ${message.message}` : ""}`);
 }
 
 /** The API's path while nodes claim: createTask one after another, each timed, none runnable here. */
@@ -142,7 +174,11 @@ async function createWhileClaiming(api, stopSignal) {
 /** One row: seed, start the nodes, drain every task (one node dies a third in), check, drop. */
 async function runRow(row) {
   const schema = `benchsim_${randomBytes(5).toString("hex")}`;
-  const watch = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}`, application_name: "bench-sampler" });
+  const watch = new pg.Client({
+    connectionString: databaseUrl,
+    options: `-c search_path=${schema}`,
+    application_name: "bench-sampler"
+  });
   await watch.connect();
   let api = null;
   let workers = [];
@@ -176,7 +212,10 @@ async function runRow(row) {
     }
     const wallMs = performance.now() - started;
     row.cpuDuring = cpu.stop();
-    if (done < row.tasks) console.log(`${row.nodes} nodes: only ${done} of ${row.tasks} done after ${Math.round(wallMs / 1000)} s; stopping the row`);
+    if (done < row.tasks)
+      console.log(
+        `${row.nodes} nodes: only ${done} of ${row.tasks} done after ${Math.round(wallMs / 1000)} s; stopping the row`
+      );
     creating.stopped = true;
     const { createMs, failed: createFailures } = await creates;
     const activity = await sampler.stop();
@@ -190,13 +229,25 @@ async function runRow(row) {
     );
     workers = [];
     const check = await checkOutcome(watch, row.tasks, victim, createMs.length);
-    return summarizeRow(row, NODES_PER_WORKER, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check });
+    return summarizeRow(row, NODES_PER_WORKER, {
+      wallMs,
+      ninetyAt,
+      killedAt,
+      killedAtEpoch,
+      createMs,
+      createFailures,
+      activity,
+      perWorker,
+      check
+    });
   } finally {
     for (const worker of workers) worker.child.kill("SIGKILL");
     creating.stopped = true;
     await creates?.catch((error) => console.error(`creates: ${error.message}`));
     await api?.close();
-    await watch.query(`drop schema if exists ${schema} cascade`).catch((error) => console.error(`could not drop ${schema}: ${error.message}`));
+    await watch
+      .query(`drop schema if exists ${schema} cascade`)
+      .catch((error) => console.error(`could not drop ${schema}: ${error.message}`));
     await watch.end();
   }
 }
@@ -207,7 +258,11 @@ async function roomFor(row) {
   await client.connect();
   try {
     const max = Number((await client.query("show max_connections")).rows[0].max_connections);
-    const used = (await client.query("select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'")).rows[0].n;
+    const used = (
+      await client.query(
+        "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'"
+      )
+    ).rows[0].n;
     const wanted = row.nodes * (row.poolSize + row.leasePoolSize) + 3;
     return { ok: wanted <= max - used - HEADROOM, max, used, wanted };
   } finally {
@@ -221,7 +276,10 @@ async function waitForRoom(row) {
   let room = await roomFor(row);
   let said = false;
   while (!room.ok && performance.now() < deadline) {
-    if (!said) console.log(`${row.nodes} nodes: waiting for ${room.wanted} connections (${room.used} of ${room.max} in use)`);
+    if (!said)
+      console.log(
+        `${row.nodes} nodes: waiting for ${room.wanted} connections (${room.used} of ${room.max} in use)`
+      );
     said = true;
     await sleep(5000);
     room = await roomFor(row);
@@ -235,7 +293,10 @@ for (const row of rows) {
   const room = await waitForRoom(row);
   row.serverConnectionsBefore = room.used;
   if (!room.ok) {
-    skipped.push({ ...row, why: `needs up to ${room.wanted} connections; the server has ${room.max} with ${room.used} in use (${HEADROOM} kept for others)` });
+    skipped.push({
+      ...row,
+      why: `needs up to ${room.wanted} connections; the server has ${room.max} with ${room.used} in use (${HEADROOM} kept for others)`
+    });
     console.log(`skipping ${row.nodes} nodes, pools ${row.pools}: ${skipped.at(-1).why}`);
     continue;
   }
@@ -243,7 +304,9 @@ for (const row of rows) {
   const before = startCpuSampler();
   await sleep(5000);
   row.cpuBefore = before.stop();
-  console.log(`${row.nodes} nodes, pools ${row.pools}: draining ${row.tasks} tasks (machine busy ${row.cpuBefore?.busyShare})…`);
+  console.log(
+    `${row.nodes} nodes, pools ${row.pools}: draining ${row.tasks} tasks (machine busy ${row.cpuBefore?.busyShare})…`
+  );
   try {
     results.push(await runRow(row));
   } catch (error) {
@@ -293,5 +356,8 @@ report(result, [
   `growth ${base.nodes} → ${largest.nodes} nodes: claims/s ×${result.ratio.claimsPerS}, renewal writes/s ×${result.ratio.renewalWritesPerS}, claim p50 ×${result.ratio.claimP50}, create p50 ×${result.ratio.createP50}`
 ]);
 // This bench's own file too (latest.json holds only the newest run of each bench).
-writeFileSync(resolve(root, "bench/results", values.out), `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`);
+writeFileSync(
+  resolve(root, "bench/results", values.out),
+  `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`
+);
 if (!result.ok) process.exitCode = 1;

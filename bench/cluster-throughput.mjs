@@ -91,13 +91,21 @@ const TIMED = "task_id in (select task_id from tasks where title like 't%')";
  */
 async function warmUp(nodes, db, workdir) {
   for (const [i, node] of nodes.entries()) {
-    await post(`${node.conductorBase}/v1/tasks`, { title: `warm-${i}`, prompt: "warm-up", cwd: workdir, runsOn: [node.nodeId] });
+    await post(`${node.conductorBase}/v1/tasks`, {
+      title: `warm-${i}`,
+      prompt: "warm-up",
+      cwd: workdir,
+      runsOn: [node.nodeId]
+    });
   }
   const started = performance.now();
   for (;;) {
-    const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded' and title like 'warm-%'");
+    const { rows } = await db.query(
+      "select count(*)::int as n from tasks where state = 'succeeded' and title like 'warm-%'"
+    );
     if (rows[0].n === nodes.length) return;
-    if (performance.now() - started > 120_000) throw new Error(`warm-up: ${rows[0].n} of ${nodes.length} after 120 s`);
+    if (performance.now() - started > 120_000)
+      throw new Error(`warm-up: ${rows[0].n} of ${nodes.length} after 120 s`);
     await sleep(100);
   }
 }
@@ -122,14 +130,21 @@ async function runTimes(db, resumedAt, wallMs, size, modelRequests) {
   // The mock model's view of each run's turn: its request in (after the session and thread
   // start) and its stream closed (the 1.5 s turn); the rest is the run's end being written.
   const taskNo = (text) => /cluster bench task (\d+)/.exec(text ?? "")?.[1];
-  const byTask = new Map(modelRequests.filter((q) => taskNo(q.lastUserText) !== undefined).map((q) => [taskNo(q.lastUserText), q]));
+  const byTask = new Map(
+    modelRequests.filter((q) => taskNo(q.lastUserText) !== undefined).map((q) => [taskNo(q.lastUserText), q])
+  );
   const phases = rows.map((r) => {
     const q = byTask.get(taskNo(r.prompt));
     if (q === undefined || q.closedAt === null) return null;
-    return [q.receivedAt - Number(r.started), q.closedAt - q.receivedAt, Number(r.ended) - q.closedAt].map(Math.round);
+    return [q.receivedAt - Number(r.started), q.closedAt - q.receivedAt, Number(r.ended) - q.closedAt].map(
+      Math.round
+    );
   });
   const median = (k) => {
-    const list = phases.filter((x) => x !== null).map((x) => x[k]).sort((a, b) => a - b);
+    const list = phases
+      .filter((x) => x !== null)
+      .map((x) => x[k])
+      .sort((a, b) => a - b);
     return list.length === 0 ? null : list[Math.floor(list.length / 2)];
   };
   const spans = rows.map((r) => Number(r.ended) - Number(r.started)).sort((a, b) => a - b);
@@ -143,7 +158,12 @@ async function runTimes(db, resumedAt, wallMs, size, modelRequests) {
     // Medians of claim → model request, the model's stream, stream closed → run ended (ms).
     phaseMs: { toModel: median(0), stream: median(1), toEnd: median(2) },
     // Every run, in claim order: its node, its claim after the resume, its span and its phases (ms).
-    runs: rows.map((r, i) => [r.owner.replace("bench-node-", "n"), Math.round(Number(r.started) - resumedAt), Math.round(Number(r.ended) - Number(r.started)), phases[i]])
+    runs: rows.map((r, i) => [
+      r.owner.replace("bench-node-", "n"),
+      Math.round(Number(r.started) - resumedAt),
+      Math.round(Number(r.ended) - Number(r.started)),
+      phases[i]
+    ])
   };
 }
 
@@ -152,17 +172,28 @@ async function runTimes(db, resumedAt, wallMs, size, modelRequests) {
 async function untilDrained(db, size, started) {
   let done = 0;
   while (done < taskCount) {
-    if (performance.now() - started > 240_000) throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
+    if (performance.now() - started > 240_000)
+      throw new Error(`${size} nodes: ${done} of ${taskCount} after 240 s`);
     await sleep(50);
-    const { rows } = await db.query("select count(*)::int as n from tasks where state = 'succeeded' and title like 't%'");
+    const { rows } = await db.query(
+      "select count(*)::int as n from tasks where state = 'succeeded' and title like 't%'"
+    );
     done = rows[0].n;
   }
 }
 
 /** The timed runs by owner and state, tasks that succeeded twice, and successes per node. */
 async function whoRanWhat(db) {
-  const byOwner = (await db.query(`select owner, state, count(*)::int as n from runs where ${TIMED} group by owner, state order by owner`)).rows;
-  const twice = (await db.query(`select count(*)::int as n from (select task_id from runs where state = 'succeeded' and ${TIMED} group by task_id having count(*) > 1) x`)).rows[0].n;
+  const byOwner = (
+    await db.query(
+      `select owner, state, count(*)::int as n from runs where ${TIMED} group by owner, state order by owner`
+    )
+  ).rows;
+  const twice = (
+    await db.query(
+      `select count(*)::int as n from (select task_id from runs where state = 'succeeded' and ${TIMED} group by task_id having count(*) > 1) x`
+    )
+  ).rows[0].n;
   const ranBy = Object.fromEntries(byOwner.filter((r) => r.state === "succeeded").map((r) => [r.owner, r.n]));
   return { byOwner, twice, ranBy };
 }
@@ -175,12 +206,17 @@ async function drainOn(size, { dir, model, workdir }) {
   const nodes = [];
   try {
     // One at a time: the first migrates the schema the others then find ready.
-    for (let i = 0; i < size; i += 1) nodes.push(await startNode(i, { dir: join(dir, `size-${size}`), schema, modelUrl }));
+    for (let i = 0; i < size; i += 1)
+      nodes.push(await startNode(i, { dir: join(dir, `size-${size}`), schema, modelUrl }));
     const api = nodes[0].conductorBase;
     if (!values.cold) await warmUp(nodes, db, workdir);
     await post(`${api}/v1/system/pause`);
     for (let i = 0; i < taskCount; i += 1) {
-      await post(`${nodes[i % size].conductorBase}/v1/tasks`, { title: `t${i}`, prompt: `cluster bench task ${i}`, cwd: workdir });
+      await post(`${nodes[i % size].conductorBase}/v1/tasks`, {
+        title: `t${i}`,
+        prompt: `cluster bench task ${i}`,
+        cwd: workdir
+      });
     }
     const pids = nodes.flatMap((node) => [node.codexd.pid, node.conductor.pid]);
     const cpu = startCpuSampler();
@@ -216,7 +252,9 @@ async function drainOn(size, { dir, model, workdir }) {
       await stopChild(node.conductor);
       await stopChild(node.codexd);
     }
-    await db.query(`drop schema if exists ${schema} cascade`).catch((error) => console.error(`could not drop ${schema}: ${error.message}`));
+    await db
+      .query(`drop schema if exists ${schema} cascade`)
+      .catch((error) => console.error(`could not drop ${schema}: ${error.message}`));
     await db.end();
   }
 }
@@ -272,5 +310,8 @@ report(result, [
   `  ${largest.nodes} nodes: wall ${largest.wallVsOne}× one node's (goal ≤ ${result.goal.wallVsOne}); ${largest.ofIdeal} of ideal`
 ]);
 // This bench's own file too (latest.json holds only the newest run of each bench).
-writeFileSync(join(root, "bench/results/cluster-throughput.json"), `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`);
+writeFileSync(
+  join(root, "bench/results/cluster-throughput.json"),
+  `${JSON.stringify({ ...result, at: new Date().toISOString(), node: process.version }, null, 2)}\n`
+);
 if (!result.ok) process.exitCode = 1;

@@ -47,6 +47,9 @@ try {
   await model.close();
   rmSync(dir, { recursive: true, force: true });
 }
-writeFileSync(join(new URL(".", import.meta.url).pathname, "results", "cpu-per-turn.json"), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(
+  join(new URL(".", import.meta.url).pathname, "results", "cpu-per-turn.json"),
+  `${JSON.stringify(result, null, 2)}\n`
+);
 console.log(`CPU per turn over ${turns} turns: codexd ${result.msPerTurn.codexd} ms, conductor ${result.msPerTurn.conductor} ms
 written to bench/results/cpu-per-turn.json`);

@@ -131,7 +131,6 @@ async function withDeadline(promise, state) {
   }
 }
 
-
 // A subscriber's socket opens before its stream is subscribed upstream (the relay reaches codexd
 // after the client's handshake), so short probe turns run until every subscriber saw one.
 async function primeSubscribers(sockets, session) {
@@ -160,7 +159,10 @@ async function measureStack(path) {
   await primeSubscribers(sockets, session);
   const run = collect(sockets);
   model.enqueue({ kind: "text", text: "x".repeat(deltas), chunks: deltas });
-  const { status } = await postJson(`${stack.apiBase}/turn`, { sessionId: session.sessionId, input: "stream" });
+  const { status } = await postJson(`${stack.apiBase}/turn`, {
+    sessionId: session.sessionId,
+    input: "stream"
+  });
   if (status !== 202) throw new Error(`turn answered ${status}`);
   await run.done;
   for (const socket of sockets) socket.removeAllListeners("close").close();

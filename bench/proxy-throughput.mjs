@@ -14,7 +14,9 @@ import { startNodeStack } from "./lib/node-stack.mjs";
 import { round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
 
-const { values } = parseArgs({ options: { connections: { type: "string", default: "200" }, seconds: { type: "string", default: "10" } } });
+const { values } = parseArgs({
+  options: { connections: { type: "string", default: "200" }, seconds: { type: "string", default: "10" } }
+});
 const connections = Number(values.connections);
 const seconds = Number(values.seconds);
 
@@ -26,7 +28,9 @@ const stack = await startNodeStack({ codexHome: join(dir, "home"), dir: join(dir
 
 const run = (url) =>
   new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds, pipelining: 1 }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ url, connections, duration: seconds, pipelining: 1 }, (error, result) =>
+      error ? reject(error) : resolve(result)
+    );
   });
 // CPU (user + system) a process spent, in ms, from /proc (Linux; USER_HZ 100).
 const cpuMs = (pid) => {
@@ -37,7 +41,8 @@ const cpuMs = (pid) => {
 async function measure(url) {
   const before = { codexd: cpuMs(stack.pids.codexd), conductor: cpuMs(stack.pids.conductor) };
   const r = await run(url);
-  const per1k = (which) => round(((cpuMs(stack.pids[which]) - before[which]) / Math.max(1, r.requests.total)) * 1000);
+  const per1k = (which) =>
+    round(((cpuMs(stack.pids[which]) - before[which]) / Math.max(1, r.requests.total)) * 1000);
   return { ...summary(r), cpuMsPer1kRequests: { codexd: per1k("codexd"), conductor: per1k("conductor") } };
 }
 const summary = (r) => ({
@@ -64,7 +69,10 @@ const result = {
   seconds,
   direct,
   through,
-  ratio: { throughput: round(through.requestsPerSecond / direct.requestsPerSecond), p99: round(through.p99Ms / Math.max(1, direct.p99Ms)) },
+  ratio: {
+    throughput: round(through.requestsPerSecond / direct.requestsPerSecond),
+    p99: round(through.p99Ms / Math.max(1, direct.p99Ms))
+  },
   goal: { throughput: 0.5 }
 };
 report(result, [

@@ -22,7 +22,10 @@ const failed = [];
 for (const [name, args] of BENCHES) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   console.log(`\n## ${name}`);
-  const run = spawnSync(process.execPath, [join(here, `${name}.mjs`), ...args], { stdio: "inherit", timeout: 180_000 });
+  const run = spawnSync(process.execPath, [join(here, `${name}.mjs`), ...args], {
+    stdio: "inherit",
+    timeout: 180_000
+  });
   if (run.status !== 0) failed.push(name);
 }
 const latest = JSON.parse(readFileSync(join(here, "results", "latest.json"), "utf8"));

@@ -14,16 +14,22 @@ import { startNodeStack } from "./lib/node-stack.mjs";
 import { round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
 
-const { values } = parseArgs({ options: { events: { type: "string", default: "10000" }, subscribers: { type: "string", default: "20" } } });
+const { values } = parseArgs({
+  options: { events: { type: "string", default: "10000" }, subscribers: { type: "string", default: "20" } }
+});
 const events = Number(values.events);
 const subscribers = Number(values.subscribers);
 const perTurn = 500;
 const turns = Math.ceil(events / perTurn);
 const capBytes = 4 * 1024 * 1024;
 
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+const rssMiB = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 const dirBytes = (path) =>
-  readdirSync(path, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? dirBytes(join(path, e.name)) : statSync(join(path, e.name)).size), 0);
+  readdirSync(path, { withFileTypes: true }).reduce(
+    (sum, e) => sum + (e.isDirectory() ? dirBytes(join(path, e.name)) : statSync(join(path, e.name)).size),
+    0
+  );
 
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-soak-"));
 const model = await startMockModel();
@@ -33,7 +39,10 @@ mkdirSync(work);
 const stack = await startNodeStack({
   codexHome: join(dir, "home"),
   dir: work,
-  env: { BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES: String(capBytes), BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES: String(capBytes / 4) }
+  env: {
+    BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES: String(capBytes),
+    BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES: String(capBytes / 4)
+  }
 });
 const samples = [];
 let received = 0;
@@ -41,7 +50,9 @@ let maxLogBytes = 0;
 try {
   const sockets = await Promise.all(
     Array.from({ length: subscribers }, () => {
-      const socket = new WebSocket(`${stack.conductorBase.replace("http", "ws")}/v1/codex/events?sessionId=${stack.sessionId}`);
+      const socket = new WebSocket(
+        `${stack.conductorBase.replace("http", "ws")}/v1/codex/events?sessionId=${stack.sessionId}`
+      );
       socket.on("message", () => (received += 1));
       return new Promise((resolve, reject) => {
         socket.once("open", () => resolve(socket));
@@ -53,7 +64,11 @@ try {
     model.enqueue({ kind: "text", text: "y".repeat(perTurn * 8), chunks: perTurn });
     await stack.turn(`soak ${i}`);
     maxLogBytes = Math.max(maxLogBytes, dirBytes(join(work, "logs/codexd")));
-    samples.push({ turn: i + 1, codexd: round(rssMiB(stack.pids.codexd)), conductor: round(rssMiB(stack.pids.conductor)) });
+    samples.push({
+      turn: i + 1,
+      codexd: round(rssMiB(stack.pids.codexd)),
+      conductor: round(rssMiB(stack.pids.conductor))
+    });
   }
   for (const socket of sockets) socket.close();
 } finally {

@@ -46,14 +46,19 @@ async function codexdReady(i, extra = {}) {
   const conductorBase = "http://127.0.0.1:0";
   const env = nodeEnv({ codexHome: home, dir: work, codexdBase: base, conductorBase, extra });
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, "apps/codexd/dist/main.js"), "start"], { cwd: work, env, stdio: "ignore" });
+  const child = spawn(process.execPath, [join(root, "apps/codexd/dist/main.js"), "start"], {
+    cwd: work,
+    env,
+    stdio: "ignore"
+  });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`codexd exited with ${child.exitCode}`);
       try {
         const res = await fetch(`${base}/v1/codexd/status`);
         const body = await res.json();
-        if (body.data?.snapshot?.daemon?.child?.status === "running") return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
+        if (body.data?.snapshot?.daemon?.child?.status === "running")
+          return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
       } catch {
         // not listening yet
       }
@@ -72,12 +77,17 @@ async function conductorReady(i) {
   // No codexd: the conductor's start does not wait for it.
   const env = nodeEnv({ codexHome: home, dir: work, codexdBase: "http://127.0.0.1:9", conductorBase: base });
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, "apps/conductor-daemon/dist/main.js"), "start"], { cwd: work, env, stdio: "ignore" });
+  const child = spawn(process.execPath, [join(root, "apps/conductor-daemon/dist/main.js"), "start"], {
+    cwd: work,
+    env,
+    stdio: "ignore"
+  });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`conductor ${i} exited with ${child.exitCode}`);
       try {
-        if ((await fetch(`${base}/healthz`)).ok) return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
+        if ((await fetch(`${base}/healthz`)).ok)
+          return { ms: performance.now() - started, cpuMs: cpuMsOf(child.pid) };
       } catch {
         // not listening yet
       }
@@ -158,7 +168,11 @@ const conductorCpu = cpu(samples.conductorCpu);
 const bundle = Object.fromEntries(
   ["codexd", "conductor-daemon"].map((app) => {
     const dist = new URL(`../apps/${app}/dist/`, import.meta.url);
-    const choice = chooseEntry(new URL("bundle-manifest.json", dist), new URL("start.js", dist), process.env.BAA_BUNDLE);
+    const choice = chooseEntry(
+      new URL("bundle-manifest.json", dist),
+      new URL("start.js", dist),
+      process.env.BAA_BUNDLE
+    );
     return [app, choice.use === "bundle" ? "bundle" : `modules (${choice.reason})`];
   })
 );

@@ -28,7 +28,9 @@ const { Scheduler } = await import(join(root, "apps/conductor-daemon/dist/schedu
 const { decideRunEnding } = await import(join(root, "apps/conductor-daemon/dist/scheduler/run-ending.js"));
 const { systemClockTimers } = await import(join(root, "packages/clock/dist/index.js"));
 
-const { values } = parseArgs({ options: { tasks: { type: "string", default: "1000" }, concurrency: { type: "string", default: "2" } } });
+const { values } = parseArgs({
+  options: { tasks: { type: "string", default: "1000" }, concurrency: { type: "string", default: "2" } }
+});
 const taskCount = Number(values.tasks);
 const concurrency = Number(values.concurrency);
 const databaseUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
@@ -42,7 +44,9 @@ const policy = { retry: { baseMs: 1000, maxMs: 60_000 }, quota: {} };
 /** A fresh store (own SQLite file or own PostgreSQL schema) with N queued tasks and a held lease. */
 async function seededStore(kind, dir) {
   const schema = `benchclaim_${randomBytes(5).toString("hex")}`;
-  const store = await openControlStore(kind === "sqlite" ? { stateDir: join(dir, schema) } : { databaseUrl, schema });
+  const store = await openControlStore(
+    kind === "sqlite" ? { stateDir: join(dir, schema) } : { databaseUrl, schema }
+  );
   // One task through the store's own createTask, then N-1 copies of its row in one transaction
   // (seeding is not timed; a createTask each would cost an fsync each).
   await store.createTask({ title: "t0", prompt: "noop" });
@@ -59,7 +63,9 @@ function copiesOf(template) {
   const columns = Object.keys(row);
   return {
     columns,
-    rows: Array.from({ length: taskCount - 1 }, (_, i) => columns.map((c) => (c === "task_id" ? `task-${randomUUID()}` : c === "title" ? `t${i + 1}` : row[c])))
+    rows: Array.from({ length: taskCount - 1 }, (_, i) =>
+      columns.map((c) => (c === "task_id" ? `task-${randomUUID()}` : c === "title" ? `t${i + 1}` : row[c]))
+    )
   };
 }
 
@@ -67,7 +73,9 @@ function copyTaskSqlite(path) {
   const db = new Database(path);
   try {
     const { columns, rows } = copiesOf(db.prepare("select * from tasks").get());
-    const insert = db.prepare(`insert into tasks (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`);
+    const insert = db.prepare(
+      `insert into tasks (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`
+    );
     db.transaction(() => {
       for (const values of rows) insert.run(values);
     })();
@@ -106,12 +114,19 @@ async function schedulerDrain(kind, dir) {
     timers: systemClockTimers,
     logger,
     execute: (claim, held) => {
-      const { ending } = decideRunEnding(claim.task, { kind: "completed", finalMessage: null, usage: null }, Date.now(), policy);
-      const done = store.finishRun({ runId: claim.run.runId, owner: held.holder, term: held.term }, ending).then((ok) => {
-        if (!ok) throw new Error(`run ${claim.run.runId} was fenced off`);
-        ended += 1;
-        if (ended === taskCount) allDone();
-      });
+      const { ending } = decideRunEnding(
+        claim.task,
+        { kind: "completed", finalMessage: null, usage: null },
+        Date.now(),
+        policy
+      );
+      const done = store
+        .finishRun({ runId: claim.run.runId, owner: held.holder, term: held.term }, ending)
+        .then((ok) => {
+          if (!ok) throw new Error(`run ${claim.run.runId} was fenced off`);
+          ended += 1;
+          if (ended === taskCount) allDone();
+        });
       return { done, stop: () => undefined };
     }
   });
@@ -136,13 +151,19 @@ async function bareSqlite(dir) {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
-  const next = db.prepare("select task_id, run_count from tasks where state = 'queued' and (not_before is null or not_before <= ?) order by priority desc, seq asc limit 1");
+  const next = db.prepare(
+    "select task_id, run_count from tasks where state = 'queued' and (not_before is null or not_before <= ?) order by priority desc, seq asc limit 1"
+  );
   const insertRun = db.prepare(
     "insert into runs (run_id, task_id, scope, attempt, owner, term, state, started_at) values (?, ?, ?, ?, ?, 1, 'running', ?)"
   );
-  const markRunning = db.prepare("update tasks set state = 'running', run_count = ?, last_run_id = ?, updated_at = ? where task_id = ?");
+  const markRunning = db.prepare(
+    "update tasks set state = 'running', run_count = ?, last_run_id = ?, updated_at = ? where task_id = ?"
+  );
   const endRun = db.prepare("update runs set state = 'succeeded', ended_at = ? where run_id = ?");
-  const endTask = db.prepare("update tasks set state = 'succeeded', ended_at = ?, updated_at = ? where task_id = ?");
+  const endTask = db.prepare(
+    "update tasks set state = 'succeeded', ended_at = ?, updated_at = ? where task_id = ?"
+  );
   const claim = db.transaction(() => {
     const now = new Date().toISOString();
     const task = next.get(now);
@@ -189,18 +210,21 @@ async function barePostgres(dir) {
       }
       const task = rows[0];
       const runId = `run-${randomUUID()}`;
-      await client.query("insert into runs (run_id, task_id, scope, attempt, owner, term, state, started_at) values ($1, $2, $3, $4, $5, 1, 'running', now())", [
-        runId,
-        task.task_id,
-        SCOPE,
-        task.run_count + 1,
-        HOLDER
-      ]);
-      await client.query("update tasks set state = 'running', run_count = $1, last_run_id = $2, updated_at = now() where task_id = $3", [task.run_count + 1, runId, task.task_id]);
+      await client.query(
+        "insert into runs (run_id, task_id, scope, attempt, owner, term, state, started_at) values ($1, $2, $3, $4, $5, 1, 'running', now())",
+        [runId, task.task_id, SCOPE, task.run_count + 1, HOLDER]
+      );
+      await client.query(
+        "update tasks set state = 'running', run_count = $1, last_run_id = $2, updated_at = now() where task_id = $3",
+        [task.run_count + 1, runId, task.task_id]
+      );
       await client.query("commit");
       await client.query("begin");
       await client.query("update runs set state = 'succeeded', ended_at = now() where run_id = $1", [runId]);
-      await client.query("update tasks set state = 'succeeded', ended_at = now(), updated_at = now() where task_id = $1", [task.task_id]);
+      await client.query(
+        "update tasks set state = 'succeeded', ended_at = now(), updated_at = now() where task_id = $1",
+        [task.task_id]
+      );
       await client.query("commit");
       drained += 1;
     }
@@ -216,7 +240,9 @@ async function dropSchemas(prefix) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query("select nspname from pg_namespace where nspname like $1", [`${prefix}%`]);
+    const { rows } = await client.query("select nspname from pg_namespace where nspname like $1", [
+      `${prefix}%`
+    ]);
     for (const { nspname } of rows) await client.query(`drop schema if exists ${nspname} cascade`);
   } finally {
     await client.end();
@@ -252,7 +278,10 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
-  if (engines.postgres) await dropSchemas("benchclaim_").catch((error) => console.error(`could not drop bench schemas: ${error.message}`));
+  if (engines.postgres)
+    await dropSchemas("benchclaim_").catch((error) =>
+      console.error(`could not drop bench schemas: ${error.message}`)
+    );
 }
 
 const worst = Math.max(...Object.values(engines).map((e) => e.addedPerTaskMs));

@@ -46,7 +46,14 @@ function ownImportMetaUrl(dist) {
         const text = await readFile(args.path, "utf8");
         if (!text.includes("import.meta.url")) return undefined;
         const own = relative(dist, args.path).split(sep).map(encodeURIComponent).join("/");
-        return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(own)}, import.meta.url).href`), loader: "js", resolveDir: dirname(args.path) };
+        return {
+          contents: text.replaceAll(
+            "import.meta.url",
+            `new URL(${JSON.stringify(own)}, import.meta.url).href`
+          ),
+          loader: "js",
+          resolveDir: dirname(args.path)
+        };
       });
     }
   };
@@ -191,11 +198,15 @@ async function bundle(app) {
   };
   writeWhole(join(dist, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   const written = new Set(Object.keys(manifest.outputs));
-  for (const name of readdirSync(dist)) if (name.startsWith("bundle-") && name !== MANIFEST && !written.has(name)) rmSync(join(dist, name), { force: true });
+  for (const name of readdirSync(dist))
+    if (name.startsWith("bundle-") && name !== MANIFEST && !written.has(name))
+      rmSync(join(dist, name), { force: true });
   const size = outputs
     .filter((path) => /\.c?js$/.test(path))
     .reduce((sum, path) => sum + statSync(path).size, 0);
-  console.log(`bundle: apps/${app}/dist/bundle-start.js (${outputs.length} files, ${Math.round(size / 1024)} KiB of code, ${inputs.length} workspace inputs)`);
+  console.log(
+    `bundle: apps/${app}/dist/bundle-start.js (${outputs.length} files, ${Math.round(size / 1024)} KiB of code, ${inputs.length} workspace inputs)`
+  );
 }
 
 const wanted = process.argv.slice(2);

@@ -7,7 +7,16 @@
 // --formatted measures the files as Biome (biome.json, 110 columns) would format them, on a copy:
 // a file under the limits as written may be over once its long lines are wrapped.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,8 +54,15 @@ function subdirs(dir) {
 
 /** Every source file the size rules apply to, relative to the repository root, sorted. */
 export function sourceFiles() {
-  const dirs = [...subdirs("apps"), ...subdirs("packages"), ...["tests", "bench", "scripts"].map((d) => join(root, d))];
-  return dirs.flatMap((dir) => walk(dir, [])).map((path) => relative(root, path)).sort();
+  const dirs = [
+    ...subdirs("apps"),
+    ...subdirs("packages"),
+    ...["tests", "bench", "scripts"].map((d) => join(root, d))
+  ];
+  return dirs
+    .flatMap((dir) => walk(dir, []))
+    .map((path) => relative(root, path))
+    .sort();
 }
 
 function scriptKind(path) {
@@ -59,7 +75,8 @@ function functionName(node, file) {
   if (ts.isConstructorDeclaration(node)) return "constructor";
   const parent = node.parent;
   if (parent && ts.isVariableDeclaration(parent)) return parent.name.getText(file);
-  if (parent && (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))) return parent.name.getText(file);
+  if (parent && (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)))
+    return parent.name.getText(file);
   if (parent && ts.isCallExpression(parent)) {
     // `test("name", async () => ...)`: the callee and its first string argument say which one.
     const callee = parent.expression.getText(file).slice(0, 40);
@@ -104,7 +121,12 @@ function formattedCopy(paths) {
       if (error.code !== "ENOENT") throw error;
     }
   }
-  const { vcs: _vcs, files: _files, $schema: _schema, ...settings } = JSON.parse(readFileSync(join(root, "biome.json"), "utf8"));
+  const {
+    vcs: _vcs,
+    files: _files,
+    $schema: _schema,
+    ...settings
+  } = JSON.parse(readFileSync(join(root, "biome.json"), "utf8"));
   writeFileSync(join(copy, "biome.json"), JSON.stringify({ ...settings, files: { includes: ["**"] } }));
   const biome = join(root, "node_modules", ".bin", "biome");
   const formatted = spawnSync(biome, ["format", "--write", "."], { cwd: copy, encoding: "utf8" });
@@ -153,12 +175,15 @@ if (invokedDirectly) {
   if (process.argv.includes("--json")) {
     console.log(JSON.stringify(report, null, 2));
   } else {
-    for (const { path, lines } of report.files) console.log(`${path}: ${lines} lines (max ${MAX_FILE_LINES})`);
+    for (const { path, lines } of report.files)
+      console.log(`${path}: ${lines} lines (max ${MAX_FILE_LINES})`);
     for (const { path, name, line, lines } of report.functions) {
       console.log(`${path}:${line}: ${name} is ${lines} lines (max ${MAX_FUNCTION_LINES})`);
     }
     const total = report.files.length + report.functions.length;
-    console.log(total === 0 ? "sizes ok" : `${report.files.length} files, ${report.functions.length} functions over`);
+    console.log(
+      total === 0 ? "sizes ok" : `${report.files.length} files, ${report.functions.length} functions over`
+    );
   }
   process.exit(report.files.length + report.functions.length === 0 ? 0 : 1);
 }

@@ -16,13 +16,15 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 function requestedVersion() {
   const at = process.argv.indexOf("--version");
   if (at !== -1 && process.argv[at + 1]) return process.argv[at + 1];
-  return execFileSync(npm, ["view", "@openai/codex", "version"], { encoding: "utf8", timeout: 60_000 }).trim();
+  return execFileSync(npm, ["view", "@openai/codex", "version"], {
+    encoding: "utf8",
+    timeout: 60_000
+  }).trim();
 }
 
 function main() {
-  const pinned = JSON.parse(readFileSync(join(root, "packages/codex-binary/package.json"), "utf8")).dependencies[
-    "@openai/codex"
-  ];
+  const pinned = JSON.parse(readFileSync(join(root, "packages/codex-binary/package.json"), "utf8"))
+    .dependencies["@openai/codex"];
   let version;
   try {
     version = requestedVersion();
@@ -37,11 +39,17 @@ function main() {
   const dir = mkdtempSync(join(tmpdir(), "baa-codex-newest-"));
   try {
     say(`pinned ${pinned}, newest ${version}: installing ${version} beside the pinned one`);
-    execFileSync(npm, ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", `@openai/codex@${version}`], {
-      stdio: ["ignore", "ignore", "inherit"],
-      timeout: 300_000
-    });
-    const reported = execFileSync(join(dir, "node_modules/.bin/codex"), ["--version"], { encoding: "utf8" }).trim();
+    execFileSync(
+      npm,
+      ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", `@openai/codex@${version}`],
+      {
+        stdio: ["ignore", "ignore", "inherit"],
+        timeout: 300_000
+      }
+    );
+    const reported = execFileSync(join(dir, "node_modules/.bin/codex"), ["--version"], {
+      encoding: "utf8"
+    }).trim();
     say(`installed: ${reported}`);
     const started = Date.now();
     const run = spawnSync(process.execPath, [join(root, "scripts/run-tests.mjs"), "tests/codexd/"], {

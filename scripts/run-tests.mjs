@@ -46,7 +46,15 @@ const reporters = timesFile
   : [];
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=420000", ...reporters, ...selected],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    "--test-timeout=420000",
+    ...reporters,
+    ...selected
+  ],
   { cwd: root, stdio: "inherit" }
 );
 process.exit(result.status ?? 1);

@@ -11,13 +11,20 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
-const demo = process.argv.includes("--demo") || ["1", "true", "yes", "on"].includes((process.env.BAA_CODEXD_DEMO ?? "").toLowerCase());
+const demo =
+  process.argv.includes("--demo") ||
+  ["1", "true", "yes", "on"].includes((process.env.BAA_CODEXD_DEMO ?? "").toLowerCase());
 const env = { ...process.env, BAA_REPO_ROOT: process.env.BAA_REPO_ROOT ?? root };
 const onlyAt = process.argv.findIndex((arg) => arg === "--only" || arg.startsWith("--only="));
 const only =
   onlyAt === -1
     ? undefined
-    : (process.argv[onlyAt].includes("=") ? process.argv[onlyAt].slice("--only=".length) : (process.argv[onlyAt + 1] ?? "")).split(",").filter(Boolean);
+    : (process.argv[onlyAt].includes("=")
+        ? process.argv[onlyAt].slice("--only=".length)
+        : (process.argv[onlyAt + 1] ?? "")
+      )
+        .split(",")
+        .filter(Boolean);
 
 const services = [
   {
@@ -38,7 +45,9 @@ const services = [
     args: ["start"],
     health: env.BAA_STATUS_API_LOCAL_API ?? "http://127.0.0.1:4318"
   }
-].filter((service) => existsSync(join(root, service.main)) && (only === undefined || only.includes(service.name)));
+].filter(
+  (service) => existsSync(join(root, service.main)) && (only === undefined || only.includes(service.name))
+);
 
 const children = [];
 let stopping = false;
@@ -49,9 +58,9 @@ function stopAll(code) {
   for (const child of children.reverse()) child.kill("SIGTERM");
   // Past the services' own shutdown deadlines (codexd 15 s), so a slow graceful stop is not cut short.
   setTimeout(() => process.exit(code), 20_000).unref();
-  Promise.all(children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))))).then(
-    () => process.exit(code)
-  );
+  Promise.all(
+    children.map((child) => new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))))
+  ).then(() => process.exit(code));
 }
 
 /** True when something already answers `url/healthz` (another node of this machine, say). */
@@ -83,7 +92,8 @@ process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 // Own process groups do not die with this script: whatever ends it, they are told to stop.
 process.on("exit", () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
 });
 
 // A second start while a node runs here must say so at once, before it starts anything: the

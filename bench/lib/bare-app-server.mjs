@@ -32,7 +32,9 @@ export async function startBareAppServer({ codexHome, cwd, env = {} }) {
       if (waiter) waiter(msg.params.turn);
       else completed.set(msg.params.turn.id, msg.params.turn);
     } else if (msg.id !== undefined) {
-      child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: msg.id, error: { code: -32601, message: "no" } })}\n`);
+      child.stdin.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: msg.id, error: { code: -32601, message: "no" } })}\n`
+      );
     }
   });
   const call = (method, params) =>
@@ -41,7 +43,10 @@ export async function startBareAppServer({ codexHome, cwd, env = {} }) {
       pending.set(id, { resolve, reject });
       child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
     });
-  await call("initialize", { clientInfo: { name: "bench", title: "bench", version: "0" }, capabilities: null });
+  await call("initialize", {
+    clientInfo: { name: "bench", title: "bench", version: "0" },
+    capabilities: null
+  });
   child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "initialized" })}\n`);
   const initializedMs = performance.now() - spawnedAt;
 
@@ -54,7 +59,10 @@ export async function startBareAppServer({ codexHome, cwd, env = {} }) {
         const started = performance.now();
         let finish;
         const done = new Promise((resolve) => (finish = resolve));
-        const { turn } = await call("turn/start", { threadId: thread.id, input: [{ type: "text", text, text_elements: [] }] });
+        const { turn } = await call("turn/start", {
+          threadId: thread.id,
+          input: [{ type: "text", text, text_elements: [] }]
+        });
         const accept = performance.now() - started;
         if (completed.has(turn.id)) finish(completed.get(turn.id));
         else turnWaiters.set(turn.id, finish);

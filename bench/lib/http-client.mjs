@@ -7,18 +7,22 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 /** POSTs JSON and resolves to {status, body}. */
 export function postJson(url, body) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => {
-        try {
-          resolve({ status: res.statusCode, body: JSON.parse(text) });
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    const req = http.request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json" } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => (text += chunk));
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode, body: JSON.parse(text) });
+          } catch (error) {
+            reject(error);
+          }
+        });
+      }
+    );
     req.on("error", reject);
     req.end(JSON.stringify(body));
   });

@@ -21,7 +21,8 @@ export async function freePort() {
 export async function waitHealthy(url, child, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}: ${child.stderrTail ?? ""}`);
+    if (child.exitCode !== null)
+      throw new Error(`${url}: process exited with ${child.exitCode}: ${child.stderrTail ?? ""}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;
     } catch {
@@ -55,12 +56,21 @@ export function nodeEnv({ codexHome, dir, codexdBase, conductorBase, extra = {} 
 /** Spawns one service (`codexd` or `conductor`) and resolves once its /healthz answers. */
 export async function spawnService(which, { env, cwd, base }) {
   // BENCH_CPU_PROF=<dir>: the services write V8 CPU profiles there when they exit.
-  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const main = which === "codexd" ? "apps/codexd/dist/main.js" : "apps/conductor-daemon/dist/main.js";
-  const child = spawn(process.execPath, [...prof, join(root, main), "start"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...prof, join(root, main), "start"], {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
   // The last bit of stderr names why a service would not start.
   child.stderrTail = "";
-  for (const stream of [child.stdout, child.stderr]) stream.setEncoding("utf8").on("data", (text) => (child.stderrTail = (child.stderrTail + text).slice(-2000)));
+  for (const stream of [child.stdout, child.stderr])
+    stream
+      .setEncoding("utf8")
+      .on("data", (text) => (child.stderrTail = (child.stderrTail + text).slice(-2000)));
   await waitHealthy(base, child);
   return child;
 }
@@ -104,7 +114,8 @@ export async function startNodeStack({ codexHome, dir, direct = false, env: extr
 
   const openSession = async () => {
     const created = await postJson(`${apiBase}/sessions`, { purpose: "bench", cwd: dir });
-    if (created.status !== 201) throw new Error(`session answered ${created.status}: ${JSON.stringify(created.body)}`);
+    if (created.status !== 201)
+      throw new Error(`session answered ${created.status}: ${JSON.stringify(created.body)}`);
     const sessionId = created.body.data.session.sessionId;
     return {
       sessionId,
@@ -115,7 +126,9 @@ export async function startNodeStack({ codexHome, dir, direct = false, env: extr
         const accept = performance.now() - started;
         if (status !== 202) throw new Error(`turn answered ${status}: ${JSON.stringify(body)}`);
         const turnId = body.data.turnId;
-        const event = completed.has(turnId) ? completed.get(turnId) : await new Promise((resolve) => waiters.set(turnId, resolve));
+        const event = completed.has(turnId)
+          ? completed.get(turnId)
+          : await new Promise((resolve) => waiters.set(turnId, resolve));
         waiters.delete(turnId);
         completed.delete(turnId);
         if (event.data.turn.status !== "completed") throw new Error(`turn ${event.data.turn.status}`);

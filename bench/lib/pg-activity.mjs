@@ -27,7 +27,12 @@ export async function startActivitySampler({ databaseUrl, prefix, everyMs = 100 
       [`${prefix}%`]
     );
     const row = rows[0];
-    samples.push({ open: row.open, active: row.active, lockWaits: row.lock_waits, serverTotal: row.server_total });
+    samples.push({
+      open: row.open,
+      active: row.active,
+      lockWaits: row.lock_waits,
+      serverTotal: row.server_total
+    });
     for (const wait of row.waiting) {
       const key = `${wait.event}: ${wait.query}`;
       waitedOn.set(key, (waitedOn.get(key) ?? 0) + 1);
@@ -46,7 +51,8 @@ export async function startActivitySampler({ databaseUrl, prefix, everyMs = 100 
       await loop;
       await client.end();
       const of = (key) => samples.map((sample) => sample[key]);
-      const mean = (values) => Math.round((values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)) * 100) / 100;
+      const mean = (values) =>
+        Math.round((values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)) * 100) / 100;
       return {
         samples: samples.length,
         openPeak: Math.max(0, ...of("open")),

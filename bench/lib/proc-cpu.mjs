@@ -21,7 +21,8 @@ function readTotals() {
   return { busy, total: busy + idle + iowait };
 }
 
-const share = (from, to) => (to.total > from.total ? Math.round(((to.busy - from.busy) / (to.total - from.total)) * 100) / 100 : 0);
+const share = (from, to) =>
+  to.total > from.total ? Math.round(((to.busy - from.busy) / (to.total - from.total)) * 100) / 100 : 0;
 
 export function startCpuSampler({ everyMs = 1000 } = {}) {
   const first = readTotals();

@@ -14,24 +14,50 @@ export async function counts(client) {
 export async function checkOutcome(client, tasks, victim, creates) {
   const byState = await counts(client);
   const runs = (await client.query("select state, count(*)::int as n from runs group by state")).rows;
-  const twice = (await client.query("select count(*)::int as n from (select task_id from runs where state = 'succeeded' group by task_id having count(*) > 1) x")).rows[0].n;
-  const abandoned = (await client.query("select count(*)::int as n, count(*) filter (where owner = $1)::int as victim from runs where state = 'abandoned'", [victim])).rows[0];
+  const twice = (
+    await client.query(
+      "select count(*)::int as n from (select task_id from runs where state = 'succeeded' group by task_id having count(*) > 1) x"
+    )
+  ).rows[0].n;
+  const abandoned = (
+    await client.query(
+      "select count(*)::int as n, count(*) filter (where owner = $1)::int as victim from runs where state = 'abandoned'",
+      [victim]
+    )
+  ).rows[0];
   const outbox = (await client.query("select count(*)::int as n from notification_events")).rows[0].n;
   const runStates = Object.fromEntries(runs.map((r) => [r.state, r.n]));
   const ok =
-    byState.succeeded === tasks && (byState.queued ?? 0) === creates && runStates.succeeded === tasks && twice === 0 && (runStates.running ?? 0) === 0;
-  return { ok, tasks: byState, runs: runStates, succeededTwice: twice, abandoned: abandoned.n, abandonedOfDeadNode: abandoned.victim, outboxRows: outbox };
+    byState.succeeded === tasks &&
+    (byState.queued ?? 0) === creates &&
+    runStates.succeeded === tasks &&
+    twice === 0 &&
+    (runStates.running ?? 0) === 0;
+  return {
+    ok,
+    tasks: byState,
+    runs: runStates,
+    succeededTwice: twice,
+    abandoned: abandoned.n,
+    abandonedOfDeadNode: abandoned.victim,
+    outboxRows: outbox
+  };
 }
 
 function merged(perWorker) {
   const sum = (key) => perWorker.reduce((total, s) => total + s[key], 0);
   const list = (key) => perWorker.flatMap((s) => s[key]);
   const errors = {};
-  for (const s of perWorker) for (const [key, n] of Object.entries(s.errors)) errors[key] = (errors[key] ?? 0) + n;
+  for (const s of perWorker)
+    for (const [key, n] of Object.entries(s.errors)) errors[key] = (errors[key] ?? 0) + n;
   return { sum, list, errors };
 }
 
-export function summarizeRow(row, nodesPerWorker, { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check }) {
+export function summarizeRow(
+  row,
+  nodesPerWorker,
+  { wallMs, ninetyAt, killedAt, killedAtEpoch, createMs, createFailures, activity, perWorker, check }
+) {
   const { sum, list, errors } = merged(perWorker);
   const sweptAt = Math.min(...perWorker.map((s) => s.firstSweptAtEpoch ?? Infinity));
   return {
@@ -63,8 +89,21 @@ export function summarizeRow(row, nodesPerWorker, { wallMs, ninetyAt, killedAt, 
     staleWrites: sum("staleWrites"),
     deadNodeAtMs: killedAt === null ? null : Math.round(killedAt),
     deadNodeRunsSweptAfterMs: killedAtEpoch === null || sweptAt === Infinity ? null : sweptAt - killedAtEpoch,
-    connections: { peak: activity.openPeak, mean: activity.openMean, perNodePeak: Math.round((activity.openPeak / row.nodes) * 100) / 100, activeMean: activity.activeMean, activePeak: activity.activePeak, serverPeak: activity.serverConnectionsPeak, serverBefore: row.serverConnectionsBefore },
-    lockWaits: { mean: activity.lockWaitsMean, peak: activity.lockWaitsPeak, sampleShare: Math.round((activity.samplesWithLockWait / Math.max(1, activity.samples)) * 100) / 100, waitedOn: activity.waitedOn },
+    connections: {
+      peak: activity.openPeak,
+      mean: activity.openMean,
+      perNodePeak: Math.round((activity.openPeak / row.nodes) * 100) / 100,
+      activeMean: activity.activeMean,
+      activePeak: activity.activePeak,
+      serverPeak: activity.serverConnectionsPeak,
+      serverBefore: row.serverConnectionsBefore
+    },
+    lockWaits: {
+      mean: activity.lockWaitsMean,
+      peak: activity.lockWaitsPeak,
+      sampleShare: Math.round((activity.samplesWithLockWait / Math.max(1, activity.samples)) * 100) / 100,
+      waitedOn: activity.waitedOn
+    },
     errors,
     check
   };

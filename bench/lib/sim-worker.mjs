@@ -10,7 +10,9 @@ import { createRequire } from "node:module";
 
 const root = new URL("../..", import.meta.url).pathname;
 const pino = createRequire(join(root, "apps/conductor-daemon/package.json"))("pino");
-const { openControlStore, RUN_LEASE_SCOPE } = await import(join(root, "packages/control-store/dist/index.js"));
+const { openControlStore, RUN_LEASE_SCOPE } = await import(
+  join(root, "packages/control-store/dist/index.js")
+);
 const { Scheduler } = await import(join(root, "apps/conductor-daemon/dist/scheduler/scheduler.js"));
 const { decideRunEnding } = await import(join(root, "apps/conductor-daemon/dist/scheduler/run-ending.js"));
 const { systemClockTimers } = await import(join(root, "packages/clock/dist/index.js"));
@@ -64,7 +66,15 @@ async function startNode(nodeId, config) {
     applicationName: "baa-sim",
     onPoolError: (error) => noteError("pool", error)
   });
-  const node = { nodeId, store, dead: false, scheduler: null, beatTimer: null, sweepTimer: null, leader: null };
+  const node = {
+    nodeId,
+    store,
+    dead: false,
+    scheduler: null,
+    beatTimer: null,
+    sweepTimer: null,
+    leader: null
+  };
   const beat = async () => {
     if (node.dead) return;
     try {
@@ -93,7 +103,9 @@ async function startNode(nodeId, config) {
   const claimer = {
     async claimTasks(options) {
       stats.claimCalls += 1;
-      const claims = await timed(stats.claimMs, () => store.claimTasks({ ...options, runLeaseTtlMs: config.runLeaseTtlMs }));
+      const claims = await timed(stats.claimMs, () =>
+        store.claimTasks({ ...options, runLeaseTtlMs: config.runLeaseTtlMs })
+      );
       if (claims.length === 0) stats.emptyClaims += 1;
       stats.claimed += claims.length;
       return claims;
@@ -119,7 +131,12 @@ async function runOne(node, claim, config) {
   try {
     await sleep(config.holdMs);
     if (node.dead) return;
-    const { ending } = decideRunEnding(claim.task, { kind: "completed", finalMessage: null, usage: null }, Date.now(), policy);
+    const { ending } = decideRunEnding(
+      claim.task,
+      { kind: "completed", finalMessage: null, usage: null },
+      Date.now(),
+      policy
+    );
     // A failed end (a statement timeout on a starved machine) is tried again, as the conductor's
     // run does: a run left `running` would be renewed by the heartbeat for ever.
     for (let attempt = 1; ; attempt += 1) {
@@ -157,7 +174,8 @@ async function sweepOnce(node) {
     stats.sweeps += 1;
     stats.sweptRuns += ended.length;
     // When the dead node's runs came back (the victim lives in the leader's process).
-    if (stats.firstSweptAtEpoch === null && ended.some((run) => nodes.get(run.owner)?.dead === true)) stats.firstSweptAtEpoch = Date.now();
+    if (stats.firstSweptAtEpoch === null && ended.some((run) => nodes.get(run.owner)?.dead === true))
+      stats.firstSweptAtEpoch = Date.now();
   } catch (error) {
     noteError("sweep", error);
   }

@@ -33,8 +33,19 @@ interface Workspace {
 const workspaces: Workspace[] = [...dirsUnder("apps"), ...dirsUnder("packages")].flatMap((dir) => {
   try {
     const manifest = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
-    const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies });
-    return [{ dir, name: manifest.name as string, kind: dir.startsWith("apps") ? ("app" as const) : ("package" as const), deps }];
+    const deps = Object.keys({
+      ...manifest.dependencies,
+      ...manifest.devDependencies,
+      ...manifest.peerDependencies
+    });
+    return [
+      {
+        dir,
+        name: manifest.name as string,
+        kind: dir.startsWith("apps") ? ("app" as const) : ("package" as const),
+        deps
+      }
+    ];
   } catch {
     return [];
   }
@@ -55,7 +66,12 @@ test("no import cycle in apps/*/src or packages/*/src", async () => {
   assert.ok(sourceDirs.length >= 5, `found the source dirs: ${sourceDirs.join(", ")}`);
   const graph = await madge(
     sourceDirs.map((dir) => join(root, dir)),
-    { baseDir: root, fileExtensions: ["ts", "mts"], excludeRegExp: [/node_modules/, /\/dist\//, /\.d\.ts$/], detectiveOptions: { ts: { skipTypeImports: false } } }
+    {
+      baseDir: root,
+      fileExtensions: ["ts", "mts"],
+      excludeRegExp: [/node_modules/, /\/dist\//, /\.d\.ts$/],
+      detectiveOptions: { ts: { skipTypeImports: false } }
+    }
   );
   const files = Object.keys(graph.obj());
   assert.ok(files.length > 100, `madge read the sources (${files.length} files)`);
@@ -72,7 +88,8 @@ test("no package depends on an app and no app on another app", () => {
   const wrong: string[] = [];
   for (const workspace of workspaces) {
     for (const dep of workspace.deps) {
-      if (apps.has(dep) && dep !== workspace.name) wrong.push(`${workspace.dir}/package.json depends on the app ${dep}`);
+      if (apps.has(dep) && dep !== workspace.name)
+        wrong.push(`${workspace.dir}/package.json depends on the app ${dep}`);
     }
     const src = join(workspace.dir, "src");
     let files: string[];
@@ -86,12 +103,15 @@ test("no package depends on an app and no app on another app", () => {
       for (const match of text.matchAll(SPECIFIER)) {
         const spec = match[1] as string;
         const appName = [...apps.keys()].find((name) => spec === name || spec.startsWith(`${name}/`));
-        if (appName !== undefined && appName !== workspace.name) wrong.push(`${file} imports the app ${spec}`);
+        if (appName !== undefined && appName !== workspace.name)
+          wrong.push(`${file} imports the app ${spec}`);
         if (spec.startsWith(".")) {
           const target = relative(root, join(root, file, "..", spec));
           const targetApp = target.match(/^apps\/[^/]+/)?.[0];
-          if (targetApp !== undefined && targetApp !== workspace.dir) wrong.push(`${file} reaches into ${target}`);
-          if (target.startsWith("packages/") && !target.startsWith(`${workspace.dir}/`)) wrong.push(`${file} reaches into ${target}`);
+          if (targetApp !== undefined && targetApp !== workspace.dir)
+            wrong.push(`${file} reaches into ${target}`);
+          if (target.startsWith("packages/") && !target.startsWith(`${workspace.dir}/`))
+            wrong.push(`${file} reaches into ${target}`);
         }
       }
     }

@@ -24,16 +24,27 @@ const NOT_YET: ReadonlySet<string> = new Set<string>([
 
 function runCheck(): Report {
   const result = spawnSync(process.execPath, [script, "--json"], { cwd: root, encoding: "utf8" });
-  assert.ok(result.status === 0 || result.status === 1, `check-sizes exited ${result.status}: ${result.stderr}`);
+  assert.ok(
+    result.status === 0 || result.status === 1,
+    `check-sizes exited ${result.status}: ${result.stderr}`
+  );
   const report = JSON.parse(result.stdout) as Report;
-  assert.equal(result.status === 0, report.files.length + report.functions.length === 0, "exit status matches the report");
+  assert.equal(
+    result.status === 0,
+    report.files.length + report.functions.length === 0,
+    "exit status matches the report"
+  );
   return report;
 }
 
 test("no source file over 400 lines and no function over 80 (scripts/check-sizes.mjs)", (t) => {
   const report = runCheck();
   const over = [
-    ...report.files.map((file) => ({ path: file.path, key: file.path, text: `${file.path}: ${file.lines} lines` })),
+    ...report.files.map((file) => ({
+      path: file.path,
+      key: file.path,
+      text: `${file.path}: ${file.lines} lines`
+    })),
     ...report.functions.map((fn) => ({
       path: fn.path,
       key: `${fn.path}#${fn.name}`,

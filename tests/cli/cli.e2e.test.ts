@@ -22,7 +22,9 @@ interface Result {
 function baa(stack: TaskStack, args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     // No BAA_* from the caller's shell: the CLI must work from its flags alone.
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("BAA_")));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("BAA_"))
+    );
     const child = spawn(process.execPath, [BAA, ...args, "--base-url", stack.conductorBase], {
       env: { ...clean, ...env },
       stdio: ["ignore", "pipe", "pipe"]
@@ -99,14 +101,21 @@ async function sessionTurn(stack: TaskStack, repo: string): Promise<void> {
   assert.match(logs.stdout, /^#\d+ \S+ turn\.accepted \(session /m);
   assert.match(logs.stdout, /app-server\.turn\.completed .*: completed/);
 
-  const lines = events.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const lines = events.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   assert.equal(lines.length, 2);
   assert.ok(lines.every((e) => e.sessionId === sessionId && e.type === "app-server.turn.completed"));
 
   // events --follow: replays from --after, then live; Ctrl-C ends it with 0.
-  const follower = spawn(process.execPath, [BAA, "events", "--follow", "--session", sessionId, "--after", "0", "--base-url", stack.conductorBase], {
-    stdio: ["ignore", "pipe", "pipe"]
-  });
+  const follower = spawn(
+    process.execPath,
+    [BAA, "events", "--follow", "--session", sessionId, "--after", "0", "--base-url", stack.conductorBase],
+    {
+      stdio: ["ignore", "pipe", "pipe"]
+    }
+  );
   let followed = "";
   const replayed = new Promise<void>((resolve) =>
     follower.stdout.on("data", (chunk) => {
@@ -134,7 +143,19 @@ async function taskEndToEnd(stack: TaskStack, repo: string): Promise<void> {
   assert.match(human.stderr, /^task \S+ queued$/m);
   const taskId = human.stdout.split(" ")[1] as string;
 
-  const scripted = json(await baa(stack, ["tasks", "add", "Count to three.", "--title", "count", "--cwd", repo, "--follow", "--json"]));
+  const scripted = json(
+    await baa(stack, [
+      "tasks",
+      "add",
+      "Count to three.",
+      "--title",
+      "count",
+      "--cwd",
+      repo,
+      "--follow",
+      "--json"
+    ])
+  );
   assert.equal(scripted.task.state, "succeeded");
   assert.equal(scripted.task.title, "count");
   assert.equal(scripted.run.state, "succeeded");
@@ -165,14 +186,28 @@ async function taskEndToEnd(stack: TaskStack, repo: string): Promise<void> {
 /** An approval answered from the CLI lets the followed task finish. */
 async function approvalFromTheCli(stack: TaskStack, repo: string): Promise<void> {
   const file = stack.dir.path("repo", "approved-by-cli.txt");
-  const follow = baa(stack, ["tasks", "add", `TOUCH ${file}`, "--cwd", repo, "--approval-policy", "untrusted", "--sandbox", "workspace-write", "--follow"]);
+  const follow = baa(stack, [
+    "tasks",
+    "add",
+    `TOUCH ${file}`,
+    "--cwd",
+    repo,
+    "--approval-policy",
+    "untrusted",
+    "--sandbox",
+    "workspace-write",
+    "--follow"
+  ]);
   // Wait on the API (cheap), then read it through the CLI both ways.
   await eventually(async () => {
     const answer = await fetch(`${stack.conductorBase}/v1/codex/approvals?status=pending`);
     const body = (await answer.json()) as { data: { approvals: unknown[] } };
     return body.data.approvals.length > 0 ? true : null;
   }, "a pending approval");
-  const [listedResult, table] = await Promise.all([baa(stack, ["approvals", "--json"]), baa(stack, ["approvals"])]);
+  const [listedResult, table] = await Promise.all([
+    baa(stack, ["approvals", "--json"]),
+    baa(stack, ["approvals"])
+  ]);
   const pending = json(listedResult).approvals[0];
   assert.match(table.stdout, new RegExp(`^${pending.approvalId}\\s+${pending.kind}\\s+pending`, "m"));
   const answered = await baa(stack, ["approve", pending.approvalId]);
@@ -207,21 +242,30 @@ async function statusAndModes(stack: TaskStack): Promise<void> {
 
 // The session, task, approval and failure scenarios use their own sessions, tasks and prompts, so
 // they run at once on one stack; status and the system modes (which pause the scheduler) after them.
-test("baa drives a session turn and tasks end to end through the real binary", { concurrency: true }, async (t) => {
+test("baa drives a session turn and tasks end to end through the real binary", {
+  concurrency: true
+}, async (t) => {
   const stack = await startTaskStack();
   // The mock answers by prompt: TOUCH <file> asks codex to run `touch <file>` (an approval under
   // the untrusted policy), everything else is echoed.
   stack.model.setDefaultReply((r) => {
     const prompt = r.lastUserText ?? "";
     if (r.functionCallOutputs.length > 0) return { kind: "text", text: "touched" };
-    if (prompt.startsWith("TOUCH")) return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
+    if (prompt.startsWith("TOUCH"))
+      return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
     return { kind: "text", text: `mock reply to: ${prompt}` };
   });
   try {
     const repo = stack.dir.path("repo");
-    const sessionCase = t.test("a session turn, human output with progress, then --json", () => sessionTurn(stack, repo));
-    const taskCase = t.test("a task end to end, human then --json; list and show", () => taskEndToEnd(stack, repo));
-    const approvalCase = t.test("an approval answered from the CLI lets the followed task finish", () => approvalFromTheCli(stack, repo));
+    const sessionCase = t.test("a session turn, human output with progress, then --json", () =>
+      sessionTurn(stack, repo)
+    );
+    const taskCase = t.test("a task end to end, human then --json; list and show", () =>
+      taskEndToEnd(stack, repo)
+    );
+    const approvalCase = t.test("an approval answered from the CLI lets the followed task finish", () =>
+      approvalFromTheCli(stack, repo)
+    );
     const failureCase = t.test("failures end with their documented exit codes", () => failures(stack));
     await Promise.all([sessionCase, taskCase, approvalCase, failureCase]);
 
@@ -233,10 +277,17 @@ test("baa drives a session turn and tasks end to end through the real binary", {
 
 test("baa says clearly when the conductor cannot be reached (exit 3)", async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [BAA, "status", "--base-url", `http://127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BAA, "status", "--base-url", `http://127.0.0.1:${port}`], {
+    stdio: ["ignore", "pipe", "pipe"]
+  });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += String(chunk)));
   const code = await new Promise((resolve) => child.once("close", resolve));
   assert.equal(code, 3);
-  assert.match(stderr, new RegExp(`^baa status: cannot reach the conductor at http://127\\.0\\.0\\.1:${port}: connection refused`));
+  assert.match(
+    stderr,
+    new RegExp(
+      `^baa status: cannot reach the conductor at http://127\\.0\\.0\\.1:${port}: connection refused`
+    )
+  );
 });

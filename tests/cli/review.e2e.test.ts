@@ -22,8 +22,14 @@ interface Result {
 
 function baa(stack: TaskStack, cwd: string, args: string[]): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("BAA_")));
-    const child = spawn(process.execPath, [BAA, ...args, "--base-url", stack.conductorBase], { cwd, env: clean, stdio: ["ignore", "pipe", "pipe"] });
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("BAA_"))
+    );
+    const child = spawn(process.execPath, [BAA, ...args, "--base-url", stack.conductorBase], {
+      cwd,
+      env: clean,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += String(chunk)));
@@ -38,7 +44,8 @@ const succeeded = (result: Result): Result => {
   return result;
 };
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /**
  * A worker that edits: the newest user text names a file (`… hello.txt …`) and the model runs
@@ -60,39 +67,56 @@ test("baa tasks add (from the repo) -> in_review -> diff --stat -> land; revise 
     const repo = makeGitRepo(stack.dir.path("project"));
     const base = git(repo, "rev-parse", "HEAD").trim();
 
-    await t.test("add from inside the repository, follow to in_review, diff, land", () => addDiffLand(stack, repo, base));
+    await t.test("add from inside the repository, follow to in_review, diff, land", () =>
+      addDiffLand(stack, repo, base)
+    );
 
-    await t.test("revise sends the task back for round 2 on its branch; discard ends it, the branch kept", async () => {
-      const added = succeeded(await baa(stack, repo, ["tasks", "add", "Add first.txt", "--follow", ...WORKER]));
-      const taskId = /^task (\S+) in_review in /.exec(added.stdout)?.[1] as string;
-      const revised = succeeded(await baa(stack, repo, ["tasks", "revise", taskId, "-m", "also add second.txt", "--follow"]));
-      assert.match(revised.stderr, /^task \S+ queued for round 2$/m);
-      assert.match(revised.stdout, new RegExp(`^task ${taskId} in_review in `));
-      const stat = succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--stat"]));
-      assert.match(stat.stdout, /^ first\.txt \(new\) {2}\| 1 \+$/m);
-      assert.match(stat.stdout, /^ second\.txt \(new\) \| 1 \+$/m);
+    await t.test(
+      "revise sends the task back for round 2 on its branch; discard ends it, the branch kept",
+      async () => {
+        const added = succeeded(
+          await baa(stack, repo, ["tasks", "add", "Add first.txt", "--follow", ...WORKER])
+        );
+        const taskId = /^task (\S+) in_review in /.exec(added.stdout)?.[1] as string;
+        const revised = succeeded(
+          await baa(stack, repo, ["tasks", "revise", taskId, "-m", "also add second.txt", "--follow"])
+        );
+        assert.match(revised.stderr, /^task \S+ queued for round 2$/m);
+        assert.match(revised.stdout, new RegExp(`^task ${taskId} in_review in `));
+        const stat = succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--stat"]));
+        assert.match(stat.stdout, /^ first\.txt \(new\) {2}\| 1 \+$/m);
+        assert.match(stat.stdout, /^ second\.txt \(new\) \| 1 \+$/m);
 
-      const discarded = succeeded(await baa(stack, repo, ["tasks", "discard", taskId, "--reason", "not needed"]));
-      assert.equal(discarded.stdout, `task ${taskId} discarded (not needed); its branch baa/${taskId} is kept\n`);
-      git(repo, "rev-parse", "--verify", `baa/${taskId}`);
-      const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
-      assert.match(shown.stdout, /^runs 2 · round 2 · failed attempts 0 of 3$/m);
-      assert.match(shown.stdout, /^revised with: also add second\.txt$/m);
-    });
+        const discarded = succeeded(
+          await baa(stack, repo, ["tasks", "discard", taskId, "--reason", "not needed"])
+        );
+        assert.equal(
+          discarded.stdout,
+          `task ${taskId} discarded (not needed); its branch baa/${taskId} is kept\n`
+        );
+        git(repo, "rev-parse", "--verify", `baa/${taskId}`);
+        const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
+        assert.match(shown.stdout, /^runs 2 · round 2 · failed attempts 0 of 3$/m);
+        assert.match(shown.stdout, /^revised with: also add second\.txt$/m);
+      }
+    );
 
-    await t.test("a task added while the system is paused says it waits until baa system resume", async () => {
-      succeeded(await baa(stack, repo, ["system", "pause", "--reason", "lunch"]));
-      const added = succeeded(await baa(stack, repo, ["tasks", "add", "Say hi", "--scratch"]));
-      const taskId = added.stdout.trim();
-      assert.match(taskId, /^task-/);
-      // The conductor's notice (or, from an older one, the mode read after the create).
-      assert.match(added.stderr, /^the system is paused.*: .*waits.*baa system resume\n$/);
-      const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
-      assert.match(shown.stdout, /^state queued/m);
-      assert.match(shown.stdout, /^cwd \(none: a scratch dir of its own\)$/m);
-      succeeded(await baa(stack, repo, ["tasks", "cancel", taskId]));
-      assert.match(succeeded(await baa(stack, repo, ["system", "resume"])).stdout, /^system running;/);
-    });
+    await t.test(
+      "a task added while the system is paused says it waits until baa system resume",
+      async () => {
+        succeeded(await baa(stack, repo, ["system", "pause", "--reason", "lunch"]));
+        const added = succeeded(await baa(stack, repo, ["tasks", "add", "Say hi", "--scratch"]));
+        const taskId = added.stdout.trim();
+        assert.match(taskId, /^task-/);
+        // The conductor's notice (or, from an older one, the mode read after the create).
+        assert.match(added.stderr, /^the system is paused.*: .*waits.*baa system resume\n$/);
+        const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
+        assert.match(shown.stdout, /^state queued/m);
+        assert.match(shown.stdout, /^cwd \(none: a scratch dir of its own\)$/m);
+        succeeded(await baa(stack, repo, ["tasks", "cancel", taskId]));
+        assert.match(succeeded(await baa(stack, repo, ["system", "resume"])).stdout, /^system running;/);
+      }
+    );
   } finally {
     await stack.stop();
   }
@@ -104,25 +128,56 @@ async function addDiffLand(stack: TaskStack, repo: string, base: string): Promis
   const taskId = /^task (\S+) in_review in /.exec(added.stdout)?.[1];
   assert.ok(taskId, added.stdout);
   assert.match(added.stdout, new RegExp(`\\(commit [0-9a-f]{10} on baa/${taskId}\\)`));
-  assert.match(added.stdout, new RegExp(`^next: baa tasks diff ${taskId} · baa tasks land ${taskId} · baa tasks revise ${taskId} -m`, "m"));
+  assert.match(
+    added.stdout,
+    new RegExp(
+      `^next: baa tasks diff ${taskId} · baa tasks land ${taskId} · baa tasks revise ${taskId} -m`,
+      "m"
+    )
+  );
   assert.doesNotMatch(added.stderr, /inProgress/);
 
   const shown = succeeded(await baa(stack, repo, ["tasks", "show", taskId]));
   assert.match(shown.stdout, /^state in_review/m);
   assert.match(shown.stdout, /^runs 1 · round 1 · failed attempts 0 of 3$/m);
-  assert.match(shown.stdout, new RegExp(`^cwd ${repo}  base branch main$`, "m"), "the task works where baa ran");
-  assert.match(shown.stdout, new RegExp(`^ {2}worktree \\S+ {2}branch baa/${taskId} {2}base ${base.slice(0, 10)}$`, "m"));
+  assert.match(
+    shown.stdout,
+    new RegExp(`^cwd ${repo}  base branch main$`, "m"),
+    "the task works where baa ran"
+  );
+  assert.match(
+    shown.stdout,
+    new RegExp(`^ {2}worktree \\S+ {2}branch baa/${taskId} {2}base ${base.slice(0, 10)}$`, "m")
+  );
   const commit = git(repo, "rev-parse", `baa/${taskId}`).trim();
-  assert.match(shown.stdout, new RegExp(`· round 1 · succeeded( \\(waiting for review\\))? · commit ${commit.slice(0, 10)}$`, "m"));
+  assert.match(
+    shown.stdout,
+    new RegExp(`· round 1 · succeeded( \\(waiting for review\\))? · commit ${commit.slice(0, 10)}$`, "m")
+  );
 
   const stat = succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--stat"]));
-  assert.equal(stat.stdout, [`baa/${taskId} ${commit.slice(0, 10)} against main ${base.slice(0, 10)}`, " hello.txt (new) | 1 +", " 1 file changed, 1 insertion(+)", ""].join("\n"));
+  assert.equal(
+    stat.stdout,
+    [
+      `baa/${taskId} ${commit.slice(0, 10)} against main ${base.slice(0, 10)}`,
+      " hello.txt (new) | 1 +",
+      " 1 file changed, 1 insertion(+)",
+      ""
+    ].join("\n")
+  );
   const patch = succeeded(await baa(stack, repo, ["tasks", "diff", taskId]));
   assert.match(patch.stdout, /^\+\+\+ b\/hello\.txt$/m);
   assert.match(patch.stdout, /^\+hi$/m);
-  const json = JSON.parse(succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--json", "--path", "hello.txt"])).stdout);
+  const json = JSON.parse(
+    succeeded(await baa(stack, repo, ["tasks", "diff", taskId, "--json", "--path", "hello.txt"])).stdout
+  );
   assert.deepEqual(
-    json.files.map((f: { path: string; status: string; additions: number; deletions: number }) => [f.path, f.status, f.additions, f.deletions]),
+    json.files.map((f: { path: string; status: string; additions: number; deletions: number }) => [
+      f.path,
+      f.status,
+      f.additions,
+      f.deletions
+    ]),
     [["hello.txt", "added", 1, 0]]
   );
   assert.equal(json.head.commit, commit);

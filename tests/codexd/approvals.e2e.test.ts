@@ -12,11 +12,19 @@ async function turnThatWantsToTouch(stack: RealStack, file: string) {
   const sessionId = (
     await postJson(`${base}/v1/codex/sessions`, { approvalPolicy: "untrusted", sandbox: "workspace-write" })
   ).body.data.session.sessionId;
-  const socket = await openEventSocket(`${base.replace(/^http/, "ws")}/v1/codex/events?sessionId=${sessionId}`);
-  stack.model.enqueue({ kind: "tool_call", arguments: { cmd: `touch ${file}`, workdir: stack.dir.path("repo") } });
+  const socket = await openEventSocket(
+    `${base.replace(/^http/, "ws")}/v1/codex/events?sessionId=${sessionId}`
+  );
+  stack.model.enqueue({
+    kind: "tool_call",
+    arguments: { cmd: `touch ${file}`, workdir: stack.dir.path("repo") }
+  });
   stack.model.setDefaultReply((r) => ({
     kind: "text",
-    text: `tool said: ${r.functionCallOutputs.map((o) => o.output).join(" / ").slice(0, 200)}`
+    text: `tool said: ${r.functionCallOutputs
+      .map((o) => o.output)
+      .join(" / ")
+      .slice(0, 200)}`
   }));
   const turn = await postJson(`${base}/v1/codex/turn`, { sessionId, input: `please create ${file}` });
   assert.equal(turn.status, 202, turn.text);
@@ -33,7 +41,11 @@ async function turnThatWantsToTouch(stack: RealStack, file: string) {
 
 // The session's own stream (opened before the turn) says when the turn ended; the session is
 // updated before that event is recorded.
-async function waitForTurnEnd(stack: RealStack, sessionId: string, socket: { waitFor: (p: (e: any) => boolean, what: string) => Promise<unknown> }) {
+async function waitForTurnEnd(
+  stack: RealStack,
+  sessionId: string,
+  socket: { waitFor: (p: (e: any) => boolean, what: string) => Promise<unknown> }
+) {
   await socket.waitFor((e) => e.type === "app-server.turn.completed", "turn end");
   const s = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
   assert.equal(s.activeTurn, null);
@@ -45,14 +57,18 @@ test("accept: the command runs and the turn completes", async () => {
   try {
     const file = stack.dir.path("repo", "accepted.txt");
     const { sessionId, socket, approvalId } = await turnThatWantsToTouch(stack, file);
-    const answer = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
+    const answer = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, {
+      decision: "accept"
+    });
     assert.equal(answer.status, 200, answer.text);
     const session = await waitForTurnEnd(stack, sessionId, socket);
     assert.equal(session.lastTurnStatus, "completed");
     assert.deepEqual(session.pendingApprovals, []);
     assert.ok(existsSync(file), "the approved command ran");
     await socket.waitFor((e) => e.type === "approval.answered", "answered event");
-    const late = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
+    const late = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, {
+      decision: "accept"
+    });
     assert.equal(late.status, 410);
     socket.close();
   } finally {
@@ -65,11 +81,18 @@ test("decline: the turn goes on without the command", async () => {
   try {
     const file = stack.dir.path("repo", "declined.txt");
     const { sessionId, socket, approvalId } = await turnThatWantsToTouch(stack, file);
-    assert.equal((await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "decline" })).status, 200);
+    assert.equal(
+      (await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "decline" }))
+        .status,
+      200
+    );
     const session = await waitForTurnEnd(stack, sessionId, socket);
     assert.equal(session.lastTurnStatus, "completed");
     assert.ok(!existsSync(file), "the declined command did not run");
-    assert.ok(stack.model.requests.some((r) => r.functionCallOutputs.length > 0), "codex told the model the outcome");
+    assert.ok(
+      stack.model.requests.some((r) => r.functionCallOutputs.length > 0),
+      "codex told the model the outcome"
+    );
   } finally {
     await stack.stop();
   }
@@ -98,13 +121,17 @@ test("after a codexd restart a pending approval is expired and its turn interrup
     const { sessionId, socket, approvalId, turnId } = await turnThatWantsToTouch(stack, file);
     socket.close();
     await stack.restartCodexd();
-    const session = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
+    const session = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${sessionId}`)).body.data
+      .session;
     assert.deepEqual(session.pendingApprovals, []);
     assert.equal(session.lastTurnId, turnId);
     assert.equal(session.lastTurnStatus, "interrupted");
-    const approvals = (await getJson(`${stack.conductorBase}/v1/codex/approvals?sessionId=${sessionId}`)).body.data.approvals;
+    const approvals = (await getJson(`${stack.conductorBase}/v1/codex/approvals?sessionId=${sessionId}`)).body
+      .data.approvals;
     assert.equal(approvals.find((a: any) => a.approvalId === approvalId).status, "expired");
-    const late = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
+    const late = await postJson(`${stack.conductorBase}/v1/codex/approvals/${approvalId}`, {
+      decision: "accept"
+    });
     assert.equal(late.status, 410);
     assert.ok(!existsSync(file));
   } finally {

@@ -12,17 +12,29 @@ test("kill -9 of the codex child mid-turn: the turn is interrupted, the child co
     const events = stack.codexd.events;
     stack.model.enqueue({ kind: "text", text: "first answer" });
     const sessionId = (await postJson(`${base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
-    const firstDone = nextEvent(events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
-    assert.equal((await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "remember the word PELICAN" })).status, 202);
+    const firstDone = nextEvent(
+      events,
+      (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId
+    );
+    assert.equal(
+      (await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "remember the word PELICAN" })).status,
+      202
+    );
     await firstDone;
-    assert.equal((await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session.lastTurnStatus, "completed");
+    assert.equal(
+      (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session.lastTurnStatus,
+      "completed"
+    );
 
     stack.model.enqueue({ kind: "hang" });
     const hanging = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "this one will hang" });
     assert.equal(hanging.status, 202);
     await stack.model.waitForRequest((r) => r.lastUserText === "this one will hang");
     const before = (await getJson(`${base}/v1/codexd/status`)).body.data.snapshot.daemon.child;
-    const interruptedEvent = nextEvent(events, (e) => e.type === "turn.interrupted" && e.sessionId === sessionId);
+    const interruptedEvent = nextEvent(
+      events,
+      (e) => e.type === "turn.interrupted" && e.sessionId === sessionId
+    );
     const restarted = nextEvent(events, (e) => e.type === "child.started");
     process.kill(before.pid, "SIGKILL");
 
@@ -40,7 +52,10 @@ test("kill -9 of the codex child mid-turn: the turn is interrupted, the child co
     assert.equal(child.exitSignal, "SIGKILL");
 
     stack.model.enqueue({ kind: "text", text: "still here" });
-    const nextDone = nextEvent(events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
+    const nextDone = nextEvent(
+      events,
+      (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId
+    );
     const next = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "what was the word?" });
     assert.equal(next.status, 202, next.text);
     assert.equal((await nextDone).turnId, next.body.data.turnId);
@@ -50,7 +65,9 @@ test("kill -9 of the codex child mid-turn: the turn is interrupted, the child co
     // The resumed thread carried the earlier turns to the model.
     const last = stack.model.requests.at(-1)!;
     assert.ok(last.userTexts.includes("remember the word PELICAN"), JSON.stringify(last.userTexts));
-    const types = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.recentEvents.map((e: any) => e.type);
+    const types = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.recentEvents.map(
+      (e: any) => e.type
+    );
     for (const t of ["turn.interrupted", "session.resumed"]) assert.ok(types.includes(t), t);
   } finally {
     await stack.stop();

@@ -8,9 +8,13 @@ import { freePort, isAlive, startCodexdProcess } from "../support/codexd-process
 import { eventually, getJson, postJson } from "../support/http.js";
 
 function readLoggedEvents(logsDir: string): { seq: number; type: string }[] {
-  const files = readdirSync(logsDir).filter((f) => f.startsWith("events") && f.endsWith(".jsonl")).sort();
+  const files = readdirSync(logsDir)
+    .filter((f) => f.startsWith("events") && f.endsWith(".jsonl"))
+    .sort();
   // The active file (events.jsonl) holds the newest events; rotated segments sort before it.
-  const ordered = [...files.filter((f) => f !== "events.jsonl"), "events.jsonl"].filter((f) => files.includes(f));
+  const ordered = [...files.filter((f) => f !== "events.jsonl"), "events.jsonl"].filter((f) =>
+    files.includes(f)
+  );
   return ordered.flatMap((f) =>
     readFileSync(join(logsDir, f), "utf8")
       .split("\n")
@@ -57,7 +61,10 @@ test("kill -9 of codexd mid-turn: on restart every session is back, the turn is 
     codexd = await startCodexdProcess({ port, env });
     const sessions = (await getJson(`${codexd.base}/v1/codexd/sessions`)).body.data.sessions;
     assert.deepEqual(sessions.map((s: any) => s.sessionId).sort(), [...ids].sort());
-    assert.ok(sessions.every((s: any) => s.status === "active"), JSON.stringify(sessions.map((s: any) => [s.status, s.statusReason])));
+    assert.ok(
+      sessions.every((s: any) => s.status === "active"),
+      JSON.stringify(sessions.map((s: any) => [s.status, s.statusReason]))
+    );
     const crashed = sessions.find((s: any) => s.sessionId === ids[1]);
     assert.equal(crashed.lastTurnStatus, "interrupted");
     assert.equal(crashed.lastTurnId, hanging.body.data.turnId);
@@ -76,9 +83,15 @@ test("kill -9 of codexd mid-turn: on restart every session is back, the turn is 
 
     const logged = readLoggedEvents(dir.path("logs"));
     const seqs = logged.map((e) => e.seq);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), "seq 1..N, each once, in order");
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i + 1),
+      "seq 1..N, each once, in order"
+    );
     assert.ok(seqs.length > lastSeqBefore);
-    const interruptedEvent = logged.find((e: any) => e.type === "turn.interrupted" && e.turnId === hanging.body.data.turnId);
+    const interruptedEvent = logged.find(
+      (e: any) => e.type === "turn.interrupted" && e.turnId === hanging.body.data.turnId
+    );
     assert.ok(interruptedEvent, "the interruption is in the log");
     assert.ok(interruptedEvent!.seq > lastSeqBefore, "seq went on after the restart");
   } finally {

@@ -18,10 +18,16 @@ test("demo mode: with no codex login or config, a first turn completes against t
     const status = (await getJson(`${codexd.base}/v1/codexd/status`)).body.data;
     assert.equal(status.service.demo, true);
     assert.ok(existsSync(dir.path("state", "codexd", "demo-codex-home", "config.toml")));
-    const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, { purpose: "duplex" })).body.data.session.sessionId;
+    const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, { purpose: "duplex" })).body.data
+      .session.sessionId;
     // The session's stream, open before the turn, says when it completed: no polling.
-    const socket = await openEventSocket(`${codexd.base.replace(/^http/, "ws")}/v1/codexd/events?after=0&sessionId=${sessionId}`);
-    assert.equal((await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "Say hello." })).status, 202);
+    const socket = await openEventSocket(
+      `${codexd.base.replace(/^http/, "ws")}/v1/codexd/events?after=0&sessionId=${sessionId}`
+    );
+    assert.equal(
+      (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "Say hello." })).status,
+      202
+    );
     await socket.waitFor((e) => e.type === "app-server.turn.completed", "demo turn");
     socket.close();
     const session = (await getJson(`${codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;

@@ -33,8 +33,13 @@ test("a client that reconnects with after= gets exactly the events it missed, in
     await first.closed;
 
     const turn2 = await runTurn(base, "/v1/codex", sessionId, "two while away");
-    const missed = (await getJson(`${base}/v1/codex/events?sessionId=${sessionId}&after=${lastSeen}&limit=1000`)).body.data.events;
-    assert.ok(missed.some((e: any) => e.turnId === turn2), "the log has the missed turn");
+    const missed = (
+      await getJson(`${base}/v1/codex/events?sessionId=${sessionId}&after=${lastSeen}&limit=1000`)
+    ).body.data.events;
+    assert.ok(
+      missed.some((e: any) => e.turnId === turn2),
+      "the log has the missed turn"
+    );
 
     const again = await openEventSocket(`${ws}/v1/codex/events?sessionId=${sessionId}&after=${lastSeen}`);
     await again.waitFor((e) => e.seq === missed.at(-1).seq, "replay of the missed events");
@@ -44,9 +49,16 @@ test("a client that reconnects with after= gets exactly the events it missed, in
       "exactly the missed events, in order"
     );
     const turn3 = await runTurn(base, "/v1/codex", sessionId, "three, live");
-    await again.waitFor((e) => e.type === "app-server.turn.completed" && e.turnId === turn3, "live after replay");
+    await again.waitFor(
+      (e) => e.type === "app-server.turn.completed" && e.turnId === turn3,
+      "live after replay"
+    );
     const seqs = again.events.map((e) => e.seq);
-    assert.deepEqual(seqs, [...new Set(seqs)].sort((a, b) => a - b), "no duplicate, increasing");
+    assert.deepEqual(
+      seqs,
+      [...new Set(seqs)].sort((a, b) => a - b),
+      "no duplicate, increasing"
+    );
     assert.ok(seqs[0] > lastSeen);
     again.close();
   } finally {
@@ -55,11 +67,15 @@ test("a client that reconnects with after= gets exactly the events it missed, in
 });
 
 function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line?.match(/\d+/)?.[0] ?? 0);
 }
 
-test("a client that never reads is cut off with 4008 and codexd's memory stays bounded", { skip: process.platform !== "linux" }, async (t) => {
+test("a client that never reads is cut off with 4008 and codexd's memory stays bounded", {
+  skip: process.platform !== "linux"
+}, async (t) => {
   const dir = makeTempDir("baa-slow-client-");
   const model = await startMockModel();
   writeCodexHome(dir.path("codex-home"), model.baseUrl);
@@ -101,7 +117,9 @@ test("a client that never reads is cut off with 4008 and codexd's memory stays b
     // codexd keeps serving everyone else.
     assert.equal((await getJson(`${codexd.base}/healthz`)).status, 200);
     const growthMiB = (peak - before) / 1024;
-    t.diagnostic(`codexd RSS ${Math.round(before / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB over ${turns} turns of ~1 MiB of events each (+${growthMiB.toFixed(1)} MiB)`);
+    t.diagnostic(
+      `codexd RSS ${Math.round(before / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB over ${turns} turns of ~1 MiB of events each (+${growthMiB.toFixed(1)} MiB)`
+    );
     assert.ok(growthMiB < 150, `RSS grew ${growthMiB.toFixed(1)} MiB`);
   } finally {
     await codexd.kill("SIGTERM");

@@ -52,7 +52,10 @@ function longReply(): string {
 /** TURNS turns asking for the long reply, one after another, each seen completed on the socket. */
 async function longTurns(base: string, sessionId: string, socket: EventSocket): Promise<void> {
   for (let turn = 1; turn <= TURNS; turn += 1) {
-    const accepted = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: `turn ${turn}: a long answer, please` });
+    const accepted = await postJson(`${base}/v1/codexd/turn`, {
+      sessionId,
+      input: `turn ${turn}: a long answer, please`
+    });
     assert.equal(accepted.status, 202, accepted.text);
     const done = await socket.waitFor(
       (e) => e.type === "app-server.turn.completed" && e.turnId === accepted.body.data.turnId,
@@ -67,8 +70,13 @@ async function longTurns(base: string, sessionId: string, socket: EventSocket): 
 async function assertReplyKeptWhole(base: string, sessionId: string, reply: string): Promise<void> {
   const read = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data;
   assert.ok(read.session.lastAgentMessage.length < 20 * 1024);
-  assert.match(read.session.lastAgentMessage, new RegExp(`whole in event seq ${read.session.lastAgentMessageSeq} of the event log`));
-  const whole = (await getJson(`${base}/v1/codexd/events?after=${read.session.lastAgentMessageSeq - 1}&limit=1`)).body.data.events[0];
+  assert.match(
+    read.session.lastAgentMessage,
+    new RegExp(`whole in event seq ${read.session.lastAgentMessageSeq} of the event log`)
+  );
+  const whole = (
+    await getJson(`${base}/v1/codexd/events?after=${read.session.lastAgentMessageSeq - 1}&limit=1`)
+  ).body.data.events[0];
   assert.equal(whole.data.item.text, reply, "the event log holds the reply whole");
 }
 
@@ -142,7 +150,9 @@ function reportAndCheckBudgets(t: TestContext, stateDir: string, rss: RssMeasure
   assert.ok(growthMiB < 100, `codexd RSS grew by ${growthMiB.toFixed(1)} MiB`);
 }
 
-test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, state files within budget", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
+test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, state files within budget", {
+  skip: process.platform !== "linux" && "reads /proc"
+}, async (t) => {
   const dir = makeTempDir("baa-membound-");
   const reply = longReply();
   const model = await startMockModel({ defaultReply: () => ({ kind: "text", text: reply, chunks: 64 }) });
@@ -168,7 +178,10 @@ test("6 turns of 2 MiB replies with a subscriber: codexd RSS grows < 100 MiB, st
 
     // The subscriber got every reply whole (the stream sends live events whole) and was not cut off.
     const completedItems = socket.events.filter(
-      (e) => e.type === "app-server.item.completed" && e.data?.item?.type === "agentMessage" && e.data.item.text.length === REPLY_BYTES
+      (e) =>
+        e.type === "app-server.item.completed" &&
+        e.data?.item?.type === "agentMessage" &&
+        e.data.item.text.length === REPLY_BYTES
     );
     assert.equal(completedItems.length, TURNS, "every 2 MiB reply reached the subscriber whole");
 

@@ -28,18 +28,23 @@ class StubChild extends EventEmitter {
 function stubAppServer() {
   const listeners = new Set<(event: any) => void>();
   const emit = (method: string, params: object) => {
-    for (const l of listeners) l({ ...params, notificationMethod: method, type: method.replaceAll("/", ".") });
+    for (const l of listeners)
+      l({ ...params, notificationMethod: method, type: method.replaceAll("/", ".") });
   };
   let threads = 0;
   let turns = 0;
   return {
-    events: { subscribe: (l: (e: any) => void) => (listeners.add(l), { unsubscribe: () => listeners.delete(l) }) },
+    events: {
+      subscribe: (l: (e: any) => void) => (listeners.add(l), { unsubscribe: () => listeners.delete(l) })
+    },
     initialize: async () => ({ userAgent: "stub" }),
     threadStart: async (p: any) => ({ thread: { id: `t${++threads}` }, cwd: p.cwd, model: p.model ?? "m" }),
     threadResume: async (p: any) => ({ thread: { id: p.threadId } }),
     turnStart: async (p: any) => {
       const turn = { id: `turn-${++turns}`, status: "inProgress" };
-      queueMicrotask(() => emit("turn/completed", { threadId: p.threadId, turn: { ...turn, status: "completed" } }));
+      queueMicrotask(() =>
+        emit("turn/completed", { threadId: p.threadId, turn: { ...turn, status: "completed" } })
+      );
       return { turn };
     },
     turnSteer: async (p: any) => ({ turnId: p.expectedTurnId }),
@@ -114,7 +119,18 @@ function stubbedCodexd(config: ReturnType<typeof resolveCodexdConfig>, home: str
 async function statusJson(config: ReturnType<typeof resolveCodexdConfig>, home: string): Promise<any> {
   let out = "";
   let err = "";
-  const argv = ["node", "codexd", "status", "--json", "--repo-root", config.paths.repoRoot, "--logs-dir", config.paths.logsRootDir, "--state-dir", config.paths.stateRootDir];
+  const argv = [
+    "node",
+    "codexd",
+    "status",
+    "--json",
+    "--repo-root",
+    config.paths.repoRoot,
+    "--logs-dir",
+    config.paths.logsRootDir,
+    "--state-dir",
+    config.paths.stateRootDir
+  ];
   const code = await runCodexdCli({
     argv,
     env: { HOME: home },
@@ -132,9 +148,13 @@ function assertStateFilesAgree(config: ReturnType<typeof resolveCodexdConfig>): 
   assert.equal(read(config.paths.daemonStatePath).child.pid, 31337);
   assert.equal(read(config.paths.sessionRegistryPath).sessions[0].lastTurnId, "turn-1");
   const types = read(config.paths.recentEventsPath).events.map((e: any) => e.type);
-  for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"]) assert.ok(types.includes(type), type);
+  for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"])
+    assert.ok(types.includes(type), type);
   assert.equal(read(config.paths.identityPath).repoRoot, config.paths.repoRoot);
-  assert.match(readFileSync(config.paths.structuredEventLogPath, "utf8"), /"type":"app-server\.turn\.completed"/);
+  assert.match(
+    readFileSync(config.paths.structuredEventLogPath, "utf8"),
+    /"type":"app-server\.turn\.completed"/
+  );
   assert.match(readFileSync(config.paths.stdoutLogPath, "utf8"), /stub says hello/);
   assert.match(readFileSync(config.paths.stderrLogPath, "utf8"), /stub complains/);
 }
@@ -221,7 +241,16 @@ test("CLI status works while codexd is down and reports it stopped", async () =>
   try {
     let out = "";
     const code = await runCodexdCli({
-      argv: ["node", "codexd", "status", "--json", "--state-dir", dir.path("state"), "--logs-dir", dir.path("logs")],
+      argv: [
+        "node",
+        "codexd",
+        "status",
+        "--json",
+        "--state-dir",
+        dir.path("state"),
+        "--logs-dir",
+        dir.path("logs")
+      ],
       env: {},
       stdout: { write: (c: string) => (out += c) },
       stderr: { write: () => {} }

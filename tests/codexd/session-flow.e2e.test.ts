@@ -15,15 +15,24 @@ test("a turn through the conductor completes, its text is in the events, and the
     const socket = await openEventSocket(wsUrl);
     stack.model.enqueue({ kind: "text", text: "The answer is 42.", chunks: 3 });
 
-    const created = await postJson(`${base}/v1/codex/sessions`, { cwd: stack.dir.path("repo"), purpose: "duplex" });
+    const created = await postJson(`${base}/v1/codex/sessions`, {
+      cwd: stack.dir.path("repo"),
+      purpose: "duplex"
+    });
     assert.equal(created.status, 201, created.text);
     const session = created.body.data.session;
     assert.match(session.sessionId, /^session-/);
     assert.equal(session.status, "active");
     assert.ok(session.threadId);
 
-    const completed = nextEvent(stack.codexd.events, (e) => e.type === "app-server.turn.completed" && e.sessionId === session.sessionId);
-    const turn = await postJson(`${base}/v1/codex/turn`, { sessionId: session.sessionId, input: "What is six times seven?" });
+    const completed = nextEvent(
+      stack.codexd.events,
+      (e) => e.type === "app-server.turn.completed" && e.sessionId === session.sessionId
+    );
+    const turn = await postJson(`${base}/v1/codex/turn`, {
+      sessionId: session.sessionId,
+      input: "What is six times seven?"
+    });
     assert.equal(turn.status, 202, turn.text);
     const turnId = turn.body.data.turnId;
     assert.equal(turn.body.data.accepted, true);
@@ -43,11 +52,17 @@ test("a turn through the conductor completes, its text is in the events, and the
     assert.ok(stack.model.requests.some((r) => r.userTexts.includes("What is six times seven?")));
 
     // The same events arrived live, in seq order, ending with the completion.
-    await socket.waitFor((e) => e.type === "app-server.turn.completed" && e.turnId === turnId, "live turn.completed");
+    await socket.waitFor(
+      (e) => e.type === "app-server.turn.completed" && e.turnId === turnId,
+      "live turn.completed"
+    );
     const live = socket.events.filter((e) => e.sessionId === session.sessionId);
     const stored = read.recentEvents.map((e: any) => e.seq);
     const liveSeqs = live.map((e) => e.seq);
-    assert.deepEqual(liveSeqs, [...liveSeqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      liveSeqs,
+      [...liveSeqs].sort((a, b) => a - b)
+    );
     for (const seq of stored) assert.ok(liveSeqs.includes(seq), `stored seq ${seq} also arrived live`);
     socket.close();
   } finally {
@@ -65,16 +80,23 @@ test("two sessions run turns at the same time on one child and each gets only it
       totalMs: 300
     }));
     const [a, b] = await Promise.all(
-      ["alpha", "beta"].map(async (name) => (await postJson(`${base}/v1/codex/sessions`, { purpose: name })).body.data.session)
+      ["alpha", "beta"].map(
+        async (name) => (await postJson(`${base}/v1/codex/sessions`, { purpose: name })).body.data.session
+      )
     );
     const sockets = await Promise.all(
-      [a, b].map((s) => openEventSocket(`${base.replace(/^http/, "ws")}/v1/codex/events?sessionId=${s.sessionId}`))
+      [a, b].map((s) =>
+        openEventSocket(`${base.replace(/^http/, "ws")}/v1/codex/events?sessionId=${s.sessionId}`)
+      )
     );
     const turns = await Promise.all([
       postJson(`${base}/v1/codex/turn`, { sessionId: a.sessionId, input: "from alpha" }),
       postJson(`${base}/v1/codex/turn`, { sessionId: b.sessionId, input: "from beta" })
     ]);
-    assert.deepEqual(turns.map((t) => t.status), [202, 202]);
+    assert.deepEqual(
+      turns.map((t) => t.status),
+      [202, 202]
+    );
     // While both run, each session reports its own turn in progress.
     const [ra, rb] = await Promise.all(
       [a, b].map(async (s) => (await getJson(`${base}/v1/codex/sessions/${s.sessionId}`)).body.data.session)
@@ -90,7 +112,10 @@ test("two sessions run turns at the same time on one child and each gets only it
     assert.equal(done[1].sessionId, b.sessionId);
     for (const [i, socket] of sockets.entries()) {
       const own = [a, b][i]!.sessionId;
-      assert.ok(socket.events.every((e) => e.sessionId === own), "no foreign events on a filtered stream");
+      assert.ok(
+        socket.events.every((e) => e.sessionId === own),
+        "no foreign events on a filtered stream"
+      );
       const text = socket.events
         .filter((e) => e.type === "app-server.item.agentMessage.delta")
         .map((e) => e.data.delta)
@@ -125,7 +150,10 @@ test("bad input through the conductor is a 4xx JSON error and the stack keeps se
       assert.equal(r.body.error.code, code);
       assert.equal(typeof r.body.error.message, "string");
     }
-    const firstDone = nextEvent(stack.codexd.events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
+    const firstDone = nextEvent(
+      stack.codexd.events,
+      (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId
+    );
     const first = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "first" });
     assert.equal(first.status, 202);
     const second = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "second" });

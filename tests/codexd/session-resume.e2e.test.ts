@@ -14,7 +14,10 @@ const SECOND = "which word did I ask you to remember?";
 
 /** Runs one turn in the session and waits until app-server says it completed. */
 async function runTurn(stack: RealStack, base: string, sessionId: string, input: string): Promise<void> {
-  const completed = nextEvent(stack.codexd.events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
+  const completed = nextEvent(
+    stack.codexd.events,
+    (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId
+  );
   const turn = await postJson(`${base}/turn`, { sessionId, input });
   assert.equal(turn.status, 202, turn.text);
   await completed;

@@ -12,7 +12,9 @@ import { startRealStack, type RealStack } from "../support/real-stack.js";
 // space returns, writes and status recover. Through the real codex app-server.
 
 const sessionIds = (path: string): string[] =>
-  (JSON.parse(readFileSync(path, "utf8")) as { sessions: { sessionId: string }[] }).sessions.map((s) => s.sessionId);
+  (JSON.parse(readFileSync(path, "utf8")) as { sessions: { sessionId: string }[] }).sessions.map(
+    (s) => s.sessionId
+  );
 
 /** A turn that asks for approval before running a command, so an answer is pending: its approval id. */
 async function pendingApproval(stack: RealStack, sessionId: string, socket: EventSocket): Promise<string> {
@@ -46,7 +48,11 @@ async function refusedWhileFull(base: string, sessionId: string, approvalId: str
   assert.equal(refusedSession.status, 503, refusedSession.text);
   assert.equal(refusedSession.body.error.code, "state_write_failed");
   const listed = (await getJson(`${base}/v1/codexd/sessions`)).body.data.sessions as { sessionId: string }[];
-  assert.deepEqual(listed.map((s) => s.sessionId), [sessionId], "no session reported that is not saved");
+  assert.deepEqual(
+    listed.map((s) => s.sessionId),
+    [sessionId],
+    "no session reported that is not saved"
+  );
 
   const status = (await getJson(`${base}/v1/codexd/status`)).body.data;
   assert.equal(status.health.status, "degraded");
@@ -63,10 +69,15 @@ test("ENOSPC on the state files (injected): session create, turn and approval an
   try {
     const base = stack.codexdBase;
     const registryPath = stack.dir.path("state", "session-registry.json");
-    const before = await postJson(`${base}/v1/codexd/sessions`, { approvalPolicy: "untrusted", sandbox: "workspace-write" });
+    const before = await postJson(`${base}/v1/codexd/sessions`, {
+      approvalPolicy: "untrusted",
+      sandbox: "workspace-write"
+    });
     assert.equal(before.status, 201, before.text);
     const sessionId = before.body.data.session.sessionId as string;
-    const socket = await openEventSocket(`${base.replace(/^http/, "ws")}/v1/codexd/events?sessionId=${sessionId}`);
+    const socket = await openEventSocket(
+      `${base.replace(/^http/, "ws")}/v1/codexd/events?sessionId=${sessionId}`
+    );
 
     // A turn that asks for approval before running a command, so an answer is pending below.
     const approvalId = await pendingApproval(stack, sessionId, socket);
@@ -86,8 +97,13 @@ test("ENOSPC on the state files (injected): session create, turn and approval an
     const recovered = (await getJson(`${base}/v1/codexd/status`)).body.data;
     assert.equal(recovered.health.status, "ok", JSON.stringify(recovered.health));
     assert.deepEqual(recovered.health.failing, []);
-    assert.deepEqual(sessionIds(registryPath).sort(), [sessionId, created.body.data.session.sessionId].sort(), "the registry on disk holds exactly the sessions reported");
-    const approvals = JSON.parse(readFileSync(stack.dir.path("state", "approvals.json"), "utf8")).approvals as { approvalId: string; status: string }[];
+    assert.deepEqual(
+      sessionIds(registryPath).sort(),
+      [sessionId, created.body.data.session.sessionId].sort(),
+      "the registry on disk holds exactly the sessions reported"
+    );
+    const approvals = JSON.parse(readFileSync(stack.dir.path("state", "approvals.json"), "utf8"))
+      .approvals as { approvalId: string; status: string }[];
     assert.equal(approvals.find((a) => a.approvalId === approvalId)?.status, "answered");
     assert.ok(fs.refused > 0);
     socket.close();
@@ -124,7 +140,10 @@ test("ENOSPC on the event log (injected): an accepted turn that cannot be logged
     const types = page.events.map((e: { type: string }) => e.type);
     assert.ok(types.includes("turn.interrupted"), types.join(","));
     const seqs = page.events.map((e: { seq: number }) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b)
+    );
   } finally {
     await stack.stop();
   }
@@ -148,7 +167,9 @@ test("ENOSPC from a real full tmpfs state dir: 503 while full, recovery once spa
   if (mountable) execFileSync("umount", [probe]);
   rmSync(probe, { recursive: true, force: true });
   if (!mountable) {
-    t.skip("cannot mount a tmpfs here (needs root on Linux); the injected-fs tests above cover the same paths");
+    t.skip(
+      "cannot mount a tmpfs here (needs root on Linux); the injected-fs tests above cover the same paths"
+    );
     return;
   }
   const stack = await startRealStack();
@@ -158,7 +179,13 @@ test("ENOSPC from a real full tmpfs state dir: 503 while full, recovery once spa
     assert.ok(mountTinyTmpfs(stateMount));
     const { CodexdLocalService, resolveCodexdConfig } = await import("../../apps/codexd/dist/index.js");
     const codexd = new CodexdLocalService(
-      resolveCodexdConfig({ env: {}, repoRoot: stack.dir.path("repo"), logsDir: stack.dir.path("logs2"), stateDir: stateMount, localApiBase: "http://127.0.0.1:0" }),
+      resolveCodexdConfig({
+        env: {},
+        repoRoot: stack.dir.path("repo"),
+        logsDir: stack.dir.path("logs2"),
+        stateDir: stateMount,
+        localApiBase: "http://127.0.0.1:0"
+      }),
       { env: { ...process.env, CODEX_HOME: stack.dir.path("codex-home") } }
     );
     const base = (await codexd.start()).service.resolvedBaseUrl as string;

@@ -30,7 +30,12 @@ for (;;) {
 `;
 
 /** One round: start a writer, let it write for `writeMs`, SIGKILL it; returns how many files parsed whole. */
-async function killedRound(syncPath: string, asyncPath: string, writeMs: number, round: number): Promise<number> {
+async function killedRound(
+  syncPath: string,
+  asyncPath: string,
+  writeMs: number,
+  round: number
+): Promise<number> {
   const child = spawn(process.execPath, ["--input-type=module", "-e", WRITER, syncPath, asyncPath], {
     stdio: ["ignore", "ignore", "pipe", "ipc"]
   });
@@ -70,12 +75,21 @@ test("a state file write killed at any point never leaves a file that fails to p
     for (let first = 0; first < rounds; first += atOnce) {
       const batch = Array.from({ length: Math.min(atOnce, rounds - first) }, (_, k) => first + k);
       const parsed = await Promise.all(
-        batch.map((round) => killedRound(dir.path(`sync-${round}.json`), dir.path(`async-${round}.json`), 20 + ((round * 37) % 150), round))
+        batch.map((round) =>
+          killedRound(
+            dir.path(`sync-${round}.json`),
+            dir.path(`async-${round}.json`),
+            20 + ((round * 37) % 150),
+            round
+          )
+        )
       );
       parsedRounds += parsed.reduce((sum, n) => sum + n, 0);
     }
     const leftovers = readdirSync(dir.root).filter((name) => name.endsWith(".tmp"));
-    t.diagnostic(`${parsedRounds} files parsed after ${rounds} kills; ${leftovers.length} temp files left behind (ignored by readers)`);
+    t.diagnostic(
+      `${parsedRounds} files parsed after ${rounds} kills; ${leftovers.length} temp files left behind (ignored by readers)`
+    );
     assert.ok(parsedRounds >= rounds, "every round left at least its sync file to check");
   } finally {
     dir.remove();

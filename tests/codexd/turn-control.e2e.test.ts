@@ -14,12 +14,21 @@ test("interrupting a slow turn ends it as interrupted, and the session takes the
     const sessionId = (await postJson(`${base}/v1/codex/sessions`, {})).body.data.session.sessionId;
     stack.model.enqueue({ kind: "hang" });
     const events = stack.codexd.events;
-    const started = nextEvent(events, (e) => e.type === "app-server.turn.started" && e.sessionId === sessionId);
+    const started = nextEvent(
+      events,
+      (e) => e.type === "app-server.turn.started" && e.sessionId === sessionId
+    );
     const turn = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "take forever" });
     await stack.model.waitForRequest((r) => r.lastUserText === "take forever");
     await started;
-    const completed = nextEvent(events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
-    const interrupt = await postJson(`${base}/v1/codex/turn/interrupt`, { sessionId, turnId: turn.body.data.turnId });
+    const completed = nextEvent(
+      events,
+      (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId
+    );
+    const interrupt = await postJson(`${base}/v1/codex/turn/interrupt`, {
+      sessionId,
+      turnId: turn.body.data.turnId
+    });
     assert.equal(interrupt.status, 202, interrupt.text);
     await completed;
     const ended = (await getJson(`${base}/v1/codex/sessions/${sessionId}`)).body.data;
@@ -45,16 +54,28 @@ test("steering a running turn adds input the model sees before the turn complete
       await postJson(`${base}/v1/codex/sessions`, { sandbox: "danger-full-access", approvalPolicy: "never" })
     ).body.data.session.sessionId;
     // The tool call keeps the turn busy for a while; codex folds the steer into its next request.
-    stack.model.enqueue({ kind: "tool_call", arguments: { cmd: "sleep 1.5; echo slept", yield_time_ms: 5000 } });
+    stack.model.enqueue({
+      kind: "tool_call",
+      arguments: { cmd: "sleep 1.5; echo slept", yield_time_ms: 5000 }
+    });
     stack.model.setDefaultReply((r) => ({ kind: "text", text: `seen: ${r.userTexts.join(" | ")}` }));
     const events = stack.codexd.events;
-    const started = nextEvent(events, (e) => e.type === "app-server.turn.started" && e.sessionId === sessionId);
-    const completed = nextEvent(events, (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId);
+    const started = nextEvent(
+      events,
+      (e) => e.type === "app-server.turn.started" && e.sessionId === sessionId
+    );
+    const completed = nextEvent(
+      events,
+      (e) => e.type === "app-server.turn.completed" && e.sessionId === sessionId
+    );
     const turn = await postJson(`${base}/v1/codex/turn`, { sessionId, input: "run the slow command" });
     assert.equal(turn.status, 202);
     await started;
     await stack.model.waitForRequest((r) => r.lastUserText === "run the slow command");
-    const steer = await postJson(`${base}/v1/codex/turn/steer`, { sessionId, input: "STEER: also say hello" });
+    const steer = await postJson(`${base}/v1/codex/turn/steer`, {
+      sessionId,
+      input: "STEER: also say hello"
+    });
     assert.equal(steer.status, 202, steer.text);
     assert.equal(steer.body.data.turnId, turn.body.data.turnId);
     await completed;

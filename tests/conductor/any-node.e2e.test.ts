@@ -14,7 +14,8 @@ import { startCluster, type Cluster, type ClusterNode } from "../support/conduct
 import { openEventSocket } from "../support/event-socket.js";
 import { eventually, getJson, postJson, request } from "../support/http.js";
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 /** The newest `WRITE <file> <text>` of the turn's input becomes a shell command writing it; its output, a closing text. */
 function writingModel(r: RecordedRequest): Reply {
@@ -24,7 +25,10 @@ function writingModel(r: RecordedRequest): Reply {
   const writes = [...(r.lastUserText ?? "").matchAll(/WRITE (\S+) ([^\n]+)/g)];
   const found = writes.at(-1);
   if (found === undefined) return { kind: "text", text: "nothing to do" };
-  return { kind: "tool_call", arguments: { cmd: `printf '%s\\n' '${(found[2] as string).replaceAll("'", "")}' >> ${found[1]}` } };
+  return {
+    kind: "tool_call",
+    arguments: { cmd: `printf '%s\\n' '${(found[2] as string).replaceAll("'", "")}' >> ${found[1]}` }
+  };
 }
 
 /** A bare remote with `main`, and the clone tasks work in (what every node of a real cluster has at this path). */
@@ -56,12 +60,22 @@ const raw = async (node: ClusterNode, path: string) => {
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
 };
 
-async function waitTask(node: ClusterNode, taskId: string, done: (task: any) => boolean, what: string): Promise<any> {
-  return eventually(async () => {
-    const task = (await getJson(via(node, `/v1/tasks/${taskId}`))).body?.data?.task;
-    if (task !== undefined && ["failed", "cancelled", "timed_out"].includes(task.state)) throw new Error(`task ${taskId} ended ${task.state}: ${task.stateReason}`);
-    return task !== undefined && done(task) ? task : null;
-  }, what, 120_000);
+async function waitTask(
+  node: ClusterNode,
+  taskId: string,
+  done: (task: any) => boolean,
+  what: string
+): Promise<any> {
+  return eventually(
+    async () => {
+      const task = (await getJson(via(node, `/v1/tasks/${taskId}`))).body?.data?.task;
+      if (task !== undefined && ["failed", "cancelled", "timed_out"].includes(task.state))
+        throw new Error(`task ${taskId} ended ${task.state}: ${task.stateReason}`);
+      return task !== undefined && done(task) ? task : null;
+    },
+    what,
+    120_000
+  );
 }
 
 /** Every route of the run answers the same through every node: node-a's answer, passed through. */
@@ -88,7 +102,8 @@ async function readsTheSameEverywhere(
   for (const path of paths) {
     const [fromA, fromB, fromC] = await Promise.all(nodes.map((node) => raw(node, path)));
     // A turn that ends on the tool call's output may leave no final message: the same 404 everywhere then.
-    if (!path.endsWith("final-message.md")) assert.equal(fromA.status, 200, `${path} on node-a: ${fromA.text}`);
+    if (!path.endsWith("final-message.md"))
+      assert.equal(fromA.status, 200, `${path} on node-a: ${fromA.text}`);
     assert.deepEqual(fromB, fromA, `${path} through node-b`);
     assert.deepEqual(fromC, fromA, `${path} through node-c`);
   }
@@ -101,7 +116,10 @@ async function readsTheSameEverywhere(
   assert.ok(read.events.some((e: any) => e.type === "run.ended"));
   const pushed = (await getJson(via(b, `/v1/runs/${runId}/events?type=run.branch_pushed`))).body.data.events;
   assert.equal(pushed.length, 1);
-  assert.deepEqual({ remote: pushed[0].data.remote, branch: pushed[0].data.branch, commit: pushed[0].data.commit }, { remote: "origin", branch: `baa/${taskId}`, commit: run.commit });
+  assert.deepEqual(
+    { remote: pushed[0].data.remote, branch: pushed[0].data.branch, commit: pushed[0].data.commit },
+    { remote: "origin", branch: `baa/${taskId}`, commit: run.commit }
+  );
   assert.equal(git(remote, "rev-parse", `baa/${taskId}`), run.commit, "round 1 is on the shared remote");
   const missing = await request("GET", via(b, `/v1/runs/${runId}/files/checks.json`));
   assert.equal(missing.status, 404);
@@ -110,22 +128,34 @@ async function readsTheSameEverywhere(
 }
 
 /** The owner dies (conductor and codexd): the others say who has the answer, never a wrong one. */
-async function ownerDownIsUnavailable(owner: ClusterNode, others: ClusterNode[], { taskId, runId }: { taskId: string; runId: string }): Promise<void> {
+async function ownerDownIsUnavailable(
+  owner: ClusterNode,
+  others: ClusterNode[],
+  { taskId, runId }: { taskId: string; runId: string }
+): Promise<void> {
   const [b, c] = others as [ClusterNode, ClusterNode];
   await owner.conductor.kill("SIGKILL");
   await owner.codexd.kill("SIGKILL");
   for (const node of [b, c]) {
-    for (const path of [`/v1/runs/${runId}/events`, `/v1/runs/${runId}/files/diff.patch`, `/v1/tasks/${taskId}/diff`]) {
+    for (const path of [
+      `/v1/runs/${runId}/events`,
+      `/v1/runs/${runId}/files/diff.patch`,
+      `/v1/tasks/${taskId}/diff`
+    ]) {
       const refused = await request("GET", via(node, path));
       assert.equal(refused.status, 503, `${path} through ${node.nodeId}: ${refused.text}`);
       assert.equal(refused.body.error.code, "node_unavailable");
       assert.match(refused.body.error.message, /node node-a/);
     }
   }
-  const down = await eventually(async () => {
-    const refused = await request("GET", via(b, `/v1/runs/${runId}`));
-    return /which is down \(last seen /.test(refused.body?.error?.message ?? "") ? refused : null;
-  }, "node-a seen down", 30_000);
+  const down = await eventually(
+    async () => {
+      const refused = await request("GET", via(b, `/v1/runs/${runId}`));
+      return /which is down \(last seen /.test(refused.body?.error?.message ?? "") ? refused : null;
+    },
+    "node-a seen down",
+    30_000
+  );
   assert.equal(down.status, 503);
   assert.match(down.body.error.message, new RegExp(`^run ${runId} is owned by node node-a, which is down`));
   // What the store holds still answers anywhere.
@@ -135,7 +165,13 @@ async function ownerDownIsUnavailable(owner: ClusterNode, others: ClusterNode[],
 /** A cancel made through the node that does not run the task reaches the one that does, within a second. */
 async function cancelThroughAnotherNode(cluster: Cluster, live: ClusterNode[], repo: string) {
   const [b, c] = live as [ClusterNode, ClusterNode];
-  const hung = await cluster.createTask(b, { title: "hang", prompt: "HANG", cwd: repo, workspace: "shared", approvalPolicy: "never" });
+  const hung = await cluster.createTask(b, {
+    title: "hang",
+    prompt: "HANG",
+    cwd: repo,
+    workspace: "shared",
+    approvalPolicy: "never"
+  });
   const running = await eventually(async () => {
     const [r] = (await getJson(via(b, `/v1/tasks/${hung}/runs`))).body.data.runs;
     return r?.state === "running" && r.turnId !== null ? r : null;
@@ -144,10 +180,16 @@ async function cancelThroughAnotherNode(cluster: Cluster, live: ClusterNode[], r
   const asked = Date.now();
   const cancelled = await postJson(via(other, `/v1/tasks/${hung}/cancel`), { reason: "stop it" });
   assert.equal(cancelled.status, 202, cancelled.text);
-  const [stopping] = await eventually(async () => {
-    const events = (await getJson(via(other, `/v1/runs/${running.runId}/events?type=run.stop_requested`))).body?.data?.events ?? [];
-    return events.length > 0 ? events : null;
-  }, "the owner stopping the run", 10_000);
+  const [stopping] = await eventually(
+    async () => {
+      const events =
+        (await getJson(via(other, `/v1/runs/${running.runId}/events?type=run.stop_requested`))).body?.data
+          ?.events ?? [];
+      return events.length > 0 ? events : null;
+    },
+    "the owner stopping the run",
+    10_000
+  );
   // When the owner recorded it (same machine, same clock), not when this poll saw it.
   const reachedMs = Date.parse(stopping.at) - asked;
   assert.ok(reachedMs < 1_000, `the cancel reached ${running.owner} after ${reachedMs} ms`);
@@ -160,7 +202,9 @@ async function cancelThroughAnotherNode(cluster: Cluster, live: ClusterNode[], r
 
 /** The task's live stream through node-c is node-a's, replayed from the start. */
 async function streamRelayedFromOwner(a: ClusterNode, c: ClusterNode, taskId: string, runId: string) {
-  const socket = await openEventSocket(`${c.conductor.base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events?after=0`);
+  const socket = await openEventSocket(
+    `${c.conductor.base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events?after=0`
+  );
   const ended = await socket.waitFor((e) => e.type === "run.ended", "run.ended relayed from node-a");
   const onA = (await getJson(via(a, `/v1/runs/${runId}/events?type=run.ended`))).body.data.events[0];
   assert.deepEqual(ended, onA);
@@ -171,9 +215,16 @@ async function streamRelayedFromOwner(a: ClusterNode, c: ClusterNode, taskId: st
 async function reviseRunsElsewhere(live: ClusterNode[], remote: string, taskId: string, run1: any) {
   const [b, c] = live as [ClusterNode, ClusterNode];
   const runId = run1.runId as string;
-  const revised = await postJson(via(b, `/v1/tasks/${taskId}/revise`), { comment: "WRITE two.txt round two" });
+  const revised = await postJson(via(b, `/v1/tasks/${taskId}/revise`), {
+    comment: "WRITE two.txt round two"
+  });
   assert.equal(revised.status, 200, revised.text);
-  const task = await waitTask(b, taskId, (t) => t.state === "in_review" && t.round === 2, "round 2 in review");
+  const task = await waitTask(
+    b,
+    taskId,
+    (t) => t.state === "in_review" && t.round === 2,
+    "round 2 in review"
+  );
   assert.equal(task.round, 2);
   const runs = (await getJson(via(c, `/v1/tasks/${taskId}/runs`))).body.data.runs as any[];
   const run2 = runs.find((r) => r.round === 2 && r.state === "succeeded");
@@ -182,9 +233,15 @@ async function reviseRunsElsewhere(live: ClusterNode[], remote: string, taskId: 
   const branch = `baa/${taskId}`;
   assert.equal(git(remote, "rev-parse", branch), run2.commit, "round 2 pushed");
   assert.equal(git(remote, "rev-parse", `${branch}~1`), run1.commit, "round 2 sits on round 1");
-  const trailers = git(remote, "log", "--format=%(trailers:key=Baa-Run,valueonly)", `main..${branch}`).split("\n").filter((line) => line !== "");
+  const trailers = git(remote, "log", "--format=%(trailers:key=Baa-Run,valueonly)", `main..${branch}`)
+    .split("\n")
+    .filter((line) => line !== "");
   assert.deepEqual(trailers, [run2.runId, runId]);
-  assert.deepEqual(git(remote, "ls-tree", "--name-only", branch).split("\n").sort(), ["README.md", "one.txt", "two.txt"]);
+  assert.deepEqual(git(remote, "ls-tree", "--name-only", branch).split("\n").sort(), [
+    "README.md",
+    "one.txt",
+    "two.txt"
+  ]);
   // The task's review follows its worktree to the new owner, through either live node.
   const diffs = await Promise.all([b, c].map((node) => raw(node, `/v1/tasks/${taskId}/diff`)));
   assert.equal(diffs[0]?.status, 200, diffs[0]?.text);
@@ -195,24 +252,39 @@ async function reviseRunsElsewhere(live: ClusterNode[], remote: string, taskId: 
   return run2;
 }
 
-test("every route of a run answers the same through every node; its owner down is 503 node_unavailable; its work survives it", { timeout: 480_000 }, async () => {
-  const cluster = await startCluster({ leaseTtlMs: 3_000, env: { BAA_WORK_REMOTE: "origin", BAA_RUN_LEASE_TTL_MS: "8000", BAA_RUN_PROGRESS_MS: "60000" } });
+test("every route of a run answers the same through every node; its owner down is 503 node_unavailable; its work survives it", {
+  timeout: 480_000
+}, async () => {
+  const cluster = await startCluster({
+    leaseTtlMs: 3_000,
+    env: { BAA_WORK_REMOTE: "origin", BAA_RUN_LEASE_TTL_MS: "8000", BAA_RUN_PROGRESS_MS: "60000" }
+  });
   cluster.model.setDefaultReply(writingModel);
   try {
     const { remote, repo, reclone } = sharedRepository(cluster);
     const a = await cluster.addNode("node-a", "primary");
-    const taskId = await cluster.createTask(a, { title: "Round one", prompt: "WRITE one.txt round one", cwd: repo, approvalPolicy: "never", sandbox: "workspace-write" });
+    const taskId = await cluster.createTask(a, {
+      title: "Round one",
+      prompt: "WRITE one.txt round one",
+      cwd: repo,
+      approvalPolicy: "never",
+      sandbox: "workspace-write"
+    });
     await waitTask(a, taskId, (t) => t.state === "in_review", "round 1 in review on node-a");
     const b = await cluster.addNode("node-b", "standby");
     const c = await cluster.addNode("node-c", "standby");
     const nodes = [a, b, c];
     await eventually(async () => {
-      const rows = await cluster.schema.query<{ node_id: string; address: string | null }>("select node_id, address from nodes where address is not null");
+      const rows = await cluster.schema.query<{ node_id: string; address: string | null }>(
+        "select node_id, address from nodes where address is not null"
+      );
       return rows.length === 3 ? rows : null;
     }, "three nodes registered with their addresses");
 
     // On a loaded machine a run may have been abandoned and run again: the one that did the work.
-    const run1 = ((await getJson(via(b, `/v1/tasks/${taskId}/runs`))).body.data.runs as any[]).find((r) => r.state === "succeeded");
+    const run1 = ((await getJson(via(b, `/v1/tasks/${taskId}/runs`))).body.data.runs as any[]).find(
+      (r) => r.state === "succeeded"
+    );
     assert.equal(run1.owner, "node-a");
     assert.equal(run1.workspace.kind, "worktree");
     const runId = run1.runId as string;
@@ -228,7 +300,9 @@ test("every route of a run answers the same through every node; its owner down i
     const run2 = await reviseRunsElsewhere([b, c], remote, taskId, run1);
 
     const { other, running, reachedMs } = await cancelThroughAnotherNode(cluster, [b, c], repo);
-    console.log(`any-node: run ${runId} read the same through 3 nodes; node-a down → 503; round 2 ran on ${run2.owner} from the remote's branch; a cancel through ${other.nodeId} reached ${running.owner} in ${reachedMs} ms`);
+    console.log(
+      `any-node: run ${runId} read the same through 3 nodes; node-a down → 503; round 2 ran on ${run2.owner} from the remote's branch; a cancel through ${other.nodeId} reached ${running.owner} in ${reachedMs} ms`
+    );
   } finally {
     await cluster.stop();
   }

@@ -48,7 +48,10 @@ test("codexd down: the proxy answers 503 fast; codexd back on the same port: it 
       ["POST", "/v1/codex/turn"]
     ] as const) {
       const started = performance.now();
-      const r = method === "GET" ? await getJson(`${base}${path}`) : await postJson(`${base}${path}`, { sessionId, input: "x" });
+      const r =
+        method === "GET"
+          ? await getJson(`${base}${path}`)
+          : await postJson(`${base}${path}`, { sessionId, input: "x" });
       const elapsed = performance.now() - started;
       assert.equal(r.status, 503, `${method} ${path}`);
       assert.equal(r.body.error.code, "codexd_unavailable");

@@ -9,20 +9,28 @@ import { eventually, getJson, request } from "../support/http.js";
 const TTL = 3_000;
 
 const firesOf = async (cluster: Cluster) =>
-  (await cluster.schema.query<{ scheduled_for: Date; task_id: string }>("select scheduled_for, task_id from tasks where schedule_id is not null order by scheduled_for")).map(
-    (row) => ({ at: row.scheduled_for.getTime(), taskId: row.task_id })
-  );
+  (
+    await cluster.schema.query<{ scheduled_for: Date; task_id: string }>(
+      "select scheduled_for, task_id from tasks where schedule_id is not null order by scheduled_for"
+    )
+  ).map((row) => ({ at: row.scheduled_for.getTime(), taskId: row.task_id }));
 
 async function leaderOf(cluster: Cluster, nodes: ClusterNode[]): Promise<ClusterNode> {
-  return eventually(async () => {
-    const roles = await Promise.all(nodes.map((node) => cluster.rolez(node).catch(() => null)));
-    const leaders = nodes.filter((_, i) => roles[i]?.role === "leader");
-    assert.ok(leaders.length <= 1, "two leaders");
-    return leaders[0];
-  }, "a leader", 60_000);
+  return eventually(
+    async () => {
+      const roles = await Promise.all(nodes.map((node) => cluster.rolez(node).catch(() => null)));
+      const leaders = nodes.filter((_, i) => roles[i]?.role === "leader");
+      assert.ok(leaders.length <= 1, "two leaders");
+      return leaders[0];
+    },
+    "a leader",
+    60_000
+  );
 }
 
-test("a 2-second schedule on two nodes: one task per fire; kill -9 of the leader changes nothing", { timeout: 240_000 }, async () => {
+test("a 2-second schedule on two nodes: one task per fire; kill -9 of the leader changes nothing", {
+  timeout: 240_000
+}, async () => {
   const cluster = await startCluster({ leaseTtlMs: TTL });
   try {
     const a = await cluster.addNode("node-a", "primary");
@@ -40,16 +48,28 @@ test("a 2-second schedule on two nodes: one task per fire; kill -9 of the leader
     assert.equal(schedule.paused, false);
     assert.equal(Date.parse(schedule.nextFireAt) % 2000, 0);
 
-    await eventually(async () => ((await firesOf(cluster)).length >= 3 ? true : null), "three fires on node-a", 30_000);
+    await eventually(
+      async () => ((await firesOf(cluster)).length >= 3 ? true : null),
+      "three fires on node-a",
+      30_000
+    );
     await a.conductor.kill("SIGKILL");
     const killedAt = Date.now();
     assert.equal(await leaderOf(cluster, [b]), b);
-    await eventually(async () => ((await firesOf(cluster)).filter((fire) => fire.at > killedAt + TTL).length >= 3 ? true : null), "three fires on node-b", 60_000);
+    await eventually(
+      async () =>
+        (await firesOf(cluster)).filter((fire) => fire.at > killedAt + TTL).length >= 3 ? true : null,
+      "three fires on node-b",
+      60_000
+    );
     const paused = await request("POST", `${b.conductor.base}/v1/schedules/${schedule.scheduleId}/pause`);
     assert.equal(paused.status, 200, paused.text);
 
     const fires = await firesOf(cluster);
-    const perFire = await cluster.schema.query<{ n: string }>("select count(*) as n from tasks where schedule_id = $1 group by scheduled_for having count(*) > 1", [schedule.scheduleId]);
+    const perFire = await cluster.schema.query<{ n: string }>(
+      "select count(*) as n from tasks where schedule_id = $1 group by scheduled_for having count(*) > 1",
+      [schedule.scheduleId]
+    );
     assert.deepEqual(perFire, [], "no fire has two tasks");
     assert.equal(new Set(fires.map((fire) => fire.taskId)).size, fires.length);
     for (const fire of fires) assert.equal(fire.at % 2000, 0, "every task is for a fire time of the cron");

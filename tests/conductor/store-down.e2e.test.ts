@@ -20,7 +20,10 @@ async function timed<T>(call: () => Promise<T>): Promise<{ value: T; ms: number 
 /** The routes that need the store, each answered 503 store_unavailable (with Retry-After) well within `boundMs`. */
 async function assertStoreUnavailable(node: ClusterNode, boundMs: number): Promise<void> {
   const calls: [string, () => ReturnType<typeof request>][] = [
-    ["POST /v1/tasks", () => request("POST", `${node.conductor.base}/v1/tasks`, { title: "t", prompt: "during the outage" })],
+    [
+      "POST /v1/tasks",
+      () => request("POST", `${node.conductor.base}/v1/tasks`, { title: "t", prompt: "during the outage" })
+    ],
     ["GET /v1/tasks", () => getJson(`${node.conductor.base}/v1/tasks`)],
     ["GET /v1/system/state", () => getJson(`${node.conductor.base}/v1/system/state`)],
     ["POST /v1/system/pause", () => request("POST", `${node.conductor.base}/v1/system/pause`)]
@@ -30,7 +33,10 @@ async function assertStoreUnavailable(node: ClusterNode, boundMs: number): Promi
     assert.equal(value.status, 503, `${what}: ${value.text}`);
     assert.equal(value.body.error.code, "store_unavailable", what);
     assert.equal(value.headers.get("retry-after"), "1", what);
-    assert.ok(!value.text.includes(SECRET) && !value.text.includes("postgres://"), `${what}: no connection string in the answer`);
+    assert.ok(
+      !value.text.includes(SECRET) && !value.text.includes("postgres://"),
+      `${what}: no connection string in the answer`
+    );
     assert.ok(ms < boundMs, `${what} took ${ms} ms`);
   }
   const ready = await timed(() => getJson(`${node.conductor.base}/readyz`));
@@ -46,12 +52,35 @@ async function refusedThenRecovers(cluster: Cluster, node: ClusterNode, proxy: T
   await proxy.refuse();
   await assertStoreUnavailable(node, 3000);
   // A leader that cannot renew gives the lease up at its deadline.
-  await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "standby" ? true : null), "stepped down", 10_000);
+  await eventually(
+    async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "standby" ? true : null),
+    "stepped down",
+    10_000
+  );
   await proxy.up();
-  await eventually(async () => ((await getJson(`${node.conductor.base}/readyz`)).status === 200 ? true : null), "ready again", 30_000);
-  await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "leader" ? true : null), "leading again", 30_000);
-  const second = await cluster.createTask(node, { title: "after refuse", prompt: "after the refusal", cwd: cluster.workdir });
-  await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${second}`)).body.data.task.state === "succeeded" ? true : null), "task after recovery", 60_000);
+  await eventually(
+    async () => ((await getJson(`${node.conductor.base}/readyz`)).status === 200 ? true : null),
+    "ready again",
+    30_000
+  );
+  await eventually(
+    async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "leader" ? true : null),
+    "leading again",
+    30_000
+  );
+  const second = await cluster.createTask(node, {
+    title: "after refuse",
+    prompt: "after the refusal",
+    cwd: cluster.workdir
+  });
+  await eventually(
+    async () =>
+      (await getJson(`${node.conductor.base}/v1/tasks/${second}`)).body.data.task.state === "succeeded"
+        ? true
+        : null,
+    "task after recovery",
+    60_000
+  );
 }
 
 /** 2. The server ends this conductor's sessions (as a restart of PostgreSQL would). */
@@ -64,8 +93,18 @@ async function sessionsTerminated(schema: TestSchema, node: ClusterNode, proxy: 
   );
   assert.ok(ended.length > 0 && ended.every((row) => row.ended));
   // The pool reconnects on the next call: a failed request at most, then work goes on.
-  await eventually(async () => ((await request("POST", `${node.conductor.base}/v1/system/pause`)).status === 200 ? true : null), "pause after terminate", 20_000);
-  await eventually(async () => ((await request("POST", `${node.conductor.base}/v1/system/resume`)).status === 200 ? true : null), "resume after terminate", 20_000);
+  await eventually(
+    async () =>
+      (await request("POST", `${node.conductor.base}/v1/system/pause`)).status === 200 ? true : null,
+    "pause after terminate",
+    20_000
+  );
+  await eventually(
+    async () =>
+      (await request("POST", `${node.conductor.base}/v1/system/resume`)).status === 200 ? true : null,
+    "resume after terminate",
+    20_000
+  );
 }
 
 /** 3. Silent: connections stay open but nothing answers. Still no hang; then recovery, logged, no leak. */
@@ -74,14 +113,34 @@ async function silentThenRecovers(cluster: Cluster, node: ClusterNode, proxy: Tc
   await assertStoreUnavailable(node, 5000);
   await proxy.refuse();
   await proxy.up();
-  const third = await eventually(async () => {
-    const created = await request("POST", `${node.conductor.base}/v1/tasks`, { title: "after silence", prompt: "after the silence", cwd: cluster.workdir });
-    return created.status === 201 ? (created.body.data.task.taskId as string) : null;
-  }, "task accepted after the silence", 30_000);
-  await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${third}`)).body.data.task.state === "succeeded" ? true : null), "task after silence", 60_000);
-  const logged = node.conductor.logLines().filter((l) => l.msg === "request failed" && l.err?.code === "store_unavailable");
+  const third = await eventually(
+    async () => {
+      const created = await request("POST", `${node.conductor.base}/v1/tasks`, {
+        title: "after silence",
+        prompt: "after the silence",
+        cwd: cluster.workdir
+      });
+      return created.status === 201 ? (created.body.data.task.taskId as string) : null;
+    },
+    "task accepted after the silence",
+    30_000
+  );
+  await eventually(
+    async () =>
+      (await getJson(`${node.conductor.base}/v1/tasks/${third}`)).body.data.task.state === "succeeded"
+        ? true
+        : null,
+    "task after silence",
+    60_000
+  );
+  const logged = node.conductor
+    .logLines()
+    .filter((l) => l.msg === "request failed" && l.err?.code === "store_unavailable");
   assert.ok(logged.length > 0, "the failures are in the log");
-  const leaks = node.conductor.output().split("\n").filter((line) => line.includes(SECRET) || line.includes("postgres:postgres"));
+  const leaks = node.conductor
+    .output()
+    .split("\n")
+    .filter((line) => line.includes(SECRET) || line.includes("postgres:postgres"));
   assert.deepEqual(leaks.slice(0, 3), [], "no credentials in the log");
 }
 
@@ -100,9 +159,24 @@ test("PostgreSQL refused, cut off and silent: 503 store_unavailable at once, lea
   });
   try {
     const node = await cluster.addNode("node-a", "primary");
-    await eventually(async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "leader" ? true : null), "leading", 30_000);
-    const first = await cluster.createTask(node, { title: "before", prompt: "before the outage", cwd: cluster.workdir });
-    await eventually(async () => ((await getJson(`${node.conductor.base}/v1/tasks/${first}`)).body.data.task.state === "succeeded" ? true : null), "first task", 60_000);
+    await eventually(
+      async () => ((await getJson(`${node.conductor.base}/rolez`)).body.data.role === "leader" ? true : null),
+      "leading",
+      30_000
+    );
+    const first = await cluster.createTask(node, {
+      title: "before",
+      prompt: "before the outage",
+      cwd: cluster.workdir
+    });
+    await eventually(
+      async () =>
+        (await getJson(`${node.conductor.base}/v1/tasks/${first}`)).body.data.task.state === "succeeded"
+          ? true
+          : null,
+      "first task",
+      60_000
+    );
 
     // 1. Refused: the port is closed and every connection cut.
     await refusedThenRecovers(cluster, node, proxy);

@@ -29,7 +29,10 @@ test("a task runs to succeeded through the real codex binary, with its run folde
     assert.equal(run.finalMessage, "mock reply to: hello task");
     assert.match(run.sessionId, /^session-/);
     assert.equal(run.workspace.kind, "shared");
-    assert.ok(stack.model.requests.some((r) => r.lastUserText === "hello task"), "the prompt reached the model");
+    assert.ok(
+      stack.model.requests.some((r) => r.lastUserText === "hello task"),
+      "the prompt reached the model"
+    );
 
     const folder = stack.dir.path("runs", run.runId);
     const meta = readJson(join(folder, "meta.json"));
@@ -50,21 +53,27 @@ test("a task runs to succeeded through the real codex binary, with its run folde
     assert.equal(page.status, 200);
     assert.equal(page.body.data.events.length, 2);
     assert.equal(page.body.data.events[0].type, "run.started");
-    const next = await getJson(`${stack.conductorBase}/v1/runs/${run.runId}/events?after=${page.body.data.nextAfter}&limit=1000`);
+    const next = await getJson(
+      `${stack.conductorBase}/v1/runs/${run.runId}/events?after=${page.body.data.nextAfter}&limit=1000`
+    );
     assert.equal(2 + next.body.data.events.length, events.length);
     const one = await getJson(`${stack.conductorBase}/v1/runs/${run.runId}`);
     assert.equal(one.body.data.run.state, "succeeded");
     assert.equal(one.body.data.events.length, events.length);
 
     // The worker session was closed at the end.
-    const session = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${run.sessionId}`)).body.data.session;
+    const session = (await getJson(`${stack.conductorBase}/v1/codex/sessions/${run.sessionId}`)).body.data
+      .session;
     assert.equal(session.purpose, "worker");
     assert.equal(session.status, "closed");
 
     // A replay of the task's events from the start over the WebSocket.
     const socket = await stack.taskEvents(taskId, 0);
     await socket.waitFor((e) => e.type === "run.ended", "replayed run.ended");
-    assert.deepEqual(socket.events.map((e) => e.seq), events.map((e) => e.seq));
+    assert.deepEqual(
+      socket.events.map((e) => e.seq),
+      events.map((e) => e.seq)
+    );
     socket.close();
   } finally {
     await stack.stop();
@@ -74,10 +83,19 @@ test("a task runs to succeeded through the real codex binary, with its run folde
 /** The mock's answer by prompt: FAIL is a 400, HANG never answers, TOUCH asks to run `touch`. */
 const replyByPrompt: ReplyFactory = (r) => {
   const prompt = r.lastUserText ?? "";
-  if (r.functionCallOutputs.length > 0) return { kind: "text", text: `tool said: ${r.functionCallOutputs.map((o) => o.output).join(" / ").slice(0, 200)}` };
-  if (prompt.startsWith("FAIL")) return { kind: "http_error", status: 400, body: { error: { message: "mock refuses this prompt" } } };
+  if (r.functionCallOutputs.length > 0)
+    return {
+      kind: "text",
+      text: `tool said: ${r.functionCallOutputs
+        .map((o) => o.output)
+        .join(" / ")
+        .slice(0, 200)}`
+    };
+  if (prompt.startsWith("FAIL"))
+    return { kind: "http_error", status: 400, body: { error: { message: "mock refuses this prompt" } } };
   if (prompt.startsWith("HANG")) return { kind: "hang" };
-  if (prompt.startsWith("TOUCH")) return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
+  if (prompt.startsWith("TOUCH"))
+    return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
   return { kind: "text", text: `mock reply to: ${prompt}` };
 };
 
@@ -92,12 +110,23 @@ async function failingIsRetriedThenFailed(stack: TaskStack): Promise<void> {
   assert.equal(failed.attemptsSpent, 2);
   assert.match(failed.stateReason, /mock refuses this prompt/);
   const runs = await stack.runs(taskId);
-  assert.deepEqual(runs.map((r) => [r.attempt, r.state]).sort(), [[1, "failed"], [2, "failed"]]);
-  assert.equal(requestsFor("FAIL always").length, 2, "one model request per attempt (a 400 is not retried by codex)");
+  assert.deepEqual(runs.map((r) => [r.attempt, r.state]).sort(), [
+    [1, "failed"],
+    [2, "failed"]
+  ]);
+  assert.equal(
+    requestsFor("FAIL always").length,
+    2,
+    "one model request per attempt (a 400 is not retried by codex)"
+  );
   const retry = await postJson(`${base}/v1/tasks/${taskId}/retry`, {});
   assert.equal(retry.status, 200, retry.text);
   assert.equal(retry.body.data.task.attemptsSpent, 0);
-  await stack.waitTask(taskId, (task) => task.state === "failed" && task.runCount === 4, "failed again after the retry");
+  await stack.waitTask(
+    taskId,
+    (task) => task.state === "failed" && task.runCount === 4,
+    "failed again after the retry"
+  );
 }
 
 /** A turn waiting on an approval shows needs_approval; answering it lets the run finish. */
@@ -106,11 +135,20 @@ async function approvalWaitThenFinish(stack: TaskStack): Promise<void> {
   const file = stack.dir.path("repo", "approved.txt");
   const prompt = `TOUCH ${file}`;
   const taskId = (
-    await stack.createTask({ title: "touch", prompt, cwd: stack.dir.path("repo"), approvalPolicy: "untrusted", sandbox: "workspace-write" })
+    await stack.createTask({
+      title: "touch",
+      prompt,
+      cwd: stack.dir.path("repo"),
+      approvalPolicy: "untrusted",
+      sandbox: "workspace-write"
+    })
   ).body.data.task.taskId;
   const events = await stack.taskEvents(taskId, 0);
   await stack.waitTask(taskId, (task) => task.state === "needs_approval", "needs_approval");
-  const requested = await events.waitFor((e) => e.type === "approval.requested", "approval on the task's stream");
+  const requested = await events.waitFor(
+    (e) => e.type === "approval.requested",
+    "approval on the task's stream"
+  );
   const approvalId = requested.data.approval.approvalId;
   const answer = await postJson(`${base}/v1/codex/approvals/${approvalId}`, { decision: "accept" });
   assert.equal(answer.status, 200, answer.text);
@@ -134,7 +172,8 @@ test("failing, cancelled, timed out and approval-waiting tasks, through the real
     );
 
     await t.test("cancel interrupts the running turn: the model sees its stream closed", async () => {
-      const taskId = (await stack.createTask({ title: "hangs", prompt: "HANG for cancel" })).body.data.task.taskId;
+      const taskId = (await stack.createTask({ title: "hangs", prompt: "HANG for cancel" })).body.data.task
+        .taskId;
       const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for cancel", 60_000);
       assert.equal((await stack.task(taskId)).state, "running");
       const cancel = await postJson(`${base}/v1/tasks/${taskId}/cancel`, { reason: "changed my mind" });
@@ -153,7 +192,8 @@ test("failing, cancelled, timed out and approval-waiting tasks, through the real
     await t.test("a task past its timeoutMs is interrupted and ends timed_out", async () => {
       // timeoutMs counts from the run's start: long enough that the turn reaches the model first
       // on a loaded machine (at 1500 ms it once timed out before codex sent the request).
-      const taskId = (await stack.createTask({ title: "slow", prompt: "HANG for timeout", timeoutMs: 8000 })).body.data.task.taskId;
+      const taskId = (await stack.createTask({ title: "slow", prompt: "HANG for timeout", timeoutMs: 8000 }))
+        .body.data.task.taskId;
       const request = await stack.model.waitForRequest((r) => r.lastUserText === "HANG for timeout", 60_000);
       const ended = await stack.waitTask(taskId, (task) => task.state === "timed_out", "timed_out");
       assert.match(ended.stateReason, /timeoutMs 8000/);
@@ -174,12 +214,16 @@ test("WS /v1/tasks/:task_id/events: live events without after; an unknown task i
   const stack = await startTaskStack();
   try {
     const notBefore = new Date(Date.now() + 1000).toISOString();
-    const taskId = (await stack.createTask({ title: "later", prompt: "live please", notBefore })).body.data.task.taskId;
+    const taskId = (await stack.createTask({ title: "later", prompt: "live please", notBefore })).body.data
+      .task.taskId;
     const live = await stack.taskEvents(taskId);
     const ended = await live.waitFor((e) => e.type === "run.ended", "run.ended live", 30_000);
     assert.equal(ended.data.state, "succeeded");
     assert.equal(live.events[0].type, "run.started", "the stream began before the run did");
-    assert.ok(live.events.every((e, i) => i === 0 || e.seq > live.events[i - 1].seq), "in seq order");
+    assert.ok(
+      live.events.every((e, i) => i === 0 || e.seq > live.events[i - 1].seq),
+      "in seq order"
+    );
     live.close();
     const unknown = await stack.taskEvents("task-nope").then(
       (socket) => socket.closed,

@@ -12,10 +12,12 @@ function answerByPrompt(stack: TaskStack): void {
     const count = (seen.get(prompt) ?? 0) + 1;
     seen.set(prompt, count);
     if (prompt.startsWith("HANG")) return { kind: "hang" };
-    if (prompt.startsWith("FAIL")) return { kind: "http_error", status: 400, body: { error: { message: "refused" } } };
+    if (prompt.startsWith("FAIL"))
+      return { kind: "http_error", status: 400, body: { error: { message: "refused" } } };
     if (prompt.startsWith("SLOW")) return { kind: "slow_text", text: `done: ${prompt}`, totalMs: 300 };
     if (prompt.startsWith("STALL") && count === 1) return { kind: "hang" };
-    if (prompt.startsWith("LIMIT") && count === 1) return { kind: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 };
+    if (prompt.startsWith("LIMIT") && count === 1)
+      return { kind: "usage_limit", resetsAt: Math.floor(Date.now() / 1000) + 3600 };
     return { kind: "text", text: `mock reply to: ${prompt}` };
   });
 }
@@ -37,10 +39,19 @@ async function badBodiesAndUnknownIds(stack: TaskStack): Promise<void> {
   assert.match(extra.body.error.message, /colour/);
   const relative = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: "repo" });
   assert.match(relative.body.error.message, /cwd/);
-  const missingDir = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("nowhere") });
+  const missingDir = await postJson(`${base}/v1/tasks`, {
+    title: "t",
+    prompt: "p",
+    cwd: stack.dir.path("nowhere")
+  });
   assert.equal(missingDir.status, 400);
   assert.match(missingDir.body.error.message, /cwd: .*does not exist/);
-  const notRepo = await postJson(`${base}/v1/tasks`, { title: "t", prompt: "p", cwd: stack.dir.path("repo"), workspace: "worktree" });
+  const notRepo = await postJson(`${base}/v1/tasks`, {
+    title: "t",
+    prompt: "p",
+    cwd: stack.dir.path("repo"),
+    workspace: "worktree"
+  });
   assert.equal(notRepo.status, 400);
   assert.match(notRepo.body.error.message, /workspace: "worktree" needs a cwd inside a git repository/);
   assert.equal((await getJson(`${base}/v1/tasks/task-nope`)).status, 404);
@@ -51,9 +62,15 @@ async function badBodiesAndUnknownIds(stack: TaskStack): Promise<void> {
   assert.equal(listed.status, 200);
   assert.equal(listed.body.data.tasks.length, 2);
   assert.ok(listed.body.data.tasks.every((task: any) => task.state === "succeeded"));
-  const next = await getJson(`${base}/v1/tasks?state=succeeded&limit=2&cursor=${encodeURIComponent(listed.body.data.nextCursor)}`);
+  const next = await getJson(
+    `${base}/v1/tasks?state=succeeded&limit=2&cursor=${encodeURIComponent(listed.body.data.nextCursor)}`
+  );
   assert.equal(next.status, 200);
-  assert.ok(next.body.data.tasks.every((task: any) => !listed.body.data.tasks.some((seen: any) => seen.taskId === task.taskId)));
+  assert.ok(
+    next.body.data.tasks.every(
+      (task: any) => !listed.body.data.tasks.some((seen: any) => seen.taskId === task.taskId)
+    )
+  );
   assert.equal((await getJson(`${base}/v1/tasks?state=sleeping`)).status, 400);
 }
 
@@ -63,15 +80,25 @@ async function dependentRunsAfterOrFailsFast(stack: TaskStack): Promise<void> {
   const second = await created(stack, { title: "second", prompt: "after first", dependsOn: [first.taskId] });
   assert.ok(["blocked", "queued"].includes(second.state));
   const doomed = await created(stack, { title: "doomed", prompt: "FAIL doomed", maxAttempts: 1 });
-  const orphan = await created(stack, { title: "orphan", prompt: "never runs", dependsOn: [doomed.taskId, first.taskId] });
+  const orphan = await created(stack, {
+    title: "orphan",
+    prompt: "never runs",
+    dependsOn: [doomed.taskId, first.taskId]
+  });
   const done = await stack.waitTask(second.taskId, (task) => task.state === "succeeded", "succeeded");
   const firstDone = await stack.task(first.taskId);
   const [secondRun] = await stack.runs(done.taskId);
-  assert.ok(Date.parse(secondRun.startedAt) >= Date.parse(firstDone.endedAt), "the dependent started after its dependency ended");
+  assert.ok(
+    Date.parse(secondRun.startedAt) >= Date.parse(firstDone.endedAt),
+    "the dependent started after its dependency ended"
+  );
   const failed = await stack.waitTask(orphan.taskId, (task) => task.state === "failed", "failed");
   assert.match(failed.stateReason, new RegExp(doomed.taskId));
   assert.deepEqual(await stack.runs(orphan.taskId), [], "a task whose dependency failed never runs");
-  assert.equal(stack.model.requests.some((r) => r.lastUserText === "never runs"), false);
+  assert.equal(
+    stack.model.requests.some((r) => r.lastUserText === "never runs"),
+    false
+  );
   const unknown = await stack.createTask({ title: "x", prompt: "x", dependsOn: ["task-nope"] });
   assert.equal(unknown.status, 400);
   assert.match(unknown.body.error.message, /dependsOn/);
@@ -80,11 +107,23 @@ async function dependentRunsAfterOrFailsFast(stack: TaskStack): Promise<void> {
 /** A turn with no new event for stallTimeoutMs is interrupted and retried as stalled. */
 async function stalledTurnIsRetried(stack: TaskStack): Promise<void> {
   // Spare attempts: on a loaded machine a healthy retry may also go quiet for a second.
-  const task = await created(stack, { title: "stalls", prompt: "STALL once", stallTimeoutMs: 1000, maxAttempts: 4 });
-  const done = await stack.waitTask(task.taskId, (t2) => t2.state === "succeeded", "succeeded after the stall");
+  const task = await created(stack, {
+    title: "stalls",
+    prompt: "STALL once",
+    stallTimeoutMs: 1000,
+    maxAttempts: 4
+  });
+  const done = await stack.waitTask(
+    task.taskId,
+    (t2) => t2.state === "succeeded",
+    "succeeded after the stall"
+  );
   const runs = (await stack.runs(done.taskId)).sort((a, b) => a.attempt - b.attempt);
   assert.equal(runs.at(-1).state, "succeeded");
-  assert.deepEqual(runs.slice(0, -1).map((r) => r.state), runs.slice(0, -1).map(() => "stalled"));
+  assert.deepEqual(
+    runs.slice(0, -1).map((r) => r.state),
+    runs.slice(0, -1).map(() => "stalled")
+  );
   assert.equal(done.attemptsSpent, runs.length - 1, "each stall spent an attempt");
   assert.match(runs[0].reason, /stallTimeoutMs 1000/);
   const first = stack.model.requests.find((r) => r.lastUserText === "STALL once");
@@ -97,8 +136,9 @@ test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true
   const stack = await startTaskStack();
   answerByPrompt(stack);
   try {
-    const dependsOnCase = t.test("dependsOn: runs after its dependency succeeded; fails fast when one fails", () =>
-      dependentRunsAfterOrFailsFast(stack)
+    const dependsOnCase = t.test(
+      "dependsOn: runs after its dependency succeeded; fails fast when one fails",
+      () => dependentRunsAfterOrFailsFast(stack)
     );
 
     const notBeforeCase = t.test("notBefore: blocked until then, claimed after", async () => {
@@ -107,7 +147,10 @@ test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true
       assert.equal(later.state, "blocked");
       const done = await stack.waitTask(later.taskId, (task) => task.state === "succeeded", "succeeded");
       const [run] = await stack.runs(done.taskId);
-      assert.ok(Date.parse(run.startedAt) >= Date.parse(notBefore), `started ${run.startedAt}, not before ${notBefore}`);
+      assert.ok(
+        Date.parse(run.startedAt) >= Date.parse(notBefore),
+        `started ${run.startedAt}, not before ${notBefore}`
+      );
     });
 
     const idempotencyCase = t.test("the same Idempotency-Key returns the same task", async () => {
@@ -122,7 +165,11 @@ test("dependsOn, notBefore, idempotency and a stalled turn", { concurrency: true
       assert.notEqual(c.body.data.task.taskId, a.body.data.task.taskId);
       await stack.waitTask(a.body.data.task.taskId, (task) => task.state === "succeeded", "succeeded");
       await stack.waitTask(c.body.data.task.taskId, (task) => task.state === "succeeded", "succeeded");
-      assert.equal(stack.model.requests.filter((r) => r.lastUserText === "only once").length, 2, "two tasks, two turns; the repeated key made none");
+      assert.equal(
+        stack.model.requests.filter((r) => r.lastUserText === "only once").length,
+        2,
+        "two tasks, two turns; the repeated key made none"
+      );
     });
 
     const stalledCase = t.test(
@@ -143,7 +190,10 @@ test("priority and the concurrency limit hold (BAA_MAX_CONCURRENT_TASKS); a full
   answerByPrompt(stack);
   try {
     // Two hanging tasks fill both slots; what is queued behind them waits.
-    const blockers = [await created(stack, { title: "b1", prompt: "HANG b1" }), await created(stack, { title: "b2", prompt: "HANG b2" })];
+    const blockers = [
+      await created(stack, { title: "b1", prompt: "HANG b1" }),
+      await created(stack, { title: "b2", prompt: "HANG b2" })
+    ];
     await stack.model.waitForRequest((r) => r.lastUserText === "HANG b1", 60_000);
     await stack.model.waitForRequest((r) => r.lastUserText === "HANG b2", 60_000);
     const low = await created(stack, { title: "low", prompt: "SLOW low", priority: 1 });
@@ -159,16 +209,30 @@ test("priority and the concurrency limit hold (BAA_MAX_CONCURRENT_TASKS); a full
     assert.equal(full.body.error.code, "queue_full");
     assert.ok(Number(full.headers.get("retry-after")) > 0);
 
-    for (const blocker of blockers) assert.equal((await postJson(`${stack.conductorBase}/v1/tasks/${blocker.taskId}/cancel`, {})).status, 202);
-    for (const task of [low, high, mid, mid2]) await stack.waitTask(task.taskId, (t) => t.state === "succeeded", "succeeded");
+    for (const blocker of blockers)
+      assert.equal(
+        (await postJson(`${stack.conductorBase}/v1/tasks/${blocker.taskId}/cancel`, {})).status,
+        202
+      );
+    for (const task of [low, high, mid, mid2])
+      await stack.waitTask(task.taskId, (t) => t.state === "succeeded", "succeeded");
 
     // Claimed by priority, then age: the claim times (the store's clock) say in which order.
     const claimedAt = async (taskId: string) => Date.parse((await stack.runs(taskId))[0].startedAt);
-    const [tHigh, tMid, tMid2, tLow] = await Promise.all([high, mid, mid2, low].map((task) => claimedAt(task.taskId)));
+    const [tHigh, tMid, tMid2, tLow] = await Promise.all(
+      [high, mid, mid2, low].map((task) => claimedAt(task.taskId))
+    );
     assert.ok(tHigh <= tMid2 && tMid <= tMid2, "high and mid before mid2");
     assert.ok(tMid2 <= tLow, "mid2 (priority 5) before low (priority 1)");
-    const firstTwo = stack.model.requests.filter((r) => r.lastUserText?.startsWith("SLOW")).slice(0, 2).map((r) => r.lastUserText);
-    assert.deepEqual(firstTwo.sort(), ["SLOW high", "SLOW mid"], "the two freed slots went to the highest priorities");
+    const firstTwo = stack.model.requests
+      .filter((r) => r.lastUserText?.startsWith("SLOW"))
+      .slice(0, 2)
+      .map((r) => r.lastUserText);
+    assert.deepEqual(
+      firstTwo.sort(),
+      ["SLOW high", "SLOW mid"],
+      "the two freed slots went to the highest priorities"
+    );
 
     // Never more than two runs at once, from the runs' own times.
     const all = (await getJson(`${stack.conductorBase}/v1/tasks?limit=100`)).body.data.tasks;
@@ -208,7 +272,10 @@ test("a usage-limit failure pauses claiming until the reset Codex names and spen
     const state = (await getJson(`${stack.conductorBase}/v1/system/state`)).body.data;
     assert.ok(state.quota !== null, JSON.stringify(state));
     // Codex names the reset to the minute, in local time.
-    assert.ok(Math.abs(Date.parse(state.quota.pausedUntil) - resetsAt) <= 61_000, `paused until ${state.quota.pausedUntil}`);
+    assert.ok(
+      Math.abs(Date.parse(state.quota.pausedUntil) - resetsAt) <= 61_000,
+      `paused until ${state.quota.pausedUntil}`
+    );
     assert.equal(state.claiming, false);
 
     // Nothing is claimed while the pause holds: a new task stays queued, the model hears nothing.
@@ -223,7 +290,10 @@ test("a usage-limit failure pauses claiming until the reset Codex names and spen
     await stack.waitTask(limited.taskId, (t) => t.state === "succeeded", "succeeded");
     await stack.waitTask(waiting.taskId, (t) => t.state === "succeeded", "succeeded");
     const runs = (await stack.runs(limited.taskId)).sort((a, b) => a.attempt - b.attempt);
-    assert.deepEqual(runs.map((r) => r.state), ["deferred", "succeeded"]);
+    assert.deepEqual(
+      runs.map((r) => r.state),
+      ["deferred", "succeeded"]
+    );
   } finally {
     await stack.stop();
   }

@@ -7,7 +7,11 @@ import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { resolveCliConfig } from "../../apps/cli/dist/index.js";
 import { CodexdErrorCodes, resolveCodexdConfig } from "../../apps/codexd/dist/index.js";
-import { CODEX_ROUTES, ConductorErrorCodes, resolveConductorConfig } from "../../apps/conductor-daemon/dist/index.js";
+import {
+  CODEX_ROUTES,
+  ConductorErrorCodes,
+  resolveConductorConfig
+} from "../../apps/conductor-daemon/dist/index.js";
 import { StatusApiErrorCodes, resolveStatusApiConfig } from "../../apps/status-api/dist/index.js";
 import { CommonErrorCodes } from "../../packages/api-errors/dist/index.js";
 import { buildServiceApps, type ServiceApp } from "../support/route-tables.js";
@@ -19,12 +23,15 @@ function filesUnder(dir: string, pattern: RegExp): string[] {
   if (!existsSync(join(root, dir))) return [];
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === "node_modules" || entry.name === "dist" ? [] : filesUnder(path, pattern);
+    if (entry.isDirectory())
+      return entry.name === "node_modules" || entry.name === "dist" ? [] : filesUnder(path, pattern);
     return pattern.test(entry.name) ? [path] : [];
   });
 }
 
-const appSources = readdirSync(join(root, "apps")).flatMap((app) => filesUnder(join("apps", app, "src"), /\.ts$/));
+const appSources = readdirSync(join(root, "apps")).flatMap((app) =>
+  filesUnder(join("apps", app, "src"), /\.ts$/)
+);
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const allMatches = (text: string, re: RegExp): string[][] => [...text.matchAll(re)].map((m) => [...m]);
 const missing = (names: Iterable<string>, present: (name: string) => boolean): string[] =>
@@ -33,14 +40,28 @@ const missing = (names: Iterable<string>, present: (name: string) => boolean): s
 test("every error code is in docs/api/errors.md with its HTTP status", () => {
   const doc = read("docs/api/errors.md");
   // `| \`code\` | 404 | ...` rows; the first number in the status cell is the status.
-  const documented = new Map(allMatches(doc, /^\|\s*`([a-z_]+)`\s*\|\s*[^|\d]*(\d{3})/gm).map(([, code, status]) => [code, Number(status)]));
-  const tables: Record<string, number>[] = [CommonErrorCodes, CodexdErrorCodes, ConductorErrorCodes, StatusApiErrorCodes];
+  const documented = new Map(
+    allMatches(doc, /^\|\s*`([a-z_]+)`\s*\|\s*[^|\d]*(\d{3})/gm).map(([, code, status]) => [
+      code,
+      Number(status)
+    ])
+  );
+  const tables: Record<string, number>[] = [
+    CommonErrorCodes,
+    CodexdErrorCodes,
+    ConductorErrorCodes,
+    StatusApiErrorCodes
+  ];
   // Plus codes the shared error handler sends without a table entry (its fallbacks).
   const handler = read("packages/api-errors/src/fastify-error-handler.ts");
   const sent = allMatches(handler, /errorBody\(\s*"([a-z_]+)"/g).map(([, code]) => code);
   const codes = [...tables.flatMap((table) => Object.keys(table)), ...sent];
 
-  assert.deepEqual(missing(codes, (code) => documented.has(code)), [], "codes missing from docs/api/errors.md");
+  assert.deepEqual(
+    missing(codes, (code) => documented.has(code)),
+    [],
+    "codes missing from docs/api/errors.md"
+  );
   for (const table of tables) {
     for (const [code, status] of Object.entries(table)) {
       assert.equal(documented.get(code), status, `docs/api/errors.md gives ${code} the wrong status`);
@@ -54,7 +75,11 @@ test("every BAA_* environment variable is in docs/runtime/environment.md", () =>
   // A name ends in a letter or digit: `BAA_CODEXD_*` in a comment is a prefix, not a variable.
   const names = allMatches(sources, /\bBAA_[A-Z0-9_]*[A-Z0-9]\b/g).map(([name]) => name);
   assert.ok(names.length > 20, "found the variables");
-  assert.deepEqual(missing(names, (name) => doc.includes(`\`${name}\``)), [], "variables missing from the table");
+  assert.deepEqual(
+    missing(names, (name) => doc.includes(`\`${name}\``)),
+    [],
+    "variables missing from the table"
+  );
 });
 
 test("every CLI flag of codexd and the conductor is in docs/runtime/", () => {
@@ -67,13 +92,27 @@ test("every CLI flag of codexd and the conductor is in docs/runtime/", () => {
     ...allMatches(commandBlock, /\b([a-z][a-z-]*)\s*:\s*\{/g).map(([, flag]) => flag)
   ];
   // The conductor's SOURCES table: key -> ["flag", "ENV"]; "" means env-only.
-  const conductorFlags = allMatches(read("apps/conductor-daemon/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag);
+  const conductorFlags = allMatches(
+    read("apps/conductor-daemon/src/config.ts"),
+    /\[\s*"([a-z-]+)",\s*"BAA_/g
+  ).map(([, flag]) => flag);
   // status-api's SOURCES table has the same shape.
-  const statusApiFlags = allMatches(read("apps/status-api/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag);
-  assert.ok(codexdFlags.includes("server-arg") && codexdFlags.includes("json") && conductorFlags.includes("trusted-cidrs"), "found the flags");
+  const statusApiFlags = allMatches(read("apps/status-api/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(
+    ([, flag]) => flag
+  );
+  assert.ok(
+    codexdFlags.includes("server-arg") &&
+      codexdFlags.includes("json") &&
+      conductorFlags.includes("trusted-cidrs"),
+    "found the flags"
+  );
   const documented = (flag: string) => new RegExp(`--${flag}(?![a-z-])`).test(docs);
   assert.ok(statusApiFlags.includes("source-timeout-ms"), "found status-api's flags");
-  assert.deepEqual(missing([...codexdFlags, ...conductorFlags, ...statusApiFlags], documented), [], "flags missing from docs/runtime/*.md");
+  assert.deepEqual(
+    missing([...codexdFlags, ...conductorFlags, ...statusApiFlags], documented),
+    [],
+    "flags missing from docs/runtime/*.md"
+  );
 });
 
 // The routes come from each service's real route table (its app built by createApp, routes
@@ -99,11 +138,13 @@ test("every route of every service is in its section of docs/api/README.md, with
       const text = sections[service];
       const route = `${method} ${path}`;
       // A route must appear whole: `GET /v1/codex` is not documented by `GET /v1/codex/events`.
-      if (!new RegExp(`${escapeRegExp(route)}(?![\\w/:*-])`).test(text)) undocumented.push(`${service}: ${route}`);
+      if (!new RegExp(`${escapeRegExp(route)}(?![\\w/:*-])`).test(text))
+        undocumented.push(`${service}: ${route}`);
       // An example line: curl (or wscat for a WebSocket) with the path, `:param` standing for any value.
-      const pattern = escapeRegExp(path).replace(/:[a-z_]+/g, "[^/\\s\"?]+");
+      const pattern = escapeRegExp(path).replace(/:[a-z_]+/g, '[^/\\s"?]+');
       const tool = method === "WS" ? "(?:wscat|websocat)" : "curl";
-      if (!new RegExp(`^.*\\b${tool}\\b.*${pattern}(?:["?\\s]|$)`, "m").test(text)) withoutExample.push(`${service}: ${route}`);
+      if (!new RegExp(`^.*\\b${tool}\\b.*${pattern}(?:["?\\s]|$)`, "m").test(text))
+        withoutExample.push(`${service}: ${route}`);
     };
     for (const { service, routes } of apps) {
       assert.ok(routes.length >= 8, `found ${service}'s routes`);
@@ -113,7 +154,10 @@ test("every route of every service is in its section of docs/api/README.md, with
       }
     }
     // The conductor's wildcard proxy: the pattern itself, and each codex route it serves.
-    assert.ok(apps.find((each) => each.service === "conductor")?.routes.some((route) => route.url === "/v1/codex/*"), "found the proxy route");
+    assert.ok(
+      apps.find((each) => each.service === "conductor")?.routes.some((route) => route.url === "/v1/codex/*"),
+      "found the proxy route"
+    );
     assert.match(sections.conductor, /\/v1\/codex\/\*/);
     for (const route of CODEX_ROUTES) check("conductor", route.method, route.path);
     assert.deepEqual(undocumented, [], "routes missing from docs/api/README.md");
@@ -145,6 +189,13 @@ test("every environment variable a config reads is in docs/runtime/environment.m
   resolveConductorConfig({ env });
   resolveStatusApiConfig({ env });
   resolveCliConfig({ flags: {}, env, readFile: notThere });
-  assert.ok(asked.size > 20 && asked.has("BAA_SHARED_TOKEN") && asked.has("BAA_STATUS_API_SOURCE_TIMEOUT_MS"), `recorded the reads (${asked.size})`);
-  assert.deepEqual(missing(asked, (name) => doc.includes(`\`${name}\``)), [], "variables read by a config missing from docs/runtime/environment.md");
+  assert.ok(
+    asked.size > 20 && asked.has("BAA_SHARED_TOKEN") && asked.has("BAA_STATUS_API_SOURCE_TIMEOUT_MS"),
+    `recorded the reads (${asked.size})`
+  );
+  assert.deepEqual(
+    missing(asked, (name) => doc.includes(`\`${name}\``)),
+    [],
+    "variables read by a config missing from docs/runtime/environment.md"
+  );
 });

@@ -30,7 +30,9 @@ const appOf = (service: ServiceApp["service"]): ServiceApp => {
 };
 
 // The proxy's wildcard is hidden; the codex routes it serves are documented one by one instead.
-const PROXIED = CODEX_ROUTES.filter((route) => route.method !== "WS" && route.path !== "/v1/codex" && route.path !== "/v1/codex/events");
+const PROXIED = CODEX_ROUTES.filter(
+  (route) => route.method !== "WS" && route.path !== "/v1/codex" && route.path !== "/v1/codex/events"
+);
 
 for (const service of ["codexd", "conductor", "status-api"] as const) {
   test(`${service}: /openapi.json is valid OpenAPI 3 and lists every route`, async () => {
@@ -40,7 +42,10 @@ for (const service of ["codexd", "conductor", "status-api"] as const) {
     const doc: unknown = reply.json();
     assertValidOpenApi3(doc);
     assert.ok(routes.length >= 8, `found ${service}'s routes`);
-    assert.ok(routes.some((route) => route.url === "/metrics") && routes.some((route) => route.url === "/openapi.json"));
+    assert.ok(
+      routes.some((route) => route.url === "/metrics") &&
+        routes.some((route) => route.url === "/openapi.json")
+    );
     assertListsEveryRoute(doc, routes, service === "conductor" ? PROXIED : []);
   });
 }
@@ -54,19 +59,40 @@ test("the check refuses operations without operationId, summary or security, or 
     return doc;
   };
   const refused = (doc: OpenApiDocument, problem: RegExp) =>
-    assert.throws(() => assertValidOpenApi3(doc), (error: Error) => problem.test(error.message));
+    assert.throws(
+      () => assertValidOpenApi3(doc),
+      (error: Error) => problem.test(error.message)
+    );
   const tasks = (doc: OpenApiDocument) => doc.paths["/v1/tasks"];
-  refused(broken((doc) => delete tasks(doc).post.operationId), /POST \/v1\/tasks: operationId undefined/);
+  refused(
+    broken((doc) => delete tasks(doc).post.operationId),
+    /POST \/v1\/tasks: operationId undefined/
+  );
   const renamed = (method: "get" | "post", id: string) => (doc: OpenApiDocument) => {
     tasks(doc)[method].operationId = id;
   };
   refused(broken(renamed("post", "Create_task")), /"Create_task" is not camelCase/);
   refused(broken(renamed("get", "createTask")), /operationId createTask repeated/);
-  refused(broken((doc) => delete tasks(doc).post.summary), /POST \/v1\/tasks: no summary/);
-  refused(broken((doc) => delete tasks(doc).post.security), /POST \/v1\/tasks: security not stated/);
-  refused(broken((doc) => delete doc.components?.securitySchemes), /names bearerAuth, not in components/);
-  refused(broken((doc) => delete doc.info.license), /info\.license/);
-  refused(broken((doc) => delete doc.servers), /servers missing/);
+  refused(
+    broken((doc) => delete tasks(doc).post.summary),
+    /POST \/v1\/tasks: no summary/
+  );
+  refused(
+    broken((doc) => delete tasks(doc).post.security),
+    /POST \/v1\/tasks: security not stated/
+  );
+  refused(
+    broken((doc) => delete doc.components?.securitySchemes),
+    /names bearerAuth, not in components/
+  );
+  refused(
+    broken((doc) => delete doc.info.license),
+    /info\.license/
+  );
+  refused(
+    broken((doc) => delete doc.servers),
+    /servers missing/
+  );
 });
 
 test("codexd: no operation takes credentials (loopback only), and the document says so", async () => {
@@ -110,7 +136,10 @@ for (const service of ["conductor", "status-api"] as const) {
     }
     const securedV1 = secured.filter((key) => key.includes(" /v1/"));
     assert.ok(securedV1.length >= 10, `the /v1 operations need the token (${securedV1.length})`);
-    assert.ok(open.every((key) => !key.includes(" /v1/")), `no /v1 operation is open: ${open.join(", ")}`);
+    assert.ok(
+      open.every((key) => !key.includes(" /v1/")),
+      `no /v1 operation is open: ${open.join(", ")}`
+    );
   });
 }
 
@@ -118,13 +147,24 @@ test("codexd: the document holds the request schemas the routes validate with", 
   const { app, host } = appOf("codexd");
   const doc = (await app.inject({ url: "/openapi.json", headers: { host } })).json();
   const turn = doc.paths["/v1/codexd/turn"].post;
-  assert.equal(turn.responses["4XX"].content["application/json"].schema.$ref, "#/components/schemas/Error", "failures documented as the shared envelope");
+  assert.equal(
+    turn.responses["4XX"].content["application/json"].schema.$ref,
+    "#/components/schemas/Error",
+    "failures documented as the shared envelope"
+  );
   assert.deepEqual(doc.components.schemas.Error.required, ["ok", "error"]);
   assert.deepEqual(turn.requestBody.content["application/json"].schema.required, ["sessionId", "input"]);
   const events = doc.paths["/v1/codexd/events"].get;
   assert.equal(events["x-websocket"], true);
-  assert.ok(events.parameters.some((p: { name: string; in: string }) => p.name === "after" && p.in === "query"));
-  const bad = await app.inject({ method: "POST", url: "/v1/codexd/turn", headers: { host }, payload: { sessionId: "s", input: "" } });
+  assert.ok(
+    events.parameters.some((p: { name: string; in: string }) => p.name === "after" && p.in === "query")
+  );
+  const bad = await app.inject({
+    method: "POST",
+    url: "/v1/codexd/turn",
+    headers: { host },
+    payload: { sessionId: "s", input: "" }
+  });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().error.code, "validation_failed");
   assert.match(bad.json().error.message, /^invalid body: input: /);
@@ -140,8 +180,16 @@ test("conductor: every proxied codex route is documented as a pass-through, the 
     if (route.method === "WS") assert.equal(operation["x-websocket"], true);
   }
   assert.match(doc.paths["/v1/codex/turn"].post.description, /Pass-through/);
-  assert.deepEqual(doc.paths["/v1/tasks"].post.requestBody.content["application/json"].schema.required, ["title", "prompt"]);
-  const bad = await app.inject({ method: "POST", url: "/v1/tasks", headers: { host }, payload: { title: "t", prompt: "p", priority: 1.5 } });
+  assert.deepEqual(doc.paths["/v1/tasks"].post.requestBody.content["application/json"].schema.required, [
+    "title",
+    "prompt"
+  ]);
+  const bad = await app.inject({
+    method: "POST",
+    url: "/v1/tasks",
+    headers: { host },
+    payload: { title: "t", prompt: "p", priority: 1.5 }
+  });
   assert.equal(bad.statusCode, 400);
   assert.deepEqual(Object.keys(bad.json()), ["ok", "error"]);
   assert.match(bad.json().error.message, /^invalid body: priority: /);
@@ -149,7 +197,12 @@ test("conductor: every proxied codex route is documented as a pass-through, the 
 
 test("status-api: a bad action body is the shared 400 naming the field", async () => {
   const { app, host } = appOf("status-api");
-  const bad = await app.inject({ method: "POST", url: "/v1/system/pause", headers: { host }, payload: { reason: 5 } });
+  const bad = await app.inject({
+    method: "POST",
+    url: "/v1/system/pause",
+    headers: { host },
+    payload: { reason: 5 }
+  });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().error.code, "validation_failed");
   assert.match(bad.json().error.message, /^invalid body: reason: /);
@@ -165,8 +218,17 @@ for (const service of ["codexd", "conductor", "status-api"] as const) {
     assert.match(String(reply.headers["content-type"]), /^text\/plain; version=0\.0\.4/);
     const samples = parsePrometheusText(reply.body);
     const prefix = service === "status-api" ? "status_api_" : `${service}_`;
-    assert.ok(sampleValue(samples, `${prefix}http_requests_total`, { route: "/healthz", status: "200", method: "GET" }) >= 1);
-    assert.ok(sampleValue(samples, `${prefix}http_requests_total`, { route: "unmatched", status: "404" }) >= 1, "an unknown URL is counted as unmatched, not by its path");
+    assert.ok(
+      sampleValue(samples, `${prefix}http_requests_total`, {
+        route: "/healthz",
+        status: "200",
+        method: "GET"
+      }) >= 1
+    );
+    assert.ok(
+      sampleValue(samples, `${prefix}http_requests_total`, { route: "unmatched", status: "404" }) >= 1,
+      "an unknown URL is counted as unmatched, not by its path"
+    );
     assert.ok(!reply.body.includes("/no/such/route/42"), "raw URLs never become labels");
   });
 }

@@ -27,9 +27,17 @@ test("lists issues by state and labels, pull requests among them, newest first",
     github.addIssue({ owner: "o", repo: "r", title: "two", labels: ["bug"] });
     github.addIssue({ owner: "o", repo: "r", title: "three", labels: ["baa"], state: "closed" });
     github.addIssue({ owner: "other", repo: "r", title: "elsewhere", labels: ["baa"] });
-    await request("POST", `${github.url}/repos/o/r/pulls`, { title: "pr", head: "feature", base: "main" }, auth);
+    await request(
+      "POST",
+      `${github.url}/repos/o/r/pulls`,
+      { title: "pr", head: "feature", base: "main" },
+      auth
+    );
 
-    const titles = async (query: string) => (await request("GET", `${github.url}/repos/o/r/issues${query}`, undefined, auth)).body.map((issue: any) => issue.title);
+    const titles = async (query: string) =>
+      (await request("GET", `${github.url}/repos/o/r/issues${query}`, undefined, auth)).body.map(
+        (issue: any) => issue.title
+      );
     assert.deepEqual(await titles(""), ["pr", "two", "one"]);
     assert.deepEqual(await titles("?labels=baa"), ["one"]);
     assert.deepEqual(await titles("?labels=baa,bug"), ["one"]);
@@ -38,7 +46,10 @@ test("lists issues by state and labels, pull requests among them, newest first",
     const listed = (await request("GET", `${github.url}/repos/o/r/issues`, undefined, auth)).body;
     assert.equal(listed[0].number, 4, "pull requests and issues share one number sequence per repository");
     assert.equal(listed[0].pull_request.html_url, `${github.webUrl}/o/r/pull/4`);
-    assert.deepEqual(listed[2].labels.map((label: any) => label.name), ["baa", "bug"]);
+    assert.deepEqual(
+      listed[2].labels.map((label: any) => label.name),
+      ["baa", "bug"]
+    );
   } finally {
     await github.close();
   }
@@ -66,7 +77,8 @@ test("answers If-None-Match with 304 until the list changes", async () => {
 test("pages lists with per_page and a Link header", async () => {
   const github = await startFakeGitHub({ token });
   try {
-    for (let index = 0; index < 3; index++) github.addIssue({ owner: "o", repo: "r", title: `issue ${index}` });
+    for (let index = 0; index < 3; index++)
+      github.addIssue({ owner: "o", repo: "r", title: `issue ${index}` });
     const first = await request("GET", `${github.url}/repos/o/r/issues?per_page=2`, undefined, auth);
     assert.equal(first.body.length, 2);
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.get("link") ?? "")?.[1];
@@ -82,17 +94,33 @@ test("pull requests: create, duplicate refused, read, update, comment; errors in
   const github = await startFakeGitHub({ token });
   try {
     const base = `${github.url}/repos/o/r`;
-    const created = await request("POST", `${base}/pulls`, { title: "t", head: "b", base: "main", draft: true }, auth);
+    const created = await request(
+      "POST",
+      `${base}/pulls`,
+      { title: "t", head: "b", base: "main", draft: true },
+      auth
+    );
     assert.equal(created.status, 201);
     assert.deepEqual(
-      [created.body.number, created.body.html_url, created.body.head.ref, created.body.head.label, created.body.base.ref, created.body.state, created.body.draft],
+      [
+        created.body.number,
+        created.body.html_url,
+        created.body.head.ref,
+        created.body.head.label,
+        created.body.base.ref,
+        created.body.state,
+        created.body.draft
+      ],
       [1, `${github.webUrl}/o/r/pull/1`, "b", "o:b", "main", "open", true]
     );
     const duplicate = await request("POST", `${base}/pulls`, { title: "t", head: "b", base: "main" }, auth);
     assert.equal(duplicate.status, 422);
     assert.equal(duplicate.body.errors[0].message, "A pull request already exists for o:b.");
     const missing = await request("POST", `${base}/pulls`, { head: "c" }, auth);
-    assert.deepEqual(missing.body.errors.map((error: any) => error.field), ["title", "base"]);
+    assert.deepEqual(
+      missing.body.errors.map((error: any) => error.field),
+      ["title", "base"]
+    );
 
     const updated = await request("PATCH", `${base}/pulls/1`, { title: "t2", body: "b2" }, auth);
     assert.deepEqual([updated.body.title, updated.body.body], ["t2", "b2"]);
@@ -103,12 +131,25 @@ test("pull requests: create, duplicate refused, read, update, comment; errors in
     assert.equal(comment.status, 201);
     assert.equal(comment.body.html_url, `${github.webUrl}/o/r/pull/1#issuecomment-${comment.body.id}`);
     const comments = await request("GET", `${base}/issues/1/comments`, undefined, auth);
-    assert.deepEqual(comments.body.map((entry: any) => entry.body), ["hello"]);
+    assert.deepEqual(
+      comments.body.map((entry: any) => entry.body),
+      ["hello"]
+    );
 
-    github.failNext({ method: "GET", path: /\/pulls$/ }, { status: 503, body: { message: "down" }, headers: { "retry-after": "1" } });
+    github.failNext(
+      { method: "GET", path: /\/pulls$/ },
+      { status: 503, body: { message: "down" }, headers: { "retry-after": "1" } }
+    );
     const failed = await request("GET", `${base}/pulls`, undefined, auth);
-    assert.deepEqual([failed.status, failed.body.message, failed.headers.get("retry-after")], [503, "down", "1"]);
-    assert.equal((await request("GET", `${base}/pulls`, undefined, auth)).status, 200, "the failure was used up");
+    assert.deepEqual(
+      [failed.status, failed.body.message, failed.headers.get("retry-after")],
+      [503, "down", "1"]
+    );
+    assert.equal(
+      (await request("GET", `${base}/pulls`, undefined, auth)).status,
+      200,
+      "the failure was used up"
+    );
     assert.equal(github.requests.at(-1)?.query.state, undefined);
     assert.equal(github.requests.length, 10);
   } finally {

@@ -11,7 +11,12 @@ export function sign(body: string, secret = SECRET): string {
 }
 
 /** An `issues` event as GitHub sends it (the fields the conductor reads, and a few more). */
-export function issuesEvent(github: FakeGitHub, action: string, issue: FakeIssue, repoName = `${issue.owner}/${issue.repo}`) {
+export function issuesEvent(
+  github: FakeGitHub,
+  action: string,
+  issue: FakeIssue,
+  repoName = `${issue.owner}/${issue.repo}`
+) {
   return {
     action,
     issue: {
@@ -56,7 +61,9 @@ export async function deliver(conductorBase: string, payload: unknown, options: 
 /** Every task made from issue `number` (newest first). */
 export async function issueTasks(conductorBase: string, number: number): Promise<any[]> {
   const page = await getJson(`${conductorBase}/v1/tasks?limit=200`);
-  return (page.body.data.tasks as any[]).filter((task) => task.source?.kind === "github_issue" && task.source.number === number);
+  return (page.body.data.tasks as any[]).filter(
+    (task) => task.source?.kind === "github_issue" && task.source.number === number
+  );
 }
 
 /** The `github` block of GET /v1/system/state. */

@@ -26,14 +26,18 @@ async function nothingPostedTwice(github: FakeGitHub, base: string, issueNumber:
   const commentsOn = (number: number) =>
     github.comments.filter((c) => c.repo === "widgets" && c.issueNumber === number);
   // The fake shows a comment as soon as it is posted; the ledger records it a moment later.
-  await eventually(async () => ((await githubStatus(base)).comments.posted === 2 ? true : null), "both comments recorded");
+  await eventually(
+    async () => ((await githubStatus(base)).comments.posted === 2 ? true : null),
+    "both comments recorded"
+  );
   const polls = github.requests.length;
   await eventually(async () => (github.requests.length >= polls + 5 ? true : null), "more polls and passes");
   assert.equal(commentsOn(issueNumber).length, 2);
   assert.equal(new Set(commentsOn(issueNumber).map((c) => c.body)).size, 2);
   // The pull request's own number shares the issue space: no comment went to it.
   assert.equal(commentsOn(pullNumber).length, 0);
-  for (const request of github.requests) assert.doesNotMatch(JSON.stringify(request.body ?? ""), new RegExp(TOKEN));
+  for (const request of github.requests)
+    assert.doesNotMatch(JSON.stringify(request.body ?? ""), new RegExp(TOKEN));
 }
 
 test("an issue's task: a review comment with the diff summary, a pull request that closes the issue, a landed comment; none doubled", async () => {
@@ -50,18 +54,31 @@ test("an issue's task: a review comment with the diff summary, a pull request th
   try {
     const base = stack.conductorBase;
     // The mock model writes the file its prompt names: the issue's title starts the prompt.
-    const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "WRITE fix.txt the fix", labels: ["baa"] });
+    const issue = github.addIssue({
+      owner: "acme",
+      repo: "widgets",
+      title: "WRITE fix.txt the fix",
+      labels: ["baa"]
+    });
     const [created] = await eventually(async () => {
       const found = await issueTasks(base, issue.number);
       return found.length > 0 ? found : null;
     }, "the issue became a task");
     const taskId = created.taskId as string;
-    const inReview = await stack.waitTask(taskId, (t) => t.state === "in_review" || t.state === "failed", "in review");
+    const inReview = await stack.waitTask(
+      taskId,
+      (t) => t.state === "in_review" || t.state === "failed",
+      "in review"
+    );
     assert.equal(inReview.state, "in_review", JSON.stringify(inReview));
 
-    const commentsOn = (number: number) => github.comments.filter((c) => c.repo === "widgets" && c.issueNumber === number);
+    const commentsOn = (number: number) =>
+      github.comments.filter((c) => c.repo === "widgets" && c.issueNumber === number);
     const review = await eventually(async () => commentsOn(issue.number)[0], "the review comment");
-    assert.match(review.body, new RegExp(`task \`${taskId}\` for this issue finished a run and is waiting for review`));
+    assert.match(
+      review.body,
+      new RegExp(`task \`${taskId}\` for this issue finished a run and is waiting for review`)
+    );
     // The model wrote the prompt's text after the file name: the rest of the title, and the issue line.
     const lines = git(repo, "show", `baa/${taskId}:fix.txt`).split("\n").length - 1;
     assert.match(review.body, new RegExp(`\\*\\*1 file changed, \\+${lines} −0\\*\\*`));
@@ -74,7 +91,12 @@ test("an issue's task: a review comment with the diff summary, a pull request th
     assert.match(pull.body ?? "", new RegExp(`Baa-Task: ${taskId}`));
     assert.equal(landed.body.data.task.landing.pullRequest.number, pull.number);
     const landedComment = await eventually(async () => commentsOn(issue.number)[1], "the landed comment");
-    assert.match(landedComment.body, new RegExp(`landed: pull request ${landed.body.data.task.landing.pullRequest.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    assert.match(
+      landedComment.body,
+      new RegExp(
+        `landed: pull request ${landed.body.data.task.landing.pullRequest.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`
+      )
+    );
 
     // Several more passes of the leader: nothing is posted twice.
     await nothingPostedTwice(github, base, issue.number, pull.number);

@@ -26,7 +26,13 @@ test("poll intake: a labelled issue becomes one task (with the webhook on too), 
     const base = stack.conductorBase;
     assert.equal((await postJson(`${base}/v1/system/pause`, {})).status, 200);
     github.addIssue({ owner: "acme", repo: "widgets", title: "Not for the agent", labels: ["bug"] });
-    const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "Tidy the README", body: "Too long.", labels: ["agent", "docs"] });
+    const issue = github.addIssue({
+      owner: "acme",
+      repo: "widgets",
+      title: "Tidy the README",
+      body: "Too long.",
+      labels: ["agent", "docs"]
+    });
 
     const [task] = await eventually(async () => {
       const found = await issueTasks(base, issue.number);
@@ -44,7 +50,12 @@ test("poll intake: a labelled issue becomes one task (with the webhook on too), 
     // Nothing changed: the next polls are answered 304 from the ETag.
     const before = listCalls(github).length;
     await eventually(async () => (listCalls(github).length >= before + 2 ? true : null), "two more polls");
-    assert.ok(listCalls(github).slice(before).some((r: any) => r.headers["if-none-match"] !== undefined), "asked with the ETag");
+    assert.ok(
+      listCalls(github)
+        .slice(before)
+        .some((r: any) => r.headers["if-none-match"] !== undefined),
+      "asked with the ETag"
+    );
     const polled = (await githubStatus(base)).polling[0];
     assert.equal(polled.repo, "acme/widgets");
     assert.equal(polled.label, "agent");
@@ -53,11 +64,24 @@ test("poll intake: a labelled issue becomes one task (with the webhook on too), 
 
     // Edited on GitHub: the queued task's prompt follows at the next poll.
     github.updateIssue(issue, { body: "Too long: cut it to one page." });
-    await stack.waitTask(task.taskId, (t) => /cut it to one page/.test(t.prompt), "prompt follows the edit", 20_000);
+    await stack.waitTask(
+      task.taskId,
+      (t) => /cut it to one page/.test(t.prompt),
+      "prompt follows the edit",
+      20_000
+    );
     // The label removed: cancelled.
     github.updateIssue(issue, { labels: ["docs"] });
-    const cancelled = await stack.waitTask(task.taskId, (t) => t.state === "cancelled", "cancelled after unlabel", 20_000);
-    assert.match(cancelled.stateReason, /^github: issue acme\/widgets#2 is closed or no longer has the label "agent"$/);
+    const cancelled = await stack.waitTask(
+      task.taskId,
+      (t) => t.state === "cancelled",
+      "cancelled after unlabel",
+      20_000
+    );
+    assert.match(
+      cancelled.stateReason,
+      /^github: issue acme\/widgets#2 is closed or no longer has the label "agent"$/
+    );
     assert.equal((await issueTasks(base, issue.number)).length, 1);
     assert.deepEqual(await issueTasks(base, 1), [], "the unlabelled issue never became a task");
   } finally {
@@ -75,9 +99,18 @@ async function rateLimitWaitsThenCatchesUp(
   const resetSeconds = Math.floor(Date.now() / 1000) + 2;
   github.failNext(
     { method: "GET", path: "/repos/acme/widgets/issues" },
-    { status: 403, body: { message: "API rate limit exceeded for user ID 4242." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) } }
+    {
+      status: 403,
+      body: { message: "API rate limit exceeded for user ID 4242." },
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetSeconds) }
+    }
   );
-  const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "After the limit", labels: ["baa"] });
+  const issue = github.addIssue({
+    owner: "acme",
+    repo: "widgets",
+    title: "After the limit",
+    labels: ["baa"]
+  });
   const waiting = await eventually(async () => {
     const status = await githubStatus(base);
     return status.polling[0].waiting?.reason === "rate_limited" ? status.polling[0].waiting : null;
@@ -87,10 +120,14 @@ async function rateLimitWaitsThenCatchesUp(
   const refusedAt = listCalls(github).length;
   // While it waits it asks nothing.
   assert.deepEqual(await issueTasks(base, issue.number), []);
-  const [task] = await eventually(async () => {
-    const found = await issueTasks(base, issue.number);
-    return found.length > 0 ? found : null;
-  }, "caught up after the reset", 20_000);
+  const [task] = await eventually(
+    async () => {
+      const found = await issueTasks(base, issue.number);
+      return found.length > 0 ? found : null;
+    },
+    "caught up after the reset",
+    20_000
+  );
   const resumed = listCalls(github).slice(refusedAt);
   assert.ok(resumed.length >= 1);
   assert.ok(resumed[0]!.receivedAt >= resetSeconds * 1000, "no list call before the reset");
@@ -101,10 +138,26 @@ async function rateLimitWaitsThenCatchesUp(
 
 /** GitHub down (5xx, after the forge's own retries): the intake backs off and says so; nothing lost. */
 async function backsOffWhileDown(github: FakeGitHub, base: string, issue: FakeIssue, task: any) {
-  github.failNext({ method: "GET", path: "/repos/acme/widgets/issues" }, { status: 502, body: { message: "Bad Gateway" }, times: 3 });
-  const second = github.addIssue({ owner: "acme", repo: "widgets", title: "After the outage", labels: ["baa"] });
-  await eventually(async () => ((await githubStatus(base)).polling[0].waiting?.reason === "unavailable" ? true : null), "unavailable shown", 30_000);
-  await eventually(async () => ((await issueTasks(base, second.number)).length === 1 ? true : null), "caught up after the outage", 30_000);
+  github.failNext(
+    { method: "GET", path: "/repos/acme/widgets/issues" },
+    { status: 502, body: { message: "Bad Gateway" }, times: 3 }
+  );
+  const second = github.addIssue({
+    owner: "acme",
+    repo: "widgets",
+    title: "After the outage",
+    labels: ["baa"]
+  });
+  await eventually(
+    async () => ((await githubStatus(base)).polling[0].waiting?.reason === "unavailable" ? true : null),
+    "unavailable shown",
+    30_000
+  );
+  await eventually(
+    async () => ((await issueTasks(base, second.number)).length === 1 ? true : null),
+    "caught up after the outage",
+    30_000
+  );
   assert.equal((await issueTasks(base, issue.number))[0].taskId, task.taskId);
 }
 
@@ -121,7 +174,10 @@ test("poll intake: a rate-limit answer makes it wait (shown in the status), then
   try {
     const base = stack.conductorBase;
     await postJson(`${base}/v1/system/pause`, {});
-    await eventually(async () => ((await githubStatus(base)).polling[0].lastPolledAt !== null ? true : null), "first poll");
+    await eventually(
+      async () => ((await githubStatus(base)).polling[0].lastPolledAt !== null ? true : null),
+      "first poll"
+    );
     const { issue, task } = await rateLimitWaitsThenCatchesUp(github, base);
 
     // GitHub down (5xx, after the forge's own retries): the intake backs off and says so; nothing lost.

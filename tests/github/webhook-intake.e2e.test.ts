@@ -9,7 +9,12 @@ import { makeGitRepo, startTaskStack, type TaskStack } from "../support/task-sta
 import { deliver, githubStatus, issuesEvent, issueTasks, sign, SECRET, TOKEN } from "./github-helpers.js";
 
 /** Refused before anything happens: unsigned, signed with another secret, a signature of another body. */
-async function refusesBadSignatures(github: FakeGitHub, base: string, issue: FakeIssue, opened: ReturnType<typeof issuesEvent>): Promise<void> {
+async function refusesBadSignatures(
+  github: FakeGitHub,
+  base: string,
+  issue: FakeIssue,
+  opened: ReturnType<typeof issuesEvent>
+): Promise<void> {
   const body = JSON.stringify(opened);
   const unsigned = await deliver(base, opened, { signature: null });
   const wrong = await deliver(base, opened, { signature: sign(body, "not-the-secret") });
@@ -37,7 +42,12 @@ async function ignoresOtherReposAndEvents(github: FakeGitHub, base: string): Pro
 }
 
 /** The label removed: the task is cancelled (the cancel path); labelled again it comes back, still one; closed: cancelled. */
-async function followsTheLabelAndState(github: FakeGitHub, stack: TaskStack, issue: FakeIssue, taskId: string): Promise<void> {
+async function followsTheLabelAndState(
+  github: FakeGitHub,
+  stack: TaskStack,
+  issue: FakeIssue,
+  taskId: string
+): Promise<void> {
   const base = stack.conductorBase;
   github.updateIssue(issue, { labels: [] });
   const unlabeled = await deliver(base, issuesEvent(github, "unlabeled", issue));
@@ -52,7 +62,10 @@ async function followsTheLabelAndState(github: FakeGitHub, stack: TaskStack, iss
   assert.equal(relabeled.body.data.outcome.kind, "reopened", relabeled.text);
   assert.equal((await stack.task(taskId)).state, "queued");
   github.updateIssue(issue, { state: "closed" });
-  assert.equal((await deliver(base, issuesEvent(github, "closed", issue))).body.data.outcome.kind, "cancelled");
+  assert.equal(
+    (await deliver(base, issuesEvent(github, "closed", issue))).body.data.outcome.kind,
+    "cancelled"
+  );
   assert.equal((await issueTasks(base, issue.number)).length, 1);
 }
 
@@ -70,10 +83,18 @@ async function createsTheTask(
   assert.ok(task);
   assert.equal(task.taskId, first.body.data.outcome.taskId);
   assert.equal(task.title, "Make the widget blue");
-  assert.match(task.prompt, /^Make the widget blue\n\nIt is red now\.\n\n\(GitHub issue acme\/widgets#1: http:\/\/127\.0\.0\.1:\d+\/acme\/widgets\/issues\/1\)$/);
+  assert.match(
+    task.prompt,
+    /^Make the widget blue\n\nIt is red now\.\n\n\(GitHub issue acme\/widgets#1: http:\/\/127\.0\.0\.1:\d+\/acme\/widgets\/issues\/1\)$/
+  );
   assert.equal(task.cwd, repo);
   assert.equal(task.workspace, "worktree");
-  assert.deepEqual(task.source, { kind: "github_issue", repo: "acme/widgets", number: 1, url: opened.issue.html_url });
+  assert.deepEqual(task.source, {
+    kind: "github_issue",
+    repo: "acme/widgets",
+    number: 1,
+    url: opened.issue.html_url
+  });
   assert.equal(task.state, "queued");
   return task;
 }
@@ -94,7 +115,13 @@ test("webhook intake: a signed delivery makes one task; replays, edits, unsigned
     const base = stack.conductorBase;
     // Paused: the task stays queued, so an edit can still reach it.
     assert.equal((await postJson(`${base}/v1/system/pause`, { reason: "webhook test" })).status, 200);
-    const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "Make the widget blue", body: "It is red now.", labels: ["baa"] });
+    const issue = github.addIssue({
+      owner: "acme",
+      repo: "widgets",
+      title: "Make the widget blue",
+      body: "It is red now.",
+      labels: ["baa"]
+    });
     const opened = issuesEvent(github, "opened", issue);
 
     await refusesBadSignatures(github, base, issue, opened);
@@ -141,12 +168,20 @@ test("webhook intake: a signed delivery makes one task; replays, edits, unsigned
 test("webhook intake: with no secret configured every delivery is refused", async () => {
   const github = await startFakeGitHub({ token: TOKEN });
   const dir = mkdtempSync(join(tmpdir(), "github-webhook-"));
-  const stack = await startTaskStack({ githubToken: TOKEN, githubApiUrl: github.url, githubPollMs: 0, githubRepos: [{ repo: "acme/widgets", cwd: join(dir, "w") }] });
+  const stack = await startTaskStack({
+    githubToken: TOKEN,
+    githubApiUrl: github.url,
+    githubPollMs: 0,
+    githubRepos: [{ repo: "acme/widgets", cwd: join(dir, "w") }]
+  });
   try {
     const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "t", labels: ["baa"] });
     const refused = await deliver(stack.conductorBase, issuesEvent(github, "opened", issue));
     assert.equal(refused.status, 401);
-    await eventually(async () => ((await githubStatus(stack.conductorBase)).webhook.refused === 1 ? true : null), "refusal counted");
+    await eventually(
+      async () => ((await githubStatus(stack.conductorBase)).webhook.refused === 1 ? true : null),
+      "refusal counted"
+    );
     assert.deepEqual(await issueTasks(stack.conductorBase, issue.number), []);
   } finally {
     await stack.stop();

@@ -43,14 +43,22 @@ test("the memory watchdog: a child over BAA_CODEXD_CHILD_MAX_RSS_MB is left alon
  * idle child between turns here, so a turn may meet a child that is starting: retried).
  */
 function turnAfterTheRestart(base: string, sessionId: string) {
-  return eventually(async () => {
-    const t = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "after the watchdog" });
-    if (t.status !== 202) return null;
-    return eventually(async () => {
-      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-      return s.activeTurn === null && s.lastTurnId === t.body.data.turnId ? s : null;
-    }, "the turn after ends", 20_000).then((s) => (s.lastTurnStatus === "completed" ? s : null));
-  }, "a turn after the watchdog restart completes", 60_000);
+  return eventually(
+    async () => {
+      const t = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "after the watchdog" });
+      if (t.status !== 202) return null;
+      return eventually(
+        async () => {
+          const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+          return s.activeTurn === null && s.lastTurnId === t.body.data.turnId ? s : null;
+        },
+        "the turn after ends",
+        20_000
+      ).then((s) => (s.lastTurnStatus === "completed" ? s : null));
+    },
+    "a turn after the watchdog restart completes",
+    60_000
+  );
 }
 
 interface WatchdogContext {
@@ -62,41 +70,78 @@ interface WatchdogContext {
 
 /** A session and a turn that streams for a while: the watchdog must wait for it. */
 async function phaseWaitsForTheTurn({ base, model, child }: WatchdogContext) {
-  const sessionId = await eventually(async () => {
-    const created = await postJson(`${base}/v1/codexd/sessions`, { purpose: "watchdog" });
-    return created.status === 201 ? (created.body.data.session.sessionId as string) : null;
-  }, "a session", 30_000);
-  model.setDefaultReply((r) => ({ kind: "slow_text", text: `mock reply to: ${r.lastUserText}`, totalMs: r.lastUserText === "long turn" ? 1500 : 50 }));
-  const turn = await eventually(async () => {
-    const t = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "long turn" });
-    return t.status === 202 ? t : null;
-  }, "the long turn accepted", 30_000);
+  const sessionId = await eventually(
+    async () => {
+      const created = await postJson(`${base}/v1/codexd/sessions`, { purpose: "watchdog" });
+      return created.status === 201 ? (created.body.data.session.sessionId as string) : null;
+    },
+    "a session",
+    30_000
+  );
+  model.setDefaultReply((r) => ({
+    kind: "slow_text",
+    text: `mock reply to: ${r.lastUserText}`,
+    totalMs: r.lastUserText === "long turn" ? 1500 : 50
+  }));
+  const turn = await eventually(
+    async () => {
+      const t = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: "long turn" });
+      return t.status === 202 ? t : null;
+    },
+    "the long turn accepted",
+    30_000
+  );
   const duringPid = (await child()).pid;
-  const waiting = await eventually(async () => {
-    const c = await child();
-    return c.watchdog?.pendingReason ? c : null;
-  }, "the watchdog waiting for the turn", 15_000);
+  const waiting = await eventually(
+    async () => {
+      const c = await child();
+      return c.watchdog?.pendingReason ? c : null;
+    },
+    "the watchdog waiting for the turn",
+    15_000
+  );
   assert.equal(waiting.pid, duringPid, "no restart under a running turn");
-  assert.match(waiting.watchdog.pendingReason, /over BAA_CODEXD_CHILD_MAX_RSS_MB \(1 MiB\); restarting once no turn runs/);
-  const ended = await eventually(async () => {
-    const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-    return s.activeTurn === null && s.lastTurnId === turn.body.data.turnId ? s : null;
-  }, "the long turn ends", 30_000);
+  assert.match(
+    waiting.watchdog.pendingReason,
+    /over BAA_CODEXD_CHILD_MAX_RSS_MB \(1 MiB\); restarting once no turn runs/
+  );
+  const ended = await eventually(
+    async () => {
+      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      return s.activeTurn === null && s.lastTurnId === turn.body.data.turnId ? s : null;
+    },
+    "the long turn ends",
+    30_000
+  );
   assert.equal(ended.lastTurnStatus, "completed", "the turn ran to its end");
   return { sessionId, duringPid };
 }
 
 /** The idle child restarted by the watchdog, the reason in status and the log, the session resumed. */
-async function phaseRestartedOnceIdle({ base, child }: WatchdogContext, sessionId: string, duringPid: number) {
-  const restarted = await eventually(async () => {
-    const c = await child();
-    return c.watchdog.restarts >= 1 && c.status === "running" && c.pid !== duringPid ? c : null;
-  }, "the idle child restarted by the watchdog", 20_000);
-  assert.match(restarted.watchdog.lastRestartReason, /resident memory [\d.]+ MiB is over BAA_CODEXD_CHILD_MAX_RSS_MB \(1 MiB\)/);
+async function phaseRestartedOnceIdle(
+  { base, child }: WatchdogContext,
+  sessionId: string,
+  duringPid: number
+) {
+  const restarted = await eventually(
+    async () => {
+      const c = await child();
+      return c.watchdog.restarts >= 1 && c.status === "running" && c.pid !== duringPid ? c : null;
+    },
+    "the idle child restarted by the watchdog",
+    20_000
+  );
+  assert.match(
+    restarted.watchdog.lastRestartReason,
+    /resident memory [\d.]+ MiB is over BAA_CODEXD_CHILD_MAX_RSS_MB \(1 MiB\)/
+  );
   assert.ok(restarted.watchdog.lastRssBytes > 1024 * 1024);
-  const logged = (await getJson(`${base}/v1/codexd/events?type=child.watchdog_restart&limit=10`)).body.data.events;
+  const logged = (await getJson(`${base}/v1/codexd/events?type=child.watchdog_restart&limit=10`)).body.data
+    .events;
   assert.ok(logged.length >= 1 && logged[0].data.rssBytes > 1024 * 1024, JSON.stringify(logged));
-  const resumed = (await getJson(`${base}/v1/codexd/events?type=session.resumed&sessionId=${sessionId}&limit=10`)).body.data.events;
+  const resumed = (
+    await getJson(`${base}/v1/codexd/events?type=session.resumed&sessionId=${sessionId}&limit=10`)
+  ).body.data.events;
   assert.ok(resumed.length >= 1, "the session was resumed on the new child");
   const session = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
   assert.equal(session.status, "active", JSON.stringify(session));
@@ -104,7 +149,11 @@ async function phaseRestartedOnceIdle({ base, child }: WatchdogContext, sessionI
 }
 
 /** A turn completes after the restart; the restarts are in /metrics; the figures reported. */
-async function phaseUsableAfter({ base, child }: WatchdogContext, sessionId: string, restarted: any): Promise<void> {
+async function phaseUsableAfter(
+  { base, child }: WatchdogContext,
+  sessionId: string,
+  restarted: any
+): Promise<void> {
   const after = await turnAfterTheRestart(base, sessionId);
   assert.equal(after.lastTurnStatus, "completed");
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text());

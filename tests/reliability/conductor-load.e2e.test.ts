@@ -20,15 +20,32 @@ function rssMb(pid: number | undefined): number | null {
 
 const CLIENTS = 200;
 const SUBSCRIBERS = 100;
-const PATHS = ["/v1/codex/sessions", "/v1/codex", "/healthz", "/v1/tasks?limit=20", "/v1/system/state", "/v1/codex/events?after=0&limit=20"];
+const PATHS = [
+  "/v1/codex/sessions",
+  "/v1/codex",
+  "/healthz",
+  "/v1/tasks?limit=20",
+  "/v1/system/state",
+  "/v1/codex/events?after=0&limit=20"
+];
 
-function get(agent: Agent, base: URL, path: string): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+function get(
+  agent: Agent,
+  base: URL,
+  path: string
+): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: base.hostname, port: base.port, path, agent }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"] as string | undefined, body }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers["retry-after"] as string | undefined,
+          body
+        })
+      );
     });
     req.setTimeout(30_000, () => req.destroy(new Error(`no answer within 30 s to ${path}`)));
     req.on("error", reject);
@@ -39,7 +56,10 @@ function get(agent: Agent, base: URL, path: string): Promise<{ status: number; r
 /** codexd and the conductor, each in its own process: the 300 clients here do not share their event loop. */
 async function startServices(dir: ReturnType<typeof makeTempDir>) {
   const codexdPort = await freePort();
-  const codexd = await startCodexdProcess({ port: codexdPort, env: { CODEX_HOME: dir.path("codex-home"), BAA_REPO_ROOT: dir.root } });
+  const codexd = await startCodexdProcess({
+    port: codexdPort,
+    env: { CODEX_HOME: dir.path("codex-home"), BAA_REPO_ROOT: dir.root }
+  });
   const conductor = await startConductorProcess({
     port: await freePort(),
     env: {
@@ -63,7 +83,13 @@ async function startServices(dir: ReturnType<typeof makeTempDir>) {
 }
 
 /** Turns one after another until the deadline, each streaming deltas to the subscribers; returns how many. */
-async function driveTurns(conductorBase: string, model: MockModel, sessionId: string, deadline: number, problems: string[]): Promise<number> {
+async function driveTurns(
+  conductorBase: string,
+  model: MockModel,
+  sessionId: string,
+  deadline: number,
+  problems: string[]
+): Promise<number> {
   let turns = 0;
   // Turns stream deltas to the 100 subscribers the whole time.
   while (Date.now() < deadline) {
@@ -75,10 +101,14 @@ async function driveTurns(conductorBase: string, model: MockModel, sessionId: st
     }
     const turnId = t.body.data.turnId;
     turns++;
-    await eventually(async () => {
-      const s = (await getJson(`${conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
-      return s.lastTurnId === turnId && s.activeTurn === null ? s : null;
-    }, `load turn ${turns} ends`, 30_000);
+    await eventually(
+      async () => {
+        const s = (await getJson(`${conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session;
+        return s.lastTurnId === turnId && s.activeTurn === null ? s : null;
+      },
+      `load turn ${turns} ends`,
+      30_000
+    );
   }
   return turns;
 }
@@ -101,7 +131,8 @@ async function pollRoutes(
       latencies.push(performance.now() - started);
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       const documented = (answer.status === 429 || answer.status === 503) && answer.retryAfter !== undefined;
-      if (answer.status >= 300 && !documented) problems.push(`${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (answer.status >= 300 && !documented)
+        problems.push(`${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
     } catch (error) {
       problems.push(`${path}: ${(error as Error).message}`);
     }
@@ -119,9 +150,14 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
   const sockets: EventSocket[] = [];
   try {
     const base = new URL(stack.conductorBase);
-    const sessionId = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "load" })).body.data.session.sessionId;
+    const sessionId = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "load" })).body
+      .data.session.sessionId;
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      sockets.push(await openEventSocket(`${stack.conductorBase.replace(/^http/, "ws")}/v1/codex/events?sessionId=${sessionId}`));
+      sockets.push(
+        await openEventSocket(
+          `${stack.conductorBase.replace(/^http/, "ws")}/v1/codex/events?sessionId=${sessionId}`
+        )
+      );
     }
     let closedEarly = 0;
     for (const s of sockets) void s.closed.then(() => closedEarly++);
@@ -133,7 +169,10 @@ test("load on the conductor: 200 concurrent HTTP clients and 100 WebSocket subsc
     const turnDriver = driveTurns(stack.conductorBase, stack.model, sessionId, deadline, problems);
     const seen = { latencies, statuses, problems };
     const client = (index: number) => pollRoutes(agent, base, index, deadline, seen);
-    const [turns] = await Promise.all([turnDriver, Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))]);
+    const [turns] = await Promise.all([
+      turnDriver,
+      Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))
+    ]);
     const rssAfter = rssMb(conductor.process.pid);
 
     await phaseAfterTheLoad({
@@ -175,8 +214,17 @@ async function phaseAfterTheLoad(run: LoadRun): Promise<void> {
   const { before: rssBefore, after: rssAfter } = run.rss;
   const closedEarly = run.closedEarly;
   // Every subscriber got every event of the last turn, in order, and is still connected.
-  const lastTurn = (await getJson(`${conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session.lastTurnId;
-  await Promise.all(sockets.map((s) => s.waitFor((e) => e.turnId === lastTurn && e.type === "app-server.turn.completed", "the last turn's end on every subscriber", 30_000)));
+  const lastTurn = (await getJson(`${conductorBase}/v1/codex/sessions/${sessionId}`)).body.data.session
+    .lastTurnId;
+  await Promise.all(
+    sockets.map((s) =>
+      s.waitFor(
+        (e) => e.turnId === lastTurn && e.type === "app-server.turn.completed",
+        "the last turn's end on every subscriber",
+        30_000
+      )
+    )
+  );
   const counts = sockets.map((s) => s.events.length);
   const ordered = sockets.every((s) => s.events.every((e, i) => i === 0 || e.seq > s.events[i - 1].seq));
   const stillOpen = SUBSCRIBERS - closedEarly();
@@ -197,8 +245,12 @@ async function phaseAfterTheLoad(run: LoadRun): Promise<void> {
   assert.deepEqual(problems.slice(0, 10), [], `${problems.length} requests failed`);
   assert.ok(ordered, "every subscriber saw increasing seqs");
   assert.equal(stillOpen, SUBSCRIBERS);
-  assert.ok(Math.min(...counts) === Math.max(...counts), `every subscriber got the same events (${Math.min(...counts)}..${Math.max(...counts)})`);
+  assert.ok(
+    Math.min(...counts) === Math.max(...counts),
+    `every subscriber got the same events (${Math.min(...counts)}..${Math.max(...counts)})`
+  );
   // Bounded: the conductor process grows by less than 256 MiB under the load (Linux).
-  if (rssBefore !== null && rssAfter !== null) assert.ok(rssAfter - rssBefore < 256, `conductor rss grew ${rssAfter - rssBefore} MiB`);
+  if (rssBefore !== null && rssAfter !== null)
+    assert.ok(rssAfter - rssBefore < 256, `conductor rss grew ${rssAfter - rssBefore} MiB`);
   assert.ok(turns >= 1);
 }

@@ -30,7 +30,8 @@ function fillUp(dir: string): string {
     for (;;) {
       writeFileSync(filler, chunk, { flag: "a" });
       written += chunk.length;
-      if (written > 64 * 1024 * 1024) throw new Error("the log directory never filled up: not a small file system");
+      if (written > 64 * 1024 * 1024)
+        throw new Error("the log directory never filled up: not a small file system");
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
@@ -39,19 +40,32 @@ function fillUp(dir: string): string {
 }
 
 /** More work meanwhile: each request either answers saved (2xx) or 503 state_write_failed; the lists record which. */
-async function moreWorkOnAFullDisk(base: string, seen: { createdSessions: string[]; accepted: string[]; refused: string[] }): Promise<void> {
+async function moreWorkOnAFullDisk(
+  base: string,
+  seen: { createdSessions: string[]; accepted: string[]; refused: string[] }
+): Promise<void> {
   const { createdSessions, accepted, refused } = seen;
   for (let i = 0; i < 4; i++) {
     const session = await postJson(`${base}/v1/codexd/sessions`, { purpose: `disk ${i}` });
-    assert.ok(session.status === 201 || (session.status === 503 && session.body.error.code === "state_write_failed"), session.text);
+    assert.ok(
+      session.status === 201 || (session.status === 503 && session.body.error.code === "state_write_failed"),
+      session.text
+    );
     if (session.status === 201) createdSessions.push(session.body.data.session.sessionId);
     const sessionId = createdSessions.at(-1)!;
-    await eventually(async () => {
-      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-      return s.activeTurn === null ? s : null;
-    }, "no turn running on the session", 30_000);
+    await eventually(
+      async () => {
+        const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+        return s.activeTurn === null ? s : null;
+      },
+      "no turn running on the session",
+      30_000
+    );
     const turn = await postJson(`${base}/v1/codexd/turn`, { sessionId, input: `turn ${i} on a full disk` });
-    assert.ok(turn.status === 202 || (turn.status === 503 && turn.body.error.code === "state_write_failed"), turn.text);
+    assert.ok(
+      turn.status === 202 || (turn.status === 503 && turn.body.error.code === "state_write_failed"),
+      turn.text
+    );
     if (turn.status === 202) accepted.push(turn.body.data.turnId);
     else refused.push(sessionId);
   }
@@ -59,12 +73,18 @@ async function moreWorkOnAFullDisk(base: string, seen: { createdSessions: string
 
 async function noTurnLeftRunning(base: string, sessionIds: string[]): Promise<void> {
   for (const sessionId of sessionIds) {
-    await eventually(async () => {
+    await eventually(
+      async () => {
+        const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+        return s.activeTurn === null && s.lastTurnStatus !== "inProgress" ? s : null;
+      },
+      `no turn left running on ${sessionId}`,
+      30_000
+    ).catch(async (error) => {
       const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-      return s.activeTurn === null && s.lastTurnStatus !== "inProgress" ? s : null;
-    }, `no turn left running on ${sessionId}`, 30_000).catch(async (error) => {
-      const s = (await getJson(`${base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-      throw new Error(`${(error as Error).message}: ${JSON.stringify({ activeTurn: s.activeTurn, lastTurnStatus: s.lastTurnStatus, lastTurnId: s.lastTurnId, lastTurnError: s.lastTurnError })}`);
+      throw new Error(
+        `${(error as Error).message}: ${JSON.stringify({ activeTurn: s.activeTurn, lastTurnStatus: s.lastTurnStatus, lastTurnId: s.lastTurnId, lastTurnError: s.lastTurnError })}`
+      );
     });
   }
 }
@@ -88,12 +108,21 @@ function checkTheLog(run: DiskRun, degraded: { reasons: string[] }, healthy: any
   const { events: logged, torn } = readEventLogWithTorn(logsRoot);
   const seqs = logged.map((e) => e.seq);
   assert.equal(new Set(seqs).size, seqs.length, "no seq written twice");
-  assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), "seqs increase");
+  assert.ok(
+    seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
+    "seqs increase"
+  );
   for (const turnId of accepted) {
-    assert.ok(logged.some((e) => e.type === "turn.accepted" && e.turnId === turnId), `turn ${turnId} was answered 202 but is not in the log`);
+    assert.ok(
+      logged.some((e) => e.type === "turn.accepted" && e.turnId === turnId),
+      `turn ${turnId} was answered 202 but is not in the log`
+    );
   }
   for (const sessionId of createdSessions) {
-    assert.ok(logged.some((e) => e.type === "session.created" && e.sessionId === sessionId) || sessionId === first, `session ${sessionId} was answered 201 but is not in the log`);
+    assert.ok(
+      logged.some((e) => e.type === "session.created" && e.sessionId === sessionId) || sessionId === first,
+      `session ${sessionId} was answered 201 but is not in the log`
+    );
   }
   const gaps = seqs.slice(1).reduce((sum, s, i) => sum + (s - seqs[i]! - 1), 0);
   reportFigures("disk-full", {
@@ -108,10 +137,16 @@ function checkTheLog(run: DiskRun, degraded: { reasons: string[] }, healthy: any
     unwrittenEvents: healthy.unwrittenEvents
   });
   // A gap is only an event reported lost (never one claimed saved).
-  assert.ok(gaps <= (healthy.unwrittenEvents?.lost ?? 0), `${gaps} seqs missing but ${healthy.unwrittenEvents?.lost} reported lost`);
+  assert.ok(
+    gaps <= (healthy.unwrittenEvents?.lost ?? 0),
+    `${gaps} seqs missing but ${healthy.unwrittenEvents?.lost} reported lost`
+  );
   // A line the full disk cut short was written again whole (or is counted lost).
   for (const cut of torn) {
-    assert.ok(cut.seq === null || seqs.includes(cut.seq) || (healthy.unwrittenEvents?.lost ?? 0) > 0, `torn seq ${cut.seq} never written whole`);
+    assert.ok(
+      cut.seq === null || seqs.includes(cut.seq) || (healthy.unwrittenEvents?.lost ?? 0) > 0,
+      `torn seq ${cut.seq} never written whole`
+    );
   }
 }
 
@@ -119,17 +154,28 @@ test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC wher
   const logs = makeTempDir("baa-rel-disk-");
   const unmount = mountSmallTmpfs(logs.root);
   const fs = unmount === null ? new FaultInjectingFs() : undefined;
-  const stack = await startRealStack({ codexd: { logsDir: logs.root }, ...(fs === undefined ? {} : { codexdDeps: { stateFs: fs } }) });
+  const stack = await startRealStack({
+    codexd: { logsDir: logs.root },
+    ...(fs === undefined ? {} : { codexdDeps: { stateFs: fs } })
+  });
   let filler: string | undefined;
   try {
     const base = stack.codexdBase;
-    const first = (await postJson(`${base}/v1/codexd/sessions`, { purpose: "disk" })).body.data.session.sessionId as string;
+    const first = (await postJson(`${base}/v1/codexd/sessions`, { purpose: "disk" })).body.data.session
+      .sessionId as string;
     const accepted: string[] = [];
     const refused: string[] = [];
     const createdSessions = [first];
     // A turn streaming while the disk fills up.
-    stack.model.setDefaultReply((r) => ({ kind: "slow_text", text: `mock reply to: ${r.lastUserText} `.repeat(20), totalMs: 600 }));
-    const streaming = await postJson(`${base}/v1/codexd/turn`, { sessionId: first, input: "while the disk fills" });
+    stack.model.setDefaultReply((r) => ({
+      kind: "slow_text",
+      text: `mock reply to: ${r.lastUserText} `.repeat(20),
+      totalMs: 600
+    }));
+    const streaming = await postJson(`${base}/v1/codexd/turn`, {
+      sessionId: first,
+      input: "while the disk fills"
+    });
     assert.equal(streaming.status, 202, streaming.text);
     accepted.push(streaming.body.data.turnId);
     await stack.model.waitForRequest((r) => r.lastUserText === "while the disk fills");
@@ -137,27 +183,41 @@ test("the log directory fills up mid-run (a 4 MiB tmpfs, or injected ENOSPC wher
     else filler = fillUp(logs.root);
 
     await moreWorkOnAFullDisk(base, { createdSessions, accepted, refused });
-    const degraded = await eventually(async () => {
-      const h = (await getJson(`${base}/v1/codexd/status`)).body.data.health;
-      return h.status === "degraded" ? h : null;
-    }, "status degraded", 20_000);
-    assert.ok(degraded.reasons.some((r: string) => /ENOSPC/.test(r)), degraded.reasons.join("\n"));
+    const degraded = await eventually(
+      async () => {
+        const h = (await getJson(`${base}/v1/codexd/status`)).body.data.health;
+        return h.status === "degraded" ? h : null;
+      },
+      "status degraded",
+      20_000
+    );
+    assert.ok(
+      degraded.reasons.some((r: string) => /ENOSPC/.test(r)),
+      degraded.reasons.join("\n")
+    );
     assert.equal((await getJson(`${base}/healthz`)).status, 200, "codexd still answers");
 
     // Space returns: status recovers and what was answered as saved is in the log.
     if (fs !== undefined) fs.heal();
     else rmSync(filler!);
     filler = undefined;
-    const healthy = await eventually(async () => {
-      const h = (await getJson(`${base}/v1/codexd/status`)).body.data.health;
-      return h.status === "ok" ? h : null;
-    }, "status ok again", 30_000);
+    const healthy = await eventually(
+      async () => {
+        const h = (await getJson(`${base}/v1/codexd/status`)).body.data.health;
+        return h.status === "ok" ? h : null;
+      },
+      "status ok again",
+      30_000
+    );
     await stack.codexd.stateSettled();
     const mode = fs === undefined ? "tmpfs 4 MiB" : "injected ENOSPC (cannot mount here)";
     checkTheLog({ logsRoot: logs.root, mode, first, accepted, refused, createdSessions }, degraded, healthy);
     // Afterwards no turn is left running and a turn runs normally.
     await noTurnLeftRunning(base, createdSessions);
-    const after = await postJson(`${base}/v1/codexd/turn`, { sessionId: first, input: "after the disk recovered" });
+    const after = await postJson(`${base}/v1/codexd/turn`, {
+      sessionId: first,
+      input: "after the disk recovered"
+    });
     assert.equal(after.status, 202, after.text);
   } finally {
     if (filler !== undefined) rmSync(filler, { force: true });

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import type { RecordedRequest, Reply } from "@baa/mock-model";
 
-export const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+export const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** Everything a refused land must leave as it was: every ref, the index, the checkout's files. */
 export function repoSnapshot(repo: string): string {
@@ -27,12 +28,24 @@ export function fileWritingModel(request: RecordedRequest): Reply {
   const match = /^WRITE (\S+) (.+)$/s.exec(request.lastUserText ?? "");
   if (match === null) return { kind: "text", text: "nothing to do" };
   const [, file, text] = match;
-  return { kind: "tool_call", arguments: { cmd: `printf '%s\\n' '${(text as string).replaceAll("'", "")}' >> ${file}` } };
+  return {
+    kind: "tool_call",
+    arguments: { cmd: `printf '%s\\n' '${(text as string).replaceAll("'", "")}' >> ${file}` }
+  };
 }
 
 /** Lines of `git log` trailers of the branch's commits since `base`, newest first. */
-export function commitsSince(repo: string, base: string, branch: string): Array<{ subject: string; trailers: string; author: string }> {
-  const out = git(repo, "log", "--format=%s%x1f%an <%ae>%x1f%(trailers:only,unfold)%x1e", `${base}..${branch}`);
+export function commitsSince(
+  repo: string,
+  base: string,
+  branch: string
+): Array<{ subject: string; trailers: string; author: string }> {
+  const out = git(
+    repo,
+    "log",
+    "--format=%s%x1f%an <%ae>%x1f%(trailers:only,unfold)%x1e",
+    `${base}..${branch}`
+  );
   return out
     .split("\x1e")
     .map((entry) => entry.trim())

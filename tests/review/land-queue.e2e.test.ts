@@ -34,7 +34,10 @@ async function queueAll(conductorBase: string, ids: string[]): Promise<void> {
   const twice = await request("POST", `${conductorBase}/v1/tasks/${ids[1]}/land`, { queue: true });
   assert.equal(twice.status, 409);
   assert.equal(twice.body.error.code, "already_queued");
-  const withPush = await request("POST", `${conductorBase}/v1/tasks/${ids[1]}/land`, { queue: true, push: "origin" });
+  const withPush = await request("POST", `${conductorBase}/v1/tasks/${ids[1]}/land`, {
+    queue: true,
+    push: "origin"
+  });
   assert.equal(withPush.status, 400);
 }
 
@@ -47,12 +50,19 @@ async function threeTasksInReview(stack: TaskStack, repo: string): Promise<[stri
     assert.equal(created.status, 201, created.text);
     ids.push(created.body.data.task.taskId);
   }
-  for (const id of ids) assert.equal((await stack.waitTask(id, (t) => t.state === "in_review" || t.state === "failed", "in review")).state, "in_review");
+  for (const id of ids)
+    assert.equal(
+      (await stack.waitTask(id, (t) => t.state === "in_review" || t.state === "failed", "in review")).state,
+      "in_review"
+    );
   return ids as [string, string, string];
 }
 
 /** The forecast: the first and the third changed shared.txt, on both sides; the second nothing shared. */
-async function phaseForecast(stack: TaskStack, [first, second, third]: [string, string, string]): Promise<void> {
+async function phaseForecast(
+  stack: TaskStack,
+  [first, second, third]: [string, string, string]
+): Promise<void> {
   await stack.waitTask(first, (t) => t.overlaps.length === 1, "overlap on the first");
   assert.deepEqual((await stack.task(first)).overlaps, [{ taskId: third, paths: ["shared.txt"] }]);
   assert.deepEqual((await stack.task(third)).overlaps, [{ taskId: first, paths: ["shared.txt"] }]);
@@ -81,7 +91,14 @@ async function phaseFirstLanding({ stack, repo, ids, mainBefore, gate }: QueueCo
   assert.equal(view.length, 1);
   assert.equal(view[0].target, "main");
   assert.equal(view[0].lockHolder, "e2e-node", "this node holds the lock");
-  assert.deepEqual(view[0].entries.map((e: any) => [e.taskId, e.position, e.state]), [[first, 1, "landing"], [second, 2, "in_review"], [third, 3, "in_review"]]);
+  assert.deepEqual(
+    view[0].entries.map((e: any) => [e.taskId, e.position, e.state]),
+    [
+      [first, 1, "landing"],
+      [second, 2, "in_review"],
+      [third, 3, "in_review"]
+    ]
+  );
   assert.equal(git(repo, "rev-parse", "main").trim(), mainBefore, "nothing moves before the checks pass");
   writeFileSync(gate, "");
 }
@@ -89,12 +106,23 @@ async function phaseFirstLanding({ stack, repo, ids, mainBefore, gate }: QueueCo
 /** The first two land in queue order, linear, each checked on the tip the one before it left. */
 async function phaseTwoLandInOrder({ stack, repo, ids, mainBefore, tipLog }: QueueContext): Promise<void> {
   const [first, second] = ids;
-  assert.equal((await stack.waitTask(first, (t) => t.state !== "landing" && t.state !== "in_review", "landed")).state, "landed");
-  const secondDone = await stack.waitTask(second, (t) => t.state !== "landing" && t.state !== "in_review", "landed");
+  assert.equal(
+    (await stack.waitTask(first, (t) => t.state !== "landing" && t.state !== "in_review", "landed")).state,
+    "landed"
+  );
+  const secondDone = await stack.waitTask(
+    second,
+    (t) => t.state !== "landing" && t.state !== "in_review",
+    "landed"
+  );
   assert.equal(secondDone.state, "landed");
   const mainAfterFirst = git(repo, "rev-parse", "main~1").trim();
   assert.equal(secondDone.landing.commit, git(repo, "rev-parse", "main").trim());
-  assert.equal(git(repo, "log", "--format=%s", `${mainBefore}..main`).trim(), "task 2\ntask 1", "linear: the two in queue order");
+  assert.equal(
+    git(repo, "log", "--format=%s", `${mainBefore}..main`).trim(),
+    "task 2\ntask 1",
+    "linear: the two in queue order"
+  );
   assert.equal(git(repo, "rev-list", "--merges", "--count", `${mainBefore}..main`).trim(), "0");
   // Each was checked on the tip the one before it left: the second on the first's land.
   assert.deepEqual(readFileSync(tipLog, "utf8").trim().split("\n"), [mainBefore, mainAfterFirst]);
@@ -106,10 +134,20 @@ async function phaseThirdSentBack({ stack, repo, ids }: QueueContext): Promise<v
   const mainAfter = git(repo, "rev-parse", "main").trim();
   const sentBack = await stack.waitTask(third, (t) => t.round === 2, "sent back");
   assert.equal(sentBack.landQueue, null);
-  const revision = await eventually(async () => stack.model.requests.find((r) => /conflicts with main/.test(r.lastUserText ?? "")) ?? null, "the revise turn");
+  const revision = await eventually(
+    async () => stack.model.requests.find((r) => /conflicts with main/.test(r.lastUserText ?? "")) ?? null,
+    "the revise turn"
+  );
   assert.match(revision.lastUserText ?? "", /- shared\.txt/);
-  assert.ok(revision.userTexts.includes("WRITE shared.txt three"), "the same thread: the first prompt is in the request");
-  const back = await stack.waitTask(third, (t) => t.state === "in_review" || t.state === "failed", "in review again");
+  assert.ok(
+    revision.userTexts.includes("WRITE shared.txt three"),
+    "the same thread: the first prompt is in the request"
+  );
+  const back = await stack.waitTask(
+    third,
+    (t) => t.state === "in_review" || t.state === "failed",
+    "in review again"
+  );
   assert.equal(back.state, "in_review");
   assert.equal(back.round, 2);
   assert.equal(git(repo, "rev-parse", "main").trim(), mainAfter);
@@ -130,7 +168,10 @@ test("three queued tasks: two land in order, re-checked on the moving tip; the t
     commitChecks(repo, [
       { name: "clean", run: "test -f base.txt && ! grep -q BAD *.txt" },
       // Records the commit the land was rebuilt on; the first land waits for the test's gate.
-      { name: "tip", run: inLandWorktree(`git rev-parse HEAD^ >> ${tipLog}; while [ ! -f ${gate} ]; do sleep 0.05; done`) }
+      {
+        name: "tip",
+        run: inLandWorktree(`git rev-parse HEAD^ >> ${tipLog}; while [ ! -f ${gate} ]; do sleep 0.05; done`)
+      }
     ]);
     const ids = await threeTasksInReview(stack, repo);
     await phaseForecast(stack, ids);
@@ -160,41 +201,68 @@ test("two conductors on one PostgreSQL never land on one target at once", { time
     commitChecks(repo, [
       {
         name: "exclusive",
-        run: inLandWorktree(`mkdir ${lockDir} || { echo "another land holds the lock"; exit 1; }; echo "$PWD" >> ${landLog}; sleep 0.3; rmdir ${lockDir}`)
+        run: inLandWorktree(
+          `mkdir ${lockDir} || { echo "another land holds the lock"; exit 1; }; echo "$PWD" >> ${landLog}; sleep 0.3; rmdir ${lockDir}`
+        )
       }
     ]);
     const nodes = [a, b];
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {
-      ids.push(await cluster.createTask(nodes[i % 2]!, { ...WORKER, title: `part ${i}`, prompt: `WRITE part-${i}.txt ${i}`, cwd: repo }));
+      ids.push(
+        await cluster.createTask(nodes[i % 2]!, {
+          ...WORKER,
+          title: `part ${i}`,
+          prompt: `WRITE part-${i}.txt ${i}`,
+          cwd: repo
+        })
+      );
     }
     const taskOn = async (id: string) => (await getJson(`${a.conductor.base}/v1/tasks/${id}`)).body.data.task;
     for (const id of ids) {
-      const task = await eventually(async () => {
-        const t = await taskOn(id);
-        return t.state === "in_review" || t.state === "failed" ? t : null;
-      }, `${id} in review`, 120_000);
+      const task = await eventually(
+        async () => {
+          const t = await taskOn(id);
+          return t.state === "in_review" || t.state === "failed" ? t : null;
+        },
+        `${id} in review`,
+        120_000
+      );
       assert.equal(task.state, "in_review", JSON.stringify(task));
     }
     // Queued through both nodes at once: both processors race for the target's lock.
-    const queued = await Promise.all(ids.map((id, i) => request("POST", `${nodes[i % 2]!.conductor.base}/v1/tasks/${id}/land`, { queue: true })));
+    const queued = await Promise.all(
+      ids.map((id, i) =>
+        request("POST", `${nodes[i % 2]!.conductor.base}/v1/tasks/${id}/land`, { queue: true })
+      )
+    );
     for (const answer of queued) assert.equal(answer.status, 202, answer.text);
     const holders = new Set<string>();
     for (const id of ids) {
-      const task = await eventually(async () => {
-        const queues = (await getJson(`${b.conductor.base}/v1/queues`)).body.data.queues;
-        for (const queue of queues) if (queue.lockHolder !== null) holders.add(queue.lockHolder);
-        const t = await taskOn(id);
-        return t.state === "landed" || t.landQueue === null ? t : null;
-      }, `${id} landed`, 120_000);
+      const task = await eventually(
+        async () => {
+          const queues = (await getJson(`${b.conductor.base}/v1/queues`)).body.data.queues;
+          for (const queue of queues) if (queue.lockHolder !== null) holders.add(queue.lockHolder);
+          const t = await taskOn(id);
+          return t.state === "landed" || t.landQueue === null ? t : null;
+        },
+        `${id} landed`,
+        120_000
+      );
       assert.equal(task.state, "landed", `${id}: ${JSON.stringify(task)}`);
     }
     const lands = readFileSync(landLog, "utf8").trim().split("\n");
-    assert.equal(lands.length, ids.length, "each task checked once: no land refused for a held lock, none retried");
+    assert.equal(
+      lands.length,
+      ids.length,
+      "each task checked once: no land refused for a held lock, none retried"
+    );
     for (let i = 0; i < ids.length; i++) assert.equal(git(repo, "show", `main:part-${i}.txt`), `${i}\n`);
     assert.equal(git(repo, "rev-list", "--count", "main").trim(), String(2 + ids.length));
     assert.ok([...holders].every((holder) => holder === "node-a" || holder === "node-b"));
-    console.log(`lock holders seen: ${[...holders].join(", ")}; lands by node: ${["node-a", "node-b"].map((n) => `${n}=${lands.filter((l) => l.includes(`/${n}/`)).length}`).join(" ")}`);
+    console.log(
+      `lock holders seen: ${[...holders].join(", ")}; lands by node: ${["node-a", "node-b"].map((n) => `${n}=${lands.filter((l) => l.includes(`/${n}/`)).length}`).join(" ")}`
+    );
     assert.equal(repoSnapshot(repo).includes(".land-"), false);
   } finally {
     await cluster.stop();

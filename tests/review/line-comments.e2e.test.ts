@@ -9,13 +9,23 @@ test("line comments reach the model with their path, line and hunk, on the task'
   stack.model.setDefaultReply(fileWritingModel);
   try {
     const repo = makeGitRepo(stack.dir.path("project"));
-    const created = await stack.createTask({ title: "greet", prompt: "WRITE hello.txt hi there", cwd: repo, approvalPolicy: "never" });
+    const created = await stack.createTask({
+      title: "greet",
+      prompt: "WRITE hello.txt hi there",
+      cwd: repo,
+      approvalPolicy: "never"
+    });
     const taskId = created.body.data.task.taskId as string;
     await stack.waitTask(taskId, (t) => t.state === "in_review", "in review");
 
-    const outside = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/revise`, { comments: [{ path: "hello.txt", line: 40, side: "new", body: "?" }] });
+    const outside = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/revise`, {
+      comments: [{ path: "hello.txt", line: 40, side: "new", body: "?" }]
+    });
     assert.equal(outside.status, 400, outside.text);
-    assert.match(outside.body.error.message, /comments\.0: hello\.txt line 40 \(new\) is not in the task's diff/);
+    assert.match(
+      outside.body.error.message,
+      /comments\.0: hello\.txt line 40 \(new\) is not in the task's diff/
+    );
     const empty = await postJson(`${stack.conductorBase}/v1/tasks/${taskId}/revise`, {});
     assert.equal(empty.status, 400);
 
@@ -24,7 +34,9 @@ test("line comments reach the model with their path, line and hunk, on the task'
       comments: [{ path: "hello.txt", line: 1, side: "new", body: "Say hello to the world instead." }]
     });
     assert.equal(revise.status, 200, revise.text);
-    const request = await stack.model.waitForRequest((r) => (r.lastUserText ?? "").includes("Say hello to the world instead."));
+    const request = await stack.model.waitForRequest((r) =>
+      (r.lastUserText ?? "").includes("Say hello to the world instead.")
+    );
     const text = request.lastUserText ?? "";
     assert.match(text, /^Two small things\./);
     assert.match(text, /### hello\.txt, line 1 \(your version\)/);

@@ -67,7 +67,9 @@ test("codexd and the conductor started from their bundles serve a real turn", as
   await runTurn(conductor.base, "/v1/codex", "through the conductor");
 
   // Read relative to the code at run time: the conductor's version comes from its package.json.
-  const version = (JSON.parse(readFileSync(`${root}/apps/conductor-daemon/package.json`, "utf8")) as { version: string }).version;
+  const version = (
+    JSON.parse(readFileSync(`${root}/apps/conductor-daemon/package.json`, "utf8")) as { version: string }
+  ).version;
   const document = await getJson(`${conductor.base}/openapi.json`);
   assert.equal(document.status, 200);
   assert.equal(document.body.info.version, version);
@@ -95,12 +97,16 @@ test("codexd and the conductor started from their bundles serve a real turn", as
 
 test("BAA_BUNDLE=off runs the modules; a value it does not know is refused before anything runs", async () => {
   const main = `${root}/apps/codexd/dist/main.js`;
-  const refused = await promisify(execFile)(process.execPath, [main, "config"], { env: { ...process.env, BAA_BUNDLE: "always" } }).then(
+  const refused = await promisify(execFile)(process.execPath, [main, "config"], {
+    env: { ...process.env, BAA_BUNDLE: "always" }
+  }).then(
     () => assert.fail("codexd ran with BAA_BUNDLE=always"),
     (error: { code?: number; stderr?: string }) => error
   );
   assert.equal(refused.code, 2);
   assert.match(refused.stderr ?? "", /BAA_BUNDLE must be auto, off or require/);
-  const modules = await promisify(execFile)(process.execPath, [main, "config"], { env: { ...process.env, BAA_BUNDLE: "off" } });
+  const modules = await promisify(execFile)(process.execPath, [main, "config"], {
+    env: { ...process.env, BAA_BUNDLE: "off" }
+  });
   assert.match(modules.stdout, /"nodeId"/);
 });

@@ -17,7 +17,11 @@ import { freePort } from "../support/codexd-process.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const script = (name: string) => join(root, "scripts", "runtime", name);
 
-async function runScript(name: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string }> {
+async function runScript(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<{ code: number; out: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)("bash", [script(name), ...args], { cwd: root, env });
     return { code: 0, out: stdout + stderr };
@@ -41,7 +45,12 @@ function launchFromUnit(name: string, unitFile: string): Launched {
   const [program, ...args] = unit.argv as string[];
   const child = spawn(program as string, args, {
     cwd: unit.workingDirectory,
-    env: { ...unit.env, HOME: process.env.HOME ?? "/", BAA_CODEXD_LOG_LEVEL: "warn", BAA_CONDUCTOR_LOG_LEVEL: "warn" },
+    env: {
+      ...unit.env,
+      HOME: process.env.HOME ?? "/",
+      BAA_CODEXD_LOG_LEVEL: "warn",
+      BAA_CONDUCTOR_LOG_LEVEL: "warn"
+    },
     stdio: ["ignore", "pipe", "pipe"]
   });
   let output = "";
@@ -59,7 +68,8 @@ async function waitHealthy(base: string, launched: Launched): Promise<void> {
   }, `${launched.name} to be healthy`).catch((error: Error) => {
     throw new Error(`${error.message}:\n${launched.output()}`);
   });
-  if (state === "exited") throw new Error(`${launched.name} exited before it was healthy:\n${launched.output()}`);
+  if (state === "exited")
+    throw new Error(`${launched.name} exited before it was healthy:\n${launched.output()}`);
 }
 
 /** The service's systemd unit, rendered (install-systemd.sh --dry-run) and checked (check-systemd.sh). */
@@ -88,7 +98,11 @@ function assertTheReadChecks(
 
   // JSON for scripts: the same verdict.
   assert.equal(json.code, 0, json.out);
-  const report = JSON.parse(json.out) as { ok: boolean; nodeId: string; probes: { service: string; ok: boolean }[] };
+  const report = JSON.parse(json.out) as {
+    ok: boolean;
+    nodeId: string;
+    probes: { service: string; ok: boolean }[];
+  };
   assert.equal(report.ok, true);
   assert.equal(report.nodeId, "mini-main");
   assert.deepEqual([...new Set(report.probes.map((p) => p.service))], services);
@@ -96,7 +110,10 @@ function assertTheReadChecks(
   // The role can be required: this node leads, so expecting a standby fails.
   assert.equal(leader.code, 0, leader.out);
   assert.equal(standby.code, 1, standby.out);
-  assert.match(standby.out, /FAIL {2}conductor {2}GET \S+\/rolez\s+200 {2}role is "leader", expected standby/);
+  assert.match(
+    standby.out,
+    /FAIL {2}conductor {2}GET \S+\/rolez\s+200 {2}role is "leader", expected standby/
+  );
 
   // A node id other than the one the services report is a failure too.
   assert.equal(wrongNode.code, 1, wrongNode.out);
@@ -116,14 +133,25 @@ interface NodeContext {
 }
 
 /** check-node.sh on the running node, each read-only check at once, then their verdicts. */
-async function phaseReadChecks({ urls, nodeFlags, serviceFlags }: NodeContext, services: string[], statusApiBuilt: boolean) {
+async function phaseReadChecks(
+  { urls, nodeFlags, serviceFlags }: NodeContext,
+  services: string[],
+  statusApiBuilt: boolean
+) {
   // The checks below only read the running node: they run at once.
   const [healthy, json, leader, standby, wrongNode] = await Promise.all([
     runScript("check-node.sh", [...nodeFlags, ...serviceFlags]),
     runScript("check-node.sh", [...nodeFlags, ...serviceFlags, "--json"]),
     runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "leader"]),
     runScript("check-node.sh", [...nodeFlags, "--service", "conductor", "--expect-role", "standby"]),
-    runScript("check-node.sh", ["--node", "studio", "--codexd-url", urls.codexd as string, "--service", "codexd"])
+    runScript("check-node.sh", [
+      "--node",
+      "studio",
+      "--codexd-url",
+      urls.codexd as string,
+      "--service",
+      "codexd"
+    ])
   ]);
   assertTheReadChecks({ healthy, json, leader, standby, wrongNode }, services, statusApiBuilt);
 }
@@ -135,15 +163,32 @@ async function phaseConductorDown({ launched, nodeFlags, serviceFlags }: NodeCon
   await conductor.exited;
   const down = await runScript("check-node.sh", [...nodeFlags, ...serviceFlags]);
   assert.equal(down.code, 1, down.out);
-  assert.match(down.out, /FAIL {2}conductor {2}GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/);
+  assert.match(
+    down.out,
+    /FAIL {2}conductor {2}GET \S+\/healthz\s+--- {2}connection refused at http:\/\/127\.0\.0\.1:\d+: is conductor running\?/
+  );
   assert.match(down.out, /ok {4}codexd {5}GET \S+\/healthz/);
   assert.match(down.out, /probes failed \(conductor\)/);
 }
 
 /** The conductor again, this time as its launchd agent says: the node is whole again. */
-async function phaseLaunchdAgain({ dir, launched, urls, flags, nodeFlags, serviceFlags }: NodeContext): Promise<void> {
+async function phaseLaunchdAgain({
+  dir,
+  launched,
+  urls,
+  flags,
+  nodeFlags,
+  serviceFlags
+}: NodeContext): Promise<void> {
   const agents = dir.path("agents");
-  const plist = await runScript("install-launchd.sh", ["--dry-run", "--service", "conductor", ...flags, "--install-dir", agents]);
+  const plist = await runScript("install-launchd.sh", [
+    "--dry-run",
+    "--service",
+    "conductor",
+    ...flags,
+    "--install-dir",
+    agents
+  ]);
   assert.equal(plist.code, 0, plist.out);
   const again = launchFromUnit("conductor", join(agents, "so.makefile.baa-conductor.plist"));
   launched.push(again);
@@ -169,21 +214,39 @@ test("check-node.sh --node mini passes against a running node and fails clearly 
     } as Record<string, string>;
     const installDir = dir.path("units");
     const flags = [
-      "--node", "mini",
-      "--prefix", dir.path("node"),
-      "--install-dir", installDir,
-      "--codex-home", codexHome,
-      "--codexd-local-api-base", urls.codexd as string,
-      "--conductor-local-api", urls.conductor as string,
-      "--status-api-local-api", urls["status-api"] as string
+      "--node",
+      "mini",
+      "--prefix",
+      dir.path("node"),
+      "--install-dir",
+      installDir,
+      "--codex-home",
+      codexHome,
+      "--codexd-local-api-base",
+      urls.codexd as string,
+      "--conductor-local-api",
+      urls.conductor as string,
+      "--status-api-local-api",
+      urls["status-api"] as string
     ];
     // Each service's unit is rendered and checked, and then launched, independently: all at once.
     await Promise.all(services.map((service) => renderAndCheckUnit(service, flags)));
-    const starting = services.map((service) => launchFromUnit(service, join(installDir, `baa-${service}.service`)));
+    const starting = services.map((service) =>
+      launchFromUnit(service, join(installDir, `baa-${service}.service`))
+    );
     launched.push(...starting);
     await Promise.all(starting.map((one) => waitHealthy(urls[one.name] as string, one)));
 
-    const nodeFlags = ["--node", "mini", "--codexd-url", urls.codexd as string, "--conductor-url", urls.conductor as string, "--status-api-url", urls["status-api"] as string];
+    const nodeFlags = [
+      "--node",
+      "mini",
+      "--codexd-url",
+      urls.codexd as string,
+      "--conductor-url",
+      urls.conductor as string,
+      "--status-api-url",
+      urls["status-api"] as string
+    ];
     const serviceFlags = statusApiBuilt ? [] : services.flatMap((s) => ["--service", s]);
     const ctx: NodeContext = { dir, launched, urls, flags, nodeFlags, serviceFlags };
     await phaseReadChecks(ctx, services, statusApiBuilt);

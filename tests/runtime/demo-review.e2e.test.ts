@@ -17,7 +17,15 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const PROMPT = "Write a hello note";
 const NOTE = "notes/write-a-hello-note.md";
 const REVISE = "Also say goodbye";
-const SETTLED = new Set(["in_review", "succeeded", "failed", "cancelled", "timed_out", "landed", "discarded"]);
+const SETTLED = new Set([
+  "in_review",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+  "landed",
+  "discarded"
+]);
 
 interface Node {
   child: ChildProcessWithoutNullStreams;
@@ -61,7 +69,9 @@ async function startNode(dir: TempDir): Promise<Node> {
       stderr.text += chunk.toString("utf8");
       if (/\[start\] ready/.test(stderr.text)) resolve();
     });
-    exited.then(([code, signal]) => reject(new Error(`start-node exited (${code ?? signal}) before ready: ${stderr.text}\n${stdout.text}`)));
+    exited.then(([code, signal]) =>
+      reject(new Error(`start-node exited (${code ?? signal}) before ready: ${stderr.text}\n${stdout.text}`))
+    );
   });
   await ready;
   return { child, exited, stderr, conductor: urls[1] as string, urls, dir };
@@ -79,21 +89,30 @@ function childPids(parent: number): number[] {
 function baa(node: Node, cwd: string, ...args: string[]): any {
   const out = execFileSync(process.execPath, [join(root, "apps/cli/dist/main.js"), ...args, "--json"], {
     cwd,
-    env: { ...process.env, BAA_CONDUCTOR_URL: node.conductor, BAA_STATE_DIR: node.dir.path("node", "state", "conductor") },
+    env: {
+      ...process.env,
+      BAA_CONDUCTOR_URL: node.conductor,
+      BAA_STATE_DIR: node.dir.path("node", "state", "conductor")
+    },
     encoding: "utf8"
   });
   return JSON.parse(out);
 }
 
-const task = async (node: Node, taskId: string) => (await getJson(`${node.conductor}/v1/tasks/${taskId}`)).body.data.task;
+const task = async (node: Node, taskId: string) =>
+  (await getJson(`${node.conductor}/v1/tasks/${taskId}`)).body.data.task;
 
 /** Waits until the task leaves queued/running, then names the state it settled in. */
 async function settle(node: Node, taskId: string, round: number): Promise<any> {
-  return eventually(async () => {
-    const runs = (await getJson(`${node.conductor}/v1/tasks/${taskId}/runs`)).body.data.runs as any[];
-    const current = await task(node, taskId);
-    return runs.length >= round && SETTLED.has(current.state) ? current : null;
-  }, `task ${taskId} settled after round ${round}`, 120_000);
+  return eventually(
+    async () => {
+      const runs = (await getJson(`${node.conductor}/v1/tasks/${taskId}/runs`)).body.data.runs as any[];
+      const current = await task(node, taskId);
+      return runs.length >= round && SETTLED.has(current.state) ? current : null;
+    },
+    `task ${taskId} settled after round ${round}`,
+    120_000
+  );
 }
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8" });
@@ -110,7 +129,9 @@ function makeGitRepo(path: string): string {
   return path;
 }
 
-test("pnpm start --demo: a task added with baa reaches in_review with a diff, is revised, and lands", { timeout: 300_000 }, async () => {
+test("pnpm start --demo: a task added with baa reaches in_review with a diff, is revised, and lands", {
+  timeout: 300_000
+}, async () => {
   const dir = makeTempDir("baa-demo-review-");
   const repo = makeGitRepo(dir.path("repo"));
   let node: Node | undefined;
@@ -142,20 +163,33 @@ test("pnpm start --demo: a task added with baa reaches in_review with a diff, is
     const revised = await postJson(`${node.conductor}/v1/tasks/${taskId}/revise`, { comment: REVISE });
     assert.ok(revised.status < 300, revised.text);
     assert.equal((await settle(node, taskId, 2)).state, "in_review");
-    assert.equal(readFileSync(join(worktree, NOTE), "utf8"), `# ${PROMPT}\n\n${PROMPT}\n\n## Follow-up\n\n${REVISE}\n`);
+    assert.equal(
+      readFileSync(join(worktree, NOTE), "utf8"),
+      `# ${PROMPT}\n\n${PROMPT}\n\n## Follow-up\n\n${REVISE}\n`
+    );
 
     const landed = await postJson(`${node.conductor}/v1/tasks/${taskId}/land`, {});
     assert.ok(landed.status < 300, landed.text);
     assert.equal((await task(node, taskId)).state, "landed");
-    assert.equal(git(repo, "show", `main:${NOTE}`), `# ${PROMPT}\n\n${PROMPT}\n\n## Follow-up\n\n${REVISE}\n`);
-    assert.equal(readFileSync(join(repo, NOTE), "utf8").endsWith(`${REVISE}\n`), true, "the clean checkout of main moved along");
+    assert.equal(
+      git(repo, "show", `main:${NOTE}`),
+      `# ${PROMPT}\n\n${PROMPT}\n\n## Follow-up\n\n${REVISE}\n`
+    );
+    assert.equal(
+      readFileSync(join(repo, NOTE), "utf8").endsWith(`${REVISE}\n`),
+      true,
+      "the clean checkout of main moved along"
+    );
 
     // A person stops it with SIGTERM (launchd, systemd, kill): every service stops with it.
-    const codexdState = JSON.parse(readFileSync(dir.path("node", "state", "codexd", "daemon-state.json"), "utf8"));
+    const codexdState = JSON.parse(
+      readFileSync(dir.path("node", "state", "codexd", "daemon-state.json"), "utf8")
+    );
     process.kill(node.child.pid as number, "SIGTERM");
     const [code] = await node.exited;
     assert.equal(code, 0, node.stderr.text);
-    for (const pid of [...pids, codexdState.child.pid as number]) await eventually(async () => !isAlive(pid) || null, `pid ${pid} stopped`, 10_000);
+    for (const pid of [...pids, codexdState.child.pid as number])
+      await eventually(async () => !isAlive(pid) || null, `pid ${pid} stopped`, 10_000);
     for (const url of node.urls) await assert.rejects(fetch(`${url}/healthz`), `${url} no longer listens`);
   } finally {
     if (node !== undefined && node.child.exitCode === null && node.child.signalCode === null) {

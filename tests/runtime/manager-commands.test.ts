@@ -14,9 +14,17 @@ import { makeTempDir } from "@baa/test-support";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-async function runScript(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+async function runScript(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv
+): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)("bash", [join(root, "scripts", "runtime", name), ...args], { cwd: root, env });
+    const { stdout, stderr } = await promisify(execFile)(
+      "bash",
+      [join(root, "scripts", "runtime", name), ...args],
+      { cwd: root, env }
+    );
     return { code: 0, out: stdout + stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -35,8 +43,13 @@ function fakeTool(bin: string, name: string, log: string, statusText: string): v
 
 async function fakeHealth(): Promise<{ base: string; server: Server }> {
   const server = createServer((request, response) => {
-    const body = request.url === "/healthz" ? { ok: true, data: { status: "ok", service: "codexd", nodeId: "mini-main" } } : { ok: false, error: { code: "route_not_found", message: "no" } };
-    response.writeHead(request.url === "/healthz" ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const body =
+      request.url === "/healthz"
+        ? { ok: true, data: { status: "ok", service: "codexd", nodeId: "mini-main" } }
+        : { ok: false, error: { code: "route_not_found", message: "no" } };
+    response
+      .writeHead(request.url === "/healthz" ? 200 : 404, { "content-type": "application/json" })
+      .end(JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
@@ -56,15 +69,28 @@ interface ManagerContext {
 
 /** systemd: install enables the unit, reload restarts it and waits for /healthz, status shows both. */
 async function phaseSystemd({ dir, health, log, env, calls, flags }: ManagerContext): Promise<void> {
-  const installed = await runScript("install-systemd.sh", [...flags, "--install-dir", dir.path("units")], env);
+  const installed = await runScript(
+    "install-systemd.sh",
+    [...flags, "--install-dir", dir.path("units")],
+    env
+  );
   assert.equal(installed.code, 0, installed.out);
-  assert.deepEqual(calls(), ["systemctl --user daemon-reload", "systemctl --user enable --now baa-codexd.service"]);
-  assert.ok(existsSync(dir.path("node", "state", "codexd")) && existsSync(dir.path("node", "logs", "systemd")), "state and log dirs made");
+  assert.deepEqual(calls(), [
+    "systemctl --user daemon-reload",
+    "systemctl --user enable --now baa-codexd.service"
+  ]);
+  assert.ok(
+    existsSync(dir.path("node", "state", "codexd")) && existsSync(dir.path("node", "logs", "systemd")),
+    "state and log dirs made"
+  );
 
   writeFileSync(log, "");
   const reloaded = await runScript("reload-systemd.sh", [...flags, "--install-dir", dir.path("units")], env);
   assert.equal(reloaded.code, 0, reloaded.out);
-  assert.deepEqual(calls(), ["systemctl --user daemon-reload", "systemctl --user restart baa-codexd.service"]);
+  assert.deepEqual(calls(), [
+    "systemctl --user daemon-reload",
+    "systemctl --user restart baa-codexd.service"
+  ]);
   assert.match(reloaded.out, new RegExp(`ok {4}codexd ${health.base}/healthz answers`));
 
   const status = await runScript("status-systemd.sh", [...flags, "--install-dir", dir.path("units")], env);
@@ -86,11 +112,18 @@ async function phaseLaunchd({ dir, health, log, env, calls, uid, flags }: Manage
     `launchctl kickstart -k gui/${uid}/so.makefile.baa-codexd`
   ]);
   const launchdStatus = await runScript("status-launchd.sh", [...flags, "--install-dir", agents], env);
-  assert.match(launchdStatus.out, /== codexd \(so\.makefile\.baa-codexd\)\n {2}state = running\n {2}pid = 4242/);
+  assert.match(
+    launchdStatus.out,
+    /== codexd \(so\.makefile\.baa-codexd\)\n {2}state = running\n {2}pid = 4242/
+  );
 
   // The service does not come back: reload says which one and exits 1.
   await new Promise<void>((resolve) => health.server.close(() => resolve()));
-  const stuck = await runScript("reload-launchd.sh", [...flags.slice(0, -1), "1000", "--install-dir", agents], env);
+  const stuck = await runScript(
+    "reload-launchd.sh",
+    [...flags.slice(0, -1), "1000", "--install-dir", agents],
+    env
+  );
   assert.equal(stuck.code, 1, stuck.out);
   assert.match(stuck.out, new RegExp(`FAIL {2}codexd ${health.base}/healthz did not answer within 1000 ms`));
 }
@@ -108,7 +141,16 @@ test("service-manager scripts issue the right commands; reload waits for /health
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     const calls = () => readFileSync(log, "utf8").trim().split("\n");
     const uid = process.getuid?.() ?? 0;
-    const flags = ["--service", "codexd", "--prefix", dir.path("node"), "--codexd-local-api-base", health.base, "--timeout-ms", "5000"];
+    const flags = [
+      "--service",
+      "codexd",
+      "--prefix",
+      dir.path("node"),
+      "--codexd-local-api-base",
+      health.base,
+      "--timeout-ms",
+      "5000"
+    ];
 
     const ctx: ManagerContext = { dir, health, log, env, calls, uid, flags };
     await phaseSystemd(ctx);

@@ -23,7 +23,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves with the text seen so far once `pattern` appears in it. */
-function waitForText(stream: NodeJS.ReadableStream, pattern: RegExp, seen: { text: string }): Promise<string> {
+function waitForText(
+  stream: NodeJS.ReadableStream,
+  pattern: RegExp,
+  seen: { text: string }
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (pattern.test(seen.text)) {
@@ -36,7 +40,11 @@ function waitForText(stream: NodeJS.ReadableStream, pattern: RegExp, seen: { tex
       check();
     };
     stream.on("data", onData);
-    stream.once("end", () => (pattern.test(seen.text) ? resolve(seen.text) : reject(new Error(`stream ended before ${pattern}: ${seen.text}`))));
+    stream.once("end", () =>
+      pattern.test(seen.text)
+        ? resolve(seen.text)
+        : reject(new Error(`stream ended before ${pattern}: ${seen.text}`))
+    );
     check();
   });
 }
@@ -45,12 +53,21 @@ test("Ctrl-C on start-node stops codexd gracefully with one signal", async () =>
   const dir = makeTempDir("baa-start-node-");
   const port = await freePort();
   // Its own process group, as a terminal's foreground job is.
-  const child = spawn(process.execPath, [join(root, "scripts/start-node.mjs"), "--demo", "--only", "codexd"], {
-    cwd: root,
-    env: { ...process.env, BAA_REPO_ROOT: dir.path("repo"), BAA_CODEXD_LOCAL_API_BASE: `http://127.0.0.1:${port}`, BAA_CODEXD_LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, "scripts/start-node.mjs"), "--demo", "--only", "codexd"],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        BAA_REPO_ROOT: dir.path("repo"),
+        BAA_CODEXD_LOCAL_API_BASE: `http://127.0.0.1:${port}`,
+        BAA_CODEXD_LOG_LEVEL: "info"
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+    }
+  );
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const out = { text: "" };
   const err = { text: "" };
@@ -73,7 +90,10 @@ test("Ctrl-C on start-node stops codexd gracefully with one signal", async () =>
       [["signal received: stopping", "SIGTERM"]],
       "exactly one signal reached codexd"
     );
-    assert.ok(codexd.some((line) => line.msg === "codexd stopped"), "codexd stopped gracefully");
+    assert.ok(
+      codexd.some((line) => line.msg === "codexd stopped"),
+      "codexd stopped gracefully"
+    );
   } finally {
     if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), "SIGKILL");
     dir.remove();

@@ -25,13 +25,17 @@ const LINE_COMMENT = "Say first try twice, please.";
 function checkAwareModel(request: RecordedRequest): Reply {
   const body = request.body as { input?: Array<{ type?: string }> };
   if (body.input?.at(-1)?.type === "function_call_output") return { kind: "text", text: "done" };
-  if ((request.lastUserText ?? "").includes("done.txt is missing")) return { kind: "tool_call", arguments: { cmd: "printf 'ok\\n' > done.txt" } };
+  if ((request.lastUserText ?? "").includes("done.txt is missing"))
+    return { kind: "tool_call", arguments: { cmd: "printf 'ok\\n' > done.txt" } };
   return fileWritingModel(request);
 }
 
 function commitChecks(repo: string): void {
   mkdirSync(join(repo, ".baa"), { recursive: true });
-  const checks = [{ name: "needs-done", run: "test -f done.txt || { echo 'done.txt is missing'; exit 1; }" }, { name: "always", run: "echo fine" }];
+  const checks = [
+    { name: "needs-done", run: "test -f done.txt || { echo 'done.txt is missing'; exit 1; }" },
+    { name: "always", run: "echo fine" }
+  ];
   writeFileSync(join(repo, ".baa", "config.json"), JSON.stringify({ checks }, null, 2));
   git(repo, "add", "-A");
   git(repo, "commit", "-q", "-m", "baa config");
@@ -62,10 +66,20 @@ async function phaseCheckRounds(page: Page, shot: Shot): Promise<void> {
   assert.match((await red.locator("pre").textContent()) ?? "", /done\.txt is missing/);
   assert.match((await red.textContent()) ?? "", /failed\s*1\s*(\d+ ms|\d+s)\s*1/);
   assert.deepEqual(
-    await page.locator(".run-checks tr.check").evaluateAll((rows) => rows.map((row) => `${row.getAttribute("data-name")} ${row.getAttribute("data-round")} ${row.getAttribute("data-status")}`)),
+    await page
+      .locator(".run-checks tr.check")
+      .evaluateAll((rows) =>
+        rows.map(
+          (row) =>
+            `${row.getAttribute("data-name")} ${row.getAttribute("data-round")} ${row.getAttribute("data-status")}`
+        )
+      ),
     ["needs-done 1 failed", "always 1 passed", "needs-done 2 passed", "always 2 passed"]
   );
-  assert.match((await page.textContent('.check-turn[data-round="2"]')) ?? "", /answers the failing check needs-done/);
+  assert.match(
+    (await page.textContent('.check-turn[data-round="2"]')) ?? "",
+    /answers the failing check needs-done/
+  );
   await page.waitForSelector('.d2h-file-wrapper[data-path="notes.txt"]', WAIT);
   await shot("checks-01-in-review");
 }
@@ -73,10 +87,17 @@ async function phaseCheckRounds(page: Page, shot: Shot): Promise<void> {
 /** A line comment sent from the page reaches the model on the task's own thread; round 2 waits in review. */
 async function phaseLineComment(stack: TaskStack, page: Page, shot: Shot, taskId: string): Promise<void> {
   // A line comment on notes.txt's first (new) line, sent from the page.
-  await page.locator('.d2h-file-wrapper[data-path="notes.txt"] td.d2h-code-linenumber').filter({ hasText: "1" }).first().click();
+  await page
+    .locator('.d2h-file-wrapper[data-path="notes.txt"] td.d2h-code-linenumber')
+    .filter({ hasText: "1" })
+    .first()
+    .click();
   await page.locator("tr.line-comment-box textarea").fill(LINE_COMMENT);
   await page.click("tr.line-comment-box button.line-comment-add");
-  await page.waitForSelector('li.pending-comment[data-path="notes.txt"][data-line="1"][data-side="new"]', WAIT);
+  await page.waitForSelector(
+    'li.pending-comment[data-path="notes.txt"][data-line="1"][data-side="new"]',
+    WAIT
+  );
   await shot("checks-02-line-comment");
   await page.click("#task-send-comments");
   await page.waitForSelector("#flash:has-text('Sent back with 1 line comment')", WAIT);
@@ -89,7 +110,11 @@ async function phaseLineComment(stack: TaskStack, page: Page, shot: Shot, taskId
   assert.ok(request.userTexts.includes("WRITE notes.txt first try"), "the same thread");
   await page.waitForSelector('.run[data-state] .run-head:has-text("round 2")', WAIT);
   await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
-  const task = await stack.waitTask(taskId, (t) => t.state === "in_review" && t.round === 2, "in review again");
+  const task = await stack.waitTask(
+    taskId,
+    (t) => t.state === "in_review" && t.round === 2,
+    "in review again"
+  );
   assert.equal(task.round, 2);
   await shot("checks-03-revised");
 }

@@ -65,7 +65,7 @@ async function approvalAnsweredOnThePage(page: Page, stack: TaskStack, shot: Sho
   await approval.locator('button[data-decision="accept"]').click();
   await page.waitForSelector(`tr.task[data-task-id="${taskId}"][data-state="succeeded"]`, WAIT);
   await page.waitForSelector('.count[data-state="succeeded"][data-count="1"]', WAIT);
-  await page.waitForSelector('#approvals-body >> text=Nothing is waiting for an answer.', WAIT);
+  await page.waitForSelector("#approvals-body >> text=Nothing is waiting for an answer.", WAIT);
   assert.ok(existsSync(file), "the command approved on the page ran");
   const done = await stack.task(taskId);
   assert.equal(done.state, "succeeded");
@@ -84,10 +84,11 @@ async function phaseLive(page: Page, stack: TaskStack, base: string, shot: Shot)
   await page.waitForSelector('[data-service="codexd"][data-state="up"]', WAIT);
   await page.waitForSelector('#child-state[data-state="running"]', WAIT);
   await page.waitForSelector('#system-mode[data-mode="running"]', WAIT);
-  assert.match(await page.textContent("#node-id") ?? "", /e2e-node/);
+  assert.match((await page.textContent("#node-id")) ?? "", /e2e-node/);
 
   // Live data: a session and its turn, made outside the page, appear without a reload.
-  const sessionId = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "duplex" })).body.data.session.sessionId as string;
+  const sessionId = (await postJson(`${stack.conductorBase}/v1/codex/sessions`, { purpose: "duplex" })).body
+    .data.session.sessionId as string;
   const turn = await postJson(`${stack.conductorBase}/v1/codex/turn`, { sessionId, input: "hello page" });
   assert.equal(turn.status, 202, turn.text);
   const row = `tr.session[data-session-id="${sessionId}"][data-turn-status="completed"]`;
@@ -101,7 +102,10 @@ async function phaseCodexdDownAndBack(page: Page, stack: TaskStack, shot: Shot):
   await stack.codexd.stop();
   await page.waitForSelector('[data-service="codexd"][data-state="down"]', WAIT);
   await page.waitForSelector('[data-service="conductor"][data-state="up"]', WAIT);
-  assert.match((await page.textContent('[data-service="codexd"] .error')) ?? "", /unreachable: GET \/v1\/codexd\/status/);
+  assert.match(
+    (await page.textContent('[data-service="codexd"] .error')) ?? "",
+    /unreachable: GET \/v1\/codexd\/status/
+  );
   await shot("02-codexd-down");
 
   // ... and comes back on the same port: up again, with a running child.
@@ -125,8 +129,16 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
   const stack = await startTaskStack();
   stack.model.setDefaultReply((r) => {
     const prompt = r.lastUserText ?? "";
-    if (r.functionCallOutputs.length > 0) return { kind: "text", text: `tool said: ${r.functionCallOutputs.map((o) => o.output).join(" / ").slice(0, 200)}` };
-    if (prompt.startsWith("TOUCH")) return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
+    if (r.functionCallOutputs.length > 0)
+      return {
+        kind: "text",
+        text: `tool said: ${r.functionCallOutputs
+          .map((o) => o.output)
+          .join(" / ")
+          .slice(0, 200)}`
+      };
+    if (prompt.startsWith("TOUCH"))
+      return { kind: "tool_call", arguments: { cmd: `touch ${prompt.slice("TOUCH ".length)}` } };
     return { kind: "text", text: `mock reply to: ${prompt}` };
   });
   const statusApi = new StatusApiRuntime({
@@ -159,7 +171,10 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
 
     // The page never needed another origin, and threw nothing.
     assert.deepEqual(pageErrors, []);
-    await eventually(async () => (existsSync(join(shots, "05-paused.png")) ? true : null), "screenshots written");
+    await eventually(
+      async () => (existsSync(join(shots, "05-paused.png")) ? true : null),
+      "screenshots written"
+    );
   } finally {
     await context?.close();
     await statusApi.stop();

@@ -29,7 +29,8 @@ const CHROMIUM_ARGS = [
 // A loaded 2-core machine runs codex, three services and a browser at once: wait generously.
 const WAIT = { timeout: 90_000 };
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /**
  * A worker that edits: the newest user text names a file (`… hello.txt …`) and the model runs
@@ -45,14 +46,24 @@ function editingModel(request: RecordedRequest): Reply {
 }
 
 function watch(page: Page) {
-  const seen = { console: [] as string[], errors: [] as string[], failed: [] as string[], bad: [] as string[] };
+  const seen = {
+    console: [] as string[],
+    errors: [] as string[],
+    failed: [] as string[],
+    bad: [] as string[]
+  };
   page.on("console", (message) => {
     if (message.type() === "error") seen.console.push(message.text());
   });
   page.on("pageerror", (error) => seen.errors.push(error.message));
-  page.on("requestfailed", (request) => seen.failed.push(`${request.method()} ${request.url()} ${request.failure()?.errorText ?? ""}`));
+  page.on("requestfailed", (request) =>
+    seen.failed.push(`${request.method()} ${request.url()} ${request.failure()?.errorText ?? ""}`)
+  );
   page.on("response", (response) => {
-    if (response.status() >= 400) seen.bad.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+    if (response.status() >= 400)
+      seen.bad.push(
+        `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`
+      );
   });
   return seen;
 }
@@ -75,9 +86,15 @@ async function inReviewWithItsDiff(page: Page, repo: string, taskId: string): Pr
   await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
   await page.waitForSelector('tr.diff-file[data-path="hello.txt"]', WAIT);
   await page.waitForSelector(".d2h-file-wrapper", WAIT);
-  assert.match((await page.textContent('tr.diff-file[data-path="hello.txt"]')) ?? "", /added.*hello\.txt.*\+1.*−0/);
+  assert.match(
+    (await page.textContent('tr.diff-file[data-path="hello.txt"]')) ?? "",
+    /added.*hello\.txt.*\+1.*−0/
+  );
   const firstCommit = git(repo, "rev-parse", `baa/${taskId}`).trim();
-  assert.match((await page.textContent(".run")) ?? "", new RegExp(`round 1.*commit ${firstCommit.slice(0, 8)}`));
+  assert.match(
+    (await page.textContent(".run")) ?? "",
+    new RegExp(`round 1.*commit ${firstCommit.slice(0, 8)}`)
+  );
   assert.match((await page.textContent(".run")) ?? "", new RegExp(`baa/${taskId}`));
   assert.equal((await page.textContent(".run .final-message"))?.trim(), "wrote the file");
   await page.click('[data-diff-mode="split"]');

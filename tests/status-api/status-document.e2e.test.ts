@@ -42,8 +42,13 @@ test("/v1/status against real services: all up, codexd down, the conductor hung 
     };
 
     // All up. A session's turn, made through codexd directly (the conductor wants its token).
-    const sessionId = (await request("POST", `${stack.codexdBase}/v1/codexd/sessions`, { purpose: "duplex" })).body.data.session.sessionId;
-    assert.equal((await request("POST", `${stack.codexdBase}/v1/codexd/turn`, { sessionId, input: "status please" })).status, 202);
+    const sessionId = (await request("POST", `${stack.codexdBase}/v1/codexd/sessions`, { purpose: "duplex" }))
+      .body.data.session.sessionId;
+    assert.equal(
+      (await request("POST", `${stack.codexdBase}/v1/codexd/turn`, { sessionId, input: "status please" }))
+        .status,
+      202
+    );
     const up = await eventually(async () => {
       const doc = await status();
       const session = doc.codexd.sessions.find((s: { sessionId: string }) => s.sessionId === sessionId);
@@ -110,6 +115,9 @@ async function phaseConductorHung(conductor: ConductorProcess, status: StatusDoc
   assert.equal(hung.conductor.system.available, false);
   assert.equal(hung.codexd.reachable, true, "codexd is still read");
   conductor.process.kill("SIGCONT");
-  const back = await eventually(async () => ((await status()).conductor.reachable ? true : null), "the conductor back");
+  const back = await eventually(
+    async () => ((await status()).conductor.reachable ? true : null),
+    "the conductor back"
+  );
   assert.equal(back, true);
 }

@@ -31,7 +31,11 @@ export interface Cluster {
    * busy on a loaded machine) is retried after its Retry-After, a few times: the key makes a
    * retry return the task the first attempt may have created, never a second one.
    */
-  createTask(node: ClusterNode, body: Record<string, unknown>, options?: { idempotencyKey?: string }): Promise<string>;
+  createTask(
+    node: ClusterNode,
+    body: Record<string, unknown>,
+    options?: { idempotencyKey?: string }
+  ): Promise<string>;
   rolez(node: ClusterNode): Promise<any>;
   stop(): Promise<void>;
 }
@@ -68,7 +72,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         await node.codexd.kill("SIGTERM");
       }
       await model.close();
-      await schema.drop().catch((error: unknown) => console.error(`could not drop ${schema.name}: ${String(error)}`));
+      await schema
+        .drop()
+        .catch((error: unknown) => console.error(`could not drop ${schema.name}: ${String(error)}`));
       dir.remove();
     }
   };
@@ -90,7 +96,11 @@ interface ClusterContext {
 }
 
 /** One node: its own codexd (real binary) and conductor process on the shared schema. */
-async function startNode(ctx: ClusterContext, nodeId: string, role: "primary" | "standby"): Promise<ClusterNode> {
+async function startNode(
+  ctx: ClusterContext,
+  nodeId: string,
+  role: "primary" | "standby"
+): Promise<ClusterNode> {
   const codexHome = ctx.dir.path(nodeId, "codex-home");
   // No login shell per thread: this machine's profile (pyenv) serializes them machine-wide,
   // which would measure the profile rather than the cluster (the benches do the same).
@@ -109,11 +119,16 @@ async function startNode(ctx: ClusterContext, nodeId: string, role: "primary" | 
   const codexdBase = `http://127.0.0.1:${codexdPort}`;
   const port = await freePort();
   const env = conductorEnv(ctx, nodeId, role, codexdBase);
-  const [codexdStarted, conductorStarted] = await Promise.allSettled([codexdStarting, startConductorProcess({ port, env })]);
+  const [codexdStarted, conductorStarted] = await Promise.allSettled([
+    codexdStarting,
+    startConductorProcess({ port, env })
+  ]);
   if (codexdStarted.status === "rejected" || conductorStarted.status === "rejected") {
     if (codexdStarted.status === "fulfilled") await codexdStarted.value.kill("SIGKILL");
     if (conductorStarted.status === "fulfilled") await conductorStarted.value.kill("SIGKILL");
-    throw codexdStarted.status === "rejected" ? codexdStarted.reason : (conductorStarted as PromiseRejectedResult).reason;
+    throw codexdStarted.status === "rejected"
+      ? codexdStarted.reason
+      : (conductorStarted as PromiseRejectedResult).reason;
   }
   const codexd = codexdStarted.value;
   const conductor = conductorStarted.value;
@@ -132,11 +147,18 @@ async function startNode(ctx: ClusterContext, nodeId: string, role: "primary" | 
 }
 
 /** The conductor's settings on a node: the shared store, short loops for tests, then the test's own. */
-function conductorEnv(ctx: ClusterContext, nodeId: string, role: "primary" | "standby", codexdBase: string): Record<string, string> {
+function conductorEnv(
+  ctx: ClusterContext,
+  nodeId: string,
+  role: "primary" | "standby",
+  codexdBase: string
+): Record<string, string> {
   return {
     BAA_NODE_ID: nodeId,
     BAA_CONDUCTOR_ROLE: role,
-    ...(ctx.options.database === "sqlite" ? {} : { BAA_DATABASE_URL: TEST_DATABASE_URL, BAA_DATABASE_SCHEMA: ctx.schema.name }),
+    ...(ctx.options.database === "sqlite"
+      ? {}
+      : { BAA_DATABASE_URL: TEST_DATABASE_URL, BAA_DATABASE_SCHEMA: ctx.schema.name }),
     BAA_LEASE_TTL_MS: String(ctx.options.leaseTtlMs),
     BAA_CODEXD_LOCAL_API_BASE: codexdBase,
     BAA_REPO_ROOT: ctx.dir.path(nodeId),
@@ -154,12 +176,23 @@ function conductorEnv(ctx: ClusterContext, nodeId: string, role: "primary" | "st
   };
 }
 
-async function createTaskThrough(node: ClusterNode, body: Record<string, unknown>, options: { idempotencyKey?: string }): Promise<string> {
+async function createTaskThrough(
+  node: ClusterNode,
+  body: Record<string, unknown>,
+  options: { idempotencyKey?: string }
+): Promise<string> {
   const key = options.idempotencyKey;
   for (let attempt = 1; ; attempt++) {
-    const created = await request("POST", `${node.conductor.base}/v1/tasks`, body, key === undefined ? {} : { "idempotency-key": key });
-    if (created.status === 201 || (key !== undefined && created.status === 200)) return created.body.data.task.taskId as string;
-    if (key === undefined || created.status !== 503 || attempt >= 5) throw new Error(`task not created: ${created.status} ${created.text}`);
+    const created = await request(
+      "POST",
+      `${node.conductor.base}/v1/tasks`,
+      body,
+      key === undefined ? {} : { "idempotency-key": key }
+    );
+    if (created.status === 201 || (key !== undefined && created.status === 200))
+      return created.body.data.task.taskId as string;
+    if (key === undefined || created.status !== 503 || attempt >= 5)
+      throw new Error(`task not created: ${created.status} ${created.text}`);
     console.log(`task ${key}: 503 on attempt ${attempt}, retrying: ${created.text}`);
     const retryAfterS = Number(created.headers.get("retry-after") ?? "1");
     await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Math.max(100, retryAfterS * 1000))));

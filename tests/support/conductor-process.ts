@@ -10,12 +10,21 @@ export type ConductorProcess = ServiceProcess;
  * configured by environment only (PATH and HOME kept, nothing else inherited). Resolves once
  * /healthz answers.
  */
-export function startConductorProcess(options: { port: number; env: Record<string, string | undefined> }): Promise<ConductorProcess> {
+export function startConductorProcess(options: {
+  port: number;
+  env: Record<string, string | undefined>;
+}): Promise<ConductorProcess> {
   const base = `http://127.0.0.1:${options.port}`;
   return startServiceProcess({
     name: "conductor",
     main: CONDUCTOR_MAIN,
     base,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, BAA_CONDUCTOR_LOCAL_API: base, BAA_CONDUCTOR_LOG_LEVEL: "info", ...options.env }
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      BAA_CONDUCTOR_LOCAL_API: base,
+      BAA_CONDUCTOR_LOG_LEVEL: "info",
+      ...options.env
+    }
   });
 }

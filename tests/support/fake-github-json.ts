@@ -40,7 +40,10 @@ export function pullAsIssueJson(state: FakeState, links: Links, pull: FakePull) 
     body: pull.body,
     labels: [],
     user: userJson(state),
-    pull_request: { url: `${api}/pulls/${pull.number}`, html_url: `${links.web()}/${pull.owner}/${pull.repo}/pull/${pull.number}` },
+    pull_request: {
+      url: `${api}/pulls/${pull.number}`,
+      html_url: `${links.web()}/${pull.owner}/${pull.repo}/pull/${pull.number}`
+    },
     created_at: pull.createdAt,
     updated_at: pull.updatedAt
   };

@@ -4,7 +4,11 @@ import type { FakeComment, FakePull, RecordedRequest } from "./fake-github-types
 import { commentJson, issueJson, pullAsIssueJson, pullJson, type Links } from "./fake-github-json.js";
 import { sameRepo, type FakeState } from "./fake-github-state.js";
 
-export type Handler = (context: RouteContext) => { status: number; body: unknown; headers?: Record<string, string> };
+export type Handler = (context: RouteContext) => {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+};
 
 export interface RouteContext {
   params: Record<string, string>;
@@ -39,13 +43,19 @@ export function routeTable(state: FakeState, links: Links): Route[] {
 }
 
 /** Runs the matching route; a GET answer carries an ETag, and a matching If-None-Match gets 304. */
-export function dispatch(routes: Route[], prefix: string, recorded: RecordedRequest): { status: number; body: unknown; headers?: Record<string, string> } {
+export function dispatch(
+  routes: Route[],
+  prefix: string,
+  recorded: RecordedRequest
+): { status: number; body: unknown; headers?: Record<string, string> } {
   if (!recorded.path.startsWith(`${prefix}/`)) return notFound();
   const path = recorded.path.slice(prefix.length);
   for (const candidate of routes) {
     const match = candidate.method === recorded.method ? candidate.pattern.exec(path) : null;
     if (!match) continue;
-    const params = Object.fromEntries(candidate.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? "")]));
+    const params = Object.fromEntries(
+      candidate.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? "")])
+    );
     const answer = candidate.handler({ params, request: recorded });
     if (answer.status !== 200 || recorded.method !== "GET") return answer;
     const etag = etagOf(answer.body);
@@ -64,24 +74,38 @@ function listPulls(state: FakeState, links: Links, { params, request }: RouteCon
       (request.query.head === undefined || pull.head.label === request.query.head) &&
       (request.query.base === undefined || pull.base.ref === request.query.base)
   );
-  return paginate(matches.map((pull) => pullJson(state, links, pull)), request, links);
+  return paginate(
+    matches.map((pull) => pullJson(state, links, pull)),
+    request,
+    links
+  );
 }
 
 function createPull(state: FakeState, links: Links, { params, request }: RouteContext) {
   const body = request.body ?? {};
-  const missing = ["title", "head", "base"].filter((field) => typeof body[field] !== "string" || body[field] === "");
+  const missing = ["title", "head", "base"].filter(
+    (field) => typeof body[field] !== "string" || body[field] === ""
+  );
   if (missing.length > 0) {
-    return validationFailed(missing.map((field) => ({ resource: "PullRequest", field, code: "missing_field" })));
+    return validationFailed(
+      missing.map((field) => ({ resource: "PullRequest", field, code: "missing_field" }))
+    );
   }
   const owner = params.owner!;
   const repo = params.repo!;
   const headLabel = String(body.head).includes(":") ? String(body.head) : `${owner}:${body.head}`;
   const headRef = headLabel.slice(headLabel.indexOf(":") + 1);
   const duplicate = state.pulls.find(
-    (pull) => sameRepo(pull, owner, repo) && pull.state === "open" && pull.head.label === headLabel && pull.base.ref === body.base
+    (pull) =>
+      sameRepo(pull, owner, repo) &&
+      pull.state === "open" &&
+      pull.head.label === headLabel &&
+      pull.base.ref === body.base
   );
   if (duplicate) {
-    return validationFailed([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headLabel}.` }]);
+    return validationFailed([
+      { resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headLabel}.` }
+    ]);
   }
   const now = new Date().toISOString();
   const pull: FakePull = {
@@ -120,17 +144,37 @@ function updatePull(state: FakeState, links: Links, { params, request }: RouteCo
 
 function listIssues(state: FakeState, links: Links, { params, request }: RouteContext) {
   const wanted = request.query.state ?? "open";
-  const labels = (request.query.labels ?? "").split(",").map((label) => label.trim()).filter(Boolean);
+  const labels = (request.query.labels ?? "")
+    .split(",")
+    .map((label) => label.trim())
+    .filter(Boolean);
   // GitHub lists pull requests among issues (with a `pull_request` key); pollers must skip them.
   const all = [
-    ...state.issues.map((issue) => ({ sortNumber: issue.number, updatedAt: issue.updatedAt, state: issue.state, labels: issue.labels, json: issueJson(state, links, issue) })),
-    ...state.pulls.map((pull) => ({ sortNumber: pull.number, updatedAt: pull.updatedAt, state: pull.state, labels: [] as string[], json: pullAsIssueJson(state, links, pull) }))
+    ...state.issues.map((issue) => ({
+      sortNumber: issue.number,
+      updatedAt: issue.updatedAt,
+      state: issue.state,
+      labels: issue.labels,
+      json: issueJson(state, links, issue)
+    })),
+    ...state.pulls.map((pull) => ({
+      sortNumber: pull.number,
+      updatedAt: pull.updatedAt,
+      state: pull.state,
+      labels: [] as string[],
+      json: pullAsIssueJson(state, links, pull)
+    }))
   ].filter((entry) => entry.json.repository_url.endsWith(`/repos/${params.owner}/${params.repo}`));
   const matches = all
-    .filter((entry) => (wanted === "all" || entry.state === wanted) && labels.every((label) => entry.labels.includes(label)))
+    .filter(
+      (entry) =>
+        (wanted === "all" || entry.state === wanted) && labels.every((label) => entry.labels.includes(label))
+    )
     // GitHub's `sort=updated` (newest update first), else newest created first.
     .sort((left, right) =>
-      request.query.sort === "updated" ? right.updatedAt.localeCompare(left.updatedAt) || right.sortNumber - left.sortNumber : right.sortNumber - left.sortNumber
+      request.query.sort === "updated"
+        ? right.updatedAt.localeCompare(left.updatedAt) || right.sortNumber - left.sortNumber
+        : right.sortNumber - left.sortNumber
     );
   return paginate(
     matches.map((entry) => entry.json),
@@ -142,8 +186,14 @@ function listIssues(state: FakeState, links: Links, { params, request }: RouteCo
 function listComments(state: FakeState, links: Links, { params, request }: RouteContext) {
   const number = Number(params.number);
   if (!issueOrPullExists(state, params.owner!, params.repo!, number)) return notFound();
-  const matches = state.comments.filter((comment) => sameRepo(comment, params.owner!, params.repo!) && comment.issueNumber === number);
-  return paginate(matches.map((comment) => commentJson(state, links, comment)), request, links);
+  const matches = state.comments.filter(
+    (comment) => sameRepo(comment, params.owner!, params.repo!) && comment.issueNumber === number
+  );
+  return paginate(
+    matches.map((comment) => commentJson(state, links, comment)),
+    request,
+    links
+  );
 }
 
 function createComment(state: FakeState, links: Links, { params, request }: RouteContext) {

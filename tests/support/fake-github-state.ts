@@ -21,7 +21,14 @@ export class FakeState {
     return this.nextCommentId++;
   }
 
-  addIssue(issue: { owner: string; repo: string; title: string; body?: string; labels?: string[]; state?: "open" | "closed" }): FakeIssue {
+  addIssue(issue: {
+    owner: string;
+    repo: string;
+    title: string;
+    body?: string;
+    labels?: string[];
+    state?: "open" | "closed";
+  }): FakeIssue {
     const now = new Date().toISOString();
     const record: FakeIssue = {
       owner: issue.owner,
@@ -44,5 +51,7 @@ export class FakeState {
 }
 
 export function sameRepo(record: { owner: string; repo: string }, owner: string, repo: string): boolean {
-  return record.owner.toLowerCase() === owner.toLowerCase() && record.repo.toLowerCase() === repo.toLowerCase();
+  return (
+    record.owner.toLowerCase() === owner.toLowerCase() && record.repo.toLowerCase() === repo.toLowerCase()
+  );
 }

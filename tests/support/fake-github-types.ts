@@ -57,7 +57,9 @@ export interface FakeComment {
 }
 
 /** Which requests an injected failure applies to; a function sees the recorded request. */
-export type RouteMatcher = { method?: string; path?: string | RegExp } | ((request: RecordedRequest) => boolean);
+export type RouteMatcher =
+  | { method?: string; path?: string | RegExp }
+  | ((request: RecordedRequest) => boolean);
 
 export interface InjectedFailure {
   status: number;
@@ -80,8 +82,18 @@ export interface FakeGitHub {
   comments: FakeComment[];
   failNext(matcher: RouteMatcher, failure: InjectedFailure): void;
   /** Seeds an issue (numbers are shared with pull requests, as on GitHub). */
-  addIssue(issue: { owner: string; repo: string; title: string; body?: string; labels?: string[]; state?: "open" | "closed" }): FakeIssue;
+  addIssue(issue: {
+    owner: string;
+    repo: string;
+    title: string;
+    body?: string;
+    labels?: string[];
+    state?: "open" | "closed";
+  }): FakeIssue;
   /** Edits an issue as a person would on GitHub: its `updatedAt` moves (it sorts first by `updated`). */
-  updateIssue(issue: FakeIssue, patch: Partial<Pick<FakeIssue, "title" | "body" | "labels" | "state">>): FakeIssue;
+  updateIssue(
+    issue: FakeIssue,
+    patch: Partial<Pick<FakeIssue, "title" | "body" | "labels" | "state">>
+  ): FakeIssue;
   close(): Promise<void>;
 }

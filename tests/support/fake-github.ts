@@ -10,7 +10,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { dispatch, routeTable } from "./fake-github-routes.js";
 import { FakeState } from "./fake-github-state.js";
-import type { FakeGitHub, FakeGitHubOptions, InjectedFailure, RecordedRequest, RouteMatcher } from "./fake-github-types.js";
+import type {
+  FakeGitHub,
+  FakeGitHubOptions,
+  InjectedFailure,
+  RecordedRequest,
+  RouteMatcher
+} from "./fake-github-types.js";
 
 export type * from "./fake-github-types.js";
 
@@ -93,7 +99,10 @@ function authorized(header: string | undefined, token: string): boolean {
   return header === `token ${token}` || header === `Bearer ${token}` || header === `bearer ${token}`;
 }
 
-function takeFailure(failures: Array<{ matcher: RouteMatcher; failure: InjectedFailure; left: number }>, request: RecordedRequest) {
+function takeFailure(
+  failures: Array<{ matcher: RouteMatcher; failure: InjectedFailure; left: number }>,
+  request: RecordedRequest
+) {
   const index = failures.findIndex((entry) => entry.left > 0 && matches(entry.matcher, request));
   if (index < 0) return undefined;
   const entry = failures[index]!;
@@ -106,7 +115,9 @@ function matches(matcher: RouteMatcher, request: RecordedRequest): boolean {
   if (typeof matcher === "function") return matcher(request);
   if (matcher.method !== undefined && matcher.method.toUpperCase() !== request.method) return false;
   if (matcher.path === undefined) return true;
-  return typeof matcher.path === "string" ? request.path.endsWith(matcher.path) : matcher.path.test(request.path);
+  return typeof matcher.path === "string"
+    ? request.path.endsWith(matcher.path)
+    : matcher.path.test(request.path);
 }
 
 function parseJson(raw: string): any {

@@ -1,7 +1,12 @@
 import { eventually as sharedEventually, type Reading } from "@baa/test-support";
 
 /** JSON over fetch; `body` is the parsed answer (or null when it was not JSON). */
-export async function request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function request(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+) {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     (init.headers as Record<string, string>)["content-type"] = "application/json";

@@ -35,7 +35,8 @@ const OPERATION_ID = /^[a-z][A-Za-z0-9]*$/;
  */
 export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDocument {
   const doc = value as Partial<OpenApiDocument>;
-  if (typeof doc !== "object" || doc === null) throw new assert.AssertionError({ message: "the document is not an object" });
+  if (typeof doc !== "object" || doc === null)
+    throw new assert.AssertionError({ message: "the document is not an object" });
   const problems: string[] = headerProblems(doc);
   const schemes = new Set(Object.keys(doc.components?.securitySchemes ?? {}));
   const operationIds = new Set<string>();
@@ -54,7 +55,8 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
       if (typeof operation.operationId !== "string" || !OPERATION_ID.test(operation.operationId)) {
         problems.push(`${where}: operationId ${JSON.stringify(operation.operationId)} is not camelCase`);
       } else {
-        if (operationIds.has(operation.operationId)) problems.push(`${where}: operationId ${operation.operationId} repeated`);
+        if (operationIds.has(operation.operationId))
+          problems.push(`${where}: operationId ${operation.operationId} repeated`);
         operationIds.add(operation.operationId);
       }
       const { summary } = operation;
@@ -69,13 +71,16 @@ export function assertValidOpenApi3(value: unknown): asserts value is OpenApiDoc
 /** The version, info (with a licence naming its URL), servers and paths. */
 function headerProblems(doc: Partial<OpenApiDocument>): string[] {
   const problems: string[] = [];
-  if (typeof doc.openapi !== "string" || !/^3\.0\.\d+$/.test(doc.openapi)) problems.push(`openapi is ${String(doc.openapi)}, not 3.0.x`);
+  if (typeof doc.openapi !== "string" || !/^3\.0\.\d+$/.test(doc.openapi))
+    problems.push(`openapi is ${String(doc.openapi)}, not 3.0.x`);
   if (typeof doc.info?.title !== "string" || doc.info.title === "") problems.push("info.title missing");
   if (typeof doc.info?.version !== "string" || doc.info.version === "") problems.push("info.version missing");
   const license = doc.info?.license;
-  if (typeof license?.name !== "string" || typeof license.url !== "string") problems.push("info.license without name and url");
+  if (typeof license?.name !== "string" || typeof license.url !== "string")
+    problems.push("info.license without name and url");
   const servers = doc.servers ?? [];
-  if (servers.length === 0 || servers.some((server) => typeof server.url !== "string")) problems.push("servers missing");
+  if (servers.length === 0 || servers.some((server) => typeof server.url !== "string"))
+    problems.push("servers missing");
   if (typeof doc.paths !== "object" || doc.paths === null) problems.push("paths missing");
   return problems;
 }
@@ -90,19 +95,26 @@ function operationProblems(
   const responses = Object.entries(operation.responses ?? {});
   if (responses.length === 0) problems.push(`${where}: no responses`);
   for (const [status, response] of responses) {
-    if (status !== "default" && !/^[1-5](\d\d|XX)$/.test(status)) problems.push(`${where}: response key ${status}`);
-    if (typeof response.description !== "string") problems.push(`${where}: response ${status} has no description`);
+    if (status !== "default" && !/^[1-5](\d\d|XX)$/.test(status))
+      problems.push(`${where}: response key ${status}`);
+    if (typeof response.description !== "string")
+      problems.push(`${where}: response ${status} has no description`);
   }
   for (const parameter of operation.parameters ?? []) {
-    if (typeof parameter.name !== "string" || !PARAMETER_PLACES.has(String(parameter.in))) problems.push(`${where}: a parameter without name or place`);
-    if (parameter.in === "path" && parameter.required !== true) problems.push(`${where}: path parameter ${String(parameter.name)} not required`);
-    if (typeof parameter.schema !== "object") problems.push(`${where}: parameter ${String(parameter.name)} has no schema`);
+    if (typeof parameter.name !== "string" || !PARAMETER_PLACES.has(String(parameter.in)))
+      problems.push(`${where}: a parameter without name or place`);
+    if (parameter.in === "path" && parameter.required !== true)
+      problems.push(`${where}: path parameter ${String(parameter.name)} not required`);
+    if (typeof parameter.schema !== "object")
+      problems.push(`${where}: parameter ${String(parameter.name)} has no schema`);
   }
   for (const name of templated) {
-    if (!(operation.parameters ?? []).some((parameter) => parameter.in === "path" && parameter.name === name)) problems.push(`${where}: path parameter ${name} not declared`);
+    if (!(operation.parameters ?? []).some((parameter) => parameter.in === "path" && parameter.name === name))
+      problems.push(`${where}: path parameter ${name} not declared`);
   }
   for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
-    if (typeof media.schema !== "object" || media.schema === null) problems.push(`${where}: body ${type} has no schema`);
+    if (typeof media.schema !== "object" || media.schema === null)
+      problems.push(`${where}: body ${type} has no schema`);
   }
   return problems;
 }
@@ -122,7 +134,12 @@ function refProblems(doc: Partial<OpenApiDocument>): string[] {
   walk(doc);
   const problems: string[] = [];
   for (const ref of refs) {
-    const target = ref.startsWith("#/") ? ref.slice(2).split("/").reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], doc) : undefined;
+    const target = ref.startsWith("#/")
+      ? ref
+          .slice(2)
+          .split("/")
+          .reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], doc)
+      : undefined;
     if (target === undefined) problems.push(`$ref ${ref} points at nothing`);
   }
   return problems;
@@ -146,9 +163,15 @@ export function openApiPath(url: string): string {
  * `x-websocket`; and the document lists nothing the table lacks (besides `extra`, operations
  * documented by hand, such as a proxy's pass-through routes).
  */
-export function assertListsEveryRoute(doc: OpenApiDocument, routes: readonly ServiceRoute[], extra: readonly { method: string; path: string }[] = []): void {
+export function assertListsEveryRoute(
+  doc: OpenApiDocument,
+  routes: readonly ServiceRoute[],
+  extra: readonly { method: string; path: string }[] = []
+): void {
   const listed = new Set<string>();
-  for (const [path, item] of Object.entries(doc.paths)) for (const method of Object.keys(item)) if (METHODS.has(method)) listed.add(`${method.toUpperCase()} ${path}`);
+  for (const [path, item] of Object.entries(doc.paths))
+    for (const method of Object.keys(item))
+      if (METHODS.has(method)) listed.add(`${method.toUpperCase()} ${path}`);
   const expected = new Set<string>();
   const missingRoutes: string[] = [];
   const unmarked: string[] = [];
@@ -157,10 +180,18 @@ export function assertListsEveryRoute(doc: OpenApiDocument, routes: readonly Ser
     const key = `${route.method} ${openApiPath(route.url)}`;
     expected.add(key);
     if (!listed.has(key)) missingRoutes.push(key);
-    else if (route.websocket && doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()]?.["x-websocket"] !== true) unmarked.push(key);
+    else if (
+      route.websocket &&
+      doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()]?.["x-websocket"] !== true
+    )
+      unmarked.push(key);
   }
   for (const operation of extra) expected.add(`${operation.method} ${openApiPath(operation.path)}`);
   assert.deepEqual(missingRoutes.sort(), [], "routes missing from /openapi.json");
   assert.deepEqual(unmarked.sort(), [], "WebSocket routes not marked x-websocket");
-  assert.deepEqual([...listed].filter((key) => !expected.has(key)).sort(), [], "operations in /openapi.json the service does not have");
+  assert.deepEqual(
+    [...listed].filter((key) => !expected.has(key)).sort(),
+    [],
+    "operations in /openapi.json the service does not have"
+  );
 }

@@ -39,10 +39,19 @@ export function parsePrometheusText(text: string): Sample[] {
       return;
     }
     const [, name = "", labelText = "", valueText = ""] = match;
-    const value = valueText === "+Inf" ? Infinity : valueText === "-Inf" ? -Infinity : valueText === "NaN" ? NaN : Number(valueText);
+    const value =
+      valueText === "+Inf"
+        ? Infinity
+        : valueText === "-Inf"
+          ? -Infinity
+          : valueText === "NaN"
+            ? NaN
+            : Number(valueText);
     if (Number.isNaN(value) && valueText !== "NaN") problems.push(`${at}: bad value ${valueText}`);
     const labels: Record<string, string> = {};
-    for (const [, key = "", raw = ""] of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"/g)) {
+    for (const [, key = "", raw = ""] of labelText.matchAll(
+      /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"/g
+    )) {
       labels[key] = raw.replace(/\\(["\\n])/g, (_all, c: string) => (c === "n" ? "\n" : c));
     }
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, "");
@@ -51,12 +60,17 @@ export function parsePrometheusText(text: string): Sample[] {
   });
   for (const [family, type] of types) {
     if (type !== "histogram") continue;
-    const series = new Set(samples.filter((s) => s.name === `${family}_count`).map((s) => JSON.stringify(s.labels)));
+    const series = new Set(
+      samples.filter((s) => s.name === `${family}_count`).map((s) => JSON.stringify(s.labels))
+    );
     for (const key of series) {
       const labels = JSON.parse(key) as Record<string, string>;
-      const inf = samples.find((s) => s.name === `${family}_bucket` && s.labels.le === "+Inf" && sameLabels(s.labels, labels, "le"));
+      const inf = samples.find(
+        (s) => s.name === `${family}_bucket` && s.labels.le === "+Inf" && sameLabels(s.labels, labels, "le")
+      );
       const count = samples.find((s) => s.name === `${family}_count` && sameLabels(s.labels, labels));
-      if (inf === undefined || count === undefined || inf.value !== count.value) problems.push(`${family}${key}: the +Inf bucket differs from _count`);
+      if (inf === undefined || count === undefined || inf.value !== count.value)
+        problems.push(`${family}${key}: the +Inf bucket differs from _count`);
     }
   }
   assert.deepEqual(problems, [], "not valid Prometheus text");
@@ -70,8 +84,15 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>, except
 }
 
 /** The sum of every sample of `name` whose labels include `labels`. */
-export function sampleValue(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
+export function sampleValue(
+  samples: readonly Sample[],
+  name: string,
+  labels: Record<string, string> = {}
+): number {
   return samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    .filter(
+      (sample) =>
+        sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value)
+    )
     .reduce((sum, sample) => sum + sample.value, 0);
 }

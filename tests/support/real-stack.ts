@@ -1,7 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { startMockModel, writeCodexHome, type MockModel } from "@baa/mock-model";
 import { makeTempDir, type TempDir } from "@baa/test-support";
-import { CodexdLocalService, resolveCodexdConfig, type CodexdConfigInput, type CodexdDeps } from "../../apps/codexd/dist/index.js";
+import {
+  CodexdLocalService,
+  resolveCodexdConfig,
+  type CodexdConfigInput,
+  type CodexdDeps
+} from "../../apps/codexd/dist/index.js";
 import { ConductorRuntime, type ConductorConfigInput } from "../../apps/conductor-daemon/dist/index.js";
 
 /** The conductor's bearer token in the real stack (tokens have at least 32 characters). */
@@ -65,7 +70,12 @@ export async function startRealStack(
         role: "primary",
         sharedToken: E2E_TOKEN,
         ...options.conductor,
-        paths: { stateDir: dir.path("conductor-state"), runsDir: dir.path("runs"), logsDir: dir.path("conductor-logs"), ...options.conductor?.paths }
+        paths: {
+          stateDir: dir.path("conductor-state"),
+          runsDir: dir.path("runs"),
+          logsDir: dir.path("conductor-logs"),
+          ...options.conductor?.paths
+        }
       },
       { autoStartLoops: options.autoStartLoops ?? false }
     );

@@ -42,23 +42,42 @@ export async function buildServiceApps(): Promise<{ apps: ServiceApp[]; close():
   const logger = createSilentLogger();
   const built: ServiceApp[] = [];
   try {
-    const codexdConfig = resolveCodexdConfig({ env: {}, repoRoot: dir.path("repo"), stateDir: dir.path("state"), logsDir: dir.path("logs"), localApiBase: BASE });
-    built.push(await record("codexd", createCodexdApp({ api: idleCodexdApi(), config: codexdConfig, logger })));
+    const codexdConfig = resolveCodexdConfig({
+      env: {},
+      repoRoot: dir.path("repo"),
+      stateDir: dir.path("state"),
+      logsDir: dir.path("logs"),
+      localApiBase: BASE
+    });
+    built.push(
+      await record("codexd", createCodexdApp({ api: idleCodexdApi(), config: codexdConfig, logger }))
+    );
     // With a control plane and a task engine the conductor serves every route it has; these
     // stand-ins are never called, since the table is read without a request to them.
-    const conductorConfig = normalizeConductorConfig({ localApiBase: BASE, codexdLocalApiBase: "http://127.0.0.1:9", sharedToken: "route-table-token-0123456789abcdef0123" });
+    const conductorConfig = normalizeConductorConfig({
+      localApiBase: BASE,
+      codexdLocalApiBase: "http://127.0.0.1:9",
+      sharedToken: "route-table-token-0123456789abcdef0123"
+    });
     const conductorApp = createConductorApp({
       config: conductorConfig,
       sharedToken: "route-table-token-0123456789abcdef0123",
       logger,
       control: {} as never,
       tasks: {
-        events: { subscribe: () => () => {}, query: async () => ({ events: [], nextAfter: null, lastSeq: 0 }), lastSeq: 0 } as never,
+        events: {
+          subscribe: () => () => {},
+          query: async () => ({ events: [], nextAfter: null, lastSeq: 0 }),
+          lastSeq: 0
+        } as never,
         review: {} as never
       }
     });
     built.push(await record("conductor", conductorApp));
-    const statusConfig = normalizeStatusApiConfig({ localApiBase: BASE, conductorTokenFile: dir.path("no-token") });
+    const statusConfig = normalizeStatusApiConfig({
+      localApiBase: BASE,
+      conductorTokenFile: dir.path("no-token")
+    });
     built.push(await record("status-api", createStatusApp({ config: statusConfig, logger })));
   } catch (error) {
     await Promise.all(built.map((each) => each.app.close()));
@@ -95,13 +114,27 @@ async function record(service: ServiceApp["service"], app: FastifyInstance): Pro
 /** A codexd core with nothing in it: enough to build the app and answer its reads. */
 function idleCodexdApi(): CodexdApi {
   return {
-    events: { subscribe: () => () => {}, lastSeq: 0, query: async () => ({ events: [], nextAfter: null, lastSeq: 0 }) },
-    approvals: { list: () => [], get: () => undefined, answer: async () => { throw new Error("no approvals here"); } },
+    events: {
+      subscribe: () => () => {},
+      lastSeq: 0,
+      query: async () => ({ events: [], nextAfter: null, lastSeq: 0 })
+    },
+    approvals: {
+      list: () => [],
+      get: () => undefined,
+      answer: async () => {
+        throw new Error("no approvals here");
+      }
+    },
     operations: {} as CodexdApi["operations"],
     listSessions: () => [],
     recentSessionEvents: () => [],
     stateSettled: async () => {},
-    getStatus: () => ({ snapshot: { daemon: { child: { status: "idle", pid: null, restarts: 0 } } }, health: { unwrittenEvents: { waiting: 0, lost: 0 } } }) as never,
+    getStatus: () =>
+      ({
+        snapshot: { daemon: { child: { status: "idle", pid: null, restarts: 0 } } },
+        health: { unwrittenEvents: { waiting: 0, lost: 0 } }
+      }) as never,
     restartChild: async () => false
   } as CodexdApi;
 }

@@ -31,11 +31,16 @@ export async function startServiceProcess(options: {
   base: string;
 }): Promise<ServiceProcess> {
   const { name, base } = options;
-  const child = spawn(process.execPath, [options.main, "start", ...(options.args ?? [])], { env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [options.main, "start", ...(options.args ?? [])], {
+    env: options.env,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
   let output = "";
   child.stdout?.on("data", (chunk) => (output += String(chunk)));
   child.stderr?.on("data", (chunk) => (output += String(chunk)));
-  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<Exit>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal }))
+  );
   // Generous (eventually's 60 s): a loaded 2-core machine can take many seconds to start node and its
   // imports. A refused fetch is "not listening yet".
   const state = await eventually(async () => {

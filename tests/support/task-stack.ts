@@ -25,8 +25,15 @@ export interface TaskStack extends RealStack {
 }
 
 /** The real stack with the conductor's loops running (lease, system modes, scheduler). */
-export async function startTaskStack(conductor: Partial<ConductorConfigInput> = {}, codexd: Record<string, unknown> = {}): Promise<TaskStack> {
-  const stack = await startRealStack({ autoStartLoops: true, conductor: { ...FAST_TASKS, ...conductor }, codexd });
+export async function startTaskStack(
+  conductor: Partial<ConductorConfigInput> = {},
+  codexd: Record<string, unknown> = {}
+): Promise<TaskStack> {
+  const stack = await startRealStack({
+    autoStartLoops: true,
+    conductor: { ...FAST_TASKS, ...conductor },
+    codexd
+  });
   const base = stack.conductorBase;
   const extra = {
     async createTask(body: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -39,13 +46,19 @@ export async function startTaskStack(conductor: Partial<ConductorConfigInput> = 
       return (await getJson(`${base}/v1/tasks/${taskId}/runs`)).body.data.runs as any[];
     },
     async waitTask(taskId: string, predicate: (task: any) => boolean, what: string, timeoutMs = 60_000) {
-      return eventually(async () => {
-        const task = (await getJson(`${base}/v1/tasks/${taskId}`)).body.data.task;
-        return predicate(task) ? task : null;
-      }, `${taskId} ${what}`, timeoutMs);
+      return eventually(
+        async () => {
+          const task = (await getJson(`${base}/v1/tasks/${taskId}`)).body.data.task;
+          return predicate(task) ? task : null;
+        },
+        `${taskId} ${what}`,
+        timeoutMs
+      );
     },
     taskEvents(taskId: string, after?: number) {
-      return openEventSocket(`${base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events${after === undefined ? "" : `?after=${after}`}`);
+      return openEventSocket(
+        `${base.replace(/^http/, "ws")}/v1/tasks/${taskId}/events${after === undefined ? "" : `?after=${after}`}`
+      );
     }
   };
   return Object.assign(stack, extra);

@@ -86,7 +86,11 @@ export async function runCli(options: CliOptions): Promise<number> {
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new CliError(ExitCode.usage, `usage: baa ${command.usage}`);
     }
-    const config = resolveCliConfig({ flags: parsed.values, env: options.env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+    const config = resolveCliConfig({
+      flags: parsed.values,
+      env: options.env,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd })
+    });
     json = config.json;
     return await command.run({
       args: parsed.positionals,
@@ -99,9 +103,18 @@ export async function runCli(options: CliOptions): Promise<number> {
     });
   } catch (error) {
     const failure =
-      error instanceof CliError ? error : new CliError(ExitCode.serverError, `unexpected failure: ${(error as Error)?.message ?? String(error)}`);
-    if (json) stderr.write(`${JSON.stringify({ ok: false, error: { code: failure.code ?? exitName(failure.exitCode), message: failure.message, exitCode: failure.exitCode } })}\n`);
-    else stderr.write(`baa ${second === undefined || first === second ? first : first}: ${failure.message}\n`);
+      error instanceof CliError
+        ? error
+        : new CliError(
+            ExitCode.serverError,
+            `unexpected failure: ${(error as Error)?.message ?? String(error)}`
+          );
+    if (json)
+      stderr.write(
+        `${JSON.stringify({ ok: false, error: { code: failure.code ?? exitName(failure.exitCode), message: failure.message, exitCode: failure.exitCode } })}\n`
+      );
+    else
+      stderr.write(`baa ${second === undefined || first === second ? first : first}: ${failure.message}\n`);
     return failure.exitCode;
   }
 }

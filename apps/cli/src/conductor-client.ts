@@ -29,13 +29,20 @@ export class ConductorClient {
   }
 
   /** One exchange; resolves `data` of a 2xx answer. */
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<T> {
     const url = `${this.#config.baseUrl}${path}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method,
-        headers: this.#headers(body === undefined ? headers : { "content-type": "application/json", ...headers }),
+        headers: this.#headers(
+          body === undefined ? headers : { "content-type": "application/json", ...headers }
+        ),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.#config.timeoutMs)
       });
@@ -52,13 +59,22 @@ export class ConductorClient {
     if (!response.ok) {
       const code = payload?.error?.code;
       const message = payload?.error?.message ?? `HTTP ${response.status}`;
-      const hint = response.status === 401 ? " (set BAA_SHARED_TOKEN or --token-file; see docs/runtime/cli.md)" : "";
-      throw new CliError(response.status >= 500 ? ExitCode.serverError : ExitCode.refused, `${method} ${path}: ${code ?? response.status}: ${message}${hint}`, {
-        ...(code === undefined ? {} : { code }),
-        status: response.status
-      });
+      const hint =
+        response.status === 401 ? " (set BAA_SHARED_TOKEN or --token-file; see docs/runtime/cli.md)" : "";
+      throw new CliError(
+        response.status >= 500 ? ExitCode.serverError : ExitCode.refused,
+        `${method} ${path}: ${code ?? response.status}: ${message}${hint}`,
+        {
+          ...(code === undefined ? {} : { code }),
+          status: response.status
+        }
+      );
     }
-    if (payload?.ok !== true) throw new CliError(ExitCode.serverError, `${method} ${path}: the answer is not the API's {ok, data} envelope`);
+    if (payload?.ok !== true)
+      throw new CliError(
+        ExitCode.serverError,
+        `${method} ${path}: the answer is not the API's {ok, data} envelope`
+      );
     return payload.data as T;
   }
 
@@ -66,7 +82,11 @@ export class ConductorClient {
    * Opens a WebSocket on a conductor path and resolves once it is open; each message is parsed
    * JSON. `closed` resolves with the close code and reason.
    */
-  async openSocket(path: string, query: Record<string, string | number | undefined>, onMessage: (event: unknown) => void): Promise<EventSocket> {
+  async openSocket(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    onMessage: (event: unknown) => void
+  ): Promise<EventSocket> {
     const url = `${this.#config.baseUrl.replace(/^http/, "ws")}${withQuery(path, query)}`;
     const socket = new WebSocket(url, { headers: this.#headers() });
     const closed = new Promise<{ code: number; reason: string }>((resolveClosed) =>
@@ -79,7 +99,11 @@ export class ConductorClient {
         event = JSON.parse(text);
       } catch (error) {
         // The streams send JSON only; show what came instead of dropping it unseen.
-        event = { seq: -1, type: "baa.unparsable-frame", data: { text: text.slice(0, 500), error: (error as Error).message } };
+        event = {
+          seq: -1,
+          type: "baa.unparsable-frame",
+          data: { text: text.slice(0, 500), error: (error as Error).message }
+        };
       }
       onMessage(event);
     });
@@ -97,10 +121,16 @@ export class ConductorClient {
           } catch {
             // not the envelope; keep the status
           }
-          reject(new CliError(status >= 500 ? ExitCode.serverError : ExitCode.refused, `WS ${path}: ${message}`, { status }));
+          reject(
+            new CliError(status >= 500 ? ExitCode.serverError : ExitCode.refused, `WS ${path}: ${message}`, {
+              status
+            })
+          );
         });
       });
-      socket.once("error", (error) => reject(unreachable(this.#config.baseUrl, error, this.#config.timeoutMs)));
+      socket.once("error", (error) =>
+        reject(unreachable(this.#config.baseUrl, error, this.#config.timeoutMs))
+      );
     });
     return { closed, close: () => socket.close(1000, "done") };
   }
@@ -119,7 +149,12 @@ function withQuery(path: string, query: Record<string, string | number | undefin
 }
 
 function unreachable(baseUrl: string, error: unknown, timeoutMs: number): CliError {
-  const err = error as { name?: string; cause?: { code?: string; message?: string }; code?: string; message?: string };
+  const err = error as {
+    name?: string;
+    cause?: { code?: string; message?: string };
+    code?: string;
+    message?: string;
+  };
   const code = err.cause?.code ?? err.code;
   const why =
     err.name === "TimeoutError"
@@ -127,5 +162,7 @@ function unreachable(baseUrl: string, error: unknown, timeoutMs: number): CliErr
       : code === "ECONNREFUSED"
         ? "connection refused (is the conductor running?)"
         : (code ?? err.cause?.message ?? err.message ?? "unknown error");
-  return new CliError(ExitCode.unreachable, `cannot reach the conductor at ${baseUrl}: ${why}`, { cause: error });
+  return new CliError(ExitCode.unreachable, `cannot reach the conductor at ${baseUrl}: ${why}`, {
+    cause: error
+  });
 }

@@ -77,7 +77,9 @@ export function resolveCliConfig(options: {
   let tokenSource: string | null = token === undefined ? null : "BAA_SHARED_TOKEN";
   if (token === undefined) {
     const explicit = raw.tokenFile !== undefined;
-    const file = raw.tokenFile ?? join(resolve(cwd, raw.repoRoot ?? ".", raw.stateDir ?? "state/conductor"), "shared-token");
+    const file =
+      raw.tokenFile ??
+      join(resolve(cwd, raw.repoRoot ?? ".", raw.stateDir ?? "state/conductor"), "shared-token");
     try {
       token = read(file).trim() || undefined;
       tokenSource = token === undefined ? null : file;
@@ -85,9 +87,19 @@ export function resolveCliConfig(options: {
       const code = (error as NodeJS.ErrnoException).code;
       // No state file is normal on another machine or before the conductor's first start.
       if (explicit || code !== "ENOENT") {
-        throw new CliError(ExitCode.usage, `cannot read the token file ${file}: ${code ?? (error as Error).message}`);
+        throw new CliError(
+          ExitCode.usage,
+          `cannot read the token file ${file}: ${code ?? (error as Error).message}`
+        );
       }
     }
   }
-  return Object.freeze({ baseUrl: raw.baseUrl.replace(/\/+$/, ""), token, tokenSource, timeoutMs: raw.timeoutMs, json: raw.json, cwd });
+  return Object.freeze({
+    baseUrl: raw.baseUrl.replace(/\/+$/, ""),
+    token,
+    tokenSource,
+    timeoutMs: raw.timeoutMs,
+    json: raw.json,
+    cwd
+  });
 }

@@ -23,7 +23,11 @@ export class CliError extends Error {
   readonly code: string | undefined;
   readonly status: number | undefined;
 
-  constructor(exitCode: ExitCodeValue, message: string, details: { code?: string; status?: number; cause?: unknown } = {}) {
+  constructor(
+    exitCode: ExitCodeValue,
+    message: string,
+    details: { code?: string; status?: number; cause?: unknown } = {}
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "CliError";
     this.exitCode = exitCode;

@@ -79,7 +79,11 @@ export function table(header: readonly string[], rows: readonly (readonly string
 /** One event as a line: `#seq time type [session] [turn] summary`. */
 export function eventLine(event: EventLike): string {
   const time = typeof event.at === "string" ? event.at.slice(11, 23) : "";
-  const where = [event.taskId && `task ${event.taskId}`, event.sessionId && `session ${event.sessionId}`, event.turnId && `turn ${event.turnId}`]
+  const where = [
+    event.taskId && `task ${event.taskId}`,
+    event.sessionId && `session ${event.sessionId}`,
+    event.turnId && `turn ${event.turnId}`
+  ]
     .filter(Boolean)
     .join(" ");
   const detail = summarize(event);
@@ -104,8 +108,10 @@ function summarize(event: EventLike): string {
   const turn = params.turn as { status?: string } | undefined;
   if (turn?.status) return turn.status;
   const approval = data.approval as { approvalId?: string; kind?: string; status?: string } | undefined;
-  if (typeof approval?.approvalId === "string") return `${approval.approvalId} (${approval.kind ?? "?"}, ${approval.status ?? "?"})`;
-  if (typeof data.taskState === "string") return `run ${String(data.state)}, task ${data.taskState}${typeof data.reason === "string" ? `: ${data.reason}` : ""}`;
+  if (typeof approval?.approvalId === "string")
+    return `${approval.approvalId} (${approval.kind ?? "?"}, ${approval.status ?? "?"})`;
+  if (typeof data.taskState === "string")
+    return `run ${String(data.state)}, task ${data.taskState}${typeof data.reason === "string" ? `: ${data.reason}` : ""}`;
   if (typeof data.state === "string") return data.state;
   if (typeof data.reason === "string") return data.reason;
   return "";

@@ -24,7 +24,10 @@ test("flags win over env; an empty env value counts as unset", () => {
   assert.equal(config.baseUrl, "http://10.0.0.2:4317");
   assert.equal(config.timeoutMs, 500);
   assert.equal(config.json, true);
-  assert.equal(resolveCliConfig({ flags: {}, env: { BAA_CONDUCTOR_URL: "" }, readFile: noFile }).baseUrl, "http://127.0.0.1:4317");
+  assert.equal(
+    resolveCliConfig({ flags: {}, env: { BAA_CONDUCTOR_URL: "" }, readFile: noFile }).baseUrl,
+    "http://127.0.0.1:4317"
+  );
 });
 
 test("the token: BAA_SHARED_TOKEN first, else the conductor's state file under the state dir or repo root", () => {
@@ -38,7 +41,11 @@ test("the token: BAA_SHARED_TOKEN first, else the conductor's state file under t
   assert.equal(fromEnv.tokenSource, "BAA_SHARED_TOKEN");
   assert.deepEqual(read, []);
 
-  const fromState = resolveCliConfig({ flags: {}, env: { BAA_STATE_DIR: "/srv/state/conductor" }, readFile: files });
+  const fromState = resolveCliConfig({
+    flags: {},
+    env: { BAA_STATE_DIR: "/srv/state/conductor" },
+    readFile: files
+  });
   assert.equal(fromState.token, "file-token");
   assert.equal(fromState.tokenSource, "/srv/state/conductor/shared-token");
 
@@ -52,7 +59,10 @@ test("a named token file that cannot be read is a usage error; so is an unreadab
   };
   assert.throws(
     () => resolveCliConfig({ flags: { "token-file": "/nope" }, env: {}, readFile: noFile }),
-    (error: unknown) => error instanceof CliError && error.exitCode === ExitCode.usage && /cannot read the token file \/nope: ENOENT/.test(error.message)
+    (error: unknown) =>
+      error instanceof CliError &&
+      error.exitCode === ExitCode.usage &&
+      /cannot read the token file \/nope: ENOENT/.test(error.message)
   );
   assert.throws(
     () => resolveCliConfig({ flags: {}, env: { BAA_STATE_DIR: "/s" }, readFile: denied }),
@@ -62,7 +72,12 @@ test("a named token file that cannot be read is a usage error; so is an unreadab
 
 test("bad values are named with their flag and variable", () => {
   assert.throws(
-    () => resolveCliConfig({ flags: { "timeout-ms": "soon" }, env: { BAA_CONDUCTOR_URL: "ftp://x" }, readFile: noFile }),
+    () =>
+      resolveCliConfig({
+        flags: { "timeout-ms": "soon" },
+        env: { BAA_CONDUCTOR_URL: "ftp://x" },
+        readFile: noFile
+      }),
     (error: unknown) =>
       error instanceof CliError &&
       error.exitCode === ExitCode.usage &&

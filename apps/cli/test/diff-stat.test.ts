@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { diffStat, type DiffFile } from "../src/commands/diff-stat.js";
 
-const file = (path: string, additions: number, deletions: number, extra: Partial<DiffFile> = {}): DiffFile => ({
+const file = (
+  path: string,
+  additions: number,
+  deletions: number,
+  extra: Partial<DiffFile> = {}
+): DiffFile => ({
   path,
   oldPath: null,
   status: "modified",
@@ -21,7 +26,10 @@ test("bars are scaled to 40 marks for the largest file; a small change keeps one
 });
 
 test("singular words, deletions alone, and nothing at all", () => {
-  assert.equal(diffStat([file("gone.txt", 0, 1, { status: "deleted" })]), " gone.txt (gone) | 1 -\n 1 file changed, 1 deletion(-)");
+  assert.equal(
+    diffStat([file("gone.txt", 0, 1, { status: "deleted" })]),
+    " gone.txt (gone) | 1 -\n 1 file changed, 1 deletion(-)"
+  );
   assert.equal(diffStat([file("a", 1, 0)]).split("\n")[1], " 1 file changed, 1 insertion(+)");
   assert.equal(diffStat([]), "no changes");
 });

@@ -23,20 +23,35 @@ export interface FakeConductor {
 }
 
 export const ok = (data: unknown): FakeAnswer => ({ status: 200, body: { ok: true, data } });
-export const refused = (status: number, code: string, message: string): FakeAnswer => ({ status, body: { ok: false, error: { code, message } } });
+export const refused = (status: number, code: string, message: string): FakeAnswer => ({
+  status,
+  body: { ok: false, error: { code, message } }
+});
 
-export async function fakeConductor(routes: Record<string, FakeAnswer | ((seen: SeenRequest) => FakeAnswer)>): Promise<FakeConductor> {
+export async function fakeConductor(
+  routes: Record<string, FakeAnswer | ((seen: SeenRequest) => FakeAnswer)>
+): Promise<FakeConductor> {
   const seen: SeenRequest[] = [];
   const server: Server = createServer((request, response) => {
     let text = "";
     request.on("data", (chunk: Buffer) => (text += chunk.toString()));
     request.on("end", () => {
-      const entry = { method: request.method ?? "", url: request.url ?? "", body: text === "" ? undefined : JSON.parse(text), headers: request.headers };
+      const entry = {
+        method: request.method ?? "",
+        url: request.url ?? "",
+        body: text === "" ? undefined : JSON.parse(text),
+        headers: request.headers
+      };
       seen.push(entry);
       const key = `${entry.method} ${entry.url}`;
       const route = routes[key];
-      const answer = typeof route === "function" ? route(entry) : (route ?? refused(404, "route_not_found", `no route for ${key}`));
-      response.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
+      const answer =
+        typeof route === "function"
+          ? route(entry)
+          : (route ?? refused(404, "route_not_found", `no route for ${key}`));
+      response
+        .writeHead(answer.status, { "content-type": "application/json" })
+        .end(JSON.stringify(answer.body));
     });
   });
   const port = await listenOnZero(server);
@@ -48,7 +63,10 @@ export async function fakeConductor(routes: Record<string, FakeAnswer | ((seen: 
 }
 
 /** Runs `baa` in-process against a base URL; collects stdout, stderr and the exit code. */
-export async function runBaa(argv: string[], options: { base?: string; cwd?: string; env?: Record<string, string> } = {}) {
+export async function runBaa(
+  argv: string[],
+  options: { base?: string; cwd?: string; env?: Record<string, string> } = {}
+) {
   let stdout = "";
   let stderr = "";
   const code = await runCli({

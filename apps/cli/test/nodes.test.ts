@@ -17,7 +17,10 @@ const NODE = {
 };
 
 test("nodes: a table of every node (state, running/capacity, labels, address); --json the document", async () => {
-  const nodes = [NODE, { ...NODE, nodeId: "node-b", labels: [], executes: false, state: "down", address: null }];
+  const nodes = [
+    NODE,
+    { ...NODE, nodeId: "node-b", labels: [], executes: false, state: "down", address: null }
+  ];
   const fake = await fakeConductor({ "GET /v1/system/nodes": ok({ nodes }) });
   try {
     const shown = await runBaa(["nodes"], { base: fake.base });
@@ -37,7 +40,11 @@ test("nodes drain|resume ID posts to the node's route; an unknown node is refuse
   const fake = await fakeConductor({
     "POST /v1/system/nodes/node-a/drain": ok({ node: { ...NODE, state: "draining" } }),
     "POST /v1/system/nodes/node-a/resume": ok({ node: NODE }),
-    "POST /v1/system/nodes/nope/drain": refused(404, "node_not_found", "no node nope has ever sent a heartbeat")
+    "POST /v1/system/nodes/nope/drain": refused(
+      404,
+      "node_not_found",
+      "no node nope has ever sent a heartbeat"
+    )
   });
   try {
     const drained = await runBaa(["nodes", "drain", "node-a"], { base: fake.base });

@@ -38,7 +38,12 @@ export function runDoc(overrides: Partial<RunView> = {}): RunView {
     sessionId: "session-1",
     turnId: "turn-1",
     finalMessage: "wrote hello.txt",
-    workspace: { kind: "worktree", path: "/state/worktrees/task-1", branch: "baa/task-1", baseCommit: "1111111111aaaa" },
+    workspace: {
+      kind: "worktree",
+      path: "/state/worktrees/task-1",
+      branch: "baa/task-1",
+      baseCommit: "1111111111aaaa"
+    },
     round: 1,
     commit: "abcdef0123456789",
     startedAt: "2025-01-01T00:00:01.000Z",

@@ -6,7 +6,16 @@ import { ExitCode } from "../src/index.js";
 import { fakeConductor, ok, runBaa } from "./fake-conductor.js";
 import { runDoc, taskDoc } from "./task-fixtures.js";
 
-const SYSTEM = { mode: "running", reason: null, drained: false, claiming: true, running: { count: 0, runs: [] }, quota: null, leader: null, tasks: {} };
+const SYSTEM = {
+  mode: "running",
+  reason: null,
+  drained: false,
+  claiming: true,
+  running: { count: 0, runs: [] },
+  quota: null,
+  leader: null,
+  tasks: {}
+};
 
 /** Answers GET of the task from a script of states, the last one repeated. */
 function scripted(states: string[]) {
@@ -26,7 +35,10 @@ test("tasks add --follow stops at in_review with exit 0, the commit and the next
     "GET /v1/runs/run-1": ok({ run: runDoc() })
   });
   try {
-    const result = await runBaa(["tasks", "add", "Add hello", "--follow"], { base: fake.base, cwd: "/work/proj" });
+    const result = await runBaa(["tasks", "add", "Add hello", "--follow"], {
+      base: fake.base,
+      cwd: "/work/proj"
+    });
     assert.equal(result.code, ExitCode.ok, result.stderr);
     assert.equal(
       result.stdout,
@@ -38,7 +50,11 @@ test("tasks add --follow stops at in_review with exit 0, the commit and the next
       ].join("\n")
     );
     const progress = result.stderr.split("\n").filter((line) => line.startsWith("task task-1 "));
-    assert.deepEqual(progress, ["task task-1 queued", "task task-1 queued", "task task-1 running (run 1 · failed attempts 0 of 3)"]);
+    assert.deepEqual(progress, [
+      "task task-1 queued",
+      "task task-1 queued",
+      "task task-1 running (run 1 · failed attempts 0 of 3)"
+    ]);
     assert.doesNotMatch(result.stderr, /inProgress/);
   } finally {
     await fake.close();
@@ -46,7 +62,11 @@ test("tasks add --follow stops at in_review with exit 0, the commit and the next
 });
 
 test("a followed task: landed exits 0; failed and discarded exit 1", async () => {
-  for (const [state, exit] of [["landed", ExitCode.ok], ["failed", ExitCode.workFailed], ["discarded", ExitCode.workFailed]] as const) {
+  for (const [state, exit] of [
+    ["landed", ExitCode.ok],
+    ["failed", ExitCode.workFailed],
+    ["discarded", ExitCode.workFailed]
+  ] as const) {
     const fake = await fakeConductor({
       "POST /v1/tasks/task-1/retry": ok({ task: taskDoc({ state: "queued" }) }),
       "GET /v1/tasks/task-1": scripted([state]),
@@ -86,7 +106,15 @@ test("turn --follow says running while codex says inProgress (one word for one s
     "GET /v1/codex/sessions/session-1": () => {
       reads++;
       const status = reads < 3 ? "inProgress" : "completed";
-      return ok({ session: { sessionId: "session-1", lastTurnId: "turn-1", lastTurnStatus: status, lastTurnError: null, lastAgentMessage: "done" } });
+      return ok({
+        session: {
+          sessionId: "session-1",
+          lastTurnId: "turn-1",
+          lastTurnStatus: status,
+          lastTurnError: null,
+          lastAgentMessage: "done"
+        }
+      });
     }
   });
   try {

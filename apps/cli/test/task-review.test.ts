@@ -6,7 +6,8 @@ import { ExitCode } from "../src/index.js";
 import { fakeConductor, ok, refused, runBaa } from "./fake-conductor.js";
 import { taskDoc } from "./task-fixtures.js";
 
-const PATCH = "diff --git a/hello.txt b/hello.txt\nnew file mode 100644\n--- /dev/null\n+++ b/hello.txt\n@@ -0,0 +1 @@\n+hi\n";
+const PATCH =
+  "diff --git a/hello.txt b/hello.txt\nnew file mode 100644\n--- /dev/null\n+++ b/hello.txt\n@@ -0,0 +1 @@\n+hi\n";
 const diffDoc = (overrides: Record<string, unknown> = {}) => ({
   base: { branch: "main", commit: "1111111111aaaaaaaa" },
   head: { branch: "baa/task-1", commit: "2222222222bbbbbbbb" },
@@ -14,7 +15,14 @@ const diffDoc = (overrides: Record<string, unknown> = {}) => ({
     { path: "hello.txt", oldPath: null, status: "added", additions: 1, deletions: 0, binary: false },
     { path: "src/app.ts", oldPath: null, status: "modified", additions: 3, deletions: 2, binary: false },
     { path: "logo.png", oldPath: null, status: "modified", additions: 0, deletions: 0, binary: true },
-    { path: "docs/new.md", oldPath: "docs/old.md", status: "renamed", additions: 0, deletions: 0, binary: false }
+    {
+      path: "docs/new.md",
+      oldPath: "docs/old.md",
+      status: "renamed",
+      additions: 0,
+      deletions: 0,
+      binary: false
+    }
   ],
   patch: PATCH,
   truncated: false,
@@ -35,7 +43,10 @@ test("tasks diff: the patch alone on stdout; --path asks for one file; --stat a 
 
     const one = await runBaa(["tasks", "diff", "task-1", "--path", "hello.txt"], { base: fake.base });
     assert.equal(one.stdout, PATCH);
-    assert.equal(one.stderr, "the patch is cut at the conductor's size limit; one file at a time: baa tasks diff task-1 --path P\n");
+    assert.equal(
+      one.stderr,
+      "the patch is cut at the conductor's size limit; one file at a time: baa tasks diff task-1 --path P\n"
+    );
 
     const stat = await runBaa(["tasks", "diff", "task-1", "--stat"], { base: fake.base });
     assert.equal(
@@ -59,7 +70,13 @@ test("tasks diff: the patch alone on stdout; --path asks for one file; --stat a 
     assert.equal(empty.stderr, "no changes: baa/task-1 2222222222 against main 1111111111\n");
     assert.deepEqual(
       fake.seen.map((r) => r.url),
-      ["/v1/tasks/task-1/diff", "/v1/tasks/task-1/diff?path=hello.txt", "/v1/tasks/task-1/diff", "/v1/tasks/task-1/diff", "/v1/tasks/task-2/diff"]
+      [
+        "/v1/tasks/task-1/diff",
+        "/v1/tasks/task-1/diff?path=hello.txt",
+        "/v1/tasks/task-1/diff",
+        "/v1/tasks/task-1/diff",
+        "/v1/tasks/task-2/diff"
+      ]
     );
   } finally {
     await fake.close();
@@ -67,11 +84,20 @@ test("tasks diff: the patch alone on stdout; --path asks for one file; --stat a 
 });
 
 test("tasks diff of a task without a branch: the conductor's code and message, exit 4", async () => {
-  const fake = await fakeConductor({ "GET /v1/tasks/task-9/diff": refused(409, "task_has_no_branch", "task task-9 worked in a shared dir: it has no branch") });
+  const fake = await fakeConductor({
+    "GET /v1/tasks/task-9/diff": refused(
+      409,
+      "task_has_no_branch",
+      "task task-9 worked in a shared dir: it has no branch"
+    )
+  });
   try {
     const result = await runBaa(["tasks", "diff", "task-9"], { base: fake.base });
     assert.equal(result.code, ExitCode.refused);
-    assert.equal(result.stderr, "baa tasks: GET /v1/tasks/task-9/diff: task_has_no_branch: task task-9 worked in a shared dir: it has no branch\n");
+    assert.equal(
+      result.stderr,
+      "baa tasks: GET /v1/tasks/task-9/diff: task_has_no_branch: task task-9 worked in a shared dir: it has no branch\n"
+    );
     const json = await runBaa(["tasks", "diff", "task-9", "--json"], { base: fake.base });
     assert.equal(JSON.parse(json.stderr).error.code, "task_has_no_branch");
   } finally {
@@ -86,10 +112,14 @@ test("tasks revise: -m or --message becomes {comment}; without one it is a usage
     "POST /v1/tasks/task-3/revise": refused(409, "task_not_revisable", "task task-3 is running")
   });
   try {
-    const short = await runBaa(["tasks", "revise", "task-1", "-m", "also handle the empty case"], { base: fake.base });
+    const short = await runBaa(["tasks", "revise", "task-1", "-m", "also handle the empty case"], {
+      base: fake.base
+    });
     assert.equal(short.code, ExitCode.ok, short.stderr);
     assert.equal(short.stdout, "task task-1 queued for round 2: follow it with baa tasks show task-1\n");
-    const long = await runBaa(["tasks", "revise", "task-1", "--message", "again", "--json"], { base: fake.base });
+    const long = await runBaa(["tasks", "revise", "task-1", "--message", "again", "--json"], {
+      base: fake.base
+    });
     assert.deepEqual(JSON.parse(long.stdout), { task: revised });
     assert.deepEqual(
       fake.seen.map((r) => [r.method, r.url, r.body]),
@@ -115,24 +145,69 @@ test("tasks revise: -m or --message becomes {comment}; without one it is a usage
 test("tasks land: the flags become the documented body; the landing is printed", async () => {
   const landedLocal = taskDoc({
     state: "landed",
-    landing: { method: "squash", target: "release", commit: "9999999999cccc", remote: null, pullRequest: null, landedAt: "2025-01-01T01:00:00.000Z" }
+    landing: {
+      method: "squash",
+      target: "release",
+      commit: "9999999999cccc",
+      remote: null,
+      pullRequest: null,
+      landedAt: "2025-01-01T01:00:00.000Z"
+    }
   });
   const landedPr = taskDoc({
     state: "landed",
-    landing: { method: "merge", target: "main", commit: "8888888888dddd", remote: "origin", pullRequest: { number: 7, url: "https://example.test/pr/7" }, landedAt: "2025-01-01T02:00:00.000Z" },
-    push: { remote: "origin", branch: "baa/task-1", commit: "8888888888dddd", pushedAt: "2025-01-01T02:00:00.000Z" }
+    landing: {
+      method: "merge",
+      target: "main",
+      commit: "8888888888dddd",
+      remote: "origin",
+      pullRequest: { number: 7, url: "https://example.test/pr/7" },
+      landedAt: "2025-01-01T02:00:00.000Z"
+    },
+    push: {
+      remote: "origin",
+      branch: "baa/task-1",
+      commit: "8888888888dddd",
+      pushedAt: "2025-01-01T02:00:00.000Z"
+    }
   });
   const fake = await fakeConductor({
-    "POST /v1/tasks/task-1/land": (seen) => ok({ task: (seen.body as { push?: string }).push === undefined ? landedLocal : landedPr })
+    "POST /v1/tasks/task-1/land": (seen) =>
+      ok({ task: (seen.body as { push?: string }).push === undefined ? landedLocal : landedPr })
   });
   try {
     const plain = await runBaa(["tasks", "land", "task-1"], { base: fake.base });
     assert.equal(plain.code, ExitCode.ok, plain.stderr);
-    const local = await runBaa(["tasks", "land", "task-1", "--method", "squash", "--target", "release"], { base: fake.base });
-    assert.equal(local.stdout, "task task-1 landed\nlanded squash into release at 9999999999 (2025-01-01T01:00:00.000Z)\n");
-    const pr = await runBaa(["tasks", "land", "task-1", "--push", "origin", "--pr", "--pr-title", "Add hello", "--pr-body", "why", "--draft"], { base: fake.base });
-    assert.equal(pr.stdout, "task task-1 landed\nlanded pushed to origin for main at 8888888888 (2025-01-01T02:00:00.000Z), pull request #7 https://example.test/pr/7\n");
-    const pushOnly = await runBaa(["tasks", "land", "task-1", "--push", "origin", "--json"], { base: fake.base });
+    const local = await runBaa(["tasks", "land", "task-1", "--method", "squash", "--target", "release"], {
+      base: fake.base
+    });
+    assert.equal(
+      local.stdout,
+      "task task-1 landed\nlanded squash into release at 9999999999 (2025-01-01T01:00:00.000Z)\n"
+    );
+    const pr = await runBaa(
+      [
+        "tasks",
+        "land",
+        "task-1",
+        "--push",
+        "origin",
+        "--pr",
+        "--pr-title",
+        "Add hello",
+        "--pr-body",
+        "why",
+        "--draft"
+      ],
+      { base: fake.base }
+    );
+    assert.equal(
+      pr.stdout,
+      "task task-1 landed\nlanded pushed to origin for main at 8888888888 (2025-01-01T02:00:00.000Z), pull request #7 https://example.test/pr/7\n"
+    );
+    const pushOnly = await runBaa(["tasks", "land", "task-1", "--push", "origin", "--json"], {
+      base: fake.base
+    });
     assert.equal(JSON.parse(pushOnly.stdout).task.landing.remote, "origin");
     assert.deepEqual(
       fake.seen.map((r) => r.body),
@@ -176,7 +251,12 @@ test("tasks land: each refusal keeps the conductor's code; a forge failure is ex
     ["task-g", 502, "forge_failed", ExitCode.serverError]
   ];
   const fake = await fakeConductor(
-    Object.fromEntries(cases.map(([id, status, code]) => [`POST /v1/tasks/${id}/land`, refused(status, code, `${code} for ${id}`)]))
+    Object.fromEntries(
+      cases.map(([id, status, code]) => [
+        `POST /v1/tasks/${id}/land`,
+        refused(status, code, `${code} for ${id}`)
+      ])
+    )
   );
   try {
     for (const [id, , code, exit] of cases) {
@@ -190,18 +270,27 @@ test("tasks land: each refusal keeps the conductor's code; a forge failure is ex
 });
 
 test("tasks discard: --reason is sent; the output says the branch is kept", async () => {
-  const discarded = taskDoc({ state: "discarded", stateReason: "not needed", endedAt: "2025-01-01T03:00:00.000Z" });
+  const discarded = taskDoc({
+    state: "discarded",
+    stateReason: "not needed",
+    endedAt: "2025-01-01T03:00:00.000Z"
+  });
   const fake = await fakeConductor({
     "POST /v1/tasks/task-1/discard": ok({ task: discarded }),
     "POST /v1/tasks/task-2/discard": refused(409, "task_not_discardable", "task task-2 is landed")
   });
   try {
-    const result = await runBaa(["tasks", "discard", "task-1", "--reason", "not needed"], { base: fake.base });
+    const result = await runBaa(["tasks", "discard", "task-1", "--reason", "not needed"], {
+      base: fake.base
+    });
     assert.equal(result.code, ExitCode.ok, result.stderr);
     assert.equal(result.stdout, "task task-1 discarded (not needed); its branch baa/task-1 is kept\n");
     const bare = await runBaa(["tasks", "discard", "task-1", "--json"], { base: fake.base });
     assert.equal(JSON.parse(bare.stdout).task.state, "discarded");
-    assert.deepEqual(fake.seen.map((r) => r.body), [{ reason: "not needed" }, {}]);
+    assert.deepEqual(
+      fake.seen.map((r) => r.body),
+      [{ reason: "not needed" }, {}]
+    );
     const refusedResult = await runBaa(["tasks", "discard", "task-2"], { base: fake.base });
     assert.equal(refusedResult.code, ExitCode.refused);
     assert.match(refusedResult.stderr, /task_not_discardable: task task-2 is landed/);

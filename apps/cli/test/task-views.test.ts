@@ -34,7 +34,14 @@ test("a landed, revised task: the comment, the landing and its pull request; no 
     round: 2,
     roundInput: "also handle the empty case",
     endedAt: "2025-01-01T04:00:00.000Z",
-    landing: { method: "merge", target: "main", commit: "7777777777eeee", remote: null, pullRequest: null, landedAt: "2025-01-01T04:00:00.000Z" }
+    landing: {
+      method: "merge",
+      target: "main",
+      commit: "7777777777eeee",
+      remote: null,
+      pullRequest: null,
+      landedAt: "2025-01-01T04:00:00.000Z"
+    }
   });
   const text = describeTask(task, [runDoc(), runDoc({ runId: "run-2", attempt: 2, round: 2, commit: null })]);
   assert.match(text, /^revised with: also handle the empty case$/m);
@@ -45,16 +52,44 @@ test("a landed, revised task: the comment, the landing and its pull request; no 
 });
 
 test("a push whose pull request failed is still shown; a scratch task says so; a run folder is shown when known", () => {
-  const task = taskDoc({ state: "in_review", cwd: null, baseBranch: null, push: { remote: "origin", branch: "baa/task-1", commit: "5555555555ffff", pushedAt: "2025-01-01T05:00:00.000Z" } });
+  const task = taskDoc({
+    state: "in_review",
+    cwd: null,
+    baseBranch: null,
+    push: {
+      remote: "origin",
+      branch: "baa/task-1",
+      commit: "5555555555ffff",
+      pushedAt: "2025-01-01T05:00:00.000Z"
+    }
+  });
   const text = describeTask(task, []);
   assert.match(text, /^cwd \(none: a scratch dir of its own\)$/m);
   assert.match(text, /^pushed baa\/task-1 to origin at 5555555555 \(2025-01-01T05:00:00\.000Z\)$/m);
-  const run = describeRun(runDoc({ workspace: { kind: "scratch", path: "/state/scratch/task-1", branch: null }, commit: null, folder: "/srv/runs/run-1" }));
-  assert.deepEqual(run, ["run run-1 of task task-1 · #1 · round 1 · succeeded · no commit", "  scratch dir /state/scratch/task-1", "  run folder /srv/runs/run-1"]);
+  const run = describeRun(
+    runDoc({
+      workspace: { kind: "scratch", path: "/state/scratch/task-1", branch: null },
+      commit: null,
+      folder: "/srv/runs/run-1"
+    })
+  );
+  assert.deepEqual(run, [
+    "run run-1 of task task-1 · #1 · round 1 · succeeded · no commit",
+    "  scratch dir /state/scratch/task-1",
+    "  run folder /srv/runs/run-1"
+  ]);
 });
 
 test("a task from a conductor without the review fields still reads", () => {
-  const { review: _r, round: _o, baseBranch: _b, roundInput: _i, landing: _l, push: _p, ...old } = taskDoc({ state: "succeeded" });
+  const {
+    review: _r,
+    round: _o,
+    baseBranch: _b,
+    roundInput: _i,
+    landing: _l,
+    push: _p,
+    ...old
+  } = taskDoc({ state: "succeeded" });
   const { round: _x, commit: _c, ...oldRun } = runDoc();
   const text = describeTask(old, [oldRun]);
   assert.match(text, /^state succeeded {2}priority 0$/m);
@@ -74,7 +109,10 @@ test("tasks show and logs --run use these views", async () => {
     assert.equal(shown.code, ExitCode.ok, shown.stderr);
     assert.equal(shown.stdout, `${describeTask(taskDoc(), [runDoc()])}\n`);
     const logs = await runBaa(["logs", "--run", "run-1"], { base: fake.base });
-    assert.match(logs.stdout, /^run run-1 of task task-1 · #1 · round 1 · succeeded · commit abcdef0123\n {2}worktree \/state\/worktrees\/task-1 {2}branch baa\/task-1/);
+    assert.match(
+      logs.stdout,
+      /^run run-1 of task task-1 · #1 · round 1 · succeeded · commit abcdef0123\n {2}worktree \/state\/worktrees\/task-1 {2}branch baa\/task-1/
+    );
   } finally {
     await fake.close();
   }

@@ -1,7 +1,13 @@
 import { readJsonFile } from "@baa/state-files";
 import { isProcessAlive } from "./state/process-alive.js";
 import { helpText } from "@baa/config-sources";
-import { CODEXD_SOURCES, ConfigError, parseCodexdFlags, resolveCodexdConfig, type CodexdConfig } from "./config.js";
+import {
+  CODEXD_SOURCES,
+  ConfigError,
+  parseCodexdFlags,
+  resolveCodexdConfig,
+  type CodexdConfig
+} from "./config.js";
 import { runInForeground, type SignalSource, type TerminationSignal } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
 import { CodexdLocalService } from "./service.js";
@@ -98,7 +104,10 @@ function printStatus(config: CodexdConfig, json: boolean, stdout: Writer): numbe
     stdout.write(`${JSON.stringify(status, null, 2)}\n`);
     return 0;
   }
-  const daemon = status.daemon as { started?: boolean; child?: { status?: string; pid?: number | null } } | null;
+  const daemon = status.daemon as {
+    started?: boolean;
+    child?: { status?: string; pid?: number | null };
+  } | null;
   const sessions = (status.sessionRegistry as { sessions: { status?: string }[] }).sessions;
   stdout.write(
     [
@@ -127,7 +136,8 @@ async function runForeground(
   };
   return runInForeground({
     name: "codexd",
-    create: () => new CodexdLocalService(config, { env, logger, ...(spawner === undefined ? {} : { spawner }) }),
+    create: () =>
+      new CodexdLocalService(config, { env, logger, ...(spawner === undefined ? {} : { spawner }) }),
     signals,
     logger,
     deadlineMs: SHUTDOWN_DEADLINE_MS,

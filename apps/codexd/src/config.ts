@@ -79,14 +79,21 @@ const schema = z.object({
       .string()
       .url()
       .refine((value) => isLoopbackHost(urlOrNull(value)?.hostname ?? "localhost"), {
-        message: "must name a loopback host (127.0.0.1, ::1 or localhost): codexd never listens beyond this machine"
+        message:
+          "must name a loopback host (127.0.0.1, ::1 or localhost): codexd never listens beyond this machine"
       })
-      .refine((value) => (urlOrNull(value)?.protocol ?? "http:") === "http:", { message: "must be an http:// URL" }),
+      .refine((value) => (urlOrNull(value)?.protocol ?? "http:") === "http:", {
+        message: "must be an http:// URL"
+      }),
     eventStreamPath: z.string().startsWith("/"),
     /** Extra names a request's Host may carry (DNS-rebinding guard); see docs/security.md. */
-    allowedHosts: z.array(checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)")),
+    allowedHosts: z.array(
+      checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)")
+    ),
     /** Origins whose web pages may call codexd (with CORS answers). */
-    allowedOrigins: z.array(checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)"))
+    allowedOrigins: z.array(
+      checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)")
+    )
   }),
   server: z.object({
     mode: z.literal("app-server"),
@@ -107,28 +114,30 @@ const schema = z.object({
     maxRssMb: z.coerce.number().int().min(0),
     intervalMs: positiveInt
   }),
-  limits: z.object({
-    bodyLimitBytes: positiveInt,
-    recentEventsLimit: positiveInt,
-    requestTimeoutMs: positiveInt,
-    approvalTimeoutMs: positiveInt,
-    maxActiveTurns: positiveInt,
-    maxSessions: positiveInt,
-    maxClosedSessions: positiveInt,
-    eventLogMaxFileBytes: positiveInt,
-    eventLogMaxTotalBytes: positiveInt,
-    streamMaxBufferedBytes: positiveInt,
-    /** Byte budgets (with the counts above): see docs/runtime/codexd.md, "Bounded by bytes". */
-    recentEventsMaxBytes: positiveInt,
-    eventTextMaxBytes: positiveInt,
-    sessionEventsMaxBytes: positiveInt,
-    sessionCacheMaxBytes: positiveInt,
-    sessionRegistryMaxBytes: positiveInt,
-    approvalsMaxBytes: positiveInt
-  }).refine((limits) => limits.eventLogMaxFileBytes <= limits.eventLogMaxTotalBytes, {
-    message: "the event log's file size limit must not exceed its total size limit",
-    path: ["eventLogMaxFileBytes"]
-  })
+  limits: z
+    .object({
+      bodyLimitBytes: positiveInt,
+      recentEventsLimit: positiveInt,
+      requestTimeoutMs: positiveInt,
+      approvalTimeoutMs: positiveInt,
+      maxActiveTurns: positiveInt,
+      maxSessions: positiveInt,
+      maxClosedSessions: positiveInt,
+      eventLogMaxFileBytes: positiveInt,
+      eventLogMaxTotalBytes: positiveInt,
+      streamMaxBufferedBytes: positiveInt,
+      /** Byte budgets (with the counts above): see docs/runtime/codexd.md, "Bounded by bytes". */
+      recentEventsMaxBytes: positiveInt,
+      eventTextMaxBytes: positiveInt,
+      sessionEventsMaxBytes: positiveInt,
+      sessionCacheMaxBytes: positiveInt,
+      sessionRegistryMaxBytes: positiveInt,
+      approvalsMaxBytes: positiveInt
+    })
+    .refine((limits) => limits.eventLogMaxFileBytes <= limits.eventLogMaxTotalBytes, {
+      message: "the event log's file size limit must not exceed its total size limit",
+      path: ["eventLogMaxFileBytes"]
+    })
 });
 
 export type CodexdConfig = Readonly<
@@ -182,13 +191,33 @@ const SETTINGS = {
   maxSessions: ["", "BAA_CODEXD_MAX_SESSIONS", "number", "limits.maxSessions"],
   maxClosedSessions: ["", "BAA_CODEXD_MAX_CLOSED_SESSIONS", "number", "limits.maxClosedSessions"],
   eventLogMaxFileBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_FILE_BYTES", "number", "limits.eventLogMaxFileBytes"],
-  eventLogMaxTotalBytes: ["", "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES", "number", "limits.eventLogMaxTotalBytes"],
-  streamMaxBufferedBytes: ["", "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES", "number", "limits.streamMaxBufferedBytes"],
+  eventLogMaxTotalBytes: [
+    "",
+    "BAA_CODEXD_EVENT_LOG_MAX_TOTAL_BYTES",
+    "number",
+    "limits.eventLogMaxTotalBytes"
+  ],
+  streamMaxBufferedBytes: [
+    "",
+    "BAA_CODEXD_STREAM_MAX_BUFFERED_BYTES",
+    "number",
+    "limits.streamMaxBufferedBytes"
+  ],
   recentEventsMaxBytes: ["", "BAA_CODEXD_RECENT_EVENTS_MAX_BYTES", "number", "limits.recentEventsMaxBytes"],
   eventTextMaxBytes: ["", "BAA_CODEXD_EVENT_TEXT_MAX_BYTES", "number", "limits.eventTextMaxBytes"],
-  sessionEventsMaxBytes: ["", "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES", "number", "limits.sessionEventsMaxBytes"],
+  sessionEventsMaxBytes: [
+    "",
+    "BAA_CODEXD_SESSION_EVENTS_MAX_BYTES",
+    "number",
+    "limits.sessionEventsMaxBytes"
+  ],
   sessionCacheMaxBytes: ["", "BAA_CODEXD_SESSION_CACHE_MAX_BYTES", "number", "limits.sessionCacheMaxBytes"],
-  sessionRegistryMaxBytes: ["", "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES", "number", "limits.sessionRegistryMaxBytes"],
+  sessionRegistryMaxBytes: [
+    "",
+    "BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES",
+    "number",
+    "limits.sessionRegistryMaxBytes"
+  ],
   approvalsMaxBytes: ["", "BAA_CODEXD_APPROVALS_MAX_BYTES", "number", "limits.approvalsMaxBytes"],
   restartBaseDelayMs: ["", "BAA_CODEXD_RESTART_BASE_MS", "number", "restart.baseDelayMs"],
   restartMaxDelayMs: ["", "BAA_CODEXD_RESTART_MAX_MS", "number", "restart.maxDelayMs"],
@@ -256,8 +285,13 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
   const v = reading.input as Partial<Record<keyof typeof SETTINGS, unknown>>;
   const repoRoot = resolve(String(v.repoRoot ?? v.sharedRepoRoot ?? process.cwd()));
   const under = (value: unknown, fallback: string) =>
-    value === undefined ? fallback : isAbsolute(String(value)) ? String(value) : resolve(repoRoot, String(value));
-  const list = (value: unknown, fallback: readonly string[]) => (Array.isArray(value) ? [...value] : (value ?? [...fallback]));
+    value === undefined
+      ? fallback
+      : isAbsolute(String(value))
+        ? String(value)
+        : resolve(repoRoot, String(value));
+  const list = (value: unknown, fallback: readonly string[]) =>
+    Array.isArray(value) ? [...value] : (value ?? [...fallback]);
 
   const candidate = {
     nodeId: v.nodeId ?? "mini-main",
@@ -312,7 +346,11 @@ export function resolveCodexdConfig(input: CodexdConfigInput = {}): CodexdConfig
       approvalsMaxBytes: v.approvalsMaxBytes ?? 4 * 1024 * 1024
     }
   };
-  const config = normalizeOrFail(parsed.problems, () => parseSchema(candidate), (all) => new ConfigError(all));
+  const config = normalizeOrFail(
+    parsed.problems,
+    () => parseSchema(candidate),
+    (all) => new ConfigError(all)
+  );
   return deepFreeze(withFilePaths(config));
 }
 
@@ -342,7 +380,8 @@ function parseSchema(candidate: unknown): z.infer<typeof schema> {
   // Parsed once or twice per process: compiling zod's fast path (its JIT) would cost more than it saves.
   const result = schema.safeParse(candidate, { jitless: true });
   // codexd's messages name the variable first: `restart.baseDelayMs (BAA_CODEXD_RESTART_BASE_MS)`.
-  if (!result.success) throw new ConfigError(describeIssues(SOURCES_BY_PATH, result.error.issues, { envFirst: true }));
+  if (!result.success)
+    throw new ConfigError(describeIssues(SOURCES_BY_PATH, result.error.issues, { envFirst: true }));
   return result.data;
 }
 

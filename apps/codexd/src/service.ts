@@ -57,7 +57,12 @@ export class CodexdLocalService {
     const boot = (): Promise<unknown> => {
       if (booted === undefined) {
         booted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-          app = createCodexdApp({ api: this.core, config: this.config, logger: this.logger, metrics: this.metrics });
+          app = createCodexdApp({
+            api: this.core,
+            config: this.config,
+            logger: this.logger,
+            metrics: this.metrics
+          });
           return app.ready();
         });
         // Awaited (and so reported) below; this only keeps a boot failure from counting as unhandled meanwhile.
@@ -70,7 +75,11 @@ export class CodexdLocalService {
       await this.core.start({ onChildLaunch: () => void boot() });
     } catch (error) {
       if (booted !== undefined) {
-        await booted.then(() => app?.close()).catch((closeError: unknown) => this.logger.warn({ err: closeError }, "closing the unused HTTP app failed"));
+        await booted
+          .then(() => app?.close())
+          .catch((closeError: unknown) =>
+            this.logger.warn({ err: closeError }, "closing the unused HTTP app failed")
+          );
       }
       throw error;
     }
@@ -81,13 +90,20 @@ export class CodexdLocalService {
       await boot();
       if (app === undefined) throw new Error("codexd's HTTP app was not built");
       this.#app = app;
-      address = await app.listen({ host: base.hostname.replace(/^\[|\]$/g, ""), port: Number(base.port || 80) });
+      address = await app.listen({
+        host: base.hostname.replace(/^\[|\]$/g, ""),
+        port: Number(base.port || 80)
+      });
     } catch (error) {
       await this.core.abortStart();
       throw error;
     }
     // The same API on `codexd.sock` in the state dir; the conductor prefers it (docs/runtime/codexd.md).
-    this.#socket = await listenOnLocalSocket(this.#app.server, join(this.config.paths.stateRootDir, LOCAL_SOCKET_FILE), this.logger);
+    this.#socket = await listenOnLocalSocket(
+      this.#app.server,
+      join(this.config.paths.stateRootDir, LOCAL_SOCKET_FILE),
+      this.logger
+    );
     this.core.markListening(address, this.#socket?.path ?? null);
     this.#started = true;
     return this.getStatus();

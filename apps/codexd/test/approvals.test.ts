@@ -7,8 +7,11 @@ import { getJson, postJson, startFakeCodexd } from "./support/start-fake-codexd.
 
 async function sessionWithTurn(codexd: Awaited<ReturnType<typeof startFakeCodexd>>) {
   codexd.appServer.autoComplete = false;
-  const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, { approvalPolicy: "untrusted" })).body.data.session;
-  const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: session.sessionId, input: "run it" })).body.data.turnId;
+  const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, { approvalPolicy: "untrusted" })).body
+    .data.session;
+  const turnId = (
+    await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: session.sessionId, input: "run it" })
+  ).body.data.turnId;
   return { session, turnId };
 }
 
@@ -26,7 +29,10 @@ test("an approval request waits in pendingApprovals until answered, and the answ
   const codexd = await startFakeCodexd();
   try {
     const { session, turnId } = await sessionWithTurn(codexd);
-    const answer = codexd.appServer.serverRequest("item/commandExecution/requestApproval", approvalParams(session.threadId, turnId));
+    const answer = codexd.appServer.serverRequest(
+      "item/commandExecution/requestApproval",
+      approvalParams(session.threadId, turnId)
+    );
     const read = (await getJson(`${codexd.base}/v1/codexd/sessions/${session.sessionId}`)).body.data;
     assert.equal(read.session.pendingApprovals.length, 1);
     const pending = read.session.pendingApprovals[0];
@@ -34,17 +40,25 @@ test("an approval request waits in pendingApprovals until answered, and the answ
     assert.equal(pending.details.command, "touch /tmp/x");
     assert.ok(read.recentEvents.some((e: { type: string }) => e.type === "approval.requested"));
 
-    const bad = await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, { decision: "maybe" });
+    const bad = await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, {
+      decision: "maybe"
+    });
     assert.equal(bad.status, 400);
-    const ok = await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, { decision: "accept" });
+    const ok = await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, {
+      decision: "accept"
+    });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.data.approval.status, "answered");
     assert.deepEqual(await answer, { decision: "accept" });
 
-    const again = await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, { decision: "accept" });
+    const again = await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, {
+      decision: "accept"
+    });
     assert.equal(again.status, 410);
     assert.equal(again.body.error.code, "approval_gone");
-    const unknown = await postJson(`${codexd.base}/v1/codexd/approvals/approval-nope`, { decision: "accept" });
+    const unknown = await postJson(`${codexd.base}/v1/codexd/approvals/approval-nope`, {
+      decision: "accept"
+    });
     assert.equal(unknown.status, 404);
     const after = (await getJson(`${codexd.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session;
     assert.deepEqual(after.pendingApprovals, []);
@@ -71,7 +85,8 @@ test("an unanswered approval times out to decline", async () => {
     // Soonest first: the state files' short delays, then the approval's timeout.
     for (let fired = 0; fired < 100 && timers.fireNext(); fired += 1);
     assert.deepEqual(await answer, { decision: "decline" });
-    const approvals = (await getJson(`${codexd.base}/v1/codexd/approvals?sessionId=${session.sessionId}`)).body.data.approvals;
+    const approvals = (await getJson(`${codexd.base}/v1/codexd/approvals?sessionId=${session.sessionId}`))
+      .body.data.approvals;
     assert.equal(approvals[0].status, "timed_out");
   } finally {
     await codexd.stop();
@@ -82,7 +97,10 @@ test("app-server withdrawing a request (serverRequest/resolved) clears it from t
   const codexd = await startFakeCodexd();
   try {
     const { session, turnId } = await sessionWithTurn(codexd);
-    const answer = codexd.appServer.serverRequest("item/commandExecution/requestApproval", approvalParams(session.threadId, turnId));
+    const answer = codexd.appServer.serverRequest(
+      "item/commandExecution/requestApproval",
+      approvalParams(session.threadId, turnId)
+    );
     codexd.appServer.emit("serverRequest/resolved", { threadId: session.threadId, requestId: 1 });
     await answer;
     const read = (await getJson(`${codexd.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session;
@@ -97,14 +115,18 @@ test("after a restart a pending approval is expired, its turn interrupted, and a
   try {
     const first = await startFakeCodexd({}, ws);
     const { session, turnId } = await sessionWithTurn(first);
-    void first.appServer.serverRequest("item/commandExecution/requestApproval", approvalParams(session.threadId, turnId));
-    const approvalId = (await getJson(`${first.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session.pendingApprovals[0]
-      .approvalId;
+    void first.appServer.serverRequest(
+      "item/commandExecution/requestApproval",
+      approvalParams(session.threadId, turnId)
+    );
+    const approvalId = (await getJson(`${first.base}/v1/codexd/sessions/${session.sessionId}`)).body.data
+      .session.pendingApprovals[0].approvalId;
     // No stop(): the state on disk is what a crash leaves.
     await first.service.stateSettled();
     const second = await startFakeCodexd({}, ws);
     try {
-      const read = (await getJson(`${second.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session;
+      const read = (await getJson(`${second.base}/v1/codexd/sessions/${session.sessionId}`)).body.data
+        .session;
       assert.deepEqual(read.pendingApprovals, []);
       assert.equal(read.lastTurnStatus, "interrupted");
       const approval = (await getJson(`${second.base}/v1/codexd/approvals`)).body.data.approvals.find(

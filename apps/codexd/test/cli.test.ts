@@ -16,7 +16,19 @@ test("start refuses a hand-damaged state file with one clear line naming it, and
     writeFileSync(ws.path("state", "session-registry.json"), "{ not json");
     const stderr = sink();
     const code = await runCodexdCli({
-      argv: ["node", "codexd", "start", "--state-dir", ws.path("state"), "--logs-dir", ws.path("logs"), "--local-api-base", "http://127.0.0.1:0", "--log-level", "silent"],
+      argv: [
+        "node",
+        "codexd",
+        "start",
+        "--state-dir",
+        ws.path("state"),
+        "--logs-dir",
+        ws.path("logs"),
+        "--local-api-base",
+        "http://127.0.0.1:0",
+        "--log-level",
+        "silent"
+      ],
       env: {},
       processLike: {},
       stderr
@@ -34,13 +46,19 @@ test("no command prints the usage and exits 2; a bad flag exits 2 naming it", as
   assert.equal(await runCodexdCli({ argv: ["node", "codexd"], stdout: out, stderr: out }), 2);
   assert.match(out.read(), /usage: codexd/);
   const err = sink();
-  assert.equal(await runCodexdCli({ argv: ["node", "codexd", "status", "--bogus"], env: {}, stderr: err }), 2);
+  assert.equal(
+    await runCodexdCli({ argv: ["node", "codexd", "status", "--bogus"], env: {}, stderr: err }),
+    2
+  );
   assert.match(err.read(), /bogus/);
 });
 
 test("config prints the resolved configuration as JSON", async () => {
   const out = sink();
-  assert.equal(await runCodexdCli({ argv: ["node", "codexd", "config", "--node-id", "n1"], env: {}, stdout: out }), 0);
+  assert.equal(
+    await runCodexdCli({ argv: ["node", "codexd", "config", "--node-id", "n1"], env: {}, stdout: out }),
+    0
+  );
   const config = JSON.parse(out.read());
   assert.equal(config.nodeId, "n1");
   assert.equal(config.service.localApiBase, "http://127.0.0.1:4319");

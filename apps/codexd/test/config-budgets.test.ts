@@ -12,13 +12,18 @@ test("byte budgets: defaults, env vars (an empty value is unset), and a bad valu
   assert.equal(defaults.approvalsMaxBytes, 4 * 1024 * 1024);
   const set = resolveCodexdConfig({
     repoRoot: "/tmp/x",
-    env: { BAA_CODEXD_RECENT_EVENTS_MAX_BYTES: "65536", BAA_CODEXD_EVENT_TEXT_MAX_BYTES: "2048", BAA_CODEXD_APPROVALS_MAX_BYTES: "" }
+    env: {
+      BAA_CODEXD_RECENT_EVENTS_MAX_BYTES: "65536",
+      BAA_CODEXD_EVENT_TEXT_MAX_BYTES: "2048",
+      BAA_CODEXD_APPROVALS_MAX_BYTES: ""
+    }
   }).limits;
   assert.equal(set.recentEventsMaxBytes, 65536);
   assert.equal(set.eventTextMaxBytes, 2048);
   assert.equal(set.approvalsMaxBytes, 4 * 1024 * 1024);
   assert.throws(
     () => resolveCodexdConfig({ repoRoot: "/tmp/x", env: { BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES: "lots" } }),
-    (error: unknown) => error instanceof ConfigError && /BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES/.test(error.message)
+    (error: unknown) =>
+      error instanceof ConfigError && /BAA_CODEXD_SESSION_REGISTRY_MAX_BYTES/.test(error.message)
   );
 });

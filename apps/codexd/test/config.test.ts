@@ -27,11 +27,28 @@ test("defaults put logs and state under the repo root and spawn `codex app-serve
 });
 
 test("explicit fields beat flags, flags beat env, env beats defaults", () => {
-  const env = { BAA_NODE_ID: "env-node", BAA_CODEXD_LOGS_DIR: "/env/logs", BAA_CODEXD_STATE_DIR: "/env/state" };
+  const env = {
+    BAA_NODE_ID: "env-node",
+    BAA_CODEXD_LOGS_DIR: "/env/logs",
+    BAA_CODEXD_STATE_DIR: "/env/state"
+  };
   const config = resolveCodexdConfig({
     repoRoot: "/r",
     env,
-    argv: ["--logs-dir", "/flag/logs", "--node-id", "flag-node", "--log-level", "debug", "--server-arg", "app-server", "--server-arg", "-c", "--server-arg", "x=1"],
+    argv: [
+      "--logs-dir",
+      "/flag/logs",
+      "--node-id",
+      "flag-node",
+      "--log-level",
+      "debug",
+      "--server-arg",
+      "app-server",
+      "--server-arg",
+      "-c",
+      "--server-arg",
+      "x=1"
+    ],
     nodeId: "explicit-node"
   });
   assert.equal(config.nodeId, "explicit-node");
@@ -49,7 +66,9 @@ test("a non-loopback local API base is refused with a message naming the variabl
   assert.throws(
     () => resolveCodexdConfig({ env: { BAA_CODEXD_LOCAL_API_BASE: "http://0.0.0.0:4319" } }),
     (error: unknown) =>
-      error instanceof ConfigError && /BAA_CODEXD_LOCAL_API_BASE/.test(error.message) && /loopback/.test(error.message)
+      error instanceof ConfigError &&
+      /BAA_CODEXD_LOCAL_API_BASE/.test(error.message) &&
+      /loopback/.test(error.message)
   );
   for (const ok of ["http://localhost:1", "http://[::1]:4319", "http://127.0.0.2:9"]) {
     assert.equal(resolveCodexdConfig({ env: {}, localApiBase: ok }).service.localApiBase, ok);
@@ -58,7 +77,11 @@ test("a non-loopback local API base is refused with a message naming the variabl
 
 test("every bad key is reported at once", () => {
   try {
-    resolveCodexdConfig({ env: { BAA_CODEXD_BODY_LIMIT_BYTES: "-1" }, localApiBase: "not a url", serverStrategy: "fork" });
+    resolveCodexdConfig({
+      env: { BAA_CODEXD_BODY_LIMIT_BYTES: "-1" },
+      localApiBase: "not a url",
+      serverStrategy: "fork"
+    });
     assert.fail("expected a ConfigError");
   } catch (error) {
     assert.ok(error instanceof ConfigError);
@@ -85,10 +108,18 @@ test("allowed hosts and origins come from input, flags or env; bad entries are n
   });
   assert.deepEqual(fromFlags.service.allowedHosts, ["a.example"]);
   assert.deepEqual(fromFlags.service.allowedOrigins, ["http://b.example:8080"]);
-  assert.deepEqual(resolveCodexdConfig({ repoRoot: "/srv/baa", env: { BAA_ALLOWED_HOSTS: "" } }).service.allowedHosts, [], "empty means unset");
+  assert.deepEqual(
+    resolveCodexdConfig({ repoRoot: "/srv/baa", env: { BAA_ALLOWED_HOSTS: "" } }).service.allowedHosts,
+    [],
+    "empty means unset"
+  );
 
   assert.throws(
-    () => resolveCodexdConfig({ repoRoot: "/srv/baa", env: { BAA_ALLOWED_HOSTS: "ok.example,http://bad/", BAA_ALLOWED_ORIGINS: "dash.example" } }),
+    () =>
+      resolveCodexdConfig({
+        repoRoot: "/srv/baa",
+        env: { BAA_ALLOWED_HOSTS: "ok.example,http://bad/", BAA_ALLOWED_ORIGINS: "dash.example" }
+      }),
     (error: unknown) =>
       error instanceof ConfigError &&
       error.message.includes("service.allowedHosts.1 (BAA_ALLOWED_HOSTS / --allowed-hosts)") &&
@@ -123,13 +154,20 @@ test("an empty or blank env value means unset, for every setting", () => {
 test("env values are typed by the table; one that does not fit is named with its flag and env var", () => {
   const config = resolveCodexdConfig({
     repoRoot: "/r",
-    env: { BAA_CODEXD_DEMO: "yes", BAA_CODEXD_RESTART_BASE_MS: "250", BAA_CODEXD_SERVER_ARGS: "app-server -c x=1" }
+    env: {
+      BAA_CODEXD_DEMO: "yes",
+      BAA_CODEXD_RESTART_BASE_MS: "250",
+      BAA_CODEXD_SERVER_ARGS: "app-server -c x=1"
+    }
   });
   assert.equal(config.demo, true);
   assert.equal(config.restart.baseDelayMs, 250);
   assert.deepEqual([...config.server.childArgs], ["app-server", "-c", "x=1"]);
   try {
-    resolveCodexdConfig({ repoRoot: "/r", env: { BAA_CODEXD_DEMO: "maybe", BAA_CODEXD_RESTART_BASE_MS: "soon" } });
+    resolveCodexdConfig({
+      repoRoot: "/r",
+      env: { BAA_CODEXD_DEMO: "maybe", BAA_CODEXD_RESTART_BASE_MS: "soon" }
+    });
     assert.fail("expected a ConfigError");
   } catch (error) {
     assert.ok(error instanceof ConfigError);

@@ -8,7 +8,9 @@ import { startDemoModel } from "../src/demo-mode.js";
 const context = (cwd: string) => ({
   type: "message",
   role: "user",
-  content: [{ type: "input_text", text: `<environment_context>\n  <cwd>${cwd}</cwd>\n</environment_context>` }]
+  content: [
+    { type: "input_text", text: `<environment_context>\n  <cwd>${cwd}</cwd>\n</environment_context>` }
+  ]
 });
 const prompt = (text: string) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] });
 

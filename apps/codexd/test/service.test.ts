@@ -25,7 +25,10 @@ test("start spawns `codex app-server` in the child cwd and writes every state fi
 test("a turn's completion that arrives before the turn/start answer still completes the turn", async () => {
   const codexd = await startFakeCodexd();
   try {
-    const created = await postJson(`${codexd.base}/v1/codexd/sessions`, { purpose: "duplex", cwd: codexd.ws.root });
+    const created = await postJson(`${codexd.base}/v1/codexd/sessions`, {
+      purpose: "duplex",
+      cwd: codexd.ws.root
+    });
     assert.equal(created.status, 201);
     const sessionId = created.body.data.session.sessionId;
     assert.match(sessionId, /^session-/);
@@ -41,11 +44,19 @@ test("a turn's completion that arrives before the turn/start answer still comple
     assert.equal(read.body.data.session.activeTurn, null);
     assert.equal(read.body.data.session.lastAgentMessage, "done");
     const types = read.body.data.recentEvents.map((e: { type: string }) => e.type);
-    for (const type of ["session.created", "app-server.turn.started", "app-server.turn.completed", "turn.accepted"]) {
+    for (const type of [
+      "session.created",
+      "app-server.turn.started",
+      "app-server.turn.completed",
+      "turn.accepted"
+    ]) {
       assert.ok(types.includes(type), `${type} in ${types}`);
     }
     const seqs = read.body.data.recentEvents.map((e: { seq: number }) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a: number, b: number) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a: number, b: number) => a - b)
+    );
   } finally {
     await codexd.stop();
   }
@@ -89,7 +100,10 @@ test("bad input is a 4xx JSON error and the daemon keeps serving", async () => {
       assert.equal(response.body.error.code, code);
       assert.doesNotMatch(JSON.stringify(response.body), /at .*\.(ts|js):\d+/);
     }
-    const badSession = await postJson(`${codexd.base}/v1/codexd/sessions`, { cwd: "relative/dir", sandbox: "yolo" });
+    const badSession = await postJson(`${codexd.base}/v1/codexd/sessions`, {
+      cwd: "relative/dir",
+      sandbox: "yolo"
+    });
     assert.equal(badSession.status, 400);
     assert.match(badSession.body.error.message, /cwd/);
     assert.match(badSession.body.error.message, /sandbox/);
@@ -147,7 +161,8 @@ test("a session's recent events do not depend on how busy other sessions were", 
     }
     const read = await getJson(`${codexd.base}/v1/codexd/sessions/${quiet}`);
     const types = read.body.data.recentEvents.map((e: { type: string }) => e.type);
-    for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"]) assert.ok(types.includes(type), type);
+    for (const type of ["session.created", "turn.accepted", "app-server.turn.completed"])
+      assert.ok(types.includes(type), type);
     assert.ok(read.body.data.recentEvents.every((e: { sessionId: string }) => e.sessionId === quiet));
     assert.equal(codexd.service.events.recent().length, 10, "the shared ring stays at its limit");
   } finally {

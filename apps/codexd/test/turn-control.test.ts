@@ -11,11 +11,15 @@ test("steer and interrupt need a running turn; both reach app-server with the tu
     const idle = await postJson(`${codexd.base}/v1/codexd/turn/steer`, { sessionId, input: "more" });
     assert.equal(idle.status, 409);
     assert.equal(idle.body.error.code, "no_turn_in_progress");
-    const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "go" })).body.data.turnId;
+    const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId, input: "go" })).body.data
+      .turnId;
     const steer = await postJson(`${codexd.base}/v1/codexd/turn/steer`, { sessionId, input: "also this" });
     assert.equal(steer.status, 202);
     assert.equal(steer.body.data.turnId, turnId);
-    const wrong = await postJson(`${codexd.base}/v1/codexd/turn/interrupt`, { sessionId, turnId: "turn-other" });
+    const wrong = await postJson(`${codexd.base}/v1/codexd/turn/interrupt`, {
+      sessionId,
+      turnId: "turn-other"
+    });
     assert.equal(wrong.status, 409);
     const interrupt = await postJson(`${codexd.base}/v1/codexd/turn/interrupt`, { sessionId });
     assert.equal(interrupt.status, 202);
@@ -73,14 +77,18 @@ test("closing a session mid-turn ends that turn as interrupted and frees its slo
   try {
     const a = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
     const b = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
-    const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: a, input: "long" })).body.data.turnId;
+    const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: a, input: "long" })).body
+      .data.turnId;
     const closed = (await postJson(`${codexd.base}/v1/codexd/sessions/${a}/close`, {})).body.data.session;
     assert.equal(closed.status, "closed");
     assert.equal(closed.activeTurn, null);
     assert.equal(closed.lastTurnId, turnId);
     assert.equal(closed.lastTurnStatus, "interrupted");
     assert.ok(codexd.appServer.calls.some((c) => c.method === "turn/interrupt"));
-    assert.equal((await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: b, input: "now me" })).status, 202);
+    assert.equal(
+      (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: b, input: "now me" })).status,
+      202
+    );
   } finally {
     await codexd.stop();
   }
@@ -116,7 +124,9 @@ test("closed sessions beyond the limit are dropped from the registry, oldest fir
       ids.push(id);
       await postJson(`${codexd.base}/v1/codexd/sessions/${id}/close`, {});
     }
-    const listed = (await getJson(`${codexd.base}/v1/codexd/sessions`)).body.data.sessions.map((s: { sessionId: string }) => s.sessionId);
+    const listed = (await getJson(`${codexd.base}/v1/codexd/sessions`)).body.data.sessions.map(
+      (s: { sessionId: string }) => s.sessionId
+    );
     assert.deepEqual(listed.sort(), ids.slice(2).sort());
     assert.equal((await getJson(`${codexd.base}/v1/codexd/sessions/${ids[0]}`)).status, 404);
   } finally {

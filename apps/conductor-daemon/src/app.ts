@@ -4,7 +4,13 @@ import fastifyWebsocket from "@fastify/websocket";
 import { fastify, LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { installErrorHandling } from "@baa/api-errors";
-import { closeStreamsGoingAway, installJsonBodyParser, installShutdownGate, installOpenApi, zodSchemaController } from "@baa/http-server";
+import {
+  closeStreamsGoingAway,
+  installJsonBodyParser,
+  installShutdownGate,
+  installOpenApi,
+  zodSchemaController
+} from "@baa/http-server";
 import { installHttpMetrics, lazyChildLoggerFactory, registerMetricsRoute } from "@baa/http-observability";
 import { createAccessPolicy, installAccessControl, type AccessPolicy } from "./auth.js";
 import { CodexdClient } from "./codexd/codexd-client.js";
@@ -44,7 +50,9 @@ export interface ConductorAppDeps {
   /** Store, lease and system mode; without them the app serves probes, the summary and the proxy only. */
   control?: ControlPlane;
   /** The task engine's event log and claim loop; with `control`, the task and run routes are served. */
-  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode" | "runFolder"> & { review?: TaskReview };
+  tasks?: Pick<TaskRoutesDeps, "events" | "scheduler" | "checkWorkspace" | "systemMode" | "runFolder"> & {
+    review?: TaskReview;
+  };
   /** The node's metrics (the runtime's, fed by the lease, scheduler and task log); else the app makes its own. */
   metrics?: ConductorMetrics;
   /** GitHub intake: the webhook route, and its status in `GET /v1/system/state`. */
@@ -153,7 +161,12 @@ function installPlugins(
   metrics: ConductorMetrics,
   access: AccessPolicy
 ): void {
-  installErrorHandling(app, { bodyLimit: { bytes: config.bodyLimitBytes, setting: "BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes" } });
+  installErrorHandling(app, {
+    bodyLimit: {
+      bytes: config.bodyLimitBytes,
+      setting: "BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes"
+    }
+  });
   installJsonBodyParser(app);
   installOpenApi(app, {
     title: "conductor-daemon",

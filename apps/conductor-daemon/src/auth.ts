@@ -42,7 +42,8 @@ export function createAccessPolicy(options: {
   return {
     isTrusted:
       options.isTrustedAddress ??
-      ((address) => (address !== undefined && isLoopbackAddress(address) ? trustLoopback : networks.has(address))),
+      ((address) =>
+        address !== undefined && isLoopbackAddress(address) ? trustLoopback : networks.has(address)),
     hasValidToken: check,
     tokenUsable
   };
@@ -60,7 +61,10 @@ export function installAccessControl(
   entry: Pick<ConductorConfig, "localApiBase" | "allowedHosts" | "allowedOrigins" | "nodeAddress">
 ): void {
   if (!policy.tokenUsable) {
-    app.log.warn({ minLength: MIN_TOKEN_LENGTH }, "shared token is too short: no bearer token is accepted, only trusted peers get in");
+    app.log.warn(
+      { minLength: MIN_TOKEN_LENGTH },
+      "shared token is too short: no bearer token is accepted, only trusted peers get in"
+    );
   }
   const url = new URL(entry.localApiBase);
   installBrowserGuard(app, {
@@ -69,7 +73,10 @@ export function installAccessControl(
     allowedOrigins: entry.allowedOrigins,
     openPaths: OPEN_PATHS,
     selfAuthenticating: SIGNED_ROUTES,
-    auth: { isTrustedPeer: (address) => policy.isTrusted(address), hasValidToken: (header) => policy.hasValidToken(header) },
+    auth: {
+      isTrustedPeer: (address) => policy.isTrusted(address),
+      hasValidToken: (header) => policy.hasValidToken(header)
+    },
     fail: (code, message) => conductorError(code, message)
   });
 }

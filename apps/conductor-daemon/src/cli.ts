@@ -1,6 +1,11 @@
 import type { Logger } from "pino";
 import { helpText } from "@baa/config-sources";
-import { CONDUCTOR_SOURCES, ConductorConfigError, resolveConductorConfig, type ConductorConfig } from "./config.js";
+import {
+  CONDUCTOR_SOURCES,
+  ConductorConfigError,
+  resolveConductorConfig,
+  type ConductorConfig
+} from "./config.js";
 import { createConductorLogger } from "./logger.js";
 import { ConductorRuntime } from "./runtime.js";
 import { runInForeground, type SignalSource } from "@baa/lifecycle";

@@ -50,7 +50,10 @@ export const ConductorConfigSchema = z
     allowedOrigins: z.array(allowedOrigin).default([]),
     /** False: loopback peers need the token too (e.g. behind a same-host proxy). */
     trustLoopback: z.boolean({ error: "must be true or false" }).default(true),
-    repoRoot: z.string().min(1).default(() => process.cwd()),
+    repoRoot: z
+      .string()
+      .min(1)
+      .default(() => process.cwd()),
     paths: z
       .strictObject({
         stateDir: z.string().min(1).optional(),
@@ -67,10 +70,15 @@ export const ConductorConfigSchema = z
     /** PostgreSQL URL for several nodes; unset means SQLite in `stateDir`. */
     databaseUrl: z
       .string()
-      .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: "must be a postgres:// or postgresql:// URL" })
+      .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+        message: "must be a postgres:// or postgresql:// URL"
+      })
       .optional(),
     /** The PostgreSQL schema holding the conductor's tables (several conductors share one). */
-    databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("baa"),
+    databaseSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+      .default("baa"),
     storeConnectTimeoutMs: positiveInt.default(2_000),
     storeQueryTimeoutMs: positiveInt.default(5_000),
     /** How long a leader's lease lasts; it renews every third of it. */
@@ -99,7 +107,11 @@ export const ConductorConfigSchema = z
     /** How often a running run writes its progress and looks for a cancel made on another node. */
     runProgressMs: positiveInt.default(1_000),
     /** A task's worktree is removed this long after the task ended (its work committed to its branch first). */
-    worktreeRetentionMs: z.number().int().min(0).default(24 * 60 * 60 * 1000),
+    worktreeRetentionMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(24 * 60 * 60 * 1000),
     /** A remote every node's clone of a repository shares (`origin`): each run's commit is pushed to `baa/<task_id>` there, and a node without the branch starts from it. */
     workRemote: z
       .string()
@@ -146,8 +158,14 @@ export const ConductorConfigSchema = z
         stateDir: resolve(repoRoot, raw.paths.stateDir ?? "state/conductor"),
         runsDir: resolve(repoRoot, raw.paths.runsDir ?? "runs"),
         logsDir: resolve(repoRoot, raw.paths.logsDir ?? "logs/conductor"),
-        worktreesDir: resolve(repoRoot, raw.paths.worktreesDir ?? join(raw.paths.stateDir ?? "state/conductor", "worktrees")),
-        scratchDir: resolve(repoRoot, raw.paths.scratchDir ?? join(raw.paths.stateDir ?? "state/conductor", "scratch"))
+        worktreesDir: resolve(
+          repoRoot,
+          raw.paths.worktreesDir ?? join(raw.paths.stateDir ?? "state/conductor", "worktrees")
+        ),
+        scratchDir: resolve(
+          repoRoot,
+          raw.paths.scratchDir ?? join(raw.paths.stateDir ?? "state/conductor", "scratch")
+        )
       }
     };
   });
@@ -230,15 +248,21 @@ export const CONDUCTOR_SOURCES: SourceTable = {
   notifySecret: ["", "BAA_NOTIFY_SECRET"],
   notifyRetryForMs: ["notify-retry-for-ms", "BAA_NOTIFY_RETRY_FOR_MS", "number"],
   notifyTimeoutMs: ["notify-timeout-ms", "BAA_NOTIFY_TIMEOUT_MS", "number"],
-  logLevel: ["log-level", "BAA_CONDUCTOR_LOG_LEVEL", "string", "fatal, error, warn, info, debug, trace or silent"]
+  logLevel: [
+    "log-level",
+    "BAA_CONDUCTOR_LOG_LEVEL",
+    "string",
+    "fatal, error, warn, info, debug, trace or silent"
+  ]
 };
-
 
 /**
  * Validates a (partial) config object and fills the defaults; returns a deep-frozen config.
  * @throws ConductorConfigError listing every bad key
  */
-export function normalizeConductorConfig(input: ConductorConfigInput | ConductorConfig = {}): ConductorConfig {
+export function normalizeConductorConfig(
+  input: ConductorConfigInput | ConductorConfig = {}
+): ConductorConfig {
   // Parsed once per process: compiling zod's fast path (its JIT) would cost more than it saves.
   const result = ConductorConfigSchema.safeParse(input, { jitless: true });
   if (!result.success) {
@@ -270,8 +294,13 @@ export function resolveConductorConfig(options: {
   // Only a token set through the environment is held to the length: the seed's embedding
   // callers pass short placeholders programmatically (the app then accepts no token at all).
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
-  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(CONDUCTOR_SOURCES, "sharedToken")}: ${shortToken}`);
+  if (shortToken !== undefined)
+    problems.push(`sharedToken${describeSource(CONDUCTOR_SOURCES, "sharedToken")}: ${shortToken}`);
   readGitHubConfigFile(input, problems);
 
-  return normalizeOrFail(problems, () => normalizeConductorConfig(input as ConductorConfigInput), (all) => new ConductorConfigError(all));
+  return normalizeOrFail(
+    problems,
+    () => normalizeConductorConfig(input as ConductorConfigInput),
+    (all) => new ConductorConfigError(all)
+  );
 }

@@ -1,4 +1,9 @@
-export { ConductorRuntime, type ConductorRuntimeOptions, type ConductorSnapshot, type RuntimeState } from "./runtime.js";
+export {
+  ConductorRuntime,
+  type ConductorRuntimeOptions,
+  type ConductorSnapshot,
+  type RuntimeState
+} from "./runtime.js";
 export {
   resolveConductorConfig,
   normalizeConductorConfig,

@@ -8,7 +8,10 @@ export { createSilentLogger, REDACTED_PATHS };
  * authorization headers censored (the shared list of `@baa/logging`).
  */
 export function createConductorLogger(
-  options: { destination?: DestinationStream | { write(chunk: string): unknown }; level?: LevelWithSilent } = {}
+  options: {
+    destination?: DestinationStream | { write(chunk: string): unknown };
+    level?: LevelWithSilent;
+  } = {}
 ): Logger {
   return createServiceLogger({ service: "conductor-daemon", ...options });
 }

@@ -62,11 +62,13 @@ export class ConductorRuntime {
     this.#options = options;
     this.#logger = (options.logger ?? createSilentLogger()).child({ nodeId: this.config.nodeId });
     this.#tokenSource = this.config.sharedToken === undefined ? "generated" : "config";
-    this.#tokenFile = this.config.sharedToken === undefined ? sharedTokenPath(this.config.paths.stateDir) : undefined;
+    this.#tokenFile =
+      this.config.sharedToken === undefined ? sharedTokenPath(this.config.paths.stateDir) : undefined;
   }
 
   start(): Promise<ConductorSnapshot> {
-    if (this.#stopping !== undefined) return Promise.reject(new Error("a stopped ConductorRuntime cannot start again"));
+    if (this.#stopping !== undefined)
+      return Promise.reject(new Error("a stopped ConductorRuntime cannot start again"));
     if (this.#starting !== undefined) return this.#starting;
     // A start that fails half way closes what it had opened (the store, the codexd client).
     this.#starting = this.#start().catch(async (error: unknown) => {
@@ -91,7 +93,10 @@ export class ConductorRuntime {
     this.#startedAt = new Date((this.#options.now ?? Date.now)()).toISOString();
     if (this.#options.autoStartLoops ?? true) startNodeLoops(node, services, this.#closers);
     this.#state = "running";
-    this.#logger.info({ localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase }, "conductor listening");
+    this.#logger.info(
+      { localApiBase: this.#listenBase, codexd: config.codexdLocalApiBase },
+      "conductor listening"
+    );
     return this.getSnapshot();
   }
 
@@ -106,7 +111,11 @@ export class ConductorRuntime {
         { tokenFile: token.tokenFile, created: token.created },
         token.created ? "generated shared token" : "using stored shared token"
       );
-      if (token.permissionsFixed) this.#logger.warn({ tokenFile: token.tokenFile }, "shared token file was readable by others; reset to 0600");
+      if (token.permissionsFixed)
+        this.#logger.warn(
+          { tokenFile: token.tokenFile },
+          "shared token file was readable by others; reset to 0600"
+        );
     }
     return token;
   }
@@ -116,7 +125,10 @@ export class ConductorRuntime {
     const { config } = this;
     const rawStore = this.#options.store ?? (await openConductorStore(config, this.#logger));
     this.#closers.push({ what: "store", close: () => rawStore.close() });
-    const store = guardStore(rawStore, { timers, deadlineMs: config.storeConnectTimeoutMs + config.storeQueryTimeoutMs });
+    const store = guardStore(rawStore, {
+      timers,
+      deadlineMs: config.storeConnectTimeoutMs + config.storeQueryTimeoutMs
+    });
     const migrated = await store.migrate();
     this.#schemaVersion = migrated.to;
     this.#logger.info({ store: describeStore(config), from: migrated.from, to: migrated.to }, "store ready");
@@ -140,7 +152,12 @@ export class ConductorRuntime {
   async #wireNode(opened: OpenedParts): Promise<NodeParts> {
     const { config } = this;
     const { store, codexd, sharedToken, timers } = opened;
-    const system = new SystemModes({ store, timers, logger: this.#logger, refreshEveryMs: Math.max(50, Math.floor(config.leaseTtlMs / 3)) });
+    const system = new SystemModes({
+      store,
+      timers,
+      logger: this.#logger,
+      refreshEveryMs: Math.max(50, Math.floor(config.leaseTtlMs / 3))
+    });
     await system.refresh();
     const lease = new LeaseKeeper({
       store,
@@ -153,7 +170,13 @@ export class ConductorRuntime {
     });
     this.#control = { store, lease, system };
     // One registry per node; the scheduler claims through a store that times its claims.
-    const metrics = new ConductorMetrics({ store, lease, system, now: () => timers.now(), logger: this.#logger });
+    const metrics = new ConductorMetrics({
+      store,
+      lease,
+      system,
+      now: () => timers.now(),
+      logger: this.#logger
+    });
     this.#metrics = metrics;
     this.#closers.push({ what: "metrics", close: async () => metrics.close() });
     const nodeMetrics = registerNodeMetrics(metrics.registry);
@@ -188,7 +211,11 @@ export class ConductorRuntime {
       timers,
       logger: this.#logger
     });
-    cluster.bind({ running: () => tasks.scheduler.activeCount, abandonLocalRuns: (reason) => tasks.scheduler.abandonAll(reason), listenAddress: () => this.#listenBase ?? null });
+    cluster.bind({
+      running: () => tasks.scheduler.activeCount,
+      abandonLocalRuns: (reason) => tasks.scheduler.abandonAll(reason),
+      listenAddress: () => this.#listenBase ?? null
+    });
     metrics.watchEvents(tasks.events);
     this.#tasks = tasks;
     this.#closers.push({ what: "task event log", close: () => tasks.close() });
@@ -204,7 +231,15 @@ export class ConductorRuntime {
             logger: this.#logger
           })
         : undefined;
-    const schedules = new ScheduleLoop({ store, scope: lease.scope, leadership: lease, onTask: () => tasks.scheduler.wake(), pollMs: config.schedulerPollMs, timers, logger: this.#logger });
+    const schedules = new ScheduleLoop({
+      store,
+      scope: lease.scope,
+      leadership: lease,
+      onTask: () => tasks.scheduler.wake(),
+      pollMs: config.schedulerPollMs,
+      timers,
+      logger: this.#logger
+    });
     const notifications = createNotificationDispatcher({
       config,
       store,
@@ -248,8 +283,13 @@ export class ConductorRuntime {
     // standby takes over at once), then the codexd client and the store close.
     if (this.#app !== undefined) {
       const app = this.#app;
-      const closed = await (this.#connections?.close(() => app.close(), SERVER_CLOSE_GRACE_MS) ?? app.close());
-      if (closed === "forced") this.#logger.warn({ graceMs: SERVER_CLOSE_GRACE_MS }, "connections still open after the grace were closed");
+      const closed = await (this.#connections?.close(() => app.close(), SERVER_CLOSE_GRACE_MS) ??
+        app.close());
+      if (closed === "forced")
+        this.#logger.warn(
+          { graceMs: SERVER_CLOSE_GRACE_MS },
+          "connections still open after the grace were closed"
+        );
     }
     await this.#closeOpened();
     this.#state = "stopped";
@@ -289,7 +329,10 @@ export class ConductorRuntime {
       role: config.role,
       state: this.#state,
       startedAt: this.#startedAt,
-      controlApi: { localApiBase: this.#listenBase ?? config.localApiBase, controlApiBase: config.controlApiBase },
+      controlApi: {
+        localApiBase: this.#listenBase ?? config.localApiBase,
+        controlApiBase: config.controlApiBase
+      },
       codexd: { localApiBase: config.codexdLocalApiBase },
       auth: {
         tokenSource: this.#tokenSource,
@@ -298,7 +341,11 @@ export class ConductorRuntime {
       },
       paths: config.paths,
       loops: { autoStart: this.#options.autoStartLoops ?? true },
-      store: { kind: this.#control?.store.kind ?? (config.databaseUrl === undefined ? "sqlite" : "postgres"), location: describeStore(config), schemaVersion: this.#schemaVersion }
+      store: {
+        kind: this.#control?.store.kind ?? (config.databaseUrl === undefined ? "sqlite" : "postgres"),
+        location: describeStore(config),
+        schemaVersion: this.#schemaVersion
+      }
     };
   }
 }

@@ -3,4 +3,13 @@
 import { exitAfter } from "@baa/lifecycle";
 import { runConductorCli } from "./cli.js";
 
-await exitAfter("conductor-daemon", runConductorCli({ argv: process.argv, env: process.env, stdout: process.stdout, stderr: process.stderr, signals: process }));
+await exitAfter(
+  "conductor-daemon",
+  runConductorCli({
+    argv: process.argv,
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signals: process
+  })
+);

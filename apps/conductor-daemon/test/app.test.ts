@@ -15,7 +15,10 @@ test("malformed JSON is 400 invalid_json and never reaches codexd", async (t) =>
     payload: '{"cwd": "/repo",'
   });
   assert.equal(response.statusCode, 400);
-  assert.deepEqual(response.json(), { ok: false, error: { code: "invalid_json", message: "request body is not valid JSON" } });
+  assert.deepEqual(response.json(), {
+    ok: false,
+    error: { code: "invalid_json", message: "request body is not valid JSON" }
+  });
   assert.equal(codexd.requests.length, 0);
 });
 
@@ -32,10 +35,17 @@ test("a body over bodyLimitBytes is 413 payload_too_large", async (t) => {
   });
   assert.equal(response.statusCode, 413);
   assert.equal(response.json().error.code, "payload_too_large");
-  assert.equal(response.json().error.message, "request body is larger than the limit of 1024 bytes (raise it with BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes)");
+  assert.equal(
+    response.json().error.message,
+    "request body is larger than the limit of 1024 bytes (raise it with BAA_CONDUCTOR_BODY_LIMIT_BYTES or --body-limit-bytes)"
+  );
   assert.equal(codexd.requests.length, 0);
 
-  const small = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "s", input: "ok" } });
+  const small = await app.inject({
+    method: "POST",
+    url: "/v1/codex/turn",
+    payload: { sessionId: "s", input: "ok" }
+  });
   assert.equal(small.statusCode, 200);
 });
 
@@ -46,8 +56,16 @@ test("unknown routes and media types use the shared error shape", async (t) => {
   t.after(() => app.close());
   const missing = await app.inject({ url: "/v1/nothing" });
   assert.equal(missing.statusCode, 404);
-  assert.deepEqual(missing.json(), { ok: false, error: { code: "route_not_found", message: "no route for GET /v1/nothing" } });
-  const media = await app.inject({ method: "POST", url: "/v1/codex/turn", headers: { "content-type": "application/xml" }, payload: "<x/>" });
+  assert.deepEqual(missing.json(), {
+    ok: false,
+    error: { code: "route_not_found", message: "no route for GET /v1/nothing" }
+  });
+  const media = await app.inject({
+    method: "POST",
+    url: "/v1/codex/turn",
+    headers: { "content-type": "application/xml" },
+    payload: "<x/>"
+  });
   assert.equal(media.statusCode, 415);
   assert.equal(media.json().error.code, "unsupported_media_type");
 });

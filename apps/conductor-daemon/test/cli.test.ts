@@ -42,7 +42,11 @@ test("config shows the database URL without its password", async () => {
 
 test("bad configuration exits 2 with every problem on stderr; help and unknown commands", async () => {
   const stderr = textSink();
-  const code = await runConductorCli({ argv: argv("start", "--role", "x", "--nope"), env: { BAA_TRUSTED_CIDRS: "bad" }, stderr });
+  const code = await runConductorCli({
+    argv: argv("start", "--role", "x", "--nope"),
+    env: { BAA_TRUSTED_CIDRS: "bad" },
+    stderr
+  });
   assert.equal(code, 2);
   assert.match(stderr.read(), /--nope/);
   assert.match(stderr.read(), /role/);
@@ -95,7 +99,11 @@ test("main.ts runs as a process and exits 0 on SIGTERM", async (t) => {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", main, "start", "--local-api-base", "http://127.0.0.1:0", "--repo-root", dir.root],
-    { cwd: workspaceRoot, env: { PATH: process.env.PATH ?? "", BAA_SHARED_TOKEN: "proc-secret-0123456789abcdef0123456789" }, stdio: ["ignore", "pipe", "pipe"] }
+    {
+      cwd: workspaceRoot,
+      env: { PATH: process.env.PATH ?? "", BAA_SHARED_TOKEN: "proc-secret-0123456789abcdef0123456789" },
+      stdio: ["ignore", "pipe", "pipe"]
+    }
   );
   t.after(() => child.kill("SIGKILL"));
   const exited = once(child, "exit");

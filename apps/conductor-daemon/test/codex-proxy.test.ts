@@ -8,7 +8,10 @@ import { buildApp, startConductor } from "./helpers/conductor.js";
 const canned = (reply: FakeReply) => () => reply;
 
 test("method, path, query, body and codexd's status and body pass through verbatim", async (t) => {
-  const created = { ok: true, data: { session: { sessionId: "session-1", status: "active", purpose: "duplex" } } };
+  const created = {
+    ok: true,
+    data: { session: { sessionId: "session-1", status: "active", purpose: "duplex" } }
+  };
   const accepted = { ok: true, data: { accepted: true, turnId: "turn-1", sessionId: "session-1" } };
   const missing = { ok: false, error: { code: "session_not_found", message: "no session session-x" } };
   const conflict = { ok: false, error: { code: "session_closed", message: "session-1 is closed" } };
@@ -18,7 +21,11 @@ test("method, path, query, body and codexd's status and body pass through verbat
       "POST /v1/codexd/turn": canned({ status: 202, body: accepted }),
       "GET /v1/codexd/sessions/session-x": canned({ status: 404, body: missing }),
       "POST /v1/codexd/sessions/session-1/close": canned({ status: 409, body: conflict }),
-      "POST /v1/codexd/turn/steer": canned({ status: 429, body: { ok: false, error: { code: "busy", message: "later" } }, headers: { "retry-after": "3" } })
+      "POST /v1/codexd/turn/steer": canned({
+        status: 429,
+        body: { ok: false, error: { code: "busy", message: "later" } },
+        headers: { "retry-after": "3" }
+      })
     }
   });
   t.after(() => codexd.close());
@@ -28,7 +35,11 @@ test("method, path, query, body and codexd's status and body pass through verbat
   const create = await app.inject({
     method: "POST",
     url: "/v1/codex/sessions",
-    headers: { "content-type": "application/json", authorization: "Bearer test-token-0123456789abcdef012345", "x-extra": "nope" },
+    headers: {
+      "content-type": "application/json",
+      authorization: "Bearer test-token-0123456789abcdef012345",
+      "x-extra": "nope"
+    },
     payload: { cwd: "/repo", model: "gpt-5.4", purpose: "duplex" }
   });
   assert.equal(create.statusCode, 201);
@@ -41,7 +52,11 @@ test("method, path, query, body and codexd's status and body pass through verbat
   assert.equal(forwarded.headers.authorization, undefined, "the client's token never reaches codexd");
   assert.equal(forwarded.headers["x-extra"], undefined);
 
-  const turn = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "session-1", input: "hi" } });
+  const turn = await app.inject({
+    method: "POST",
+    url: "/v1/codex/turn",
+    payload: { sessionId: "session-1", input: "hi" }
+  });
   assert.equal(turn.statusCode, 202);
   assert.deepEqual(turn.json(), accepted);
 
@@ -54,7 +69,11 @@ test("method, path, query, body and codexd's status and body pass through verbat
   assert.deepEqual(closed.json(), conflict);
   assert.equal(codexd.requests.at(-1)!.body, "", "no body in, no body out");
 
-  const busy = await app.inject({ method: "POST", url: "/v1/codex/turn/steer", payload: { sessionId: "s", input: "x" } });
+  const busy = await app.inject({
+    method: "POST",
+    url: "/v1/codex/turn/steer",
+    payload: { sessionId: "s", input: "x" }
+  });
   assert.equal(busy.statusCode, 429);
   assert.equal(busy.headers["retry-after"], "3");
 
@@ -64,7 +83,12 @@ test("method, path, query, body and codexd's status and body pass through verbat
 
   const removed = await app.inject({ method: "DELETE", url: "/v1/codex/approvals/appr-1?reason=x%20y" });
   assert.equal(removed.statusCode, 200);
-  assert.deepEqual(removed.json().data.echo, { method: "DELETE", url: "/v1/codexd/approvals/appr-1?reason=x%20y", body: "", contentType: null });
+  assert.deepEqual(removed.json().data.echo, {
+    method: "DELETE",
+    url: "/v1/codexd/approvals/appr-1?reason=x%20y",
+    body: "",
+    contentType: null
+  });
 });
 
 test("dot segments never reach codexd", async (t) => {
@@ -93,7 +117,9 @@ function rawGetStatus(baseUrl: string, path: string): Promise<number> {
 }
 
 test("a response that is not JSON is 502 codexd_bad_gateway", async (t) => {
-  const codexd = await startFakeCodexd({ routes: { "GET /v1/codexd/sessions": canned({ status: 200, raw: "<html>oops</html>" }) } });
+  const codexd = await startFakeCodexd({
+    routes: { "GET /v1/codexd/sessions": canned({ status: 200, raw: "<html>oops</html>" }) }
+  });
   t.after(() => codexd.close());
   const app = buildApp(codexd.baseUrl);
   t.after(() => app.close());
@@ -108,21 +134,33 @@ test("a hung codexd is cut off at proxyTimeoutMs with 504 codexd_timeout", async
   const app = buildApp(codexd.baseUrl, { proxyTimeoutMs: 200 });
   t.after(() => app.close());
   const started = Date.now();
-  const response = await app.inject({ method: "POST", url: "/v1/codex/turn", payload: { sessionId: "s", input: "x" } });
+  const response = await app.inject({
+    method: "POST",
+    url: "/v1/codex/turn",
+    payload: { sessionId: "s", input: "x" }
+  });
   assert.equal(response.statusCode, 504);
   assert.equal(response.json().error.code, "codexd_timeout");
   assert.ok(Date.now() - started < 1500);
 });
 
 test("codexd's own 404 for an unknown route names the conductor's path", async (t) => {
-  const notFound = { ok: false, error: { code: "route_not_found", message: "no route for GET /v1/codexd/runs" } };
-  const codexd = await startFakeCodexd({ routes: { "GET /v1/codexd/runs": canned({ status: 404, body: notFound }) } });
+  const notFound = {
+    ok: false,
+    error: { code: "route_not_found", message: "no route for GET /v1/codexd/runs" }
+  };
+  const codexd = await startFakeCodexd({
+    routes: { "GET /v1/codexd/runs": canned({ status: 404, body: notFound }) }
+  });
   t.after(() => codexd.close());
   const app = buildApp(codexd.baseUrl);
   t.after(() => app.close());
   const response = await app.inject({ url: "/v1/codex/runs" });
   assert.equal(response.statusCode, 404);
-  assert.deepEqual(response.json(), { ok: false, error: { code: "route_not_found", message: "no route for GET /v1/codex/runs" } });
+  assert.deepEqual(response.json(), {
+    ok: false,
+    error: { code: "route_not_found", message: "no route for GET /v1/codex/runs" }
+  });
 });
 
 test("codexd down: quick 503, then the proxy recovers without a restart", async (t) => {
@@ -137,7 +175,10 @@ test("codexd down: quick 503, then the proxy recovers without a restart", async 
     const response = await fetch(`${baseUrl}${path}`);
     assert.ok(Date.now() - started < 1000, `${path} answered within a second`);
     assert.equal(response.status, 503);
-    assert.deepEqual(await response.json(), { ok: false, error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` } });
+    assert.deepEqual(await response.json(), {
+      ok: false,
+      error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` }
+    });
   }
 
   const codexd = await startFakeCodexd({ port, sessions: [{ sessionId: "session-1", status: "active" }] });

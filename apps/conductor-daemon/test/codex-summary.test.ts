@@ -23,16 +23,25 @@ test("GET /v1/codex summarizes codexd status with the seed's keys", async (t) =>
   assert.equal(response.statusCode, 200);
   const body = response.json();
   assert.equal(body.ok, true);
-  assert.deepEqual(Object.keys(body.data).sort(), ["backend", "child", "proxy", "recent_events", "routes", "sessions"]);
+  assert.deepEqual(Object.keys(body.data).sort(), [
+    "backend",
+    "child",
+    "proxy",
+    "recent_events",
+    "routes",
+    "sessions"
+  ]);
   assert.equal(body.data.backend, "independent_codexd");
   assert.deepEqual(body.data.proxy, { target_base_url: configured, reachable: true });
   assert.deepEqual(body.data.sessions, { count: 3, active_count: 2 });
   assert.deepEqual(body.data.recent_events, { count: 2 });
   assert.deepEqual(body.data.child, { status: "running", pid: 43210, restarts: 0 });
-  assert.ok(body.data.routes.every((route: unknown) => {
-    const { method, path } = route as { method: string; path: string };
-    return typeof method === "string" && path.startsWith("/v1/codex");
-  }));
+  assert.ok(
+    body.data.routes.every((route: unknown) => {
+      const { method, path } = route as { method: string; path: string };
+      return typeof method === "string" && path.startsWith("/v1/codex");
+    })
+  );
   assert.ok(body.data.routes.some((route: { path: string }) => route.path === "/v1/codex/sessions"));
   assert.doesNotMatch(JSON.stringify(body.data.routes), /\/v1\/codex\/runs/);
   assert.equal(codexd.requests[0]?.url, "/v1/codexd/status");
@@ -46,7 +55,10 @@ test("summary with codexd down is a quick 503 codexd_unavailable", async (t) => 
   const response = await app.inject({ url: "/v1/codex" });
   assert.ok(Date.now() - started < 1500);
   assert.equal(response.statusCode, 503);
-  assert.deepEqual(response.json(), { ok: false, error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` } });
+  assert.deepEqual(response.json(), {
+    ok: false,
+    error: { code: "codexd_unavailable", message: `codexd is not reachable at ${base}` }
+  });
 });
 
 test("summary against a hung codexd gives up after the connect timeout with 504", async (t) => {

@@ -91,7 +91,17 @@ test("env overrides defaults and flags override env", () => {
   assert.equal(fromEnv.proxyTimeoutMs, 5000);
 
   const fromFlags = resolveConductorConfig({
-    argv: ["--node-id", "flag-node", "--role=primary", "--control-api-base", "https://flag.example", "--trusted-cidrs", "10.0.0.0/8", "--proxy-timeout-ms", "250"],
+    argv: [
+      "--node-id",
+      "flag-node",
+      "--role=primary",
+      "--control-api-base",
+      "https://flag.example",
+      "--trusted-cidrs",
+      "10.0.0.0/8",
+      "--proxy-timeout-ms",
+      "250"
+    ],
     env
   });
   assert.equal(fromFlags.nodeId, "flag-node");
@@ -122,7 +132,15 @@ test("one error lists every bad key, flag and argument", () => {
   );
   assert.ok(error instanceof ConductorConfigError);
   const text = error.message;
-  for (const fragment of ["--bogus", "stray", "role", "localApiBase", "trustedCidrs", "bodyLimitBytes", "codexdConnectTimeoutMs"]) {
+  for (const fragment of [
+    "--bogus",
+    "stray",
+    "role",
+    "localApiBase",
+    "trustedCidrs",
+    "bodyLimitBytes",
+    "codexdConnectTimeoutMs"
+  ]) {
     assert.match(text, new RegExp(fragment.replace(/-/g, "\\-")), `missing ${fragment} in: ${text}`);
   }
   assert.ok(error.problems.length >= 7, text);
@@ -152,7 +170,9 @@ test("a partial object like the seed's is completed with defaults", () => {
 });
 
 test("unknown keys in an object are rejected by name", () => {
-  const error = captureError(() => normalizeConductorConfig({ nodeID: "x", paths: { stateDirectory: "y" } } as never));
+  const error = captureError(() =>
+    normalizeConductorConfig({ nodeID: "x", paths: { stateDirectory: "y" } } as never)
+  );
   assert.match(String(error), /nodeID/);
   assert.match(String(error), /paths\.stateDirectory/);
 });
@@ -169,7 +189,10 @@ function captureError(fn: () => unknown): Error {
 test("browser-guard settings come from env and flags; bad entries and a short token are named", () => {
   const config = resolveConductorConfig({
     argv: ["--trust-loopback", "false"],
-    env: { BAA_ALLOWED_HOSTS: "mini.tailnet.ts.net, dash.example:8443", BAA_ALLOWED_ORIGINS: "https://dash.example" }
+    env: {
+      BAA_ALLOWED_HOSTS: "mini.tailnet.ts.net, dash.example:8443",
+      BAA_ALLOWED_ORIGINS: "https://dash.example"
+    }
   });
   assert.deepEqual(config.allowedHosts, ["mini.tailnet.ts.net", "dash.example:8443"]);
   assert.deepEqual(config.allowedOrigins, ["https://dash.example"]);
@@ -188,7 +211,12 @@ test("browser-guard settings come from env and flags; bad entries and a short to
     })
   );
   assert.ok(error instanceof ConductorConfigError);
-  for (const fragment of ["allowedHosts.0 (--allowed-hosts / BAA_ALLOWED_HOSTS)", "allowedOrigins.0", "trustLoopback", "sharedToken (BAA_SHARED_TOKEN): must be at least 32 characters (got 16)"]) {
+  for (const fragment of [
+    "allowedHosts.0 (--allowed-hosts / BAA_ALLOWED_HOSTS)",
+    "allowedOrigins.0",
+    "trustLoopback",
+    "sharedToken (BAA_SHARED_TOKEN): must be at least 32 characters (got 16)"
+  ]) {
     assert.ok(error.message.includes(fragment), `missing ${fragment} in: ${error.message}`);
   }
   assert.ok(!error.message.includes("short-but-secret"), "the token itself is never repeated");
@@ -214,13 +242,20 @@ test("store, lease and queue settings come from env and flags; the database URL 
   assert.equal(config.storeConnectTimeoutMs, 250);
   assert.equal(config.storeQueryTimeoutMs, 400);
   assert.throws(
-    () => resolveConductorConfig({ argv: [], env: { BAA_DATABASE_URL: "mysql://x", BAA_DATABASE_SCHEMA: "Bad-Name", BAA_LEASE_TTL_MS: "10" } }),
+    () =>
+      resolveConductorConfig({
+        argv: [],
+        env: { BAA_DATABASE_URL: "mysql://x", BAA_DATABASE_SCHEMA: "Bad-Name", BAA_LEASE_TTL_MS: "10" }
+      }),
     (error: Error) =>
       /databaseUrl \(BAA_DATABASE_URL\)/.test(error.message) &&
       /databaseSchema \(--database-schema \/ BAA_DATABASE_SCHEMA\)/.test(error.message) &&
       /leaseTtlMs \(--lease-ttl-ms \/ BAA_LEASE_TTL_MS\)/.test(error.message)
   );
-  assert.throws(() => resolveConductorConfig({ argv: ["--database-url", "postgres://x/y"], env: {} }), /unknown flag --database-url/);
+  assert.throws(
+    () => resolveConductorConfig({ argv: ["--database-url", "postgres://x/y"], env: {} }),
+    /unknown flag --database-url/
+  );
 });
 
 test("task keys: env and flags, the worktrees dir follows the state dir unless set", () => {
@@ -234,40 +269,68 @@ test("task keys: env and flags, the worktrees dir follows the state dir unless s
   assert.equal(config.paths.worktreesDir, "/abs/wt");
   const follows = resolveConductorConfig({ argv: [], env: { BAA_STATE_DIR: "/srv/state" } });
   assert.equal(follows.paths.worktreesDir, "/srv/state/worktrees");
-  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_SCHEDULER_POLL_MS: "soon" } }), /schedulerPollMs \(--scheduler-poll-ms \/ BAA_SCHEDULER_POLL_MS\)/);
+  assert.throws(
+    () => resolveConductorConfig({ argv: [], env: { BAA_SCHEDULER_POLL_MS: "soon" } }),
+    /schedulerPollMs \(--scheduler-poll-ms \/ BAA_SCHEDULER_POLL_MS\)/
+  );
 });
 
 test("review settings: the git author must be `Name <email>`; the GitHub token comes from the environment only", () => {
   const config = resolveConductorConfig({
-    argv: ["--git-author", "Ada <ada@example.test>", "--diff-max-bytes", "4096", "--github-api-url", "https://ghe.example.test/api/v3"],
+    argv: [
+      "--git-author",
+      "Ada <ada@example.test>",
+      "--diff-max-bytes",
+      "4096",
+      "--github-api-url",
+      "https://ghe.example.test/api/v3"
+    ],
     env: { BAA_GITHUB_TOKEN: "ghp_secret_value" }
   });
   assert.equal(config.gitAuthor, "Ada <ada@example.test>");
   assert.equal(config.diffMaxBytes, 4096);
   assert.equal(config.githubApiUrl, "https://ghe.example.test/api/v3");
   assert.equal(config.githubToken, "ghp_secret_value");
-  assert.throws(() => resolveConductorConfig({ argv: ["--git-author", "no email here"], env: {} }), /gitAuthor \(--git-author/);
+  assert.throws(
+    () => resolveConductorConfig({ argv: ["--git-author", "no email here"], env: {} }),
+    /gitAuthor \(--git-author/
+  );
   assert.throws(() => resolveConductorConfig({ argv: ["--github-token", "x"], env: {} }), /github-token/);
 });
 
 test("notification URLs come comma-separated from BAA_NOTIFY_URLS or --notify-urls; the secret only from the environment", () => {
   const config = resolveConductorConfig({
     argv: ["--notify-retry-for-ms", "60000"],
-    env: { BAA_NOTIFY_URLS: "https://hooks.example/a, http://127.0.0.1:9/b", BAA_NOTIFY_SECRET: "s3cret", BAA_NOTIFY_TIMEOUT_MS: "2500" }
+    env: {
+      BAA_NOTIFY_URLS: "https://hooks.example/a, http://127.0.0.1:9/b",
+      BAA_NOTIFY_SECRET: "s3cret",
+      BAA_NOTIFY_TIMEOUT_MS: "2500"
+    }
   });
   assert.deepEqual(config.notifyUrls, ["https://hooks.example/a", "http://127.0.0.1:9/b"]);
   assert.equal(config.notifySecret, "s3cret");
   assert.equal(config.notifyRetryForMs, 60_000);
   assert.equal(config.notifyTimeoutMs, 2_500);
-  assert.deepEqual(resolveConductorConfig({ argv: ["--notify-urls", "https://x.example/h"], env: {} }).notifyUrls, ["https://x.example/h"]);
-  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_NOTIFY_URLS: "ftp://nope.example/x" } }), /notifyUrls.*BAA_NOTIFY_URLS/s);
+  assert.deepEqual(
+    resolveConductorConfig({ argv: ["--notify-urls", "https://x.example/h"], env: {} }).notifyUrls,
+    ["https://x.example/h"]
+  );
+  assert.throws(
+    () => resolveConductorConfig({ argv: [], env: { BAA_NOTIFY_URLS: "ftp://nope.example/x" } }),
+    /notifyUrls.*BAA_NOTIFY_URLS/s
+  );
   assert.throws(() => resolveConductorConfig({ argv: ["--notify-secret", "x"], env: {} }));
 });
 
 test("cluster settings: BAA_EXECUTE, BAA_RUN_LEASE_TTL_MS, BAA_NODE_LABELS and BAA_NODE_ADDRESS, flags over env", () => {
   const config = resolveConductorConfig({
     argv: ["--run-lease-ttl-ms", "3000"],
-    env: { BAA_EXECUTE: "false", BAA_RUN_LEASE_TTL_MS: "9000", BAA_NODE_LABELS: "gpu, macos", BAA_NODE_ADDRESS: "http://mini.tailnet.ts.net:4317" }
+    env: {
+      BAA_EXECUTE: "false",
+      BAA_RUN_LEASE_TTL_MS: "9000",
+      BAA_NODE_LABELS: "gpu, macos",
+      BAA_NODE_ADDRESS: "http://mini.tailnet.ts.net:4317"
+    }
   });
   assert.equal(config.execute, false);
   assert.equal(config.runLeaseTtlMs, 3000, "the flag wins");
@@ -278,13 +341,28 @@ test("cluster settings: BAA_EXECUTE, BAA_RUN_LEASE_TTL_MS, BAA_NODE_LABELS and B
   assert.equal(defaults.execute, true);
   assert.equal(defaults.runLeaseTtlMs, 30_000);
   assert.equal(defaults.nodeAddress, undefined, "the listen address is used once listening");
-  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_RUN_LEASE_TTL_MS: "100", BAA_NODE_ADDRESS: "not a url" } }), /runLeaseTtlMs.*nodeAddress|nodeAddress.*runLeaseTtlMs/s);
+  assert.throws(
+    () =>
+      resolveConductorConfig({
+        argv: [],
+        env: { BAA_RUN_LEASE_TTL_MS: "100", BAA_NODE_ADDRESS: "not a url" }
+      }),
+    /runLeaseTtlMs.*nodeAddress|nodeAddress.*runLeaseTtlMs/s
+  );
   assert.throws(() => resolveConductorConfig({ argv: ["--execute", "maybe"], env: {} }), /execute/);
 });
 
 test("BAA_WORK_REMOTE or --work-remote names the shared remote of task branches; a name that is no remote is refused", () => {
   assert.equal(resolveConductorConfig({ argv: [], env: { BAA_WORK_REMOTE: "origin" } }).workRemote, "origin");
-  assert.equal(resolveConductorConfig({ argv: ["--work-remote", "shared"], env: { BAA_WORK_REMOTE: "origin" } }).workRemote, "shared", "the flag wins");
+  assert.equal(
+    resolveConductorConfig({ argv: ["--work-remote", "shared"], env: { BAA_WORK_REMOTE: "origin" } })
+      .workRemote,
+    "shared",
+    "the flag wins"
+  );
   assert.equal(resolveConductorConfig({ argv: [], env: {} }).workRemote, undefined);
-  assert.throws(() => resolveConductorConfig({ argv: [], env: { BAA_WORK_REMOTE: "-u evil" } }), /workRemote/);
+  assert.throws(
+    () => resolveConductorConfig({ argv: [], env: { BAA_WORK_REMOTE: "-u evil" } }),
+    /workRemote/
+  );
 });

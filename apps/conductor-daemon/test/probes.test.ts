@@ -9,7 +9,10 @@ test("healthz answers without codexd", async (t) => {
   t.after(() => app.close());
   const response = await app.inject({ url: "/healthz" });
   assert.equal(response.statusCode, 200);
-  assert.deepEqual(response.json(), { ok: true, data: { status: "ok", service: "conductor-daemon", nodeId: "node-a" } });
+  assert.deepEqual(response.json(), {
+    ok: true,
+    data: { status: "ok", service: "conductor-daemon", nodeId: "node-a" }
+  });
 });
 
 test("readyz is 200 with codexd reachable and 503 not_ready without it", async (t) => {
@@ -19,14 +22,20 @@ test("readyz is 200 with codexd reachable and 503 not_ready without it", async (
   t.after(() => app.close());
   const ready = await app.inject({ url: "/readyz" });
   assert.equal(ready.statusCode, 200);
-  assert.deepEqual(ready.json(), { ok: true, data: { ready: true, checks: { codexd: { reachable: true } } } });
+  assert.deepEqual(ready.json(), {
+    ok: true,
+    data: { ready: true, checks: { codexd: { reachable: true } } }
+  });
 
   const down = `http://127.0.0.1:${await closedPort()}`;
   const downApp = buildApp(down);
   t.after(() => downApp.close());
   const notReady = await downApp.inject({ url: "/readyz" });
   assert.equal(notReady.statusCode, 503);
-  assert.deepEqual(notReady.json(), { ok: false, error: { code: "not_ready", message: `codexd is not reachable at ${down}` } });
+  assert.deepEqual(notReady.json(), {
+    ok: false,
+    error: { code: "not_ready", message: `codexd is not reachable at ${down}` }
+  });
 });
 
 test("rolez without a lease keeper (an app built without a store) says standby at term 0", async (t) => {
@@ -35,6 +44,14 @@ test("rolez without a lease keeper (an app built without a store) says standby a
   t.after(() => app.close());
   assert.deepEqual((await app.inject({ url: "/rolez" })).json(), {
     ok: true,
-    data: { role: "standby", nodeId: "p", leaseTerm: 0, term: 0, holder: null, expiresAt: null, validUntil: null }
+    data: {
+      role: "standby",
+      nodeId: "p",
+      leaseTerm: 0,
+      term: 0,
+      holder: null,
+      expiresAt: null,
+      validUntil: null
+    }
   });
 });

@@ -10,13 +10,19 @@ test("a start whose store cannot be migrated fails, closes the store, and leaves
   let closed = 0;
   const store = {
     kind: "postgres",
-    migrate: async () => Promise.reject(new StoreUnavailableError("migrate: the control store failed (ECONNREFUSED)")),
+    migrate: async () =>
+      Promise.reject(new StoreUnavailableError("migrate: the control store failed (ECONNREFUSED)")),
     close: async () => {
       closed += 1;
     }
   } as unknown as ControlStore;
   const runtime = new ConductorRuntime(
-    { localApiBase: "http://127.0.0.1:0", repoRoot: dir.root, paths: { stateDir: join(dir.root, "state") }, sharedToken: "s".repeat(40) },
+    {
+      localApiBase: "http://127.0.0.1:0",
+      repoRoot: dir.root,
+      paths: { stateDir: join(dir.root, "state") },
+      sharedToken: "s".repeat(40)
+    },
     { store, autoStartLoops: true }
   );
   await assert.rejects(runtime.start(), StoreUnavailableError);

@@ -82,7 +82,9 @@ test("without a configured token one is generated once (0600), reused, and never
   const base = secondSnapshot.controlApi.localApiBase;
   try {
     assert.equal((await fetch(`${base}/v1/codex/sessions`)).status, 401);
-    const authorized = await fetch(`${base}/v1/codex/sessions`, { headers: { authorization: `Bearer ${token}` } });
+    const authorized = await fetch(`${base}/v1/codex/sessions`, {
+      headers: { authorization: `Bearer ${token}` }
+    });
     assert.equal(authorized.status, 503, "past auth, codexd is simply not there");
   } finally {
     await second.stop();

@@ -18,7 +18,10 @@ export const OPEN_PATHS: ReadonlySet<string> = new Set(["/healthz"]);
 export function installAccess(
   app: FastifyInstance,
   options: {
-    config: Pick<StatusApiConfig, "localApiBase" | "allowedHosts" | "allowedOrigins" | "trustedCidrs" | "trustLoopback">;
+    config: Pick<
+      StatusApiConfig,
+      "localApiBase" | "allowedHosts" | "allowedOrigins" | "trustedCidrs" | "trustLoopback"
+    >;
     token: ConductorToken;
     logger: Logger;
     isTrustedAddress?: (remoteAddress: string | undefined) => boolean;
@@ -28,7 +31,8 @@ export function installAccess(
   const networks = new TrustedNetworks(config.trustedCidrs);
   const isTrusted =
     options.isTrustedAddress ??
-    ((address: string | undefined) => (address !== undefined && isLoopbackAddress(address) ? config.trustLoopback : networks.has(address)));
+    ((address: string | undefined) =>
+      address !== undefined && isLoopbackAddress(address) ? config.trustLoopback : networks.has(address));
   // The token may first appear when the conductor generates its file: check it per request.
   let checked: { token: string; check: (header: string | undefined) => boolean } | undefined;
   let unreadable = false;
@@ -39,7 +43,11 @@ export function installAccess(
       unreadable = false;
     } catch (error) {
       // Said once until it reads again, not on every request.
-      if (!unreadable) options.logger.warn({ err: error }, "the conductor's token file cannot be read; no bearer token is accepted");
+      if (!unreadable)
+        options.logger.warn(
+          { err: error },
+          "the conductor's token file cannot be read; no bearer token is accepted"
+        );
       unreadable = true;
       return false;
     }

@@ -48,7 +48,9 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const timers = deps.timers ?? systemTimers;
   const app = createFastify(logger);
 
-  const http = deps.http ?? createHttpClient({ clock, timers, connectTimeoutMs: Math.min(1_000, config.sourceTimeoutMs) });
+  const http =
+    deps.http ??
+    createHttpClient({ clock, timers, connectTimeoutMs: Math.min(1_000, config.sourceTimeoutMs) });
   const token = new ConductorToken({ configured: config.sharedToken, file: config.conductorTokenFile });
   const collector = createCollector(config, { http, token, clock, logger });
   // One registry per app (tests build several in one process): HTTP requests by route and
@@ -68,7 +70,11 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   });
   const openStreams = new Set<() => void>();
   const forward = (call: ForwardedCall) =>
-    forwardToConductor(http, { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs }, call);
+    forwardToConductor(
+      http,
+      { baseUrl: config.conductorBase, token, timeoutMs: config.actionTimeoutMs },
+      call
+    );
 
   installPlugins(app, deps, { metrics, token, logger });
   app.addHook("preClose", async () => {
@@ -81,7 +87,10 @@ export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   // In a plugin, so the OpenAPI document (registered above) sees every route.
   void app.register(async (scope) => {
     registerStatusRoutes(scope, { nodeId: config.nodeId, collect, stream, streams: openStreams });
-    registerActionRoutes(scope, { forward: (path, body) => forward({ method: "POST", path, body }), afterAction: () => stream.poke() });
+    registerActionRoutes(scope, {
+      forward: (path, body) => forward({ method: "POST", path, body }),
+      afterAction: () => stream.poke()
+    });
     registerTaskReadRoutes(scope, { forward });
     registerScheduleReadRoutes(scope, { forward });
     registerTaskActionRoutes(scope, { forward, afterAction: () => stream.poke() });
@@ -113,7 +122,13 @@ function createCollector(
     conductorBase: config.conductorBase,
     codexdBase: config.codexdBase,
     sourceTimeoutMs: config.sourceTimeoutMs,
-    identity: { nodeId: config.nodeId, host: config.host, version, pid: process.pid, nodeVersion: process.version },
+    identity: {
+      nodeId: config.nodeId,
+      host: config.host,
+      version,
+      pid: process.pid,
+      nodeVersion: process.version
+    },
     clock,
     logger
   });

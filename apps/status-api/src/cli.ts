@@ -1,6 +1,11 @@
 import type { Logger } from "pino";
 import { helpText } from "@baa/config-sources";
-import { resolveStatusApiConfig, STATUS_API_SOURCES, StatusApiConfigError, type StatusApiConfig } from "./config.js";
+import {
+  resolveStatusApiConfig,
+  STATUS_API_SOURCES,
+  StatusApiConfigError,
+  type StatusApiConfig
+} from "./config.js";
 import { StatusApiRuntime } from "./runtime.js";
 import { runInForeground, type SignalSource } from "@baa/lifecycle";
 import { createServiceLogger } from "@baa/logging";
@@ -46,7 +51,9 @@ export async function runStatusApiCli(options: StatusApiCliOptions): Promise<num
     return 0;
   }
   if (command !== "start" && command !== "config") {
-    stderr.write(command === undefined ? usage() : `unknown command ${JSON.stringify(command)}\n\n${usage()}`);
+    stderr.write(
+      command === undefined ? usage() : `unknown command ${JSON.stringify(command)}\n\n${usage()}`
+    );
     return 2;
   }
   let config: StatusApiConfig;
@@ -58,10 +65,14 @@ export async function runStatusApiCli(options: StatusApiCliOptions): Promise<num
     return 2;
   }
   if (command === "config") {
-    stdout.write(`${JSON.stringify({ ...config, sharedToken: config.sharedToken === undefined ? undefined : "[redacted]" }, null, 2)}\n`);
+    stdout.write(
+      `${JSON.stringify({ ...config, sharedToken: config.sharedToken === undefined ? undefined : "[redacted]" }, null, 2)}\n`
+    );
     return 0;
   }
-  const logger = options.logger ?? createServiceLogger({ service: "status-api", destination: stdout, level: config.logLevel });
+  const logger =
+    options.logger ??
+    createServiceLogger({ service: "status-api", destination: stdout, level: config.logLevel });
   return runInForeground({
     name: "status-api",
     create: () => new StatusApiRuntime(config, { logger }),

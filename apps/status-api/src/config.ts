@@ -39,11 +39,18 @@ export const StatusApiConfigSchema = z
     /** Peers in these networks need no token (loopback never does, unless trustLoopback is false). */
     trustedCidrs: z.array(checkedBy(parseCidr, "not a CIDR (e.g. 100.64.0.0/10)")).default([]),
     /** Extra names a request's Host may carry without the token (DNS-rebinding guard). */
-    allowedHosts: z.array(checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)")).default([]),
+    allowedHosts: z
+      .array(checkedBy(parseAllowedHost, "not a host name or host:port (e.g. mini.tailnet.ts.net)"))
+      .default([]),
     /** Origins whose web pages may call status-api (with CORS answers); its own page needs none. */
-    allowedOrigins: z.array(checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)")).default([]),
+    allowedOrigins: z
+      .array(checkedBy(parseAllowedOrigin, "not an origin (e.g. https://dash.example, no path)"))
+      .default([]),
     trustLoopback: z.boolean().default(true),
-    repoRoot: z.string().min(1).default(() => process.cwd()),
+    repoRoot: z
+      .string()
+      .min(1)
+      .default(() => process.cwd()),
     conductorStateDir: z.string().min(1).optional(),
     sourceTimeoutMs: positiveInt.default(2_000),
     actionTimeoutMs: positiveInt.default(10_000),
@@ -107,9 +114,13 @@ export const STATUS_API_SOURCES: SourceTable = {
  * Validates a (partial) config object and fills the defaults; returns a frozen config.
  * @throws StatusApiConfigError listing every bad key
  */
-export function normalizeStatusApiConfig(input: StatusApiConfigInput | StatusApiConfig = {}): StatusApiConfig {
+export function normalizeStatusApiConfig(
+  input: StatusApiConfigInput | StatusApiConfig = {}
+): StatusApiConfig {
   // A normalized config may come back in; its derived key is not an input.
-  const { conductorTokenFile: _file, ...rest } = input as StatusApiConfigInput & { conductorTokenFile?: unknown };
+  const { conductorTokenFile: _file, ...rest } = input as StatusApiConfigInput & {
+    conductorTokenFile?: unknown;
+  };
   const result = StatusApiConfigSchema.safeParse(rest);
   if (!result.success) {
     throw new StatusApiConfigError(describeIssues(STATUS_API_SOURCES, result.error.issues));
@@ -136,9 +147,14 @@ export function resolveStatusApiConfig(options: {
 
   // As the conductor does: a token from the environment must be long enough to be accepted.
   const shortToken = typeof input.sharedToken === "string" ? tokenProblem(input.sharedToken) : undefined;
-  if (shortToken !== undefined) problems.push(`sharedToken${describeSource(STATUS_API_SOURCES, "sharedToken")}: ${shortToken}`);
+  if (shortToken !== undefined)
+    problems.push(`sharedToken${describeSource(STATUS_API_SOURCES, "sharedToken")}: ${shortToken}`);
 
-  return normalizeOrFail(problems, () => normalizeStatusApiConfig(input as StatusApiConfigInput), (all) => new StatusApiConfigError(all));
+  return normalizeOrFail(
+    problems,
+    () => normalizeStatusApiConfig(input as StatusApiConfigInput),
+    (all) => new StatusApiConfigError(all)
+  );
 }
 
 function reachable(base: string): string {

@@ -3,4 +3,13 @@
 import { exitAfter } from "@baa/lifecycle";
 import { runStatusApiCli } from "./cli.js";
 
-await exitAfter("status-api", runStatusApiCli({ argv: process.argv, env: process.env, stdout: process.stdout, stderr: process.stderr, signals: process }));
+await exitAfter(
+  "status-api",
+  runStatusApiCli({
+    argv: process.argv,
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signals: process
+  })
+);

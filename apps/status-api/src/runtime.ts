@@ -45,7 +45,11 @@ export class StatusApiRuntime {
     try {
       await app.listen({ host, port: url.port === "" ? 80 : Number(url.port) });
     } catch (error) {
-      await app.close().catch((closeError: unknown) => this.#logger.warn({ err: closeError }, "closing after a failed listen failed"));
+      await app
+        .close()
+        .catch((closeError: unknown) =>
+          this.#logger.warn({ err: closeError }, "closing after a failed listen failed")
+        );
       throw error;
     }
     const address = app.server.address() as AddressInfo;
@@ -62,8 +66,13 @@ export class StatusApiRuntime {
     this.#stopping ??= (async () => {
       if (this.#app !== undefined) {
         const app = this.#app;
-        const closed = await (this.#connections?.close(() => app.close(), SERVER_CLOSE_GRACE_MS) ?? app.close());
-        if (closed === "forced") this.#logger.warn({ graceMs: SERVER_CLOSE_GRACE_MS }, "connections still open after the grace were closed");
+        const closed = await (this.#connections?.close(() => app.close(), SERVER_CLOSE_GRACE_MS) ??
+          app.close());
+        if (closed === "forced")
+          this.#logger.warn(
+            { graceMs: SERVER_CLOSE_GRACE_MS },
+            "connections still open after the grace were closed"
+          );
       }
       this.#logger.info("status-api stopped");
     })();

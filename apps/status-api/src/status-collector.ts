@@ -59,28 +59,53 @@ export class StatusCollector {
   }
 
   // Said once per change, not on every refresh: a source going away, and coming back.
-  #noteReachability(source: "conductor" | "codexd", view: { reachable: boolean; error: SourceError | null; baseUrl: string }): void {
+  #noteReachability(
+    source: "conductor" | "codexd",
+    view: { reachable: boolean; error: SourceError | null; baseUrl: string }
+  ): void {
     const before = this.#reachable.get(source);
     this.#reachable.set(source, view.reachable);
     if (before === view.reachable || (before === undefined && view.reachable)) return;
-    if (view.reachable) this.#options.logger.info({ source, baseUrl: view.baseUrl }, "source reachable again");
-    else this.#options.logger.warn({ source, baseUrl: view.baseUrl, error: view.error }, "source unreachable");
+    if (view.reachable)
+      this.#options.logger.info({ source, baseUrl: view.baseUrl }, "source reachable again");
+    else
+      this.#options.logger.warn({ source, baseUrl: view.baseUrl, error: view.error }, "source unreachable");
   }
 
   async #collect(): Promise<StatusDocument> {
     const o = this.#options;
     const [conductor, codexd] = await Promise.all([
-      readConductor(o.http, { baseUrl: o.conductorBase, timeoutMs: o.sourceTimeoutMs, token: o.token, now: () => o.clock.now() }).catch(
-        (error: unknown): ConductorView => {
-          o.logger.error({ err: error }, "reading the conductor failed");
-          const failed = { available: false as const, error: { code: "bad_response" as const, message: "could not be read" } };
-          return { reachable: false, baseUrl: o.conductorBase, error: failed.error, latencyMs: null, role: null, system: failed, tasks: failed };
+      readConductor(o.http, {
+        baseUrl: o.conductorBase,
+        timeoutMs: o.sourceTimeoutMs,
+        token: o.token,
+        now: () => o.clock.now()
+      }).catch((error: unknown): ConductorView => {
+        o.logger.error({ err: error }, "reading the conductor failed");
+        const failed = {
+          available: false as const,
+          error: { code: "bad_response" as const, message: "could not be read" }
+        };
+        return {
+          reachable: false,
+          baseUrl: o.conductorBase,
+          error: failed.error,
+          latencyMs: null,
+          role: null,
+          system: failed,
+          tasks: failed
+        };
+      }),
+      readCodexd(o.http, { baseUrl: o.codexdBase, timeoutMs: o.sourceTimeoutMs }).catch(
+        (error: unknown): CodexdView => {
+          o.logger.error({ err: error }, "reading codexd failed");
+          return unreachableCodexd(
+            o.codexdBase,
+            { code: "bad_response", message: "could not be read" },
+            null
+          );
         }
-      ),
-      readCodexd(o.http, { baseUrl: o.codexdBase, timeoutMs: o.sourceTimeoutMs }).catch((error: unknown): CodexdView => {
-        o.logger.error({ err: error }, "reading codexd failed");
-        return unreachableCodexd(o.codexdBase, { code: "bad_response", message: "could not be read" }, null);
-      })
+      )
     ]);
     this.#noteReachability("conductor", conductor);
     this.#noteReachability("codexd", codexd);

@@ -23,7 +23,11 @@ export function statusMetrics(registry: Registry): (document: StatusDocument) =>
     buckets: LATENCY_BUCKETS,
     registers
   });
-  const collections = new Counter({ name: "status_api_collections_total", help: "Status documents collected (requests and live-stream refreshes share one).", registers });
+  const collections = new Counter({
+    name: "status_api_collections_total",
+    help: "Status documents collected (requests and live-stream refreshes share one).",
+    registers
+  });
   return (document) => {
     collections.inc();
     for (const source of SOURCES) {

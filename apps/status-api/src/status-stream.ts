@@ -21,7 +21,12 @@ export class StatusStream {
   #pokeAgain = false;
   #last: string | undefined;
 
-  constructor(options: { collect: () => Promise<StatusDocument>; refreshMs: number; timers: Timers; logger: Logger }) {
+  constructor(options: {
+    collect: () => Promise<StatusDocument>;
+    refreshMs: number;
+    timers: Timers;
+    logger: Logger;
+  }) {
     this.#collect = options.collect;
     this.#refreshMs = options.refreshMs;
     this.#timers = options.timers;

@@ -24,12 +24,26 @@ function tokenDir(token: string | undefined) {
 test("pause, resume and drain are forwarded with the token from the conductor's token file", async () => {
   const conductor = await startFakeService(fullConductor);
   const dir = tokenDir("file-token-".padEnd(40, "x"));
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
+  const app = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: conductor.url,
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root
+    })
+  });
   try {
     for (const action of ["pause", "resume", "drain"]) {
-      const response = await app.inject({ method: "POST", url: `/v1/system/${action}`, payload: { reason: "from the page" } });
+      const response = await app.inject({
+        method: "POST",
+        url: `/v1/system/${action}`,
+        payload: { reason: "from the page" }
+      });
       assert.equal(response.statusCode, 200, response.body);
-      assert.deepEqual(response.json().data, { forwarded: `/v1/system/${action}`, body: { reason: "from the page" } });
+      assert.deepEqual(response.json().data, {
+        forwarded: `/v1/system/${action}`,
+        body: { reason: "from the page" }
+      });
       const seen = conductor.requests.at(-1);
       assert.equal(seen?.method, "POST");
       assert.equal(seen?.headers.authorization, `Bearer ${"file-token-".padEnd(40, "x")}`);
@@ -44,19 +58,44 @@ test("pause, resume and drain are forwarded with the token from the conductor's 
 test("an approval answer goes to the conductor's approvals route; its error answer passes through unchanged", async () => {
   const conductor = await startFakeService((request, res) => {
     if (request.url === "/v1/codex/approvals/approval-gone") {
-      return sendJson(res, 410, { ok: false, error: { code: "approval_gone", message: "approval approval-gone is answered" } });
+      return sendJson(res, 410, {
+        ok: false,
+        error: { code: "approval_gone", message: "approval approval-gone is answered" }
+      });
     }
     return fullConductor(request, res);
   });
   const dir = tokenDir(undefined);
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
+  const app = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: conductor.url,
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root
+    })
+  });
   try {
-    const ok = await app.inject({ method: "POST", url: "/v1/approvals/approval-1", payload: { decision: "accept" } });
+    const ok = await app.inject({
+      method: "POST",
+      url: "/v1/approvals/approval-1",
+      payload: { decision: "accept" }
+    });
     assert.equal(ok.statusCode, 200);
-    assert.deepEqual(ok.json().data, { forwarded: "/v1/codex/approvals/approval-1", body: { decision: "accept" } });
-    assert.equal(conductor.requests.at(-1)?.headers.authorization, undefined, "no token anywhere: none is sent");
+    assert.deepEqual(ok.json().data, {
+      forwarded: "/v1/codex/approvals/approval-1",
+      body: { decision: "accept" }
+    });
+    assert.equal(
+      conductor.requests.at(-1)?.headers.authorization,
+      undefined,
+      "no token anywhere: none is sent"
+    );
 
-    const gone = await app.inject({ method: "POST", url: "/v1/approvals/approval-gone", payload: { decision: "accept" } });
+    const gone = await app.inject({
+      method: "POST",
+      url: "/v1/approvals/approval-gone",
+      payload: { decision: "accept" }
+    });
     assert.equal(gone.statusCode, 410);
     assert.equal(gone.json().error.code, "approval_gone");
   } finally {
@@ -69,9 +108,20 @@ test("an approval answer goes to the conductor's approvals route; its error answ
 test("bad input is refused here with the field named, and never reaches the conductor", async () => {
   const conductor = await startFakeService(fullConductor);
   const dir = tokenDir(undefined);
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
+  const app = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: conductor.url,
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root
+    })
+  });
   try {
-    const badDecision = await app.inject({ method: "POST", url: "/v1/approvals/approval-1", payload: { decision: 7 } });
+    const badDecision = await app.inject({
+      method: "POST",
+      url: "/v1/approvals/approval-1",
+      payload: { decision: 7 }
+    });
     assert.equal(badDecision.statusCode, 400);
     assert.equal(badDecision.json().error.code, "validation_failed");
     assert.match(badDecision.json().error.message, /decision/);
@@ -80,11 +130,20 @@ test("bad input is refused here with the field named, and never reaches the cond
     assert.equal(unknownKey.statusCode, 400);
     assert.match(unknownKey.json().error.message, /mode/);
 
-    const badId = await app.inject({ method: "POST", url: "/v1/approvals/a%2F..%2Fb", payload: { decision: "accept" } });
+    const badId = await app.inject({
+      method: "POST",
+      url: "/v1/approvals/a%2F..%2Fb",
+      payload: { decision: "accept" }
+    });
     assert.equal(badId.statusCode, 400);
     assert.match(badId.json().error.message, /approval_id/);
 
-    const notJson = await app.inject({ method: "POST", url: "/v1/system/pause", headers: { "content-type": "application/json" }, payload: "{" });
+    const notJson = await app.inject({
+      method: "POST",
+      url: "/v1/system/pause",
+      headers: { "content-type": "application/json" },
+      payload: "{"
+    });
     assert.equal(notJson.statusCode, 400);
     assert.equal(notJson.json().error.code, "invalid_json");
     assert.equal(conductor.requests.length, 0);
@@ -98,9 +157,22 @@ test("bad input is refused here with the field named, and never reaches the cond
 test("a conductor that is down or hung gives 503 conductor_unavailable or 504 conductor_timeout", async () => {
   const hung = await startFakeService(() => {});
   const dir = tokenDir(undefined);
-  const down = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
+  const down = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: await closedPortUrl(),
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root
+    })
+  });
   const slow = createStatusApp({
-    config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: hung.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, actionTimeoutMs: 100 })
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: hung.url,
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root,
+      actionTimeoutMs: 100
+    })
   });
   try {
     const refused = await down.inject({ method: "POST", url: "/v1/system/pause", payload: {} });

@@ -12,7 +12,11 @@ const writer = () => {
 
 test("config prints the resolved configuration with the token redacted; help and bad input exit as documented", async () => {
   const out = writer();
-  const code = await runStatusApiCli({ argv: ["node", "status-api", "config", "--refresh-ms", "250"], env: { BAA_SHARED_TOKEN: "t".repeat(40) }, stdout: out });
+  const code = await runStatusApiCli({
+    argv: ["node", "status-api", "config", "--refresh-ms", "250"],
+    env: { BAA_SHARED_TOKEN: "t".repeat(40) },
+    stdout: out
+  });
   assert.equal(code, 0);
   const shown = JSON.parse(out.text());
   assert.equal(shown.refreshMs, 250);
@@ -24,7 +28,10 @@ test("config prints the resolved configuration with the token redacted; help and
   assert.equal(await runStatusApiCli({ argv: ["node", "status-api", "launch"], stderr: err }), 2);
   assert.match(err.text(), /unknown command "launch"/);
   const bad = writer();
-  assert.equal(await runStatusApiCli({ argv: ["node", "status-api", "start", "--refresh-ms", "never"], stderr: bad }), 2);
+  assert.equal(
+    await runStatusApiCli({ argv: ["node", "status-api", "start", "--refresh-ms", "never"], stderr: bad }),
+    2
+  );
   assert.match(bad.text(), /refreshMs \(--refresh-ms \/ BAA_STATUS_API_REFRESH_MS\)/);
 });
 
@@ -33,7 +40,17 @@ test("start listens, answers /healthz, and SIGTERM stops it with exit 0", async 
   let onStarted!: (runtime: StatusApiRuntime) => void;
   const started = new Promise<StatusApiRuntime>((resolve) => (onStarted = resolve));
   const exit = runStatusApiCli({
-    argv: ["node", "status-api", "start", "--local-api-base", "http://127.0.0.1:0", "--conductor-local-api", "http://127.0.0.1:9", "--codexd-local-api-base", "http://127.0.0.1:9"],
+    argv: [
+      "node",
+      "status-api",
+      "start",
+      "--local-api-base",
+      "http://127.0.0.1:0",
+      "--conductor-local-api",
+      "http://127.0.0.1:9",
+      "--codexd-local-api-base",
+      "http://127.0.0.1:9"
+    ],
     env: {},
     signals: signals as never,
     logger: pino({ level: "silent" }),

@@ -32,7 +32,16 @@ test("flags win over env, env over defaults; an empty value is unset; a wildcard
 
 test("bad config fails once, naming every bad key and where it came from", () => {
   assert.throws(
-    () => resolveStatusApiConfig({ argv: ["--bogus", "1"], env: { BAA_STATUS_API_REFRESH_MS: "soon", BAA_CODEXD_LOCAL_API_BASE: "ftp://x", BAA_SHARED_TOKEN: "short", BAA_ALLOWED_ORIGINS: "not an origin" } }),
+    () =>
+      resolveStatusApiConfig({
+        argv: ["--bogus", "1"],
+        env: {
+          BAA_STATUS_API_REFRESH_MS: "soon",
+          BAA_CODEXD_LOCAL_API_BASE: "ftp://x",
+          BAA_SHARED_TOKEN: "short",
+          BAA_ALLOWED_ORIGINS: "not an origin"
+        }
+      }),
     (error: unknown) => {
       assert.ok(error instanceof StatusApiConfigError);
       const text = error.problems.join("\n");

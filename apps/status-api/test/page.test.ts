@@ -14,7 +14,14 @@ const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
 test("GET / serves the page with a policy that keeps it on its own origin; assets load; ETag revalidates", async () => {
   const dir = makeTempDir("status-api-page-");
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
+  const app = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: await closedPortUrl(),
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root
+    })
+  });
   try {
     const page = await app.inject({ url: "/" });
     assert.equal(page.statusCode, 200);
@@ -23,7 +30,10 @@ test("GET / serves the page with a policy that keeps it on its own origin; asset
     const csp = String(page.headers["content-security-policy"]);
     assert.match(csp, /connect-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
-    for (const [url, type] of [["/assets/page.js", /javascript/], ["/assets/page.css", /css/]] as const) {
+    for (const [url, type] of [
+      ["/assets/page.js", /javascript/],
+      ["/assets/page.css", /css/]
+    ] as const) {
       const asset = await app.inject({ url });
       assert.equal(asset.statusCode, 200, url);
       assert.match(String(asset.headers["content-type"]), type);
@@ -32,11 +42,15 @@ test("GET / serves the page with a policy that keeps it on its own origin; asset
     }
     // Every file the page names is served; diff2html's (versioned URL) with a year's cache.
     const named = [...page.body.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((match) => match[1]!);
-    assert.ok(named.some((url) => /^\/assets\/diff2html\/\d+\.\d+\.\d+\/diff2html\.min\.js$/.test(url)), named.join(" "));
+    assert.ok(
+      named.some((url) => /^\/assets\/diff2html\/\d+\.\d+\.\d+\/diff2html\.min\.js$/.test(url)),
+      named.join(" ")
+    );
     for (const url of named) {
       const asset = await app.inject({ url });
       assert.equal(asset.statusCode, 200, url);
-      if (url.includes("/diff2html/")) assert.equal(asset.headers["cache-control"], "public, max-age=31536000, immutable", url);
+      if (url.includes("/diff2html/"))
+        assert.equal(asset.headers["cache-control"], "public, max-age=31536000, immutable", url);
     }
     for (const url of ["/favicon.ico", "/favicon.svg"]) {
       const icon = await app.inject({ url });
@@ -44,7 +58,10 @@ test("GET / serves the page with a policy that keeps it on its own origin; asset
       assert.match(String(icon.headers["content-type"]), /^image\/svg\+xml/);
     }
     const health = await app.inject({ url: "/healthz" });
-    assert.deepEqual(health.json(), { ok: true, data: { status: "ok", service: "status-api", nodeId: "mini-main" } });
+    assert.deepEqual(health.json(), {
+      ok: true,
+      data: { status: "ok", service: "status-api", nodeId: "mini-main" }
+    });
     const missing = await app.inject({ url: "/nope" });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().error.code, "route_not_found");
@@ -58,7 +75,13 @@ test("GET /v1/status/stream sends the status document as server-sent events, aga
   const conductor = await startFakeService(fullConductor);
   const codexd = await startFakeService(codexdHandler());
   const dir = makeTempDir("status-api-stream-");
-  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root, localApiBase: "http://127.0.0.1:0", refreshMs: 50 });
+  const runtime = new StatusApiRuntime({
+    conductorBase: conductor.url,
+    codexdBase: codexd.url,
+    repoRoot: dir.root,
+    localApiBase: "http://127.0.0.1:0",
+    refreshMs: 50
+  });
   try {
     const base = await runtime.start();
     const events = await new Promise<string[]>((resolve, reject) => {

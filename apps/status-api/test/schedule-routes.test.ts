@@ -8,7 +8,25 @@ import { normalizeStatusApiConfig } from "../src/config.js";
 import { closedPortUrl, sendJson, startFakeService } from "./helpers/fake-service.js";
 
 const TOKEN = "node-token-".padEnd(40, "x");
-const SCHEDULES = { ok: true, data: { schedules: [{ scheduleId: "schedule-1", name: "nightly", cron: "0 3 * * *", timezone: "UTC", paused: false, catchUp: "one", nextFireAt: "2030-01-02T03:00:00.000Z", lastFireAt: null, lastTaskId: null, task: { title: "t", prompt: "p" } }] } };
+const SCHEDULES = {
+  ok: true,
+  data: {
+    schedules: [
+      {
+        scheduleId: "schedule-1",
+        name: "nightly",
+        cron: "0 3 * * *",
+        timezone: "UTC",
+        paused: false,
+        catchUp: "one",
+        nextFireAt: "2030-01-02T03:00:00.000Z",
+        lastFireAt: null,
+        lastTaskId: null,
+        task: { title: "t", prompt: "p" }
+      }
+    ]
+  }
+};
 
 test("GET /v1/schedules is forwarded with the token and its answer passed through, not cached", async () => {
   const conductor = await startFakeService((request, response) => {
@@ -17,7 +35,13 @@ test("GET /v1/schedules is forwarded with the token and its answer passed throug
   });
   const dir = makeTempDir("status-api-schedules-");
   const app = createStatusApp({
-    config: normalizeStatusApiConfig({ localApiBase: "http://127.0.0.1:80", conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, sharedToken: TOKEN })
+    config: normalizeStatusApiConfig({
+      localApiBase: "http://127.0.0.1:80",
+      conductorBase: conductor.url,
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root,
+      sharedToken: TOKEN
+    })
   });
   try {
     const answer = await app.inject({ method: "GET", url: "/v1/schedules" });

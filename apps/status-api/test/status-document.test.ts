@@ -14,16 +14,22 @@ import { codexdHandler, codexdStatusBody, fullConductor, proxyOnlyConductor } fr
 // inject() sends `Host: localhost:80`; the guard accepts its own loopback names on its own port.
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 
-function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeoutMs?: number; timers?: ManualTimers } = {}) {
+function appFor(
+  conductorBase: string,
+  codexdBase: string,
+  extra: { sourceTimeoutMs?: number; timers?: ManualTimers } = {}
+) {
   const dir = makeTempDir("status-api-test-");
-  const config = normalizeStatusApiConfig({ ...INJECT_LISTEN,
+  const config = normalizeStatusApiConfig({
+    ...INJECT_LISTEN,
     conductorBase,
     codexdBase,
     sharedToken: "t".repeat(40),
     repoRoot: dir.root,
     sourceTimeoutMs: extra.sourceTimeoutMs ?? 2_000
   });
-  const http = extra.timers === undefined ? undefined : createHttpClient({ clock: extra.timers, timers: extra.timers });
+  const http =
+    extra.timers === undefined ? undefined : createHttpClient({ clock: extra.timers, timers: extra.timers });
   const app = createStatusApp({
     config,
     ...(http === undefined ? {} : { http }),
@@ -39,7 +45,11 @@ function appFor(conductorBase: string, codexdBase: string, extra: { sourceTimeou
   };
 }
 
-async function withServices(conductor: FakeService | string, codexd: FakeService | string, fn: () => Promise<void>) {
+async function withServices(
+  conductor: FakeService | string,
+  codexd: FakeService | string,
+  fn: () => Promise<void>
+) {
   try {
     await fn();
   } finally {
@@ -66,17 +76,39 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
 
       assert.equal(data.conductor.reachable, true);
       assert.equal(data.conductor.error, null);
-      assert.deepEqual(data.conductor.role, { role: "leader", nodeId: "test-node", holder: "test-node", term: 3, expiresAt: "2026-11-26T08:00:00.000Z" });
+      assert.deepEqual(data.conductor.role, {
+        role: "leader",
+        nodeId: "test-node",
+        holder: "test-node",
+        term: 3,
+        expiresAt: "2026-11-26T08:00:00.000Z"
+      });
       assert.equal(data.conductor.system.available, true);
       assert.equal(data.conductor.system.value.mode, "running");
       const tasks = data.conductor.tasks.value;
       assert.deepEqual(
         tasks.byState,
-        { queued: 7, blocked: 0, running: 1, needs_approval: 0, in_review: 1, landing: 0, succeeded: 40, failed: 2, cancelled: 0, timed_out: 0, landed: 3, discarded: 0 },
+        {
+          queued: 7,
+          blocked: 0,
+          running: 1,
+          needs_approval: 0,
+          in_review: 1,
+          landing: 0,
+          succeeded: 40,
+          failed: 2,
+          cancelled: 0,
+          timed_out: 0,
+          landed: 3,
+          discarded: 0
+        },
         "the system report's exact counts"
       );
       assert.equal(tasks.waitingOnPerson, 1, "a task in review waits on a person");
-      assert.deepEqual(tasks.inReview.map((t: { taskId: string }) => t.taskId), ["task-d"]);
+      assert.deepEqual(
+        tasks.inReview.map((t: { taskId: string }) => t.taskId),
+        ["task-d"]
+      );
       assert.equal(tasks.complete, true);
       assert.deepEqual(data.conductor.system.value, {
         mode: "running",
@@ -87,12 +119,26 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
         running: 1,
         quotaPausedUntil: null,
         quotaReason: null,
-        nodes: [{ nodeId: "test-node", address: "http://127.0.0.1:4317", labels: ["gpu"], capacity: 2, running: 1, version: "0.1.0", lastSeenAt: "2026-11-26T08:00:00.000Z", state: "up" }]
+        nodes: [
+          {
+            nodeId: "test-node",
+            address: "http://127.0.0.1:4317",
+            labels: ["gpu"],
+            capacity: 2,
+            running: 1,
+            version: "0.1.0",
+            lastSeenAt: "2026-11-26T08:00:00.000Z",
+            state: "up"
+          }
+        ]
       });
       assert.equal(tasks.running.length, 1);
       assert.equal(tasks.running[0].taskId, "task-a");
       assert.equal(tasks.running[0].run.value.sessionId, "session-busy");
-      assert.deepEqual(tasks.recent.map((t: { taskId: string }) => t.taskId), ["task-b"]);
+      assert.deepEqual(
+        tasks.recent.map((t: { taskId: string }) => t.taskId),
+        ["task-b"]
+      );
       // The token went along on the protected routes.
       const seenTasks = await conductor.waitForRequest("/v1/tasks");
       assert.equal(seenTasks.headers.authorization, `Bearer ${"t".repeat(40)}`);
@@ -100,18 +146,36 @@ test("all up: one document with identity, conductor role/mode/tasks/runs and cod
       assert.equal(data.codexd.reachable, true);
       assert.equal(data.codexd.service.version, "0.1.0");
       assert.equal(data.codexd.service.codexVersion, "0.125.0");
-      assert.deepEqual(data.codexd.child, { status: "running", pid: 4242, restarts: 1, uptimeMs: 4_000, lastError: null, nextRestartAt: null });
-      assert.deepEqual(data.codexd.sessions.map((s: { sessionId: string }) => s.sessionId), ["session-busy", "session-old"], "newest first");
+      assert.deepEqual(data.codexd.child, {
+        status: "running",
+        pid: 4242,
+        restarts: 1,
+        uptimeMs: 4_000,
+        lastError: null,
+        nextRestartAt: null
+      });
+      assert.deepEqual(
+        data.codexd.sessions.map((s: { sessionId: string }) => s.sessionId),
+        ["session-busy", "session-old"],
+        "newest first"
+      );
       const busy = data.codexd.sessions[0];
       assert.equal(busy.running, true);
       assert.equal(busy.lastTurn.status, "inProgress");
       assert.equal(busy.lastTurn.turnId, "turn-9");
-      assert.deepEqual(busy.liveEvents.map((e: { seq: number }) => e.seq), [10, 12], "deltas are left out");
+      assert.deepEqual(
+        busy.liveEvents.map((e: { seq: number }) => e.seq),
+        [10, 12],
+        "deltas are left out"
+      );
       assert.equal(data.codexd.sessions[1].lastTurn.agentMessage, "hello there");
       assert.equal(data.codexd.pendingApprovals.length, 1);
       assert.equal(data.codexd.pendingApprovals[0].approvalId, "approval-1");
       assert.equal(data.codexd.pendingApprovals[0].sessionId, "session-busy");
-      assert.deepEqual(data.codexd.recentEvents.map((e: { type: string }) => e.type), ["turn.accepted", "approval.requested"]);
+      assert.deepEqual(
+        data.codexd.recentEvents.map((e: { type: string }) => e.type),
+        ["turn.accepted", "approval.requested"]
+      );
     } finally {
       await close();
     }
@@ -150,10 +214,17 @@ test("conductor hung: the document answers when its own bound fires and marks th
     const { app, close } = appFor(conductor.url, codexd.url, { sourceTimeoutMs: 750, timers });
     try {
       const answer = app.inject({ url: "/v1/status" });
-      await Promise.all([conductor.waitForRequest("/rolez"), conductor.waitForRequest("/v1/system/state"), conductor.waitForRequest("/v1/tasks")]);
+      await Promise.all([
+        conductor.waitForRequest("/rolez"),
+        conductor.waitForRequest("/v1/system/state"),
+        conductor.waitForRequest("/v1/tasks")
+      ]);
       // Nothing answers until the bound fires; then everything does.
       await timers.waitForPending(3);
-      assert.ok(timers.scheduled().every((ms) => ms === 750), `timers at the bound: ${timers.scheduled()}`);
+      assert.ok(
+        timers.scheduled().every((ms) => ms === 750),
+        `timers at the bound: ${timers.scheduled()}`
+      );
       assert.ok(timers.fire(750) >= 3);
       const response = await answer;
       assert.equal(response.statusCode, 200);
@@ -191,7 +262,9 @@ test("conductor hung, real timers: /v1/status still answers, bounded by sourceTi
 
 test("a conductor without the control-plane routes: reachable, with system and tasks marked route_not_found", async () => {
   const conductor = await startFakeService(proxyOnlyConductor);
-  const codexd = await startFakeService(codexdHandler(codexdStatusBody({ childStatus: "restarting", restarts: 3 })));
+  const codexd = await startFakeService(
+    codexdHandler(codexdStatusBody({ childStatus: "restarting", restarts: 3 }))
+  );
   await withServices(conductor, codexd, async () => {
     const { app, close } = appFor(conductor.url, codexd.url);
     try {
@@ -254,11 +327,21 @@ test("a source going away and coming back is logged once each way, not on every 
     codexdHandler()(request, res);
   });
   const dir = makeTempDir("status-api-log-");
-  const app = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root }), logger });
+  const app = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: conductor.url,
+      codexdBase: codexd.url,
+      repoRoot: dir.root
+    }),
+    logger
+  });
   try {
-    for (let i = 0; i < 3; i++) assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, false);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, false);
     codexdUp = true;
-    for (let i = 0; i < 2; i++) assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, true);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await app.inject({ url: "/v1/status" })).json().data.codexd.reachable, true);
     const notes = lines.filter((line) => line.source !== undefined).map((line) => [line.source, line.msg]);
     assert.deepEqual(notes, [
       ["codexd", "source unreachable"],

@@ -33,5 +33,9 @@ test("a collection sets each source's up gauge and latency; requests are counted
   assert.match(text, /^status_api_http_requests_total\{method="GET",route="\/v1\/status",status="200"\} 1$/m);
   const other = createStatusApp({ config });
   t.after(() => other.close());
-  assert.doesNotMatch((await other.inject({ url: "/metrics" })).body, /^status_api_collections_total [1-9]/m, "a second app has its own registry");
+  assert.doesNotMatch(
+    (await other.inject({ url: "/metrics" })).body,
+    /^status_api_collections_total [1-9]/m,
+    "a second app has its own registry"
+  );
 });

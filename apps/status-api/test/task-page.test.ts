@@ -19,7 +19,13 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
   const conductor = await startFakeService(reviewConductor);
   const codexd = await startFakeService(codexdHandler());
   const dir = makeTempDir("status-api-task-page-");
-  const runtime = new StatusApiRuntime({ conductorBase: conductor.url, codexdBase: codexd.url, repoRoot: dir.root, localApiBase: "http://127.0.0.1:0", refreshMs: 200 });
+  const runtime = new StatusApiRuntime({
+    conductorBase: conductor.url,
+    codexdBase: codexd.url,
+    repoRoot: dir.root,
+    localApiBase: "http://127.0.0.1:0",
+    refreshMs: 200
+  });
   let context: BrowserContext | undefined;
   try {
     const base = await runtime.start();
@@ -27,7 +33,8 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     context = launched.context;
     const page = launched.page;
     const seen = watchPage(page);
-    const posted = (path: string) => conductor.requests.filter((r) => r.method === "POST" && r.url === path).map((r) => JSON.parse(r.body));
+    const posted = (path: string) =>
+      conductor.requests.filter((r) => r.method === "POST" && r.url === path).map((r) => JSON.parse(r.body));
 
     // The status view still works, and counts the task in review as waiting on a person.
     await page.goto(`${base}/`);
@@ -53,14 +60,22 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     await page.selectOption('#create-task [name="review"]', "required");
     await page.click('#create-task button[type="submit"]');
     await page.waitForURL(`**/#/tasks/${REVIEW_TASK_ID}`, WAIT);
-    assert.deepEqual(posted("/v1/tasks").at(-1), { title: "say hi", prompt: "write hello.txt", cwd: "/tmp/repo", review: "required" });
+    assert.deepEqual(posted("/v1/tasks").at(-1), {
+      title: "say hi",
+      prompt: "write hello.txt",
+      cwd: "/tmp/repo",
+      review: "required"
+    });
 
     // The task view: header, run with commit and branch, events, final message, the diff.
     await page.waitForSelector('#task-state[data-state="in_review"]', WAIT);
     await page.waitForSelector(".d2h-file-wrapper", WAIT);
     assert.equal(await page.locator(".d2h-file-wrapper").count(), 2);
     assert.equal(await page.locator(".d2h-file-side-diff").count(), 0, "unified first");
-    assert.match((await page.textContent('tr.diff-file[data-path="hello.txt"]')) ?? "", /added.*hello\.txt.*\+1.*−0/);
+    assert.match(
+      (await page.textContent('tr.diff-file[data-path="hello.txt"]')) ?? "",
+      /added.*hello\.txt.*\+1.*−0/
+    );
     const run = page.locator(".run").first();
     assert.match((await run.textContent()) ?? "", /round 1.*commit 01234567/);
     assert.match((await run.textContent()) ?? "", /baa\/task-review-1/);
@@ -71,9 +86,12 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     assert.match((await page.textContent("#task-diff")) ?? "", /new line <script>alert\(1\)<\/script>/);
     await page.click('[data-diff-mode="split"]');
     await page.waitForSelector(".d2h-file-side-diff", WAIT);
-    assert.equal(await page.locator('.d2h-file-wrapper').count(), 2);
+    assert.equal(await page.locator(".d2h-file-wrapper").count(), 2);
     await page.locator("#task-diff").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(process.env.STATUS_PAGE_SCREENSHOTS ?? dir.root, "task-review-fake.png"), fullPage: true });
+    await page.screenshot({
+      path: join(process.env.STATUS_PAGE_SCREENSHOTS ?? dir.root, "task-review-fake.png"),
+      fullPage: true
+    });
 
     // Land: into another branch, pushed, with a pull request (its box only once a remote is picked).
     assert.equal(await page.isVisible("#land-pr"), false);
@@ -82,7 +100,9 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     await page.check("#land-pr");
     await page.click("#task-land");
     await page.waitForSelector("#flash:has-text('Pushed to origin')", WAIT);
-    assert.deepEqual(posted(`/v1/tasks/${REVIEW_TASK_ID}/land`), [{ method: "merge", target: "release", push: "origin", pullRequest: {} }]);
+    assert.deepEqual(posted(`/v1/tasks/${REVIEW_TASK_ID}/land`), [
+      { method: "merge", target: "release", push: "origin", pullRequest: {} }
+    ]);
 
     // Revise: the conductor's refusal of an empty comment is shown; a comment goes through.
     await page.waitForSelector("#task-revise:not([disabled])", WAIT);
@@ -91,7 +111,9 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     await page.fill("#revise-comment", "also handle the empty case");
     await page.click("#task-revise");
     await page.waitForSelector("#flash:has-text('Sent back')", WAIT);
-    assert.deepEqual(posted(`/v1/tasks/${REVIEW_TASK_ID}/revise`).at(-1), { comment: "also handle the empty case" });
+    assert.deepEqual(posted(`/v1/tasks/${REVIEW_TASK_ID}/revise`).at(-1), {
+      comment: "also handle the empty case"
+    });
 
     // Discard refused by the conductor: its message is shown.
     await page.waitForSelector("#task-discard:not([disabled])", WAIT);
@@ -101,9 +123,14 @@ test("tasks list, create form, a task in review with its diff, land and revise, 
     // Only the three refusals asked for above failed; nothing else did.
     assert.deepEqual(seen.errors, []);
     assert.deepEqual(seen.failed, []);
-    assert.deepEqual(seen.bad, ["400 POST /v1/tasks", `400 POST /v1/tasks/${REVIEW_TASK_ID}/revise`, `409 POST /v1/tasks/${REVIEW_TASK_ID}/discard`]);
+    assert.deepEqual(seen.bad, [
+      "400 POST /v1/tasks",
+      `400 POST /v1/tasks/${REVIEW_TASK_ID}/revise`,
+      `409 POST /v1/tasks/${REVIEW_TASK_ID}/discard`
+    ]);
     assert.equal(seen.console.length, 3, seen.console.join("\n"));
-    for (const line of seen.console) assert.match(line, /Failed to load resource: the server responded with a status of 40[09]/);
+    for (const line of seen.console)
+      assert.match(line, /Failed to load resource: the server responded with a status of 40[09]/);
   } finally {
     await context?.close();
     await runtime.stop();

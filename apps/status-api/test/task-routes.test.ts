@@ -7,17 +7,34 @@ import type { FastifyInstance } from "fastify";
 import { createStatusApp } from "../src/app.js";
 import { normalizeStatusApiConfig } from "../src/config.js";
 import { closedPortUrl, startFakeService, type FakeService } from "./helpers/fake-service.js";
-import { landingOptions, REVIEW_RUN_ID, REVIEW_TASK_ID, reviewConductor, reviewDiff } from "./helpers/review-conductor.js";
+import {
+  landingOptions,
+  REVIEW_RUN_ID,
+  REVIEW_TASK_ID,
+  reviewConductor,
+  reviewDiff
+} from "./helpers/review-conductor.js";
 
 // inject() sends `Host: localhost:80`; the guard accepts its own loopback names on its own port.
 const INJECT_LISTEN = { localApiBase: "http://127.0.0.1:80" };
 const TOKEN = "node-token-".padEnd(40, "x");
 
-async function withApp(run: (app: FastifyInstance, conductor: FakeService) => Promise<void>, handler = reviewConductor, extra: Record<string, unknown> = {}) {
+async function withApp(
+  run: (app: FastifyInstance, conductor: FakeService) => Promise<void>,
+  handler = reviewConductor,
+  extra: Record<string, unknown> = {}
+) {
   const conductor = await startFakeService(handler);
   const dir = makeTempDir("status-api-tasks-");
   const app = createStatusApp({
-    config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: conductor.url, codexdBase: await closedPortUrl(), repoRoot: dir.root, sharedToken: TOKEN, ...extra })
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: conductor.url,
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root,
+      sharedToken: TOKEN,
+      ...extra
+    })
   });
   try {
     await run(app, conductor);
@@ -36,10 +53,16 @@ test("task and run reads reach the conductor's own paths with the token; its JSO
       [`/v1/tasks/${REVIEW_TASK_ID}`, `/v1/tasks/${REVIEW_TASK_ID}`],
       [`/v1/tasks/${REVIEW_TASK_ID}/runs`, `/v1/tasks/${REVIEW_TASK_ID}/runs`],
       [`/v1/tasks/${REVIEW_TASK_ID}/diff`, `/v1/tasks/${REVIEW_TASK_ID}/diff`],
-      [`/v1/tasks/${REVIEW_TASK_ID}/diff?path=src%2Fa+b.ts`, `/v1/tasks/${REVIEW_TASK_ID}/diff?path=src%2Fa+b.ts`],
+      [
+        `/v1/tasks/${REVIEW_TASK_ID}/diff?path=src%2Fa+b.ts`,
+        `/v1/tasks/${REVIEW_TASK_ID}/diff?path=src%2Fa+b.ts`
+      ],
       [`/v1/tasks/${REVIEW_TASK_ID}/landing-options`, `/v1/tasks/${REVIEW_TASK_ID}/landing-options`],
       [`/v1/runs/${REVIEW_RUN_ID}`, `/v1/runs/${REVIEW_RUN_ID}`],
-      [`/v1/runs/${REVIEW_RUN_ID}/events?after=12&limit=50`, `/v1/runs/${REVIEW_RUN_ID}/events?after=12&limit=50`]
+      [
+        `/v1/runs/${REVIEW_RUN_ID}/events?after=12&limit=50`,
+        `/v1/runs/${REVIEW_RUN_ID}/events?after=12&limit=50`
+      ]
     ];
     for (const [url, forwarded] of reads) {
       const before = conductor.requests.length;
@@ -57,7 +80,10 @@ test("task and run reads reach the conductor's own paths with the token; its JSO
     const options = await app.inject({ url: `/v1/tasks/${REVIEW_TASK_ID}/landing-options` });
     assert.deepEqual(options.json().data, landingOptions);
     const events = await app.inject({ url: `/v1/runs/${REVIEW_RUN_ID}/events?after=12` });
-    assert.deepEqual(events.json().data.events.map((e: { seq: number }) => e.seq), [13]);
+    assert.deepEqual(
+      events.json().data.events.map((e: { seq: number }) => e.seq),
+      [13]
+    );
   });
 });
 
@@ -65,14 +91,29 @@ test("the conductor's errors pass through with their status and code", async () 
   await withApp(async (app) => {
     const missing = await app.inject({ url: "/v1/tasks/task-nope" });
     assert.equal(missing.statusCode, 404);
-    assert.deepEqual(missing.json(), { ok: false, error: { code: "task_not_found", message: "no task task-nope" } });
-    const refused = await app.inject({ method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/discard`, payload: {} });
+    assert.deepEqual(missing.json(), {
+      ok: false,
+      error: { code: "task_not_found", message: "no task task-nope" }
+    });
+    const refused = await app.inject({
+      method: "POST",
+      url: `/v1/tasks/${REVIEW_TASK_ID}/discard`,
+      payload: {}
+    });
     assert.equal(refused.statusCode, 409);
     assert.equal(refused.json().error.code, "task_not_discardable");
-    const target = await app.inject({ method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { target: "nope" } });
+    const target = await app.inject({
+      method: "POST",
+      url: `/v1/tasks/${REVIEW_TASK_ID}/land`,
+      payload: { target: "nope" }
+    });
     assert.equal(target.statusCode, 400);
     assert.equal(target.json().error.code, "unknown_target");
-    const title = await app.inject({ method: "POST", url: "/v1/tasks", payload: { title: " ", prompt: "p" } });
+    const title = await app.inject({
+      method: "POST",
+      url: "/v1/tasks",
+      payload: { title: " ", prompt: "p" }
+    });
     assert.equal(title.statusCode, 400);
     assert.match(title.json().error.message, /^invalid body: title:/, "the conductor's own words");
   });
@@ -80,19 +121,41 @@ test("the conductor's errors pass through with their status and code", async () 
 
 test("create, cancel, retry, revise, land and discard are posted to the conductor as validated", async () => {
   await withApp(async (app, conductor) => {
-    const created = await app.inject({ method: "POST", url: "/v1/tasks", payload: { title: "say hi", prompt: "write hello.txt", cwd: "/tmp/repo", review: "auto_land" } });
+    const created = await app.inject({
+      method: "POST",
+      url: "/v1/tasks",
+      payload: { title: "say hi", prompt: "write hello.txt", cwd: "/tmp/repo", review: "auto_land" }
+    });
     assert.equal(created.statusCode, 201, created.body);
-    assert.deepEqual(JSON.parse(conductor.requests.at(-1)!.body), { title: "say hi", prompt: "write hello.txt", cwd: "/tmp/repo", review: "auto_land" });
+    assert.deepEqual(JSON.parse(conductor.requests.at(-1)!.body), {
+      title: "say hi",
+      prompt: "write hello.txt",
+      cwd: "/tmp/repo",
+      review: "auto_land"
+    });
     const actions: Array<[string, unknown, unknown]> = [
       ["cancel", undefined, {}],
       ["cancel", { reason: "not needed" }, { reason: "not needed" }],
       ["retry", undefined, {}],
       ["revise", { comment: "also handle the empty case" }, { comment: "also handle the empty case" }],
       ["land", undefined, {}],
-      ["land", { method: "squash", target: "release", push: "origin", pullRequest: { title: "Say hi", draft: true } }, { method: "squash", target: "release", push: "origin", pullRequest: { title: "Say hi", draft: true } }]
+      [
+        "land",
+        {
+          method: "squash",
+          target: "release",
+          push: "origin",
+          pullRequest: { title: "Say hi", draft: true }
+        },
+        { method: "squash", target: "release", push: "origin", pullRequest: { title: "Say hi", draft: true } }
+      ]
     ];
     for (const [action, payload, sent] of actions) {
-      const response = await app.inject({ method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/${action}`, ...(payload === undefined ? {} : { payload: payload as object }) });
+      const response = await app.inject({
+        method: "POST",
+        url: `/v1/tasks/${REVIEW_TASK_ID}/${action}`,
+        ...(payload === undefined ? {} : { payload: payload as object })
+      });
       assert.equal(response.statusCode, 200, `${action}: ${response.body}`);
       const seen = conductor.requests.at(-1)!;
       assert.equal(seen.method, "POST");
@@ -109,7 +172,11 @@ test("line comments, the land queue, queues and a task's checks are forwarded as
       { path: "src/app.ts", line: 3, side: "new", body: "name y better" },
       { path: "docs/new name.md", line: 2, side: "old", body: "keep it" }
     ];
-    const config = { setup: { run: ["pnpm install"], copy: [".env"] }, checks: [{ name: "test", run: "npm test", timeoutMs: 60_000 }], maxCheckRounds: 2 };
+    const config = {
+      setup: { run: ["pnpm install"], copy: [".env"] },
+      checks: [{ name: "test", run: "npm test", timeoutMs: 60_000 }],
+      maxCheckRounds: 2
+    };
     const posts: Array<[string, unknown]> = [
       [`/v1/tasks/${REVIEW_TASK_ID}/revise`, { comments }],
       [`/v1/tasks/${REVIEW_TASK_ID}/revise`, { comment: "and the tests", comments: comments.slice(0, 1) }],
@@ -152,18 +219,37 @@ test("malformed line comments, queue flags and checks are refused here, naming t
       { url: revise, payload: { comment: "x", extra: 1 }, field: /extra/ },
       { url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { queue: "yes" }, field: /queue/ },
       { url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { queue: true, priority: 1 }, field: /priority/ },
-      { url: "/v1/tasks", payload: { title: "t", prompt: "p", checks: [{ name: "test", run: "npm test", env: {} }] }, field: /checks\.0/ },
-      { url: "/v1/tasks", payload: { title: "t", prompt: "p", checks: [{ name: "test" }] }, field: /checks\.0\.run/ },
-      { url: "/v1/tasks", payload: { title: "t", prompt: "p", setup: { run: "pnpm install" } }, field: /setup\.run/ },
+      {
+        url: "/v1/tasks",
+        payload: { title: "t", prompt: "p", checks: [{ name: "test", run: "npm test", env: {} }] },
+        field: /checks\.0/
+      },
+      {
+        url: "/v1/tasks",
+        payload: { title: "t", prompt: "p", checks: [{ name: "test" }] },
+        field: /checks\.0\.run/
+      },
+      {
+        url: "/v1/tasks",
+        payload: { title: "t", prompt: "p", setup: { run: "pnpm install" } },
+        field: /setup\.run/
+      },
       { url: "/v1/tasks", payload: { title: "t", prompt: "p", maxCheckRounds: "3" }, field: /maxCheckRounds/ }
     ];
     for (const { url, payload, field } of refused) {
       const response = await app.inject({ method: "POST", url, payload });
-      assert.equal(response.statusCode, 400, `${url} ${JSON.stringify(payload).slice(0, 80)}: ${response.body}`);
+      assert.equal(
+        response.statusCode,
+        400,
+        `${url} ${JSON.stringify(payload).slice(0, 80)}: ${response.body}`
+      );
       assert.equal(response.json().error.code, "validation_failed");
       assert.match(response.json().error.message, field, JSON.stringify(payload).slice(0, 80));
     }
-    assert.deepEqual(conductor.requests.map((r) => r.url), []);
+    assert.deepEqual(
+      conductor.requests.map((r) => r.url),
+      []
+    );
   });
 });
 
@@ -178,12 +264,32 @@ test("bad ids, queries and bodies are refused here, naming the field, and never 
       { url: "/v1/tasks?format=patch", field: /format/ },
       { url: `/v1/tasks/${REVIEW_TASK_ID}/diff?format=patch`, field: /format/ },
       { url: `/v1/runs/${REVIEW_RUN_ID}/events?after=-1`, field: /after/ },
-      { method: "POST", url: "/v1/tasks", payload: { title: "t", prompt: "p", model: "gpt" }, field: /model/ },
-      { method: "POST", url: "/v1/tasks", payload: { title: "t", prompt: "p", review: "maybe" }, field: /review/ },
+      {
+        method: "POST",
+        url: "/v1/tasks",
+        payload: { title: "t", prompt: "p", model: "gpt" },
+        field: /model/
+      },
+      {
+        method: "POST",
+        url: "/v1/tasks",
+        payload: { title: "t", prompt: "p", review: "maybe" },
+        field: /review/
+      },
       { method: "POST", url: "/v1/tasks", payload: { title: "t" }, field: /prompt/ },
       { method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/revise`, payload: {}, field: /comment/ },
-      { method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { method: "octopus" }, field: /method/ },
-      { method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/land`, payload: { pullRequest: { reviewers: ["x"] } }, field: /reviewers/ },
+      {
+        method: "POST",
+        url: `/v1/tasks/${REVIEW_TASK_ID}/land`,
+        payload: { method: "octopus" },
+        field: /method/
+      },
+      {
+        method: "POST",
+        url: `/v1/tasks/${REVIEW_TASK_ID}/land`,
+        payload: { pullRequest: { reviewers: ["x"] } },
+        field: /reviewers/
+      },
       { method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/discard`, payload: { reason: 5 }, field: /reason/ },
       { method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/retry`, payload: { now: true }, field: /now/ }
     ];
@@ -194,18 +300,33 @@ test("bad ids, queries and bodies are refused here, naming the field, and never 
       assert.match(response.json().error.message, field, url);
     }
     // Only the fixed paths are forwarded: anything else is ours to 404.
-    for (const url of ["/v1/tasks/x/events", "/v1/system/state", "/v1/codex/sessions", "/v1/tasks/x/diff/more"]) {
+    for (const url of [
+      "/v1/tasks/x/events",
+      "/v1/system/state",
+      "/v1/codex/sessions",
+      "/v1/tasks/x/diff/more"
+    ]) {
       const response = await app.inject({ url });
       assert.equal(response.statusCode, 404, url);
       assert.equal(response.json().error.code, "route_not_found");
     }
-    assert.deepEqual(conductor.requests.map((r) => r.url), []);
+    assert.deepEqual(
+      conductor.requests.map((r) => r.url),
+      []
+    );
   });
 });
 
 test("a conductor that is down or hung gives 503 conductor_unavailable or 504 conductor_timeout on reads too", async () => {
   const dir = makeTempDir("status-api-tasks-down-");
-  const down = createStatusApp({ config: normalizeStatusApiConfig({ ...INJECT_LISTEN, conductorBase: await closedPortUrl(), codexdBase: await closedPortUrl(), repoRoot: dir.root }) });
+  const down = createStatusApp({
+    config: normalizeStatusApiConfig({
+      ...INJECT_LISTEN,
+      conductorBase: await closedPortUrl(),
+      codexdBase: await closedPortUrl(),
+      repoRoot: dir.root
+    })
+  });
   try {
     const refused = await down.inject({ url: `/v1/tasks/${REVIEW_TASK_ID}/diff` });
     assert.equal(refused.statusCode, 503);
@@ -228,10 +349,18 @@ test("a conductor that is down or hung gives 503 conductor_unavailable or 504 co
 
 test("a request from a foreign page is refused before anything is forwarded", async () => {
   await withApp(async (app, conductor) => {
-    const foreign = await app.inject({ url: `/v1/tasks/${REVIEW_TASK_ID}/diff`, headers: { origin: "https://attacker.example" } });
+    const foreign = await app.inject({
+      url: `/v1/tasks/${REVIEW_TASK_ID}/diff`,
+      headers: { origin: "https://attacker.example" }
+    });
     assert.equal(foreign.statusCode, 403);
     assert.equal(foreign.json().error.code, "origin_not_allowed");
-    const rebound = await app.inject({ method: "POST", url: `/v1/tasks/${REVIEW_TASK_ID}/land`, headers: { host: "attacker.example" }, payload: {} });
+    const rebound = await app.inject({
+      method: "POST",
+      url: `/v1/tasks/${REVIEW_TASK_ID}/land`,
+      headers: { host: "attacker.example" },
+      payload: {}
+    });
     assert.equal(rebound.statusCode, 421);
     assert.equal(rebound.json().error.code, "host_not_allowed");
     assert.equal(conductor.requests.length, 0);

@@ -4,11 +4,31 @@ import { REQUEST_PART_NAMES } from "./validation.js";
 
 // Fastify's own parser/limit errors, mapped to our stable codes.
 const FASTIFY_CODES: Record<string, { code: string; status: number; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: "invalid_json", status: 400, message: "request body is not valid JSON" },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: "invalid_json", status: 400, message: "request body is empty but content-type is JSON" },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: "payload_too_large", status: 413, message: "request body is too large" },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "unsupported_media_type", status: 415, message: "content-type must be application/json" },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "invalid_json", status: 400, message: "content-length does not match the body" }
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: "invalid_json",
+    status: 400,
+    message: "request body is not valid JSON"
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: "invalid_json",
+    status: 400,
+    message: "request body is empty but content-type is JSON"
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: "payload_too_large",
+    status: 413,
+    message: "request body is too large"
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: "unsupported_media_type",
+    status: 415,
+    message: "content-type must be application/json"
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: "invalid_json",
+    status: 400,
+    message: "content-length does not match the body"
+  }
 };
 
 /**
@@ -16,7 +36,10 @@ const FASTIFY_CODES: Record<string, { code: string; status: number; message: str
  * `{ok:false,error:{code,message}}`; anything unknown is a 500 with a generic message and the
  * real error goes to the log only.
  */
-export function installErrorHandling(app: FastifyInstance, options: { bodyLimit?: { bytes: number; setting: string | null } } = {}): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  options: { bodyLimit?: { bytes: number; setting: string | null } } = {}
+): void {
   const limit = options.bodyLimit;
   // A 413 says what the limit is and what raises it, so nobody has to guess.
   const tooLarge =
@@ -34,7 +57,8 @@ export function installErrorHandling(app: FastifyInstance, options: { bodyLimit?
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (known) {
-      const message = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" && tooLarge !== undefined ? tooLarge : known.message;
+      const message =
+        error.code === "FST_ERR_CTP_BODY_TOO_LARGE" && tooLarge !== undefined ? tooLarge : known.message;
       return reply.status(known.status).send(errorBody(known.code, message));
     }
     if (error instanceof SyntaxError || (error as { type?: string }).type === "entity.parse.failed") {

@@ -10,7 +10,10 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
 }
 
 /** The 400 `validation_failed` for zod issues: `invalid <what>: <field>: <problem>; …`. */
-export function invalidInput(issues: readonly { path: readonly PropertyKey[]; message: string }[], what: string): AppError {
+export function invalidInput(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  what: string
+): AppError {
   const problems = issues.map((issue) => {
     const path = issue.path.length > 0 ? issue.path.map(String).join(".") : what;
     return `${path}: ${issue.message}`;

@@ -7,7 +7,10 @@ import { AppError, installErrorHandling, parseInput } from "../src/index.js";
 function app() {
   const server = Fastify({ bodyLimit: 100 });
   installErrorHandling(server);
-  server.post("/echo", async (request) => ({ ok: true, data: parseInput(z.object({ name: z.string() }), request.body ?? {}) }));
+  server.post("/echo", async (request) => ({
+    ok: true,
+    data: parseInput(z.object({ name: z.string() }), request.body ?? {})
+  }));
   server.get("/boom", async () => {
     throw new Error("secret detail at /srv/x.ts:10");
   });
@@ -20,10 +23,18 @@ function app() {
 test("every failure leaves as {ok:false,error:{code,message}} with the right status", async () => {
   const server = app();
   const cases: [Parameters<typeof server.inject>[0], number, string][] = [
-    [{ method: "POST", url: "/echo", payload: "{bad", headers: { "content-type": "application/json" } }, 400, "invalid_json"],
+    [
+      { method: "POST", url: "/echo", payload: "{bad", headers: { "content-type": "application/json" } },
+      400,
+      "invalid_json"
+    ],
     [{ method: "POST", url: "/echo", payload: { name: 3 } }, 400, "validation_failed"],
     [{ method: "POST", url: "/echo", payload: { name: "x".repeat(200) } }, 413, "payload_too_large"],
-    [{ method: "POST", url: "/echo", payload: "name=x", headers: { "content-type": "text/csv" } }, 415, "unsupported_media_type"],
+    [
+      { method: "POST", url: "/echo", payload: "name=x", headers: { "content-type": "text/csv" } },
+      415,
+      "unsupported_media_type"
+    ],
     [{ method: "GET", url: "/nowhere" }, 404, "route_not_found"],
     [{ method: "GET", url: "/boom" }, 500, "internal"],
     [{ method: "GET", url: "/limited" }, 429, "too_many_requests"]

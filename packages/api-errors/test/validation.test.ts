@@ -11,17 +11,30 @@ function app() {
   const schema = {
     params: z.object({ id: z.string().regex(/^[a-z]+$/, "letters only") }),
     querystring: z.object({ limit: z.coerce.number().int().max(10).default(5) }),
-    body: z.strictObject({ name: z.string().min(1), tags: z.array(z.string()).optional() }).default({ name: "anonymous" })
+    body: z
+      .strictObject({ name: z.string().min(1), tags: z.array(z.string()).optional() })
+      .default({ name: "anonymous" })
   };
-  server.post("/things/:id", { schema }, async (request) => ({ ok: true, data: { params: request.params, query: request.query, body: request.body } }));
+  server.post("/things/:id", { schema }, async (request) => ({
+    ok: true,
+    data: { params: request.params, query: request.query, body: request.body }
+  }));
   return server;
 }
 
 test("a route's zod schema validates: the parsed values reach the handler, defaults applied", async () => {
   const server = app();
-  const reply = await server.inject({ method: "POST", url: "/things/abc?limit=3", payload: { name: "n", tags: ["a"] } });
+  const reply = await server.inject({
+    method: "POST",
+    url: "/things/abc?limit=3",
+    payload: { name: "n", tags: ["a"] }
+  });
   assert.equal(reply.statusCode, 200, reply.body);
-  assert.deepEqual(reply.json().data, { params: { id: "abc" }, query: { limit: 3 }, body: { name: "n", tags: ["a"] } });
+  assert.deepEqual(reply.json().data, {
+    params: { id: "abc" },
+    query: { limit: 3 },
+    body: { name: "n", tags: ["a"] }
+  });
   const noBody = await server.inject({ method: "POST", url: "/things/abc" });
   assert.equal(noBody.statusCode, 200, noBody.body);
   assert.deepEqual(noBody.json().data.body, { name: "anonymous" }, "no body is the schema's default");
@@ -49,8 +62,15 @@ test("a failure is the shared 400 validation_failed naming the part and the fiel
 test("a failure of Fastify's own validator (JSON schema, Ajv) takes the same shape", async () => {
   const server = Fastify();
   installErrorHandling(server);
-  server.get("/ajv", { schema: { querystring: { type: "object", properties: { n: { type: "integer" } } } } }, async () => ({ ok: true }));
+  server.get(
+    "/ajv",
+    { schema: { querystring: { type: "object", properties: { n: { type: "integer" } } } } },
+    async () => ({ ok: true })
+  );
   const reply = await server.inject({ url: "/ajv?n=abc" });
   assert.equal(reply.statusCode, 400);
-  assert.deepEqual(reply.json(), { ok: false, error: { code: "validation_failed", message: "invalid query: n: must be integer" } });
+  assert.deepEqual(reply.json(), {
+    ok: false,
+    error: { code: "validation_failed", message: "invalid query: n: must be integer" }
+  });
 });

@@ -26,4 +26,7 @@ export interface AppServerClient {
 export type ClientRequestMethod = ClientRequest["method"];
 
 /** The params type of request method `M`. */
-export type ClientRequestParams<M extends ClientRequestMethod> = Extract<ClientRequest, { method: M }>["params"];
+export type ClientRequestParams<M extends ClientRequestMethod> = Extract<
+  ClientRequest,
+  { method: M }
+>["params"];

@@ -9,7 +9,12 @@ export {
   JsonRpcError,
   JsonRpcErrorCode
 } from "./errors.js";
-export { EventStream, toAppServerEvent, type AppServerEvent, type EventSubscription } from "./event-stream.js";
+export {
+  EventStream,
+  toAppServerEvent,
+  type AppServerEvent,
+  type EventSubscription
+} from "./event-stream.js";
 export {
   JsonRpcConnection,
   type JsonRpcConnectionOptions,

@@ -253,7 +253,10 @@ export class JsonRpcConnection {
       this.#send({ jsonrpc: "2.0", id, ...body });
     } catch (error) {
       // A result that cannot be serialized still gets an answer.
-      const fallback = { code: JsonRpcErrorCode.InternalError, message: `cannot send result: ${String(error)}` };
+      const fallback = {
+        code: JsonRpcErrorCode.InternalError,
+        message: `cannot send result: ${String(error)}`
+      };
       try {
         this.#send({ jsonrpc: "2.0", id, error: fallback });
       } catch (sendError) {

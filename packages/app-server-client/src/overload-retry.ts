@@ -25,5 +25,9 @@ export function overloadRetryDelayMs(
   options: OverloadRetryOptions,
   random: () => number
 ): number {
-  return backoffDelayMs({ baseMs: options.baseDelayMs, maxMs: options.maxDelayMs, jitter: "full" }, retry, random);
+  return backoffDelayMs(
+    { baseMs: options.baseDelayMs, maxMs: options.maxDelayMs, jitter: "full" },
+    retry,
+    random
+  );
 }

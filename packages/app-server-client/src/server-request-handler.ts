@@ -1,4 +1,10 @@
-import type { ApplyPatchApprovalResponse, ExecCommandApprovalResponse, RequestId, ServerRequest, v2 } from "@baa/codex-protocol";
+import type {
+  ApplyPatchApprovalResponse,
+  ExecCommandApprovalResponse,
+  RequestId,
+  ServerRequest,
+  v2
+} from "@baa/codex-protocol";
 
 import { JsonRpcError, JsonRpcErrorCode } from "./errors.js";
 

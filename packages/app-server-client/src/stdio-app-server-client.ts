@@ -258,7 +258,9 @@ export class StdioAppServerClient implements AppServerClient {
   #onExit(exit: ChildExit): void {
     this.#releaseAll();
     const spawnError = this.#spawnError === undefined ? "" : `\n${String(this.#spawnError)}`;
-    this.#connection.terminate(new AppServerExitedError(exit.code, exit.signal, this.#stderrTail + spawnError));
+    this.#connection.terminate(
+      new AppServerExitedError(exit.code, exit.signal, this.#stderrTail + spawnError)
+    );
   }
 
   #write(line: string): void {

@@ -13,7 +13,11 @@ test("flattens params and names the event after the method", () => {
 });
 
 test("type and notificationMethod win over params keys of the same name", () => {
-  const event = toAppServerEvent("item/agentMessage/delta", { type: "x", notificationMethod: "y", delta: "d" });
+  const event = toAppServerEvent("item/agentMessage/delta", {
+    type: "x",
+    notificationMethod: "y",
+    delta: "d"
+  });
   assert.equal(event.type, "item.agentMessage.delta");
   assert.equal(event.notificationMethod, "item/agentMessage/delta");
   assert.equal(event.delta, "d");

@@ -106,7 +106,10 @@ test("-32001 is retried with backoff under a fresh id until it succeeds", async 
 test("-32001 gives up after maxAttempts and rejects with the last error", async () => {
   const { connection, timers, sent, reply } = setup({ overloadRetry: { maxAttempts: 3 } });
   const pending = connection.request("thread/start", {});
-  const outcome = assert.rejects(pending, (error: unknown) => error instanceof JsonRpcError && error.code === -32001);
+  const outcome = assert.rejects(
+    pending,
+    (error: unknown) => error instanceof JsonRpcError && error.code === -32001
+  );
   for (let id = 1; id <= 3; id += 1) {
     reply({ id, error: { code: -32001, message: "overloaded" } });
     await timers.advance(200);
@@ -140,7 +143,10 @@ test("terminate rejects requests in flight and in backoff at once, and later one
   connection.terminate(gone);
   await Promise.all(outcomes);
   await assert.rejects(connection.request("c", {}), (error) => error === gone);
-  assert.throws(() => connection.notify("initialized"), (error) => error === gone);
+  assert.throws(
+    () => connection.notify("initialized"),
+    (error) => error === gone
+  );
 });
 
 test("an aborted request rejects with the signal's reason", async () => {
@@ -187,7 +193,11 @@ test("server requests: result, JsonRpcError, other throw, undefined result", asy
   await settle();
   const byId = new Map(sent.map((m) => [m.id, m]));
   assert.deepEqual(byId.get("s1"), { jsonrpc: "2.0", id: "s1", result: { decision: "accept" } });
-  assert.deepEqual(byId.get(7), { jsonrpc: "2.0", id: 7, error: { code: -32602, message: "bad params", data: { field: "x" } } });
+  assert.deepEqual(byId.get(7), {
+    jsonrpc: "2.0",
+    id: 7,
+    error: { code: -32602, message: "bad params", data: { field: "x" } }
+  });
   assert.equal((byId.get(8)?.error as { code: number } | undefined)?.code, -32603);
   assert.deepEqual(byId.get(9), { jsonrpc: "2.0", id: 9, result: null });
 });

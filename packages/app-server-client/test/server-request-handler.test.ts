@@ -6,7 +6,9 @@ import { defaultServerRequestHandler } from "../src/server-request-handler.js";
 
 test("declines v2 command and file-change approvals", async () => {
   for (const method of ["item/commandExecution/requestApproval", "item/fileChange/requestApproval"]) {
-    assert.deepEqual(await defaultServerRequestHandler({ id: 1, method, params: {} }), { decision: "decline" });
+    assert.deepEqual(await defaultServerRequestHandler({ id: 1, method, params: {} }), {
+      decision: "decline"
+    });
   }
 });
 
@@ -22,6 +24,7 @@ test("denies legacy approvals with the ReviewDecision denial shape", async () =>
 test("refuses anything else with -32601", async () => {
   await assert.rejects(
     defaultServerRequestHandler({ id: 2, method: "item/tool/requestUserInput", params: {} }),
-    (error: unknown) => error instanceof JsonRpcError && error.code === -32601 && /not supported/.test(error.message)
+    (error: unknown) =>
+      error instanceof JsonRpcError && error.code === -32601 && /not supported/.test(error.message)
   );
 });

@@ -17,7 +17,11 @@ import {
 } from "../src/index.js";
 
 /** A model that answers every `POST /v1/responses` with one assistant message "pong". */
-async function startPongModel(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+async function startPongModel(): Promise<{
+  url: string;
+  requests: () => number;
+  close: () => Promise<void>;
+}> {
   let requests = 0;
   const message = (text: string) => ({
     type: "message",

@@ -124,14 +124,21 @@ test("a custom handler's result and thrown JsonRpcError are sent back", async ()
   child.send({ id: 1, method: "item/commandExecution/requestApproval", params: { itemId: "i" } });
   child.send({ id: 2, method: "item/tool/call", params: {} });
   const sent = await child.waitForMessages(2);
-  assert.deepEqual(seen[0], { id: 1, method: "item/commandExecution/requestApproval", params: { itemId: "i" } });
+  assert.deepEqual(seen[0], {
+    id: 1,
+    method: "item/commandExecution/requestApproval",
+    params: { itemId: "i" }
+  });
   assert.deepEqual(sent.find((m) => m.id === 1)?.result, { decision: "accept" });
   assert.deepEqual(sent.find((m) => m.id === 2)?.error, { code: -32000, message: "nobody home" });
 });
 
 test("stray stdout text goes to onNonProtocolLine; an oversize line is reported and skipped", async () => {
   const stray: string[] = [];
-  const { child, client, protocolErrors } = setup({ onNonProtocolLine: (line) => stray.push(line), maxLineLength: 64 });
+  const { child, client, protocolErrors } = setup({
+    onNonProtocolLine: (line) => stray.push(line),
+    maxLineLength: 64
+  });
   const pending = client.threadStart({});
   child.emitStdout("booting...\n");
   child.emitStdout(`{"method":"x","params":{"pad":"${"z".repeat(100)}"}}\n`);

@@ -15,7 +15,11 @@ export interface BackoffPolicy {
  * the timer.
  * @example backoffDelayMs({ baseMs: 1000, maxMs: 60000, jitter: "none" }, 3) === 4000
  */
-export function backoffDelayMs(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  policy: BackoffPolicy,
+  attempt: number,
+  random: () => number = Math.random
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   const r = Math.min(Math.max(random(), 0), 1);
   switch (policy.jitter) {

@@ -34,7 +34,8 @@ export function chooseEntry(manifestUrl: URL, modulesEntry: URL, mode: string | 
   if (wanted === "off") return { use: "modules", entry: modulesEntry, reason: "BAA_BUNDLE=off" };
   const stale = staleness(manifestUrl);
   if (stale.entry !== undefined) return { use: "bundle", entry: stale.entry };
-  if (wanted === "require") throw new BundleRequiredError(`BAA_BUNDLE=require but the bundle is not usable: ${stale.reason}`);
+  if (wanted === "require")
+    throw new BundleRequiredError(`BAA_BUNDLE=require but the bundle is not usable: ${stale.reason}`);
   return { use: "modules", entry: modulesEntry, reason: stale.reason };
 }
 
@@ -44,15 +45,27 @@ function parseMode(mode: string | undefined): BundleMode {
   throw new BundleRequiredError(`BAA_BUNDLE must be auto, off or require, not ${JSON.stringify(mode)}`);
 }
 
-function staleness(manifestUrl: URL): { entry: URL; reason?: undefined } | { entry?: undefined; reason: string } {
+function staleness(
+  manifestUrl: URL
+): { entry: URL; reason?: undefined } | { entry?: undefined; reason: string } {
   let manifest: BundleManifest;
   try {
     manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as BundleManifest;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { reason: code === "ENOENT" ? "no bundle (pnpm run build makes one)" : `unreadable manifest: ${(error as Error).message}` };
+    return {
+      reason:
+        code === "ENOENT"
+          ? "no bundle (pnpm run build makes one)"
+          : `unreadable manifest: ${(error as Error).message}`
+    };
   }
-  if (manifest.version !== 1 || typeof manifest.entry !== "string" || typeof manifest.inputs !== "object" || typeof manifest.outputs !== "object") {
+  if (
+    manifest.version !== 1 ||
+    typeof manifest.entry !== "string" ||
+    typeof manifest.inputs !== "object" ||
+    typeof manifest.outputs !== "object"
+  ) {
     return { reason: "manifest of another format" };
   }
   const dir = dirname(fileURLToPath(manifestUrl));
@@ -60,10 +73,12 @@ function staleness(manifestUrl: URL): { entry: URL; reason?: undefined } | { ent
     for (const [path, [mtimeMs, size]] of Object.entries(files)) {
       const stat = statSync(resolve(dir, path), { throwIfNoEntry: false });
       if (stat === undefined) return { reason: `${path} is gone` };
-      if (stat.mtimeMs !== mtimeMs || stat.size !== size) return { reason: `${path} changed since the bundle was made` };
+      if (stat.mtimeMs !== mtimeMs || stat.size !== size)
+        return { reason: `${path} changed since the bundle was made` };
     }
   }
-  if (manifest.outputs[manifest.entry] === undefined) return { reason: "the manifest's entry is not among its outputs" };
+  if (manifest.outputs[manifest.entry] === undefined)
+    return { reason: "the manifest's entry is not among its outputs" };
   return { entry: pathToFileURL(resolve(dir, manifest.entry)) };
 }
 
@@ -73,12 +88,20 @@ function staleness(manifestUrl: URL): { entry: URL; reason?: undefined } | { ent
  * bundle next to `mainUrl` when it is fresh, else from the modules. With `BAA_BUNDLE=require`
  * and no fresh bundle it writes the reason to stderr and exits 2.
  */
-export async function startFromBundleOrModules(service: string, mainUrl: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function startFromBundleOrModules(
+  service: string,
+  mainUrl: string,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
   const compileCache = (module as { enableCompileCache?: () => unknown }).enableCompileCache;
   if (typeof compileCache === "function") compileCache();
   let entry: URL;
   try {
-    entry = chooseEntry(new URL("./bundle-manifest.json", mainUrl), new URL("./start.js", mainUrl), env.BAA_BUNDLE).entry;
+    entry = chooseEntry(
+      new URL("./bundle-manifest.json", mainUrl),
+      new URL("./start.js", mainUrl),
+      env.BAA_BUNDLE
+    ).entry;
   } catch (error) {
     if (!(error instanceof BundleRequiredError)) throw error;
     process.stderr.write(`${service}: ${error.message}\n`);

@@ -18,17 +18,33 @@ function fixture(t: { after(fn: () => void): void }) {
     return join(root, path);
   };
   write("app/dist/start.js", "export {};\n");
-  const inputs = [write("app/dist/cli.js", "export const a = 1;\n"), write("lib/dist/index.js", "export const b = 2;\n")];
-  const outputs = [write("app/dist/bundle-start.js", "export {};\n"), write("app/dist/bundle-chunk-1.js", "export const c = 3;\n")];
+  const inputs = [
+    write("app/dist/cli.js", "export const a = 1;\n"),
+    write("lib/dist/index.js", "export const b = 2;\n")
+  ];
+  const outputs = [
+    write("app/dist/bundle-start.js", "export {};\n"),
+    write("app/dist/bundle-chunk-1.js", "export const c = 3;\n")
+  ];
   const entry = (path: string): [string, [number, number]] => {
     const stat = statSync(path);
     return [relative(dist, path), [stat.mtimeMs, stat.size]];
   };
   writeFileSync(
     join(dist, "bundle-manifest.json"),
-    JSON.stringify({ version: 1, entry: "bundle-start.js", inputs: Object.fromEntries(inputs.map(entry)), outputs: Object.fromEntries(outputs.map(entry)) })
+    JSON.stringify({
+      version: 1,
+      entry: "bundle-start.js",
+      inputs: Object.fromEntries(inputs.map(entry)),
+      outputs: Object.fromEntries(outputs.map(entry))
+    })
   );
-  const choose = (mode?: string) => chooseEntry(pathToFileURL(join(dist, "bundle-manifest.json")), pathToFileURL(join(dist, "start.js")), mode);
+  const choose = (mode?: string) =>
+    chooseEntry(
+      pathToFileURL(join(dist, "bundle-manifest.json")),
+      pathToFileURL(join(dist, "start.js")),
+      mode
+    );
   return { root, dist, choose, inputs, outputs };
 }
 
@@ -48,8 +64,15 @@ test("an input rewritten after the bundle (tsc -b ran again) makes the modules r
   const choice = choose();
   assert.equal(choice.use, "modules");
   assert.equal(choice.entry.href, pathToFileURL(join(dist, "start.js")).href);
-  assert.match(choice.use === "modules" ? choice.reason : "", /lib\/dist\/index\.js changed since the bundle was made/);
-  assert.throws(() => choose("require"), (error: unknown) => error instanceof BundleRequiredError && /changed since the bundle was made/.test(error.message));
+  assert.match(
+    choice.use === "modules" ? choice.reason : "",
+    /lib\/dist\/index\.js changed since the bundle was made/
+  );
+  assert.throws(
+    () => choose("require"),
+    (error: unknown) =>
+      error instanceof BundleRequiredError && /changed since the bundle was made/.test(error.message)
+  );
 });
 
 test("an input or an output that is gone, a changed output, or no manifest at all makes the modules run", (t) => {
@@ -83,5 +106,8 @@ test("BAA_BUNDLE=off runs the modules even with a fresh bundle; an unknown value
   const { choose } = fixture(t);
   const off = choose("off");
   assert.equal(off.use, "modules");
-  assert.throws(() => choose("yes"), (error: unknown) => error instanceof BundleRequiredError && /auto, off or require/.test(error.message));
+  assert.throws(
+    () => choose("yes"),
+    (error: unknown) => error instanceof BundleRequiredError && /auto, off or require/.test(error.message)
+  );
 });

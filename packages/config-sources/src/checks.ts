@@ -21,7 +21,9 @@ export function httpBase(what: string) {
     (value) => {
       try {
         const url = new URL(value);
-        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
+        return (
+          (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === ""
+        );
       } catch {
         return false;
       }

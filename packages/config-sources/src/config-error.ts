@@ -13,7 +13,11 @@ export class InvalidConfigError extends Error {
  * Runs the schema (`normalize`) even when reading the sources found problems, so one error lists
  * them all: the reading's first, then the schema's. `fail` builds the service's own error.
  */
-export function normalizeOrFail<T>(problems: readonly string[], normalize: () => T, fail: (problems: readonly string[]) => InvalidConfigError): T {
+export function normalizeOrFail<T>(
+  problems: readonly string[],
+  normalize: () => T,
+  fail: (problems: readonly string[]) => InvalidConfigError
+): T {
   let config: T;
   try {
     config = normalize();

@@ -8,7 +8,6 @@ import { RUN_LEASE_SCOPE } from "./node-writes.js";
 import type { ClaimOptions } from "./claim-options.js";
 export type { ClaimOptions } from "./claim-options.js";
 
-
 /**
  * The claiming node's labels while its heartbeat row is current, it executes and it is not
  * draining (invariant 2 for nodes); null otherwise. A plain read, no row lock: a share lock
@@ -35,13 +34,22 @@ function placeable(runsOn: string | null, labels: ReadonlySet<string> | null): b
 }
 
 async function anyBlocked(trx: Trx): Promise<boolean> {
-  return (await trx.selectFrom("tasks").select("task_id").where("state", "=", "blocked").executeTakeFirst()) !== undefined;
+  return (
+    (await trx.selectFrom("tasks").select("task_id").where("state", "=", "blocked").executeTakeFirst()) !==
+    undefined
+  );
 }
 
 /** PostgreSQL: the system row, unless another claimer holds it (then it promotes, not us). SQLite has one writer. */
 async function tryPromotionLock(ctx: StoreContext, trx: Trx): Promise<boolean> {
   if (!rowLocks(ctx.kind)) return true;
-  const row = await trx.selectFrom("system_state").select("id").where("id", "=", 1).forUpdate().skipLocked().executeTakeFirst();
+  const row = await trx
+    .selectFrom("system_state")
+    .select("id")
+    .where("id", "=", 1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -54,7 +62,11 @@ const MAX_CASCADE_PASSES = 64;
  * whose notBefore has passed.
  */
 async function promoteBlocked(trx: Trx, now: string): Promise<void> {
-  const anyBlocked = await trx.selectFrom("tasks").select("task_id").where("state", "=", "blocked").executeTakeFirst();
+  const anyBlocked = await trx
+    .selectFrom("tasks")
+    .select("task_id")
+    .where("state", "=", "blocked")
+    .executeTakeFirst();
   if (!anyBlocked) return;
   for (let pass = 0; pass < MAX_CASCADE_PASSES; pass += 1) {
     const doomed = await trx
@@ -73,7 +85,12 @@ async function promoteBlocked(trx: Trx, now: string): Promise<void> {
       seen.add(row.task_id);
       await trx
         .updateTable("tasks")
-        .set({ state: "failed", state_reason: `dependency ${row.depends_on} ended ${row.state}`, ended_at: now, updated_at: now })
+        .set({
+          state: "failed",
+          state_reason: `dependency ${row.depends_on} ended ${row.state}`,
+          ended_at: now,
+          updated_at: now
+        })
         .where("task_id", "=", row.task_id)
         .where("state", "=", "blocked")
         .execute();
@@ -114,7 +131,8 @@ async function claimingAllowed(trx: Trx, now: string): Promise<boolean> {
  */
 export async function claimTasks(ctx: StoreContext, options: ClaimOptions): Promise<ClaimedRun[]> {
   const nodeMode = options.scope === RUN_LEASE_SCOPE;
-  if (nodeMode && !((options.runLeaseTtlMs ?? 0) > 0)) throw new TypeError("a node's claim needs runLeaseTtlMs");
+  if (nodeMode && !((options.runLeaseTtlMs ?? 0) > 0))
+    throw new TypeError("a node's claim needs runLeaseTtlMs");
   return ctx.write(async (trx, now) => {
     let labels: ReadonlySet<string> | null = null;
     if (nodeMode) {
@@ -140,7 +158,11 @@ export async function claimTasks(ctx: StoreContext, options: ClaimOptions): Prom
       .limit(nodeMode ? limit * 4 + 16 : limit)
       .$if(rowLocks(ctx.kind), (qb) => qb.forUpdate().skipLocked())
       .execute();
-    const due = nodeMode ? candidates.filter((row) => placeable(row.runs_on, labels) && (options.accepts?.(toTaskRecord(row)) ?? true)).slice(0, limit) : candidates;
+    const due = nodeMode
+      ? candidates
+          .filter((row) => placeable(row.runs_on, labels) && (options.accepts?.(toTaskRecord(row)) ?? true))
+          .slice(0, limit)
+      : candidates;
     if (due.length === 0) return [];
     const startedAt = await ctx.clock(trx);
     const claimed: ClaimedRun[] = [];

@@ -25,7 +25,6 @@ import type { ClaimedNotification, NotificationAttempt, NotificationStats } from
 import type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 export type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 
-
 /** Names the run a write is about and who may write it: all three must match (fencing). */
 export interface RunFence {
   runId: string;
@@ -116,7 +115,12 @@ export type BeginLandingOutcome =
  */
 export type LandingResult =
   | { kind: "landed"; landing: Omit<LandingRecord, "landedAt">; push?: Omit<PushRecord, "pushedAt"> }
-  | { kind: "restore"; state: "in_review" | "succeeded"; reason: string; push?: Omit<PushRecord, "pushedAt"> };
+  | {
+      kind: "restore";
+      state: "in_review" | "succeeded";
+      reason: string;
+      push?: Omit<PushRecord, "pushedAt">;
+    };
 
 /** Why `createTask` refused. */
 export class QueueFullError extends Error {
@@ -177,12 +181,18 @@ export interface ControlStore {
    * With an idempotency key, the same key returns the first task and `created: false`; the same
    * holds for an `externalKey` (unique among tasks: one task per outside item, e.g. a GitHub issue).
    */
-  createTask(task: NewTask, options?: { idempotencyKey?: string; externalKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }>;
+  createTask(
+    task: NewTask,
+    options?: { idempotencyKey?: string; externalKey?: string; maxQueued?: number }
+  ): Promise<{ task: TaskRecord; created: boolean }>;
   getTask(taskId: string): Promise<TaskRecord | undefined>;
   /** Newest first. */
   listTasks(options: { state?: TaskState; limit: number; cursor?: string }): Promise<TaskPage>;
   countTasksByState(): Promise<Record<TaskState, number>>;
-  requestCancel(taskId: string, reason?: string): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined>;
+  requestCancel(
+    taskId: string,
+    reason?: string
+  ): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined>;
   /** A failed, cancelled or timed-out task queued again with its attempts reset; undefined when unknown, null when not retryable. */
   retryTask(taskId: string): Promise<TaskRecord | null | undefined>;
   /**
@@ -229,7 +239,12 @@ export interface ControlStore {
    * another holds it unexpired. `newTerm`: a fresh process takes a new term even from its own
    * earlier self, so `abandonStaleRuns` ends the runs its previous incarnation left running.
    */
-  acquireLease(options: { scope: string; holder: string; ttlMs: number; newTerm?: boolean }): Promise<HeldLease | null>;
+  acquireLease(options: {
+    scope: string;
+    holder: string;
+    ttlMs: number;
+    newTerm?: boolean;
+  }): Promise<HeldLease | null>;
   /** Gives the lease up (no holder; the term stays, so the next holder's is higher); false when not held with that term. */
   releaseLease(options: { scope: string; holder: string; term: number }): Promise<boolean>;
   getLease(scope: string): Promise<LeaseRecord | null>;
@@ -284,7 +299,10 @@ export interface ControlStore {
   /** Tasks not ended whose external key starts with `prefix`, oldest first. */
   listOpenExternalTasks(prefix: string): Promise<TaskRecord[]>;
   /** Title/prompt change only while the task is `queued` or `blocked`; undefined when unknown; TypeError when empty. */
-  updateWaitingTask(taskId: string, patch: { title?: string; prompt?: string }): Promise<WaitingTaskUpdate | undefined>;
+  updateWaitingTask(
+    taskId: string,
+    patch: { title?: string; prompt?: string }
+  ): Promise<WaitingTaskUpdate | undefined>;
   /** True the first time a webhook delivery id is seen; ids older than `retentionMs` are forgotten. */
   claimDelivery(deliveryId: string, options: { retentionMs: number }): Promise<boolean>;
   /** Forgets a delivery id (its handling failed: a redelivery must be acted on). */
@@ -295,7 +313,11 @@ export interface ControlStore {
   finishComment(taskId: string, kind: string, posted: { commentId: number; url: string }): Promise<boolean>;
   getComment(taskId: string, kind: string): Promise<CommentLedgerEntry | undefined>;
   /** Tasks with an external key, in one of `states`, with no `kind` comment recorded sent; oldest first. */
-  listTasksAwaitingComment(options: { kind: string; states: readonly TaskState[]; limit: number }): Promise<TaskRecord[]>;
+  listTasksAwaitingComment(options: {
+    kind: string;
+    states: readonly TaskState[];
+    limit: number;
+  }): Promise<TaskRecord[]>;
 
   getSystemState(): Promise<SystemStateRecord>;
   setSystemMode(mode: SystemMode, reason?: string | null): Promise<SystemStateRecord>;
@@ -310,7 +332,11 @@ export interface ControlStore {
   /** False when unknown; the tasks it created stay. */
   deleteSchedule(scheduleId: string): Promise<boolean>;
   /** Pause (next fire null) or resume from `nextFireAt`; undefined when unknown. */
-  setSchedulePaused(scheduleId: string, paused: boolean, nextFireAt: string | null): Promise<ScheduleRecord | undefined>;
+  setSchedulePaused(
+    scheduleId: string,
+    paused: boolean,
+    nextFireAt: string | null
+  ): Promise<ScheduleRecord | undefined>;
   /** Unpaused schedules due at the database's `now` (returned with them), soonest first. */
   dueSchedules(limit: number): Promise<{ now: string; due: ScheduleRecord[] }>;
   /** The earliest next fire of an unpaused schedule, or null. */
@@ -322,11 +348,18 @@ export interface ControlStore {
   fireSchedule(fire: ScheduleFire): Promise<FireOutcome>;
 
   /** Outbox events (one per change into a notified task state) into one delivery per URL; returns deliveries made. */
-  prepareNotifications(options: { urls: readonly string[]; retryForMs: number; limit: number }): Promise<number>;
+  prepareNotifications(options: {
+    urls: readonly string[];
+    retryForMs: number;
+    limit: number;
+  }): Promise<number>;
   /** Due deliveries, each leased to this caller for one attempt. */
   claimNotifications(options: { leaseMs: number; limit: number }): Promise<ClaimedNotification[]>;
   /** Ends a claimed attempt; false when the claim is no longer this one's. */
-  settleNotification(claim: { deliveryId: string; leaseToken: string }, attempt: NotificationAttempt): Promise<boolean>;
+  settleNotification(
+    claim: { deliveryId: string; leaseToken: string },
+    attempt: NotificationAttempt
+  ): Promise<boolean>;
   notificationStats(): Promise<NotificationStats>;
   /** Deletes deliveries that ended before `olderThan` (ISO). */
   purgeNotifications(olderThan: string): Promise<number>;

@@ -34,14 +34,17 @@ export async function updateWaitingTask(
   patch: { title?: string; prompt?: string }
 ): Promise<WaitingTaskUpdate | undefined> {
   if (patch.title !== undefined && patch.title.trim() === "") throw new TypeError("title must not be empty");
-  if (patch.prompt !== undefined && patch.prompt.trim() === "") throw new TypeError("prompt must not be empty");
+  if (patch.prompt !== undefined && patch.prompt.trim() === "")
+    throw new TypeError("prompt must not be empty");
   return ctx.write(async (trx, now) => {
     const row = await lockTask(ctx, trx, taskId);
     if (!row) return undefined;
-    if (!WAITING.includes(row.state as TaskState)) return { kind: "not_waiting" as const, task: toTaskRecord(row) };
+    if (!WAITING.includes(row.state as TaskState))
+      return { kind: "not_waiting" as const, task: toTaskRecord(row) };
     const title = patch.title ?? row.title;
     const prompt = patch.prompt ?? row.prompt;
-    if (title === row.title && prompt === row.prompt) return { kind: "unchanged" as const, task: toTaskRecord(row) };
+    if (title === row.title && prompt === row.prompt)
+      return { kind: "unchanged" as const, task: toTaskRecord(row) };
     const updated = await trx
       .updateTable("tasks")
       .set({ title, prompt, updated_at: now })
@@ -57,7 +60,11 @@ export async function updateWaitingTask(
  * Records a webhook delivery id; false when it was recorded before (a redelivery). Deliveries
  * older than `retentionMs` are forgotten in the same write, so the table stays bounded.
  */
-export async function claimDelivery(ctx: StoreContext, deliveryId: string, retentionMs: number): Promise<boolean> {
+export async function claimDelivery(
+  ctx: StoreContext,
+  deliveryId: string,
+  retentionMs: number
+): Promise<boolean> {
   if (deliveryId === "") throw new TypeError("deliveryId must not be empty");
   return ctx.write(async (trx, now) => {
     await trx.deleteFrom("github_deliveries").where("received_at", "<", addMs(now, -retentionMs)).execute();
@@ -73,7 +80,9 @@ export async function claimDelivery(ctx: StoreContext, deliveryId: string, reten
 
 /** Forgets a delivery whose handling failed, so GitHub's redelivery of it is acted on. */
 export async function forgetDelivery(ctx: StoreContext, deliveryId: string): Promise<void> {
-  await ctx.write((trx) => trx.deleteFrom("github_deliveries").where("delivery_id", "=", deliveryId).execute());
+  await ctx.write((trx) =>
+    trx.deleteFrom("github_deliveries").where("delivery_id", "=", deliveryId).execute()
+  );
 }
 
 /**
@@ -86,7 +95,15 @@ export async function beginComment(ctx: StoreContext, taskId: string, kind: stri
   return ctx.write(async (trx, now) => {
     const inserted = await trx
       .insertInto("github_comments")
-      .values({ task_id: taskId, kind, state: "sending", comment_id: null, url: null, created_at: now, updated_at: now })
+      .values({
+        task_id: taskId,
+        kind,
+        state: "sending",
+        comment_id: null,
+        url: null,
+        created_at: now,
+        updated_at: now
+      })
       .onConflict((oc) => oc.columns(["task_id", "kind"]).doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -110,7 +127,12 @@ export async function beginComment(ctx: StoreContext, taskId: string, kind: stri
 }
 
 /** After posting: the comment is recorded `sent`; false when no intent was written for it. */
-export async function finishComment(ctx: StoreContext, taskId: string, kind: string, posted: { commentId: number; url: string }): Promise<boolean> {
+export async function finishComment(
+  ctx: StoreContext,
+  taskId: string,
+  kind: string,
+  posted: { commentId: number; url: string }
+): Promise<boolean> {
   return ctx.write(async (trx, now) => {
     const result = await trx
       .updateTable("github_comments")
@@ -122,8 +144,17 @@ export async function finishComment(ctx: StoreContext, taskId: string, kind: str
   });
 }
 
-export async function getComment(ctx: StoreContext, taskId: string, kind: string): Promise<CommentLedgerEntry | undefined> {
-  const row = await ctx.db.selectFrom("github_comments").selectAll().where("task_id", "=", taskId).where("kind", "=", kind).executeTakeFirst();
+export async function getComment(
+  ctx: StoreContext,
+  taskId: string,
+  kind: string
+): Promise<CommentLedgerEntry | undefined> {
+  const row = await ctx.db
+    .selectFrom("github_comments")
+    .selectAll()
+    .where("task_id", "=", taskId)
+    .where("kind", "=", kind)
+    .executeTakeFirst();
   return row ? toEntry(row) : undefined;
 }
 

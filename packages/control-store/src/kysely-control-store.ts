@@ -24,7 +24,14 @@ import type {
 import { StoreUnavailableError } from "./control-store.js";
 import { beginLanding, endLanding, recoverLandings } from "./landing-writes.js";
 import { LATEST_VERSION, migrationProvider, migrationsFor } from "./migrations.js";
-import type { LeaseRecord, RunRecord, SystemMode, SystemStateRecord, TaskRecord, TaskState } from "./records.js";
+import type {
+  LeaseRecord,
+  RunRecord,
+  SystemMode,
+  SystemStateRecord,
+  TaskRecord,
+  TaskState
+} from "./records.js";
 import { toRunRecord } from "./row-mapping.js";
 import { abandonStaleRuns, finishRun, updateRun } from "./run-writes.js";
 import type { StoreContext } from "./store-context.js";
@@ -34,9 +41,24 @@ import { countTasksByState, getTask, listTasks } from "./task-reads.js";
 import { discardTask, reviseTask } from "./review-writes.js";
 import { createTask, requestCancel, retryTask } from "./task-writes.js";
 import type { FireOutcome, NewSchedule, ScheduleFire, ScheduleRecord } from "./schedule-records.js";
-import { createSchedule, deleteSchedule, dueSchedules, fireSchedule, getSchedule, listSchedules, nextScheduledFire, setSchedulePaused } from "./schedule-writes.js";
+import {
+  createSchedule,
+  deleteSchedule,
+  dueSchedules,
+  fireSchedule,
+  getSchedule,
+  listSchedules,
+  nextScheduledFire,
+  setSchedulePaused
+} from "./schedule-writes.js";
 import type { ClaimedNotification, NotificationAttempt, NotificationStats } from "./notification-records.js";
-import { claimNotifications, notificationStats, prepareNotifications, purgeNotifications, settleNotification } from "./notification-writes.js";
+import {
+  claimNotifications,
+  notificationStats,
+  prepareNotifications,
+  purgeNotifications,
+  settleNotification
+} from "./notification-writes.js";
 import type { CommentBegin, CommentLedgerEntry, WaitingTaskUpdate } from "./github-records.js";
 import {
   beginComment,
@@ -87,7 +109,8 @@ export class KyselyControlStore implements ControlStore {
         // Without it kysely looks for its bookkeeping table in every schema and may find another's.
         ...(this.pgSchema !== null ? { migrationTableSchema: this.pgSchema } : {})
       });
-      const applied = async () => (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).length;
+      const applied = async () =>
+        (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).length;
       const from = await applied();
       if (from < target) {
         const { error } = await migrator.migrateTo(targetName);
@@ -124,7 +147,10 @@ export class KyselyControlStore implements ControlStore {
     return this.#guard("now", async () => new Date(await this.ctx.now()));
   }
 
-  createTask(task: NewTask, options?: { idempotencyKey?: string; externalKey?: string; maxQueued?: number }): Promise<{ task: TaskRecord; created: boolean }> {
+  createTask(
+    task: NewTask,
+    options?: { idempotencyKey?: string; externalKey?: string; maxQueued?: number }
+  ): Promise<{ task: TaskRecord; created: boolean }> {
     return this.#guard("createTask", () => createTask(this.ctx, task, options));
   }
   getTask(taskId: string): Promise<TaskRecord | undefined> {
@@ -136,7 +162,10 @@ export class KyselyControlStore implements ControlStore {
   countTasksByState(): Promise<Record<TaskState, number>> {
     return this.#guard("countTasksByState", () => countTasksByState(this.ctx));
   }
-  requestCancel(taskId: string, reason?: string): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined> {
+  requestCancel(
+    taskId: string,
+    reason?: string
+  ): Promise<{ task: TaskRecord; outcome: CancelOutcome } | undefined> {
     return this.#guard("requestCancel", () => requestCancel(this.ctx, taskId, reason));
   }
   retryTask(taskId: string): Promise<TaskRecord | null | undefined> {
@@ -170,7 +199,12 @@ export class KyselyControlStore implements ControlStore {
     return this.#guard("setOverlaps", () => setOverlaps(this.ctx, taskId, overlaps));
   }
 
-  acquireLease(options: { scope: string; holder: string; ttlMs: number; newTerm?: boolean }): Promise<HeldLease | null> {
+  acquireLease(options: {
+    scope: string;
+    holder: string;
+    ttlMs: number;
+    newTerm?: boolean;
+  }): Promise<HeldLease | null> {
     return this.#guard("acquireLease", () => acquireLease(this.ctx, options));
   }
   releaseLease(options: { scope: string; holder: string; term: number }): Promise<boolean> {
@@ -209,19 +243,33 @@ export class KyselyControlStore implements ControlStore {
   }
   getRun(runId: string): Promise<RunRecord | undefined> {
     return this.#guard("getRun", async () => {
-      const row = await this.ctx.db.selectFrom("runs").selectAll().where("run_id", "=", runId).executeTakeFirst();
+      const row = await this.ctx.db
+        .selectFrom("runs")
+        .selectAll()
+        .where("run_id", "=", runId)
+        .executeTakeFirst();
       return row ? toRunRecord(row) : undefined;
     });
   }
   listRuns(taskId: string): Promise<RunRecord[]> {
     return this.#guard("listRuns", async () => {
-      const rows = await this.ctx.db.selectFrom("runs").selectAll().where("task_id", "=", taskId).orderBy("attempt").execute();
+      const rows = await this.ctx.db
+        .selectFrom("runs")
+        .selectAll()
+        .where("task_id", "=", taskId)
+        .orderBy("attempt")
+        .execute();
       return rows.map(toRunRecord);
     });
   }
   listRunningRuns(): Promise<RunRecord[]> {
     return this.#guard("listRunningRuns", async () => {
-      const rows = await this.ctx.db.selectFrom("runs").selectAll().where("state", "=", "running").orderBy("started_at").execute();
+      const rows = await this.ctx.db
+        .selectFrom("runs")
+        .selectAll()
+        .where("state", "=", "running")
+        .orderBy("started_at")
+        .execute();
       return rows.map(toRunRecord);
     });
   }
@@ -232,7 +280,10 @@ export class KyselyControlStore implements ControlStore {
   listOpenExternalTasks(prefix: string): Promise<TaskRecord[]> {
     return this.#guard("listOpenExternalTasks", () => listOpenExternalTasks(this.ctx, prefix));
   }
-  updateWaitingTask(taskId: string, patch: { title?: string; prompt?: string }): Promise<WaitingTaskUpdate | undefined> {
+  updateWaitingTask(
+    taskId: string,
+    patch: { title?: string; prompt?: string }
+  ): Promise<WaitingTaskUpdate | undefined> {
     return this.#guard("updateWaitingTask", () => updateWaitingTask(this.ctx, taskId, patch));
   }
   claimDelivery(deliveryId: string, options: { retentionMs: number }): Promise<boolean> {
@@ -250,7 +301,11 @@ export class KyselyControlStore implements ControlStore {
   getComment(taskId: string, kind: string): Promise<CommentLedgerEntry | undefined> {
     return this.#guard("getComment", () => getComment(this.ctx, taskId, kind));
   }
-  listTasksAwaitingComment(options: { kind: string; states: readonly TaskState[]; limit: number }): Promise<TaskRecord[]> {
+  listTasksAwaitingComment(options: {
+    kind: string;
+    states: readonly TaskState[];
+    limit: number;
+  }): Promise<TaskRecord[]> {
     return this.#guard("listTasksAwaitingComment", () => listTasksAwaitingComment(this.ctx, options));
   }
 
@@ -275,8 +330,14 @@ export class KyselyControlStore implements ControlStore {
   deleteSchedule(scheduleId: string): Promise<boolean> {
     return this.#guard("deleteSchedule", () => deleteSchedule(this.ctx, scheduleId));
   }
-  setSchedulePaused(scheduleId: string, paused: boolean, nextFireAt: string | null): Promise<ScheduleRecord | undefined> {
-    return this.#guard("setSchedulePaused", () => setSchedulePaused(this.ctx, scheduleId, paused, nextFireAt));
+  setSchedulePaused(
+    scheduleId: string,
+    paused: boolean,
+    nextFireAt: string | null
+  ): Promise<ScheduleRecord | undefined> {
+    return this.#guard("setSchedulePaused", () =>
+      setSchedulePaused(this.ctx, scheduleId, paused, nextFireAt)
+    );
   }
   dueSchedules(limit: number): Promise<{ now: string; due: ScheduleRecord[] }> {
     return this.#guard("dueSchedules", () => dueSchedules(this.ctx, limit));
@@ -288,13 +349,20 @@ export class KyselyControlStore implements ControlStore {
     return this.#guard("fireSchedule", () => fireSchedule(this.ctx, fire));
   }
 
-  prepareNotifications(options: { urls: readonly string[]; retryForMs: number; limit: number }): Promise<number> {
+  prepareNotifications(options: {
+    urls: readonly string[];
+    retryForMs: number;
+    limit: number;
+  }): Promise<number> {
     return this.#guard("prepareNotifications", () => prepareNotifications(this.ctx, options));
   }
   claimNotifications(options: { leaseMs: number; limit: number }): Promise<ClaimedNotification[]> {
     return this.#guard("claimNotifications", () => claimNotifications(this.ctx, options));
   }
-  settleNotification(claim: { deliveryId: string; leaseToken: string }, attempt: NotificationAttempt): Promise<boolean> {
+  settleNotification(
+    claim: { deliveryId: string; leaseToken: string },
+    attempt: NotificationAttempt
+  ): Promise<boolean> {
     return this.#guard("settleNotification", () => settleNotification(this.ctx, claim, attempt));
   }
   notificationStats(): Promise<NotificationStats> {

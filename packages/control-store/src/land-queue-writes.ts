@@ -5,10 +5,19 @@ import type { StoreContext, Trx } from "./store-context.js";
 import { lockTask } from "./task-writes.js";
 
 /** A task leaves its land queue with these columns cleared (landed, sent back, revised, discarded). */
-export const OUT_OF_QUEUE = { queue_repo: null, queue_target: null, queue_method: null, queued_at: null } as const;
+export const OUT_OF_QUEUE = {
+  queue_repo: null,
+  queue_target: null,
+  queue_method: null,
+  queued_at: null
+} as const;
 
 /** Joins the end of a land queue: an approved task (in review, or succeeded with a branch) only. */
-export async function enqueueLand(ctx: StoreContext, taskId: string, entry: Omit<LandQueueEntry, "queuedAt">): Promise<EnqueueOutcome | undefined> {
+export async function enqueueLand(
+  ctx: StoreContext,
+  taskId: string,
+  entry: Omit<LandQueueEntry, "queuedAt">
+): Promise<EnqueueOutcome | undefined> {
   return ctx.write(async (trx, now) => {
     const row = await lockTask(ctx, trx, taskId);
     if (!row) return undefined;
@@ -18,7 +27,13 @@ export async function enqueueLand(ctx: StoreContext, taskId: string, entry: Omit
     const queuedAt = await afterQueueEnd(trx, entry, now);
     const updated = await trx
       .updateTable("tasks")
-      .set({ queue_repo: entry.repo, queue_target: entry.target, queue_method: entry.method, queued_at: queuedAt, updated_at: now })
+      .set({
+        queue_repo: entry.repo,
+        queue_target: entry.target,
+        queue_method: entry.method,
+        queued_at: queuedAt,
+        updated_at: now
+      })
       .where("task_id", "=", taskId)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -30,14 +45,19 @@ export async function enqueueLand(ctx: StoreContext, taskId: string, entry: Omit
  * `now`, or just after the queue's last entry when that is not earlier: two enqueues in one
  * millisecond (SQLite's clock) would otherwise fall back to creation order (`seq`).
  */
-async function afterQueueEnd(trx: Trx, entry: Omit<LandQueueEntry, "queuedAt">, now: string): Promise<string> {
+async function afterQueueEnd(
+  trx: Trx,
+  entry: Omit<LandQueueEntry, "queuedAt">,
+  now: string
+): Promise<string> {
   const last = await trx
     .selectFrom("tasks")
     .select((eb) => eb.fn.max("queued_at").as("last"))
     .where("queue_repo", "=", entry.repo)
     .where("queue_target", "=", entry.target)
     .executeTakeFirst();
-  const lastMs = last?.last == null ? Number.NEGATIVE_INFINITY : new Date(last.last as string | Date).getTime();
+  const lastMs =
+    last?.last == null ? Number.NEGATIVE_INFINITY : new Date(last.last as string | Date).getTime();
   return lastMs < Date.parse(now) ? now : new Date(lastMs + 1).toISOString();
 }
 
@@ -53,7 +73,10 @@ export async function dequeueLand(ctx: StoreContext, taskId: string): Promise<bo
   });
 }
 
-export async function listLandQueue(ctx: StoreContext, filter: { repo?: string; target?: string } = {}): Promise<TaskRecord[]> {
+export async function listLandQueue(
+  ctx: StoreContext,
+  filter: { repo?: string; target?: string } = {}
+): Promise<TaskRecord[]> {
   const rows = await ctx.db
     .selectFrom("tasks")
     .selectAll()
@@ -70,6 +93,10 @@ export async function listLandQueue(ctx: StoreContext, filter: { repo?: string; 
 
 export async function setOverlaps(ctx: StoreContext, taskId: string, overlaps: TaskOverlap[]): Promise<void> {
   await ctx.write(async (trx) => {
-    await trx.updateTable("tasks").set({ overlaps: JSON.stringify(overlaps) }).where("task_id", "=", taskId).execute();
+    await trx
+      .updateTable("tasks")
+      .set({ overlaps: JSON.stringify(overlaps) })
+      .where("task_id", "=", taskId)
+      .execute();
   });
 }

@@ -11,7 +11,10 @@ export const LANDING_INTERRUPTED = "landing interrupted (the conductor stopped m
  * (PostgreSQL) or the single writer (SQLite), so of two concurrent lands exactly one begins.
  * A `succeeded` task may land only when a worktree run recorded its base branch.
  */
-export async function beginLanding(ctx: StoreContext, taskId: string): Promise<BeginLandingOutcome | undefined> {
+export async function beginLanding(
+  ctx: StoreContext,
+  taskId: string
+): Promise<BeginLandingOutcome | undefined> {
   return ctx.write(async (trx, now) => {
     const row = await lockTask(ctx, trx, taskId);
     if (!row) return undefined;
@@ -41,8 +44,18 @@ export async function endLanding(ctx: StoreContext, taskId: string, result: Land
     const push = result.push === undefined ? {} : { push: JSON.stringify({ ...result.push, pushedAt: now }) };
     const set =
       result.kind === "landed"
-        ? { state: "landed", state_reason: null, landing: JSON.stringify({ ...result.landing, landedAt: now }), ended_at: now, ...OUT_OF_QUEUE }
-        : { state: result.state, state_reason: result.reason, ended_at: result.state === "succeeded" ? now : null };
+        ? {
+            state: "landed",
+            state_reason: null,
+            landing: JSON.stringify({ ...result.landing, landedAt: now }),
+            ended_at: now,
+            ...OUT_OF_QUEUE
+          }
+        : {
+            state: result.state,
+            state_reason: result.reason,
+            ended_at: result.state === "succeeded" ? now : null
+          };
     await trx
       .updateTable("tasks")
       .set({ ...set, ...push, updated_at: now })

@@ -43,7 +43,12 @@ export async function acquireLease(
           holder: options.holder,
           term: options.newTerm
             ? eb("term", "+", 1)
-            : eb.case().when("holder", "=", options.holder).then(eb.ref("term")).else(eb("term", "+", 1)).end(),
+            : eb
+                .case()
+                .when("holder", "=", options.holder)
+                .then(eb.ref("term"))
+                .else(eb("term", "+", 1))
+                .end(),
           expires_at: addMs(now, options.ttlMs)
         }))
         .where("scope", "=", options.scope)
@@ -69,11 +74,19 @@ export async function acquireLease(
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) row = await take();
     }
     if (!row || row.expires_at === null) return null;
-    return { scope: row.scope, holder: options.holder, term: Number(row.term), expiresAt: isoOf(row.expires_at) };
+    return {
+      scope: row.scope,
+      holder: options.holder,
+      term: Number(row.term),
+      expiresAt: isoOf(row.expires_at)
+    };
   });
 }
 
-export async function releaseLease(ctx: StoreContext, options: { scope: string; holder: string; term: number }): Promise<boolean> {
+export async function releaseLease(
+  ctx: StoreContext,
+  options: { scope: string; holder: string; term: number }
+): Promise<boolean> {
   return ctx.writeLease(async (trx) => {
     const result = await trx
       .updateTable("leases")

@@ -26,11 +26,20 @@ export function schedules(kind: StoreKind): Migration {
         .addColumn("updated_at", time, (c) => c.notNull())
         .execute();
       // The leader's question every tick: which unpaused schedules are due.
-      await db.schema.createIndex("schedules_due").on("schedules").columns(["paused", "next_fire_at"]).execute();
+      await db.schema
+        .createIndex("schedules_due")
+        .on("schedules")
+        .columns(["paused", "next_fire_at"])
+        .execute();
       await db.schema.alterTable("tasks").addColumn("schedule_id", "text").execute();
       await db.schema.alterTable("tasks").addColumn("scheduled_for", time).execute();
       // NULLs are distinct on both engines: tasks not made by a schedule never collide.
-      await db.schema.createIndex("tasks_one_per_fire").on("tasks").columns(["schedule_id", "scheduled_for"]).unique().execute();
+      await db.schema
+        .createIndex("tasks_one_per_fire")
+        .on("tasks")
+        .columns(["schedule_id", "scheduled_for"])
+        .unique()
+        .execute();
     }
   };
 }

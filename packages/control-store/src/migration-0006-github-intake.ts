@@ -30,7 +30,11 @@ export function githubIntake(kind: StoreKind): Migration {
         .addColumn("received_at", time, (c) => c.notNull())
         .execute();
       // Retention deletes by age.
-      await db.schema.createIndex("github_deliveries_by_age").on("github_deliveries").column("received_at").execute();
+      await db.schema
+        .createIndex("github_deliveries_by_age")
+        .on("github_deliveries")
+        .column("received_at")
+        .execute();
 
       await db.schema
         .createTable("github_comments")

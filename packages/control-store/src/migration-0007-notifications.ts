@@ -2,7 +2,16 @@ import { sql, type Kysely, type Migration } from "kysely";
 import type { StoreKind } from "./store-kind.js";
 
 /** Task states a notification is sent for (as `task.<state>`). */
-export const NOTIFIED_STATES = ["in_review", "needs_approval", "landed", "succeeded", "failed", "cancelled", "timed_out", "discarded"] as const;
+export const NOTIFIED_STATES = [
+  "in_review",
+  "needs_approval",
+  "landed",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+  "discarded"
+] as const;
 
 const STATES_SQL = NOTIFIED_STATES.map((state) => `'${state}'`).join(", ");
 
@@ -46,7 +55,11 @@ export function notifications(kind: StoreKind): Migration {
         .addColumn("created_at", time, (c) => c.notNull())
         .addColumn("finished_at", time)
         .execute();
-      await db.schema.createIndex("notification_deliveries_due").on("notification_deliveries").columns(["state", "next_attempt_at"]).execute();
+      await db.schema
+        .createIndex("notification_deliveries_due")
+        .on("notification_deliveries")
+        .columns(["state", "next_attempt_at"])
+        .execute();
       if (kind === "postgres") {
         // SET search_path FROM CURRENT: the function finds the outbox in this schema whoever fires it.
         await sql`
@@ -56,17 +69,21 @@ export function notifications(kind: StoreKind): Migration {
             insert into notification_events (task_id, event, occurred_at) values (new.task_id, 'task.' || new.state, new.updated_at);
             return new;
           end $$`.execute(db);
-        await sql.raw(`
+        await sql
+          .raw(`
           create trigger tasks_notification after update of state on tasks for each row
           when (new.state in (${STATES_SQL}) and new.state is distinct from old.state and (old.state <> 'landing' or new.state = 'landed'))
-          execute function baa_task_notification()`).execute(db);
+          execute function baa_task_notification()`)
+          .execute(db);
       } else {
-        await sql.raw(`
+        await sql
+          .raw(`
           create trigger tasks_notification after update of state on tasks for each row
           when new.state in (${STATES_SQL}) and new.state <> old.state and (old.state <> 'landing' or new.state = 'landed')
           begin
             insert into notification_events (task_id, event, occurred_at) values (new.task_id, 'task.' || new.state, new.updated_at);
-          end`).execute(db);
+          end`)
+          .execute(db);
       }
     }
   };

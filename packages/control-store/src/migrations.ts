@@ -62,7 +62,11 @@ async function createTaskTables(db: Kysely<unknown>, kind: StoreKind, t: ColumnT
     .addColumn("ended_at", t.time)
     .execute();
   // The claim query: due queued tasks by priority then age.
-  await db.schema.createIndex("tasks_by_state_priority").on("tasks").columns(["state", "priority", "seq"]).execute();
+  await db.schema
+    .createIndex("tasks_by_state_priority")
+    .on("tasks")
+    .columns(["state", "priority", "seq"])
+    .execute();
 
   await db.schema
     .createTable("task_dependencies")
@@ -70,7 +74,11 @@ async function createTaskTables(db: Kysely<unknown>, kind: StoreKind, t: ColumnT
     .addColumn("depends_on", "text", (c) => c.notNull().references("tasks.task_id"))
     .addPrimaryKeyConstraint("task_dependencies_pk", ["task_id", "depends_on"])
     .execute();
-  await db.schema.createIndex("task_dependencies_by_target").on("task_dependencies").column("depends_on").execute();
+  await db.schema
+    .createIndex("task_dependencies_by_target")
+    .on("task_dependencies")
+    .column("depends_on")
+    .execute();
 }
 
 /** Version 1's runs: at most one running per task. */
@@ -149,11 +157,17 @@ function reviewAndLanding(): Migration {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable("tasks").addColumn("review", "text").execute();
       await db.schema.alterTable("tasks").addColumn("base_branch", "text").execute();
-      await db.schema.alterTable("tasks").addColumn("round", "integer", (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable("tasks")
+        .addColumn("round", "integer", (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.alterTable("tasks").addColumn("round_input", "text").execute();
       await db.schema.alterTable("tasks").addColumn("landing", "text").execute();
       await db.schema.alterTable("tasks").addColumn("push", "text").execute();
-      await db.schema.alterTable("runs").addColumn("round", "integer", (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable("runs")
+        .addColumn("round", "integer", (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.alterTable("runs").addColumn("commit", "text").execute();
     }
   };

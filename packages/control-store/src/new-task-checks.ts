@@ -16,16 +16,26 @@ function integerIn(value: unknown, field: string, min: number, max: number): voi
  * (TypeError naming the field) and never reaches the engine as a 503. The API validates first.
  */
 export function checkNewTask(task: NewTask): void {
-  if (typeof task.title !== "string" || task.title.length === 0) throw new TypeError("title must be a non-empty string");
-  if (typeof task.prompt !== "string" || task.prompt.length === 0) throw new TypeError("prompt must be a non-empty string");
+  if (typeof task.title !== "string" || task.title.length === 0)
+    throw new TypeError("title must be a non-empty string");
+  if (typeof task.prompt !== "string" || task.prompt.length === 0)
+    throw new TypeError("prompt must be a non-empty string");
   integerIn(task.priority, "priority", -INT32_MAX, INT32_MAX);
   integerIn(task.maxAttempts, "maxAttempts", 1, INT32_MAX);
   integerIn(task.timeoutMs, "timeoutMs", 1, Number.MAX_SAFE_INTEGER);
   integerIn(task.stallTimeoutMs, "stallTimeoutMs", 1, Number.MAX_SAFE_INTEGER);
-  if (task.dependsOn !== undefined && (!Array.isArray(task.dependsOn) || task.dependsOn.some((id) => typeof id !== "string"))) {
+  if (
+    task.dependsOn !== undefined &&
+    (!Array.isArray(task.dependsOn) || task.dependsOn.some((id) => typeof id !== "string"))
+  ) {
     throw new TypeError("dependsOn must be an array of task ids");
   }
-  if (task.workspace !== undefined && task.workspace !== null && task.workspace !== "worktree" && task.workspace !== "shared") {
+  if (
+    task.workspace !== undefined &&
+    task.workspace !== null &&
+    task.workspace !== "worktree" &&
+    task.workspace !== "shared"
+  ) {
     throw new TypeError("workspace must be worktree or shared");
   }
   if (task.review !== undefined && task.review !== null && !REVIEW_POLICIES.includes(task.review)) {

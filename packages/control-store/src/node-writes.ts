@@ -26,8 +26,12 @@ export interface NodeHeartbeat {
  * first beat, `draining` kept) and every one of its running runs whose lease has not expired.
  * A run whose lease lapsed is the leader's sweep's to end, never renewed back to life.
  */
-export async function heartbeatNode(ctx: StoreContext, beat: NodeHeartbeat): Promise<{ node: NodeRecord; renewed: number }> {
-  if (!(beat.ttlMs > 0) || !(beat.runLeaseTtlMs > 0)) throw new TypeError("ttlMs and runLeaseTtlMs must be positive");
+export async function heartbeatNode(
+  ctx: StoreContext,
+  beat: NodeHeartbeat
+): Promise<{ node: NodeRecord; renewed: number }> {
+  if (!(beat.ttlMs > 0) || !(beat.runLeaseTtlMs > 0))
+    throw new TypeError("ttlMs and runLeaseTtlMs must be positive");
   return ctx.writeLease(async (trx, now) => {
     const expires = addMs(now, beat.ttlMs);
     const values = {
@@ -70,9 +74,18 @@ export async function heartbeatNode(ctx: StoreContext, beat: NodeHeartbeat): Pro
 }
 
 /** Stops (or restarts) claiming on one node; its runs finish. False for a node never seen. */
-export async function setNodeDraining(ctx: StoreContext, nodeId: string, draining: boolean): Promise<NodeRecord | undefined> {
+export async function setNodeDraining(
+  ctx: StoreContext,
+  nodeId: string,
+  draining: boolean
+): Promise<NodeRecord | undefined> {
   return ctx.write(async (trx, now) => {
-    const row = await trx.updateTable("nodes").set({ draining: draining ? 1 : 0 }).where("node_id", "=", nodeId).returningAll().executeTakeFirst();
+    const row = await trx
+      .updateTable("nodes")
+      .set({ draining: draining ? 1 : 0 })
+      .where("node_id", "=", nodeId)
+      .returningAll()
+      .executeTakeFirst();
     return row === undefined ? undefined : toNodeRecord(row, now);
   });
 }

@@ -23,7 +23,11 @@ export async function prepareNotifications(
       .execute();
     let made = 0;
     for (const event of events) {
-      const task = await trx.selectFrom("tasks").selectAll().where("task_id", "=", event.task_id).executeTakeFirst();
+      const task = await trx
+        .selectFrom("tasks")
+        .selectAll()
+        .where("task_id", "=", event.task_id)
+        .executeTakeFirst();
       if (task) {
         const record = toTaskRecord(task);
         const urls = [...new Set([...options.urls, ...record.notify])];
@@ -67,7 +71,10 @@ export async function prepareNotifications(
  * Claims up to `limit` due deliveries for one attempt each, leased for `leaseMs`: no other node
  * claims them until the lease ends (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite is one node).
  */
-export async function claimNotifications(ctx: StoreContext, options: { leaseMs: number; limit: number }): Promise<ClaimedNotification[]> {
+export async function claimNotifications(
+  ctx: StoreContext,
+  options: { leaseMs: number; limit: number }
+): Promise<ClaimedNotification[]> {
   if (!(options.leaseMs > 0)) throw new TypeError("leaseMs must be positive");
   return ctx.write(async (trx, now) => {
     const due = await trx
@@ -110,7 +117,8 @@ export async function settleNotification(
   claim: { deliveryId: string; leaseToken: string },
   attempt: NotificationAttempt
 ): Promise<boolean> {
-  const nextAttemptAt = attempt.kind === "retry" ? normalizeTime(attempt.nextAttemptAt, "nextAttemptAt") : null;
+  const nextAttemptAt =
+    attempt.kind === "retry" ? normalizeTime(attempt.nextAttemptAt, "nextAttemptAt") : null;
   return ctx.write(async (trx, now) => {
     // last_status and last_error describe the last failed attempt, kept after a later delivery.
     const base = { lease_token: null, lease_until: null };
@@ -119,8 +127,21 @@ export async function settleNotification(
       attempt.kind === "delivered"
         ? { ...base, state: "delivered", finished_at: now }
         : attempt.kind === "retry"
-          ? { ...base, ...failedStatus, last_error: attempt.error.slice(0, 2000), last_failed_at: now, next_attempt_at: nextAttemptAt as string }
-          : { ...base, ...failedStatus, state: "failed", last_error: attempt.error.slice(0, 2000), last_failed_at: now, finished_at: now };
+          ? {
+              ...base,
+              ...failedStatus,
+              last_error: attempt.error.slice(0, 2000),
+              last_failed_at: now,
+              next_attempt_at: nextAttemptAt as string
+            }
+          : {
+              ...base,
+              ...failedStatus,
+              state: "failed",
+              last_error: attempt.error.slice(0, 2000),
+              last_failed_at: now,
+              finished_at: now
+            };
     const result = await trx
       .updateTable("notification_deliveries")
       .set({ ...set, last_attempt_at: now })

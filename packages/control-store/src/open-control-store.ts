@@ -29,18 +29,21 @@ export async function openControlStore(options: OpenControlStoreOptions): Promis
   const url = options.databaseUrl ? options.databaseUrl : null;
   let store: ControlStore;
   if (url !== null) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new TypeError("databaseUrl must start with postgres:// or postgresql://");
+    if (!/^postgres(ql)?:\/\//.test(url))
+      throw new TypeError("databaseUrl must start with postgres:// or postgresql://");
     let engine: ReturnType<typeof openPostgresEngine>;
     try {
       engine = openPostgresEngine({ ...options, url });
     } catch (error) {
       // URL parse errors carry the input, password and all; never pass them on.
-      if (error instanceof TypeError && "input" in error) throw new TypeError("databaseUrl is not a valid URL");
+      if (error instanceof TypeError && "input" in error)
+        throw new TypeError("databaseUrl is not a valid URL");
       throw toStoreError(error, "open");
     }
     store = new KyselyControlStore(engine.ctx, engine.close, engine.schema);
   } else {
-    const path = options.sqlitePath ?? (options.stateDir ? join(options.stateDir, SQLITE_FILE_NAME) : undefined);
+    const path =
+      options.sqlitePath ?? (options.stateDir ? join(options.stateDir, SQLITE_FILE_NAME) : undefined);
     if (!path) throw new TypeError("openControlStore needs stateDir (SQLite) or databaseUrl (PostgreSQL)");
     let engine: ReturnType<typeof openSqliteEngine>;
     try {
@@ -55,7 +58,11 @@ export async function openControlStore(options: OpenControlStoreOptions): Promis
       await store.migrate();
     } catch (error) {
       // The migration error is the one to report; a failed close on the way out is only noted.
-      await store.close().catch((closeError: unknown) => process.emitWarning(`control store close failed: ${String(closeError)}`));
+      await store
+        .close()
+        .catch((closeError: unknown) =>
+          process.emitWarning(`control store close failed: ${String(closeError)}`)
+        );
       throw error;
     }
   }

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { Kysely, PostgresAdapter, PostgresDialect, sql, type DatabaseIntrospector, type DialectAdapter } from "kysely";
+import {
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DialectAdapter
+} from "kysely";
 import pg from "pg";
 import { SchemaScopedIntrospector } from "./postgres-introspector.js";
 import type { StoreSchema } from "./schema.js";
@@ -49,10 +56,14 @@ class SchemaScopedPostgresAdapter extends PostgresAdapter {
         select set_config('lock_timeout', ${String(MIGRATION_LOCK_WAIT_MS)}, true) as l,
                set_config('statement_timeout', ${String(MIGRATION_LOCK_WAIT_MS)}, true) as s
       )
-      select pg_advisory_lock(hashtextextended(${`baa-control-store:${this.schema}`}, 0)) from waits`.execute(db);
+      select pg_advisory_lock(hashtextextended(${`baa-control-store:${this.schema}`}, 0)) from waits`.execute(
+      db
+    );
   }
   override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
-    await sql`select pg_advisory_unlock(hashtextextended(${`baa-control-store:${this.schema}`}, 0))`.execute(db);
+    await sql`select pg_advisory_unlock(hashtextextended(${`baa-control-store:${this.schema}`}, 0))`.execute(
+      db
+    );
   }
 }
 
@@ -82,22 +93,23 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
   if (!SCHEMA_NAME.test(schema)) throw new TypeError(`schema must match ${SCHEMA_NAME}: ${schema}`);
   const statementTimeout = options.statementTimeoutMs ?? 5000;
   const applicationName = options.applicationName ?? "baa-conductor";
-  const newPool = (max: number, name: string) => new pg.Pool({
-    connectionString: options.url,
-    max,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
-    idleTimeoutMillis: 10_000,
-    statement_timeout: statementTimeout,
-    lock_timeout: statementTimeout,
-    query_timeout: statementTimeout + 1000,
-    // Our transactions never wait on the client between statements; one that does is a stopped
-    // or hung process holding row locks (say the lease row, FOR SHARE in a claim, blocking a
-    // takeover). Twice the statement timeout: a live process whose event loop a loaded machine
-    // stalls for a while between two statements must not lose its connection for it.
-    idle_in_transaction_session_timeout: statementTimeout * 2,
-    application_name: name,
-    options: `-c search_path=${schema}`
-  });
+  const newPool = (max: number, name: string) =>
+    new pg.Pool({
+      connectionString: options.url,
+      max,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      idleTimeoutMillis: 10_000,
+      statement_timeout: statementTimeout,
+      lock_timeout: statementTimeout,
+      query_timeout: statementTimeout + 1000,
+      // Our transactions never wait on the client between statements; one that does is a stopped
+      // or hung process holding row locks (say the lease row, FOR SHARE in a claim, blocking a
+      // takeover). Twice the statement timeout: a live process whose event loop a loaded machine
+      // stalls for a while between two statements must not lose its connection for it.
+      idle_in_transaction_session_timeout: statementTimeout * 2,
+      application_name: name,
+      options: `-c search_path=${schema}`
+    });
   const pool = newPool(options.poolSize ?? 5, applicationName);
   const leasePoolSize = options.leasePoolSize ?? 2;
   const leasePool = leasePoolSize > 0 ? newPool(leasePoolSize, `${applicationName}-lease`) : null;
@@ -109,12 +121,18 @@ export function openPostgresEngine(options: PostgresEngineOptions): {
     each.on("connect", (client) => client.on("error", onError));
   }
   const db = new Kysely<StoreSchema>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
-  const leaseDb = leasePool === null ? db : new Kysely<StoreSchema>({ dialect: new SchemaScopedPostgresDialect({ pool: leasePool }, schema) });
+  const leaseDb =
+    leasePool === null
+      ? db
+      : new Kysely<StoreSchema>({ dialect: new SchemaScopedPostgresDialect({ pool: leasePool }, schema) });
   const dbNow = async (trx: Trx | Kysely<StoreSchema>) => {
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(trx);
     return (rows[0] as { now: Date }).now.toISOString();
   };
-  const writeOn = async <T>(on: Kysely<StoreSchema>, fn: (trx: Trx, now: string) => Promise<T>): Promise<T> => {
+  const writeOn = async <T>(
+    on: Kysely<StoreSchema>,
+    fn: (trx: Trx, now: string) => Promise<T>
+  ): Promise<T> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await on.transaction().execute(async (trx) => fn(trx, await dbNow(trx)));

@@ -88,7 +88,13 @@ export interface CheckResult {
 export interface SetupResult {
   status: "passed" | "failed" | "timed_out";
   copied: string[];
-  commands: Array<{ run: string; exitCode: number | null; durationMs: number; outputTail: string; status: "passed" | "failed" | "timed_out" }>;
+  commands: Array<{
+    run: string;
+    exitCode: number | null;
+    durationMs: number;
+    outputTail: string;
+    status: "passed" | "failed" | "timed_out";
+  }>;
 }
 
 /** A task's place in a land queue: lands on `target` of `repo` in the order queued. */
@@ -128,7 +134,15 @@ export interface LandingRecord {
  * One attempt's state. `abandoned`: its owner lost the lease or died; `deferred`: sent back by
  * a usage limit. Neither spends an attempt.
  */
-export type RunState = "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "stalled" | "abandoned" | "deferred";
+export type RunState =
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "timed_out"
+  | "stalled"
+  | "abandoned"
+  | "deferred";
 
 export type WorkspaceKind = "worktree" | "shared";
 

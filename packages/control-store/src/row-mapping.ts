@@ -65,7 +65,12 @@ export function toTaskRecord(row: Selectable<TasksTable>): TaskRecord {
     landQueue:
       row.queued_at === null || row.queue_repo === null || row.queue_target === null
         ? null
-        : { repo: row.queue_repo, target: row.queue_target, method: (row.queue_method ?? "rebase") as LandMethod, queuedAt: isoOf(row.queued_at) },
+        : {
+            repo: row.queue_repo,
+            target: row.queue_target,
+            method: (row.queue_method ?? "rebase") as LandMethod,
+            queuedAt: isoOf(row.queued_at)
+          },
     overlaps: (jsonOrNull(row.overlaps) as TaskOverlap[] | null) ?? [],
     runsOn: jsonOrNull(row.runs_on) as string[] | null,
     idempotencyKey: row.idempotency_key,
@@ -112,7 +117,12 @@ export function toRunRecord(row: Selectable<RunsTable>): RunRecord {
 }
 
 export function toLeaseRecord(row: Selectable<LeasesTable>): LeaseRecord {
-  return { scope: row.scope, holder: row.holder, term: Number(row.term), expiresAt: isoOrNull(row.expires_at) };
+  return {
+    scope: row.scope,
+    holder: row.holder,
+    term: Number(row.term),
+    expiresAt: isoOrNull(row.expires_at)
+  };
 }
 
 export function toSystemStateRecord(row: Selectable<SystemStateTable>): SystemStateRecord {

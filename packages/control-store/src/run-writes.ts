@@ -19,7 +19,12 @@ const ACTIVE_TASK_STATES: TaskState[] = ["running", "needs_approval"];
  * the run row, waits for this transaction, and finds the run no longer `running`
  * (README, "Fencing without a lock on the lease").
  */
-async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence, now: string): Promise<Selectable<RunsTable> | undefined> {
+async function fencedRun(
+  ctx: StoreContext,
+  trx: Trx,
+  fence: RunFence,
+  now: string
+): Promise<Selectable<RunsTable> | undefined> {
   const run = await trx
     .selectFrom("runs")
     .selectAll()
@@ -32,8 +37,12 @@ async function fencedRun(ctx: StoreContext, trx: Trx, fence: RunFence, now: stri
   if (!run) return undefined;
   // A node's run (every node claims, PostgreSQL): its own lease, renewed by its owner's
   // heartbeat, and its epoch (the fence's term); a lapsed lease is the sweep's, whatever comes late.
-  if (run.scope === RUN_LEASE_SCOPE) return run.lease_expires_at !== null && isoOf(run.lease_expires_at) > now ? run : undefined;
-  if (!(await holdsLease(ctx, trx, { scope: run.scope, holder: fence.owner, term: fence.term }, null, "read"))) return undefined;
+  if (run.scope === RUN_LEASE_SCOPE)
+    return run.lease_expires_at !== null && isoOf(run.lease_expires_at) > now ? run : undefined;
+  if (
+    !(await holdsLease(ctx, trx, { scope: run.scope, holder: fence.owner, term: fence.term }, null, "read"))
+  )
+    return undefined;
   return run;
 }
 
@@ -42,7 +51,15 @@ export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPa
   return ctx.write(async (trx, now) => {
     const run = await fencedRun(ctx, trx, fence, now);
     if (!run) return false;
-    const set: Partial<{ session_id: string; thread_id: string; turn_id: string; workspace: string; last_event_at: string; checks: string; setup: string }> = {};
+    const set: Partial<{
+      session_id: string;
+      thread_id: string;
+      turn_id: string;
+      workspace: string;
+      last_event_at: string;
+      checks: string;
+      setup: string;
+    }> = {};
     if (patch.sessionId !== undefined) set.session_id = patch.sessionId;
     if (patch.threadId !== undefined) set.thread_id = patch.threadId;
     if (patch.turnId !== undefined) set.turn_id = patch.turnId;
@@ -50,7 +67,8 @@ export async function updateRun(ctx: StoreContext, fence: RunFence, patch: RunPa
     if (lastEventAt !== null) set.last_event_at = lastEventAt;
     if (patch.checks !== undefined) set.checks = JSON.stringify(patch.checks);
     if (patch.setup !== undefined) set.setup = JSON.stringify(patch.setup);
-    if (Object.keys(set).length > 0) await trx.updateTable("runs").set(set).where("run_id", "=", run.run_id).execute();
+    if (Object.keys(set).length > 0)
+      await trx.updateTable("runs").set(set).where("run_id", "=", run.run_id).execute();
     if (patch.baseBranch !== undefined) {
       // The branch the first worktree was made from: later rounds (and their worktrees) keep it.
       await trx
@@ -81,10 +99,15 @@ const NOT_A_RUN_ENDING: TaskState[] = [...ACTIVE_TASK_STATES, "landing", "landed
  * (for the queue or for a review); invariant 6: a task that spent its attempts fails instead of
  * queueing.
  */
-function nextTaskState(task: Selectable<TasksTable>, ending: RunEnding, spent: number): { state: TaskState; reason: string | null } {
+function nextTaskState(
+  task: Selectable<TasksTable>,
+  ending: RunEnding,
+  spent: number
+): { state: TaskState; reason: string | null } {
   const reason = ending.reason ?? null;
   if (ENDED_TASK_STATES.has(ending.taskState)) return { state: ending.taskState, reason };
-  if (Number(task.cancel_requested) === 1) return { state: "cancelled", reason: task.state_reason ?? "cancelled" };
+  if (Number(task.cancel_requested) === 1)
+    return { state: "cancelled", reason: task.state_reason ?? "cancelled" };
   if (ending.taskState !== "in_review" && ending.spendAttempt && spent >= Number(task.max_attempts)) {
     return { state: "failed", reason: reason ?? `spent all ${task.max_attempts} attempts` };
   }
@@ -93,7 +116,8 @@ function nextTaskState(task: Selectable<TasksTable>, ending: RunEnding, spent: n
 
 export async function finishRun(ctx: StoreContext, fence: RunFence, ending: RunEnding): Promise<boolean> {
   if ((ending.runState as string) === "running") throw new TypeError("a run cannot end running");
-  if (NOT_A_RUN_ENDING.includes(ending.taskState)) throw new TypeError(`a task cannot be ${ending.taskState} once its run ended`);
+  if (NOT_A_RUN_ENDING.includes(ending.taskState))
+    throw new TypeError(`a task cannot be ${ending.taskState} once its run ended`);
   const notBefore = normalizeTime(ending.notBefore, "notBefore");
   return ctx.write(async (trx, now) => {
     const run = await fencedRun(ctx, trx, fence, now);
@@ -157,7 +181,15 @@ export async function abandonStaleRuns(
       .execute();
     const abandoned: RunRecord[] = [];
     for (const run of stale) {
-      abandoned.push(await abandonRun(ctx, trx, run, `lease term ${run.term} of ${run.owner} superseded by term ${options.term}`, now));
+      abandoned.push(
+        await abandonRun(
+          ctx,
+          trx,
+          run,
+          `lease term ${run.term} of ${run.owner} superseded by term ${options.term}`,
+          now
+        )
+      );
     }
     return abandoned;
   });
@@ -167,7 +199,13 @@ export async function abandonStaleRuns(
  * Ends a run `abandoned` and sends its task back to the queue without spending an attempt (or
  * to `cancelled` when a cancel was asked for). The caller holds the run's row lock.
  */
-export async function abandonRun(ctx: StoreContext, trx: Trx, run: Selectable<RunsTable>, reason: string, now: string): Promise<RunRecord> {
+export async function abandonRun(
+  ctx: StoreContext,
+  trx: Trx,
+  run: Selectable<RunsTable>,
+  reason: string,
+  now: string
+): Promise<RunRecord> {
   const ended = await trx
     .updateTable("runs")
     .set({ state: "abandoned", reason, ended_at: now })
@@ -185,7 +223,12 @@ export async function abandonRun(ctx: StoreContext, trx: Trx, run: Selectable<Ru
     .updateTable("tasks")
     .set(
       cancelled
-        ? { state: "cancelled", state_reason: task.state_reason ?? "cancelled", ended_at: now, updated_at: now }
+        ? {
+            state: "cancelled",
+            state_reason: task.state_reason ?? "cancelled",
+            ended_at: now,
+            updated_at: now
+          }
         : { state: "queued", state_reason: reason, updated_at: now }
     )
     .where("task_id", "=", run.task_id)

@@ -2,7 +2,15 @@ import type { Selectable } from "kysely";
 import { checkNewTask } from "./new-task-checks.js";
 import { holdsLease } from "./lease.js";
 import { isoOf, isoOrNull, toTaskRecord } from "./row-mapping.js";
-import { CATCH_UP_MODES, type CatchUp, type FireOutcome, type NewSchedule, type ScheduleFire, type ScheduleRecord, type ScheduledTask } from "./schedule-records.js";
+import {
+  CATCH_UP_MODES,
+  type CatchUp,
+  type FireOutcome,
+  type NewSchedule,
+  type ScheduleFire,
+  type ScheduleRecord,
+  type ScheduledTask
+} from "./schedule-records.js";
 import type { SchedulesTable } from "./schema.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
 import { DEFAULT_MAX_ATTEMPTS } from "./task-writes.js";
@@ -27,11 +35,15 @@ export function toScheduleRecord(row: Selectable<SchedulesTable>): ScheduleRecor
 
 function checkNewSchedule(schedule: NewSchedule): void {
   for (const field of ["name", "cron", "timezone"] as const) {
-    if (typeof schedule[field] !== "string" || schedule[field].length === 0) throw new TypeError(`${field} must be a non-empty string`);
+    if (typeof schedule[field] !== "string" || schedule[field].length === 0)
+      throw new TypeError(`${field} must be a non-empty string`);
   }
-  if (!CATCH_UP_MODES.includes(schedule.catchUp)) throw new TypeError(`catchUp must be one of ${CATCH_UP_MODES.join(", ")}`);
-  if (typeof schedule.task !== "object" || schedule.task === null) throw new TypeError("task must be an object");
-  if ("dependsOn" in schedule.task || "notBefore" in schedule.task) throw new TypeError("task: dependsOn and notBefore do not apply to a schedule");
+  if (!CATCH_UP_MODES.includes(schedule.catchUp))
+    throw new TypeError(`catchUp must be one of ${CATCH_UP_MODES.join(", ")}`);
+  if (typeof schedule.task !== "object" || schedule.task === null)
+    throw new TypeError("task must be an object");
+  if ("dependsOn" in schedule.task || "notBefore" in schedule.task)
+    throw new TypeError("task: dependsOn and notBefore do not apply to a schedule");
   checkNewTask(schedule.task);
 }
 
@@ -62,12 +74,24 @@ export async function createSchedule(ctx: StoreContext, input: NewSchedule): Pro
 }
 
 export async function listSchedules(ctx: StoreContext): Promise<ScheduleRecord[]> {
-  const rows = await ctx.db.selectFrom("schedules").selectAll().orderBy("created_at").orderBy("schedule_id").execute();
+  const rows = await ctx.db
+    .selectFrom("schedules")
+    .selectAll()
+    .orderBy("created_at")
+    .orderBy("schedule_id")
+    .execute();
   return rows.map(toScheduleRecord);
 }
 
-export async function getSchedule(ctx: StoreContext, scheduleId: string): Promise<ScheduleRecord | undefined> {
-  const row = await ctx.db.selectFrom("schedules").selectAll().where("schedule_id", "=", scheduleId).executeTakeFirst();
+export async function getSchedule(
+  ctx: StoreContext,
+  scheduleId: string
+): Promise<ScheduleRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom("schedules")
+    .selectAll()
+    .where("schedule_id", "=", scheduleId)
+    .executeTakeFirst();
   return row ? toScheduleRecord(row) : undefined;
 }
 
@@ -107,7 +131,10 @@ export async function setSchedulePaused(
 }
 
 /** Unpaused schedules whose next fire is at or before the database's now, soonest first. */
-export async function dueSchedules(ctx: StoreContext, limit: number): Promise<{ now: string; due: ScheduleRecord[] }> {
+export async function dueSchedules(
+  ctx: StoreContext,
+  limit: number
+): Promise<{ now: string; due: ScheduleRecord[] }> {
   const now = await ctx.now();
   const rows = await ctx.db
     .selectFrom("schedules")
@@ -155,9 +182,11 @@ export async function fireSchedule(ctx: StoreContext, fire: ScheduleFire): Promi
   return ctx.write(async (trx, now) => {
     if (!(await holdsLease(ctx, trx, fire, now, "share"))) return { kind: "stale" } as const;
     const schedule = await lockSchedule(ctx, trx, fire.scheduleId);
-    if (!schedule || Number(schedule.paused) === 1 || isoOrNull(schedule.next_fire_at) !== expected) return { kind: "stale" } as const;
+    if (!schedule || Number(schedule.paused) === 1 || isoOrNull(schedule.next_fire_at) !== expected)
+      return { kind: "stale" } as const;
     let outcome: FireOutcome = { kind: "skipped" };
-    if (scheduledFor !== null) outcome = await insertFiredTask(ctx, trx, now, toScheduleRecord(schedule), scheduledFor);
+    if (scheduledFor !== null)
+      outcome = await insertFiredTask(ctx, trx, now, toScheduleRecord(schedule), scheduledFor);
     await trx
       .updateTable("schedules")
       .set({
@@ -171,7 +200,13 @@ export async function fireSchedule(ctx: StoreContext, fire: ScheduleFire): Promi
   });
 }
 
-async function insertFiredTask(ctx: StoreContext, trx: Trx, now: string, schedule: ScheduleRecord, scheduledFor: string): Promise<FireOutcome> {
+async function insertFiredTask(
+  ctx: StoreContext,
+  trx: Trx,
+  now: string,
+  schedule: ScheduleRecord,
+  scheduledFor: string
+): Promise<FireOutcome> {
   const task = schedule.task;
   const inserted = await trx
     .insertInto("tasks")

@@ -45,7 +45,10 @@ function choose(): { name: SqliteDriverName; nodeSqlite: NodeSqlite | null } {
   // Undefined where Node has no such module, or only behind --experimental-sqlite (22.5–22.12).
   const nodeSqlite = process.getBuiltinModule("node:sqlite") as NodeSqlite | undefined;
   const hasColumns = typeof nodeSqlite?.StatementSync?.prototype?.columns === "function";
-  chosen = nodeSqlite !== undefined && hasColumns ? { name: "node:sqlite", nodeSqlite } : { name: "better-sqlite3", nodeSqlite: null };
+  chosen =
+    nodeSqlite !== undefined && hasColumns
+      ? { name: "node:sqlite", nodeSqlite }
+      : { name: "better-sqlite3", nodeSqlite: null };
   return chosen;
 }
 
@@ -188,7 +191,8 @@ function withSqliteCode<T>(call: () => T): T {
     return call();
   } catch (error) {
     const errcode = (error as { errcode?: unknown } | null)?.errcode;
-    if ((error as { code?: unknown } | null)?.code !== "ERR_SQLITE_ERROR" || typeof errcode !== "number") throw error;
+    if ((error as { code?: unknown } | null)?.code !== "ERR_SQLITE_ERROR" || typeof errcode !== "number")
+      throw error;
     const code = EXTENDED_CODES[errcode] ?? PRIMARY_CODES[errcode & 0xff] ?? `SQLITE_${errcode}`;
     throw new SqliteDriverError((error as Error).message, code, errcode, { cause: error });
   }

@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from "kysely";
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver
+} from "kysely";
 import type { StoreSchema } from "./schema.js";
 import { openSqliteConnection } from "./sqlite-driver.js";
 import type { StoreContext } from "./store-context.js";
@@ -33,7 +40,10 @@ export interface SqliteEngineOptions {
   newId?: (prefix: "task" | "run") => string;
 }
 
-export function openSqliteEngine(options: SqliteEngineOptions): { ctx: StoreContext; close: () => Promise<void> } {
+export function openSqliteEngine(options: SqliteEngineOptions): {
+  ctx: StoreContext;
+  close: () => Promise<void>;
+} {
   mkdirSync(dirname(options.path), { recursive: true });
   // better-sqlite3 12 or node:sqlite, by runtime (src/sqlite-driver.ts).
   const database = openSqliteConnection(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
@@ -44,7 +54,8 @@ export function openSqliteEngine(options: SqliteEngineOptions): { ctx: StoreCont
   database.exec("pragma foreign_keys = ON");
   const db = new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database }) });
   const clock = options.now ?? Date.now;
-  const write: StoreContext["write"] = (fn) => db.transaction().execute((trx) => fn(trx, new Date(clock()).toISOString()));
+  const write: StoreContext["write"] = (fn) =>
+    db.transaction().execute((trx) => fn(trx, new Date(clock()).toISOString()));
   const ctx: StoreContext = {
     kind: "sqlite",
     db,

@@ -1,4 +1,9 @@
-import { InvalidCursorError, QueueFullError, StoreUnavailableError, UnknownDependencyError } from "./control-store.js";
+import {
+  InvalidCursorError,
+  QueueFullError,
+  StoreUnavailableError,
+  UnknownDependencyError
+} from "./control-store.js";
 
 /** Errors that mean something to the caller pass through; anything from the driver means the store is unavailable. */
 export function toStoreError(error: unknown, operation: string): Error {
@@ -11,7 +16,9 @@ export function toStoreError(error: unknown, operation: string): Error {
   ) {
     return error;
   }
-  return new StoreUnavailableError(`${operation}: the control store failed (${describe(error)})`, { cause: error });
+  return new StoreUnavailableError(`${operation}: the control store failed (${describe(error)})`, {
+    cause: error
+  });
 }
 
 function describe(error: unknown): string {

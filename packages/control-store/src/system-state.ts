@@ -3,12 +3,20 @@ import { toSystemStateRecord } from "./row-mapping.js";
 import { normalizeTime, type StoreContext } from "./store-context.js";
 
 export async function getSystemState(ctx: StoreContext): Promise<SystemStateRecord> {
-  const row = await ctx.db.selectFrom("system_state").selectAll().where("id", "=", 1).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom("system_state")
+    .selectAll()
+    .where("id", "=", 1)
+    .executeTakeFirstOrThrow();
   return toSystemStateRecord(row);
 }
 
 /** Persisted, so the mode survives a restart; any node may set it (not a leader-only write). */
-export async function setSystemMode(ctx: StoreContext, mode: SystemMode, reason?: string | null): Promise<SystemStateRecord> {
+export async function setSystemMode(
+  ctx: StoreContext,
+  mode: SystemMode,
+  reason?: string | null
+): Promise<SystemStateRecord> {
   return ctx.write(async (trx, now) => {
     const row = await trx
       .updateTable("system_state")
@@ -20,7 +28,11 @@ export async function setSystemMode(ctx: StoreContext, mode: SystemMode, reason?
   });
 }
 
-export async function setQuotaPause(ctx: StoreContext, until: string | null, reason?: string | null): Promise<SystemStateRecord> {
+export async function setQuotaPause(
+  ctx: StoreContext,
+  until: string | null,
+  reason?: string | null
+): Promise<SystemStateRecord> {
   const normalized = normalizeTime(until, "until");
   return ctx.write(async (trx) => {
     const row = await trx

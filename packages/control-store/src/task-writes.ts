@@ -12,7 +12,12 @@ const RETRYABLE: TaskState[] = ["failed", "cancelled", "timed_out"];
 const CANCELLED_AT_ONCE: TaskState[] = [...WAITING, "in_review"];
 
 /** `queued` when every dependency is done (succeeded or landed) and notBefore has passed, else `blocked`. */
-async function readinessOf(trx: Trx, dependsOn: string[], notBefore: string | null, now: string): Promise<"queued" | "blocked"> {
+async function readinessOf(
+  trx: Trx,
+  dependsOn: string[],
+  notBefore: string | null,
+  now: string
+): Promise<"queued" | "blocked"> {
   if (notBefore !== null && notBefore > now) return "blocked";
   if (dependsOn.length === 0) return "queued";
   const pending = await trx
@@ -36,8 +41,12 @@ export async function createTask(
   const external = options.externalKey ?? null;
   return ctx.write(async (trx, now) => {
     const byKey = async () =>
-      (key === null ? undefined : await trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst()) ??
-      (external === null ? undefined : await trx.selectFrom("tasks").selectAll().where("external_key", "=", external).executeTakeFirst());
+      (key === null
+        ? undefined
+        : await trx.selectFrom("tasks").selectAll().where("idempotency_key", "=", key).executeTakeFirst()) ??
+      (external === null
+        ? undefined
+        : await trx.selectFrom("tasks").selectAll().where("external_key", "=", external).executeTakeFirst());
     // A replayed key (a client retrying after a timeout) answers without queueing for the lock.
     const replayed = await byKey();
     if (replayed) return { task: toTaskRecord(replayed), created: false };
@@ -72,7 +81,11 @@ export async function createTask(
 }
 
 /** Refuses a create with an unknown dependency, or over the queue limit (waiting tasks). */
-async function refuseUnqueueable(trx: Trx, dependsOn: string[], maxQueued: number | undefined): Promise<void> {
+async function refuseUnqueueable(
+  trx: Trx,
+  dependsOn: string[],
+  maxQueued: number | undefined
+): Promise<void> {
   if (dependsOn.length > 0) {
     const found = await trx.selectFrom("tasks").select("task_id").where("task_id", "in", dependsOn).execute();
     const known = new Set(found.map((row) => row.task_id));
@@ -92,7 +105,12 @@ async function refuseUnqueueable(trx: Trx, dependsOn: string[], maxQueued: numbe
 /** A new task's columns from what was asked for, before its id, state and times. */
 function newTaskColumns(
   input: NewTask,
-  resolved: { dependsOn: string[]; notBefore: string | null; idempotencyKey: string | null; externalKey: string | null }
+  resolved: {
+    dependsOn: string[];
+    notBefore: string | null;
+    idempotencyKey: string | null;
+    externalKey: string | null;
+  }
 ) {
   return {
     title: input.title,
@@ -110,8 +128,12 @@ function newTaskColumns(
     workspace: input.workspace ?? null,
     review: input.review ?? null,
     notify: input.notify === undefined || input.notify.length === 0 ? null : JSON.stringify(input.notify),
-    repo_config: input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
-    runs_on: input.runsOn === undefined || input.runsOn === null || input.runsOn.length === 0 ? null : JSON.stringify([...new Set(input.runsOn)].sort()),
+    repo_config:
+      input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
+    runs_on:
+      input.runsOn === undefined || input.runsOn === null || input.runsOn.length === 0
+        ? null
+        : JSON.stringify([...new Set(input.runsOn)].sort()),
     idempotency_key: resolved.idempotencyKey,
     source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
     external_key: resolved.externalKey,
@@ -154,7 +176,13 @@ export async function requestCancel(
       .updateTable("tasks")
       .set(
         atOnce
-          ? { state: "cancelled", cancel_requested: 1, state_reason: reason ?? "cancelled", ended_at: now, updated_at: now }
+          ? {
+              state: "cancelled",
+              cancel_requested: 1,
+              state_reason: reason ?? "cancelled",
+              ended_at: now,
+              updated_at: now
+            }
           : { cancel_requested: 1, state_reason: reason ?? "cancel requested", updated_at: now }
       )
       .where("task_id", "=", taskId)

@@ -14,18 +14,28 @@ describe("postgres: the store going away", () => {
     const port = proxy.port;
     await proxy.close();
     await assert.rejects(
-      openControlStore({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`, schema: "cs_never", connectTimeoutMs: 1000 }),
+      openControlStore({
+        databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`,
+        schema: "cs_never",
+        connectTimeoutMs: 1000
+      }),
       StoreUnavailableError
     );
   });
 
   test("a bad URL or schema is the caller's TypeError, and the URL's password is not in it", async () => {
-    await assert.rejects(openControlStore({ databaseUrl: "postgres://user:s3cret@[bad/test" }), (error: unknown) => {
-      assert.ok(error instanceof TypeError);
-      assert.doesNotMatch(JSON.stringify({ ...error, message: error.message }), /s3cret/);
-      return true;
-    });
-    await assert.rejects(openControlStore({ databaseUrl: TEST_DATABASE_URL, schema: "Bad-Name" }), /schema must match/);
+    await assert.rejects(
+      openControlStore({ databaseUrl: "postgres://user:s3cret@[bad/test" }),
+      (error: unknown) => {
+        assert.ok(error instanceof TypeError);
+        assert.doesNotMatch(JSON.stringify({ ...error, message: error.message }), /s3cret/);
+        return true;
+      }
+    );
+    await assert.rejects(
+      openControlStore({ databaseUrl: TEST_DATABASE_URL, schema: "Bad-Name" }),
+      /schema must match/
+    );
     await assert.rejects(openControlStore({ databaseUrl: "mysql://localhost/test" }), /postgres:\/\//);
   });
 
@@ -68,7 +78,10 @@ describe("postgres: a write held off by a lock", () => {
   test("gives up after the statement timeout with StoreUnavailableError instead of hanging, then works", async () => {
     const schema = `cs_lock_${process.pid}`;
     const store = await openControlStore({ databaseUrl: TEST_DATABASE_URL, schema, statementTimeoutMs: 300 });
-    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
+    const holder = new pg.Client({
+      connectionString: TEST_DATABASE_URL,
+      options: `-c search_path=${schema}`
+    });
     await holder.connect();
     try {
       await holder.query("begin");

@@ -13,12 +13,23 @@ import { claimAll, finish, lead, SCOPE } from "./support/steps.js";
 async function openBusyStore(h: Harness, poolSize: number): Promise<{ store: ControlStore; app: string }> {
   const app = `cs-contention-${randomBytes(4).toString("hex")}`;
   // Lock waits far longer than any test step: a renewal that queued would hang, not pass.
-  const store = await openControlStore({ ...h.openOptions, migrate: false, poolSize, applicationName: app, statementTimeoutMs: 60_000, connectTimeoutMs: 60_000 });
+  const store = await openControlStore({
+    ...h.openOptions,
+    migrate: false,
+    poolSize,
+    applicationName: app,
+    statementTimeoutMs: 60_000,
+    connectTimeoutMs: 60_000
+  });
   return { store, app };
 }
 
 /** Another session holding row locks in an open transaction until `release`. */
-async function holdLocks(statement: string, params: unknown[], schema: string): Promise<{ release(): Promise<void> }> {
+async function holdLocks(
+  statement: string,
+  params: unknown[],
+  schema: string
+): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
   await client.connect();
   await client.query("begin");
@@ -34,7 +45,10 @@ async function holdLocks(statement: string, params: unknown[], schema: string): 
 /** Resolves once `count` backends of `app` wait on a lock (the calls under test are blocked mid-transaction). */
 async function waitForLockWait(h: Harness, app: string, count = 1): Promise<void> {
   const sql = "select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'";
-  await eventually(async () => (await h.raw(sql, [app])).length >= count, `${count} backend(s) of ${app} in a lock wait`);
+  await eventually(
+    async () => (await h.raw(sql, [app])).length >= count,
+    `${count} backend(s) of ${app} in a lock wait`
+  );
 }
 
 const schemaOf = (h: Harness) => h.openOptions.schema as string;
@@ -68,7 +82,11 @@ describe("postgres: the lease under contention", () => {
         const [claimed] = await claimAll(store, lease, 1);
         assert.ok(claimed);
         // finishRun reads the run and the lease, then locks the task: held elsewhere, it waits there.
-        const held = await holdLocks("select task_id from tasks where task_id = $1 for update", [claimed.task.taskId], schemaOf(h));
+        const held = await holdLocks(
+          "select task_id from tasks where task_id = $1 for update",
+          [claimed.task.taskId],
+          schemaOf(h)
+        );
         const finishing = finish(store, lease, claimed.run.runId, "succeeded", "succeeded", false);
         await waitForLockWait(h, app);
         const renewed = await store.acquireLease({ scope: SCOPE, holder: "node-a", ttlMs: 30_000 });
@@ -89,7 +107,11 @@ describe("postgres: the lease under contention", () => {
         const old = await lead(store, "node-a");
         const [first, second] = await claimAll(store, old, 2);
         assert.ok(first && second);
-        const held = await holdLocks("select task_id from tasks where task_id = $1 for update", [first.task.taskId], schemaOf(h));
+        const held = await holdLocks(
+          "select task_id from tasks where task_id = $1 for update",
+          [first.task.taskId],
+          schemaOf(h)
+        );
         const finishing = finish(store, old, first.run.runId, "succeeded", "succeeded", false);
         await waitForLockWait(h, app);
         // node-a's lease lapses and node-b takes it while node-a's write is in flight.
@@ -102,7 +124,11 @@ describe("postgres: the lease under contention", () => {
         await held.release();
         assert.equal(await finishing, true, "the write that read the old term before the takeover lands");
         const abandoned = await abandoning;
-        assert.deepEqual(abandoned.map((run) => run.runId), [second.run.runId], "only the run still running is abandoned");
+        assert.deepEqual(
+          abandoned.map((run) => run.runId),
+          [second.run.runId],
+          "only the run still running is abandoned"
+        );
         assert.equal((await store.getRun(first.run.runId))?.state, "succeeded");
         assert.equal((await store.getTask(first.task.taskId))?.state, "succeeded");
         assert.equal((await store.getTask(second.task.taskId))?.state, "queued");

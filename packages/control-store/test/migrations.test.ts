@@ -41,9 +41,10 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
              values ('run-old', 'task-old', 'scheduler', 1, 'n-old', 1, 'running', $1)`,
             ["2030-01-01T00:00:00.000Z"]
           );
-          await h.raw("insert into leases (scope, holder, term, expires_at) values ('scheduler', 'n-old', 1, $1)", [
-            "2000-01-01T00:00:00.000Z"
-          ]);
+          await h.raw(
+            "insert into leases (scope, holder, term, expires_at) values ('scheduler', 'n-old', 1, $1)",
+            ["2000-01-01T00:00:00.000Z"]
+          );
           await h.raw("update system_state set mode = 'paused', reason = 'v1 pause'");
 
           assert.deepEqual(await h.store.migrate(), { from: 1, to: LATEST_VERSION });
@@ -67,10 +68,22 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           await h.store.setSystemMode("running");
           const l = await lead(h.store, "n-new");
           assert.equal(l.term, 2);
-          assert.deepEqual((await h.store.abandonStaleRuns({ scope: "scheduler", holder: "n-new", term: l.term })).map((r) => r.runId), ["run-old"]);
+          assert.deepEqual(
+            (await h.store.abandonStaleRuns({ scope: "scheduler", holder: "n-new", term: l.term })).map(
+              (r) => r.runId
+            ),
+            ["run-old"]
+          );
           const claimed = await claimAll(h.store, l, 5);
-          assert.deepEqual(claimed.map((c) => [c.task.taskId, c.run.attempt]), [["task-old", 2], ["task-waiting", 1]]);
-          for (const c of claimed) assert.equal(await finish(h.store, l, c.run.runId, "succeeded", "succeeded", false), true);
+          assert.deepEqual(
+            claimed.map((c) => [c.task.taskId, c.run.attempt]),
+            [
+              ["task-old", 2],
+              ["task-waiting", 1]
+            ]
+          );
+          for (const c of claimed)
+            assert.equal(await finish(h.store, l, c.run.runId, "succeeded", "succeeded", false), true);
         },
         { migrate: false }
       ));
@@ -93,11 +106,16 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
              values ('task-next', 'next', 'from v2', 0, 3, '["task-done"]', 'blocked', 0, 0, 0, $1, $2)`,
             ["2030-01-01T00:00:01.000Z", "2030-01-01T00:00:01.000Z"]
           );
-          await h.raw("insert into task_dependencies (task_id, depends_on) values ('task-next', 'task-done')");
+          await h.raw(
+            "insert into task_dependencies (task_id, depends_on) values ('task-next', 'task-done')"
+          );
           await h.raw(
             `insert into runs (run_id, task_id, scope, attempt, owner, term, state, workspace, started_at, last_event_at, ended_at)
              values ('run-done', 'task-done', 'scheduler', 1, 'n-old', 1, 'succeeded', $1, $2, $3, $4)`,
-            [JSON.stringify({ kind: "worktree", path: "/w/t", branch: "baa/task-done", baseCommit: "b0" }), ...Array(3).fill("2030-01-01T00:00:00.000Z")]
+            [
+              JSON.stringify({ kind: "worktree", path: "/w/t", branch: "baa/task-done", baseCommit: "b0" }),
+              ...Array(3).fill("2030-01-01T00:00:00.000Z")
+            ]
           );
 
           assert.deepEqual(await h.store.migrate(), { from: 2, to: LATEST_VERSION });
@@ -120,7 +138,10 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           const [claimed] = await claimAll(h.store, l, 5);
           assert.equal(claimed?.task.taskId, "task-next");
           assert.equal(claimed?.run.round, 1);
-          assert.equal(await finish(h.store, l, claimed!.run.runId, "succeeded", "in_review", false, { commit: "c1" }), true);
+          assert.equal(
+            await finish(h.store, l, claimed!.run.runId, "succeeded", "in_review", false, { commit: "c1" }),
+            true
+          );
           assert.equal((await h.store.getRun(claimed!.run.runId))?.commit, "c1");
         },
         { migrate: false }
@@ -130,7 +151,10 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
       withHarness(
         kind,
         async (h) => {
-          const [a, b] = await Promise.all([openControlStore(h.openOptions), openControlStore(h.openOptions)]);
+          const [a, b] = await Promise.all([
+            openControlStore(h.openOptions),
+            openControlStore(h.openOptions)
+          ]);
           try {
             assert.equal((await a.migrate()).to, LATEST_VERSION);
             assert.equal((await b.migrate()).from, LATEST_VERSION);
@@ -198,7 +222,9 @@ describe("postgres: migration locks", () => {
     withHarness(
       "postgres",
       async (h) => {
-        const stores = await Promise.all([1, 2, 3].map(() => openControlStore({ ...h.openOptions, migrate: false })));
+        const stores = await Promise.all(
+          [1, 2, 3].map(() => openControlStore({ ...h.openOptions, migrate: false }))
+        );
         try {
           const results = await Promise.all(stores.map((s) => s.migrate()));
           assert.equal(results.filter((r) => r.from === 0).length >= 1, true);

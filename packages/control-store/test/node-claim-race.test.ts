@@ -27,7 +27,11 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         (h) =>
           withWorkers(async () => {
             for (let i = 0; i < TASKS; i += 1) {
-              await h.store.createTask({ title: i % 5 === 0 ? `flaky-${i}` : `task-${i}`, prompt: "p", priority: i % 3 });
+              await h.store.createTask({
+                title: i % 5 === 0 ? `flaky-${i}` : `task-${i}`,
+                prompt: "p",
+                priority: i % 3
+              });
             }
             const workers = Array.from({ length: NODES }, (_, n) =>
               startWorker({
@@ -48,17 +52,30 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
             const claims = workers.flatMap((w) => w.lines.filter((line) => line.claimed !== undefined));
             const keys = claims.map((c) => `${c.claimed}#${c.attempt}`);
             assert.equal(new Set(keys).size, keys.length, "no (task, attempt) claimed twice");
-            assert.ok(workers.every((w) => w.lines.filter((line) => line.finished !== undefined).every((line) => line.ok)), "no completion was fenced");
-            const runs = await h.raw<RunRow>("select task_id, attempt, owner, state, started_at, ended_at from runs order by task_id, attempt");
+            assert.ok(
+              workers.every((w) =>
+                w.lines.filter((line) => line.finished !== undefined).every((line) => line.ok)
+              ),
+              "no completion was fenced"
+            );
+            const runs = await h.raw<RunRow>(
+              "select task_id, attempt, owner, state, started_at, ended_at from runs order by task_id, attempt"
+            );
             const byTask = new Map<string, RunRow[]>();
             for (const run of runs) byTask.set(run.task_id, [...(byTask.get(run.task_id) ?? []), run]);
             assert.equal(byTask.size, TASKS, "every task ran");
             for (const [taskId, taskRuns] of byTask) {
-              assert.ok(taskRuns.every((r) => r.state !== "running"), `${taskId}: left running`);
+              assert.ok(
+                taskRuns.every((r) => r.state !== "running"),
+                `${taskId}: left running`
+              );
               for (let n = 1; n < taskRuns.length; n += 1) {
                 const previous = taskRuns[n - 1] as RunRow;
                 const current = taskRuns[n] as RunRow;
-                assert.ok(previous.ended_at !== null && isoOf(previous.ended_at) <= isoOf(current.started_at), `${taskId}: runs overlap`);
+                assert.ok(
+                  previous.ended_at !== null && isoOf(previous.ended_at) <= isoOf(current.started_at),
+                  `${taskId}: runs overlap`
+                );
               }
             }
             const counts = await h.store.countTasksByState();

@@ -5,7 +5,9 @@ import { withHarness, type EngineKind, type Harness } from "./support/harness.js
 import { claimAll, finish, lead, runToReview, SCOPE } from "./support/steps.js";
 
 async function outboxEvents(h: Harness): Promise<string[]> {
-  const rows = await h.raw<{ task_id: string; event: string }>("select task_id, event from notification_events order by seq");
+  const rows = await h.raw<{ task_id: string; event: string }>(
+    "select task_id, event from notification_events order by seq"
+  );
   return rows.map((row) => `${row.task_id} ${row.event}`);
 }
 
@@ -24,7 +26,11 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         const expected: string[] = [];
 
         // run ends: succeeded, failed (last attempt), timed_out, cancelled (cancel requested while running)
-        for (const [runState, taskState] of [["succeeded", "succeeded"], ["failed", "failed"], ["timed_out", "timed_out"]] as const) {
+        for (const [runState, taskState] of [
+          ["succeeded", "succeeded"],
+          ["failed", "failed"],
+          ["timed_out", "timed_out"]
+        ] as const) {
           const { task } = await store.createTask({ title: runState, prompt: "p", maxAttempts: 1 });
           const [c] = await claimAll(store, l, 1);
           await finish(store, l, c!.run.runId, runState, taskState, runState !== "succeeded");
@@ -49,13 +55,18 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
 
         // cancel of a queued task, at once
         await store.createTask({ title: "blocker", prompt: "p", notBefore: "2999-01-01T00:00:00Z" });
-        const queued = (await store.createTask({ title: "queued", prompt: "p", notBefore: "2999-01-01T00:00:00Z" })).task;
+        const queued = (
+          await store.createTask({ title: "queued", prompt: "p", notBefore: "2999-01-01T00:00:00Z" })
+        ).task;
         assert.equal((await store.requestCancel(queued.taskId))?.outcome, "cancelled");
         expected.push(`${queued.taskId} task.cancelled`);
 
         // a dependency failure found by a claim: the dependent fails inside claimTasks
-        const dep = (await store.createTask({ title: "dep", prompt: "p", notBefore: "2999-01-01T00:00:00Z" })).task;
-        const dependent = (await store.createTask({ title: "dependent", prompt: "p", dependsOn: [dep.taskId] })).task;
+        const dep = (await store.createTask({ title: "dep", prompt: "p", notBefore: "2999-01-01T00:00:00Z" }))
+          .task;
+        const dependent = (
+          await store.createTask({ title: "dependent", prompt: "p", dependsOn: [dep.taskId] })
+        ).task;
         await store.requestCancel(dep.taskId);
         expected.push(`${dep.taskId} task.cancelled`);
         await store.requestCancel(retried.taskId);
@@ -73,7 +84,10 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         await store.beginLanding(landed.taskId);
         await store.endLanding(landed.taskId, { kind: "restore", state: "in_review", reason: "conflict" });
         await store.beginLanding(landed.taskId);
-        await store.endLanding(landed.taskId, { kind: "landed", landing: { method: "merge", target: "main", commit: "m", remote: null, pullRequest: null } });
+        await store.endLanding(landed.taskId, {
+          kind: "landed",
+          landing: { method: "merge", target: "main", commit: "m", remote: null, pullRequest: null }
+        });
         expected.push(`${landed.taskId} task.landed`);
 
         // a run abandoned by a lease takeover while a cancel was requested ends the task cancelled
@@ -92,7 +106,12 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
       withHarness(kind, async (h) => {
         const { store } = h;
         const l = await lead(store, "n1");
-        const { task } = await store.createTask({ title: "t", prompt: "p", maxAttempts: 1, notify: ["http://own.example/x", "http://a.example/hook"] });
+        const { task } = await store.createTask({
+          title: "t",
+          prompt: "p",
+          maxAttempts: 1,
+          notify: ["http://own.example/x", "http://a.example/hook"]
+        });
         assert.deepEqual(task.notify, ["http://own.example/x", "http://a.example/hook"]);
         const [c] = await claimAll(store, l, 1);
         await finish(store, l, c!.run.runId, "succeeded", "succeeded", false);
@@ -107,13 +126,35 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         assert.equal(body.task.taskId, task.taskId);
         assert.equal(body.task.state, "succeeded");
         assert.equal(first[0]!.attempts, 1);
-        assert.deepEqual(await store.claimNotifications({ leaseMs: 30_000, limit: 10 }), [], "leased rows are not claimed again");
+        assert.deepEqual(
+          await store.claimNotifications({ leaseMs: 30_000, limit: 10 }),
+          [],
+          "leased rows are not claimed again"
+        );
 
         const [a, b] = first;
         const retryAt = new Date((await store.now()).getTime() + 5_000).toISOString();
-        assert.equal(await store.settleNotification(a!, { kind: "retry", status: 500, error: "HTTP 500", nextAttemptAt: retryAt }), true);
-        assert.equal(await store.settleNotification(a!, { kind: "delivered", status: 200 }), false, "a settled claim is spent");
-        assert.equal(await store.settleNotification({ deliveryId: b!.deliveryId, leaseToken: "other" }, { kind: "delivered", status: 200 }), false);
+        assert.equal(
+          await store.settleNotification(a!, {
+            kind: "retry",
+            status: 500,
+            error: "HTTP 500",
+            nextAttemptAt: retryAt
+          }),
+          true
+        );
+        assert.equal(
+          await store.settleNotification(a!, { kind: "delivered", status: 200 }),
+          false,
+          "a settled claim is spent"
+        );
+        assert.equal(
+          await store.settleNotification(
+            { deliveryId: b!.deliveryId, leaseToken: "other" },
+            { kind: "delivered", status: 200 }
+          ),
+          false
+        );
         assert.equal(await store.settleNotification(b!, { kind: "delivered", status: 204 }), true);
         let stats = await store.notificationStats();
         assert.equal(stats.pending, 1);
@@ -121,18 +162,32 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         assert.equal(stats.lastFailure?.deliveryId, a!.deliveryId);
         assert.equal(stats.lastFailure?.status, 500);
 
-        assert.deepEqual(await store.claimNotifications({ leaseMs: 30_000, limit: 10 }), [], "not before its retry time");
+        assert.deepEqual(
+          await store.claimNotifications({ leaseMs: 30_000, limit: 10 }),
+          [],
+          "not before its retry time"
+        );
         await h.raw("update notification_deliveries set next_attempt_at = $1", [new Date(0).toISOString()]);
         const again = await store.claimNotifications({ leaseMs: 30_000, limit: 10 });
         assert.equal(again.length, 1);
         assert.equal(again[0]!.deliveryId, a!.deliveryId, "the same delivery id on every attempt");
         assert.equal(again[0]!.body, a!.body, "the same bytes on every attempt");
         assert.equal(again[0]!.attempts, 2);
-        assert.equal(await store.settleNotification(again[0]!, { kind: "failed", status: null, error: "connect refused" }), true);
+        assert.equal(
+          await store.settleNotification(again[0]!, {
+            kind: "failed",
+            status: null,
+            error: "connect refused"
+          }),
+          true
+        );
         stats = await store.notificationStats();
         assert.deepEqual([stats.pending, stats.delivered, stats.failed], [0, 1, 1]);
         assert.equal(stats.lastFailure?.error, "connect refused");
-        assert.equal(await store.purgeNotifications(new Date(Date.parse("2999-01-01T00:00:00Z")).toISOString()), 2);
+        assert.equal(
+          await store.purgeNotifications(new Date(Date.parse("2999-01-01T00:00:00Z")).toISOString()),
+          2
+        );
       }));
 
     test("an expired lease lets the delivery be claimed again; the old claim cannot settle it", () =>
@@ -158,14 +213,21 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           try {
             const { store } = h;
             const l = await lead(store, "n1");
-            for (let i = 0; i < 20; i += 1) await store.createTask({ title: `t${i}`, prompt: "p", maxAttempts: 1 });
+            for (let i = 0; i < 20; i += 1)
+              await store.createTask({ title: `t${i}`, prompt: "p", maxAttempts: 1 });
             const claims = await claimAll(store, l, 20);
             for (const c of claims) await finish(store, l, c.run.runId, "succeeded", "succeeded", false);
             const urls = ["http://a.example/1", "http://b.example/2"];
-            const made = await Promise.all([store, other, store, other].map((s) => s.prepareNotifications({ urls, retryForMs: 60_000, limit: 7 })));
+            const made = await Promise.all(
+              [store, other, store, other].map((s) =>
+                s.prepareNotifications({ urls, retryForMs: 60_000, limit: 7 })
+              )
+            );
             const rest = await prepareAll(store, urls);
             assert.equal(made.reduce((a, b) => a + b, 0) + rest, 40);
-            const batches = await Promise.all([store, other, store, other].map((s) => s.claimNotifications({ leaseMs: 30_000, limit: 15 })));
+            const batches = await Promise.all(
+              [store, other, store, other].map((s) => s.claimNotifications({ leaseMs: 30_000, limit: 15 }))
+            );
             const ids = batches.flat().map((d) => d.deliveryId);
             assert.equal(new Set(ids).size, ids.length, "no delivery claimed twice");
             assert.equal(ids.length, 40);

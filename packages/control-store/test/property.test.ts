@@ -26,17 +26,39 @@ const OUTCOMES: Record<string, Omit<RunEnding, "reason">> = {
 const node = fc.constantFrom<0 | 1>(0, 1);
 const w = (weight: number, arbitrary: fc.Arbitrary<unknown>) => ({ weight, arbitrary });
 const step = fc.oneof(
-  w(3, fc.record({ kind: fc.constant("create" as const), priority: fc.integer({ min: 0, max: 2 }), maxAttempts: fc.integer({ min: 1, max: 3 }), dep: fc.option(fc.nat(), { nil: undefined }) })),
+  w(
+    3,
+    fc.record({
+      kind: fc.constant("create" as const),
+      priority: fc.integer({ min: 0, max: 2 }),
+      maxAttempts: fc.integer({ min: 1, max: 3 }),
+      dep: fc.option(fc.nat(), { nil: undefined })
+    })
+  ),
   w(3, fc.record({ kind: fc.constant("acquire" as const), node, newTerm: fc.boolean() })),
   w(6, fc.record({ kind: fc.constant("claim" as const), node, limit: fc.integer({ min: 1, max: 3 }) })),
-  w(5, fc.record({ kind: fc.constant("end" as const), node, pick: fc.nat(), outcome: fc.constantFrom(...Object.keys(OUTCOMES), "toReview", "toReview", "toReview", "toReview") })),
+  w(
+    5,
+    fc.record({
+      kind: fc.constant("end" as const),
+      node,
+      pick: fc.nat(),
+      outcome: fc.constantFrom(...Object.keys(OUTCOMES), "toReview", "toReview", "toReview", "toReview")
+    })
+  ),
   w(2, fc.record({ kind: fc.constant("approval" as const), node, pick: fc.nat(), waiting: fc.boolean() })),
   w(1, fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat() })),
   w(1, fc.record({ kind: fc.constant("retry" as const), pick: fc.nat() })),
   w(2, fc.record({ kind: fc.constant("advance" as const), ms: fc.constantFrom(500, 2_000, 4_000) })),
   w(2, fc.record({ kind: fc.constant("abandon" as const), node })),
   w(2, fc.record({ kind: fc.constant("takeover" as const), node })),
-  w(1, fc.record({ kind: fc.constant("mode" as const), mode: fc.constantFrom<SystemMode>("running", "running", "running", "paused", "draining") })),
+  w(
+    1,
+    fc.record({
+      kind: fc.constant("mode" as const),
+      mode: fc.constantFrom<SystemMode>("running", "running", "running", "paused", "draining")
+    })
+  ),
   w(12, reviewStep),
   // Every node claims (issue 16): heartbeats renew run leases; the leader sweeps lapsed ones.
   w(3, fc.record({ kind: fc.constant("beat" as const), node })),
@@ -81,7 +103,8 @@ interface World {
 }
 
 async function reset(h: Harness): Promise<void> {
-  for (const table of ["runs", "task_dependencies", "tasks", "leases", "nodes"]) await h.raw(`delete from ${table}`);
+  for (const table of ["runs", "task_dependencies", "tasks", "leases", "nodes"])
+    await h.raw(`delete from ${table}`);
   await h.raw("update system_state set mode = 'running', quota_paused_until = null, quota_reason = null");
 }
 
@@ -99,15 +122,27 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
   const { store } = h;
   switch (s.kind) {
     case "create": {
-      const dep = s.dep === undefined || w.tasks.length === 0 ? [] : [w.tasks[s.dep % w.tasks.length] as string];
-      const { task } = await store.createTask({ title: "t", prompt: "p", priority: s.priority, maxAttempts: s.maxAttempts, dependsOn: dep });
+      const dep =
+        s.dep === undefined || w.tasks.length === 0 ? [] : [w.tasks[s.dep % w.tasks.length] as string];
+      const { task } = await store.createTask({
+        title: "t",
+        prompt: "p",
+        priority: s.priority,
+        maxAttempts: s.maxAttempts,
+        dependsOn: dep
+      });
       w.tasks.push(task.taskId);
       w.expect.createdTasks += 1;
       return;
     }
     case "acquire": {
       const name = NODES[s.node];
-      const lease = await store.acquireLease({ scope: SCOPE, holder: name, ttlMs: TTL_MS, newTerm: s.newTerm });
+      const lease = await store.acquireLease({
+        scope: SCOPE,
+        holder: name,
+        ttlMs: TTL_MS,
+        newTerm: s.newTerm
+      });
       if (lease) {
         const known = w.expect.termHolder.get(lease.term);
         assert.ok(known === undefined || known === name, `term ${lease.term} given to ${name} and ${known}`);
@@ -120,15 +155,29 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       const name = NODES[s.node];
       const lease = w.belief.get(name);
       if (!lease) return;
-      const valid = (await leaseIs(h, name, lease.term)) && (await store.getLease(SCOPE))!.expiresAt! > (await store.now()).toISOString();
-      const claimed = await store.claimTasks({ scope: SCOPE, holder: name, term: lease.term, limit: s.limit });
+      const valid =
+        (await leaseIs(h, name, lease.term)) &&
+        (await store.getLease(SCOPE))!.expiresAt! > (await store.now()).toISOString();
+      const claimed = await store.claimTasks({
+        scope: SCOPE,
+        holder: name,
+        term: lease.term,
+        limit: s.limit
+      });
       if (!valid) assert.deepEqual(claimed, [], "invariant 2: a node without the lease claimed");
       assert.ok(claimed.length <= s.limit);
       count("claimed", claimed.length);
       for (const c of claimed) {
         w.runs.get(name)!.push({ runId: c.run.runId, taskId: c.task.taskId, term: lease.term });
         // As the conductor does once the worktree exists; only a task's first branch is kept.
-        if (c.task.priority !== 1) assert.equal(await store.updateRun({ runId: c.run.runId, owner: name, term: lease.term }, { baseBranch: "main" }), true);
+        if (c.task.priority !== 1)
+          assert.equal(
+            await store.updateRun(
+              { runId: c.run.runId, owner: name, term: lease.term },
+              { baseBranch: "main" }
+            ),
+            true
+          );
       }
       return;
     }
@@ -142,14 +191,20 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       const current = await store.getRun(run.runId);
       const now = (await store.now()).toISOString();
       // A node's run: its own lease; a leader-claimed run: the leader lease's term (invariant 3).
-      const held = run.node === true ? current?.leaseExpiresAt !== null && (current?.leaseExpiresAt ?? "") > now : await leaseIs(h, name, run.term);
+      const held =
+        run.node === true
+          ? current?.leaseExpiresAt !== null && (current?.leaseExpiresAt ?? "") > now
+          : await leaseIs(h, name, run.term);
       const expected = current?.state === "running" && held;
       const before = await snapshot(h);
       const fence = { runId: run.runId, owner: name, term: run.term };
       const ok =
         s.kind === "end"
           ? await store.finishRun(fence, { ...OUTCOMES[s.outcome]!, reason: s.outcome })
-          : await store.updateRun(fence, { taskState: s.waiting ? "needs_approval" : "running", turnId: "turn" });
+          : await store.updateRun(fence, {
+              taskState: s.waiting ? "needs_approval" : "running",
+              turnId: "turn"
+            });
       assert.equal(ok, expected, `invariant 3: ${s.kind} accepted=${ok}, fence valid=${expected}`);
       count(`${s.kind} ${ok ? "accepted" : "fenced"}`);
       if (ok && s.kind === "end") count(`ended ${s.outcome}`);
@@ -159,7 +214,8 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
         mine.splice(mine.indexOf(run), 1);
       } else if (s.kind === "end") {
         mine.splice(mine.indexOf(run), 1);
-        if (OUTCOMES[s.outcome]!.spendAttempt) w.expect.spent.set(run.taskId, (w.expect.spent.get(run.taskId) ?? 0) + 1);
+        if (OUTCOMES[s.outcome]!.spendAttempt)
+          w.expect.spent.set(run.taskId, (w.expect.spent.get(run.taskId) ?? 0) + 1);
       }
       return;
     }
@@ -194,7 +250,11 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       count("abandoned", abandoned.length);
       for (const run of abandoned) {
         assert.ok(run.term < lease.term);
-        assert.equal((await store.getTask(run.taskId))?.attemptsSpent, spentBefore.get(run.taskId) ?? 0, "invariant 6: abandoning spent an attempt");
+        assert.equal(
+          (await store.getTask(run.taskId))?.attemptsSpent,
+          spentBefore.get(run.taskId) ?? 0,
+          "invariant 6: abandoning spent an attempt"
+        );
       }
       return;
     }
@@ -203,14 +263,30 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       return;
     case "beat": {
       const name = NODES[s.node];
-      const { renewed } = await store.heartbeatNode({ nodeId: name, address: null, labels: [], capacity: 3, running: 0, version: "p", executes: true, ttlMs: NODE_TTL_MS, runLeaseTtlMs: RUN_LEASE_TTL_MS });
+      const { renewed } = await store.heartbeatNode({
+        nodeId: name,
+        address: null,
+        labels: [],
+        capacity: 3,
+        running: 0,
+        version: "p",
+        executes: true,
+        ttlMs: NODE_TTL_MS,
+        runLeaseTtlMs: RUN_LEASE_TTL_MS
+      });
       count("run leases renewed", renewed);
       return;
     }
     case "nodeClaim": {
       const name = NODES[s.node];
       const alive = (await store.listNodes()).find((n) => n.nodeId === name)?.state === "up";
-      const claimed = await store.claimTasks({ scope: RUN_LEASE_SCOPE, holder: name, term: 0, limit: s.limit, runLeaseTtlMs: RUN_LEASE_TTL_MS });
+      const claimed = await store.claimTasks({
+        scope: RUN_LEASE_SCOPE,
+        holder: name,
+        term: 0,
+        limit: s.limit,
+        runLeaseTtlMs: RUN_LEASE_TTL_MS
+      });
       if (!alive) assert.deepEqual(claimed, [], "invariant 2: a node past its heartbeat claimed");
       count("node claimed", claimed.length);
       for (const c of claimed) {
@@ -235,7 +311,11 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       count("swept", swept.length);
       for (const run of swept) {
         assert.equal(run.state, "abandoned");
-        assert.equal((await store.getTask(run.taskId))?.attemptsSpent, spentBefore.get(run.taskId) ?? 0, "invariant 6: a swept run spent an attempt");
+        assert.equal(
+          (await store.getTask(run.taskId))?.attemptsSpent,
+          spentBefore.get(run.taskId) ?? 0,
+          "invariant 6: a swept run spent an attempt"
+        );
       }
       return;
     }
@@ -247,7 +327,11 @@ async function apply(h: Harness, w: World, s: Step): Promise<void> {
       await apply(h, w, { kind: "abandon", node: s.node });
       return;
     default: {
-      const did = await applyReviewStep(store, { tasks: w.tasks, spent: w.expect.spent, landingFrom: w.landingFrom }, s);
+      const did = await applyReviewStep(
+        store,
+        { tasks: w.tasks, spent: w.expect.spent, landingFrom: w.landingFrom },
+        s
+      );
       if (did) count(did);
       return;
     }

@@ -9,7 +9,12 @@ const EVERY_MINUTE: Omit<NewSchedule, "nextFireAt"> = {
   cron: "* * * * *",
   timezone: "UTC",
   catchUp: "one",
-  task: { title: "bump deps", prompt: "bump the dependencies", priority: 3, notify: ["https://hooks.example/a"] }
+  task: {
+    title: "bump deps",
+    prompt: "bump the dependencies",
+    priority: 3,
+    notify: ["https://hooks.example/a"]
+  }
 };
 
 async function dueOne(store: ControlStore) {
@@ -30,7 +35,10 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         assert.equal(created.nextFireAt, now);
         assert.equal(created.lastFireAt, null);
         assert.deepEqual(created.task, EVERY_MINUTE.task);
-        assert.deepEqual((await store.listSchedules()).map((s) => s.scheduleId), [created.scheduleId]);
+        assert.deepEqual(
+          (await store.listSchedules()).map((s) => s.scheduleId),
+          [created.scheduleId]
+        );
         assert.deepEqual(await store.getSchedule(created.scheduleId), created);
 
         const paused = await store.setSchedulePaused(created.scheduleId, true, null);
@@ -46,7 +54,15 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         await h.raw("update schedules set next_fire_at = $1", [now]);
         const l = await lead(store, "n1");
         const { schedule } = await dueOne(store);
-        const fired = await store.fireSchedule({ scope: SCOPE, holder: l.holder, term: l.term, scheduleId: created.scheduleId, expectedNextFireAt: now, scheduledFor: now, nextFireAt: later });
+        const fired = await store.fireSchedule({
+          scope: SCOPE,
+          holder: l.holder,
+          term: l.term,
+          scheduleId: created.scheduleId,
+          expectedNextFireAt: now,
+          scheduledFor: now,
+          nextFireAt: later
+        });
         assert.equal(schedule?.scheduleId, created.scheduleId);
         assert.equal(fired.kind, "fired");
         const task = fired.kind === "fired" ? fired.task : assert.fail("not fired");
@@ -71,9 +87,22 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
       withHarness(kind, async ({ store }) => {
         const now = (await store.now()).toISOString();
         await assert.rejects(store.createSchedule({ ...EVERY_MINUTE, name: "", nextFireAt: now }), /name/);
-        await assert.rejects(store.createSchedule({ ...EVERY_MINUTE, catchUp: "all" as never, nextFireAt: now }), /catchUp/);
-        await assert.rejects(store.createSchedule({ ...EVERY_MINUTE, task: { title: "", prompt: "p" }, nextFireAt: now }), /title/);
-        await assert.rejects(store.createSchedule({ ...EVERY_MINUTE, task: { title: "t", prompt: "p", dependsOn: [] } as never, nextFireAt: now }), /dependsOn/);
+        await assert.rejects(
+          store.createSchedule({ ...EVERY_MINUTE, catchUp: "all" as never, nextFireAt: now }),
+          /catchUp/
+        );
+        await assert.rejects(
+          store.createSchedule({ ...EVERY_MINUTE, task: { title: "", prompt: "p" }, nextFireAt: now }),
+          /title/
+        );
+        await assert.rejects(
+          store.createSchedule({
+            ...EVERY_MINUTE,
+            task: { title: "t", prompt: "p", dependsOn: [] } as never,
+            nextFireAt: now
+          }),
+          /dependsOn/
+        );
       }));
 
     test("a fire is stale without the lease, for a moved schedule, and skips with scheduledFor null", () =>
@@ -83,7 +112,15 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         const next = new Date(Date.parse(now) + 60_000).toISOString();
         const s = await store.createSchedule({ ...EVERY_MINUTE, nextFireAt: now });
         const l = await lead(store, "n1");
-        const fire = { scope: SCOPE, holder: l.holder, term: l.term, scheduleId: s.scheduleId, expectedNextFireAt: now, scheduledFor: now, nextFireAt: next };
+        const fire = {
+          scope: SCOPE,
+          holder: l.holder,
+          term: l.term,
+          scheduleId: s.scheduleId,
+          expectedNextFireAt: now,
+          scheduledFor: now,
+          nextFireAt: next
+        };
         assert.deepEqual(await store.fireSchedule({ ...fire, holder: "n2" }), { kind: "stale" });
         assert.deepEqual(await store.fireSchedule({ ...fire, term: l.term + 1 }), { kind: "stale" });
         assert.deepEqual(await store.fireSchedule({ ...fire, expectedNextFireAt: next }), { kind: "stale" });
@@ -97,22 +134,41 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
     // SQLite is one node (one client whose writers queue); PostgreSQL gets a second client, as a second node would.
     test("store clients racing to fire the same due schedule create one task", () =>
       withHarness(kind, async (h) => {
-        const other = kind === "postgres" ? await openControlStore({ ...h.openOptions, migrate: false }) : h.store;
+        const other =
+          kind === "postgres" ? await openControlStore({ ...h.openOptions, migrate: false }) : h.store;
         try {
           const { store } = h;
           const l = await lead(store, "n1");
           for (let round = 0; round < 5; round += 1) {
             const now = (await store.now()).toISOString();
             const s = await store.createSchedule({ ...EVERY_MINUTE, name: `race ${round}`, nextFireAt: now });
-            const fire = { scope: SCOPE, holder: l.holder, term: l.term, scheduleId: s.scheduleId, expectedNextFireAt: now, scheduledFor: now, nextFireAt: new Date(Date.parse(now) + 60_000).toISOString() };
-            const outcomes = await Promise.all([store.fireSchedule(fire), other.fireSchedule(fire), store.fireSchedule(fire), other.fireSchedule(fire)]);
+            const fire = {
+              scope: SCOPE,
+              holder: l.holder,
+              term: l.term,
+              scheduleId: s.scheduleId,
+              expectedNextFireAt: now,
+              scheduledFor: now,
+              nextFireAt: new Date(Date.parse(now) + 60_000).toISOString()
+            };
+            const outcomes = await Promise.all([
+              store.fireSchedule(fire),
+              other.fireSchedule(fire),
+              store.fireSchedule(fire),
+              other.fireSchedule(fire)
+            ]);
             assert.equal(outcomes.filter((o) => o.kind === "fired").length, 1, JSON.stringify(outcomes));
             assert.equal(outcomes.filter((o) => o.kind === "stale").length, 3);
-            const rows = await h.raw<{ n: number | string }>("select count(*) as n from tasks where schedule_id = $1", [s.scheduleId]);
+            const rows = await h.raw<{ n: number | string }>(
+              "select count(*) as n from tasks where schedule_id = $1",
+              [s.scheduleId]
+            );
             assert.equal(Number(rows[0]?.n), 1);
           }
           // The store itself refuses a second task for one fire, whoever writes it.
-          const [task] = await h.raw<{ schedule_id: string; scheduled_for: string }>("select schedule_id, scheduled_for from tasks limit 1");
+          const [task] = await h.raw<{ schedule_id: string; scheduled_for: string }>(
+            "select schedule_id, scheduled_for from tasks limit 1"
+          );
           await assert.rejects(
             h.raw(
               "insert into tasks (task_id, title, prompt, priority, max_attempts, depends_on, state, attempts_spent, run_count, cancel_requested, created_at, updated_at, schedule_id, scheduled_for) values ('task-dup', 't', 'p', 0, 1, '[]', 'queued', 0, 0, 0, $1, $2, $3, $4)",

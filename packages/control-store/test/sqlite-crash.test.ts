@@ -55,45 +55,67 @@ describe("sqlite: kill -9 in the middle of claiming", () => {
   test("loses nothing: every task is still there in a consistent state, and a restart finishes the queue", () =>
     withHarness(
       "sqlite",
-      (h) => withWorkers(async () => {
-        for (let i = 0; i < TASKS; i += 1) await h.store.createTask({ title: `t${i}`, prompt: "p" });
-        let lease = await lead(h.store, "node-a", 600_000);
-        const acknowledged = new Set<string>();
-        const claimer = () =>
-          startWorker({ open: { ...h.openOptions, migrate: false }, scope: SCOPE, holder: lease.holder, term: lease.term, maxBatch: 5, flaky: false });
-        const record = (lines: WorkerLine[]) => {
-          for (const line of lines) if (line.finished && line.ok) acknowledged.add(line.finished);
-        };
+      (h) =>
+        withWorkers(async () => {
+          for (let i = 0; i < TASKS; i += 1) await h.store.createTask({ title: `t${i}`, prompt: "p" });
+          let lease = await lead(h.store, "node-a", 600_000);
+          const acknowledged = new Set<string>();
+          const claimer = () =>
+            startWorker({
+              open: { ...h.openOptions, migrate: false },
+              scope: SCOPE,
+              holder: lease.holder,
+              term: lease.term,
+              maxBatch: 5,
+              flaky: false
+            });
+          const record = (lines: WorkerLine[]) => {
+            for (const line of lines) if (line.finished && line.ok) acknowledged.add(line.finished);
+          };
 
-        for (const after of KILL_AFTER) {
-          const worker = claimer();
-          let finished = 0;
-          await worker.waitFor((line) => line.finished !== undefined && ++finished >= after);
-          worker.child.kill("SIGKILL");
-          assert.equal((await worker.exited).signal, "SIGKILL");
-          record(worker.lines);
-          await assertConsistent(h);
-          // Every completion the killed process saw acknowledged is durable.
-          const succeededRuns = new Set((await h.raw<RunRow>("select run_id from runs where state = 'succeeded'")).map((r) => r.run_id));
-          for (const runId of acknowledged) assert.ok(succeededRuns.has(runId), `acknowledged ${runId} was lost`);
-          // The restarted node takes a new term and sends what its killed self was running back to the queue.
-          const store = await h.reopen();
-          lease = (await store.acquireLease({ scope: SCOPE, holder: "node-a", ttlMs: 600_000, newTerm: true }))!;
-          const { running } = await assertConsistent(h);
-          const abandoned = await store.abandonStaleRuns({ scope: SCOPE, holder: "node-a", term: lease.term });
-          assert.equal(abandoned.length, running);
-          assert.equal((await assertConsistent(h)).running, 0);
-        }
+          for (const after of KILL_AFTER) {
+            const worker = claimer();
+            let finished = 0;
+            await worker.waitFor((line) => line.finished !== undefined && ++finished >= after);
+            worker.child.kill("SIGKILL");
+            assert.equal((await worker.exited).signal, "SIGKILL");
+            record(worker.lines);
+            await assertConsistent(h);
+            // Every completion the killed process saw acknowledged is durable.
+            const succeededRuns = new Set(
+              (await h.raw<RunRow>("select run_id from runs where state = 'succeeded'")).map((r) => r.run_id)
+            );
+            for (const runId of acknowledged)
+              assert.ok(succeededRuns.has(runId), `acknowledged ${runId} was lost`);
+            // The restarted node takes a new term and sends what its killed self was running back to the queue.
+            const store = await h.reopen();
+            lease = (await store.acquireLease({
+              scope: SCOPE,
+              holder: "node-a",
+              ttlMs: 600_000,
+              newTerm: true
+            }))!;
+            const { running } = await assertConsistent(h);
+            const abandoned = await store.abandonStaleRuns({
+              scope: SCOPE,
+              holder: "node-a",
+              term: lease.term
+            });
+            assert.equal(abandoned.length, running);
+            assert.equal((await assertConsistent(h)).running, 0);
+          }
 
-        const last = claimer();
-        assert.equal((await last.exited).code, 0, last.stderr());
-        record(last.lines);
-        const { succeeded } = await assertConsistent(h);
-        assert.equal(succeeded, TASKS);
-        assert.equal(acknowledged.size, TASKS, "each task acknowledged succeeded exactly once");
-        const extra = await h.raw<RunRow>("select run_id, task_id, state from runs where state not in ('succeeded', 'abandoned')");
-        assert.deepEqual(extra, []);
-      }),
+          const last = claimer();
+          assert.equal((await last.exited).code, 0, last.stderr());
+          record(last.lines);
+          const { succeeded } = await assertConsistent(h);
+          assert.equal(succeeded, TASKS);
+          assert.equal(acknowledged.size, TASKS, "each task acknowledged succeeded exactly once");
+          const extra = await h.raw<RunRow>(
+            "select run_id, task_id, state from runs where state not in ('succeeded', 'abandoned')"
+          );
+          assert.deepEqual(extra, []);
+        }),
       { realClock: true, busyTimeoutMs: MULTI_PROCESS_BUSY_MS }
     ));
 });

@@ -24,7 +24,10 @@ describe(`the SQLite driver on Node ${process.version}`, () => {
   test("statements say whether they return rows, rows are plain objects, run reports changes", () => {
     const db = openSqliteConnection(dir.path("shape.sqlite"), { busyTimeoutMs: 1000 });
     try {
-      assert.equal(db.prepare("create table t (id integer primary key, name text unique, n integer)").reader, false);
+      assert.equal(
+        db.prepare("create table t (id integer primary key, name text unique, n integer)").reader,
+        false
+      );
       db.prepare("create table t (id integer primary key, name text unique, n integer)").run([]);
       const insert = db.prepare("insert into t (name, n) values (?, ?)");
       assert.equal(insert.reader, false);
@@ -58,7 +61,10 @@ describe(`the SQLite driver on Node ${process.version}`, () => {
         (error: Error & { code?: string }) => error.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
       );
       db.exec("begin immediate");
-      assert.throws(() => other.exec("begin immediate"), (error: Error & { code?: string }) => error.code === "SQLITE_BUSY");
+      assert.throws(
+        () => other.exec("begin immediate"),
+        (error: Error & { code?: string }) => error.code === "SQLITE_BUSY"
+      );
       db.exec("rollback");
       other.exec("begin immediate");
       other.exec("rollback");
@@ -84,10 +90,14 @@ describe(`the SQLite driver on Node ${process.version}`, () => {
       globalThis.gc();
       console.log("done");
     `;
-    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], {
-      encoding: "utf8",
-      timeout: 60_000
-    });
+    const child = spawnSync(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script],
+      {
+        encoding: "utf8",
+        timeout: 60_000
+      }
+    );
     assert.equal(child.signal, null, `killed by ${child.signal}: ${child.stderr}`);
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /done/);

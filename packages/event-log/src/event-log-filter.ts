@@ -48,7 +48,8 @@ export function compileFilter(filter: EventFilter): (event: CodexdEvent) => bool
     if (turnId !== undefined && event.turnId !== turnId) return false;
     if (taskId !== undefined && event.taskId !== taskId) return false;
     if (runId !== undefined && event.runId !== runId) return false;
-    if (type !== undefined && event.type !== type && !event.type.startsWith(typePrefix as string)) return false;
+    if (type !== undefined && event.type !== type && !event.type.startsWith(typePrefix as string))
+      return false;
     if (since !== undefined || until !== undefined) {
       const at = Date.parse(event.at);
       if (since !== undefined && !(at >= since)) return false;

@@ -114,7 +114,11 @@ async function scanFile(openFile: OpenEventFile, path: string, visit: LineVisito
       if (bytesRead === 0) return;
       position += bytesRead;
       let start = 0;
-      for (let nl = chunk.indexOf(0x0a, start); nl !== -1 && nl < bytesRead; nl = chunk.indexOf(0x0a, start)) {
+      for (
+        let nl = chunk.indexOf(0x0a, start);
+        nl !== -1 && nl < bytesRead;
+        nl = chunk.indexOf(0x0a, start)
+      ) {
         const tail = chunk.subarray(start, nl);
         const line = pieces.length === 0 ? tail : Buffer.concat([...pieces, tail]);
         pieces = [];
@@ -153,7 +157,11 @@ async function seekStart(handle: Handle, seen: (seq: number) => boolean): Promis
 }
 
 // The first line starting after `from` (and before `end`) whose seq can be read, or undefined.
-async function seqLineAt(handle: Handle, from: number, end: number): Promise<{ start: number; seq: number } | undefined> {
+async function seqLineAt(
+  handle: Handle,
+  from: number,
+  end: number
+): Promise<{ start: number; seq: number } | undefined> {
   const buffer = Buffer.allocUnsafe(PROBE);
   let position = from;
   let lineStart: number | undefined;
@@ -183,7 +191,11 @@ const SEQ_PREFIX = Buffer.from('{"seq":');
 // Pages after the first rescan their file from the top; reading the seq our own writer puts
 // first on each line lets those lines be skipped without decoding or JSON.parse.
 function peekSeq(line: Buffer): number | undefined {
-  if (line.length <= SEQ_PREFIX.length || line.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, 0, SEQ_PREFIX.length) !== 0) return undefined;
+  if (
+    line.length <= SEQ_PREFIX.length ||
+    line.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, 0, SEQ_PREFIX.length) !== 0
+  )
+    return undefined;
   let seq = 0;
   let i = SEQ_PREFIX.length;
   for (; i < line.length && i < SEQ_PREFIX.length + 16; i += 1) {

@@ -55,7 +55,9 @@ export function parseEventLine<T extends { seq: number }>(line: string): T | und
   if (line.length < 2 || line.charCodeAt(0) !== 0x7b /* { */) return undefined;
   try {
     const value = JSON.parse(line) as { seq?: unknown };
-    return typeof value === "object" && value !== null && typeof value.seq === "number" ? (value as T) : undefined;
+    return typeof value === "object" && value !== null && typeof value.seq === "number"
+      ? (value as T)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -21,13 +21,18 @@ interface RecentSnapshot {
   toJSON(): { events: RecentEvent[]; updatedAt: string };
 }
 
-export type EventInput = Pick<CodexdEvent, "type"> & Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "taskId" | "runId" | "data">>;
+export type EventInput = Pick<CodexdEvent, "type"> &
+  Partial<Pick<CodexdEvent, "sessionId" | "threadId" | "turnId" | "taskId" | "runId" | "data">>;
 
 /**
  * Gets each event, its JSON text (as logged, without the newline), so nobody serializes it
  * twice, and its recent view (long strings cut, see `recentView`) with that view's size.
  */
-export type EventListener = (event: CodexdEvent, json: string, recent: { view: RecentEvent; bytes: number }) => void;
+export type EventListener = (
+  event: CodexdEvent,
+  json: string,
+  recent: { view: RecentEvent; bytes: number }
+) => void;
 
 /** Default size at which the active log file is rotated into a segment. */
 export const DEFAULT_EVENT_LOG_MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -81,7 +86,10 @@ export class EventLog {
   readonly #recentFile: JsonStateFile<RecentSnapshot>;
   // Serialized when written, not per event: a save only marks the file stale.
   readonly #recentSnapshot: RecentSnapshot = {
-    toJSON: () => ({ events: this.#ring.map((entry) => entry.view), updatedAt: new Date(this.#now()).toISOString() })
+    toJSON: () => ({
+      events: this.#ring.map((entry) => entry.view),
+      updatedAt: new Date(this.#now()).toISOString()
+    })
   };
   readonly #limit: number;
   readonly #maxBytes: number;
@@ -190,7 +198,10 @@ export class EventLog {
    * Throws a RangeError when `since`/`until` is not a time.
    */
   query(filter: EventFilter = {}, options: QueryOptions = {}): Promise<EventPage> {
-    return queryEventFiles({ files: () => this.#files.files(), lastSeq: this.#lastSeq, maxBytes: options.maxBytes }, filter);
+    return queryEventFiles(
+      { files: () => this.#files.files(), lastSeq: this.#lastSeq, maxBytes: options.maxBytes },
+      filter
+    );
   }
 
   /** How many subscribers are attached (live event streams among them). */
@@ -263,7 +274,10 @@ export class EventLog {
     this.#ring.push(entry);
     this.#ringBytes += entry.bytes + 1;
     let drop = 0;
-    while (this.#ring.length - drop > 1 && (this.#ring.length - drop > this.#limit || this.#ringBytes > this.#maxBytes)) {
+    while (
+      this.#ring.length - drop > 1 &&
+      (this.#ring.length - drop > this.#limit || this.#ringBytes > this.#maxBytes)
+    ) {
       this.#ringBytes -= (this.#ring[drop] as { bytes: number }).bytes + 1;
       drop += 1;
     }
@@ -275,7 +289,10 @@ export class EventLog {
     try {
       return readJsonFile<{ events?: CodexdEvent[] }>(path, {}).events ?? [];
     } catch (error) {
-      this.#health.logger.warn({ file: path, err: error }, "recent-events.json is unreadable; starting with an empty ring");
+      this.#health.logger.warn(
+        { file: path, err: error },
+        "recent-events.json is unreadable; starting with an empty ring"
+      );
       return [];
     }
   }

@@ -71,7 +71,10 @@ export class EventSegments {
    */
   recoverLastSeq(): number {
     const newest = this.#segments.at(-1);
-    return Math.max(readLastSeq(this.#options.logPath) ?? 0, newest === undefined ? 0 : (readLastSeq(newest.path) ?? 0));
+    return Math.max(
+      readLastSeq(this.#options.logPath) ?? 0,
+      newest === undefined ? 0 : (readLastSeq(newest.path) ?? 0)
+    );
   }
 
   /** Appends one serialized event line (ending in `\n`) whose seq is `seq`. */
@@ -116,7 +119,10 @@ export class EventSegments {
       renameSync(this.#options.logPath, path);
     } catch (error) {
       // Losing the event is worse than an oversized file; the next append tries again.
-      this.#options.logger.warn({ file: this.#options.logPath, err: error }, "event log rotation failed; the active file keeps growing");
+      this.#options.logger.warn(
+        { file: this.#options.logPath, err: error },
+        "event log rotation failed; the active file keeps growing"
+      );
       return;
     }
     this.#segments.push({ path, firstSeq, bytes: this.#activeBytes });
@@ -133,7 +139,11 @@ export class EventSegments {
         unlinkSync(oldest.path);
       } catch (error) {
         // ENOENT: removed by hand, it no longer takes space either way.
-        if (errnoCode(error) !== "ENOENT") this.#options.logger.warn({ file: oldest.path, err: error }, "could not delete an old event log segment");
+        if (errnoCode(error) !== "ENOENT")
+          this.#options.logger.warn(
+            { file: oldest.path, err: error },
+            "could not delete an old event log segment"
+          );
       }
       this.#segmentBytes -= oldest.bytes;
       this.#generation += 1;

@@ -35,15 +35,25 @@ export function cutText(text: string, maxBytes: number, seq: number): string {
  * copy with every long string cut (see `cutText`). If the cut event is still larger than
  * `maxEventBytes` (a huge array of short strings), its data is replaced by a note.
  */
-export function recentView(event: CodexdEvent, options: { maxTextBytes: number; maxEventBytes: number; jsonBytes: number }): { view: RecentEvent; bytes: number } {
+export function recentView(
+  event: CodexdEvent,
+  options: { maxTextBytes: number; maxEventBytes: number; jsonBytes: number }
+): { view: RecentEvent; bytes: number } {
   if (options.jsonBytes <= options.maxTextBytes) return { view: event, bytes: options.jsonBytes };
   const state = { cut: false };
   const data = cutValue(event.data, options.maxTextBytes, event.seq, state);
-  if (!state.cut && options.jsonBytes <= options.maxEventBytes) return { view: event, bytes: options.jsonBytes };
+  if (!state.cut && options.jsonBytes <= options.maxEventBytes)
+    return { view: event, bytes: options.jsonBytes };
   let view: RecentEvent = { ...event, data, cut: true };
   let bytes = Buffer.byteLength(JSON.stringify(view));
   if (bytes > options.maxEventBytes) {
-    view = { ...event, data: { note: `event data of ${options.jsonBytes} bytes left out; whole in event seq ${event.seq} of the event log` }, cut: true };
+    view = {
+      ...event,
+      data: {
+        note: `event data of ${options.jsonBytes} bytes left out; whole in event seq ${event.seq} of the event log`
+      },
+      cut: true
+    };
     bytes = Buffer.byteLength(JSON.stringify(view));
   }
   return { view, bytes };

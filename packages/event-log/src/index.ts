@@ -11,4 +11,11 @@ export {
 export { compileFilter, matches, type CodexdEvent, type EventFilter } from "./event-log-filter.js";
 export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type EventPage } from "./event-log-query.js";
 export { nextEvent, type EventPublisher } from "./next-event.js";
-export { cutText, cutLongStrings, recentView, isStreamingDelta, DEFAULT_MAX_TEXT_BYTES, type RecentEvent } from "./event-view.js";
+export {
+  cutText,
+  cutLongStrings,
+  recentView,
+  isStreamingDelta,
+  DEFAULT_MAX_TEXT_BYTES,
+  type RecentEvent
+} from "./event-view.js";

@@ -70,7 +70,10 @@ export class UnwrittenEvents {
   /** Shutdown: one last try; returns how many events are lost with the process. */
   close(): number {
     if (!this.#drain()) {
-      this.#o.health.logger.error({ file: this.#o.path, err: this.#lastError, unwritten: this.count }, "event log closed with events it could not write");
+      this.#o.health.logger.error(
+        { file: this.#o.path, err: this.#lastError, unwritten: this.count },
+        "event log closed with events it could not write"
+      );
     }
     this.#clearTimer();
     return this.count;
@@ -97,7 +100,10 @@ export class UnwrittenEvents {
       this.#failures = 0;
       this.#lastError = undefined;
       if (this.#lostInRun > 0) {
-        this.#o.health.logger.error({ file: this.#o.path, lost: this.#lostInRun, seqs: this.#lostSeqs }, "event log writes resumed after dropping events");
+        this.#o.health.logger.error(
+          { file: this.#o.path, lost: this.#lostInRun, seqs: this.#lostSeqs },
+          "event log writes resumed after dropping events"
+        );
       }
       this.#lostInRun = 0;
       this.#lostSeqs = undefined;
@@ -139,7 +145,10 @@ export class UnwrittenEvents {
       this.#timer = undefined;
       this.#drain();
     }, delay);
-    this.#o.health.failed(this.#o.path, error, { retry: () => this.flush(), nextRetryAt: this.#o.now() + delay });
+    this.#o.health.failed(this.#o.path, error, {
+      retry: () => this.flush(),
+      nextRetryAt: this.#o.now() + delay
+    });
   }
 
   #clearTimer(): void {

@@ -12,8 +12,12 @@ function setup(extra: Partial<EventLogOptions> = {}) {
   const ws = makeTempDir("event-log-test-");
   const timers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00Z") });
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: string) => (fields: object, message: string) => lines.push({ level, fields: fields as Record<string, unknown>, message });
-  const health = new WriteHealth({ logger: { error: at("error"), warn: at("warn"), info: at("info") }, now: () => timers.now() });
+  const at = (level: string) => (fields: object, message: string) =>
+    lines.push({ level, fields: fields as Record<string, unknown>, message });
+  const health = new WriteHealth({
+    logger: { error: at("error"), warn: at("warn"), info: at("info") },
+    now: () => timers.now()
+  });
   const fs = new FaultInjectingFs();
   const log = new EventLog({
     logPath: ws.path("logs", "events.jsonl"),
@@ -44,21 +48,34 @@ test("ENOSPC on the log: events go on (ring, subscribers), wait in order, and ar
     assert.equal(log.record({ type: "b" }).seq, 2);
     assert.equal(log.record({ type: "c" }).seq, 3);
     assert.deepEqual(seen, [2, 3], "subscribers still get every event");
-    assert.deepEqual(log.recent().map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual(
+      log.recent().map((e) => e.seq),
+      [1, 2, 3]
+    );
     assert.deepEqual(log.unwritten, { waiting: 2, lost: 0 });
     assert.equal(health.report().status, "degraded");
     assert.equal(health.report().failing[0]?.file, ws.path("logs", "events.jsonl"));
     const failure = lines.find((l) => l.message === "state write failed");
     assert.equal((failure?.fields.err as NodeJS.ErrnoException | undefined)?.code, "ENOSPC");
-    assert.throws(() => log.recordDurably({ type: "d" }), (e: unknown) => e instanceof StateWriteError && /ENOSPC/.test(e.message));
-    assert.deepEqual(logged().map((e) => e.seq), [1]);
+    assert.throws(
+      () => log.recordDurably({ type: "d" }),
+      (e: unknown) => e instanceof StateWriteError && /ENOSPC/.test(e.message)
+    );
+    assert.deepEqual(
+      logged().map((e) => e.seq),
+      [1]
+    );
     // Retries follow the backoff on the injected timers; still full: nothing written.
     assert.equal(timers.pending()[0], 100, "first retry after 100 ms");
     timers.fireNext();
     assert.equal(timers.pending()[0], 200, "then 200 ms");
     fs.heal();
     timers.fireNext();
-    assert.deepEqual(logged().map((e) => e.seq), [1, 2, 3, 4], "written in order once space returns");
+    assert.deepEqual(
+      logged().map((e) => e.seq),
+      [1, 2, 3, 4],
+      "written in order once space returns"
+    );
     assert.equal(health.report().status, "ok");
     assert.deepEqual(log.unwritten, { waiting: 0, lost: 0 });
     log.recordDurably({ type: "e" });
@@ -92,7 +109,12 @@ test("the ring and recent-events.json are bounded by bytes; large strings are cu
   const { ws, log } = setup({ maxBytes: 64 * 1024, maxTextBytes: 1024, limit: 1000 });
   try {
     const reply = "r".repeat(2 * 1024 * 1024);
-    for (let i = 0; i < 6; i += 1) log.record({ type: "app-server.item.completed", sessionId: "s", data: { item: { type: "agentMessage", text: reply } } });
+    for (let i = 0; i < 6; i += 1)
+      log.record({
+        type: "app-server.item.completed",
+        sessionId: "s",
+        data: { item: { type: "agentMessage", text: reply } }
+      });
     for (let i = 0; i < 300; i += 1) log.record({ type: "small", data: { i, pad: "p".repeat(300) } });
     assert.ok(log.recentBytes <= 64 * 1024, `ring holds ${log.recentBytes} bytes`);
     const whole = (await log.query({ after: 0, limit: 1 })).events[0] as { data: { item: { text: string } } };
@@ -110,7 +132,10 @@ test("the ring and recent-events.json are bounded by bytes; large strings are cu
 test("a cut view names the seq that holds it whole", async () => {
   const { ws, log } = setup({ maxTextBytes: 256 });
   try {
-    const event = log.record({ type: "app-server.item.completed", data: { item: { text: "q".repeat(10_000) } } });
+    const event = log.record({
+      type: "app-server.item.completed",
+      data: { item: { text: "q".repeat(10_000) } }
+    });
     const view = log.recent().at(-1) as { cut?: boolean; data: { item: { text: string } } };
     assert.equal(view.cut, true);
     assert.match(view.data.item.text, new RegExp(`whole in event seq ${event.seq} of the event log`));

@@ -6,7 +6,12 @@ import { EventLog, matches, type CodexdEvent, type EventFilter } from "../src/in
 import { testHealth } from "./support/test-health.js";
 
 const START = Date.parse("2030-01-01T00:00:00Z");
-const TYPES = ["app-server.turn.started", "app-server.item.completed", "app-server.turn.completed", "session.created"];
+const TYPES = [
+  "app-server.turn.started",
+  "app-server.item.completed",
+  "app-server.turn.completed",
+  "session.created"
+];
 
 // 120 events over many small segments: two sessions, a turn per 10 events, one second apart.
 function buildLog(extra: { maxFileBytes?: number; maxTotalBytes?: number } = {}) {
@@ -24,7 +29,14 @@ function buildLog(extra: { maxFileBytes?: number; maxTotalBytes?: number } = {})
   const all: CodexdEvent[] = [];
   for (let i = 0; i < 120; i += 1) {
     clock = START + i * 1000;
-    all.push(log.record({ type: TYPES[i % 4] as string, sessionId: i % 2 === 0 ? "s-a" : "s-b", turnId: `turn-${Math.floor(i / 10)}`, data: { i } }));
+    all.push(
+      log.record({
+        type: TYPES[i % 4] as string,
+        sessionId: i % 2 === 0 ? "s-a" : "s-b",
+        turnId: `turn-${Math.floor(i / 10)}`,
+        data: { i }
+      })
+    );
   }
   return { ws, log, all };
 }
@@ -78,7 +90,9 @@ test("query pages across segments with each filter", async () => {
 test("query skips segments that end at or before `after` and torn lines", async () => {
   const { ws, log } = buildLog();
   try {
-    const names = readdirSync(ws.path("logs")).filter((n) => /^events\.\d{12}\.jsonl$/.test(n)).sort();
+    const names = readdirSync(ws.path("logs"))
+      .filter((n) => /^events\.\d{12}\.jsonl$/.test(n))
+      .sort();
     const second = Number(names[1]?.slice(7, 19));
     const thirdPath = ws.path("logs", names[2] as string);
     const lines = readFileSync(thirdPath, "utf8").split("\n");
@@ -89,7 +103,10 @@ test("query skips segments that end at or before `after` and torn lines", async 
     assert.equal(all.events.length, 119);
     assert.ok(!all.events.some((e) => e.seq === torn.seq));
     // A planted line in the first segment would show up if that segment were read.
-    appendFileSync(ws.path("logs", names[0] as string), `${JSON.stringify({ seq: 119.5, type: "planted" })}\n`);
+    appendFileSync(
+      ws.path("logs", names[0] as string),
+      `${JSON.stringify({ seq: 119.5, type: "planted" })}\n`
+    );
     const page = await log.query({ after: second - 1, limit: 1000 });
     assert.equal(page.events[0]?.seq, second);
     assert.ok(!page.events.some((e) => e.type === "planted"));

@@ -38,7 +38,9 @@ function writeLog(dir: TempDir, segments: number, perFile: number, text = (seq: 
   const files: EventLogFile[] = [];
   let seq = 0;
   for (let f = 0; f < segments; f += 1) {
-    const path = dir.path(f === segments - 1 ? "events.jsonl" : `events.${String(seq + 1).padStart(12, "0")}.jsonl`);
+    const path = dir.path(
+      f === segments - 1 ? "events.jsonl" : `events.${String(seq + 1).padStart(12, "0")}.jsonl`
+    );
     const firstSeq = seq + 1;
     let body = "";
     for (let i = 0; i < perFile; i += 1) body += line(++seq, text(seq));
@@ -53,13 +55,25 @@ test("a query with after= opens only the files from the one holding the next seq
   try {
     const { files, lastSeq } = writeLog(dir, 10, 100);
     const rec = recordingOpen();
-    const page = await queryEventFiles({ files: () => ({ generation: 0, files }), lastSeq, open: rec.openFile }, { after: 650, limit: 20 });
-    assert.deepEqual(page.events.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => 651 + i));
+    const page = await queryEventFiles(
+      { files: () => ({ generation: 0, files }), lastSeq, open: rec.openFile },
+      { after: 650, limit: 20 }
+    );
+    assert.deepEqual(
+      page.events.map((e) => e.seq),
+      Array.from({ length: 20 }, (_, i) => 651 + i)
+    );
     assert.deepEqual(rec.opened, [files[6]?.path], "only the segment whose seqs start at 601");
 
     const boundary = recordingOpen();
-    const next = await queryEventFiles({ files: () => ({ generation: 0, files }), lastSeq, open: boundary.openFile }, { after: 700, limit: 5 });
-    assert.deepEqual(next.events.map((e) => e.seq), [701, 702, 703, 704, 705]);
+    const next = await queryEventFiles(
+      { files: () => ({ generation: 0, files }), lastSeq, open: boundary.openFile },
+      { after: 700, limit: 5 }
+    );
+    assert.deepEqual(
+      next.events.map((e) => e.seq),
+      [701, 702, 703, 704, 705]
+    );
     assert.deepEqual(boundary.opened, [files[7]?.path], "after=700 starts in the segment that begins at 701");
   } finally {
     dir.remove();
@@ -72,8 +86,14 @@ test("inside a big file the scan starts near after=, and reads a small part of t
     const { files, lastSeq } = writeLog(dir, 1, 40_000);
     const size = statSync(files[0]!.path).size;
     const rec = recordingOpen();
-    const page = await queryEventFiles({ files: () => ({ generation: 0, files }), lastSeq, open: rec.openFile }, { after: 39_000, limit: 10 });
-    assert.deepEqual(page.events.map((e) => e.seq), Array.from({ length: 10 }, (_, i) => 39_001 + i));
+    const page = await queryEventFiles(
+      { files: () => ({ generation: 0, files }), lastSeq, open: rec.openFile },
+      { after: 39_000, limit: 10 }
+    );
+    assert.deepEqual(
+      page.events.map((e) => e.seq),
+      Array.from({ length: 10 }, (_, i) => 39_001 + i)
+    );
     assert.ok(rec.bytesRead() < size / 8, `read ${rec.bytesRead()} of ${size} bytes`);
   } finally {
     dir.remove();
@@ -100,7 +120,11 @@ test("seeking gives the same pages as a full scan, around huge lines and torn li
       const page = await queryEventFiles({ files, lastSeq: 3000 }, { after, limit: 3, sessionId: "s-a" });
       const expected = all.filter((e) => e.seq > after && e.sessionId === "s-a").slice(0, 3);
       // (seq 1501 shares its physical line with the torn one and is lost with it; it is s-b's.)
-      assert.deepEqual(page.events.map((e) => e.seq), expected.map((e) => e.seq), `after=${after}`);
+      assert.deepEqual(
+        page.events.map((e) => e.seq),
+        expected.map((e) => e.seq),
+        `after=${after}`
+      );
     }
   } finally {
     dir.remove();

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs";
 import test from "node:test";
 import { makeTempDir, type TempDir } from "@baa/test-support";
 import { EventLog, type EventLogOptions } from "../src/index.js";
@@ -32,7 +40,10 @@ const seqsOf = (text: string) =>
 
 const rotateByHand = (ws: TempDir) => {
   const first = seqsOf(readFileSync(ws.path("logs", "events.jsonl"), "utf8"))[0] as number;
-  renameSync(ws.path("logs", "events.jsonl"), ws.path("logs", `events.${String(first).padStart(12, "0")}.jsonl`));
+  renameSync(
+    ws.path("logs", "events.jsonl"),
+    ws.path("logs", `events.${String(first).padStart(12, "0")}.jsonl`)
+  );
 };
 
 test("seq continues after a clean restart and the ring stays bounded", async () => {
@@ -44,7 +55,10 @@ test("seq continues after a clean restart and the ring stays bounded", async () 
     await log.close();
     const again = openLog(ws);
     assert.equal(again.lastSeq, 8);
-    assert.deepEqual(again.recent().map((e) => e.seq), [4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      again.recent().map((e) => e.seq),
+      [4, 5, 6, 7, 8]
+    );
     assert.equal(again.record({ type: "t" }).seq, 9);
     await again.close();
   } finally {
@@ -103,7 +117,10 @@ test("the active file rotates into segments named by first seq and the total is 
     const log = openLog(ws, options);
     for (let i = 0; i < 100; i += 1) {
       log.record({ type: "app-server.turn.completed", data: "y".repeat(100) });
-      const total = readdirSync(ws.path("logs")).reduce((sum, name) => sum + statSync(ws.path("logs", name)).size, 0);
+      const total = readdirSync(ws.path("logs")).reduce(
+        (sum, name) => sum + statSync(ws.path("logs", name)).size,
+        0
+      );
       assert.ok(total <= options.maxTotalBytes, `total ${total} after event ${i + 1}`);
     }
     const names = segmentNames(ws);
@@ -120,7 +137,10 @@ test("the active file rotates into segments named by first seq and the total is 
     const page = await log.query({ limit: 1000 });
     const seqs = page.events.map((e) => e.seq);
     assert.equal(seqs.at(-1), 100);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => (seqs[0] as number) + i)
+    );
     await log.close();
 
     const reopened = openLog(ws, options);

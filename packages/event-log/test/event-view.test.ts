@@ -3,7 +3,15 @@ import test from "node:test";
 import { cutText, isStreamingDelta, recentView } from "../src/event-view.js";
 import type { CodexdEvent } from "../src/event-log-filter.js";
 
-const event = (data: unknown): CodexdEvent => ({ seq: 42, type: "app-server.item.completed", at: "2030-01-01T00:00:00.000Z", sessionId: "s", threadId: null, turnId: null, data });
+const event = (data: unknown): CodexdEvent => ({
+  seq: 42,
+  type: "app-server.item.completed",
+  at: "2030-01-01T00:00:00.000Z",
+  sessionId: "s",
+  threadId: null,
+  turnId: null,
+  data
+});
 
 test("cutText keeps short text and cuts long text with a marker naming the seq", () => {
   assert.equal(cutText("short", 100, 1), "short");
@@ -24,10 +32,17 @@ test("cutText never splits a code point", () => {
 test("recentView returns the event itself when nothing is long, a cut copy otherwise", () => {
   const small = event({ item: { text: "hi" } });
   const json = JSON.stringify(small);
-  assert.equal(recentView(small, { maxTextBytes: 1024, maxEventBytes: 4096, jsonBytes: json.length }).view, small);
+  assert.equal(
+    recentView(small, { maxTextBytes: 1024, maxEventBytes: 4096, jsonBytes: json.length }).view,
+    small
+  );
   const big = event({ item: { type: "agentMessage", text: "y".repeat(50_000) }, other: [1, "z"] });
   const bigJson = JSON.stringify(big);
-  const { view, bytes } = recentView(big, { maxTextBytes: 1024, maxEventBytes: 4096, jsonBytes: bigJson.length });
+  const { view, bytes } = recentView(big, {
+    maxTextBytes: 1024,
+    maxEventBytes: 4096,
+    jsonBytes: bigJson.length
+  });
   assert.notEqual(view, big);
   assert.equal(view.cut, true);
   assert.equal(bytes, Buffer.byteLength(JSON.stringify(view)));
@@ -35,13 +50,21 @@ test("recentView returns the event itself when nothing is long, a cut copy other
   const item = (view.data as { item: { text: string; type: string } }).item;
   assert.equal(item.type, "agentMessage");
   assert.match(item.text, /whole in event seq 42/);
-  assert.equal((big.data as { item: { text: string } }).item.text.length, 50_000, "the original is untouched");
+  assert.equal(
+    (big.data as { item: { text: string } }).item.text.length,
+    50_000,
+    "the original is untouched"
+  );
 });
 
 test("recentView replaces data that is still too large after cutting strings", () => {
   const many = event({ lines: Array.from({ length: 5000 }, (_, i) => `line ${i}`) });
   const json = JSON.stringify(many);
-  const { view, bytes } = recentView(many, { maxTextBytes: 1024, maxEventBytes: 4096, jsonBytes: json.length });
+  const { view, bytes } = recentView(many, {
+    maxTextBytes: 1024,
+    maxEventBytes: 4096,
+    jsonBytes: json.length
+  });
   assert.ok(bytes <= 4096);
   assert.match(JSON.stringify(view.data), /whole in event seq 42/);
 });

@@ -8,9 +8,19 @@ function publisher() {
   let seq = 0;
   return {
     listeners,
-    subscribe: (listener: (event: CodexdEvent) => void) => (listeners.add(listener), () => void listeners.delete(listener)),
+    subscribe: (listener: (event: CodexdEvent) => void) => (
+      listeners.add(listener), () => void listeners.delete(listener)
+    ),
     record: (type: string) => {
-      const event = { seq: ++seq, type, at: "", sessionId: null, threadId: null, turnId: null, data: null } as CodexdEvent;
+      const event = {
+        seq: ++seq,
+        type,
+        at: "",
+        sessionId: null,
+        threadId: null,
+        turnId: null,
+        data: null
+      } as CodexdEvent;
       for (const listener of [...listeners]) listener(event);
     }
   };

@@ -18,7 +18,10 @@ export function forgeCall(settings: { token: string; timeoutMs: number; logger: 
       return await send({ signal: AbortSignal.timeout(settings.timeoutMs) });
     } catch (thrown) {
       const error = toForgeError(thrown, operation, settings.token);
-      settings.logger.debug({ operation, status: error.status, requestId: error.requestId }, "github call failed");
+      settings.logger.debug(
+        { operation, status: error.status, requestId: error.requestId },
+        "github call failed"
+      );
       throw error;
     }
   };

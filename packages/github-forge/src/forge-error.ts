@@ -59,11 +59,17 @@ interface OctokitLikeError {
 /** Turns whatever octokit threw into a ForgeError whose every string is scrubbed of `token`. */
 export function toForgeError(thrown: unknown, operation: string, token: string): ForgeError {
   if (thrown instanceof ForgeError) return thrown;
-  const error = (typeof thrown === "object" && thrown !== null ? thrown : { message: String(thrown) }) as OctokitLikeError;
+  const error = (
+    typeof thrown === "object" && thrown !== null ? thrown : { message: String(thrown) }
+  ) as OctokitLikeError;
   const scrub = (text: string) => scrubSecret(text, token);
   if (!error.response) {
     const reason = scrub(networkReason(error));
-    return new ForgeError({ operation, status: null, message: `GitHub ${operation} failed (no answer): ${reason}` });
+    return new ForgeError({
+      operation,
+      status: null,
+      message: `GitHub ${operation} failed (no answer): ${reason}`
+    });
   }
   const status = typeof error.status === "number" ? error.status : null;
   const data = error.response.data;
@@ -82,17 +88,26 @@ export function toForgeError(thrown: unknown, operation: string, token: string):
       (status === 403 || status === 429) &&
       (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(githubMessage ?? "")),
     retryAfterSeconds: secondsOf(headers["retry-after"]),
-    rateLimit: headers["x-ratelimit-remaining"] === undefined && headers["x-ratelimit-reset"] === undefined ? null : rateLimitOf(headers)
+    rateLimit:
+      headers["x-ratelimit-remaining"] === undefined && headers["x-ratelimit-reset"] === undefined
+        ? null
+        : rateLimitOf(headers)
   });
 }
 
 function secondsOf(value: unknown): number | null {
   const seconds = Number(value);
-  return value === undefined || value === null || value === "" || !Number.isFinite(seconds) || seconds < 0 ? null : seconds;
+  return value === undefined || value === null || value === "" || !Number.isFinite(seconds) || seconds < 0
+    ? null
+    : seconds;
 }
 
 function messageOf(data: unknown): string | null {
-  if (typeof data === "object" && data !== null && typeof (data as { message?: unknown }).message === "string") {
+  if (
+    typeof data === "object" &&
+    data !== null &&
+    typeof (data as { message?: unknown }).message === "string"
+  ) {
     return (data as { message: string }).message;
   }
   return typeof data === "string" && data.trim() !== "" ? data.trim().slice(0, 500) : null;
@@ -100,11 +115,17 @@ function messageOf(data: unknown): string | null {
 
 /** GitHub's `errors` hold strings or `{resource, field, code, message?}` objects. */
 function detailsOf(data: unknown): string[] {
-  const errors = typeof data === "object" && data !== null ? (data as { errors?: unknown }).errors : undefined;
+  const errors =
+    typeof data === "object" && data !== null ? (data as { errors?: unknown }).errors : undefined;
   if (!Array.isArray(errors)) return [];
   return errors.map((entry) => {
     if (typeof entry === "string") return entry;
-    const fields = (entry ?? {}) as { message?: unknown; resource?: unknown; field?: unknown; code?: unknown };
+    const fields = (entry ?? {}) as {
+      message?: unknown;
+      resource?: unknown;
+      field?: unknown;
+      code?: unknown;
+    };
     if (typeof fields.message === "string") return fields.message;
     const where = [fields.resource, fields.field].filter((part) => typeof part === "string").join(".");
     return `${where || "request"} ${typeof fields.code === "string" ? fields.code : "invalid"}`;

@@ -1,5 +1,11 @@
 import { forgeCall } from "./forge-call.js";
-import { listIssueComments, listIssues, type IssueCommentView, type ListIssuesInput, type ListIssuesResult } from "./issues.js";
+import {
+  listIssueComments,
+  listIssues,
+  type IssueCommentView,
+  type ListIssuesInput,
+  type ListIssuesResult
+} from "./issues.js";
 import { commentOnIssue, type IssueCommentInput, type IssueCommentResult } from "./issue-comments.js";
 import { orSilent, type ForgeLogger } from "./logger.js";
 import { createOctokit } from "./octokit-client.js";
@@ -50,7 +56,8 @@ export function createGitHubForge(options: GitHubForgeOptions): GitHubForge {
     throw new TypeError("createGitHubForge: token must be a non-empty string");
   }
   const apiUrl = (options.apiUrl ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, "");
-  if (!/^https?:\/\//.test(apiUrl)) throw new TypeError(`createGitHubForge: apiUrl must be an http(s) URL, got ${apiUrl}`);
+  if (!/^https?:\/\//.test(apiUrl))
+    throw new TypeError(`createGitHubForge: apiUrl must be an http(s) URL, got ${apiUrl}`);
   const logger = orSilent(options.logger);
   const octokit = createOctokit({
     token: options.token,

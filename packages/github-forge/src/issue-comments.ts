@@ -15,9 +15,19 @@ export interface IssueCommentResult {
   url: string;
 }
 
-export async function commentOnIssue(octokit: ForgeOctokit, call: ForgeCall, input: IssueCommentInput): Promise<IssueCommentResult> {
+export async function commentOnIssue(
+  octokit: ForgeOctokit,
+  call: ForgeCall,
+  input: IssueCommentInput
+): Promise<IssueCommentResult> {
   const { data } = await call("issues.createComment", (request) =>
-    octokit.issues.createComment({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, body: input.body, request })
+    octokit.issues.createComment({
+      owner: input.owner,
+      repo: input.repo,
+      issue_number: input.issueNumber,
+      body: input.body,
+      request
+    })
   );
   return { id: data.id, url: data.html_url };
 }

@@ -36,10 +36,15 @@ export interface ListedIssue {
   updatedAt: string | null;
 }
 
-
 export type ListIssuesResult =
   | { notModified: true; etag: string | null; rateLimit: RateLimitView }
-  | { notModified: false; etag: string | null; issues: ListedIssue[]; complete: boolean; rateLimit: RateLimitView };
+  | {
+      notModified: false;
+      etag: string | null;
+      issues: ListedIssue[];
+      complete: boolean;
+      rateLimit: RateLimitView;
+    };
 
 interface RawIssue {
   id: number;
@@ -60,7 +65,11 @@ interface RawIssue {
  * rest are walked through GitHub's `Link` pages. Pull requests, which GitHub lists among issues,
  * are left out.
  */
-export async function listIssues(octokit: ForgeOctokit, call: ForgeCall, input: ListIssuesInput): Promise<ListIssuesResult> {
+export async function listIssues(
+  octokit: ForgeOctokit,
+  call: ForgeCall,
+  input: ListIssuesInput
+): Promise<ListIssuesResult> {
   const perPage = Math.min(100, Math.max(1, Math.floor(input.perPage ?? 100)));
   const maxPages = Math.max(1, Math.floor(input.maxPages ?? 10));
   const issues: ListedIssue[] = [];
@@ -79,7 +88,9 @@ export async function listIssues(octokit: ForgeOctokit, call: ForgeCall, input: 
           direction: "desc",
           per_page: perPage,
           page,
-          ...(input.labels === undefined || input.labels.length === 0 ? {} : { labels: input.labels.join(",") }),
+          ...(input.labels === undefined || input.labels.length === 0
+            ? {}
+            : { labels: input.labels.join(",") }),
           headers: conditional,
           request
         })
@@ -119,7 +130,14 @@ export async function listIssueComments(
   const maxPages = Math.max(1, Math.floor(input.maxPages ?? 10));
   for (let page = 1; page <= maxPages; page++) {
     const response = await call("issues.listComments", (request: RequestOptions) =>
-      octokit.issues.listComments({ owner: input.owner, repo: input.repo, issue_number: input.issueNumber, per_page: 100, page, request })
+      octokit.issues.listComments({
+        owner: input.owner,
+        repo: input.repo,
+        issue_number: input.issueNumber,
+        per_page: 100,
+        page,
+        request
+      })
     );
     for (const raw of response.data) comments.push({ id: raw.id, url: raw.html_url, body: raw.body ?? "" });
     const link = (response.headers as Record<string, unknown>).link;
@@ -127,7 +145,6 @@ export async function listIssueComments(
   }
   return comments;
 }
-
 
 function toListedIssue(raw: RawIssue): ListedIssue {
   return {
@@ -137,7 +154,9 @@ function toListedIssue(raw: RawIssue): ListedIssue {
     title: raw.title,
     body: raw.body ?? null,
     state: raw.state === "closed" ? "closed" : "open",
-    labels: (raw.labels ?? []).map((label) => (typeof label === "string" ? label : (label.name ?? ""))).filter((name) => name !== ""),
+    labels: (raw.labels ?? [])
+      .map((label) => (typeof label === "string" ? label : (label.name ?? "")))
+      .filter((name) => name !== ""),
     url: raw.html_url,
     updatedAt: raw.updated_at ?? null
   };

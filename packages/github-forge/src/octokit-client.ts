@@ -31,14 +31,29 @@ export interface OctokitSettings {
  * per user, while other hosts (and each test's fake) do not wait on each other.
  */
 export function createOctokit(settings: OctokitSettings): ForgeOctokit {
-  const onLimit = (kind: "primary" | "secondary") => (retryAfter: number, options: { method?: string; url?: string }, _octokit: unknown, retryCount: number) => {
-    const willRetry = retryCount < settings.rateLimitRetries && retryAfter <= settings.maxRateLimitWaitSeconds;
-    settings.logger.warn(
-      { kind, method: options.method, route: options.url, retryAfterSeconds: retryAfter, retryCount, willRetry },
-      "github rate limit"
-    );
-    return willRetry;
-  };
+  const onLimit =
+    (kind: "primary" | "secondary") =>
+    (
+      retryAfter: number,
+      options: { method?: string; url?: string },
+      _octokit: unknown,
+      retryCount: number
+    ) => {
+      const willRetry =
+        retryCount < settings.rateLimitRetries && retryAfter <= settings.maxRateLimitWaitSeconds;
+      settings.logger.warn(
+        {
+          kind,
+          method: options.method,
+          route: options.url,
+          retryAfterSeconds: retryAfter,
+          retryCount,
+          willRetry
+        },
+        "github rate limit"
+      );
+      return willRetry;
+    };
   return new OctokitWithPlugins({
     auth: settings.token,
     baseUrl: settings.apiUrl,
@@ -46,7 +61,11 @@ export function createOctokit(settings: OctokitSettings): ForgeOctokit {
     log: octokitLog(settings.logger, settings.token),
     // 429 joins plugin-retry's refusals: rate limits are the throttling handlers' alone, so their
     // bound of two retries is the whole bound (otherwise each plugin retries the other's retries).
-    retry: { retries: settings.retries, retryAfterBaseValue: settings.delayUnitMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+    retry: {
+      retries: settings.retries,
+      retryAfterBaseValue: settings.delayUnitMs,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451]
+    },
     throttle: {
       id: throttleId(settings.apiUrl, settings.token),
       retryAfterBaseValue: settings.delayUnitMs,

@@ -29,7 +29,11 @@ export interface PullRequestResult {
  * that GitHub refuses with "already exists" (another lander won the race, or a retried create
  * had in fact succeeded) is answered by finding that one and updating it.
  */
-export async function openOrUpdatePullRequest(octokit: ForgeOctokit, call: ForgeCall, input: PullRequestInput): Promise<PullRequestResult> {
+export async function openOrUpdatePullRequest(
+  octokit: ForgeOctokit,
+  call: ForgeCall,
+  input: PullRequestInput
+): Promise<PullRequestResult> {
   const existing = await findOpenPullRequest(octokit, call, input);
   if (existing) return updatePullRequest(octokit, call, input, existing);
   try {
@@ -47,14 +51,19 @@ export async function openOrUpdatePullRequest(octokit: ForgeOctokit, call: Forge
     );
     return { number: data.number, url: data.html_url, created: true };
   } catch (error) {
-    if (!(error instanceof ForgeError && error.status === 422 && /already exists/i.test(error.message))) throw error;
+    if (!(error instanceof ForgeError && error.status === 422 && /already exists/i.test(error.message)))
+      throw error;
     const winner = await findOpenPullRequest(octokit, call, input);
     if (!winner) throw error;
     return updatePullRequest(octokit, call, input, winner);
   }
 }
 
-async function findOpenPullRequest(octokit: ForgeOctokit, call: ForgeCall, input: PullRequestInput): Promise<number | undefined> {
+async function findOpenPullRequest(
+  octokit: ForgeOctokit,
+  call: ForgeCall,
+  input: PullRequestInput
+): Promise<number | undefined> {
   const { data } = await call("pulls.list", (request) =>
     octokit.pulls.list({
       owner: input.owner,
@@ -69,7 +78,12 @@ async function findOpenPullRequest(octokit: ForgeOctokit, call: ForgeCall, input
   return data[0]?.number;
 }
 
-async function updatePullRequest(octokit: ForgeOctokit, call: ForgeCall, input: PullRequestInput, number: number): Promise<PullRequestResult> {
+async function updatePullRequest(
+  octokit: ForgeOctokit,
+  call: ForgeCall,
+  input: PullRequestInput,
+  number: number
+): Promise<PullRequestResult> {
   const { data } = await call("pulls.update", (request) =>
     octokit.pulls.update({
       owner: input.owner,

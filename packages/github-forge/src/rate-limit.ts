@@ -11,6 +11,9 @@ export function rateLimitOf(headers: Record<string, unknown>): RateLimitView {
   const reset = Number(headers["x-ratelimit-reset"]);
   return {
     remaining: headers["x-ratelimit-remaining"] === undefined || Number.isNaN(remaining) ? null : remaining,
-    resetAt: headers["x-ratelimit-reset"] === undefined || Number.isNaN(reset) ? null : new Date(reset * 1000).toISOString()
+    resetAt:
+      headers["x-ratelimit-reset"] === undefined || Number.isNaN(reset)
+        ? null
+        : new Date(reset * 1000).toISOString()
   };
 }

@@ -5,7 +5,9 @@ import { setTimeout as delay } from "node:timers/promises";
  * (Bottleneck.Group): `key(id).schedule(options, job, ...args)`.
  */
 export interface SchedulingGroup {
-  key(id: string): { schedule(options: unknown, job: (...args: unknown[]) => unknown, ...args: unknown[]): Promise<unknown> };
+  key(id: string): {
+    schedule(options: unknown, job: (...args: unknown[]) => unknown, ...args: unknown[]): Promise<unknown>;
+  };
 }
 
 const groups = new Map<number, SchedulingGroup>();

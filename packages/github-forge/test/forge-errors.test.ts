@@ -17,7 +17,10 @@ test("422 becomes a ForgeError carrying GitHub's message and errors[].message", 
         status: 422,
         body: {
           message: "Validation Failed",
-          errors: [{ resource: "PullRequest", code: "custom", message: "No commits between main and baa/task-9" }, { resource: "PullRequest", field: "base", code: "invalid" }],
+          errors: [
+            { resource: "PullRequest", code: "custom", message: "No commits between main and baa/task-9" },
+            { resource: "PullRequest", field: "base", code: "invalid" }
+          ],
           documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
         }
       }
@@ -29,11 +32,18 @@ test("422 becomes a ForgeError carrying GitHub's message and errors[].message", 
     assert.ok(error instanceof ForgeError);
     assert.equal(error.status, 422);
     assert.equal(error.operation, "pulls.create");
-    assert.equal(error.message, "GitHub pulls.create failed (422): Validation Failed: No commits between main and baa/task-9: PullRequest.base invalid");
+    assert.equal(
+      error.message,
+      "GitHub pulls.create failed (422): Validation Failed: No commits between main and baa/task-9: PullRequest.base invalid"
+    );
     assert.equal(error.githubMessage, "Validation Failed");
     assert.deepEqual(error.details, ["No commits between main and baa/task-9", "PullRequest.base invalid"]);
     assert.match(String(error.requestId), /^FAKE:/);
-    assert.equal(github.requests.filter((request) => request.method === "POST").length, 1, "422 is not retried");
+    assert.equal(
+      github.requests.filter((request) => request.method === "POST").length,
+      1,
+      "422 is not retried"
+    );
   } finally {
     await github.close();
   }
@@ -49,7 +59,8 @@ test("the fake's own 'already exists' answer reads as GitHub's", async () => {
     await assert.rejects(forge.openOrUpdatePullRequest(pr), {
       name: "ForgeError",
       status: 422,
-      message: "GitHub pulls.create failed (422): Validation Failed: A pull request already exists for acme:baa/task-9."
+      message:
+        "GitHub pulls.create failed (422): Validation Failed: A pull request already exists for acme:baa/task-9."
     });
   } finally {
     await github.close();
@@ -60,7 +71,10 @@ test("a 500 is retried and the call then succeeds", async () => {
   const github = await startFakeGitHub({ token });
   try {
     const forge = createGitHubForge({ token, apiUrl: github.url, delayUnitMs: 1 });
-    github.failNext({ method: "POST", path: "/repos/acme/widgets/pulls" }, { status: 500, body: { message: "Server Error" } });
+    github.failNext(
+      { method: "POST", path: "/repos/acme/widgets/pulls" },
+      { status: 500, body: { message: "Server Error" } }
+    );
     const result = await forge.openOrUpdatePullRequest(pr);
     assert.equal(result.created, true);
     assert.deepEqual(
@@ -77,7 +91,11 @@ test("retries are bounded: a lasting 502 fails after 1 + retries requests", asyn
   try {
     const forge = createGitHubForge({ token, apiUrl: github.url, delayUnitMs: 1, retries: 2 });
     github.failNext({ method: "GET" }, { status: 502, body: { message: "Bad Gateway" }, times: 100 });
-    await assert.rejects(forge.openOrUpdatePullRequest(pr), { name: "ForgeError", status: 502, message: "GitHub pulls.list failed (502): Bad Gateway" });
+    await assert.rejects(forge.openOrUpdatePullRequest(pr), {
+      name: "ForgeError",
+      status: 502,
+      message: "GitHub pulls.list failed (502): Bad Gateway"
+    });
     assert.equal(github.requests.length, 3);
   } finally {
     await github.close();
@@ -104,7 +122,10 @@ test("a call that outlives timeoutMs fails with status null, retries included", 
     const forge = createGitHubForge({ token, apiUrl: github.url, delayUnitMs: 1, timeoutMs: 200 });
     github.failNext({ method: "GET" }, { status: 0, stall: true });
     const started = Date.now();
-    const error = await forge.openOrUpdatePullRequest(pr).then(() => assert.fail("expected a ForgeError"), (thrown: unknown) => thrown as ForgeError);
+    const error = await forge.openOrUpdatePullRequest(pr).then(
+      () => assert.fail("expected a ForgeError"),
+      (thrown: unknown) => thrown as ForgeError
+    );
     assert.equal(error.status, null);
     assert.match(error.message, /^GitHub pulls\.list failed \(no answer\): .*timeout/);
     assert.ok(Date.now() - started < 5_000, "the deadline ends the call, the retries do not restart it");
@@ -143,12 +164,33 @@ test("the token never appears in the error, its stack, or anything logged, even 
     const { logger, lines, text } = captureLogger();
     const forge = createGitHubForge({ token, apiUrl: github.url, delayUnitMs: 1, logger });
     // A proxy in front of an Enterprise host that echoes the header back.
-    github.failNext({ method: "GET" }, { status: 500, body: { message: `upstream refused authorization: token ${token}` }, times: 3 });
-    github.failNext({ method: "POST" }, { status: 422, body: { message: `Validation Failed`, errors: [`bad token ${token}`, { message: `field ${token}` }] } });
-    const listError = await forge.openOrUpdatePullRequest(pr).then(() => assert.fail("expected a ForgeError"), (thrown: unknown) => thrown as ForgeError);
-    const createError = await forge.openOrUpdatePullRequest(pr).then(() => assert.fail("expected a ForgeError"), (thrown: unknown) => thrown as ForgeError);
-    assert.equal(listError.message, "GitHub pulls.list failed (500): upstream refused authorization: token [redacted]");
-    assert.equal(createError.message, "GitHub pulls.create failed (422): Validation Failed: bad token [redacted]: field [redacted]");
+    github.failNext(
+      { method: "GET" },
+      { status: 500, body: { message: `upstream refused authorization: token ${token}` }, times: 3 }
+    );
+    github.failNext(
+      { method: "POST" },
+      {
+        status: 422,
+        body: { message: `Validation Failed`, errors: [`bad token ${token}`, { message: `field ${token}` }] }
+      }
+    );
+    const listError = await forge.openOrUpdatePullRequest(pr).then(
+      () => assert.fail("expected a ForgeError"),
+      (thrown: unknown) => thrown as ForgeError
+    );
+    const createError = await forge.openOrUpdatePullRequest(pr).then(
+      () => assert.fail("expected a ForgeError"),
+      (thrown: unknown) => thrown as ForgeError
+    );
+    assert.equal(
+      listError.message,
+      "GitHub pulls.list failed (500): upstream refused authorization: token [redacted]"
+    );
+    assert.equal(
+      createError.message,
+      "GitHub pulls.create failed (422): Validation Failed: bad token [redacted]: field [redacted]"
+    );
     assert.ok(lines.length >= 5, `octokit's request lines and the failures were logged (${lines.length})`);
     for (const error of [listError, createError]) {
       assert.ok(!String(error.stack).includes(token));

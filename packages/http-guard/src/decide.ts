@@ -57,20 +57,35 @@ export function decideAccess(request: GuardRequest, policy: GuardPolicy): GuardD
   const host = single(request.headers.host);
   const origin = single(request.headers.origin);
   const verdict = classifyOrigin(origin, host, policy.own, policy.allowedOrigins);
-  const cors = verdict === "allowed" && origin !== undefined ? corsHeaders(new URL(origin).origin) : NO_HEADERS;
+  const cors =
+    verdict === "allowed" && origin !== undefined ? corsHeaders(new URL(origin).origin) : NO_HEADERS;
 
   if (verdict === "foreign") {
-    return refuse("origin_not_allowed", `Origin ${JSON.stringify(origin)} is not allowed; list it in BAA_ALLOWED_ORIGINS to let pages from it call this service`);
+    return refuse(
+      "origin_not_allowed",
+      `Origin ${JSON.stringify(origin)} is not allowed; list it in BAA_ALLOWED_ORIGINS to let pages from it call this service`
+    );
   }
-  if (verdict === "allowed" && request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
+  if (
+    verdict === "allowed" &&
+    request.method === "OPTIONS" &&
+    request.headers["access-control-request-method"] !== undefined
+  ) {
     return { action: "preflight", headers: preflightHeaders(cors["access-control-allow-origin"] as string) };
   }
   const auth = policy.auth;
   const tokenValid = auth?.hasValidToken(single(request.headers.authorization)) ?? false;
   if (policy.openPaths.has(request.path)) return { action: "allow", headers: cors };
   if (!tokenValid && !isOwnHost(host, policy.own)) {
-    const remedy = auth === undefined ? "list it in BAA_ALLOWED_HOSTS" : "list it in BAA_ALLOWED_HOSTS or send the bearer token";
-    return refuse("host_not_allowed", `Host ${JSON.stringify(host ?? "")} is not one of this service's names; ${remedy}`, cors);
+    const remedy =
+      auth === undefined
+        ? "list it in BAA_ALLOWED_HOSTS"
+        : "list it in BAA_ALLOWED_HOSTS or send the bearer token";
+    return refuse(
+      "host_not_allowed",
+      `Host ${JSON.stringify(host ?? "")} is not one of this service's names; ${remedy}`,
+      cors
+    );
   }
   const proxyHeader = findForwardingHeader(request.headers);
   if (auth === undefined) {
@@ -84,7 +99,8 @@ export function decideAccess(request: GuardRequest, policy: GuardPolicy): GuardD
     return { action: "allow", headers: cors };
   }
   if (tokenValid) return { action: "allow", headers: cors };
-  if (proxyHeader === undefined && auth.isTrustedPeer(request.remoteAddress)) return { action: "allow", headers: cors };
+  if (proxyHeader === undefined && auth.isTrustedPeer(request.remoteAddress))
+    return { action: "allow", headers: cors };
   // Says nothing about why: a wrong token, a missing one and a proxied peer look the same.
   return refuse("unauthorized", "missing or invalid bearer token", cors);
 }
@@ -93,7 +109,11 @@ export function decideAccess(request: GuardRequest, policy: GuardPolicy): GuardD
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 // A configured origin gets its CORS headers on refusals too, so its page can read the reason.
-function refuse(code: BrowserGuardErrorCode, message: string, headers: Record<string, string> = NO_HEADERS): GuardDecision {
+function refuse(
+  code: BrowserGuardErrorCode,
+  message: string,
+  headers: Record<string, string> = NO_HEADERS
+): GuardDecision {
   return { action: "refuse", code, message, headers };
 }
 

@@ -78,7 +78,8 @@ export function isOwnHost(hostHeader: string | undefined, own: OwnHosts): boolea
   const host = parseHostName(hostHeader);
   if (host === undefined) return false;
   for (const entry of own.allowedHosts) {
-    if (entry.hostname === host.hostname && (entry.port === undefined || entry.port === (host.port ?? 80))) return true;
+    if (entry.hostname === host.hostname && (entry.port === undefined || entry.port === (host.port ?? 80)))
+      return true;
   }
   // Without a port a browser means 80; the service's own names must carry its port.
   if ((host.port ?? 80) !== own.port) return false;

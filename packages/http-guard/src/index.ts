@@ -1,7 +1,20 @@
 export { BrowserGuardErrorCodes, type BrowserGuardErrorCode } from "./error-codes.js";
 export { installBrowserGuard, createGuardPolicy, type BrowserGuardOptions } from "./install.js";
-export { decideAccess, type GuardDecision, type GuardPolicy, type GuardRequest, type TokenAuth } from "./decide.js";
-export { isOwnHost, isWildcardHost, parseHostName, parseAllowedHost, type HostName, type OwnHosts } from "./host-names.js";
+export {
+  decideAccess,
+  type GuardDecision,
+  type GuardPolicy,
+  type GuardRequest,
+  type TokenAuth
+} from "./decide.js";
+export {
+  isOwnHost,
+  isWildcardHost,
+  parseHostName,
+  parseAllowedHost,
+  type HostName,
+  type OwnHosts
+} from "./host-names.js";
 export { classifyOrigin, parseAllowedOrigin, type OriginVerdict } from "./origins.js";
 export { FORWARDING_HEADERS, findForwardingHeader } from "./forwarding.js";
 export { MIN_TOKEN_LENGTH, createBearerCheck, tokenProblem } from "./bearer-token.js";

@@ -45,7 +45,10 @@ export function installBrowserGuard(app: FastifyInstance, options: BrowserGuardO
   app.addHook("onRequest", (request, reply, done) => {
     const query = request.url.indexOf("?");
     const path = query === -1 ? request.url : request.url.slice(0, query);
-    const decision = decideAccess({ method: request.method, path, remoteAddress: request.ip, headers: request.headers }, policy);
+    const decision = decideAccess(
+      { method: request.method, path, remoteAddress: request.ip, headers: request.headers },
+      policy
+    );
     if (decision.action === "preflight") {
       void reply.status(204).headers(decision.headers).send();
       return;
@@ -75,7 +78,10 @@ export function installBrowserGuard(app: FastifyInstance, options: BrowserGuardO
  * a service configured with port 0 learns its port when it listens.
  * @throws Error naming a malformed allowed host or origin
  */
-export function createGuardPolicy(options: Omit<BrowserGuardOptions, "fail">, port: () => number = () => options.listen.port): GuardPolicy {
+export function createGuardPolicy(
+  options: Omit<BrowserGuardOptions, "fail">,
+  port: () => number = () => options.listen.port
+): GuardPolicy {
   const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const interfaceAddresses = options.interfaceAddresses ?? machineAddresses;
   return {
@@ -100,5 +106,7 @@ function boundPort(app: FastifyInstance): number | undefined {
 }
 
 function machineAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address));
+  return Object.values(networkInterfaces()).flatMap((entries) =>
+    (entries ?? []).map((entry) => entry.address)
+  );
 }

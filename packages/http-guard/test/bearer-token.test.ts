@@ -8,7 +8,15 @@ test("accepts exactly `Bearer <token>`, scheme in any case, and nothing else", (
   const check = createBearerCheck(TOKEN);
   assert.equal(check(`Bearer ${TOKEN}`), true);
   assert.equal(check(`bearer\t${TOKEN} `), true);
-  for (const header of [undefined, "", "Bearer ", `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, TOKEN, `Bearer ${"x".repeat(10_000)}`]) {
+  for (const header of [
+    undefined,
+    "",
+    "Bearer ",
+    `Bearer ${TOKEN}x`,
+    `Basic ${TOKEN}`,
+    TOKEN,
+    `Bearer ${"x".repeat(10_000)}`
+  ]) {
     assert.equal(check(header), false, String(header).slice(0, 20));
   }
 });

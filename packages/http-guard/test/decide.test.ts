@@ -16,7 +16,10 @@ const policy = (overrides: Partial<GuardPolicy> = {}): GuardPolicy => ({
   ...overrides
 });
 const withToken = (overrides: Partial<GuardPolicy> = {}) =>
-  policy({ auth: { isTrustedPeer: isLoopbackAddress, hasValidToken: createBearerCheck(TOKEN) }, ...overrides });
+  policy({
+    auth: { isTrustedPeer: isLoopbackAddress, hasValidToken: createBearerCheck(TOKEN) },
+    ...overrides
+  });
 
 const request = (headers: GuardRequest["headers"], extra: Partial<GuardRequest> = {}): GuardRequest => ({
   method: "GET",
@@ -25,13 +28,17 @@ const request = (headers: GuardRequest["headers"], extra: Partial<GuardRequest> 
   headers: { host: `127.0.0.1:${PORT}`, ...headers },
   ...extra
 });
-const outcome = (decision: ReturnType<typeof decideAccess>) => (decision.action === "refuse" ? decision.code : decision.action);
+const outcome = (decision: ReturnType<typeof decideAccess>) =>
+  decision.action === "refuse" ? decision.code : decision.action;
 
 test("plain loopback clients pass: no Origin, own origin, localhost Host", () => {
   for (const p of [policy(), withToken()]) {
     assert.equal(outcome(decideAccess(request({}), p)), "allow");
     assert.equal(outcome(decideAccess(request({ host: `localhost:${PORT}` }), p)), "allow");
-    assert.equal(outcome(decideAccess(request({ origin: `http://127.0.0.1:${PORT}` }, { method: "POST" }), p)), "allow");
+    assert.equal(
+      outcome(decideAccess(request({ origin: `http://127.0.0.1:${PORT}` }, { method: "POST" }), p)),
+      "allow"
+    );
     assert.equal(outcome(decideAccess(request({ origin: `http://localhost:${PORT}` }), p)), "allow");
   }
 });
@@ -40,26 +47,58 @@ test("DNS rebinding: a foreign Host is refused, same-origin or not", () => {
   for (const p of [policy(), withToken()]) {
     const host = `attacker.example:${PORT}`;
     assert.equal(outcome(decideAccess(request({ host }), p)), "host_not_allowed");
-    assert.equal(outcome(decideAccess(request({ host, origin: `http://${host}` }, { method: "POST" }), p)), "host_not_allowed");
+    assert.equal(
+      outcome(decideAccess(request({ host, origin: `http://${host}` }, { method: "POST" }), p)),
+      "host_not_allowed"
+    );
     assert.equal(outcome(decideAccess(request({ host: undefined }), p)), "host_not_allowed");
   }
   const refused = decideAccess(request({ host: "attacker.example" }), policy());
-  assert.equal(refused.action === "refuse" && refused.message.includes("bearer token"), false, "no token to send on a tokenless service");
+  assert.equal(
+    refused.action === "refuse" && refused.message.includes("bearer token"),
+    false,
+    "no token to send on a tokenless service"
+  );
 });
 
 test("the valid token lifts the Host check; a wrong one does not", () => {
   const host = `mini.tailnet.ts.net:${PORT}`;
-  assert.equal(outcome(decideAccess(request({ host, authorization: `Bearer ${TOKEN}` }, { remoteAddress: "100.64.0.9" }), withToken())), "allow");
-  assert.equal(outcome(decideAccess(request({ host, authorization: "Bearer nope" }, { remoteAddress: "100.64.0.9" }), withToken())), "host_not_allowed");
-  const listed = withToken({ own: { ...withToken().own, allowedHosts: [parseAllowedHost("mini.tailnet.ts.net")] } });
-  assert.equal(outcome(decideAccess(request({ host }, { remoteAddress: "100.64.0.9" }), listed)), "unauthorized", "listed Host, remote peer, no token");
+  assert.equal(
+    outcome(
+      decideAccess(
+        request({ host, authorization: `Bearer ${TOKEN}` }, { remoteAddress: "100.64.0.9" }),
+        withToken()
+      )
+    ),
+    "allow"
+  );
+  assert.equal(
+    outcome(
+      decideAccess(
+        request({ host, authorization: "Bearer nope" }, { remoteAddress: "100.64.0.9" }),
+        withToken()
+      )
+    ),
+    "host_not_allowed"
+  );
+  const listed = withToken({
+    own: { ...withToken().own, allowedHosts: [parseAllowedHost("mini.tailnet.ts.net")] }
+  });
+  assert.equal(
+    outcome(decideAccess(request({ host }, { remoteAddress: "100.64.0.9" }), listed)),
+    "unauthorized",
+    "listed Host, remote peer, no token"
+  );
 });
 
 test("a foreign Origin is refused before anything else, token or not", () => {
   for (const p of [policy(), withToken()]) {
     const origin = "http://attacker.example";
     assert.equal(outcome(decideAccess(request({ origin }, { method: "POST" }), p)), "origin_not_allowed");
-    assert.equal(outcome(decideAccess(request({ origin, authorization: `Bearer ${TOKEN}` }), p)), "origin_not_allowed");
+    assert.equal(
+      outcome(decideAccess(request({ origin, authorization: `Bearer ${TOKEN}` }), p)),
+      "origin_not_allowed"
+    );
     assert.equal(outcome(decideAccess(request({ origin }, { path: "/healthz" }), p)), "origin_not_allowed");
     assert.equal(outcome(decideAccess(request({ origin: "null" }), p)), "origin_not_allowed");
   }
@@ -69,7 +108,13 @@ test("proxy headers from loopback: token required on a token service, refused on
   for (const name of ["forwarded", "x-forwarded-for", "x-real-ip", "x-forwarded-host", "x-forwarded-proto"]) {
     const proxied = request({ [name]: "203.0.113.9" });
     assert.equal(outcome(decideAccess(proxied, withToken())), "unauthorized", name);
-    assert.equal(outcome(decideAccess(request({ [name]: "203.0.113.9", authorization: `Bearer ${TOKEN}` }), withToken())), "allow", name);
+    assert.equal(
+      outcome(
+        decideAccess(request({ [name]: "203.0.113.9", authorization: `Bearer ${TOKEN}` }), withToken())
+      ),
+      "allow",
+      name
+    );
     assert.equal(outcome(decideAccess(proxied, policy())), "forwarded_request_refused", name);
   }
 });
@@ -77,9 +122,17 @@ test("proxy headers from loopback: token required on a token service, refused on
 test("remote peers need the token; probes stay open without Host check", () => {
   const remote = { remoteAddress: "192.168.1.50" };
   assert.equal(outcome(decideAccess(request({}, remote), withToken())), "unauthorized");
-  assert.equal(outcome(decideAccess(request({ authorization: `Bearer ${TOKEN}` }, remote), withToken())), "allow");
-  assert.equal(outcome(decideAccess(request({ host: "mini:4317" }, { ...remote, path: "/healthz" }), withToken())), "allow");
-  const distrustLoopback = withToken({ auth: { isTrustedPeer: () => false, hasValidToken: createBearerCheck(TOKEN) } });
+  assert.equal(
+    outcome(decideAccess(request({ authorization: `Bearer ${TOKEN}` }, remote), withToken())),
+    "allow"
+  );
+  assert.equal(
+    outcome(decideAccess(request({ host: "mini:4317" }, { ...remote, path: "/healthz" }), withToken())),
+    "allow"
+  );
+  const distrustLoopback = withToken({
+    auth: { isTrustedPeer: () => false, hasValidToken: createBearerCheck(TOKEN) }
+  });
   assert.equal(outcome(decideAccess(request({}), distrustLoopback)), "unauthorized");
 });
 
@@ -87,7 +140,15 @@ test("configured origins get CORS answers and preflights; others get no CORS hea
   const origin = "https://dash.example";
   const p = withToken({ allowedOrigins: new Set([origin]) });
   const preflight = decideAccess(
-    request({ origin, host: `mini:${PORT}`, "access-control-request-method": "POST", "access-control-request-headers": "authorization" }, { method: "OPTIONS", remoteAddress: "100.64.0.9" }),
+    request(
+      {
+        origin,
+        host: `mini:${PORT}`,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization"
+      },
+      { method: "OPTIONS", remoteAddress: "100.64.0.9" }
+    ),
     p
   );
   assert.equal(preflight.action, "preflight");
@@ -95,15 +156,30 @@ test("configured origins get CORS answers and preflights; others get no CORS hea
   assert.match(preflight.headers["access-control-allow-methods"] ?? "", /POST/);
   assert.match(preflight.headers["access-control-allow-headers"] ?? "", /authorization/);
 
-  const actual = decideAccess(request({ origin, host: `mini:${PORT}`, authorization: `Bearer ${TOKEN}` }, { method: "POST", remoteAddress: "100.64.0.9" }), p);
+  const actual = decideAccess(
+    request(
+      { origin, host: `mini:${PORT}`, authorization: `Bearer ${TOKEN}` },
+      { method: "POST", remoteAddress: "100.64.0.9" }
+    ),
+    p
+  );
   assert.deepEqual([actual.action, actual.headers["access-control-allow-origin"]], ["allow", origin]);
   const noToken = decideAccess(request({ origin }, { remoteAddress: "100.64.0.9" }), p);
-  assert.deepEqual([outcome(noToken), noToken.headers["access-control-allow-origin"]], ["unauthorized", origin]);
+  assert.deepEqual(
+    [outcome(noToken), noToken.headers["access-control-allow-origin"]],
+    ["unauthorized", origin]
+  );
 
   const own = decideAccess(request({ origin: `http://127.0.0.1:${PORT}` }), p);
   assert.deepEqual(own.headers, {}, "own origin: same-origin, no CORS headers");
   assert.deepEqual(decideAccess(request({}), p).headers, {});
-  const foreignPreflight = decideAccess(request({ origin: "https://other.example", "access-control-request-method": "POST" }, { method: "OPTIONS" }), p);
+  const foreignPreflight = decideAccess(
+    request(
+      { origin: "https://other.example", "access-control-request-method": "POST" },
+      { method: "OPTIONS" }
+    ),
+    p
+  );
   assert.equal(outcome(foreignPreflight), "origin_not_allowed");
 });
 
@@ -114,10 +190,25 @@ test("a self-authenticating route passes untouched; its neighbours do not", () =
     auth: { isTrustedPeer: () => false, hasValidToken: () => false },
     interfaceAddresses: () => []
   });
-  const headers = { host: "hooks.example.org", origin: "https://evil.example", "x-forwarded-for": "203.0.113.9" };
-  const allowed = decideAccess({ method: "POST", path: "/v1/hooks/github", remoteAddress: "127.0.0.1", headers }, policy);
+  const headers = {
+    host: "hooks.example.org",
+    origin: "https://evil.example",
+    "x-forwarded-for": "203.0.113.9"
+  };
+  const allowed = decideAccess(
+    { method: "POST", path: "/v1/hooks/github", remoteAddress: "127.0.0.1", headers },
+    policy
+  );
   assert.deepEqual(allowed, { action: "allow", headers: {} });
-  for (const [method, path] of [["GET", "/v1/hooks/github"], ["POST", "/v1/hooks/github/"], ["POST", "/v1/tasks"]] as const) {
-    assert.equal(decideAccess({ method, path, remoteAddress: "127.0.0.1", headers }, policy).action, "refuse", `${method} ${path}`);
+  for (const [method, path] of [
+    ["GET", "/v1/hooks/github"],
+    ["POST", "/v1/hooks/github/"],
+    ["POST", "/v1/tasks"]
+  ] as const) {
+    assert.equal(
+      decideAccess({ method, path, remoteAddress: "127.0.0.1", headers }, policy).action,
+      "refuse",
+      `${method} ${path}`
+    );
   }
 });

@@ -21,10 +21,23 @@ test("parses names, IPv4, bracketed IPv6, ports and a trailing dot", () => {
 });
 
 test("loopback names and addresses count only with the service's port", () => {
-  for (const host of ["localhost:4317", "127.0.0.1:4317", "127.9.9.9:4317", "[::1]:4317", "app.localhost:4317"]) {
+  for (const host of [
+    "localhost:4317",
+    "127.0.0.1:4317",
+    "127.9.9.9:4317",
+    "[::1]:4317",
+    "app.localhost:4317"
+  ]) {
     assert.equal(isOwnHost(host, own()), true, host);
   }
-  for (const host of ["localhost:4318", "localhost", "127.0.0.1:80", undefined, "attacker.example:4317", "attacker.example"]) {
+  for (const host of [
+    "localhost:4318",
+    "localhost",
+    "127.0.0.1:80",
+    undefined,
+    "attacker.example:4317",
+    "attacker.example"
+  ]) {
     assert.equal(isOwnHost(host, own()), false, String(host));
   }
 });
@@ -52,7 +65,9 @@ test("a wildcard listen address accepts the machine's interface addresses, never
 });
 
 test("allowed hosts: a bare name matches any port, name:port only that port", () => {
-  const configured = own({ allowedHosts: [parseAllowedHost("Mini.Tailnet.ts.net"), parseAllowedHost("dash.example:8443")] });
+  const configured = own({
+    allowedHosts: [parseAllowedHost("Mini.Tailnet.ts.net"), parseAllowedHost("dash.example:8443")]
+  });
   assert.equal(isOwnHost("mini.tailnet.ts.net", configured), true);
   assert.equal(isOwnHost("mini.tailnet.ts.net:4317", configured), true);
   assert.equal(isOwnHost("dash.example:8443", configured), true);

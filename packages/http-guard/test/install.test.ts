@@ -6,7 +6,10 @@ import { BrowserGuardErrorCodes, type BrowserGuardErrorCode } from "../src/error
 import { installBrowserGuard } from "../src/install.js";
 
 class Refusal extends Error {
-  constructor(readonly code: BrowserGuardErrorCode, message: string) {
+  constructor(
+    readonly code: BrowserGuardErrorCode,
+    message: string
+  ) {
     super(message);
   }
 }
@@ -15,7 +18,9 @@ function guardedApp(options: { allowedOrigins?: string[]; port?: number } = {}) 
   const app = fastify();
   app.setErrorHandler((error, _request, reply) => {
     const refusal = error as Refusal;
-    return reply.status(BrowserGuardErrorCodes[refusal.code]).send({ ok: false, error: { code: refusal.code, message: refusal.message } });
+    return reply
+      .status(BrowserGuardErrorCodes[refusal.code])
+      .send({ ok: false, error: { code: refusal.code, message: refusal.message } });
   });
   installBrowserGuard(app, {
     listen: { host: "127.0.0.1", port: options.port ?? 80 },
@@ -39,10 +44,18 @@ test("refusals carry the code and status from the table", async () => {
   const rebinding = await app.inject({ url: "/v1/thing", headers: { host: "attacker.example:4319" } });
   assert.equal(rebinding.statusCode, 421);
   assert.equal(rebinding.json().error.code, "host_not_allowed");
-  const csrf = await app.inject({ method: "POST", url: "/v1/thing", headers: { host: "127.0.0.1:4319", origin: "http://attacker.example" }, payload: {} });
+  const csrf = await app.inject({
+    method: "POST",
+    url: "/v1/thing",
+    headers: { host: "127.0.0.1:4319", origin: "http://attacker.example" },
+    payload: {}
+  });
   assert.equal(csrf.statusCode, 403);
   assert.equal(csrf.json().error.code, "origin_not_allowed");
-  const proxied = await app.inject({ url: "/v1/thing", headers: { host: "127.0.0.1:4319", "x-forwarded-for": "203.0.113.9" } });
+  const proxied = await app.inject({
+    url: "/v1/thing",
+    headers: { host: "127.0.0.1:4319", "x-forwarded-for": "203.0.113.9" }
+  });
   assert.equal(proxied.statusCode, 403);
   assert.equal(proxied.json().error.code, "forwarded_request_refused");
 });
@@ -69,12 +82,21 @@ test("a configured origin gets a 204 preflight and CORS headers on the answer", 
   const preflight = await app.inject({
     method: "OPTIONS",
     url: "/v1/thing",
-    headers: { origin: "https://dash.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" }
+    headers: {
+      origin: "https://dash.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type"
+    }
   });
   assert.equal(preflight.statusCode, 204);
   assert.equal(preflight.headers["access-control-allow-origin"], "https://dash.example");
   assert.equal(preflight.headers["access-control-max-age"], "600");
-  const answer = await app.inject({ method: "POST", url: "/v1/thing", headers: { origin: "https://dash.example" }, payload: {} });
+  const answer = await app.inject({
+    method: "POST",
+    url: "/v1/thing",
+    headers: { origin: "https://dash.example" },
+    payload: {}
+  });
   assert.equal(answer.statusCode, 200);
   assert.equal(answer.headers["access-control-allow-origin"], "https://dash.example");
   assert.equal(answer.headers.vary, "Origin");

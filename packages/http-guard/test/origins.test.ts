@@ -15,7 +15,15 @@ test("no Origin is absent; the service's own origins are own", () => {
 });
 
 test("other pages, other ports, null and malformed origins are foreign", () => {
-  for (const origin of ["http://attacker.example", "http://localhost:4318", "https://localhost:4319", "null", "", "file://", "http://a b"]) {
+  for (const origin of [
+    "http://attacker.example",
+    "http://localhost:4318",
+    "https://localhost:4319",
+    "null",
+    "",
+    "file://",
+    "http://a b"
+  ]) {
     assert.equal(classifyOrigin(origin, "127.0.0.1:4319", own, none), "foreign", origin);
   }
 });
@@ -25,7 +33,13 @@ test("configured origins are allowed, compared in serialized form", () => {
   assert.deepEqual([...allowed], ["https://dash.example"]);
   assert.equal(classifyOrigin("https://dash.example", "127.0.0.1:4319", own, allowed), "allowed");
   assert.equal(classifyOrigin("https://dash.example:8443", "127.0.0.1:4319", own, allowed), "foreign");
-  for (const bad of ["dash.example", "https://dash.example/path", "ftp://dash.example", "https://u:p@dash.example", "null"]) {
+  for (const bad of [
+    "dash.example",
+    "https://dash.example/path",
+    "ftp://dash.example",
+    "https://u:p@dash.example",
+    "null"
+  ]) {
     assert.throws(() => parseAllowedOrigin(bad), /not an origin/, bad);
   }
 });

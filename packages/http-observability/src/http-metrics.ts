@@ -27,11 +27,19 @@ interface Series {
  * when scraped (prom-client hashing labels twice per request cost more than the conductor's
  * whole proxy hop). The histogram is exported exactly as a prom-client `Histogram` would be.
  */
-export function installHttpMetrics(app: FastifyInstance, options: { registry: Registry; prefix: string }): void {
+export function installHttpMetrics(
+  app: FastifyInstance,
+  options: { registry: Registry; prefix: string }
+): void {
   const record = createHttpMetrics(options.registry, options.prefix);
   // A callback hook: no promise per request.
   app.addHook("onResponse", (request, reply, done) => {
-    record(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
+    record(
+      request.method,
+      request.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      reply.elapsedTime / 1000
+    );
     done();
   });
 }
@@ -41,7 +49,10 @@ export function installHttpMetrics(app: FastifyInstance, options: { registry: Re
  * what counts one answered request; exported for the tests, which compare its exposition with
  * prom-client's own `Counter` and `Histogram`.
  */
-export function createHttpMetrics(registry: Registry, prefix: string): (method: string, route: string, status: number, seconds: number) => void {
+export function createHttpMetrics(
+  registry: Registry,
+  prefix: string
+): (method: string, route: string, status: number, seconds: number) => void {
   const labelNames = ["method", "route", "status"] as const;
   const series = new Map<string, Series>();
   new Counter({
@@ -68,7 +79,13 @@ export function createHttpMetrics(registry: Registry, prefix: string): (method: 
     const key = `${method} ${status} ${route}`;
     let one = series.get(key);
     if (one === undefined) {
-      one = { labels: { method, route, status: String(status) }, uncounted: 0, count: 0, sum: 0, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0) };
+      one = {
+        labels: { method, route, status: String(status) },
+        uncounted: 0,
+        count: 0,
+        sum: 0,
+        buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0)
+      };
       series.set(key, one);
     }
     one.uncounted += 1;
@@ -104,31 +121,76 @@ class DurationHistogram {
   }
 
   /** As prom-client's `Histogram.get()`: each value's labels with the series' labels merged in. */
-  async get(): Promise<{ name: string; help: string; type: string; values: Array<Omit<ExportedValue, "sharedLabels">>; aggregator: string }> {
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: Array<Omit<ExportedValue, "sharedLabels">>;
+    aggregator: string;
+  }> {
     const data = await this.getForPromString();
     return {
       ...data,
-      values: data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } }))
+      values: data.values.map(({ sharedLabels, labels, ...rest }) => ({
+        ...rest,
+        labels: { ...labels, ...sharedLabels }
+      }))
     };
   }
 
   /** What the registry formats the text exposition from. */
-  getForPromString(): Promise<{ name: string; help: string; type: string; values: ExportedValue[]; aggregator: string }> {
+  getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: ExportedValue[];
+    aggregator: string;
+  }> {
     const values: ExportedValue[] = [];
     const bucketName = `${this.name}_bucket`;
     for (const one of this.#series.values()) {
       let cumulative = 0;
       for (let i = 0; i < DURATION_BUCKETS.length; i++) {
         cumulative += one.buckets[i]!;
-        values.push({ labels: { le: DURATION_BUCKETS[i]! }, sharedLabels: one.labels, value: cumulative, metricName: bucketName, exemplar: null });
+        values.push({
+          labels: { le: DURATION_BUCKETS[i]! },
+          sharedLabels: one.labels,
+          value: cumulative,
+          metricName: bucketName,
+          exemplar: null
+        });
       }
       values.push(
-        { labels: { le: "+Inf" }, sharedLabels: one.labels, value: one.count, metricName: bucketName, exemplar: null },
-        { labels: {}, sharedLabels: one.labels, value: one.sum, metricName: `${this.name}_sum`, exemplar: undefined },
-        { labels: {}, sharedLabels: one.labels, value: one.count, metricName: `${this.name}_count`, exemplar: undefined }
+        {
+          labels: { le: "+Inf" },
+          sharedLabels: one.labels,
+          value: one.count,
+          metricName: bucketName,
+          exemplar: null
+        },
+        {
+          labels: {},
+          sharedLabels: one.labels,
+          value: one.sum,
+          metricName: `${this.name}_sum`,
+          exemplar: undefined
+        },
+        {
+          labels: {},
+          sharedLabels: one.labels,
+          value: one.count,
+          metricName: `${this.name}_count`,
+          exemplar: undefined
+        }
       );
     }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator });
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator
+    });
   }
 
   reset(): void {

@@ -86,7 +86,11 @@ class LazyChildLogger {
  * bindings (`reqId`) as with Fastify's own factory; a child asked for with options (a route's
  * own log level or serializers) is built at once.
  */
-export function lazyChildLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+export function lazyChildLoggerFactory(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions
+): FastifyBaseLogger {
   for (const _key in options) return logger.child(bindings, options);
   return new LazyChildLogger(logger, bindings) as unknown as FastifyBaseLogger;
 }

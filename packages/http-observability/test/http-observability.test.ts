@@ -19,8 +19,14 @@ test("metrics label requests by route pattern, never by the raw URL", async () =
   await server.inject({ url: "/items/abc?full=yes" });
   await server.inject({ url: "/items/def" });
   const text = (await server.inject({ url: "/metrics" })).body;
-  assert.match(text, /^sample_http_requests_total\{method="GET",route="\/items\/:item_id",status="200"\} 2$/m);
-  assert.match(text, /^sample_http_requests_total\{method="GET",route="\/items\/:item_id",status="400"\} 1$/m);
+  assert.match(
+    text,
+    /^sample_http_requests_total\{method="GET",route="\/items\/:item_id",status="200"\} 2$/m
+  );
+  assert.match(
+    text,
+    /^sample_http_requests_total\{method="GET",route="\/items\/:item_id",status="400"\} 1$/m
+  );
   assert.doesNotMatch(text, /abc|def/, "no raw URL in a label");
 });
 
@@ -29,7 +35,12 @@ test("the request metrics are exported exactly as prom-client's own counter and 
   const record = createHttpMetrics(ours, "x_");
   const reference = new Registry();
   const labelNames = ["method", "route", "status"] as const;
-  const counter = new Counter({ name: "x_http_requests_total", help: "HTTP requests answered, by method, route pattern and status code.", labelNames, registers: [reference] });
+  const counter = new Counter({
+    name: "x_http_requests_total",
+    help: "HTTP requests answered, by method, route pattern and status code.",
+    labelNames,
+    registers: [reference]
+  });
   const histogram = new Histogram({
     name: "x_http_request_duration_seconds",
     help: "Time from receiving a request to sending its answer, by method, route pattern and status code.",
@@ -59,7 +70,11 @@ test("the request metrics are exported exactly as prom-client's own counter and 
 test("the lazy request logger writes lines with the request id, and builds no child for a request that does not log", async () => {
   const lines: Array<Record<string, unknown>> = [];
   const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
-  const server = Fastify({ logger: { level: "info", stream }, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLoggerFactory });
+  const server = Fastify({
+    logger: { level: "info", stream },
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLoggerFactory
+  });
   let children = 0;
   const child = server.log.child.bind(server.log);
   server.log.child = (...args: Parameters<typeof child>) => {

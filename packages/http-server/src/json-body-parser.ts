@@ -18,7 +18,10 @@ export function installJsonBodyParser(app: FastifyInstance): void {
     }
     parseJson(request, text, (error, value) => {
       if (error) {
-        done(new AppError("invalid_json", 400, isPlainJson(text) ? POISONED : "request body is not valid JSON"), undefined);
+        done(
+          new AppError("invalid_json", 400, isPlainJson(text) ? POISONED : "request body is not valid JSON"),
+          undefined
+        );
         return;
       }
       done(null, value);

@@ -4,7 +4,12 @@
 import swagger from "@fastify/swagger";
 import Fastify from "fastify";
 import { createJsonSchemaTransform } from "fastify-type-provider-zod";
-import { WEBSOCKET_EXTENSION, type DocumentRoute, type ExtraOperation, type OpenApiOptions } from "./openapi-options.js";
+import {
+  WEBSOCKET_EXTENSION,
+  type DocumentRoute,
+  type ExtraOperation,
+  type OpenApiOptions
+} from "./openapi-options.js";
 import { zodSchemaController } from "./zod-routes.js";
 
 interface OpenApiDocument {

@@ -14,7 +14,10 @@ export function shuttingDownError(service: string, retryAfterSeconds = 1): AppEr
  * so a refused upgrade is torn down by the plugin's own hook, not left half-open. The app is
  * built with `return503OnClosing: false`, or Fastify answers first, without `Retry-After`.
  */
-export function installShutdownGate(app: FastifyInstance, options: { service: string; retryAfterSeconds?: number }): void {
+export function installShutdownGate(
+  app: FastifyInstance,
+  options: { service: string; retryAfterSeconds?: number }
+): void {
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;

@@ -39,8 +39,12 @@ export function closeReason(message: string): string {
  * @example app.register(websocket, { preClose: closeStreamsGoingAway("codexd") })
  */
 export function closeStreamsGoingAway(service: string) {
-  return function (this: { websocketServer?: { clients?: Set<{ close(code: number, reason: string): void }> } }, done: () => void): void {
-    for (const client of this.websocketServer?.clients ?? []) client.close(WsCloseCodes.goingAway, closeReason(`${service} is shutting down`));
+  return function (
+    this: { websocketServer?: { clients?: Set<{ close(code: number, reason: string): void }> } },
+    done: () => void
+  ): void {
+    for (const client of this.websocketServer?.clients ?? [])
+      client.close(WsCloseCodes.goingAway, closeReason(`${service} is shutting down`));
     done();
   };
 }

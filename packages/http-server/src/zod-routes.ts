@@ -27,7 +27,9 @@ export const zodSchemaController: SchemaControllerOptions = {
     // Fastify's types expect Ajv's compiler here; the one every route of these apps gets is zod's.
     buildValidator: (() => zodValidatorCompiler) as unknown as CompilersFactory["buildValidator"],
     buildSerializer: () => () => {
-      throw new Error("response schemas are not compiled in this app: replies are serialized with JSON.stringify");
+      throw new Error(
+        "response schemas are not compiled in this app: replies are serialized with JSON.stringify"
+      );
     }
   }
 };

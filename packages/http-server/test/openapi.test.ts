@@ -15,7 +15,13 @@ function app(access: { checked: string[] } = { checked: [] }) {
     version: "1.2.3",
     description: "a sample",
     extraOperations: [
-      { method: "POST", path: "/v1/proxy/items/{item_id}", operationId: "forwardItem", summary: "forwarded", websocket: false }
+      {
+        method: "POST",
+        path: "/v1/proxy/items/{item_id}",
+        operationId: "forwardItem",
+        summary: "forwarded",
+        websocket: false
+      }
     ],
     bearer: {
       description: "the sample's token",
@@ -27,14 +33,31 @@ function app(access: { checked: string[] } = { checked: [] }) {
   });
   void server.register(async (scope) => {
     const routes = zodRoutes(scope);
-    routes.get("/items/:item_id", { schema: { operationId: "getItem", summary: "an item", params: z.object({ item_id: z.string().min(2) }), querystring: z.object({ full: z.enum(["yes", "no"]).optional() }) } }, async (request) => ({
-      ok: true,
-      data: { id: request.params.item_id, full: request.query.full ?? null }
-    }));
-    const streamSchema = { operationId: "streamThings", summary: "a stream", ...websocketSchema("live things") };
+    routes.get(
+      "/items/:item_id",
+      {
+        schema: {
+          operationId: "getItem",
+          summary: "an item",
+          params: z.object({ item_id: z.string().min(2) }),
+          querystring: z.object({ full: z.enum(["yes", "no"]).optional() })
+        }
+      },
+      async (request) => ({
+        ok: true,
+        data: { id: request.params.item_id, full: request.query.full ?? null }
+      })
+    );
+    const streamSchema = {
+      operationId: "streamThings",
+      summary: "a stream",
+      ...websocketSchema("live things")
+    };
     routes.get("/stream", { schema: streamSchema }, async () => ({ ok: true }));
     routes.all("/hidden/*", { schema: { hide: true } }, async () => ({ ok: true }));
-    routes.get("/health", { schema: { operationId: "getHealth", summary: "health" } }, async () => ({ ok: true }));
+    routes.get("/health", { schema: { operationId: "getHealth", summary: "health" } }, async () => ({
+      ok: true
+    }));
   });
   return server;
 }
@@ -47,19 +70,34 @@ test("the document lists the routes with their zod schemas, the marked stream, t
   assert.equal(doc.info.version, "1.2.3");
   assert.match(doc.info.license.name, /UNLICENSED/);
   assert.match(doc.info.license.url, /^https:\/\//);
-  assert.deepEqual(doc.servers.map((server: { url: string }) => server.url), ["/"]);
+  assert.deepEqual(
+    doc.servers.map((server: { url: string }) => server.url),
+    ["/"]
+  );
   assert.equal(doc.paths["/items/{item_id}"].get.operationId, "getItem");
   assert.equal(doc.paths["/v1/proxy/items/{item_id}"].post.operationId, "forwardItem");
   const item = doc.paths["/items/{item_id}"].get;
   assert.deepEqual(
-    item.parameters.map((p: { in: string; name: string; required?: boolean }) => [p.in, p.name, p.required === true]),
-    [["query", "full", false], ["path", "item_id", true]]
+    item.parameters.map((p: { in: string; name: string; required?: boolean }) => [
+      p.in,
+      p.name,
+      p.required === true
+    ]),
+    [
+      ["query", "full", false],
+      ["path", "item_id", true]
+    ]
   );
   assert.equal(doc.paths["/stream"].get["x-websocket"], true);
   assert.match(doc.paths["/stream"].get.description, /^WebSocket/);
-  assert.deepEqual(doc.paths["/v1/proxy/items/{item_id}"].post.parameters, [{ name: "item_id", in: "path", required: true, schema: { type: "string" } }]);
+  assert.deepEqual(doc.paths["/v1/proxy/items/{item_id}"].post.parameters, [
+    { name: "item_id", in: "path", required: true, schema: { type: "string" } }
+  ]);
   assert.ok(!Object.keys(doc.paths).some((path) => path.startsWith("/hidden")));
-  assert.ok(doc.paths["/openapi.json"] && doc.paths["/health"], "the document lists itself and a plain route");
+  assert.ok(
+    doc.paths["/openapi.json"] && doc.paths["/health"],
+    "the document lists itself and a plain route"
+  );
 });
 
 test("the bearer scheme is declared and required by every operation but the open ones", async () => {
@@ -117,7 +155,10 @@ test("a service's start does not load @fastify/swagger; the first request for th
     await app.close();
   `;
   const cwd = fileURLToPath(new URL("..", import.meta.url));
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd, encoding: "utf8" });
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd,
+    encoding: "utf8"
+  });
   assert.deepEqual(JSON.parse(out), { atStart: false, afterRequest: true, status: 200 });
 });
 
@@ -125,6 +166,15 @@ test("validation failures are the shared 400", async () => {
   const server = app();
   const bad = await server.inject({ url: "/items/x" });
   assert.equal(bad.statusCode, 400);
-  assert.deepEqual(bad.json(), { ok: false, error: { code: "validation_failed", message: "invalid path: item_id: Too small: expected string to have >=2 characters" } });
-  assert.deepEqual((await server.inject({ url: "/items/abc?full=yes" })).json(), { ok: true, data: { id: "abc", full: "yes" } });
+  assert.deepEqual(bad.json(), {
+    ok: false,
+    error: {
+      code: "validation_failed",
+      message: "invalid path: item_id: Too small: expected string to have >=2 characters"
+    }
+  });
+  assert.deepEqual((await server.inject({ url: "/items/abc?full=yes" })).json(), {
+    ok: true,
+    data: { id: "abc", full: "yes" }
+  });
 });

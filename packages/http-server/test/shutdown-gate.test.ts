@@ -28,5 +28,8 @@ test("the shutdown gate answers shutting_down with Retry-After once the app is c
   await closed;
   assert.equal(response.status, 503);
   assert.equal(response.headers.get("retry-after"), "2");
-  assert.deepEqual(await response.json(), { ok: false, error: { code: "shutting_down", message: "test-service is shutting down" } });
+  assert.deepEqual(await response.json(), {
+    ok: false,
+    error: { code: "shutting_down", message: "test-service is shutting down" }
+  });
 });

@@ -5,7 +5,9 @@
  */
 export async function exitAfter(name: string, command: Promise<number>): Promise<void> {
   const code = await command.catch((error: unknown) => {
-    process.stderr.write(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+    );
     return 1;
   });
   process.stdout.write("", () => process.exit(code));

@@ -28,7 +28,9 @@ export interface ForegroundOptions<S extends ForegroundService> {
  * the exit code: 1 when it failed to start (what it had started is stopped first), else
  * waitForShutdown's.
  */
-export async function runInForeground<S extends ForegroundService>(options: ForegroundOptions<S>): Promise<number> {
+export async function runInForeground<S extends ForegroundService>(
+  options: ForegroundOptions<S>
+): Promise<number> {
   const { logger } = options;
   let service: S | undefined;
   try {
@@ -37,7 +39,9 @@ export async function runInForeground<S extends ForegroundService>(options: Fore
   } catch (error) {
     logger.error({ err: error }, `${options.name} failed to start`);
     options.onStartFailed?.(error);
-    await service?.stop().catch((stopError: unknown) => logger.warn({ err: stopError }, "stop after a failed start failed"));
+    await service
+      ?.stop()
+      .catch((stopError: unknown) => logger.warn({ err: stopError }, "stop after a failed start failed"));
     return 1;
   }
   const running = service;

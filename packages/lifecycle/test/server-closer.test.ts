@@ -27,6 +27,9 @@ test("a server with nothing in flight drains without force", async () => {
   const server = createServer((_req, res) => res.end("ok"));
   const closer = trackConnections(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const outcome = await closer.close(() => new Promise<void>((resolve) => server.close(() => resolve())), 10_000);
+  const outcome = await closer.close(
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+    10_000
+  );
   assert.equal(outcome, "drained");
 });

@@ -1,1 +1,6 @@
-export { REDACTED_PATHS, createServiceLogger, createSilentLogger, type ServiceLoggerOptions } from "./logger.js";
+export {
+  REDACTED_PATHS,
+  createServiceLogger,
+  createSilentLogger,
+  type ServiceLoggerOptions
+} from "./logger.js";

@@ -26,7 +26,10 @@ test("tokens, authorization and cookie headers and environments never reach the 
   assert.equal(lines.length, 1);
   assert.doesNotMatch(JSON.stringify(lines[0]), /s3cr3t/);
   assert.equal(lines[0]?.service, "codexd");
-  assert.equal((lines[0]?.req as { headers: { authorization: string } } | undefined)?.headers.authorization, "[redacted]");
+  assert.equal(
+    (lines[0]?.req as { headers: { authorization: string } } | undefined)?.headers.authorization,
+    "[redacted]"
+  );
 });
 
 test("errors are logged under err with message and stack; the level is honoured", () => {

@@ -49,17 +49,25 @@ export function noteCommand(path: string, title: string, prompt: string): string
 function commandResult(output: string): { exitCode: number | null; text: string } {
   const code = /Process exited with code (-?\d+)/.exec(output);
   const at = output.indexOf("Output:\n");
-  return { exitCode: code === null ? null : Number(code[1]), text: (at === -1 ? output : output.slice(at + "Output:\n".length)).trim() };
+  return {
+    exitCode: code === null ? null : Number(code[1]),
+    text: (at === -1 ? output : output.slice(at + "Output:\n".length)).trim()
+  };
 }
 
 // The command's own last line says which branch it took (a retry may find the note there).
 function summary(path: string, round: number, output: string): Reply {
   const result = commandResult(output);
   if (result.exitCode !== null && result.exitCode !== 0) {
-    return { kind: "text", text: `The demo model's command failed (exit code ${result.exitCode}); nothing was written.\n\n${result.text}` };
+    return {
+      kind: "text",
+      text: `The demo model's command failed (exit code ${result.exitCode}); nothing was written.\n\n${result.text}`
+    };
   }
   const appended = result.text.includes(`baa-demo: appended to ${path}`);
-  const what = appended ? `Added a follow-up section to ${path} (round ${round}).` : `Wrote ${path} with the task's prompt.`;
+  const what = appended
+    ? `Added a follow-up section to ${path} (round ${round}).`
+    : `Wrote ${path} with the task's prompt.`;
   return { kind: "text", text: `${what} (Demo mode: the bundled mock model, not a real one.)` };
 }
 

@@ -14,7 +14,14 @@ export {
 export { viewRequest, type RecordedRequest } from "./request-view.js";
 export { viewTurn, type TurnView } from "./turn-view.js";
 export { demoReply, isTaskWorkspace, noteCommand, notePath } from "./demo-reply.js";
-export { planReply, splitText, SLOW_TEXT_DELTAS, type IdSource, type PlannedEvent, type ReplyPlan } from "./reply-plan.js";
+export {
+  planReply,
+  splitText,
+  SLOW_TEXT_DELTAS,
+  type IdSource,
+  type PlannedEvent,
+  type ReplyPlan
+} from "./reply-plan.js";
 export { sseFrame, type SseEvent } from "./sse.js";
 export {
   codexConfigArgs,

@@ -59,7 +59,14 @@ export interface UsageLimitReply {
 }
 
 /** One answer to one `POST /v1/responses`. */
-export type Reply = TextReply | ToolCallReply | HangReply | SlowTextReply | HttpErrorReply | OverloadedReply | UsageLimitReply;
+export type Reply =
+  | TextReply
+  | ToolCallReply
+  | HangReply
+  | SlowTextReply
+  | HttpErrorReply
+  | OverloadedReply
+  | UsageLimitReply;
 
 /** Picks the reply for a request when the queue is empty. */
 export type ReplyFactory = (request: RecordedRequest) => Reply;

@@ -34,7 +34,11 @@ export function splitText(text: string, count: number): string[] {
   const pieces = Math.max(1, Math.min(Math.floor(count), chars.length));
   const out: string[] = [];
   for (let i = 0; i < pieces; i += 1) {
-    out.push(chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(""));
+    out.push(
+      chars
+        .slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces))
+        .join("")
+    );
   }
   return out;
 }
@@ -46,9 +50,15 @@ function textEvents(ids: IdSource, pieces: string[], delayBefore: (index: number
   return [
     { delayMs: 0, event: responseCreated(responseId) },
     { delayMs: 0, event: outputItemAdded(0, messageItem(itemId, "")) },
-    ...pieces.map((piece, index) => ({ delayMs: delayBefore(index), event: outputTextDelta(itemId, 0, piece) })),
+    ...pieces.map((piece, index) => ({
+      delayMs: delayBefore(index),
+      event: outputTextDelta(itemId, 0, piece)
+    })),
     { delayMs: 0, event: outputItemDone(0, messageItem(itemId, text)) },
-    { delayMs: 0, event: responseCompleted(responseId, INPUT_TOKENS, Math.max(1, Math.ceil(text.length / 4))) }
+    {
+      delayMs: 0,
+      event: responseCompleted(responseId, INPUT_TOKENS, Math.max(1, Math.ceil(text.length / 4)))
+    }
   ];
 }
 
@@ -82,13 +92,20 @@ export function planReply(reply: Reply, ids: IdSource): ReplyPlan {
         events: [
           { delayMs: 0, event: responseCreated(responseId) },
           { delayMs: 0, event: outputItemAdded(0, functionCallItem(itemId, callId, name, "")) },
-          { delayMs: 0, event: outputItemDone(0, functionCallItem(itemId, callId, name, JSON.stringify(reply.arguments))) },
+          {
+            delayMs: 0,
+            event: outputItemDone(0, functionCallItem(itemId, callId, name, JSON.stringify(reply.arguments)))
+          },
           { delayMs: 0, event: responseCompleted(responseId, INPUT_TOKENS, 1) }
         ]
       };
     }
     case "hang":
-      return { kind: "stream", keepOpen: true, events: [{ delayMs: 0, event: responseCreated(ids("resp")) }] };
+      return {
+        kind: "stream",
+        keepOpen: true,
+        events: [{ delayMs: 0, event: responseCreated(ids("resp")) }]
+      };
     case "http_error":
       return {
         kind: "http",

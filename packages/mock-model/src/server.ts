@@ -33,7 +33,10 @@ export interface MockModel {
    * Resolves with the first request, already recorded or still to come, that matches
    * `predicate` (default: any). Rejects after `timeoutMs` (default 10 000), on `close()`, and once closed.
    */
-  waitForRequest(predicate?: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  waitForRequest(
+    predicate?: (request: RecordedRequest) => boolean,
+    timeoutMs?: number
+  ): Promise<RecordedRequest>;
   /** Ends open streams, destroys sockets and stops listening. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -108,7 +111,8 @@ export async function startMockModel(options: MockModelOptions = {}): Promise<Mo
     setDefaultReply: (factory) => {
       state.defaultReply = factory;
     },
-    waitForRequest: (predicate = () => true, timeoutMs = 10_000) => waitForRequest(state, predicate, timeoutMs),
+    waitForRequest: (predicate = () => true, timeoutMs = 10_000) =>
+      waitForRequest(state, predicate, timeoutMs),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         shutdown.abort();

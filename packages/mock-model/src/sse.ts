@@ -49,7 +49,11 @@ export const outputItemDone = (outputIndex: number, item: Record<string, unknown
 });
 
 /** Codex requires `usage` with both detail objects on completion. */
-export const responseCompleted = (responseId: string, inputTokens: number, outputTokens: number): SseEvent => ({
+export const responseCompleted = (
+  responseId: string,
+  inputTokens: number,
+  outputTokens: number
+): SseEvent => ({
   type: "response.completed",
   response: {
     id: responseId,

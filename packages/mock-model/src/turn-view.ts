@@ -17,7 +17,8 @@ const AGENTS_MD = /^# AGENTS\.md instructions for /;
 const CWD = /<cwd>([\s\S]*?)<\/cwd>/;
 
 const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-const unescapeXml = (text: string): string => text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => XML_ENTITIES[name] ?? "");
+const unescapeXml = (text: string): string =>
+  text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => XML_ENTITIES[name] ?? "");
 
 const isContext = (text: string): boolean => CONTEXT_BLOCK.test(text) || AGENTS_MD.test(text);
 
@@ -36,7 +37,8 @@ export function viewTurn(request: Pick<RecordedRequest, "body">): TurnView {
     if (!((item.type === undefined || item.type === "message") && item.role === "user")) continue;
     for (const text of contentTexts(item.content, "input_text")) {
       const seen = CWD.exec(text);
-      if (seen !== null && text.trimStart().startsWith("<environment_context>")) cwd = unescapeXml(seen[1] ?? "").trim() || cwd;
+      if (seen !== null && text.trimStart().startsWith("<environment_context>"))
+        cwd = unescapeXml(seen[1] ?? "").trim() || cwd;
       if (isContext(text)) continue;
       prompts.push(text);
       turnOutputs = [];

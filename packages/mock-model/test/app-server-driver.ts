@@ -39,7 +39,11 @@ export async function startAppServer(baseUrl: string, options: StartOptions = {}
   if (viaFile) writeCodexHome(codexHome, baseUrl, options.provider);
   const child: ChildProcessWithoutNullStreams = spawn(
     resolveCodexBinary().executable,
-    ["app-server", ...(viaFile ? [] : codexConfigArgs(baseUrl, options.provider)), ...(options.extraArgs ?? [])],
+    [
+      "app-server",
+      ...(viaFile ? [] : codexConfigArgs(baseUrl, options.provider)),
+      ...(options.extraArgs ?? [])
+    ],
     { env: { ...process.env, CODEX_HOME: codexHome }, stdio: "pipe" }
   );
   let stderrTail = "";
@@ -48,7 +52,9 @@ export async function startAppServer(baseUrl: string, options: StartOptions = {}
   });
   const exited = new Promise<never>((_, reject) => {
     child.once("error", reject);
-    child.once("exit", (code, signal) => reject(new Error(`app-server exited (${code ?? signal}): ${stderrTail}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`app-server exited (${code ?? signal}): ${stderrTail}`))
+    );
   });
   exited.catch(() => undefined);
 
@@ -61,7 +67,11 @@ export async function startAppServer(baseUrl: string, options: StartOptions = {}
   createInterface({ input: child.stdout }).on("line", (line) => {
     const message = JSON.parse(line);
     if (message.id !== undefined && message.method !== undefined) {
-      send({ jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "test driver handles no server requests" } });
+      send({
+        jsonrpc: "2.0",
+        id: message.id,
+        error: { code: -32601, message: "test driver handles no server requests" }
+      });
     } else if (message.id !== undefined) {
       const waiter = pending.get(message.id);
       pending.delete(message.id);
@@ -82,7 +92,10 @@ export async function startAppServer(baseUrl: string, options: StartOptions = {}
   const withTimeout = <T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+        timeoutMs
+      );
     });
     return Promise.race([promise, timeout, exited]).finally(() => clearTimeout(timer));
   };
@@ -96,7 +109,8 @@ export async function startAppServer(baseUrl: string, options: StartOptions = {}
       send({ jsonrpc: "2.0", id, method, params });
       return withTimeout(result, 30_000, `${method} response`);
     },
-    notify: (method, params) => send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }),
+    notify: (method, params) =>
+      send(params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }),
     waitForNotification: (predicate, timeoutMs = 30_000) => {
       const seen = notifications.find(predicate);
       if (seen !== undefined) return Promise.resolve(seen);
@@ -125,13 +139,28 @@ export async function startThread(server: AppServer, sandbox: string): Promise<s
     capabilities: null
   });
   server.notify("initialized");
-  const started = await server.request("thread/start", { cwd: server.workDir, approvalPolicy: "never", sandbox });
+  const started = await server.request("thread/start", {
+    cwd: server.workDir,
+    approvalPolicy: "never",
+    sandbox
+  });
   return started.thread.id as string;
 }
 
 /** Starts a turn with one text input and resolves with its `turn/completed` notification. */
-export async function runTurn(server: AppServer, threadId: string, text: string, timeoutMs = 30_000): Promise<Notification> {
-  const started = await server.request("turn/start", { threadId, input: [{ type: "text", text, text_elements: [] }] });
+export async function runTurn(
+  server: AppServer,
+  threadId: string,
+  text: string,
+  timeoutMs = 30_000
+): Promise<Notification> {
+  const started = await server.request("turn/start", {
+    threadId,
+    input: [{ type: "text", text, text_elements: [] }]
+  });
   const turnId = started.turn.id as string;
-  return server.waitForNotification((n) => n.method === "turn/completed" && n.params.turn.id === turnId, timeoutMs);
+  return server.waitForNotification(
+    (n) => n.method === "turn/completed" && n.params.turn.id === turnId,
+    timeoutMs
+  );
 }

@@ -17,7 +17,11 @@ test("codexConfigArgs gives the provider, model and no-network flags", () => {
     "-c",
     "features.plugins=false"
   ]);
-  const tuned = codexConfigArgs("http://x/v1", { requestMaxRetries: 0, streamMaxRetries: 1, streamIdleTimeoutMs: 2500 });
+  const tuned = codexConfigArgs("http://x/v1", {
+    requestMaxRetries: 0,
+    streamMaxRetries: 1,
+    streamIdleTimeoutMs: 2500
+  });
   assert.equal(
     tuned[1],
     'model_providers.mock={name="mock",base_url="http://x/v1",wire_api="responses",request_max_retries=0,stream_max_retries=1,stream_idle_timeout_ms=2500}'
@@ -33,14 +37,20 @@ test("writeCodexHome creates the dir and writes the same settings as config.toml
     assert.match(toml, /^model = "mock-model"$/m);
     assert.match(toml, /^model_provider = "mock"$/m);
     assert.match(toml, /^\[features\]\nplugins = false$/m);
-    assert.match(toml, /^\[model_providers\.mock\]\nname = "mock"\nbase_url = "http:\/\/127\.0\.0\.1:9\/v1"\nwire_api = "responses"\nrequest_max_retries = 2$/m);
+    assert.match(
+      toml,
+      /^\[model_providers\.mock\]\nname = "mock"\nbase_url = "http:\/\/127\.0\.0\.1:9\/v1"\nwire_api = "responses"\nrequest_max_retries = 2$/m
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 });
 
 test("shellSnapshot: false turns codex's shell snapshot off in the flags and in config.toml", async () => {
-  assert.deepEqual(codexConfigArgs("http://x/v1", { shellSnapshot: false }).slice(-2), ["-c", "features.shell_snapshot=false"]);
+  assert.deepEqual(codexConfigArgs("http://x/v1", { shellSnapshot: false }).slice(-2), [
+    "-c",
+    "features.shell_snapshot=false"
+  ]);
   assert.equal(codexConfigArgs("http://x/v1").includes("features.shell_snapshot=false"), false);
   const root = await mkdtemp(join(tmpdir(), "mock-model-config-"));
   try {
@@ -53,8 +63,14 @@ test("shellSnapshot: false turns codex's shell snapshot off in the flags and in 
 });
 
 test("sandboxMode sets codex's default sandbox as a top-level key, before any table", async () => {
-  assert.deepEqual(codexConfigArgs("http://x/v1", { sandboxMode: "workspace-write" }).slice(-2), ["-c", 'sandbox_mode="workspace-write"']);
-  assert.equal(codexConfigArgs("http://x/v1").some((arg) => arg.startsWith("sandbox_mode")), false);
+  assert.deepEqual(codexConfigArgs("http://x/v1", { sandboxMode: "workspace-write" }).slice(-2), [
+    "-c",
+    'sandbox_mode="workspace-write"'
+  ]);
+  assert.equal(
+    codexConfigArgs("http://x/v1").some((arg) => arg.startsWith("sandbox_mode")),
+    false
+  );
   const root = await mkdtemp(join(tmpdir(), "mock-model-config-"));
   try {
     writeCodexHome(root, "http://127.0.0.1:9/v1", { sandboxMode: "workspace-write" });

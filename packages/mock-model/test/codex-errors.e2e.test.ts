@@ -2,9 +2,18 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { startMockModel, type MockModel } from "../src/index.js";
-import { runTurn, startAppServer, startThread, type AppServer, type StartOptions } from "./app-server-driver.js";
+import {
+  runTurn,
+  startAppServer,
+  startThread,
+  type AppServer,
+  type StartOptions
+} from "./app-server-driver.js";
 
-async function withCodex(options: StartOptions, run: (model: MockModel, server: AppServer, threadId: string) => Promise<void>): Promise<void> {
+async function withCodex(
+  options: StartOptions,
+  run: (model: MockModel, server: AppServer, threadId: string) => Promise<void>
+): Promise<void> {
   const model = await startMockModel();
   let server: AppServer | undefined;
   try {
@@ -19,9 +28,15 @@ async function withCodex(options: StartOptions, run: (model: MockModel, server: 
 test("a hanging stream keeps the turn running until turn/interrupt", () =>
   withCodex({}, async (model, server, threadId) => {
     model.enqueue({ kind: "hang" });
-    const started = await server.request("turn/start", { threadId, input: [{ type: "text", text: "wait", text_elements: [] }] });
+    const started = await server.request("turn/start", {
+      threadId,
+      input: [{ type: "text", text: "wait", text_elements: [] }]
+    });
     await model.waitForRequest();
-    assert.equal(server.notifications.some((n) => n.method === "turn/completed"), false);
+    assert.equal(
+      server.notifications.some((n) => n.method === "turn/completed"),
+      false
+    );
     await server.request("turn/interrupt", { threadId, turnId: started.turn.id });
     const done = await server.waitForNotification((n) => n.method === "turn/completed", 10_000);
     assert.equal(done.params.turn.status, "interrupted");
@@ -56,7 +71,9 @@ test("a 400 fails the turn at once, a 429 too", () =>
     model.enqueue({ kind: "http_error", status: 429 });
     const limited = await runTurn(server, threadId, "second");
     assert.equal(limited.params.turn.status, "failed");
-    assert.deepEqual(limited.params.turn.error.codexErrorInfo, { responseTooManyFailedAttempts: { httpStatusCode: 429 } });
+    assert.deepEqual(limited.params.turn.error.codexErrorInfo, {
+      responseTooManyFailedAttempts: { httpStatusCode: 429 }
+    });
     assert.equal(model.requests.length, 2);
   }));
 
@@ -67,7 +84,9 @@ test("a persistent 500 is retried (request_max_retries+1) x (stream_max_retries+
     assert.equal(done.params.turn.status, "failed");
     assert.equal(done.params.turn.error.codexErrorInfo, "internalServerError");
     assert.equal(model.requests.length, 4);
-    const retryNotices = server.notifications.filter((n) => n.method === "error" && n.params.willRetry === true);
+    const retryNotices = server.notifications.filter(
+      (n) => n.method === "error" && n.params.willRetry === true
+    );
     assert.equal(retryNotices.length, 1);
   }));
 

@@ -2,9 +2,18 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { startMockModel, type MockModel } from "../src/index.js";
-import { runTurn, startAppServer, startThread, type AppServer, type StartOptions } from "./app-server-driver.js";
+import {
+  runTurn,
+  startAppServer,
+  startThread,
+  type AppServer,
+  type StartOptions
+} from "./app-server-driver.js";
 
-async function withCodex(options: StartOptions, run: (model: MockModel, server: AppServer) => Promise<void>): Promise<void> {
+async function withCodex(
+  options: StartOptions,
+  run: (model: MockModel, server: AppServer) => Promise<void>
+): Promise<void> {
   const model = await startMockModel();
   let server: AppServer | undefined;
   try {
@@ -18,7 +27,10 @@ async function withCodex(options: StartOptions, run: (model: MockModel, server: 
 
 const agentTexts = (server: AppServer, turnId: string): string[] =>
   server.notifications
-    .filter((n) => n.method === "item/completed" && n.params.turnId === turnId && n.params.item.type === "agentMessage")
+    .filter(
+      (n) =>
+        n.method === "item/completed" && n.params.turnId === turnId && n.params.item.type === "agentMessage"
+    )
     .map((n) => n.params.item.text);
 
 test("real codex completes a text turn against the mock", () =>
@@ -47,7 +59,10 @@ test("real codex completes a text turn against the mock", () =>
 test("real codex runs an exec_command tool call and sends its output back", () =>
   withCodex({}, async (model, server) => {
     const threadId = await startThread(server, "danger-full-access");
-    model.enqueue({ kind: "tool_call", arguments: { cmd: "echo hi" }, callId: "call_e2e_1" }, { kind: "text", text: "ran it" });
+    model.enqueue(
+      { kind: "tool_call", arguments: { cmd: "echo hi" }, callId: "call_e2e_1" },
+      { kind: "text", text: "ran it" }
+    );
     const done = await runTurn(server, threadId, "run echo");
     assert.equal(done.params.turn.status, "completed");
     assert.equal(model.requests.length, 2);

@@ -21,7 +21,10 @@ test("text plan: delays only between chunks", () => {
   assert.equal(plan.kind, "stream");
   if (plan.kind !== "stream") return;
   assert.equal(plan.keepOpen, false);
-  assert.deepEqual(plan.events.map((e) => e.delayMs), [0, 0, 0, 7, 7, 0, 0]);
+  assert.deepEqual(
+    plan.events.map((e) => e.delayMs),
+    [0, 0, 0, 7, 7, 0, 0]
+  );
   assert.deepEqual(plan.events[0]?.event, { type: "response.created", response: { id: "resp_1" } });
   assert.equal((plan.events[6]?.event.response as { id: string } | undefined)?.id, "resp_1");
 });
@@ -31,21 +34,31 @@ test("slow_text plan spreads totalMs over its deltas", () => {
   if (plan.kind !== "stream") return assert.fail("stream expected");
   const deltas = plan.events.filter((e) => e.event.type === "response.output_text.delta");
   assert.equal(deltas.length, SLOW_TEXT_DELTAS);
-  assert.equal(deltas.reduce((sum, e) => sum + e.delayMs, 0), 500);
+  assert.equal(
+    deltas.reduce((sum, e) => sum + e.delayMs, 0),
+    500
+  );
 });
 
 test("hang plan sends only response.created and stays open", () => {
   const plan = planReply({ kind: "hang" }, counterIds());
-  assert.deepEqual(plan, { kind: "stream", keepOpen: true, events: [{ delayMs: 0, event: { type: "response.created", response: { id: "resp_1" } } }] });
+  assert.deepEqual(plan, {
+    kind: "stream",
+    keepOpen: true,
+    events: [{ delayMs: 0, event: { type: "response.created", response: { id: "resp_1" } } }]
+  });
 });
 
 test("error plans: http_error body forms and overloaded as 503 server_is_overloaded", () => {
-  assert.deepEqual(planReply({ kind: "http_error", status: 418, body: { error: { message: "teapot" } } }, counterIds()), {
-    kind: "http",
-    status: 418,
-    contentType: "application/json",
-    body: '{"error":{"message":"teapot"}}'
-  });
+  assert.deepEqual(
+    planReply({ kind: "http_error", status: 418, body: { error: { message: "teapot" } } }, counterIds()),
+    {
+      kind: "http",
+      status: 418,
+      contentType: "application/json",
+      body: '{"error":{"message":"teapot"}}'
+    }
+  );
   const text = planReply({ kind: "http_error", status: 502, body: "bad gateway" }, counterIds());
   assert.deepEqual(text, { kind: "http", status: 502, contentType: "text/plain", body: "bad gateway" });
   const busy = planReply({ kind: "overloaded" }, counterIds());

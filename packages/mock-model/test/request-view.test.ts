@@ -9,7 +9,14 @@ test("userTexts keeps every user input_text in order, skipping other roles and p
       { type: "message", role: "developer", content: [{ type: "input_text", text: "dev" }] },
       { type: "message", role: "user", content: [{ type: "input_text", text: "<environment_context/>" }] },
       { type: "message", role: "assistant", content: [{ type: "output_text", text: "earlier answer" }] },
-      { type: "message", role: "user", content: [{ type: "input_image", image_url: "x" }, { type: "input_text", text: "ping" }] },
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_image", image_url: "x" },
+          { type: "input_text", text: "ping" }
+        ]
+      },
       { role: "user", content: "bare string content" }
     ]
   };
@@ -27,7 +34,14 @@ test("functionCallOutputs normalises string and structured outputs", () => {
       input: [
         { type: "function_call", name: "exec_command", arguments: "{}", call_id: "c1" },
         { type: "function_call_output", call_id: "c1", output: "hi\n" },
-        { type: "function_call_output", call_id: "c2", output: [{ type: "input_text", text: "a" }, { type: "input_text", text: "b" }] }
+        {
+          type: "function_call_output",
+          call_id: "c2",
+          output: [
+            { type: "input_text", text: "a" },
+            { type: "input_text", text: "b" }
+          ]
+        }
       ]
     },
     0

@@ -37,19 +37,33 @@ test("text reply streams the five events codex needs, in order", () =>
     assert.equal(added.item.type, "message");
     assert.equal(added.item.role, "assistant");
     assert.deepEqual(added.item.content, [{ type: "output_text", text: "" }]);
-    assert.deepEqual(delta, { type: "response.output_text.delta", item_id: itemId, output_index: 0, content_index: 0, delta: "Hello there" });
+    assert.deepEqual(delta, {
+      type: "response.output_text.delta",
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      delta: "Hello there"
+    });
     assert.deepEqual(done.item, { ...added.item, content: [{ type: "output_text", text: "Hello there" }] });
     assert.equal(completed.response.id, created.response.id);
-    assert.equal(completed.response.usage.total_tokens, completed.response.usage.input_tokens + completed.response.usage.output_tokens);
+    assert.equal(
+      completed.response.usage.total_tokens,
+      completed.response.usage.input_tokens + completed.response.usage.output_tokens
+    );
     assert.deepEqual(completed.response.usage.input_tokens_details, { cached_tokens: 0 });
   }));
 
 test("chunked text arrives as N deltas that join to the text; ids differ per response", () =>
   withModel(async (model) => {
-    model.enqueue({ kind: "text", text: "abcdefgh", chunks: 3, delayMsBetweenChunks: 5 }, { kind: "text", text: "x" });
+    model.enqueue(
+      { kind: "text", text: "abcdefgh", chunks: 3, delayMsBetweenChunks: 5 },
+      { kind: "text", text: "x" }
+    );
     const first = await send(model.url, "/v1/responses", responsesBody("a"));
     const second = await send(model.url, "/v1/responses", responsesBody("b"));
-    const deltas = first.events.filter((e) => e.event === "response.output_text.delta").map((e) => e.data.delta);
+    const deltas = first.events
+      .filter((e) => e.event === "response.output_text.delta")
+      .map((e) => e.data.delta);
     assert.equal(deltas.length, 3);
     assert.equal(deltas.join(""), "abcdefgh");
     const ids = (r: typeof first) => [r.events[0]?.data.response.id, r.events[1]?.data.item.id];
@@ -80,7 +94,11 @@ test("tool_call reply is one function_call item with JSON-string arguments", () 
 
 test("other paths and methods get a 404 JSON error and are not recorded", () =>
   withModel(async (model) => {
-    for (const [path, body] of [["/v1/models", undefined], ["/v1/chat/completions", {}], ["/v1/responses", undefined]] as const) {
+    for (const [path, body] of [
+      ["/v1/models", undefined],
+      ["/v1/chat/completions", {}],
+      ["/v1/responses", undefined]
+    ] as const) {
       const res = await send(model.url, path, body);
       assert.equal(res.status, 404);
       assert.equal(res.contentType, "application/json");
@@ -113,20 +131,29 @@ test("waitForRequest sees past and future requests and times out", () =>
     const later = model.waitForRequest((r) => r.lastUserText === "late");
     await send(model.url, "/v1/responses", responsesBody("late"));
     assert.equal((await later).path, "/v1/responses");
-    await assert.rejects(model.waitForRequest((r) => r.lastUserText === "never", 20), /within 20 ms/);
+    await assert.rejects(
+      model.waitForRequest((r) => r.lastUserText === "never", 20),
+      /within 20 ms/
+    );
   }));
 
 test("close() ends a hanging stream and rejects pending waiters", async () => {
   const model = await startMockModel();
   model.enqueue({ kind: "hang" });
-  const pending = assert.rejects(model.waitForRequest(() => false, 60_000), /closed/);
+  const pending = assert.rejects(
+    model.waitForRequest(() => false, 60_000),
+    /closed/
+  );
   let firstChunk!: () => void;
   const gotFirstChunk = new Promise<void>((resolve) => (firstChunk = resolve));
   const response = send(model.url, "/v1/responses", responsesBody("wait"), firstChunk);
   await gotFirstChunk;
   await model.close();
   const res = await response;
-  assert.deepEqual(res.events.map((e) => e.event), ["response.created"]);
+  assert.deepEqual(
+    res.events.map((e) => e.event),
+    ["response.created"]
+  );
   await pending;
   await model.close();
   await assert.rejects(model.waitForRequest(), /closed/);
@@ -134,7 +161,11 @@ test("close() ends a hanging stream and rejects pending waiters", async () => {
 
 test("http_error and overloaded answer with JSON errors", () =>
   withModel(async (model) => {
-    model.enqueue({ kind: "http_error", status: 400 }, { kind: "http_error", status: 500, body: "plain" }, { kind: "overloaded" });
+    model.enqueue(
+      { kind: "http_error", status: 400 },
+      { kind: "http_error", status: 500, body: "plain" },
+      { kind: "overloaded" }
+    );
     const bad = await send(model.url, "/v1/responses", responsesBody("a"));
     assert.equal(bad.status, 400);
     assert.equal(typeof JSON.parse(bad.text).error.message, "string");
@@ -150,7 +181,9 @@ test("slow_text spreads several deltas over about totalMs", () =>
     model.enqueue({ kind: "slow_text", text: "slowly but surely", totalMs: 150 });
     const started = Date.now();
     const res = await send(model.url, "/v1/responses", responsesBody("go"));
-    const deltas = res.events.filter((e) => e.event === "response.output_text.delta").map((e) => e.data.delta);
+    const deltas = res.events
+      .filter((e) => e.event === "response.output_text.delta")
+      .map((e) => e.data.delta);
     assert.ok(deltas.length > 1);
     assert.equal(deltas.join(""), "slowly but surely");
     assert.ok(Date.now() - started >= 140, "took at least about totalMs");

@@ -29,13 +29,22 @@ export function responsesBody(...userTexts: string[]): object {
   return {
     model: "mock-model",
     stream: true,
-    input: userTexts.map((text) => ({ type: "message", role: "user", content: [{ type: "input_text", text }] })),
+    input: userTexts.map((text) => ({
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text }]
+    })),
     tools: []
   };
 }
 
 /** POSTs (or GETs when body is undefined) and reads the whole answer. */
-export function send(url: string, path: string, body?: object, onFirstChunk?: () => void): Promise<RawResponse> {
+export function send(
+  url: string,
+  path: string,
+  body?: object,
+  onFirstChunk?: () => void
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}${path}`, { method: body === undefined ? "GET" : "POST" }, (res) => {
       let text = "";

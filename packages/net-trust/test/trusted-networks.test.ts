@@ -4,8 +4,10 @@ import { isLoopbackAddress, isLoopbackHost } from "../src/loopback.js";
 import { TrustedNetworks, parseCidr } from "../src/trusted-networks.js";
 
 test("loopback names and addresses", () => {
-  for (const host of ["localhost", "127.0.0.1", "127.8.9.1", "[::1]", "::1", "api.localhost"]) assert.ok(isLoopbackHost(host), host);
-  for (const host of ["0.0.0.0", "10.0.0.1", "example.com", "::", "128.0.0.1"]) assert.ok(!isLoopbackHost(host), host);
+  for (const host of ["localhost", "127.0.0.1", "127.8.9.1", "[::1]", "::1", "api.localhost"])
+    assert.ok(isLoopbackHost(host), host);
+  for (const host of ["0.0.0.0", "10.0.0.1", "example.com", "::", "128.0.0.1"])
+    assert.ok(!isLoopbackHost(host), host);
   assert.ok(isLoopbackAddress("::ffff:127.0.0.1"));
 });
 

@@ -22,7 +22,8 @@ export function writeJsonAtomic(path: string, value: unknown, options: JsonWrite
       fs.unlinkSync(temp);
     } catch (cleanup) {
       // ENOENT: the temp file was never created; anything else is removed at the next start.
-      if ((cleanup as NodeJS.ErrnoException).code !== "ENOENT") (error as { tempLeft?: string }).tempLeft = temp;
+      if ((cleanup as NodeJS.ErrnoException).code !== "ENOENT")
+        (error as { tempLeft?: string }).tempLeft = temp;
     }
     throw error;
   }
@@ -62,7 +63,10 @@ export function readJsonFile<T>(path: string, fallback: T): T {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new StateFileError(path, `is not valid JSON (${(error as Error).message}); fix it or move it aside`);
+    throw new StateFileError(
+      path,
+      `is not valid JSON (${(error as Error).message}); fix it or move it aside`
+    );
   }
 }
 

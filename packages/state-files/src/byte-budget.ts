@@ -27,7 +27,11 @@ export function keepWithinBytes<T>(
  * (`lastBytes` for `lastCount` items): sizing every item costs a serialization, so it is only
  * done when this says so. With nothing written yet, it says yes.
  */
-export function mayNearBudget(last: { bytes: number; count: number }, count: number, maxBytes: number): boolean {
+export function mayNearBudget(
+  last: { bytes: number; count: number },
+  count: number,
+  maxBytes: number
+): boolean {
   if (last.count === 0 || last.bytes === 0) return count > 0;
   return (last.bytes / last.count) * count >= maxBytes / 2;
 }

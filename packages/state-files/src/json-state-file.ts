@@ -121,7 +121,11 @@ export class JsonStateFile<T> {
    */
   async settled(): Promise<void> {
     const target = this.#version;
-    while (this.#written < target && !this.failing && (this.#pending !== undefined || this.#inFlight !== undefined)) {
+    while (
+      this.#written < target &&
+      !this.failing &&
+      (this.#pending !== undefined || this.#inFlight !== undefined)
+    ) {
       this.#startNow();
       await this.#inFlight;
     }

@@ -68,7 +68,11 @@ export class WriteHealth {
    * A write of `file` failed; `retry` writes it again now (it resolves once written, rejects if
    * it failed again). `nextRetryAt` is when the writer retries by itself.
    */
-  failed(file: string, error: unknown, options: { retry: () => Promise<void> | void; nextRetryAt?: number | null }): void {
+  failed(
+    file: string,
+    error: unknown,
+    options: { retry: () => Promise<void> | void; nextRetryAt?: number | null }
+  ): void {
     const at = new Date(this.#now()).toISOString();
     const previous = this.#failing.get(file);
     const entry: Entry = {
@@ -102,7 +106,8 @@ export class WriteHealth {
       this.#overBudget.delete(file);
       return;
     }
-    if (!this.#overBudget.has(file)) this.#logger.warn({ file, bytes, maxBytes }, "state file exceeds its byte budget");
+    if (!this.#overBudget.has(file))
+      this.#logger.warn({ file, bytes, maxBytes }, "state file exceeds its byte budget");
     this.#overBudget.set(file, { file, bytes, maxBytes });
   }
 
@@ -110,7 +115,9 @@ export class WriteHealth {
     const failing = [...this.#failing.values()].map(({ retry: _retry, ...failure }) => failure);
     return {
       status: failing.length > 0 ? "degraded" : "ok",
-      reasons: failing.map((f) => `${basename(f.file)} cannot be written: ${f.error} (${f.failures} attempts since ${f.since})`),
+      reasons: failing.map(
+        (f) => `${basename(f.file)} cannot be written: ${f.error} (${f.failures} attempts since ${f.since})`
+      ),
       failing,
       overBudget: [...this.#overBudget.values()]
     };
@@ -131,15 +138,21 @@ export class WriteHealth {
    */
   async probe(files?: readonly string[]): Promise<void> {
     if (this.#failing.size === 0) return;
-    const entries = [...this.#failing.values()].filter((entry) => files === undefined || files.includes(entry.file));
+    const entries = [...this.#failing.values()].filter(
+      (entry) => files === undefined || files.includes(entry.file)
+    );
     if (entries.length === 0) return;
     const results = await Promise.allSettled(entries.map(async (entry) => entry.retry()));
-    const stillFailing = entries.filter((entry, i) => results[i]?.status === "rejected" || this.#failing.has(entry.file));
+    const stillFailing = entries.filter(
+      (entry, i) => results[i]?.status === "rejected" || this.#failing.has(entry.file)
+    );
     if (stillFailing.length === 0) return;
     const first = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     throw new StateWriteError(
       stillFailing.map((e) => e.file),
-      first?.reason instanceof StateWriteError ? first.reason.cause : (first?.reason ?? new Error(stillFailing[0]?.error))
+      first?.reason instanceof StateWriteError
+        ? first.reason.cause
+        : (first?.reason ?? new Error(stillFailing[0]?.error))
     );
   }
 }

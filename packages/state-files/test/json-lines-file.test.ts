@@ -64,7 +64,11 @@ test("a failed append throws; once the disk has room, the next append starts on 
     file.append({ seq: 3 });
     file.close();
     const lines = readFileSync(path, "utf8").trimEnd().split("\n");
-    assert.deepEqual(lines, ['{"seq":1}', '{"seq', '{"seq":3}'], "the torn line stands alone, readers skip it");
+    assert.deepEqual(
+      lines,
+      ['{"seq":1}', '{"seq', '{"seq":3}'],
+      "the torn line stands alone, readers skip it"
+    );
   } finally {
     dir.remove();
   }
@@ -77,7 +81,10 @@ test("writeJsonAtomic through a full disk throws and leaves the old file and no 
     writeJsonAtomic(path, { a: 1 });
     const fs = new FaultInjectingFs();
     fs.failWrites("ENOSPC");
-    assert.throws(() => writeJsonAtomic(path, { a: 2 }, { fs }), (e: NodeJS.ErrnoException) => e.code === "ENOSPC");
+    assert.throws(
+      () => writeJsonAtomic(path, { a: 2 }, { fs }),
+      (e: NodeJS.ErrnoException) => e.code === "ENOSPC"
+    );
     assert.deepEqual(JSON.parse(readFileSync(path, "utf8")), { a: 1 });
     assert.deepEqual(readdirSync(dir.root), ["a.json"]);
   } finally {
@@ -94,9 +101,19 @@ test("keepWithinBytes drops the oldest droppable items until the list fits", () 
   ];
   const one = Buffer.byteLength(JSON.stringify(items[0])) + 1;
   const result = keepWithinBytes(items, { maxBytes: one * 2, droppable: (i) => !i.keep });
-  assert.deepEqual(result.kept.map((i) => i.id), [2, 4]);
-  assert.deepEqual(result.dropped.map((i) => i.id), [1, 3]);
+  assert.deepEqual(
+    result.kept.map((i) => i.id),
+    [2, 4]
+  );
+  assert.deepEqual(
+    result.dropped.map((i) => i.id),
+    [1, 3]
+  );
   assert.ok(result.bytes <= one * 2);
   const protectedOnly = keepWithinBytes(items, { maxBytes: 1, droppable: (i) => !i.keep });
-  assert.deepEqual(protectedOnly.kept.map((i) => i.id), [2], "protected items stay even over budget");
+  assert.deepEqual(
+    protectedOnly.kept.map((i) => i.id),
+    [2],
+    "protected items stay even over budget"
+  );
 });

@@ -69,7 +69,13 @@ test("ENOSPC: written() rejects, the failure is logged with file and error, the 
   try {
     const path = join(dir, "s.json");
     writeFileSync(path, JSON.stringify({ n: 0 }));
-    const file = new JsonStateFile<{ n: number }>(path, { health, timers, fs, now: () => timers.now(), retry: { baseMs: 100, maxMs: 400 } });
+    const file = new JsonStateFile<{ n: number }>(path, {
+      health,
+      timers,
+      fs,
+      now: () => timers.now(),
+      retry: { baseMs: 100, maxMs: 400 }
+    });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     const error = await file.written().then(
@@ -102,7 +108,13 @@ test("a failing write is retried with doubling backoff on the injected timers, a
   const { dir, health, timers, fs, logger, cleanup } = setup();
   try {
     const path = join(dir, "s.json");
-    const file = new JsonStateFile<{ n: number }>(path, { health, timers, fs, now: () => timers.now(), retry: { baseMs: 100, maxMs: 400 } });
+    const file = new JsonStateFile<{ n: number }>(path, {
+      health,
+      timers,
+      fs,
+      now: () => timers.now(),
+      retry: { baseMs: 100, maxMs: 400 }
+    });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     await file.settled();
@@ -112,9 +124,13 @@ test("a failing write is retried with doubling backoff on the injected timers, a
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const before = fs.refused;
       assert.ok(timers.fireNext());
-      await eventually(() => fs.refused > before && timers.pending().length === 1, "a refused retry, rescheduled", {
-        intervalMs: 1
-      });
+      await eventually(
+        () => fs.refused > before && timers.pending().length === 1,
+        "a refused retry, rescheduled",
+        {
+          intervalMs: 1
+        }
+      );
       delays.push(timers.pending()[0] as number);
     }
     assert.deepEqual(delays, [200, 400, 400], "doubling, capped at maxMs");
@@ -138,7 +154,12 @@ test("a failing write is retried with doubling backoff on the injected timers, a
 test("probe() retries failing files at once: throws while the disk is full, resolves after", async () => {
   const { dir, health, timers, fs, cleanup } = setup();
   try {
-    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { health, timers, fs, now: () => timers.now() });
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), {
+      health,
+      timers,
+      fs,
+      now: () => timers.now()
+    });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 }, { urgent: true });
     await assert.rejects(file.written(), StateWriteError);
@@ -155,7 +176,12 @@ test("probe() retries failing files at once: throws while the disk is full, reso
 test("flushSync on a full disk reports the failure instead of throwing", () => {
   const { dir, health, timers, fs, cleanup } = setup();
   try {
-    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { health, timers, fs, delayMs: 60_000 });
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), {
+      health,
+      timers,
+      fs,
+      delayMs: 60_000
+    });
     fs.failWrites("EDQUOT");
     file.save({ n: 1 });
     file.flushSync();
@@ -169,7 +195,11 @@ test("flushSync on a full disk reports the failure instead of throwing", () => {
 test("a write over the byte budget is made and reported", async () => {
   const { dir, health, cleanup } = setup();
   try {
-    const file = new JsonStateFile<{ s: string }>(join(dir, "s.json"), { health, maxBytes: 100, pretty: false });
+    const file = new JsonStateFile<{ s: string }>(join(dir, "s.json"), {
+      health,
+      maxBytes: 100,
+      pretty: false
+    });
     file.save({ s: "x".repeat(200) }, { urgent: true });
     await file.written();
     assert.equal(health.report().overBudget[0]?.maxBytes, 100);
@@ -185,7 +215,12 @@ test("a write over the byte budget is made and reported", async () => {
 test("after a failed flushSync, written() rejects instead of claiming the value is on disk", async () => {
   const { dir, health, timers, fs, cleanup } = setup();
   try {
-    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), { health, timers, fs, delayMs: 60_000 });
+    const file = new JsonStateFile<{ n: number }>(join(dir, "s.json"), {
+      health,
+      timers,
+      fs,
+      delayMs: 60_000
+    });
     fs.failWrites("ENOSPC");
     file.save({ n: 1 });
     file.flushSync();

@@ -32,5 +32,12 @@ export function identityEnv(identity: GitIdentity): Record<string, string> {
 
 /** The same identity as `-c` options, for commands that check `user.*` before reading the environment. */
 export function identityConfig(identity: GitIdentity): string[] {
-  return ["-c", `user.name=${identity.name}`, "-c", `user.email=${identity.email}`, "-c", "user.useConfigOnly=false"];
+  return [
+    "-c",
+    `user.name=${identity.name}`,
+    "-c",
+    `user.email=${identity.email}`,
+    "-c",
+    "user.useConfigOnly=false"
+  ];
 }

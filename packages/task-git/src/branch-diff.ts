@@ -28,7 +28,14 @@ export interface BranchDiff {
 }
 
 // Output parsed or shown must not depend on the user's diff settings (prefixes, external tools, textconv).
-const DIFF_FLAGS = ["--no-ext-diff", "--no-textconv", "--no-color", "-M", "--src-prefix=a/", "--dst-prefix=b/"];
+const DIFF_FLAGS = [
+  "--no-ext-diff",
+  "--no-textconv",
+  "--no-color",
+  "-M",
+  "--src-prefix=a/",
+  "--dst-prefix=b/"
+];
 
 /** `git diff base...head`: what head changed since it left base, with renames, binaries flagged, the patch capped. */
 export async function branchDiff(options: BranchDiffOptions): Promise<BranchDiff> {
@@ -40,21 +47,41 @@ export async function branchDiff(options: BranchDiffOptions): Promise<BranchDiff
   const baseCommit = baseBranchCommit ?? (await revParse(repo, options.base, git));
   if (baseCommit === null) throw new TaskGitError("unknown_ref", `no branch or commit ${options.base}`);
   const start = await mergeBase(repo, baseCommit, headCommit, git);
-  if (start === null) throw new TaskGitError("no_merge_base", `${options.base} and ${options.head} share no history`);
+  if (start === null)
+    throw new TaskGitError("no_merge_base", `${options.base} and ${options.head} share no history`);
 
   const range = [start, headCommit];
-  const listArgs = (format: string) => [...PARSEABLE_CONFIG, "diff", ...DIFF_FLAGS, format, "-z", ...range, "--"];
-  const [nameStatus, numstat] = await Promise.all([git({ cwd: repo, args: listArgs("--name-status") }), git({ cwd: repo, args: listArgs("--numstat") })]);
+  const listArgs = (format: string) => [
+    ...PARSEABLE_CONFIG,
+    "diff",
+    ...DIFF_FLAGS,
+    format,
+    "-z",
+    ...range,
+    "--"
+  ];
+  const [nameStatus, numstat] = await Promise.all([
+    git({ cwd: repo, args: listArgs("--name-status") }),
+    git({ cwd: repo, args: listArgs("--numstat") })
+  ]);
   let files = parseDiffFiles(nulFields(nameStatus.stdout), nulFields(numstat.stdout));
   let pathspecs: string[] = [];
   if (options.path !== undefined) {
     const wanted = options.path.replace(/\/+$/, "");
     files = files.filter((file) => within(file.path, wanted) || within(file.oldPath, wanted));
-    pathspecs = [...new Set(files.flatMap((file) => [file.path, file.oldPath]))].map((path) => `:(literal)${path}`);
+    pathspecs = [...new Set(files.flatMap((file) => [file.path, file.oldPath]))].map(
+      (path) => `:(literal)${path}`
+    );
   }
-  const { patch, truncated } = options.path !== undefined && files.length === 0
-    ? { patch: "", truncated: false }
-    : await readPatch(git, repo, [...PARSEABLE_CONFIG, "diff", ...DIFF_FLAGS, ...range, "--", ...pathspecs], options.maxPatchBytes);
+  const { patch, truncated } =
+    options.path !== undefined && files.length === 0
+      ? { patch: "", truncated: false }
+      : await readPatch(
+          git,
+          repo,
+          [...PARSEABLE_CONFIG, "diff", ...DIFF_FLAGS, ...range, "--", ...pathspecs],
+          options.maxPatchBytes
+        );
   return {
     base: { branch: baseBranchCommit === null ? null : options.base, commit: start },
     head: { branch: options.head, commit: headCommit },
@@ -68,8 +95,14 @@ function within(path: string, wanted: string): boolean {
   return path === wanted || path.startsWith(`${wanted}/`);
 }
 
-async function readPatch(git: GitRunner, cwd: string, args: string[], maxBytes: number): Promise<{ patch: string; truncated: boolean }> {
-  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new TypeError("maxPatchBytes must be a whole number of bytes");
+async function readPatch(
+  git: GitRunner,
+  cwd: string,
+  args: string[],
+  maxBytes: number
+): Promise<{ patch: string; truncated: boolean }> {
+  if (!Number.isInteger(maxBytes) || maxBytes < 0)
+    throw new TypeError("maxPatchBytes must be a whole number of bytes");
   // One byte past the cap tells "exactly at the cap" from "more than the cap".
   const result = await git({ cwd, args, maxStdoutBytes: maxBytes + 1 });
   const truncated = result.stdoutCut || result.stdout.length > maxBytes;

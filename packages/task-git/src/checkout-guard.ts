@@ -13,11 +13,23 @@ import { listWorktrees } from "./worktree-list.js";
 export async function assertTrackedClean(worktree: string, git: GitRunner = defaultGitRunner): Promise<void> {
   const result = await git({
     cwd: worktree,
-    args: [...PARSEABLE_CONFIG, "--no-optional-locks", "status", "--porcelain=v2", "-z", "--untracked-files=no", "--ignore-submodules=none"]
+    args: [
+      ...PARSEABLE_CONFIG,
+      "--no-optional-locks",
+      "status",
+      "--porcelain=v2",
+      "-z",
+      "--untracked-files=no",
+      "--ignore-submodules=none"
+    ]
   });
   const changed = parseStatusV2(nulFields(result.stdout)).map((entry) => entry.path);
   if (changed.length > 0) {
-    throw new TaskGitError("target_worktree_dirty", `${worktree} has uncommitted changes (${preview(changed)})`, { worktree, paths: changed });
+    throw new TaskGitError(
+      "target_worktree_dirty",
+      `${worktree} has uncommitted changes (${preview(changed)})`,
+      { worktree, paths: changed }
+    );
   }
 }
 
@@ -25,8 +37,26 @@ export async function assertTrackedClean(worktree: string, git: GitRunner = defa
  * Refuses when moving a clean checkout from `from` to `to` would overwrite or delete a file git
  * does not track there. Ignored files count: `read-tree -u` treats them as expendable, a person may not.
  */
-export async function assertNothingInTheWay(worktree: string, from: string, to: string, git: GitRunner = defaultGitRunner): Promise<void> {
-  const result = await git({ cwd: worktree, args: [...PARSEABLE_CONFIG, "diff", "--no-ext-diff", "--no-renames", "--name-status", "-z", from, to, "--"] });
+export async function assertNothingInTheWay(
+  worktree: string,
+  from: string,
+  to: string,
+  git: GitRunner = defaultGitRunner
+): Promise<void> {
+  const result = await git({
+    cwd: worktree,
+    args: [
+      ...PARSEABLE_CONFIG,
+      "diff",
+      "--no-ext-diff",
+      "--no-renames",
+      "--name-status",
+      "-z",
+      from,
+      to,
+      "--"
+    ]
+  });
   const fields = nulFields(result.stdout);
   const added = new Set<string>();
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "A") added.add(fields[i + 1] ?? "");
@@ -46,20 +76,37 @@ export async function assertNothingInTheWay(worktree: string, from: string, to: 
   for (let i = 0; i < list.length; i += 500) {
     const chunk = list.slice(i, i + 500).map((path) => `:(literal)${path}`);
     // Without --exclude-standard, --others lists ignored files too.
-    const others = await git({ cwd: worktree, args: [...PARSEABLE_CONFIG, "ls-files", "--others", "-z", "--", ...chunk] });
+    const others = await git({
+      cwd: worktree,
+      args: [...PARSEABLE_CONFIG, "ls-files", "--others", "-z", "--", ...chunk]
+    });
     inTheWay.push(...nulFields(others.stdout));
   }
   if (inTheWay.length > 0) {
-    throw new TaskGitError("target_worktree_dirty", `${worktree} has untracked files the land would overwrite (${preview(inTheWay)})`, { worktree, paths: inTheWay });
+    throw new TaskGitError(
+      "target_worktree_dirty",
+      `${worktree} has untracked files the land would overwrite (${preview(inTheWay)})`,
+      { worktree, paths: inTheWay }
+    );
   }
 }
 
 /** git's own check of the move, without doing it: catches what the checks above do not model (submodules, sparse entries). */
-export async function assertMoveWouldSucceed(worktree: string, from: string, to: string, git: GitRunner = defaultGitRunner): Promise<void> {
+export async function assertMoveWouldSucceed(
+  worktree: string,
+  from: string,
+  to: string,
+  git: GitRunner = defaultGitRunner
+): Promise<void> {
   try {
     await git({ cwd: worktree, args: ["read-tree", "-m", "-u", "-n", from, to] });
   } catch (error) {
-    throw new TaskGitError("target_worktree_dirty", `${worktree} cannot be moved to the landed commit: ${(error as Error).message}`, { worktree, paths: [] }, { cause: error });
+    throw new TaskGitError(
+      "target_worktree_dirty",
+      `${worktree} cannot be moved to the landed commit: ${(error as Error).message}`,
+      { worktree, paths: [] },
+      { cause: error }
+    );
   }
 }
 
@@ -67,14 +114,22 @@ export async function assertMoveWouldSucceed(worktree: string, from: string, to:
  * Refuses when some worktree is rebasing `branch` (HEAD detached, the branch named in the
  * rebase state): git would write its own result over ours when that rebase finishes.
  */
-export async function assertNotBeingRebased(repo: string, branch: string, git: GitRunner = defaultGitRunner): Promise<void> {
+export async function assertNotBeingRebased(
+  repo: string,
+  branch: string,
+  git: GitRunner = defaultGitRunner
+): Promise<void> {
   for (const entry of await listWorktrees(repo, git)) {
     if (entry.branch !== null || entry.bare || entry.missing) continue;
     const gitDir = await gitText(git, entry.path, ["rev-parse", "--absolute-git-dir"]);
     for (const state of ["rebase-merge", "rebase-apply"]) {
       const headName = readOptional(join(gitDir, state, "head-name"));
       if (headName === `refs/heads/${branch}`) {
-        throw new TaskGitError("target_worktree_dirty", `${entry.path} is in the middle of rebasing ${branch}`, { worktree: entry.path, paths: [] });
+        throw new TaskGitError(
+          "target_worktree_dirty",
+          `${entry.path} is in the middle of rebasing ${branch}`,
+          { worktree: entry.path, paths: [] }
+        );
       }
     }
   }
@@ -84,7 +139,11 @@ function entryKind(path: string): "file" | "directory" | null {
   try {
     return lstatSync(path).isDirectory() ? "directory" : "file";
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+    if (
+      (error as NodeJS.ErrnoException).code === "ENOENT" ||
+      (error as NodeJS.ErrnoException).code === "ENOTDIR"
+    )
+      return null;
     throw error;
   }
 }
@@ -99,5 +158,7 @@ function readOptional(path: string): string | null {
 }
 
 function preview(paths: string[]): string {
-  return paths.length <= 5 ? paths.join(", ") : `${paths.slice(0, 5).join(", ")} and ${paths.length - 5} more`;
+  return paths.length <= 5
+    ? paths.join(", ")
+    : `${paths.slice(0, 5).join(", ")} and ${paths.length - 5} more`;
 }

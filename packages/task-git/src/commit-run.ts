@@ -26,11 +26,25 @@ export async function commitRun(options: CommitRunOptions): Promise<{ commit: st
   const git = options.git ?? defaultGitRunner;
   const cwd = options.worktree;
   await git({ cwd, args: [...QUIET_CONFIG, "add", "-A"] });
-  const staged = await git({ cwd, args: ["diff", "--cached", "--quiet", "--no-ext-diff"], okExitCodes: [0, 1] });
+  const staged = await git({
+    cwd,
+    args: ["diff", "--cached", "--quiet", "--no-ext-diff"],
+    okExitCodes: [0, 1]
+  });
   if (staged.exitCode === 0) return { commit: null };
   await git({
     cwd,
-    args: [...QUIET_CONFIG, ...identityConfig(identity), "commit", "--no-verify", "--quiet", "--cleanup=whitespace", "--no-edit", "-F", "-"],
+    args: [
+      ...QUIET_CONFIG,
+      ...identityConfig(identity),
+      "commit",
+      "--no-verify",
+      "--quiet",
+      "--cleanup=whitespace",
+      "--no-edit",
+      "-F",
+      "-"
+    ],
     input: message,
     env: identityEnv(identity)
   });
@@ -42,8 +56,10 @@ export function commitMessage(title: string, trailers: Readonly<Record<string, s
   const subject = title.trim();
   if (subject === "") throw new TypeError("message must not be empty");
   const lines = Object.entries(trailers).map(([key, value]) => {
-    if (!TRAILER_KEY.test(key)) throw new TypeError(`trailer key ${JSON.stringify(key)} must be letters, digits and dashes`);
-    if (/[\r\n]/.test(value) || value.trim() === "") throw new TypeError(`trailer ${key} must be one non-empty line`);
+    if (!TRAILER_KEY.test(key))
+      throw new TypeError(`trailer key ${JSON.stringify(key)} must be letters, digits and dashes`);
+    if (/[\r\n]/.test(value) || value.trim() === "")
+      throw new TypeError(`trailer ${key} must be one non-empty line`);
     return `${key}: ${value.trim()}`;
   });
   return lines.length === 0 ? `${subject}\n` : `${subject}\n\n${lines.join("\n")}\n`;

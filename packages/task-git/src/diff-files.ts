@@ -10,7 +10,14 @@ export interface DiffFile {
   binary: boolean;
 }
 
-const STATUS: Record<string, DiffFile["status"]> = { A: "added", M: "modified", D: "deleted", R: "renamed", T: "modified", C: "added" };
+const STATUS: Record<string, DiffFile["status"]> = {
+  A: "added",
+  M: "modified",
+  D: "deleted",
+  R: "renamed",
+  T: "modified",
+  C: "added"
+};
 
 /**
  * Zips `git diff -z --name-status` and `git diff -z --numstat` of the same diff (git emits

@@ -28,7 +28,12 @@ export class TaskGitError extends Error {
   readonly worktree: string | null;
   readonly details: TaskGitErrorDetails;
 
-  constructor(code: TaskGitErrorCode, message: string, details: TaskGitErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: TaskGitErrorCode,
+    message: string,
+    details: TaskGitErrorDetails = {},
+    options?: { cause?: unknown }
+  ) {
     super(message, options);
     this.name = "TaskGitError";
     this.code = code;

@@ -35,14 +35,26 @@ export class GitCommandError extends Error {
     readonly stdout: string,
     options?: { cause?: unknown }
   ) {
-    super(redactCredentials(`git ${args.join(" ")} failed (exit ${exitCode ?? "none"}): ${stderr.trim() || "no message"}`), options);
+    super(
+      redactCredentials(
+        `git ${args.join(" ")} failed (exit ${exitCode ?? "none"}): ${stderr.trim() || "no message"}`
+      ),
+      options
+    );
     this.name = "GitCommandError";
   }
 }
 
 // Set by a parent git (the conductor started from a hook, a test under `git rebase -x`):
 // they would point every call at that repository instead of `cwd`.
-const REPOSITORY_OVERRIDES = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR", "GIT_PREFIX"];
+const REPOSITORY_OVERRIDES = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_COMMON_DIR",
+  "GIT_PREFIX"
+];
 const DEFAULT_MAX_BUFFER = 512 * 1024 * 1024;
 
 export interface GitRunnerOptions {
@@ -63,10 +75,17 @@ export function createGitRunner(options: GitRunnerOptions = {}): GitRunner {
       const child = execFile(
         binary,
         [...call.args],
-        { cwd: call.cwd, env: { ...base, ...call.env }, encoding: "buffer", maxBuffer: limit ?? DEFAULT_MAX_BUFFER },
+        {
+          cwd: call.cwd,
+          env: { ...base, ...call.env },
+          encoding: "buffer",
+          maxBuffer: limit ?? DEFAULT_MAX_BUFFER
+        },
         (error, stdout, stderrBuffer) => {
           const stderr = stderrBuffer.toString("utf8");
-          const cut = limit !== undefined && (error as { code?: unknown } | null)?.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
+          const cut =
+            limit !== undefined &&
+            (error as { code?: unknown } | null)?.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
           if (cut) {
             resolve({ stdout, stderr, exitCode: 0, stdoutCut: true });
             return;
@@ -76,7 +95,15 @@ export function createGitRunner(options: GitRunnerOptions = {}): GitRunner {
             resolve({ stdout, stderr, exitCode, stdoutCut: false });
             return;
           }
-          reject(new GitCommandError(call.args, exitCode, stderr || (error?.message ?? ""), stdout.toString("utf8"), { cause: error }));
+          reject(
+            new GitCommandError(
+              call.args,
+              exitCode,
+              stderr || (error?.message ?? ""),
+              stdout.toString("utf8"),
+              { cause: error }
+            )
+          );
         }
       );
       child.stdin?.on("error", () => undefined); // git may exit before reading all of stdin; its exit code tells.

@@ -1,5 +1,10 @@
 import { parseAuthor } from "./author.js";
-import { assertMoveWouldSucceed, assertNotBeingRebased, assertNothingInTheWay, assertTrackedClean } from "./checkout-guard.js";
+import {
+  assertMoveWouldSucceed,
+  assertNotBeingRebased,
+  assertNothingInTheWay,
+  assertTrackedClean
+} from "./checkout-guard.js";
 import { TaskGitError } from "./errors.js";
 import { defaultGitRunner, type GitRunner } from "./git-runner.js";
 import { replayInWorktree, type LandMethod } from "./land-replay.js";
@@ -64,9 +69,16 @@ export async function landBranch(options: LandBranchOptions): Promise<LandResult
   if (targetTip === null) throw new TaskGitError("unknown_target", `no local branch ${target}`);
   const branchTip = await branchCommit(repo, branch, git);
   if (branchTip === null) throw new TaskGitError("unknown_ref", `no branch ${branch}`);
-  const unchanged: LandResult = { commit: targetTip, method, target, movedCheckout: null, checkoutNotMoved: null };
+  const unchanged: LandResult = {
+    commit: targetTip,
+    method,
+    target,
+    movedCheckout: null,
+    checkoutNotMoved: null
+  };
   if (await isAncestor(repo, branchTip, targetTip, git)) return unchanged;
-  if ((await mergeBase(repo, targetTip, branchTip, git)) === null) throw new TaskGitError("no_merge_base", `${branch} and ${target} share no history`);
+  if ((await mergeBase(repo, targetTip, branchTip, git)) === null)
+    throw new TaskGitError("no_merge_base", `${branch} and ${target} share no history`);
 
   // Cheap refusal first: a dirty checkout of the target is known before any merge work.
   for (const checkout of await checkoutsOf(repo, target, git)) await assertTrackedClean(checkout, git);
@@ -74,12 +86,23 @@ export async function landBranch(options: LandBranchOptions): Promise<LandResult
 
   const start = method === "rebase" ? branchTip : targetTip;
   const landed = await withTempWorktree(git, repo, options.worktreesDir, start, async (worktree) => {
-    const result = await replayInWorktree({ git, worktree, method, targetTip, branchTip, branch, message: options.message, identity });
-    if (result !== targetTip && options.verify !== undefined) await options.verify(worktree, { targetTip, result });
+    const result = await replayInWorktree({
+      git,
+      worktree,
+      method,
+      targetTip,
+      branchTip,
+      branch,
+      message: options.message,
+      identity
+    });
+    if (result !== targetTip && options.verify !== undefined)
+      await options.verify(worktree, { targetTip, result });
     return result;
   });
   if (landed === targetTip) return unchanged;
-  if (!(await isAncestor(repo, targetTip, landed, git))) throw new Error(`internal: the ${method} result ${landed} does not descend from ${target} ${targetTip}`);
+  if (!(await isAncestor(repo, targetTip, landed, git)))
+    throw new Error(`internal: the ${method} result ${landed} does not descend from ${target} ${targetTip}`);
 
   // Checked again just before the ref moves, so the checkout move after it cannot meet a surprise.
   const checkouts = await checkoutsOf(repo, target, git);

@@ -24,17 +24,61 @@ export async function replayInWorktree(input: ReplayInput): Promise<string> {
   const prefix = [...QUIET_CONFIG, ...identityConfig(identity)];
   if (input.method === "merge") {
     await conflictsAsRefusal(input, () =>
-      git({ cwd, env, args: [...prefix, "merge", "--no-ff", "--no-log", "--no-stat", "--no-edit", "--no-verify", "--quiet", "--cleanup=whitespace", "-m", input.message, input.branchTip] })
+      git({
+        cwd,
+        env,
+        args: [
+          ...prefix,
+          "merge",
+          "--no-ff",
+          "--no-log",
+          "--no-stat",
+          "--no-edit",
+          "--no-verify",
+          "--quiet",
+          "--cleanup=whitespace",
+          "-m",
+          input.message,
+          input.branchTip
+        ]
+      })
     );
   } else if (input.method === "squash") {
-    await conflictsAsRefusal(input, () => git({ cwd, env, args: [...prefix, "merge", "--squash", "--no-log", "--no-stat", "--quiet", input.branchTip] }));
-    const staged = await git({ cwd, args: ["diff", "--cached", "--quiet", "--no-ext-diff"], okExitCodes: [0, 1] });
+    await conflictsAsRefusal(input, () =>
+      git({
+        cwd,
+        env,
+        args: [...prefix, "merge", "--squash", "--no-log", "--no-stat", "--quiet", input.branchTip]
+      })
+    );
+    const staged = await git({
+      cwd,
+      args: ["diff", "--cached", "--quiet", "--no-ext-diff"],
+      okExitCodes: [0, 1]
+    });
     if (staged.exitCode === 0) return input.targetTip;
-    await git({ cwd, env, args: [...prefix, "commit", "--no-verify", "--quiet", "--cleanup=whitespace", "-F", "-"], input: input.message });
+    await git({
+      cwd,
+      env,
+      args: [...prefix, "commit", "--no-verify", "--quiet", "--cleanup=whitespace", "-F", "-"],
+      input: input.message
+    });
   } else {
     // Detached at the branch's tip: the replay moves no branch, baa/* included.
     await conflictsAsRefusal(input, () =>
-      git({ cwd, env, args: [...prefix, "rebase", "--no-update-refs", "--no-autosquash", "--no-autostash", "--quiet", input.targetTip] })
+      git({
+        cwd,
+        env,
+        args: [
+          ...prefix,
+          "rebase",
+          "--no-update-refs",
+          "--no-autosquash",
+          "--no-autostash",
+          "--quiet",
+          input.targetTip
+        ]
+      })
     );
   }
   return gitText(git, cwd, ["rev-parse", "HEAD"]);
@@ -45,9 +89,17 @@ async function conflictsAsRefusal(input: ReplayInput, run: () => Promise<unknown
     await run();
   } catch (error) {
     if (!(error instanceof GitCommandError) || error.exitCode !== 1) throw error;
-    const unmerged = await input.git({ cwd: input.worktree, args: [...PARSEABLE_CONFIG, "diff", "--name-only", "-z", "--diff-filter=U"] });
+    const unmerged = await input.git({
+      cwd: input.worktree,
+      args: [...PARSEABLE_CONFIG, "diff", "--name-only", "-z", "--diff-filter=U"]
+    });
     const paths = [...new Set(nulFields(unmerged.stdout))];
     if (paths.length === 0) throw error;
-    throw new TaskGitError("land_conflict", `${input.branch} conflicts with the target in ${paths.join(", ")}`, { paths }, { cause: error });
+    throw new TaskGitError(
+      "land_conflict",
+      `${input.branch} conflicts with the target in ${paths.join(", ")}`,
+      { paths },
+      { cause: error }
+    );
   }
 }

@@ -18,7 +18,12 @@ export interface CheckoutNotMoved {
  * Two-tree `read-tree -m -u` refuses rather than overwrite a local change; on refusal the
  * checkout shows the land reversed as staged changes until `recovery` is run.
  */
-export async function moveCheckout(git: GitRunner, worktree: string, from: string, to: string): Promise<CheckoutNotMoved | null> {
+export async function moveCheckout(
+  git: GitRunner,
+  worktree: string,
+  from: string,
+  to: string
+): Promise<CheckoutNotMoved | null> {
   try {
     await git({ cwd: worktree, args: [...QUIET_CONFIG, "read-tree", "-m", "-u", from, to] });
     return null;

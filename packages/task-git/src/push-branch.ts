@@ -22,15 +22,29 @@ export interface PushBranchOptions {
 export async function pushBranch(options: PushBranchOptions): Promise<{ remoteUrl: string; commit: string }> {
   const git = options.git ?? defaultGitRunner;
   const { repo, remote, branch } = options;
-  if (!(await listRemotes(repo, git)).includes(remote)) throw new TaskGitError("unknown_remote", `no remote ${remote}`);
+  if (!(await listRemotes(repo, git)).includes(remote))
+    throw new TaskGitError("unknown_remote", `no remote ${remote}`);
   if (options.force === "with-lease" && !branch.startsWith("baa/")) {
-    throw new TaskGitError("lease_not_allowed", `only baa/ branches may be force-pushed; ${branch} is not one`);
+    throw new TaskGitError(
+      "lease_not_allowed",
+      `only baa/ branches may be force-pushed; ${branch} is not one`
+    );
   }
   const commit = await branchCommit(repo, branch, git);
   if (commit === null) throw new TaskGitError("unknown_ref", `no branch ${branch}`);
   const ref = `refs/heads/${branch}`;
-  const lease = options.expectedRemoteSha === undefined ? `--force-with-lease=${ref}` : `--force-with-lease=${ref}:${options.expectedRemoteSha}`;
-  const args = ["push", "--porcelain", ...(options.force === "with-lease" ? [lease] : []), "--", remote, `${ref}:${ref}`];
+  const lease =
+    options.expectedRemoteSha === undefined
+      ? `--force-with-lease=${ref}`
+      : `--force-with-lease=${ref}:${options.expectedRemoteSha}`;
+  const args = [
+    "push",
+    "--porcelain",
+    ...(options.force === "with-lease" ? [lease] : []),
+    "--",
+    remote,
+    `${ref}:${ref}`
+  ];
   try {
     await git({ cwd: repo, args });
   } catch (error) {
@@ -47,7 +61,17 @@ function pushRefusal(error: GitCommandError, remote: string, branch: string): Ta
   const gitSays = redactCredentials(error.stderr.trim());
   if (rejected !== undefined) {
     const reason = rejected.split("\t")[2] ?? rejected;
-    return new TaskGitError("push_rejected", `${remote} refused ${branch}: ${reason}${gitSays === "" ? "" : `\n${gitSays}`}`, {}, { cause: error });
+    return new TaskGitError(
+      "push_rejected",
+      `${remote} refused ${branch}: ${reason}${gitSays === "" ? "" : `\n${gitSays}`}`,
+      {},
+      { cause: error }
+    );
   }
-  return new TaskGitError("push_failed", `push of ${branch} to ${remote} failed: ${gitSays || error.message}`, {}, { cause: error });
+  return new TaskGitError(
+    "push_failed",
+    `push of ${branch} to ${remote} failed: ${gitSays || error.message}`,
+    {},
+    { cause: error }
+  );
 }

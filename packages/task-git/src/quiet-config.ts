@@ -6,14 +6,22 @@
  * replayed nor recorded, and nothing is auto-stashed.
  */
 export const QUIET_CONFIG: readonly string[] = [
-  "-c", "core.hooksPath=/dev/null",
-  "-c", "commit.gpgSign=false",
-  "-c", "tag.gpgSign=false",
-  "-c", "rerere.enabled=false",
-  "-c", "rebase.autoStash=false",
-  "-c", "merge.autoStash=false",
-  "-c", "rebase.updateRefs=false",
-  "-c", "core.quotePath=false"
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "commit.gpgSign=false",
+  "-c",
+  "tag.gpgSign=false",
+  "-c",
+  "rerere.enabled=false",
+  "-c",
+  "rebase.autoStash=false",
+  "-c",
+  "merge.autoStash=false",
+  "-c",
+  "rebase.updateRefs=false",
+  "-c",
+  "core.quotePath=false"
 ];
 
 /** For commands whose output is parsed: names as they are, no colour, no external diff tools. */

@@ -11,7 +11,8 @@ export interface RemoteRepository {
   name: string;
 }
 
-const NETWORK_URL = /^(?:https?|ssh|git|git\+ssh|ssh\+git):\/\/(?:[^/@]*@)?(\[[^\]]+\]|[^/:]+)(?::\d*)?\/(.+)$/i;
+const NETWORK_URL =
+  /^(?:https?|ssh|git|git\+ssh|ssh\+git):\/\/(?:[^/@]*@)?(\[[^\]]+\]|[^/:]+)(?::\d*)?\/(.+)$/i;
 // scp-like `[user@]host:path`: no scheme, a colon before any slash (git's own rule); a
 // one-letter host is a Windows drive (`C:/repos/r`), not a machine.
 const SCP_URL = /^(?:[^/@:]+@)?(\[[^\]]+\]|[^/:]{2,}):(?!\/\/)(.+)$/;
@@ -25,7 +26,12 @@ export function parseRemoteUrl(configured: string): RemoteRepository | null {
   const match = NETWORK_URL.exec(url) ?? (url.includes("://") ? null : SCP_URL.exec(url));
   if (match === null) return null;
   const host = (match[1] ?? "").replace(/^\[|\]$/g, "").toLowerCase();
-  const segments = (match[2] ?? "").replace(/[?#].*$/, "").replace(/\/+$/, "").replace(/\.git$/, "").split("/").filter((part) => part !== "");
+  const segments = (match[2] ?? "")
+    .replace(/[?#].*$/, "")
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "")
+    .split("/")
+    .filter((part) => part !== "");
   const name = segments.pop();
   if (host === "" || name === undefined || segments.length === 0) return null;
   return { url: redactCredentials(url), host, owner: segments.join("/"), name };

@@ -35,7 +35,10 @@ export interface RepositorySnapshot {
  * Two snapshots are equal (`deepStrictEqual`, or `snapshotDifferences`) when refs, HEADs,
  * indexes and tracked and untracked files are the same.
  */
-export async function snapshotRepository(repo: string, git: GitRunner = defaultGitRunner): Promise<RepositorySnapshot> {
+export async function snapshotRepository(
+  repo: string,
+  git: GitRunner = defaultGitRunner
+): Promise<RepositorySnapshot> {
   const read = async (cwd: string, args: string[]) =>
     (await git({ cwd, args: [...PARSEABLE_CONFIG, "--no-optional-locks", ...args] })).stdout;
   const refs = (await read(repo, ["for-each-ref", "--format=%(objectname) %(refname)"])).toString("utf8");
@@ -44,8 +47,15 @@ export async function snapshotRepository(repo: string, git: GitRunner = defaultG
     if (entry.bare || entry.missing) continue;
     const cwd = entry.path;
     const symbolic = await git({ cwd, args: ["symbolic-ref", "--quiet", "HEAD"], okExitCodes: [0, 1] });
-    const head = symbolic.exitCode === 0 ? `ref: ${symbolic.stdout.toString("utf8").trim()}` : (entry.head ?? "unborn");
-    const statusOut = await read(cwd, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"]);
+    const head =
+      symbolic.exitCode === 0 ? `ref: ${symbolic.stdout.toString("utf8").trim()}` : (entry.head ?? "unborn");
+    const statusOut = await read(cwd, [
+      "status",
+      "--porcelain=v2",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=none"
+    ]);
     const fields = nulFields(statusOut);
     const untracked: Record<string, string> = {};
     for (const item of parseStatusV2(fields)) {
@@ -56,7 +66,9 @@ export async function snapshotRepository(repo: string, git: GitRunner = defaultG
       head,
       status: fields.join("\n"),
       index: (await read(cwd, ["ls-files", "-s"])).toString("utf8"),
-      staged: (await read(cwd, ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv"])).toString("utf8"),
+      staged: (await read(cwd, ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv"])).toString(
+        "utf8"
+      ),
       unstaged: (await read(cwd, ["diff", "--binary", "--no-ext-diff", "--no-textconv"])).toString("utf8"),
       untracked
     });
@@ -76,7 +88,8 @@ export function snapshotDifferences(before: RepositorySnapshot, after: Repositor
       differences.push(`${path}: ${a === undefined ? "appeared" : "disappeared"}`);
       continue;
     }
-    for (const key of ["head", "status", "index", "staged", "unstaged"] as const) if (a[key] !== b[key]) differences.push(`${path}: ${key}`);
+    for (const key of ["head", "status", "index", "staged", "unstaged"] as const)
+      if (a[key] !== b[key]) differences.push(`${path}: ${key}`);
     if (JSON.stringify(a.untracked) !== JSON.stringify(b.untracked)) differences.push(`${path}: untracked`);
   }
   return differences;
@@ -85,6 +98,10 @@ export function snapshotDifferences(before: RepositorySnapshot, after: Repositor
 // A symlink by its target (it may dangle); a nested repository (listed as `dir/`) by its kind alone.
 function fingerprint(path: string): string {
   const stat = lstatSync(path);
-  const content = stat.isSymbolicLink() ? `link:${readlinkSync(path)}` : stat.isDirectory() ? "directory" : readFileSync(path);
+  const content = stat.isSymbolicLink()
+    ? `link:${readlinkSync(path)}`
+    : stat.isDirectory()
+      ? "directory"
+      : readFileSync(path);
   return createHash("sha256").update(content).digest("hex");
 }

@@ -14,7 +14,10 @@ export interface WorktreeEntry {
 }
 
 /** Every working tree of the repository containing `repo`. */
-export async function listWorktrees(repo: string, git: GitRunner = defaultGitRunner): Promise<WorktreeEntry[]> {
+export async function listWorktrees(
+  repo: string,
+  git: GitRunner = defaultGitRunner
+): Promise<WorktreeEntry[]> {
   const result = await git({ cwd: repo, args: ["worktree", "list", "--porcelain", "-z"] });
   const entries: WorktreeEntry[] = [];
   let current: WorktreeEntry | null = null;
@@ -31,7 +34,8 @@ export async function listWorktrees(repo: string, git: GitRunner = defaultGitRun
       entries.push(current);
     } else if (current !== null) {
       if (key === "HEAD") current.head = /^0+$/.test(value) ? null : value;
-      else if (key === "branch") current.branch = value.startsWith("refs/heads/") ? value.slice("refs/heads/".length) : null;
+      else if (key === "branch")
+        current.branch = value.startsWith("refs/heads/") ? value.slice("refs/heads/".length) : null;
       else if (key === "bare") current.bare = true;
     }
   }
@@ -39,6 +43,12 @@ export async function listWorktrees(repo: string, git: GitRunner = defaultGitRun
 }
 
 /** The working trees (present on disk) with `branch` checked out. */
-export async function checkoutsOf(repo: string, branch: string, git: GitRunner = defaultGitRunner): Promise<string[]> {
-  return (await listWorktrees(repo, git)).filter((entry) => entry.branch === branch && !entry.bare && !entry.missing).map((entry) => entry.path);
+export async function checkoutsOf(
+  repo: string,
+  branch: string,
+  git: GitRunner = defaultGitRunner
+): Promise<string[]> {
+  return (await listWorktrees(repo, git))
+    .filter((entry) => entry.branch === branch && !entry.bare && !entry.missing)
+    .map((entry) => entry.path);
 }

@@ -5,7 +5,11 @@ import { cutUtf8 } from "../src/utf8-cut.js";
 import { createGitFixture, type GitFixture } from "./support/git-fixture.js";
 
 async function featureBranch(fx: GitFixture): Promise<void> {
-  await fx.commit("base files", { "keep.txt": "one\ntwo\nthree\n", "move-me.txt": "a\nb\nc\nd\ne\nf\ng\nh\n", "gone.txt": "bye\n" });
+  await fx.commit("base files", {
+    "keep.txt": "one\ntwo\nthree\n",
+    "move-me.txt": "a\nb\nc\nd\ne\nf\ng\nh\n",
+    "gone.txt": "bye\n"
+  });
   await fx.run(["switch", "-q", "-c", "baa/task-1"]);
   await fx.run(["rm", "-q", "move-me.txt"]);
   await fx.run(["rm", "-q", "gone.txt"]);
@@ -24,17 +28,61 @@ test("diff from the merge base: counts, rename, binary, odd names", async (t) =>
   const fx = await createGitFixture();
   t.after(fx.cleanup);
   await featureBranch(fx);
-  const diff = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", maxPatchBytes: 1_000_000, git: fx.git });
+  const diff = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    maxPatchBytes: 1_000_000,
+    git: fx.git
+  });
   const mergeBase = await fx.run(["merge-base", "main", "baa/task-1"]);
   assert.deepEqual(diff.base, { branch: "main", commit: mergeBase });
-  assert.notEqual(diff.base.commit, await fx.run(["rev-parse", "main"]), "base.commit is the merge base, not main's tip");
+  assert.notEqual(
+    diff.base.commit,
+    await fx.run(["rev-parse", "main"]),
+    "base.commit is the merge base, not main's tip"
+  );
   assert.deepEqual(diff.head, { branch: "baa/task-1", commit: await fx.run(["rev-parse", "baa/task-1"]) });
   const byPath = Object.fromEntries(diff.files.map((file) => [file.path, file]));
-  assert.deepEqual(Object.keys(byPath).sort(), ["gone.txt", "image.bin", "keep.txt", "moved/here.txt", "odd name é\tx.txt"]);
-  assert.deepEqual(byPath["keep.txt"], { path: "keep.txt", oldPath: "keep.txt", status: "modified", additions: 2, deletions: 1, binary: false });
-  assert.deepEqual(byPath["moved/here.txt"], { path: "moved/here.txt", oldPath: "move-me.txt", status: "renamed", additions: 1, deletions: 0, binary: false });
-  assert.deepEqual(byPath["gone.txt"], { path: "gone.txt", oldPath: "gone.txt", status: "deleted", additions: 0, deletions: 1, binary: false });
-  assert.deepEqual(byPath["image.bin"], { path: "image.bin", oldPath: "image.bin", status: "added", additions: 0, deletions: 0, binary: true });
+  assert.deepEqual(Object.keys(byPath).sort(), [
+    "gone.txt",
+    "image.bin",
+    "keep.txt",
+    "moved/here.txt",
+    "odd name é\tx.txt"
+  ]);
+  assert.deepEqual(byPath["keep.txt"], {
+    path: "keep.txt",
+    oldPath: "keep.txt",
+    status: "modified",
+    additions: 2,
+    deletions: 1,
+    binary: false
+  });
+  assert.deepEqual(byPath["moved/here.txt"], {
+    path: "moved/here.txt",
+    oldPath: "move-me.txt",
+    status: "renamed",
+    additions: 1,
+    deletions: 0,
+    binary: false
+  });
+  assert.deepEqual(byPath["gone.txt"], {
+    path: "gone.txt",
+    oldPath: "gone.txt",
+    status: "deleted",
+    additions: 0,
+    deletions: 1,
+    binary: false
+  });
+  assert.deepEqual(byPath["image.bin"], {
+    path: "image.bin",
+    oldPath: "image.bin",
+    status: "added",
+    additions: 0,
+    deletions: 0,
+    binary: true
+  });
   assert.equal(byPath["odd name é\tx.txt"]?.status, "added");
   assert.equal(diff.truncated, false);
   assert.match(diff.patch, /^diff --git a\/gone.txt b\/gone.txt$/m);
@@ -47,15 +95,52 @@ test("path restricts files and patch; a renamed file matches by its old path too
   const fx = await createGitFixture();
   t.after(fx.cleanup);
   await featureBranch(fx);
-  const one = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", path: "keep.txt", maxPatchBytes: 1_000_000, git: fx.git });
-  assert.deepEqual(one.files.map((file) => file.path), ["keep.txt"]);
+  const one = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    path: "keep.txt",
+    maxPatchBytes: 1_000_000,
+    git: fx.git
+  });
+  assert.deepEqual(
+    one.files.map((file) => file.path),
+    ["keep.txt"]
+  );
   assert.equal((one.patch.match(/^diff --git/gm) ?? []).length, 1);
-  const renamed = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", path: "move-me.txt", maxPatchBytes: 1_000_000, git: fx.git });
-  assert.deepEqual(renamed.files.map((file) => [file.status, file.oldPath, file.path]), [["renamed", "move-me.txt", "moved/here.txt"]]);
+  const renamed = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    path: "move-me.txt",
+    maxPatchBytes: 1_000_000,
+    git: fx.git
+  });
+  assert.deepEqual(
+    renamed.files.map((file) => [file.status, file.oldPath, file.path]),
+    [["renamed", "move-me.txt", "moved/here.txt"]]
+  );
   assert.match(renamed.patch, /^rename to moved\/here.txt$/m);
-  const dir = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", path: "moved", maxPatchBytes: 1_000_000, git: fx.git });
-  assert.deepEqual(dir.files.map((file) => file.path), ["moved/here.txt"]);
-  const none = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", path: "nope.txt", maxPatchBytes: 1_000_000, git: fx.git });
+  const dir = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    path: "moved",
+    maxPatchBytes: 1_000_000,
+    git: fx.git
+  });
+  assert.deepEqual(
+    dir.files.map((file) => file.path),
+    ["moved/here.txt"]
+  );
+  const none = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    path: "nope.txt",
+    maxPatchBytes: 1_000_000,
+    git: fx.git
+  });
   assert.deepEqual([none.files, none.patch, none.truncated], [[], "", false]);
 });
 
@@ -63,11 +148,29 @@ test("the patch is cut at maxPatchBytes on a line end with truncated:true", asyn
   const fx = await createGitFixture();
   t.after(fx.cleanup);
   await featureBranch(fx);
-  const full = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", maxPatchBytes: 1_000_000, git: fx.git });
+  const full = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    maxPatchBytes: 1_000_000,
+    git: fx.git
+  });
   const size = Buffer.byteLength(full.patch);
-  const exact = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", maxPatchBytes: size, git: fx.git });
+  const exact = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    maxPatchBytes: size,
+    git: fx.git
+  });
   assert.deepEqual([exact.patch, exact.truncated], [full.patch, false]);
-  const cut = await branchDiff({ repo: fx.repo, base: "main", head: "baa/task-1", maxPatchBytes: 200, git: fx.git });
+  const cut = await branchDiff({
+    repo: fx.repo,
+    base: "main",
+    head: "baa/task-1",
+    maxPatchBytes: 200,
+    git: fx.git
+  });
   assert.equal(cut.truncated, true);
   assert.ok(Buffer.byteLength(cut.patch) <= 200);
   assert.ok(cut.patch.endsWith("\n"));
@@ -91,8 +194,20 @@ test("a commit as base, and unknown refs refused with unknown_ref", async (t) =>
   t.after(fx.cleanup);
   await featureBranch(fx);
   const first = await fx.run(["rev-list", "--max-parents=0", "main"]);
-  const diff = await branchDiff({ repo: fx.repo, base: first, head: "baa/task-1", maxPatchBytes: 10_000, git: fx.git });
+  const diff = await branchDiff({
+    repo: fx.repo,
+    base: first,
+    head: "baa/task-1",
+    maxPatchBytes: 10_000,
+    git: fx.git
+  });
   assert.deepEqual(diff.base, { branch: null, commit: first });
-  await assert.rejects(branchDiff({ repo: fx.repo, base: "nope", head: "baa/task-1", maxPatchBytes: 10, git: fx.git }), (error: unknown) => error instanceof TaskGitError && error.code === "unknown_ref");
-  await assert.rejects(branchDiff({ repo: fx.repo, base: "main", head: "baa/nope", maxPatchBytes: 10, git: fx.git }), (error: unknown) => error instanceof TaskGitError && error.code === "unknown_ref");
+  await assert.rejects(
+    branchDiff({ repo: fx.repo, base: "nope", head: "baa/task-1", maxPatchBytes: 10, git: fx.git }),
+    (error: unknown) => error instanceof TaskGitError && error.code === "unknown_ref"
+  );
+  await assert.rejects(
+    branchDiff({ repo: fx.repo, base: "main", head: "baa/nope", maxPatchBytes: 10, git: fx.git }),
+    (error: unknown) => error instanceof TaskGitError && error.code === "unknown_ref"
+  );
 });

@@ -1,8 +1,23 @@
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync
+} from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
-import { landBranch, snapshotDifferences, snapshotRepository, TaskGitError, type GitRunner, type LandBranchOptions } from "../src/index.js";
+import {
+  landBranch,
+  snapshotDifferences,
+  snapshotRepository,
+  TaskGitError,
+  type GitRunner,
+  type LandBranchOptions
+} from "../src/index.js";
 import { addTaskWorktree, createGitFixture, type GitFixture } from "./support/git-fixture.js";
 
 const author = "baa-conductor <baa@localhost>";
@@ -17,7 +32,17 @@ async function landable(fx: GitFixture): Promise<string> {
 }
 
 function options(fx: GitFixture, extra: Partial<LandBranchOptions> = {}): LandBranchOptions {
-  return { repo: fx.repo, branch: "baa/task-1", target: "main", method: "merge", message: "Land task-1", author, worktreesDir: fx.worktreesDir, git: fx.git, ...extra };
+  return {
+    repo: fx.repo,
+    branch: "baa/task-1",
+    target: "main",
+    method: "merge",
+    message: "Land task-1",
+    author,
+    worktreesDir: fx.worktreesDir,
+    git: fx.git,
+    ...extra
+  };
 }
 
 function refusedWith(code: string) {
@@ -25,25 +50,39 @@ function refusedWith(code: string) {
 }
 
 function noTempWorktreesLeft(fx: GitFixture): void {
-  assert.deepEqual(readdirSync(fx.worktreesDir).filter((name) => name.startsWith(".land-")), []);
+  assert.deepEqual(
+    readdirSync(fx.worktreesDir).filter((name) => name.startsWith(".land-")),
+    []
+  );
 }
 
 test("merge: a --no-ff merge commit on main, the clean checkout moved along, baa/ untouched", async (t) => {
   const fx = await createGitFixture();
   t.after(fx.cleanup);
   await landable(fx);
-  const before = { main: await fx.run(["rev-parse", "main"]), task: await fx.run(["rev-parse", "baa/task-1"]) };
+  const before = {
+    main: await fx.run(["rev-parse", "main"]),
+    task: await fx.run(["rev-parse", "baa/task-1"])
+  };
   const result = await landBranch(options(fx));
   assert.equal(result.commit, await fx.run(["rev-parse", "main"]));
   assert.equal(await fx.run(["log", "-1", "--format=%P", "main"]), `${before.main} ${before.task}`);
-  assert.equal(await fx.run(["log", "-1", "--format=%s|%an <%ae>|%cn <%ce>", "main"]), `Land task-1|${author}|${author}`);
+  assert.equal(
+    await fx.run(["log", "-1", "--format=%s|%an <%ae>|%cn <%ce>", "main"]),
+    `Land task-1|${author}|${author}`
+  );
   assert.deepEqual([result.method, result.target, result.checkoutNotMoved], ["merge", "main", null]);
   assert.equal(realpathSync(result.movedCheckout ?? ""), realpathSync(fx.repo));
   assert.equal(readFileSync(join(fx.repo, "task.txt"), "utf8"), "one\ntwo\n");
   assert.equal(await fx.run(["status", "--porcelain", "--untracked-files=all"]), "");
   assert.equal(await fx.run(["rev-parse", "baa/task-1"]), before.task);
   noTempWorktreesLeft(fx);
-  assert.equal((await fx.run(["worktree", "list", "--porcelain"])).split("\n").filter((line) => line.startsWith("worktree ")).length, 2);
+  assert.equal(
+    (await fx.run(["worktree", "list", "--porcelain"]))
+      .split("\n")
+      .filter((line) => line.startsWith("worktree ")).length,
+    2
+  );
 });
 
 test("squash: one single-parent commit with the branch's changes and the given message", async (t) => {
@@ -52,7 +91,10 @@ test("squash: one single-parent commit with the branch's changes and the given m
   await landable(fx);
   const oldMain = await fx.run(["rev-parse", "main"]);
   const result = await landBranch(options(fx, { method: "squash", message: "Squashed task-1" }));
-  assert.equal(await fx.run(["log", "-1", "--format=%P|%s|%an", "main"]), `${oldMain}|Squashed task-1|baa-conductor`);
+  assert.equal(
+    await fx.run(["log", "-1", "--format=%P|%s|%an", "main"]),
+    `${oldMain}|Squashed task-1|baa-conductor`
+  );
   assert.equal(await fx.run(["show", "--format=", "--name-only", "main"]), "task.txt");
   assert.equal(readFileSync(join(fx.repo, "task.txt"), "utf8"), "one\ntwo\n");
   assert.equal(await fx.run(["status", "--porcelain"]), "");
@@ -68,7 +110,11 @@ test("rebase: the branch's commits replayed on main's tip, main fast-forwarded, 
   const result = await landBranch(options(fx, { method: "rebase" }));
   assert.equal(await fx.run(["log", "--format=%s", `${oldMain}..main`]), "task two\ntask one");
   assert.equal(await fx.run(["rev-list", "--merges", "--count", "main"]), "0");
-  assert.equal(await fx.run(["log", "-1", "--format=%an|%cn", "main"]), "Test Person|baa-conductor", "original author kept, the land commits");
+  assert.equal(
+    await fx.run(["log", "-1", "--format=%an|%cn", "main"]),
+    "Test Person|baa-conductor",
+    "original author kept, the land commits"
+  );
   assert.equal(await fx.run(["rev-parse", "baa/task-1"]), task);
   assert.equal(realpathSync(result.movedCheckout ?? ""), realpathSync(fx.repo));
   assert.equal(readFileSync(join(fx.repo, "main.txt"), "utf8"), "main\n");
@@ -95,7 +141,11 @@ test("a dirty checkout of the target → target_worktree_dirty naming it; snapsh
   }
   assert.deepEqual(snapshotDifferences(before, await snapshotRepository(fx.repo, fx.git)), []);
   assert.deepEqual(await snapshotRepository(fx.repo, fx.git), before);
-  assert.deepEqual(readFileSync(join(fx.repo, ".git", "index")), readmeBefore, "the index file is byte-for-byte the same");
+  assert.deepEqual(
+    readFileSync(join(fx.repo, ".git", "index")),
+    readmeBefore,
+    "the index file is byte-for-byte the same"
+  );
   noTempWorktreesLeft(fx);
 });
 
@@ -105,7 +155,11 @@ test("an untracked or ignored file the land would overwrite is dirty; other untr
   await landable(fx);
   fx.write({ "task.txt": "my own untracked task.txt\n" });
   let before = await snapshotRepository(fx.repo, fx.git);
-  await assert.rejects(landBranch(options(fx)), (error: unknown) => refusedWith("target_worktree_dirty")(error) && (error as TaskGitError).paths.includes("task.txt"));
+  await assert.rejects(
+    landBranch(options(fx)),
+    (error: unknown) =>
+      refusedWith("target_worktree_dirty")(error) && (error as TaskGitError).paths.includes("task.txt")
+  );
   assert.deepEqual(snapshotDifferences(before, await snapshotRepository(fx.repo, fx.git)), []);
 
   // Ignored: git itself would overwrite it silently.
@@ -122,7 +176,11 @@ test("an untracked or ignored file the land would overwrite is dirty; other untr
   writeFileSync(join(fx.repo, ".git", "info", "exclude"), "");
   await fx.run(["clean", "-fq", "--", "task.txt"]);
   fx.write({ dir: "a file named dir\n" });
-  await assert.rejects(landBranch(options(fx)), (error: unknown) => refusedWith("target_worktree_dirty")(error) && (error as TaskGitError).paths.includes("dir"));
+  await assert.rejects(
+    landBranch(options(fx)),
+    (error: unknown) =>
+      refusedWith("target_worktree_dirty")(error) && (error as TaskGitError).paths.includes("dir")
+  );
 
   // Untracked files elsewhere do not stop it, and survive it.
   await fx.run(["clean", "-fq", "--", "dir"]);
@@ -150,7 +208,12 @@ test("a conflict → land_conflict with the path; nothing moved, snapshot identi
     assert.deepEqual(snapshotDifferences(before, await snapshotRepository(fx.repo, fx.git)), [], method);
     noTempWorktreesLeft(fx);
   }
-  assert.equal((await fx.run(["worktree", "list", "--porcelain"])).split("\n").filter((line) => line.startsWith("worktree ")).length, 2);
+  assert.equal(
+    (await fx.run(["worktree", "list", "--porcelain"]))
+      .split("\n")
+      .filter((line) => line.startsWith("worktree ")).length,
+    2
+  );
 });
 
 test("target moved between the merge and the ref update → target_moved; the concurrent move stands", async (t) => {
@@ -160,7 +223,8 @@ test("target moved between the merge and the ref update → target_moved; the co
   await fx.run(["branch", "release", "main"]);
   const someoneElses = await fx.run(["commit-tree", "-p", "release", "-m", "someone else", "release^{tree}"]);
   const racing: GitRunner = async (call) => {
-    if (call.args.includes("update-ref") && call.args.includes("refs/heads/release")) await fx.run(["update-ref", "refs/heads/release", someoneElses]);
+    if (call.args.includes("update-ref") && call.args.includes("refs/heads/release"))
+      await fx.run(["update-ref", "refs/heads/release", someoneElses]);
     return fx.git(call);
   };
   await assert.rejects(landBranch(options(fx, { target: "release", git: racing })), (error: unknown) => {
@@ -183,7 +247,13 @@ test("already merged → the target's tip, unchanged; a target nobody has checke
   const before = await snapshotRepository(fx.repo, fx.git);
   for (const method of ["merge", "squash", "rebase"] as const) {
     const again = await landBranch(options(fx, { target: "release", method }));
-    assert.deepEqual(again, { commit: first.commit, method, target: "release", movedCheckout: null, checkoutNotMoved: null });
+    assert.deepEqual(again, {
+      commit: first.commit,
+      method,
+      target: "release",
+      movedCheckout: null,
+      checkoutNotMoved: null
+    });
   }
   assert.deepEqual(snapshotDifferences(before, await snapshotRepository(fx.repo, fx.git)), []);
 });
@@ -216,7 +286,17 @@ test("the repository's hooks do not run during a land", async (t) => {
   const hooks = join(fx.repo, ".git", "hooks");
   mkdirSync(hooks, { recursive: true });
   const ran = join(fx.root, "hook-ran");
-  for (const name of ["post-checkout", "post-merge", "pre-merge-commit", "commit-msg", "pre-commit", "post-commit", "pre-rebase", "post-rewrite", "reference-transaction"]) {
+  for (const name of [
+    "post-checkout",
+    "post-merge",
+    "pre-merge-commit",
+    "commit-msg",
+    "pre-commit",
+    "post-commit",
+    "pre-rebase",
+    "post-rewrite",
+    "reference-transaction"
+  ]) {
     writeFileSync(join(hooks, name), `#!/bin/sh\necho ${name} >> '${ran}'\nexit 1\n`);
     chmodSync(join(hooks, name), 0o755);
   }
@@ -250,7 +330,8 @@ test("a file appearing in the checkout after the last check: the land stands, ch
   await landable(fx);
   const oldMain = await fx.run(["rev-parse", "main"]);
   const racing: GitRunner = async (call) => {
-    if (call.args.includes("read-tree") && !call.args.includes("-n")) writeFileSync(join(fx.repo, "task.txt"), "appeared\n");
+    if (call.args.includes("read-tree") && !call.args.includes("-n"))
+      writeFileSync(join(fx.repo, "task.txt"), "appeared\n");
     return fx.git(call);
   };
   const result = await landBranch(options(fx, { git: racing }));
@@ -260,7 +341,11 @@ test("a file appearing in the checkout after the last check: the land stands, ch
   assert.ok(problem !== null);
   assert.deepEqual([problem.from, problem.to], [oldMain, result.commit]);
   assert.match(problem.reason, /task\.txt/);
-  assert.equal(readFileSync(join(fx.repo, "task.txt"), "utf8"), "appeared\n", "the person's file was not overwritten");
+  assert.equal(
+    readFileSync(join(fx.repo, "task.txt"), "utf8"),
+    "appeared\n",
+    "the person's file was not overwritten"
+  );
   // The recovery, once the file is moved aside, brings the checkout to the landed commit.
   await fx.run(["clean", "-fq", "--", "task.txt"]);
   const [command, flag, where, ...args] = problem.recovery.replace(/"/g, "").split(" ");
@@ -298,7 +383,11 @@ test("verify runs in the temporary worktree at the result, before the target mov
   );
   assert.equal(seen.length, 1);
   assert.deepEqual([seen[0]?.mainThen, seen[0]?.targetTip, seen[0]?.hasTaskFile], [oldMain, oldMain, true]);
-  assert.equal(await fx.run(["rev-parse", `${seen[0]?.head}~2`]), oldMain, "the rebased commits sit on main's tip");
+  assert.equal(
+    await fx.run(["rev-parse", `${seen[0]?.head}~2`]),
+    oldMain,
+    "the rebased commits sit on main's tip"
+  );
   assert.deepEqual(snapshotDifferences(before, await snapshotRepository(fx.repo, fx.git)), []);
   noTempWorktreesLeft(fx);
 

@@ -35,7 +35,10 @@ test("small reads: branch, branches, remotes, top level, refs, ancestry, changed
   assert.deepEqual(await listRemotes(fx.repo, git), ["origin"]);
 
   mkdirSync(join(fx.repo, "deep", "er"), { recursive: true });
-  assert.equal(realpathSync((await repoTopLevel(join(fx.repo, "deep", "er"), git)) ?? ""), realpathSync(fx.repo));
+  assert.equal(
+    realpathSync((await repoTopLevel(join(fx.repo, "deep", "er"), git)) ?? ""),
+    realpathSync(fx.repo)
+  );
   assert.equal(await repoTopLevel(fx.root, git), null);
   assert.equal(await repoTopLevel(join(fx.root, "does-not-exist"), git), null);
 
@@ -46,10 +49,19 @@ test("small reads: branch, branches, remotes, top level, refs, ancestry, changed
   assert.equal(await revParse(fx.repo, "nope", git), null);
   assert.equal(await isAncestor(fx.repo, base, head, git), true);
   assert.equal(await isAncestor(fx.repo, head, base, git), false);
-  assert.deepEqual(await changedPaths({ repo: fx.repo, base: "main", head: "baa/task-1", git }), ["README.md", "new.txt"]);
+  assert.deepEqual(await changedPaths({ repo: fx.repo, base: "main", head: "baa/task-1", git }), [
+    "README.md",
+    "new.txt"
+  ]);
 
   const trees = await listWorktrees(fx.repo, git);
-  assert.deepEqual(trees.map((tree) => [realpathSync(tree.path), tree.branch]), [[realpathSync(fx.repo), null], [realpathSync(wt), "baa/task-1"]]);
+  assert.deepEqual(
+    trees.map((tree) => [realpathSync(tree.path), tree.branch]),
+    [
+      [realpathSync(fx.repo), null],
+      [realpathSync(wt), "baa/task-1"]
+    ]
+  );
 });
 
 test("snapshotRepository sees refs, index, staged, unstaged and untracked changes, and writes nothing", async (t) => {
@@ -64,16 +76,25 @@ test("snapshotRepository sees refs, index, staged, unstaged and untracked change
 
   fx.write({ "README.md": "edited\n" });
   let next = await snapshotRepository(fx.repo, git);
-  assert.deepEqual(snapshotDifferences(first, next), [`${first.worktrees[0]?.path}: status`, `${first.worktrees[0]?.path}: unstaged`]);
+  assert.deepEqual(snapshotDifferences(first, next), [
+    `${first.worktrees[0]?.path}: status`,
+    `${first.worktrees[0]?.path}: unstaged`
+  ]);
   fx.write({ "README.md": "edited again\n" });
-  assert.deepEqual(snapshotDifferences(next, await snapshotRepository(fx.repo, git)), [`${first.worktrees[0]?.path}: unstaged`], "content, not just state");
+  assert.deepEqual(
+    snapshotDifferences(next, await snapshotRepository(fx.repo, git)),
+    [`${first.worktrees[0]?.path}: unstaged`],
+    "content, not just state"
+  );
 
   await fx.run(["add", "README.md"]);
   next = await snapshotRepository(fx.repo, git);
   fx.write({ "untracked.txt": "1\n" });
   const withUntracked = await snapshotRepository(fx.repo, git);
   fx.write({ "untracked.txt": "2\n" });
-  assert.deepEqual(snapshotDifferences(withUntracked, await snapshotRepository(fx.repo, git)), [`${first.worktrees[0]?.path}: untracked`]);
+  assert.deepEqual(snapshotDifferences(withUntracked, await snapshotRepository(fx.repo, git)), [
+    `${first.worktrees[0]?.path}: untracked`
+  ]);
   await fx.run(["branch", "other"]);
   assert.ok(snapshotDifferences(next, await snapshotRepository(fx.repo, git)).includes("refs"));
 });

@@ -61,21 +61,36 @@ function main(argv, env) {
     }
   }
   const services = values.service ?? ["codexd", "conductor", "status-api"];
-  for (const service of services) if (!(service in bases)) problems.push(`--service ${service}: not codexd, conductor or status-api`);
+  for (const service of services)
+    if (!(service in bases)) problems.push(`--service ${service}: not codexd, conductor or status-api`);
   const role = values["expect-role"];
-  if (role !== undefined && role !== "leader" && role !== "standby") problems.push(`--expect-role must be leader or standby (got ${role})`);
+  if (role !== undefined && role !== "leader" && role !== "standby")
+    problems.push(`--expect-role must be leader or standby (got ${role})`);
   const timeoutMs = Number(values["timeout-ms"]);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push("--timeout-ms must be a positive whole number");
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    problems.push("--timeout-ms must be a positive whole number");
   if (problems.length > 0) {
     process.stderr.write(`${problems.join("\n")}\n\n${USAGE}`);
     return Promise.resolve(2);
   }
   const nodeId = values["node-id"] ?? `${values.node}-main`;
-  return checkNode({ node: values.node, nodeId, role, bases, services, timeoutMs, token: unset(env.BAA_SHARED_TOKEN), json: values.json });
+  return checkNode({
+    node: values.node,
+    nodeId,
+    role,
+    bases,
+    services,
+    timeoutMs,
+    token: unset(env.BAA_SHARED_TOKEN),
+    json: values.json
+  });
 }
 
 async function checkNode(options) {
-  const probes = nodeProbes({ nodeId: options.nodeId, ...(options.role === undefined ? {} : { role: options.role }) }).filter((probe) => options.services.includes(probe.service));
+  const probes = nodeProbes({
+    nodeId: options.nodeId,
+    ...(options.role === undefined ? {} : { role: options.role })
+  }).filter((probe) => options.services.includes(probe.service));
   // Services are probed in parallel; each one's routes in order, so the report reads top-down.
   const results = await Promise.all(
     options.services.map(async (service) => {
@@ -93,7 +108,11 @@ async function checkNode(options) {
       node: options.node,
       nodeId: options.nodeId,
       ok: failed.length === 0,
-      probes: rows.map(({ probe, result }) => ({ service: probe.service, url: `${options.bases[probe.service]}${probe.path}`, ...result }))
+      probes: rows.map(({ probe, result }) => ({
+        service: probe.service,
+        url: `${options.bases[probe.service]}${probe.path}`,
+        ...result
+      }))
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {

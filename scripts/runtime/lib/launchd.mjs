@@ -31,7 +31,8 @@ export function renderPlist(definition) {
  */
 export function readPlist(text) {
   const doc = plist.parse(text);
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new Error("the plist is not a dictionary");
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new Error("the plist is not a dictionary");
   return {
     label: doc.Label,
     argv: doc.ProgramArguments,

@@ -30,7 +30,11 @@ async function main([managerName, action, ...argv]) {
   }
   let options;
   try {
-    options = parseOperationsOptions(argv, { manager: managerName, home: process.env.HOME, xdgConfigHome: process.env.XDG_CONFIG_HOME });
+    options = parseOperationsOptions(argv, {
+      manager: managerName,
+      home: process.env.HOME,
+      xdgConfigHome: process.env.XDG_CONFIG_HOME
+    });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     err(`${error.message}\n\nusage: ${action}-${managerName}.sh [flags]\n\n${OPTIONS_USAGE}`);
@@ -91,7 +95,8 @@ function renderInstallCopies(manager, options) {
 
 function prepareDirs(options) {
   for (const definition of serviceDefinitions(options)) {
-    for (const dir of [definition.stateDir, definition.logsDir, join(definition.stdoutPath, "..")]) mkdirSync(dir, { recursive: true });
+    for (const dir of [definition.stateDir, definition.logsDir, join(definition.stdoutPath, "..")])
+      mkdirSync(dir, { recursive: true });
   }
 }
 
@@ -99,7 +104,9 @@ function install(manager, options) {
   if (!options.dryRun && !requireTool(manager, options)) return 1;
   const written = renderInstallCopies(manager, options);
   if (options.dryRun) {
-    out(`dry run: nothing loaded. Check the copies with ./scripts/runtime/check-${options.manager}.sh --install-dir ${options.installDir}`);
+    out(
+      `dry run: nothing loaded. Check the copies with ./scripts/runtime/check-${options.manager}.sh --install-dir ${options.installDir}`
+    );
     return 0;
   }
   prepareDirs(options);
@@ -124,7 +131,9 @@ async function probeAll(options) {
     for (const probe of nodeProbes({ nodeId: options.nodeId }).filter((p) => p.service === definition.name)) {
       const result = await runProbe(probe, definition.probeBase, { timeoutMs: 3_000 });
       if (!result.ok) failed++;
-      out(`${result.ok ? "ok  " : "FAIL"}  ${definition.name.padEnd(10)} GET ${definition.probeBase}${probe.path}  ${result.detail}`);
+      out(
+        `${result.ok ? "ok  " : "FAIL"}  ${definition.name.padEnd(10)} GET ${definition.probeBase}${probe.path}  ${result.detail}`
+      );
     }
   }
   return failed;
@@ -134,13 +143,20 @@ async function status(manager, options) {
   const managerKnown = hasTool(manager.tool);
   if (!managerKnown) err(`${manager.tool} not found: showing the HTTP probes only`);
   for (const definition of serviceDefinitions(options)) {
-    const commands = options.manager === "launchd" ? launchctlCommands(definition, options.installDir, process.getuid()) : systemctlCommands(definition);
+    const commands =
+      options.manager === "launchd"
+        ? launchctlCommands(definition, options.installDir, process.getuid())
+        : systemctlCommands(definition);
     out(`== ${definition.name} (${options.manager === "launchd" ? definition.label : definition.unit})`);
     if (managerKnown) {
       const result = spawnSync(commands.status[0], commands.status.slice(1), { encoding: "utf8" });
       const keep = /^\s*(state|pid|last exit code|runs|Active|Main PID|Loaded)\b/i;
       const lines = `${result.stdout ?? ""}`.split("\n").filter((line) => keep.test(line));
-      out(lines.length > 0 ? lines.map((l) => `  ${l.trim()}`).join("\n") : `  not loaded (${(result.stderr ?? "").trim() || `exit ${result.status}`})`);
+      out(
+        lines.length > 0
+          ? lines.map((l) => `  ${l.trim()}`).join("\n")
+          : `  not loaded (${(result.stderr ?? "").trim() || `exit ${result.status}`})`
+      );
     }
   }
   const failed = await probeAll(options);
@@ -151,7 +167,10 @@ function restart(manager, options) {
   if (!requireTool(manager, options)) return 1;
   let failed = 0;
   for (const definition of serviceDefinitions(options)) {
-    const command = options.manager === "launchd" ? launchctlCommands(definition, options.installDir, process.getuid()).restart : systemctlCommands(definition).restart;
+    const command =
+      options.manager === "launchd"
+        ? launchctlCommands(definition, options.installDir, process.getuid()).restart
+        : systemctlCommands(definition).restart;
     if (run(command) !== 0) failed++;
   }
   return failed === 0 ? 0 : 1;
@@ -174,7 +193,9 @@ async function reload(manager, options) {
   }
   for (const { definition } of written) {
     const healthy = await waitHealthy(definition.probeBase, options.timeoutMs);
-    out(`${healthy ? "ok  " : "FAIL"}  ${definition.name} ${definition.probeBase}/healthz ${healthy ? "answers" : `did not answer within ${options.timeoutMs} ms`}`);
+    out(
+      `${healthy ? "ok  " : "FAIL"}  ${definition.name} ${definition.probeBase}/healthz ${healthy ? "answers" : `did not answer within ${options.timeoutMs} ms`}`
+    );
     if (!healthy) failed++;
   }
   return failed === 0 ? 0 : 1;
@@ -188,12 +209,19 @@ function check(manager, options) {
     const file = join(options.installDir, manager.fileName(definition));
     const problems = [];
     if (!existsSync(file)) {
-      problems.push(`missing: render it with ./scripts/runtime/install-${options.manager}.sh --dry-run --install-dir ${options.installDir}`);
+      problems.push(
+        `missing: render it with ./scripts/runtime/install-${options.manager}.sh --dry-run --install-dir ${options.installDir}`
+      );
     } else {
       try {
         const read = manager.read(readFileSync(file, "utf8"));
         readByName.set(definition.name, read);
-        problems.push(...checkServiceFile(read, all.get(definition.name), { manager: options.manager, controlApiBase: options.controlApiBase }));
+        problems.push(
+          ...checkServiceFile(read, all.get(definition.name), {
+            manager: options.manager,
+            controlApiBase: options.controlApiBase
+          })
+        );
         problems.push(...nativeLint(options.manager, file));
       } catch (error) {
         problems.push(`not a valid ${options.manager === "launchd" ? "plist" : "unit"}: ${error.message}`);
@@ -206,7 +234,11 @@ function check(manager, options) {
   const setProblems = checkServiceSet(readByName);
   for (const problem of setProblems) out(`FAIL  ${problem}`);
   failed += setProblems.length;
-  out(failed === 0 ? `${readByName.size} ${options.manager} file(s) pass the static check` : `${failed} problem(s) found`);
+  out(
+    failed === 0
+      ? `${readByName.size} ${options.manager} file(s) pass the static check`
+      : `${failed} problem(s) found`
+  );
   return failed === 0 ? 0 : 1;
 }
 
@@ -226,8 +258,14 @@ function nativeLint(managerName, file) {
       env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir, SYSTEMD_LOG_COLOR: "0" }
     });
     // Ordering on sibling units that are not installed in this directory is not a fault of the file.
-    const lines = `${result.stderr}`.split("\n").filter((line) => line.trim() !== "" && !/baa-[a-z-]+\.service.*not found|Unit .* not found/.test(line));
-    return result.status === 0 || lines.length === 0 ? [] : lines.map((line) => `systemd-analyze verify: ${line.trim()}`);
+    const lines = `${result.stderr}`
+      .split("\n")
+      .filter(
+        (line) => line.trim() !== "" && !/baa-[a-z-]+\.service.*not found|Unit .* not found/.test(line)
+      );
+    return result.status === 0 || lines.length === 0
+      ? []
+      : lines.map((line) => `systemd-analyze verify: ${line.trim()}`);
   } finally {
     if (!process.env.XDG_RUNTIME_DIR) rmSync(runtimeDir, { recursive: true, force: true });
   }

@@ -13,29 +13,42 @@
 export function nodeProbes(expected) {
   const data = (body) => (body && typeof body === "object" ? body.data : undefined);
   const nodeIdIs = (body) =>
-    data(body)?.nodeId === expected.nodeId ? null : `nodeId is ${JSON.stringify(data(body)?.nodeId)}, expected ${expected.nodeId}`;
+    data(body)?.nodeId === expected.nodeId
+      ? null
+      : `nodeId is ${JSON.stringify(data(body)?.nodeId)}, expected ${expected.nodeId}`;
   return [
-    { service: "codexd", path: "/healthz", verify: (b) => (data(b)?.status === "ok" ? nodeIdIs(b) : "status is not ok") },
+    {
+      service: "codexd",
+      path: "/healthz",
+      verify: (b) => (data(b)?.status === "ok" ? nodeIdIs(b) : "status is not ok")
+    },
     {
       service: "codexd",
       path: "/v1/codexd/status",
       verify: (b) => {
         const d = data(b);
-        if (d?.service?.mode !== "app-server") return `service.mode is ${JSON.stringify(d?.service?.mode)}, expected app-server`;
+        if (d?.service?.mode !== "app-server")
+          return `service.mode is ${JSON.stringify(d?.service?.mode)}, expected app-server`;
         const child = d?.snapshot?.daemon?.child;
-        if (child?.status !== "running") return `the codex app-server child is ${JSON.stringify(child?.status)}${child?.lastError ? `: ${child.lastError}` : ""}`;
+        if (child?.status !== "running")
+          return `the codex app-server child is ${JSON.stringify(child?.status)}${child?.lastError ? `: ${child.lastError}` : ""}`;
         if (d?.codex?.error) return `codex binary: ${d.codex.error}`;
         return null;
       }
     },
-    { service: "conductor", path: "/healthz", verify: (b) => (data(b)?.status === "ok" ? nodeIdIs(b) : "status is not ok") },
+    {
+      service: "conductor",
+      path: "/healthz",
+      verify: (b) => (data(b)?.status === "ok" ? nodeIdIs(b) : "status is not ok")
+    },
     { service: "conductor", path: "/readyz", verify: (b) => (data(b)?.ready === true ? null : "not ready") },
     {
       service: "conductor",
       path: "/rolez",
       verify: (b) => {
         const role = data(b)?.role;
-        if (expected.role !== undefined) return role === expected.role ? null : `role is ${JSON.stringify(role)}, expected ${expected.role}`;
+        if (expected.role !== undefined)
+          return role === expected.role ? null : `role is ${JSON.stringify(role)}, expected ${expected.role}`;
         return ["leader", "standby"].includes(role) ? null : `role is ${JSON.stringify(role)}`;
       }
     },
@@ -43,10 +56,15 @@ export function nodeProbes(expected) {
       service: "conductor",
       path: "/v1/codex",
       auth: true,
-      verify: (b) => (data(b)?.backend === "independent_codexd" ? null : `backend is ${JSON.stringify(data(b)?.backend)}`)
+      verify: (b) =>
+        data(b)?.backend === "independent_codexd" ? null : `backend is ${JSON.stringify(data(b)?.backend)}`
     },
     { service: "status-api", path: "/healthz", verify: (b) => (b?.ok === true ? null : "ok is not true") },
-    { service: "status-api", path: "/v1/status", verify: (b) => (b?.ok === true && data(b) ? null : "no status document") }
+    {
+      service: "status-api",
+      path: "/v1/status",
+      verify: (b) => (b?.ok === true && data(b) ? null : "no status document")
+    }
   ];
 }
 
@@ -54,10 +72,12 @@ export function nodeProbes(expected) {
 export function describeAnswer(service, path, body) {
   const d = body?.data;
   if (path === "/healthz") return `${d?.service ?? service} ${d?.nodeId ?? ""}`.trim();
-  if (path === "/v1/codexd/status") return `child ${d?.snapshot?.daemon?.child?.status}, restarts ${d?.snapshot?.daemon?.child?.restarts ?? 0}, codex ${d?.codex?.version ?? "?"}`;
+  if (path === "/v1/codexd/status")
+    return `child ${d?.snapshot?.daemon?.child?.status}, restarts ${d?.snapshot?.daemon?.child?.restarts ?? 0}, codex ${d?.codex?.version ?? "?"}`;
   if (path === "/readyz") return "ready";
   if (path === "/rolez") return `${d?.role}${d?.leaseTerm === undefined ? "" : `, term ${d.leaseTerm}`}`;
-  if (path === "/v1/codex") return `proxy -> ${d?.proxy?.target_base_url ?? "?"}, ${d?.sessions?.count ?? 0} sessions`;
+  if (path === "/v1/codex")
+    return `proxy -> ${d?.proxy?.target_base_url ?? "?"}, ${d?.sessions?.count ?? 0} sessions`;
   return "ok";
 }
 
@@ -109,7 +129,9 @@ export async function waitHealthy(base, timeoutMs, pollMs = 250) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(Math.min(2_000, timeoutMs)) });
+      const response = await fetch(`${base}/healthz`, {
+        signal: AbortSignal.timeout(Math.min(2_000, timeoutMs))
+      });
       if (response.ok) return true;
     } catch {
       // not listening yet

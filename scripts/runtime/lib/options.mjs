@@ -67,21 +67,35 @@ export function parseOperationsOptions(argv, context) {
   }
   const problems = [];
   const services = values.service === "all" ? [...SERVICE_NAMES] : [values.service];
-  if (!SERVICE_NAMES.includes(services[0])) problems.push(`--service must be codexd, conductor, status-api or all (got ${values.service})`);
-  for (const flag of ["control-api-base", "codexd-local-api-base", "conductor-local-api", "status-api-local-api"]) {
+  if (!SERVICE_NAMES.includes(services[0]))
+    problems.push(`--service must be codexd, conductor, status-api or all (got ${values.service})`);
+  for (const flag of [
+    "control-api-base",
+    "codexd-local-api-base",
+    "conductor-local-api",
+    "status-api-local-api"
+  ]) {
     if (!isHttpUrl(values[flag])) problems.push(`--${flag} must be an http(s) URL (got ${values[flag]})`);
   }
-  if (isHttpUrl(values["codexd-local-api-base"]) && !isLoopback(new URL(values["codexd-local-api-base"]).hostname)) {
+  if (
+    isHttpUrl(values["codexd-local-api-base"]) &&
+    !isLoopback(new URL(values["codexd-local-api-base"]).hostname)
+  ) {
     problems.push("--codexd-local-api-base must name a loopback host: codexd only listens locally");
   }
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.node)) problems.push(`--node must be a plain name (got ${values.node})`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.node))
+    problems.push(`--node must be a plain name (got ${values.node})`);
   const timeoutMs = Number(values["timeout-ms"]);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) problems.push("--timeout-ms must be a positive whole number");
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    problems.push("--timeout-ms must be a positive whole number");
   const extraEnv = {};
   for (const pair of values.env) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
     if (match === null) problems.push(`--env must be NAME=VALUE (got ${JSON.stringify(pair)})`);
-    else if (match[1] === "BAA_SHARED_TOKEN") problems.push("--env BAA_SHARED_TOKEN: the token stays out of service files (the conductor keeps it in its state dir)");
+    else if (match[1] === "BAA_SHARED_TOKEN")
+      problems.push(
+        "--env BAA_SHARED_TOKEN: the token stays out of service files (the conductor keeps it in its state dir)"
+      );
     else extraEnv[match[1]] = match[2];
   }
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
@@ -92,7 +106,13 @@ export function parseOperationsOptions(argv, context) {
   const defaultInstallDir =
     context.manager === "launchd"
       ? join(home, "Library", "LaunchAgents")
-      : join(context.xdgConfigHome && isAbsolute(context.xdgConfigHome) ? context.xdgConfigHome : join(home, ".config"), "systemd", "user");
+      : join(
+          context.xdgConfigHome && isAbsolute(context.xdgConfigHome)
+            ? context.xdgConfigHome
+            : join(home, ".config"),
+          "systemd",
+          "user"
+        );
   return Object.freeze({
     manager: context.manager,
     services: Object.freeze(services),

@@ -23,14 +23,21 @@ export function checkServiceFile(read, definition, context) {
     expect(env[name] === value, `${name} is ${JSON.stringify(env[name])}, expected ${JSON.stringify(value)}`);
   const check = { env, expect, envIs };
 
-  if (context.manager === "launchd") expect(read.label === definition.label, `Label is ${JSON.stringify(read.label)}, expected ${definition.label}`);
+  if (context.manager === "launchd")
+    expect(
+      read.label === definition.label,
+      `Label is ${JSON.stringify(read.label)}, expected ${definition.label}`
+    );
   else expect(typeof read.label === "string" && read.label !== "", "the unit has no Description");
   checkProgram(read, definition, expect);
   checkOutputAndRestarts(read, definition, expect);
 
   envIs("BAA_NODE_ID", definition.env.BAA_NODE_ID);
   envIs("BAA_CONTROL_API_BASE", context.controlApiBase);
-  expect(!("BAA_SHARED_TOKEN" in env), "BAA_SHARED_TOKEN is written into the file: the token belongs in the state dir, not a service file");
+  expect(
+    !("BAA_SHARED_TOKEN" in env),
+    "BAA_SHARED_TOKEN is written into the file: the token belongs in the state dir, not a service file"
+  );
 
   if (definition.name === "codexd") checkCodexdEnv(definition, check);
   else if (definition.name === "conductor") checkConductorEnv(definition, check);
@@ -41,15 +48,30 @@ export function checkServiceFile(read, definition, context) {
 /** Program: the node binary, then the service's built main.js, then `start`, in its working directory. */
 function checkProgram(read, definition, expect) {
   const argv = Array.isArray(read.argv) ? read.argv : [];
-  expect(argv.length === 3 && argv.every((a) => typeof a === "string"), `program arguments are ${JSON.stringify(read.argv)}, expected [node, main.js, "start"]`);
+  expect(
+    argv.length === 3 && argv.every((a) => typeof a === "string"),
+    `program arguments are ${JSON.stringify(read.argv)}, expected [node, main.js, "start"]`
+  );
   const [program, main, command] = argv;
-  expect(typeof program === "string" && isAbsolute(program), `program ${JSON.stringify(program)} is not an absolute path`);
-  if (typeof program === "string" && isAbsolute(program)) expect(isExecutable(program), `program ${program} is not an executable file`);
+  expect(
+    typeof program === "string" && isAbsolute(program),
+    `program ${JSON.stringify(program)} is not an absolute path`
+  );
+  if (typeof program === "string" && isAbsolute(program))
+    expect(isExecutable(program), `program ${program} is not an executable file`);
   expect(main === definition.argv[1], `script is ${JSON.stringify(main)}, expected ${definition.argv[1]}`);
-  if (typeof main === "string") expect(existsSync(main), `script ${main} does not exist: build the workspace first (npx --yes pnpm@9.15.9 run build)`);
+  if (typeof main === "string")
+    expect(
+      existsSync(main),
+      `script ${main} does not exist: build the workspace first (npx --yes pnpm@9.15.9 run build)`
+    );
   expect(command === "start", `command is ${JSON.stringify(command)}, expected "start"`);
-  expect(read.workingDirectory === definition.workingDirectory, `working directory is ${JSON.stringify(read.workingDirectory)}, expected ${definition.workingDirectory}`);
-  if (typeof read.workingDirectory === "string") expect(existsSync(read.workingDirectory), `working directory ${read.workingDirectory} does not exist`);
+  expect(
+    read.workingDirectory === definition.workingDirectory,
+    `working directory is ${JSON.stringify(read.workingDirectory)}, expected ${definition.workingDirectory}`
+  );
+  if (typeof read.workingDirectory === "string")
+    expect(existsSync(read.workingDirectory), `working directory ${read.workingDirectory} does not exist`);
 }
 
 /** What the manager keeps of stdout/stderr, and that it restarts the service. */
@@ -61,7 +83,10 @@ function checkOutputAndRestarts(read, definition, expect) {
     expect(path === wanted, `${what} goes to ${JSON.stringify(path)}, expected ${wanted}`);
   }
   expect(read.restarts === true, "the service is not restarted when it exits (KeepAlive / Restart=)");
-  expect(read.startsAtLoad === true, "the service does not start at login (RunAtLoad / WantedBy=default.target)");
+  expect(
+    read.startsAtLoad === true,
+    "the service does not start at login (RunAtLoad / WantedBy=default.target)"
+  );
 }
 
 /** codexd: its loopback listen address, event path, dirs and the `codex app-server` child. */
@@ -69,7 +94,10 @@ function checkCodexdEnv(definition, { env, expect, envIs }) {
   envIs("BAA_CODEXD_LOCAL_API_BASE", definition.listen);
   if (isUrl(env.BAA_CODEXD_LOCAL_API_BASE)) {
     const url = new URL(env.BAA_CODEXD_LOCAL_API_BASE);
-    expect(url.protocol === "http:" && isLoopback(url.hostname), `BAA_CODEXD_LOCAL_API_BASE ${url.href} must be http:// on a loopback host`);
+    expect(
+      url.protocol === "http:" && isLoopback(url.hostname),
+      `BAA_CODEXD_LOCAL_API_BASE ${url.href} must be http:// on a loopback host`
+    );
   }
   envIs("BAA_CODEXD_EVENT_STREAM_PATH", CODEXD_EVENT_PATH);
   absoluteDir(env, "BAA_CODEXD_LOGS_DIR", definition.logsDir, expect);
@@ -79,7 +107,8 @@ function checkCodexdEnv(definition, { env, expect, envIs }) {
   envIs("BAA_CODEXD_SERVER_STRATEGY", CHILD_DEFAULTS.strategy);
   envIs("BAA_CODEXD_SERVER_COMMAND", CHILD_DEFAULTS.command);
   expect(
-    typeof env.BAA_CODEXD_SERVER_ARGS === "string" && env.BAA_CODEXD_SERVER_ARGS.split(/\s+/)[0] === "app-server",
+    typeof env.BAA_CODEXD_SERVER_ARGS === "string" &&
+      env.BAA_CODEXD_SERVER_ARGS.split(/\s+/)[0] === "app-server",
     `BAA_CODEXD_SERVER_ARGS is ${JSON.stringify(env.BAA_CODEXD_SERVER_ARGS)}: the child must be \`codex app-server\``
   );
   envIs("BAA_CODEXD_SERVER_CWD", definition.env.BAA_CODEXD_SERVER_CWD);
@@ -109,7 +138,11 @@ function checkStatusApiEnv(definition, { env, expect, envIs }) {
  */
 export function checkServiceSet(readByName) {
   const problems = [];
-  const listenOf = { codexd: "BAA_CODEXD_LOCAL_API_BASE", conductor: "BAA_CONDUCTOR_LOCAL_API", "status-api": "BAA_STATUS_API_LOCAL_API" };
+  const listenOf = {
+    codexd: "BAA_CODEXD_LOCAL_API_BASE",
+    conductor: "BAA_CONDUCTOR_LOCAL_API",
+    "status-api": "BAA_STATUS_API_LOCAL_API"
+  };
   const listening = new Map();
   for (const [name, read] of readByName) {
     const value = read.env?.[listenOf[name]];
@@ -125,12 +158,16 @@ export function checkServiceSet(readByName) {
   const conductor = listening.get("conductor");
   const statusApiSees = readByName.get("status-api")?.env?.BAA_CONDUCTOR_LOCAL_API;
   if (conductor !== undefined && statusApiSees !== undefined && statusApiSees !== probeBaseOf(conductor)) {
-    problems.push(`status-api reaches the conductor at ${statusApiSees}, but the conductor listens on ${conductor}`);
+    problems.push(
+      `status-api reaches the conductor at ${statusApiSees}, but the conductor listens on ${conductor}`
+    );
   }
   const conductorState = readByName.get("conductor")?.env?.BAA_STATE_DIR;
   const statusApiState = readByName.get("status-api")?.env?.BAA_STATE_DIR;
   if (conductorState !== undefined && statusApiState !== undefined && conductorState !== statusApiState) {
-    problems.push(`status-api looks for the conductor's token in ${statusApiState}, but the conductor keeps it in ${conductorState}`);
+    problems.push(
+      `status-api looks for the conductor's token in ${statusApiState}, but the conductor keeps it in ${conductorState}`
+    );
   }
   const ports = new Map();
   for (const [name, value] of listening) {
@@ -144,7 +181,10 @@ export function checkServiceSet(readByName) {
 
 function absoluteDir(env, name, wanted, expect) {
   const value = env[name];
-  expect(typeof value === "string" && isAbsolute(value), `${name} ${JSON.stringify(value)} is not an absolute directory`);
+  expect(
+    typeof value === "string" && isAbsolute(value),
+    `${name} ${JSON.stringify(value)} is not an absolute directory`
+  );
   expect(value === wanted, `${name} is ${JSON.stringify(value)}, expected ${wanted}`);
 }
 

@@ -145,7 +145,9 @@ function define(o, name, description, spec) {
 // A service manager's PATH is small; the node that runs the service comes first.
 function pathFor(nodePath) {
   const dir = nodePath.slice(0, nodePath.lastIndexOf("/")) || "/";
-  return [dir, "/usr/local/bin", "/opt/homebrew/bin", "/usr/bin", "/bin"].filter((d, i, all) => all.indexOf(d) === i).join(":");
+  return [dir, "/usr/local/bin", "/opt/homebrew/bin", "/usr/bin", "/bin"]
+    .filter((d, i, all) => all.indexOf(d) === i)
+    .join(":");
 }
 
 /** Where to reach a listen address from this machine: a wildcard host becomes loopback. */

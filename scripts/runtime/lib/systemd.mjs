@@ -55,7 +55,8 @@ export function readUnit(text) {
       continue;
     }
     const eq = line.indexOf("=");
-    if (current === undefined || eq <= 0) throw new Error(`line ${index + 1} is not "Key=value" inside a section`);
+    if (current === undefined || eq <= 0)
+      throw new Error(`line ${index + 1} is not "Key=value" inside a section`);
     const key = line.slice(0, eq);
     current.set(key, [...(current.get(key) ?? []), line.slice(eq + 1)]);
   }
@@ -72,10 +73,16 @@ export function readUnit(text) {
   }
   const execStart = one("ExecStart");
   const output = (value) =>
-    (value?.startsWith("append:") ? value.slice("append:".length) : value?.startsWith("file:") ? value.slice(5) : undefined)?.replace(/%%/g, "%");
+    (value?.startsWith("append:")
+      ? value.slice("append:".length)
+      : value?.startsWith("file:")
+        ? value.slice(5)
+        : undefined
+    )?.replace(/%%/g, "%");
   return {
     label: sections.get("Unit")?.get("Description")?.at(-1),
-    argv: execStart === undefined ? undefined : splitWords(execStart).map((word) => word.replace(/\$\$/g, "$")),
+    argv:
+      execStart === undefined ? undefined : splitWords(execStart).map((word) => word.replace(/\$\$/g, "$")),
     workingDirectory: one("WorkingDirectory")?.replace(/%%/g, "%"),
     env,
     stdoutPath: output(one("StandardOutput")),

@@ -34,7 +34,10 @@ export function documentedRoutes(proxied: readonly { method: string; path: strin
     routes.push({ service, method, path });
   }
   for (const s of ["conductor", "codexd", "status-api"] as const) {
-    routes.push({ service: s, method: "GET", path: "/metrics" }, { service: s, method: "GET", path: "/openapi.json" });
+    routes.push(
+      { service: s, method: "GET", path: "/metrics" },
+      { service: s, method: "GET", path: "/openapi.json" }
+    );
   }
   const seen = new Set<string>();
   return routes.filter((r) => {
@@ -48,6 +51,7 @@ export function documentedRoutes(proxied: readonly { method: string; path: strin
 /** The codes docs/api/errors.md documents with status 503. */
 export function documented503Codes(): Set<string> {
   const codes = new Set<string>();
-  for (const match of readFileSync(ERRORS, "utf8").matchAll(/^\| `([a-z_]+)` \| 503 \|/gm)) codes.add(match[1]!);
+  for (const match of readFileSync(ERRORS, "utf8").matchAll(/^\| `([a-z_]+)` \| 503 \|/gm))
+    codes.add(match[1]!);
   return codes;
 }

@@ -19,7 +19,8 @@ export interface FuzzRun {
   budgetEnds: number;
 }
 
-export const sentOf = (run: FuzzRun) => run.perService.conductor + run.perService.codexd + run.perService["status-api"];
+export const sentOf = (run: FuzzRun) =>
+  run.perService.conductor + run.perService.codexd + run.perService["status-api"];
 
 /** Sends cases until they run out, enough were sent, or the budget is spent; records what came back. */
 export async function fuzzWorker(run: FuzzRun): Promise<void> {
@@ -32,7 +33,9 @@ export async function fuzzWorker(run: FuzzRun): Promise<void> {
     try {
       outcome = c.route.method === "WS" ? await sendWs(base, c) : await sendHttp(base, c);
     } catch (error) {
-      run.failures.push(`${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)}: ${(error as Error).message}`);
+      run.failures.push(
+        `${c.route.service} ${c.route.method} ${pathOf(c).slice(0, 200)}: ${(error as Error).message}`
+      );
       continue;
     }
     if (outcome.skipped !== undefined) {
@@ -57,7 +60,9 @@ function checkOutcome(run: FuzzRun, c: Case, outcome: Outcome): void {
     } catch {
       code = undefined;
     }
-    if (!(outcome.status === 503 && code !== undefined && run.allowed503.has(code))) run.failures.push(`undocumented ${outcome.status}: ${what}`);
+    if (!(outcome.status === 503 && code !== undefined && run.allowed503.has(code)))
+      run.failures.push(`undocumented ${outcome.status}: ${what}`);
   }
-  if (outcome.status >= 400 && run.leak.test(outcome.text)) run.failures.push(`stack or path in body: ${what}`);
+  if (outcome.status >= 400 && run.leak.test(outcome.text))
+    run.failures.push(`stack or path in body: ${what}`);
 }

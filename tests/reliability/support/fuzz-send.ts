@@ -28,21 +28,31 @@ export function sendHttp(base: string, c: Case): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     let req: ReturnType<typeof httpRequest>;
     try {
-      req = httpRequest({ host: url.hostname, port: url.port, method: c.route.method, path: pathOf(c), headers, agent: c.agentless ? false : agent }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        // An event stream (status-api's SSE) never ends: its first bytes are enough.
-        const stream = /^text\/event-stream/.test(String(res.headers["content-type"]));
-        const cut = setTimeout(() => res.destroy(), 5_000);
-        res.on("data", (chunk) => {
-          text += chunk;
-          if (stream) res.destroy();
-        });
-        res.on("close", () => {
-          clearTimeout(cut);
-          resolve({ status: res.statusCode ?? 0, text });
-        });
-      });
+      req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: c.route.method,
+          path: pathOf(c),
+          headers,
+          agent: c.agentless ? false : agent
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          // An event stream (status-api's SSE) never ends: its first bytes are enough.
+          const stream = /^text\/event-stream/.test(String(res.headers["content-type"]));
+          const cut = setTimeout(() => res.destroy(), 5_000);
+          res.on("data", (chunk) => {
+            text += chunk;
+            if (stream) res.destroy();
+          });
+          res.on("close", () => {
+            clearTimeout(cut);
+            resolve({ status: res.statusCode ?? 0, text });
+          });
+        }
+      );
     } catch (error) {
       // Node refused the request before sending it (an invalid header character or path).
       resolve({ status: 0, text: "", skipped: (error as NodeJS.ErrnoException).code ?? "client" });
@@ -51,7 +61,9 @@ export function sendHttp(base: string, c: Case): Promise<Outcome> {
     // A child restart answers once the new child is up and every session resumed: on a loaded
     // 2-core machine that is tens of seconds, not a hang.
     const answerMs = COSTLY.test(c.route.path) ? 90_000 : 15_000;
-    req.setTimeout(answerMs, () => req.destroy(new Error(`no answer within ${answerMs / 1000} s to ${c.route.method} ${pathOf(c)}`)));
+    req.setTimeout(answerMs, () =>
+      req.destroy(new Error(`no answer within ${answerMs / 1000} s to ${c.route.method} ${pathOf(c)}`))
+    );
     req.on("error", (error) => {
       // A kept-alive socket the server closed as idle just as the request went out (the race
       // every keep-alive client has): sent again once on a fresh connection, as HTTP clients

@@ -39,9 +39,17 @@ export type LoggedEvent = { seq: number; type: string; [key: string]: unknown };
  * disk; the next append ends it) is not an event: readers skip it by design
  * (packages/state-files, JsonLinesFile). Each is returned in `torn` with the seq it began.
  */
-export function readEventLogWithTorn(logsDir: string): { events: LoggedEvent[]; torn: { file: string; seq: number | null }[] } {
-  const files = readdirSync(logsDir).filter((f) => f.startsWith("events") && f.endsWith(".jsonl")).sort();
-  const ordered = [...files.filter((f) => f !== "events.jsonl"), ...(files.includes("events.jsonl") ? ["events.jsonl"] : [])];
+export function readEventLogWithTorn(logsDir: string): {
+  events: LoggedEvent[];
+  torn: { file: string; seq: number | null }[];
+} {
+  const files = readdirSync(logsDir)
+    .filter((f) => f.startsWith("events") && f.endsWith(".jsonl"))
+    .sort();
+  const ordered = [
+    ...files.filter((f) => f !== "events.jsonl"),
+    ...(files.includes("events.jsonl") ? ["events.jsonl"] : [])
+  ];
   const events: LoggedEvent[] = [];
   const torn: { file: string; seq: number | null }[] = [];
   for (const f of ordered) {
@@ -73,13 +81,18 @@ export function seqProblems(seqs: number[]): string[] {
 }
 
 /** Two runs of one task overlap in time (both `running` at once). */
-export function overlappingRuns(runs: { runId: string; startedAt: string; endedAt: string | null }[]): string[] {
+export function overlappingRuns(
+  runs: { runId: string; startedAt: string; endedAt: string | null }[]
+): string[] {
   const sorted = [...runs].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
   const problems: string[] = [];
   for (let i = 1; i < sorted.length; i++) {
     const previous = sorted[i - 1]!;
     const end = previous.endedAt === null ? Number.POSITIVE_INFINITY : Date.parse(previous.endedAt);
-    if (end > Date.parse(sorted[i]!.startedAt)) problems.push(`${previous.runId} (ended ${previous.endedAt}) overlaps ${sorted[i]!.runId} (started ${sorted[i]!.startedAt})`);
+    if (end > Date.parse(sorted[i]!.startedAt))
+      problems.push(
+        `${previous.runId} (ended ${previous.endedAt}) overlaps ${sorted[i]!.runId} (started ${sorted[i]!.startedAt})`
+      );
   }
   return problems;
 }

@@ -24,7 +24,9 @@ export async function runProcessFaults(name: string, targets: readonly Target[])
   const iterations = Math.ceil(envInt("BAA_RELIABILITY_ITERATIONS", 21) / 3);
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  console.log(`reliability: ${name} seed ${seed} (replay with BAA_RELIABILITY_SEED=${seed}), ${iterations} iterations`);
+  console.log(
+    `reliability: ${name} seed ${seed} (replay with BAA_RELIABILITY_SEED=${seed}), ${iterations} iterations`
+  );
 
   const stack = await startStack();
   const tasks: string[] = [];
@@ -44,22 +46,35 @@ export async function runProcessFaults(name: string, targets: readonly Target[])
       const sessionId = await startScenario(stack, scenario, i, input, step, tasks);
       await sleep(delayMs);
       const seen = stack.model.requests.find((r) => r.lastUserText === input);
-      figures.killedWhen[seen === undefined ? "beforeModel" : seen.closedAt === null ? "duringStream" : "afterStream"]!++;
+      figures.killedWhen[
+        seen === undefined ? "beforeModel" : seen.closedAt === null ? "duringStream" : "afterStream"
+      ]!++;
       const killedAt = Date.now();
       await killAndRestart(stack, target, step);
       recoveryMs.push(Date.now() - killedAt);
       const sessions = await settle(stack, tasks, step);
       await checkInvariants(stack, tasks, sessions, figures, step);
-      if (sessionId !== undefined) await checkTurnSurvived(stack, sessions, { sessionId, input }, figures, step);
+      if (sessionId !== undefined)
+        await checkTurnSurvived(stack, sessions, { sessionId, input }, figures, step);
     }
     for (const taskId of tasks) {
-      for (const run of (await getJson(`${stack.conductor.base}/v1/tasks/${taskId}/runs`)).body.data.runs as any[]) {
+      for (const run of (await getJson(`${stack.conductor.base}/v1/tasks/${taskId}/runs`)).body.data
+        .runs as any[]) {
         figures.runStates[run.state] = (figures.runStates[run.state] ?? 0) + 1;
       }
     }
-    reportFigures(name, { seed, iterations, ...figures, tasks: tasks.length, recoveryMs: percentiles(recoveryMs), seconds: Math.round((Date.now() - started) / 100) / 10 });
+    reportFigures(name, {
+      seed,
+      iterations,
+      ...figures,
+      tasks: tasks.length,
+      recoveryMs: percentiles(recoveryMs),
+      seconds: Math.round((Date.now() - started) / 100) / 10
+    });
   } catch (error) {
-    console.log(`reliability: ${name} failed with seed ${seed}; codexd output:\n${stack.codexd.output().slice(-3000)}\nconductor output:\n${stack.conductor?.output().slice(-3000)}`);
+    console.log(
+      `reliability: ${name} failed with seed ${seed}; codexd output:\n${stack.codexd.output().slice(-3000)}\nconductor output:\n${stack.conductor?.output().slice(-3000)}`
+    );
     throw error;
   } finally {
     await stack.conductor?.kill("SIGTERM");
@@ -101,7 +116,11 @@ async function startStack(): Promise<FaultStack> {
   const dir = makeTempDir("baa-rel-faults-");
   const model = await startMockModel();
   // Every answer streams for ~250 ms, so a kill lands before, during or after the model's reply.
-  model.setDefaultReply((r) => ({ kind: "slow_text", text: `mock reply to: ${r.lastUserText ?? ""}`, totalMs: 250 }));
+  model.setDefaultReply((r) => ({
+    kind: "slow_text",
+    text: `mock reply to: ${r.lastUserText ?? ""}`,
+    totalMs: 250
+  }));
   const codexHome = dir.path("codex-home");
   // No login shell per thread: a child killed mid-snapshot leaves this machine's pyenv rehash lock behind.
   writeCodexHome(codexHome, model.baseUrl, { shellSnapshot: false });
@@ -139,16 +158,29 @@ async function startStack(): Promise<FaultStack> {
 }
 
 /** A turn straight on codexd (its session id returned) or a task through the conductor (added to `tasks`). */
-async function startScenario(stack: FaultStack, scenario: Scenario, i: number, input: string, step: string, tasks: string[]): Promise<string | undefined> {
+async function startScenario(
+  stack: FaultStack,
+  scenario: Scenario,
+  i: number,
+  input: string,
+  step: string,
+  tasks: string[]
+): Promise<string | undefined> {
   if (scenario === "turn") {
-    const created = await postJson(`${stack.codexd.base}/v1/codexd/sessions`, { purpose: `reliability ${i}` });
+    const created = await postJson(`${stack.codexd.base}/v1/codexd/sessions`, {
+      purpose: `reliability ${i}`
+    });
     assert.equal(created.status, 201, `${step}: ${created.text}`);
     const sessionId: string = created.body.data.session.sessionId;
     const turn = await postJson(`${stack.codexd.base}/v1/codexd/turn`, { sessionId, input });
     assert.equal(turn.status, 202, `${step}: ${turn.text}`);
     return sessionId;
   }
-  const created = await postJson(`${stack.conductor!.base}/v1/tasks`, { title: `reliability ${i}`, prompt: input, maxAttempts: 5 });
+  const created = await postJson(`${stack.conductor!.base}/v1/tasks`, {
+    title: `reliability ${i}`,
+    prompt: input,
+    maxAttempts: 5
+  });
   assert.equal(created.status, 201, `${step}: ${created.text}`);
   tasks.push(created.body.data.task.taskId);
   return undefined;
@@ -157,17 +189,29 @@ async function startScenario(stack: FaultStack, scenario: Scenario, i: number, i
 /** kill -9 of the target, then what brings it back: a new codexd, codexd's own restart of its child, a new conductor. */
 async function killAndRestart(stack: FaultStack, target: Target, step: string): Promise<void> {
   if (target === "codexd") {
-    const childPid = (await getJson(`${stack.codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.pid as number | null;
+    const childPid = (await getJson(`${stack.codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child
+      .pid as number | null;
     await stack.codexd.kill("SIGKILL");
-    if (childPid !== null) await eventually(async () => (isAlive(childPid) ? null : true), `${step}: the orphaned child exits`, 15_000);
+    if (childPid !== null)
+      await eventually(
+        async () => (isAlive(childPid) ? null : true),
+        `${step}: the orphaned child exits`,
+        15_000
+      );
     stack.codexd = await startCodexdProcess({ port: stack.codexdPort, env: stack.codexdEnv });
   } else if (target === "child") {
-    const childPid = (await getJson(`${stack.codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.pid as number | null;
+    const childPid = (await getJson(`${stack.codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child
+      .pid as number | null;
     if (childPid !== null) process.kill(childPid, "SIGKILL");
-    await eventually(async () => {
-      const child = (await getJson(`${stack.codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child;
-      return child.status === "running" && child.pid !== childPid ? child : null;
-    }, `${step}: the child is restarted`, 20_000);
+    await eventually(
+      async () => {
+        const child = (await getJson(`${stack.codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon
+          .child;
+        return child.status === "running" && child.pid !== childPid ? child : null;
+      },
+      `${step}: the child is restarted`,
+      20_000
+    );
   } else {
     await stack.conductor!.kill("SIGKILL");
     stack.conductor = await startConductorProcess({ port: stack.conductorPort, env: stack.conductorEnv });
@@ -178,19 +222,33 @@ async function killAndRestart(stack: FaultStack, target: Target, step: string): 
 async function settle(stack: FaultStack, tasks: string[], step: string): Promise<any[]> {
   const base = stack.conductor!.base;
   for (const taskId of tasks) {
-    await eventually(async () => {
-      const task = (await getJson(`${base}/v1/tasks/${taskId}`)).body.data.task;
-      return TERMINAL.has(task.state) ? task : null;
-    }, `${step}: task ${taskId} ends`, 60_000);
+    await eventually(
+      async () => {
+        const task = (await getJson(`${base}/v1/tasks/${taskId}`)).body.data.task;
+        return TERMINAL.has(task.state) ? task : null;
+      },
+      `${step}: task ${taskId} ends`,
+      60_000
+    );
   }
-  return eventually(async () => {
-    const list = (await getJson(`${stack.codexd.base}/v1/codexd/sessions`)).body.data.sessions as any[];
-    return list.every((s) => s.activeTurn === null && s.lastTurnStatus !== "inProgress") ? list : null;
-  }, `${step}: no turn left running`, 30_000);
+  return eventually(
+    async () => {
+      const list = (await getJson(`${stack.codexd.base}/v1/codexd/sessions`)).body.data.sessions as any[];
+      return list.every((s) => s.activeTurn === null && s.lastTurnStatus !== "inProgress") ? list : null;
+    },
+    `${step}: no turn left running`,
+    30_000
+  );
 }
 
 /** State files parse, the event log has no lost or doubled seq, runs never overlap, sessions say why they failed. */
-async function checkInvariants(stack: FaultStack, tasks: string[], sessions: any[], figures: Figures, step: string): Promise<void> {
+async function checkInvariants(
+  stack: FaultStack,
+  tasks: string[],
+  sessions: any[],
+  figures: Figures,
+  step: string
+): Promise<void> {
   const { dir } = stack;
   figures.stateFilesChecked += assertJsonFilesParse(dir.path("codexd-state"));
   figures.stateFilesChecked += assertJsonFilesParse(dir.path("conductor-state"));
@@ -203,12 +261,25 @@ async function checkInvariants(stack: FaultStack, tasks: string[], sessions: any
   assert.deepEqual(seqProblems(seqs), [], `${step}: no lost or duplicated seq`);
   for (const taskId of tasks) {
     const runs = (await getJson(`${stack.conductor!.base}/v1/tasks/${taskId}/runs`)).body.data.runs as any[];
-    assert.deepEqual(runs.filter((r) => r.state === "running").map((r) => r.runId), [], `${step}: no run of ${taskId} left running`);
+    assert.deepEqual(
+      runs.filter((r) => r.state === "running").map((r) => r.runId),
+      [],
+      `${step}: no run of ${taskId} left running`
+    );
     assert.deepEqual(overlappingRuns(runs), [], `${step}: the runs of ${taskId} never overlap`);
-    assert.equal(new Set(runs.map((r) => r.attempt)).size, runs.length, `${step}: attempts of ${taskId} are distinct`);
+    assert.equal(
+      new Set(runs.map((r) => r.attempt)).size,
+      runs.length,
+      `${step}: attempts of ${taskId} are distinct`
+    );
   }
   for (const s of sessions) {
-    assert.ok(s.status === "active" || s.status === "closed" || (s.status === "failed" && typeof s.statusReason === "string" && s.statusReason !== ""), `${step}: session ${s.sessionId} is ${s.status} (${s.statusReason})`);
+    assert.ok(
+      s.status === "active" ||
+        s.status === "closed" ||
+        (s.status === "failed" && typeof s.statusReason === "string" && s.statusReason !== ""),
+      `${step}: session ${s.sessionId} is ${s.status} (${s.statusReason})`
+    );
   }
 }
 
@@ -223,12 +294,20 @@ async function checkTurnSurvived(
   const mine = sessions.find((s) => s.sessionId === sessionId);
   assert.ok(mine, `${step}: the turn's session survived`);
   figures.turnOutcomes[mine.lastTurnStatus] = (figures.turnOutcomes[mine.lastTurnStatus] ?? 0) + 1;
-  if (mine.lastTurnStatus !== "completed") assert.ok(typeof mine.lastTurnError === "string" && mine.lastTurnError !== "", `${step}: a ${mine.lastTurnStatus} turn says why`);
+  if (mine.lastTurnStatus !== "completed")
+    assert.ok(
+      typeof mine.lastTurnError === "string" && mine.lastTurnError !== "",
+      `${step}: a ${mine.lastTurnStatus} turn says why`
+    );
   if (mine.status !== "active") return;
   const again = await postJson(`${stack.codexd.base}/v1/codexd/turn`, { sessionId, input: `${input} again` });
   assert.equal(again.status, 202, `${step}: the session takes a turn after the restart: ${again.text}`);
-  await eventually(async () => {
-    const s = (await getJson(`${stack.codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
-    return s.lastTurnId === again.body.data.turnId && s.lastTurnStatus === "completed" ? s : null;
-  }, `${step}: the turn after the restart completes`, 30_000);
+  await eventually(
+    async () => {
+      const s = (await getJson(`${stack.codexd.base}/v1/codexd/sessions/${sessionId}`)).body.data.session;
+      return s.lastTurnId === again.body.data.turnId && s.lastTurnStatus === "completed" ? s : null;
+    },
+    `${step}: the turn after the restart completes`,
+    30_000
+  );
 }

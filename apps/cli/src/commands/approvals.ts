@@ -22,8 +22,10 @@ export const approvalsCommand: Command = {
   flags: { session: { type: "string" }, status: { type: "string" }, all: { type: "boolean" } },
   arity: [0, 0],
   async run({ flags, client, out }) {
-    const status = flags.all === true ? undefined : typeof flags.status === "string" ? flags.status : "pending";
-    if (status !== undefined && !STATUSES.includes(status)) throw new CliError(ExitCode.usage, `--status must be one of ${STATUSES.join(", ")}`);
+    const status =
+      flags.all === true ? undefined : typeof flags.status === "string" ? flags.status : "pending";
+    if (status !== undefined && !STATUSES.includes(status))
+      throw new CliError(ExitCode.usage, `--status must be one of ${STATUSES.join(", ")}`);
     const { approvals } = await client.get<{ approvals: ApprovalView[] }>("/v1/codex/approvals", {
       status,
       sessionId: typeof flags.session === "string" ? flags.session : undefined
@@ -33,7 +35,14 @@ export const approvalsCommand: Command = {
         ? `no ${status ?? ""} approvals`.replace("  ", " ")
         : table(
             ["APPROVAL", "KIND", "STATUS", "SESSION", "TURN", "WHAT"],
-            approvals.map((a) => [a.approvalId, a.kind, a.status, a.sessionId, a.turnId ?? "-", what(a.details)])
+            approvals.map((a) => [
+              a.approvalId,
+              a.kind,
+              a.status,
+              a.sessionId,
+              a.turnId ?? "-",
+              what(a.details)
+            ])
           )
     );
     return ExitCode.ok;
@@ -52,14 +61,25 @@ function what(details: Record<string, unknown>): string {
 function answerCommand(name: "approve" | "decline"): Command {
   return {
     name,
-    usage: name === "approve" ? "approve ID                  accept an approval (--for-session: for the rest of the session)" : "decline ID                  decline an approval",
+    usage:
+      name === "approve"
+        ? "approve ID                  accept an approval (--for-session: for the rest of the session)"
+        : "decline ID                  decline an approval",
     flags: name === "approve" ? { "for-session": { type: "boolean" } } : {},
     arity: [1, 1],
     async run({ args, flags, client, out }) {
       const id = args[0] as string;
-      const decision = name === "decline" ? "decline" : flags["for-session"] === true ? "acceptForSession" : "accept";
-      const { approval } = await client.post<{ approval: ApprovalView }>(`/v1/codex/approvals/${encodeURIComponent(id)}`, { decision });
-      printResult(out, { approval }, () => `approval ${approval.approvalId} ${approval.status} (${decision})`);
+      const decision =
+        name === "decline" ? "decline" : flags["for-session"] === true ? "acceptForSession" : "accept";
+      const { approval } = await client.post<{ approval: ApprovalView }>(
+        `/v1/codex/approvals/${encodeURIComponent(id)}`,
+        { decision }
+      );
+      printResult(
+        out,
+        { approval },
+        () => `approval ${approval.approvalId} ${approval.status} (${decision})`
+      );
       return ExitCode.ok;
     }
   };

@@ -60,6 +60,7 @@ function barOf(file: DiffFile, scale: number): string {
 
 /** `baa/task-1 (3f2a…) against main (9c1d…)`: what the diff compares. */
 export function diffHeading(diff: DiffView): string {
-  const side = (s: { branch: string | null; commit: string }) => `${s.branch ?? "(detached)"} ${s.commit.slice(0, 10)}`;
+  const side = (s: { branch: string | null; commit: string }) =>
+    `${s.branch ?? "(detached)"} ${s.commit.slice(0, 10)}`;
   return `${side(diff.head)} against ${side(diff.base)}`;
 }

@@ -15,7 +15,8 @@ const flags = {
 
 function wholeNumber(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || !/^\d+$/.test(value)) throw new CliError(ExitCode.usage, `--${name} must be a whole number`);
+  if (typeof value !== "string" || !/^\d+$/.test(value))
+    throw new CliError(ExitCode.usage, `--${name} must be a whole number`);
   return Number(value);
 }
 
@@ -31,7 +32,13 @@ export async function recordedEvents(context: CommandContext): Promise<EventLike
   const limit = wholeNumber(f.limit, "limit") ?? 200;
   const type = typeof f.type === "string" ? f.type : undefined;
   const runEvents = async (runId: string) =>
-    (await client.get<{ events: EventLike[] }>(`/v1/runs/${encodeURIComponent(runId)}/events`, { after, limit, type })).events;
+    (
+      await client.get<{ events: EventLike[] }>(`/v1/runs/${encodeURIComponent(runId)}/events`, {
+        after,
+        limit,
+        type
+      })
+    ).events;
   if (typeof f.run === "string") return runEvents(f.run);
   if (typeof f.task === "string") {
     const { runs } = await client.get<{ runs: RunView[] }>(`/v1/tasks/${encodeURIComponent(f.task)}/runs`);
@@ -40,7 +47,8 @@ export async function recordedEvents(context: CommandContext): Promise<EventLike
     return all.sort((a, b) => a.seq - b.seq).slice(-limit);
   }
   const sessionId = typeof f.session === "string" ? f.session : undefined;
-  return (await client.get<{ events: EventLike[] }>("/v1/codex/events", { sessionId, after, limit, type })).events;
+  return (await client.get<{ events: EventLike[] }>("/v1/codex/events", { sessionId, after, limit, type }))
+    .events;
 }
 
 /**
@@ -49,24 +57,41 @@ export async function recordedEvents(context: CommandContext): Promise<EventLike
  */
 export const eventsCommand: Command = {
   name: "events",
-  usage: "events                      events (--session ID | --task ID | --run ID, --follow, --after SEQ, --type T, --limit N)",
+  usage:
+    "events                      events (--session ID | --task ID | --run ID, --follow, --after SEQ, --type T, --limit N)",
   flags,
   arity: [0, 0],
   async run(context) {
     const { client, flags: f, interrupted } = context;
     const chosen = ["session", "task", "run"].filter((name) => typeof f[name] === "string");
-    if (chosen.length > 1) throw new CliError(ExitCode.usage, `give one of --session, --task, --run (got ${chosen.map((c) => `--${c}`).join(", ")})`);
+    if (chosen.length > 1)
+      throw new CliError(
+        ExitCode.usage,
+        `give one of --session, --task, --run (got ${chosen.map((c) => `--${c}`).join(", ")})`
+      );
     if (f.follow !== true) {
       for (const event of await recordedEvents(context)) emit(context, event);
       return ExitCode.ok;
     }
-    if (typeof f.run === "string") throw new CliError(ExitCode.usage, "--follow streams a session or a task; a run's events: baa events --run ID");
+    if (typeof f.run === "string")
+      throw new CliError(
+        ExitCode.usage,
+        "--follow streams a session or a task; a run's events: baa events --run ID"
+      );
     const after = wholeNumber(f.after, "after");
     const onEvent = (raw: unknown) => emit(context, raw as EventLike);
     const socket =
       typeof f.task === "string"
         ? await client.openSocket(`/v1/tasks/${encodeURIComponent(f.task)}/events`, { after }, onEvent)
-        : await client.openSocket("/v1/codex/events", { sessionId: typeof f.session === "string" ? f.session : undefined, after, type: typeof f.type === "string" ? f.type : undefined }, onEvent);
+        : await client.openSocket(
+            "/v1/codex/events",
+            {
+              sessionId: typeof f.session === "string" ? f.session : undefined,
+              after,
+              type: typeof f.type === "string" ? f.type : undefined
+            },
+            onEvent
+          );
     const outcome = await Promise.race([socket.closed, interrupted.then(() => null)]);
     if (outcome === null) {
       socket.close();
@@ -74,6 +99,9 @@ export const eventsCommand: Command = {
     }
     if (outcome.code === 1000) return ExitCode.ok;
     const refused = outcome.code >= 4400 && outcome.code < 4500;
-    throw new CliError(refused ? ExitCode.refused : ExitCode.unreachable, `the event stream closed (${outcome.code}${outcome.reason ? `: ${outcome.reason}` : ""})`);
+    throw new CliError(
+      refused ? ExitCode.refused : ExitCode.unreachable,
+      `the event stream closed (${outcome.code}${outcome.reason ? `: ${outcome.reason}` : ""})`
+    );
   }
 };

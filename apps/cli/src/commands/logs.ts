@@ -12,13 +12,21 @@ import { describeRun, describeTask, type RunView, type TaskView } from "./task-v
  */
 export const logsCommand: Command = {
   name: "logs",
-  usage: "logs                        a session's, task's or run's history (--session ID | --task ID | --run ID, --limit N)",
-  flags: { session: { type: "string" }, task: { type: "string" }, run: { type: "string" }, limit: { type: "string" }, type: { type: "string" } },
+  usage:
+    "logs                        a session's, task's or run's history (--session ID | --task ID | --run ID, --limit N)",
+  flags: {
+    session: { type: "string" },
+    task: { type: "string" },
+    run: { type: "string" },
+    limit: { type: "string" },
+    type: { type: "string" }
+  },
   arity: [0, 0],
   async run(context) {
     const { client, flags, out } = context;
     const chosen = ["session", "task", "run"].filter((name) => typeof flags[name] === "string");
-    if (chosen.length !== 1) throw new CliError(ExitCode.usage, "logs needs exactly one of --session ID, --task ID, --run ID");
+    if (chosen.length !== 1)
+      throw new CliError(ExitCode.usage, "logs needs exactly one of --session ID, --task ID, --run ID");
     const events = await recordedEvents(context);
     let head: string;
     let record: unknown;
@@ -31,13 +39,19 @@ export const logsCommand: Command = {
     } else if (typeof flags.run === "string") {
       const { run } = await client.get<{ run: RunView }>(`/v1/runs/${encodeURIComponent(flags.run)}`);
       record = { run };
-      head = [...describeRun(run), ...(run.finalMessage ? [`final message: ${run.finalMessage}`] : [])].join("\n");
+      head = [...describeRun(run), ...(run.finalMessage ? [`final message: ${run.finalMessage}`] : [])].join(
+        "\n"
+      );
     } else {
-      const { session } = await client.get<{ session: SessionView }>(`/v1/codex/sessions/${encodeURIComponent(flags.session as string)}`);
+      const { session } = await client.get<{ session: SessionView }>(
+        `/v1/codex/sessions/${encodeURIComponent(flags.session as string)}`
+      );
       record = { session };
       head = describeSession(session);
     }
-    printResult(out, { ...(record as object), events }, () => [head, "", ...events.map(eventLine)].join("\n"));
+    printResult(out, { ...(record as object), events }, () =>
+      [head, "", ...events.map(eventLine)].join("\n")
+    );
     return ExitCode.ok;
   }
 };

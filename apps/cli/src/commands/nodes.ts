@@ -15,7 +15,8 @@ export interface NodeView {
 }
 
 function describeNodes(nodes: NodeView[]): string {
-  if (nodes.length === 0) return "no node has registered (is the conductor on PostgreSQL or SQLite, and running?)";
+  if (nodes.length === 0)
+    return "no node has registered (is the conductor on PostgreSQL or SQLite, and running?)";
   const rows = nodes.map((node) => [
     node.nodeId,
     node.state,
@@ -31,7 +32,8 @@ function describeNodes(nodes: NodeView[]): string {
 /** `baa nodes [drain|resume <node_id>]`: the cluster's nodes, and claiming off or on for one of them. */
 export const nodesCommand: Command = {
   name: "nodes",
-  usage: "nodes [drain|resume NODE_ID]            the nodes (state, running/capacity, labels); stop or restart claiming on one",
+  usage:
+    "nodes [drain|resume NODE_ID]            the nodes (state, running/capacity, labels); stop or restart claiming on one",
   flags: {},
   arity: [0, 2],
   async run({ client, args, out }) {
@@ -41,10 +43,19 @@ export const nodesCommand: Command = {
       printResult(out, data, () => describeNodes(data.nodes));
       return ExitCode.ok;
     }
-    if (action !== "drain" && action !== "resume") throw new CliError(ExitCode.usage, `unknown nodes action ${JSON.stringify(action)}: drain or resume`);
+    if (action !== "drain" && action !== "resume")
+      throw new CliError(ExitCode.usage, `unknown nodes action ${JSON.stringify(action)}: drain or resume`);
     if (nodeId === undefined) throw new CliError(ExitCode.usage, `baa nodes ${action} needs a node id`);
-    const data = await client.post<{ node: NodeView }>(`/v1/system/nodes/${encodeURIComponent(nodeId)}/${action}`, {});
-    printResult(out, data, () => `${data.node.nodeId}: ${action === "drain" ? "claims nothing new; its runs finish" : "claims again"} (${data.node.state})`);
+    const data = await client.post<{ node: NodeView }>(
+      `/v1/system/nodes/${encodeURIComponent(nodeId)}/${action}`,
+      {}
+    );
+    printResult(
+      out,
+      data,
+      () =>
+        `${data.node.nodeId}: ${action === "drain" ? "claims nothing new; its runs finish" : "claims again"} (${data.node.state})`
+    );
     return ExitCode.ok;
   }
 };

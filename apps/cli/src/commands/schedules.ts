@@ -39,7 +39,11 @@ async function add(context: CommandContext): Promise<number> {
   const { args, flags, client, out } = context;
   const [, name, prompt] = args;
   const cron = stringFlag(flags, "cron");
-  if (name === undefined || prompt === undefined || cron === undefined) throw new CliError(ExitCode.usage, "schedules add NAME PROMPT --cron CRON [--timezone TZ] [--catch-up one|none]");
+  if (name === undefined || prompt === undefined || cron === undefined)
+    throw new CliError(
+      ExitCode.usage,
+      "schedules add NAME PROMPT --cron CRON [--timezone TZ] [--catch-up one|none]"
+    );
   const catchUp = choiceFlag(flags, "catch-up", ["one", "none"] as const);
   const body = {
     name,
@@ -88,7 +92,14 @@ export const schedulesCommand: Command = {
             ? "no schedules"
             : table(
                 ["SCHEDULE", "NAME", "CRON", "TZ", "NEXT FIRE", "LAST FIRE"],
-                schedules.map((s) => [s.scheduleId, s.name, s.cron, s.timezone, s.paused ? "paused" : (s.nextFireAt ?? "-"), s.lastFireAt ?? "-"])
+                schedules.map((s) => [
+                  s.scheduleId,
+                  s.name,
+                  s.cron,
+                  s.timezone,
+                  s.paused ? "paused" : (s.nextFireAt ?? "-"),
+                  s.lastFireAt ?? "-"
+                ])
               )
         );
         return ExitCode.ok;
@@ -96,18 +107,31 @@ export const schedulesCommand: Command = {
       case "add":
         return add(context);
       case "show": {
-        const { schedule } = await client.get<{ schedule: ScheduleView }>(`/v1/schedules/${one(context, "show")}`);
+        const { schedule } = await client.get<{ schedule: ScheduleView }>(
+          `/v1/schedules/${one(context, "show")}`
+        );
         printResult(out, { schedule }, () => describeSchedule(schedule));
         return ExitCode.ok;
       }
       case "pause":
       case "resume": {
-        const { schedule } = await client.post<{ schedule: ScheduleView }>(`/v1/schedules/${one(context, action)}/${action}`, {});
-        printResult(out, { schedule }, () => `${schedule.scheduleId} ${schedule.paused ? "paused" : `resumed (next fire ${schedule.nextFireAt ?? "-"})`}`);
+        const { schedule } = await client.post<{ schedule: ScheduleView }>(
+          `/v1/schedules/${one(context, action)}/${action}`,
+          {}
+        );
+        printResult(
+          out,
+          { schedule },
+          () =>
+            `${schedule.scheduleId} ${schedule.paused ? "paused" : `resumed (next fire ${schedule.nextFireAt ?? "-"})`}`
+        );
         return ExitCode.ok;
       }
       case "rm": {
-        const response = await client.request<{ schedule: ScheduleView; deleted: boolean }>("DELETE", `/v1/schedules/${one(context, "rm")}`);
+        const response = await client.request<{ schedule: ScheduleView; deleted: boolean }>(
+          "DELETE",
+          `/v1/schedules/${one(context, "rm")}`
+        );
         printResult(out, response, () => `${response.schedule.scheduleId} deleted (its tasks stay)`);
         return ExitCode.ok;
       }

@@ -7,7 +7,8 @@ import type { SessionView } from "./session-types.js";
 /** `baa sessions [list|show ID|new|close ID]`: codexd's sessions through the conductor. */
 export const sessionsCommand: Command = {
   name: "sessions",
-  usage: "sessions [list|show ID|new|close ID]  sessions (new: --cwd DIR --model M --approval-policy P --sandbox S)",
+  usage:
+    "sessions [list|show ID|new|close ID]  sessions (new: --cwd DIR --model M --approval-policy P --sandbox S)",
   flags: {
     cwd: { type: "string" },
     model: { type: "string" },
@@ -30,18 +31,29 @@ export const sessionsCommand: Command = {
           ? "no sessions"
           : table(
               ["SESSION", "STATUS", "TURNS", "LAST TURN", "PURPOSE", "CWD"],
-              sessions.map((s) => [s.sessionId, s.status, String(s.turnCount), s.lastTurnStatus ?? "-", s.purpose, s.cwd])
+              sessions.map((s) => [
+                s.sessionId,
+                s.status,
+                String(s.turnCount),
+                s.lastTurnStatus ?? "-",
+                s.purpose,
+                s.cwd
+              ])
             )
       );
       return ExitCode.ok;
     }
     if (action === "show") {
-      const data = await client.get<{ session: SessionView; recentEvents: unknown[] }>(`/v1/codex/sessions/${needId()}`);
+      const data = await client.get<{ session: SessionView; recentEvents: unknown[] }>(
+        `/v1/codex/sessions/${needId()}`
+      );
       printResult(out, data, () => describeSession(data.session));
       return ExitCode.ok;
     }
     if (action === "new") {
-      const body: Record<string, string> = { purpose: typeof flags.purpose === "string" ? flags.purpose : "duplex" };
+      const body: Record<string, string> = {
+        purpose: typeof flags.purpose === "string" ? flags.purpose : "duplex"
+      };
       if (typeof flags.cwd === "string") body.cwd = isAbsolute(flags.cwd) ? flags.cwd : resolve(flags.cwd);
       if (typeof flags.model === "string") body.model = flags.model;
       if (typeof flags["approval-policy"] === "string") body.approvalPolicy = flags["approval-policy"];
@@ -51,11 +63,17 @@ export const sessionsCommand: Command = {
       return ExitCode.ok;
     }
     if (action === "close") {
-      const { session } = await client.post<{ session: SessionView }>(`/v1/codex/sessions/${needId()}/close`, {});
+      const { session } = await client.post<{ session: SessionView }>(
+        `/v1/codex/sessions/${needId()}/close`,
+        {}
+      );
       printResult(out, { session }, () => `session ${session.sessionId} ${session.status}`);
       return ExitCode.ok;
     }
-    throw new CliError(ExitCode.usage, `unknown sessions action ${JSON.stringify(action)}: list, show, new or close`);
+    throw new CliError(
+      ExitCode.usage,
+      `unknown sessions action ${JSON.stringify(action)}: list, show, new or close`
+    );
   }
 };
 
@@ -65,6 +83,9 @@ export function describeSession(s: SessionView): string {
     `turns ${s.turnCount}; last ${s.lastTurnId ?? "-"} ${s.lastTurnStatus ?? ""}${s.lastTurnError ? `: ${s.lastTurnError}` : ""}`.trimEnd()
   ];
   if (s.lastAgentMessage) lines.push(`last message: ${s.lastAgentMessage}`);
-  for (const a of s.pendingApprovals) lines.push(`pending approval ${a.approvalId} (${a.kind}): baa approve ${a.approvalId} | baa decline ${a.approvalId}`);
+  for (const a of s.pendingApprovals)
+    lines.push(
+      `pending approval ${a.approvalId} (${a.kind}): baa approve ${a.approvalId} | baa decline ${a.approvalId}`
+    );
   return lines.join("\n");
 }

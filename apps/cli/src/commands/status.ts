@@ -18,12 +18,24 @@ export const statusCommand: Command = {
   arity: [0, 0],
   async run({ client, out }) {
     const health = await client.get<{ nodeId: string; service: string }>("/healthz");
-    const role = await client.get<{ role: string; nodeId: string; leaseTerm?: number; term?: number; holder?: string | null }>("/rolez");
-    const codex = await client.get<Summary>("/v1/codex").catch((error: unknown) => ({ error: describe(error) }));
-    const system = await client.get<SystemState>("/v1/system/state").catch((error: unknown) => ({ error: describe(error) }));
+    const role = await client.get<{
+      role: string;
+      nodeId: string;
+      leaseTerm?: number;
+      term?: number;
+      holder?: string | null;
+    }>("/rolez");
+    const codex = await client
+      .get<Summary>("/v1/codex")
+      .catch((error: unknown) => ({ error: describe(error) }));
+    const system = await client
+      .get<SystemState>("/v1/system/state")
+      .catch((error: unknown) => ({ error: describe(error) }));
     const data = { baseUrl: client.baseUrl, conductor: { ...health, ...role }, codex, system };
     printResult(out, data, () => {
-      const lines = [`conductor ${client.baseUrl}  node ${health.nodeId}  role ${role.role}${termOf(role) === undefined ? "" : ` (term ${termOf(role)})`}`];
+      const lines = [
+        `conductor ${client.baseUrl}  node ${health.nodeId}  role ${role.role}${termOf(role) === undefined ? "" : ` (term ${termOf(role)})`}`
+      ];
       if ("error" in codex) lines.push(`codexd    unavailable: ${codex.error}`);
       else {
         lines.push(
@@ -36,9 +48,14 @@ export const statusCommand: Command = {
           .filter(([, n]) => n > 0)
           .map(([state, n]) => `${state} ${n}`)
           .join(", ");
-        lines.push(`system    ${system.mode}${system.drained ? " (drained)" : ""}${system.claiming ? ", claiming" : ""}  running ${system.running.count}`);
+        lines.push(
+          `system    ${system.mode}${system.drained ? " (drained)" : ""}${system.claiming ? ", claiming" : ""}  running ${system.running.count}`
+        );
         lines.push(`tasks     ${counts === "" ? "none" : counts}`);
-        if (system.quota) lines.push(`quota     paused until ${system.quota.pausedUntil}${system.quota.reason ? `: ${system.quota.reason}` : ""}`);
+        if (system.quota)
+          lines.push(
+            `quota     paused until ${system.quota.pausedUntil}${system.quota.reason ? `: ${system.quota.reason}` : ""}`
+          );
       }
       return lines.join("\n");
     });

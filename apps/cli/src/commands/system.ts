@@ -14,8 +14,13 @@ async function changeMode(name: Mode, { client, flags, out }: CommandContext): P
 }
 
 function describeSystem(state: SystemState): string {
-  const running = state.running.runs.map((r) => `  ${r.runId} (task ${r.taskId}, run ${r.attempt}, on ${r.owner})`);
-  return [`system ${state.mode}${state.drained ? " (drained)" : ""}; ${state.running.count} run(s) still running`, ...running].join("\n");
+  const running = state.running.runs.map(
+    (r) => `  ${r.runId} (task ${r.taskId}, run ${r.attempt}, on ${r.owner})`
+  );
+  return [
+    `system ${state.mode}${state.drained ? " (drained)" : ""}; ${state.running.count} run(s) still running`,
+    ...running
+  ].join("\n");
 }
 
 /** `baa pause|resume|drain [--reason TEXT]`: the system mode, on every node of the store. */
@@ -46,7 +51,11 @@ export const systemCommand: Command = {
       printResult(context.out, state, () => describeSystem(state));
       return ExitCode.ok;
     }
-    if (!(MODES as readonly string[]).includes(action)) throw new CliError(ExitCode.usage, `unknown system action ${JSON.stringify(action)}: state, pause, resume or drain`);
+    if (!(MODES as readonly string[]).includes(action))
+      throw new CliError(
+        ExitCode.usage,
+        `unknown system action ${JSON.stringify(action)}: state, pause, resume or drain`
+      );
     return changeMode(action as Mode, context);
   }
 };

@@ -15,16 +15,31 @@ const RESUME = "baa system resume";
  * The body of `POST /v1/tasks`. The task works where `baa` was run unless `--cwd` says
  * otherwise (relative to that directory) or `--scratch` asks for a scratch dir of its own.
  */
-export function createBody(flags: CommandContext["flags"], prompt: string, cwd: string): Record<string, unknown> {
+export function createBody(
+  flags: CommandContext["flags"],
+  prompt: string,
+  cwd: string
+): Record<string, unknown> {
   const body: Record<string, unknown> = { title: stringFlag(flags, "title") ?? titleFrom(prompt), prompt };
   const named = stringFlag(flags, "cwd");
-  if (flags.scratch === true && named !== undefined) throw new CliError(ExitCode.usage, "--scratch and --cwd exclude each other");
+  if (flags.scratch === true && named !== undefined)
+    throw new CliError(ExitCode.usage, "--scratch and --cwd exclude each other");
   if (flags.scratch !== true) body.cwd = resolve(cwd, named ?? ".");
-  for (const [flag, key] of [["model", "model"], ["not-before", "notBefore"], ["approval-policy", "approvalPolicy"], ["sandbox", "sandbox"], ["workspace", "workspace"]] as const) {
+  for (const [flag, key] of [
+    ["model", "model"],
+    ["not-before", "notBefore"],
+    ["approval-policy", "approvalPolicy"],
+    ["sandbox", "sandbox"],
+    ["workspace", "workspace"]
+  ] as const) {
     const value = stringFlag(flags, flag);
     if (value !== undefined) body[key] = value;
   }
-  for (const [flag, key] of [["priority", "priority"], ["max-attempts", "maxAttempts"], ["task-timeout-ms", "timeoutMs"]] as const) {
+  for (const [flag, key] of [
+    ["priority", "priority"],
+    ["max-attempts", "maxAttempts"],
+    ["task-timeout-ms", "timeoutMs"]
+  ] as const) {
     const value = intFlag(flags, flag);
     if (value !== undefined) body[key] = value;
   }
@@ -39,15 +54,27 @@ export async function addTask(context: CommandContext, prompt: string): Promise<
   const { client, flags, out } = context;
   const body = createBody(flags, prompt, context.cwd);
   const key = stringFlag(flags, "idempotency-key");
-  const created = await client.post<{ task: TaskView; created: boolean; notice?: unknown }>("/v1/tasks", body, key === undefined ? {} : { "idempotency-key": key });
+  const created = await client.post<{ task: TaskView; created: boolean; notice?: unknown }>(
+    "/v1/tasks",
+    body,
+    key === undefined ? {} : { "idempotency-key": key }
+  );
   const { task } = created;
-  const notice = task.state === "queued" || task.state === "blocked" ? await waitNotice(client, created.notice) : null;
+  const notice =
+    task.state === "queued" || task.state === "blocked" ? await waitNotice(client, created.notice) : null;
   if (flags.follow === true) {
-    if (!out.json) out.stderr.write(`task ${task.taskId} ${created.created ? "queued" : "already exists"}\n${notice === null ? "" : `${notice}\n`}`);
+    if (!out.json)
+      out.stderr.write(
+        `task ${task.taskId} ${created.created ? "queued" : "already exists"}\n${notice === null ? "" : `${notice}\n`}`
+      );
     return followTask(context, task.taskId);
   }
   if (notice !== null && !out.json) out.stderr.write(`${notice}\n`);
-  printResult(out, { task, created: created.created, ...(notice === null ? {} : { notice }) }, () => task.taskId);
+  printResult(
+    out,
+    { task, created: created.created, ...(notice === null ? {} : { notice }) },
+    () => task.taskId
+  );
   return ExitCode.ok;
 }
 
@@ -74,7 +101,8 @@ export async function waitNotice(client: ConductorClient, fromAnswer: unknown): 
   const why = system.reason ? ` (${system.reason})` : "";
   if (system.mode === "paused") return `the system is paused${why}: the task waits until ${RESUME}`;
   if (system.mode === "draining") return `the system is draining${why}: the task waits until ${RESUME}`;
-  if (system.quota) return `claiming is paused until ${system.quota.pausedUntil}${system.quota.reason ? ` (${system.quota.reason})` : ""}: the task waits until then`;
+  if (system.quota)
+    return `claiming is paused until ${system.quota.pausedUntil}${system.quota.reason ? ` (${system.quota.reason})` : ""}: the task waits until then`;
   return null;
 }
 

@@ -2,7 +2,15 @@ import type { CommandContext } from "../command.js";
 import type { EventSocket } from "../conductor-client.js";
 import { CliError, ExitCode } from "../exit-codes.js";
 import { ProgressLine, printResult, seconds, type EventLike } from "../output.js";
-import { ENDED_TASK_STATES, GOOD_TASK_STATES, WAITING_TASK_STATES, reviewHint, shortSha, type RunView, type TaskView } from "./task-views.js";
+import {
+  ENDED_TASK_STATES,
+  GOOD_TASK_STATES,
+  WAITING_TASK_STATES,
+  reviewHint,
+  shortSha,
+  type RunView,
+  type TaskView
+} from "./task-views.js";
 
 const POLL_MS = 500;
 
@@ -23,13 +31,18 @@ export async function followTask({ client, out, sleep }: CommandContext, taskId:
       const event = raw as EventLike;
       events++;
       if (event.type === "approval.requested") {
-        const approval = (event.data as { approval?: { approvalId?: string; kind?: string } } | undefined)?.approval;
-        progress.note(`task ${taskId} waits for approval ${approval?.approvalId} (${approval?.kind}): baa approve ${approval?.approvalId}`);
+        const approval = (event.data as { approval?: { approvalId?: string; kind?: string } } | undefined)
+          ?.approval;
+        progress.note(
+          `task ${taskId} waits for approval ${approval?.approvalId} (${approval?.kind}): baa approve ${approval?.approvalId}`
+        );
       }
       wake();
     });
   } catch (error) {
-    progress.note(`live events unavailable (${error instanceof CliError ? error.message : String(error)}); following by polling`);
+    progress.note(
+      `live events unavailable (${error instanceof CliError ? error.message : String(error)}); following by polling`
+    );
   }
   try {
     let task: TaskView;
@@ -38,14 +51,22 @@ export async function followTask({ client, out, sleep }: CommandContext, taskId:
       if (ENDED_TASK_STATES.has(task.state) || WAITING_TASK_STATES.has(task.state)) break;
       // Only the task's state names the line (never the Codex turn's status, which has other
       // words for the same moment); the event count and clock change without a new line.
-      progress.update(`task ${taskId} ${task.state}${progressDetail(task)}`, `${events} events · ${seconds(out.now() - started)}`);
+      progress.update(
+        `task ${taskId} ${task.state}${progressDetail(task)}`,
+        `${events} events · ${seconds(out.now() - started)}`
+      );
       await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(POLL_MS)]);
     }
-    const run = task.lastRunId === null ? null : (await client.get<{ run: RunView }>(`/v1/runs/${encodeURIComponent(task.lastRunId)}`)).run;
+    const run =
+      task.lastRunId === null
+        ? null
+        : (await client.get<{ run: RunView }>(`/v1/runs/${encodeURIComponent(task.lastRunId)}`)).run;
     progress.clear();
     const result = { task, run, events, elapsedMs: Math.round(out.now() - started) };
     printResult(out, result, () => {
-      const commit = run?.commit ? ` (commit ${shortSha(run.commit)} on ${run.workspace?.branch ?? "its branch"})` : "";
+      const commit = run?.commit
+        ? ` (commit ${shortSha(run.commit)} on ${run.workspace?.branch ?? "its branch"})`
+        : "";
       return [
         `task ${taskId} ${task.state} in ${seconds(result.elapsedMs)}${task.stateReason ? `: ${task.stateReason}` : ""}${commit}`,
         ...(run?.finalMessage ? [run.finalMessage] : []),

@@ -59,7 +59,14 @@ export interface RunView {
 }
 
 /** Ended for good: `--follow` stops here. */
-export const ENDED_TASK_STATES: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled", "timed_out", "landed", "discarded"]);
+export const ENDED_TASK_STATES: ReadonlySet<string> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+  "timed_out",
+  "landed",
+  "discarded"
+]);
 /** Where a followed task stops too: the run is done and a person decides what comes next. */
 export const WAITING_TASK_STATES: ReadonlySet<string> = new Set(["in_review"]);
 /** Endings that count as the work having worked (exit 0 when followed). */
@@ -77,12 +84,20 @@ export function landingLines(task: TaskView): string[] {
   const lines: string[] = [];
   const landing = task.landing;
   if (landing) {
-    const where = landing.remote === null ? `${landing.method} into ${landing.target}` : `pushed to ${landing.remote} for ${landing.target}`;
-    const pr = landing.pullRequest === null ? "" : `, pull request #${landing.pullRequest.number} ${landing.pullRequest.url}`;
+    const where =
+      landing.remote === null
+        ? `${landing.method} into ${landing.target}`
+        : `pushed to ${landing.remote} for ${landing.target}`;
+    const pr =
+      landing.pullRequest === null
+        ? ""
+        : `, pull request #${landing.pullRequest.number} ${landing.pullRequest.url}`;
     lines.push(`landed ${where} at ${shortSha(landing.commit)} (${landing.landedAt})${pr}`);
   }
   if (task.push && !(landing && landing.remote !== null)) {
-    lines.push(`pushed ${task.push.branch} to ${task.push.remote} at ${shortSha(task.push.commit)} (${task.push.pushedAt})`);
+    lines.push(
+      `pushed ${task.push.branch} to ${task.push.remote} at ${shortSha(task.push.commit)} (${task.push.pushedAt})`
+    );
   }
   return lines;
 }
@@ -92,13 +107,16 @@ export function describeRun(run: RunView): string[] {
   const parts = [`run ${run.runId}${run.taskId ? ` of task ${run.taskId}` : ""}`, `#${run.attempt}`];
   if (run.round !== undefined) parts.push(`round ${run.round}`);
   parts.push(`${run.state}${run.reason ? ` (${run.reason})` : ""}`);
-  if (run.commit !== undefined) parts.push(run.commit === null ? "no commit" : `commit ${shortSha(run.commit)}`);
+  if (run.commit !== undefined)
+    parts.push(run.commit === null ? "no commit" : `commit ${shortSha(run.commit)}`);
   const lines = [parts.join(" · ")];
   const space = run.workspace;
   if (space) {
     const branch = space.branch ? `  branch ${space.branch}` : "";
     const base = space.baseCommit ? `  base ${shortSha(space.baseCommit)}` : "";
-    lines.push(`  ${space.kind === "worktree" ? "worktree" : `${space.kind} dir`} ${space.path}${branch}${base}`);
+    lines.push(
+      `  ${space.kind === "worktree" ? "worktree" : `${space.kind} dir`} ${space.path}${branch}${base}`
+    );
   }
   if (run.folder) lines.push(`  run folder ${run.folder}`);
   return lines;
@@ -118,13 +136,25 @@ export function describeTask(task: TaskView, runs: readonly RunView[]): string {
   if (task.dependsOn.length > 0) lines.push(`depends on ${task.dependsOn.join(", ")}`);
   if (task.roundInput) lines.push(`revised with: ${task.roundInput}`);
   lines.push(...landingLines(task));
-  if (task.landQueue) lines.push(`queued to land on ${task.landQueue.target} by ${task.landQueue.method} since ${task.landQueue.queuedAt} (baa queues)`);
-  for (const overlap of task.overlaps ?? []) lines.push(`overlaps ${overlap.taskId} in ${overlap.paths.join(", ")}`);
+  if (task.landQueue)
+    lines.push(
+      `queued to land on ${task.landQueue.target} by ${task.landQueue.method} since ${task.landQueue.queuedAt} (baa queues)`
+    );
+  for (const overlap of task.overlaps ?? [])
+    lines.push(`overlaps ${overlap.taskId} in ${overlap.paths.join(", ")}`);
   if (runs.length > 0) {
     lines.push(
       table(
         ["RUN", "#", "ROUND", "STATE", "COMMIT", "OWNER", "REASON"],
-        runs.map((r) => [r.runId, String(r.attempt), r.round === undefined ? "-" : String(r.round), r.state, shortSha(r.commit), r.owner, r.reason ?? ""])
+        runs.map((r) => [
+          r.runId,
+          String(r.attempt),
+          r.round === undefined ? "-" : String(r.round),
+          r.state,
+          shortSha(r.commit),
+          r.owner,
+          r.reason ?? ""
+        ])
       )
     );
     const last = runs.at(-1) as RunView;

@@ -63,7 +63,8 @@ export const tasksCommand: Command = {
       case "add":
         return addTask(context, needArg("a prompt"));
       case "list":
-        if (arg !== undefined) throw new CliError(ExitCode.usage, "tasks list takes no id (filter with --state)");
+        if (arg !== undefined)
+          throw new CliError(ExitCode.usage, "tasks list takes no id (filter with --state)");
         return listTasks(context);
       case "show":
         return showTask(context, needArg("a task id"));
@@ -110,13 +111,24 @@ async function showTask({ client, out }: CommandContext, taskId: string): Promis
 
 async function cancelTask({ client, flags, out }: CommandContext, taskId: string): Promise<number> {
   const reason = stringFlag(flags, "reason");
-  const data = await client.post<{ task: TaskView; outcome: string }>(`/v1/tasks/${encodeURIComponent(taskId)}/cancel`, reason === undefined ? {} : { reason });
-  printResult(out, data, () => `task ${data.task.taskId} ${data.outcome === "cancelled" ? "cancelled" : "cancel requested (its run is being stopped)"}`);
+  const data = await client.post<{ task: TaskView; outcome: string }>(
+    `/v1/tasks/${encodeURIComponent(taskId)}/cancel`,
+    reason === undefined ? {} : { reason }
+  );
+  printResult(
+    out,
+    data,
+    () =>
+      `task ${data.task.taskId} ${data.outcome === "cancelled" ? "cancelled" : "cancel requested (its run is being stopped)"}`
+  );
   return ExitCode.ok;
 }
 
 async function retryTask(context: CommandContext, taskId: string): Promise<number> {
-  const { task } = await context.client.post<{ task: TaskView }>(`/v1/tasks/${encodeURIComponent(taskId)}/retry`, {});
+  const { task } = await context.client.post<{ task: TaskView }>(
+    `/v1/tasks/${encodeURIComponent(taskId)}/retry`,
+    {}
+  );
   if (context.flags.follow === true) return followTask(context, task.taskId);
   printResult(context.out, { task }, () => `task ${task.taskId} ${task.state}`);
   return ExitCode.ok;

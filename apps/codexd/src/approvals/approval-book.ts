@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { backgroundTimers, type Timers } from "@baa/clock";
-import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, type StateFs, type WriteHealth } from "@baa/state-files";
+import {
+  JsonStateFile,
+  keepWithinBytes,
+  mayNearBudget,
+  readJsonFile,
+  type StateFs,
+  type WriteHealth
+} from "@baa/state-files";
 import type { IncomingServerRequest } from "@baa/app-server-client";
 import { codexdError } from "../errors.js";
 import { asStateWriteFailed } from "../state/state-write-failed.js";
@@ -71,7 +78,8 @@ export class ApprovalBook {
     this.#now = options.now;
     this.#timeoutMs = options.timeoutMs;
     this.#onChange = options.onChange;
-    for (const approval of readJsonFile<{ approvals: Approval[] }>(options.path, { approvals: [] }).approvals) {
+    for (const approval of readJsonFile<{ approvals: Approval[] }>(options.path, { approvals: [] })
+      .approvals) {
       this.#all.set(approval.approvalId, approval);
     }
   }
@@ -82,7 +90,9 @@ export class ApprovalBook {
 
   list(filter: { sessionId?: string; status?: string } = {}): Approval[] {
     return [...this.#all.values()].filter(
-      (a) => (filter.sessionId === undefined || a.sessionId === filter.sessionId) && (filter.status === undefined || a.status === filter.status)
+      (a) =>
+        (filter.sessionId === undefined || a.sessionId === filter.sessionId) &&
+        (filter.status === undefined || a.status === filter.status)
     );
   }
 
@@ -125,12 +135,20 @@ export class ApprovalBook {
     if (approval === undefined) throw codexdError("approval_not_found", `no approval ${approvalId}`);
     const waiter = this.#waiters.get(approvalId);
     if (approval.status !== "pending" || waiter === undefined) {
-      throw codexdError("approval_gone", `approval ${approvalId} is ${approval.status === "pending" ? "expired" : approval.status} and can no longer be answered`);
+      throw codexdError(
+        "approval_gone",
+        `approval ${approvalId} is ${approval.status === "pending" ? "expired" : approval.status} and can no longer be answered`
+      );
     }
     // Out of reach of the timeout and of withdrawal while the answer is being saved.
     this.#waiters.delete(approvalId);
     this.#timers.clearTimeout(waiter.timer);
-    const before = { status: approval.status, response: approval.response, settledAt: approval.settledAt, settledReason: approval.settledReason };
+    const before = {
+      status: approval.status,
+      response: approval.response,
+      settledAt: approval.settledAt,
+      settledReason: approval.settledReason
+    };
     approval.status = "answered";
     approval.response = response;
     approval.settledAt = new Date(this.#now()).toISOString();
@@ -152,7 +170,13 @@ export class ApprovalBook {
 
   #armTimeout(approval: Approval, ms: number): unknown {
     return this.#timers.setTimeout(
-      () => this.#settle(approval, "timed_out", declineResponse(approval.kind), `no answer within ${this.#timeoutMs} ms: declined`),
+      () =>
+        this.#settle(
+          approval,
+          "timed_out",
+          declineResponse(approval.kind),
+          `no answer within ${this.#timeoutMs} ms: declined`
+        ),
       ms
     );
   }
@@ -192,7 +216,13 @@ export class ApprovalBook {
     approval.response = response;
     approval.settledAt = new Date(this.#now()).toISOString();
     approval.settledReason = reason;
-    const type = { answered: "approval.answered", timed_out: "approval.timed_out", expired: "approval.expired", resolved: "approval.resolved", pending: "approval.requested" }[status];
+    const type = {
+      answered: "approval.answered",
+      timed_out: "approval.timed_out",
+      expired: "approval.expired",
+      resolved: "approval.resolved",
+      pending: "approval.requested"
+    }[status];
     this.#record(type, approval);
     if (waiter !== undefined && status !== "expired") waiter.resolve(response);
   }
@@ -217,17 +247,24 @@ export class ApprovalBook {
     const last = { bytes: this.#file.bytes, count: this.#lastCount };
     this.#lastCount = all.length;
     if (!mayNearBudget(last, all.length, this.#maxBytes)) return all;
-    const { kept, dropped } = keepWithinBytes(all, { maxBytes: this.#maxBytes - 64, droppable: (a) => a.status !== "pending" });
+    const { kept, dropped } = keepWithinBytes(all, {
+      maxBytes: this.#maxBytes - 64,
+      droppable: (a) => a.status !== "pending"
+    });
     for (const approval of dropped) this.#all.delete(approval.approvalId);
     this.#lastCount = kept.length;
     if (dropped.length > 0) {
-      this.#health.logger.warn({ file: "approvals.json", dropped: dropped.length, maxBytes: this.#maxBytes }, "settled approvals dropped to keep approvals.json within its byte budget");
+      this.#health.logger.warn(
+        { file: "approvals.json", dropped: dropped.length, maxBytes: this.#maxBytes },
+        "settled approvals dropped to keep approvals.json within its byte budget"
+      );
     }
     return kept;
   }
 
   #prune(): void {
     const settled = [...this.#all.values()].filter((a) => a.status !== "pending");
-    for (const old of settled.slice(0, Math.max(0, settled.length - KEEP_SETTLED))) this.#all.delete(old.approvalId);
+    for (const old of settled.slice(0, Math.max(0, settled.length - KEEP_SETTLED)))
+      this.#all.delete(old.approvalId);
   }
 }

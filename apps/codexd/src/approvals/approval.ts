@@ -1,4 +1,10 @@
-import type { ApplyPatchApprovalResponse, ExecCommandApprovalResponse, RequestId, ServerRequest, v2 } from "@baa/codex-protocol";
+import type {
+  ApplyPatchApprovalResponse,
+  ExecCommandApprovalResponse,
+  RequestId,
+  ServerRequest,
+  v2
+} from "@baa/codex-protocol";
 
 export type ApprovalKind =
   | "commandExecution"
@@ -79,9 +85,14 @@ export function declineResponse(kind: ApprovalKind): unknown {
 }
 
 /** The fields of a request worth showing a person; the full params stay in the event log. */
-export function approvalDetails(kind: ApprovalKind, params: Record<string, unknown>): Record<string, unknown> {
+export function approvalDetails(
+  kind: ApprovalKind,
+  params: Record<string, unknown>
+): Record<string, unknown> {
   const pick = (...keys: string[]) =>
-    Object.fromEntries(keys.filter((k) => params[k] !== undefined && params[k] !== null).map((k) => [k, params[k]]));
+    Object.fromEntries(
+      keys.filter((k) => params[k] !== undefined && params[k] !== null).map((k) => [k, params[k]])
+    );
   switch (kind) {
     case "commandExecution":
       return pick("command", "cwd", "reason", "kind", "proposedExecpolicyAmendment");
@@ -117,17 +128,28 @@ const AMENDMENTS = ["acceptWithExecpolicyAmendment", "applyNetworkPolicyAmendmen
  * Turns a client's answer into the response app-server expects for this kind, or says what is
  * wrong. `details` are the approval's details (what a permissions `accept` grants).
  */
-export function responseFor(kind: ApprovalKind, body: AnswerBody, details: Record<string, unknown> = {}): { response: unknown } | { problem: string } {
+export function responseFor(
+  kind: ApprovalKind,
+  body: AnswerBody,
+  details: Record<string, unknown> = {}
+): { response: unknown } | { problem: string } {
   const { decision } = body;
   switch (kind) {
     case "commandExecution":
-      if (typeof decision === "string" && SIMPLE_DECISIONS.includes(decision)) return { response: { decision } };
-      if (typeof decision === "object" && decision !== null && Object.keys(decision).length === 1 && AMENDMENTS.includes(Object.keys(decision)[0] as string)) {
+      if (typeof decision === "string" && SIMPLE_DECISIONS.includes(decision))
+        return { response: { decision } };
+      if (
+        typeof decision === "object" &&
+        decision !== null &&
+        Object.keys(decision).length === 1 &&
+        AMENDMENTS.includes(Object.keys(decision)[0] as string)
+      ) {
         return { response: { decision } };
       }
       return { problem: `decision: one of ${SIMPLE_DECISIONS.join(", ")} or {${AMENDMENTS.join("|")}: ...}` };
     case "fileChange":
-      if (typeof decision === "string" && SIMPLE_DECISIONS.includes(decision)) return { response: { decision } };
+      if (typeof decision === "string" && SIMPLE_DECISIONS.includes(decision))
+        return { response: { decision } };
       return { problem: `decision: one of ${SIMPLE_DECISIONS.join(", ")}` };
     case "userInput":
       if (decision === "decline" || decision === "cancel") return { response: { answers: {} } };
@@ -135,7 +157,13 @@ export function responseFor(kind: ApprovalKind, body: AnswerBody, details: Recor
       return { problem: "answers: {questionId: {answers: [string]}} (or decision: decline)" };
     case "mcpElicitation":
       if (decision === "accept" || decision === "decline" || decision === "cancel") {
-        return { response: { action: decision, content: decision === "accept" ? (body.content ?? null) : null, _meta: null } };
+        return {
+          response: {
+            action: decision,
+            content: decision === "accept" ? (body.content ?? null) : null,
+            _meta: null
+          }
+        };
       }
       return { problem: "decision: one of accept, decline, cancel" };
     case "permissions":
@@ -147,7 +175,10 @@ export function responseFor(kind: ApprovalKind, body: AnswerBody, details: Recor
 }
 
 // `accept` grants what was asked (its null parts left out); `permissions` grants a subset.
-function permissionsResponse(body: AnswerBody, details: Record<string, unknown>): { response: unknown } | { problem: string } {
+function permissionsResponse(
+  body: AnswerBody,
+  details: Record<string, unknown>
+): { response: unknown } | { problem: string } {
   const { decision } = body;
   if (decision === "decline" || decision === "cancel") return { response: NOTHING_GRANTED };
   if (body.permissions !== undefined && decision === undefined) {
@@ -156,9 +187,17 @@ function permissionsResponse(body: AnswerBody, details: Record<string, unknown>)
   if (decision === "accept" || decision === "acceptForSession") {
     const asked = (details.permissions ?? {}) as Record<string, unknown>;
     const granted = Object.fromEntries(Object.entries(asked).filter(([, value]) => value !== null));
-    return { response: { permissions: granted, scope: decision === "acceptForSession" ? "session" : (body.scope ?? "turn") } };
+    return {
+      response: {
+        permissions: granted,
+        scope: decision === "acceptForSession" ? "session" : (body.scope ?? "turn")
+      }
+    };
   }
-  return { problem: "decision: one of accept, acceptForSession, decline, cancel; or permissions: {network?, fileSystem?} with scope: turn|session" };
+  return {
+    problem:
+      "decision: one of accept, acceptForSession, decline, cancel; or permissions: {network?, fileSystem?} with scope: turn|session"
+  };
 }
 
 function legacyResponse(decision: AnswerBody["decision"]): { response: unknown } | { problem: string } {

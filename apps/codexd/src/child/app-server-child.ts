@@ -1,5 +1,10 @@
 import type { Logger } from "pino";
-import type { AppServerClient, AppServerEvent, ChildLike, ServerRequestHandler } from "@baa/app-server-client";
+import type {
+  AppServerClient,
+  AppServerEvent,
+  ChildLike,
+  ServerRequestHandler
+} from "@baa/app-server-client";
 import type { WriteHealth } from "@baa/state-files";
 import type { CodexdConfig } from "../config.js";
 import type { AppServerClientFactory } from "./app-server-factory.js";
@@ -51,7 +56,11 @@ export class AppServerChild {
 
   constructor(options: AppServerChildOptions) {
     this.#o = options;
-    this.#output = new ChildOutputLog(options.config.paths.stdoutLogPath, options.config.paths.stderrLogPath, options.health);
+    this.#output = new ChildOutputLog(
+      options.config.paths.stdoutLogPath,
+      options.config.paths.stderrLogPath,
+      options.health
+    );
   }
 
   get client(): AppServerClient | undefined {
@@ -73,7 +82,11 @@ export class AppServerChild {
     // Any exit before the child is up fails start() instead of reaching onExit.
     const exitedEarly = new Promise<never>((_, reject) => {
       this.#exitSeen = (exit) =>
-        reject(new Error(`codex app-server exited while starting (code ${exit.code ?? "none"}, signal ${exit.signal ?? "none"})`));
+        reject(
+          new Error(
+            `codex app-server exited while starting (code ${exit.code ?? "none"}, signal ${exit.signal ?? "none"})`
+          )
+        );
     });
     exitedEarly.catch(() => {});
     child.on("exit", (code, signal) => this.#handleExit({ code: code ?? null, signal: signal ?? null }));
@@ -82,27 +95,42 @@ export class AppServerChild {
     });
     // A child that closes its stdout but lives on can answer nothing: unless it exits on its
     // own within a moment (a crash closes stdout first), it is killed and so restarted.
-    (child.stdout as unknown as { once?: (event: "close", listener: () => void) => unknown } | null)?.once?.("close", () => {
-      setTimeout(() => this.#killStalled("codex app-server closed its stdout but kept running"), STDOUT_CLOSED_GRACE_MS).unref();
-    });
+    (child.stdout as unknown as { once?: (event: "close", listener: () => void) => unknown } | null)?.once?.(
+      "close",
+      () => {
+        setTimeout(
+          () => this.#killStalled("codex app-server closed its stdout but kept running"),
+          STDOUT_CLOSED_GRACE_MS
+        ).unref();
+      }
+    );
     await Promise.race([spawned, exitedEarly]);
     daemonState.updateChild({
       pid: child.pid ?? null,
       startedAt: new Date(now()).toISOString()
     });
-    const raw = await Promise.race([this.#o.factory.create({
-      config,
-      // A burst of requests reaches app-server in one write, not one per request.
-      child: batchStdinWrites(child),
-      env: this.#o.env,
-      logger: this.#o.logger,
-      onServerRequest: this.#o.onServerRequest
-    }), exitedEarly]);
+    const raw = await Promise.race([
+      this.#o.factory.create({
+        config,
+        // A burst of requests reaches app-server in one write, not one per request.
+        child: batchStdinWrites(child),
+        env: this.#o.env,
+        logger: this.#o.logger,
+        onServerRequest: this.#o.onServerRequest
+      }),
+      exitedEarly
+    ]);
     // A child that stops answering with its stdout open is killed, so the supervisor restarts it.
-    const client = guardAgainstStall(raw, { onStall: (reason) => this.#killStalled(reason), now, lastOutputAt: () => this.#lastOutputAt });
+    const client = guardAgainstStall(raw, {
+      onStall: (reason) => this.#killStalled(reason),
+      now,
+      lastOutputAt: () => this.#lastOutputAt
+    });
     this.#client = client;
     this.#unsubscribe = client.events.subscribe((event) => this.#o.onEvent(event)).unsubscribe;
-    const info = (await Promise.race([client.initialize(), exitedEarly])) as { userAgent?: string } | undefined;
+    const info = (await Promise.race([client.initialize(), exitedEarly])) as
+      | { userAgent?: string }
+      | undefined;
     this.#up = true;
     daemonState.updateChild({ userAgent: info?.userAgent ?? null });
   }
@@ -143,7 +171,10 @@ function waitForSpawn(child: ChildLike): Promise<void> {
     once(event: "spawn" | "error", listener: (error?: Error) => void): unknown;
   };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("codex app-server did not start in time")), SPAWN_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error("codex app-server did not start in time")),
+      SPAWN_TIMEOUT_MS
+    );
     timer.unref();
     emitter.once("spawn", () => {
       clearTimeout(timer);

@@ -14,7 +14,10 @@ export async function callAppServer<T>(call: () => Promise<T>, method: string): 
 // app-server answers -32600 when the turn it was asked about is no longer running.
 export function noActiveTurnOr(error: unknown, method: string, sessionId: string): AppError {
   if (error instanceof JsonRpcError && error.code === -32600) {
-    return codexdError("no_turn_in_progress", `session ${sessionId} has no running turn (${error.rpcMessage})`);
+    return codexdError(
+      "no_turn_in_progress",
+      `session ${sessionId} has no running turn (${error.rpcMessage})`
+    );
   }
   return toAppError(error, method);
 }
@@ -27,14 +30,18 @@ const UNKNOWN_THREAD = /^(no rollout found for thread id|invalid session id)\b/;
 /** thread/resume's "codex does not know this thread" as `thread_not_found`; anything else as usual. */
 export function unknownThreadOr(error: unknown, threadId: string): AppError {
   if (error instanceof JsonRpcError && error.code === -32600 && UNKNOWN_THREAD.test(error.rpcMessage)) {
-    return codexdError("thread_not_found", `codex does not know thread ${threadId} (${error.rpcMessage})`, { cause: error });
+    return codexdError("thread_not_found", `codex does not know thread ${threadId} (${error.rpcMessage})`, {
+      cause: error
+    });
   }
   return toAppError(error, "thread/resume");
 }
 
 function toAppError(error: unknown, method: string): AppError {
   if (error instanceof AppServerTimeoutError) {
-    return codexdError("app_server_timeout", `codex app-server did not answer ${method} in time`, { cause: error });
+    return codexdError("app_server_timeout", `codex app-server did not answer ${method} in time`, {
+      cause: error
+    });
   }
   if (error instanceof AppServerExitedError) {
     return codexdError("child_unavailable", `codex app-server exited during ${method}`, {
@@ -43,10 +50,16 @@ function toAppError(error: unknown, method: string): AppError {
     });
   }
   if (error instanceof JsonRpcError) {
-    return codexdError("app_server_error", `codex app-server rejected ${method}: ${error.message}`, { cause: error });
+    return codexdError("app_server_error", `codex app-server rejected ${method}: ${error.message}`, {
+      cause: error
+    });
   }
   if (error instanceof Error && error.name === "AppError") return error as AppError;
-  return codexdError("app_server_error", `codex app-server failed ${method}: ${(error as Error)?.message ?? String(error)}`, {
-    cause: error
-  });
+  return codexdError(
+    "app_server_error",
+    `codex app-server failed ${method}: ${(error as Error)?.message ?? String(error)}`,
+    {
+      cause: error
+    }
+  );
 }

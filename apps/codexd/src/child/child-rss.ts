@@ -9,9 +9,13 @@ export type RssReader = (pid: number) => Promise<number | null>;
  * (macOS has no /proc). A process that exited meanwhile reads as null; any other failure
  * (no `ps`, unreadable /proc) is thrown for the watchdog to log.
  */
-export const readChildRss: RssReader = (pid) => (process.platform === "linux" ? rssFromProc(pid) : rssFromPs(pid));
+export const readChildRss: RssReader = (pid) =>
+  process.platform === "linux" ? rssFromProc(pid) : rssFromPs(pid);
 
-export async function rssFromProc(pid: number, read: (path: string) => Promise<string> = (path) => readFile(path, "utf8")): Promise<number | null> {
+export async function rssFromProc(
+  pid: number,
+  read: (path: string) => Promise<string> = (path) => readFile(path, "utf8")
+): Promise<number | null> {
   let text: string;
   try {
     text = await read(`/proc/${pid}/status`);
@@ -33,7 +37,8 @@ export function rssFromPs(pid: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
     execFile("ps", ["-o", "rss=", "-p", String(pid)], { timeout: 5_000 }, (error, stdout) => {
       // ps exits 1 when no process has that pid.
-      if (error !== null && (error as { code?: unknown }).code === 1 && stdout.trim() === "") return resolve(null);
+      if (error !== null && (error as { code?: unknown }).code === 1 && stdout.trim() === "")
+        return resolve(null);
       if (error !== null) return reject(error);
       resolve(parsePsRss(stdout));
     });

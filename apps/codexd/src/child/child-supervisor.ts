@@ -83,7 +83,9 @@ export class ChildSupervisor {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#clearTimer();
-    await this.#restarting?.catch((error: unknown) => this.#o.logger.warn({ err: error }, "a restart failed while codexd stopped"));
+    await this.#restarting?.catch((error: unknown) =>
+      this.#o.logger.warn({ err: error }, "a restart failed while codexd stopped")
+    );
     await this.#launching?.catch(() => {});
     const current = this.#current;
     this.#current = undefined;
@@ -152,7 +154,11 @@ export class ChildSupervisor {
     const decision = decideRestart(this.#o.policy, this.#exitTimes, now, this.#o.random ?? Math.random);
     const { daemonState, events } = this.#o;
     if (decision.action === "give_up") {
-      daemonState.updateChild({ status: "failed", lastError: `${reason}; ${decision.reason}`, nextRestartAt: null });
+      daemonState.updateChild({
+        status: "failed",
+        lastError: `${reason}; ${decision.reason}`,
+        nextRestartAt: null
+      });
       events.record({ type: "child.failed", data: { reason: decision.reason, lastExit: reason } });
       return;
     }
@@ -161,7 +167,10 @@ export class ChildSupervisor {
       lastError: reason,
       nextRestartAt: new Date(now + decision.delayMs).toISOString()
     });
-    events.record({ type: "child.restart_scheduled", data: { delayMs: decision.delayMs, attempt: decision.attempt, reason } });
+    events.record({
+      type: "child.restart_scheduled",
+      data: { delayMs: decision.delayMs, attempt: decision.attempt, reason }
+    });
     this.#timer = (this.#o.timers ?? backgroundTimers).setTimeout(() => {
       this.#timer = undefined;
       daemonState.updateChild({ restarts: daemonState.state.child.restarts + 1 });

@@ -16,8 +16,18 @@ export function codexVersionInfo(childCommand: string): CodexVersionInfo {
   }
   try {
     const binary = resolveCodexBinary();
-    return { version: binary.version, protocolVersion: CODEX_PROTOCOL_VERSION, executable: binary.executable, error: null };
+    return {
+      version: binary.version,
+      protocolVersion: CODEX_PROTOCOL_VERSION,
+      executable: binary.executable,
+      error: null
+    };
   } catch (error) {
-    return { version: null, protocolVersion: CODEX_PROTOCOL_VERSION, executable: null, error: (error as Error).message };
+    return {
+      version: null,
+      protocolVersion: CODEX_PROTOCOL_VERSION,
+      executable: null,
+      error: (error as Error).message
+    };
   }
 }

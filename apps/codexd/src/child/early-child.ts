@@ -17,7 +17,12 @@ type Recorded = ["spawn"] | ["error", Error] | ["exit", number | null, NodeJS.Si
  * again to the new owner's listeners; any other call, and every later one, spawns afresh.
  * Its stdout and stderr are not read until the owner attaches, so nothing is lost.
  */
-export function spawnEarly(command: string, args: readonly string[], options: SpawnOptions, base: Spawner = defaultSpawner): EarlySpawner {
+export function spawnEarly(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  base: Spawner = defaultSpawner
+): EarlySpawner {
   const recorded: Recorded[] = [];
   let early: ChildLike | undefined;
   let spawnError: unknown;
@@ -30,7 +35,8 @@ export function spawnEarly(command: string, args: readonly string[], options: Sp
   const emitter = early as unknown as EventEmitter | undefined;
   const onSpawn = () => recorded.push(["spawn"]);
   const onError = (error: Error) => recorded.push(["error", error]);
-  const onExit = (code: number | null, signal: NodeJS.Signals | null) => recorded.push(["exit", code, signal]);
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+    recorded.push(["exit", code, signal]);
   emitter?.on("spawn", onSpawn).on("error", onError).on("exit", onExit);
   const release = () => emitter?.off("spawn", onSpawn).off("error", onError).off("exit", onExit);
 
@@ -38,7 +44,11 @@ export function spawnEarly(command: string, args: readonly string[], options: Sp
     spawn(nextCommand, nextArgs, nextOptions) {
       const child = early;
       early = undefined;
-      if (child !== undefined && spawnError === undefined && sameSpawn({ command, args, options }, { command: nextCommand, args: nextArgs, options: nextOptions })) {
+      if (
+        child !== undefined &&
+        spawnError === undefined &&
+        sameSpawn({ command, args, options }, { command: nextCommand, args: nextArgs, options: nextOptions })
+      ) {
         release();
         const replay = recorded.splice(0);
         // The new owner attaches its listeners right after this returns.
@@ -69,7 +79,8 @@ function sameSpawn(
   a: { command: string; args: readonly string[]; options: SpawnOptions },
   b: { command: string; args: readonly string[]; options: SpawnOptions }
 ): boolean {
-  if (a.command !== b.command || a.options.cwd !== b.options.cwd || a.args.length !== b.args.length) return false;
+  if (a.command !== b.command || a.options.cwd !== b.options.cwd || a.args.length !== b.args.length)
+    return false;
   if (a.args.some((arg, i) => arg !== b.args[i])) return false;
   const keys = Object.keys(a.options.env);
   if (keys.length !== Object.keys(b.options.env).length) return false;

@@ -32,6 +32,10 @@ export function decideRestart(
   }
   const attempt = recent.length;
   // Half fixed, half jitter: never instant, never synchronized with a sibling.
-  const delayMs = backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: "half" }, attempt, random);
+  const delayMs = backoffDelayMs(
+    { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: "half" },
+    attempt,
+    random
+  );
   return { action: "restart", delayMs, attempt };
 }

@@ -12,10 +12,19 @@ export type WatchdogDecision =
  * What one reading of the child's memory calls for. Pure: the caller reads the RSS and knows
  * whether a turn runs. A child is never restarted under a running turn.
  */
-export function decideWatchdog(input: { rssBytes: number | null; maxRssBytes: number; activeTurns: number }): WatchdogDecision {
+export function decideWatchdog(input: {
+  rssBytes: number | null;
+  maxRssBytes: number;
+  activeTurns: number;
+}): WatchdogDecision {
   if (input.rssBytes === null || input.rssBytes <= input.maxRssBytes) return { action: "ok" };
   const reason = `codex app-server resident memory ${mb(input.rssBytes)} MiB is over BAA_CODEXD_CHILD_MAX_RSS_MB (${mb(input.maxRssBytes)} MiB)`;
-  return input.activeTurns > 0 ? { action: "wait_for_idle", reason: `${reason}; restarting once no turn runs (${input.activeTurns} running)` } : { action: "restart", reason };
+  return input.activeTurns > 0
+    ? {
+        action: "wait_for_idle",
+        reason: `${reason}; restarting once no turn runs (${input.activeTurns} running)`
+      }
+    : { action: "restart", reason };
 }
 
 function mb(bytes: number): number {
@@ -124,11 +133,23 @@ export class ChildWatchdog {
     }
     // The child was replaced while we read: this reading is not about the current one.
     if (this.#o.pid() !== pid) return;
-    const decision = decideWatchdog({ rssBytes, maxRssBytes: maxRssMb * 1024 * 1024, activeTurns: this.#o.activeTurns() });
+    const decision = decideWatchdog({
+      rssBytes,
+      maxRssBytes: maxRssMb * 1024 * 1024,
+      activeTurns: this.#o.activeTurns()
+    });
     const at = new Date(this.#o.now()).toISOString();
-    this.#set({ lastRssBytes: rssBytes, lastCheckedAt: at, lastError: null, pendingReason: decision.action === "wait_for_idle" ? decision.reason : null });
+    this.#set({
+      lastRssBytes: rssBytes,
+      lastCheckedAt: at,
+      lastError: null,
+      pendingReason: decision.action === "wait_for_idle" ? decision.reason : null
+    });
     if (decision.action !== "restart" || this.#stopped) return;
-    logger.warn({ pid, rssBytes, maxRssMb }, "child watchdog: restarting codex app-server over its memory limit");
+    logger.warn(
+      { pid, rssBytes, maxRssMb },
+      "child watchdog: restarting codex app-server over its memory limit"
+    );
     this.#set({ restarts: this.state.restarts + 1, lastRestartAt: at, lastRestartReason: decision.reason });
     await this.#o.restart(`watchdog: ${decision.reason}`);
   }

@@ -12,7 +12,12 @@ export const STALL_TIMEOUTS = 2;
  */
 export function guardAgainstStall(
   client: AppServerClient,
-  options: { limit?: number; onStall: (reason: string) => void; now: () => number; lastOutputAt: () => number }
+  options: {
+    limit?: number;
+    onStall: (reason: string) => void;
+    now: () => number;
+    lastOutputAt: () => number;
+  }
 ): AppServerClient {
   const limit = options.limit ?? STALL_TIMEOUTS;
   let timeouts = 0;
@@ -40,7 +45,9 @@ export function guardAgainstStall(
               timeouts = 0;
             } else if (options.lastOutputAt() < sentAt && ++timeouts >= limit && !reported) {
               reported = true;
-              options.onStall(`codex app-server stopped answering: ${timeouts} requests in a row timed out (last: ${error.message})`);
+              options.onStall(
+                `codex app-server stopped answering: ${timeouts} requests in a row timed out (last: ${error.message})`
+              );
             }
             throw error;
           }

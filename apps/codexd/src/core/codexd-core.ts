@@ -1,9 +1,19 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { createSilentLogger } from "@baa/logging";
-import { defaultServerRequestHandler, type AppServerEvent, type ServerRequestHandler } from "@baa/app-server-client";
+import {
+  defaultServerRequestHandler,
+  type AppServerEvent,
+  type ServerRequestHandler
+} from "@baa/app-server-client";
 import { backgroundTimers, type Timers } from "@baa/clock";
-import { nodeStateFs, removeStaleTempFiles, writeJsonAtomic, WriteHealth, type StateFs } from "@baa/state-files";
+import {
+  nodeStateFs,
+  removeStaleTempFiles,
+  writeJsonAtomic,
+  WriteHealth,
+  type StateFs
+} from "@baa/state-files";
 import { APPROVAL_METHODS, pendingSummary, requestThreadId, type Approval } from "../approvals/approval.js";
 import type { ApprovalBook } from "../approvals/approval-book.js";
 import { ChildSupervisor } from "../child/child-supervisor.js";
@@ -15,7 +25,13 @@ import type { CodexdConfig } from "../config.js";
 import type { DaemonStateFile } from "../state/daemon-state.js";
 import type { DemoModel } from "../demo-mode.js";
 import type { EventLog, RecentEvent } from "@baa/event-log";
-import { applyNotification, eventTypeOf, paramsOf, threadIdOf, turnIdOf } from "../sessions/notification-effects.js";
+import {
+  applyNotification,
+  eventTypeOf,
+  paramsOf,
+  threadIdOf,
+  turnIdOf
+} from "../sessions/notification-effects.js";
 import { refuseIfAnotherDaemonRuns } from "../state/single-instance.js";
 import type { SessionEventCache } from "../sessions/session-event-cache.js";
 import type { SessionOperations } from "../sessions/session-operations.js";
@@ -80,10 +96,14 @@ export class CodexdCore {
     this.stateHealth = new WriteHealth({ logger: this.logger.child({ component: "state" }), now });
     const health = this.stateHealth;
     this.#codex = codexVersionInfo(config.server.childCommand);
-    const stores = openCodexdStores(config, { now, fs, timers, health }, {
-      onApprovalChange: (approval) => this.#syncPendingApprovals(approval),
-      client: () => this.#supervisor?.client
-    });
+    const stores = openCodexdStores(
+      config,
+      { now, fs, timers, health },
+      {
+        onApprovalChange: (approval) => this.#syncPendingApprovals(approval),
+        client: () => this.#supervisor?.client
+      }
+    );
     this.events = stores.events;
     this.sessionEvents = stores.sessionEvents;
     this.sessions = stores.sessions;
@@ -123,7 +143,11 @@ export class CodexdCore {
       },
       { fs: this.#deps.stateFs }
     );
-    writeJsonAtomic(config.paths.runRegistryPath, { runs: [], updatedAt: new Date(now()).toISOString() }, { fs: this.#deps.stateFs });
+    writeJsonAtomic(
+      config.paths.runRegistryPath,
+      { runs: [], updatedAt: new Date(now()).toISOString() },
+      { fs: this.#deps.stateFs }
+    );
     // Written through but fsynced once, when the API listens (or the start is undone).
     this.#daemonState.deferSync();
     try {
@@ -155,7 +179,10 @@ export class CodexdCore {
       const { startDemoModel } = await import("../demo-mode.js");
       this.#demo = await startDemoModel(config.paths.demoCodexHome);
       env = { ...env, CODEX_HOME: config.paths.demoCodexHome };
-      this.logger.info({ modelUrl: this.#demo.url, codexHome: config.paths.demoCodexHome }, "demo mode: codex talks to the bundled mock model");
+      this.logger.info(
+        { modelUrl: this.#demo.url, codexHome: config.paths.demoCodexHome },
+        "demo mode: codex talks to the bundled mock model"
+      );
     }
     this.#supervisor = new ChildSupervisor({
       child: {
@@ -178,7 +205,8 @@ export class CodexdCore {
       timers: this.#deps.timers,
       onUp: async (client) => {
         const recovery = await this.operations.resumeAll(client);
-        if (recovery.resumed + recovery.failed > 0) this.logger.info(recovery, "sessions re-attached to codex app-server");
+        if (recovery.resumed + recovery.failed > 0)
+          this.logger.info(recovery, "sessions re-attached to codex app-server");
       },
       onDown: (reason) => {
         this.approvals.expirePending(`${reason}; the request died with it`);
@@ -190,7 +218,10 @@ export class CodexdCore {
     hooks.onChildLaunch?.();
     await launched;
     this.#startWatchdog(this.#supervisor);
-    this.events.record({ type: "daemon.started", data: { pid: process.pid, childPid: this.#supervisor.pid } });
+    this.events.record({
+      type: "daemon.started",
+      data: { pid: process.pid, childPid: this.#supervisor.pid }
+    });
   }
 
   /** The API listens at `baseUrl`: codexd counts as started from here on. */
@@ -250,7 +281,10 @@ export class CodexdCore {
       activeTurns: () => this.sessions.list().filter((s) => s.activeTurn !== null).length,
       readRss: readChildRss,
       restart: async (reason) => {
-        this.events.record({ type: "child.watchdog_restart", data: { reason, rssBytes: this.#watchdog?.state.lastRssBytes ?? null } });
+        this.events.record({
+          type: "child.watchdog_restart",
+          data: { reason, rssBytes: this.#watchdog?.state.lastRssBytes ?? null }
+        });
         await supervisor.restart(reason);
       },
       logger: this.logger,
@@ -282,7 +316,9 @@ export class CodexdCore {
 
   /** A session's newest events: from the per-session cache, else from the shared ring. */
   recentSessionEvents(sessionId: string): RecentEvent[] {
-    return this.sessionEvents.get(sessionId) ?? this.events.recent({ sessionId, limit: SESSION_RECENT_EVENTS });
+    return (
+      this.sessionEvents.get(sessionId) ?? this.events.recent({ sessionId, limit: SESSION_RECENT_EVENTS })
+    );
   }
 
   getStatus(): CodexdStatus {
@@ -306,7 +342,8 @@ export class CodexdCore {
     const threadId = threadIdOf(event);
     const session = threadId === null ? undefined : this.sessions.byThread(threadId);
     const at = new Date(this.#deps.now()).toISOString();
-    if (event.notificationMethod === "serverRequest/resolved") this.approvals.resolvedByServer(event.requestId);
+    if (event.notificationMethod === "serverRequest/resolved")
+      this.approvals.resolvedByServer(event.requestId);
     // Logged first, so the session can name the seq that holds a text it keeps cut. Both happen
     // in one synchronous step: nobody reads the session in between.
     const recorded = this.events.record({
@@ -341,7 +378,9 @@ export class CodexdCore {
   #syncPendingApprovals(approval: Approval): void {
     const session = approval.sessionId === null ? undefined : this.sessions.get(approval.sessionId);
     if (session === undefined) return;
-    const pending = this.approvals.list({ sessionId: session.sessionId, status: "pending" }).map(pendingSummary);
+    const pending = this.approvals
+      .list({ sessionId: session.sessionId, status: "pending" })
+      .map(pendingSummary);
     this.sessions.update(
       session,
       (s) => {

@@ -95,7 +95,11 @@ export function openCodexdStores(
     now,
     // What sessions and turns are recorded in; other files failing (a child log) do not refuse them.
     state: { probe: () => health.probe([paths.sessionRegistryPath, paths.structuredEventLogPath]) },
-    limits: { maxActiveTurns: limits.maxActiveTurns, maxSessions: limits.maxSessions, maxClosedSessions: limits.maxClosedSessions }
+    limits: {
+      maxActiveTurns: limits.maxActiveTurns,
+      maxSessions: limits.maxSessions,
+      maxClosedSessions: limits.maxClosedSessions
+    }
   });
   return { events, sessionEvents, sessions, daemonState, approvals, operations };
 }

@@ -2,7 +2,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import websocket from "@fastify/websocket";
 import type { Logger } from "pino";
 import { installErrorHandling } from "@baa/api-errors";
-import { closeStreamsGoingAway, installJsonBodyParser, installShutdownGate, installOpenApi, zodSchemaController } from "@baa/http-server";
+import {
+  closeStreamsGoingAway,
+  installJsonBodyParser,
+  installShutdownGate,
+  installOpenApi,
+  zodSchemaController
+} from "@baa/http-server";
 import { installBrowserGuard } from "@baa/http-guard";
 import { installHttpMetrics, lazyChildLoggerFactory, registerMetricsRoute } from "@baa/http-observability";
 import type { CodexdConfig } from "../config.js";
@@ -40,7 +46,9 @@ export function createCodexdApp(deps: CodexdAppDeps): FastifyInstance {
   const ownsMetrics = deps.metrics === undefined;
   const metrics = deps.metrics ?? new CodexdMetrics(metricsSourceOf(deps.api));
   if (ownsMetrics) app.addHook("onClose", async () => metrics.close());
-  installErrorHandling(app, { bodyLimit: { bytes: deps.config.limits.bodyLimitBytes, setting: "BAA_CODEXD_BODY_LIMIT_BYTES" } });
+  installErrorHandling(app, {
+    bodyLimit: { bytes: deps.config.limits.bodyLimitBytes, setting: "BAA_CODEXD_BODY_LIMIT_BYTES" }
+  });
   installJsonBodyParser(app);
   installOpenApi(app, {
     title: "codexd",

@@ -23,11 +23,21 @@ const tags = ["approvals"];
 
 export function registerApprovalRoutes(scope: FastifyInstance, api: CodexdApi): void {
   const app = zodRoutes(scope);
-  app.get("/v1/codexd/approvals", { schema: { operationId: "listApprovals", summary: "List approvals", tags, querystring: listQuery } }, async (request) => {
-    return { ok: true, data: { approvals: api.approvals.list(request.query) } };
-  });
+  app.get(
+    "/v1/codexd/approvals",
+    { schema: { operationId: "listApprovals", summary: "List approvals", tags, querystring: listQuery } },
+    async (request) => {
+      return { ok: true, data: { approvals: api.approvals.list(request.query) } };
+    }
+  );
 
-  const answerSchema = { operationId: "answerApproval", summary: "Answer a pending approval", tags, params: approvalParams, body: answerBody.default({}) };
+  const answerSchema = {
+    operationId: "answerApproval",
+    summary: "Answer a pending approval",
+    tags,
+    params: approvalParams,
+    body: answerBody.default({})
+  };
   app.post("/v1/codexd/approvals/:approval_id", { schema: answerSchema }, async (request) => {
     const { approval_id } = request.params;
     const body = request.body;
@@ -36,7 +46,11 @@ export function registerApprovalRoutes(scope: FastifyInstance, api: CodexdApi): 
     const mapped = responseFor(approval.kind, body, approval.details);
     // A settled approval is 410 whatever the body says; check that before the body's shape.
     if ("problem" in mapped && approval.status === "pending") {
-      throw new AppError("validation_failed", 400, `invalid body for a ${approval.kind} approval: ${mapped.problem}`);
+      throw new AppError(
+        "validation_failed",
+        400,
+        `invalid body for a ${approval.kind} approval: ${mapped.problem}`
+      );
     }
     const answered = await api.approvals.answer(approval_id, "response" in mapped ? mapped.response : null);
     return { ok: true, data: { approval: answered } };

@@ -26,7 +26,11 @@ export const eventsQuery = eventsSocketQuery.extend({
  * whole event log on disk; `WS` on the same path (and on a configured stream path) replays and
  * streams. GET and WS share one route, since a path takes one GET handler.
  */
-export function registerEventsRoutes(app: FastifyInstance, api: CodexdApi, options: EventsRoutesOptions = {}): void {
+export function registerEventsRoutes(
+  app: FastifyInstance,
+  api: CodexdApi,
+  options: EventsRoutesOptions = {}
+): void {
   const wsHandler = eventsSocketHandler(api.events, options);
   const handler = async (request: { query: unknown }) => {
     const query = parseInput(eventsQuery, request.query, "query");
@@ -41,13 +45,25 @@ export function registerEventsRoutes(app: FastifyInstance, api: CodexdApi, optio
     operationId: "getEvents",
     summary: "Page through the event log (GET), or replay and stream it (WebSocket)",
     tags: ["events"],
-    ...websocketSchema("Replays from `after` then streams live events; a bad query closes with 4400, a slow client with 4008. A plain GET pages through the log."),
+    ...websocketSchema(
+      "Replays from `after` then streams live events; a bad query closes with 4400, a slow client with 4008. A plain GET pages through the log."
+    ),
     querystring: eventsQuery
   };
   app.route({ method: "GET", url: EVENTS_PATH, schema, validatorCompiler: documentOnly, handler, wsHandler });
   const streamPath = options.streamPath ?? EVENTS_PATH;
   if (streamPath !== EVENTS_PATH) {
-    const streamSchema = { operationId: "streamEventsAtConfiguredPath", summary: "The event stream at its configured path (WebSocket only)", tags: ["events"], ...websocketSchema("As GET /v1/codexd/events over WebSocket."), querystring: eventsSocketQuery };
-    app.get(streamPath, { websocket: true, schema: streamSchema, validatorCompiler: documentOnly }, wsHandler);
+    const streamSchema = {
+      operationId: "streamEventsAtConfiguredPath",
+      summary: "The event stream at its configured path (WebSocket only)",
+      tags: ["events"],
+      ...websocketSchema("As GET /v1/codexd/events over WebSocket."),
+      querystring: eventsSocketQuery
+    };
+    app.get(
+      streamPath,
+      { websocket: true, schema: streamSchema, validatorCompiler: documentOnly },
+      wsHandler
+    );
   }
 }

@@ -60,13 +60,15 @@ export function eventsSocketHandler(events: EventSource, options: EventsSocketOp
     // seq is never reused, so a client ahead of the log holds a seq from some other log; live
     // events up to its `after` would be skipped without a word.
     if (after !== undefined && after > events.lastSeq) {
-      socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${events.lastSeq}`));
+      socket.close(
+        CLOSE_BAD_REQUEST,
+        closeReason(`after=${after} is beyond the last recorded seq ${events.lastSeq}`)
+      );
       return;
     }
     new EventStream(socket, events, fanout, filter, maxBufferedBytes, options.observer).start(after);
   };
 }
-
 
 // One client's stream. It joins the fan-out before reading the log's last seq, so every later
 // event reaches it; while the replay runs those are held, and dropped if already replayed.
@@ -153,7 +155,10 @@ class EventStream implements FanoutMember {
   async #replay(after: number, upTo: number): Promise<void> {
     let cursor = after;
     while (!this.#closed) {
-      const page = await this.#events.query({ ...this.#filter, after: cursor, limit: MAX_QUERY_LIMIT }, { maxBytes: REPLAY_PAGE_BYTES });
+      const page = await this.#events.query(
+        { ...this.#filter, after: cursor, limit: MAX_QUERY_LIMIT },
+        { maxBytes: REPLAY_PAGE_BYTES }
+      );
       if (this.#closed) return;
       let flushed: Promise<void> | undefined;
       page.events.forEach((event, i) => {
@@ -219,7 +224,10 @@ class EventStream implements FanoutMember {
   #cutOff(): void {
     this.#observer?.cutOff("slow_consumer");
     this.#stop();
-    this.#socket.close(CLOSE_SLOW_CONSUMER, closeReason(`client too slow: more than ${this.#maxBytes} bytes unsent`));
+    this.#socket.close(
+      CLOSE_SLOW_CONSUMER,
+      closeReason(`client too slow: more than ${this.#maxBytes} bytes unsent`)
+    );
   }
 
   #stop(): void {

@@ -19,7 +19,11 @@ export interface LocalSocket {
  * Resolves to null, having logged why, when the path is too long or holds something that is
  * not a stale socket; codexd then serves TCP only.
  */
-export async function listenOnLocalSocket(http: HttpServer, path: string, logger: Logger): Promise<LocalSocket | null> {
+export async function listenOnLocalSocket(
+  http: HttpServer,
+  path: string,
+  logger: Logger
+): Promise<LocalSocket | null> {
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
     logger.info({ path }, "state dir path too long for a Unix socket; serving TCP only");
     return null;

@@ -1,7 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { zodRoutes } from "@baa/http-server";
 import type { CodexdApi } from "./codexd-api.js";
-import { createSessionBody, interruptTurnBody, sessionParams, startTurnBody, steerTurnBody } from "./schemas.js";
+import {
+  createSessionBody,
+  interruptTurnBody,
+  sessionParams,
+  startTurnBody,
+  steerTurnBody
+} from "./schemas.js";
 
 const tags = ["sessions"];
 
@@ -19,10 +25,14 @@ export function registerSessionRoutes(scope: FastifyInstance, api: CodexdApi): v
 function registerSessionReadsAndCreate(app: ZodApp, api: CodexdApi): void {
   const ops = api.operations;
   // Reads wait for in-flight state writes, so the files agree with every answer given.
-  app.get("/v1/codexd/sessions", { schema: { operationId: "listSessions", summary: "List sessions", tags } }, async () => {
-    await api.stateSettled();
-    return { ok: true, data: { sessions: api.listSessions() } };
-  });
+  app.get(
+    "/v1/codexd/sessions",
+    { schema: { operationId: "listSessions", summary: "List sessions", tags } },
+    async () => {
+      await api.stateSettled();
+      return { ok: true, data: { sessions: api.listSessions() } };
+    }
+  );
 
   const summary = "Create a session (a new codex thread, or an existing one given threadId)";
   app.post(
@@ -36,7 +46,14 @@ function registerSessionReadsAndCreate(app: ZodApp, api: CodexdApi): void {
 
   app.get(
     "/v1/codexd/sessions/:session_id",
-    { schema: { operationId: "getSession", summary: "A session with its newest events", tags, params: sessionParams } },
+    {
+      schema: {
+        operationId: "getSession",
+        summary: "A session with its newest events",
+        tags,
+        params: sessionParams
+      }
+    },
     async (request) => {
       const { session_id } = request.params;
       await api.stateSettled();
@@ -57,7 +74,9 @@ function registerTurnStart(app: ZodApp, api: CodexdApi): void {
     async (request, reply) => {
       const body = request.body;
       const { turnId } = await ops.startTurn(body.sessionId, body.input);
-      return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
+      return reply
+        .status(202)
+        .send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
     }
   );
 }
@@ -76,21 +95,39 @@ function registerTurnControl(app: ZodApp, api: CodexdApi): void {
   const ops = api.operations;
   app.post(
     "/v1/codexd/turn/steer",
-    { schema: { operationId: "steerTurn", summary: "Add input to the running turn", tags, body: steerTurnBody } },
+    {
+      schema: {
+        operationId: "steerTurn",
+        summary: "Add input to the running turn",
+        tags,
+        body: steerTurnBody
+      }
+    },
     async (request, reply) => {
       const body = request.body;
       const { turnId } = await ops.steerTurn(body.sessionId, body.input);
-      return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
+      return reply
+        .status(202)
+        .send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
     }
   );
 
   app.post(
     "/v1/codexd/turn/interrupt",
-    { schema: { operationId: "interruptTurn", summary: "Interrupt the running turn", tags, body: interruptTurnBody } },
+    {
+      schema: {
+        operationId: "interruptTurn",
+        summary: "Interrupt the running turn",
+        tags,
+        body: interruptTurnBody
+      }
+    },
     async (request, reply) => {
       const body = request.body;
       const { turnId } = await ops.interruptTurn(body.sessionId, body.turnId);
-      return reply.status(202).send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
+      return reply
+        .status(202)
+        .send({ ok: true, data: { accepted: true, turnId, sessionId: body.sessionId } });
     }
   );
 }

@@ -56,7 +56,13 @@ export class FrameBatch {
 
   /** Every frame in one buffer: one write per client for the whole step. */
   get whole(): Buffer {
-    this.#whole ??= this.frames.length === 1 ? (this.frames[0] as EventFrame).frame : Buffer.concat(this.frames.map((f) => f.frame), this.#bytes);
+    this.#whole ??=
+      this.frames.length === 1
+        ? (this.frames[0] as EventFrame).frame
+        : Buffer.concat(
+            this.frames.map((f) => f.frame),
+            this.#bytes
+          );
     return this.#whole;
   }
 }

@@ -11,7 +11,11 @@ export function childResidentBytes(pid: number | null): number | null {
     text = readFileSync(`/proc/${pid}/status`, "utf8");
   } catch (error) {
     // The child exited since its pid was read: no value this scrape, by design.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ESRCH") return null;
+    if (
+      (error as NodeJS.ErrnoException).code === "ENOENT" ||
+      (error as NodeJS.ErrnoException).code === "ESRCH"
+    )
+      return null;
     throw error;
   }
   const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(text);

@@ -11,7 +11,12 @@ export interface CodexdMetricsSource {
   pendingApprovals(): number;
   /** The daemon's view of the child and of the event-log writes (from `getStatus()`). */
   health(): {
-    child: { status: string; pid: number | null; restarts: number; watchdog?: { restarts: number; pendingReason: string | null } | null };
+    child: {
+      status: string;
+      pid: number | null;
+      restarts: number;
+      watchdog?: { restarts: number; pendingReason: string | null } | null;
+    };
     unwrittenEvents: { waiting: number; lost: number };
   };
 }
@@ -41,7 +46,12 @@ const TURN_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 // Event categories are the first segment of the type; anything else is `other`, so a new
 // app-server notification never grows the label set.
 const EVENT_CATEGORIES = new Set(["app-server", "turn", "session", "child", "daemon", "approval", "thread"]);
-const TOKEN_KINDS = { inputTokens: "input", cachedInputTokens: "cached_input", outputTokens: "output", reasoningOutputTokens: "reasoning_output" } as const;
+const TOKEN_KINDS = {
+  inputTokens: "input",
+  cachedInputTokens: "cached_input",
+  outputTokens: "output",
+  reasoningOutputTokens: "reasoning_output"
+} as const;
 
 /** A gauge read from the source at each scrape (its name without the `codexd_` prefix). */
 interface ScrapedGauge {
@@ -139,9 +149,22 @@ export class CodexdMetrics {
     const registers = [this.registry];
     for (const gauge of SCRAPED_GAUGES) {
       const { name, help, labelNames = [], collect } = gauge;
-      new Gauge({ name: `${PREFIX}${name}`, help, labelNames, registers, collect() { collect(this, source); } });
+      new Gauge({
+        name: `${PREFIX}${name}`,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          collect(this, source);
+        }
+      });
     }
-    this.#turns = new Counter({ name: `${PREFIX}turns_total`, help: "Turns that ended, by outcome (completed, interrupted, failed).", labelNames: ["outcome"], registers });
+    this.#turns = new Counter({
+      name: `${PREFIX}turns_total`,
+      help: "Turns that ended, by outcome (completed, interrupted, failed).",
+      labelNames: ["outcome"],
+      registers
+    });
     this.#turnDuration = new Histogram({
       name: `${PREFIX}turn_duration_seconds`,
       help: "Time from a turn's start (accepted or started, whichever codexd saw first) to its end, by outcome.",
@@ -167,7 +190,11 @@ export class CodexdMetrics {
         for (const [category, count] of eventCounts) this.inc({ category }, count);
       }
     });
-    const subscribers = new Gauge({ name: `${PREFIX}event_stream_subscribers`, help: "Live event-stream WebSocket clients.", registers });
+    const subscribers = new Gauge({
+      name: `${PREFIX}event_stream_subscribers`,
+      help: "Live event-stream WebSocket clients.",
+      registers
+    });
     const cutOffs = new Counter({
       name: `${PREFIX}event_stream_cutoffs_total`,
       help: "Event-stream clients closed by codexd, by reason (slow_consumer: too many bytes unsent).",
@@ -203,7 +230,8 @@ export class CodexdMetrics {
         return;
       case "turn.interrupted":
         // codexd's own end of a turn the child can no longer finish; counted once.
-        if (event.turnId !== null && this.#timer.has(event.turnId)) this.#endTurn(event.turnId, "interrupted", Date.parse(event.at));
+        if (event.turnId !== null && this.#timer.has(event.turnId))
+          this.#endTurn(event.turnId, "interrupted", Date.parse(event.at));
         return;
       case "app-server.thread.tokenUsage.updated":
         this.#countTokens(event.data);
@@ -215,7 +243,8 @@ export class CodexdMetrics {
   #endTurn(turnId: string | null, outcome: string, atMs: number): void {
     this.#turns.inc({ outcome });
     const startedMs = turnId === null ? undefined : this.#timer.end(turnId);
-    if (startedMs !== undefined && Number.isFinite(atMs)) this.#turnDuration.observe({ outcome }, Math.max(0, atMs - startedMs) / 1000);
+    if (startedMs !== undefined && Number.isFinite(atMs))
+      this.#turnDuration.observe({ outcome }, Math.max(0, atMs - startedMs) / 1000);
   }
 
   #countTokens(data: unknown): void {

@@ -48,10 +48,17 @@ export interface NotificationContext {
  * before codexd has the turn/start answer (the id is then unknown): a completion while a turn
  * is starting belongs to that turn.
  */
-export function applyNotification(session: CodexdSession, event: AppServerEvent, context: NotificationContext): boolean {
+export function applyNotification(
+  session: CodexdSession,
+  event: AppServerEvent,
+  context: NotificationContext
+): boolean {
   const { at } = context;
-  const method = typeof event.notificationMethod === "string" ? event.notificationMethod : event.type.replaceAll(".", "/");
-  const turn = event.turn as { id?: string; status?: string; error?: { message?: string } | null } | undefined;
+  const method =
+    typeof event.notificationMethod === "string" ? event.notificationMethod : event.type.replaceAll(".", "/");
+  const turn = event.turn as
+    | { id?: string; status?: string; error?: { message?: string } | null }
+    | undefined;
   switch (method) {
     case "turn/started": {
       if (turn?.id === undefined) return false;
@@ -59,7 +66,8 @@ export function applyNotification(session: CodexdSession, event: AppServerEvent,
       session.lastTurnId = turn.id;
       session.lastTurnStatus = "inProgress";
       session.lastTurnStartedAt = session.lastTurnStartedAt ?? at;
-      if (session.activeTurn !== null && session.activeTurn.turnId === null) session.activeTurn.turnId = turn.id;
+      if (session.activeTurn !== null && session.activeTurn.turnId === null)
+        session.activeTurn.turnId = turn.id;
       return true;
     }
     case "turn/completed": {

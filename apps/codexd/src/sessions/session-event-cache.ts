@@ -57,7 +57,10 @@ export class SessionEventCache {
     entry.bytes += bytes;
     this.#bytes += bytes;
     let drop = 0;
-    while (entry.events.length - drop > 1 && (entry.events.length - drop > this.#o.perSession || entry.bytes > this.#o.perSessionBytes)) {
+    while (
+      entry.events.length - drop > 1 &&
+      (entry.events.length - drop > this.#o.perSession || entry.bytes > this.#o.perSessionBytes)
+    ) {
       const old = entry.events[drop] as { bytes: number };
       entry.bytes -= old.bytes;
       this.#bytes -= old.bytes;
@@ -65,7 +68,10 @@ export class SessionEventCache {
     }
     if (drop > 0) entry.events.splice(0, drop);
     this.#bySession.set(view.sessionId, entry);
-    while (this.#bySession.size > 1 && (this.#bySession.size > this.#o.sessions || this.#bytes > this.#o.maxBytes)) {
+    while (
+      this.#bySession.size > 1 &&
+      (this.#bySession.size > this.#o.sessions || this.#bytes > this.#o.maxBytes)
+    ) {
       const oldest = this.#bySession.keys().next().value as string;
       this.#bytes -= (this.#bySession.get(oldest) as Entry).bytes;
       this.#bySession.delete(oldest);
@@ -74,6 +80,9 @@ export class SessionEventCache {
 
   /** The session's cached events, oldest first; undefined when none are cached. */
   get(sessionId: string, limit = this.#o.perSession): RecentEvent[] | undefined {
-    return this.#bySession.get(sessionId)?.events.slice(-limit).map((e) => e.view);
+    return this.#bySession
+      .get(sessionId)
+      ?.events.slice(-limit)
+      .map((e) => e.view);
   }
 }

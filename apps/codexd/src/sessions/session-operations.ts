@@ -68,9 +68,13 @@ export class SessionOperations {
   async #openSession(input: CreateSessionInput): Promise<CodexdSession> {
     const active = this.#d.registry.list().filter((s) => s.status === "active").length;
     if (active >= this.#d.limits.maxSessions) {
-      throw codexdError("too_many_requests", `codexd holds ${active} active sessions (limit ${this.#d.limits.maxSessions}); close one first`, {
-        headers: { "retry-after": "30" }
-      });
+      throw codexdError(
+        "too_many_requests",
+        `codexd holds ${active} active sessions (limit ${this.#d.limits.maxSessions}); close one first`,
+        {
+          headers: { "retry-after": "30" }
+        }
+      );
     }
     const client = this.#requireClient();
     // Nothing is started that could not be recorded.
@@ -78,7 +82,11 @@ export class SessionOperations {
     const cwd = input.cwd ?? this.#d.defaultCwd;
     const resumed = input.threadId !== undefined;
     const opened = resumed
-      ? await resumeThread(client, { ...input, threadId: input.threadId as string, approvalPolicy: input.approvalPolicy ?? "never" })
+      ? await resumeThread(client, {
+          ...input,
+          threadId: input.threadId as string,
+          approvalPolicy: input.approvalPolicy ?? "never"
+        })
       : await callAppServer(() => client.threadStart(threadStartParams({ ...input, cwd })), "thread/start");
     const session = newSession({
       sessionId: `session-${randomUUID()}`,
@@ -124,11 +132,21 @@ export class SessionOperations {
       await this.#d.registry.add(session);
     } catch (error) {
       // Not saved, so not created: app-server may unload the thread.
-      this.#d.events.record({ type: "session.discarded", threadId: session.threadId, data: { reason: "the session could not be saved" } });
-      const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> };
-      void raw.request?.("thread/unsubscribe", { threadId: session.threadId }).catch((unsubscribeError: unknown) => {
-        this.#d.events.record({ type: "thread.unsubscribe_failed", threadId: session.threadId, data: { reason: String(unsubscribeError) } });
+      this.#d.events.record({
+        type: "session.discarded",
+        threadId: session.threadId,
+        data: { reason: "the session could not be saved" }
       });
+      const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> };
+      void raw
+        .request?.("thread/unsubscribe", { threadId: session.threadId })
+        .catch((unsubscribeError: unknown) => {
+          this.#d.events.record({
+            type: "thread.unsubscribe_failed",
+            threadId: session.threadId,
+            data: { reason: String(unsubscribeError) }
+          });
+        });
       asStateWriteFailed(error, "the session could not be saved");
     }
   }
@@ -205,8 +223,18 @@ export class SessionOperations {
     const turnId = this.#runningTurnId(session);
     const client = this.#requireClient();
     try {
-      const result = await client.turnSteer({ threadId: session.threadId, expectedTurnId: turnId, input: toUserInput(input) });
-      this.#d.events.record({ type: "turn.steered", sessionId, threadId: session.threadId, turnId, data: { input } });
+      const result = await client.turnSteer({
+        threadId: session.threadId,
+        expectedTurnId: turnId,
+        input: toUserInput(input)
+      });
+      this.#d.events.record({
+        type: "turn.steered",
+        sessionId,
+        threadId: session.threadId,
+        turnId,
+        data: { input }
+      });
       return { turnId: result.turnId ?? turnId };
     } catch (error) {
       throw noActiveTurnOr(error, "turn/steer", sessionId);
@@ -218,7 +246,10 @@ export class SessionOperations {
     const session = this.getSession(sessionId);
     const turnId = this.#runningTurnId(session);
     if (expectedTurnId !== undefined && expectedTurnId !== turnId) {
-      throw codexdError("no_turn_in_progress", `turn ${expectedTurnId} is not running in session ${sessionId} (running: ${turnId})`);
+      throw codexdError(
+        "no_turn_in_progress",
+        `turn ${expectedTurnId} is not running in session ${sessionId} (running: ${turnId})`
+      );
     }
     const client = this.#requireClient();
     try {
@@ -226,7 +257,12 @@ export class SessionOperations {
     } catch (error) {
       throw noActiveTurnOr(error, "turn/interrupt", sessionId);
     }
-    this.#d.events.record({ type: "turn.interrupt_requested", sessionId, threadId: session.threadId, turnId });
+    this.#d.events.record({
+      type: "turn.interrupt_requested",
+      sessionId,
+      threadId: session.threadId,
+      turnId
+    });
     return { turnId };
   }
 
@@ -239,7 +275,13 @@ export class SessionOperations {
     if (client !== undefined && running?.turnId) {
       const turnId = running.turnId;
       await client.turnInterrupt({ threadId: session.threadId, turnId }).catch((error: unknown) => {
-        this.#d.events.record({ type: "turn.interrupt_failed", sessionId, threadId: session.threadId, turnId, data: { reason: String(error) } });
+        this.#d.events.record({
+          type: "turn.interrupt_failed",
+          sessionId,
+          threadId: session.threadId,
+          turnId,
+          data: { reason: String(error) }
+        });
       });
     }
     // The thread is unsubscribed below, so its turn/completed may never come: end the turn here.
@@ -257,7 +299,12 @@ export class SessionOperations {
     // Let app-server unload the thread; best effort, the session is closed either way.
     const raw = client as { request?: (method: string, params: unknown) => Promise<unknown> } | undefined;
     await raw?.request?.("thread/unsubscribe", { threadId: session.threadId }).catch((error: unknown) => {
-      this.#d.events.record({ type: "thread.unsubscribe_failed", sessionId, threadId: session.threadId, data: { reason: String(error) } });
+      this.#d.events.record({
+        type: "thread.unsubscribe_failed",
+        sessionId,
+        threadId: session.threadId,
+        data: { reason: String(error) }
+      });
     });
     return session;
   }
@@ -268,9 +315,13 @@ export class SessionOperations {
       throw codexdError("no_turn_in_progress", `session ${session.sessionId} has no running turn`);
     }
     if (turnId === null || turnId === undefined) {
-      throw codexdError("no_turn_in_progress", `the turn of session ${session.sessionId} is still starting; retry`, {
-        headers: { "retry-after": "1" }
-      });
+      throw codexdError(
+        "no_turn_in_progress",
+        `the turn of session ${session.sessionId} is still starting; retry`,
+        {
+          headers: { "retry-after": "1" }
+        }
+      );
     }
     return turnId;
   }
@@ -316,7 +367,10 @@ export class SessionOperations {
 
   #requireClient(): AppServerClient {
     const client = this.#d.client();
-    if (client === undefined) throw codexdError("child_unavailable", "codex app-server is not running", { headers: { "retry-after": "1" } });
+    if (client === undefined)
+      throw codexdError("child_unavailable", "codex app-server is not running", {
+        headers: { "retry-after": "1" }
+      });
     return client;
   }
 

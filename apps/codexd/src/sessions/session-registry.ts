@@ -1,5 +1,12 @@
 import type { Timers } from "@baa/clock";
-import { JsonStateFile, keepWithinBytes, mayNearBudget, readJsonFile, type StateFs, type WriteHealth } from "@baa/state-files";
+import {
+  JsonStateFile,
+  keepWithinBytes,
+  mayNearBudget,
+  readJsonFile,
+  type StateFs,
+  type WriteHealth
+} from "@baa/state-files";
 import type { CodexdSession } from "./session.js";
 
 /** Default byte budget of session-registry.json. */
@@ -35,7 +42,11 @@ export class SessionRegistry {
   // Serialized when written, not per change: a save only marks the file stale. Taken in one
   // synchronous step, the sessions and `lastSeq` describe the same moment.
   readonly #snapshot = {
-    toJSON: (): RegistryFile => ({ sessions: this.#withinBudget(), lastSeq: this.#lastSeq(), updatedAt: new Date(this.#now()).toISOString() })
+    toJSON: (): RegistryFile => ({
+      sessions: this.#withinBudget(),
+      lastSeq: this.#lastSeq(),
+      updatedAt: new Date(this.#now()).toISOString()
+    })
   };
   readonly #maxBytes: number;
   readonly #health: WriteHealth;
@@ -103,7 +114,11 @@ export class SessionRegistry {
    * deltas must not rewrite the file).
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a change returns nothing, or false to skip the write
-  update(session: CodexdSession, change: (session: CodexdSession) => void | boolean, options: { urgent?: boolean } = {}): void {
+  update(
+    session: CodexdSession,
+    change: (session: CodexdSession) => void | boolean,
+    options: { urgent?: boolean } = {}
+  ): void {
     if (change(session) === false) return;
     session.updatedAt = new Date(this.#now()).toISOString();
     this.persist(options);
@@ -169,7 +184,10 @@ export class SessionRegistry {
     this.#lastCount = sessions.length;
     if (!mayNearBudget(last, sessions.length, this.#maxBytes)) return sessions;
     const byAge = [...sessions].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
-    const { dropped } = keepWithinBytes(byAge, { maxBytes: this.#maxBytes - 128, droppable: (s) => s.status !== "active" });
+    const { dropped } = keepWithinBytes(byAge, {
+      maxBytes: this.#maxBytes - 128,
+      droppable: (s) => s.status !== "active"
+    });
     if (dropped.length === 0) return sessions;
     for (const session of dropped) this.#unindex(session);
     this.#health.logger.warn(

@@ -19,14 +19,18 @@ export interface ThreadResumeSettings {
  * sent back (`excludeTurns`); the thread's next turn carries it to the model all the same.
  * An unknown thread is `thread_not_found`.
  */
-export async function resumeThread(client: AppServerClient, settings: ThreadResumeSettings): Promise<v2.ThreadResumeResponse> {
+export async function resumeThread(
+  client: AppServerClient,
+  settings: ThreadResumeSettings
+): Promise<v2.ThreadResumeResponse> {
   const params: v2.ThreadResumeParams = { threadId: settings.threadId, excludeTurns: true };
   if (settings.cwd !== undefined) params.cwd = settings.cwd;
   if (settings.model !== undefined) params.model = settings.model;
   if (settings.approvalPolicy !== undefined) params.approvalPolicy = settings.approvalPolicy;
   if (settings.sandbox !== undefined) params.sandbox = settings.sandbox;
   if (settings.baseInstructions !== undefined) params.baseInstructions = settings.baseInstructions;
-  if (settings.developerInstructions !== undefined) params.developerInstructions = settings.developerInstructions;
+  if (settings.developerInstructions !== undefined)
+    params.developerInstructions = settings.developerInstructions;
   try {
     return await client.threadResume(params);
   } catch (error) {

@@ -33,7 +33,12 @@ export async function reconcileTurnsFromLog(events: EventLog, registry: SessionR
   for (const [sessionId, outcome] of last) {
     const session = registry.get(sessionId);
     if (session === undefined) continue;
-    if (session.lastTurnId === outcome.turnId && session.lastTurnStatus === outcome.status && session.activeTurn === null) continue;
+    if (
+      session.lastTurnId === outcome.turnId &&
+      session.lastTurnStatus === outcome.status &&
+      session.activeTurn === null
+    )
+      continue;
     registry.update(session, (s) => {
       s.lastTurnId = outcome.turnId;
       s.lastTurnStatus = outcome.status;
@@ -50,12 +55,21 @@ export async function reconcileTurnsFromLog(events: EventLog, registry: SessionR
   return changed;
 }
 
-function outcomeOf(event: CodexdEvent): { turnId: string; status: TurnStatus; at: string; error: string | null } | undefined {
+function outcomeOf(
+  event: CodexdEvent
+): { turnId: string; status: TurnStatus; at: string; error: string | null } | undefined {
   if (event.turnId === null) return undefined;
   if (OPENS.has(event.type)) return { turnId: event.turnId, status: "inProgress", at: event.at, error: null };
   if (event.type === "app-server.turn.completed") {
-    const turn = (event.data as { turn?: { status?: TurnStatus; error?: { message?: string } | null } } | null)?.turn;
-    return { turnId: event.turnId, status: turn?.status ?? "completed", at: event.at, error: turn?.error?.message ?? null };
+    const turn = (
+      event.data as { turn?: { status?: TurnStatus; error?: { message?: string } | null } } | null
+    )?.turn;
+    return {
+      turnId: event.turnId,
+      status: turn?.status ?? "completed",
+      at: event.at,
+      error: turn?.error?.message ?? null
+    };
   }
   if (event.type === "turn.interrupted") {
     const reason = (event.data as { reason?: string } | null)?.reason ?? null;

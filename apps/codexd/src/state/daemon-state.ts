@@ -75,7 +75,14 @@ export class DaemonStateFile {
   #durable = true;
   #lightWrites = false;
 
-  constructor(options: { path: string; now: () => number; initial: DaemonState; health: WriteHealth; fs?: StateFs; timers?: Timers }) {
+  constructor(options: {
+    path: string;
+    now: () => number;
+    initial: DaemonState;
+    health: WriteHealth;
+    fs?: StateFs;
+    timers?: Timers;
+  }) {
     this.#path = options.path;
     this.#now = options.now;
     this.state = options.initial;

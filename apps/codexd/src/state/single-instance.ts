@@ -8,6 +8,7 @@ import { isProcessAlive } from "./process-alive.js";
 export function refuseIfAnotherDaemonRuns(daemonStatePath: string, stateDir: string): void {
   const previous = readJsonFile<{ started?: boolean; pid?: number } | null>(daemonStatePath, null);
   const pid = previous?.pid;
-  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid || !isProcessAlive(pid)) return;
+  if (previous?.started !== true || typeof pid !== "number" || pid === process.pid || !isProcessAlive(pid))
+    return;
   throw new Error(`another codexd (pid ${pid}) is running with state dir ${stateDir}; stop it first`);
 }

@@ -7,10 +7,14 @@ import { codexdError } from "../errors.js";
  */
 export function asStateWriteFailed(error: unknown, what: string): never {
   if (error instanceof StateWriteError) {
-    throw codexdError("state_write_failed", `${what}: ${error.message}; nothing was saved. Free space (or fix the mount) and retry`, {
-      headers: { "retry-after": "5" },
-      cause: error
-    });
+    throw codexdError(
+      "state_write_failed",
+      `${what}: ${error.message}; nothing was saved. Free space (or fix the mount) and retry`,
+      {
+        headers: { "retry-after": "5" },
+        cause: error
+      }
+    );
   }
   throw error;
 }

@@ -30,7 +30,10 @@ export interface CodexdStatus {
     unwrittenEvents: { waiting: number; lost: number };
   };
   snapshot: {
-    daemon: DaemonState & { uptimeMs: number | null; child: DaemonState["child"] & { uptimeMs: number | null; watchdog: WatchdogState | null } };
+    daemon: DaemonState & {
+      uptimeMs: number | null;
+      child: DaemonState["child"] & { uptimeMs: number | null; watchdog: WatchdogState | null };
+    };
     identity: { nodeId: string; repoRoot: string };
     sessionRegistry: { sessions: CodexdSession[]; count: number; activeCount: number };
     recentEvents: { events: RecentEvent[]; count: number; lastSeq: number };
@@ -76,7 +79,8 @@ export function buildStatus(input: {
         uptimeMs: input.daemon.started ? since(input.daemon.startedAt, input.now) : null,
         child: {
           ...input.daemon.child,
-          uptimeMs: input.daemon.child.status === "running" ? since(input.daemon.child.startedAt, input.now) : null,
+          uptimeMs:
+            input.daemon.child.status === "running" ? since(input.daemon.child.startedAt, input.now) : null,
           watchdog: input.watchdog === undefined || input.watchdog === null ? null : { ...input.watchdog }
         }
       },

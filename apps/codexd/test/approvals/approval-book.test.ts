@@ -10,7 +10,14 @@ import { failingState } from "../support/state-health.js";
 function setup(options: { maxBytes?: number } = {}) {
   const ws = makeTempDir("codexd-test-");
   const state = failingState();
-  const events = new EventLog({ logPath: ws.path("logs", "events.jsonl"), recentPath: ws.path("state", "recent.json"), limit: 100, now: state.now, health: state.health, timers: state.timers });
+  const events = new EventLog({
+    logPath: ws.path("logs", "events.jsonl"),
+    recentPath: ws.path("state", "recent.json"),
+    limit: 100,
+    now: state.now,
+    health: state.health,
+    timers: state.timers
+  });
   const book = new ApprovalBook({
     path: ws.path("state", "approvals.json"),
     events,
@@ -34,7 +41,9 @@ test("an answer that cannot be saved is refused (503 state_write_failed); the ap
   const { ws, state, events, book, request } = setup();
   try {
     let answered: unknown = "not yet";
-    const hold = book.hold(request(1) as never, "commandExecution", "session-1").then((response) => (answered = response));
+    const hold = book
+      .hold(request(1) as never, "commandExecution", "session-1")
+      .then((response) => (answered = response));
     const approvalId = book.list()[0]!.approvalId;
     await book.settled();
     state.fs.failWrites("ENOSPC");
@@ -69,7 +78,10 @@ test("the timeout runs on the injected timers and declines", async () => {
   const { ws, state, events, book, request } = setup();
   try {
     const hold = book.hold(request(1) as never, "commandExecution", null);
-    assert.deepEqual(state.timers.pending().filter((ms) => ms === 60_000), [60_000]);
+    assert.deepEqual(
+      state.timers.pending().filter((ms) => ms === 60_000),
+      [60_000]
+    );
     while (book.list()[0]!.status === "pending") assert.ok(state.timers.fireNext());
     assert.equal(book.list()[0]!.status, "timed_out");
     assert.deepEqual(await hold, { decision: "decline" });
@@ -112,7 +124,10 @@ test("a huge command in an approval is kept cut, naming the seq of the event tha
     const seq = Number(/whole in event seq (\d+)/.exec(kept)?.[1]);
     const page = await events.query({ after: seq - 1, limit: 1 });
     assert.equal(page.events[0]?.type, "approval.requested");
-    assert.equal((page.events[0]?.data as { params: { command: string } } | undefined)?.params.command, command);
+    assert.equal(
+      (page.events[0]?.data as { params: { command: string } } | undefined)?.params.command,
+      command
+    );
     book.expirePending("done");
     await book.close();
     await events.close();

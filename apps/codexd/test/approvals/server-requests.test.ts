@@ -18,9 +18,15 @@ test("a permissions request is held as a pending approval and accept grants what
   const codexd = await startFakeCodexd();
   try {
     codexd.appServer.autoComplete = false;
-    const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, { approvalPolicy: "on-request" })).body.data.session;
-    const turnId = (await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: session.sessionId, input: "fetch" })).body.data.turnId;
-    const answer = codexd.appServer.serverRequest("item/permissions/requestApproval", permissionsParams(session.threadId, turnId));
+    const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, { approvalPolicy: "on-request" }))
+      .body.data.session;
+    const turnId = (
+      await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: session.sessionId, input: "fetch" })
+    ).body.data.turnId;
+    const answer = codexd.appServer.serverRequest(
+      "item/permissions/requestApproval",
+      permissionsParams(session.threadId, turnId)
+    );
 
     const pending = (await getJson(`${codexd.base}/v1/codexd/approvals?status=pending`)).body.data.approvals;
     assert.equal(pending.length, 1);
@@ -30,10 +36,14 @@ test("a permissions request is held as a pending approval and accept grants what
     const read = (await getJson(`${codexd.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session;
     assert.equal(read.pendingApprovals[0].kind, "permissions");
 
-    const bad = await postJson(`${codexd.base}/v1/codexd/approvals/${pending[0].approvalId}`, { decision: "maybe" });
+    const bad = await postJson(`${codexd.base}/v1/codexd/approvals/${pending[0].approvalId}`, {
+      decision: "maybe"
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /permissions/);
-    const ok = await postJson(`${codexd.base}/v1/codexd/approvals/${pending[0].approvalId}`, { decision: "acceptForSession" });
+    const ok = await postJson(`${codexd.base}/v1/codexd/approvals/${pending[0].approvalId}`, {
+      decision: "acceptForSession"
+    });
     assert.equal(ok.status, 200);
     assert.deepEqual(await answer, { permissions: { network: { enabled: true } }, scope: "session" });
   } finally {
@@ -46,10 +56,14 @@ test("requests no person can answer get an immediate reply and are recorded as d
   try {
     const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session;
     for (const method of ["item/tool/call", "account/chatgptAuthTokens/refresh", "attestation/generate"]) {
-      await assert.rejects(codexd.appServer.serverRequest(method, { threadId: session.threadId }), /not supported/);
+      await assert.rejects(
+        codexd.appServer.serverRequest(method, { threadId: session.threadId }),
+        /not supported/
+      );
     }
     assert.deepEqual((await getJson(`${codexd.base}/v1/codexd/approvals`)).body.data.approvals, []);
-    const events = (await getJson(`${codexd.base}/v1/codexd/events?type=app-server.request.declined`)).body.data.events;
+    const events = (await getJson(`${codexd.base}/v1/codexd/events?type=app-server.request.declined`)).body
+      .data.events;
     assert.deepEqual(
       events.map((e: { data: { method: string } }) => e.data.method),
       ["item/tool/call", "account/chatgptAuthTokens/refresh", "attestation/generate"]
@@ -72,7 +86,8 @@ test("a legacy approval finds its session by conversationId and maps decisions t
       reason: null,
       parsedCmd: []
     });
-    const [pending] = (await getJson(`${codexd.base}/v1/codexd/approvals?sessionId=${session.sessionId}`)).body.data.approvals;
+    const [pending] = (await getJson(`${codexd.base}/v1/codexd/approvals?sessionId=${session.sessionId}`))
+      .body.data.approvals;
     assert.equal(pending.kind, "legacyExecCommand");
     await postJson(`${codexd.base}/v1/codexd/approvals/${pending.approvalId}`, { decision: "accept" });
     assert.deepEqual(await answer, { decision: "approved" });
@@ -82,15 +97,23 @@ test("a legacy approval finds its session by conversationId and maps decisions t
 });
 
 test("every kind has a decline, and answers map per kind", () => {
-  for (const kind of new Set(Object.values(APPROVAL_METHODS))) assert.notEqual(declineResponse(kind), undefined);
+  for (const kind of new Set(Object.values(APPROVAL_METHODS)))
+    assert.notEqual(declineResponse(kind), undefined);
   const details = { permissions: { network: null, fileSystem: { read: ["/a"], write: null } } };
   assert.deepEqual(responseFor("permissions", { decision: "accept" }, details), {
     response: { permissions: { fileSystem: { read: ["/a"], write: null } }, scope: "turn" }
   });
-  assert.deepEqual(responseFor("permissions", { decision: "decline" }, details), { response: { permissions: {}, scope: "turn" } });
-  assert.deepEqual(responseFor("permissions", { permissions: { network: { enabled: true } }, scope: "session" }, details), {
-    response: { permissions: { network: { enabled: true } }, scope: "session" }
+  assert.deepEqual(responseFor("permissions", { decision: "decline" }, details), {
+    response: { permissions: {}, scope: "turn" }
   });
-  assert.deepEqual(responseFor("legacyApplyPatch", { decision: "cancel" }), { response: { decision: "abort" } });
+  assert.deepEqual(
+    responseFor("permissions", { permissions: { network: { enabled: true } }, scope: "session" }, details),
+    {
+      response: { permissions: { network: { enabled: true } }, scope: "session" }
+    }
+  );
+  assert.deepEqual(responseFor("legacyApplyPatch", { decision: "cancel" }), {
+    response: { decision: "abort" }
+  });
   assert.ok("problem" in responseFor("legacyApplyPatch", { decision: "maybe" }));
 });

@@ -12,7 +12,10 @@ test("a child output log that cannot be written reports it, never throws into th
   try {
     const stderrPath = ws.path("logs", "stderr.log");
     const log = new ChildOutputLog(ws.path("logs", "stdout.log"), stderrPath, state.health, state.fs);
-    const child = Object.assign(new EventEmitter(), { stdout: new EventEmitter(), stderr: new EventEmitter() });
+    const child = Object.assign(new EventEmitter(), {
+      stdout: new EventEmitter(),
+      stderr: new EventEmitter()
+    });
     log.attach(child as never);
     child.stderr.emit("data", "first\n");
     state.fs.failWrites("ENOSPC");
@@ -26,7 +29,10 @@ test("a child output log that cannot be written reports it, never throws into th
     await state.health.probe();
     child.stderr.emit("data", "after\n");
     log.close();
-    assert.equal(readFileSync(stderrPath, "utf8"), "first\n[codexd: 2 output lines lost: this log could not be written]\nafter\n");
+    assert.equal(
+      readFileSync(stderrPath, "utf8"),
+      "first\n[codexd: 2 output lines lost: this log could not be written]\nafter\n"
+    );
     assert.equal(state.health.report().status, "ok");
   } finally {
     ws.remove();

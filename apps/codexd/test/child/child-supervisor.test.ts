@@ -9,14 +9,19 @@ import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd
 
 test("a dead child is restarted, sessions are resumed, and status counts the restart", async () => {
   const timers = new ManualTimers();
-  const codexd = await startFakeCodexd({ restartBaseDelayMs: 20, restartMaxDelayMs: 40 }, undefined, { timers });
+  const codexd = await startFakeCodexd({ restartBaseDelayMs: 20, restartMaxDelayMs: 40 }, undefined, {
+    timers
+  });
   try {
     const sessionId = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
     const scheduled = nextEvent(codexd.service.events, (e) => e.type === "child.restart_scheduled");
     codexd.child.emit("exit", 1, null);
     const { delayMs } = (await scheduled).data as { delayMs: number };
     assert.ok(delayMs >= 10 && delayMs <= 20, "half-jittered first delay");
-    assert.equal((await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.status, "restarting");
+    assert.equal(
+      (await getJson(`${codexd.base}/v1/codexd/status`)).body.data.snapshot.daemon.child.status,
+      "restarting"
+    );
     assert.equal(codexd.spawned.length, 1, "nothing restarts before the delay is over");
 
     const started = nextEvent(codexd.service.events, (e) => e.type === "child.started");
@@ -39,7 +44,11 @@ test("a dead child is restarted, sessions are resumed, and status counts the res
 
 test("a crash loop stops restarting and says why; POST child/restart starts it again", async () => {
   const timers = new ManualTimers();
-  const codexd = await startFakeCodexd({ restartBaseDelayMs: 5, restartMaxDelayMs: 10, crashLoopLimit: 3 }, undefined, { timers });
+  const codexd = await startFakeCodexd(
+    { restartBaseDelayMs: 5, restartMaxDelayMs: 10, crashLoopLimit: 3 },
+    undefined,
+    { timers }
+  );
   try {
     for (let i = 0; i < 2; i += 1) {
       const scheduled = nextEvent(codexd.service.events, (e) => e.type === "child.restart_scheduled");

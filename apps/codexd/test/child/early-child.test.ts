@@ -39,7 +39,10 @@ test("the same spawn takes over the early child, and hears again what it did mea
   assert.equal(children.length, 1);
   children[0]?.emit("spawn");
 
-  const taken = early.spawn("codex", ["app-server"], { cwd: "/work", env: { ...options.env } }) as unknown as FakeChild;
+  const taken = early.spawn("codex", ["app-server"], {
+    cwd: "/work",
+    env: { ...options.env }
+  }) as unknown as FakeChild;
   assert.equal(taken, children[0]);
   const heard: string[] = [];
   taken.on("spawn", () => heard.push("spawn"));

@@ -9,8 +9,14 @@ test("delays double per recent exit, stay within [ceiling/2, ceiling], and are c
   const exits = (n: number) => Array.from({ length: n }, (_, i) => at - i);
   const low = [1, 2, 3].map((n) => decideRestart(policy, exits(n), at, () => 0));
   const high = [1, 2, 3].map((n) => decideRestart(policy, exits(n), at, () => 1));
-  assert.deepEqual(low.map((d) => (d.action === "restart" ? d.delayMs : -1)), [50, 100, 200]);
-  assert.deepEqual(high.map((d) => (d.action === "restart" ? d.delayMs : -1)), [100, 200, 400]);
+  assert.deepEqual(
+    low.map((d) => (d.action === "restart" ? d.delayMs : -1)),
+    [50, 100, 200]
+  );
+  assert.deepEqual(
+    high.map((d) => (d.action === "restart" ? d.delayMs : -1)),
+    [100, 200, 400]
+  );
   const capped = decideRestart({ ...policy, crashLoopLimit: 50 }, exits(20), at, () => 1);
   assert.equal(capped.action === "restart" && capped.delayMs, 1000);
 });

@@ -7,11 +7,16 @@ import { ChildWatchdog, decideWatchdog } from "../../src/child/rss-watchdog.js";
 const MiB = 1024 * 1024;
 
 test("decideWatchdog: under the limit ok; over it restart when idle, wait while a turn runs; an unknown reading is ok", () => {
-  assert.deepEqual(decideWatchdog({ rssBytes: 100 * MiB, maxRssBytes: 100 * MiB, activeTurns: 0 }), { action: "ok" });
+  assert.deepEqual(decideWatchdog({ rssBytes: 100 * MiB, maxRssBytes: 100 * MiB, activeTurns: 0 }), {
+    action: "ok"
+  });
   assert.deepEqual(decideWatchdog({ rssBytes: null, maxRssBytes: 1, activeTurns: 0 }), { action: "ok" });
   const idle = decideWatchdog({ rssBytes: 150 * MiB, maxRssBytes: 100 * MiB, activeTurns: 0 });
   assert.equal(idle.action, "restart");
-  assert.match((idle as { reason: string }).reason, /150 MiB is over BAA_CODEXD_CHILD_MAX_RSS_MB \(100 MiB\)/);
+  assert.match(
+    (idle as { reason: string }).reason,
+    /150 MiB is over BAA_CODEXD_CHILD_MAX_RSS_MB \(100 MiB\)/
+  );
   const busy = decideWatchdog({ rssBytes: 150 * MiB, maxRssBytes: 100 * MiB, activeTurns: 2 });
   assert.equal(busy.action, "wait_for_idle");
   assert.match((busy as { reason: string }).reason, /once no turn runs \(2 running\)/);
@@ -24,7 +29,10 @@ test("RSS parsing: /proc VmRSS in kB, ps rss= in kB, a gone process is null", as
   assert.equal(parsePsRss(""), null);
   const gone = Object.assign(new Error("no such file"), { code: "ENOENT" });
   assert.equal(await rssFromProc(1, async () => Promise.reject(gone)), null);
-  await assert.rejects(rssFromProc(1, async () => Promise.reject(Object.assign(new Error("denied"), { code: "EACCES" }))), /denied/);
+  await assert.rejects(
+    rssFromProc(1, async () => Promise.reject(Object.assign(new Error("denied"), { code: "EACCES" }))),
+    /denied/
+  );
 });
 
 test("ChildWatchdog: restarts an idle child over the limit once, waits while a turn runs, reports a failed reading", async () => {

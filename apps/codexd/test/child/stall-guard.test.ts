@@ -14,7 +14,11 @@ test("stall guard: two timeouts in a row with no output call onStall once; an an
   let lastOutputAt = 0;
   const stalls: string[] = [];
   const guard = (answers: (() => Promise<unknown>)[]) =>
-    guardAgainstStall(fakeClient(answers), { onStall: (reason) => stalls.push(reason), now: () => clock, lastOutputAt: () => lastOutputAt }) as unknown as { threadStart(): Promise<unknown> };
+    guardAgainstStall(fakeClient(answers), {
+      onStall: (reason) => stalls.push(reason),
+      now: () => clock,
+      lastOutputAt: () => lastOutputAt
+    }) as unknown as { threadStart(): Promise<unknown> };
 
   const resetting = guard([timeout, answer, timeout]);
   await assert.rejects(resetting.threadStart(), AppServerTimeoutError);
@@ -34,5 +38,8 @@ test("stall guard: two timeouts in a row with no output call onStall once; an an
   await assert.rejects(silent.threadStart());
   await assert.rejects(silent.threadStart());
   assert.equal(stalls.length, 1, "reported once");
-  assert.match(stalls[0]!, /stopped answering: 2 requests in a row timed out \(last: app-server request thread\/start timed out after 3000 ms\)/);
+  assert.match(
+    stalls[0]!,
+    /stopped answering: 2 requests in a row timed out \(last: app-server request thread\/start timed out after 3000 ms\)/
+  );
 });

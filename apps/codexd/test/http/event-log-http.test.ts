@@ -9,24 +9,36 @@ test("GET /v1/codexd/events pages through the whole log with filters", async () 
     const { events } = codexd.service;
     const base = events.lastSeq;
     for (let i = 0; i < 30; i += 1) {
-      events.record({ type: i % 3 === 0 ? "app-server.turn.completed" : "app-server.item.completed", sessionId: i % 2 ? "s-1" : "s-2", turnId: `t-${i % 5}` });
+      events.record({
+        type: i % 3 === 0 ? "app-server.turn.completed" : "app-server.item.completed",
+        sessionId: i % 2 ? "s-1" : "s-2",
+        turnId: `t-${i % 5}`
+      });
     }
     codexd.appServer.emit("turn/completed", { threadId: "nope", turn: { id: "t-x", status: "completed" } });
 
     const first = await getJson(`${codexd.base}/v1/codexd/events?after=${base}&limit=10`);
     assert.equal(first.status, 200);
     assert.equal(first.body.ok, true);
-    assert.deepEqual(first.body.data.events.map((e: { seq: number }) => e.seq), Array.from({ length: 10 }, (_, i) => base + 1 + i));
+    assert.deepEqual(
+      first.body.data.events.map((e: { seq: number }) => e.seq),
+      Array.from({ length: 10 }, (_, i) => base + 1 + i)
+    );
     assert.equal(first.body.data.nextAfter, base + 10);
     assert.equal(first.body.data.lastSeq, events.lastSeq);
 
-    const turns = await getJson(`${codexd.base}/v1/codexd/events?after=${base}&type=app-server.turn&sessionId=s-2`);
+    const turns = await getJson(
+      `${codexd.base}/v1/codexd/events?after=${base}&type=app-server.turn&sessionId=s-2`
+    );
     const seqs = turns.body.data.events.map((e: { seq: number; type: string }) => e.seq - base - 1);
     assert.deepEqual(seqs, [0, 6, 12, 18, 24]);
     assert.equal(turns.body.data.nextAfter, null);
 
     const byTurn = await getJson(`${codexd.base}/v1/codexd/events?turnId=t-x`);
-    assert.deepEqual(byTurn.body.data.events.map((e: { type: string }) => e.type), ["app-server.turn.completed"]);
+    assert.deepEqual(
+      byTurn.body.data.events.map((e: { type: string }) => e.type),
+      ["app-server.turn.completed"]
+    );
 
     const future = await getJson(`${codexd.base}/v1/codexd/events?since=2999-01-01T00:00:00Z`);
     assert.deepEqual(future.body.data.events, []);

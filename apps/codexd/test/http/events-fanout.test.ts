@@ -16,7 +16,15 @@ function fakeLog() {
     },
     record(sessionId: string, type = "app-server.item.completed") {
       seq += 1;
-      const event: CodexdEvent = { seq, type, at: new Date(0).toISOString(), sessionId, threadId: null, turnId: null, data: null };
+      const event: CodexdEvent = {
+        seq,
+        type,
+        at: new Date(0).toISOString(),
+        sessionId,
+        threadId: null,
+        turnId: null,
+        data: null
+      };
       const json = JSON.stringify(event);
       for (const listener of listeners) listener(event, json, { view: event, bytes: json.length });
     }
@@ -26,9 +34,18 @@ function fakeLog() {
 function member() {
   const batches: FrameBatch[] = [];
   const failures: unknown[] = [];
-  const m: FanoutMember = { deliver: (batch) => void batches.push(batch), failed: (error) => void failures.push(error) };
-  const payloads = () => batches.flatMap((b) => b.frames.map((f) => f.frame.subarray(f.headerBytes).toString()));
-  return { m, batches, failures, seqs: () => payloads().map((text) => (JSON.parse(text) as CodexdEvent).seq) };
+  const m: FanoutMember = {
+    deliver: (batch) => void batches.push(batch),
+    failed: (error) => void failures.push(error)
+  };
+  const payloads = () =>
+    batches.flatMap((b) => b.frames.map((f) => f.frame.subarray(f.headerBytes).toString()));
+  return {
+    m,
+    batches,
+    failures,
+    seqs: () => payloads().map((text) => (JSON.parse(text) as CodexdEvent).seq)
+  };
 }
 
 test("every stream shares one subscription; each event's frame is made once for all of them", async () => {
@@ -66,7 +83,15 @@ test("a stream that throws is told so and the others still get the event", async
   const log = fakeLog();
   const fanout = new EventFanout(log);
   const failures: unknown[] = [];
-  fanout.join({}, { deliver: () => { throw new Error("boom"); }, failed: (error) => void failures.push(error) });
+  fanout.join(
+    {},
+    {
+      deliver: () => {
+        throw new Error("boom");
+      },
+      failed: (error) => void failures.push(error)
+    }
+  );
   const ok = member();
   fanout.join({}, ok.m);
   log.record("s1");
@@ -77,10 +102,14 @@ test("a stream that throws is told so and the others still get the event", async
 
 test("a frame is a final text frame with the right length, for each length encoding", () => {
   for (const size of [0, 125, 126, 65535, 65536, 70000]) {
-    const json = JSON.stringify({ seq: 1, pad: "x".repeat(Math.max(0, size - 18)) }).slice(0, Math.max(size, 2));
+    const json = JSON.stringify({ seq: 1, pad: "x".repeat(Math.max(0, size - 18)) }).slice(
+      0,
+      Math.max(size, 2)
+    );
     const { frame, headerBytes } = textFrame(1, json);
     assert.equal(frame[0], 0x81);
-    const length = frame[1] === 126 ? frame.readUInt16BE(2) : frame[1] === 127 ? frame.readUInt32BE(6) : frame[1];
+    const length =
+      frame[1] === 126 ? frame.readUInt16BE(2) : frame[1] === 127 ? frame.readUInt32BE(6) : frame[1];
     assert.equal(length, Buffer.byteLength(json));
     assert.equal(frame.subarray(headerBytes).toString(), json);
   }

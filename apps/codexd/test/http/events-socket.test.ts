@@ -21,7 +21,13 @@ function connect(url: string) {
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     socket.once("close", (code, reason) => resolve({ code, reason: String(reason) }));
   });
-  return { socket, received, opened, closed, onEvent: (listener: (event: CodexdEvent) => void) => listeners.add(listener) };
+  return {
+    socket,
+    received,
+    opened,
+    closed,
+    onEvent: (listener: (event: CodexdEvent) => void) => listeners.add(listener)
+  };
 }
 
 // Waits on what the stream delivers, not on the clock: `check` runs now and after each message.
@@ -52,7 +58,8 @@ test("after=N replays exactly the missed events from the files, then live ones, 
   const codexd = await startFakeCodexd({ recentEventsLimit: 10 });
   try {
     const { events } = codexd.service;
-    for (let i = 0; i < 3000; i += 1) events.record({ type: "app-server.item.completed", data: { i, pad: "p".repeat(200) } });
+    for (let i = 0; i < 3000; i += 1)
+      events.record({ type: "app-server.item.completed", data: { i, pad: "p".repeat(200) } });
     const after = events.lastSeq - 2500;
     const upTo = events.lastSeq;
     const client = connect(`${wsBase(codexd.base)}/v1/codexd/events?after=${after}`);
@@ -68,11 +75,22 @@ test("after=N replays exactly the missed events from the files, then live ones, 
       }
     });
     await client.opened;
-    await until(client, () => emitted >= 100 && client.received.at(-1)?.seq === events.lastSeq, "replay and live caught up");
+    await until(
+      client,
+      () => emitted >= 100 && client.received.at(-1)?.seq === events.lastSeq,
+      "replay and live caught up"
+    );
     events.record({ type: "live.after" });
-    await until(client, () => client.received.at(-1)?.type === "live.after", "a live event after the switch-over");
+    await until(
+      client,
+      () => client.received.at(-1)?.type === "live.after",
+      "a live event after the switch-over"
+    );
     const seqs = client.received.map((e) => e.seq);
-    assert.deepEqual(seqs, Array.from({ length: events.lastSeq - after }, (_, i) => after + 1 + i));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: events.lastSeq - after }, (_, i) => after + 1 + i)
+    );
     assert.ok(emittedDuringReplay > 10, `emitted during replay: ${emittedDuringReplay}`);
     assert.ok(client.received.some((e) => e.type === "app-server.item.agentMessage.delta"));
     client.socket.close();
@@ -88,10 +106,16 @@ test("a filtered replay keeps only the session's events, in order, through the s
     const one = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session;
     const two = (await postJson(`${codexd.base}/v1/codexd/sessions`, {})).body.data.session;
     const emitFor = (session: { threadId: string }, i: number) =>
-      codexd.appServer.emit("item/completed", { threadId: session.threadId, turnId: `turn-${i}`, item: { type: "agentMessage", text: `m${i}` } });
+      codexd.appServer.emit("item/completed", {
+        threadId: session.threadId,
+        turnId: `turn-${i}`,
+        item: { type: "agentMessage", text: `m${i}` }
+      });
     for (let i = 0; i < 1800; i += 1) emitFor(i % 3 ? two : one, i);
     const upTo = codexd.service.events.lastSeq;
-    const client = connect(`${wsBase(codexd.base)}/v1/codexd/events?after=0&sessionId=${one.sessionId}&type=app-server.item`);
+    const client = connect(
+      `${wsBase(codexd.base)}/v1/codexd/events?after=0&sessionId=${one.sessionId}&type=app-server.item`
+    );
     let live = 0;
     let duringReplay = 0;
     client.onEvent((event) => {
@@ -103,7 +127,11 @@ test("a filtered replay keeps only the session's events, in order, through the s
     await until(client, () => live >= 60, "live events emitted");
     emitFor(one, 99_999);
     await until(client, () => client.received.at(-1)?.turnId === "turn-99999", "last live event");
-    const all = await codexd.service.events.query({ sessionId: one.sessionId, type: "app-server.item", limit: 1000 });
+    const all = await codexd.service.events.query({
+      sessionId: one.sessionId,
+      type: "app-server.item",
+      limit: 1000
+    });
     assert.deepEqual(
       client.received.map((e) => e.seq),
       all.events.map((e) => e.seq)
@@ -133,7 +161,9 @@ test("without after only live events are sent; a bad query is closed with 4400",
     assert.match(reason, /after/);
 
     // A seq from the future would silently swallow live events until the log caught up.
-    const ahead = connect(`${wsBase(codexd.base)}/v1/codexd/events?after=${codexd.service.events.lastSeq + 100}`);
+    const ahead = connect(
+      `${wsBase(codexd.base)}/v1/codexd/events?after=${codexd.service.events.lastSeq + 100}`
+    );
     const refused = await ahead.closed;
     assert.equal(refused.code, 4400);
     assert.match(refused.reason, /beyond the last recorded seq/);
@@ -164,7 +194,9 @@ test("a client that stops reading is closed with 4008 and server memory stays bo
       if (recorded % 4 === 0) await tick();
     }
     const rssDelta = process.memoryUsage().rss - rssBefore;
-    t.diagnostic(`recorded ${recorded} events (${((recorded * big.length) / 2 ** 20).toFixed(0)} MiB) before the cut-off`);
+    t.diagnostic(
+      `recorded ${recorded} events (${((recorded * big.length) / 2 ** 20).toFixed(0)} MiB) before the cut-off`
+    );
     t.diagnostic(`server RSS delta ${(rssDelta / 2 ** 20).toFixed(1)} MiB`);
     assert.equal(events.subscriberCount, listenersBefore, "subscription dropped");
     assert.ok(recorded < 2000, "the slow client was cut off");

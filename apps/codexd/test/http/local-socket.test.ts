@@ -10,7 +10,11 @@ import pino from "pino";
 import { listenOnLocalSocket } from "../../src/http/local-socket.js";
 import { startFakeCodexd } from "../support/start-fake-codexd.js";
 
-function getOverSocket(socketPath: string, path: string, host: string): Promise<{ status: number; body: string }> {
+function getOverSocket(
+  socketPath: string,
+  path: string,
+  host: string
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, path, headers: { host } }, (res) => {
       let body = "";
@@ -58,9 +62,13 @@ test("a stale socket file is replaced; a path holding something else or too long
 
   // A socket file left by a codexd that was killed: its listener died without removing it.
   const stale = ws.path("stale.sock");
-  const holder = spawn(process.execPath, ["-e", "require('node:net').createServer().listen(process.argv[1], () => console.log('up'))", stale], {
-    stdio: ["ignore", "pipe", "inherit"]
-  });
+  const holder = spawn(
+    process.execPath,
+    ["-e", "require('node:net').createServer().listen(process.argv[1], () => console.log('up'))", stale],
+    {
+      stdio: ["ignore", "pipe", "inherit"]
+    }
+  );
   await once(holder.stdout, "data");
   holder.kill("SIGKILL");
   await once(holder, "exit");

@@ -12,7 +12,8 @@ function harness() {
   const source: CodexdMetricsSource = {
     events: {
       subscribe: (listener) => {
-        const wrapped = (event: CodexdEvent) => listener(event, JSON.stringify(event), { view: event as never, bytes: 0 });
+        const wrapped = (event: CodexdEvent) =>
+          listener(event, JSON.stringify(event), { view: event as never, bytes: 0 });
         listeners.add(wrapped);
         return () => listeners.delete(wrapped);
       },
@@ -27,14 +28,29 @@ function harness() {
   const metrics = new CodexdMetrics(source);
   const emit = (type: string, atMs: number, fields: Partial<CodexdEvent> = {}) => {
     seq += 1;
-    const event = { seq, type, at: new Date(atMs).toISOString(), sessionId: "s", threadId: "t", turnId: null, data: null, ...fields } as CodexdEvent;
+    const event = {
+      seq,
+      type,
+      at: new Date(atMs).toISOString(),
+      sessionId: "s",
+      threadId: "t",
+      turnId: null,
+      data: null,
+      ...fields
+    } as CodexdEvent;
     for (const listener of listeners) listener(event);
   };
   const value = async (name: string, labels: Record<string, string> = {}) => {
     const metric = (await metrics.registry.getMetricsAsJSON()).find((each) => each.name === name);
     assert.ok(metric, `${name} registered`);
-    return (metric.values as { labels: Record<string, string | number>; value: number; metricName?: string }[])
-      .filter((v) => (v.metricName ?? name) === name && Object.entries(labels).every(([key, wanted]) => String(v.labels[key]) === wanted))
+    return (
+      metric.values as { labels: Record<string, string | number>; value: number; metricName?: string }[]
+    )
+      .filter(
+        (v) =>
+          (v.metricName ?? name) === name &&
+          Object.entries(labels).every(([key, wanted]) => String(v.labels[key]) === wanted)
+      )
       .reduce((sum, v) => sum + v.value, 0);
   };
   return { metrics, emit, value, child, listeners };
@@ -44,13 +60,23 @@ test("a turn's end is counted by outcome and timed from its first sighting", asy
   const { emit, value, metrics } = harness();
   emit("app-server.turn.started", 1_000, { turnId: "turn-1" });
   emit("turn.accepted", 1_500, { turnId: "turn-1" });
-  emit("app-server.turn.completed", 4_000, { turnId: "turn-1", data: { turn: { id: "turn-1", status: "completed" } } });
+  emit("app-server.turn.completed", 4_000, {
+    turnId: "turn-1",
+    data: { turn: { id: "turn-1", status: "completed" } }
+  });
   emit("turn.accepted", 10_000, { turnId: "turn-2" });
-  emit("app-server.turn.completed", 10_250, { turnId: "turn-2", data: { turn: { id: "turn-2", status: "failed" } } });
+  emit("app-server.turn.completed", 10_250, {
+    turnId: "turn-2",
+    data: { turn: { id: "turn-2", status: "failed" } }
+  });
   assert.equal(await value("codexd_turns_total", { outcome: "completed" }), 1);
   assert.equal(await value("codexd_turns_total", { outcome: "failed" }), 1);
   const text = await metrics.registry.metrics();
-  assert.match(text, /codexd_turn_duration_seconds_sum\{outcome="completed"\} 3\n/, "3 s from turn/started, not from the later accept");
+  assert.match(
+    text,
+    /codexd_turn_duration_seconds_sum\{outcome="completed"\} 3\n/,
+    "3 s from turn/started, not from the later accept"
+  );
   assert.match(text, /codexd_turn_duration_seconds_sum\{outcome="failed"\} 0\.25\n/);
 });
 
@@ -61,12 +87,27 @@ test("codexd's own interruption of a running turn is counted once, a later compl
   emit("turn.interrupted", 2_100, { turnId: "turn-1", data: { reason: "again" } });
   emit("turn.interrupted", 2_200, { turnId: "turn-unknown" });
   assert.equal(await value("codexd_turns_total", { outcome: "interrupted" }), 1);
-  assert.equal(await value("codexd_turn_duration_seconds", { outcome: "interrupted" }), 0, "no sample under the bare name");
+  assert.equal(
+    await value("codexd_turn_duration_seconds", { outcome: "interrupted" }),
+    0,
+    "no sample under the bare name"
+  );
 });
 
 test("token usage adds each update's `last` part by kind; events are counted by category", async () => {
   const { emit, value } = harness();
-  const usage = (input: number, output: number) => ({ tokenUsage: { last: { inputTokens: input, cachedInputTokens: 0, outputTokens: output, reasoningOutputTokens: 2, totalTokens: input + output }, total: {} } });
+  const usage = (input: number, output: number) => ({
+    tokenUsage: {
+      last: {
+        inputTokens: input,
+        cachedInputTokens: 0,
+        outputTokens: output,
+        reasoningOutputTokens: 2,
+        totalTokens: input + output
+      },
+      total: {}
+    }
+  });
   emit("app-server.thread.tokenUsage.updated", 0, { data: usage(100, 10) });
   emit("app-server.thread.tokenUsage.updated", 0, { data: usage(50, 5) });
   emit("app-server.thread.tokenUsage.updated", 0, { data: { tokenUsage: null } });
@@ -77,7 +118,11 @@ test("token usage adds each update's `last` part by kind; events are counted by 
   assert.equal(await value("codexd_tokens_total", { kind: "reasoning_output" }), 4);
   assert.equal(await value("codexd_events_total", { category: "app-server" }), 3);
   assert.equal(await value("codexd_events_total", { category: "child" }), 1);
-  assert.equal(await value("codexd_events_total", { category: "other" }), 1, "an unknown type never grows the label set");
+  assert.equal(
+    await value("codexd_events_total", { category: "other" }),
+    1,
+    "an unknown type never grows the label set"
+  );
 });
 
 test("gauges are read from the source at each scrape; streams report open, close and cut-off", async () => {
@@ -92,9 +137,16 @@ test("gauges are read from the source at each scrape; streams report open, close
   assert.equal(await value("codexd_child_up"), 0);
   if (process.platform === "linux") {
     child.pid = process.pid;
-    assert.ok((await value("codexd_child_resident_memory_bytes", { pid: String(process.pid) })) > 1024 * 1024, "RSS of a live pid read from /proc");
+    assert.ok(
+      (await value("codexd_child_resident_memory_bytes", { pid: String(process.pid) })) > 1024 * 1024,
+      "RSS of a live pid read from /proc"
+    );
     child.pid = 2 ** 22 + 12345;
-    assert.doesNotMatch(await metrics.registry.metrics(), /^codexd_child_resident_memory_bytes/m, "a gone pid leaves the gauge empty");
+    assert.doesNotMatch(
+      await metrics.registry.metrics(),
+      /^codexd_child_resident_memory_bytes/m,
+      "a gone pid leaves the gauge empty"
+    );
   }
   metrics.streams.opened();
   metrics.streams.opened();

@@ -15,7 +15,12 @@ const view = (seq: number, sessionId: string, pad = 0): RecentEvent => ({
 const size = (v: RecentEvent) => Buffer.byteLength(JSON.stringify(v));
 
 test("per-session bytes: the oldest events of a session go first", () => {
-  const cache = new SessionEventCache({ perSession: 100, sessions: 10, perSessionBytes: 5000, maxBytes: 1_000_000 });
+  const cache = new SessionEventCache({
+    perSession: 100,
+    sessions: 10,
+    perSessionBytes: 5000,
+    maxBytes: 1_000_000
+  });
   for (let seq = 1; seq <= 20; seq += 1) cache.add(view(seq, "a", 900), size(view(seq, "a", 900)));
   const kept = cache.get("a")!;
   assert.ok(kept.length < 20);
@@ -24,8 +29,14 @@ test("per-session bytes: the oldest events of a session go first", () => {
 });
 
 test("total bytes: the least recently active sessions go first", () => {
-  const cache = new SessionEventCache({ perSession: 100, sessions: 100, perSessionBytes: 100_000, maxBytes: 10_000 });
-  for (const id of ["a", "b", "c", "d"]) for (let seq = 1; seq <= 3; seq += 1) cache.add(view(seq, id, 1000), size(view(seq, id, 1000)));
+  const cache = new SessionEventCache({
+    perSession: 100,
+    sessions: 100,
+    perSessionBytes: 100_000,
+    maxBytes: 10_000
+  });
+  for (const id of ["a", "b", "c", "d"])
+    for (let seq = 1; seq <= 3; seq += 1) cache.add(view(seq, id, 1000), size(view(seq, id, 1000)));
   cache.add(view(9, "a", 1000), size(view(9, "a", 1000)));
   assert.ok(cache.bytes <= 10_000);
   assert.equal(cache.get("b"), undefined, "b was the least recently active");

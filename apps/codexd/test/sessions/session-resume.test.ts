@@ -6,7 +6,8 @@ import { getJson, postJson, startFakeCodexd } from "../support/start-fake-codexd
 // POST /v1/codexd/sessions {threadId}: a session on an existing thread, over the fake app-server.
 
 // What codex 0.169 answers for a thread it has no rollout of (tried against the real binary).
-const unknownThread = (threadId: string) => new JsonRpcError(-32600, `no rollout found for thread id ${threadId}`, undefined, "thread/resume");
+const unknownThread = (threadId: string) =>
+  new JsonRpcError(-32600, `no rollout found for thread id ${threadId}`, undefined, "thread/resume");
 
 test("a threadId opens the session with thread/resume, not thread/start", async () => {
   const codexd = await startFakeCodexd();
@@ -29,19 +30,33 @@ test("a threadId opens the session with thread/resume, not thread/start", async 
     assert.deepEqual(codexd.appServer.calls, [
       {
         method: "thread/resume",
-        params: { threadId: "thread-old", excludeTurns: true, cwd: codexd.ws.root, approvalPolicy: "never", sandbox: "workspace-write" }
+        params: {
+          threadId: "thread-old",
+          excludeTurns: true,
+          cwd: codexd.ws.root,
+          approvalPolicy: "never",
+          sandbox: "workspace-write"
+        }
       }
     ]);
 
     const read = await getJson(`${codexd.base}/v1/codexd/sessions/${session.sessionId}`);
-    const createdEvent = read.body.data.recentEvents.find((e: { type: string }) => e.type === "session.created");
+    const createdEvent = read.body.data.recentEvents.find(
+      (e: { type: string }) => e.type === "session.created"
+    );
     assert.equal(createdEvent.data.resumed, true);
     assert.equal(createdEvent.threadId, "thread-old");
 
     // The session takes turns on that thread like any other.
-    const turn = await postJson(`${codexd.base}/v1/codexd/turn`, { sessionId: session.sessionId, input: "go on" });
+    const turn = await postJson(`${codexd.base}/v1/codexd/turn`, {
+      sessionId: session.sessionId,
+      input: "go on"
+    });
     assert.equal(turn.status, 202);
-    assert.equal((codexd.appServer.calls.at(-1)?.params as { threadId: string } | undefined)?.threadId, "thread-old");
+    assert.equal(
+      (codexd.appServer.calls.at(-1)?.params as { threadId: string } | undefined)?.threadId,
+      "thread-old"
+    );
 
     const fresh = await postJson(`${codexd.base}/v1/codexd/sessions`, {});
     assert.equal(fresh.body.data.session.resumed, false);
@@ -60,7 +75,12 @@ test("a thread codex does not know is 404 thread_not_found, and no session is re
     assert.equal(missing.body.error.code, "thread_not_found");
     assert.match(missing.body.error.message, /thread-nowhere/);
 
-    codexd.appServer.failNext = new JsonRpcError(-32600, "invalid session id: invalid character", undefined, "thread/resume");
+    codexd.appServer.failNext = new JsonRpcError(
+      -32600,
+      "invalid session id: invalid character",
+      undefined,
+      "thread/resume"
+    );
     const malformed = await postJson(`${codexd.base}/v1/codexd/sessions`, { threadId: "not-a-uuid" });
     assert.equal(malformed.status, 404);
     assert.equal(malformed.body.error.code, "thread_not_found");
@@ -103,7 +123,10 @@ test("two opens of one thread at once: one session, the other thread_in_use", as
   const codexd = await startFakeCodexd();
   try {
     const ops = codexd.service.operations;
-    const results = await Promise.allSettled([ops.createSession({ threadId: "thread-x" }), ops.createSession({ threadId: "thread-x" })]);
+    const results = await Promise.allSettled([
+      ops.createSession({ threadId: "thread-x" }),
+      ops.createSession({ threadId: "thread-x" })
+    ]);
     assert.equal(results[0].status, "fulfilled");
     assert.equal(results[1].status, "rejected");
     assert.equal((results[1] as PromiseRejectedResult).reason.code, "thread_in_use");
@@ -116,14 +139,19 @@ test("two opens of one thread at once: one session, the other thread_in_use", as
 test("recovery never swaps the thread of a session opened on an existing one", async () => {
   const codexd = await startFakeCodexd();
   try {
-    const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, { threadId: "thread-history" })).body.data.session;
+    const session = (await postJson(`${codexd.base}/v1/codexd/sessions`, { threadId: "thread-history" })).body
+      .data.session;
     assert.equal(session.turnCount, 0);
     // Recovery shares the open's thread/resume path, so the unknown thread reads the same.
     codexd.appServer.failNext = unknownThread("thread-history");
     codexd.appServer.calls.length = 0;
     const recovery = await codexd.service.operations.resumeAll(codexd.appServer);
     assert.deepEqual(recovery, { resumed: 0, failed: 1 });
-    assert.equal(codexd.appServer.calls.some((c) => c.method === "thread/start"), false, "no fresh thread stands in for its history");
+    assert.equal(
+      codexd.appServer.calls.some((c) => c.method === "thread/start"),
+      false,
+      "no fresh thread stands in for its history"
+    );
     const after = (await getJson(`${codexd.base}/v1/codexd/sessions/${session.sessionId}`)).body.data.session;
     assert.equal(after.status, "failed");
     assert.equal(after.threadId, "thread-history");

@@ -13,7 +13,8 @@ test("a turn that finished after the registry's last write comes back completed,
     const first = await startFakeCodexd({}, ws);
     first.appServer.autoComplete = false;
     const sessionId = (await postJson(`${first.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
-    const turnId = (await postJson(`${first.base}/v1/codexd/turn`, { sessionId, input: "x" })).body.data.turnId;
+    const turnId = (await postJson(`${first.base}/v1/codexd/turn`, { sessionId, input: "x" })).body.data
+      .turnId;
     await first.service.stateSettled();
     const stale = readFileSync(first.config.paths.sessionRegistryPath, "utf8");
     first.appServer.finishTurn(first.service.sessions.get(sessionId)!.threadId, turnId);
@@ -42,7 +43,8 @@ test("a turn accepted after the registry's last write is restored and marked int
     const sessionId = (await postJson(`${first.base}/v1/codexd/sessions`, {})).body.data.session.sessionId;
     await first.service.stateSettled();
     const stale = readFileSync(first.config.paths.sessionRegistryPath, "utf8");
-    const turnId = (await postJson(`${first.base}/v1/codexd/turn`, { sessionId, input: "x" })).body.data.turnId;
+    const turnId = (await postJson(`${first.base}/v1/codexd/turn`, { sessionId, input: "x" })).body.data
+      .turnId;
     // A crash: nothing more is written; the registry on disk predates the turn.
     writeFileSync(first.config.paths.sessionRegistryPath, stale);
     const second = await startFakeCodexd({}, ws);

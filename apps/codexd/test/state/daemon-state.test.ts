@@ -14,7 +14,21 @@ const initial = (): DaemonState => ({
   version: "0",
   nodeId: "n",
   updatedAt: "x",
-  child: { status: "idle", pid: null, command: "codex", args: [], cwd: "/", startedAt: null, exitedAt: null, exitCode: null, exitSignal: null, restarts: 0, nextRestartAt: null, lastError: null, userAgent: null }
+  child: {
+    status: "idle",
+    pid: null,
+    command: "codex",
+    args: [],
+    cwd: "/",
+    startedAt: null,
+    exitedAt: null,
+    exitCode: null,
+    exitSignal: null,
+    restarts: 0,
+    nextRestartAt: null,
+    lastError: null,
+    userAgent: null
+  }
 });
 
 test("daemon-state.json: a failed write is logged and retried with backoff; the newest state lands once space returns", () => {
@@ -22,7 +36,14 @@ test("daemon-state.json: a failed write is logged and retried with backoff; the 
   const state = failingState();
   try {
     const path = ws.path("daemon-state.json");
-    const file = new DaemonStateFile({ path, now: state.now, initial: initial(), health: state.health, fs: state.fs, timers: state.timers });
+    const file = new DaemonStateFile({
+      path,
+      now: state.now,
+      initial: initial(),
+      health: state.health,
+      fs: state.fs,
+      timers: state.timers
+    });
     file.update((s) => (s.started = true));
     state.fs.failWrites("ENOSPC");
     file.updateChild({ status: "running", pid: 42 });
@@ -62,7 +83,14 @@ test("daemon-state.json: while codexd starts, changes are written through unsync
         nodeStateFs.syncDirectorySync(dir);
       }
     };
-    const file = new DaemonStateFile({ path, now: state.now, initial: initial(), health: state.health, fs, timers: state.timers });
+    const file = new DaemonStateFile({
+      path,
+      now: state.now,
+      initial: initial(),
+      health: state.health,
+      fs,
+      timers: state.timers
+    });
     file.deferSync();
     file.update((s) => (s.pid = 7));
     file.updateChild({ status: "running", pid: 42 });

@@ -27,7 +27,9 @@ export class FakeAppServer implements AppServerClient {
   readonly calls: { method: string; params: unknown }[] = [];
   autoComplete = true;
   /** Set by the factory: codexd's handler for server→client requests. */
-  onServerRequest: ((request: { id: number; method: string; params: unknown }) => Promise<unknown>) | undefined;
+  onServerRequest:
+    | ((request: { id: number; method: string; params: unknown }) => Promise<unknown>)
+    | undefined;
   #requestId = 0;
 
   /** Sends a server→client request as app-server would; resolves to codexd's answer. */
@@ -40,7 +42,8 @@ export class FakeAppServer implements AppServerClient {
   #turn = 0;
 
   emit(method: string, params: Record<string, unknown>): void {
-    for (const l of this.listeners) l({ ...params, notificationMethod: method, type: method.replaceAll("/", ".") });
+    for (const l of this.listeners)
+      l({ ...params, notificationMethod: method, type: method.replaceAll("/", ".") });
   }
 
   events = {
@@ -57,7 +60,13 @@ export class FakeAppServer implements AppServerClient {
   async threadStart(params: Record<string, unknown>) {
     this.#take("thread/start", params);
     const id = `thread-${++this.#thread}`;
-    return { thread: { id }, model: (params.model as string) ?? "mock", modelProvider: "fake", cwd: params.cwd, approvalPolicy: params.approvalPolicy } as never;
+    return {
+      thread: { id },
+      model: (params.model as string) ?? "mock",
+      modelProvider: "fake",
+      cwd: params.cwd,
+      approvalPolicy: params.approvalPolicy
+    } as never;
   }
 
   async threadResume(params: Record<string, unknown>) {
@@ -71,7 +80,11 @@ export class FakeAppServer implements AppServerClient {
     if (this.autoComplete) {
       queueMicrotask(() => {
         this.emit("turn/started", { threadId: params.threadId, turn });
-        this.emit("item/completed", { threadId: params.threadId, turnId: turn.id, item: { type: "agentMessage", text: "done" } });
+        this.emit("item/completed", {
+          threadId: params.threadId,
+          turnId: turn.id,
+          item: { type: "agentMessage", text: "done" }
+        });
         this.emit("turn/completed", { threadId: params.threadId, turn: { ...turn, status: "completed" } });
       });
     }

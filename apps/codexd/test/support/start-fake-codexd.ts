@@ -4,8 +4,15 @@ import { resolveCodexdConfig, type CodexdConfigInput } from "../../src/config.js
 import { FakeAppServer, FakeChild } from "./fake-app-server.js";
 
 /** codexd on a fake child and fake app-server, listening on a free loopback port. */
-export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}, reuse?: { root: string }, deps: Partial<CodexdDeps> = {}) {
-  const ws = reuse === undefined ? makeTempDir("codexd-test-") : { root: reuse.root, path: (...p: string[]) => [reuse.root, ...p].join("/"), remove: () => {} };
+export async function startFakeCodexd(
+  overrides: Partial<CodexdConfigInput> = {},
+  reuse?: { root: string },
+  deps: Partial<CodexdDeps> = {}
+) {
+  const ws =
+    reuse === undefined
+      ? makeTempDir("codexd-test-")
+      : { root: reuse.root, path: (...p: string[]) => [reuse.root, ...p].join("/"), remove: () => {} };
   const child = new FakeChild();
   const appServer = new FakeAppServer();
   const spawned: { command: string; args: readonly string[]; cwd: string }[] = [];
@@ -24,7 +31,7 @@ export async function startFakeCodexd(overrides: Partial<CodexdConfigInput> = {}
         spawned.push({ command, args, cwd: options.cwd });
         queueMicrotask(() => {
           child.emit("spawn");
-          child.stdout.emit("data", "plain stdout line\n{\"jsonrpc\":\"2.0\"}\n");
+          child.stdout.emit("data", 'plain stdout line\n{"jsonrpc":"2.0"}\n');
           child.stderr.emit("data", "some stderr\n");
         });
         return child;

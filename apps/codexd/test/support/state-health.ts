@@ -9,6 +9,9 @@ export function failingState() {
   const at = (level: string) => (fields: object, message: string) => {
     lines.push({ level, message, fields: fields as Record<string, unknown> });
   };
-  const health = new WriteHealth({ logger: { error: at("error"), warn: at("warn"), info: at("info") }, now: () => timers.now() });
+  const health = new WriteHealth({
+    logger: { error: at("error"), warn: at("warn"), info: at("info") },
+    now: () => timers.now()
+  });
   return { timers, health, fs: new FaultInjectingFs(), lines, now: () => timers.wallNow() };
 }

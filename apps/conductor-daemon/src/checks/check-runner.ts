@@ -46,9 +46,15 @@ const FEEDBACK_TAIL_BYTES = 4 * 1024;
 /** The turn input that answers failing checks: which failed, how, and the end of their output. */
 export function checkFeedback(failed: readonly CheckResult[], round: number, maxRounds: number): string {
   const parts = failed.map((check) => {
-    const how = check.status === "timed_out" ? `timed out after ${check.durationMs} ms` : `exited ${check.exitCode ?? "without a code"}`;
+    const how =
+      check.status === "timed_out"
+        ? `timed out after ${check.durationMs} ms`
+        : `exited ${check.exitCode ?? "without a code"}`;
     const tail = Buffer.from(check.outputTail, "utf8");
-    const shown = tail.length > FEEDBACK_TAIL_BYTES ? `…${tail.subarray(-FEEDBACK_TAIL_BYTES).toString("utf8")}` : check.outputTail;
+    const shown =
+      tail.length > FEEDBACK_TAIL_BYTES
+        ? `…${tail.subarray(-FEEDBACK_TAIL_BYTES).toString("utf8")}`
+        : check.outputTail;
     return `### ${check.name} (${how})\n\`\`\`\n${shown.trimEnd()}\n\`\`\``;
   });
   return [

@@ -22,7 +22,8 @@ export interface CommandOptions {
 }
 
 /** Variables a command the repository asks to run never sees: the conductor's secrets. */
-const SECRET_ENV = /^(BAA_SHARED_TOKEN|BAA_DATABASE_URL|BAA_GITHUB_TOKEN|BAA_GITHUB_WEBHOOK_SECRET|BAA_NOTIFY_SECRET)$/;
+const SECRET_ENV =
+  /^(BAA_SHARED_TOKEN|BAA_DATABASE_URL|BAA_GITHUB_TOKEN|BAA_GITHUB_WEBHOOK_SECRET|BAA_NOTIFY_SECRET)$/;
 
 export function commandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !SECRET_ENV.test(key)));
@@ -36,10 +37,18 @@ export function runCommand(command: string, options: CommandOptions): Promise<Co
   const { timers } = options;
   const started = timers.now();
   return new Promise((resolve) => {
-    const child = spawn("sh", ["-c", command], { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("sh", ["-c", command], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"]
+    });
     let tail = Buffer.alloc(0);
     const keep = (chunk: Buffer) => {
-      tail = tail.length + chunk.length <= options.tailBytes ? Buffer.concat([tail, chunk]) : Buffer.concat([tail, chunk]).subarray(-options.tailBytes);
+      tail =
+        tail.length + chunk.length <= options.tailBytes
+          ? Buffer.concat([tail, chunk])
+          : Buffer.concat([tail, chunk]).subarray(-options.tailBytes);
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
@@ -49,7 +58,8 @@ export function runCommand(command: string, options: CommandOptions): Promise<Co
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch (error) {
         // Already gone (ESRCH) is the point; anything else is worth knowing.
-        if ((error as NodeJS.ErrnoException).code !== "ESRCH") keep(Buffer.from(`\n[baa: could not kill the command: ${String(error)}]\n`));
+        if ((error as NodeJS.ErrnoException).code !== "ESRCH")
+          keep(Buffer.from(`\n[baa: could not kill the command: ${String(error)}]\n`));
       }
     };
     const timer = timers.setTimeout(() => {
@@ -61,9 +71,15 @@ export function runCommand(command: string, options: CommandOptions): Promise<Co
     const finish = (exitCode: number | null, spawnError?: Error) => {
       timers.clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-      if (spawnError !== undefined) keep(Buffer.from(`[baa: could not start the command: ${spawnError.message}]\n`));
+      if (spawnError !== undefined)
+        keep(Buffer.from(`[baa: could not start the command: ${spawnError.message}]\n`));
       const status = timedOut ? "timed_out" : exitCode === 0 ? "passed" : "failed";
-      resolve({ status, exitCode, durationMs: Math.round(timers.now() - started), outputTail: decodeTail(tail) });
+      resolve({
+        status,
+        exitCode,
+        durationMs: Math.round(timers.now() - started),
+        outputTail: decodeTail(tail)
+      });
     };
     child.once("error", (error) => finish(null, error));
     child.once("close", (code) => finish(code));

@@ -11,7 +11,10 @@ const relativePath = z
   .string()
   .min(1)
   .max(1024)
-  .refine((path) => !path.startsWith("/") && !path.split(/[\\/]/).includes(".."), "must be a path inside the repository (no leading /, no ..)");
+  .refine(
+    (path) => !path.startsWith("/") && !path.split(/[\\/]/).includes(".."),
+    "must be a path inside the repository (no leading /, no ..)"
+  );
 
 export const setupSchema = z.strictObject({
   run: z.array(command).max(20).default([]),
@@ -21,7 +24,12 @@ export const setupSchema = z.strictObject({
 export const checkSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   run: command,
-  timeoutMs: z.number().int().min(100).max(24 * 60 * 60 * 1000).optional()
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(24 * 60 * 60 * 1000)
+    .optional()
 });
 
 /** `.baa/config.json`, and the same keys in a task's body (each one replaces the file's). */
@@ -30,7 +38,10 @@ export const repoConfigSchema = z.strictObject({
   checks: z
     .array(checkSchema)
     .max(20)
-    .refine((checks) => new Set(checks.map((check) => check.name)).size === checks.length, "check names must be unique")
+    .refine(
+      (checks) => new Set(checks.map((check) => check.name)).size === checks.length,
+      "check names must be unique"
+    )
     .optional(),
   maxCheckRounds: z.number().int().min(1).max(20).optional()
 });
@@ -62,13 +73,18 @@ export function parseRepoConfig(text: string, where = REPO_CONFIG_PATH): RepoCon
   }
   const parsed = repoConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`
+    );
     throw new RepoConfigError(`${where} is not valid: ${problems.join("; ")}`);
   }
   return parsed.data;
 }
 
-export function effectiveRepoConfig(file: RepoConfigFile | null, task: RepoConfigOverride | null): EffectiveRepoConfig {
+export function effectiveRepoConfig(
+  file: RepoConfigFile | null,
+  task: RepoConfigOverride | null
+): EffectiveRepoConfig {
   const setup = task?.setup ?? file?.setup;
   return {
     setup: { run: setup?.run ?? [], copy: setup?.copy ?? [] },

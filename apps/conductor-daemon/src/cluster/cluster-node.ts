@@ -46,7 +46,8 @@ export class ClusterNode {
   constructor(options: ClusterNodeOptions) {
     const { config, store, timers, logger } = options;
     this.claimsForItself = store.kind === "postgres";
-    if (!this.claimsForItself && !config.execute) logger.warn("BAA_EXECUTE=false has no effect on SQLite: one node, which runs its tasks");
+    if (!this.claimsForItself && !config.execute)
+      logger.warn("BAA_EXECUTE=false has no effect on SQLite: one node, which runs its tasks");
     this.keeper = new NodeKeeper({
       store,
       nodeId: config.nodeId,
@@ -80,7 +81,12 @@ export class ClusterNode {
   }
 
   /** The scheduler's leadership and claim options on PostgreSQL; undefined on SQLite (the lease keeper's). */
-  schedulerSide(): { leadership: { current(): { holder: string; term: number } | null; readonly scope: string }; claim: NonNullable<SchedulerOptions["claim"]> } | undefined {
+  schedulerSide():
+    | {
+        leadership: { current(): { holder: string; term: number } | null; readonly scope: string };
+        claim: NonNullable<SchedulerOptions["claim"]>;
+      }
+    | undefined {
     if (!this.claimsForItself) return undefined;
     const keeper = this.keeper;
     return {

@@ -2,7 +2,15 @@ import type { ControlStore, NodeRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { ClockTimers } from "@baa/clock";
 import { withDeadline } from "../deadline.js";
-import { decideAfterBeat, isLive, mayClaim, nodeTiming, type BeatOutcome, type Liveness, type NodeTiming } from "./node-policy.js";
+import {
+  decideAfterBeat,
+  isLive,
+  mayClaim,
+  nodeTiming,
+  type BeatOutcome,
+  type Liveness,
+  type NodeTiming
+} from "./node-policy.js";
 
 export type NodeKeeperStore = Pick<ControlStore, "heartbeatNode">;
 
@@ -118,7 +126,12 @@ export class NodeKeeper {
     let outcome: BeatOutcome;
     try {
       // A hung beat must not hold the loop past the deadline; a late one may still land.
-      outcome = await withDeadline(timers, this.#write(sentAt), this.timing.ttlMs - this.timing.marginMs, "node heartbeat");
+      outcome = await withDeadline(
+        timers,
+        this.#write(sentAt),
+        this.timing.ttlMs - this.timing.marginMs,
+        "node heartbeat"
+      );
     } catch (error) {
       this.#log.warn({ err: error }, "node heartbeat failed");
       this.#o.observer?.failed();
@@ -149,7 +162,11 @@ export class NodeKeeper {
       ttlMs: this.timing.ttlMs,
       runLeaseTtlMs: this.timing.ttlMs
     });
-    if (result.node.draining !== this.#draining) this.#log.info({ draining: result.node.draining }, result.node.draining ? "node drained: not claiming" : "node resumed: claiming again");
+    if (result.node.draining !== this.#draining)
+      this.#log.info(
+        { draining: result.node.draining },
+        result.node.draining ? "node drained: not claiming" : "node resumed: claiming again"
+      );
     this.#draining = result.node.draining;
     this.#lastRow = result.node;
     return { kind: "ok", sentAt, draining: result.node.draining, renewed: result.renewed };
@@ -159,7 +176,10 @@ export class NodeKeeper {
     if (this.#lostReported) return;
     this.#lostReported = true;
     const reason = "this node could not renew its run leases in time; its runs are the leader's to end";
-    this.#log.warn({ ttlMs: this.timing.ttlMs }, "node heartbeat not renewed before its deadline: stopping claims and local runs");
+    this.#log.warn(
+      { ttlMs: this.timing.ttlMs },
+      "node heartbeat not renewed before its deadline: stopping claims and local runs"
+    );
     try {
       this.#o.onLost?.(reason);
     } catch (error) {
@@ -174,13 +194,16 @@ export class NodeKeeper {
     this.#deadlineTimer = undefined;
     const until = this.#liveUntil;
     if (until === null || !this.#running) return;
-    this.#deadlineTimer = timers.setTimeout(() => {
-      this.#deadlineTimer = undefined;
-      if (this.#liveUntil === until) {
-        this.#liveUntil = null;
-        this.#lose();
-      }
-    }, Math.max(0, until - timers.now()));
+    this.#deadlineTimer = timers.setTimeout(
+      () => {
+        this.#deadlineTimer = undefined;
+        if (this.#liveUntil === until) {
+          this.#liveUntil = null;
+          this.#lose();
+        }
+      },
+      Math.max(0, until - timers.now())
+    );
   }
 
   #schedule(waitMs: number): void {

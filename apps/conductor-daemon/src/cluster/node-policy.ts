@@ -52,18 +52,31 @@ export interface BeatDecision {
  * What follows a beat. A failed beat keeps the node live only until its local deadline (the
  * last good beat's send time + ttl − margin), and the retry comes no later than that deadline.
  */
-export function decideAfterBeat(timing: NodeTiming, before: Liveness, outcome: BeatOutcome, now: number): BeatDecision {
+export function decideAfterBeat(
+  timing: NodeTiming,
+  before: Liveness,
+  outcome: BeatOutcome,
+  now: number
+): BeatDecision {
   const still = before !== null && now < before ? before : null;
   if (outcome.kind === "ok") {
     const liveUntil = outcome.sentAt + timing.ttlMs - timing.marginMs;
     // Due a third of the TTL after the beat left, not after it came back.
-    return { liveUntil, change: still !== null ? "renewed" : before !== null ? "lapsed" : "live", waitMs: Math.max(timing.minWaitMs, outcome.sentAt + timing.beatEveryMs - now) };
+    return {
+      liveUntil,
+      change: still !== null ? "renewed" : before !== null ? "lapsed" : "live",
+      waitMs: Math.max(timing.minWaitMs, outcome.sentAt + timing.beatEveryMs - now)
+    };
   }
   if (still !== null) {
     const retry = Math.max(timing.minWaitMs, Math.min(Math.floor(timing.beatEveryMs / 2), still - now));
     return { liveUntil: still, change: "none", waitMs: retry };
   }
-  return { liveUntil: null, change: before !== null ? "lost" : "none", waitMs: Math.max(timing.minWaitMs, Math.floor(timing.beatEveryMs / 2)) };
+  return {
+    liveUntil: null,
+    change: before !== null ? "lost" : "none",
+    waitMs: Math.max(timing.minWaitMs, Math.floor(timing.beatEveryMs / 2))
+  };
 }
 
 /** Whether the node is live at `now`, whatever the timers did. */
@@ -72,6 +85,9 @@ export function isLive(liveUntil: Liveness, now: number): boolean {
 }
 
 /** A node claims only while live, executing and not drained. */
-export function mayClaim(state: { liveUntil: Liveness; executes: boolean; draining: boolean }, now: number): boolean {
+export function mayClaim(
+  state: { liveUntil: Liveness; executes: boolean; draining: boolean },
+  now: number
+): boolean {
   return state.executes && !state.draining && isLive(state.liveUntil, now);
 }

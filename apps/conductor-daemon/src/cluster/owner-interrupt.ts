@@ -8,13 +8,20 @@ const REMOTE_INTERRUPT_TIMEOUT_MS = 2_000;
  * conductor (which forwards to its codexd), with the shared token. "No turn in progress" (409)
  * and "no such session" (404) mean it already ended; anything else throws for the caller to log.
  */
-export async function interruptOnOwner(address: string, token: string, run: RunRecord, fetchImpl: typeof fetch = fetch): Promise<void> {
+export async function interruptOnOwner(
+  address: string,
+  token: string,
+  run: RunRecord,
+  fetchImpl: typeof fetch = fetch
+): Promise<void> {
   if (run.sessionId === null) return;
   const url = new URL("/v1/codex/turn/interrupt", address);
   const response = await fetchImpl(url, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify(run.turnId === null ? { sessionId: run.sessionId } : { sessionId: run.sessionId, turnId: run.turnId }),
+    body: JSON.stringify(
+      run.turnId === null ? { sessionId: run.sessionId } : { sessionId: run.sessionId, turnId: run.turnId }
+    ),
     signal: AbortSignal.timeout(REMOTE_INTERRUPT_TIMEOUT_MS)
   });
   await response.body?.cancel();

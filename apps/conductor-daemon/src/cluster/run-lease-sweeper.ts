@@ -59,10 +59,17 @@ export class RunLeaseSweeper {
     const leader = this.#o.leadership.current();
     if (leader === null) return [];
     const { store } = this.#o;
-    const swept = await store.expireRunLeases({ scope: this.#o.leadership.scope, holder: leader.holder, term: leader.term });
+    const swept = await store.expireRunLeases({
+      scope: this.#o.leadership.scope,
+      holder: leader.holder,
+      term: leader.term
+    });
     this.#o.observer?.swept(swept.length);
     if (swept.length > 0) {
-      this.#log.warn({ runs: swept.map((run) => ({ runId: run.runId, taskId: run.taskId, owner: run.owner })) }, "run leases expired: runs abandoned, their tasks queued again");
+      this.#log.warn(
+        { runs: swept.map((run) => ({ runId: run.runId, taskId: run.taskId, owner: run.owner })) },
+        "run leases expired: runs abandoned, their tasks queued again"
+      );
       await this.#interrupt(swept);
     }
     const placed = await store.notePlacement();
@@ -84,7 +91,10 @@ export class RunLeaseSweeper {
           this.#log.info({ runId: run.runId, owner: run.owner }, "turn of a swept run interrupted");
         } catch (error) {
           // Its node is dead or frozen: nothing runs, or its own keeper stops the turn on waking.
-          this.#log.warn({ err: error, runId: run.runId, owner: run.owner, address }, "could not interrupt the turn of a swept run");
+          this.#log.warn(
+            { err: error, runId: run.runId, owner: run.owner, address },
+            "could not interrupt the turn of a swept run"
+          );
         }
       })
     );

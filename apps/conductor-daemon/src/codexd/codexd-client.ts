@@ -1,6 +1,11 @@
 import type { Logger } from "pino";
 import { isLoopbackHost } from "@baa/net-trust";
-import { createUndiciTransport, type CodexdTransport, type TransportReply, type UndiciTransport } from "./codexd-transport.js";
+import {
+  createUndiciTransport,
+  type CodexdTransport,
+  type TransportReply,
+  type UndiciTransport
+} from "./codexd-transport.js";
 import { conductorError } from "../errors.js";
 
 /**
@@ -16,7 +21,13 @@ export class CodexdReply {
   #parsed = false;
   #json: unknown;
 
-  constructor(status: number, body: Buffer, retryAfter: string | undefined, request: CodexdRequest, json?: { value: unknown }) {
+  constructor(
+    status: number,
+    body: Buffer,
+    retryAfter: string | undefined,
+    request: CodexdRequest,
+    json?: { value: unknown }
+  ) {
     this.status = status;
     this.body = body;
     this.retryAfter = retryAfter;
@@ -38,7 +49,8 @@ export class CodexdReply {
    */
   get json(): unknown {
     if (!this.#parsed) {
-      this.#json = this.body.length === 0 ? undefined : parseOrBadGateway(this.body.toString("utf8"), this.#request);
+      this.#json =
+        this.body.length === 0 ? undefined : parseOrBadGateway(this.body.toString("utf8"), this.#request);
       this.#parsed = true;
     }
     return this.#json;
@@ -112,7 +124,8 @@ export class CodexdClient {
     } else {
       const own = createUndiciTransport({
         connectTimeoutMs: options.connectTimeoutMs,
-        onSocketFailure: (path, error) => this.#logger?.warn({ err: error, path }, "codexd's local socket failed; using TCP")
+        onSocketFailure: (path, error) =>
+          this.#logger?.warn({ err: error, path }, "codexd's local socket failed; using TCP")
       });
       this.#transport = own;
       this.#close = () => own.close();
@@ -141,7 +154,10 @@ export class CodexdClient {
   eventsSocket(search: string): { url: string; host: string } | null {
     const path = this.socketPath;
     if (path === null || !/^[A-Za-z0-9._/-]+$/.test(path)) return null;
-    return { url: `ws+unix://${path}:${this.#basePath}/v1/codexd/events${search}`, host: this.#urlOrigin.slice(this.#urlOrigin.indexOf("//") + 2) };
+    return {
+      url: `ws+unix://${path}:${this.#basePath}/v1/codexd/events${search}`,
+      host: this.#urlOrigin.slice(this.#urlOrigin.indexOf("//") + 2)
+    };
   }
 
   async request(request: CodexdRequest): Promise<CodexdReply> {
@@ -161,18 +177,25 @@ export class CodexdClient {
       });
     } catch (error) {
       if (isTimeout(error)) {
-        throw conductorError("codexd_timeout", `codexd did not answer ${request.method} ${request.pathAndQuery.split("?", 1)[0]} in time`, {
-          cause: error
-        });
+        throw conductorError(
+          "codexd_timeout",
+          `codexd did not answer ${request.method} ${request.pathAndQuery.split("?", 1)[0]} in time`,
+          {
+            cause: error
+          }
+        );
       }
-      throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, { cause: error });
+      throw conductorError("codexd_unavailable", `codexd is not reachable at ${this.baseUrl}`, {
+        cause: error
+      });
     }
     const body = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : reply.body;
     // For a lazy caller a response typed as JSON and shaped as a JSON document is parsed only when
     // it reads `json`; any other non-empty response is parsed now, so one that is not JSON is
     // refused before it reaches a caller.
     const json =
-      body.length === 0 || (request.lazyJson === true && isJsonType(reply.headers["content-type"]) && looksLikeJsonDocument(body))
+      body.length === 0 ||
+      (request.lazyJson === true && isJsonType(reply.headers["content-type"]) && looksLikeJsonDocument(body))
         ? undefined
         : { value: parseOrBadGateway(body.toString("utf8"), request) };
     return new CodexdReply(reply.status, body, reply.headers["retry-after"], request, json);
@@ -206,7 +229,9 @@ export class CodexdClient {
     const now = performance.now();
     if (now - this.#discoveredAt < SOCKET_DISCOVERY_EVERY_MS) return;
     this.#discoveredAt = now;
-    this.status().catch((error: unknown) => this.#logger?.debug({ err: error }, "codexd status for its local socket failed; staying on TCP"));
+    this.status().catch((error: unknown) =>
+      this.#logger?.debug({ err: error }, "codexd status for its local socket failed; staying on TCP")
+    );
   }
 
   #learnSocket(data: object): void {
@@ -215,7 +240,10 @@ export class CodexdClient {
     const next = typeof path === "string" && path !== "" ? path : null;
     if (next === this.#local.socketPath) return;
     this.#local.useSocket(next);
-    this.#logger?.info({ path: next }, next === null ? "codexd serves TCP only" : "calls to codexd go over its local socket");
+    this.#logger?.info(
+      { path: next },
+      next === null ? "codexd serves TCP only" : "calls to codexd go over its local socket"
+    );
   }
 }
 
@@ -259,6 +287,8 @@ function parseOrBadGateway(text: string, request: CodexdRequest): unknown {
     return JSON.parse(text);
   } catch (error) {
     const what = `${request.method} ${request.pathAndQuery.split("?", 1)[0]}`;
-    throw conductorError("codexd_bad_gateway", `codexd answered ${what} with a body that is not JSON`, { cause: error });
+    throw conductorError("codexd_bad_gateway", `codexd answered ${what} with a body that is not JSON`, {
+      cause: error
+    });
   }
 }

@@ -20,7 +20,14 @@ export interface UndiciTransport extends CodexdTransport {
 }
 
 // Connecting failed, so nothing was sent: safe to send again over TCP, even a POST.
-const CONNECT_FAILURES = new Set(["ENOENT", "ECONNREFUSED", "EACCES", "ENOTSOCK", "UND_ERR_CONNECT_TIMEOUT", "ECONNECT_TIMEOUT"]);
+const CONNECT_FAILURES = new Set([
+  "ENOENT",
+  "ECONNREFUSED",
+  "EACCES",
+  "ENOTSOCK",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ECONNECT_TIMEOUT"
+]);
 
 const EMPTY = Buffer.alloc(0);
 
@@ -87,7 +94,10 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
  * step is bounded on its own so a codexd that is down is reported at once. The Host stays the
  * TCP one either way, so codexd's browser guard sees its own Host.
  */
-export function createUndiciTransport(options: { connectTimeoutMs: number; onSocketFailure?: (path: string, error: unknown) => void }): UndiciTransport {
+export function createUndiciTransport(options: {
+  connectTimeoutMs: number;
+  onSocketFailure?: (path: string, error: unknown) => void;
+}): UndiciTransport {
   const tcp = new Agent({ connect: { timeout: options.connectTimeoutMs }, keepAliveTimeout: 10_000 });
   let socket: UnixHttpClient | null = null;
 
@@ -137,7 +147,11 @@ export function createUndiciTransport(options: { connectTimeoutMs: number; onSoc
         if ((socket?.path ?? null) === path) return;
         dropSocket();
         if (path !== null) {
-          socket = new UnixHttpClient({ path, connectTimeoutMs: options.connectTimeoutMs, keepAliveMs: 10_000 });
+          socket = new UnixHttpClient({
+            path,
+            connectTimeoutMs: options.connectTimeoutMs,
+            keepAliveMs: 10_000
+          });
         }
       }
     },

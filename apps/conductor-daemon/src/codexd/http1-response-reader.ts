@@ -168,9 +168,11 @@ export class Http1ResponseReader {
     // Status line: HTTP/1.x NNN reason
     const lineEnd = head.indexOf("\r\n");
     const statusLine = lineEnd === -1 ? head : head.slice(0, lineEnd);
-    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20) throw malformed("codexd's response is not HTTP/1.x");
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.charCodeAt(8) !== 0x20)
+      throw malformed("codexd's response is not HTTP/1.x");
     const status = Number(statusLine.slice(9, 12));
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw malformed("codexd's response has no status");
+    if (!Number.isInteger(status) || status < 100 || status > 999)
+      throw malformed("codexd's response has no status");
     this.#closeToken = false;
     this.#keepAliveToken = false;
     let length: number | undefined;
@@ -184,11 +186,13 @@ export class Http1ResponseReader {
       const name = head.slice(start, colon).toLowerCase();
       if (name === "content-length") {
         const parsed = parseContentLength(trimOws(head, colon + 1, end));
-        if (length !== undefined && length !== parsed) throw malformed("codexd's response has conflicting content-lengths");
+        if (length !== undefined && length !== parsed)
+          throw malformed("codexd's response has conflicting content-lengths");
         length = parsed;
       } else if (name === "transfer-encoding") {
         const value = trimOws(head, colon + 1, end);
-        if (value.toLowerCase() !== "chunked") throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
+        if (value.toLowerCase() !== "chunked")
+          throw malformed(`codexd's response has an unsupported transfer-encoding: ${value}`);
         chunked = true;
       } else {
         this.#header(name, head, colon + 1, end);
@@ -207,7 +211,8 @@ export class Http1ResponseReader {
     // HTTP/1.1 keeps the connection unless told `close`; HTTP/1.0 closes it unless told `keep-alive`.
     const http10 = statusLine.charCodeAt(7) === 0x30;
     this.#keepAlive = !this.#closeToken && (!http10 || this.#keepAliveToken);
-    if (chunked && length !== undefined) throw malformed("codexd's response has both a content-length and chunked encoding");
+    if (chunked && length !== undefined)
+      throw malformed("codexd's response has both a content-length and chunked encoding");
     if (this.#method === "HEAD" || status === 204 || status === 304) {
       this.#finish();
     } else if (chunked) {

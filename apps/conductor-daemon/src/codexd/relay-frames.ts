@@ -53,7 +53,12 @@ export class RelayBatch {
   /** Every frame in one buffer: one write per client for the whole step. */
   get whole(): Buffer {
     const only = this.frames.length === 1 ? this.frames[0] : undefined;
-    this.#whole ??= only?.frame ?? Buffer.concat(this.frames.map((f) => f.frame), this.#bytes);
+    this.#whole ??=
+      only?.frame ??
+      Buffer.concat(
+        this.frames.map((f) => f.frame),
+        this.#bytes
+      );
     return this.#whole;
   }
 }

@@ -45,7 +45,14 @@ export class UnixHttpClient {
       return Promise.reject(error);
     }
     return new Promise<UnixHttpReply>((resolve, reject) => {
-      const exchange: Exchange = { head, body: req.body, method: req.method, timeoutMs: req.timeoutMs, resolve, reject };
+      const exchange: Exchange = {
+        head,
+        body: req.body,
+        method: req.method,
+        timeoutMs: req.timeoutMs,
+        resolve,
+        reject
+      };
       let connection = this.#idle.pop();
       while (connection !== undefined && !connection.usable) connection = this.#idle.pop();
       (connection ?? this.#open()).send(exchange);
@@ -87,7 +94,10 @@ export class UnixHttpClient {
       return;
     }
     // Idle a little less than the server would, so it never closes a connection we are reusing.
-    const idleMs = serverKeepAliveMs === undefined ? this.#keepAliveMs : Math.min(this.#keepAliveMs, Math.max(0, serverKeepAliveMs - 1000));
+    const idleMs =
+      serverKeepAliveMs === undefined
+        ? this.#keepAliveMs
+        : Math.min(this.#keepAliveMs, Math.max(0, serverKeepAliveMs - 1000));
     if (idleMs === 0) {
       connection.destroy();
       return;
@@ -175,12 +185,20 @@ class Connection {
     this.#socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on("end", () => this.#onEnd());
     this.#socket.on("error", (error) => this.#fail(error));
-    this.#socket.on("close", () => this.#fail(failure("codexd closed the connection before answering", { code: "ECONNRESET" })));
+    this.#socket.on("close", () =>
+      this.#fail(failure("codexd closed the connection before answering", { code: "ECONNRESET" }))
+    );
   }
 
   /** Idle, open, and not closed by the peer meanwhile. */
   get usable(): boolean {
-    return !this.#done && this.#exchange === undefined && this.#connected && !this.#socket.destroyed && this.#socket.readable;
+    return (
+      !this.#done &&
+      this.#exchange === undefined &&
+      this.#connected &&
+      !this.#socket.destroyed &&
+      this.#socket.readable
+    );
   }
 
   send(exchange: Exchange): void {
@@ -291,7 +309,12 @@ class Connection {
     }
     if (exchange === undefined) return;
     const code = (error as { code?: string }).code;
-    if (this.#served > 0 && !this.#responseBegan && IDEMPOTENT.has(exchange.method) && (code === "ECONNRESET" || code === "EPIPE")) {
+    if (
+      this.#served > 0 &&
+      !this.#responseBegan &&
+      IDEMPOTENT.has(exchange.method) &&
+      (code === "ECONNRESET" || code === "EPIPE")
+    ) {
       this.#client.retry(exchange);
       return;
     }
@@ -303,12 +326,14 @@ class Connection {
 // value with a line break would split the request, so it is refused.
 function requestHead(req: UnixHttpRequest): string {
   if (!/^[A-Z]+$/.test(req.method)) throw failure(`not an HTTP method: ${JSON.stringify(req.method)}`);
-  if (!isFieldSafe(req.path) || req.path.includes(" ")) throw failure("the request path holds characters HTTP cannot carry");
+  if (!isFieldSafe(req.path) || req.path.includes(" "))
+    throw failure("the request path holds characters HTTP cannot carry");
   const host = req.origin.slice(req.origin.indexOf("//") + 2);
   let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n`;
   for (const name in req.headers) {
     const value = req.headers[name]!;
-    if (!isFieldSafe(name) || !isFieldSafe(value)) throw failure(`header ${JSON.stringify(name)} holds characters HTTP cannot carry`);
+    if (!isFieldSafe(name) || !isFieldSafe(value))
+      throw failure(`header ${JSON.stringify(name)} holds characters HTTP cannot carry`);
     head += `${name}: ${value}\r\n`;
   }
   const { body } = req;

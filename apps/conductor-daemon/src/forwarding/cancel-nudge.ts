@@ -21,9 +21,15 @@ export function cancelNudger(deps: { forwarder: NodeForwarder; owners: RunOwners
         url: `/v1/tasks/${encodeURIComponent(taskId)}/cancel`,
         body: { reason }
       });
-      deps.logger.info({ taskId, nodeId: placement.nodeId, status: response.status }, "cancel sent on to the run's owner");
+      deps.logger.info(
+        { taskId, nodeId: placement.nodeId, status: response.status },
+        "cancel sent on to the run's owner"
+      );
     } catch (error) {
-      deps.logger.warn({ err: error, taskId }, "could not send the cancel on to the run's owner; it sees the flag at its next progress check");
+      deps.logger.warn(
+        { err: error, taskId },
+        "could not send the cancel on to the run's owner; it sees the flag at its next progress check"
+      );
     }
   };
 }

@@ -29,7 +29,11 @@ export const FORWARDED_ROUTES: ReadonlyMap<string, Locate> = new Map<string, Loc
   ["GET /v1/tasks/:task_id/landing-options", worktreeHolder],
   ["POST /v1/tasks/:task_id/land", worktreeHolder],
   ["POST /v1/tasks/:task_id/discard", worktreeHolder],
-  ["POST /v1/tasks/:task_id/revise", (owners, params, body) => (hasLineComments(body) ? worktreeHolder(owners, params, body) : Promise.resolve(undefined))]
+  [
+    "POST /v1/tasks/:task_id/revise",
+    (owners, params, body) =>
+      hasLineComments(body) ? worktreeHolder(owners, params, body) : Promise.resolve(undefined)
+  ]
 ]);
 
 /**
@@ -37,7 +41,10 @@ export const FORWARDED_ROUTES: ReadonlyMap<string, Locate> = new Map<string, Loc
  * not this one, and passes its status and body back unchanged. Install in the scope of those
  * routes before they are registered; PostgreSQL only (on SQLite every run is this node's).
  */
-export function installRunForwarding(scope: FastifyInstance, deps: { forwarder: NodeForwarder; owners: RunOwners }): void {
+export function installRunForwarding(
+  scope: FastifyInstance,
+  deps: { forwarder: NodeForwarder; owners: RunOwners }
+): void {
   scope.addHook("preHandler", async (request, reply) => {
     const locate = FORWARDED_ROUTES.get(`${request.method} ${request.routeOptions.url ?? ""}`);
     if (locate === undefined) return;
@@ -50,7 +57,10 @@ export function installRunForwarding(scope: FastifyInstance, deps: { forwarder: 
       body: request.body ?? undefined,
       forwardedBy: forwardedBy(request.headers)
     });
-    request.log.debug({ nodeId: placement.nodeId, status: response.status }, "request forwarded to the owner");
+    request.log.debug(
+      { nodeId: placement.nodeId, status: response.status },
+      "request forwarded to the owner"
+    );
     return reply.code(response.status).headers(response.headers).send(response.body);
   });
 }

@@ -6,7 +6,9 @@
 export const FORWARDED_BY_HEADER = "x-baa-forwarded-by";
 
 /** The id of the node that forwarded this request here, or undefined for a client's own request. */
-export function forwardedBy(headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+export function forwardedBy(
+  headers: Readonly<Record<string, string | string[] | undefined>>
+): string | undefined {
   const value = headers[FORWARDED_BY_HEADER];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -77,13 +77,22 @@ export class NodeForwarder {
   async target(nodeId: string, subject: string): Promise<NodeTarget> {
     const node = (await this.#o.nodes.listNodes()).find((candidate) => candidate.nodeId === nodeId);
     if (node === undefined) {
-      throw conductorError("node_unavailable", `${subject} node ${nodeId}, which has no heartbeat in the store (never registered); its answer cannot be read from here`);
+      throw conductorError(
+        "node_unavailable",
+        `${subject} node ${nodeId}, which has no heartbeat in the store (never registered); its answer cannot be read from here`
+      );
     }
     if (node.state === "down") {
-      throw conductorError("node_unavailable", `${subject} node ${nodeId}, which is down (last seen ${node.lastSeenAt}); its answer cannot be read from here`);
+      throw conductorError(
+        "node_unavailable",
+        `${subject} node ${nodeId}, which is down (last seen ${node.lastSeenAt}); its answer cannot be read from here`
+      );
     }
     if (node.address === null) {
-      throw conductorError("node_unavailable", `${subject} node ${nodeId}, which registered no address (BAA_NODE_ADDRESS); its answer cannot be read from here`);
+      throw conductorError(
+        "node_unavailable",
+        `${subject} node ${nodeId}, which registered no address (BAA_NODE_ADDRESS); its answer cannot be read from here`
+      );
     }
     return {
       node,
@@ -107,7 +116,11 @@ export class NodeForwarder {
     try {
       const response = await this.#fetch(url, {
         method: request.method,
-        headers: { ...target.headers, accept: "application/json", ...(hasBody ? { "content-type": "application/json" } : {}) },
+        headers: {
+          ...target.headers,
+          accept: "application/json",
+          ...(hasBody ? { "content-type": "application/json" } : {})
+        },
         ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
         redirect: "manual",
         signal
@@ -121,9 +134,18 @@ export class NodeForwarder {
       return { status: response.status, headers, body };
     } catch (error) {
       const timedOut = signal.aborted;
-      this.#o.logger.warn({ err: error, nodeId, address: target.base, method: request.method, timedOut }, "forwarded request failed");
-      const why = timedOut ? `did not answer within ${this.#o.timeoutMs} ms` : `could not be reached (${describeFailure(error)})`;
-      throw conductorError("node_unavailable", `${subject} node ${nodeId} at ${target.base}, which ${why}; its answer cannot be read from here`, { cause: error });
+      this.#o.logger.warn(
+        { err: error, nodeId, address: target.base, method: request.method, timedOut },
+        "forwarded request failed"
+      );
+      const why = timedOut
+        ? `did not answer within ${this.#o.timeoutMs} ms`
+        : `could not be reached (${describeFailure(error)})`;
+      throw conductorError(
+        "node_unavailable",
+        `${subject} node ${nodeId} at ${target.base}, which ${why}; its answer cannot be read from here`,
+        { cause: error }
+      );
     }
   }
 }

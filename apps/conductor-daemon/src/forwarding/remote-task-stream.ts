@@ -18,7 +18,13 @@ export class RemoteTaskStreams {
   readonly #owners: RunOwners;
   readonly #relay: EventsRelay;
 
-  constructor(options: { forwarder: NodeForwarder; owners: RunOwners; connectTimeoutMs: number; logger: Logger; onCutOff?: () => void }) {
+  constructor(options: {
+    forwarder: NodeForwarder;
+    owners: RunOwners;
+    connectTimeoutMs: number;
+    logger: Logger;
+    onCutOff?: () => void;
+  }) {
     this.#forwarder = options.forwarder;
     this.#owners = options.owners;
     this.#relay = new EventsRelay({
@@ -39,7 +45,11 @@ export class RemoteTaskStreams {
   }
 
   /** Takes the client's socket when the stream is another node's (true), else leaves it to this node (false). */
-  async attach(socket: WebSocket, taskId: string, request: { url: string; headers: IncomingHttpHeaders }): Promise<boolean> {
+  async attach(
+    socket: WebSocket,
+    taskId: string,
+    request: { url: string; headers: IncomingHttpHeaders }
+  ): Promise<boolean> {
     if (forwardedBy(request.headers) !== undefined) return false;
     const placement = await this.#owners.ofTaskStream(taskId);
     if (placement === undefined || placement.nodeId === this.#forwarder.nodeId) return false;

@@ -12,7 +12,11 @@ import { RunOwners } from "./run-owners.js";
 /** What the task routes ask of another node: a task's live stream relayed, a cancel sent on. */
 export interface RemoteTaskSide {
   /** True when it took the socket (the task's latest run is another node's). */
-  attachStream(socket: WebSocket, taskId: string, request: { url: string; headers: IncomingHttpHeaders }): Promise<boolean>;
+  attachStream(
+    socket: WebSocket,
+    taskId: string,
+    request: { url: string; headers: IncomingHttpHeaders }
+  ): Promise<boolean>;
   nudgeCancel(taskId: string, reason: string, headers: IncomingHttpHeaders): Promise<void>;
 }
 
@@ -40,7 +44,13 @@ export function createRunForwarding(options: {
   onCutOff?: () => void;
 }): RunForwarding {
   const logger = options.logger.child({ component: "forwarding" });
-  const forwarder = new NodeForwarder({ nodeId: options.nodeId, token: options.token, nodes: options.store, timeoutMs: options.timeoutMs, logger });
+  const forwarder = new NodeForwarder({
+    nodeId: options.nodeId,
+    token: options.token,
+    nodes: options.store,
+    timeoutMs: options.timeoutMs,
+    logger
+  });
   const owners = new RunOwners(options.store);
   const streams = new RemoteTaskStreams({
     forwarder,
@@ -52,7 +62,10 @@ export function createRunForwarding(options: {
   const nudge = cancelNudger({ forwarder, owners, logger });
   return {
     install: (scope) => installRunForwarding(scope, { forwarder, owners }),
-    remote: { attachStream: (socket, taskId, request) => streams.attach(socket, taskId, request), nudgeCancel: nudge },
+    remote: {
+      attachStream: (socket, taskId, request) => streams.attach(socket, taskId, request),
+      nudgeCancel: nudge
+    },
     closeAll: () => streams.closeAll(),
     get streams() {
       return streams.size;

@@ -34,16 +34,25 @@ export class RunOwners {
 
   async ofTaskStream(taskId: string): Promise<Placement | undefined> {
     const run = latest(await this.#store.listRuns(taskId), () => true);
-    return run === undefined ? undefined : { nodeId: run.owner, subject: `task ${taskId}'s latest run ${run.runId} is owned by` };
+    return run === undefined
+      ? undefined
+      : { nodeId: run.owner, subject: `task ${taskId}'s latest run ${run.runId} is owned by` };
   }
 
   async ofWorktree(taskId: string): Promise<Placement | undefined> {
-    const run = latest(await this.#store.listRuns(taskId), (candidate) => candidate.workspace?.kind === "worktree");
-    return run === undefined ? undefined : { nodeId: run.owner, subject: `task ${taskId}'s worktree (run ${run.runId}) is on` };
+    const run = latest(
+      await this.#store.listRuns(taskId),
+      (candidate) => candidate.workspace?.kind === "worktree"
+    );
+    return run === undefined
+      ? undefined
+      : { nodeId: run.owner, subject: `task ${taskId}'s worktree (run ${run.runId}) is on` };
   }
 
   async ofRunning(taskId: string): Promise<Placement | undefined> {
     const run = latest(await this.#store.listRuns(taskId), (candidate) => candidate.state === "running");
-    return run === undefined ? undefined : { nodeId: run.owner, subject: `task ${taskId}'s running run ${run.runId} is owned by` };
+    return run === undefined
+      ? undefined
+      : { nodeId: run.owner, subject: `task ${taskId}'s running run ${run.runId} is owned by` };
   }
 }

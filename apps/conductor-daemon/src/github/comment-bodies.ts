@@ -4,7 +4,14 @@ export type CommentKind = "review" | "landed" | "failed";
 
 /** What the review comment says about the diff: per file, and the totals. */
 export interface DiffSummary {
-  files: ReadonlyArray<{ path: string; oldPath: string; status: string; additions: number; deletions: number; binary: boolean }>;
+  files: ReadonlyArray<{
+    path: string;
+    oldPath: string;
+    status: string;
+    additions: number;
+    deletions: number;
+    binary: boolean;
+  }>;
 }
 
 /** A review comment lists at most this many files; the rest are counted. */
@@ -19,7 +26,8 @@ export function commentMarker(taskId: string, kind: CommentKind): string {
 }
 
 export function commentBody(task: TaskRecord, kind: CommentKind, diff: DiffSummary | null): string {
-  const text = kind === "review" ? reviewText(task, diff) : kind === "landed" ? landedText(task) : failedText(task);
+  const text =
+    kind === "review" ? reviewText(task, diff) : kind === "landed" ? landedText(task) : failedText(task);
   return `${text}\n\n${commentMarker(task.taskId, kind)}`;
 }
 
@@ -40,9 +48,12 @@ function reviewText(task: TaskRecord, diff: DiffSummary | null): string {
 
 function landedText(task: TaskRecord): string {
   const landing = task.landing;
-  if (landing?.pullRequest) return `The task \`${task.taskId}\` for this issue landed: pull request ${landing.pullRequest.url}`;
-  if (landing?.remote) return `The task \`${task.taskId}\` for this issue landed: branch \`baa/${task.taskId}\` pushed to \`${landing.remote}\` (commit \`${landing.commit}\`).`;
-  if (landing) return `The task \`${task.taskId}\` for this issue landed: merged into \`${landing.target}\` as commit \`${landing.commit}\`.`;
+  if (landing?.pullRequest)
+    return `The task \`${task.taskId}\` for this issue landed: pull request ${landing.pullRequest.url}`;
+  if (landing?.remote)
+    return `The task \`${task.taskId}\` for this issue landed: branch \`baa/${task.taskId}\` pushed to \`${landing.remote}\` (commit \`${landing.commit}\`).`;
+  if (landing)
+    return `The task \`${task.taskId}\` for this issue landed: merged into \`${landing.target}\` as commit \`${landing.commit}\`.`;
   return `The task \`${task.taskId}\` for this issue landed.`;
 }
 

@@ -17,8 +17,15 @@ import { WebhookSignature } from "./webhook-signature.js";
 const MAX_TICK_MS = 1_000;
 
 export interface GitHubServiceDeps {
-  config: Pick<ConductorConfig, "githubRepos" | "githubToken" | "githubApiUrl" | "githubPollMs" | "githubWebhookSecret">;
-  store: IntakeStore & Pick<ControlStore, "claimDelivery" | "forgetDelivery" | "listTasksAwaitingComment" | "beginComment" | "finishComment">;
+  config: Pick<
+    ConductorConfig,
+    "githubRepos" | "githubToken" | "githubApiUrl" | "githubPollMs" | "githubWebhookSecret"
+  >;
+  store: IntakeStore &
+    Pick<
+      ControlStore,
+      "claimDelivery" | "forgetDelivery" | "listTasksAwaitingComment" | "beginComment" | "finishComment"
+    >;
   scheduler: { wake(): void; cancel(taskId: string, reason: string): boolean };
   /** The task's diff (TaskReview.diff), for the review comment. */
   diff: (taskId: string) => Promise<DiffSummary>;
@@ -55,28 +62,43 @@ export class GitHubService {
     const { config } = deps;
     this.#repos = config.githubRepos;
     this.#intake = new IssueIntake({ store: deps.store, scheduler: deps.scheduler, logger: this.#log });
-    this.#signature = config.githubWebhookSecret === undefined ? null : new WebhookSignature(config.githubWebhookSecret);
+    this.#signature =
+      config.githubWebhookSecret === undefined ? null : new WebhookSignature(config.githubWebhookSecret);
     const forge =
       deps.forge ??
       (config.githubToken === undefined
         ? null
         : // Rate limits are not waited out inside a call: the intake waits between calls and says so.
-          createGitHubForge({ token: config.githubToken, apiUrl: config.githubApiUrl, logger: this.#log, throttle: { retries: 0 } }));
+          createGitHubForge({
+            token: config.githubToken,
+            apiUrl: config.githubApiUrl,
+            logger: this.#log,
+            throttle: { retries: 0 }
+          }));
     const wallNow = () => deps.timers.wallNow();
     this.#poller =
       forge === null || config.githubPollMs === 0 || this.#repos.length === 0
         ? null
-        : new IssuePoller({ repos: this.#repos, forge, intake: this.#intake, store: deps.store, pollMs: config.githubPollMs, wallNow, logger: this.#log });
+        : new IssuePoller({
+            repos: this.#repos,
+            forge,
+            intake: this.#intake,
+            store: deps.store,
+            pollMs: config.githubPollMs,
+            wallNow,
+            logger: this.#log
+          });
     this.#comments =
       forge === null
         ? null
         : new IssueComments({
             store: deps.store,
             forge,
-            diff: (taskId) => deps.diff(taskId).catch((error: unknown) => {
-              this.#log.warn({ err: error, taskId }, "github review comment: the diff could not be read");
-              return null;
-            }),
+            diff: (taskId) =>
+              deps.diff(taskId).catch((error: unknown) => {
+                this.#log.warn({ err: error, taskId }, "github review comment: the diff could not be read");
+                return null;
+              }),
             wallNow,
             retryBaseMs: Math.max(1_000, Math.min(this.#commentEveryMs() * 4, 60_000)),
             logger: this.#log
@@ -99,7 +121,9 @@ export class GitHubService {
     if (this.#running) return;
     this.#running = true;
     if (this.#repos.length > 0 && this.#signature === null && this.#poller === null) {
-      this.#log.warn("github repositories are configured but neither polling nor a webhook secret is: no issue becomes a task");
+      this.#log.warn(
+        "github repositories are configured but neither polling nor a webhook secret is: no issue becomes a task"
+      );
     }
     this.#schedule(0);
   }
@@ -118,7 +142,11 @@ export class GitHubService {
       pollMs: this.#poller === null ? 0 : this.#d.config.githubPollMs,
       polling: this.#poller?.status() ?? [],
       webhook: { secretConfigured: this.#signature !== null, ...this.#counters },
-      comments: { posted: this.#comments?.posted ?? 0, failed: this.#comments?.failed ?? 0, waiting: this.#comments?.waiting ?? null }
+      comments: {
+        posted: this.#comments?.posted ?? 0,
+        failed: this.#comments?.failed ?? 0,
+        waiting: this.#comments?.waiting ?? null
+      }
     };
   }
 
@@ -145,7 +173,10 @@ export class GitHubService {
       this.#pass = this.runOnce()
         .catch((error: unknown) => this.#log.warn({ err: error }, "github pass failed; trying again"))
         .finally(() => {
-          const due = Math.min(this.#poller?.msUntilDue() ?? MAX_TICK_MS, Math.max(0, this.#nextComments - this.#d.timers.wallNow()));
+          const due = Math.min(
+            this.#poller?.msUntilDue() ?? MAX_TICK_MS,
+            Math.max(0, this.#nextComments - this.#d.timers.wallNow())
+          );
           this.#schedule(Math.max(20, Math.min(MAX_TICK_MS, due)));
         });
     }, ms);

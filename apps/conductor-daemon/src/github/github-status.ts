@@ -27,7 +27,13 @@ export interface GitHubStatus {
   /** 0: no polling (webhooks only). */
   pollMs: number;
   polling: RepoIntakeStatus[];
-  webhook: { secretConfigured: boolean; accepted: number; duplicates: number; ignored: number; refused: number };
+  webhook: {
+    secretConfigured: boolean;
+    accepted: number;
+    duplicates: number;
+    ignored: number;
+    refused: number;
+  };
   comments: { posted: number; failed: number; waiting: GitHubWait | null };
 }
 

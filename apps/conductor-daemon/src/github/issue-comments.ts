@@ -78,10 +78,15 @@ export class IssueComments {
       const begun = await this.#d.store.beginComment(task.taskId, kind);
       if (begun.outcome === "sent") return true;
       if (begun.outcome === "pending") {
-        const earlier = (await this.#d.forge.listIssueComments(target)).find((comment) => comment.body.includes(marker));
+        const earlier = (await this.#d.forge.listIssueComments(target)).find((comment) =>
+          comment.body.includes(marker)
+        );
         if (earlier !== undefined) {
           await this.#d.store.finishComment(task.taskId, kind, { commentId: earlier.id, url: earlier.url });
-          this.#d.logger.info({ taskId: task.taskId, kind, commentId: earlier.id }, "github comment found posted by an earlier attempt");
+          this.#d.logger.info(
+            { taskId: task.taskId, kind, commentId: earlier.id },
+            "github comment found posted by an earlier attempt"
+          );
           return true;
         }
       }
@@ -90,7 +95,10 @@ export class IssueComments {
       await this.#d.store.finishComment(task.taskId, kind, { commentId: posted.id, url: posted.url });
       this.posted += 1;
       this.#retry.delete(key);
-      this.#d.logger.info({ taskId: task.taskId, kind, issue: `${source.repo}#${source.number}`, commentId: posted.id }, "github comment posted");
+      this.#d.logger.info(
+        { taskId: task.taskId, kind, issue: `${source.repo}#${source.number}`, commentId: posted.id },
+        "github comment posted"
+      );
       return true;
     } catch (error) {
       return this.#failed(task, kind, key, error);
@@ -104,14 +112,27 @@ export class IssueComments {
     if (error instanceof ForgeError) {
       const wait = waitAfterFailure(error, { now, failures, baseMs: this.#d.retryBaseMs });
       this.#retry.set(key, { at: Date.parse(wait.until), failures });
-      this.#d.logger.warn({ taskId: task.taskId, kind, status: error.status, reason: wait.reason, until: wait.until, message: error.message }, "github comment not posted");
+      this.#d.logger.warn(
+        {
+          taskId: task.taskId,
+          kind,
+          status: error.status,
+          reason: wait.reason,
+          until: wait.until,
+          message: error.message
+        },
+        "github comment not posted"
+      );
       if (wait.reason === "refused") return true;
       this.#waiting = wait;
       return false;
     }
     // The store: the ledger says `sending` or nothing, so the next pass finds out and goes on.
     this.#retry.set(key, { at: now + this.#d.retryBaseMs, failures });
-    this.#d.logger.warn({ err: error, taskId: task.taskId, kind }, "github comment: the ledger could not be written; trying again");
+    this.#d.logger.warn(
+      { err: error, taskId: task.taskId, kind },
+      "github comment: the ledger could not be written; trying again"
+    );
     return false;
   }
 }

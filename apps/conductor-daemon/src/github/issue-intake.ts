@@ -8,7 +8,12 @@ export const INTAKE_CANCEL_PREFIX = "github: ";
 
 export type IntakeStore = Pick<
   ControlStore,
-  "createTask" | "findTaskByExternalKey" | "updateWaitingTask" | "requestCancel" | "retryTask" | "listOpenExternalTasks"
+  | "createTask"
+  | "findTaskByExternalKey"
+  | "updateWaitingTask"
+  | "requestCancel"
+  | "retryTask"
+  | "listOpenExternalTasks"
 >;
 
 export interface IssueIntakeDeps {
@@ -38,17 +43,36 @@ export class IssueIntake {
   }
 
   /** Applies what GitHub says the issue is now. `since`: skip writes to a task changed after this (ms), a stale list's guard. */
-  async observe(config: GitHubRepoConfig, issue: IssueFacts, via: "poll" | "webhook", since?: number): Promise<IntakeOutcome> {
-    if (!wantsTask(issue, config)) return this.withdraw(config, issue.number, issue.state === "closed" ? "closed" : "unlabelled", via, since);
+  async observe(
+    config: GitHubRepoConfig,
+    issue: IssueFacts,
+    via: "poll" | "webhook",
+    since?: number
+  ): Promise<IntakeOutcome> {
+    if (!wantsTask(issue, config))
+      return this.withdraw(
+        config,
+        issue.number,
+        issue.state === "closed" ? "closed" : "unlabelled",
+        via,
+        since
+      );
     const existing = await this.#d.store.findTaskByExternalKey(issueKey(config.repo, issue.number));
     if (existing === undefined) return this.#create(config, issue, via);
-    if (since !== undefined && Date.parse(existing.updatedAt) >= since) return { kind: "kept", taskId: existing.taskId };
+    if (since !== undefined && Date.parse(existing.updatedAt) >= since)
+      return { kind: "kept", taskId: existing.taskId };
     if (existing.state === "cancelled" && existing.stateReason?.startsWith(INTAKE_CANCEL_PREFIX) === true) {
       return this.#reopen(config, issue, existing, via);
     }
-    const updated = await this.#d.store.updateWaitingTask(existing.taskId, { title: issueTitle(issue), prompt: issuePrompt(config.repo, issue) });
+    const updated = await this.#d.store.updateWaitingTask(existing.taskId, {
+      title: issueTitle(issue),
+      prompt: issuePrompt(config.repo, issue)
+    });
     if (updated?.kind === "updated") {
-      this.#d.logger.info({ taskId: existing.taskId, repo: config.repo, issue: issue.number, via }, "github issue edited: the waiting task follows");
+      this.#d.logger.info(
+        { taskId: existing.taskId, repo: config.repo, issue: issue.number, via },
+        "github issue edited: the waiting task follows"
+      );
       return { kind: "updated", taskId: existing.taskId };
     }
     return { kind: updated?.kind === "unchanged" ? "unchanged" : "kept", taskId: existing.taskId };
@@ -64,7 +88,8 @@ export class IssueIntake {
   ): Promise<IntakeOutcome> {
     const task = await this.#d.store.findTaskByExternalKey(issueKey(config.repo, number));
     if (task === undefined) return { kind: "no_task" };
-    if (since !== undefined && Date.parse(task.updatedAt) >= since) return { kind: "kept", taskId: task.taskId };
+    if (since !== undefined && Date.parse(task.updatedAt) >= since)
+      return { kind: "kept", taskId: task.taskId };
     const what = {
       closed: "was closed",
       unlabelled: `no longer has the label "${config.label}"`,
@@ -74,22 +99,40 @@ export class IssueIntake {
     return this.#cancel(task, reason, via);
   }
 
-  async #create(config: GitHubRepoConfig, issue: IssueFacts, via: "poll" | "webhook"): Promise<IntakeOutcome> {
+  async #create(
+    config: GitHubRepoConfig,
+    issue: IssueFacts,
+    via: "poll" | "webhook"
+  ): Promise<IntakeOutcome> {
     const { task, externalKey } = issueTask(config, issue);
     const created = await this.#d.store.createTask(task, { externalKey });
     if (created.created) {
-      this.#d.logger.info({ taskId: created.task.taskId, repo: config.repo, issue: issue.number, via }, "github issue became a task");
+      this.#d.logger.info(
+        { taskId: created.task.taskId, repo: config.repo, issue: issue.number, via },
+        "github issue became a task"
+      );
       this.#d.scheduler.wake();
       return { kind: "created", taskId: created.task.taskId };
     }
     return { kind: "kept", taskId: created.task.taskId };
   }
 
-  async #reopen(config: GitHubRepoConfig, issue: IssueFacts, task: TaskRecord, via: "poll" | "webhook"): Promise<IntakeOutcome> {
+  async #reopen(
+    config: GitHubRepoConfig,
+    issue: IssueFacts,
+    task: TaskRecord,
+    via: "poll" | "webhook"
+  ): Promise<IntakeOutcome> {
     const again = await this.#d.store.retryTask(task.taskId);
     if (again === null || again === undefined) return { kind: "kept", taskId: task.taskId };
-    await this.#d.store.updateWaitingTask(task.taskId, { title: issueTitle(issue), prompt: issuePrompt(config.repo, issue) });
-    this.#d.logger.info({ taskId: task.taskId, repo: config.repo, issue: issue.number, via }, "github issue is back: its cancelled task is queued again");
+    await this.#d.store.updateWaitingTask(task.taskId, {
+      title: issueTitle(issue),
+      prompt: issuePrompt(config.repo, issue)
+    });
+    this.#d.logger.info(
+      { taskId: task.taskId, repo: config.repo, issue: issue.number, via },
+      "github issue is back: its cancelled task is queued again"
+    );
     this.#d.scheduler.wake();
     return { kind: "reopened", taskId: task.taskId };
   }
@@ -100,9 +143,17 @@ export class IssueIntake {
     // A run on this node stops now; one on another node sees the flag at its next progress check.
     if (result.outcome === "requested") this.#d.scheduler.cancel(task.taskId, reason);
     if (result.outcome === "cancelled" || result.outcome === "requested") {
-      this.#d.logger.info({ taskId: task.taskId, outcome: result.outcome, via, reason }, "github issue withdrawn: task cancelled");
+      this.#d.logger.info(
+        { taskId: task.taskId, outcome: result.outcome, via, reason },
+        "github issue withdrawn: task cancelled"
+      );
     }
-    const kinds = { cancelled: "cancelled", requested: "cancel_requested", already_ended: "already_ended", busy: "busy" } as const;
+    const kinds = {
+      cancelled: "cancelled",
+      requested: "cancel_requested",
+      already_ended: "already_ended",
+      busy: "busy"
+    } as const;
     return { kind: kinds[result.outcome], taskId: task.taskId };
   }
 }

@@ -52,7 +52,14 @@ export class IssuePoller {
       sinceFull: 0,
       nextAt: 0,
       failures: 0,
-      status: { repo: config.repo, label: config.label, lastPolledAt: null, lastChangedAt: null, issues: null, waiting: null }
+      status: {
+        repo: config.repo,
+        label: config.label,
+        lastPolledAt: null,
+        lastChangedAt: null,
+        issues: null,
+        waiting: null
+      }
     }));
   }
 
@@ -79,7 +86,13 @@ export class IssuePoller {
     const startedAt = this.#d.wallNow();
     const full = state.etag === null || state.sinceFull >= FULL_LIST_EVERY;
     try {
-      const response = await this.#d.forge.listIssues({ owner, repo, labels: [config.label], state: "open", etag: full ? null : state.etag });
+      const response = await this.#d.forge.listIssues({
+        owner,
+        repo,
+        labels: [config.label],
+        state: "open",
+        etag: full ? null : state.etag
+      });
       state.status.lastPolledAt = new Date(this.#d.wallNow()).toISOString();
       if (response.notModified) {
         state.sinceFull += 1;
@@ -93,23 +106,45 @@ export class IssuePoller {
       state.failures = 0;
       state.status.waiting = null;
       state.nextAt = startedAt + this.#d.pollMs;
-      const reset = response.rateLimit.remaining === 0 && response.rateLimit.resetAt !== null ? Date.parse(response.rateLimit.resetAt) : null;
+      const reset =
+        response.rateLimit.remaining === 0 && response.rateLimit.resetAt !== null
+          ? Date.parse(response.rateLimit.resetAt)
+          : null;
       if (reset !== null && reset > state.nextAt) {
-        this.#wait(state, { reason: "rate_limited", until: new Date(reset).toISOString(), message: "GitHub's rate limit is used up until it resets" });
+        this.#wait(state, {
+          reason: "rate_limited",
+          until: new Date(reset).toISOString(),
+          message: "GitHub's rate limit is used up until it resets"
+        });
       }
     } catch (error) {
       state.failures += 1;
       if (!(error instanceof ForgeError)) {
         // The store, most likely: the ETag was not moved, so the next poll applies the list again.
-        this.#d.logger.warn({ err: error, repo: config.repo }, "github intake could not apply the issue list; trying again");
+        this.#d.logger.warn(
+          { err: error, repo: config.repo },
+          "github intake could not apply the issue list; trying again"
+        );
         state.nextAt = startedAt + Math.max(1_000, this.#d.pollMs);
         return;
       }
-      this.#wait(state, waitAfterFailure(error, { now: this.#d.wallNow(), failures: state.failures, baseMs: Math.max(1_000, this.#d.pollMs) }));
+      this.#wait(
+        state,
+        waitAfterFailure(error, {
+          now: this.#d.wallNow(),
+          failures: state.failures,
+          baseMs: Math.max(1_000, this.#d.pollMs)
+        })
+      );
     }
   }
 
-  async #apply(state: RepoState, issues: readonly ListedIssue[], complete: boolean, startedAt: number): Promise<void> {
+  async #apply(
+    state: RepoState,
+    issues: readonly ListedIssue[],
+    complete: boolean,
+    startedAt: number
+  ): Promise<void> {
     const { config } = state;
     for (const issue of issues) await this.#d.intake.observe(config, issue, "poll", startedAt);
     // Only a whole list says what is absent; a cut one (more pages than walked) withdraws nothing.
@@ -125,6 +160,9 @@ export class IssuePoller {
   #wait(state: RepoState, wait: GitHubWait): void {
     state.status.waiting = wait;
     state.nextAt = Date.parse(wait.until);
-    this.#d.logger.warn({ repo: state.config.repo, reason: wait.reason, until: wait.until, message: wait.message }, "github intake waits");
+    this.#d.logger.warn(
+      { repo: state.config.repo, reason: wait.reason, until: wait.until, message: wait.message },
+      "github intake waits"
+    );
   }
 }

@@ -26,16 +26,29 @@ export function issueKeyPrefix(repo: string): string {
 }
 
 /** True when the issue should have a task: open and carrying the repository's label. */
-export function wantsTask(issue: Pick<IssueFacts, "state" | "labels">, config: Pick<GitHubRepoConfig, "label">): boolean {
+export function wantsTask(
+  issue: Pick<IssueFacts, "state" | "labels">,
+  config: Pick<GitHubRepoConfig, "label">
+): boolean {
   const wanted = config.label.toLowerCase();
   return issue.state === "open" && issue.labels.some((label) => label.toLowerCase() === wanted);
 }
 
 /** Title, then the body, then a line naming the issue, so the agent can cite it. */
-export function issuePrompt(repo: string, issue: Pick<IssueFacts, "number" | "title" | "body" | "url">): string {
+export function issuePrompt(
+  repo: string,
+  issue: Pick<IssueFacts, "number" | "title" | "body" | "url">
+): string {
   const body = (issue.body ?? "").trim();
-  const cut = body.length > MAX_ISSUE_BODY_CHARS ? `${body.slice(0, MAX_ISSUE_BODY_CHARS)}\n\n[the issue's text was cut here]` : body;
-  const parts = [issue.title.trim(), ...(cut === "" ? [] : [cut]), `(GitHub issue ${repo}#${issue.number}: ${issue.url})`];
+  const cut =
+    body.length > MAX_ISSUE_BODY_CHARS
+      ? `${body.slice(0, MAX_ISSUE_BODY_CHARS)}\n\n[the issue's text was cut here]`
+      : body;
+  const parts = [
+    issue.title.trim(),
+    ...(cut === "" ? [] : [cut]),
+    `(GitHub issue ${repo}#${issue.number}: ${issue.url})`
+  ];
   return parts.join("\n\n");
 }
 
@@ -46,8 +59,16 @@ export function issueTitle(issue: Pick<IssueFacts, "number" | "title">): string 
 }
 
 /** The task an issue becomes: in a worktree of the configured clone, with the repository's review policy. */
-export function issueTask(config: GitHubRepoConfig, issue: IssueFacts): { task: NewTask; externalKey: string } {
-  const source: TaskSource = { kind: "github_issue", repo: config.repo, number: issue.number, url: issue.url };
+export function issueTask(
+  config: GitHubRepoConfig,
+  issue: IssueFacts
+): { task: NewTask; externalKey: string } {
+  const source: TaskSource = {
+    kind: "github_issue",
+    repo: config.repo,
+    number: issue.number,
+    url: issue.url
+  };
   return {
     task: {
       title: issueTitle(issue),

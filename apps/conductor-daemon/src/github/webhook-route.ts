@@ -13,7 +13,16 @@ import type { WebhookSignature } from "./webhook-signature.js";
 export const DELIVERY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Actions of the `issues` event that can change whether an issue wants a task, or its text. */
-const ACTED_ON = new Set(["opened", "edited", "labeled", "unlabeled", "closed", "reopened", "deleted", "transferred"]);
+const ACTED_ON = new Set([
+  "opened",
+  "edited",
+  "labeled",
+  "unlabeled",
+  "closed",
+  "reopened",
+  "deleted",
+  "transferred"
+]);
 
 const IssuesEvent = z.object({
   action: z.string(),
@@ -50,29 +59,46 @@ export function registerGitHubWebhook(scope: FastifyInstance, deps: WebhookRoute
     // Raw bytes for this route alone: the signature covers them, not a re-serialized object.
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-    hooks.post(GITHUB_HOOK_PATH, { schema: { operationId: "receiveGithubWebhook", summary: "GitHub webhook deliveries (signed; no bearer token)", tags: ["github"] } }, async (request, reply) =>
-      handleDelivery(deps, request, reply)
+    hooks.post(
+      GITHUB_HOOK_PATH,
+      {
+        schema: {
+          operationId: "receiveGithubWebhook",
+          summary: "GitHub webhook deliveries (signed; no bearer token)",
+          tags: ["github"]
+        }
+      },
+      async (request, reply) => handleDelivery(deps, request, reply)
     );
   });
 }
 
 async function handleDelivery(deps: WebhookRouteDeps, request: FastifyRequest, reply: FastifyReply) {
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  const signed = deps.signature !== null && (await deps.signature.verify(raw, request.headers["x-hub-signature-256"]));
+  const signed =
+    deps.signature !== null && (await deps.signature.verify(raw, request.headers["x-hub-signature-256"]));
   if (!signed) {
     deps.counters.refused += 1;
     request.log.warn(
-      { remoteAddress: request.ip, delivery: request.headers["x-github-delivery"], secretConfigured: deps.signature !== null },
+      {
+        remoteAddress: request.ip,
+        delivery: request.headers["x-github-delivery"],
+        secretConfigured: deps.signature !== null
+      },
       "github webhook refused: missing or invalid signature"
     );
     throw conductorError("unauthorized", "missing or invalid webhook signature");
   }
   const contentType = String(request.headers["content-type"] ?? "");
   if (!/^application\/json\b/i.test(contentType)) {
-    throw conductorError("unsupported_media_type", "webhook deliveries must be application/json: set the webhook's content type to application/json");
+    throw conductorError(
+      "unsupported_media_type",
+      "webhook deliveries must be application/json: set the webhook's content type to application/json"
+    );
   }
   const delivery = single(request.headers["x-github-delivery"]);
-  if (delivery === undefined || delivery === "" || delivery.length > 200) throw conductorError("validation_failed", "missing X-GitHub-Delivery header");
+  if (delivery === undefined || delivery === "" || delivery.length > 200)
+    throw conductorError("validation_failed", "missing X-GitHub-Delivery header");
   const event = single(request.headers["x-github-event"]) ?? "";
   let payload: unknown;
   try {
@@ -88,11 +114,17 @@ async function handleDelivery(deps: WebhookRouteDeps, request: FastifyRequest, r
   };
   if (event !== "issues") return ignored(`the ${event || "unnamed"} event is not acted on`);
   const parsed = IssuesEvent.safeParse(payload);
-  if (!parsed.success) throw conductorError("validation_failed", `invalid issues event: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`.trim());
+  if (!parsed.success)
+    throw conductorError(
+      "validation_failed",
+      `invalid issues event: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`.trim()
+    );
   const { action, repository } = parsed.data;
   const config = findRepo(deps.repos, repository.full_name);
-  if (config === undefined) return ignored(`repository ${repository.full_name} is not configured`, { repo: repository.full_name });
-  if (!ACTED_ON.has(action)) return ignored(`the issues.${action} action is not acted on`, { repo: repository.full_name });
+  if (config === undefined)
+    return ignored(`repository ${repository.full_name} is not configured`, { repo: repository.full_name });
+  if (!ACTED_ON.has(action))
+    return ignored(`the issues.${action} action is not acted on`, { repo: repository.full_name });
 
   return actOnce(deps, request, reply, delivery, parsed.data, config);
 }
@@ -124,7 +156,11 @@ async function actOnce(
     outcome = await deps.intake.observe(config, facts, "webhook");
   } catch (error) {
     // Not acted on: GitHub's redelivery of it must be.
-    await deps.store.forgetDelivery(delivery).catch((forgetError: unknown) => deps.logger.error({ err: forgetError, delivery }, "could not forget a failed delivery"));
+    await deps.store
+      .forgetDelivery(delivery)
+      .catch((forgetError: unknown) =>
+        deps.logger.error({ err: forgetError, delivery }, "could not forget a failed delivery")
+      );
     throw error;
   }
   deps.counters.accepted += 1;

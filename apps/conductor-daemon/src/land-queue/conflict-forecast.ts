@@ -33,7 +33,9 @@ export class ConflictForecast {
   /** Queues a refresh for the subject's repository; never rejects (a failure is logged). */
   refresh(task: TaskRecord): Promise<void> {
     this.#chain = this.#chain.then(() =>
-      this.#refresh(task).catch((error: unknown) => this.#d.logger.warn({ err: error, taskId: task.taskId }, "conflict forecast failed"))
+      this.#refresh(task).catch((error: unknown) =>
+        this.#d.logger.warn({ err: error, taskId: task.taskId }, "conflict forecast failed")
+      )
     );
     return this.#chain;
   }
@@ -53,16 +55,19 @@ export class ConflictForecast {
     }
     const overlaps = overlapsAmong(changed);
     for (const [taskId, list] of overlaps) {
-      if (!sameOverlaps(stored.get(taskId)?.overlaps ?? [], list)) await this.#d.store.setOverlaps(taskId, list);
+      if (!sameOverlaps(stored.get(taskId)?.overlaps ?? [], list))
+        await this.#d.store.setOverlaps(taskId, list);
     }
     // The subject ended (landed, sent back): it forecasts nothing any more.
-    if (!overlaps.has(subject.taskId) && subject.overlaps.length > 0) await this.#d.store.setOverlaps(subject.taskId, []);
+    if (!overlaps.has(subject.taskId) && subject.overlaps.length > 0)
+      await this.#d.store.setOverlaps(subject.taskId, []);
   }
 
   async #openTasks(): Promise<TaskRecord[]> {
     const byId = new Map<string, TaskRecord>();
     for (const state of OPEN_STATES) {
-      for (const task of (await this.#d.store.listTasks({ state, limit: PER_STATE })).tasks) byId.set(task.taskId, task);
+      for (const task of (await this.#d.store.listTasks({ state, limit: PER_STATE })).tasks)
+        byId.set(task.taskId, task);
     }
     for (const task of await this.#d.store.listLandQueue()) byId.set(task.taskId, task);
     return [...byId.values()];

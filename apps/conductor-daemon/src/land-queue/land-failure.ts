@@ -48,12 +48,19 @@ export type LandFailureDecision =
 const WAIT_CODES = new Set(["target_worktree_dirty", "land_in_progress", "store_unavailable"]);
 
 /** Decides from the error a land threw; `maxCheckRounds` only shapes the comment's wording. */
-export function judgeLandFailure(error: unknown, context: { target: string; round: number; maxCheckRounds: number }): LandFailureDecision {
+export function judgeLandFailure(
+  error: unknown,
+  context: { target: string; round: number; maxCheckRounds: number }
+): LandFailureDecision {
   if (error instanceof ChecksFailedError) {
     const intro =
       `The merge queue rebuilt your branch on ${context.target}'s current tip (${error.targetTip.slice(0, 12)}) and ran the ` +
       `repository's checks there; they failed, so ${context.target} was not moved and the task left the queue.`;
-    return { kind: "send_back", why: "checks", comment: `${intro}\n\n${checkFeedback(error.failed, context.round, context.maxCheckRounds)}` };
+    return {
+      kind: "send_back",
+      why: "checks",
+      comment: `${intro}\n\n${checkFeedback(error.failed, context.round, context.maxCheckRounds)}`
+    };
   }
   if (error instanceof LockLostError || error instanceof QueueStoppedError) return { kind: "wait" };
   if (!isAppError(error)) return { kind: "drop" };

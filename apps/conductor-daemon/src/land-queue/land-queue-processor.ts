@@ -87,7 +87,8 @@ export class LandQueueProcessor {
       const targets = new Map<string, { repo: string; target: string }>();
       for (const task of queued) {
         const entry = task.landQueue;
-        if (entry !== null) targets.set(JSON.stringify([entry.repo, entry.target]), { repo: entry.repo, target: entry.target });
+        if (entry !== null)
+          targets.set(JSON.stringify([entry.repo, entry.target]), { repo: entry.repo, target: entry.target });
       }
       for (const { repo, target } of targets.values()) {
         if (!this.#running) return;
@@ -100,7 +101,15 @@ export class LandQueueProcessor {
 
   async #drain(repo: string, target: string): Promise<void> {
     const { store, nodeId, timers, lockTtlMs, logger } = this.#d;
-    const lock = await TargetLock.take({ store, holder: nodeId, ttlMs: lockTtlMs, timers, logger, repo, target });
+    const lock = await TargetLock.take({
+      store,
+      holder: nodeId,
+      ttlMs: lockTtlMs,
+      timers,
+      logger,
+      repo,
+      target
+    });
     if (lock === null) return;
     try {
       let retries = 0;

@@ -29,10 +29,17 @@ export interface MergeQueueOptions extends Omit<LanderDeps, "store" | "events"> 
 }
 
 /** The merge queue of one node: its processor loop and the conflict forecast it keeps fresh. */
-export function createMergeQueue(options: MergeQueueOptions): { processor: LandQueueProcessor; forecast: ConflictForecast } {
+export function createMergeQueue(options: MergeQueueOptions): {
+  processor: LandQueueProcessor;
+  forecast: ConflictForecast;
+} {
   const { store, logger } = options;
   const log = logger.child({ component: "land-queue" });
-  const locate = (task: TaskRecord) => locateTaskBranch(task, { markerOf: (id) => options.markers.markerOf(id), listRuns: (id) => store.listRuns(id) });
+  const locate = (task: TaskRecord) =>
+    locateTaskBranch(task, {
+      markerOf: (id) => options.markers.markerOf(id),
+      listRuns: (id) => store.listRuns(id)
+    });
   const forecast = new ConflictForecast({
     store,
     locate,

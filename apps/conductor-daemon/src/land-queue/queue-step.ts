@@ -17,7 +17,13 @@ export interface QueueStepDeps {
   locate(task: TaskRecord): Promise<TaskBranch>;
   lander: Pick<Lander, "land">;
   /** Runs setup and the checks in the land's temporary worktree (config as committed at `targetTip`). */
-  checkTip(input: { task: TaskRecord; repo: string; worktree: string; targetTip: string; signal: AbortSignal }): Promise<TipChecks>;
+  checkTip(input: {
+    task: TaskRecord;
+    repo: string;
+    worktree: string;
+    targetTip: string;
+    signal: AbortSignal;
+  }): Promise<TipChecks>;
   /** A revise round on the task's own thread (records `task.revised`, wakes the scheduler). */
   sendBack(taskId: string, comment: string): Promise<unknown>;
   events: { record(input: EventInput): unknown };
@@ -54,7 +60,13 @@ export class QueueStep {
     }
     let maxCheckRounds = 0;
     const verify = async (worktree: string, context: { targetTip: string }) => {
-      const checked = await this.#d.checkTip({ task, repo: where.repo, worktree, targetTip: context.targetTip, signal });
+      const checked = await this.#d.checkTip({
+        task,
+        repo: where.repo,
+        worktree,
+        targetTip: context.targetTip,
+        signal
+      });
       maxCheckRounds = checked.maxCheckRounds;
       if (signal.aborted) throw new QueueStoppedError();
       if (checked.failed.length > 0) throw new ChecksFailedError(checked.failed, context.targetTip);
@@ -66,7 +78,15 @@ export class QueueStep {
     } catch (error) {
       const decision = judgeLandFailure(error, { target: entry.target, round: task.round, maxCheckRounds });
       if (decision.kind === "retry" || decision.kind === "wait") {
-        this.#d.logger.info({ taskId: task.taskId, target: entry.target, decision: decision.kind, reason: (error as Error).message }, "queued land not done yet");
+        this.#d.logger.info(
+          {
+            taskId: task.taskId,
+            target: entry.target,
+            decision: decision.kind,
+            reason: (error as Error).message
+          },
+          "queued land not done yet"
+        );
         return decision.kind;
       }
       if (decision.kind === "drop") return this.#drop(task, (error as Error).message);
@@ -74,24 +94,42 @@ export class QueueStep {
     }
   }
 
-  async #sendBack(task: TaskRecord, comment: string, why: "conflict" | "checks", error: Error): Promise<StepOutcome> {
+  async #sendBack(
+    task: TaskRecord,
+    comment: string,
+    why: "conflict" | "checks",
+    error: Error
+  ): Promise<StepOutcome> {
     await this.#d.store.dequeueLand(task.taskId);
-    this.#d.events.record({ type: "task.queue_left", taskId: task.taskId, data: { why, reason: error.message } });
+    this.#d.events.record({
+      type: "task.queue_left",
+      taskId: task.taskId,
+      data: { why, reason: error.message }
+    });
     try {
       await this.#d.sendBack(task.taskId, comment);
     } catch (sendError) {
       // Out of the queue all the same: it waits in review with the land's reason.
-      this.#d.logger.error({ err: sendError, taskId: task.taskId }, "a task the queue could not land could not be sent back to its thread");
+      this.#d.logger.error(
+        { err: sendError, taskId: task.taskId },
+        "a task the queue could not land could not be sent back to its thread"
+      );
       return "dropped";
     }
-    this.#d.logger.info({ taskId: task.taskId, why }, "queued land refused; the task went back to its thread");
+    this.#d.logger.info(
+      { taskId: task.taskId, why },
+      "queued land refused; the task went back to its thread"
+    );
     return "sent_back";
   }
 
   async #drop(task: TaskRecord, reason: string): Promise<StepOutcome> {
     await this.#d.store.dequeueLand(task.taskId);
     this.#d.events.record({ type: "task.queue_left", taskId: task.taskId, data: { why: "refused", reason } });
-    this.#d.logger.warn({ taskId: task.taskId, reason }, "the queue could not land a task; it left the queue");
+    this.#d.logger.warn(
+      { taskId: task.taskId, reason },
+      "the queue could not land a task; it left the queue"
+    );
     return "dropped";
   }
 }

@@ -8,11 +8,20 @@ export interface QueueView {
   landing: string | null;
   /** The node holding the target's land lock (unexpired), if any. */
   lockHolder: string | null;
-  entries: Array<{ taskId: string; title: string; position: number; queuedAt: string; state: TaskState; method: string }>;
+  entries: Array<{
+    taskId: string;
+    title: string;
+    position: number;
+    queuedAt: string;
+    state: TaskState;
+    method: string;
+  }>;
 }
 
 /** Every land queue in order, with who is landing on it (a lock counts until it expires on the store's clock). */
-export async function queueViews(store: Pick<ControlStore, "listLandQueue" | "getLease" | "now">): Promise<QueueView[]> {
+export async function queueViews(
+  store: Pick<ControlStore, "listLandQueue" | "getLease" | "now">
+): Promise<QueueView[]> {
   const views = new Map<string, QueueView>();
   for (const task of await store.listLandQueue()) {
     const entry = task.landQueue;
@@ -24,12 +33,25 @@ export async function queueViews(store: Pick<ControlStore, "listLandQueue" | "ge
       views.set(key, view);
     }
     if (task.state === "landing") view.landing ??= task.taskId;
-    view.entries.push({ taskId: task.taskId, title: task.title, position: view.entries.length + 1, queuedAt: entry.queuedAt, state: task.state, method: entry.method });
+    view.entries.push({
+      taskId: task.taskId,
+      title: task.title,
+      position: view.entries.length + 1,
+      queuedAt: entry.queuedAt,
+      state: task.state,
+      method: entry.method
+    });
   }
   const nowMs = views.size === 0 ? 0 : (await store.now()).getTime();
   for (const view of views.values()) {
     const lease = await store.getLease(landLockScope(view.repo, view.target));
-    if (lease !== null && lease.holder !== null && lease.expiresAt !== null && Date.parse(lease.expiresAt) > nowMs) view.lockHolder = lease.holder;
+    if (
+      lease !== null &&
+      lease.holder !== null &&
+      lease.expiresAt !== null &&
+      Date.parse(lease.expiresAt) > nowMs
+    )
+      view.lockHolder = lease.holder;
   }
   return [...views.values()];
 }

@@ -39,7 +39,9 @@ export class TargetLock {
   }
 
   /** Null when another node holds it. */
-  static async take(options: TargetLockOptions & { repo: string; target: string }): Promise<TargetLock | null> {
+  static async take(
+    options: TargetLockOptions & { repo: string; target: string }
+  ): Promise<TargetLock | null> {
     const scope = landLockScope(options.repo, options.target);
     const held = await options.store.acquireLease({ scope, holder: options.holder, ttlMs: options.ttlMs });
     if (held === null) return null;
@@ -54,7 +56,11 @@ export class TargetLock {
   async confirm(): Promise<boolean> {
     if (this.#lost || this.#released) return false;
     try {
-      const held = await this.#o.store.acquireLease({ scope: this.scope, holder: this.#o.holder, ttlMs: this.#o.ttlMs });
+      const held = await this.#o.store.acquireLease({
+        scope: this.scope,
+        holder: this.#o.holder,
+        ttlMs: this.#o.ttlMs
+      });
       if (held === null || held.term !== this.#term) this.#lose("another node holds it");
     } catch (error) {
       this.#lose("renewal failed", error);
@@ -76,15 +82,22 @@ export class TargetLock {
   }
 
   #schedule(): void {
-    this.#timer = this.#o.timers.setTimeout(() => {
-      void this.confirm().then((held) => {
-        if (held && !this.#released) this.#schedule();
-      });
-    }, Math.max(1, Math.floor(this.#o.ttlMs / 3)));
+    this.#timer = this.#o.timers.setTimeout(
+      () => {
+        void this.confirm().then((held) => {
+          if (held && !this.#released) this.#schedule();
+        });
+      },
+      Math.max(1, Math.floor(this.#o.ttlMs / 3))
+    );
   }
 
   #lose(why: string, error?: unknown): void {
-    if (!this.#lost) this.#o.logger.warn({ scope: this.scope, term: this.#term, why, ...(error === undefined ? {} : { err: error }) }, "land lock lost");
+    if (!this.#lost)
+      this.#o.logger.warn(
+        { scope: this.scope, term: this.#term, why, ...(error === undefined ? {} : { err: error }) },
+        "land lock lost"
+      );
     this.#lost = true;
   }
 }

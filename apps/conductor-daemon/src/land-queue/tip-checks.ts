@@ -22,13 +22,34 @@ export interface TipCheckDeps {
  * first (a fresh worktree lacks dependencies), then every check. A failed setup is a failed check.
  */
 export function tipChecks(deps: TipCheckDeps) {
-  return async (input: { task: TaskRecord; repo: string; worktree: string; targetTip: string; signal: AbortSignal }): Promise<TipChecks> => {
+  return async (input: {
+    task: TaskRecord;
+    repo: string;
+    worktree: string;
+    targetTip: string;
+    signal: AbortSignal;
+  }): Promise<TipChecks> => {
     const { task, worktree, signal } = input;
-    const config = effectiveRepoConfig(await readRepoConfig(deps.git, input.repo, input.targetTip), task.repoConfig);
+    const config = effectiveRepoConfig(
+      await readRepoConfig(deps.git, input.repo, input.targetTip),
+      task.repoConfig
+    );
     const env = commandEnv(deps.env ?? process.env);
-    const record = (type: string, data: Record<string, unknown>) => deps.events.record({ type, taskId: task.taskId, data: { ...data, targetTip: input.targetTip, where: "land_queue" } });
+    const record = (type: string, data: Record<string, unknown>) =>
+      deps.events.record({
+        type,
+        taskId: task.taskId,
+        data: { ...data, targetTip: input.targetTip, where: "land_queue" }
+      });
     if (config.setup.run.length > 0 || config.setup.copy.length > 0) {
-      const setup = await runSetup({ setup: config.setup, repo: input.repo, worktree, env, timers: deps.timers, signal });
+      const setup = await runSetup({
+        setup: config.setup,
+        repo: input.repo,
+        worktree,
+        env,
+        timers: deps.timers,
+        signal
+      });
       if (setup.status !== "passed") {
         const last = setup.commands.at(-1);
         const failed: CheckResult = {
@@ -53,6 +74,9 @@ export function tipChecks(deps: TipCheckDeps) {
       onStarted: (check) => record("task.queue_check.started", check),
       onEnded: (result) => record("task.queue_check.ended", { ...result })
     });
-    return { failed: results.filter((result) => result.status !== "passed"), maxCheckRounds: config.maxCheckRounds };
+    return {
+      failed: results.filter((result) => result.status !== "passed"),
+      maxCheckRounds: config.maxCheckRounds
+    };
   };
 }

@@ -14,11 +14,15 @@ export async function interruptRunTurn(codexd: CodexdClient, run: RunRecord): Pr
     pathAndQuery: "/v1/codexd/turn/interrupt",
     contentType: "application/json",
     accept: "application/json",
-    body: JSON.stringify(run.turnId === null ? { sessionId: run.sessionId } : { sessionId: run.sessionId, turnId: run.turnId }),
+    body: JSON.stringify(
+      run.turnId === null ? { sessionId: run.sessionId } : { sessionId: run.sessionId, turnId: run.turnId }
+    ),
     // Bounded: a takeover waits for these before its first claim.
     timeoutMs: INTERRUPT_TIMEOUT_MS
   });
   if (reply.status === 202 || reply.status === 404 || reply.status === 409) return;
   const code = (reply.json as { error?: { code?: unknown } } | undefined)?.error?.code;
-  throw new Error(`codexd answered the interrupt of run ${run.runId} with ${reply.status}${typeof code === "string" ? ` ${code}` : ""}`);
+  throw new Error(
+    `codexd answered the interrupt of run ${run.runId} with ${reply.status}${typeof code === "string" ? ` ${code}` : ""}`
+  );
 }

@@ -2,7 +2,15 @@ import type { ControlStore, RunRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { ClockTimers } from "@baa/clock";
 import { withDeadline } from "../deadline.js";
-import { currentLeading, decideAfterAttempt, leaseTiming, type AttemptOutcome, type Leading, type LeaseTiming, type NodeRole } from "./lease-policy.js";
+import {
+  currentLeading,
+  decideAfterAttempt,
+  leaseTiming,
+  type AttemptOutcome,
+  type Leading,
+  type LeaseTiming,
+  type NodeRole
+} from "./lease-policy.js";
 
 /** The one lease scope of today: every node of a deployment schedules from one queue. */
 export const SCHEDULER_SCOPE = "scheduler";
@@ -13,7 +21,10 @@ export interface Leadership {
   current(): { holder: string; term: number } | null;
 }
 
-export type LeaseKeeperStore = Pick<ControlStore, "acquireLease" | "releaseLease" | "getLease" | "now" | "abandonStaleRuns" | "listRunningRuns">;
+export type LeaseKeeperStore = Pick<
+  ControlStore,
+  "acquireLease" | "releaseLease" | "getLease" | "now" | "abandonStaleRuns" | "listRunningRuns"
+>;
 
 export interface LeaseKeeperOptions {
   store: LeaseKeeperStore;
@@ -85,7 +96,12 @@ export class LeaseKeeper implements Leadership {
       role: leading === null ? "standby" : "leader",
       nodeId: this.#options.nodeId,
       term: leading?.term ?? this.#lastTerm,
-      validUntil: leading === null ? null : new Date(this.#options.timers.wallNow() + (leading.validUntil - this.#options.timers.now())).toISOString()
+      validUntil:
+        leading === null
+          ? null
+          : new Date(
+              this.#options.timers.wallNow() + (leading.validUntil - this.#options.timers.now())
+            ).toISOString()
     };
   }
 
@@ -116,7 +132,11 @@ export class LeaseKeeper implements Leadership {
     this.#setLeading(null, "stopped");
     if (leading !== null) {
       try {
-        const released = await this.#options.store.releaseLease({ scope: this.scope, holder: this.#options.nodeId, term: leading.term });
+        const released = await this.#options.store.releaseLease({
+          scope: this.scope,
+          holder: this.#options.nodeId,
+          term: leading.term
+        });
         this.#logger.info({ term: leading.term, released }, "lease released");
       } catch (error) {
         this.#logger.warn({ err: error, term: leading.term }, "lease release failed; it expires on its own");
@@ -132,13 +152,19 @@ export class LeaseKeeper implements Leadership {
     try {
       // The store bounds its own calls; this bounds the loop should a call hang anyway. A slow
       // renewal may still land: stepping down at the deadline does not wait on it.
-      outcome = await withDeadline(timers, this.#tryAcquire(sentAt), this.timing.ttlMs - this.timing.marginMs, "lease attempt");
+      outcome = await withDeadline(
+        timers,
+        this.#tryAcquire(sentAt),
+        this.timing.ttlMs - this.timing.marginMs,
+        "lease attempt"
+      );
     } catch (error) {
       this.#logger.warn({ err: error }, "lease attempt failed");
       outcome = { kind: "error" };
     }
     const tookMs = timers.now() - sentAt;
-    if (tookMs > this.timing.renewEveryMs / 2) this.#logger.warn({ tookMs, outcome: outcome.kind }, "slow lease attempt");
+    if (tookMs > this.timing.renewEveryMs / 2)
+      this.#logger.warn({ tookMs, outcome: outcome.kind }, "slow lease attempt");
     const decision = decideAfterAttempt(this.timing, this.#leading, outcome, timers.now());
     if (outcome.kind === "held") this.#lastTerm = outcome.term;
     switch (decision.change) {
@@ -185,7 +211,12 @@ export class LeaseKeeper implements Leadership {
     // instead of being left `running` with nobody to finish them. Later, a lease nobody took
     // from us while we had stepped down keeps its term: our runs under it are still ours and
     // still executing here, and another holder in between would have raised the term anyway.
-    const held = await store.acquireLease({ scope: this.scope, holder: nodeId, ttlMs: this.timing.ttlMs, newTerm: !this.#ownTermTaken });
+    const held = await store.acquireLease({
+      scope: this.scope,
+      holder: nodeId,
+      ttlMs: this.timing.ttlMs,
+      newTerm: !this.#ownTermTaken
+    });
     if (held !== null) {
       this.#ownTermTaken = true;
       this.#lastSeen = { holder: held.holder, term: held.term, expiresAt: held.expiresAt };
@@ -205,19 +236,42 @@ export class LeaseKeeper implements Leadership {
       if (this.#options.interruptTurn !== undefined) {
         // A run under its own lease (every node claims, PostgreSQL) is no older term's: its
         // node's heartbeat keeps it, whoever leads, so a takeover leaves it alone.
-        const ours = (await store.listRunningRuns()).filter((run) => run.owner === nodeId && (run.leaseExpiresAt ?? null) === null && run.term < term && run.turnId !== null);
+        const ours = (await store.listRunningRuns()).filter(
+          (run) =>
+            run.owner === nodeId &&
+            (run.leaseExpiresAt ?? null) === null &&
+            run.term < term &&
+            run.turnId !== null
+        );
         for (const run of ours) {
           try {
             await this.#options.interruptTurn(run);
-            this.#logger.info({ runId: run.runId, turnId: run.turnId, term: run.term }, "interrupted a turn an older term left running");
+            this.#logger.info(
+              { runId: run.runId, turnId: run.turnId, term: run.term },
+              "interrupted a turn an older term left running"
+            );
           } catch (error) {
-            this.#logger.warn({ err: error, runId: run.runId, turnId: run.turnId }, "could not interrupt a turn an older term left running");
+            this.#logger.warn(
+              { err: error, runId: run.runId, turnId: run.turnId },
+              "could not interrupt a turn an older term left running"
+            );
           }
         }
       }
       const abandoned = await store.abandonStaleRuns({ scope: this.scope, holder: nodeId, term });
       if (abandoned.length > 0) {
-        this.#logger.info({ term, runs: abandoned.map((run) => ({ runId: run.runId, taskId: run.taskId, owner: run.owner, term: run.term })) }, "abandoned runs of older terms; their tasks are queued again");
+        this.#logger.info(
+          {
+            term,
+            runs: abandoned.map((run) => ({
+              runId: run.runId,
+              taskId: run.taskId,
+              owner: run.owner,
+              term: run.term
+            }))
+          },
+          "abandoned runs of older terms; their tasks are queued again"
+        );
       }
       if (this.#cleanupPending === term) this.#cleanupPending = null;
     } catch (error) {
@@ -258,13 +312,16 @@ export class LeaseKeeper implements Leadership {
     this.#deadlineTimer = undefined;
     const leading = this.#leading;
     if (leading === null || !this.#running) return;
-    this.#deadlineTimer = timers.setTimeout(() => {
-      this.#deadlineTimer = undefined;
-      if (this.#leading === leading) {
-        this.#logger.warn({ term: leading.term }, "lease not renewed before its deadline: stepping down");
-        this.#setLeading(null, "expired");
-      }
-    }, Math.max(0, leading.validUntil - timers.now()));
+    this.#deadlineTimer = timers.setTimeout(
+      () => {
+        this.#deadlineTimer = undefined;
+        if (this.#leading === leading) {
+          this.#logger.warn({ term: leading.term }, "lease not renewed before its deadline: stepping down");
+          this.#setLeading(null, "expired");
+        }
+      },
+      Math.max(0, leading.validUntil - timers.now())
+    );
   }
 
   #schedule(waitMs: number): void {

@@ -63,7 +63,12 @@ export type LeaseDecision = (
  * What follows an attempt. A leader whose renewal failed keeps leading only until its local
  * deadline; one that learns another holds the lease steps down at once.
  */
-export function decideAfterAttempt(timing: LeaseTiming, before: Leading | null, outcome: AttemptOutcome, now: number): LeaseDecision {
+export function decideAfterAttempt(
+  timing: LeaseTiming,
+  before: Leading | null,
+  outcome: AttemptOutcome,
+  now: number
+): LeaseDecision {
   const stillValid = before !== null && now < before.validUntil ? before : null;
   switch (outcome.kind) {
     case "held": {
@@ -71,12 +76,19 @@ export function decideAfterAttempt(timing: LeaseTiming, before: Leading | null, 
       const change = stillValid !== null && stillValid.term === outcome.term ? "renewed" : "acquired";
       // The next renewal is due a third of the TTL after this one was sent, not after it came
       // back: a slow store must not eat into the time left before the deadline.
-      return { leading, change, waitMs: Math.max(timing.minWaitMs, outcome.sentAt + timing.renewEveryMs - now) };
+      return {
+        leading,
+        change,
+        waitMs: Math.max(timing.minWaitMs, outcome.sentAt + timing.renewEveryMs - now)
+      };
     }
     case "taken": {
       // Poll at the renew rate at most, so a released lease is seen soon; otherwise come back
       // when it expires (plus the standby's courtesy delay).
-      const untilFree = outcome.remainingMs === null ? timing.renewEveryMs : Math.max(0, outcome.remainingMs) + timing.takeoverDelayMs;
+      const untilFree =
+        outcome.remainingMs === null
+          ? timing.renewEveryMs
+          : Math.max(0, outcome.remainingMs) + timing.takeoverDelayMs;
       return {
         leading: null,
         change: before !== null ? "lost" : "none",
@@ -86,10 +98,17 @@ export function decideAfterAttempt(timing: LeaseTiming, before: Leading | null, 
     case "error": {
       if (stillValid !== null) {
         // Retry soon, but never later than the deadline: the step-down must not wait on a retry.
-        const retry = Math.max(timing.minWaitMs, Math.min(Math.floor(timing.renewEveryMs / 2), stillValid.validUntil - now));
+        const retry = Math.max(
+          timing.minWaitMs,
+          Math.min(Math.floor(timing.renewEveryMs / 2), stillValid.validUntil - now)
+        );
         return { leading: stillValid, change: "none", waitMs: retry };
       }
-      return { leading: null, change: before !== null ? "expired" : "none", waitMs: Math.max(timing.minWaitMs, Math.floor(timing.renewEveryMs / 2)) };
+      return {
+        leading: null,
+        change: before !== null ? "expired" : "none",
+        waitMs: Math.max(timing.minWaitMs, Math.floor(timing.renewEveryMs / 2))
+      };
     }
   }
 }

@@ -9,7 +9,10 @@ import { registerReviewMetrics } from "./review-metrics.js";
 /** What the conductor's metrics read at a scrape; each part is optional (an app without a store has none). */
 export interface ConductorMetricsSources {
   store?: Pick<ControlStore, "countTasksByState">;
-  lease?: { view(): LeaseView; onChange(listener: (leading: { holder: string; term: number } | null) => void): () => void };
+  lease?: {
+    view(): LeaseView;
+    onChange(listener: (leading: { holder: string; term: number } | null) => void): () => void;
+  };
   system?: { cached(): SystemStateRecord | null };
   /** A monotonic clock in ms (the loop timers' `now`), for claim durations. */
   now?: () => number;
@@ -99,9 +102,13 @@ export class ConductorMetrics {
     this.#counted.claimed.inc(claims.length);
     for (const { task, run } of claims) {
       if (run.attempt !== 1) continue;
-      const ready = Math.max(Date.parse(task.createdAt), task.notBefore === null ? 0 : Date.parse(task.notBefore));
+      const ready = Math.max(
+        Date.parse(task.createdAt),
+        task.notBefore === null ? 0 : Date.parse(task.notBefore)
+      );
       const claimedAt = Date.parse(run.startedAt);
-      if (Number.isFinite(ready) && Number.isFinite(claimedAt)) this.#counted.queueWait.observe(Math.max(0, claimedAt - ready) / 1000);
+      if (Number.isFinite(ready) && Number.isFinite(claimedAt))
+        this.#counted.queueWait.observe(Math.max(0, claimedAt - ready) / 1000);
     }
   }
 
@@ -111,14 +118,16 @@ export class ConductorMetrics {
     if (event.runId === undefined) return;
     const at = Date.parse(event.at);
     if (event.type === "run.started") {
-      if (this.#runStarts.size >= 10_000) this.#runStarts.delete(this.#runStarts.keys().next().value as string);
+      if (this.#runStarts.size >= 10_000)
+        this.#runStarts.delete(this.#runStarts.keys().next().value as string);
       this.#runStarts.set(event.runId, at);
     } else if (event.type === "run.ended") {
       const state = String((event.data as { state?: unknown } | null)?.state ?? "unknown");
       this.#counted.runs.inc({ state });
       const started = this.#runStarts.get(event.runId);
       this.#runStarts.delete(event.runId);
-      if (started !== undefined && Number.isFinite(at)) this.#counted.runDuration.observe({ state }, Math.max(0, at - started) / 1000);
+      if (started !== undefined && Number.isFinite(at))
+        this.#counted.runDuration.observe({ state }, Math.max(0, at - started) / 1000);
     }
   }
 }
@@ -132,14 +141,23 @@ function registerCountedMetrics(registers: Registry[]) {
       buckets: CLAIM_BUCKETS,
       registers
     }),
-    claimed: new Counter({ name: `${PREFIX}tasks_claimed_total`, help: "Runs claimed by this node's scheduler.", registers }),
+    claimed: new Counter({
+      name: `${PREFIX}tasks_claimed_total`,
+      help: "Runs claimed by this node's scheduler.",
+      registers
+    }),
     queueWait: new Histogram({
       name: `${PREFIX}task_queue_wait_seconds`,
       help: "For a task's first run: time from its creation (or notBefore, if later) to its claim, by the store's clock.",
       buckets: WAIT_BUCKETS,
       registers
     }),
-    runs: new Counter({ name: `${PREFIX}runs_total`, help: "Runs this node ended, by run state.", labelNames: ["state"], registers }),
+    runs: new Counter({
+      name: `${PREFIX}runs_total`,
+      help: "Runs this node ended, by run state.",
+      labelNames: ["state"],
+      registers
+    }),
     runDuration: new Histogram({
       name: `${PREFIX}run_duration_seconds`,
       help: "Time from a run's start to its end on this node, by run state.",
@@ -200,7 +218,10 @@ function registerStoreGauges(
 }
 
 /** The lease gauges and the leadership-change counter; returns the unsubscribe. */
-function registerLeaseMetrics(registers: Registry[], lease: NonNullable<ConductorMetricsSources["lease"]>): () => void {
+function registerLeaseMetrics(
+  registers: Registry[],
+  lease: NonNullable<ConductorMetricsSources["lease"]>
+): () => void {
   new Gauge({
     name: `${PREFIX}lease_term`,
     help: "This node's lease term while it leads, else the last term it saw.",

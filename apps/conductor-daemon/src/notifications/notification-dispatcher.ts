@@ -5,10 +5,16 @@ import type { ClockTimers } from "@baa/clock";
 import { notificationHeaders } from "./notification-signature.js";
 import { decideAttempt, type SendResult } from "./notification-policy.js";
 
-export type NotificationStore = Pick<ControlStore, "prepareNotifications" | "claimNotifications" | "settleNotification" | "purgeNotifications">;
+export type NotificationStore = Pick<
+  ControlStore,
+  "prepareNotifications" | "claimNotifications" | "settleNotification" | "purgeNotifications"
+>;
 
 /** Sends one POST; resolves with its status or the error, never rejects. */
-export type NotificationSender = (url: string, init: { headers: Record<string, string>; body: string; timeoutMs: number }) => Promise<SendResult>;
+export type NotificationSender = (
+  url: string,
+  init: { headers: Record<string, string>; body: string; timeoutMs: number }
+) => Promise<SendResult>;
 
 export interface NotificationDispatcherOptions {
   store: NotificationStore;
@@ -37,12 +43,24 @@ const BATCH = 20;
 /** The real sender: fetch with the timeout; redirects are not followed (a 3xx is a failure). */
 export const fetchSender: NotificationSender = async (url, init) => {
   try {
-    const response = await fetch(url, { method: "POST", headers: init.headers, body: init.body, redirect: "manual", signal: AbortSignal.timeout(init.timeoutMs) });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: init.headers,
+      body: init.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(init.timeoutMs)
+    });
     await response.body?.cancel().catch(() => undefined);
     return { kind: "status", status: response.status };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { kind: "error", message: (error as Error).name === "TimeoutError" ? `no answer within ${init.timeoutMs} ms` : `${(error as Error).message}${cause ? ` (${cause})` : ""}` };
+    return {
+      kind: "error",
+      message:
+        (error as Error).name === "TimeoutError"
+          ? `no answer within ${init.timeoutMs} ms`
+          : `${(error as Error).message}${cause ? ` (${cause})` : ""}`
+    };
   }
 };
 
@@ -110,7 +128,11 @@ export class NotificationDispatcher {
       if (this.#failing) this.#log.info("the notification outbox is read again");
       this.#failing = false;
     } catch (error) {
-      if (!this.#failing) this.#log.warn({ err: error }, "could not read the notification outbox; trying again at the next poll");
+      if (!this.#failing)
+        this.#log.warn(
+          { err: error },
+          "could not read the notification outbox; trying again at the next poll"
+        );
       this.#failing = true;
       return;
     }
@@ -124,17 +146,36 @@ export class NotificationDispatcher {
       body: delivery.body,
       timeoutMs: this.#o.timeoutMs
     });
-    const attempt = decideAttempt(result, delivery.attempts, delivery.giveUpAt, timers.wallNow(), this.#o.backoff, this.#o.random);
-    const log = { deliveryId: delivery.deliveryId, event: delivery.event, taskId: delivery.taskId, url: delivery.url, attempts: delivery.attempts };
+    const attempt = decideAttempt(
+      result,
+      delivery.attempts,
+      delivery.giveUpAt,
+      timers.wallNow(),
+      this.#o.backoff,
+      this.#o.random
+    );
+    const log = {
+      deliveryId: delivery.deliveryId,
+      event: delivery.event,
+      taskId: delivery.taskId,
+      url: delivery.url,
+      attempts: delivery.attempts
+    };
     try {
       const settled = await this.#o.store.settleNotification(delivery, attempt);
-      if (!settled) this.#log.warn(log, "notification attempt outlived its claim; another node owns the delivery now");
+      if (!settled)
+        this.#log.warn(log, "notification attempt outlived its claim; another node owns the delivery now");
     } catch (error) {
       // The claim's lease runs out and the delivery is tried again: at least once, never lost.
       this.#log.warn({ ...log, err: error }, "could not record a notification attempt");
     }
-    if (attempt.kind === "delivered") this.#log.info({ ...log, status: attempt.status }, "notification delivered");
-    else if (attempt.kind === "retry") this.#log.warn({ ...log, status: attempt.status, error: attempt.error, nextAttemptAt: attempt.nextAttemptAt }, "notification attempt failed; will retry");
+    if (attempt.kind === "delivered")
+      this.#log.info({ ...log, status: attempt.status }, "notification delivered");
+    else if (attempt.kind === "retry")
+      this.#log.warn(
+        { ...log, status: attempt.status, error: attempt.error, nextAttemptAt: attempt.nextAttemptAt },
+        "notification attempt failed; will retry"
+      );
     else this.#log.error({ ...log, status: attempt.status, error: attempt.error }, "notification given up");
     this.#o.onAttempt?.(attempt, delivery);
   }

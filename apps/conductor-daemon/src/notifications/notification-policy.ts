@@ -17,10 +17,12 @@ export function decideAttempt(
   policy: BackoffPolicy,
   random: () => number = Math.random
 ): NotificationAttempt {
-  if (result.kind === "status" && result.status >= 200 && result.status < 300) return { kind: "delivered", status: result.status };
+  if (result.kind === "status" && result.status >= 200 && result.status < 300)
+    return { kind: "delivered", status: result.status };
   const status = result.kind === "status" ? result.status : null;
   const error = result.kind === "status" ? `HTTP ${result.status}` : result.message;
   const next = nowMs + backoffDelayMs(policy, attempts, random);
-  if (next > Date.parse(giveUpAt)) return { kind: "failed", status, error: `${error} (gave up after ${attempts} attempts)` };
+  if (next > Date.parse(giveUpAt))
+    return { kind: "failed", status, error: `${error} (gave up after ${attempts} attempts)` };
   return { kind: "retry", status, error, nextAttemptAt: new Date(next).toISOString() };
 }

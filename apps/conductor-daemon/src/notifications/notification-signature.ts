@@ -6,7 +6,10 @@ export function notificationSignature(secret: string, body: string): string {
 }
 
 /** The headers of one attempt; no signature header when no secret is set. */
-export function notificationHeaders(delivery: { deliveryId: string; event: string; body: string }, secret: string | undefined): Record<string, string> {
+export function notificationHeaders(
+  delivery: { deliveryId: string; event: string; body: string },
+  secret: string | undefined
+): Record<string, string> {
   return {
     "content-type": "application/json",
     "user-agent": "baa-conductor-notify",

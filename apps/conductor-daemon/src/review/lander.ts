@@ -1,7 +1,15 @@
 import type { ControlStore, LandMethod, LandingRecord, PushRecord, TaskRecord } from "@baa/control-store";
 import type { EventInput } from "@baa/event-log";
 import { ForgeError, type GitHubForge } from "@baa/github-forge";
-import { branchExists, landBranch, listRemotes, pushBranch, remoteRepository, TaskGitError, type LandBranchOptions } from "@baa/task-git";
+import {
+  branchExists,
+  landBranch,
+  listRemotes,
+  pushBranch,
+  remoteRepository,
+  TaskGitError,
+  type LandBranchOptions
+} from "@baa/task-git";
 import type { Logger } from "pino";
 import { conductorError, type ConductorErrorCode } from "../errors.js";
 import type { TaskBranch } from "./task-branch.js";
@@ -71,23 +79,38 @@ export class Lander {
     this.#d = deps;
   }
 
-  async land(task: TaskRecord, where: TaskBranch, request: LandRequest, by: LandedBy = "person"): Promise<TaskRecord> {
+  async land(
+    task: TaskRecord,
+    where: TaskBranch,
+    request: LandRequest,
+    by: LandedBy = "person"
+  ): Promise<TaskRecord> {
     if (request.pullRequest !== undefined && request.push === undefined) {
-      throw conductorError("validation_failed", "invalid body: pullRequest: needs push (the remote to open it on)");
+      throw conductorError(
+        "validation_failed",
+        "invalid body: pullRequest: needs push (the remote to open it on)"
+      );
     }
     const begun = await this.#d.store.beginLanding(task.taskId);
     if (begun === undefined) throw conductorError("task_not_found", `no task ${task.taskId}`);
     if (begun.kind === "wrong_state") {
       const state = begun.task.state;
-      if (state === "landing") throw conductorError("land_in_progress", `task ${task.taskId} is being landed already`);
-      throw conductorError("task_not_landable", `task ${task.taskId} is ${state}; a land takes a task in_review (or succeeded with a branch)`);
+      if (state === "landing")
+        throw conductorError("land_in_progress", `task ${task.taskId} is being landed already`);
+      throw conductorError(
+        "task_not_landable",
+        `task ${task.taskId} is ${state}; a land takes a task in_review (or succeeded with a branch)`
+      );
     }
     const method = request.method ?? "merge";
     let push: Omit<PushRecord, "pushedAt"> | undefined;
     try {
       const target = request.target ?? task.baseBranch;
       if (target === null) {
-        throw conductorError("validation_failed", "invalid body: target: the task began on a detached HEAD; name the branch to land on");
+        throw conductorError(
+          "validation_failed",
+          "invalid body: target: the task began on a detached HEAD; name the branch to land on"
+        );
       }
       let landing: Omit<LandingRecord, "landedAt">;
       if (request.push === undefined) {
@@ -99,13 +122,21 @@ export class Lander {
         const pullRequest = await this.#pullRequest(task, where, remote, target, request.pullRequest);
         landing = { method, target, commit: pushed.commit, remote, pullRequest };
       }
-      await this.#d.store.endLanding(task.taskId, { kind: "landed", landing, ...(push === undefined ? {} : { push }) });
+      await this.#d.store.endLanding(task.taskId, {
+        kind: "landed",
+        landing,
+        ...(push === undefined ? {} : { push })
+      });
       this.#d.events.record({ type: "task.landed", taskId: task.taskId, data: { ...landing, by } });
-      this.#d.logger.info({ taskId: task.taskId, target, method, remote: landing.remote, commit: landing.commit, by }, "task landed");
+      this.#d.logger.info(
+        { taskId: task.taskId, target, method, remote: landing.remote, commit: landing.commit, by },
+        "task landed"
+      );
       return (await this.#d.store.getTask(task.taskId)) as TaskRecord;
     } catch (error) {
       const apiError = this.#asApiError(error);
-      const who = by === "auto_land" ? "auto_land" : by === "queue" ? "the land queue's land" : "the last land";
+      const who =
+        by === "auto_land" ? "auto_land" : by === "queue" ? "the land queue's land" : "the last land";
       const reason = `${who} failed: ${(apiError as Error).message}`;
       await this.#restore(task.taskId, begun.from, reason, push);
       throw apiError;
@@ -127,14 +158,20 @@ export class Lander {
       branch: where.branch,
       target,
       method,
-      message: method === "merge" ? `Merge ${where.branch}: ${task.title}\n\nBaa-Task: ${task.taskId}` : `${task.title}\n\nBaa-Task: ${task.taskId}`,
+      message:
+        method === "merge"
+          ? `Merge ${where.branch}: ${task.title}\n\nBaa-Task: ${task.taskId}`
+          : `${task.title}\n\nBaa-Task: ${task.taskId}`,
       author: this.#d.author,
       worktreesDir: this.#d.worktreesDir,
       ...(verify === undefined ? {} : { verify })
     });
     if (landed.checkoutNotMoved !== null) {
       // The target moved; a checkout of it changed under us at the last moment and was left as it was.
-      this.#d.logger.error({ taskId: task.taskId, checkout: landed.checkoutNotMoved }, "the land moved the target but could not move a checkout of it");
+      this.#d.logger.error(
+        { taskId: task.taskId, checkout: landed.checkoutNotMoved },
+        "the land moved the target but could not move a checkout of it"
+      );
     }
     return { method, target, commit: landed.commit, remote: null, pullRequest: null };
   }
@@ -177,9 +214,19 @@ export class Lander {
     return `${summary}\n\n${closesLine(task, repository)}Baa-Task: ${task.taskId}`;
   }
 
-  async #restore(taskId: string, state: Restorable, reason: string, push: Omit<PushRecord, "pushedAt"> | undefined): Promise<void> {
+  async #restore(
+    taskId: string,
+    state: Restorable,
+    reason: string,
+    push: Omit<PushRecord, "pushedAt"> | undefined
+  ): Promise<void> {
     try {
-      const restored = await this.#d.store.endLanding(taskId, { kind: "restore", state, reason, ...(push === undefined ? {} : { push }) });
+      const restored = await this.#d.store.endLanding(taskId, {
+        kind: "restore",
+        state,
+        reason,
+        ...(push === undefined ? {} : { push })
+      });
       if (!restored) this.#d.logger.error({ taskId }, "a failed land found its task no longer landing");
     } catch (error) {
       // The task stays `landing` until recoverLandings: logged, never dropped.
@@ -194,7 +241,10 @@ export class Lander {
       if (code !== undefined) return conductorError(code, error.message, { cause: error });
     }
     if (error instanceof ForgeError) {
-      return conductorError("forge_failed", `the branch was pushed, but the pull request failed: ${error.message}`);
+      return conductorError(
+        "forge_failed",
+        `the branch was pushed, but the pull request failed: ${error.message}`
+      );
     }
     return error;
   }

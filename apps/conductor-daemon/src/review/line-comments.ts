@@ -46,18 +46,25 @@ function excerpt(lines: readonly string[], hunkStart: number, at: number): strin
   let end = at + 1;
   while (end < lines.length && end <= at + CONTEXT_LINES && /^[ +\-\\]/.test(lines[end] as string)) end += 1;
   const from = Math.max(hunkStart + 1, at - CONTEXT_LINES);
-  const shown = lines.slice(from, end).map((text, index) => (from + index === at ? `${text}    <-- this line` : text));
+  const shown = lines
+    .slice(from, end)
+    .map((text, index) => (from + index === at ? `${text}    <-- this line` : text));
   return [lines[hunkStart] as string, ...shown].join("\n");
 }
 
 /** The next turn's input: the general comment, then each line comment quoting its hunk. */
-export function revisionInput(comment: string | undefined, comments: ReadonlyArray<LineComment & { excerpt: string }>): string {
+export function revisionInput(
+  comment: string | undefined,
+  comments: ReadonlyArray<LineComment & { excerpt: string }>
+): string {
   const parts: string[] = [];
   if (comment !== undefined && comment.trim() !== "") parts.push(comment.trim());
   if (comments.length > 0) {
     parts.push(`Review comments on your changes (${comments.length}):`);
     for (const each of comments) {
-      parts.push(`### ${each.path}, line ${each.line} (${each.side === "new" ? "your version" : "the original"})\n\`\`\`diff\n${each.excerpt}\n\`\`\`\n${each.body.trim()}`);
+      parts.push(
+        `### ${each.path}, line ${each.line} (${each.side === "new" ? "your version" : "the original"})\n\`\`\`diff\n${each.excerpt}\n\`\`\`\n${each.body.trim()}`
+      );
     }
   }
   return parts.join("\n\n");

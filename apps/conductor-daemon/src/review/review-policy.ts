@@ -1,7 +1,10 @@
 import type { ReviewPolicy, RunWorkspace, TaskRecord } from "@baa/control-store";
 
 /** A task that names no policy: a worktree task waits for review, any other ends as before. */
-export function effectiveReview(task: Pick<TaskRecord, "review">, workspace: Pick<RunWorkspace, "kind"> | null): ReviewPolicy {
+export function effectiveReview(
+  task: Pick<TaskRecord, "review">,
+  workspace: Pick<RunWorkspace, "kind"> | null
+): ReviewPolicy {
   if (workspace?.kind !== "worktree") return "none";
   return task.review ?? "required";
 }
@@ -13,5 +16,8 @@ export function afterSuccess(
 ): { taskState: "succeeded" | "in_review"; reason: string | null } {
   if (policy === "none" || branch === null) return { taskState: "succeeded", reason: null };
   if (!branch.changed) return { taskState: "succeeded", reason: "no changes" };
-  return { taskState: "in_review", reason: policy === "auto_land" ? "landing automatically" : "waiting for review" };
+  return {
+    taskState: "in_review",
+    reason: policy === "auto_land" ? "landing automatically" : "waiting for review"
+  };
 }

@@ -6,7 +6,10 @@ const refName = z
   .min(1)
   .max(255)
   // biome-ignore lint/suspicious/noControlCharactersInRegex: git refuses control characters in ref names.
-  .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![./])$/, "must be a branch name");
+  .regex(
+    /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![./])$/,
+    "must be a branch name"
+  );
 const remoteName = z
   .string()
   .min(1)
@@ -55,4 +58,6 @@ export const landBody = z
   })
   .default({});
 
-export const discardBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
+export const discardBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(500).optional() })
+  .optional();

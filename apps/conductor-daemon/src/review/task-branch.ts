@@ -25,14 +25,21 @@ export interface TaskBranchSources {
 export async function locateTaskBranch(task: TaskRecord, sources: TaskBranchSources): Promise<TaskBranch> {
   const marker = sources.markerOf(task.taskId);
   const runs = marker === null ? await sources.listRuns(task.taskId) : [];
-  const firstWorktree = runs.find((run) => run.workspace?.kind === "worktree" && run.workspace.baseCommit !== null);
-  const repo = marker?.repo ?? (task.cwd === null || firstWorktree === undefined ? null : await repoTopLevel(task.cwd));
+  const firstWorktree = runs.find(
+    (run) => run.workspace?.kind === "worktree" && run.workspace.baseCommit !== null
+  );
+  const repo =
+    marker?.repo ?? (task.cwd === null || firstWorktree === undefined ? null : await repoTopLevel(task.cwd));
   const baseCommit = marker?.baseCommit ?? firstWorktree?.workspace?.baseCommit ?? null;
   const branch = branchFor(task.taskId);
   if (repo === null || baseCommit === null || !(await branchExists(repo, branch))) {
-    throw conductorError("task_has_no_branch", `task ${task.taskId} has no branch to review (it did not run in a git worktree on this node)`);
+    throw conductorError(
+      "task_has_no_branch",
+      `task ${task.taskId} has no branch to review (it did not run in a git worktree on this node)`
+    );
   }
-  const baseBranch = task.baseBranch !== null && (await branchExists(repo, task.baseBranch)) ? task.baseBranch : null;
+  const baseBranch =
+    task.baseBranch !== null && (await branchExists(repo, task.baseBranch)) ? task.baseBranch : null;
   const baseRef = baseBranch === null ? baseCommit : await comparisonBase(execGit, repo, baseBranch);
   return { repo, branch, baseBranch, baseRef };
 }

@@ -10,7 +10,16 @@ import { locateTaskBranch, type TaskBranch, type TaskBranchSources } from "./tas
 
 export type ReviewStore = Pick<
   ControlStore,
-  "getTask" | "listRuns" | "reviseTask" | "discardTask" | "beginLanding" | "endLanding" | "enqueueLand" | "listLandQueue" | "getLease" | "now"
+  | "getTask"
+  | "listRuns"
+  | "reviseTask"
+  | "discardTask"
+  | "beginLanding"
+  | "endLanding"
+  | "enqueueLand"
+  | "listLandQueue"
+  | "getLease"
+  | "now"
 >;
 
 /** A merge queue entry as asked for: `target` defaults to the task's base branch, `method` to rebase. */
@@ -70,7 +79,11 @@ export class TaskReview {
         return { name, forge: parsed !== null && this.#d.forge !== null ? ("github" as const) : null };
       })
     );
-    return { baseBranch: task.baseBranch, branches: branches.filter((name) => !name.startsWith("baa/")), remotes: withForge };
+    return {
+      baseBranch: task.baseBranch,
+      branches: branches.filter((name) => !name.startsWith("baa/")),
+      remotes: withForge
+    };
   }
 
   /** Line comments quote the hunk they are on, so the turn shows Codex what the person saw. */
@@ -80,8 +93,12 @@ export class TaskReview {
     const outcome = await this.#d.store.reviseTask(taskId, comment);
     if (outcome === undefined) throw conductorError("task_not_found", `no task ${taskId}`);
     if (outcome.kind === "not_revisable") {
-      const why = outcome.task.baseBranch === null ? "it has no worktree branch" : `it is ${outcome.task.state}`;
-      throw conductorError("task_not_revisable", `task ${taskId} cannot be revised: ${why} (revise takes in_review or ended tasks with a branch)`);
+      const why =
+        outcome.task.baseBranch === null ? "it has no worktree branch" : `it is ${outcome.task.state}`;
+      throw conductorError(
+        "task_not_revisable",
+        `task ${taskId} cannot be revised: ${why} (revise takes in_review or ended tasks with a branch)`
+      );
     }
     this.#d.events.record({
       type: "task.revised",
@@ -108,17 +125,31 @@ export class TaskReview {
     const where = await this.#branch(task);
     const target = request.target ?? task.baseBranch;
     if (target === null) {
-      throw conductorError("validation_failed", "invalid body: target: the task began on a detached HEAD; name the branch to land on");
+      throw conductorError(
+        "validation_failed",
+        "invalid body: target: the task began on a detached HEAD; name the branch to land on"
+      );
     }
-    if (!(await branchExists(where.repo, target))) throw conductorError("unknown_target", `target: ${target} is not a branch of ${where.repo}`);
-    const outcome = await this.#d.store.enqueueLand(taskId, { repo: where.repo, target, method: request.method ?? "rebase" });
+    if (!(await branchExists(where.repo, target)))
+      throw conductorError("unknown_target", `target: ${target} is not a branch of ${where.repo}`);
+    const outcome = await this.#d.store.enqueueLand(taskId, {
+      repo: where.repo,
+      target,
+      method: request.method ?? "rebase"
+    });
     if (outcome === undefined) throw conductorError("task_not_found", `no task ${taskId}`);
     if (outcome.kind === "already_queued") {
       const queued = outcome.task.landQueue;
-      throw conductorError("already_queued", `task ${taskId} is queued already (to land on ${queued?.target ?? "?"}); it keeps its place`);
+      throw conductorError(
+        "already_queued",
+        `task ${taskId} is queued already (to land on ${queued?.target ?? "?"}); it keeps its place`
+      );
     }
     if (outcome.kind === "not_queueable") {
-      throw conductorError("task_not_queueable", `task ${taskId} is ${outcome.task.state}; the queue takes a task in_review (or succeeded with a branch)`);
+      throw conductorError(
+        "task_not_queueable",
+        `task ${taskId} is ${outcome.task.state}; the queue takes a task in_review (or succeeded with a branch)`
+      );
     }
     this.#d.events.record({ type: "task.queued_to_land", taskId, data: { ...outcome.task.landQueue } });
     this.#d.logger.info({ taskId, target, repo: where.repo }, "task queued to land");
@@ -148,7 +179,10 @@ export class TaskReview {
     if (outcome === undefined) throw conductorError("task_not_found", `no task ${taskId}`);
     if (outcome === null) {
       const task = await this.#task(taskId);
-      throw conductorError("task_not_discardable", `task ${taskId} is ${task.state}; only a task in_review can be discarded`);
+      throw conductorError(
+        "task_not_discardable",
+        `task ${taskId} is ${task.state}; only a task in_review can be discarded`
+      );
     }
     this.#d.events.record({ type: "task.discarded", taskId, data: { reason: outcome.stateReason } });
     return outcome;
@@ -162,12 +196,23 @@ export class TaskReview {
       comments.map(async (comment, index) => {
         let patch = patches.get(comment.path);
         if (patch === undefined) {
-          patch = (await branchDiff({ repo: where.repo, base: where.baseRef, head: where.branch, path: comment.path, maxPatchBytes: this.#d.diffMaxBytes })).patch;
+          patch = (
+            await branchDiff({
+              repo: where.repo,
+              base: where.baseRef,
+              head: where.branch,
+              path: comment.path,
+              maxPatchBytes: this.#d.diffMaxBytes
+            })
+          ).patch;
           patches.set(comment.path, patch);
         }
         const excerpt = hunkExcerpt(patch, comment.side, comment.line);
         if (excerpt === null) {
-          throw conductorError("validation_failed", `invalid body: comments.${index}: ${comment.path} line ${comment.line} (${comment.side}) is not in the task's diff`);
+          throw conductorError(
+            "validation_failed",
+            `invalid body: comments.${index}: ${comment.path} line ${comment.line} (${comment.side}) is not in the task's diff`
+          );
         }
         return { ...comment, excerpt };
       })
@@ -181,6 +226,9 @@ export class TaskReview {
   }
 
   #branch(task: TaskRecord): Promise<TaskBranch> {
-    return locateTaskBranch(task, { markerOf: (id) => this.#d.markers.markerOf(id), listRuns: (id) => this.#d.store.listRuns(id) });
+    return locateTaskBranch(task, {
+      markerOf: (id) => this.#d.markers.markerOf(id),
+      listRuns: (id) => this.#d.store.listRuns(id)
+    });
   }
 }

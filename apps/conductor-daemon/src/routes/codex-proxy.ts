@@ -35,7 +35,10 @@ const PREFIX = "/v1/codex";
 const UPSTREAM_PREFIX = "/v1/codexd";
 
 /** Forwards `/v1/codex/*` to codexd's `/v1/codexd/*` and relays `WS /v1/codex/events`. */
-export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdClient; relay: EventsRelay }): void {
+export function registerCodexProxy(
+  app: FastifyInstance,
+  deps: { codexd: CodexdClient; relay: EventsRelay }
+): void {
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const [path = "", query] = splitUrl(request.url);
     const rest = path.slice(PREFIX.length);
@@ -50,7 +53,10 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
       lazyJson: true
     });
     // codexd's own 404 would name its path; the caller asked for ours. Only a 404's body is parsed.
-    if (upstream.status === 404 && (upstream.json as { error?: { code?: string } } | undefined)?.error?.code === "route_not_found") {
+    if (
+      upstream.status === 404 &&
+      (upstream.json as { error?: { code?: string } } | undefined)?.error?.code === "route_not_found"
+    ) {
       throw conductorError("route_not_found", `no route for ${request.method} ${path}`);
     }
     if (upstream.retryAfter !== undefined) void reply.header("retry-after", upstream.retryAfter);
@@ -67,7 +73,9 @@ export function registerCodexProxy(app: FastifyInstance, deps: { codexd: CodexdC
       operationId: "getCodexEvents",
       summary: "codexd's event log (GET, forwarded) or its live stream (WebSocket, relayed)",
       tags: ["codex"],
-      ...websocketSchema("Relays codexd's WS /v1/codexd/events with the same query (after, sessionId, turnId, type); a plain GET is forwarded to GET /v1/codexd/events.")
+      ...websocketSchema(
+        "Relays codexd's WS /v1/codexd/events with the same query (after, sessionId, turnId, type); a plain GET is forwarded to GET /v1/codexd/events."
+      )
     },
     handler: forward,
     wsHandler: (socket, request) => {
@@ -105,7 +113,8 @@ export const PROXIED_OPERATIONS: readonly ExtraOperation[] = CODEX_ROUTES.filter
   path: route.path.replace(/:([A-Za-z_]+)/g, "{$1}"),
   operationId: PROXIED_OPERATION_IDS[`${route.method} ${route.path}`] ?? "",
   summary: `Forwarded verbatim to codexd's ${route.method} ${route.path.replace(PREFIX, UPSTREAM_PREFIX)}`,
-  description: "Pass-through: the request (query and JSON body) goes to codexd unchanged and codexd's answer comes back as is; see codexd's GET /openapi.json for the schemas.",
+  description:
+    "Pass-through: the request (query and JSON body) goes to codexd unchanged and codexd's answer comes back as is; see codexd's GET /openapi.json for the schemas.",
   tags: ["codex"]
 }));
 

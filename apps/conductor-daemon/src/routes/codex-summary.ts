@@ -5,13 +5,19 @@ import { conductorError } from "../errors.js";
 import { CODEX_ROUTES } from "./codex-proxy.js";
 
 // Lenient on purpose: only what the summary counts is checked, the rest passes through.
-const CodexdStatusData = z.object({
-  snapshot: z.object({
-    daemon: z.object({ child: z.looseObject({ status: z.string() }) }).loose(),
-    sessionRegistry: z.object({ sessions: z.array(z.looseObject({ status: z.string().optional() })) }).loose(),
-    recentEvents: z.object({ events: z.array(z.unknown()) }).loose()
-  }).loose()
-}).loose();
+const CodexdStatusData = z
+  .object({
+    snapshot: z
+      .object({
+        daemon: z.object({ child: z.looseObject({ status: z.string() }) }).loose(),
+        sessionRegistry: z
+          .object({ sessions: z.array(z.looseObject({ status: z.string().optional() })) })
+          .loose(),
+        recentEvents: z.object({ events: z.array(z.unknown()) }).loose()
+      })
+      .loose()
+  })
+  .loose();
 
 /** `GET /v1/codex`: what the conductor proxies to and what codexd holds, in the seed's keys. */
 export function registerCodexSummary(app: FastifyInstance, deps: { codexd: CodexdClient }): void {

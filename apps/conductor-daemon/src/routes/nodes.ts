@@ -47,19 +47,47 @@ export function registerNodeRoutes(scope: FastifyInstance, deps: NodeRouteDeps):
   const app = zodRoutes(scope);
   const tags = ["system"];
 
-  app.get("/v1/system/nodes", { schema: { operationId: "listNodes", summary: "Every node: address, labels, capacity, running, state (up, draining, down)", tags } }, async () => ({
-    ok: true,
-    data: { nodes: (await deps.store.listNodes()).map(summarizeNode) }
-  }));
+  app.get(
+    "/v1/system/nodes",
+    {
+      schema: {
+        operationId: "listNodes",
+        summary: "Every node: address, labels, capacity, running, state (up, draining, down)",
+        tags
+      }
+    },
+    async () => ({
+      ok: true,
+      data: { nodes: (await deps.store.listNodes()).map(summarizeNode) }
+    })
+  );
 
-  const setDraining = (draining: boolean) => async (request: { params: z.output<typeof nodeParams>; log: FastifyBaseLogger }) => {
-    const { node_id } = request.params;
-    const node = await deps.store.setNodeDraining(node_id, draining);
-    if (node === undefined) throw conductorError("node_not_found", `no node ${node_id} has ever sent a heartbeat`);
-    if (deps.self?.nodeId === node_id) deps.self.noteDraining(draining);
-    request.log.info({ nodeId: node_id, draining }, draining ? "node drained" : "node resumed");
-    return { ok: true, data: { node: summarizeNode(node) } };
-  };
-  app.post("/v1/system/nodes/:node_id/drain", { schema: { operationId: "drainNode", summary: "Stop claiming on one node (its runs finish)", tags, params: nodeParams } }, setDraining(true));
-  app.post("/v1/system/nodes/:node_id/resume", { schema: { operationId: "resumeNode", summary: "Claim again on one node", tags, params: nodeParams } }, setDraining(false));
+  const setDraining =
+    (draining: boolean) =>
+    async (request: { params: z.output<typeof nodeParams>; log: FastifyBaseLogger }) => {
+      const { node_id } = request.params;
+      const node = await deps.store.setNodeDraining(node_id, draining);
+      if (node === undefined)
+        throw conductorError("node_not_found", `no node ${node_id} has ever sent a heartbeat`);
+      if (deps.self?.nodeId === node_id) deps.self.noteDraining(draining);
+      request.log.info({ nodeId: node_id, draining }, draining ? "node drained" : "node resumed");
+      return { ok: true, data: { node: summarizeNode(node) } };
+    };
+  app.post(
+    "/v1/system/nodes/:node_id/drain",
+    {
+      schema: {
+        operationId: "drainNode",
+        summary: "Stop claiming on one node (its runs finish)",
+        tags,
+        params: nodeParams
+      }
+    },
+    setDraining(true)
+  );
+  app.post(
+    "/v1/system/nodes/:node_id/resume",
+    { schema: { operationId: "resumeNode", summary: "Claim again on one node", tags, params: nodeParams } },
+    setDraining(false)
+  );
 }

@@ -35,16 +35,30 @@ export function registerProbes(app: FastifyInstance, deps: ProbeDeps): void {
     if (store.status === "rejected") problems.push(`the ${deps.store?.kind ?? ""} store is not reachable`);
     if (codexd.status === "rejected") {
       const error: unknown = codexd.reason;
-      problems.push(isAppError(error) && error.code === "codexd_bad_gateway" ? error.message : `codexd is not reachable at ${deps.codexd.baseUrl}`);
+      problems.push(
+        isAppError(error) && error.code === "codexd_bad_gateway"
+          ? error.message
+          : `codexd is not reachable at ${deps.codexd.baseUrl}`
+      );
     }
     if (problems.length > 0) {
-      throw conductorError("not_ready", problems.join("; "), { cause: store.status === "rejected" ? store.reason : codexd.status === "rejected" ? codexd.reason : undefined });
+      throw conductorError("not_ready", problems.join("; "), {
+        cause:
+          store.status === "rejected"
+            ? store.reason
+            : codexd.status === "rejected"
+              ? codexd.reason
+              : undefined
+      });
     }
     return {
       ok: true,
       data: {
         ready: true,
-        checks: { codexd: { reachable: true }, ...(deps.store === undefined ? {} : { store: { kind: deps.store.kind, reachable: true } }) }
+        checks: {
+          codexd: { reachable: true },
+          ...(deps.store === undefined ? {} : { store: { kind: deps.store.kind, reachable: true } })
+        }
       }
     };
   });

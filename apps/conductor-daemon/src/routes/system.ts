@@ -48,17 +48,53 @@ export function registerSystemRoutes(scope: FastifyInstance, deps: SystemRouteDe
     ...(deps.github === undefined ? {} : { github: deps.github() })
   });
 
-  app.get("/v1/system/state", { schema: { operationId: "getSystemState", summary: "System mode, leader, running work and tasks by state", tags } }, async () => ({
-    ok: true,
-    data: await report()
-  }));
+  app.get(
+    "/v1/system/state",
+    {
+      schema: {
+        operationId: "getSystemState",
+        summary: "System mode, leader, running work and tasks by state",
+        tags
+      }
+    },
+    async () => ({
+      ok: true,
+      data: await report()
+    })
+  );
 
   const setMode = (mode: SystemMode) => async (request: { body: z.output<typeof ModeBody> }) => {
     const body = request.body;
     const state = await deps.system.setMode(mode, body?.reason ?? null);
     return { ok: true, data: await report(state) };
   };
-  app.post("/v1/system/pause", { schema: { operationId: "pauseSystem", summary: "Stop claiming new work (running work goes on)", tags, body: ModeBody } }, setMode("paused"));
-  app.post("/v1/system/resume", { schema: { operationId: "resumeSystem", summary: "Claim work again", tags, body: ModeBody } }, setMode("running"));
-  app.post("/v1/system/drain", { schema: { operationId: "drainSystem", summary: "Stop claiming and report once nothing runs", tags, body: ModeBody } }, setMode("draining"));
+  app.post(
+    "/v1/system/pause",
+    {
+      schema: {
+        operationId: "pauseSystem",
+        summary: "Stop claiming new work (running work goes on)",
+        tags,
+        body: ModeBody
+      }
+    },
+    setMode("paused")
+  );
+  app.post(
+    "/v1/system/resume",
+    { schema: { operationId: "resumeSystem", summary: "Claim work again", tags, body: ModeBody } },
+    setMode("running")
+  );
+  app.post(
+    "/v1/system/drain",
+    {
+      schema: {
+        operationId: "drainSystem",
+        summary: "Stop claiming and report once nothing runs",
+        tags,
+        body: ModeBody
+      }
+    },
+    setMode("draining")
+  );
 }

@@ -34,7 +34,11 @@ export async function settleBranch(
     log.error({ err: error, branch: workspace.branch }, "could not commit the run's changes to its branch");
     if (ending.taskState !== "succeeded") return { ending, commit: null, patch: null };
     const reason = `the run's changes could not be committed to ${workspace.branch ?? "its branch"}: ${(error as Error).message}`;
-    return { ending: { ...ending, runState: "failed", taskState: "failed", reason, spendAttempt: false }, commit: null, patch: null };
+    return {
+      ending: { ...ending, runState: "failed", taskState: "failed", reason, spendAttempt: false },
+      commit: null,
+      patch: null
+    };
   }
   let patch: string | null = null;
   if (commit !== null) {

@@ -8,8 +8,13 @@ import type { RunBranch } from "./run-branch.js";
  * its task's rounds outlive this node; the event to record says where it went, or why not. A
  * failed push never fails the run: its commit is on this node's branch either way.
  */
-export async function publishBranch(branch: RunBranch, workspace: RunWorkspace | null, log: Logger): Promise<Omit<EventInput, "taskId" | "runId"> | null> {
-  if (branch.publish === undefined || workspace?.kind !== "worktree" || workspace.branch === null) return null;
+export async function publishBranch(
+  branch: RunBranch,
+  workspace: RunWorkspace | null,
+  log: Logger
+): Promise<Omit<EventInput, "taskId" | "runId"> | null> {
+  if (branch.publish === undefined || workspace?.kind !== "worktree" || workspace.branch === null)
+    return null;
   try {
     const pushed = await branch.publish(workspace);
     if (pushed === null) return null;
@@ -17,6 +22,9 @@ export async function publishBranch(branch: RunBranch, workspace: RunWorkspace |
     return { type: "run.branch_pushed", data: pushed };
   } catch (error) {
     log.warn({ err: error, branch: workspace.branch }, "could not push the task's branch to the work remote");
-    return { type: "run.branch_push_failed", data: { branch: workspace.branch, error: (error as Error).message } };
+    return {
+      type: "run.branch_push_failed",
+      data: { branch: workspace.branch, error: (error as Error).message }
+    };
   }
 }

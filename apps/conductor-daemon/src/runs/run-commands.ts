@@ -17,7 +17,9 @@ export async function readRepoConfig(
 ): Promise<EffectiveRepoConfig> {
   const workspace = prepared.workspace;
   const file =
-    workspace.kind === "worktree" && workspace.baseCommit !== null ? await deps.checks.readConfig(workspace.path, workspace.baseCommit) : null;
+    workspace.kind === "worktree" && workspace.baseCommit !== null
+      ? await deps.checks.readConfig(workspace.path, workspace.baseCommit)
+      : null;
   return effectiveRepoConfig(file, repoConfig ?? null);
 }
 
@@ -51,7 +53,12 @@ export async function setupWorktree(
     return null;
   }
   const last = result.commands.at(-1);
-  const how = last === undefined ? "" : last.status === "timed_out" ? ` (${last.run}: timed out)` : ` (${last.run}: exit ${last.exitCode ?? "?"})`;
+  const how =
+    last === undefined
+      ? ""
+      : last.status === "timed_out"
+        ? ` (${last.run}: timed out)`
+        : ` (${last.run}: exit ${last.exitCode ?? "?"})`;
   return { kind: "failed", message: `setup failed${how}: ${last?.outputTail.slice(-500).trim() ?? ""}` };
 }
 

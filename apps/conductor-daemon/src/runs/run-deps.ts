@@ -37,7 +37,10 @@ export interface RunExecutorDeps {
   codexd: WorkerCodexd;
   workspaces: { prepare(task: TaskRecord): Promise<PreparedWorkspace>; markSetupDone?(taskId: string): void };
   /** The repository's config at a commit, and the environment its commands run with. */
-  checks: { readConfig(worktree: string, ref: string): Promise<RepoConfigFile | null>; env: NodeJS.ProcessEnv };
+  checks: {
+    readConfig(worktree: string, ref: string): Promise<RepoConfigFile | null>;
+    env: NodeJS.ProcessEnv;
+  };
   /** The commit a worktree run makes when it ends, and whether its branch then holds work to review. */
   branch: RunBranch;
   /** Told when a run left its task `in_review` (auto_land lands it from there). */

@@ -36,15 +36,29 @@ export async function endRun(run: EndingRun, outcome: RunOutcome): Promise<void>
   // Under review: none nobody would look at failing checks: the run failed (and may retry).
   const ended =
     failingChecks.length > 0 && effectiveReview(task, run.current().workspace) === "none"
-      ? { kind: "failed" as const, message: `checks still failing after the last check round: ${failingChecks.join(", ")}`, usage: run.current().usage }
+      ? {
+          kind: "failed" as const,
+          message: `checks still failing after the last check round: ${failingChecks.join(", ")}`,
+          usage: run.current().usage
+        }
       : outcome;
   const decided = decideRunEnding(task, ended, now, deps.policy);
   const quotaPauseUntil = decided.quotaPauseUntil;
-  const settled = await settleBranch(deps.branch, task, run.fence.runId, run.current().workspace, decided.ending, log, failingChecks);
+  const settled = await settleBranch(
+    deps.branch,
+    task,
+    run.fence.runId,
+    run.current().workspace,
+    decided.ending,
+    log,
+    failingChecks
+  );
   const ending = settled.ending;
   if (settled.patch !== null) run.folder.writeDiff(settled.patch);
   // Before the end write: a next round, on any node, must find this one's commit on the remote.
-  const pushed = run.current().fencedOut ? null : await publishBranch(deps.branch, run.current().workspace, log);
+  const pushed = run.current().fencedOut
+    ? null
+    : await publishBranch(deps.branch, run.current().workspace, log);
   if (pushed !== null) run.record(pushed);
   // The last progress write may be up to runProgressMs behind the run's last event.
   const lastEventAt = run.current().unwrittenLastEventAt;
@@ -54,20 +68,42 @@ export async function endRun(run: EndingRun, outcome: RunOutcome): Promise<void>
   if (run.current().usage !== null) run.folder.writeUsage(run.current().usage);
   const written = await finishWithRetries(run, { ...ending, finalMessage, usage: run.current().usage });
   if (quotaPauseUntil !== undefined && written) {
-    await deps.quota.setQuotaPause(quotaPauseUntil, ending.reason ?? "usage limit reached").catch((error: unknown) => {
-      log.error({ err: error }, "could not record the usage-limit pause");
-    });
+    await deps.quota
+      .setQuotaPause(quotaPauseUntil, ending.reason ?? "usage limit reached")
+      .catch((error: unknown) => {
+        log.error({ err: error }, "could not record the usage-limit pause");
+      });
   }
-  const outcomeData = { state: ending.runState, taskState: ending.taskState, reason: ending.reason ?? null, commit: settled.commit };
-  run.record({ type: "run.ended", data: { ...outcomeData, written, ...(quotaPauseUntil === undefined ? {} : { quotaPauseUntil }) } });
+  const outcomeData = {
+    state: ending.runState,
+    taskState: ending.taskState,
+    reason: ending.reason ?? null,
+    commit: settled.commit
+  };
+  run.record({
+    type: "run.ended",
+    data: { ...outcomeData, written, ...(quotaPauseUntil === undefined ? {} : { quotaPauseUntil }) }
+  });
   const inReview = written && ending.taskState === "in_review";
   if (inReview) {
-    run.record({ type: "task.in_review", data: { round: task.round, commit: settled.commit, branch: run.current().workspace?.branch ?? null } });
+    run.record({
+      type: "task.in_review",
+      data: { round: task.round, commit: settled.commit, branch: run.current().workspace?.branch ?? null }
+    });
   }
-  run.writeMeta(ending.runState, { taskState: ending.taskState, reason: ending.reason ?? null, written, endedAt: new Date(now).toISOString(), commit: settled.commit });
+  run.writeMeta(ending.runState, {
+    taskState: ending.taskState,
+    reason: ending.reason ?? null,
+    written,
+    endedAt: new Date(now).toISOString(),
+    commit: settled.commit
+  });
   run.folder.close();
   await closeSession(run);
-  log.info({ state: ending.runState, taskState: ending.taskState, reason: ending.reason, commit: settled.commit }, "run ended");
+  log.info(
+    { state: ending.runState, taskState: ending.taskState, reason: ending.reason, commit: settled.commit },
+    "run ended"
+  );
   if (inReview) deps.onInReview?.(task, { checksFailing: failingChecks.length > 0 });
 }
 
@@ -80,7 +116,10 @@ async function closeSession(run: EndingRun): Promise<void> {
 }
 
 /** The fenced end write, tried again while the store fails; false when it wrote nothing. */
-async function finishWithRetries(run: EndingRun, ending: Parameters<RunStore["finishRun"]>[1]): Promise<boolean> {
+async function finishWithRetries(
+  run: EndingRun,
+  ending: Parameters<RunStore["finishRun"]>[1]
+): Promise<boolean> {
   const { deps, fence, log } = run;
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -92,7 +131,10 @@ async function finishWithRetries(run: EndingRun, ending: Parameters<RunStore["fi
       return written;
     } catch (error) {
       if (attempt >= deps.settings.finishAttempts) {
-        log.error({ err: error }, "could not record the end of the run; the scheduler's recovery pass will end it");
+        log.error(
+          { err: error },
+          "could not record the end of the run; the scheduler's recovery pass will end it"
+        );
         return false;
       }
       log.warn({ err: error, attempt }, "end-of-run write failed; trying again");
@@ -104,7 +146,12 @@ async function finishWithRetries(run: EndingRun, ending: Parameters<RunStore["fi
 /** The run's meta.json: the task's settings, the claim, and what the run has got so far. */
 export function writeRunMeta(
   run: RunContext,
-  got: { sessionId: string | null; threadId: string | null; turnId: string | null; workspace: RunWorkspace | null },
+  got: {
+    sessionId: string | null;
+    threadId: string | null;
+    turnId: string | null;
+    workspace: RunWorkspace | null;
+  },
   state: string,
   ended: Record<string, unknown> | null
 ): void {

@@ -27,7 +27,9 @@ export function meaningOf(event: CodexdStreamEvent): RunEventMeaning {
       return { kind: "approval_settled", approvalId: approvalId() };
     case "app-server.item.completed": {
       const item = data.item as { type?: string; text?: unknown } | undefined;
-      return item?.type === "agentMessage" && typeof item.text === "string" ? { kind: "final_message", text: item.text } : { kind: "other" };
+      return item?.type === "agentMessage" && typeof item.text === "string"
+        ? { kind: "final_message", text: item.text }
+        : { kind: "other" };
     }
     case "app-server.thread.tokenUsage.updated":
       return data.tokenUsage === undefined ? { kind: "other" } : { kind: "usage", usage: data.tokenUsage };
@@ -43,10 +45,21 @@ export function meaningOf(event: CodexdStreamEvent): RunEventMeaning {
 }
 
 /** Pure: the outcome of a turn that ended on its own (not interrupted by this run). */
-export function outcomeOfTurn(turn: TurnEndData | undefined, finalMessage: string | null, usage: unknown): RunOutcome {
+export function outcomeOfTurn(
+  turn: TurnEndData | undefined,
+  finalMessage: string | null,
+  usage: unknown
+): RunOutcome {
   const status = turn?.status ?? "completed";
   if (status === "completed") return { kind: "completed", finalMessage, usage };
-  if (status === "failed" && isUsageLimit(turn)) return { kind: "usage_limit", message: describeTurnEnd(turn) };
-  if (status === "failed") return { kind: "failed", message: describeTurnEnd(turn), codexErrorInfo: turn?.error?.codexErrorInfo ?? null, usage };
+  if (status === "failed" && isUsageLimit(turn))
+    return { kind: "usage_limit", message: describeTurnEnd(turn) };
+  if (status === "failed")
+    return {
+      kind: "failed",
+      message: describeTurnEnd(turn),
+      codexErrorInfo: turn?.error?.codexErrorInfo ?? null,
+      usage
+    };
   return { kind: "interrupted", reason: `the turn ended ${status} outside the conductor` };
 }

@@ -86,7 +86,10 @@ class RunExecution implements RunHandle {
   }
 
   async #main(): Promise<void> {
-    this.#record({ type: "run.started", data: { attempt: this.#context.attempt, owner: this.#fence.owner, term: this.#fence.term } });
+    this.#record({
+      type: "run.started",
+      data: { attempt: this.#context.attempt, owner: this.#fence.owner, term: this.#fence.term }
+    });
     this.#writeMeta("running", null);
     const outcome = await this.#execute();
     this.#ended = true;
@@ -104,14 +107,19 @@ class RunExecution implements RunHandle {
       const config = await enterWorkspace(this.#context, prepared);
       if (prepared.needsSetup && (config.setup.run.length > 0 || config.setup.copy.length > 0)) {
         const stopped = () => (this.#stop === undefined ? null : this.#stoppedOutcome());
-        const setup = await this.#withChecksAbort((signal) => setupWorktree(this.#context, prepared, config, signal, stopped));
+        const setup = await this.#withChecksAbort((signal) =>
+          setupWorktree(this.#context, prepared, config, signal, stopped)
+        );
         if (setup !== null) return setup;
       } else if (prepared.needsSetup) this.#d.workspaces.markSetupDone?.(task.taskId);
       if (this.#stop !== undefined) return this.#stoppedOutcome();
       const session = await openRunSession(this.#context, prepared);
       this.#sessionId = session.sessionId;
       this.#threadId = session.threadId;
-      await this.#update({ sessionId: session.sessionId, ...(session.threadId === null ? {} : { threadId: session.threadId }) });
+      await this.#update({
+        sessionId: session.sessionId,
+        ...(session.threadId === null ? {} : { threadId: session.threadId })
+      });
       this.#follow(session);
       if (this.#stop !== undefined) return this.#stoppedOutcome();
       const first = await this.#turn(session.sessionId, session.input);
@@ -119,10 +127,15 @@ class RunExecution implements RunHandle {
       return await runCheckRounds(first, {
         maxRounds: config.maxCheckRounds,
         runChecks: (round) =>
-          this.#withChecksAbort((signal) => checkRound(this.#context, prepared.workspace.path, config, round, signal, this.#checks)),
+          this.#withChecksAbort((signal) =>
+            checkRound(this.#context, prepared.workspace.path, config, round, signal, this.#checks)
+          ),
         runTurn: (input, round, failed) => {
           if (this.#stop !== undefined) return Promise.resolve(this.#stoppedOutcome());
-          this.#record({ type: "run.checks.turn", data: { round, failed: failed.map((check) => check.name) } });
+          this.#record({
+            type: "run.checks.turn",
+            data: { round, failed: failed.map((check) => check.name) }
+          });
           return this.#turn(session.sessionId, input);
         },
         stopped: () => (this.#stop === undefined ? null : this.#stoppedOutcome())
@@ -159,7 +172,13 @@ class RunExecution implements RunHandle {
   }
 
   #onEvent(event: CodexdStreamEvent): void {
-    this.#record({ type: event.type, sessionId: event.sessionId, threadId: event.threadId, turnId: event.turnId, data: event.data });
+    this.#record({
+      type: event.type,
+      sessionId: event.sessionId,
+      threadId: event.threadId,
+      turnId: event.turnId,
+      data: event.data
+    });
     this.#lastEventAt = new Date(this.#d.timers.wallNow()).toISOString();
     const meaning = meaningOf(event);
     switch (meaning.kind) {
@@ -168,7 +187,11 @@ class RunExecution implements RunHandle {
         if (this.#pendingApprovals.size === 1) void this.#update({ taskState: "needs_approval" });
         break;
       case "approval_settled":
-        if (meaning.approvalId !== undefined && this.#pendingApprovals.delete(meaning.approvalId) && this.#pendingApprovals.size === 0) {
+        if (
+          meaning.approvalId !== undefined &&
+          this.#pendingApprovals.delete(meaning.approvalId) &&
+          this.#pendingApprovals.size === 0
+        ) {
           void this.#update({ taskState: "running" });
         }
         break;
@@ -184,11 +207,17 @@ class RunExecution implements RunHandle {
         if (turnId !== undefined) this.#completedTurns.add(turnId);
         // A turn we interrupted ends as the stop's cause says, whatever status it reports.
         const stopped = this.#stop !== undefined && meaning.turn?.status !== "completed";
-        this.#endTurn(stopped ? this.#stoppedOutcome() : outcomeOfTurn(meaning.turn, this.#finalMessage, this.#usage));
+        this.#endTurn(
+          stopped ? this.#stoppedOutcome() : outcomeOfTurn(meaning.turn, this.#finalMessage, this.#usage)
+        );
         break;
       }
       case "ended_outside":
-        this.#endTurn(this.#stop !== undefined ? this.#stoppedOutcome() : { kind: "interrupted", reason: `the turn ended outside the conductor (${meaning.type})` });
+        this.#endTurn(
+          this.#stop !== undefined
+            ? this.#stoppedOutcome()
+            : { kind: "interrupted", reason: `the turn ended outside the conductor (${meaning.type})` }
+        );
         break;
       case "other":
         break;
@@ -271,7 +300,9 @@ class RunExecution implements RunHandle {
     // A pending approval waits on a person, not on codex: its own timeout governs it.
     if (this.#ended || this.#checksAbort !== null || this.#pendingApprovals.size > 0) return;
     const ms = this.#task.stallTimeoutMs ?? this.#d.settings.stallTimeoutMs;
-    this.#stallTimer = this.#after(ms, () => this.#requestStop("stalled", `no new event for stallTimeoutMs ${ms}`));
+    this.#stallTimer = this.#after(ms, () =>
+      this.#requestStop("stalled", `no new event for stallTimeoutMs ${ms}`)
+    );
   }
 
   #progressLoop(): void {
@@ -287,13 +318,20 @@ class RunExecution implements RunHandle {
         this.#lastEventWritten = this.#lastEventAt;
         await this.#update({ lastEventAt: this.#lastEventAt });
       }
-      const [task, run] = await Promise.all([this.#d.store.getTask(this.#task.taskId), this.#d.store.getRun(this.#fence.runId)]);
+      const [task, run] = await Promise.all([
+        this.#d.store.getTask(this.#task.taskId),
+        this.#d.store.getRun(this.#fence.runId)
+      ]);
       // Another node took the lease and ended this run (abandoned, task queued again): stop
       // at once rather than run beside its next attempt; our end write will be fenced.
       if (run !== undefined && run.state !== "running") {
         this.#fencedOut = true;
-        this.#requestStop("abandoned", `the run was ended elsewhere (${run.state}); this node no longer owns it`);
-      } else if (task?.cancelRequested === true) this.#requestStop("cancelled", task.stateReason ?? "cancel requested");
+        this.#requestStop(
+          "abandoned",
+          `the run was ended elsewhere (${run.state}); this node no longer owns it`
+        );
+      } else if (task?.cancelRequested === true)
+        this.#requestStop("cancelled", task.stateReason ?? "cancel requested");
     } catch (error) {
       this.#log.warn({ err: error }, "could not record the run's progress");
     }

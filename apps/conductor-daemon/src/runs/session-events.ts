@@ -53,7 +53,10 @@ export class SessionEvents {
 
   #open(): void {
     if (this.#closed) return;
-    const socket = new WebSocket(this.#o.url(this.#after), { handshakeTimeout: this.#o.connectTimeoutMs, perMessageDeflate: false });
+    const socket = new WebSocket(this.#o.url(this.#after), {
+      handshakeTimeout: this.#o.connectTimeoutMs,
+      perMessageDeflate: false
+    });
     this.#socket = socket;
     socket.on("open", () => {
       if (this.#dropped > 0) this.#o.logger.info({ after: this.#after }, "session event stream reopened");
@@ -72,7 +75,8 @@ export class SessionEvents {
       this.#o.onEvent(event);
     });
     socket.on("error", (error) => {
-      if (!this.#closed && this.#dropped === 0) this.#o.logger.warn({ err: error }, "session event stream failed");
+      if (!this.#closed && this.#dropped === 0)
+        this.#o.logger.warn({ err: error }, "session event stream failed");
     });
     socket.on("unexpected-response", (_request, response) => {
       response.resume();
@@ -80,7 +84,8 @@ export class SessionEvents {
     });
     socket.on("close", (code, reason) => {
       if (this.#closed || this.#socket !== socket) return;
-      if (this.#dropped === 0) this.#o.logger.warn({ code, reason: String(reason) }, "session event stream closed; reopening");
+      if (this.#dropped === 0)
+        this.#o.logger.warn({ code, reason: String(reason) }, "session event stream closed; reopening");
       this.#dropped += 1;
       this.#timer = this.#o.timers.setTimeout(() => {
         this.#timer = undefined;

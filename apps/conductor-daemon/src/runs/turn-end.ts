@@ -14,7 +14,12 @@ export function isUsageLimit(turn: TurnEndData | undefined): boolean {
 export function describeTurnEnd(turn: TurnEndData | undefined): string {
   const message = turn?.error?.message;
   const info = turn?.error?.codexErrorInfo;
-  const code = typeof info === "string" ? info : info !== null && typeof info === "object" ? Object.keys(info)[0] : undefined;
+  const code =
+    typeof info === "string"
+      ? info
+      : info !== null && typeof info === "object"
+        ? Object.keys(info)[0]
+        : undefined;
   const text = message ?? `turn ${turn?.status ?? "failed"}`;
   return code === undefined ? text : `${text} [${code}]`;
 }

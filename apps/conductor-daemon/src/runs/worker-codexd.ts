@@ -7,7 +7,11 @@ export type CodexdStreamEvent = Omit<CodexdEvent, "taskId" | "runId">;
 
 /** codexd refused a request for reasons of the task's making (4xx): not worth retrying as is. */
 export class CodexdRefusedError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string
+  ) {
     super(message);
     this.name = "CodexdRefusedError";
   }
@@ -33,7 +37,9 @@ export interface WorkerSessionRequest {
 /** The codexd calls a task run makes; the executor's unit tests pass a fake. */
 export interface WorkerCodexd {
   /** Opens a `worker` session; `afterSeq` is the seq to follow its events from (just before session.created). */
-  openSession(request: WorkerSessionRequest): Promise<{ sessionId: string; threadId: string | null; afterSeq: number }>;
+  openSession(
+    request: WorkerSessionRequest
+  ): Promise<{ sessionId: string; threadId: string | null; afterSeq: number }>;
   startTurn(sessionId: string, input: string): Promise<{ turnId: string }>;
   /** Resolves also when the turn already ended. */
   interruptTurn(sessionId: string, turnId: string | null): Promise<void>;
@@ -54,13 +60,20 @@ export function workerCodexd(codexd: CodexdClient): WorkerCodexd {
         ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: "application/json" })
       });
     } catch (error) {
-      throw new CodexdDownError(isAppError(error) ? error.message : `codexd ${method} ${path} failed`, { cause: error });
+      throw new CodexdDownError(isAppError(error) ? error.message : `codexd ${method} ${path} failed`, {
+        cause: error
+      });
     }
-    const json = reply.json as { ok?: boolean; data?: Record<string, unknown>; error?: { code?: string; message?: string } } | undefined;
-    if (reply.status >= 200 && reply.status < 300 && json?.ok === true && json.data !== undefined) return json.data;
+    const json = reply.json as
+      | { ok?: boolean; data?: Record<string, unknown>; error?: { code?: string; message?: string } }
+      | undefined;
+    if (reply.status >= 200 && reply.status < 300 && json?.ok === true && json.data !== undefined)
+      return json.data;
     const code = json?.error?.code ?? "unknown";
-    const message = `codexd answered ${method} ${path.split("?", 1)[0]} with ${reply.status} ${code}: ${json?.error?.message ?? ""}`.trim();
-    if (reply.status >= 400 && reply.status < 500 && reply.status !== 429) throw new CodexdRefusedError(reply.status, code, message);
+    const message =
+      `codexd answered ${method} ${path.split("?", 1)[0]} with ${reply.status} ${code}: ${json?.error?.message ?? ""}`.trim();
+    if (reply.status >= 400 && reply.status < 500 && reply.status !== 429)
+      throw new CodexdRefusedError(reply.status, code, message);
     throw new CodexdDownError(message);
   };
 
@@ -81,7 +94,11 @@ export function workerCodexd(codexd: CodexdClient): WorkerCodexd {
     },
     async interruptTurn(sessionId, turnId) {
       try {
-        await call("POST", "/v1/codexd/turn/interrupt", turnId === null ? { sessionId } : { sessionId, turnId });
+        await call(
+          "POST",
+          "/v1/codexd/turn/interrupt",
+          turnId === null ? { sessionId } : { sessionId, turnId }
+        );
       } catch (error) {
         // No turn in progress (409) or no such session (404): it has ended, which is the point.
         if (error instanceof CodexdRefusedError && (error.status === 409 || error.status === 404)) return;

@@ -23,7 +23,11 @@ export function workerSessionRequest(
     ...(task.model === null ? {} : { model: task.model }),
     ...(task.approvalPolicy === null ? {} : { approvalPolicy: task.approvalPolicy }),
     // A task's own worktree or scratch directory is where it is meant to write.
-    ...(task.sandbox === null ? (workspaceKind === "shared" ? {} : { sandbox: "workspace-write" }) : { sandbox: task.sandbox })
+    ...(task.sandbox === null
+      ? workspaceKind === "shared"
+        ? {}
+        : { sandbox: "workspace-write" }
+      : { sandbox: task.sandbox })
   };
 }
 
@@ -55,10 +59,17 @@ export async function openWorkerSession(
   const threadId = threadToResume(await runs());
   if (threadId !== null) {
     try {
-      return { ...(await codexd.openSession({ ...request, threadId })), input: task.roundInput, resumedThreadId: threadId };
+      return {
+        ...(await codexd.openSession({ ...request, threadId })),
+        input: task.roundInput,
+        resumedThreadId: threadId
+      };
     } catch (error) {
       if (!(error instanceof CodexdRefusedError && error.code === "thread_not_found")) throw error;
-      log.warn({ threadId }, "codex no longer knows the task's thread; the revise starts a new one with the prompt");
+      log.warn(
+        { threadId },
+        "codex no longer knows the task's thread; the revise starts a new one with the prompt"
+      );
     }
   }
   const input = `${task.prompt}\n\n---\nRevision requested (round ${task.round}):\n${task.roundInput}`;

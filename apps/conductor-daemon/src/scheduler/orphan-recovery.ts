@@ -15,8 +15,13 @@ export interface OrphanRecoveryDeps {
  * behind. A takeover from another node renews no term of ours, so the lease keeper's
  * abandonStaleRuns does not see these. The write is fenced by the run's own owner and term.
  */
-export async function recoverOwnRuns(deps: OrphanRecoveryDeps, localRunIds: ReadonlySet<string>): Promise<RunRecord[]> {
-  const orphans = (await deps.store.listRunningRuns()).filter((run) => run.owner === deps.nodeId && !localRunIds.has(run.runId));
+export async function recoverOwnRuns(
+  deps: OrphanRecoveryDeps,
+  localRunIds: ReadonlySet<string>
+): Promise<RunRecord[]> {
+  const orphans = (await deps.store.listRunningRuns()).filter(
+    (run) => run.owner === deps.nodeId && !localRunIds.has(run.runId)
+  );
   const recovered: RunRecord[] = [];
   for (const run of orphans) {
     await deps.interruptTurn(run).catch((error: unknown) => {
@@ -24,10 +29,19 @@ export async function recoverOwnRuns(deps: OrphanRecoveryDeps, localRunIds: Read
     });
     const written = await deps.store.finishRun(
       { runId: run.runId, owner: run.owner, term: run.term },
-      { runState: "abandoned", taskState: "queued", reason: "its conductor restarted while it ran", notBefore: null, spendAttempt: false }
+      {
+        runState: "abandoned",
+        taskState: "queued",
+        reason: "its conductor restarted while it ran",
+        notBefore: null,
+        spendAttempt: false
+      }
     );
     if (written) recovered.push(run);
-    deps.logger.info({ runId: run.runId, taskId: run.taskId, written }, "run left by an earlier process abandoned; task queued again");
+    deps.logger.info(
+      { runId: run.runId, taskId: run.taskId, written },
+      "run left by an earlier process abandoned; task queued again"
+    );
   }
   return recovered;
 }

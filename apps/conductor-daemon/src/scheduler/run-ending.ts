@@ -48,7 +48,13 @@ export function decideRunEnding(
   switch (outcome.kind) {
     case "completed":
       return {
-        ending: { runState: "succeeded", taskState: "succeeded", finalMessage: outcome.finalMessage, usage: outcome.usage ?? null, spendAttempt: false }
+        ending: {
+          runState: "succeeded",
+          taskState: "succeeded",
+          finalMessage: outcome.finalMessage,
+          usage: outcome.usage ?? null,
+          spendAttempt: false
+        }
       };
     case "failed":
       return retryOrFail("failed", outcome.message, outcome.usage);
@@ -57,20 +63,50 @@ export function decideRunEnding(
     case "interrupted":
       return retryOrFail("failed", outcome.reason);
     case "cancelled":
-      return { ending: { runState: "cancelled", taskState: "cancelled", reason: outcome.reason, usage: outcome.usage ?? null, spendAttempt: false } };
+      return {
+        ending: {
+          runState: "cancelled",
+          taskState: "cancelled",
+          reason: outcome.reason,
+          usage: outcome.usage ?? null,
+          spendAttempt: false
+        }
+      };
     case "timed_out":
-      return { ending: { runState: "timed_out", taskState: "timed_out", reason: outcome.reason, usage: outcome.usage ?? null, spendAttempt: true } };
+      return {
+        ending: {
+          runState: "timed_out",
+          taskState: "timed_out",
+          reason: outcome.reason,
+          usage: outcome.usage ?? null,
+          spendAttempt: true
+        }
+      };
     case "usage_limit": {
       const until = new Date(quotaPauseUntil(outcome.message, nowMs, policy.quota)).toISOString();
       return {
-        ending: { runState: "deferred", taskState: "queued", reason: outcome.message, notBefore: null, spendAttempt: false },
+        ending: {
+          runState: "deferred",
+          taskState: "queued",
+          reason: outcome.message,
+          notBefore: null,
+          spendAttempt: false
+        },
         quotaPauseUntil: until
       };
     }
     case "unavailable":
       return retryUnspent(task, outcome.reason, nowMs, policy);
     case "abandoned":
-      return { ending: { runState: "abandoned", taskState: "queued", reason: outcome.reason, notBefore: null, spendAttempt: false } };
+      return {
+        ending: {
+          runState: "abandoned",
+          taskState: "queued",
+          reason: outcome.reason,
+          notBefore: null,
+          spendAttempt: false
+        }
+      };
   }
 }
 
@@ -91,7 +127,9 @@ function retryOrFailAttempt(
     const notBefore = new Date(nowMs + retryDelayMs(policy.retry, spent)).toISOString();
     return { ending: { ...base, taskState: "queued", notBefore } };
   }
-  return { ending: { ...base, taskState: "failed", reason: `${reason} (attempt ${spent} of ${task.maxAttempts})` } };
+  return {
+    ending: { ...base, taskState: "failed", reason: `${reason} (attempt ${spent} of ${task.maxAttempts})` }
+  };
 }
 
 /** codexd unavailable: the task goes back unspent, after a delay that grows with such runs. */

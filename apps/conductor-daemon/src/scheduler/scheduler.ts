@@ -163,7 +163,10 @@ export class Scheduler {
         this.#ledTerm = lease.term;
         this.#recoveredAt = now;
       } catch (error) {
-        this.#log.warn({ err: error, term: lease.term }, "could not recover this node's earlier runs; trying again at the next poll");
+        this.#log.warn(
+          { err: error, term: lease.term },
+          "could not recover this node's earlier runs; trying again at the next poll"
+        );
         return;
       }
     }
@@ -172,7 +175,13 @@ export class Scheduler {
     if (free <= 0) return;
     let claims: ClaimedRun[];
     try {
-      claims = await this.#o.store.claimTasks({ scope: this.#o.scope, holder: lease.holder, term: lease.term, limit: free, ...this.#o.claim });
+      claims = await this.#o.store.claimTasks({
+        scope: this.#o.scope,
+        holder: lease.holder,
+        term: lease.term,
+        limit: free,
+        ...this.#o.claim
+      });
       if (this.#failing) this.#log.info("claiming works again");
       this.#failing = false;
     } catch (error) {
@@ -187,7 +196,10 @@ export class Scheduler {
 
   #begin(claim: ClaimedRun, lease: { holder: string; term: number }): void {
     const { run, task } = claim;
-    this.#log.info({ taskId: task.taskId, runId: run.runId, attempt: run.attempt, term: run.term }, "run claimed");
+    this.#log.info(
+      { taskId: task.taskId, runId: run.runId, attempt: run.attempt, term: run.term },
+      "run claimed"
+    );
     let handle: RunHandle;
     try {
       handle = this.#o.execute(claim, lease);

@@ -2,7 +2,8 @@ const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "
 
 // Codex 0.169 tells the reset only in its message, as local wall-clock time: "try again at
 // 9:21 AM" the same day, "try again at Nov 27th, 2026 9:21 AM" a later one.
-const RESET_TEXT = /try again at (?:([A-Za-z]{3})[a-z]* (\d{1,2})(?:st|nd|rd|th)?,? (\d{4}),? )?(\d{1,2}):(\d{2})\s*([AaPp][Mm])?/;
+const RESET_TEXT =
+  /try again at (?:([A-Za-z]{3})[a-z]* (\d{1,2})(?:st|nd|rd|th)?,? (\d{4}),? )?(\d{1,2}):(\d{2})\s*([AaPp][Mm])?/;
 
 /**
  * The reset time (epoch ms) a usage-limit message names, read in the local time zone (codex
@@ -27,7 +28,9 @@ export function parseUsageLimitReset(message: string, nowMs: number): number | u
   }
   const now = new Date(nowMs);
   const today = new Date(now.getFullYear(), now.getMonth(), now.getDate(), hour, minute).getTime();
-  return today > nowMs ? today : new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, hour, minute).getTime();
+  return today > nowMs
+    ? today
+    : new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, hour, minute).getTime();
 }
 
 /** Bounds on how long a usage limit stops claiming. */

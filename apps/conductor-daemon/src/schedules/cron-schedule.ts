@@ -5,20 +5,33 @@ import type { CatchUp } from "@baa/control-store";
 export const LATE_GRACE_MS = 5_000;
 
 /** Why a cron or time zone cannot be used, naming the field; null when both are fine. */
-export function scheduleProblem(cron: string, timezone: string): { field: "cron" | "timezone"; message: string } | null {
+export function scheduleProblem(
+  cron: string,
+  timezone: string
+): { field: "cron" | "timezone"; message: string } | null {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: timezone });
   } catch {
-    return { field: "timezone", message: `unknown time zone ${JSON.stringify(timezone)} (an IANA name such as Europe/Paris or UTC)` };
+    return {
+      field: "timezone",
+      message: `unknown time zone ${JSON.stringify(timezone)} (an IANA name such as Europe/Paris or UTC)`
+    };
   }
   const fields = cron.trim().split(/\s+/).length;
   if (fields !== 5 && fields !== 6) {
-    return { field: "cron", message: `${JSON.stringify(cron)} has ${fields} fields; five (minute first) or six (seconds first)` };
+    return {
+      field: "cron",
+      message: `${JSON.stringify(cron)} has ${fields} fields; five (minute first) or six (seconds first)`
+    };
   }
   try {
-    if (cronOf(cron, timezone).nextRun(new Date()) === null) return { field: "cron", message: `${JSON.stringify(cron)} never fires` };
+    if (cronOf(cron, timezone).nextRun(new Date()) === null)
+      return { field: "cron", message: `${JSON.stringify(cron)} never fires` };
   } catch (error) {
-    return { field: "cron", message: `${JSON.stringify(cron)} is not a valid cron: ${(error as Error).message}` };
+    return {
+      field: "cron",
+      message: `${JSON.stringify(cron)} is not a valid cron: ${(error as Error).message}`
+    };
   }
   return null;
 }
@@ -52,7 +65,10 @@ export interface FireDecision {
  * was due), `catchUp: "one"` still creates it and `"none"` skips it. Null: the cron never
  * fires again (the caller pauses nothing; it just stays due-less).
  */
-export function decideFire(schedule: { cron: string; timezone: string; catchUp: CatchUp; nextFireAt: string }, now: string): FireDecision | null {
+export function decideFire(
+  schedule: { cron: string; timezone: string; catchUp: CatchUp; nextFireAt: string },
+  now: string
+): FireDecision | null {
   const latest = latestFireAtOrBefore(schedule.cron, schedule.timezone, now) ?? schedule.nextFireAt;
   const due = Date.parse(latest) < Date.parse(schedule.nextFireAt) ? schedule.nextFireAt : latest;
   const nextFireAt = nextFireAfter(schedule.cron, schedule.timezone, now);

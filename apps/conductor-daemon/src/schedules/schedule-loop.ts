@@ -105,7 +105,8 @@ export class ScheduleLoop {
       if (this.#failing) this.#log.info("schedules are read again");
       this.#failing = false;
     } catch (error) {
-      if (!this.#failing) this.#log.warn({ err: error }, "could not read due schedules; trying again at the next poll");
+      if (!this.#failing)
+        this.#log.warn({ err: error }, "could not read due schedules; trying again at the next poll");
       this.#failing = true;
       return [];
     }
@@ -121,13 +122,19 @@ export class ScheduleLoop {
         expectedNextFireAt: schedule.nextFireAt,
         ...decision
       });
-      const log = { scheduleId: schedule.scheduleId, name: schedule.name, scheduledFor: decision.scheduledFor, nextFireAt: decision.nextFireAt };
+      const log = {
+        scheduleId: schedule.scheduleId,
+        name: schedule.name,
+        scheduledFor: decision.scheduledFor,
+        nextFireAt: decision.nextFireAt
+      };
       if (outcome.kind === "fired" && outcome.created) {
         this.#log.info({ ...log, taskId: outcome.task.taskId }, "schedule fired");
         created.push(outcome.task.taskId);
         this.#o.onTask(outcome.task.taskId);
       } else if (outcome.kind === "skipped") this.#log.info(log, "missed fires skipped (catchUp none)");
-      else if (outcome.kind === "stale") this.#log.debug(log, "schedule fire changed nothing (not leading, or moved on)");
+      else if (outcome.kind === "stale")
+        this.#log.debug(log, "schedule fire changed nothing (not leading, or moved on)");
     }
     return created;
   }

@@ -26,7 +26,9 @@ export function isStoreUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
   const message = error instanceof Error ? error.message : "";
-  return /Connection terminated|connection timeout|Client has encountered a connection error|database is closed|The database connection is not open/i.test(message);
+  return /Connection terminated|connection timeout|Client has encountered a connection error|database is closed|The database connection is not open/i.test(
+    message
+  );
 }
 
 /**
@@ -35,7 +37,10 @@ export function isStoreUnavailable(error: unknown): boolean {
  * store is away" becomes a StoreUnavailableError, which the API answers with 503
  * `store_unavailable`. Other failures pass through unchanged.
  */
-export function guardStore(store: ControlStore, options: { timers: ClockTimers; deadlineMs: number }): ControlStore {
+export function guardStore(
+  store: ControlStore,
+  options: { timers: ClockTimers; deadlineMs: number }
+): ControlStore {
   const wrap =
     <A extends unknown[], R>(name: string, deadlineMs: number, call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -43,7 +48,10 @@ export function guardStore(store: ControlStore, options: { timers: ClockTimers; 
         return await withDeadline(options.timers, call(...args), deadlineMs, `store ${name}`);
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw error;
-        if (isStoreUnavailable(error)) throw new StoreUnavailableError(`the ${store.kind} store is not reachable (${name})`, { cause: error });
+        if (isStoreUnavailable(error))
+          throw new StoreUnavailableError(`the ${store.kind} store is not reachable (${name})`, {
+            cause: error
+          });
         throw error;
       }
     };

@@ -32,7 +32,8 @@ export async function openConductorStore(config: ConductorConfig, logger: Logger
           // The API, the claim loop and the runs share it: room for a burst of requests. The
           // lease renews over connections of its own (the store's leasePoolSize), never behind them.
           poolSize: 10,
-          onPoolError: (error: Error) => log.warn({ err: error }, "a pooled database connection failed; the next call reconnects")
+          onPoolError: (error: Error) =>
+            log.warn({ err: error }, "a pooled database connection failed; the next call reconnects")
         })
   });
 }

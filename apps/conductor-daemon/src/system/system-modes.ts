@@ -69,7 +69,10 @@ export class SystemModes implements SystemGate {
   async setQuotaPause(until: string | null, reason: string | null): Promise<SystemStateRecord> {
     const state = await this.#options.store.setQuotaPause(until, reason);
     this.#remember(state);
-    this.#logger.info({ until, reason }, until === null ? "quota pause cleared" : "claiming paused until the usage limit resets");
+    this.#logger.info(
+      { until, reason },
+      until === null ? "quota pause cleared" : "claiming paused until the usage limit resets"
+    );
     return state;
   }
 
@@ -89,7 +92,8 @@ export class SystemModes implements SystemGate {
   #remember(state: SystemStateRecord, { quiet = false } = {}): void {
     const before = this.#state;
     this.#state = state;
-    if (!quiet && before !== null && before.mode !== state.mode) this.#logger.info({ mode: state.mode, before: before.mode }, "system mode changed");
+    if (!quiet && before !== null && before.mode !== state.mode)
+      this.#logger.info({ mode: state.mode, before: before.mode }, "system mode changed");
   }
 
   #loop(waitMs: number): void {

@@ -2,7 +2,10 @@ import type { ControlStore, RunRecord, SystemStateRecord, TaskState } from "@baa
 import type { LeaseView } from "../leadership/lease-keeper.js";
 import { quotaPauseInForce } from "./system-modes.js";
 
-export type SystemReportStore = Pick<ControlStore, "listRunningRuns" | "getLease" | "countTasksByState" | "now">;
+export type SystemReportStore = Pick<
+  ControlStore,
+  "listRunningRuns" | "getLease" | "countTasksByState" | "now"
+>;
 
 /** The document of `GET /v1/system/state` and of the pause/resume/drain answers. */
 export interface SystemReport {
@@ -55,7 +58,10 @@ export async function buildSystemReport(deps: {
     drained: state.mode === "draining" && runs.length === 0,
     claiming: deps.claiming,
     running: { count: runs.length, runs: runs.map(summarize) },
-    quota: quotaOn && state.quotaPausedUntil !== null ? { pausedUntil: state.quotaPausedUntil, reason: state.quotaReason } : null,
+    quota:
+      quotaOn && state.quotaPausedUntil !== null
+        ? { pausedUntil: state.quotaPausedUntil, reason: state.quotaReason }
+        : null,
     leader:
       lease === null
         ? null

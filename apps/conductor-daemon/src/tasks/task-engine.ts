@@ -9,7 +9,12 @@ import type { ClockTimers } from "@baa/clock";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../runs/run-executor.js";
 import { workerCodexd, type WorkerCodexd } from "../runs/worker-codexd.js";
 import { recoverOwnRuns } from "../scheduler/orphan-recovery.js";
-import { Scheduler, type SchedulerGate, type SchedulerLeadership, type SchedulerOptions } from "../scheduler/scheduler.js";
+import {
+  Scheduler,
+  type SchedulerGate,
+  type SchedulerLeadership,
+  type SchedulerOptions
+} from "../scheduler/scheduler.js";
 import type { EndingPolicy } from "../scheduler/run-ending.js";
 import { execGit, type GitRunner } from "../workspaces/git-runner.js";
 import { Workspaces } from "../workspaces/workspaces.js";
@@ -77,7 +82,8 @@ export class TaskEngine {
       health: new WriteHealth({ logger: this.#log, now: () => timers.wallNow() })
     });
     const git = options.git ?? execGit;
-    const workRemote = config.workRemote === undefined ? undefined : new WorkRemote({ remote: config.workRemote, git });
+    const workRemote =
+      config.workRemote === undefined ? undefined : new WorkRemote({ remote: config.workRemote, git });
     this.workspaces = new Workspaces({
       ...(workRemote === undefined ? {} : { workRemote }),
       git,
@@ -90,7 +96,11 @@ export class TaskEngine {
     const forge =
       config.githubToken === undefined
         ? null
-        : createGitHubForge({ token: config.githubToken, apiUrl: config.githubApiUrl, logger: this.#log.child({ component: "github" }) });
+        : createGitHubForge({
+            token: config.githubToken,
+            apiUrl: config.githubApiUrl,
+            logger: this.#log.child({ component: "github" })
+          });
     this.review = this.#createReview(forge);
     const mergeQueue = this.#createMergeQueue(git, forge);
     this.landQueue = mergeQueue.processor;
@@ -141,8 +151,15 @@ export class TaskEngine {
     const { config, timers, store } = options;
     const policy = endingPolicy(config);
     const settings = runSettings(config, options.runSettings);
-    const branch = gitRunBranch({ author: config.gitAuthor, git, ...(workRemote === undefined ? {} : { workRemote }) });
-    const checks = { readConfig: (worktree: string, ref: string) => readRepoConfig(git, worktree, ref), env: commandEnv(process.env) };
+    const branch = gitRunBranch({
+      author: config.gitAuthor,
+      git,
+      ...(workRemote === undefined ? {} : { workRemote })
+    });
+    const checks = {
+      readConfig: (worktree: string, ref: string) => readRepoConfig(git, worktree, ref),
+      env: commandEnv(process.env)
+    };
     const onInReview = (task: TaskRecord, how: { checksFailing: boolean }) => {
       void this.forecast.refresh(task);
       // Failing checks wait for a person even under auto_land.
@@ -257,7 +274,9 @@ export class TaskEngine {
       this.#reapTimer = undefined;
       if (!this.#running) return;
       this.#reaping = this.reapWorktrees()
-        .catch((error: unknown) => this.#log.warn({ err: error }, "worktree cleanup failed; trying again later"))
+        .catch((error: unknown) =>
+          this.#log.warn({ err: error }, "worktree cleanup failed; trying again later")
+        )
         .finally(() => {
           if (this.#running) this.#scheduleReap();
         });

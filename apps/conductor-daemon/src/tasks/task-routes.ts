@@ -1,5 +1,14 @@
 import type {} from "@fastify/websocket";
-import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore, type NewTask, type RunRecord, type SystemMode, type TaskRecord } from "@baa/control-store";
+import {
+  InvalidCursorError,
+  QueueFullError,
+  UnknownDependencyError,
+  type ControlStore,
+  type NewTask,
+  type RunRecord,
+  type SystemMode,
+  type TaskRecord
+} from "@baa/control-store";
 import type { z } from "zod";
 import type { EventLog } from "@baa/event-log";
 import { isAppError, parseInput } from "@baa/api-errors";
@@ -56,8 +65,10 @@ function newTaskOf(body: z.infer<typeof createTaskBody>): NewTask {
 
 /** What a new task is told when it will not start soon for a reason outside it. */
 function waitNotice(mode: SystemMode | null | undefined): string | undefined {
-  if (mode === "paused") return "the system is paused: the task waits in the queue until it is resumed (POST /v1/system/resume)";
-  if (mode === "draining") return "the system is draining: the task waits in the queue until it is resumed (POST /v1/system/resume)";
+  if (mode === "paused")
+    return "the system is paused: the task waits in the queue until it is resumed (POST /v1/system/resume)";
+  if (mode === "draining")
+    return "the system is draining: the task waits in the queue until it is resumed (POST /v1/system/resume)";
   return undefined;
 }
 
@@ -104,23 +115,37 @@ function registerTaskCreate(app: ZodApp, deps: TaskRoutesDeps): void {
     if (body.cwd !== undefined && deps.checkWorkspace !== undefined) {
       const problem = await deps.checkWorkspace(body.cwd, body.workspace ?? null);
       // With runsOn the task is for the nodes with those labels: its cwd is on them, maybe not here.
-      if (problem !== null && !(body.runsOn !== undefined && problem.endsWith("does not exist on this node"))) {
+      if (
+        problem !== null &&
+        !(body.runsOn !== undefined && problem.endsWith("does not exist on this node"))
+      ) {
         throw conductorError("validation_failed", `invalid body: ${problem}`);
       }
     }
     let result: Awaited<ReturnType<typeof store.createTask>>;
     try {
-      result = await store.createTask(newTaskOf(body), { maxQueued: deps.maxQueuedTasks, ...(key === undefined ? {} : { idempotencyKey: key }) });
+      result = await store.createTask(newTaskOf(body), {
+        maxQueued: deps.maxQueuedTasks,
+        ...(key === undefined ? {} : { idempotencyKey: key })
+      });
     } catch (error) {
       if (error instanceof QueueFullError) {
-        throw conductorError("queue_full", `the queue is full: ${error.limit} tasks are waiting (BAA_MAX_QUEUED_TASKS)`, {
-          headers: { "retry-after": String(QUEUE_FULL_RETRY_AFTER_S) }
-        });
+        throw conductorError(
+          "queue_full",
+          `the queue is full: ${error.limit} tasks are waiting (BAA_MAX_QUEUED_TASKS)`,
+          {
+            headers: { "retry-after": String(QUEUE_FULL_RETRY_AFTER_S) }
+          }
+        );
       }
       if (error instanceof UnknownDependencyError) {
-        throw conductorError("validation_failed", `invalid body: dependsOn: unknown task(s) ${error.taskIds.join(", ")}`);
+        throw conductorError(
+          "validation_failed",
+          `invalid body: dependsOn: unknown task(s) ${error.taskIds.join(", ")}`
+        );
       }
-      if (error instanceof TypeError) throw conductorError("validation_failed", `invalid body: ${error.message}`);
+      if (error instanceof TypeError)
+        throw conductorError("validation_failed", `invalid body: ${error.message}`);
       throw error;
     }
     if (result.created) {
@@ -128,36 +153,58 @@ function registerTaskCreate(app: ZodApp, deps: TaskRoutesDeps): void {
       deps.scheduler?.wake();
     }
     const notice = waitNotice(deps.systemMode?.());
-    return reply.status(result.created ? 201 : 200).send({ ok: true, data: { task: result.task, created: result.created, ...(notice === undefined ? {} : { notice }) } });
+    return reply.status(result.created ? 201 : 200).send({
+      ok: true,
+      data: { task: result.task, created: result.created, ...(notice === undefined ? {} : { notice }) }
+    });
   });
 }
 
 /** Cancel and retry. */
 function registerTaskCancelRetry(app: ZodApp, deps: TaskRoutesDeps): void {
   const { store } = deps;
-  const cancelSchema = { operationId: "cancelTask", summary: "Cancel a task (a running one stops)", tags, params: taskParams, body: cancelBody };
+  const cancelSchema = {
+    operationId: "cancelTask",
+    summary: "Cancel a task (a running one stops)",
+    tags,
+    params: taskParams,
+    body: cancelBody
+  };
   app.post("/v1/tasks/:task_id/cancel", { schema: cancelSchema }, async (request, reply) => {
     const { task_id } = request.params;
     const body = request.body;
     const reason = body?.reason ?? "cancelled by request";
     const result = await store.requestCancel(task_id, reason);
     if (result === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
-    if (result.outcome === "already_ended") throw conductorError("task_ended", `task ${task_id} has already ended (${result.task.state})`);
-    if (result.outcome === "busy") throw conductorError("task_busy", `task ${task_id} is ${result.task.state}; try again once it is done`);
+    if (result.outcome === "already_ended")
+      throw conductorError("task_ended", `task ${task_id} has already ended (${result.task.state})`);
+    if (result.outcome === "busy")
+      throw conductorError("task_busy", `task ${task_id} is ${result.task.state}; try again once it is done`);
     // A run on this node stops now; one on another node is sent the cancel (its progress check sees the flag anyway).
-    if (result.outcome === "requested" && deps.scheduler?.cancel(task_id, reason) !== true) void deps.remote?.nudgeCancel(task_id, reason, request.headers);
+    if (result.outcome === "requested" && deps.scheduler?.cancel(task_id, reason) !== true)
+      void deps.remote?.nudgeCancel(task_id, reason, request.headers);
     request.log.info({ taskId: task_id, outcome: result.outcome }, "task cancel");
-    return reply.status(result.outcome === "cancelled" ? 200 : 202).send({ ok: true, data: { task: result.task, outcome: result.outcome } });
+    return reply
+      .status(result.outcome === "cancelled" ? 200 : 202)
+      .send({ ok: true, data: { task: result.task, outcome: result.outcome } });
   });
 
-  const retrySchema = { operationId: "retryTask", summary: "Queue a failed, cancelled or timed-out task again", tags, params: taskParams };
+  const retrySchema = {
+    operationId: "retryTask",
+    summary: "Queue a failed, cancelled or timed-out task again",
+    tags,
+    params: taskParams
+  };
   app.post("/v1/tasks/:task_id/retry", { schema: retrySchema }, async (request) => {
     const { task_id } = request.params;
     const task = await store.retryTask(task_id);
     if (task === undefined) throw conductorError("task_not_found", `no task ${task_id}`);
     if (task === null) {
       const current = await store.getTask(task_id);
-      throw conductorError("task_not_retryable", `task ${task_id} is ${current?.state ?? "not retryable"}; only failed, cancelled or timed-out tasks can be retried`);
+      throw conductorError(
+        "task_not_retryable",
+        `task ${task_id} is ${current?.state ?? "not retryable"}; only failed, cancelled or timed-out tasks can be retried`
+      );
     }
     deps.scheduler?.wake();
     return { ok: true, data: { task } };
@@ -167,25 +214,41 @@ function registerTaskCancelRetry(app: ZodApp, deps: TaskRoutesDeps): void {
 /** The task list and a task. */
 function registerTaskReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
   const { store } = deps;
-  app.get("/v1/tasks", { schema: { operationId: "listTasks", summary: "List tasks, newest first, by page", tags, querystring: listTasksQuery } }, async (request) => {
-    const query = request.query;
-    try {
-      const page = await store.listTasks({
-        limit: query.limit,
-        ...(query.state === undefined ? {} : { state: query.state as never }),
-        ...(query.cursor === undefined ? {} : { cursor: query.cursor })
-      });
-      return { ok: true, data: page };
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw conductorError("validation_failed", "invalid query: cursor: not a cursor this API returned");
-      throw error;
+  app.get(
+    "/v1/tasks",
+    {
+      schema: {
+        operationId: "listTasks",
+        summary: "List tasks, newest first, by page",
+        tags,
+        querystring: listTasksQuery
+      }
+    },
+    async (request) => {
+      const query = request.query;
+      try {
+        const page = await store.listTasks({
+          limit: query.limit,
+          ...(query.state === undefined ? {} : { state: query.state as never }),
+          ...(query.cursor === undefined ? {} : { cursor: query.cursor })
+        });
+        return { ok: true, data: page };
+      } catch (error) {
+        if (error instanceof InvalidCursorError)
+          throw conductorError("validation_failed", "invalid query: cursor: not a cursor this API returned");
+        throw error;
+      }
     }
-  });
+  );
 
-  app.get("/v1/tasks/:task_id", { schema: { operationId: "getTask", summary: "A task", tags, params: taskParams } }, async (request) => ({
-    ok: true,
-    data: { task: await taskOr404(request.params) }
-  }));
+  app.get(
+    "/v1/tasks/:task_id",
+    { schema: { operationId: "getTask", summary: "A task", tags, params: taskParams } },
+    async (request) => ({
+      ok: true,
+      data: { task: await taskOr404(request.params) }
+    })
+  );
 }
 
 /** A run as the API shows it: with its folder on this node, or null. */
@@ -195,10 +258,17 @@ function withFolder(deps: TaskRoutesDeps, run: RunRecord) {
 
 /** A task's runs, a run with its first events, and a run's events by page. */
 function registerRunReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr404): void {
-  app.get("/v1/tasks/:task_id/runs", { schema: { operationId: "listTaskRuns", summary: "A task's runs", tags, params: taskParams } }, async (request) => {
-    const task = await taskOr404(request.params);
-    return { ok: true, data: { runs: (await deps.store.listRuns(task.taskId)).map((run) => withFolder(deps, run)) } };
-  });
+  app.get(
+    "/v1/tasks/:task_id/runs",
+    { schema: { operationId: "listTaskRuns", summary: "A task's runs", tags, params: taskParams } },
+    async (request) => {
+      const task = await taskOr404(request.params);
+      return {
+        ok: true,
+        data: { runs: (await deps.store.listRuns(task.taskId)).map((run) => withFolder(deps, run)) }
+      };
+    }
+  );
 
   const runOr404 = async ({ run_id }: { run_id: string }) => {
     const run = await deps.store.getRun(run_id);
@@ -206,13 +276,33 @@ function registerRunReads(app: ZodApp, deps: TaskRoutesDeps, taskOr404: TaskOr40
     return run;
   };
 
-  app.get("/v1/runs/:run_id", { schema: { operationId: "getRun", summary: "A run with its first events", tags: ["runs"], params: runParams } }, async (request) => {
-    const run = await runOr404(request.params);
-    const page = await deps.events.query({ runId: run.runId, limit: 200 });
-    return { ok: true, data: { run: withFolder(deps, run), events: page.events, nextAfter: page.nextAfter } };
-  });
+  app.get(
+    "/v1/runs/:run_id",
+    {
+      schema: {
+        operationId: "getRun",
+        summary: "A run with its first events",
+        tags: ["runs"],
+        params: runParams
+      }
+    },
+    async (request) => {
+      const run = await runOr404(request.params);
+      const page = await deps.events.query({ runId: run.runId, limit: 200 });
+      return {
+        ok: true,
+        data: { run: withFolder(deps, run), events: page.events, nextAfter: page.nextAfter }
+      };
+    }
+  );
 
-  const runEventsSchema = { operationId: "getRunEvents", summary: "A run's events, by page", tags: ["runs"], params: runParams, querystring: runEventsQuery };
+  const runEventsSchema = {
+    operationId: "getRunEvents",
+    summary: "A run's events, by page",
+    tags: ["runs"],
+    params: runParams,
+    querystring: runEventsQuery
+  };
   app.get("/v1/runs/:run_id/events", { schema: runEventsSchema }, async (request) => {
     const run = await runOr404(request.params);
     const query = request.query;
@@ -237,21 +327,31 @@ function registerTaskEventStream(scope: FastifyInstance, deps: TaskRoutesDeps, t
       operationId: "streamTaskEvents",
       summary: "A task's run events, replayed from `after` then live",
       tags,
-      ...websocketSchema("Replays the task's events after `after`, then streams live ones; 4404 for an unknown task, 4400 for a bad query, 4008 for a slow client."),
+      ...websocketSchema(
+        "Replays the task's events after `after`, then streams live ones; 4404 for an unknown task, 4400 for a bad query, 4008 for a slow client."
+      ),
       params: taskParams,
       querystring: taskEventsSocketQuery
     },
     validatorCompiler: () => (data: unknown) => ({ value: data }),
     handler: async (request) => {
       const task = await taskOr404(parseInput(taskParams, request.params, "path"));
-      throw conductorError("bad_request", `GET /v1/tasks/${task.taskId}/events is a WebSocket; connect with an Upgrade request (HTTP reads: GET /v1/runs/:run_id/events)`);
+      throw conductorError(
+        "bad_request",
+        `GET /v1/tasks/${task.taskId}/events is a WebSocket; connect with an Upgrade request (HTTP reads: GET /v1/runs/:run_id/events)`
+      );
     },
     wsHandler: (socket, request) => void streamToSocket(socket, request, deps, taskOr404)
   });
 }
 
 /** Streams a task's events on an opened socket: relayed from the node running it, or this node's. */
-async function streamToSocket(socket: WebSocket, request: FastifyRequest, deps: TaskRoutesDeps, taskOr404: TaskOr404): Promise<void> {
+async function streamToSocket(
+  socket: WebSocket,
+  request: FastifyRequest,
+  deps: TaskRoutesDeps,
+  taskOr404: TaskOr404
+): Promise<void> {
   let after: number | undefined;
   let taskId: string;
   try {
@@ -261,17 +361,24 @@ async function streamToSocket(socket: WebSocket, request: FastifyRequest, deps: 
     if (!isAppError(error)) {
       request.log.warn({ err: error }, "task event stream refused: the store is not reachable");
       socket.close(WsCloseCodes.tryAgainLater, "the control store is not reachable; try again shortly");
-    } else socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, closeReason(error.message));
+    } else
+      socket.close(error.status === 404 ? CLOSE_NOT_FOUND : CLOSE_BAD_REQUEST, closeReason(error.message));
     return;
   }
   if (socket.readyState !== socket.OPEN) return;
   const relayed = await deps.remote?.attachStream(socket, taskId, request).catch((error: unknown) => {
-    request.log.warn({ err: error, taskId }, "could not find the node running the task; streaming this node's events");
+    request.log.warn(
+      { err: error, taskId },
+      "could not find the node running the task; streaming this node's events"
+    );
     return false;
   });
   if (relayed === true) return;
   if (after !== undefined && after > deps.events.lastSeq) {
-    socket.close(CLOSE_BAD_REQUEST, closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`));
+    socket.close(
+      CLOSE_BAD_REQUEST,
+      closeReason(`after=${after} is beyond the last recorded seq ${deps.events.lastSeq}`)
+    );
     return;
   }
   streamTaskEvents({

@@ -14,7 +14,12 @@ export const createTaskBody = z.strictObject({
   /** Higher runs first. */
   priority: z.number().int().min(-1000).max(1000).optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
-  timeoutMs: z.number().int().min(1).max(7 * DAY_MS).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * DAY_MS)
+    .optional(),
   stallTimeoutMs: z.number().int().min(1).max(DAY_MS).optional(),
   dependsOn: z.array(z.string().min(1).max(200)).max(100).optional(),
   notBefore: z.iso.datetime({ offset: true }).optional(),
@@ -26,7 +31,10 @@ export const createTaskBody = z.strictObject({
   /** After a successful worktree run: wait for a person (default), end as before, or land at once. */
   review: z.enum(["required", "none", "auto_land"]).optional(),
   /** Where this task's notifications go too (beside BAA_NOTIFY_URLS). */
-  notify: z.array(z.url({ protocol: /^https?$/ }).max(2000)).max(10).optional(),
+  notify: z
+    .array(z.url({ protocol: /^https?$/ }).max(2000))
+    .max(10)
+    .optional(),
   /** Each replaces the same key of the repository's `.baa/config.json` for this task. */
   setup: setupSchema.optional(),
   checks: repoConfigSchema.shape.checks,

@@ -9,14 +9,24 @@ export interface FreshBase {
   fetchProblem: string | null;
 }
 
-const quiet = async (run: Promise<string>): Promise<string | null> => run.then((out) => out.trim() || null, () => null);
+const quiet = async (run: Promise<string>): Promise<string | null> =>
+  run.then(
+    (out) => out.trim() || null,
+    () => null
+  );
 
 /** The base branch's upstream (`origin/main`), when it has one that is a remote's branch. */
-async function upstreamOf(git: GitRunner, repo: string, branch: string): Promise<{ ref: string; remote: string; merge: string } | null> {
+async function upstreamOf(
+  git: GitRunner,
+  repo: string,
+  branch: string
+): Promise<{ ref: string; remote: string; merge: string } | null> {
   const remote = await quiet(git(repo, ["config", "--get", `branch.${branch}.remote`]));
   const merge = await quiet(git(repo, ["config", "--get", `branch.${branch}.merge`]));
   if (remote === null || merge === null || remote === ".") return null;
-  const ref = await quiet(git(repo, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", `${branch}@{upstream}`]));
+  const ref = await quiet(
+    git(repo, ["rev-parse", "--abbrev-ref", "--symbolic-full-name", `${branch}@{upstream}`])
+  );
   return ref === null ? null : { ref, remote, merge };
 }
 
@@ -40,12 +50,21 @@ export async function freshBase(git: GitRunner, repo: string, baseBranch: string
   if (upstream === null) return { commit: head, from: "HEAD", fetchProblem: null };
   let fetchProblem: string | null = null;
   try {
-    await git(repo, ["-c", "core.hooksPath=/dev/null", "fetch", "--quiet", "--no-tags", upstream.remote, upstream.merge]);
+    await git(repo, [
+      "-c",
+      "core.hooksPath=/dev/null",
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      upstream.remote,
+      upstream.merge
+    ]);
   } catch (error) {
     fetchProblem = (error as Error).message;
   }
   const tip = await quiet(git(repo, ["rev-parse", `${upstream.ref}^{commit}`]));
-  if (tip === null || tip === head || !(await isAncestor(git, repo, head, tip))) return { commit: head, from: "HEAD", fetchProblem };
+  if (tip === null || tip === head || !(await isAncestor(git, repo, head, tip)))
+    return { commit: head, from: "HEAD", fetchProblem };
   return { commit: tip, from: upstream.ref, fetchProblem };
 }
 

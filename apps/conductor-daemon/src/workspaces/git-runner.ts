@@ -16,7 +16,11 @@ export const execGit: GitRunner = (cwd, args) =>
   });
 
 export class GitError extends Error {
-  constructor(readonly args: readonly string[], detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly args: readonly string[],
+    detail: string,
+    options?: { cause?: unknown }
+  ) {
     super(`git ${args.join(" ")} failed: ${detail}`, options);
     this.name = "GitError";
   }

@@ -15,7 +15,11 @@ export interface BranchPush {
   commit: string;
 }
 
-const quiet = (run: Promise<string>): Promise<string | null> => run.then((out) => out.trim() || null, () => null);
+const quiet = (run: Promise<string>): Promise<string | null> =>
+  run.then(
+    (out) => out.trim() || null,
+    () => null
+  );
 
 // Hooks of the person's repository are theirs; a fetch of the task's own branch needs none.
 const NO_HOOKS = ["-c", "core.hooksPath=/dev/null"];
@@ -55,14 +59,26 @@ export class WorkRemote {
     if (!(await this.hasRemote(repo))) return { action: "none", reason: `no remote ${this.#remote}` };
     const tracking = `refs/remotes/${this.#remote}/${branch}`;
     try {
-      await this.#git(repo, [...NO_HOOKS, "fetch", "--quiet", "--no-tags", this.#remote, `+refs/heads/${branch}:${tracking}`]);
+      await this.#git(repo, [
+        ...NO_HOOKS,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        this.#remote,
+        `+refs/heads/${branch}:${tracking}`
+      ]);
     } catch (error) {
-      if (error instanceof GitError && /couldn't find remote ref|no such ref/i.test(error.message)) return { action: "none", reason: `${this.#remote} has no ${branch}` };
+      if (error instanceof GitError && /couldn't find remote ref|no such ref/i.test(error.message))
+        return { action: "none", reason: `${this.#remote} has no ${branch}` };
       return { action: "failed", remote: this.#remote, problem: (error as Error).message };
     }
-    const remoteTip = await quiet(this.#git(repo, ["rev-parse", "--verify", "--quiet", `${tracking}^{commit}`]));
+    const remoteTip = await quiet(
+      this.#git(repo, ["rev-parse", "--verify", "--quiet", `${tracking}^{commit}`])
+    );
     if (remoteTip === null) return { action: "none", reason: `${this.#remote} has no ${branch}` };
-    const localTip = await quiet(this.#git(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`]));
+    const localTip = await quiet(
+      this.#git(repo, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`])
+    );
     if (localTip === remoteTip) return { action: "none", reason: "up to date" };
     try {
       if (localTip === null) {
@@ -73,7 +89,11 @@ export class WorkRemote {
         () => true,
         () => false
       );
-      if (!behind) return { action: "none", reason: "the local branch is ahead of the remote's or has diverged from it" };
+      if (!behind)
+        return {
+          action: "none",
+          reason: "the local branch is ahead of the remote's or has diverged from it"
+        };
       if (worktree !== null) await this.#git(worktree, ["merge", "--ff-only", "--quiet", remoteTip]);
       else await this.#git(repo, ["update-ref", `refs/heads/${branch}`, remoteTip, localTip]);
       return { action: "fast_forwarded", remote: this.#remote, commit: remoteTip, previous: localTip };
@@ -88,7 +108,9 @@ export class WorkRemote {
    */
   async forkPoint(repo: string, branch: string): Promise<{ baseCommit: string; baseBranch: string | null }> {
     const baseBranch = await quiet(this.#git(repo, ["symbolic-ref", "--quiet", "--short", "HEAD"]));
-    const baseCommit = (await quiet(this.#git(repo, ["merge-base", "HEAD", `refs/heads/${branch}`]))) ?? (await this.#git(repo, ["rev-parse", `refs/heads/${branch}`])).trim();
+    const baseCommit =
+      (await quiet(this.#git(repo, ["merge-base", "HEAD", `refs/heads/${branch}`]))) ??
+      (await this.#git(repo, ["rev-parse", `refs/heads/${branch}`])).trim();
     return { baseCommit, baseBranch };
   }
 

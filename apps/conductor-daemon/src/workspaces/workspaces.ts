@@ -92,7 +92,8 @@ export class Workspaces {
       return `cwd: ${cwd} does not exist on this node`;
     }
     if (!isDirectory) return `cwd: ${cwd} is not a directory`;
-    if (workspace === "worktree" && (await this.repoOf(cwd)) === null) return `workspace: "worktree" needs a cwd inside a git repository; ${cwd} is not`;
+    if (workspace === "worktree" && (await this.repoOf(cwd)) === null)
+      return `workspace: "worktree" needs a cwd inside a git repository; ${cwd} is not`;
     return null;
   }
 
@@ -104,20 +105,45 @@ export class Workspaces {
     if (task.cwd === null) {
       const path = join(this.#o.scratchDir, task.taskId);
       mkdirSync(path, { recursive: true });
-      return { workspace: { kind: "scratch", path, branch: null, baseCommit: null }, cwd: path, needsSetup: false, repo: null };
+      return {
+        workspace: { kind: "scratch", path, branch: null, baseCommit: null },
+        cwd: path,
+        needsSetup: false,
+        repo: null
+      };
     }
     if (!existsSync(task.cwd)) throw new WorkspaceError(`cwd ${task.cwd} does not exist`);
-    if (task.workspace === "shared") return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd, needsSetup: false, repo: null };
+    if (task.workspace === "shared")
+      return {
+        workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null },
+        cwd: task.cwd,
+        needsSetup: false,
+        repo: null
+      };
     const repo = await this.repoOf(task.cwd);
     if (repo === null) {
-      if (task.workspace === "worktree") throw new WorkspaceError(`cwd ${task.cwd} is not inside a git repository; workspace "worktree" needs one`);
-      return { workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null }, cwd: task.cwd, needsSetup: false, repo: null };
+      if (task.workspace === "worktree")
+        throw new WorkspaceError(
+          `cwd ${task.cwd} is not inside a git repository; workspace "worktree" needs one`
+        );
+      return {
+        workspace: { kind: "shared", path: task.cwd, branch: null, baseCommit: null },
+        cwd: task.cwd,
+        needsSetup: false,
+        repo: null
+      };
     }
     const inside = relative(realpathSync(repo), realpathSync(task.cwd));
     const marker = await this.#serial(repo, () => this.#ensureWorktree(task.taskId, repo));
     const cwd = inside === "" ? marker.path : join(marker.path, inside);
     mkdirSync(cwd, { recursive: true });
-    const workspace = { kind: "worktree" as const, path: marker.path, branch: marker.branch, baseCommit: marker.baseCommit, baseBranch: marker.baseBranch ?? null };
+    const workspace = {
+      kind: "worktree" as const,
+      path: marker.path,
+      branch: marker.branch,
+      baseCommit: marker.baseCommit,
+      baseBranch: marker.baseBranch ?? null
+    };
     return { workspace, cwd, needsSetup: (marker.setupAt ?? null) === null, repo };
   }
 
@@ -130,18 +156,32 @@ export class Workspaces {
   }
 
   /** The repository and marker of a task's worktree, as recorded when it was made; null when it never had one here. */
-  markerOf(taskId: string): { repo: string; branch: string; baseCommit: string; baseBranch: string | null; path: string } | null {
+  markerOf(
+    taskId: string
+  ): { repo: string; branch: string; baseCommit: string; baseBranch: string | null; path: string } | null {
     const path = this.#markerPath(taskId);
     if (!existsSync(path)) return null;
     const marker = readJsonFile<WorktreeMarker | null>(path, null);
-    return marker === null ? null : { repo: marker.repo, branch: marker.branch, baseCommit: marker.baseCommit, baseBranch: marker.baseBranch ?? null, path: marker.path };
+    return marker === null
+      ? null
+      : {
+          repo: marker.repo,
+          branch: marker.branch,
+          baseCommit: marker.baseCommit,
+          baseBranch: marker.baseBranch ?? null,
+          path: marker.path
+        };
   }
 
   /**
    * Removes worktrees of tasks that ended at least `retentionMs` ago. What a run left
    * uncommitted is first committed to the task's branch, so removing the worktree loses nothing.
    */
-  async reap(options: { endedAt: (taskId: string) => Promise<string | null>; retentionMs: number; nowMs: number }): Promise<string[]> {
+  async reap(options: {
+    endedAt: (taskId: string) => Promise<string | null>;
+    retentionMs: number;
+    nowMs: number;
+  }): Promise<string[]> {
     const removed: string[] = [];
     for (const marker of this.#markers()) {
       if (marker.removedAt !== null) continue;
@@ -151,7 +191,10 @@ export class Workspaces {
         await this.#serial(marker.repo, () => this.#remove(marker));
         removed.push(marker.taskId);
       } catch (error) {
-        this.#log.warn({ err: error, taskId: marker.taskId, path: marker.path }, "could not remove a task worktree; will try again");
+        this.#log.warn(
+          { err: error, taskId: marker.taskId, path: marker.path },
+          "could not remove a task worktree; will try again"
+        );
       }
     }
     return removed;
@@ -177,7 +220,12 @@ export class Workspaces {
       let baseCommit: string;
       let baseBranch = known?.baseBranch ?? null;
       let fresh: WorktreeMarker["base"] = null;
-      if (branchExists && known === null && caughtUp?.action === "created" && this.#o.workRemote !== undefined) {
+      if (
+        branchExists &&
+        known === null &&
+        caughtUp?.action === "created" &&
+        this.#o.workRemote !== undefined
+      ) {
         // Another node's rounds, new here: the task forks from this repository's branch where they did.
         ({ baseCommit, baseBranch } = await this.#o.workRemote.forkPoint(repo, branch));
         fresh = { from: `${caughtUp.remote}/${branch}`, fetchProblem: null };
@@ -191,27 +239,55 @@ export class Workspaces {
           () => null
         );
         const base = await freshBase(git, repo, baseBranch);
-        if (base.fetchProblem !== null) this.#log.warn({ taskId, baseBranch, problem: base.fetchProblem }, "could not fetch the base branch's upstream; the task starts from what is known locally");
+        if (base.fetchProblem !== null)
+          this.#log.warn(
+            { taskId, baseBranch, problem: base.fetchProblem },
+            "could not fetch the base branch's upstream; the task starts from what is known locally"
+          );
         baseCommit = base.commit;
         fresh = { from: base.from, fetchProblem: base.fetchProblem };
         await git(repo, ["worktree", "add", "-b", branch, path, baseCommit]);
       }
-      const marker: WorktreeMarker = { taskId, repo, branch, baseCommit, baseBranch, base: fresh ?? known?.base ?? null, setupAt: null, path, createdAt: new Date(this.#o.wallNow()).toISOString(), removedAt: null };
+      const marker: WorktreeMarker = {
+        taskId,
+        repo,
+        branch,
+        baseCommit,
+        baseBranch,
+        base: fresh ?? known?.base ?? null,
+        setupAt: null,
+        path,
+        createdAt: new Date(this.#o.wallNow()).toISOString(),
+        removedAt: null
+      };
       writeJsonAtomic(markerPath, marker);
       this.#log.info({ taskId, repo, branch, baseCommit, path }, "task worktree created");
       return marker;
     } catch (error) {
-      throw new WorkspaceError(`could not create the worktree of ${taskId} in ${repo}: ${(error as Error).message}`, { cause: error });
+      throw new WorkspaceError(
+        `could not create the worktree of ${taskId} in ${repo}: ${(error as Error).message}`,
+        { cause: error }
+      );
     }
   }
 
   /** Brings the task's branch up to the work remote's; a failure is logged and the run goes on with what is here. */
-  async #catchUp(taskId: string, repo: string, branch: string, worktree: string | null): Promise<BranchCatchUp | null> {
+  async #catchUp(
+    taskId: string,
+    repo: string,
+    branch: string,
+    worktree: string | null
+  ): Promise<BranchCatchUp | null> {
     const remote = this.#o.workRemote;
     if (remote === undefined) return null;
     const result = await remote.catchUp(repo, branch, worktree);
-    if (result.action === "failed") this.#log.warn({ taskId, branch, remote: result.remote, problem: result.problem }, "could not bring the task's branch up to the work remote's; it goes on from what this node has");
-    else if (result.action !== "none") this.#log.info({ taskId, branch, ...result }, "task branch taken from the work remote");
+    if (result.action === "failed")
+      this.#log.warn(
+        { taskId, branch, remote: result.remote, problem: result.problem },
+        "could not bring the task's branch up to the work remote's; it goes on from what this node has"
+      );
+    else if (result.action !== "none")
+      this.#log.info({ taskId, branch, ...result }, "task branch taken from the work remote");
     return result;
   }
 
@@ -225,13 +301,29 @@ export class Workspaces {
           (email) => email.trim() !== "",
           () => false
         );
-        await git(marker.path, [...(hasIdentity ? [] : IDENTITY), "commit", "--no-verify", "-q", "-m", `baa: work left uncommitted by ${marker.taskId}`]);
-        this.#log.info({ taskId: marker.taskId, branch: marker.branch }, "committed a task's uncommitted work before removing its worktree");
+        await git(marker.path, [
+          ...(hasIdentity ? [] : IDENTITY),
+          "commit",
+          "--no-verify",
+          "-q",
+          "-m",
+          `baa: work left uncommitted by ${marker.taskId}`
+        ]);
+        this.#log.info(
+          { taskId: marker.taskId, branch: marker.branch },
+          "committed a task's uncommitted work before removing its worktree"
+        );
       }
       await git(marker.repo, ["worktree", "remove", "--force", marker.path]);
     }
-    writeJsonAtomic(this.#markerPath(marker.taskId), { ...marker, removedAt: new Date(this.#o.wallNow()).toISOString() });
-    this.#log.info({ taskId: marker.taskId, branch: marker.branch }, "task worktree removed; its branch stays");
+    writeJsonAtomic(this.#markerPath(marker.taskId), {
+      ...marker,
+      removedAt: new Date(this.#o.wallNow()).toISOString()
+    });
+    this.#log.info(
+      { taskId: marker.taskId, branch: marker.branch },
+      "task worktree removed; its branch stays"
+    );
   }
 
   #markers(): WorktreeMarker[] {
@@ -270,4 +362,3 @@ export function branchFor(taskId: string): string {
   const safe = taskId.replace(/[^A-Za-z0-9._-]/g, "-");
   return `baa/${safe.startsWith("task-") ? safe : `task-${safe}`}`;
 }
-

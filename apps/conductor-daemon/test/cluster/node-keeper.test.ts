@@ -81,11 +81,24 @@ test("a node beats every third of the run-lease TTL, one write each, carrying wh
   await timers.advance(TTL * 3);
   const gaps = store.beats.slice(1).map((b, i) => b.at - store.beats[i]!.at);
   assert.ok(gaps.length >= 8, `beats: ${store.beats.length}`);
-  assert.ok(gaps.every((gap) => gap === TTL / 3), `gaps ${gaps}`);
+  assert.ok(
+    gaps.every((gap) => gap === TTL / 3),
+    `gaps ${gaps}`
+  );
   const beat = store.beats[0]!.beat;
   assert.deepEqual(
     { ...beat, labels: [...beat.labels] },
-    { nodeId: "node-a", address: "http://10.0.0.1:4317", labels: ["gpu"], capacity: 2, running: 1, version: "1.2.3", executes: true, ttlMs: TTL, runLeaseTtlMs: TTL }
+    {
+      nodeId: "node-a",
+      address: "http://10.0.0.1:4317",
+      labels: ["gpu"],
+      capacity: 2,
+      running: 1,
+      version: "1.2.3",
+      executes: true,
+      ttlMs: TTL,
+      runLeaseTtlMs: TTL
+    }
   );
   assert.equal(observed.beats, store.beats.length);
   assert.equal(observed.renewed, store.beats.length, "one run renewed per beat");
@@ -131,11 +144,22 @@ test("a hung beat does not hold the node past its deadline", async () => {
 
 test("a beat that lands after the deadline passed (a frozen process) still stops the runs of before", async () => {
   const timing = nodeTiming(TTL);
-  const decision = decideAfterBeat(timing, 1000, { kind: "ok", sentAt: 5000, draining: false, renewed: 0 }, 5010);
+  const decision = decideAfterBeat(
+    timing,
+    1000,
+    { kind: "ok", sentAt: 5000, draining: false, renewed: 0 },
+    5010
+  );
   assert.equal(decision.change, "lapsed");
   assert.equal(decision.liveUntil, 5000 + TTL - timing.marginMs);
-  assert.equal(decideAfterBeat(timing, 6000, { kind: "ok", sentAt: 5000, draining: false, renewed: 0 }, 5010).change, "renewed");
-  assert.equal(decideAfterBeat(timing, null, { kind: "ok", sentAt: 5000, draining: false, renewed: 0 }, 5010).change, "live");
+  assert.equal(
+    decideAfterBeat(timing, 6000, { kind: "ok", sentAt: 5000, draining: false, renewed: 0 }, 5010).change,
+    "renewed"
+  );
+  assert.equal(
+    decideAfterBeat(timing, null, { kind: "ok", sentAt: 5000, draining: false, renewed: 0 }, 5010).change,
+    "live"
+  );
   assert.equal(decideAfterBeat(timing, 1000, { kind: "error" }, 5010).change, "lost");
 });
 
@@ -150,7 +174,11 @@ test("a drained node beats but claims nothing; resumed, it claims again; its run
   assert.equal(keeper.view().live, true);
   store.draining = false;
   keeper.noteDraining(false);
-  assert.deepEqual(keeper.current(), { holder: "node-a", term: 0 }, "a resume through this node counts at once");
+  assert.deepEqual(
+    keeper.current(),
+    { holder: "node-a", term: 0 },
+    "a resume through this node counts at once"
+  );
   assert.equal(lost.length, 0);
   await keeper.stop();
 });

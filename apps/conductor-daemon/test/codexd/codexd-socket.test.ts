@@ -23,9 +23,17 @@ async function startSocketCodexd(t: TestContext) {
   const http = createServer((req: IncomingMessage, res) => {
     req.resume();
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", host: req.headers.host, viaSocket: req.socket.remoteAddress === undefined });
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        host: req.headers.host,
+        viaSocket: req.socket.remoteAddress === undefined
+      });
       res.writeHead(200, { "content-type": "application/json" });
-      const data = req.url === "/v1/codexd/status" ? { service: { localSocketPath: socketPath }, snapshot: {} } : { echo: req.url };
+      const data =
+        req.url === "/v1/codexd/status"
+          ? { service: { localSocketPath: socketPath }, snapshot: {} }
+          : { echo: req.url };
       res.end(JSON.stringify({ ok: true, data }));
     });
   });
@@ -49,7 +57,11 @@ async function startSocketCodexd(t: TestContext) {
 
 test("after codexd's status names its socket, calls go over it with codexd's own Host", async (t) => {
   const codexd = await startSocketCodexd(t);
-  const client = new CodexdClient({ baseUrl: codexd.baseUrl, requestTimeoutMs: 5000, connectTimeoutMs: 2000 });
+  const client = new CodexdClient({
+    baseUrl: codexd.baseUrl,
+    requestTimeoutMs: 5000,
+    connectTimeoutMs: 2000
+  });
   t.after(() => client.close());
   assert.equal(client.socketPath, null);
   assert.equal(client.eventsSocket(""), null, "the event stream stays on TCP until the socket is known");
@@ -64,13 +76,22 @@ test("after codexd's status names its socket, calls go over it with codexd's own
   assert.equal(reply.status, 200);
   assert.deepEqual(reply.json, { ok: true, data: { echo: "/v1/codexd/sessions?x=1" } });
   const last = codexd.seen.at(-1);
-  assert.deepEqual(last, { method: "GET", url: "/v1/codexd/sessions?x=1", host: new URL(codexd.baseUrl).host, viaSocket: true });
+  assert.deepEqual(last, {
+    method: "GET",
+    url: "/v1/codexd/sessions?x=1",
+    host: new URL(codexd.baseUrl).host,
+    viaSocket: true
+  });
   assert.equal(codexd.seen[0]?.viaSocket, false, "the status that named the socket came over TCP");
 });
 
 test("the first call asks codexd for its socket in the background; later calls use it", async (t) => {
   const codexd = await startSocketCodexd(t);
-  const client = new CodexdClient({ baseUrl: codexd.baseUrl, requestTimeoutMs: 5000, connectTimeoutMs: 2000 });
+  const client = new CodexdClient({
+    baseUrl: codexd.baseUrl,
+    requestTimeoutMs: 5000,
+    connectTimeoutMs: 2000
+  });
   t.after(() => client.close());
   await client.request({ method: "GET", pathAndQuery: "/v1/codexd/sessions" });
   // The background status call is the only other request; wait for its response to be applied.
@@ -82,20 +103,36 @@ test("the first call asks codexd for its socket in the background; later calls u
   assert.equal(codexd.seen.length, 3);
   const firstTwo = codexd.seen.slice(0, 2).map((s) => `${s.url} ${s.viaSocket ? "socket" : "tcp"}`);
   assert.deepEqual(firstTwo.sort(), ["/v1/codexd/sessions tcp", "/v1/codexd/status tcp"]);
-  assert.deepEqual(codexd.seen[2], { method: "GET", url: "/v1/codexd/sessions", host: new URL(codexd.baseUrl).host, viaSocket: true });
+  assert.deepEqual(codexd.seen[2], {
+    method: "GET",
+    url: "/v1/codexd/sessions",
+    host: new URL(codexd.baseUrl).host,
+    viaSocket: true
+  });
 });
 
 test("a socket that cannot be connected to is dropped: the call, a POST too, goes once over TCP", async (t) => {
   const codexd = await startSocketCodexd(t);
-  const client = new CodexdClient({ baseUrl: codexd.baseUrl, requestTimeoutMs: 5000, connectTimeoutMs: 2000 });
+  const client = new CodexdClient({
+    baseUrl: codexd.baseUrl,
+    requestTimeoutMs: 5000,
+    connectTimeoutMs: 2000
+  });
   t.after(() => client.close());
   await client.status();
   assert.equal(client.socketPath, codexd.socketPath);
   await codexd.closeSocket();
 
-  const reply = await client.request({ method: "POST", pathAndQuery: "/v1/codexd/turn", body: "{}", contentType: "application/json" });
+  const reply = await client.request({
+    method: "POST",
+    pathAndQuery: "/v1/codexd/turn",
+    body: "{}",
+    contentType: "application/json"
+  });
   assert.equal(reply.status, 200);
   const posts = codexd.seen.filter((s) => s.method === "POST");
-  assert.deepEqual(posts, [{ method: "POST", url: "/v1/codexd/turn", host: new URL(codexd.baseUrl).host, viaSocket: false }]);
+  assert.deepEqual(posts, [
+    { method: "POST", url: "/v1/codexd/turn", host: new URL(codexd.baseUrl).host, viaSocket: false }
+  ]);
   assert.equal(client.socketPath, null);
 });

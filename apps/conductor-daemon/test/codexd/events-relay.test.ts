@@ -27,15 +27,25 @@ async function setup(t: test.TestContext, fakeOptions: Parameters<typeof startFa
 }
 
 test("events arrive in order and the query string reaches codexd", async (t) => {
-  const { codexd, baseUrl } = await setup(t, { wsEventCount: 200, wsCloseWith: { code: 4000, reason: "replay done" } });
+  const { codexd, baseUrl } = await setup(t, {
+    wsEventCount: 200,
+    wsCloseWith: { code: 4000, reason: "replay done" }
+  });
   const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=7&sessionId=session-1"), {
     headers: { authorization: "Bearer test-token-0123456789abcdef012345" }
   });
   const received: number[] = [];
   client.on("message", (data) => received.push((JSON.parse(data.toString()) as { seq: number }).seq));
   const closed = await closeOf(client);
-  assert.deepEqual(received, Array.from({ length: 200 }, (_, index) => index + 1));
-  assert.deepEqual(closed, { code: 4000, reason: "replay done" }, "codexd's close code and reason pass through");
+  assert.deepEqual(
+    received,
+    Array.from({ length: 200 }, (_, index) => index + 1)
+  );
+  assert.deepEqual(
+    closed,
+    { code: 4000, reason: "replay done" },
+    "codexd's close code and reason pass through"
+  );
   assert.equal(codexd.wsConnections[0]?.url, "/v1/codexd/events?after=7&sessionId=session-1");
   assert.equal(codexd.wsConnections[0]?.headers.authorization, undefined);
 });
@@ -124,7 +134,11 @@ async function startStreamOnBoth(t: test.TestContext) {
   const http = createHttpServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http });
   wss.on("connection", (socket, req) => {
-    const entry = { url: req.url ?? "", host: req.headers.host, viaSocket: req.socket.remoteAddress === undefined };
+    const entry = {
+      url: req.url ?? "",
+      host: req.headers.host,
+      viaSocket: req.socket.remoteAddress === undefined
+    };
     seen.push(entry);
     socket.send(JSON.stringify(entry));
   });
@@ -167,7 +181,9 @@ test("with codexd's socket known, the stream is relayed over it with codexd's ow
   t.after(() => relay.closeAll());
   const first = recordingClient();
   relay.attach(first.client as unknown as WebSocket, "?after=3");
-  const overSocket = JSON.parse(await eventually(() => first.sent[0], "the event over the socket")) as unknown;
+  const overSocket = JSON.parse(
+    await eventually(() => first.sent[0], "the event over the socket")
+  ) as unknown;
   assert.deepEqual(overSocket, { url: "/v1/codexd/events?after=3", host, viaSocket: true });
 
   socketPath = `${codexd.socketPath}.gone`;

@@ -7,7 +7,13 @@ import { ReplayJoin, seqOf } from "../../src/codexd/relay-join.js";
 import { fakeClient, fakeConnector } from "./relay-fakes.js";
 
 function relayWith(connect: ReturnType<typeof fakeConnector>["connect"]) {
-  return new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), flushScheduler: (flush) => flush(), connect });
+  return new EventsRelay({
+    upstreamUrl: () => "unused",
+    connectTimeoutMs: 1000,
+    logger: createSilentLogger(),
+    flushScheduler: (flush) => flush(),
+    connect
+  });
 }
 
 test("after=: the replay runs first, then the client joins the shared stream with no gap and no duplicate", () => {
@@ -55,7 +61,12 @@ test("after=: the only client of a filter opens the shared stream once its repla
   shared!.event(4);
   replay!.event(4);
   shared!.event(5);
-  assert.deepEqual(client.sent, ['{"hello":true}', '{"seq":3,"type":"test.event"}', '{"seq":4,"type":"test.event"}', '{"seq":5,"type":"test.event"}']);
+  assert.deepEqual(client.sent, [
+    '{"hello":true}',
+    '{"seq":3,"type":"test.event"}',
+    '{"seq":4,"type":"test.event"}',
+    '{"seq":5,"type":"test.event"}'
+  ]);
   assert.equal(replay!.closed, true);
   assert.equal(relay.upstreamCount, 1);
 });
@@ -96,13 +107,18 @@ test("after=: every interleaving of replay and shared frames gives each event on
     const replayFrames = kept.filter((seq) => seq > after);
     const sharedFrames = kept.filter((seq) => seq >= joinAt);
     while (sharedFrames.length > 0 || (replayFrames.length > 0 && !replay.closed)) {
-      const fromReplay = !replay.closed && replayFrames.length > 0 && (sharedFrames.length === 0 || next() < 0.5);
+      const fromReplay =
+        !replay.closed && replayFrames.length > 0 && (sharedFrames.length === 0 || next() < 0.5);
       if (fromReplay) replay.event(replayFrames.shift()!);
       else shared.event(sharedFrames.shift()!);
     }
     const expected = kept.filter((seq) => seq > after);
     assert.deepEqual(client.seqs(), expected, `seed ${seed}: after=${after}, shared from ${joinAt}`);
-    assert.equal(replay.closed, kept.some((seq) => seq >= joinAt && seq > after), `seed ${seed}: the replay is left once joined`);
+    assert.equal(
+      replay.closed,
+      kept.some((seq) => seq >= joinAt && seq > after),
+      `seed ${seed}: the replay is left once joined`
+    );
   }
 });
 

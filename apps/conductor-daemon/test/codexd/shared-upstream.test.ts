@@ -4,8 +4,18 @@ import { EventsRelay, splitQuery } from "../../src/codexd/events-relay.js";
 import { createSilentLogger } from "../../src/logger.js";
 import { fakeClient, fakeConnector } from "./relay-fakes.js";
 
-function relayWith(connect: ReturnType<typeof fakeConnector>["connect"], options: { maxBufferedBytes?: number; onCutOff?: () => void } = {}) {
-  return new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), flushScheduler: (flush) => flush(), connect, ...options });
+function relayWith(
+  connect: ReturnType<typeof fakeConnector>["connect"],
+  options: { maxBufferedBytes?: number; onCutOff?: () => void } = {}
+) {
+  return new EventsRelay({
+    upstreamUrl: () => "unused",
+    connectTimeoutMs: 1000,
+    logger: createSilentLogger(),
+    flushScheduler: (flush) => flush(),
+    connect,
+    ...options
+  });
 }
 
 test("clients with the same filter share one upstream; it closes when the last one leaves", () => {
@@ -78,7 +88,14 @@ test("a slow client is cut off with 4008 alone; the others on its upstream go on
 
 test("not shared: every client gets its own upstream with its query as given", () => {
   const fake = fakeConnector();
-  const relay = new EventsRelay({ upstreamUrl: () => "unused", connectTimeoutMs: 1000, logger: createSilentLogger(), flushScheduler: (flush) => flush(), connect: fake.connect, share: false });
+  const relay = new EventsRelay({
+    upstreamUrl: () => "unused",
+    connectTimeoutMs: 1000,
+    logger: createSilentLogger(),
+    flushScheduler: (flush) => flush(),
+    connect: fake.connect,
+    share: false
+  });
   relay.attach(fakeClient().socket, "ws://node-b/v1/tasks/t/events?after=3");
   relay.attach(fakeClient().socket, "ws://node-b/v1/tasks/t/events?after=3");
   assert.deepEqual(
@@ -88,7 +105,15 @@ test("not shared: every client gets its own upstream with its query as given", (
 });
 
 test("the shared key is the filter without after; a malformed after stays in the query", () => {
-  assert.deepEqual(splitQuery("?after=7&sessionId=s"), { key: "?sessionId=s", liveSearch: "?sessionId=s", after: 7 });
+  assert.deepEqual(splitQuery("?after=7&sessionId=s"), {
+    key: "?sessionId=s",
+    liveSearch: "?sessionId=s",
+    after: 7
+  });
   assert.deepEqual(splitQuery(""), { key: "", liveSearch: "", after: undefined });
-  assert.deepEqual(splitQuery("?after=-3"), { key: "as-given:?after=-3", liveSearch: "?after=-3", after: undefined });
+  assert.deepEqual(splitQuery("?after=-3"), {
+    key: "as-given:?after=-3",
+    liveSearch: "?after=-3",
+    after: undefined
+  });
 });

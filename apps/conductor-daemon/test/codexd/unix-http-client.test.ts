@@ -21,15 +21,30 @@ async function listen(server: Server, path: string, t: TestContext): Promise<voi
 }
 
 /** A Node HTTP server on a Unix socket; `handle` answers, every request is recorded with its body. */
-async function httpOnSocket(t: TestContext, handle: (req: IncomingMessage, body: string, res: ServerResponse) => void) {
+async function httpOnSocket(
+  t: TestContext,
+  handle: (req: IncomingMessage, body: string, res: ServerResponse) => void
+) {
   const path = socketPath(t);
-  const seen: Array<{ method: string; url: string; headers: IncomingMessage["headers"]; body: string; socket: Socket }> = [];
+  const seen: Array<{
+    method: string;
+    url: string;
+    headers: IncomingMessage["headers"];
+    body: string;
+    socket: Socket;
+  }> = [];
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
-      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, socket: req.socket });
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body,
+        socket: req.socket
+      });
       handle(req, body, res);
     });
   });
@@ -62,7 +77,14 @@ async function rawOnSocket(t: TestContext, script: (socket: Socket, request: str
   return { path };
 }
 
-const get = (path: string, extra: Partial<UnixHttpRequest> = {}): UnixHttpRequest => ({ origin: ORIGIN, path, method: "GET", headers: {}, timeoutMs: 5000, ...extra });
+const get = (path: string, extra: Partial<UnixHttpRequest> = {}): UnixHttpRequest => ({
+  origin: ORIGIN,
+  path,
+  method: "GET",
+  headers: {},
+  timeoutMs: 5000,
+  ...extra
+});
 
 function client(t: TestContext, path: string, connectTimeoutMs = 2000): UnixHttpClient {
   const made = new UnixHttpClient({ path, connectTimeoutMs });
@@ -81,18 +103,32 @@ test("requests carry the method, path, Host of the TCP origin, headers and body;
     res.end(JSON.stringify({ method: req.method, url: req.url, body }));
   });
   const unix = client(t, codexd.path);
-  const posted = await unix.request({ ...get("/v1/codexd/turn?x=1"), method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: '{"input":"héllo"}' });
+  const posted = await unix.request({
+    ...get("/v1/codexd/turn?x=1"),
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: '{"input":"héllo"}'
+  });
   assert.equal(posted.status, 202);
   assert.equal(posted.headers["content-type"], "application/json; charset=utf-8");
   assert.equal(posted.headers["retry-after"], undefined);
-  assert.deepEqual(JSON.parse(posted.body.toString()), { method: "POST", url: "/v1/codexd/turn?x=1", body: '{"input":"héllo"}' });
+  assert.deepEqual(JSON.parse(posted.body.toString()), {
+    method: "POST",
+    url: "/v1/codexd/turn?x=1",
+    body: '{"input":"héllo"}'
+  });
   const first = codexd.seen[0]!;
   assert.equal(first.headers.host, "127.0.0.1:4319");
   assert.equal(first.headers["content-type"], "application/json");
   assert.equal(first.headers.accept, "application/json");
   assert.equal(first.headers["content-length"], String(Buffer.byteLength('{"input":"héllo"}')));
 
-  const bytes = await unix.request({ ...get("/bytes"), method: "POST", headers: { "content-type": "application/json" }, body: Buffer.from('{"a":1}') });
+  const bytes = await unix.request({
+    ...get("/bytes"),
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: Buffer.from('{"a":1}')
+  });
   assert.deepEqual(JSON.parse(bytes.body.toString()), { method: "POST", url: "/bytes", body: '{"a":1}' });
   const empty = await unix.request({ ...get("/close"), method: "POST" });
   assert.equal(codexd.seen.at(-1)!.headers["content-length"], "0");
@@ -102,7 +138,11 @@ test("requests carry the method, path, Host of the TCP origin, headers and body;
   assert.equal(busy.status, 429);
   assert.equal(busy.headers["retry-after"], "3");
   assert.equal(busy.body.toString(), '{"ok":false}');
-  assert.equal(new Set(codexd.seen.map((seen) => seen.socket)).size, 1, "one keep-alive connection carried every call");
+  assert.equal(
+    new Set(codexd.seen.map((seen) => seen.socket)).size,
+    1,
+    "one keep-alive connection carried every call"
+  );
 });
 
 test("chunked, empty, interim and read-until-close responses are read whole", async (t) => {
@@ -110,8 +150,10 @@ test("chunked, empty, interim and read-until-close responses are read whole", as
     const url = request.split(" ", 2)[1];
     if (url === "/chunked") {
       socket.write("HTTP/1.1 100 Continue\r\n\r\n");
-      socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\n{\"a\":\r\n");
-      setImmediate(() => socket.write('3\r\n12}\r\n0\r\nx-trailer: 1\r\n\r\n'));
+      socket.write(
+        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\n{"a":\r\n'
+      );
+      setImmediate(() => socket.write("3\r\n12}\r\n0\r\nx-trailer: 1\r\n\r\n"));
     } else if (url === "/empty") {
       socket.write("HTTP/1.1 204 No Content\r\nRETRY-after: 9\r\n\r\n");
     } else {
@@ -131,7 +173,10 @@ test("chunked, empty, interim and read-until-close responses are read whole", as
 
 test("no socket file is ENOENT (the transport falls back to TCP); a silent codexd is a TimeoutError; a broken response fails", async (t) => {
   const missing = client(t, join(socketPath(t), "..", "none.sock"));
-  await assert.rejects(missing.request(get("/x")), (error: unknown) => (error as { code?: string }).code === "ENOENT");
+  await assert.rejects(
+    missing.request(get("/x")),
+    (error: unknown) => (error as { code?: string }).code === "ENOENT"
+  );
 
   const { path } = await rawOnSocket(t, (socket, request) => {
     const url = request.split(" ", 2)[1];
@@ -140,10 +185,19 @@ test("no socket file is ENOENT (the transport falls back to TCP); a silent codex
     // "/hang": never answers
   });
   const unix = client(t, path);
-  await assert.rejects(unix.request(get("/hang", { timeoutMs: 50 })), (error: unknown) => (error as Error).name === "TimeoutError");
+  await assert.rejects(
+    unix.request(get("/hang", { timeoutMs: 50 })),
+    (error: unknown) => (error as Error).name === "TimeoutError"
+  );
   await assert.rejects(unix.request(get("/garbage")), /not HTTP/);
-  await assert.rejects(unix.request(get("/cut")), (error: unknown) => (error as { code?: string }).code === "ECONNRESET");
-  await assert.rejects(unix.request({ ...get("/x"), headers: { accept: "a\r\nx-injected: 1" } }), /cannot carry/);
+  await assert.rejects(
+    unix.request(get("/cut")),
+    (error: unknown) => (error as { code?: string }).code === "ECONNRESET"
+  );
+  await assert.rejects(
+    unix.request({ ...get("/x"), headers: { accept: "a\r\nx-injected: 1" } }),
+    /cannot carry/
+  );
 });
 
 test("a connection the server closed while idle is not reused; close waits for calls in flight", async (t) => {

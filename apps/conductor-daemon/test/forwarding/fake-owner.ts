@@ -16,7 +16,12 @@ export async function startFakeOwner(answer: (request: SeenRequest, response: Se
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const entry = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const entry = {
+        method: request.method ?? "",
+        url: request.url ?? "",
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString("utf8")
+      };
       seen.push(entry);
       answer(entry, response);
     });
@@ -33,7 +38,11 @@ export async function startFakeOwner(answer: (request: SeenRequest, response: Se
 }
 
 /** A node row as the store would list it. */
-export function nodeRow(nodeId: string, address: string | null, state: NodeRecord["state"] = "up"): NodeRecord {
+export function nodeRow(
+  nodeId: string,
+  address: string | null,
+  state: NodeRecord["state"] = "up"
+): NodeRecord {
   return {
     nodeId,
     address,

@@ -36,33 +36,59 @@ test("BAA_GITHUB_REPOS: a JSON list, the label defaulting to baa, review and run
   assert.equal(config.githubPollMs, 15_000);
   assert.equal(config.githubWebhookSecret, "hook-secret");
   assert.equal(resolveConductorConfig({ argv: [], env: {} }).githubPollMs, 60_000);
-  assert.equal(resolveConductorConfig({ argv: ["--github-poll-ms", "0"], env: {} }).githubPollMs, 0, "0: webhooks only");
+  assert.equal(
+    resolveConductorConfig({ argv: ["--github-poll-ms", "0"], env: {} }).githubPollMs,
+    0,
+    "0: webhooks only"
+  );
 });
 
 test("a bad entry is named by its index and key, with where the value came from", () => {
   const message = problemsOf(() =>
     resolveConductorConfig({
       argv: [],
-      env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: JSON.stringify([{ repo: "acme/widgets", cwd: "/srv/w" }, { repo: "not a repo", cwd: "relative/path", colour: 1 }]) }
+      env: {
+        ...TOKEN_ENV,
+        BAA_GITHUB_REPOS: JSON.stringify([
+          { repo: "acme/widgets", cwd: "/srv/w" },
+          { repo: "not a repo", cwd: "relative/path", colour: 1 }
+        ])
+      }
     })
   );
   assert.match(message, /githubRepos\.1\.repo[^\n]*must be "owner\/name"/);
   assert.match(message, /githubRepos\.1\.cwd[^\n]*absolute path/);
   assert.match(message, /githubRepos\.1\.colour|unknown key\(s\) githubRepos\.1\.colour/);
-  assert.match(problemsOf(() => resolveConductorConfig({ argv: [], env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: "[{" } })), /githubRepos \(BAA_GITHUB_REPOS\): not valid JSON/);
   assert.match(
-    problemsOf(() => resolveConductorConfig({ argv: [], env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: '{"repo":"a/b"}' } })),
+    problemsOf(() => resolveConductorConfig({ argv: [], env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: "[{" } })),
+    /githubRepos \(BAA_GITHUB_REPOS\): not valid JSON/
+  );
+  assert.match(
+    problemsOf(() =>
+      resolveConductorConfig({ argv: [], env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: '{"repo":"a/b"}' } })
+    ),
     /githubRepos \(BAA_GITHUB_REPOS\): must be a JSON list/
   );
   assert.match(
-    problemsOf(() => normalizeConductorConfig({ githubToken: "t", githubRepos: [{ repo: "a/b", cwd: "/x" }, { repo: "A/B", cwd: "/y" }] })),
+    problemsOf(() =>
+      normalizeConductorConfig({
+        githubToken: "t",
+        githubRepos: [
+          { repo: "a/b", cwd: "/x" },
+          { repo: "A/B", cwd: "/y" }
+        ]
+      })
+    ),
     /githubRepos\.1\.repo: A\/B is listed twice \(also entry 0\)/
   );
   assert.match(
     problemsOf(() => normalizeConductorConfig({ githubRepos: [{ repo: "a/b", cwd: "/x" }] })),
     /githubRepos[^\n]*needs BAA_GITHUB_TOKEN/
   );
-  assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-poll-ms", "-5"], env: {} })), /githubPollMs \(--github-poll-ms \/ BAA_GITHUB_POLL_MS\)/);
+  assert.match(
+    problemsOf(() => resolveConductorConfig({ argv: ["--github-poll-ms", "-5"], env: {} })),
+    /githubPollMs \(--github-poll-ms \/ BAA_GITHUB_POLL_MS\)/
+  );
 });
 
 test("--github-config / BAA_GITHUB_CONFIG: the same list from a file, checked the same way; not both", () => {
@@ -75,17 +101,33 @@ test("--github-config / BAA_GITHUB_CONFIG: the same list from a file, checked th
     const fromEnv = resolveConductorConfig({ argv: [], env: { ...TOKEN_ENV, BAA_GITHUB_CONFIG: file } });
     assert.equal(fromEnv.githubRepos.length, 1);
     assert.match(
-      problemsOf(() => resolveConductorConfig({ argv: ["--github-config", file], env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: "[]" } })),
+      problemsOf(() =>
+        resolveConductorConfig({
+          argv: ["--github-config", file],
+          env: { ...TOKEN_ENV, BAA_GITHUB_REPOS: "[]" }
+        })
+      ),
       /set either it or BAA_GITHUB_REPOS, not both/
     );
-    assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-config", dir.path("missing.json")], env: TOKEN_ENV })), /cannot read .*missing\.json: ENOENT/);
+    assert.match(
+      problemsOf(() =>
+        resolveConductorConfig({ argv: ["--github-config", dir.path("missing.json")], env: TOKEN_ENV })
+      ),
+      /cannot read .*missing\.json: ENOENT/
+    );
     writeFileSync(file, JSON.stringify([{ repo: "acme/widgets", cwd: "srv" }]));
-    assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-config", file], env: TOKEN_ENV })), /githubRepos\.0\.cwd/);
+    assert.match(
+      problemsOf(() => resolveConductorConfig({ argv: ["--github-config", file], env: TOKEN_ENV })),
+      /githubRepos\.0\.cwd/
+    );
   } finally {
     dir.remove();
   }
 });
 
 test("the webhook secret is read from the environment only", () => {
-  assert.match(problemsOf(() => resolveConductorConfig({ argv: ["--github-webhook-secret", "x"], env: {} })), /unknown flag --github-webhook-secret/);
+  assert.match(
+    problemsOf(() => resolveConductorConfig({ argv: ["--github-webhook-secret", "x"], env: {} })),
+    /unknown flag --github-webhook-secret/
+  );
 });

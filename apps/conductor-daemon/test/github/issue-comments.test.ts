@@ -23,15 +23,28 @@ async function setup(t: test.TestContext) {
     dir.remove();
   });
   const issue = github.addIssue({ owner: "acme", repo: "widgets", title: "Broken", labels: ["baa"] });
-  const source = { kind: "github_issue" as const, repo: "acme/widgets", number: issue.number, url: "https://github.com/acme/widgets/issues/1" };
-  const { task } = await store.createTask({ title: "Broken", prompt: "p", maxAttempts: 1, source }, { externalKey: issueKey("acme/widgets", issue.number) });
+  const source = {
+    kind: "github_issue" as const,
+    repo: "acme/widgets",
+    number: issue.number,
+    url: "https://github.com/acme/widgets/issues/1"
+  };
+  const { task } = await store.createTask(
+    { title: "Broken", prompt: "p", maxAttempts: 1, source },
+    { externalKey: issueKey("acme/widgets", issue.number) }
+  );
   const lease = await store.acquireLease({ scope: "scheduler", holder: "me", ttlMs: 3_600_000 });
   const [claim] = await store.claimTasks({ scope: "scheduler", holder: "me", term: lease!.term, limit: 1 });
   await store.finishRun(
     { runId: claim!.run.runId, owner: "me", term: lease!.term },
     { runState: "failed", taskState: "failed", reason: "codex: the tests would not pass", spendAttempt: true }
   );
-  const forge = createGitHubForge({ token: TOKEN, apiUrl: github.url, delayUnitMs: 1, throttle: { retries: 0 } });
+  const forge = createGitHubForge({
+    token: TOKEN,
+    apiUrl: github.url,
+    delayUnitMs: 1,
+    throttle: { retries: 0 }
+  });
   const comments = new IssueComments({
     store,
     forge,
@@ -48,7 +61,10 @@ test("a failed task's issue gets one comment with the reason, however many passe
   await comments.pass();
   await comments.pass();
   assert.equal(github.comments.length, 1);
-  assert.match(github.comments[0]!.body, new RegExp(`task \`${taskId}\` for this issue failed: codex: the tests would not pass`));
+  assert.match(
+    github.comments[0]!.body,
+    new RegExp(`task \`${taskId}\` for this issue failed: codex: the tests would not pass`)
+  );
   assert.ok(github.comments[0]!.body.includes(commentMarker(taskId, "failed")));
   const entry = await store.getComment(taskId, "failed");
   assert.equal(entry?.state, "sent");
@@ -60,7 +76,14 @@ test("posted but not recorded (a crash between): the next pass finds the marker 
   const { github, comments, taskId, store, issue } = await setup(t);
   // What a crash leaves: the intent written, the comment on GitHub, no record of it.
   await store.beginComment(taskId, "failed");
-  github.comments.push({ owner: "acme", repo: "widgets", issueNumber: issue.number, id: 777, body: `earlier\n\n${commentMarker(taskId, "failed")}`, createdAt: new Date().toISOString() });
+  github.comments.push({
+    owner: "acme",
+    repo: "widgets",
+    issueNumber: issue.number,
+    id: 777,
+    body: `earlier\n\n${commentMarker(taskId, "failed")}`,
+    createdAt: new Date().toISOString()
+  });
   await comments.pass();
   assert.equal(github.comments.length, 1, "not posted again");
   assert.equal((await store.getComment(taskId, "failed"))?.commentId, 777);
@@ -68,7 +91,10 @@ test("posted but not recorded (a crash between): the next pass finds the marker 
 
 test("not posted (the call failed): retried after a wait, once", async (t) => {
   const { github, comments, taskId, store, advance } = await setup(t);
-  github.failNext({ method: "POST", path: /\/comments$/ }, { status: 422, body: { message: "Validation Failed" } });
+  github.failNext(
+    { method: "POST", path: /\/comments$/ },
+    { status: 422, body: { message: "Validation Failed" } }
+  );
   await comments.pass();
   assert.equal(github.comments.length, 0);
   assert.equal((await store.getComment(taskId, "failed"))?.state, "sending");
@@ -83,7 +109,14 @@ test("not posted (the call failed): retried after a wait, once", async (t) => {
 
 test("a rate limit stops every comment until GitHub's time and says so", async (t) => {
   const { github, comments, advance } = await setup(t);
-  github.failNext({ method: "POST", path: /\/comments$/ }, { status: 429, body: { message: "You have exceeded a secondary rate limit" }, headers: { "retry-after": "30" } });
+  github.failNext(
+    { method: "POST", path: /\/comments$/ },
+    {
+      status: 429,
+      body: { message: "You have exceeded a secondary rate limit" },
+      headers: { "retry-after": "30" }
+    }
+  );
   await comments.pass();
   assert.equal(comments.waiting?.reason, "rate_limited");
   advance(10_000);

@@ -6,7 +6,8 @@ import { WebhookSignature } from "../../src/github/webhook-signature.js";
 import { SIGNED_ROUTES } from "../../src/auth.js";
 
 const SECRET = "It's a Secret to Everybody";
-const hmac = (body: Buffer | string, secret = SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+const hmac = (body: Buffer | string, secret = SECRET) =>
+  `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 test("a signature over the exact body bytes with the secret verifies; anything else does not", async () => {
   const signature = new WebhookSignature(SECRET);
@@ -16,8 +17,16 @@ test("a signature over the exact body bytes with the secret verifies; anything e
   assert.equal(await signature.verify(body, undefined), false, "unsigned");
   assert.equal(await signature.verify(body, ""), false);
   assert.equal(await signature.verify(body, hmac(body, "another secret")), false, "wrong secret");
-  assert.equal(await signature.verify(Buffer.from('{"action":"closed","zeta":"é"}'), hmac(body)), false, "another body");
-  assert.equal(await signature.verify(Buffer.from(`${body.toString()} `), hmac(body)), false, "one byte more");
+  assert.equal(
+    await signature.verify(Buffer.from('{"action":"closed","zeta":"é"}'), hmac(body)),
+    false,
+    "another body"
+  );
+  assert.equal(
+    await signature.verify(Buffer.from(`${body.toString()} `), hmac(body)),
+    false,
+    "one byte more"
+  );
   assert.equal(await signature.verify(body, hmac(body).replace("sha256=", "sha1=")), false, "not sha256");
   assert.equal(await signature.verify(body, `${hmac(body)}00`), false, "too long");
   // Bytes that are not UTF-8 cannot be checked as text: refused even with a matching HMAC.
@@ -36,11 +45,23 @@ test("the browser guard passes exactly the signed route and nothing near it", ()
     interfaceAddresses: () => []
   });
   const ask = (method: string, path: string, headers: Record<string, string> = {}) =>
-    decideAccess({ method, path, remoteAddress: "203.0.113.9", headers: { host: "evil.example", origin: "https://evil.example", ...headers } }, policy).action;
+    decideAccess(
+      {
+        method,
+        path,
+        remoteAddress: "203.0.113.9",
+        headers: { host: "evil.example", origin: "https://evil.example", ...headers }
+      },
+      policy
+    ).action;
   assert.equal(ask("POST", "/v1/hooks/github"), "allow", "the route checks the signature itself");
   assert.equal(ask("GET", "/v1/hooks/github"), "refuse");
   assert.equal(ask("POST", "/v1/hooks/github/"), "refuse");
   assert.equal(ask("POST", "/v1/hooks/gitlab"), "refuse");
   assert.equal(ask("POST", "/v1/tasks"), "refuse");
-  assert.equal(ask("OPTIONS", "/v1/hooks/github", { "access-control-request-method": "POST" }), "refuse", "no preflight is answered for a page");
+  assert.equal(
+    ask("OPTIONS", "/v1/hooks/github", { "access-control-request-method": "POST" }),
+    "refuse",
+    "no preflight is answered for a page"
+  );
 });

@@ -43,7 +43,12 @@ export function buildApp(
 ): FastifyInstance {
   return createConductorApp({
     // Configured as if on port 80: inject sends `Host: localhost:80`, which the browser guard accepts then.
-    config: normalizeConductorConfig({ codexdLocalApiBase: codexdBase, localApiBase: "http://127.0.0.1:80", repoRoot: "/nonexistent", ...overrides }),
+    config: normalizeConductorConfig({
+      codexdLocalApiBase: codexdBase,
+      localApiBase: "http://127.0.0.1:80",
+      repoRoot: "/nonexistent",
+      ...overrides
+    }),
     sharedToken: "test-token-0123456789abcdef012345",
     ...extra
   });

@@ -46,7 +46,12 @@ export async function startFakeCodexd(options: FakeCodexdOptions = {}): Promise<
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const recorded = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8")
+      };
       requests.push(recorded);
       if (options.hang === true) {
         hung.push(res);
@@ -68,7 +73,8 @@ export async function startFakeCodexd(options: FakeCodexdOptions = {}): Promise<
     wss.handleUpgrade(req, socket, head, (ws) => {
       wsConnections.push({ url: req.url ?? "", headers: req.headers, socket: ws });
       const count = options.wsEventCount ?? 0;
-      for (let seq = 1; seq <= count; seq += 1) ws.send(JSON.stringify({ seq, type: "test.event", url: req.url }));
+      for (let seq = 1; seq <= count; seq += 1)
+        ws.send(JSON.stringify({ seq, type: "test.event", url: req.url }));
       if (options.wsCloseWith !== undefined) ws.close(options.wsCloseWith.code, options.wsCloseWith.reason);
     });
   });
@@ -112,6 +118,16 @@ function defaultReply(request: RecordedRequest, options: FakeCodexdOptions): Fak
   }
   return {
     status: 200,
-    body: { ok: true, data: { echo: { method: request.method, url: request.url, body: request.body, contentType: request.headers["content-type"] ?? null } } }
+    body: {
+      ok: true,
+      data: {
+        echo: {
+          method: request.method,
+          url: request.url,
+          body: request.body,
+          contentType: request.headers["content-type"] ?? null
+        }
+      }
+    }
   };
 }

@@ -1,4 +1,11 @@
-import { StoreUnavailableError, type HeldLease, type LeaseRecord, type RunRecord, type SystemMode, type SystemStateRecord } from "@baa/control-store";
+import {
+  StoreUnavailableError,
+  type HeldLease,
+  type LeaseRecord,
+  type RunRecord,
+  type SystemMode,
+  type SystemStateRecord
+} from "@baa/control-store";
 import type { LeaseKeeperStore } from "../../src/leadership/lease-keeper.js";
 import type { SystemModesStore } from "../../src/system/system-modes.js";
 
@@ -10,7 +17,13 @@ import type { SystemModesStore } from "../../src/system/system-modes.js";
 export class MemoryLeaseStore {
   lease: LeaseRecord = { scope: "scheduler", holder: null, term: 0, expiresAt: null };
   runs: RunRecord[] = [];
-  system: SystemStateRecord = { mode: "running", reason: null, changedAt: new Date(0).toISOString(), quotaPausedUntil: null, quotaReason: null };
+  system: SystemStateRecord = {
+    mode: "running",
+    reason: null,
+    changedAt: new Date(0).toISOString(),
+    quotaPausedUntil: null,
+    quotaReason: null
+  };
   readonly calls: string[] = [];
 
   constructor(readonly clock: () => number) {}
@@ -30,8 +43,14 @@ export class MemoryLeaseStore {
           const now = this.clock();
           const expired = this.lease.expiresAt === null || Date.parse(this.lease.expiresAt) < now;
           if (this.lease.holder !== holder && !expired) return null;
-          const term = this.lease.holder === holder && newTerm !== true ? this.lease.term : this.lease.term + 1;
-          this.lease = { scope: this.lease.scope, holder, term, expiresAt: new Date(now + ttlMs).toISOString() };
+          const term =
+            this.lease.holder === holder && newTerm !== true ? this.lease.term : this.lease.term + 1;
+          this.lease = {
+            scope: this.lease.scope,
+            holder,
+            term,
+            expiresAt: new Date(now + ttlMs).toISOString()
+          };
           return { scope: this.lease.scope, holder, term, expiresAt: this.lease.expiresAt! };
         }),
       releaseLease: ({ holder, term }) =>
@@ -40,7 +59,8 @@ export class MemoryLeaseStore {
           this.lease = { ...this.lease, holder: null, expiresAt: null };
           return true;
         }),
-      listRunningRuns: () => gate("listRunningRuns", () => this.runs.filter((run) => run.state === "running")),
+      listRunningRuns: () =>
+        gate("listRunningRuns", () => this.runs.filter((run) => run.state === "running")),
       abandonStaleRuns: ({ term }) =>
         gate("abandonStaleRuns", () => {
           const stale = this.runs.filter((run) => run.state === "running" && run.term < term);
@@ -50,7 +70,12 @@ export class MemoryLeaseStore {
       getSystemState: () => gate("getSystemState", () => ({ ...this.system })),
       setSystemMode: (mode: SystemMode, reason?: string | null) =>
         gate("setSystemMode", () => {
-          this.system = { ...this.system, mode, reason: reason ?? null, changedAt: new Date(this.clock()).toISOString() };
+          this.system = {
+            ...this.system,
+            mode,
+            reason: reason ?? null,
+            changedAt: new Date(this.clock()).toISOString()
+          };
           return { ...this.system };
         }),
       setQuotaPause: (until: string | null, reason?: string | null) =>
@@ -62,7 +87,12 @@ export class MemoryLeaseStore {
   }
 }
 
-export function runningRun(runId: string, owner: string, term: number, turnId: string | null = "turn-1"): RunRecord {
+export function runningRun(
+  runId: string,
+  owner: string,
+  term: number,
+  turnId: string | null = "turn-1"
+): RunRecord {
   return {
     runId,
     taskId: `task-${runId}`,

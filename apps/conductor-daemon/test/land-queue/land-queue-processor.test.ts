@@ -18,14 +18,30 @@ class SharedStore {
   constructor(readonly timers: ManualTimers) {}
 
   add(taskId: string, repo = "/r", target = "main"): void {
-    this.queue.push({ taskId, state: "in_review", landQueue: { repo, target, method: "rebase", queuedAt: String(this.queue.length) } } as TaskRecord);
+    this.queue.push({
+      taskId,
+      state: "in_review",
+      landQueue: { repo, target, method: "rebase", queuedAt: String(this.queue.length) }
+    } as TaskRecord);
   }
 
   view() {
     return {
       listLandQueue: async (filter: { repo?: string; target?: string } = {}) =>
-        this.queue.filter((t) => (filter.repo === undefined || t.landQueue?.repo === filter.repo) && (filter.target === undefined || t.landQueue?.target === filter.target)),
-      acquireLease: async ({ scope, holder, ttlMs }: { scope: string; holder: string; ttlMs: number }): Promise<HeldLease | null> => {
+        this.queue.filter(
+          (t) =>
+            (filter.repo === undefined || t.landQueue?.repo === filter.repo) &&
+            (filter.target === undefined || t.landQueue?.target === filter.target)
+        ),
+      acquireLease: async ({
+        scope,
+        holder,
+        ttlMs
+      }: {
+        scope: string;
+        holder: string;
+        ttlMs: number;
+      }): Promise<HeldLease | null> => {
         const now = this.timers.now();
         const row = this.leases.get(scope) ?? { holder: null, term: 0, expiresAt: 0 };
         if (row.holder === holder && this.refuseRenewals) return null;
@@ -62,7 +78,8 @@ function manualStep(store: SharedStore, log: string[], active: { now: number; ma
         return new Promise<StepOutcome>((resolve) =>
           waiting.push((outcome) => {
             active.now -= 1;
-            if (outcome !== "retry" && outcome !== "wait") store.queue = store.queue.filter((t) => t.taskId !== task.taskId);
+            if (outcome !== "retry" && outcome !== "wait")
+              store.queue = store.queue.filter((t) => t.taskId !== task.taskId);
             resolve(outcome);
           })
         );
@@ -71,7 +88,12 @@ function manualStep(store: SharedStore, log: string[], active: { now: number; ma
   };
 }
 
-function processor(store: SharedStore, node: string, step: { land(task: TaskRecord): Promise<StepOutcome> }, hasRepo = () => true) {
+function processor(
+  store: SharedStore,
+  node: string,
+  step: { land(task: TaskRecord): Promise<StepOutcome> },
+  hasRepo = () => true
+) {
   return new LandQueueProcessor({
     store: store.view(),
     nodeId: node,
@@ -138,7 +160,10 @@ test("two nodes: the second never lands while the first holds the target; it tak
   manual.finish("landed");
   await timers.settle();
   assert.equal(active.max <= 2, true);
-  assert.equal(log.filter((entry) => entry.endsWith("t1") || entry.endsWith("t2") || entry.endsWith("t3")).length, 3);
+  assert.equal(
+    log.filter((entry) => entry.endsWith("t1") || entry.endsWith("t2") || entry.endsWith("t3")).length,
+    3
+  );
   await Promise.all([a.stop(), b.stop()]);
 });
 

@@ -7,15 +7,37 @@ import { conductorError } from "../../src/errors.js";
 import { QueueStep, type QueueStepDeps, type TipChecks } from "../../src/land-queue/queue-step.js";
 import type { LandRequest } from "../../src/review/lander.js";
 
-const task = { taskId: "task-1", round: 1, landQueue: { repo: "/r", target: "main", method: "rebase", queuedAt: "t" } } as TaskRecord;
-const RED: CheckResult = { name: "unit", status: "failed", exitCode: 1, durationMs: 3, outputTail: "1 failing test\n", round: 1 };
+const task = {
+  taskId: "task-1",
+  round: 1,
+  landQueue: { repo: "/r", target: "main", method: "rebase", queuedAt: "t" }
+} as TaskRecord;
+const RED: CheckResult = {
+  name: "unit",
+  status: "failed",
+  exitCode: 1,
+  durationMs: 3,
+  outputTail: "1 failing test\n",
+  round: 1
+};
 
 /** A step whose lander runs the verify hook as landBranch would (or throws `refusal` instead). */
-function harness(options: { checks?: TipChecks; confirm?: boolean; refusal?: unknown; locate?: () => Promise<never> } = {}) {
-  const seen = { dequeued: [] as string[], sentBack: [] as Array<[string, string]>, events: [] as string[], landed: 0, checkedOn: [] as string[], request: null as LandRequest | null };
+function harness(
+  options: { checks?: TipChecks; confirm?: boolean; refusal?: unknown; locate?: () => Promise<never> } = {}
+) {
+  const seen = {
+    dequeued: [] as string[],
+    sentBack: [] as Array<[string, string]>,
+    events: [] as string[],
+    landed: 0,
+    checkedOn: [] as string[],
+    request: null as LandRequest | null
+  };
   const deps: QueueStepDeps = {
     store: { dequeueLand: async (id) => (seen.dequeued.push(id), true) },
-    locate: options.locate ?? (async () => ({ repo: "/r", branch: "baa/task-1", baseBranch: "main", baseRef: "main" })),
+    locate:
+      options.locate ??
+      (async () => ({ repo: "/r", branch: "baa/task-1", baseBranch: "main", baseRef: "main" })),
     lander: {
       land: async (_task, _where, request) => {
         seen.request = request;
@@ -66,7 +88,9 @@ test("red on the tip: nothing lands, the task leaves the queue and gets the chec
 
 test("a conflict sends the task back naming the paths; the rest of the queue goes on", async () => {
   const cause = new TaskGitError("land_conflict", "conflicts in shared.txt", { paths: ["shared.txt"] });
-  const { step, seen, lock } = harness({ refusal: conductorError("land_conflict", cause.message, { cause }) });
+  const { step, seen, lock } = harness({
+    refusal: conductorError("land_conflict", cause.message, { cause })
+  });
   assert.equal(await step.land(task, lock, new AbortController().signal), "sent_back");
   assert.match(seen.sentBack[0]![1], /- shared\.txt/);
   assert.deepEqual(seen.dequeued, ["task-1"]);
@@ -90,7 +114,9 @@ test("a target moved mid-land is retried; a task without a branch leaves the que
   const moved = harness({ refusal: conductorError("target_moved", "main moved") });
   assert.equal(await moved.step.land(task, moved.lock, new AbortController().signal), "retry");
   assert.deepEqual(moved.seen.dequeued, []);
-  const gone = harness({ locate: async () => Promise.reject(conductorError("task_has_no_branch", "no branch")) });
+  const gone = harness({
+    locate: async () => Promise.reject(conductorError("task_has_no_branch", "no branch"))
+  });
   assert.equal(await gone.step.land(task, gone.lock, new AbortController().signal), "dropped");
   assert.deepEqual([gone.seen.dequeued, gone.seen.sentBack], [["task-1"], []]);
 });

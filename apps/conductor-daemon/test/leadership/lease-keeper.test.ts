@@ -96,13 +96,22 @@ test("a leader whose store call hangs steps down at its deadline, not when the c
   assert.equal(a.current(), null, "stepped down at TTL - margin");
   hang = false;
   await timers.advance(TTL);
-  assert.deepEqual(a.current(), { holder: "a", term: 1 }, "leads again once the store answers; nobody took the lease, so the term stays");
+  assert.deepEqual(
+    a.current(),
+    { holder: "a", term: 1 },
+    "leads again once the store answers; nobody took the lease, so the term stays"
+  );
   await a.stop();
 });
 
 test("an expired lease goes to the primary before the standby", async () => {
   const { timers, db } = setup();
-  db.lease = { scope: "scheduler", holder: "gone", term: 7, expiresAt: new Date(timers.wallNow() + 500).toISOString() };
+  db.lease = {
+    scope: "scheduler",
+    holder: "gone",
+    term: 7,
+    expiresAt: new Date(timers.wallNow() + 500).toISOString()
+  };
   const standby = node(timers, db, "s", "standby");
   const primary = node(timers, db, "p", "primary");
   standby.start();
@@ -115,8 +124,17 @@ test("an expired lease goes to the primary before the standby", async () => {
 
 test("a new term ends the runs of older terms and interrupts the turns this node left going, before claims start", async () => {
   const { timers, db } = setup();
-  db.lease = { scope: "scheduler", holder: "a", term: 3, expiresAt: new Date(timers.wallNow() + TTL).toISOString() };
-  db.runs = [runningRun("r-mine", "a", 3), runningRun("r-other", "b", 2), runningRun("r-mine-no-turn", "a", 3, null)];
+  db.lease = {
+    scope: "scheduler",
+    holder: "a",
+    term: 3,
+    expiresAt: new Date(timers.wallNow() + TTL).toISOString()
+  };
+  db.runs = [
+    runningRun("r-mine", "a", 3),
+    runningRun("r-other", "b", 2),
+    runningRun("r-mine-no-turn", "a", 3, null)
+  ];
   const interrupted: RunRecord[] = [];
   // A restart of node "a": the lease in its name belongs to the previous process.
   const a = node(timers, db, "a", "primary", { interrupted });
@@ -125,8 +143,14 @@ test("a new term ends the runs of older terms and interrupts the turns this node
   a.start();
   await timers.advance(0);
   assert.deepEqual(a.current(), { holder: "a", term: 4 }, "a fresh process takes a new term");
-  assert.deepEqual(interrupted.map((run) => run.runId), ["r-mine"]);
-  assert.deepEqual(db.runs.map((run) => run.state), ["abandoned", "abandoned", "abandoned"]);
+  assert.deepEqual(
+    interrupted.map((run) => run.runId),
+    ["r-mine"]
+  );
+  assert.deepEqual(
+    db.runs.map((run) => run.state),
+    ["abandoned", "abandoned", "abandoned"]
+  );
   assert.deepEqual(seen, [4]);
   await a.stop();
   assert.deepEqual(seen, [4, null]);
@@ -139,7 +163,11 @@ test("claims wait while the runs of older terms cannot be ended", async () => {
   let failAbandon = true;
   const original = store.abandonStaleRuns;
   const keeper = new LeaseKeeper({
-    store: { ...store, abandonStaleRuns: async (options) => (failAbandon ? Promise.reject(new Error("boom")) : original(options)) },
+    store: {
+      ...store,
+      abandonStaleRuns: async (options) =>
+        failAbandon ? Promise.reject(new Error("boom")) : original(options)
+    },
     nodeId: "a",
     role: "primary",
     ttlMs: TTL,

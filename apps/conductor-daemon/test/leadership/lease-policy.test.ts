@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { currentLeading, decideAfterAttempt, leaseTiming, type AttemptOutcome, type Leading } from "../../src/leadership/lease-policy.js";
+import {
+  currentLeading,
+  decideAfterAttempt,
+  leaseTiming,
+  type AttemptOutcome,
+  type Leading
+} from "../../src/leadership/lease-policy.js";
 
 test("timing: renew every third of the TTL; only a standby waits before taking an expired lease", () => {
   const primary = leaseTiming(3000, "primary");
@@ -16,7 +22,11 @@ test("a held lease leads until the TTL minus the margin, counted from when the r
   const first = decideAfterAttempt(timing, null, { kind: "held", term: 4, sentAt: 100 }, 120);
   assert.equal(first.change, "acquired");
   assert.deepEqual(first.leading, { term: 4, validUntil: 100 + 3000 - timing.marginMs });
-  assert.equal(first.waitMs, timing.renewEveryMs - 20, "the next renewal is a third of the TTL after this one was sent");
+  assert.equal(
+    first.waitMs,
+    timing.renewEveryMs - 20,
+    "the next renewal is a third of the TTL after this one was sent"
+  );
   const slow = decideAfterAttempt(timing, first.leading, { kind: "held", term: 4, sentAt: 1100 }, 2500);
   assert.equal(slow.waitMs, timing.minWaitMs, "a renewal that came back late is followed at once");
   const renewed = decideAfterAttempt(timing, first.leading, { kind: "held", term: 4, sentAt: 1100 }, 1110);
@@ -27,7 +37,12 @@ test("a held lease leads until the TTL minus the margin, counted from when the r
 
 test("a leader that learns another holds the lease steps down at once", () => {
   const timing = leaseTiming(3000, "primary");
-  const decision = decideAfterAttempt(timing, { term: 2, validUntil: 5000 }, { kind: "taken", remainingMs: 2000 }, 1000);
+  const decision = decideAfterAttempt(
+    timing,
+    { term: 2, validUntil: 5000 },
+    { kind: "taken", remainingMs: 2000 },
+    1000
+  );
   assert.equal(decision.leading, null);
   assert.equal(decision.change, "lost");
 });
@@ -84,7 +99,8 @@ test("property: a node never believes it leads past TTL minus margin after its l
       if (attempt.kind === "held") lastHeldSentAt = sentAt;
       leading = decision.leading;
       assert.ok(decision.waitMs >= 1, `seed ${seed}: wait ${decision.waitMs}`);
-      if (currentLeading(leading, now) !== null) assert.ok(now < lastHeldSentAt + ttl - timing.marginMs, `seed ${seed}`);
+      if (currentLeading(leading, now) !== null)
+        assert.ok(now < lastHeldSentAt + ttl - timing.marginMs, `seed ${seed}`);
       if (attempt.kind === "taken") assert.equal(leading, null, `seed ${seed}: another holder means standby`);
     }
   }

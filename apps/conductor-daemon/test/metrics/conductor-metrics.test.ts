@@ -6,16 +6,27 @@ import { ConductorMetrics } from "../../src/metrics/conductor-metrics.js";
 import { startFakeCodexd } from "../helpers/fake-codexd.js";
 import { buildApp } from "../helpers/conductor.js";
 
-async function value(metrics: ConductorMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function value(
+  metrics: ConductorMetrics,
+  name: string,
+  labels: Record<string, string> = {}
+): Promise<number> {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((each) => each.name === name);
   assert.ok(metric, `${name} registered`);
   return (metric.values as { labels: Record<string, string | number>; value: number; metricName?: string }[])
-    .filter((v) => (v.metricName ?? name) === name && Object.entries(labels).every(([key, wanted]) => String(v.labels[key]) === wanted))
+    .filter(
+      (v) =>
+        (v.metricName ?? name) === name &&
+        Object.entries(labels).every(([key, wanted]) => String(v.labels[key]) === wanted)
+    )
     .reduce((sum, v) => sum + v.value, 0);
 }
 
 const claim = (attempt: number, createdAt: string, startedAt: string, notBefore: string | null = null) =>
-  ({ task: { taskId: `task-${attempt}`, createdAt, notBefore }, run: { runId: `run-${attempt}`, attempt, startedAt } }) as unknown as ClaimedRun;
+  ({
+    task: { taskId: `task-${attempt}`, createdAt, notBefore },
+    run: { runId: `run-${attempt}`, attempt, startedAt }
+  }) as unknown as ClaimedRun;
 
 test("claims through timingClaims are timed and counted; a first run's queue wait observed; the store's other members work as before", async () => {
   let clock = 0;
@@ -25,7 +36,10 @@ test("claims through timingClaims are timed and counted; a first run's queue wai
     readonly kind = "sqlite";
     async claimTasks(): Promise<ClaimedRun[]> {
       clock += 40;
-      return [claim(1, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:02.000Z"), claim(2, "2026-01-01T00:00:00.000Z", "2026-01-01T00:05:00.000Z")];
+      return [
+        claim(1, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:02.000Z"),
+        claim(2, "2026-01-01T00:00:00.000Z", "2026-01-01T00:05:00.000Z")
+      ];
     }
     secret(): string {
       return this.#secret;
@@ -102,12 +116,25 @@ test("runs are counted and timed from the task event log", async () => {
     }
   });
   const emit = (type: string, at: string, data: unknown = null) =>
-    listener?.({ seq: 1, type, at, sessionId: null, threadId: null, turnId: null, taskId: "t", runId: "r", data } as CodexdEvent);
+    listener?.({
+      seq: 1,
+      type,
+      at,
+      sessionId: null,
+      threadId: null,
+      turnId: null,
+      taskId: "t",
+      runId: "r",
+      data
+    } as CodexdEvent);
   emit("run.started", "2026-01-01T00:00:00.000Z");
   emit("app-server.turn.completed", "2026-01-01T00:00:05.000Z");
   emit("run.ended", "2026-01-01T00:00:10.000Z", { state: "succeeded" });
   assert.equal(await value(metrics, "conductor_runs_total", { state: "succeeded" }), 1);
-  assert.match(await metrics.registry.metrics(), /^conductor_run_duration_seconds_sum\{state="succeeded"\} 10$/m);
+  assert.match(
+    await metrics.registry.metrics(),
+    /^conductor_run_duration_seconds_sum\{state="succeeded"\} 10$/m
+  );
   assert.equal(await value(metrics, "conductor_events_total", { category: "run" }), 2);
   assert.equal(await value(metrics, "conductor_events_total", { category: "other" }), 1);
 });
@@ -120,7 +147,11 @@ test("/metrics and /openapi.json need the token from an untrusted peer; the prob
   const remote = "10.1.2.3";
   for (const url of ["/metrics", "/openapi.json"]) {
     assert.equal((await app.inject({ url, remoteAddress: remote })).statusCode, 401, url);
-    const right = await app.inject({ url, remoteAddress: remote, headers: { authorization: "Bearer test-token-0123456789abcdef012345" } });
+    const right = await app.inject({
+      url,
+      remoteAddress: remote,
+      headers: { authorization: "Bearer test-token-0123456789abcdef012345" }
+    });
     assert.equal(right.statusCode, 200, url);
     assert.equal((await app.inject({ url })).statusCode, 200, `${url} from loopback`);
   }

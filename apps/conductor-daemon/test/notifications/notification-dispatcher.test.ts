@@ -3,7 +3,10 @@ import { createHmac } from "node:crypto";
 import test from "node:test";
 import { openControlStore, type ControlStore, type NotificationAttempt } from "@baa/control-store";
 import { createSilentLogger } from "../../src/logger.js";
-import { NotificationDispatcher, type NotificationSender } from "../../src/notifications/notification-dispatcher.js";
+import {
+  NotificationDispatcher,
+  type NotificationSender
+} from "../../src/notifications/notification-dispatcher.js";
 import type { SendResult } from "../../src/notifications/notification-policy.js";
 import { ManualTimers } from "@baa/clock/testing";
 import { makeTempDir } from "@baa/test-support";
@@ -16,14 +19,21 @@ interface Sent {
 }
 
 /** A real SQLite store on the fake clock with one task ended `succeeded` (one outbox event). */
-async function setup(t: test.TestContext, answers: SendResult[], options: { secret?: string; retryForMs?: number } = {}) {
+async function setup(
+  t: test.TestContext,
+  answers: SendResult[],
+  options: { secret?: string; retryForMs?: number } = {}
+) {
   const dir = makeTempDir("dispatcher-");
   const timers: ManualTimers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00.000Z") });
   const store: ControlStore = await openControlStore({ stateDir: dir.root, now: () => timers.wallNow() });
   const lease = await store.acquireLease({ scope: "scheduler", holder: "me", ttlMs: 3_600_000 });
   const { task } = await store.createTask({ title: "t", prompt: "p", maxAttempts: 1 });
   const [claim] = await store.claimTasks({ scope: "scheduler", holder: "me", term: lease!.term, limit: 1 });
-  await store.finishRun({ runId: claim!.run.runId, owner: "me", term: lease!.term }, { runState: "succeeded", taskState: "succeeded", spendAttempt: false });
+  await store.finishRun(
+    { runId: claim!.run.runId, owner: "me", term: lease!.term },
+    { runState: "succeeded", taskState: "succeeded", spendAttempt: false }
+  );
   const sent: Sent[] = [];
   const outcomes: NotificationAttempt[] = [];
   const send: NotificationSender = async (url, init) => {
@@ -52,17 +62,38 @@ async function setup(t: test.TestContext, answers: SendResult[], options: { secr
 }
 
 test("500, 500, then 200: delivered once, three attempts with one delivery id, backoff between, a valid signature", async (t) => {
-  const { store, timers, dispatcher, sent, outcomes, taskId } = await setup(t, [{ kind: "status", status: 500 }, { kind: "status", status: 500 }, { kind: "status", status: 200 }], { secret: "s3cret" });
+  const { store, timers, dispatcher, sent, outcomes, taskId } = await setup(
+    t,
+    [
+      { kind: "status", status: 500 },
+      { kind: "status", status: 500 },
+      { kind: "status", status: 200 }
+    ],
+    { secret: "s3cret" }
+  );
   dispatcher.start();
   await timers.advance(10_000);
   assert.equal(sent.length, 3);
-  assert.deepEqual(outcomes.map((o) => o.kind), ["retry", "retry", "delivered"]);
-  assert.equal(new Set(sent.map((s) => s.headers["x-baa-delivery"])).size, 1, "one delivery id on every attempt");
+  assert.deepEqual(
+    outcomes.map((o) => o.kind),
+    ["retry", "retry", "delivered"]
+  );
+  assert.equal(
+    new Set(sent.map((s) => s.headers["x-baa-delivery"])).size,
+    1,
+    "one delivery id on every attempt"
+  );
   assert.match(sent[0]!.headers["x-baa-delivery"]!, /^delivery-/);
   assert.equal(new Set(sent.map((s) => s.body)).size, 1, "the same bytes on every attempt");
   // Backoff 1 s then 2 s (no jitter), each seen at the dispatcher's next poll.
-  assert.ok(sent[1]!.at - sent[0]!.at >= 1_000 && sent[1]!.at - sent[0]!.at < 1_500, `${sent[1]!.at - sent[0]!.at}`);
-  assert.ok(sent[2]!.at - sent[1]!.at >= 2_000 && sent[2]!.at - sent[1]!.at < 2_500, `${sent[2]!.at - sent[1]!.at}`);
+  assert.ok(
+    sent[1]!.at - sent[0]!.at >= 1_000 && sent[1]!.at - sent[0]!.at < 1_500,
+    `${sent[1]!.at - sent[0]!.at}`
+  );
+  assert.ok(
+    sent[2]!.at - sent[1]!.at >= 2_000 && sent[2]!.at - sent[1]!.at < 2_500,
+    `${sent[2]!.at - sent[1]!.at}`
+  );
   for (const attempt of sent) {
     assert.equal(attempt.headers["x-baa-event"], "task.succeeded");
     assert.equal(attempt.headers["content-type"], "application/json");
@@ -79,12 +110,19 @@ test("500, 500, then 200: delivered once, three attempts with one delivery id, b
 });
 
 test("retries stop once the next attempt would pass notifyRetryForMs; the delivery is failed", async (t) => {
-  const { store, timers, dispatcher, sent, outcomes } = await setup(t, [{ kind: "error", message: "connect ECONNREFUSED" }], { retryForMs: 10_000 });
+  const { store, timers, dispatcher, sent, outcomes } = await setup(
+    t,
+    [{ kind: "error", message: "connect ECONNREFUSED" }],
+    { retryForMs: 10_000 }
+  );
   dispatcher.start();
   await timers.advance(60_000);
   // Attempts at 0, 1, 3, 7 s; the next would be at 15 s, past 10 s.
   assert.equal(sent.length, 4);
-  assert.deepEqual(outcomes.map((o) => o.kind), ["retry", "retry", "retry", "failed"]);
+  assert.deepEqual(
+    outcomes.map((o) => o.kind),
+    ["retry", "retry", "retry", "failed"]
+  );
   assert.equal(sent[0]!.headers["x-baa-signature"], undefined, "no secret: no signature header");
   const stats = await store.notificationStats();
   assert.deepEqual([stats.pending, stats.delivered, stats.failed], [0, 0, 1]);

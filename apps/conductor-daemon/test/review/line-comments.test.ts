@@ -41,7 +41,18 @@ test("a line the diff does not show is null", () => {
 });
 
 test("the revision input gives the comment, then each line comment with its hunk", () => {
-  const text = revisionInput("Overall fine.", [{ path: "app.ts", line: 3, side: "new", body: "Name this better.", excerpt: "@@ -1,4 +1,5 @@\n+line 2b    <-- this line" }]);
-  assert.match(text, /^Overall fine\.\n\nReview comments on your changes \(1\):\n\n### app\.ts, line 3 \(your version\)\n```diff\n@@/);
+  const text = revisionInput("Overall fine.", [
+    {
+      path: "app.ts",
+      line: 3,
+      side: "new",
+      body: "Name this better.",
+      excerpt: "@@ -1,4 +1,5 @@\n+line 2b    <-- this line"
+    }
+  ]);
+  assert.match(
+    text,
+    /^Overall fine\.\n\nReview comments on your changes \(1\):\n\n### app\.ts, line 3 \(your version\)\n```diff\n@@/
+  );
   assert.match(text, /<-- this line\n```\nName this better\.$/);
 });

@@ -5,8 +5,15 @@ import { createSilentLogger } from "../../src/logger.js";
 import { settleBranch } from "../../src/runs/branch-ending.js";
 import type { RunBranch } from "../../src/runs/run-branch.js";
 
-const worktree: RunWorkspace = { kind: "worktree", path: "/wt/task-1", branch: "baa/task-1", baseCommit: "b".repeat(40), baseBranch: "main" };
-const task = (review: TaskRecord["review"] = null) => ({ taskId: "task-1", title: "t", review }) as TaskRecord;
+const worktree: RunWorkspace = {
+  kind: "worktree",
+  path: "/wt/task-1",
+  branch: "baa/task-1",
+  baseCommit: "b".repeat(40),
+  baseBranch: "main"
+};
+const task = (review: TaskRecord["review"] = null) =>
+  ({ taskId: "task-1", title: "t", review }) as TaskRecord;
 const succeeded: RunEnding = { runState: "succeeded", taskState: "succeeded", spendAttempt: false };
 const failed: RunEnding = { runState: "failed", taskState: "queued", reason: "boom", spendAttempt: true };
 
@@ -42,9 +49,22 @@ test("a successful worktree run with changes waits in review under the default p
 });
 
 test("review none ends succeeded; no changes on the branch ends succeeded 'no changes'; auto_land goes to review first", async () => {
-  assert.equal((await settleBranch(branch().fake, task("none"), "run-1", worktree, succeeded, log)).ending.taskState, "succeeded");
-  const idle = await settleBranch(branch({ commit: null, changed: false }).fake, task(), "run-1", worktree, succeeded, log);
-  assert.deepEqual([idle.ending.taskState, idle.ending.reason, idle.commit, idle.patch], ["succeeded", "no changes", null, null]);
+  assert.equal(
+    (await settleBranch(branch().fake, task("none"), "run-1", worktree, succeeded, log)).ending.taskState,
+    "succeeded"
+  );
+  const idle = await settleBranch(
+    branch({ commit: null, changed: false }).fake,
+    task(),
+    "run-1",
+    worktree,
+    succeeded,
+    log
+  );
+  assert.deepEqual(
+    [idle.ending.taskState, idle.ending.reason, idle.commit, idle.patch],
+    ["succeeded", "no changes", null, null]
+  );
   const auto = await settleBranch(branch().fake, task("auto_land"), "run-1", worktree, succeeded, log);
   assert.deepEqual([auto.ending.taskState, auto.ending.reason], ["in_review", "landing automatically"]);
 });
@@ -58,7 +78,14 @@ test("every end commits: a failed run's work is on the branch and its ending is 
 });
 
 test("a commit that fails fails a run that succeeded (its work would sit unrecorded), spending no attempt", async () => {
-  const out = await settleBranch(branch({ commitFails: true }).fake, task(), "run-1", worktree, succeeded, log);
+  const out = await settleBranch(
+    branch({ commitFails: true }).fake,
+    task(),
+    "run-1",
+    worktree,
+    succeeded,
+    log
+  );
   assert.equal(out.ending.runState, "failed");
   assert.equal(out.ending.taskState, "failed");
   assert.match(out.ending.reason ?? "", /could not be committed.*disk full/);

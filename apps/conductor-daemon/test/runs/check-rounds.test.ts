@@ -36,14 +36,28 @@ function scripted(rounds: Array<Array<[string, CheckResult["status"]]>>, maxRoun
 }
 
 test("green after the first turn: one check round, no further turn", async () => {
-  const run = scripted([[["lint", "passed"], ["test", "passed"]]]);
+  const run = scripted([
+    [
+      ["lint", "passed"],
+      ["test", "passed"]
+    ]
+  ]);
   assert.deepEqual(await runCheckRounds(completed, run.deps), completed);
   assert.deepEqual(run.checked, [1]);
   assert.deepEqual(run.turns, []);
 });
 
 test("a failure goes back as the next turn with the failing checks' output, until green", async () => {
-  const run = scripted([[["lint", "passed"], ["test", "failed"]], [["lint", "passed"], ["test", "passed"]]]);
+  const run = scripted([
+    [
+      ["lint", "passed"],
+      ["test", "failed"]
+    ],
+    [
+      ["lint", "passed"],
+      ["test", "passed"]
+    ]
+  ]);
   const outcome = await runCheckRounds(completed, run.deps);
   assert.equal(outcome.kind, "completed");
   assert.equal((outcome as { failingChecks?: string[] }).failingChecks, undefined);

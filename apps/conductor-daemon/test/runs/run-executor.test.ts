@@ -24,8 +24,33 @@ const settings: RunSettings = {
 
 function claim(task: Partial<TaskRecord> = {}): ClaimedRun {
   return {
-    task: { taskId: "task-1", title: "t", prompt: "do it", cwd: null, model: null, approvalPolicy: null, sandbox: null, stallTimeoutMs: null, timeoutMs: null, attemptsSpent: 0, maxAttempts: 2, round: 1, roundInput: null, review: null, baseBranch: null, repoConfig: null, ...task } as TaskRecord,
-    run: { runId: "run-1", taskId: "task-1", attempt: 1, owner: "node", term: 3, startedAt: "2026-01-01T00:00:00.000Z" } as RunRecord
+    task: {
+      taskId: "task-1",
+      title: "t",
+      prompt: "do it",
+      cwd: null,
+      model: null,
+      approvalPolicy: null,
+      sandbox: null,
+      stallTimeoutMs: null,
+      timeoutMs: null,
+      attemptsSpent: 0,
+      maxAttempts: 2,
+      round: 1,
+      roundInput: null,
+      review: null,
+      baseBranch: null,
+      repoConfig: null,
+      ...task
+    } as TaskRecord,
+    run: {
+      runId: "run-1",
+      taskId: "task-1",
+      attempt: 1,
+      owner: "node",
+      term: 3,
+      startedAt: "2026-01-01T00:00:00.000Z"
+    } as RunRecord
   };
 }
 
@@ -45,17 +70,28 @@ async function fakeStream() {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     firstClient,
     push(type: string, data: unknown = null) {
-      const event: CodexdStreamEvent = { seq: ++seq, type, at: "2026-01-01T00:00:01.000Z", sessionId: "session-1", threadId: "th", turnId: "turn-1", data };
+      const event: CodexdStreamEvent = {
+        seq: ++seq,
+        type,
+        at: "2026-01-01T00:00:01.000Z",
+        sessionId: "session-1",
+        threadId: "th",
+        turnId: "turn-1",
+        data
+      };
       for (const client of clients) client.send(JSON.stringify(event));
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const client of clients) client.terminate();
-      server.close(() => resolve());
-    })
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of clients) client.terminate();
+        server.close(() => resolve());
+      })
   };
 }
 
-async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boolean; openFails?: boolean } = {}) {
+async function setup(
+  options: { task?: Partial<TaskRecord>; updateResult?: boolean; openFails?: boolean } = {}
+) {
   const dir = makeTempDir("run-exec-");
   const stream = await fakeStream();
   const timers = new ManualTimers({ epochMs: Date.parse("2026-01-01T00:00:00.000Z") });
@@ -65,13 +101,10 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
   const recorded: { type: string }[] = [];
   // Each read first lets the fake clock's due timers and promise chains run.
   const waitFor = (predicate: () => boolean, what: string) =>
-    eventually(
-      async () => {
-        await timers.settle();
-        return predicate();
-      },
-      what
-    ).catch((error: Error) => {
+    eventually(async () => {
+      await timers.settle();
+      return predicate();
+    }, what).catch((error: Error) => {
       throw new Error(`${error.message}; calls: ${calls.join(", ")}`);
     });
   const codexd: WorkerCodexd = {
@@ -117,7 +150,12 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     codexd,
     workspaces: {
       prepare: async (task) => ({
-        workspace: { kind: "scratch", path: join(dir.root, "scratch", task.taskId), branch: null, baseCommit: null },
+        workspace: {
+          kind: "scratch",
+          path: join(dir.root, "scratch", task.taskId),
+          branch: null,
+          baseCommit: null
+        },
         cwd: join(dir.root, "scratch", task.taskId),
         needsSetup: false,
         repo: null
@@ -132,19 +170,40 @@ async function setup(options: { task?: Partial<TaskRecord>; updateResult?: boole
     events: {
       record(input) {
         recorded.push(input);
-        return { seq: recorded.length, at: "", sessionId: null, threadId: null, turnId: null, data: null, ...input } as never;
+        return {
+          seq: recorded.length,
+          at: "",
+          sessionId: null,
+          threadId: null,
+          turnId: null,
+          data: null,
+          ...input
+        } as never;
       }
     },
     quota: { setQuotaPause: async (until) => void quota.push(String(until)) },
     runsDir: dir.root,
     timers,
     logger: createSilentLogger(),
-    policy: { retry: { baseMs: 1000, maxMs: 4000 }, quota: { fallbackMs: 60_000, minMs: 1000, maxMs: 86_400_000 } },
+    policy: {
+      retry: { baseMs: 1000, maxMs: 4000 },
+      quota: { fallbackMs: 60_000, minMs: 1000, maxMs: 86_400_000 }
+    },
     settings
   };
   const handle = executeRun(deps, claim(options.task));
   return {
-    dir, stream, timers, calls, updates, finishes, recorded, quota, handle, waitFor, runState,
+    dir,
+    stream,
+    timers,
+    calls,
+    updates,
+    finishes,
+    recorded,
+    quota,
+    handle,
+    waitFor,
+    runState,
     async close() {
       handle.stop("abandon", "test over");
       await handle.done;
@@ -168,14 +227,20 @@ test("a completed turn: approvals flip the task to needs_approval and back, the 
     s.stream.push("app-server.turn.completed", { turn: { id: "turn-1", status: "completed" } });
     await s.handle.done;
     assert.equal(s.finishes.length, 1);
-    assert.deepEqual([s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.finalMessage], ["succeeded", "succeeded", "all done"]);
+    assert.deepEqual(
+      [s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.finalMessage],
+      ["succeeded", "succeeded", "all done"]
+    );
     assert.deepEqual(s.finishes[0]!.usage, { total: { totalTokens: 42 } });
     assert.ok(s.calls.includes("close"), "the worker session was closed");
     const folder = join(s.dir.root, "run-1");
     assert.equal(readFileSync(join(folder, "final-message.md"), "utf8"), "all done\n");
     assert.ok(existsSync(join(folder, "usage.json")));
     assert.equal(JSON.parse(readFileSync(join(folder, "meta.json"), "utf8")).state, "succeeded");
-    const types = readFileSync(join(folder, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).type);
+    const types = readFileSync(join(folder, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).type);
     assert.deepEqual([types[0], types.at(-1)], ["run.started", "run.ended"]);
   } finally {
     await s.close();
@@ -191,8 +256,14 @@ test("no event for the stall timeout: the turn is interrupted and the task queue
     await s.waitFor(() => s.calls.includes("interrupt"), "interrupt");
     s.stream.push("app-server.turn.completed", { turn: { id: "turn-1", status: "interrupted" } });
     await s.handle.done;
-    assert.deepEqual([s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt], ["stalled", "queued", true]);
-    assert.equal(s.finishes[0]!.notBefore, new Date(Date.parse("2026-01-01T00:00:00.000Z") + settings.stallTimeoutMs + 1000).toISOString());
+    assert.deepEqual(
+      [s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt],
+      ["stalled", "queued", true]
+    );
+    assert.equal(
+      s.finishes[0]!.notBefore,
+      new Date(Date.parse("2026-01-01T00:00:00.000Z") + settings.stallTimeoutMs + 1000).toISOString()
+    );
   } finally {
     await s.close();
   }
@@ -203,9 +274,18 @@ test("a usage limit defers the run and pauses claiming", async () => {
   try {
     await s.stream.firstClient;
     await s.waitFor(() => s.calls.includes("turn do it"), "turn");
-    s.stream.push("app-server.turn.completed", { turn: { id: "turn-1", status: "failed", error: { message: "You’ve hit your usage limit.", codexErrorInfo: "usageLimitExceeded" } } });
+    s.stream.push("app-server.turn.completed", {
+      turn: {
+        id: "turn-1",
+        status: "failed",
+        error: { message: "You’ve hit your usage limit.", codexErrorInfo: "usageLimitExceeded" }
+      }
+    });
     await s.handle.done;
-    assert.deepEqual([s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt], ["deferred", "queued", false]);
+    assert.deepEqual(
+      [s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt],
+      ["deferred", "queued", false]
+    );
     assert.equal(s.quota.length, 1);
   } finally {
     await s.close();
@@ -244,7 +324,10 @@ test("codexd down: the task goes back to the queue without spending an attempt",
   const s = await setup({ openFails: true });
   try {
     await s.handle.done;
-    assert.deepEqual([s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt], ["failed", "queued", false]);
+    assert.deepEqual(
+      [s.finishes[0]!.runState, s.finishes[0]!.taskState, s.finishes[0]!.spendAttempt],
+      ["failed", "queued", false]
+    );
   } finally {
     await s.close();
   }

@@ -15,7 +15,10 @@ async function setup(t: test.TestContext) {
   writeFileSync(join(folder, "meta.json"), '{"runId":"run-1"}');
   writeFileSync(join(folder, "events.jsonl"), '{"seq":1}\n{"seq":2}\n');
   writeFileSync(join(folder, "secret.txt"), "no");
-  const runs = [{ runId: "run-1", owner: "node-a" }, { runId: "run-2", owner: "node-b" }] as RunRecord[];
+  const runs = [
+    { runId: "run-1", owner: "node-a" },
+    { runId: "run-2", owner: "node-b" }
+  ] as RunRecord[];
   const app = fastify() as unknown as FastifyInstance;
   installErrorHandling(app);
   registerRunFileRoute(app, {
@@ -44,7 +47,10 @@ test("a run folder's files are served with their type; only the allow-list, neve
     assert.equal(refused.status, 404, name);
     assert.equal(JSON.parse(refused.text).error.code, "file_not_found", name);
   }
-  assert.match(JSON.parse((await get("/v1/runs/run-1/files/diff.patch")).text).error.message, /has no diff\.patch/);
+  assert.match(
+    JSON.parse((await get("/v1/runs/run-1/files/diff.patch")).text).error.message,
+    /has no diff\.patch/
+  );
 });
 
 test("an unknown run is run_not_found; one whose folder is on another node is file_not_found naming it", async (t) => {

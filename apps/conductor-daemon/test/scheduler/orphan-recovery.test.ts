@@ -19,7 +19,10 @@ test("runs left running under this node's id by an earlier process are abandoned
     const recovered = await recoverOwnRuns(
       {
         store: {
-          listRunningRuns: async () => (await store.listRunningRuns()).map((run) => (run.runId === other!.runId ? { ...run, owner: "someone-else" } : run)),
+          listRunningRuns: async () =>
+            (await store.listRunningRuns()).map((run) =>
+              run.runId === other!.runId ? { ...run, owner: "someone-else" } : run
+            ),
           finishRun: (fence, ending) => store.finishRun(fence, ending)
         },
         nodeId: "me",
@@ -28,7 +31,10 @@ test("runs left running under this node's id by an earlier process are abandoned
       },
       new Set([local!.runId])
     );
-    assert.deepEqual(recovered.map((r) => r.runId), [orphan!.runId]);
+    assert.deepEqual(
+      recovered.map((r) => r.runId),
+      [orphan!.runId]
+    );
     assert.deepEqual(interrupted, [orphan!.runId]);
     const run = await store.getRun(orphan!.runId);
     assert.equal(run?.state, "abandoned");

@@ -103,7 +103,10 @@ test("onLead runs before the first claim of each term and every 30 s; cancel and
   let term = 1;
   const stops: string[] = [];
   const scheduler = new Scheduler({
-    store: { claimTasks: async ({ limit }) => (limit > 0 && stops.length === 0 && led.length === 1 ? [claimOf(1)] : []) },
+    store: {
+      claimTasks: async ({ limit }) =>
+        limit > 0 && stops.length === 0 && led.length === 1 ? [claimOf(1)] : []
+    },
     scope: "s",
     leadership: { current: () => ({ holder: "me", term }) },
     gate: { mayClaim: () => true },
@@ -138,5 +141,8 @@ test("stop abandons every local run and waits for it", async () => {
   scheduler.start();
   await timers.advance(0);
   await scheduler.stop();
-  assert.deepEqual([...runs.values()].map((r) => r.stops), [["abandon"], ["abandon"], ["abandon"]]);
+  assert.deepEqual(
+    [...runs.values()].map((r) => r.stops),
+    [["abandon"], ["abandon"], ["abandon"]]
+  );
 });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { decideFire, LATE_GRACE_MS, nextFireAfter, scheduleProblem } from "../../src/schedules/cron-schedule.js";
+import {
+  decideFire,
+  LATE_GRACE_MS,
+  nextFireAfter,
+  scheduleProblem
+} from "../../src/schedules/cron-schedule.js";
 
 test("five and six fields (seconds first) are accepted; anything else is a problem naming the field", () => {
   assert.equal(scheduleProblem("0 3 * * *", "UTC"), null);
@@ -17,8 +22,14 @@ test("five and six fields (seconds first) are accepted; anything else is a probl
 });
 
 test("the next fire is read in the schedule's time zone and is strictly after `from`", () => {
-  assert.equal(nextFireAfter("0 9 * * *", "Europe/Paris", "2030-01-01T00:00:00.000Z"), "2030-01-01T08:00:00.000Z");
-  assert.equal(nextFireAfter("0 9 * * *", "Europe/Paris", "2030-07-01T00:00:00.000Z"), "2030-07-01T07:00:00.000Z");
+  assert.equal(
+    nextFireAfter("0 9 * * *", "Europe/Paris", "2030-01-01T00:00:00.000Z"),
+    "2030-01-01T08:00:00.000Z"
+  );
+  assert.equal(
+    nextFireAfter("0 9 * * *", "Europe/Paris", "2030-07-01T00:00:00.000Z"),
+    "2030-07-01T07:00:00.000Z"
+  );
   assert.equal(nextFireAfter("*/2 * * * * *", "UTC", "2030-01-01T00:00:04.000Z"), "2030-01-01T00:00:06.000Z");
 });
 
@@ -34,10 +45,22 @@ test("an on-time fire creates its task; after a gap, `one` creates the latest mi
     nextFireAt: "2030-01-01T00:00:14.000Z"
   });
   const afterGap = "2030-01-01T00:01:00.500Z";
-  assert.deepEqual(decideFire({ ...base, catchUp: "one" }, afterGap), { scheduledFor: "2030-01-01T00:01:00.000Z", nextFireAt: "2030-01-01T00:01:02.000Z" });
+  assert.deepEqual(decideFire({ ...base, catchUp: "one" }, afterGap), {
+    scheduledFor: "2030-01-01T00:01:00.000Z",
+    nextFireAt: "2030-01-01T00:01:02.000Z"
+  });
   const hourly = { cron: "0 * * * *", timezone: "UTC", nextFireAt: "2030-01-01T01:00:00.000Z" };
-  assert.deepEqual(decideFire({ ...hourly, catchUp: "one" }, "2030-01-01T05:30:00.000Z"), { scheduledFor: "2030-01-01T05:00:00.000Z", nextFireAt: "2030-01-01T06:00:00.000Z" });
-  assert.deepEqual(decideFire({ ...hourly, catchUp: "none" }, "2030-01-01T05:30:00.000Z"), { scheduledFor: null, nextFireAt: "2030-01-01T06:00:00.000Z" });
+  assert.deepEqual(decideFire({ ...hourly, catchUp: "one" }, "2030-01-01T05:30:00.000Z"), {
+    scheduledFor: "2030-01-01T05:00:00.000Z",
+    nextFireAt: "2030-01-01T06:00:00.000Z"
+  });
+  assert.deepEqual(decideFire({ ...hourly, catchUp: "none" }, "2030-01-01T05:30:00.000Z"), {
+    scheduledFor: null,
+    nextFireAt: "2030-01-01T06:00:00.000Z"
+  });
   const justLate = new Date(Date.parse("2030-01-01T05:00:00.000Z") + LATE_GRACE_MS).toISOString();
-  assert.equal(decideFire({ ...hourly, catchUp: "none" }, justLate)?.scheduledFor, "2030-01-01T05:00:00.000Z");
+  assert.equal(
+    decideFire({ ...hourly, catchUp: "none" }, justLate)?.scheduledFor,
+    "2030-01-01T05:00:00.000Z"
+  );
 });

@@ -10,7 +10,13 @@ import { makeTempDir } from "@baa/test-support";
 const SCOPE = "scheduler";
 
 /** A real SQLite store on the fake clock, this node leading it, and the loop. */
-async function setup(t: test.TestContext): Promise<{ store: ControlStore; timers: ManualTimers; loop: ScheduleLoop; leading: { on: boolean }; woken: string[] }> {
+async function setup(t: test.TestContext): Promise<{
+  store: ControlStore;
+  timers: ManualTimers;
+  loop: ScheduleLoop;
+  leading: { on: boolean };
+  woken: string[];
+}> {
   const dir = makeTempDir("schedule-loop-");
   const timers = new ManualTimers({ epochMs: Date.parse("2030-01-01T00:00:00.500Z") });
   const store = await openControlStore({ stateDir: dir.root, now: () => timers.wallNow() });
@@ -57,7 +63,13 @@ test("the leader fires a 2-second schedule once per fire time, on its fake clock
   loop.start();
   await timers.advance(10_000);
   const times = await firedTimes(store);
-  assert.deepEqual(times, ["2030-01-01T00:00:02.000Z", "2030-01-01T00:00:04.000Z", "2030-01-01T00:00:06.000Z", "2030-01-01T00:00:08.000Z", "2030-01-01T00:00:10.000Z"]);
+  assert.deepEqual(times, [
+    "2030-01-01T00:00:02.000Z",
+    "2030-01-01T00:00:04.000Z",
+    "2030-01-01T00:00:06.000Z",
+    "2030-01-01T00:00:08.000Z",
+    "2030-01-01T00:00:10.000Z"
+  ]);
   assert.equal(woken.length, 5, "the claim loop is woken for each task");
   // Extra passes at the same instant change nothing.
   assert.deepEqual(await loop.tick(), []);
@@ -82,7 +94,14 @@ test("a node that does not lead fires nothing; after a gap `one` creates the lat
 test("after a gap `none` skips the missed fires and fires the next one on time", async (t) => {
   const { store, timers, loop, leading } = await setup(t);
   const now = new Date(timers.wallNow()).toISOString();
-  await store.createSchedule({ name: "every 10 s", cron: "*/10 * * * * *", timezone: "UTC", catchUp: "none", task: { title: "tick", prompt: "p" }, nextFireAt: nextFireAfter("*/10 * * * * *", "UTC", now)! });
+  await store.createSchedule({
+    name: "every 10 s",
+    cron: "*/10 * * * * *",
+    timezone: "UTC",
+    catchUp: "none",
+    task: { title: "tick", prompt: "p" },
+    nextFireAt: nextFireAfter("*/10 * * * * *", "UTC", now)!
+  });
   leading.on = false;
   loop.start();
   await timers.advance(36_000);
@@ -102,7 +121,11 @@ test("a paused schedule does not fire; resumed, it fires from the next time afte
   await timers.advance(10_000);
   assert.deepEqual(await firedTimes(store), []);
   const now = new Date(timers.wallNow()).toISOString();
-  await store.setSchedulePaused(schedule.scheduleId, false, nextFireAfter(schedule.cron, schedule.timezone, now));
+  await store.setSchedulePaused(
+    schedule.scheduleId,
+    false,
+    nextFireAfter(schedule.cron, schedule.timezone, now)
+  );
   loop.wake();
   await timers.advance(2_000);
   assert.deepEqual(await firedTimes(store), ["2030-01-01T00:00:12.000Z"]);

@@ -26,7 +26,9 @@ test("a call that does not answer in time fails with StoreUnavailableError at th
 test("driver errors that mean the database is away become StoreUnavailableError; others pass through", async () => {
   const timers = new ManualTimers();
   const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
-  const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
+  const adminShutdown = Object.assign(new Error("terminating connection due to administrator command"), {
+    code: "57P01"
+  });
   const bug = new TypeError("limit must be a number");
   const store = guardStore(
     fakeStore({
@@ -37,12 +39,19 @@ test("driver errors that mean the database is away become StoreUnavailableError;
     }),
     { timers, deadlineMs: 1000 }
   );
-  await assert.rejects(store.getTask("t"), (error: unknown) => error instanceof StoreUnavailableError && (error as Error).cause === refused);
+  await assert.rejects(
+    store.getTask("t"),
+    (error: unknown) => error instanceof StoreUnavailableError && (error as Error).cause === refused
+  );
   await assert.rejects(store.getRun("r"), StoreUnavailableError);
   await assert.rejects(store.listRuns("t"), (error: unknown) => error === bug);
   assert.deepEqual(await store.now(), new Date(0));
   assert.equal(store.kind, "postgres");
   assert.equal(timers.pendingCount, 0, "no deadline timer left once a call settles");
   assert.equal(isStoreUnavailable(Object.assign(new Error("x"), { code: "08006" })), true);
-  assert.equal(isStoreUnavailable(Object.assign(new Error("x"), { code: "23505" })), false, "a unique violation is not an outage");
+  assert.equal(
+    isStoreUnavailable(Object.assign(new Error("x"), { code: "23505" })),
+    false,
+    "a unique violation is not an outage"
+  );
 });

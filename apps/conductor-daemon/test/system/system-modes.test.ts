@@ -9,7 +9,12 @@ import { MemoryLeaseStore } from "../helpers/memory-lease-store.js";
 function setup(down = () => false) {
   const timers = new ManualTimers();
   const db = new MemoryLeaseStore(() => timers.wallNow());
-  const modes = new SystemModes({ store: db.view({ down }), timers, logger: createSilentLogger(), refreshEveryMs: 500 });
+  const modes = new SystemModes({
+    store: db.view({ down }),
+    timers,
+    logger: createSilentLogger(),
+    refreshEveryMs: 500
+  });
   return { timers, db, modes };
 }
 
@@ -61,15 +66,28 @@ test("one log line per mode change: set here, or seen from another node", async 
   const lines: { msg: string; mode?: string }[] = [];
   const sink = { write: (line: string) => void lines.push(JSON.parse(line)) };
   const logger = pino({ level: "info" }, sink);
-  const modes = new SystemModes({ store: db.view({ down: () => false }), timers, logger, refreshEveryMs: 500 });
+  const modes = new SystemModes({
+    store: db.view({ down: () => false }),
+    timers,
+    logger,
+    refreshEveryMs: 500
+  });
   await modes.refresh();
   for (const mode of ["paused", "running", "draining", "running"] as const) await modes.setMode(mode, null);
   assert.deepEqual(
     lines.map((line) => `${line.msg}:${line.mode}`),
-    ["system mode set:paused", "system mode set:running", "system mode set:draining", "system mode set:running"]
+    [
+      "system mode set:paused",
+      "system mode set:running",
+      "system mode set:draining",
+      "system mode set:running"
+    ]
   );
   lines.length = 0;
   db.system = { ...db.system, mode: "paused" };
   await modes.refresh();
-  assert.deepEqual(lines.map((line) => `${line.msg}:${line.mode}`), ["system mode changed:paused"]);
+  assert.deepEqual(
+    lines.map((line) => `${line.msg}:${line.mode}`),
+    ["system mode changed:paused"]
+  );
 });

@@ -11,7 +11,12 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
 }
 
 const post = (url: string, body?: unknown) =>
-  json(url, { method: "POST", ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }) });
+  json(url, {
+    method: "POST",
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+  });
 
 function runtime(stateDir: string, codexdBase: string, autoStartLoops = true): ConductorRuntime {
   return new ConductorRuntime(

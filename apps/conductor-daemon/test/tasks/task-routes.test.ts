@@ -20,7 +20,13 @@ async function setup(options: { maxQueued?: number } = {}) {
   const dir = makeTempDir("task-routes-");
   const raw = await openControlStore({ stateDir: dir.root });
   const store: ControlStore = guardStore(raw, { timers: systemClockTimers, deadlineMs: 5000 });
-  const events = new EventLog({ logPath: join(dir.root, "events.jsonl"), recentPath: join(dir.root, "recent.json"), limit: 100, now: Date.now, health: new WriteHealth({ logger: createSilentLogger() }) });
+  const events = new EventLog({
+    logPath: join(dir.root, "events.jsonl"),
+    recentPath: join(dir.root, "recent.json"),
+    limit: 100,
+    now: Date.now,
+    health: new WriteHealth({ logger: createSilentLogger() })
+  });
   const calls: string[] = [];
   const app = fastify({}) as unknown as FastifyInstance;
   installErrorHandling(app);
@@ -34,12 +40,25 @@ async function setup(options: { maxQueued?: number } = {}) {
       store,
       events,
       maxQueuedTasks: options.maxQueued ?? 100,
-      scheduler: { wake: () => void calls.push("wake"), cancel: (taskId) => (calls.push(`cancel ${taskId}`), true) }
+      scheduler: {
+        wake: () => void calls.push("wake"),
+        cancel: (taskId) => (calls.push(`cancel ${taskId}`), true)
+      }
     });
   });
   await app.ready();
-  const call = async (method: "GET" | "POST", url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-    const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const call = async (
+    method: "GET" | "POST",
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {}
+  ) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object })
+    });
     return { status: res.statusCode, body: res.json(), headers: res.headers };
   };
   return {
@@ -61,20 +80,33 @@ async function setup(options: { maxQueued?: number } = {}) {
 test("create, read, list; the idempotency key returns the first task; the scheduler is woken", async () => {
   const s = await setup();
   try {
-    const created = await s.call("POST", "/v1/tasks", { title: "t", prompt: "p", priority: 3 }, { "idempotency-key": "k" });
+    const created = await s.call(
+      "POST",
+      "/v1/tasks",
+      { title: "t", prompt: "p", priority: 3 },
+      { "idempotency-key": "k" }
+    );
     assert.equal(created.status, 201);
     const task = created.body.data.task;
     assert.equal(task.state, "queued");
     assert.equal(task.priority, 3);
     assert.deepEqual(s.calls, ["wake"]);
-    const again = await s.call("POST", "/v1/tasks", { title: "other", prompt: "p" }, { "idempotency-key": "k" });
+    const again = await s.call(
+      "POST",
+      "/v1/tasks",
+      { title: "other", prompt: "p" },
+      { "idempotency-key": "k" }
+    );
     assert.equal(again.status, 200);
     assert.equal(again.body.data.task.taskId, task.taskId);
     assert.equal(again.body.data.created, false);
     assert.deepEqual(s.calls, ["wake"], "no wake for a repeated key");
     assert.equal((await s.call("GET", `/v1/tasks/${task.taskId}`)).body.data.task.title, "t");
     const list = await s.call("GET", "/v1/tasks?state=queued&limit=10");
-    assert.deepEqual(list.body.data.tasks.map((t: { taskId: string }) => t.taskId), [task.taskId]);
+    assert.deepEqual(
+      list.body.data.tasks.map((t: { taskId: string }) => t.taskId),
+      [task.taskId]
+    );
     assert.deepEqual((await s.call("GET", `/v1/tasks/${task.taskId}/runs`)).body.data.runs, []);
   } finally {
     await s.close();
@@ -100,7 +132,12 @@ test("400 names the field; 404 for unknown ids; 409 for a cancel of an ended tas
     }
     assert.equal((await s.call("GET", "/v1/tasks?limit=0")).status, 400);
     assert.equal((await s.call("GET", "/v1/tasks?cursor=garbage")).status, 400);
-    for (const url of ["/v1/tasks/task-x", "/v1/tasks/task-x/runs", "/v1/runs/run-x", "/v1/runs/run-x/events"]) {
+    for (const url of [
+      "/v1/tasks/task-x",
+      "/v1/tasks/task-x/runs",
+      "/v1/runs/run-x",
+      "/v1/runs/run-x/events"
+    ]) {
       const res = await s.call("GET", url);
       assert.equal(res.status, 404, url);
     }
@@ -136,7 +173,10 @@ test("a full queue is 429 with Retry-After; a store that is down is 503 store_un
     const down = await s.call("GET", "/v1/tasks");
     assert.equal(down.status, 503);
     assert.equal(down.body.error.code, "store_unavailable");
-    assert.equal((await s.call("POST", "/v1/tasks", { title: "c", prompt: "p" })).body.error.code, "store_unavailable");
+    assert.equal(
+      (await s.call("POST", "/v1/tasks", { title: "c", prompt: "p" })).body.error.code,
+      "store_unavailable"
+    );
   } finally {
     await s.close();
   }
@@ -146,14 +186,26 @@ test("run events are paged by run; a task's events are filtered by task", async 
   const s = await setup();
   try {
     const task = (await s.call("POST", "/v1/tasks", { title: "t", prompt: "p" })).body.data.task;
-    const [claim] = await s.store.claimTasks({ scope: "scheduler", holder: "n", term: (await s.store.acquireLease({ scope: "scheduler", holder: "n", ttlMs: 60_000 }))!.term, limit: 1 });
+    const [claim] = await s.store.claimTasks({
+      scope: "scheduler",
+      holder: "n",
+      term: (await s.store.acquireLease({ scope: "scheduler", holder: "n", ttlMs: 60_000 }))!.term,
+      limit: 1
+    });
     assert.ok(claim);
-    for (let i = 0; i < 5; i += 1) s.events.record({ type: `e${i}`, taskId: task.taskId, runId: claim.run.runId });
+    for (let i = 0; i < 5; i += 1)
+      s.events.record({ type: `e${i}`, taskId: task.taskId, runId: claim.run.runId });
     s.events.record({ type: "other", taskId: "task-other", runId: "run-other" });
     const first = await s.call("GET", `/v1/runs/${claim.run.runId}/events?limit=2`);
-    assert.deepEqual(first.body.data.events.map((e: { type: string }) => e.type), ["e0", "e1"]);
+    assert.deepEqual(
+      first.body.data.events.map((e: { type: string }) => e.type),
+      ["e0", "e1"]
+    );
     const rest = await s.call("GET", `/v1/runs/${claim.run.runId}/events?after=${first.body.data.nextAfter}`);
-    assert.deepEqual(rest.body.data.events.map((e: { type: string }) => e.type), ["e2", "e3", "e4"]);
+    assert.deepEqual(
+      rest.body.data.events.map((e: { type: string }) => e.type),
+      ["e2", "e3", "e4"]
+    );
     assert.equal(rest.body.data.nextAfter, null);
     const run = await s.call("GET", `/v1/runs/${claim.run.runId}`);
     assert.equal(run.body.data.run.state, "running");

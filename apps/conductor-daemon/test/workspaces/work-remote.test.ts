@@ -9,7 +9,8 @@ import { execGit } from "../../src/workspaces/git-runner.js";
 import { WorkRemote } from "../../src/workspaces/work-remote.js";
 import { Workspaces } from "../../src/workspaces/workspaces.js";
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 const BRANCH = "baa/task-1";
 
 /** A bare remote with `main`, and two clones of it: two nodes' copies of one repository. */
@@ -63,7 +64,12 @@ test("a pushed task branch is taken by a clone that lacks it, then fast-forwarde
   const round2 = commitOn(b, BRANCH, "two.txt", "2\n");
   assert.equal((await work.push(b, BRANCH))?.commit, round2, "the lease is the tip b fetched: round 1");
   const forwarded = await work.catchUp(a, BRANCH, null);
-  assert.deepEqual(forwarded, { action: "fast_forwarded", remote: "origin", commit: round2, previous: round1 });
+  assert.deepEqual(forwarded, {
+    action: "fast_forwarded",
+    remote: "origin",
+    commit: round2,
+    previous: round1
+  });
   assert.equal(git(a, "rev-parse", BRANCH), round2);
 });
 
@@ -71,7 +77,10 @@ test("a clone whose view of the remote is stale cannot overwrite a later round; 
   const dir = tempDir(t, "work-remote-");
   const { remote, a, b } = twoClones(dir.root);
   const work = new WorkRemote({ remote: "origin", git: execGit });
-  assert.deepEqual(await work.catchUp(a, BRANCH, null), { action: "none", reason: `origin has no ${BRANCH}` });
+  assert.deepEqual(await work.catchUp(a, BRANCH, null), {
+    action: "none",
+    reason: `origin has no ${BRANCH}`
+  });
   git(a, "branch", BRANCH);
   commitOn(a, BRANCH, "one.txt", "1\n");
   await work.push(a, BRANCH);
@@ -82,7 +91,10 @@ test("a clone whose view of the remote is stale cannot overwrite a later round; 
   commitOn(a, BRANCH, "late.txt", "late\n");
   await assert.rejects(work.push(a, BRANCH), /refused|stale/);
   assert.equal(git(remote, "rev-parse", BRANCH), later);
-  assert.deepEqual(await work.catchUp(a, BRANCH, null), { action: "none", reason: "the local branch is ahead of the remote's or has diverged from it" });
+  assert.deepEqual(await work.catchUp(a, BRANCH, null), {
+    action: "none",
+    reason: "the local branch is ahead of the remote's or has diverged from it"
+  });
 
   const other = new WorkRemote({ remote: "shared", git: execGit });
   assert.deepEqual(await other.catchUp(a, BRANCH, null), { action: "none", reason: "no remote shared" });
@@ -113,7 +125,11 @@ test("a node that never ran the task makes its worktree from the remote's branch
 
   const onB = workspaces(b);
   const second = await onB.prepare({ ...task, cwd: b });
-  assert.equal(readFileSync(join(second.workspace.path, "one.txt"), "utf8"), "1\n", "round 1's work is in b's worktree");
+  assert.equal(
+    readFileSync(join(second.workspace.path, "one.txt"), "utf8"),
+    "1\n",
+    "round 1's work is in b's worktree"
+  );
   assert.equal(second.workspace.baseCommit, base, "the diff base is where the task forked, not round 1");
   assert.equal(second.workspace.baseBranch, "main");
   writeFileSync(join(second.workspace.path, "two.txt"), "2\n");

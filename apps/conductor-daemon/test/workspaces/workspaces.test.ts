@@ -39,7 +39,13 @@ test("worktree by default inside a repository: own branch, base commit, subdirec
     const ws = make(dir.root);
     const first = await ws.prepare({ taskId: "task-1", cwd: join(repo, "sub"), workspace: null });
     assert.ok(first);
-    assert.deepEqual(first.workspace, { kind: "worktree", path: join(dir.root, "worktrees", "task-1"), branch: "baa/task-1", baseCommit: base, baseBranch: "main" });
+    assert.deepEqual(first.workspace, {
+      kind: "worktree",
+      path: join(dir.root, "worktrees", "task-1"),
+      branch: "baa/task-1",
+      baseCommit: base,
+      baseBranch: "main"
+    });
     assert.equal(first.cwd, join(dir.root, "worktrees", "task-1", "sub"));
     assert.ok(existsSync(join(first.cwd, "keep.txt")));
     writeFileSync(join(first.cwd, "new.txt"), "hello\n");
@@ -64,13 +70,26 @@ test("shared as asked, or outside a repository; worktree outside one is refused;
     const plain = join(dir.root, "plain");
     mkdirSync(plain);
     const ws = make(dir.root);
-    assert.deepEqual((await ws.prepare({ taskId: "t1", cwd: repo, workspace: "shared" }))?.workspace, { kind: "shared", path: repo, branch: null, baseCommit: null });
+    assert.deepEqual((await ws.prepare({ taskId: "t1", cwd: repo, workspace: "shared" }))?.workspace, {
+      kind: "shared",
+      path: repo,
+      branch: null,
+      baseCommit: null
+    });
     assert.equal((await ws.prepare({ taskId: "t2", cwd: plain, workspace: null }))?.workspace.kind, "shared");
     await assert.rejects(ws.prepare({ taskId: "t3", cwd: plain, workspace: "worktree" }), WorkspaceError);
-    await assert.rejects(ws.prepare({ taskId: "t4", cwd: join(dir.root, "missing"), workspace: null }), /does not exist/);
+    await assert.rejects(
+      ws.prepare({ taskId: "t4", cwd: join(dir.root, "missing"), workspace: null }),
+      /does not exist/
+    );
     // No cwd: a scratch directory of its own, never the process's working directory.
     const scratch = await ws.prepare({ taskId: "t5", cwd: null, workspace: null });
-    assert.deepEqual(scratch.workspace, { kind: "scratch", path: join(dir.root, "scratch", "t5"), branch: null, baseCommit: null });
+    assert.deepEqual(scratch.workspace, {
+      kind: "scratch",
+      path: join(dir.root, "scratch", "t5"),
+      branch: null,
+      baseCommit: null
+    });
     assert.equal(scratch.cwd, join(dir.root, "scratch", "t5"));
     assert.ok(existsSync(scratch.cwd));
     assert.equal(await ws.problemWith(repo, "worktree"), null);
@@ -94,7 +113,8 @@ test("reap: after the retention, uncommitted work is committed to the branch, th
     assert.ok(prepared);
     writeFileSync(join(prepared.cwd, "work.txt"), "unsaved\n");
     const ended: Record<string, string | null> = { "task-9": null };
-    const reap = (nowMs: number) => ws.reap({ endedAt: async (id) => ended[id] ?? null, retentionMs: 60_000, nowMs });
+    const reap = (nowMs: number) =>
+      ws.reap({ endedAt: async (id) => ended[id] ?? null, retentionMs: 60_000, nowMs });
     assert.deepEqual(await reap(Date.parse("2026-01-01T00:10:00Z")), [], "still running: kept");
     ended["task-9"] = "2026-01-01T00:00:00Z";
     assert.deepEqual(await reap(Date.parse("2026-01-01T00:00:30Z")), [], "within the retention: kept");
@@ -117,7 +137,10 @@ test("two tasks prepared at once on one repository get separate worktrees", asyn
   try {
     const repo = repoIn(dir.root);
     const ws = make(dir.root);
-    const [a, b] = await Promise.all([ws.prepare({ taskId: "task-a", cwd: repo, workspace: null }), ws.prepare({ taskId: "task-b", cwd: repo, workspace: null })]);
+    const [a, b] = await Promise.all([
+      ws.prepare({ taskId: "task-a", cwd: repo, workspace: null }),
+      ws.prepare({ taskId: "task-b", cwd: repo, workspace: null })
+    ]);
     assert.notEqual(a?.workspace.path, b?.workspace.path);
     assert.match(git(repo, "worktree", "list"), /task-a[\s\S]*task-b|task-b[\s\S]*task-a/);
   } finally {

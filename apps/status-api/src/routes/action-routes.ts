@@ -8,7 +8,11 @@ import { passThrough } from "./pass-through.js";
 export type ActionForwarder = (path: string, body: unknown) => Promise<ForwardedReply>;
 
 const approvalParams = z.object({
-  approval_id: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only")
+  approval_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only")
 });
 const approvalBody = z.strictObject({
   decision: z.union([z.string().min(1).max(100), z.record(z.string(), z.unknown())]).optional(),
@@ -21,7 +25,10 @@ const systemBody = z.strictObject({ reason: z.string().max(500).optional() });
  * What the page may do, each forwarded to the conductor with the node's token: answer an
  * approval, pause, resume or drain. The page never talks to another origin.
  */
-export function registerActionRoutes(scope: FastifyInstance, deps: { forward: ActionForwarder; afterAction: () => void }): void {
+export function registerActionRoutes(
+  scope: FastifyInstance,
+  deps: { forward: ActionForwarder; afterAction: () => void }
+): void {
   const app = zodRoutes(scope);
   const tags = ["actions"];
   const modeSchema = (operationId: string, summary: string) => ({
@@ -35,18 +42,33 @@ export function registerActionRoutes(scope: FastifyInstance, deps: { forward: Ac
     return passThrough(reply, forwarded);
   };
 
-  const approvalSchema = { operationId: "answerApproval", summary: "Answer an approval (forwarded to the conductor)", tags, params: approvalParams, body: approvalBody.default({}) };
+  const approvalSchema = {
+    operationId: "answerApproval",
+    summary: "Answer an approval (forwarded to the conductor)",
+    tags,
+    params: approvalParams,
+    body: approvalBody.default({})
+  };
   app.post("/v1/approvals/:approval_id", { schema: approvalSchema }, async (request, reply) => {
     const { approval_id } = request.params;
-    return send(reply, await deps.forward(`/v1/codex/approvals/${encodeURIComponent(approval_id)}`, request.body));
+    return send(
+      reply,
+      await deps.forward(`/v1/codex/approvals/${encodeURIComponent(approval_id)}`, request.body)
+    );
   });
-  app.post("/v1/system/pause", { schema: modeSchema("pauseSystem", "Pause the conductor (forwarded)") }, async (request, reply) =>
-    send(reply, await deps.forward("/v1/system/pause", request.body))
+  app.post(
+    "/v1/system/pause",
+    { schema: modeSchema("pauseSystem", "Pause the conductor (forwarded)") },
+    async (request, reply) => send(reply, await deps.forward("/v1/system/pause", request.body))
   );
-  app.post("/v1/system/resume", { schema: modeSchema("resumeSystem", "Resume the conductor (forwarded)") }, async (request, reply) =>
-    send(reply, await deps.forward("/v1/system/resume", request.body))
+  app.post(
+    "/v1/system/resume",
+    { schema: modeSchema("resumeSystem", "Resume the conductor (forwarded)") },
+    async (request, reply) => send(reply, await deps.forward("/v1/system/resume", request.body))
   );
-  app.post("/v1/system/drain", { schema: modeSchema("drainSystem", "Drain the conductor (forwarded)") }, async (request, reply) =>
-    send(reply, await deps.forward("/v1/system/drain", request.body))
+  app.post(
+    "/v1/system/drain",
+    { schema: modeSchema("drainSystem", "Drain the conductor (forwarded)") },
+    async (request, reply) => send(reply, await deps.forward("/v1/system/drain", request.body))
   );
 }

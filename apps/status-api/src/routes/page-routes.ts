@@ -20,7 +20,19 @@ const PAGE_HEADERS = {
 // The diff library's URLs carry its version, so a year's cache never serves an old copy.
 const VENDOR_CACHE = "public, max-age=31536000, immutable";
 
-const SCRIPTS = ["common.js", "page.js", "tasks-view.js", "queues-view.js", "schedules-view.js", "diff-view.js", "line-comments.js", "run-checks.js", "task-view.js", "task-actions.js", "router.js"] as const;
+const SCRIPTS = [
+  "common.js",
+  "page.js",
+  "tasks-view.js",
+  "queues-view.js",
+  "schedules-view.js",
+  "diff-view.js",
+  "line-comments.js",
+  "run-checks.js",
+  "task-view.js",
+  "task-actions.js",
+  "router.js"
+] as const;
 
 /** diff2html's browser bundle (no highlighter; `Diff2Html.html`) and style sheet, from node_modules. */
 export interface Diff2htmlFiles {
@@ -32,7 +44,9 @@ export interface Diff2htmlFiles {
 /** Reads diff2html's shipped bundle and CSS once; a missing package fails the start, not the page. */
 export function resolveDiff2html(): Diff2htmlFiles {
   const require = createRequire(import.meta.url);
-  const { version } = JSON.parse(readFileSync(require.resolve("diff2html/package.json"), "utf8")) as { version: string };
+  const { version } = JSON.parse(readFileSync(require.resolve("diff2html/package.json"), "utf8")) as {
+    version: string;
+  };
   return {
     version,
     script: readFileSync(require.resolve("diff2html/bundles/js/diff2html.min.js")),
@@ -44,18 +58,55 @@ export function resolveDiff2html(): Diff2htmlFiles {
 export function registerPageRoutes(app: FastifyInstance, deps: { diff2html: Diff2htmlFiles }): void {
   const page = { tags: ["page"] };
   const { diff2html } = deps;
-  const html = readFileSync(new URL("index.html", PAGE_DIR), "utf8").replaceAll("{{diff2html}}", diff2html.version);
-  app.get("/", { schema: { operationId: "getPage", summary: "The live status page (HTML)", ...page } }, serve(Buffer.from(html), "text/html; charset=utf-8"));
+  const html = readFileSync(new URL("index.html", PAGE_DIR), "utf8").replaceAll(
+    "{{diff2html}}",
+    diff2html.version
+  );
+  app.get(
+    "/",
+    { schema: { operationId: "getPage", summary: "The live status page (HTML)", ...page } },
+    serve(Buffer.from(html), "text/html; charset=utf-8")
+  );
   for (const script of SCRIPTS) {
-    app.get(`/assets/${script}`, { schema: { operationId: scriptOperationId(script), summary: `The page's script ${script}`, ...page } }, serve(pageFile(script), "text/javascript; charset=utf-8"));
+    app.get(
+      `/assets/${script}`,
+      { schema: { operationId: scriptOperationId(script), summary: `The page's script ${script}`, ...page } },
+      serve(pageFile(script), "text/javascript; charset=utf-8")
+    );
   }
-  app.get("/assets/page.css", { schema: { operationId: "getPageStyleSheet", summary: "The page's style sheet", ...page } }, serve(pageFile("page.css"), "text/css; charset=utf-8"));
+  app.get(
+    "/assets/page.css",
+    { schema: { operationId: "getPageStyleSheet", summary: "The page's style sheet", ...page } },
+    serve(pageFile("page.css"), "text/css; charset=utf-8")
+  );
   const icon = serve(pageFile("favicon.svg"), "image/svg+xml");
-  app.get("/favicon.svg", { schema: { operationId: "getFaviconSvg", summary: "The page's icon (SVG)", ...page } }, icon);
-  app.get("/favicon.ico", { schema: { operationId: "getFaviconIco", summary: "The page's icon (SVG, for browsers that ask this name)", ...page } }, icon);
+  app.get(
+    "/favicon.svg",
+    { schema: { operationId: "getFaviconSvg", summary: "The page's icon (SVG)", ...page } },
+    icon
+  );
+  app.get(
+    "/favicon.ico",
+    {
+      schema: {
+        operationId: "getFaviconIco",
+        summary: "The page's icon (SVG, for browsers that ask this name)",
+        ...page
+      }
+    },
+    icon
+  );
   const vendor = `/assets/diff2html/${diff2html.version}`;
-  app.get(`${vendor}/diff2html.min.js`, { schema: { operationId: "getDiff2htmlScript", summary: "diff2html's browser bundle", ...page } }, serve(diff2html.script, "text/javascript; charset=utf-8", VENDOR_CACHE));
-  app.get(`${vendor}/diff2html.min.css`, { schema: { operationId: "getDiff2htmlStyleSheet", summary: "diff2html's style sheet", ...page } }, serve(diff2html.css, "text/css; charset=utf-8", VENDOR_CACHE));
+  app.get(
+    `${vendor}/diff2html.min.js`,
+    { schema: { operationId: "getDiff2htmlScript", summary: "diff2html's browser bundle", ...page } },
+    serve(diff2html.script, "text/javascript; charset=utf-8", VENDOR_CACHE)
+  );
+  app.get(
+    `${vendor}/diff2html.min.css`,
+    { schema: { operationId: "getDiff2htmlStyleSheet", summary: "diff2html's style sheet", ...page } },
+    serve(diff2html.css, "text/css; charset=utf-8", VENDOR_CACHE)
+  );
 }
 
 function pageFile(file: string): Buffer {

@@ -8,14 +8,33 @@ const MAX_STREAM_BUFFER = 4 * 1024 * 1024;
 /** `/healthz`, `GET /v1/status` (one document) and `GET /v1/status/stream` (the same, live, as SSE). */
 export function registerStatusRoutes(
   app: FastifyInstance,
-  deps: { nodeId: string; collect: () => Promise<StatusDocument>; stream: StatusStream; streams: Set<() => void> }
+  deps: {
+    nodeId: string;
+    collect: () => Promise<StatusDocument>;
+    stream: StatusStream;
+    streams: Set<() => void>;
+  }
 ): void {
-  app.get("/healthz", { schema: { operationId: "getHealth", summary: "Liveness probe", tags: ["operations"] } }, async () => ({ ok: true, data: { status: "ok", service: "status-api", nodeId: deps.nodeId } }));
+  app.get(
+    "/healthz",
+    { schema: { operationId: "getHealth", summary: "Liveness probe", tags: ["operations"] } },
+    async () => ({ ok: true, data: { status: "ok", service: "status-api", nodeId: deps.nodeId } })
+  );
 
-  app.get("/v1/status", { schema: { operationId: "getStatus", summary: "This node's status: identity, conductor and codexd, each marked reachable or not", tags: ["status"] } }, async (_request, reply) => {
-    void reply.header("cache-control", "no-store");
-    return { ok: true, data: await deps.collect() };
-  });
+  app.get(
+    "/v1/status",
+    {
+      schema: {
+        operationId: "getStatus",
+        summary: "This node's status: identity, conductor and codexd, each marked reachable or not",
+        tags: ["status"]
+      }
+    },
+    async (_request, reply) => {
+      void reply.header("cache-control", "no-store");
+      return { ok: true, data: await deps.collect() };
+    }
+  );
 
   // Server-sent events: each refresh is one `status` event carrying the whole document.
   const streamSchema = {

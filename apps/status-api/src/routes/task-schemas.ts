@@ -4,7 +4,9 @@ import { TASK_STATES } from "../sources/conductor-source.js";
 // Ids go into the conductor's URL path: letters, digits and . _ : - only, never first a dot,
 // so no id can climb out of its route (`..`) or add a segment.
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
-const id = z.string().regex(ID, "letters, digits and . _ : - only, 1-200 characters, not starting with . _ : -");
+const id = z
+  .string()
+  .regex(ID, "letters, digits and . _ : - only, 1-200 characters, not starting with . _ : -");
 
 export const taskParams = z.object({ task_id: id });
 export const runParams = z.object({ run_id: id });
@@ -22,7 +24,12 @@ export const runEventsQuery = z.strictObject({
 });
 
 export const diffQuery = z.strictObject({
-  path: z.string().min(1).max(4096).refine((value) => !value.includes("\0"), "no NUL").optional()
+  path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((value) => !value.includes("\0"), "no NUL")
+    .optional()
 });
 
 // Bodies: shapes and bounds are checked here; what the values mean (an empty title, a relative
@@ -34,8 +41,18 @@ export const createTaskBody = z.strictObject({
   prompt: z.string().max(100_000),
   cwd: z.string().max(4096).optional(),
   review: z.enum(["required", "none", "auto_land"]).optional(),
-  setup: z.strictObject({ run: z.array(command).max(20).optional(), copy: z.array(z.string().max(1024)).max(100).optional() }).optional(),
-  checks: z.array(z.strictObject({ name: z.string().max(100), run: command, timeoutMs: z.number().int().optional() })).max(20).optional(),
+  setup: z
+    .strictObject({
+      run: z.array(command).max(20).optional(),
+      copy: z.array(z.string().max(1024)).max(100).optional()
+    })
+    .optional(),
+  checks: z
+    .array(
+      z.strictObject({ name: z.string().max(100), run: command, timeoutMs: z.number().int().optional() })
+    )
+    .max(20)
+    .optional(),
   maxCheckRounds: z.number().int().optional()
 });
 
@@ -52,8 +69,14 @@ export const lineComment = z.strictObject({
 });
 
 export const reviseBody = z
-  .strictObject({ comment: z.string().max(100_000).optional(), comments: z.array(lineComment).min(1).max(50).optional() })
-  .refine((body) => body.comment !== undefined || body.comments !== undefined, { message: "comment or comments: at least one is required", path: ["comment"] });
+  .strictObject({
+    comment: z.string().max(100_000).optional(),
+    comments: z.array(lineComment).min(1).max(50).optional()
+  })
+  .refine((body) => body.comment !== undefined || body.comments !== undefined, {
+    message: "comment or comments: at least one is required",
+    path: ["comment"]
+  });
 
 export const landBody = z.strictObject({
   /** Join the target's land queue instead of landing now (the conductor answers 202). */

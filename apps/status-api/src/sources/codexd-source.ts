@@ -45,7 +45,13 @@ export interface CodexdView {
   baseUrl: string;
   error: SourceError | null;
   latencyMs: number | null;
-  service: { version: string; nodeId: string; demo: boolean; uptimeMs: number | null; codexVersion: string | null } | null;
+  service: {
+    version: string;
+    nodeId: string;
+    demo: boolean;
+    uptimeMs: number | null;
+    codexVersion: string | null;
+  } | null;
   child: {
     status: string;
     pid: number | null;
@@ -69,7 +75,11 @@ export const CODEXD_LIMITS = { sessions: 50, events: 30, liveEvents: 8 } as cons
 const NOISY_EVENT = /(^|\.)(delta|[a-zA-Z]*Delta)$|\.delta\.|outputDelta|tokenUsage/;
 
 /** codexd's part of /v1/status when nothing could be read from it. */
-export function unreachableCodexd(baseUrl: string, error: SourceError | null, latencyMs: number | null): CodexdView {
+export function unreachableCodexd(
+  baseUrl: string,
+  error: SourceError | null,
+  latencyMs: number | null
+): CodexdView {
   return {
     reachable: false,
     baseUrl,
@@ -87,7 +97,10 @@ export function unreachableCodexd(baseUrl: string, error: SourceError | null, la
 }
 
 /** Reads codexd's status document into the part of /v1/status that describes codexd. */
-export async function readCodexd(http: HttpClient, options: { baseUrl: string; timeoutMs: number }): Promise<CodexdView> {
+export async function readCodexd(
+  http: HttpClient,
+  options: { baseUrl: string; timeoutMs: number }
+): Promise<CodexdView> {
   const outcome = await http({ url: `${options.baseUrl}/v1/codexd/status`, timeoutMs: options.timeoutMs });
   const part = readData(outcome, "GET /v1/codexd/status");
   const empty = unreachableCodexd(options.baseUrl, null, outcome.latencyMs);
@@ -96,10 +109,17 @@ export async function readCodexd(http: HttpClient, options: { baseUrl: string; t
   const daemon = data.snapshot?.daemon;
   const registry = data.snapshot?.sessionRegistry;
   if (daemon === undefined || registry === undefined || !Array.isArray(registry.sessions)) {
-    return { ...empty, error: { code: "bad_response", message: "GET /v1/codexd/status: not a codexd status document" } };
+    return {
+      ...empty,
+      error: { code: "bad_response", message: "GET /v1/codexd/status: not a codexd status document" }
+    };
   }
-  const sessions = [...registry.sessions].sort((a, b) => (b.updatedAt ?? "").localeCompare(a.updatedAt ?? ""));
-  const events = (data.snapshot?.recentEvents?.events ?? []).filter((event) => !NOISY_EVENT.test(event.type)).map(toEventView);
+  const sessions = [...registry.sessions].sort((a, b) =>
+    (b.updatedAt ?? "").localeCompare(a.updatedAt ?? "")
+  );
+  const events = (data.snapshot?.recentEvents?.events ?? [])
+    .filter((event) => !NOISY_EVENT.test(event.type))
+    .map(toEventView);
   return {
     ...empty,
     reachable: true,
@@ -154,7 +174,9 @@ function toSessionView(session: RawSession, events: EventView[]): SessionView {
     turnCount: session.turnCount ?? 0,
     running,
     updatedAt: session.updatedAt ?? "",
-    liveEvents: running ? events.filter((event) => event.sessionId === session.sessionId).slice(-CODEXD_LIMITS.liveEvents) : [],
+    liveEvents: running
+      ? events.filter((event) => event.sessionId === session.sessionId).slice(-CODEXD_LIMITS.liveEvents)
+      : [],
     lastTurn: hasTurn
       ? {
           turnId: session.activeTurn?.turnId ?? session.lastTurnId ?? null,

@@ -26,7 +26,9 @@ export async function forwardToConductor(
   try {
     headers = options.token.headers();
   } catch (error) {
-    throw statusApiError("conductor_unavailable", "the conductor's token file cannot be read", { cause: error });
+    throw statusApiError("conductor_unavailable", "the conductor's token file cannot be read", {
+      cause: error
+    });
   }
   const outcome = await http({
     url: `${options.baseUrl}${call.path}`,
@@ -38,9 +40,14 @@ export async function forwardToConductor(
   });
   if (!outcome.ok) {
     const what = `${call.method} ${call.path.split("?")[0]}`;
-    if (outcome.kind === "timeout") throw statusApiError("conductor_timeout", `the conductor did not answer ${what} in time`);
-    if (outcome.kind === "bad_response") throw statusApiError("conductor_bad_gateway", `the conductor ${outcome.message}`);
-    throw statusApiError("conductor_unavailable", `the conductor is not reachable at ${options.baseUrl} (${outcome.message})`);
+    if (outcome.kind === "timeout")
+      throw statusApiError("conductor_timeout", `the conductor did not answer ${what} in time`);
+    if (outcome.kind === "bad_response")
+      throw statusApiError("conductor_bad_gateway", `the conductor ${outcome.message}`);
+    throw statusApiError(
+      "conductor_unavailable",
+      `the conductor is not reachable at ${options.baseUrl} (${outcome.message})`
+    );
   }
   if (outcome.status === 401) options.token.invalidate();
   return { status: outcome.status, text: outcome.text };

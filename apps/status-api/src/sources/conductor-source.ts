@@ -69,7 +69,14 @@ export interface TaskSummary {
 }
 
 export interface RunningTask extends TaskSummary {
-  run: Part<{ runId: string; attempt: number; sessionId: string | null; turnId: string | null; startedAt: string | null; lastEventAt: string | null }>;
+  run: Part<{
+    runId: string;
+    attempt: number;
+    sessionId: string | null;
+    turnId: string | null;
+    startedAt: string | null;
+    lastEventAt: string | null;
+  }>;
 }
 
 export interface TasksView {
@@ -104,15 +111,16 @@ export async function readConductor(
   options: { baseUrl: string; timeoutMs: number; token: ConductorToken; now: () => number }
 ): Promise<ConductorView> {
   const { get, tokenError } = conductorGetter(http, options);
-  const [rolez, systemOutcome, recentOutcome, runningOutcome, waitingOutcome, reviewOutcome] = await Promise.all([
-    get("/rolez"),
-    get("/v1/system/state"),
-    get(`/v1/tasks?limit=${CONDUCTOR_LIMITS.tasks}`),
-    // Running tasks are asked for by state: an old one may be far down the newest-first list.
-    get(`/v1/tasks?state=running&limit=${CONDUCTOR_LIMITS.runningRuns}`),
-    get(`/v1/tasks?state=needs_approval&limit=${CONDUCTOR_LIMITS.runningRuns}`),
-    get(`/v1/tasks?state=in_review&limit=${CONDUCTOR_LIMITS.runningRuns}`)
-  ]);
+  const [rolez, systemOutcome, recentOutcome, runningOutcome, waitingOutcome, reviewOutcome] =
+    await Promise.all([
+      get("/rolez"),
+      get("/v1/system/state"),
+      get(`/v1/tasks?limit=${CONDUCTOR_LIMITS.tasks}`),
+      // Running tasks are asked for by state: an old one may be far down the newest-first list.
+      get(`/v1/tasks?state=running&limit=${CONDUCTOR_LIMITS.runningRuns}`),
+      get(`/v1/tasks?state=needs_approval&limit=${CONDUCTOR_LIMITS.runningRuns}`),
+      get(`/v1/tasks?state=in_review&limit=${CONDUCTOR_LIMITS.runningRuns}`)
+    ]);
   const base: ConductorView = {
     reachable: rolez.ok,
     baseUrl: options.baseUrl,
@@ -143,7 +151,12 @@ export async function readConductor(
   const tasks: Part<TasksView> =
     failed !== undefined && !failed.available
       ? failed
-      : await tasksView(pages.map((page) => (page.available ? page.value : {})), review, exactCounts, get);
+      : await tasksView(
+          pages.map((page) => (page.available ? page.value : {})),
+          review,
+          exactCounts,
+          get
+        );
   return {
     ...base,
     role: role.available ? toRoleView(role.value) : null,
@@ -165,7 +178,10 @@ function conductorGetter(
     headers = options.token.headers();
   } catch (error) {
     headers = {};
-    tokenError = { code: "token_unreadable", message: `the conductor's token file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` };
+    tokenError = {
+      code: "token_unreadable",
+      message: `the conductor's token file cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`
+    };
   }
   const get = (path: string): Promise<HttpOutcome> =>
     http({ url: `${options.baseUrl}${path}`, headers, timeoutMs: remaining() }).then((outcome) => {
@@ -184,7 +200,8 @@ async function tasksView(
 ): Promise<Part<TasksView>> {
   const [recentPage, runningPage, waitingPage] = pages;
   const reviewPage = review.available ? (review.value as TasksPage) : undefined;
-  const listOf = (page: TasksPage | undefined) => (Array.isArray(page?.tasks) ? page.tasks.map(toTaskSummary) : []);
+  const listOf = (page: TasksPage | undefined) =>
+    Array.isArray(page?.tasks) ? page.tasks.map(toTaskSummary) : [];
   const list = listOf(recentPage);
   const active = [...listOf(runningPage), ...listOf(waitingPage)]
     .sort((a, b) => (a.updatedAt ?? "").localeCompare(b.updatedAt ?? ""))
@@ -220,7 +237,8 @@ function mapPart<A, B>(part: Part<A>, map: (value: A) => B): Part<B> {
 
 type Raw = Record<string, unknown>;
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
-const num = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+const num = (value: unknown): number | null =>
+  typeof value === "number" && Number.isFinite(value) ? value : null;
 // Records may come bare or wrapped in a one-key object ({state: {...}}, {run: {...}}).
 const unwrap = (data: unknown, key: string): Raw => {
   const raw = (data ?? {}) as Raw;
@@ -261,7 +279,9 @@ function toNodeView(raw: Raw): NodeView {
   return {
     nodeId: str(raw.nodeId) ?? "?",
     address: str(raw.address),
-    labels: Array.isArray(raw.labels) ? raw.labels.filter((label): label is string => typeof label === "string") : [],
+    labels: Array.isArray(raw.labels)
+      ? raw.labels.filter((label): label is string => typeof label === "string")
+      : [],
     capacity: num(raw.capacity),
     running: num(raw.running),
     version: str(raw.version),
@@ -275,7 +295,8 @@ function countsIn(part: Part<unknown>): Record<string, number> | undefined {
   const tasks = (part.value as Raw).tasks;
   if (typeof tasks !== "object" || tasks === null) return undefined;
   const counts: Record<string, number> = Object.fromEntries(TASK_STATES.map((state) => [state, 0]));
-  for (const [state, count] of Object.entries(tasks as Raw)) if (typeof count === "number") counts[state] = count;
+  for (const [state, count] of Object.entries(tasks as Raw))
+    if (typeof count === "number") counts[state] = count;
   return counts;
 }
 

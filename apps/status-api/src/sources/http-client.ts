@@ -32,7 +32,10 @@ export function createHttpClient(
   // Whole milliseconds, like the timer's bound: a timer may fire a fraction early on `clock.now()`.
   const now = () => clock.wallNow();
   const timers = options.timers ?? systemTimers;
-  const agent = new Agent({ connect: { timeout: options.connectTimeoutMs ?? 1_000 }, keepAliveTimeout: 10_000 });
+  const agent = new Agent({
+    connect: { timeout: options.connectTimeoutMs ?? 1_000 },
+    keepAliveTimeout: 10_000
+  });
 
   const call = async (req: HttpCall): Promise<HttpOutcome> => {
     const started = now();
@@ -41,7 +44,12 @@ export function createHttpClient(
     const deadline = new Promise<HttpOutcome>((resolve) => {
       timer = timers.setTimeout(() => {
         controller.abort();
-        resolve({ ok: false, kind: "timeout", message: `no answer within ${req.timeoutMs} ms`, latencyMs: now() - started });
+        resolve({
+          ok: false,
+          kind: "timeout",
+          message: `no answer within ${req.timeoutMs} ms`,
+          latencyMs: now() - started
+        });
       }, req.timeoutMs);
     });
     const exchange = (async (): Promise<HttpOutcome> => {
@@ -59,12 +67,22 @@ export function createHttpClient(
           try {
             json = JSON.parse(text);
           } catch {
-            return { ok: false, kind: "bad_response", message: `answered ${response.statusCode} with a body that is not JSON`, latencyMs: now() - started };
+            return {
+              ok: false,
+              kind: "bad_response",
+              message: `answered ${response.statusCode} with a body that is not JSON`,
+              latencyMs: now() - started
+            };
           }
         }
         return { ok: true, status: response.statusCode, json, text, latencyMs: now() - started };
       } catch (error) {
-        return { ok: false, kind: "unreachable", message: describeNetworkError(error), latencyMs: now() - started };
+        return {
+          ok: false,
+          kind: "unreachable",
+          message: describeNetworkError(error),
+          latencyMs: now() - started
+        };
       }
     })();
     try {

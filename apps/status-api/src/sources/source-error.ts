@@ -16,15 +16,22 @@ type Envelope = { ok?: unknown; data?: unknown; error?: { code?: unknown; messag
  * `route_not_found` means the service does not have this route (yet): its own code.
  */
 export function readData(outcome: HttpOutcome, what: string): Part<unknown> {
-  if (!outcome.ok) return { available: false, error: { code: outcome.kind, message: `${what}: ${outcome.message}` } };
+  if (!outcome.ok)
+    return { available: false, error: { code: outcome.kind, message: `${what}: ${outcome.message}` } };
   const body = outcome.json as Envelope | undefined;
   if (outcome.status === 200 && body?.ok === true && typeof body.data === "object" && body.data !== null) {
     return { available: true, value: body.data };
   }
   const code = typeof body?.error?.code === "string" ? body.error.code : undefined;
   if (outcome.status === 404 && code === "route_not_found") {
-    return { available: false, error: { code: "route_not_found", message: `${what}: not served by this version` } };
+    return {
+      available: false,
+      error: { code: "route_not_found", message: `${what}: not served by this version` }
+    };
   }
   const detail = code === undefined ? "" : ` ${code}`;
-  return { available: false, error: { code: "http_error", message: `${what}: answered ${outcome.status}${detail}` } };
+  return {
+    available: false,
+    error: { code: "http_error", message: `${what}: answered ${outcome.status}${detail}` }
+  };
 }

@@ -26,7 +26,12 @@ export async function startFakeService(handler: FakeHandler): Promise<FakeServic
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const seen = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const seen = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8")
+      };
       requests.push(seen);
       for (const waiter of [...waiters]) {
         if (seen.url.startsWith(waiter.prefix)) {

@@ -61,7 +61,12 @@ export const reviewRun = {
   state: "succeeded",
   reason: null,
   commit: "0123456789abcdef0123456789abcdef01234567",
-  workspace: { kind: "worktree", path: "/tmp/repo/.baa/worktrees/task-review-1", branch: `baa/${REVIEW_TASK_ID}`, baseCommit: "fedcba9876543210fedcba9876543210fedcba98" },
+  workspace: {
+    kind: "worktree",
+    path: "/tmp/repo/.baa/worktrees/task-review-1",
+    branch: `baa/${REVIEW_TASK_ID}`,
+    baseCommit: "fedcba9876543210fedcba9876543210fedcba98"
+  },
   finalMessage: "I wrote hello.txt.",
   startedAt: at,
   lastEventAt: at,
@@ -69,9 +74,39 @@ export const reviewRun = {
 };
 
 export const reviewEvents = [
-  { seq: 11, type: "run.started", at, sessionId: "session-w", threadId: "thread-w", turnId: null, taskId: REVIEW_TASK_ID, runId: REVIEW_RUN_ID, data: {} },
-  { seq: 12, type: "app-server.item.completed", at, sessionId: "session-w", threadId: "thread-w", turnId: "turn-1", taskId: REVIEW_TASK_ID, runId: REVIEW_RUN_ID, data: { item: { type: "commandExecution", command: "printf hi > hello.txt" } } },
-  { seq: 13, type: "app-server.turn.completed", at, sessionId: "session-w", threadId: "thread-w", turnId: "turn-1", taskId: REVIEW_TASK_ID, runId: REVIEW_RUN_ID, data: { turn: { status: "completed" } } }
+  {
+    seq: 11,
+    type: "run.started",
+    at,
+    sessionId: "session-w",
+    threadId: "thread-w",
+    turnId: null,
+    taskId: REVIEW_TASK_ID,
+    runId: REVIEW_RUN_ID,
+    data: {}
+  },
+  {
+    seq: 12,
+    type: "app-server.item.completed",
+    at,
+    sessionId: "session-w",
+    threadId: "thread-w",
+    turnId: "turn-1",
+    taskId: REVIEW_TASK_ID,
+    runId: REVIEW_RUN_ID,
+    data: { item: { type: "commandExecution", command: "printf hi > hello.txt" } }
+  },
+  {
+    seq: 13,
+    type: "app-server.turn.completed",
+    at,
+    sessionId: "session-w",
+    threadId: "thread-w",
+    turnId: "turn-1",
+    taskId: REVIEW_TASK_ID,
+    runId: REVIEW_RUN_ID,
+    data: { turn: { status: "completed" } }
+  }
 ];
 
 export const reviewDiff = {
@@ -85,7 +120,11 @@ export const reviewDiff = {
   truncated: false
 };
 
-export const landingOptions = { baseBranch: "main", branches: ["main", "release"], remotes: [{ name: "origin", forge: "github" }] };
+export const landingOptions = {
+  baseBranch: "main",
+  branches: ["main", "release"],
+  remotes: [{ name: "origin", forge: "github" }]
+};
 
 /**
  * The conductor's answers for the task routes. `revise` with an empty comment and `land` into
@@ -97,7 +136,13 @@ export function reviewConductor(request: SeenRequest, res: ServerResponse): void
   const task = `/v1/tasks/${REVIEW_TASK_ID}`;
   if (request.method === "GET") {
     if (path === "/v1/tasks" && url.searchParams.get("cursor") === "page-2")
-      return sendJson(res, 200, { ok: true, data: { tasks: [{ ...reviewTask("landed"), taskId: "task-old", title: "an older one" }], nextCursor: null } });
+      return sendJson(res, 200, {
+        ok: true,
+        data: {
+          tasks: [{ ...reviewTask("landed"), taskId: "task-old", title: "an older one" }],
+          nextCursor: null
+        }
+      });
     if (path === "/v1/tasks" && (url.searchParams.get("state") ?? "in_review") === "in_review")
       return sendJson(res, 200, { ok: true, data: { tasks: [reviewTask()], nextCursor: "page-2" } });
     // The tasks view reads the land queues and the schedules with the list.
@@ -107,23 +152,58 @@ export function reviewConductor(request: SeenRequest, res: ServerResponse): void
     if (path === `${task}/runs`) return sendJson(res, 200, { ok: true, data: { runs: [reviewRun] } });
     if (path === `${task}/diff`) return sendJson(res, 200, { ok: true, data: reviewDiff });
     if (path === `${task}/landing-options`) return sendJson(res, 200, { ok: true, data: landingOptions });
-    if (path === `/v1/runs/${REVIEW_RUN_ID}`) return sendJson(res, 200, { ok: true, data: { run: reviewRun, events: reviewEvents, nextAfter: null } });
+    if (path === `/v1/runs/${REVIEW_RUN_ID}`)
+      return sendJson(res, 200, {
+        ok: true,
+        data: { run: reviewRun, events: reviewEvents, nextAfter: null }
+      });
     if (path === `/v1/runs/${REVIEW_RUN_ID}/events`) {
       const after = Number(url.searchParams.get("after") ?? 0);
-      return sendJson(res, 200, { ok: true, data: { events: reviewEvents.filter((e) => e.seq > after), nextAfter: null } });
+      return sendJson(res, 200, {
+        ok: true,
+        data: { events: reviewEvents.filter((e) => e.seq > after), nextAfter: null }
+      });
     }
-    if (path.startsWith("/v1/tasks/")) return sendJson(res, 404, { ok: false, error: { code: "task_not_found", message: `no task ${path.split("/")[3]}` } });
+    if (path.startsWith("/v1/tasks/"))
+      return sendJson(res, 404, {
+        ok: false,
+        error: { code: "task_not_found", message: `no task ${path.split("/")[3]}` }
+      });
   }
   if (request.method === "POST") {
     const body = JSON.parse(request.body || "{}") as Record<string, unknown>;
     if (path === "/v1/tasks" && (typeof body.title !== "string" || body.title.trim() === ""))
-      return sendJson(res, 400, { ok: false, error: { code: "validation_failed", message: "invalid body: title: Too small: expected string to have >=1 characters" } });
-    if (path === "/v1/tasks") return sendJson(res, 201, { ok: true, data: { task: { ...reviewTask("queued"), title: body.title }, created: true } });
+      return sendJson(res, 400, {
+        ok: false,
+        error: {
+          code: "validation_failed",
+          message: "invalid body: title: Too small: expected string to have >=1 characters"
+        }
+      });
+    if (path === "/v1/tasks")
+      return sendJson(res, 201, {
+        ok: true,
+        data: { task: { ...reviewTask("queued"), title: body.title }, created: true }
+      });
     if (path === `${task}/revise` && body.comment === "")
-      return sendJson(res, 400, { ok: false, error: { code: "validation_failed", message: "invalid body: comment: must not be empty" } });
-    if (path === `${task}/land` && body.target !== undefined && !landingOptions.branches.includes(String(body.target)))
-      return sendJson(res, 400, { ok: false, error: { code: "unknown_target", message: `no branch ${String(body.target)}` } });
-    if (path === `${task}/discard`) return sendJson(res, 409, { ok: false, error: { code: "task_not_discardable", message: "task is landing" } });
+      return sendJson(res, 400, {
+        ok: false,
+        error: { code: "validation_failed", message: "invalid body: comment: must not be empty" }
+      });
+    if (
+      path === `${task}/land` &&
+      body.target !== undefined &&
+      !landingOptions.branches.includes(String(body.target))
+    )
+      return sendJson(res, 400, {
+        ok: false,
+        error: { code: "unknown_target", message: `no branch ${String(body.target)}` }
+      });
+    if (path === `${task}/discard`)
+      return sendJson(res, 409, {
+        ok: false,
+        error: { code: "task_not_discardable", message: "task is landing" }
+      });
   }
   return fullConductor(request, res);
 }

@@ -24,7 +24,16 @@ const store = await openControlStore(args.open);
 const node = args.node;
 const beat = async () => {
   if (node === undefined) return;
-  await store.heartbeatNode({ nodeId: args.holder, address: null, labels: [], capacity: args.maxBatch, running: 0, version: "test", executes: true, ...node });
+  await store.heartbeatNode({
+    nodeId: args.holder,
+    address: null,
+    labels: [],
+    capacity: args.maxBatch,
+    running: 0,
+    version: "test",
+    executes: true,
+    ...node
+  });
 };
 await beat();
 out({ ready: process.pid });
@@ -34,7 +43,13 @@ for (;;) {
   const claimed =
     node === undefined
       ? await store.claimTasks({ scope: args.scope, holder: args.holder, term: args.term, limit })
-      : await store.claimTasks({ scope: RUN_LEASE_SCOPE, holder: args.holder, term: 0, limit, runLeaseTtlMs: node.runLeaseTtlMs });
+      : await store.claimTasks({
+          scope: RUN_LEASE_SCOPE,
+          holder: args.holder,
+          term: 0,
+          limit,
+          runLeaseTtlMs: node.runLeaseTtlMs
+        });
   for (const { task, run } of claimed) out({ claimed: task.taskId, attempt: run.attempt, runId: run.runId });
   if (claimed.length === 0) {
     const counts = await store.countTasksByState();
@@ -52,7 +67,12 @@ for (;;) {
         ? { runState: "failed", taskState: "queued", spendAttempt: true, reason: "flaky first attempt" }
         : timeout
           ? { runState: "timed_out", taskState: "timed_out", spendAttempt: true, reason: "deadline passed" }
-          : { runState: "succeeded", taskState: "succeeded", spendAttempt: false, finalMessage: `done by ${process.pid}` }
+          : {
+              runState: "succeeded",
+              taskState: "succeeded",
+              spendAttempt: false,
+              finalMessage: `done by ${process.pid}`
+            }
     );
     out({ finished: run.runId, ok });
   }

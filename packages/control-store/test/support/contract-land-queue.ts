@@ -15,8 +15,13 @@ export function landQueueContract(kind: EngineKind): void {
         const { task } = await runToReview(store, l);
         const queued = await store.enqueueLand(task.taskId, MAIN);
         assert.equal(queued?.kind, "queued");
-        assert.deepEqual({ ...queued?.task.landQueue, queuedAt: undefined }, { ...MAIN, queuedAt: undefined });
-        assert.ok(Math.abs(Date.parse(queued!.task.landQueue!.queuedAt) - (await store.now()).getTime()) < 60_000);
+        assert.deepEqual(
+          { ...queued?.task.landQueue, queuedAt: undefined },
+          { ...MAIN, queuedAt: undefined }
+        );
+        assert.ok(
+          Math.abs(Date.parse(queued!.task.landQueue!.queuedAt) - (await store.now()).getTime()) < 60_000
+        );
         assert.equal(queued?.task.state, "in_review", "queueing does not change the state");
         const again = await store.enqueueLand(task.taskId, { ...MAIN, target: "dev" });
         assert.equal(again?.kind, "already_queued");
@@ -33,7 +38,8 @@ export function landQueueContract(kind: EngineKind): void {
       withHarness(kind, async ({ store }) => {
         const l = await lead(store, "n1");
         const ids: string[] = [];
-        for (let i = 0; i < 4; i += 1) ids.push((await runToReview(store, l, { title: `t${i}` })).task.taskId);
+        for (let i = 0; i < 4; i += 1)
+          ids.push((await runToReview(store, l, { title: `t${i}` })).task.taskId);
         const [a, b, c, d] = ids as [string, string, string, string];
         await store.enqueueLand(c, MAIN);
         await store.enqueueLand(a, MAIN);
@@ -49,9 +55,18 @@ export function landQueueContract(kind: EngineKind): void {
             ["/repos/other", "main", b]
           ]
         );
-        assert.deepEqual((await store.listLandQueue({ repo: "/repos/app", target: "main" })).map((task) => task.taskId), [c, a]);
-        assert.deepEqual((await store.listLandQueue({ repo: "/repos/app" })).map((task) => task.taskId), [d, c, a]);
-        assert.deepEqual((await store.listLandQueue({ target: "main" })).map((task) => task.taskId), [c, a, b]);
+        assert.deepEqual(
+          (await store.listLandQueue({ repo: "/repos/app", target: "main" })).map((task) => task.taskId),
+          [c, a]
+        );
+        assert.deepEqual(
+          (await store.listLandQueue({ repo: "/repos/app" })).map((task) => task.taskId),
+          [d, c, a]
+        );
+        assert.deepEqual(
+          (await store.listLandQueue({ target: "main" })).map((task) => task.taskId),
+          [c, a, b]
+        );
         assert.deepEqual(await store.listLandQueue({ repo: "/nowhere" }), []);
       }));
 
@@ -67,7 +82,10 @@ export function landQueueContract(kind: EngineKind): void {
         assert.equal(await store.dequeueLand("task-none"), false);
         assert.equal((await store.getTask(first))?.landQueue, null);
         assert.equal((await store.enqueueLand(first, MAIN))?.kind, "queued");
-        assert.deepEqual((await store.listLandQueue(MAIN)).map((task) => task.taskId), [second, first]);
+        assert.deepEqual(
+          (await store.listLandQueue(MAIN)).map((task) => task.taskId),
+          [second, first]
+        );
       }));
 
     test("revise, discard and a landed land take a task out; a restored land keeps it queued", () =>
@@ -86,12 +104,18 @@ export function landQueueContract(kind: EngineKind): void {
 
         assert.equal((await store.beginLanding(landed))?.kind, "begun");
         assert.ok((await store.getTask(landed))?.landQueue, "landing keeps its place until it ends");
-        await store.endLanding(landed, { kind: "landed", landing: { method: "rebase", target: "main", commit: "tip", remote: null, pullRequest: null } });
+        await store.endLanding(landed, {
+          kind: "landed",
+          landing: { method: "rebase", target: "main", commit: "tip", remote: null, pullRequest: null }
+        });
         assert.equal((await store.getTask(landed))?.landQueue, null);
 
         await store.beginLanding(restored);
         await store.endLanding(restored, { kind: "restore", state: "in_review", reason: "target_moved" });
-        assert.deepEqual((await store.listLandQueue(MAIN)).map((task) => task.taskId), [restored]);
+        assert.deepEqual(
+          (await store.listLandQueue(MAIN)).map((task) => task.taskId),
+          [restored]
+        );
       }));
 
     test("setOverlaps records the shared paths on the task", () =>
@@ -100,7 +124,9 @@ export function landQueueContract(kind: EngineKind): void {
         const { task } = await runToReview(store, l);
         assert.deepEqual(task.overlaps, []);
         await store.setOverlaps(task.taskId, [{ taskId: "task-x", paths: ["a.txt", "b/c.ts"] }]);
-        assert.deepEqual((await store.getTask(task.taskId))?.overlaps, [{ taskId: "task-x", paths: ["a.txt", "b/c.ts"] }]);
+        assert.deepEqual((await store.getTask(task.taskId))?.overlaps, [
+          { taskId: "task-x", paths: ["a.txt", "b/c.ts"] }
+        ]);
         await store.setOverlaps(task.taskId, []);
         assert.deepEqual((await store.getTask(task.taskId))?.overlaps, []);
       }));

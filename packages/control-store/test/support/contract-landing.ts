@@ -3,7 +3,13 @@ import { describe, test } from "node:test";
 import { withHarness, type EngineKind } from "./harness.js";
 import { claimAll, finish, lead, runToReview } from "./steps.js";
 
-const LOCAL_LAND = { method: "merge" as const, target: "main", commit: "tip1", remote: null, pullRequest: null };
+const LOCAL_LAND = {
+  method: "merge" as const,
+  target: "main",
+  commit: "tip1",
+  remote: null,
+  pullRequest: null
+};
 const PUSH = { remote: "origin", branch: "baa/t", commit: "c9" };
 
 /** Landing: begin/end, one land at a time, recovery after a stop, and what dependents see. */
@@ -23,7 +29,11 @@ export function landingContract(kind: EngineKind): void {
         assert.equal((await store.getTask(task.taskId))?.cancelRequested, false);
         assert.equal(await store.discardTask(task.taskId), null);
 
-        const landing = { ...LOCAL_LAND, remote: "origin", pullRequest: { number: 7, url: "https://example.test/pr/7" } };
+        const landing = {
+          ...LOCAL_LAND,
+          remote: "origin",
+          pullRequest: { number: 7, url: "https://example.test/pr/7" }
+        };
         assert.equal(await store.endLanding(task.taskId, { kind: "landed", landing, push: PUSH }), true);
         const now = (await store.now()).getTime();
         const landed = await store.getTask(task.taskId);
@@ -44,9 +54,20 @@ export function landingContract(kind: EngineKind): void {
       withHarness(kind, async ({ store }) => {
         const l = await lead(store, "n1");
         const { task } = await runToReview(store, l);
-        assert.equal(await store.endLanding(task.taskId, { kind: "restore", state: "in_review", reason: "x" }), false);
+        assert.equal(
+          await store.endLanding(task.taskId, { kind: "restore", state: "in_review", reason: "x" }),
+          false
+        );
         await store.beginLanding(task.taskId);
-        assert.equal(await store.endLanding(task.taskId, { kind: "restore", state: "in_review", reason: "land_conflict: a.txt", push: PUSH }), true);
+        assert.equal(
+          await store.endLanding(task.taskId, {
+            kind: "restore",
+            state: "in_review",
+            reason: "land_conflict: a.txt",
+            push: PUSH
+          }),
+          true
+        );
         const back = await store.getTask(task.taskId);
         assert.equal(back?.state, "in_review");
         assert.equal(back?.stateReason, "land_conflict: a.txt");
@@ -65,8 +86,18 @@ export function landingContract(kind: EngineKind): void {
         await finish(store, l, d!.run.runId, "succeeded", "succeeded", false);
         const begun = await store.beginLanding(withBranch.taskId);
         assert.equal(begun?.kind === "begun" && begun.from, "succeeded");
-        await assert.rejects(store.endLanding(withBranch.taskId, { kind: "restore", state: "queued" as never, reason: "x" }), TypeError);
-        assert.equal(await store.endLanding(withBranch.taskId, { kind: "restore", state: "succeeded", reason: "target_worktree_dirty" }), true);
+        await assert.rejects(
+          store.endLanding(withBranch.taskId, { kind: "restore", state: "queued" as never, reason: "x" }),
+          TypeError
+        );
+        assert.equal(
+          await store.endLanding(withBranch.taskId, {
+            kind: "restore",
+            state: "succeeded",
+            reason: "target_worktree_dirty"
+          }),
+          true
+        );
         const restored = await store.getTask(withBranch.taskId);
         assert.equal(restored?.state, "succeeded");
         assert.ok(restored?.endedAt);
@@ -78,10 +109,19 @@ export function landingContract(kind: EngineKind): void {
         const l = await lead(store, "n1");
         const { task } = await runToReview(store, l);
         for (let round = 0; round < 6; round += 1) {
-          const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.beginLanding(task.taskId)));
+          const outcomes = await Promise.all(
+            Array.from({ length: 5 }, () => store.beginLanding(task.taskId))
+          );
           assert.equal(outcomes.filter((o) => o?.kind === "begun").length, 1, `round ${round}`);
           for (const o of outcomes) if (o?.kind === "wrong_state") assert.equal(o.task.state, "landing");
-          assert.equal(await store.endLanding(task.taskId, { kind: "restore", state: "in_review", reason: `round ${round}` }), true);
+          assert.equal(
+            await store.endLanding(task.taskId, {
+              kind: "restore",
+              state: "in_review",
+              reason: `round ${round}`
+            }),
+            true
+          );
         }
       }));
 
@@ -119,7 +159,10 @@ export function landingContract(kind: EngineKind): void {
         const [cb] = await claimAll(store, l, 5);
         assert.equal(cb?.task.taskId, b.taskId);
         await finish(store, l, cb!.run.runId, "succeeded", "succeeded", false);
-        assert.equal((await store.createTask({ title: "after landed", prompt: "p", dependsOn: [a.taskId] })).task.state, "queued");
+        assert.equal(
+          (await store.createTask({ title: "after landed", prompt: "p", dependsOn: [a.taskId] })).task.state,
+          "queued"
+        );
         const [late] = await claimAll(store, l, 5);
         await finish(store, l, late!.run.runId, "succeeded", "succeeded", false);
 

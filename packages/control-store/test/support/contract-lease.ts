@@ -18,7 +18,11 @@ export function leaseContract(kind: EngineKind): void {
         const renewed = await store.acquireLease({ scope: SCOPE, holder: "n1", ttlMs: 1000 });
         assert.equal(renewed?.term, 1);
         await h.advance(600);
-        assert.equal(await store.acquireLease({ scope: SCOPE, holder: "n2", ttlMs: 1000 }), null, "the renewal moved the expiry");
+        assert.equal(
+          await store.acquireLease({ scope: SCOPE, holder: "n2", ttlMs: 1000 }),
+          null,
+          "the renewal moved the expiry"
+        );
         await h.advance(500);
         const taken = await store.acquireLease({ scope: SCOPE, holder: "n2", ttlMs: 1000 });
         assert.equal(taken?.term, 2);
@@ -31,7 +35,10 @@ export function leaseContract(kind: EngineKind): void {
         assert.equal(await store.releaseLease({ scope: SCOPE, holder: "n2", term: 2 }), true);
         assert.equal((await store.getLease(SCOPE))?.holder, null);
         assert.equal((await store.acquireLease({ scope: SCOPE, holder: "n1", ttlMs: 1000 }))?.term, 3);
-        assert.equal((await store.acquireLease({ scope: SCOPE, holder: "n1", ttlMs: 1000, newTerm: true }))?.term, 4);
+        assert.equal(
+          (await store.acquireLease({ scope: SCOPE, holder: "n1", ttlMs: 1000, newTerm: true }))?.term,
+          4
+        );
       }));
 
     test("only the holder with its current term claims", () =>
@@ -40,7 +47,10 @@ export function leaseContract(kind: EngineKind): void {
         await store.createTask({ title: "t", prompt: "p" });
         const l = await lead(store, "n1", 1000);
         assert.deepEqual(await store.claimTasks({ scope: SCOPE, holder: "n2", term: l.term, limit: 1 }), []);
-        assert.deepEqual(await store.claimTasks({ scope: SCOPE, holder: "n1", term: l.term + 1, limit: 1 }), []);
+        assert.deepEqual(
+          await store.claimTasks({ scope: SCOPE, holder: "n1", term: l.term + 1, limit: 1 }),
+          []
+        );
         await h.advance(1001);
         assert.deepEqual(await claimAll(store, l, 1), [], "an expired lease claims nothing");
         const again = await lead(store, "n1", 1000);
@@ -60,13 +70,30 @@ export function leaseContract(kind: EngineKind): void {
         assert.equal(next.term, old.term + 1);
         const before = { task: await store.getTask(task.taskId), run: await store.getRun(fence.runId) };
         // Fenced by term before the new leader has even cleaned up.
-        assert.equal(await store.finishRun(fence, { runState: "succeeded", taskState: "succeeded", spendAttempt: false }), false);
+        assert.equal(
+          await store.finishRun(fence, {
+            runState: "succeeded",
+            taskState: "succeeded",
+            spendAttempt: false
+          }),
+          false
+        );
         assert.equal(await store.updateRun(fence, { turnId: "late", taskState: "needs_approval" }), false);
-        assert.deepEqual({ task: await store.getTask(task.taskId), run: await store.getRun(fence.runId) }, before);
-        assert.deepEqual(await store.abandonStaleRuns({ scope: SCOPE, holder: "n1", term: old.term }), [], "not the leader");
+        assert.deepEqual(
+          { task: await store.getTask(task.taskId), run: await store.getRun(fence.runId) },
+          before
+        );
+        assert.deepEqual(
+          await store.abandonStaleRuns({ scope: SCOPE, holder: "n1", term: old.term }),
+          [],
+          "not the leader"
+        );
 
         const abandoned = await store.abandonStaleRuns({ scope: SCOPE, holder: "n2", term: next.term });
-        assert.deepEqual(abandoned.map((r) => [r.runId, r.state]), [[fence.runId, "abandoned"]]);
+        assert.deepEqual(
+          abandoned.map((r) => [r.runId, r.state]),
+          [[fence.runId, "abandoned"]]
+        );
         assert.match(abandoned[0]?.reason ?? "", /superseded/);
         const requeued = await store.getTask(task.taskId);
         assert.equal(requeued?.state, "queued");
@@ -75,7 +102,10 @@ export function leaseContract(kind: EngineKind): void {
         const [again] = await claimAll(store, next, 1);
         assert.equal(again?.run.attempt, 2);
         assert.equal(again?.run.owner, "n2");
-        assert.equal(await store.finishRun(fence, { runState: "failed", taskState: "failed", spendAttempt: true }), false);
+        assert.equal(
+          await store.finishRun(fence, { runState: "failed", taskState: "failed", spendAttempt: true }),
+          false
+        );
         assert.equal((await store.getTask(task.taskId))?.state, "running");
       }));
 
@@ -85,10 +115,19 @@ export function leaseContract(kind: EngineKind): void {
         const l = await lead(store, "n1");
         const [c] = await claimAll(store, l, 1);
         const runId = c!.run.runId;
-        assert.equal(await finish(store, { holder: "n2", term: l.term }, runId, "succeeded", "succeeded", false), false);
-        assert.equal(await finish(store, { holder: "n1", term: l.term - 1 }, runId, "succeeded", "succeeded", false), false);
+        assert.equal(
+          await finish(store, { holder: "n2", term: l.term }, runId, "succeeded", "succeeded", false),
+          false
+        );
+        assert.equal(
+          await finish(store, { holder: "n1", term: l.term - 1 }, runId, "succeeded", "succeeded", false),
+          false
+        );
         assert.equal(await finish(store, l, "run-ghost", "succeeded", "succeeded", false), false);
-        assert.equal(await finish(store, l, runId, "timed_out", "timed_out", true, { reason: "deadline" }), true);
+        assert.equal(
+          await finish(store, l, runId, "timed_out", "timed_out", true, { reason: "deadline" }),
+          true
+        );
         assert.equal(await finish(store, l, runId, "succeeded", "succeeded", false), false);
         const task = await store.getTask(c!.task.taskId);
         assert.equal(task?.state, "timed_out");
@@ -103,7 +142,10 @@ export function leaseContract(kind: EngineKind): void {
         const after = await store.acquireLease({ scope: SCOPE, holder: "n1", ttlMs: 30_000, newTerm: true });
         assert.equal(after?.term, before.term + 1);
         const abandoned = await store.abandonStaleRuns({ scope: SCOPE, holder: "n1", term: after!.term });
-        assert.deepEqual(abandoned.map((r) => r.runId), [c!.run.runId]);
+        assert.deepEqual(
+          abandoned.map((r) => r.runId),
+          [c!.run.runId]
+        );
         assert.equal((await store.getTask(c!.task.taskId))?.state, "queued");
       }));
 

@@ -20,8 +20,20 @@ const beat = (nodeId: string, extra: Partial<NodeHeartbeat> = {}): NodeHeartbeat
   ...extra
 });
 
-const claim = (store: ControlStore, nodeId: string, limit = 5, accepts?: (task: { cwd: string | null }) => boolean) =>
-  store.claimTasks({ scope: RUN_LEASE_SCOPE, holder: nodeId, term: 0, limit, runLeaseTtlMs: RUN_TTL, ...(accepts === undefined ? {} : { accepts }) });
+const claim = (
+  store: ControlStore,
+  nodeId: string,
+  limit = 5,
+  accepts?: (task: { cwd: string | null }) => boolean
+) =>
+  store.claimTasks({
+    scope: RUN_LEASE_SCOPE,
+    holder: nodeId,
+    term: 0,
+    limit,
+    runLeaseTtlMs: RUN_TTL,
+    ...(accepts === undefined ? {} : { accepts })
+  });
 
 /** Every node claims (issue 16): node rows, run leases, fencing by the run's own lease, the sweep. */
 export function nodeLeaseContract(kind: EngineKind): void {
@@ -56,9 +68,15 @@ export function nodeLeaseContract(kind: EngineKind): void {
         await store.heartbeatNode(beat("plain", { labels: ["linux"] }));
         await store.heartbeatNode(beat("big", { labels: ["gpu", "linux", "mac"] }));
         const plain = await claim(store, "plain", 5, (task) => task.cwd !== "/elsewhere");
-        assert.deepEqual(plain.map((c) => c.task.taskId), [here.task.taskId]);
+        assert.deepEqual(
+          plain.map((c) => c.task.taskId),
+          [here.task.taskId]
+        );
         const big = await claim(store, "big");
-        assert.deepEqual(big.map((c) => c.task.taskId).sort(), [gpu.task.taskId, elsewhere.task.taskId].sort());
+        assert.deepEqual(
+          big.map((c) => c.task.taskId).sort(),
+          [gpu.task.taskId, elsewhere.task.taskId].sort()
+        );
       }));
 
     test("one heartbeat renews every unexpired run lease of its node; a lapsed lease fences the owner's writes out", () =>
@@ -73,13 +91,28 @@ export function nodeLeaseContract(kind: EngineKind): void {
         await advance(RUN_TTL - 1_000);
         const [first, second] = claims;
         const fence = (c: typeof first) => ({ runId: c!.run.runId, owner: "n1", term: 0 });
-        assert.equal(await store.updateRun(fence(first), { lastEventAt: new Date().toISOString() }), true, "still held after the renewal");
+        assert.equal(
+          await store.updateRun(fence(first), { lastEventAt: new Date().toISOString() }),
+          true,
+          "still held after the renewal"
+        );
         await advance(2_000);
         // Lapsed: the owner's writes change nothing, and its next beat does not revive them.
         assert.equal(await store.updateRun(fence(first), { turnId: "late" }), false);
-        assert.equal(await store.finishRun(fence(second), { runState: "succeeded", taskState: "succeeded", spendAttempt: false }), false);
+        assert.equal(
+          await store.finishRun(fence(second), {
+            runState: "succeeded",
+            taskState: "succeeded",
+            spendAttempt: false
+          }),
+          false
+        );
         assert.equal((await store.heartbeatNode(beat("n1"))).renewed, 0);
-        assert.equal(await store.updateRun({ ...fence(first), owner: "n2" }, {}), false, "another owner never writes it");
+        assert.equal(
+          await store.updateRun({ ...fence(first), owner: "n2" }, {}),
+          false,
+          "another owner never writes it"
+        );
       }));
 
     test("the leader's sweep ends lapsed runs abandoned and queues their tasks without spending an attempt", () =>
@@ -102,11 +135,18 @@ export function nodeLeaseContract(kind: EngineKind): void {
         assert.equal(taskA?.state, "queued");
         assert.equal(taskA?.attemptsSpent, 0);
         assert.equal((await store.getTask(b.task.taskId))?.state, "cancelled", "a cancel asked for wins");
-        assert.deepEqual(await store.expireRunLeases({ ...leader, holder: "n1" }), [], "only the leader sweeps");
+        assert.deepEqual(
+          await store.expireRunLeases({ ...leader, holder: "n1" }),
+          [],
+          "only the leader sweeps"
+        );
         // The task runs again elsewhere, once.
         await store.heartbeatNode(beat("n2"));
         const again = await claim(store, "n2");
-        assert.deepEqual(again.map((c) => [c.task.taskId, c.run.attempt]), [[a.task.taskId, 2]]);
+        assert.deepEqual(
+          again.map((c) => [c.task.taskId, c.run.attempt]),
+          [[a.task.taskId, 2]]
+        );
       }));
 
     test("racing claims of several nodes take each task once", () =>
@@ -114,7 +154,9 @@ export function nodeLeaseContract(kind: EngineKind): void {
         const nodes = ["n1", "n2", "n3", "n4"];
         for (const node of nodes) await store.heartbeatNode(beat(node));
         for (let i = 0; i < 12; i += 1) await store.createTask({ title: `t${i}`, prompt: "p" });
-        const rounds = await Promise.all(nodes.flatMap((node) => [claim(store, node, 2), claim(store, node, 2)]));
+        const rounds = await Promise.all(
+          nodes.flatMap((node) => [claim(store, node, 2), claim(store, node, 2)])
+        );
         const ids = rounds.flat().map((c) => c.task.taskId);
         assert.equal(ids.length, new Set(ids).size, "no task claimed twice");
         assert.ok(ids.length <= 12);
@@ -125,14 +167,21 @@ export function nodeLeaseContract(kind: EngineKind): void {
         const { task } = await store.createTask({ title: "arm", prompt: "p", runsOn: ["arm64"] });
         await store.heartbeatNode(beat("x86", { labels: ["linux"] }));
         assert.equal(await store.notePlacement(), 1);
-        assert.match((await store.getTask(task.taskId))?.stateReason ?? "", /no live node has the labels arm64/);
+        assert.match(
+          (await store.getTask(task.taskId))?.stateReason ?? "",
+          /no live node has the labels arm64/
+        );
         assert.equal(await store.notePlacement(), 0, "said once");
         await store.heartbeatNode(beat("pi", { labels: ["arm64"] }));
         assert.equal(await store.notePlacement(), 1);
         assert.equal((await store.getTask(task.taskId))?.stateReason, null);
         await advance(TTL + 1);
         await store.notePlacement();
-        assert.match((await store.getTask(task.taskId))?.stateReason ?? "", /arm64/, "the arm node went down");
+        assert.match(
+          (await store.getTask(task.taskId))?.stateReason ?? "",
+          /arm64/,
+          "the arm node went down"
+        );
       }));
   });
 }

@@ -10,16 +10,31 @@ async function taskIn(store: ControlStore, l: HeldLease, state: TaskState): Prom
     const { task } = await runToReview(store, l, { title: state });
     if (state === "landed") {
       await store.beginLanding(task.taskId);
-      await store.endLanding(task.taskId, { kind: "landed", landing: { method: "merge", target: "main", commit: "m1", remote: null, pullRequest: null } });
+      await store.endLanding(task.taskId, {
+        kind: "landed",
+        landing: { method: "merge", target: "main", commit: "m1", remote: null, pullRequest: null }
+      });
     }
     if (state === "discarded") await store.discardTask(task.taskId);
     if (state === "cancelled") await store.requestCancel(task.taskId);
     return task.taskId;
   }
-  const { task } = await store.createTask({ title: state, prompt: "p", maxAttempts: 1, workspace: "worktree" });
+  const { task } = await store.createTask({
+    title: state,
+    prompt: "p",
+    maxAttempts: 1,
+    workspace: "worktree"
+  });
   const [c] = await claimAll(store, l, 1);
   await store.updateRun({ runId: c!.run.runId, owner: l.holder, term: l.term }, { baseBranch: "main" });
-  await finish(store, l, c!.run.runId, state === "succeeded" ? "succeeded" : state === "failed" ? "failed" : "timed_out", state, state !== "succeeded");
+  await finish(
+    store,
+    l,
+    c!.run.runId,
+    state === "succeeded" ? "succeeded" : state === "failed" ? "failed" : "timed_out",
+    state,
+    state !== "succeeded"
+  );
   return task.taskId;
 }
 
@@ -39,7 +54,10 @@ export function reviewContract(kind: EngineKind): void {
           assert.equal(task.landing, null);
           assert.equal(task.push, null);
         }
-        await assert.rejects(store.createTask({ title: "t", prompt: "p", review: "later" as never }), (e: unknown) => e instanceof TypeError && /review/.test(e.message));
+        await assert.rejects(
+          store.createTask({ title: "t", prompt: "p", review: "later" as never }),
+          (e: unknown) => e instanceof TypeError && /review/.test(e.message)
+        );
       }));
 
     test("a run records the base branch once, its commit, and leaves its task in_review (not ended)", () =>
@@ -50,12 +68,24 @@ export function reviewContract(kind: EngineKind): void {
         assert.equal(c?.run.round, 1);
         assert.equal(c?.run.commit, null);
         const fence = { runId: c!.run.runId, owner: l.holder, term: l.term };
-        const workspace = { kind: "worktree" as const, path: "/w", branch: "baa/t", baseCommit: "b0", baseBranch: "main" };
+        const workspace = {
+          kind: "worktree" as const,
+          path: "/w",
+          branch: "baa/t",
+          baseCommit: "b0",
+          baseBranch: "main"
+        };
         assert.equal(await store.updateRun(fence, { baseBranch: "main", workspace }), true);
         assert.equal(await store.updateRun(fence, { baseBranch: "other" }), true);
         assert.equal((await store.getTask(c!.task.taskId))?.baseBranch, "main");
         assert.deepEqual((await store.getRun(fence.runId))?.workspace, workspace);
-        assert.equal(await finish(store, l, fence.runId, "succeeded", "in_review", false, { commit: "abc123", reason: "changes to review" }), true);
+        assert.equal(
+          await finish(store, l, fence.runId, "succeeded", "in_review", false, {
+            commit: "abc123",
+            reason: "changes to review"
+          }),
+          true
+        );
         const task = await store.getTask(c!.task.taskId);
         assert.equal(task?.state, "in_review");
         assert.equal(task?.stateReason, "changes to review");
@@ -65,7 +95,10 @@ export function reviewContract(kind: EngineKind): void {
         assert.equal(run?.commit, "abc123");
         assert.equal(run?.round, 1);
         assert.equal((await store.countTasksByState()).in_review, 1);
-        assert.deepEqual((await store.listTasks({ state: "in_review", limit: 5 })).tasks.map((t) => t.taskId), [task?.taskId]);
+        assert.deepEqual(
+          (await store.listTasks({ state: "in_review", limit: 5 })).tasks.map((t) => t.taskId),
+          [task?.taskId]
+        );
         assert.deepEqual(await claimAll(store, l, 5), []);
       }));
 
@@ -78,7 +111,10 @@ export function reviewContract(kind: EngineKind): void {
         for (const taskState of ["landing", "landed", "discarded"] as const) {
           await assert.rejects(finish(store, l, c!.run.runId, "succeeded", taskState, false), TypeError);
         }
-        assert.equal(await finish(store, l, c!.run.runId, "succeeded", "in_review", false, { commit: "c1" }), true);
+        assert.equal(
+          await finish(store, l, c!.run.runId, "succeeded", "in_review", false, { commit: "c1" }),
+          true
+        );
         const after = await store.getTask(task.taskId);
         assert.equal(after?.state, "cancelled");
         assert.equal(after?.stateReason, "stop");
@@ -117,17 +153,30 @@ export function reviewContract(kind: EngineKind): void {
         assert.equal(c?.task.taskId, task.taskId);
         assert.equal(c?.run.round, 2);
         assert.equal(c?.run.attempt, 2);
-        assert.equal(await finish(store, l, c!.run.runId, "succeeded", "in_review", false, { commit: "second" }), true);
-        assert.deepEqual((await store.listRuns(task.taskId)).map((r) => [r.round, r.commit]), [
-          [1, `c-${task.lastRunId}`],
-          [2, "second"]
-        ]);
+        assert.equal(
+          await finish(store, l, c!.run.runId, "succeeded", "in_review", false, { commit: "second" }),
+          true
+        );
+        assert.deepEqual(
+          (await store.listRuns(task.taskId)).map((r) => [r.round, r.commit]),
+          [
+            [1, `c-${task.lastRunId}`],
+            [2, "second"]
+          ]
+        );
       }));
 
     test("revise from every ended state, with attempts and the cancel flag reset", () =>
       withHarness(kind, async ({ store }) => {
         const l = await lead(store, "n1");
-        for (const state of ["succeeded", "failed", "timed_out", "cancelled", "landed", "discarded"] as const) {
+        for (const state of [
+          "succeeded",
+          "failed",
+          "timed_out",
+          "cancelled",
+          "landed",
+          "discarded"
+        ] as const) {
           const taskId = await taskIn(store, l, state);
           const before = await store.getTask(taskId);
           assert.equal(before?.state, state);
@@ -168,7 +217,10 @@ export function reviewContract(kind: EngineKind): void {
         assert.equal(queued?.task.roundInput, "first");
         const [c] = await claimAll(store, l, 1);
         assert.equal((await store.reviseTask(task.taskId, "x"))?.kind, "not_revisable");
-        await store.updateRun({ runId: c!.run.runId, owner: l.holder, term: l.term }, { taskState: "needs_approval" });
+        await store.updateRun(
+          { runId: c!.run.runId, owner: l.holder, term: l.term },
+          { taskState: "needs_approval" }
+        );
         assert.equal((await store.reviseTask(task.taskId, "x"))?.kind, "not_revisable");
         assert.equal((await store.getTask(task.taskId))?.round, 2);
       }));

@@ -8,14 +8,18 @@ export function schedulingContract(kind: EngineKind): void {
   describe(`${kind}: scheduling`, () => {
     test("claims go by priority, then age, up to the limit", () =>
       withHarness(kind, async ({ store }) => {
-        const make = async (title: string, priority: number) => (await store.createTask({ title, prompt: "p", priority })).task.taskId;
+        const make = async (title: string, priority: number) =>
+          (await store.createTask({ title, prompt: "p", priority })).task.taskId;
         const low = await make("low", 0);
         const high = await make("high", 9);
         const mid = await make("mid", 5);
         const high2 = await make("high2", 9);
         const l = await lead(store, "n1");
         const firstTwo = await claimAll(store, l, 2);
-        assert.deepEqual(firstTwo.map((c) => c.task.taskId), [high, high2]);
+        assert.deepEqual(
+          firstTwo.map((c) => c.task.taskId),
+          [high, high2]
+        );
         for (const c of firstTwo) {
           assert.equal(c.task.state, "running");
           assert.equal(c.run.state, "running");
@@ -24,7 +28,10 @@ export function schedulingContract(kind: EngineKind): void {
           assert.equal(c.run.term, l.term);
           assert.equal(c.task.lastRunId, c.run.runId);
         }
-        assert.deepEqual((await claimAll(store, l, 5)).map((c) => c.task.taskId), [mid, low]);
+        assert.deepEqual(
+          (await claimAll(store, l, 5)).map((c) => c.task.taskId),
+          [mid, low]
+        );
         assert.deepEqual(await claimAll(store, l, 5), []);
         assert.equal((await store.listRunningRuns()).length, 4);
       }));
@@ -32,7 +39,8 @@ export function schedulingContract(kind: EngineKind): void {
     test("dependsOn: runs after its dependencies succeed, fails (transitively) when one fails", () =>
       withHarness(kind, async ({ store }) => {
         const a = (await store.createTask({ title: "a", prompt: "p" })).task;
-        const b = (await store.createTask({ title: "b", prompt: "p", dependsOn: [a.taskId], priority: 9 })).task;
+        const b = (await store.createTask({ title: "b", prompt: "p", dependsOn: [a.taskId], priority: 9 }))
+          .task;
         assert.equal(b.state, "blocked");
         const l = await lead(store, "n1");
         const [ca] = await claimAll(store, l, 5);
@@ -62,7 +70,13 @@ export function schedulingContract(kind: EngineKind): void {
       withHarness(kind, async (h) => {
         const { store } = h;
         const now = (await store.now()).getTime();
-        const later = (await store.createTask({ title: "later", prompt: "p", notBefore: new Date(now + 3_600_000).toISOString() })).task;
+        const later = (
+          await store.createTask({
+            title: "later",
+            prompt: "p",
+            notBefore: new Date(now + 3_600_000).toISOString()
+          })
+        ).task;
         assert.equal(later.state, "blocked");
         const l = await lead(store, "n1", 10 * 3_600_000);
         assert.deepEqual(await claimAll(store, l, 5), []);
@@ -71,7 +85,10 @@ export function schedulingContract(kind: EngineKind): void {
         assert.equal(c?.task.taskId, later.taskId);
 
         const backoffUntil = new Date((await store.now()).getTime() + 10_000).toISOString();
-        await finish(store, l, c!.run.runId, "failed", "queued", true, { notBefore: backoffUntil, reason: "boom" });
+        await finish(store, l, c!.run.runId, "failed", "queued", true, {
+          notBefore: backoffUntil,
+          reason: "boom"
+        });
         const waiting = await store.getTask(later.taskId);
         assert.equal(waiting?.state, "queued");
         assert.equal(waiting?.notBefore, backoffUntil);
@@ -103,12 +120,15 @@ export function schedulingContract(kind: EngineKind): void {
         assert.equal(ended?.attemptsSpent, 2);
         assert.equal(ended?.runCount, 4);
         const runs = await store.listRuns(task.taskId);
-        assert.deepEqual(runs.map((r) => [r.attempt, r.state]), [
-          [1, "deferred"],
-          [2, "abandoned"],
-          [3, "failed"],
-          [4, "stalled"]
-        ]);
+        assert.deepEqual(
+          runs.map((r) => [r.attempt, r.state]),
+          [
+            [1, "deferred"],
+            [2, "abandoned"],
+            [3, "failed"],
+            [4, "stalled"]
+          ]
+        );
       }));
 
     test("updateRun records session, turn, workspace and progress, and moves running <-> needs_approval", () =>
@@ -119,7 +139,13 @@ export function schedulingContract(kind: EngineKind): void {
         const fence = { runId: c!.run.runId, owner: l.holder, term: l.term };
         const workspace = { kind: "worktree" as const, path: "/w/t", branch: "baa/t", baseCommit: "abc123" };
         assert.equal(
-          await store.updateRun(fence, { sessionId: "session-1", threadId: "th", turnId: "turn-1", workspace, lastEventAt: "2030-01-01T00:00:01Z" }),
+          await store.updateRun(fence, {
+            sessionId: "session-1",
+            threadId: "th",
+            turnId: "turn-1",
+            workspace,
+            lastEventAt: "2030-01-01T00:00:01Z"
+          }),
           true
         );
         assert.equal(await store.updateRun(fence, { taskState: "needs_approval" }), true);
@@ -132,13 +158,22 @@ export function schedulingContract(kind: EngineKind): void {
         assert.equal(run?.lastEventAt, "2030-01-01T00:00:01.000Z");
         assert.equal(await store.updateRun(fence, { taskState: "running" }), true);
         assert.equal((await store.getTask(c!.task.taskId))?.state, "running");
-        assert.equal(await finish(store, l, fence.runId, "succeeded", "succeeded", false, { finalMessage: "done", usage: { input_tokens: 3 } }), true);
+        assert.equal(
+          await finish(store, l, fence.runId, "succeeded", "succeeded", false, {
+            finalMessage: "done",
+            usage: { input_tokens: 3 }
+          }),
+          true
+        );
         const done = await store.getRun(fence.runId);
         assert.equal(done?.finalMessage, "done");
         assert.deepEqual(done?.usage, { input_tokens: 3 });
         assert.ok(done?.endedAt);
         assert.equal(await store.updateRun(fence, { turnId: "late" }), false);
-        await assert.rejects(store.finishRun(fence, { runState: "failed", taskState: "running", spendAttempt: true }), TypeError);
+        await assert.rejects(
+          store.finishRun(fence, { runState: "failed", taskState: "running", spendAttempt: true }),
+          TypeError
+        );
       }));
 
     test("pause and drain claim nothing, resume claims again; a usage-limit pause holds until its time", () =>

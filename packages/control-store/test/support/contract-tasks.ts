@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidCursorError, QueueFullError, UnknownDependencyError, type ControlStore } from "../../src/index.js";
+import {
+  InvalidCursorError,
+  QueueFullError,
+  UnknownDependencyError,
+  type ControlStore
+} from "../../src/index.js";
 import { withHarness, type EngineKind } from "./harness.js";
 import { claimAll, finish, lead } from "./steps.js";
 
@@ -46,19 +51,32 @@ export function taskContract(kind: EngineKind): void {
     test("list is newest first, filters by state, and its cursor survives new inserts", () =>
       withHarness(kind, async ({ store }) => {
         const ids: string[] = [];
-        for (let i = 0; i < 5; i += 1) ids.push((await store.createTask({ title: `t${i}`, prompt: "p" })).task.taskId);
+        for (let i = 0; i < 5; i += 1)
+          ids.push((await store.createTask({ title: `t${i}`, prompt: "p" })).task.taskId);
         const first = await store.listTasks({ limit: 2 });
-        assert.deepEqual(first.tasks.map((t) => t.taskId), [ids[4], ids[3]]);
+        assert.deepEqual(
+          first.tasks.map((t) => t.taskId),
+          [ids[4], ids[3]]
+        );
         assert.ok(first.nextCursor);
         await store.createTask({ title: "late", prompt: "p" });
         const second = await store.listTasks({ limit: 2, cursor: first.nextCursor });
-        assert.deepEqual(second.tasks.map((t) => t.taskId), [ids[2], ids[1]]);
+        assert.deepEqual(
+          second.tasks.map((t) => t.taskId),
+          [ids[2], ids[1]]
+        );
         const third = await store.listTasks({ limit: 2, cursor: second.nextCursor ?? undefined });
-        assert.deepEqual(third.tasks.map((t) => t.taskId), [ids[0]]);
+        assert.deepEqual(
+          third.tasks.map((t) => t.taskId),
+          [ids[0]]
+        );
         assert.equal(third.nextCursor, null);
         await store.requestCancel(ids[1] as string);
         const cancelled = await store.listTasks({ state: "cancelled", limit: 10 });
-        assert.deepEqual(cancelled.tasks.map((t) => t.taskId), [ids[1]]);
+        assert.deepEqual(
+          cancelled.tasks.map((t) => t.taskId),
+          [ids[1]]
+        );
         await assert.rejects(store.listTasks({ limit: 2, cursor: "bm9wZQ" }), InvalidCursorError);
         const counts = await store.countTasksByState();
         assert.equal(counts.queued, 5);
@@ -69,7 +87,9 @@ export function taskContract(kind: EngineKind): void {
     test("an idempotency key returns the first task, even when sent at once", () =>
       withHarness(kind, async ({ store }) => {
         const results = await Promise.all(
-          Array.from({ length: 6 }, (_, i) => store.createTask({ title: `t${i}`, prompt: "p" }, { idempotencyKey: "same" }))
+          Array.from({ length: 6 }, (_, i) =>
+            store.createTask({ title: `t${i}`, prompt: "p" }, { idempotencyKey: "same" })
+          )
         );
         const ids = new Set(results.map((r) => r.task.taskId));
         assert.equal(ids.size, 1);
@@ -82,14 +102,20 @@ export function taskContract(kind: EngineKind): void {
     test("the queue limit counts waiting tasks only, and a replayed key still answers", () =>
       withHarness(kind, async ({ store }) => {
         await store.createTask({ title: "a", prompt: "p" }, { idempotencyKey: "a", maxQueued: 2 });
-        await store.createTask({ title: "b", prompt: "p", notBefore: "2099-01-01T00:00:00Z" }, { maxQueued: 2 });
+        await store.createTask(
+          { title: "b", prompt: "p", notBefore: "2099-01-01T00:00:00Z" },
+          { maxQueued: 2 }
+        );
         const full = await store.createTask({ title: "c", prompt: "p" }, { maxQueued: 2 }).then(
           () => undefined,
           (error: unknown) => error
         );
         assert.ok(full instanceof QueueFullError);
         assert.equal(full.limit, 2);
-        const replay = await store.createTask({ title: "a", prompt: "p" }, { idempotencyKey: "a", maxQueued: 2 });
+        const replay = await store.createTask(
+          { title: "a", prompt: "p" },
+          { idempotencyKey: "a", maxQueued: 2 }
+        );
         assert.equal(replay.created, false);
         const l = await lead(store, "n1");
         assert.equal((await claimAll(store, l, 1)).length, 1);
@@ -107,7 +133,10 @@ export function taskContract(kind: EngineKind): void {
           [{ title: "t", prompt: "p", workspace: "elsewhere" }, /workspace/]
         ];
         for (const [input, field] of bad) {
-          await assert.rejects(store.createTask(input as never), (error: unknown) => error instanceof TypeError && field.test(error.message));
+          await assert.rejects(
+            store.createTask(input as never),
+            (error: unknown) => error instanceof TypeError && field.test(error.message)
+          );
         }
         assert.equal((await store.listTasks({ limit: 10 })).tasks.length, 0);
       }));
@@ -115,10 +144,12 @@ export function taskContract(kind: EngineKind): void {
     test("dependsOn must name known tasks", () =>
       withHarness(kind, async ({ store }) => {
         const { task } = await store.createTask({ title: "a", prompt: "p" });
-        const error = await store.createTask({ title: "b", prompt: "p", dependsOn: [task.taskId, "task-ghost"] }).then(
-          () => undefined,
-          (e: unknown) => e
-        );
+        const error = await store
+          .createTask({ title: "b", prompt: "p", dependsOn: [task.taskId, "task-ghost"] })
+          .then(
+            () => undefined,
+            (e: unknown) => e
+          );
         assert.ok(error instanceof UnknownDependencyError);
         assert.deepEqual(error.taskIds, ["task-ghost"]);
         assert.equal((await store.listTasks({ limit: 10 })).tasks.length, 1);
@@ -128,7 +159,9 @@ export function taskContract(kind: EngineKind): void {
       withHarness(kind, async ({ store }) => {
         assert.equal(await store.requestCancel("task-none"), undefined);
         const queued = (await store.createTask({ title: "q", prompt: "p", priority: 1 })).task;
-        const blocked = (await store.createTask({ title: "b", prompt: "p", notBefore: "2099-01-01T00:00:00Z" })).task;
+        const blocked = (
+          await store.createTask({ title: "b", prompt: "p", notBefore: "2099-01-01T00:00:00Z" })
+        ).task;
         const runner = (await store.createTask({ title: "r", prompt: "p", priority: 5 })).task;
         const l = await lead(store, "n1");
         const [claim] = await claimAll(store, l, 1);

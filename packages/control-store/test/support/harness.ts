@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { openControlStore, SQLITE_FILE_NAME, type ControlStore, type OpenControlStoreOptions } from "../../src/index.js";
+import {
+  openControlStore,
+  SQLITE_FILE_NAME,
+  type ControlStore,
+  type OpenControlStoreOptions
+} from "../../src/index.js";
 import { openSqliteConnection } from "../../src/sqlite-driver.js";
 
 export type EngineKind = "sqlite" | "postgres";
@@ -89,7 +94,11 @@ async function openSqliteHarness(options: HarnessOptions): Promise<Harness> {
 
 async function openPostgresHarness(options: HarnessOptions): Promise<Harness> {
   const schema = `cs_test_${randomBytes(6).toString("hex")}`;
-  const openOptions: OpenControlStoreOptions = { databaseUrl: TEST_DATABASE_URL, schema, migrate: options.migrate ?? true };
+  const openOptions: OpenControlStoreOptions = {
+    databaseUrl: TEST_DATABASE_URL,
+    schema,
+    migrate: options.migrate ?? true
+  };
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
   await client.connect();
   let store: ControlStore;
@@ -115,12 +124,19 @@ async function openPostgresHarness(options: HarnessOptions): Promise<Harness> {
         [schema]
       );
       if (quota.rowCount) {
-        await client.query(`update system_state set quota_paused_until = quota_paused_until - ${shift} where quota_paused_until is not null`);
+        await client.query(
+          `update system_state set quota_paused_until = quota_paused_until - ${shift} where quota_paused_until is not null`
+        );
       }
-      const nodes = await client.query("select 1 from information_schema.tables where table_schema = $1 and table_name = 'nodes'", [schema]);
+      const nodes = await client.query(
+        "select 1 from information_schema.tables where table_schema = $1 and table_name = 'nodes'",
+        [schema]
+      );
       if (nodes.rowCount) {
         await client.query(`update nodes set expires_at = expires_at - ${shift}`);
-        await client.query(`update runs set lease_expires_at = lease_expires_at - ${shift} where lease_expires_at is not null`);
+        await client.query(
+          `update runs set lease_expires_at = lease_expires_at - ${shift} where lease_expires_at is not null`
+        );
       }
     },
     async raw<T>(text: string, params: unknown[] = []) {
@@ -141,7 +157,11 @@ async function openPostgresHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** Runs `fn` with a fresh harness and always cleans it up. */
-export async function withHarness<T>(kind: EngineKind, fn: (h: Harness) => Promise<T>, options: HarnessOptions = {}): Promise<T> {
+export async function withHarness<T>(
+  kind: EngineKind,
+  fn: (h: Harness) => Promise<T>,
+  options: HarnessOptions = {}
+): Promise<T> {
   const harness = await openHarness(kind, options);
   try {
     return await fn(harness);

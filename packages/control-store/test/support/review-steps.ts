@@ -37,7 +37,11 @@ const ACTS_ON: Record<Exclude<ReviewStep["kind"], "recoverLandings">, TaskState[
 const LAND = { method: "merge" as const, target: "main", commit: "tip", remote: null, pullRequest: null };
 
 /** Applies one step and checks the store took it exactly when the task's state allowed it. */
-export async function applyReviewStep(store: ControlStore, w: ReviewWorld, s: ReviewStep): Promise<string | undefined> {
+export async function applyReviewStep(
+  store: ControlStore,
+  w: ReviewWorld,
+  s: ReviewStep
+): Promise<string | undefined> {
   if (s.kind === "recoverLandings") {
     const later = new Date((await store.now()).getTime() + 1_000).toISOString();
     const recovered = await store.recoverLandings(later);
@@ -52,7 +56,9 @@ export async function applyReviewStep(store: ControlStore, w: ReviewWorld, s: Re
   // matter; the other half go to any task, so refusals are checked too.
   let pool = w.tasks;
   if (s.pick % 2 === 0) {
-    const states = await Promise.all(w.tasks.map(async (id) => [id, (await store.getTask(id))!.state] as const));
+    const states = await Promise.all(
+      w.tasks.map(async (id) => [id, (await store.getTask(id))!.state] as const)
+    );
     const fitting = states.filter(([, state]) => ACTS_ON[s.kind].includes(state)).map(([id]) => id);
     if (fitting.length > 0) pool = fitting;
   }
@@ -60,7 +66,8 @@ export async function applyReviewStep(store: ControlStore, w: ReviewWorld, s: Re
   const before = (await store.getTask(taskId))!;
   switch (s.kind) {
     case "revise": {
-      const allowed = (before.state === "in_review" || ENDED_TASK_STATES.has(before.state)) && before.baseBranch !== null;
+      const allowed =
+        (before.state === "in_review" || ENDED_TASK_STATES.has(before.state)) && before.baseBranch !== null;
       const outcome = await store.reviseTask(taskId, "again");
       assert.equal(outcome?.kind, allowed ? "revised" : "not_revisable", `revise from ${before.state}`);
       if (!allowed) return undefined;
@@ -69,7 +76,8 @@ export async function applyReviewStep(store: ControlStore, w: ReviewWorld, s: Re
       return "revised";
     }
     case "beginLand": {
-      const allowed = before.state === "in_review" || (before.state === "succeeded" && before.baseBranch !== null);
+      const allowed =
+        before.state === "in_review" || (before.state === "succeeded" && before.baseBranch !== null);
       const outcome = await store.beginLanding(taskId);
       assert.equal(outcome?.kind, allowed ? "begun" : "wrong_state", `land from ${before.state}`);
       if (outcome?.kind === "begun") w.landingFrom.set(taskId, outcome.from);
@@ -88,7 +96,11 @@ export async function applyReviewStep(store: ControlStore, w: ReviewWorld, s: Re
     }
     case "discard": {
       const discarded = await store.discardTask(taskId);
-      assert.equal(discarded?.state ?? null, before.state === "in_review" ? "discarded" : null, `discard from ${before.state}`);
+      assert.equal(
+        discarded?.state ?? null,
+        before.state === "in_review" ? "discarded" : null,
+        `discard from ${before.state}`
+      );
       return discarded ? "discarded" : undefined;
     }
   }

@@ -1,4 +1,13 @@
-import type { ClaimedRun, ControlStore, HeldLease, NewTask, RunEnding, RunRecord, TaskRecord, TaskState } from "../../src/index.js";
+import type {
+  ClaimedRun,
+  ControlStore,
+  HeldLease,
+  NewTask,
+  RunEnding,
+  RunRecord,
+  TaskRecord,
+  TaskState
+} from "../../src/index.js";
 
 export const SCOPE = "scheduler";
 export const TTL_MS = 30_000;
@@ -23,7 +32,10 @@ export function finish(
   spendAttempt: boolean,
   extra: Partial<RunEnding> = {}
 ): Promise<boolean> {
-  return store.finishRun({ runId, owner: lease.holder, term: lease.term }, { runState, taskState, spendAttempt, ...extra });
+  return store.finishRun(
+    { runId, owner: lease.holder, term: lease.term },
+    { runState, taskState, spendAttempt, ...extra }
+  );
 }
 
 /**
@@ -36,12 +48,20 @@ export async function runToReview(
   task: Partial<NewTask> = {},
   baseBranch: string | null = "main"
 ): Promise<{ task: TaskRecord; run: RunRecord }> {
-  const created = (await store.createTask({ title: "t", prompt: "p", workspace: "worktree", review: "required", ...task })).task;
+  const created = (
+    await store.createTask({ title: "t", prompt: "p", workspace: "worktree", review: "required", ...task })
+  ).task;
   const [claim] = await claimAll(store, lease, 1);
-  if (claim?.task.taskId !== created.taskId) throw new Error(`claimed ${claim?.task.taskId} instead of ${created.taskId}`);
+  if (claim?.task.taskId !== created.taskId)
+    throw new Error(`claimed ${claim?.task.taskId} instead of ${created.taskId}`);
   const fence = { runId: claim.run.runId, owner: lease.holder, term: lease.term };
-  if (baseBranch !== null && !(await store.updateRun(fence, { baseBranch }))) throw new Error("updateRun was fenced");
-  if (!(await finish(store, lease, claim.run.runId, "succeeded", "in_review", false, { commit: `c-${claim.run.runId}` }))) {
+  if (baseBranch !== null && !(await store.updateRun(fence, { baseBranch })))
+    throw new Error("updateRun was fenced");
+  if (
+    !(await finish(store, lease, claim.run.runId, "succeeded", "in_review", false, {
+      commit: `c-${claim.run.runId}`
+    }))
+  ) {
     throw new Error("finishRun was fenced");
   }
   return { task: (await store.getTask(created.taskId))!, run: (await store.getRun(claim.run.runId))! };

@@ -55,7 +55,11 @@ export function startWorker(args: object): Worker {
   live.add(child);
   child.once("exit", () => live.delete(child));
   const lines: WorkerLine[] = [];
-  const waiters: Array<{ match: (line: WorkerLine) => boolean; resolve: (line: WorkerLine) => void; reject: (e: Error) => void }> = [];
+  const waiters: Array<{
+    match: (line: WorkerLine) => boolean;
+    resolve: (line: WorkerLine) => void;
+    reject: (e: Error) => void;
+  }> = [];
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -71,7 +75,8 @@ export function startWorker(args: object): Worker {
     }
   });
   const exited = once(child, "exit").then(([code, signal]) => {
-    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`worker exited (${code ?? signal}) first: ${stderr}`));
+    for (const waiter of waiters.splice(0))
+      waiter.reject(new Error(`worker exited (${code ?? signal}) first: ${stderr}`));
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
   return {
@@ -82,7 +87,8 @@ export function startWorker(args: object): Worker {
     waitFor(match) {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.reject(new Error(`worker already exited: ${stderr}`));
+      if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.reject(new Error(`worker already exited: ${stderr}`));
       return new Promise((resolve, reject) => waiters.push({ match, resolve, reject }));
     }
   };

@@ -6,5 +6,8 @@ export function testHealth(): WriteHealth & { lines: { level: string; message: s
   const at = (level: string) => (fields: object, message: string) => {
     lines.push({ level, message, fields });
   };
-  return Object.assign(new WriteHealth({ logger: { error: at("error"), warn: at("warn"), info: at("info") } }), { lines });
+  return Object.assign(
+    new WriteHealth({ logger: { error: at("error"), warn: at("warn"), info: at("info") } }),
+    { lines }
+  );
 }

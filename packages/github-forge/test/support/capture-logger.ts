@@ -8,6 +8,9 @@ export function captureLogger() {
     lines.push({ level, fields, message });
   };
   const logger: ForgeLogger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-  const text = () => lines.map((line) => `${line.level} ${line.message} ${inspect(line.fields, { depth: 10, showHidden: true })}`).join("\n");
+  const text = () =>
+    lines
+      .map((line) => `${line.level} ${line.message} ${inspect(line.fields, { depth: 10, showHidden: true })}`)
+      .join("\n");
   return { logger, lines, text };
 }

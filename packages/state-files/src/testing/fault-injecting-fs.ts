@@ -96,7 +96,9 @@ export class FaultInjectingFs implements StateFs {
 /** An Error shaped like the ones node:fs throws (`code`, `errno`, `syscall`, `path`). */
 export function errnoError(code: string, syscall: string, path: string): NodeJS.ErrnoException {
   const known = ERRNO[code];
-  const error: NodeJS.ErrnoException = new Error(`${code}: ${known?.text ?? "injected failure"}, ${syscall} '${path}'`);
+  const error: NodeJS.ErrnoException = new Error(
+    `${code}: ${known?.text ?? "injected failure"}, ${syscall} '${path}'`
+  );
   error.code = code;
   error.errno = known?.errno ?? -1;
   error.syscall = syscall;

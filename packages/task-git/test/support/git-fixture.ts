@@ -24,14 +24,27 @@ export async function createGitFixture(): Promise<GitFixture> {
   const globalConfig = join(root, "gitconfig");
   writeFileSync(globalConfig, "");
   // No identity, no hooks, no system config: what a fresh machine's conductor user has.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: root, GIT_CONFIG_GLOBAL: globalConfig, GIT_CONFIG_NOSYSTEM: "1", LANG: "C" };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: root,
+    GIT_CONFIG_GLOBAL: globalConfig,
+    GIT_CONFIG_NOSYSTEM: "1",
+    LANG: "C"
+  };
   const git = createGitRunner({ env });
   const repo = join(root, "repo");
   const remote = join(root, "remote.git");
   const worktreesDir = join(root, "worktrees");
   mkdirSync(repo);
   const run = async (args: string[], cwd = repo) =>
-    (await git({ cwd, args: ["-c", "user.name=Test Person", "-c", "user.email=person@example.org", ...args] })).stdout.toString("utf8").trim();
+    (
+      await git({
+        cwd,
+        args: ["-c", "user.name=Test Person", "-c", "user.email=person@example.org", ...args]
+      })
+    ).stdout
+      .toString("utf8")
+      .trim();
   const write = (files: Record<string, string | Buffer>, cwd = repo) => {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(cwd, path)), { recursive: true });
@@ -48,7 +61,17 @@ export async function createGitFixture(): Promise<GitFixture> {
   await commit("initial", { "README.md": "hello\n" });
   await run(["init", "-q", "--bare", remote], root);
   await run(["remote", "add", "origin", remote]);
-  return { root, repo, remote, worktreesDir, git, run, write, commit, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    repo,
+    remote,
+    worktreesDir,
+    git,
+    run,
+    write,
+    commit,
+    cleanup: () => rmSync(root, { recursive: true, force: true })
+  };
 }
 
 /** A `baa/<task>` branch from main in its own worktree (as the conductor makes them); resolves the worktree path. */
