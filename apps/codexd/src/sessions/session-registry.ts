@@ -113,9 +113,9 @@ export class SessionRegistry {
    * transitions). A change that returns `false` changed nothing: no stamp, no write (streamed
    * deltas must not rewrite the file).
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: a change returns nothing, or false to skip the write
   update(
     session: CodexdSession,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a change returns nothing, or false to skip the write
     change: (session: CodexdSession) => void | boolean,
     options: { urgent?: boolean } = {}
   ): void {

@@ -5,8 +5,8 @@ const refName = z
   .string()
   .min(1)
   .max(255)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: git refuses control characters in ref names.
   .regex(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: git refuses control characters in ref names.
     /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![./])$/,
     "must be a branch name"
   );
