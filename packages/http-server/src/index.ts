@@ -10,3 +10,4 @@ export {
 } from "./openapi-options.js";
 export type { ZodTypeProvider } from "fastify-type-provider-zod";
 export { zodRoutes, zodSchemaController } from "./zod-routes.js";
+export { FrameBatch, rawSocketOf, serverFrame, type RawSocket, type ServerFrame } from "./ws-frames.js";
