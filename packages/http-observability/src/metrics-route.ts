@@ -1,3 +1,5 @@
+// The route's operationId and summary are fields @fastify/swagger adds to Fastify's schema type.
+import type {} from "@fastify/swagger";
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 
