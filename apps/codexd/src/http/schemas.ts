@@ -2,10 +2,12 @@ import { isAbsolute } from "node:path";
 import { z } from "zod";
 
 const text = z.string().min(1).max(100_000);
+// codex (0.171) takes a blank model as none set and refuses the thread: refused here as bad input.
+const modelName = z.string().min(1).max(200).regex(/\S/, "must not be blank");
 
 export const createSessionBody = z.object({
   cwd: z.string().min(1).refine(isAbsolute, "must be an absolute path").optional(),
-  model: z.string().min(1).max(200).optional(),
+  model: modelName.optional(),
   purpose: z.string().min(1).max(200).optional(),
   approvalPolicy: z.enum(["untrusted", "on-request", "never"]).optional(),
   sandbox: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),

@@ -200,6 +200,12 @@ test("bad input is a 400 that names the field; unknown ids and routes are 404", 
         /cwd/
       ],
       [
+        { method: "POST", url: "/v1/codexd/sessions", payload: { model: "  " } },
+        400,
+        "validation_failed",
+        /model/
+      ],
+      [
         { method: "POST", url: "/v1/codexd/sessions", payload: { sandbox: "yolo" } },
         400,
         "validation_failed",

@@ -10,7 +10,8 @@ export const createTaskBody = z.strictObject({
   title: z.string().trim().min(1).max(500),
   prompt: z.string().min(1).max(100_000),
   cwd: z.string().min(1).max(4096).refine(isAbsolute, "must be an absolute path").optional(),
-  model: z.string().min(1).max(200).optional(),
+  // Blank would reach codex as no model, which it refuses at the run's thread/start.
+  model: z.string().min(1).max(200).regex(/\S/, "must not be blank").optional(),
   /** Higher runs first. */
   priority: z.number().int().min(-1000).max(1000).optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),

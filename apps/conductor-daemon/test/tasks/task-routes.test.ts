@@ -122,7 +122,8 @@ test("400 names the field; 404 for unknown ids; 409 for a cancel of an ended tas
       [{ title: "t", prompt: "p", notBefore: "tomorrow" }, /notBefore/],
       [{ title: "t", prompt: "p", workspace: "cloud" }, /workspace/],
       [{ title: "t", prompt: "p", dependsOn: ["task-unknown"] }, /dependsOn.*task-unknown/],
-      [{ title: "t", prompt: "p", sandbox: "none" }, /sandbox/]
+      [{ title: "t", prompt: "p", sandbox: "none" }, /sandbox/],
+      [{ title: "t", prompt: "p", model: " \t" }, /model/]
     ];
     for (const [body, field] of cases) {
       const res = await s.call("POST", "/v1/tasks", body);
