@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import Fastify from "fastify";
+import Fastify, { type InjectOptions } from "fastify";
 import { z } from "zod";
 import { AppError, installErrorHandling, parseInput } from "../src/index.js";
 
@@ -22,7 +22,7 @@ function app() {
 
 test("every failure leaves as {ok:false,error:{code,message}} with the right status", async () => {
   const server = app();
-  const cases: [Parameters<typeof server.inject>[0], number, string][] = [
+  const cases: [InjectOptions, number, string][] = [
     [
       { method: "POST", url: "/echo", payload: "{bad", headers: { "content-type": "application/json" } },
       400,

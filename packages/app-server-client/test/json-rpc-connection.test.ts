@@ -25,7 +25,7 @@ function setup(overrides: Partial<JsonRpcConnectionOptions> = {}) {
     random: () => 0.5,
     ...overrides
   });
-  const reply = (message: Message): void => connection.handleLine(JSON.stringify(message));
+  const reply = (message: Message): boolean => connection.handleLine(JSON.stringify(message));
   return { connection, timers, sent, notifications, protocolErrors, nonProtocol, reply };
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import test from "node:test";
 import { makeTempDir, type TempDir } from "@baa/test-support";
 import type { CodexdEvent } from "../src/event-log-filter.js";
@@ -21,13 +21,13 @@ function recordingOpen() {
     opened.push(path);
     const handle = await open(path, "r");
     return {
-      stat: () => handle.stat(),
-      close: () => handle.close(),
+      stat: handle.stat.bind(handle),
+      close: handle.close.bind(handle),
       read: (async (buffer: Buffer, offset: number, length: number, position: number | null) => {
         const result = await handle.read(buffer, offset, length, position);
         bytesRead += result.bytesRead;
         return result;
-      }) as never
+      }) as FileHandle["read"]
     };
   };
   return { openFile, opened, bytesRead: () => bytesRead };

@@ -92,7 +92,7 @@ test("the lazy request logger writes lines with the request id, and builds no ch
   });
   await server.inject({ url: "/quiet" });
   assert.equal(children, 0);
-  assert.deepEqual(lines, []);
+  assert.deepEqual<typeof lines>(lines, []);
   const loud = await server.inject({ url: "/loud" });
   assert.equal(loud.json().level, "info");
   assert.equal(children, 1, "one child for the request, built on its first line");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
+import type { InjectOptions } from "fastify";
 import pino from "pino";
 import type { CodexdEvent, EventFilter } from "@baa/event-log";
 import { resolveCodexdConfig } from "../../src/config.js";
@@ -59,7 +60,7 @@ function fakeApi() {
     approvals: {
       list: (filter) => (calls.push({ op: "approvals.list", args: [filter] }), [approval]),
       get: (id) => (id === approval.approvalId ? approval : undefined),
-      answer: (id, response) => {
+      answer: async (id, response) => {
         if (approval.status !== "pending")
           throw codexdError("approval_gone", `approval ${id} is ${approval.status}`);
         approval.status = "answered";
@@ -192,7 +193,7 @@ test("session and turn routes call the core and answer in the envelope", async (
 test("bad input is a 400 that names the field; unknown ids and routes are 404", async () => {
   const app = appWith(fakeApi().api);
   try {
-    const cases: [Parameters<typeof app.inject>[0], number, string, RegExp][] = [
+    const cases: [InjectOptions, number, string, RegExp][] = [
       [
         { method: "POST", url: "/v1/codexd/sessions", payload: { cwd: "relative" } },
         400,
