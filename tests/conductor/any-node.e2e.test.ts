@@ -81,12 +81,12 @@ async function waitTask(
 /** Every route of the run answers the same through every node: node-a's answer, passed through. */
 async function readsTheSameEverywhere(
   cluster: Cluster,
-  nodes: ClusterNode[],
+  nodes: readonly [ClusterNode, ClusterNode, ClusterNode],
   run: { taskId: string; runId: string; commit: string },
   remote: string
 ): Promise<void> {
   const { taskId, runId } = run;
-  const [, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+  const [a, b, c] = nodes;
   const paths = [
     `/v1/runs/${runId}`,
     `/v1/runs/${runId}/events`,
@@ -100,7 +100,7 @@ async function readsTheSameEverywhere(
     `/v1/tasks/${taskId}/landing-options`
   ];
   for (const path of paths) {
-    const [fromA, fromB, fromC] = await Promise.all(nodes.map((node) => raw(node, path)));
+    const [fromA, fromB, fromC] = await Promise.all([raw(a, path), raw(b, path), raw(c, path)]);
     // A turn that ends on the tool call's output may leave no final message: the same 404 everywhere then.
     if (!path.endsWith("final-message.md"))
       assert.equal(fromA.status, 200, `${path} on node-a: ${fromA.text}`);
@@ -273,7 +273,7 @@ test("every route of a run answers the same through every node; its owner down i
     await waitTask(a, taskId, (t) => t.state === "in_review", "round 1 in review on node-a");
     const b = await cluster.addNode("node-b", "standby");
     const c = await cluster.addNode("node-c", "standby");
-    const nodes = [a, b, c];
+    const nodes = [a, b, c] as const;
     await eventually(async () => {
       const rows = await cluster.schema.query<{ node_id: string; address: string | null }>(
         "select node_id, address from nodes where address is not null"

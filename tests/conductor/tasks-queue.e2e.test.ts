@@ -219,9 +219,12 @@ test("priority and the concurrency limit hold (BAA_MAX_CONCURRENT_TASKS); a full
 
     // Claimed by priority, then age: the claim times (the store's clock) say in which order.
     const claimedAt = async (taskId: string) => Date.parse((await stack.runs(taskId))[0].startedAt);
-    const [tHigh, tMid, tMid2, tLow] = await Promise.all(
-      [high, mid, mid2, low].map((task) => claimedAt(task.taskId))
-    );
+    const [tHigh, tMid, tMid2, tLow] = await Promise.all([
+      claimedAt(high.taskId),
+      claimedAt(mid.taskId),
+      claimedAt(mid2.taskId),
+      claimedAt(low.taskId)
+    ]);
     assert.ok(tHigh <= tMid2 && tMid <= tMid2, "high and mid before mid2");
     assert.ok(tMid2 <= tLow, "mid2 (priority 5) before low (priority 1)");
     const firstTwo = stack.model.requests
@@ -237,7 +240,7 @@ test("priority and the concurrency limit hold (BAA_MAX_CONCURRENT_TASKS); a full
     // Never more than two runs at once, from the runs' own times.
     const all = (await getJson(`${stack.conductorBase}/v1/tasks?limit=100`)).body.data.tasks;
     const runs = (await Promise.all(all.map((task: any) => stack.runs(task.taskId)))).flat();
-    const edges = runs.flatMap((r: any) => [
+    const edges = runs.flatMap((r: any): [number, number][] => [
       [Date.parse(r.startedAt), 1],
       [Date.parse(r.endedAt ?? new Date().toISOString()), -1]
     ]);

@@ -8,7 +8,7 @@ import { eventually, postJson } from "../support/http.js";
 import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
 import { deliver, githubStatus, issuesEvent, issueTasks, SECRET, TOKEN } from "./github-helpers.js";
 
-const listCalls = (github: { requests: Array<{ method: string; path: string }> }) =>
+const listCalls = (github: FakeGitHub) =>
   github.requests.filter((r) => r.method === "GET" && r.path === "/repos/acme/widgets/issues");
 
 test("poll intake: a labelled issue becomes one task (with the webhook on too), edits follow, unlabel cancels, 304s cost nothing", async () => {
@@ -40,7 +40,7 @@ test("poll intake: a labelled issue becomes one task (with the webhook on too), 
     }, "the issue became a task by polling");
     assert.equal(task.title, "Tidy the README");
     assert.equal(task.review, "none");
-    assert.equal((listCalls(github)[0] as any).query.labels, "agent");
+    assert.equal(listCalls(github)[0]?.query.labels, "agent");
     // The webhook about the same issue, with both intakes on: still one task.
     const opened = await deliver(base, issuesEvent(github, "opened", issue));
     assert.equal(opened.status, 200, opened.text);
@@ -53,7 +53,7 @@ test("poll intake: a labelled issue becomes one task (with the webhook on too), 
     assert.ok(
       listCalls(github)
         .slice(before)
-        .some((r: any) => r.headers["if-none-match"] !== undefined),
+        .some((r) => r.headers["if-none-match"] !== undefined),
       "asked with the ETag"
     );
     const polled = (await githubStatus(base)).polling[0];

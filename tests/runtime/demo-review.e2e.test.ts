@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import test from "node:test";
 import { fileURLToPath } from "node:url";
 import { makeTempDir, type TempDir } from "@baa/test-support";
@@ -28,7 +29,7 @@ const SETTLED = new Set([
 ]);
 
 interface Node {
-  child: ChildProcessWithoutNullStreams;
+  child: ChildProcessByStdio<null, Readable, Readable>;
   exited: Promise<[number | null, NodeJS.Signals | null]>;
   stderr: { text: string };
   conductor: string;

@@ -183,12 +183,13 @@ test("the valid token passes the conductor with a foreign Host; a wrong one does
 
 test("no Origin, the node's own origin and Host: localhost:<port> still work, through a real turn", async () => {
   for (const { name, base, port, prefix } of services) {
-    for (const headers of [
+    const headerSets: Record<string, string>[] = [
       {},
       { host: `localhost:${port}` },
       { origin: base },
       { host: `localhost:${port}`, origin: `http://localhost:${port}` }
-    ]) {
+    ];
+    for (const headers of headerSets) {
       const read = await send(base, "GET", `${prefix}/sessions`, headers);
       assert.equal(read.status, 200, `${name} ${JSON.stringify(headers)}`);
     }

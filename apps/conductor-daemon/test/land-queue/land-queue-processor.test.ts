@@ -92,7 +92,7 @@ function processor(
   store: SharedStore,
   node: string,
   step: { land(task: TaskRecord): Promise<StepOutcome> },
-  hasRepo = () => true
+  hasRepo: (repo: string) => boolean = () => true
 ) {
   return new LandQueueProcessor({
     store: store.view(),

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import test from "node:test";
-import type { ClaimedRun, RunEnding, RunRecord, TaskRecord } from "@baa/control-store";
+import type { ClaimedRun, RunEnding, RunPatch, RunRecord, TaskRecord } from "@baa/control-store";
 import { WebSocketServer, type WebSocket } from "ws";
 import { createSilentLogger } from "../../src/logger.js";
 import { executeRun, type RunExecutorDeps, type RunSettings } from "../../src/runs/run-executor.js";
@@ -96,7 +96,7 @@ async function setup(
   const stream = await fakeStream();
   const timers = new ManualTimers({ epochMs: Date.parse("2026-01-01T00:00:00.000Z") });
   const calls: string[] = [];
-  const updates: Record<string, unknown>[] = [];
+  const updates: RunPatch[] = [];
   const finishes: RunEnding[] = [];
   const recorded: { type: string }[] = [];
   // Each read first lets the fake clock's due timers and promise chains run.
