@@ -33,7 +33,13 @@ const appSources = readdirSync(join(root, "apps")).flatMap((app) =>
   filesUnder(join("apps", app, "src"), /\.ts$/)
 );
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const allMatches = (text: string, re: RegExp): string[][] => [...text.matchAll(re)].map((m) => [...m]);
+const allMatches = (text: string, re: RegExp): RegExpMatchArray[] => [...text.matchAll(re)];
+/** Capture group `n` of a match; every group of the patterns here takes part in each match. */
+const group = (match: RegExpMatchArray, n: number): string => {
+  const value = match[n];
+  assert.ok(value !== undefined, `group ${n} of ${match[0]}`);
+  return value;
+};
 const missing = (names: Iterable<string>, present: (name: string) => boolean): string[] =>
   [...new Set(names)].filter((name) => !present(name)).sort();
 
@@ -41,9 +47,9 @@ test("every error code is in docs/api/errors.md with its HTTP status", () => {
   const doc = read("docs/api/errors.md");
   // `| \`code\` | 404 | ...` rows; the first number in the status cell is the status.
   const documented = new Map(
-    allMatches(doc, /^\|\s*`([a-z_]+)`\s*\|\s*[^|\d]*(\d{3})/gm).map(([, code, status]) => [
-      code,
-      Number(status)
+    allMatches(doc, /^\|\s*`([a-z_]+)`\s*\|\s*[^|\d]*(\d{3})/gm).map((row) => [
+      group(row, 1),
+      Number(group(row, 2))
     ])
   );
   const tables: Record<string, number>[] = [
@@ -54,7 +60,7 @@ test("every error code is in docs/api/errors.md with its HTTP status", () => {
   ];
   // Plus codes the shared error handler sends without a table entry (its fallbacks).
   const handler = read("packages/api-errors/src/fastify-error-handler.ts");
-  const sent = allMatches(handler, /errorBody\(\s*"([a-z_]+)"/g).map(([, code]) => code);
+  const sent = allMatches(handler, /errorBody\(\s*"([a-z_]+)"/g).map((m) => group(m, 1));
   const codes = [...tables.flatMap((table) => Object.keys(table)), ...sent];
 
   assert.deepEqual(
@@ -73,7 +79,7 @@ test("every BAA_* environment variable is in docs/runtime/environment.md", () =>
   const doc = read("docs/runtime/environment.md");
   const sources = [...appSources, ...filesUnder("scripts", /\.mjs$/)].map(read).join("\n");
   // A name ends in a letter or digit: `BAA_CODEXD_*` in a comment is a prefix, not a variable.
-  const names = allMatches(sources, /\bBAA_[A-Z0-9_]*[A-Z0-9]\b/g).map(([name]) => name);
+  const names = allMatches(sources, /\bBAA_[A-Z0-9_]*[A-Z0-9]\b/g).map((m) => m[0]);
   assert.ok(names.length > 20, "found the variables");
   assert.deepEqual(
     missing(names, (name) => doc.includes(`\`${name}\``)),
@@ -88,17 +94,17 @@ test("every CLI flag of codexd and the conductor is in docs/runtime/", () => {
   const codexdConfig = read("apps/codexd/src/config.ts");
   const commandBlock = /const COMMAND_FLAGS = \{([\s\S]*?)\} as const/.exec(codexdConfig)?.[1] ?? "";
   const codexdFlags = [
-    ...allMatches(codexdConfig, /\[\s*"([a-z-]+)",\s*"BAA_/g).map(([, flag]) => flag),
-    ...allMatches(commandBlock, /\b([a-z][a-z-]*)\s*:\s*\{/g).map(([, flag]) => flag)
+    ...allMatches(codexdConfig, /\[\s*"([a-z-]+)",\s*"BAA_/g).map((m) => group(m, 1)),
+    ...allMatches(commandBlock, /\b([a-z][a-z-]*)\s*:\s*\{/g).map((m) => group(m, 1))
   ];
   // The conductor's SOURCES table: key -> ["flag", "ENV"]; "" means env-only.
   const conductorFlags = allMatches(
     read("apps/conductor-daemon/src/config.ts"),
     /\[\s*"([a-z-]+)",\s*"BAA_/g
-  ).map(([, flag]) => flag);
+  ).map((m) => group(m, 1));
   // status-api's SOURCES table has the same shape.
   const statusApiFlags = allMatches(read("apps/status-api/src/config.ts"), /\[\s*"([a-z-]+)",\s*"BAA_/g).map(
-    ([, flag]) => flag
+    (m) => group(m, 1)
   );
   assert.ok(
     codexdFlags.includes("server-arg") &&

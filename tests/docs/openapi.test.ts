@@ -29,6 +29,9 @@ const appOf = (service: ServiceApp["service"]): ServiceApp => {
   return found;
 };
 
+/** One operation of a served document. */
+type OpenApiOperation = OpenApiDocument["paths"][string][string];
+
 // The proxy's wildcard is hidden; the codex routes it serves are documented one by one instead.
 const PROXIED = CODEX_ROUTES.filter(
   (route) => route.method !== "WS" && route.path !== "/v1/codex" && route.path !== "/v1/codex/events"
@@ -63,22 +66,26 @@ test("the check refuses operations without operationId, summary or security, or 
       () => assertValidOpenApi3(doc),
       (error: Error) => problem.test(error.message)
     );
-  const tasks = (doc: OpenApiDocument) => doc.paths["/v1/tasks"];
+  const tasks = (doc: OpenApiDocument, method: "get" | "post"): OpenApiOperation => {
+    const operation = doc.paths["/v1/tasks"]?.[method];
+    assert.ok(operation, `${method.toUpperCase()} /v1/tasks documented`);
+    return operation;
+  };
   refused(
-    broken((doc) => delete tasks(doc).post.operationId),
+    broken((doc) => delete tasks(doc, "post").operationId),
     /POST \/v1\/tasks: operationId undefined/
   );
   const renamed = (method: "get" | "post", id: string) => (doc: OpenApiDocument) => {
-    tasks(doc)[method].operationId = id;
+    tasks(doc, method).operationId = id;
   };
   refused(broken(renamed("post", "Create_task")), /"Create_task" is not camelCase/);
   refused(broken(renamed("get", "createTask")), /operationId createTask repeated/);
   refused(
-    broken((doc) => delete tasks(doc).post.summary),
+    broken((doc) => delete tasks(doc, "post").summary),
     /POST \/v1\/tasks: no summary/
   );
   refused(
-    broken((doc) => delete tasks(doc).post.security),
+    broken((doc) => delete tasks(doc, "post").security),
     /POST \/v1\/tasks: security not stated/
   );
   refused(
