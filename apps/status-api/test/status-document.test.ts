@@ -252,7 +252,8 @@ test("conductor hung, real timers: /v1/status still answers, bounded by sourceTi
       const { data } = (await app.inject({ url: "/v1/status" })).json();
       assert.equal(data.conductor.reachable, false);
       assert.equal(data.conductor.error.code, "timeout");
-      assert.ok(data.conductor.latencyMs >= 2000, `gave up after its bound (${data.conductor.latencyMs} ms)`);
+      // Node's timer and Date.now() round differently: a 2000 ms timer can read as 1999 ms.
+      assert.ok(data.conductor.latencyMs >= 1990, `gave up at its bound, not before (${data.conductor.latencyMs} ms)`);
       assert.equal(data.codexd.reachable, true);
     } finally {
       await close();
