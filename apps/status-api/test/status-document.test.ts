@@ -253,7 +253,10 @@ test("conductor hung, real timers: /v1/status still answers, bounded by sourceTi
       assert.equal(data.conductor.reachable, false);
       assert.equal(data.conductor.error.code, "timeout");
       // Node's timer and Date.now() round differently: a 2000 ms timer can read as 1999 ms.
-      assert.ok(data.conductor.latencyMs >= 1990, `gave up at its bound, not before (${data.conductor.latencyMs} ms)`);
+      assert.ok(
+        data.conductor.latencyMs >= 1990,
+        `gave up at its bound, not before (${data.conductor.latencyMs} ms)`
+      );
       assert.equal(data.codexd.reachable, true);
     } finally {
       await close();
