@@ -1,3 +1,4 @@
+import { backgroundTimers, type Timers } from "@baa/clock";
 import type { NodeRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import { conductorError } from "../errors.js";
@@ -41,6 +42,8 @@ export interface NodeForwarderOptions {
   timeoutMs: number;
   logger: Logger;
   fetch?: typeof fetch;
+  /** Runs the `timeoutMs` deadline; tests pass `ManualTimers`. Default: Node's, unref'd. */
+  timers?: Timers;
 }
 
 /** Headers of the owner's response that mean the same to the client of this node. */
@@ -55,10 +58,12 @@ const PASSED_HEADERS = ["content-type", "retry-after", "cache-control"];
 export class NodeForwarder {
   readonly #o: NodeForwarderOptions;
   readonly #fetch: typeof fetch;
+  readonly #timers: Timers;
 
   constructor(options: NodeForwarderOptions) {
     this.#o = options;
     this.#fetch = options.fetch ?? fetch;
+    this.#timers = options.timers ?? backgroundTimers;
   }
 
   get nodeId(): string {
@@ -112,7 +117,12 @@ export class NodeForwarder {
     const target = await this.target(nodeId, subject);
     const url = `${target.base}${request.url}`;
     const hasBody = request.body !== undefined;
-    const signal = AbortSignal.timeout(this.#o.timeoutMs);
+    const deadline = new AbortController();
+    const { signal } = deadline;
+    const timer = this.#timers.setTimeout(
+      () => deadline.abort(new DOMException(`no answer within ${this.#o.timeoutMs} ms`, "TimeoutError")),
+      this.#o.timeoutMs
+    );
     try {
       const response = await this.#fetch(url, {
         method: request.method,
@@ -146,6 +156,8 @@ export class NodeForwarder {
         `${subject} node ${nodeId} at ${target.base}, which ${why}; its answer cannot be read from here`,
         { cause: error }
       );
+    } finally {
+      this.#timers.clearTimeout(timer);
     }
   }
 }
