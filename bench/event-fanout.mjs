@@ -5,8 +5,12 @@
 // sent (re-stamped) to as many subscribers as fast as it can, yielding to the event loop every
 // 50 frames. Measured: delivered events/s (all subscribers together) and the delivery lag,
 // receipt time minus the event's `at`; the p99 lag of each stream over the floor's is the ratio.
-// Usage: node bench/event-fanout.mjs [--subscribers N] [--deltas N] [--rounds N]
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// The subscribers read frames off their sockets with a lean frame parser (`--client raw`, the
+// default) so that the one measuring process keeps up with a million frames a second; `--client
+// ws` uses the `ws` client instead, whose per-frame cost makes the client what is measured.
+// Also reported: the CPU codexd, the conductor and this process spent on each turn.
+// Usage: node bench/event-fanout.mjs [--subscribers N] [--deltas N] [--rounds N] [--client raw|ws]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,17 +21,21 @@ import { postJson } from "./lib/http-client.mjs";
 import { startNodeStack } from "./lib/node-stack.mjs";
 import { percentile, round } from "./lib/stats.mjs";
 import { report } from "./lib/report.mjs";
+import { eventFrameReader } from "./lib/event-frame-fields.mjs";
+import { openRawSubscriber } from "./lib/raw-ws-subscriber.mjs";
 
 const { values } = parseArgs({
   options: {
     subscribers: { type: "string", default: "100" },
     deltas: { type: "string", default: "2000" },
-    rounds: { type: "string", default: "3" }
+    rounds: { type: "string", default: "5" },
+    client: { type: "string", default: "raw" }
   }
 });
 const subscribers = Number(values.subscribers);
 const deltas = Number(values.deltas);
 const rounds = Number(values.rounds);
+if (!["raw", "ws"].includes(values.client)) throw new Error("--client is raw or ws");
 
 const dir = mkdtempSync(join(tmpdir(), "baa-bench-fanout-"));
 const model = await startMockModel();
@@ -36,6 +44,8 @@ mkdirSync(join(dir, "work"));
 const stack = await startNodeStack({ codexHome: join(dir, "home"), dir: join(dir, "work") });
 
 async function openSubscribers(url, count) {
+  if (values.client === "raw")
+    return Promise.all(Array.from({ length: count }, () => openRawSubscriber(url)));
   const sockets = await Promise.all(
     Array.from({ length: count }, () => {
       const socket = new WebSocket(url, { perMessageDeflate: false });
@@ -50,19 +60,11 @@ async function openSubscribers(url, count) {
 
 // The measuring client reads a frame's type and `at` from its bytes, not by parsing the JSON:
 // one process receives all subscribers' frames, and a cheap reader keeps it from being what is
-// measured. Every stream's frames (the floor's too) are codexd's events: `at` comes early.
-const DELTA_MARK = Buffer.from('"type":"app-server.item.agentMessage.delta"');
-const END_MARK = Buffer.from('"type":"app-server.turn.completed"');
-const AT_MARK = Buffer.from('"at":"');
-const HEAD_BYTES = 160;
-const kindOf = (raw) => {
-  const head = raw.subarray(0, HEAD_BYTES);
-  return head.indexOf(DELTA_MARK) !== -1 ? "delta" : head.indexOf(END_MARK) !== -1 ? "end" : undefined;
-};
-const atOf = (raw) => {
-  const start = raw.indexOf(AT_MARK) + AT_MARK.length;
-  return Date.parse(raw.toString("latin1", start, raw.indexOf(34, start)));
-};
+// measured. Every stream's frames (the floor's too) are codexd's events.
+const frameFields = eventFrameReader({
+  delta: "app-server.item.agentMessage.delta",
+  end: "app-server.turn.completed"
+});
 
 /**
  * Listens on every socket until each saw the turn's completion (or closed); returns the lags
@@ -82,12 +84,12 @@ function collect(sockets) {
       new Promise((resolve) => {
         socket.on("message", (raw) => {
           const now = Date.now();
-          const kind = kindOf(raw);
+          const kind = frameFields.kind(raw);
           if (kind === "delta") {
             delivered += 1;
             first = Math.min(first, now);
             last = Math.max(last, now);
-            const at = atOf(raw);
+            const at = frameFields.at(raw);
             firstAt = Math.min(firstAt, at);
             lastAt = Math.max(lastAt, at);
             lags.push(now - at);
@@ -152,21 +154,45 @@ async function primeSubscribers(sockets, session) {
   }
 }
 
+/** CPU ms (user + system) a process has used, from /proc; undefined where there is none. */
+function cpuMsOf(pid) {
+  if (process.platform !== "linux") return undefined;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+const clientCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+/** CPU each process spent while `work` ran: codexd, the conductor, and this measuring client. */
+async function withCpu(work) {
+  const pids = stack.pids;
+  const before = { codexd: cpuMsOf(pids.codexd), conductor: cpuMsOf(pids.conductor), client: clientCpuMs() };
+  const result = await work();
+  const after = { codexd: cpuMsOf(pids.codexd), conductor: cpuMsOf(pids.conductor), client: clientCpuMs() };
+  const cpuMs = Object.fromEntries(
+    Object.keys(before).map((k) => [k, before[k] === undefined ? null : Math.round(after[k] - before[k])])
+  );
+  return { ...result, cpuMs };
+}
+
 async function measureStack(path) {
   const session = await stack.openSession();
   const url = `${path.replace("http", "ws")}/events?sessionId=${session.sessionId}`;
   const sockets = await openSubscribers(url, subscribers);
   await primeSubscribers(sockets, session);
   const run = collect(sockets);
-  model.enqueue({ kind: "text", text: "x".repeat(deltas), chunks: deltas });
-  const { status } = await postJson(`${stack.apiBase}/turn`, {
-    sessionId: session.sessionId,
-    input: "stream"
+  const { cpuMs } = await withCpu(async () => {
+    model.enqueue({ kind: "text", text: "x".repeat(deltas), chunks: deltas });
+    const { status } = await postJson(`${stack.apiBase}/turn`, {
+      sessionId: session.sessionId,
+      input: "stream"
+    });
+    if (status !== 202) throw new Error(`turn answered ${status}`);
+    await run.done;
   });
-  if (status !== 202) throw new Error(`turn answered ${status}`);
-  await run.done;
   for (const socket of sockets) socket.removeAllListeners("close").close();
-  return run.result();
+  return { ...run.result(), cpuMs };
 }
 
 // The floor yields to the event loop after this many frames, as a server must to stay responsive.
@@ -177,6 +203,7 @@ async function measureBare(frames) {
   await new Promise((resolve) => server.once("listening", resolve));
   const sockets = await openSubscribers(`ws://127.0.0.1:${server.address().port}`, subscribers);
   const run = collect(sockets);
+  const before = { floor: clientCpuMs() };
   // The same frames, each stamped when it is sent and serialized once, sent to every client.
   const bodies = frames.map((frame) => JSON.parse(frame.text));
   for (const [index, body] of bodies.entries()) {
@@ -187,9 +214,11 @@ async function measureBare(frames) {
   const end = JSON.stringify({ type: "app-server.turn.completed", at: new Date().toISOString() });
   for (const client of server.clients) client.send(end);
   await run.done;
+  // The floor and the client share this process: their CPU together.
+  const cpuMs = { floorAndClient: Math.round(clientCpuMs() - before.floor) };
   for (const socket of sockets) socket.removeAllListeners("close").close();
   await new Promise((resolve) => server.close(resolve));
-  return run.result();
+  return { ...run.result(), cpuMs };
 }
 
 const summarize = (r) => ({
@@ -200,7 +229,8 @@ const summarize = (r) => ({
   deliveredMs: r.windowMs,
   lagP50Ms: percentile(r.lags, 50),
   lagP99Ms: percentile(r.lags, 99),
-  closedEarly: r.closedEarly.length
+  closedEarly: r.closedEarly.length,
+  cpuMs: r.cpuMs
 });
 // Rounds alternate the three streams, so load from elsewhere on the machine falls on each alike;
 // each stream's figures are the medians over the rounds.
@@ -213,6 +243,7 @@ const medianOf = (runs) => ({
   lagP50Ms: median(runs.map((r) => r.lagP50Ms)),
   lagP99Ms: median(runs.map((r) => r.lagP99Ms)),
   lagP99Runs: runs.map((r) => r.lagP99Ms),
+  cpuMsRuns: runs.map((r) => r.cpuMs),
   closedEarly: runs.reduce((sum, r) => sum + r.closedEarly, 0)
 });
 const runs = { relay: [], codexd: [], bare: [] };
@@ -234,6 +265,7 @@ const direct = medianOf(runs.codexd);
 const bare = medianOf(runs.bare);
 const result = {
   bench: "event-fanout",
+  client: values.client,
   subscribers,
   deltas,
   rounds,
@@ -248,7 +280,7 @@ const result = {
   goal: { throughput: 0.8, lagP99: 1.5, codexdLagP99: 1.5 }
 };
 report(result, [
-  `${subscribers} subscribers, a turn of ${deltas} deltas, medians of ${rounds} rounds`,
+  `${subscribers} subscribers (${values.client} client), a turn of ${deltas} deltas, medians of ${rounds} rounds`,
   `  conductor relay  ${relay.eventsPerSecond} events/s  lag p50 ${relay.lagP50Ms} ms  p99 ${relay.lagP99Ms} ms  (${relay.delivered} delivered, ${relay.closedEarly} closed early)`,
   `  codexd direct    ${direct.eventsPerSecond} events/s  lag p50 ${direct.lagP50Ms} ms  p99 ${direct.lagP99Ms} ms  (${direct.delivered} delivered, ${direct.closedEarly} closed early)`,
   `  bare ws floor    ${bare.eventsPerSecond} events/s  lag p50 ${bare.lagP50Ms} ms  p99 ${bare.lagP99Ms} ms  (${bare.delivered} delivered, ${bare.closedEarly} closed early)`,
