@@ -45,8 +45,12 @@ async function codexdReady(i, extra = {}) {
   const base = `http://127.0.0.1:${await freePort()}`;
   const conductorBase = "http://127.0.0.1:0";
   const env = nodeEnv({ codexHome: home, dir: work, codexdBase: base, conductorBase, extra });
+  // BENCH_CPU_PROF=<dir>: codexd writes a V8 CPU profile there when it exits.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, "apps/codexd/dist/main.js"), "start"], {
+  const child = spawn(process.execPath, [...prof, join(root, "apps/codexd/dist/main.js"), "start"], {
     cwd: work,
     env,
     stdio: "ignore"
