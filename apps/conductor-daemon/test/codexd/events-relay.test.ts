@@ -58,14 +58,17 @@ test("an abnormal upstream end closes the client with 1011", async (t) => {
   assert.equal((await closeOf(client)).code, 1011);
 });
 
-test("codexd unreachable: the client is closed with 1013 codexd unavailable", async (t) => {
+test("codexd unreachable: the client is closed with 1013 codexd unavailable", {
+  timeout: 10_000
+}, async (t) => {
   const dir = tempDir(t);
-  const { runtime, baseUrl } = await startConductor(dir.root, `http://127.0.0.1:${await closedPort()}`);
+  // The refusal closes the client, not the handshake timeout: it could not fire within the test's timeout.
+  const { runtime, baseUrl } = await startConductor(dir.root, `http://127.0.0.1:${await closedPort()}`, {
+    codexdConnectTimeoutMs: 600_000
+  });
   t.after(() => runtime.stop());
   const client = new WebSocket(wsUrl(baseUrl, "/v1/codex/events?after=0"));
-  const started = Date.now();
   assert.deepEqual(await closeOf(client), { code: 1013, reason: "codexd unavailable" });
-  assert.ok(Date.now() - started < 1500);
 });
 
 test("a client that leaves closes its upstream", async (t) => {
