@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import test from "node:test";
 
 import { startMockModel, type MockModel } from "../src/index.js";
-import { responsesBody, send } from "./sse-client.js";
+import { parseSse, responsesBody, send } from "./sse-client.js";
 
 async function withModel(run: (model: MockModel) => Promise<void>): Promise<void> {
   const model = await startMockModel();
@@ -176,15 +177,64 @@ test("http_error and overloaded answer with JSON errors", () =>
     assert.equal(JSON.parse(busy.text).error.code, "server_is_overloaded");
   }));
 
+type SseEvent = ReturnType<typeof parseSse>[number];
+
+/** POSTs `body` and follows the SSE answer as it comes: `until` waits for the events so far to match. */
+function follow(url: string, body: object) {
+  let events: SseEvent[] = [];
+  let watchers: Array<() => void> = [];
+  const done = new Promise<SseEvent[]>((resolve, reject) => {
+    const req = request(`${url}/v1/responses`, { method: "POST" }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+        events = parseSse(text.slice(0, text.lastIndexOf("\n\n") + 2));
+        for (const watch of watchers) watch();
+      });
+      res.on("end", () => resolve(events));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.setHeader("content-type", "application/json");
+    req.end(JSON.stringify(body));
+  });
+  return {
+    done,
+    /** The events so far. */
+    now: () => events,
+    until(match: (so: SseEvent[]) => boolean): Promise<void> {
+      return new Promise((resolve) => {
+        const watch = () => {
+          if (!match(events)) return;
+          watchers = watchers.filter((other) => other !== watch);
+          resolve();
+        };
+        watchers.push(watch);
+        watch();
+      });
+    }
+  };
+}
+
 test("slow_text spreads several deltas over about totalMs", () =>
   withModel(async (model) => {
-    model.enqueue({ kind: "slow_text", text: "slowly but surely", totalMs: 150 });
-    const started = Date.now();
-    const res = await send(model.url, "/v1/responses", responsesBody("go"));
-    const deltas = res.events
-      .filter((e) => e.event === "response.output_text.delta")
-      .map((e) => e.data.delta);
+    // Five deltas, each 200 ms after the previous write. The plan's delays are checked in
+    // reply-plan.test.ts; here, that the server waits them out: while a delta is due, a whole
+    // other exchange with the model (a 404) is served and the stream has not moved on.
+    model.enqueue({ kind: "slow_text", text: "slowly but surely", totalMs: 1_000 });
+    const isDelta = (e: SseEvent) => e.event === "response.output_text.delta";
+    const deltasSoFar = (so: SseEvent[]) => so.filter(isDelta).length;
+    const reply = follow(model.url, responsesBody("go"));
+    await reply.until((so) => so.some((e) => e.event === "response.output_item.added"));
+    assert.equal((await send(model.url, "/v1/models")).status, 404);
+    assert.equal(deltasSoFar(reply.now()), 0, "the first delta waits for its share of totalMs");
+    await reply.until((so) => deltasSoFar(so) === 1);
+    assert.equal((await send(model.url, "/v1/models")).status, 404);
+    assert.equal(deltasSoFar(reply.now()), 1, "the next delta waits too");
+    const events = await reply.done;
+    const deltas = events.filter(isDelta);
     assert.ok(deltas.length > 1);
-    assert.equal(deltas.join(""), "slowly but surely");
-    assert.ok(Date.now() - started >= 140, "took at least about totalMs");
+    assert.equal(deltas.map((e) => e.data.delta).join(""), "slowly but surely");
+    assert.equal(events.at(-1)?.event, "response.completed");
   }));
