@@ -379,9 +379,8 @@ function withFilePaths(c: z.infer<typeof schema>): CodexdConfig {
 function parseSchema(candidate: unknown): z.infer<typeof schema> {
   // Parsed once or twice per process: compiling zod's fast path (its JIT) would cost more than it saves.
   const result = schema.safeParse(candidate, { jitless: true });
-  // codexd's messages name the variable first: `restart.baseDelayMs (BAA_CODEXD_RESTART_BASE_MS)`.
-  if (!result.success)
-    throw new ConfigError(describeIssues(SOURCES_BY_PATH, result.error.issues, { envFirst: true }));
+  // Named like every service's: `service.localApiBase (--local-api-base / BAA_CODEXD_LOCAL_API_BASE)`.
+  if (!result.success) throw new ConfigError(describeIssues(SOURCES_BY_PATH, result.error.issues));
   return result.data;
 }
 

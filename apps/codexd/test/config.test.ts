@@ -122,8 +122,8 @@ test("allowed hosts and origins come from input, flags or env; bad entries are n
       }),
     (error: unknown) =>
       error instanceof ConfigError &&
-      error.message.includes("service.allowedHosts.1 (BAA_ALLOWED_HOSTS / --allowed-hosts)") &&
-      error.message.includes("service.allowedOrigins.0 (BAA_ALLOWED_ORIGINS / --allowed-origins)")
+      error.message.includes("service.allowedHosts.1 (--allowed-hosts / BAA_ALLOWED_HOSTS)") &&
+      error.message.includes("service.allowedOrigins.0 (--allowed-origins / BAA_ALLOWED_ORIGINS)")
   );
 });
 
@@ -173,7 +173,7 @@ test("env values are typed by the table; one that does not fit is named with its
     assert.ok(error instanceof ConfigError);
     assert.deepEqual(
       error.problems.map((problem) => problem.split(":")[0]),
-      ["demo (BAA_CODEXD_DEMO / --demo)", "restart.baseDelayMs (BAA_CODEXD_RESTART_BASE_MS)"]
+      ["demo (--demo / BAA_CODEXD_DEMO)", "restart.baseDelayMs (BAA_CODEXD_RESTART_BASE_MS)"]
     );
   }
 });
