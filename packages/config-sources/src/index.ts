@@ -7,7 +7,6 @@ export { describeIssues } from "./schema-issues.js";
 export {
   describeSource,
   fromText,
-  type DescribeOptions,
   type Source,
   type SourceKind,
   type SourceTable

@@ -14,21 +14,16 @@ export type Source = readonly [flag: string, env: string, kind?: SourceKind, hel
 /** A service's table of sources: config key -> source. A dotted key (`paths.stateDir`) nests. */
 export type SourceTable = Readonly<Record<string, Source>>;
 
-export interface DescribeOptions {
-  /** ` (ENV / --flag)` rather than ` (--flag / ENV)`: codexd's messages name the variable first. */
-  envFirst?: boolean;
-}
-
 /**
  * ` (--flag / ENV)`, ` (ENV)` for an env-only key, ` (--flag)` for a flag-only one, to follow a
- * key in an error; "" for a key not in the table.
+ * key in an error; "" for a key not in the table. Every service names a setting this way, flag
+ * first, so their messages read alike.
  */
-export function describeSource(table: SourceTable, key: string, options: DescribeOptions = {}): string {
+export function describeSource(table: SourceTable, key: string): string {
   // A list entry (`allowedHosts.1`) came from its list's source.
   const source = table[key] ?? table[key.replace(/\.\d+$/, "")];
   if (source === undefined) return "";
   const names = [source[0] === "" ? "" : `--${source[0]}`, source[1]].filter((name) => name !== "");
-  if (options.envFirst === true) names.reverse();
   return names.length === 0 ? "" : ` (${names.join(" / ")})`;
 }
 

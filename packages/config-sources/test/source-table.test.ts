@@ -54,7 +54,6 @@ test("a bad key is named with its flag and env var, a list entry with its list's
   assert.equal(describeSource(TABLE, "hosts.1"), " (--hosts / X_HOSTS)");
   assert.equal(describeSource(TABLE, "other"), "");
   assert.equal(describeSource(TABLE, "quiet"), " (--quiet)");
-  assert.equal(describeSource(TABLE, "name", { envFirst: true }), " (X_NAME / --name)");
   const schema = z.strictObject({ limit: z.number(), paths: z.strictObject({ stateDir: z.string() }) });
   const result = schema.safeParse({ limit: "12ms", paths: { stateDir: "/s", extra: 1 }, stray: true });
   assert.equal(result.success, false);
