@@ -8,37 +8,17 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchPage, watchPage } from "@baa/test-support/browser";
 import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
 import { eventually, getJson, postJson } from "../support/http.js";
 import { E2E_TOKEN } from "../support/real-stack.js";
 import { startTaskStack, type TaskStack } from "../support/task-stack.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync"
-];
 // A loaded 2-core machine runs codex, three services and a browser at once: wait generously.
 const WAIT = { timeout: 45_000 };
 
 type Shot = (name: string) => Promise<unknown>;
-
-async function openBrowser(stack: TaskStack): Promise<BrowserContext> {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  // A fresh profile in the test's temp dir (playwright passes it as --user-data-dir).
-  return chromium.launchPersistentContext(stack.dir.path("chromium-profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 1000 }
-  });
-}
 
 /**
  * 3. A task whose turn wants to run a command: it waits on an approval, shown with its live
@@ -155,10 +135,12 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
   let context: BrowserContext | undefined;
   try {
     const base = await statusApi.start();
-    context = await openBrowser(stack);
-    const page: Page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on("pageerror", (error) => pageErrors.push(error.message));
+    const launched = await launchPage(stack.dir.path("chromium-profile"));
+    context = launched.context;
+    const page = launched.page;
+    // This test checks only that the page threw nothing (seen.errors); the console errors, failed
+    // requests and answers >= 400 watchPage also records are not asserted on here.
+    const seen = watchPage(page);
     const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
     await phaseLive(page, stack, base, shot);
@@ -170,7 +152,7 @@ test("the live page in headless Chromium: live data, codexd down and back, an ap
     await phasePauseAndResume(page, stack, shot);
 
     // The page never needed another origin, and threw nothing.
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(seen.errors, []);
     await eventually(
       async () => (existsSync(join(shots, "05-paused.png")) ? true : null),
       "screenshots written"

@@ -7,25 +7,16 @@
 // way. Screenshots go to the test's temp dir, or to $STATUS_PAGE_SCREENSHOTS when set.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { RecordedRequest, Reply } from "@baa/mock-model";
+import { launchPage, requireChromium, watchPage } from "@baa/test-support/browser";
 import { StatusApiRuntime } from "../../apps/status-api/dist/index.js";
 import { E2E_TOKEN } from "../support/real-stack.js";
 import { makeGitRepo, startTaskStack } from "../support/task-stack.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync"
-];
 // A loaded 2-core machine runs codex, three services and a browser at once: wait generously.
 const WAIT = { timeout: 90_000 };
 
@@ -43,29 +34,6 @@ function editingModel(request: RecordedRequest): Reply {
   const file = /(\w+\.txt)/.exec(request.lastUserText ?? "")?.[1];
   if (file === undefined) return { kind: "text", text: "nothing to do" };
   return { kind: "tool_call", arguments: { cmd: `printf hi > ${file}` } };
-}
-
-function watch(page: Page) {
-  const seen = {
-    console: [] as string[],
-    errors: [] as string[],
-    failed: [] as string[],
-    bad: [] as string[]
-  };
-  page.on("console", (message) => {
-    if (message.type() === "error") seen.console.push(message.text());
-  });
-  page.on("pageerror", (error) => seen.errors.push(error.message));
-  page.on("requestfailed", (request) =>
-    seen.failed.push(`${request.method()} ${request.url()} ${request.failure()?.errorText ?? ""}`)
-  );
-  page.on("response", (response) => {
-    if (response.status() >= 400)
-      seen.bad.push(
-        `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`
-      );
-  });
-  return seen;
 }
 
 /** 1. Create the task from the form (review required); the page opens its view. */
@@ -102,7 +70,7 @@ async function inReviewWithItsDiff(page: Page, repo: string, taskId: string): Pr
 }
 
 test("the page's review loop: create from the form, in_review, the diff, revise, land; no console error", async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  requireChromium();
   const stack = await startTaskStack();
   stack.model.setDefaultReply(editingModel);
   const repo = makeGitRepo(stack.dir.path("project"));
@@ -120,14 +88,10 @@ test("the page's review loop: create from the form, in_review, the diff, revise,
   let context: BrowserContext | undefined;
   try {
     const base = await statusApi.start();
-    context = await chromium.launchPersistentContext(stack.dir.path("chromium-profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 1000 }
-    });
-    const page: Page = context.pages()[0] ?? (await context.newPage());
-    const seen = watch(page);
+    const launched = await launchPage(stack.dir.path("chromium-profile"));
+    context = launched.context;
+    const page = launched.page;
+    const seen = watchPage(page);
     const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
     const taskId = await createFromForm(page, base, repo);
