@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import test from "node:test";
 import { closedPort, tempDir } from "@baa/test-support";
-import { createUndiciTransport, type TransportRequest } from "../src/codexd/codexd-transport.js";
 import { startFakeCodexd, type FakeReply } from "./helpers/fake-codexd.js";
 import { buildApp, startConductor } from "./helpers/conductor.js";
 import { startHungServer } from "./helpers/hung-server.js";
+import { watchedTransport } from "./helpers/watched-transport.js";
 
 const canned = (reply: FakeReply) => () => reply;
 
@@ -137,18 +137,12 @@ test("a hung codexd is cut off at proxyTimeoutMs with 504 codexd_timeout", { tim
   const codexd = await startHungServer();
   t.after(() => codexd.close());
   // The real transport, watched: which bound each call to codexd is sent with.
-  const transport = createUndiciTransport({ connectTimeoutMs: NEVER_MS });
-  t.after(() => transport.close());
-  const sent: TransportRequest[] = [];
-  const watched = (request: TransportRequest) => {
-    sent.push(request);
-    return transport(request);
-  };
+  const { sent, transport } = watchedTransport(t, NEVER_MS);
   // Only proxyTimeoutMs is short: the 504 can come from nothing else within the test's timeout.
   const app = buildApp(
     codexd.baseUrl,
     { proxyTimeoutMs: 200, codexdConnectTimeoutMs: NEVER_MS },
-    { transport: watched }
+    { transport }
   );
   t.after(() => app.close());
   const response = await app.inject({

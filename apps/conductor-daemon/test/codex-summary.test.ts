@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { closedPort } from "@baa/test-support";
-import { createUndiciTransport, type TransportRequest } from "../src/codexd/codexd-transport.js";
 import { startFakeCodexd } from "./helpers/fake-codexd.js";
 import { buildApp } from "./helpers/conductor.js";
 import { startHungServer } from "./helpers/hung-server.js";
+import { watchedTransport } from "./helpers/watched-transport.js";
 
 // Far beyond any test's own timeout: an answer that comes at all did not come from these deadlines.
 const NEVER_MS = 600_000;
@@ -71,18 +71,12 @@ test("summary against a hung codexd gives up after the connect timeout with 504"
   const codexd = await startHungServer();
   t.after(() => codexd.close());
   // The real transport, watched: which bound each call to codexd is sent with.
-  const transport = createUndiciTransport({ connectTimeoutMs: 200 });
-  t.after(() => transport.close());
-  const sent: TransportRequest[] = [];
-  const watched = (request: TransportRequest) => {
-    sent.push(request);
-    return transport(request);
-  };
+  const { sent, transport } = watchedTransport(t, 200);
   // Only the connect timeout is short: the 504 can come from nothing else within the test's timeout.
   const app = buildApp(
     codexd.baseUrl,
     { codexdConnectTimeoutMs: 200, proxyTimeoutMs: NEVER_MS },
-    { transport: watched }
+    { transport }
   );
   t.after(() => app.close());
   const response = await app.inject({ url: "/v1/codex" });
