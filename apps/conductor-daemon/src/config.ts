@@ -92,6 +92,8 @@ export const ConductorConfigSchema = z
     nodeLabels: z.array(z.string().trim().min(1).max(100)).default([]),
     /** The API address other nodes reach this node at; unset: the address it listens on. */
     nodeAddress: httpBase("nodeAddress").optional(),
+    /** Bound on one request forwarded to the node that owns a run (PostgreSQL), connect to last byte. */
+    forwardTimeoutMs: positiveInt.default(30_000),
     maxQueuedTasks: positiveInt.default(10_000),
     /** A run whose turn shows no new event for this long is interrupted and retried (a task's stallTimeoutMs wins). */
     taskStallTimeoutMs: positiveInt.default(600_000),
@@ -221,6 +223,12 @@ export const CONDUCTOR_SOURCES: SourceTable = {
   runLeaseTtlMs: ["run-lease-ttl-ms", "BAA_RUN_LEASE_TTL_MS", "number"],
   nodeLabels: ["node-labels", "BAA_NODE_LABELS", "list"],
   nodeAddress: ["node-address", "BAA_NODE_ADDRESS"],
+  forwardTimeoutMs: [
+    "forward-timeout-ms",
+    "BAA_FORWARD_TIMEOUT_MS",
+    "number",
+    "bound on a request forwarded to the node that owns a run"
+  ],
   maxQueuedTasks: ["max-queued-tasks", "BAA_MAX_QUEUED_TASKS", "number"],
   taskStallTimeoutMs: ["task-stall-timeout-ms", "BAA_TASK_STALL_TIMEOUT_MS", "number"],
   taskTimeoutMs: ["task-timeout-ms", "BAA_TASK_TIMEOUT_MS", "number"],

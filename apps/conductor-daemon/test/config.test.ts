@@ -36,6 +36,7 @@ test("defaults apply when neither flags nor env say anything", () => {
     execute: true,
     runLeaseTtlMs: 30_000,
     nodeLabels: [],
+    forwardTimeoutMs: 30_000,
     maxQueuedTasks: 10_000,
     taskStallTimeoutMs: 600_000,
     taskRetryBaseMs: 10_000,
@@ -364,5 +365,39 @@ test("BAA_WORK_REMOTE or --work-remote names the shared remote of task branches;
   assert.throws(
     () => resolveConductorConfig({ argv: [], env: { BAA_WORK_REMOTE: "-u evil" } }),
     /workRemote/
+  );
+});
+
+test("BAA_FORWARD_TIMEOUT_MS or --forward-timeout-ms bounds a forwarded request, apart from the proxy timeout", () => {
+  const defaults = resolveConductorConfig({ argv: [], env: {} });
+  assert.equal(defaults.forwardTimeoutMs, 30_000);
+  assert.equal(
+    defaults.forwardTimeoutMs,
+    defaults.proxyTimeoutMs,
+    "the proxy timeout's default: no change unless set"
+  );
+  const fromEnv = resolveConductorConfig({
+    argv: [],
+    env: { BAA_FORWARD_TIMEOUT_MS: "4000", BAA_CONDUCTOR_PROXY_TIMEOUT_MS: "9000" }
+  });
+  assert.equal(fromEnv.forwardTimeoutMs, 4_000);
+  assert.equal(fromEnv.proxyTimeoutMs, 9_000);
+  const onlyProxy = resolveConductorConfig({ argv: ["--proxy-timeout-ms", "9000"], env: {} });
+  assert.equal(onlyProxy.forwardTimeoutMs, 30_000, "the proxy timeout does not move it");
+  const fromFlag = resolveConductorConfig({
+    argv: ["--forward-timeout-ms", "1500"],
+    env: { BAA_FORWARD_TIMEOUT_MS: "4000" }
+  });
+  assert.equal(fromFlag.forwardTimeoutMs, 1_500, "the flag wins");
+  for (const bad of ["0", "-5", "1.5", "soon"]) {
+    assert.throws(
+      () => resolveConductorConfig({ argv: [], env: { BAA_FORWARD_TIMEOUT_MS: bad } }),
+      /forwardTimeoutMs \(--forward-timeout-ms \/ BAA_FORWARD_TIMEOUT_MS\)/,
+      `refuses ${bad}`
+    );
+  }
+  assert.throws(
+    () => resolveConductorConfig({ argv: ["--forward-timeout-ms", "0"], env: {} }),
+    /forwardTimeoutMs \(--forward-timeout-ms \/ BAA_FORWARD_TIMEOUT_MS\)/
   );
 });
