@@ -17,7 +17,11 @@ import { CodexdClient } from "./codexd/codexd-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import type { ConductorConfig } from "./config.js";
 import { EventsRelay } from "./codexd/events-relay.js";
-import { createRunForwarding, type RunForwarding } from "./forwarding/run-forwarding.js";
+import {
+  createRunForwarding,
+  type RunForwarding,
+  type RunForwardingOptions
+} from "./forwarding/run-forwarding.js";
 import { createSilentLogger } from "./logger.js";
 import { ConductorMetrics } from "./metrics/conductor-metrics.js";
 import { PROXIED_OPERATIONS, registerCodexProxy } from "./routes/codex-proxy.js";
@@ -134,19 +138,24 @@ function createFastify(config: ConductorConfig, logger: Logger): FastifyInstance
   }) as unknown as FastifyInstance;
 }
 
-/** Several nodes on PostgreSQL: a run's events, folder and branch are read through its owner. */
-function createForwarding(
+/**
+ * Several nodes on PostgreSQL: a run's events, folder and branch are read through its owner.
+ * `create` is createRunForwarding; a test passes its own to see what the forwarding is given.
+ */
+export function createForwarding(
   deps: ConductorAppDeps,
   logger: Logger,
-  metrics: ConductorMetrics
+  metrics: Pick<ConductorMetrics, "relayCutOff">,
+  create: (options: RunForwardingOptions) => RunForwarding = createRunForwarding
 ): RunForwarding | undefined {
   const { config } = deps;
   return deps.control?.store?.kind === "postgres" && deps.tasks !== undefined
-    ? createRunForwarding({
+    ? create({
         nodeId: config.nodeId,
         token: deps.sharedToken,
         store: deps.control.store,
-        timeoutMs: config.proxyTimeoutMs,
+        // Its own bound: a call to another node is not a call to this node's codexd.
+        timeoutMs: config.forwardTimeoutMs,
         connectTimeoutMs: config.codexdConnectTimeoutMs,
         logger,
         onCutOff: () => metrics.relayCutOff()

@@ -30,19 +30,23 @@ export interface RunForwarding {
   readonly streams: number;
 }
 
+export interface RunForwardingOptions {
+  nodeId: string;
+  token: string;
+  store: Pick<ControlStore, "listNodes" | "getRun" | "listRuns">;
+  /** Bound on one forwarded request, connect to last byte (BAA_FORWARD_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Bound on opening a relayed task stream to its owner. */
+  connectTimeoutMs: number;
+  logger: Logger;
+  onCutOff?: () => void;
+}
+
 /**
  * Any node answers for any run (PostgreSQL): the pieces that send a request, a stream or a
  * cancel to the node that holds its answer, over that node's registered address.
  */
-export function createRunForwarding(options: {
-  nodeId: string;
-  token: string;
-  store: Pick<ControlStore, "listNodes" | "getRun" | "listRuns">;
-  timeoutMs: number;
-  connectTimeoutMs: number;
-  logger: Logger;
-  onCutOff?: () => void;
-}): RunForwarding {
+export function createRunForwarding(options: RunForwardingOptions): RunForwarding {
   const logger = options.logger.child({ component: "forwarding" });
   const forwarder = new NodeForwarder({
     nodeId: options.nodeId,
