@@ -139,7 +139,7 @@ export async function claimTasks(ctx: StoreContext, options: ClaimOptions): Prom
       labels = await liveNodeLabels(trx, options.holder, now);
       if (labels === null) return [];
       // Every node claims; one of them at a time moves blocked tasks along (the others skip it),
-      // and only when there are any: the lock is the one creates wait on.
+      // and only when there are any: the lock is the one mode changes wait on.
       if ((await anyBlocked(trx)) && (await tryPromotionLock(ctx, trx))) await promoteBlocked(trx, now);
     } else {
       if (!(await holdsLease(ctx, trx, options, now, "share"))) return [];

@@ -29,6 +29,11 @@ async function readinessOf(
   return pending ? "blocked" : "queued";
 }
 
+/**
+ * No lock beyond the new row's own: idempotency (`idempotency_key`, `external_key`) holds
+ * through the unique indexes themselves (an insert that conflicts inserts nothing and the row
+ * that won is answered with `created: false`), and the queue limit is soft (see `queueFull`).
+ */
 export async function createTask(
   ctx: StoreContext,
   input: NewTask,
@@ -47,17 +52,16 @@ export async function createTask(
       (external === null
         ? undefined
         : await trx.selectFrom("tasks").selectAll().where("external_key", "=", external).executeTakeFirst());
-    // A replayed key (a client retrying after a timeout) answers without queueing for the lock.
+    // A replayed key (a client retrying after a timeout) answers before any check, full queue or not.
     const replayed = await byKey();
     if (replayed) return { task: toTaskRecord(replayed), created: false };
-    if (rowLocks(ctx.kind)) {
-      // Serializes creates across nodes so the queue limit and the idempotency check hold.
-      await trx.selectFrom("system_state").select("id").where("id", "=", 1).forUpdate().execute();
-      // A create with the same key may have committed while this one waited.
+    await refuseUnknownDependencies(trx, dependsOn);
+    if (options.maxQueued !== undefined && (await queueFull(trx, options.maxQueued))) {
+      // A create with the same key may have committed since the read above; it still answers.
       const existing = await byKey();
       if (existing) return { task: toTaskRecord(existing), created: false };
+      throw new QueueFullError(options.maxQueued);
     }
-    await refuseUnqueueable(trx, dependsOn, options.maxQueued);
     const taskId = ctx.newId("task");
     const row = await trx
       .insertInto("tasks")
@@ -68,8 +72,19 @@ export async function createTask(
         created_at: now,
         updated_at: now
       })
+      // No conflict target: a key may be on either unique index (`idempotency_key`, or the
+      // partial `tasks_external_key`) and PostgreSQL takes one target per insert. It waits for
+      // a concurrent insert of the same key to end, then inserts nothing if that one committed.
+      .$if(key !== null || external !== null, (qb) => qb.onConflict((oc) => oc.doNothing()))
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) {
+      // The conflicting row is committed (READ COMMITTED: this read sees it; SQLite's single
+      // writer already saw it above). Its dependency rows are its own: none are added here.
+      const winner = await byKey();
+      if (winner) return { task: toTaskRecord(winner), created: false };
+      throw new Error(`createTask: insert of ${taskId} conflicted, yet no task holds its keys`);
+    }
     if (dependsOn.length > 0) {
       await trx
         .insertInto("task_dependencies")
@@ -80,26 +95,27 @@ export async function createTask(
   });
 }
 
-/** Refuses a create with an unknown dependency, or over the queue limit (waiting tasks). */
-async function refuseUnqueueable(
-  trx: Trx,
-  dependsOn: string[],
-  maxQueued: number | undefined
-): Promise<void> {
-  if (dependsOn.length > 0) {
-    const found = await trx.selectFrom("tasks").select("task_id").where("task_id", "in", dependsOn).execute();
-    const known = new Set(found.map((row) => row.task_id));
-    const unknown = dependsOn.filter((id) => !known.has(id));
-    if (unknown.length > 0) throw new UnknownDependencyError(unknown);
-  }
-  if (maxQueued !== undefined) {
-    const { waiting } = await trx
-      .selectFrom("tasks")
-      .select((eb) => eb.fn.countAll<number | string>().as("waiting"))
-      .where("state", "in", WAITING)
-      .executeTakeFirstOrThrow();
-    if (Number(waiting) >= maxQueued) throw new QueueFullError(maxQueued);
-  }
+/** Refuses a create with an unknown dependency. */
+async function refuseUnknownDependencies(trx: Trx, dependsOn: string[]): Promise<void> {
+  if (dependsOn.length === 0) return;
+  const found = await trx.selectFrom("tasks").select("task_id").where("task_id", "in", dependsOn).execute();
+  const known = new Set(found.map((row) => row.task_id));
+  const unknown = dependsOn.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new UnknownDependencyError(unknown);
+}
+
+/**
+ * Whether `maxQueued` tasks wait (queued or blocked). A soft limit, counted without a lock:
+ * creates in flight at once do not see each other's uncommitted rows, so together they may
+ * overshoot it by at most their number; sequential creates never do.
+ */
+async function queueFull(trx: Trx, maxQueued: number): Promise<boolean> {
+  const { waiting } = await trx
+    .selectFrom("tasks")
+    .select((eb) => eb.fn.countAll<number | string>().as("waiting"))
+    .where("state", "in", WAITING)
+    .executeTakeFirstOrThrow();
+  return Number(waiting) >= maxQueued;
 }
 
 /** A new task's columns from what was asked for, before its id, state and times. */

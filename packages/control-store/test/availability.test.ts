@@ -86,7 +86,7 @@ describe("postgres: a write held off by a lock", () => {
     try {
       await holder.query("begin");
       await holder.query("select * from system_state for update");
-      await assert.rejects(store.createTask({ title: "waits", prompt: "p" }), (error: unknown) => {
+      await assert.rejects(store.setSystemMode("paused", "waits"), (error: unknown) => {
         assert.ok(error instanceof StoreUnavailableError);
         assert.match(error.message, /55P03|57014/, "lock or statement timeout");
         return true;

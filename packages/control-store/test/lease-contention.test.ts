@@ -59,15 +59,15 @@ describe("postgres: the lease under contention", () => {
       const { store, app } = await openBusyStore(h, 1);
       try {
         const lease = await lead(store, "node-a");
-        // createTask locks the system-state row; another session holds it, so the one pooled
-        // connection waits inside createTask.
+        // A mode change updates the system-state row; another session holds it, so the one
+        // pooled connection waits inside setSystemMode.
         const held = await holdLocks("select id from system_state where id = 1 for update", [], schemaOf(h));
-        const creating = store.createTask({ title: "t", prompt: "p" });
+        const pausing = store.setSystemMode("paused", "held");
         await waitForLockWait(h, app);
         const renewed = await store.acquireLease({ scope: SCOPE, holder: "node-a", ttlMs: 30_000 });
         assert.equal(renewed?.term, lease.term, "renewed, same term, while the pool was busy");
         await held.release();
-        assert.equal((await creating).created, true);
+        assert.equal((await pausing).mode, "paused");
       } finally {
         await store.close();
       }
