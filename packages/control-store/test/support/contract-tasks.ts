@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   InvalidCursorError,
+  openControlStore,
   QueueFullError,
   UnknownDependencyError,
   type ControlStore
@@ -120,6 +121,80 @@ export function taskContract(kind: EngineKind): void {
         const l = await lead(store, "n1");
         assert.equal((await claimAll(store, l, 1)).length, 1);
         assert.equal((await store.createTask({ title: "c", prompt: "p" }, { maxQueued: 2 })).created, true);
+      }));
+
+    test("a burst of creates with one key, over several stores, makes one task and its dependency rows once", () =>
+      withHarness(kind, async (h) => {
+        // PostgreSQL: three nodes' stores racing; SQLite: one store (one node writes its file).
+        const others =
+          kind === "postgres"
+            ? await Promise.all([1, 2].map(() => openControlStore({ ...h.openOptions, migrate: false })))
+            : [];
+        try {
+          const stores = [h.store, ...others];
+          const dep = (await h.store.createTask({ title: "dep", prompt: "p" })).task;
+          const burst = (options: { idempotencyKey?: string; externalKey?: string }) =>
+            Promise.all(
+              Array.from({ length: 12 }, (_, i) =>
+                (stores[i % stores.length] as ControlStore).createTask(
+                  { title: `t${i}`, prompt: "p", dependsOn: [dep.taskId] },
+                  { ...options, maxQueued: 100 }
+                )
+              )
+            );
+          for (const [column, options] of [
+            ["idempotency_key", { idempotencyKey: "burst" }],
+            ["external_key", { externalKey: "github:acme/widgets#1" }]
+          ] as const) {
+            const results = await burst(options);
+            assert.equal(results.filter((r) => r.created).length, 1, column);
+            const winner = results.find((r) => r.created)?.task;
+            assert.ok(winner);
+            assert.deepEqual(new Set(results.map((r) => r.task.taskId)), new Set([winner.taskId]), column);
+            for (const r of results) assert.deepEqual(r.task, winner);
+            const key = column === "idempotency_key" ? options.idempotencyKey : options.externalKey;
+            const rows = await h.raw(`select task_id from tasks where ${column} = $1`, [key]);
+            assert.equal(rows.length, 1, column);
+            const deps = await h.raw<{ task_id: string; depends_on: string }>(
+              "select task_id, depends_on from task_dependencies where task_id = $1",
+              [winner.taskId]
+            );
+            assert.deepEqual(deps, [{ task_id: winner.taskId, depends_on: dep.taskId }]);
+          }
+          assert.equal((await h.raw("select task_id from tasks")).length, 3);
+          assert.equal((await h.raw("select task_id from task_dependencies")).length, 2);
+        } finally {
+          for (const other of others) await other.close();
+        }
+      }));
+
+    test("the soft queue limit still refuses sequential creates once full, keyed or not", () =>
+      withHarness(kind, async ({ store }) => {
+        const limit = { maxQueued: 3 };
+        const keyed = await store.createTask({ title: "k", prompt: "p" }, { idempotencyKey: "k1", ...limit });
+        const external = await store.createTask(
+          { title: "e", prompt: "p" },
+          { externalKey: "ext:1", ...limit }
+        );
+        await store.createTask({ title: "plain", prompt: "p" }, limit);
+        for (const options of [{ idempotencyKey: "k2" }, { externalKey: "ext:2" }, {}]) {
+          await assert.rejects(
+            store.createTask({ title: "over", prompt: "p" }, { ...options, ...limit }),
+            (error: unknown) => error instanceof QueueFullError && error.limit === 3
+          );
+        }
+        assert.equal((await store.listTasks({ limit: 10 })).tasks.length, 3);
+        const replays = [
+          await store.createTask({ title: "k again", prompt: "p" }, { idempotencyKey: "k1", ...limit }),
+          await store.createTask({ title: "e again", prompt: "p" }, { externalKey: "ext:1", ...limit })
+        ];
+        assert.deepEqual(
+          replays.map((r) => [r.created, r.task.taskId]),
+          [
+            [false, keyed.task.taskId],
+            [false, external.task.taskId]
+          ]
+        );
       }));
 
     test("a bad field is the caller's TypeError naming it, not a store failure", () =>
