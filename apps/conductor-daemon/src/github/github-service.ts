@@ -7,14 +7,23 @@ import type { ClockTimers } from "@baa/clock";
 import type { DiffSummary } from "./comment-bodies.js";
 import type { GitHubRepoConfig } from "./github-config.js";
 import { WebhookCounters, type GitHubStatus } from "./github-status.js";
+import type { CommentKind } from "./comment-bodies.js";
 import { IssueComments } from "./issue-comments.js";
-import { IssueIntake, type IntakeStore } from "./issue-intake.js";
-import { IssuePoller } from "./issue-poller.js";
-import { registerGitHubWebhook } from "./webhook-route.js";
+import { IssueIntake, type IntakeOutcome, type IntakeStore } from "./issue-intake.js";
+import { IssuePoller, type PollOutcome } from "./issue-poller.js";
+import { registerGitHubWebhook, type DeliveryOutcome } from "./webhook-route.js";
 import { WebhookSignature } from "./webhook-signature.js";
 
 /** The loop's longest sleep: it also notices a lease won or lost within this. */
 const MAX_TICK_MS = 1_000;
+
+/** What the intake and the comments tell as they go (the metrics; see metrics/github-metrics.ts). */
+export interface GitHubCounts {
+  delivery(outcome: DeliveryOutcome): void;
+  intake(outcome: IntakeOutcome["kind"], via: "poll" | "webhook"): void;
+  poll(outcome: PollOutcome): void;
+  comment(kind: CommentKind, outcome: "posted" | "failed"): void;
+}
 
 export interface GitHubServiceDeps {
   config: Pick<
@@ -33,6 +42,7 @@ export interface GitHubServiceDeps {
   isLeader: () => boolean;
   timers: ClockTimers;
   logger: Logger;
+  counts?: GitHubCounts;
   /** Replaces the forge made from the token (tests). */
   forge?: GitHubForge;
 }
@@ -61,7 +71,13 @@ export class GitHubService {
     this.#log = deps.logger.child({ component: "github" });
     const { config } = deps;
     this.#repos = config.githubRepos;
-    this.#intake = new IssueIntake({ store: deps.store, scheduler: deps.scheduler, logger: this.#log });
+    const counts = deps.counts;
+    this.#intake = new IssueIntake({
+      store: deps.store,
+      scheduler: deps.scheduler,
+      ...(counts === undefined ? {} : { onOutcome: counts.intake }),
+      logger: this.#log
+    });
     this.#signature =
       config.githubWebhookSecret === undefined ? null : new WebhookSignature(config.githubWebhookSecret);
     const forge =
@@ -86,6 +102,7 @@ export class GitHubService {
             store: deps.store,
             pollMs: config.githubPollMs,
             wallNow,
+            ...(counts === undefined ? {} : { onPoll: counts.poll }),
             logger: this.#log
           });
     this.#comments =
@@ -101,6 +118,7 @@ export class GitHubService {
               }),
             wallNow,
             retryBaseMs: Math.max(1_000, Math.min(this.#commentEveryMs() * 4, 60_000)),
+            ...(counts === undefined ? {} : { onComment: counts.comment }),
             logger: this.#log
           });
   }
@@ -113,6 +131,7 @@ export class GitHubService {
       intake: this.#intake,
       store: this.#d.store,
       counters: this.#counters,
+      ...(this.#d.counts === undefined ? {} : { onDelivery: this.#d.counts.delivery }),
       logger: this.#log
     });
   }

@@ -23,6 +23,8 @@ export interface IssueCommentsDeps {
   wallNow: () => number;
   /** The first wait after a failed post of one comment; it doubles per failure. */
   retryBaseMs: number;
+  /** Told of each comment posted and each failed try (the metrics). */
+  onComment?: (kind: CommentKind, outcome: "posted" | "failed") => void;
   logger: Logger;
 }
 
@@ -94,6 +96,7 @@ export class IssueComments {
       const posted = await this.#d.forge.commentOnIssue({ ...target, body: commentBody(task, kind, diff) });
       await this.#d.store.finishComment(task.taskId, kind, { commentId: posted.id, url: posted.url });
       this.posted += 1;
+      this.#d.onComment?.(kind, "posted");
       this.#retry.delete(key);
       this.#d.logger.info(
         { taskId: task.taskId, kind, issue: `${source.repo}#${source.number}`, commentId: posted.id },
@@ -107,6 +110,7 @@ export class IssueComments {
 
   #failed(task: TaskRecord, kind: CommentKind, key: string, error: unknown): boolean {
     this.failed += 1;
+    this.#d.onComment?.(kind, "failed");
     const now = this.#d.wallNow();
     const failures = (this.#retry.get(key)?.failures ?? 0) + 1;
     if (error instanceof ForgeError) {

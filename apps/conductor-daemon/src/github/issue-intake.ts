@@ -20,6 +20,8 @@ export interface IssueIntakeDeps {
   store: IntakeStore;
   /** The local claim loop: woken when a task arrives, told of a cancel of a run it executes. */
   scheduler: { wake(): void; cancel(taskId: string, reason: string): boolean };
+  /** Told what each observation did (the metrics). */
+  onOutcome?: (outcome: IntakeOutcome["kind"], via: "poll" | "webhook") => void;
   logger: Logger;
 }
 
@@ -49,8 +51,33 @@ export class IssueIntake {
     via: "poll" | "webhook",
     since?: number
   ): Promise<IntakeOutcome> {
+    return this.#counted(await this.#observe(config, issue, via, since), via);
+  }
+
+  /** The issue no longer wants a task (closed, or its label removed): cancel the one it has. */
+  async withdraw(
+    config: GitHubRepoConfig,
+    number: number,
+    why: "closed" | "unlabelled" | "gone",
+    via: "poll" | "webhook",
+    since?: number
+  ): Promise<IntakeOutcome> {
+    return this.#counted(await this.#withdraw(config, number, why, via, since), via);
+  }
+
+  #counted(outcome: IntakeOutcome, via: "poll" | "webhook"): IntakeOutcome {
+    this.#d.onOutcome?.(outcome.kind, via);
+    return outcome;
+  }
+
+  async #observe(
+    config: GitHubRepoConfig,
+    issue: IssueFacts,
+    via: "poll" | "webhook",
+    since?: number
+  ): Promise<IntakeOutcome> {
     if (!wantsTask(issue, config))
-      return this.withdraw(
+      return this.#withdraw(
         config,
         issue.number,
         issue.state === "closed" ? "closed" : "unlabelled",
@@ -78,8 +105,7 @@ export class IssueIntake {
     return { kind: updated?.kind === "unchanged" ? "unchanged" : "kept", taskId: existing.taskId };
   }
 
-  /** The issue no longer wants a task (closed, or its label removed): cancel the one it has. */
-  async withdraw(
+  async #withdraw(
     config: GitHubRepoConfig,
     number: number,
     why: "closed" | "unlabelled" | "gone",

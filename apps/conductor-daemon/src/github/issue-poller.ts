@@ -23,6 +23,13 @@ interface RepoState {
   status: RepoIntakeStatus;
 }
 
+/**
+ * How one poll of a repository ended: its list applied (`changed`), answered from the ETag
+ * (`not_modified`), GitHub's wait (`rate_limited`, `unavailable`, `refused`), or the list could
+ * not be applied (`error`: the store, most likely).
+ */
+export type PollOutcome = "changed" | "not_modified" | GitHubWait["reason"] | "error";
+
 export interface IssuePollerDeps {
   repos: readonly GitHubRepoConfig[];
   forge: Pick<GitHubForge, "listIssues">;
@@ -30,6 +37,8 @@ export interface IssuePollerDeps {
   store: Pick<ControlStore, "listOpenExternalTasks">;
   pollMs: number;
   wallNow: () => number;
+  /** Told how each poll ended (the metrics). */
+  onPoll?: (outcome: PollOutcome) => void;
   logger: Logger;
 }
 
@@ -95,6 +104,7 @@ export class IssuePoller {
       });
       state.status.lastPolledAt = new Date(this.#d.wallNow()).toISOString();
       if (response.notModified) {
+        this.#d.onPoll?.("not_modified");
         state.sinceFull += 1;
       } else {
         await this.#apply(state, response.issues, response.complete, startedAt);
@@ -102,6 +112,7 @@ export class IssuePoller {
         state.sinceFull = 0;
         state.status.lastChangedAt = state.status.lastPolledAt;
         state.status.issues = response.issues.length;
+        this.#d.onPoll?.("changed");
       }
       state.failures = 0;
       state.status.waiting = null;
@@ -120,6 +131,7 @@ export class IssuePoller {
     } catch (error) {
       state.failures += 1;
       if (!(error instanceof ForgeError)) {
+        this.#d.onPoll?.("error");
         // The store, most likely: the ETag was not moved, so the next poll applies the list again.
         this.#d.logger.warn(
           { err: error, repo: config.repo },
@@ -128,14 +140,13 @@ export class IssuePoller {
         state.nextAt = startedAt + Math.max(1_000, this.#d.pollMs);
         return;
       }
-      this.#wait(
-        state,
-        waitAfterFailure(error, {
-          now: this.#d.wallNow(),
-          failures: state.failures,
-          baseMs: Math.max(1_000, this.#d.pollMs)
-        })
-      );
+      const wait = waitAfterFailure(error, {
+        now: this.#d.wallNow(),
+        failures: state.failures,
+        baseMs: Math.max(1_000, this.#d.pollMs)
+      });
+      this.#d.onPoll?.(wait.reason);
+      this.#wait(state, wait);
     }
   }
 

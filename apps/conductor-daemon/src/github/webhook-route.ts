@@ -37,6 +37,14 @@ const IssuesEvent = z.object({
   repository: z.object({ full_name: z.string() })
 });
 
+/**
+ * How one delivery ended: acted on (`accepted`), seen before (`duplicate`), not acted on
+ * (`ignored`: another event, repository or action), GitHub's `ping`, refused for its signature
+ * (`refused`), malformed (`invalid`: content type, headers, JSON, payload), or the intake failed
+ * (`error`: GitHub's redelivery is acted on).
+ */
+export type DeliveryOutcome = "accepted" | "duplicate" | "ignored" | "ping" | "refused" | "invalid" | "error";
+
 export interface WebhookRouteDeps {
   /** Null when BAA_GITHUB_WEBHOOK_SECRET is unset: every delivery is refused. */
   signature: WebhookSignature | null;
@@ -44,6 +52,8 @@ export interface WebhookRouteDeps {
   intake: IssueIntake;
   store: Pick<ControlStore, "claimDelivery" | "forgetDelivery">;
   counters: WebhookCounters;
+  /** Told once per delivery how it ended (the metrics). */
+  onDelivery?: (outcome: DeliveryOutcome) => void;
   logger: Logger;
 }
 
@@ -79,6 +89,7 @@ async function handleDelivery(deps: WebhookRouteDeps, request: FastifyRequest, r
     deps.signature !== null && (await deps.signature.verify(raw, request.headers["x-hub-signature-256"]));
   if (!signed) {
     deps.counters.refused += 1;
+    deps.onDelivery?.("refused");
     request.log.warn(
       {
         remoteAddress: request.ip,
@@ -91,33 +102,43 @@ async function handleDelivery(deps: WebhookRouteDeps, request: FastifyRequest, r
   }
   const contentType = String(request.headers["content-type"] ?? "");
   if (!/^application\/json\b/i.test(contentType)) {
-    throw conductorError(
-      "unsupported_media_type",
-      "webhook deliveries must be application/json: set the webhook's content type to application/json"
+    throw invalid(
+      deps,
+      conductorError(
+        "unsupported_media_type",
+        "webhook deliveries must be application/json: set the webhook's content type to application/json"
+      )
     );
   }
   const delivery = single(request.headers["x-github-delivery"]);
   if (delivery === undefined || delivery === "" || delivery.length > 200)
-    throw conductorError("validation_failed", "missing X-GitHub-Delivery header");
+    throw invalid(deps, conductorError("validation_failed", "missing X-GitHub-Delivery header"));
   const event = single(request.headers["x-github-event"]) ?? "";
   let payload: unknown;
   try {
     payload = JSON.parse(raw.toString("utf8"));
   } catch {
-    throw conductorError("invalid_json", "request body is not valid JSON");
+    throw invalid(deps, conductorError("invalid_json", "request body is not valid JSON"));
   }
-  if (event === "ping") return reply.status(200).send({ ok: true, data: { delivery, pong: true } });
+  if (event === "ping") {
+    deps.onDelivery?.("ping");
+    return reply.status(200).send({ ok: true, data: { delivery, pong: true } });
+  }
   const ignored = (reason: string, fields: Record<string, unknown> = {}) => {
     deps.counters.ignored += 1;
+    deps.onDelivery?.("ignored");
     request.log.info({ delivery, event, ...fields, reason }, "github webhook ignored");
     return reply.status(202).send({ ok: true, data: { delivery, ignored: true, reason } });
   };
   if (event !== "issues") return ignored(`the ${event || "unnamed"} event is not acted on`);
   const parsed = IssuesEvent.safeParse(payload);
   if (!parsed.success)
-    throw conductorError(
-      "validation_failed",
-      `invalid issues event: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`.trim()
+    throw invalid(
+      deps,
+      conductorError(
+        "validation_failed",
+        `invalid issues event: ${parsed.error.issues[0]?.path.join(".") ?? ""} ${parsed.error.issues[0]?.message ?? ""}`.trim()
+      )
     );
   const { action, repository } = parsed.data;
   const config = findRepo(deps.repos, repository.full_name);
@@ -138,8 +159,15 @@ async function actOnce(
   { action, issue }: z.infer<typeof IssuesEvent>,
   config: GitHubRepoConfig
 ) {
-  if (!(await deps.store.claimDelivery(delivery, { retentionMs: DELIVERY_RETENTION_MS }))) {
+  const first = await deps.store
+    .claimDelivery(delivery, { retentionMs: DELIVERY_RETENTION_MS })
+    .catch((error: unknown) => {
+      deps.onDelivery?.("error");
+      throw error;
+    });
+  if (!first) {
     deps.counters.duplicates += 1;
+    deps.onDelivery?.("duplicate");
     request.log.info({ delivery, action }, "github webhook delivery seen before: not acted on again");
     return reply.status(200).send({ ok: true, data: { delivery, duplicate: true } });
   }
@@ -155,6 +183,7 @@ async function actOnce(
     };
     outcome = await deps.intake.observe(config, facts, "webhook");
   } catch (error) {
+    deps.onDelivery?.("error");
     // Not acted on: GitHub's redelivery of it must be.
     await deps.store
       .forgetDelivery(delivery)
@@ -164,7 +193,14 @@ async function actOnce(
     throw error;
   }
   deps.counters.accepted += 1;
+  deps.onDelivery?.("accepted");
   return reply.status(200).send({ ok: true, data: { delivery, action, outcome } });
+}
+
+/** Counts a malformed delivery; returns the error to throw. */
+function invalid(deps: WebhookRouteDeps, error: Error): Error {
+  deps.onDelivery?.("invalid");
+  return error;
 }
 
 function single(value: string | string[] | undefined): string | undefined {
