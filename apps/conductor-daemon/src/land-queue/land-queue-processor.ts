@@ -20,6 +20,8 @@ export interface LandQueueProcessorDeps {
   step: { land(task: TaskRecord, lock: HeldLock, signal: AbortSignal): Promise<StepOutcome> };
   /** After a queue's head landed or left: refresh the overlaps of the repository's open tasks. */
   afterStep?(task: TaskRecord, outcome: StepOutcome): void;
+  /** Told how many tasks every queue held at each pass (the metrics). */
+  onQueueLength?(length: number): void;
   logger: Logger;
 }
 
@@ -84,6 +86,7 @@ export class LandQueueProcessor {
   async #runPass(): Promise<void> {
     try {
       const queued = await this.#d.store.listLandQueue();
+      this.#d.onQueueLength?.(queued.length);
       const targets = new Map<string, { repo: string; target: string }>();
       for (const task of queued) {
         const entry = task.landQueue;

@@ -9,11 +9,21 @@ import { locateTaskBranch, type TaskBranchSources } from "../review/task-branch.
 import type { GitRunner } from "../workspaces/git-runner.js";
 import { ConflictForecast } from "./conflict-forecast.js";
 import { LandQueueProcessor } from "./land-queue-processor.js";
-import { QueueStep } from "./queue-step.js";
+import { QueueStep, type LandAttemptOutcome } from "./queue-step.js";
 import { tipChecks } from "./tip-checks.js";
 
 /** The land lock's lease: long enough to ride out a slow store, renewed every third of it. */
 export const LAND_LOCK_TTL_MS = 30_000;
+
+/** What the merge queue tells as it goes (the metrics; see metrics/land-queue-metrics.ts). */
+export interface LandQueueCounts {
+  /** A task joined a queue on this node. */
+  entered(): void;
+  /** A land of a queue head ended. */
+  attempt(outcome: LandAttemptOutcome, task: TaskRecord): void;
+  /** Tasks in every queue, as a pass listed them. */
+  length(length: number): void;
+}
 
 export interface MergeQueueOptions extends Omit<LanderDeps, "store" | "events"> {
   store: ControlStore;
@@ -25,6 +35,7 @@ export interface MergeQueueOptions extends Omit<LanderDeps, "store" | "events"> 
   events: { record(input: EventInput): unknown };
   /** A revise round on the task's own thread (TaskReview.revise). */
   revise(taskId: string, comment: string): Promise<unknown>;
+  counts?: LandQueueCounts;
   logger: Logger;
 }
 
@@ -53,6 +64,7 @@ export function createMergeQueue(options: MergeQueueOptions): {
     checkTip: tipChecks({ git: options.git, timers: options.timers, events: options.events }),
     sendBack: (taskId, comment) => options.revise(taskId, comment),
     events: options.events,
+    ...(options.counts === undefined ? {} : { onAttempt: options.counts.attempt }),
     logger: log
   });
   const processor = new LandQueueProcessor({
@@ -66,6 +78,7 @@ export function createMergeQueue(options: MergeQueueOptions): {
     afterStep: (task, outcome) => {
       if (outcome !== "retry" && outcome !== "wait") void forecast.refresh(task);
     },
+    ...(options.counts === undefined ? {} : { onQueueLength: options.counts.length }),
     logger: log
   });
   return { processor, forecast };

@@ -27,8 +27,17 @@ export interface QueueStepDeps {
   /** A revise round on the task's own thread (records `task.revised`, wakes the scheduler). */
   sendBack(taskId: string, comment: string): Promise<unknown>;
   events: { record(input: EventInput): unknown };
+  /** Told how each land of a queue head ended (the metrics). */
+  onAttempt?: (outcome: LandAttemptOutcome, task: TaskRecord) => void;
   logger: Logger;
 }
+
+/**
+ * How one land of a queue head ended: `landed`; sent back for a `conflict` or red checks
+ * (`checks_failed`); tried again at once (`retry`: the target moved); left in place until the
+ * next poll (`wait`); or out of the queue with its reason (`dropped`).
+ */
+export type LandAttemptOutcome = "landed" | "conflict" | "checks_failed" | "retry" | "wait" | "dropped";
 
 export type StepOutcome = "landed" | "sent_back" | "retry" | "wait" | "dropped";
 
@@ -74,10 +83,12 @@ export class QueueStep {
     };
     try {
       await this.#d.lander.land(task, where, { method: entry.method, target: entry.target, verify }, "queue");
+      this.#d.onAttempt?.("landed", task);
       return "landed";
     } catch (error) {
       const decision = judgeLandFailure(error, { target: entry.target, round: task.round, maxCheckRounds });
       if (decision.kind === "retry" || decision.kind === "wait") {
+        this.#d.onAttempt?.(decision.kind, task);
         this.#d.logger.info(
           {
             taskId: task.taskId,
@@ -100,6 +111,7 @@ export class QueueStep {
     why: "conflict" | "checks",
     error: Error
   ): Promise<StepOutcome> {
+    this.#d.onAttempt?.(why === "conflict" ? "conflict" : "checks_failed", task);
     await this.#d.store.dequeueLand(task.taskId);
     this.#d.events.record({
       type: "task.queue_left",
@@ -124,6 +136,7 @@ export class QueueStep {
   }
 
   async #drop(task: TaskRecord, reason: string): Promise<StepOutcome> {
+    this.#d.onAttempt?.("dropped", task);
     await this.#d.store.dequeueLand(task.taskId);
     this.#d.events.record({ type: "task.queue_left", taskId: task.taskId, data: { why: "refused", reason } });
     this.#d.logger.warn(

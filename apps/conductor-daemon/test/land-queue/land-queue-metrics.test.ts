@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+import { ManualTimers } from "@baa/clock/testing";
+import type { CheckResult, TaskRecord } from "@baa/control-store";
+import { TaskGitError } from "@baa/task-git";
+import pino from "pino";
+import { Registry } from "prom-client";
+import { conductorError } from "../../src/errors.js";
+import {
+  LandQueueProcessor,
+  type LandQueueProcessorDeps
+} from "../../src/land-queue/land-queue-processor.js";
+import { QueueStep } from "../../src/land-queue/queue-step.js";
+import { registerLandQueueMetrics } from "../../src/metrics/land-queue-metrics.js";
+import { sample } from "../helpers/metric-text.js";
+
+const NOW = Date.parse("2030-01-01T00:10:00.000Z");
+const task = {
+  taskId: "task-1",
+  round: 1,
+  // Queued 90 s before the land.
+  landQueue: { repo: "/r", target: "main", method: "rebase", queuedAt: "2030-01-01T00:08:30.000Z" }
+} as TaskRecord;
+const RED: CheckResult = {
+  name: "unit",
+  status: "failed",
+  exitCode: 1,
+  durationMs: 3,
+  outputTail: "1 failing test\n",
+  round: 1
+};
+
+function metrics() {
+  const registry = new Registry();
+  return { registry, counts: registerLandQueueMetrics(registry, { wallNow: () => NOW }) };
+}
+
+/** One land of `task` through a QueueStep counting into `counts`; the lander refuses with `refusal`. */
+async function land(
+  counts: ReturnType<typeof registerLandQueueMetrics>,
+  options: { refusal?: unknown; failed?: CheckResult[]; confirm?: boolean; noBranch?: boolean } = {}
+) {
+  const step = new QueueStep({
+    store: { dequeueLand: async () => true },
+    locate: async () => {
+      if (options.noBranch === true) throw conductorError("task_has_no_branch", "no branch");
+      return { repo: "/r", branch: "baa/task-1", baseBranch: "main", baseRef: "main" };
+    },
+    lander: {
+      land: async (_task, _where, request) => {
+        if (options.refusal !== undefined) throw options.refusal;
+        await request.verify?.("/tmp/.land-x", { targetTip: "f".repeat(40), result: "e".repeat(40) });
+        return task;
+      }
+    },
+    checkTip: async () => ({ failed: options.failed ?? [], maxCheckRounds: 3 }),
+    sendBack: async () => {},
+    events: { record: () => {} },
+    onAttempt: counts.attempt,
+    logger: pino({ level: "silent" })
+  });
+  const lock = { scope: "land:/r:main", confirm: async () => options.confirm ?? true };
+  return step.land(task, lock, new AbortController().signal);
+}
+
+test("each land of a queue head is counted once by its outcome; a landed one is timed from its queuedAt", async () => {
+  const { registry, counts } = metrics();
+  const attempts = (outcome: string) => sample(registry, "conductor_land_queue_attempts_total", { outcome });
+  assert.equal(await attempts("landed"), 0, "every outcome is there before the first land");
+
+  assert.equal(await land(counts), "landed");
+  assert.equal(await land(counts, { failed: [RED] }), "sent_back");
+  const cause = new TaskGitError("land_conflict", "conflicts in a.txt", { paths: ["a.txt"] });
+  assert.equal(
+    await land(counts, { refusal: conductorError("land_conflict", cause.message, { cause }) }),
+    "sent_back"
+  );
+  assert.equal(await land(counts, { refusal: conductorError("target_moved", "main moved") }), "retry");
+  assert.equal(await land(counts, { confirm: false }), "wait");
+  assert.equal(await land(counts, { noBranch: true }), "dropped");
+
+  for (const outcome of ["landed", "checks_failed", "conflict", "retry", "wait", "dropped"])
+    assert.equal(await attempts(outcome), 1, outcome);
+  assert.equal(await sample(registry, "conductor_land_queue_time_to_land_seconds_count"), 1, "landed only");
+  assert.equal(await sample(registry, "conductor_land_queue_time_to_land_seconds_sum"), 90);
+  assert.equal(await sample(registry, "conductor_land_queue_time_to_land_seconds_bucket", { le: "60" }), 0);
+  assert.equal(await sample(registry, "conductor_land_queue_time_to_land_seconds_bucket", { le: "120" }), 1);
+});
+
+test("the queue length is what the processor's pass listed; entering the queue is counted", async () => {
+  const { registry, counts } = metrics();
+  const queued = ["a", "b", "c"].map(
+    (taskId) => ({ ...task, taskId, landQueue: { ...task.landQueue, repo: "/elsewhere" } }) as TaskRecord
+  );
+  const processor = new LandQueueProcessor({
+    store: { listLandQueue: async () => queued } as unknown as LandQueueProcessorDeps["store"],
+    nodeId: "n",
+    timers: new ManualTimers(),
+    pollIntervalMs: 100,
+    lockTtlMs: 3_000,
+    // Another node's repository: listed, never locked or landed here.
+    hasRepo: () => false,
+    step: { land: async () => assert.fail("nothing lands here") },
+    onQueueLength: counts.length,
+    logger: pino({ level: "silent" })
+  });
+  assert.equal(await sample(registry, "conductor_land_queue_length"), 0);
+  processor.start();
+  await processor.stop();
+  assert.equal(await sample(registry, "conductor_land_queue_length"), 3);
+
+  counts.entered();
+  assert.equal(await sample(registry, "conductor_land_queue_entered_total"), 1);
+});
