@@ -8,6 +8,8 @@ import type { ControlPlane } from "./control-plane.js";
 import { interruptRunTurn } from "./leadership/interrupt-run.js";
 import { LeaseKeeper } from "./leadership/lease-keeper.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
+import { registerGitHubMetrics } from "./metrics/github-metrics.js";
+import { registerLandQueueMetrics } from "./metrics/land-queue-metrics.js";
 import { registerNodeMetrics } from "./metrics/node-metrics.js";
 import { createSilentLogger } from "./logger.js";
 import { systemClockTimers, type ClockTimers } from "@baa/clock";
@@ -206,6 +208,10 @@ export class ConductorRuntime {
       leadership: own?.leadership ?? lease,
       ...(own === undefined ? {} : { claim: own.claim }),
       onStaleWrite: node.nodeMetrics.staleWrite,
+      landQueueCounts: registerLandQueueMetrics(metrics.registry, {
+        wallNow: () => timers.wallNow(),
+        logger: this.#logger
+      }),
       gate: node.system,
       quota: node.system,
       timers,
@@ -227,6 +233,7 @@ export class ConductorRuntime {
             scheduler: tasks.scheduler,
             diff: (taskId) => tasks.review.diff(taskId, {}),
             isLeader: () => lease.current() !== null,
+            counts: registerGitHubMetrics(metrics.registry, this.#logger),
             timers,
             logger: this.#logger
           })

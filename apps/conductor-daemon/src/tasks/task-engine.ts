@@ -26,7 +26,7 @@ import { commandEnv } from "../checks/command-runner.js";
 import { readRepoConfig } from "../checks/read-repo-config.js";
 import type { ConflictForecast } from "../land-queue/conflict-forecast.js";
 import type { LandQueueProcessor } from "../land-queue/land-queue-processor.js";
-import { createMergeQueue } from "../land-queue/merge-queue.js";
+import { createMergeQueue, type LandQueueCounts } from "../land-queue/merge-queue.js";
 
 export interface TaskEngineOptions {
   config: ConductorConfig;
@@ -46,6 +46,8 @@ export interface TaskEngineOptions {
   claim?: SchedulerOptions["claim"];
   /** Told of each fenced-out run write (a stale write: this node no longer owns the run). */
   onStaleWrite?: RunExecutorDeps["onStaleWrite"];
+  /** Told what the merge queue does (the metrics). */
+  landQueueCounts?: LandQueueCounts;
 }
 
 /**
@@ -117,6 +119,7 @@ export class TaskEngine {
       diffMaxBytes: config.diffMaxBytes,
       wake: () => this.scheduler.wake(),
       onQueued: (task) => {
+        this.#o.landQueueCounts?.entered();
         this.landQueue.wake();
         void this.forecast.refresh(task);
       },
@@ -138,6 +141,7 @@ export class TaskEngine {
       pollIntervalMs: config.schedulerPollMs,
       events: this.events,
       revise: (taskId, comment) => this.review.revise(taskId, { comment }),
+      ...(this.#o.landQueueCounts === undefined ? {} : { counts: this.#o.landQueueCounts }),
       author: config.gitAuthor,
       worktreesDir: config.paths.worktreesDir,
       forge,
