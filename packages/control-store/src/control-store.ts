@@ -176,10 +176,10 @@ export interface ControlStore {
   /** The database's clock (SQLite: the process clock). */
   now(): Promise<Date>;
 
-  /** With an idempotency key, the same key returns the first task and `created: false`. */
   /**
    * With an idempotency key, the same key returns the first task and `created: false`; the same
    * holds for an `externalKey` (unique among tasks: one task per outside item, e.g. a GitHub issue).
+   * `maxQueued` is a soft limit: creates in flight at once may overshoot it by at most their number.
    */
   createTask(
     task: NewTask,
