@@ -5,7 +5,7 @@ export * from "./notification-records.js";
 export { NOTIFIED_STATES } from "./migration-0007-notifications.js";
 export { openControlStore, SQLITE_FILE_NAME, type OpenControlStoreOptions } from "./open-control-store.js";
 export { LATEST_VERSION } from "./migrations.js";
-export { DEFAULT_MAX_ATTEMPTS } from "./task-writes.js";
+export { DEFAULT_MAX_ATTEMPTS } from "./new-task-columns.js";
 export { sqliteDriverName, type SqliteDriverName } from "./sqlite-driver.js";
 export { RUN_LEASE_SCOPE, type NodeHeartbeat } from "./node-writes.js";
 export type { ClaimOptions } from "./claims.js";

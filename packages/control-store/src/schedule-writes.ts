@@ -13,7 +13,7 @@ import {
 } from "./schedule-records.js";
 import type { SchedulesTable } from "./schema.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
-import { DEFAULT_MAX_ATTEMPTS } from "./task-writes.js";
+import { newTaskColumns } from "./new-task-columns.js";
 import { randomUUID } from "node:crypto";
 
 export function toScheduleRecord(row: Selectable<SchedulesTable>): ScheduleRecord {
@@ -211,34 +211,13 @@ async function insertFiredTask(
   const inserted = await trx
     .insertInto("tasks")
     .values({
+      ...newTaskColumns(task, { dependsOn: [], notBefore: null, idempotencyKey: null, externalKey: null }),
       task_id: ctx.newId("task"),
-      title: task.title,
-      prompt: task.prompt,
-      cwd: task.cwd ?? null,
-      model: task.model ?? null,
-      priority: task.priority ?? 0,
-      max_attempts: task.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      timeout_ms: task.timeoutMs ?? null,
-      stall_timeout_ms: task.stallTimeoutMs ?? null,
-      depends_on: "[]",
-      not_before: null,
-      approval_policy: task.approvalPolicy ?? null,
-      sandbox: task.sandbox ?? null,
-      workspace: task.workspace ?? null,
-      review: task.review ?? null,
-      notify: task.notify === undefined || task.notify.length === 0 ? null : JSON.stringify(task.notify),
       schedule_id: schedule.scheduleId,
       scheduled_for: scheduledFor,
-      idempotency_key: null,
       state: "queued",
-      state_reason: null,
-      attempts_spent: 0,
-      run_count: 0,
-      cancel_requested: 0,
-      last_run_id: null,
       created_at: now,
-      updated_at: now,
-      ended_at: null
+      updated_at: now
     })
     .onConflict((oc) => oc.columns(["schedule_id", "scheduled_for"]).doNothing())
     .returningAll()

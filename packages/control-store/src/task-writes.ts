@@ -2,10 +2,10 @@ import { QueueFullError, UnknownDependencyError, type CancelOutcome, type NewTas
 import { ENDED_TASK_STATES, type TaskRecord, type TaskState } from "./records.js";
 import { DONE_DEPENDENCY } from "./dependency-states.js";
 import { checkNewTask } from "./new-task-checks.js";
+import { newTaskColumns } from "./new-task-columns.js";
 import { toTaskRecord } from "./row-mapping.js";
 import { normalizeTime, rowLocks, type StoreContext, type Trx } from "./store-context.js";
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
 const WAITING: TaskState[] = ["queued", "blocked"];
 const RETRYABLE: TaskState[] = ["failed", "cancelled", "timed_out"];
 /** No run of these runs, so nobody else has to act on a cancel. */
@@ -116,50 +116,6 @@ async function queueFull(trx: Trx, maxQueued: number): Promise<boolean> {
     .where("state", "in", WAITING)
     .executeTakeFirstOrThrow();
   return Number(waiting) >= maxQueued;
-}
-
-/** A new task's columns from what was asked for, before its id, state and times. */
-function newTaskColumns(
-  input: NewTask,
-  resolved: {
-    dependsOn: string[];
-    notBefore: string | null;
-    idempotencyKey: string | null;
-    externalKey: string | null;
-  }
-) {
-  return {
-    title: input.title,
-    prompt: input.prompt,
-    cwd: input.cwd ?? null,
-    model: input.model ?? null,
-    priority: input.priority ?? 0,
-    max_attempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    timeout_ms: input.timeoutMs ?? null,
-    stall_timeout_ms: input.stallTimeoutMs ?? null,
-    depends_on: JSON.stringify(resolved.dependsOn),
-    not_before: resolved.notBefore,
-    approval_policy: input.approvalPolicy ?? null,
-    sandbox: input.sandbox ?? null,
-    workspace: input.workspace ?? null,
-    review: input.review ?? null,
-    notify: input.notify === undefined || input.notify.length === 0 ? null : JSON.stringify(input.notify),
-    repo_config:
-      input.repoConfig === undefined || input.repoConfig === null ? null : JSON.stringify(input.repoConfig),
-    runs_on:
-      input.runsOn === undefined || input.runsOn === null || input.runsOn.length === 0
-        ? null
-        : JSON.stringify([...new Set(input.runsOn)].sort()),
-    idempotency_key: resolved.idempotencyKey,
-    source: input.source === undefined || input.source === null ? null : JSON.stringify(input.source),
-    external_key: resolved.externalKey,
-    state_reason: null,
-    attempts_spent: 0,
-    run_count: 0,
-    cancel_requested: 0,
-    last_run_id: null,
-    ended_at: null
-  };
 }
 
 /** The task's row, locked for this transaction on PostgreSQL (SQLite's writer already excludes others). */

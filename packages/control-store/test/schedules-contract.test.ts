@@ -131,6 +131,47 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
         assert.equal((await store.listTasks({ limit: 10 })).tasks.length, 0);
       }));
 
+    test("a fire's task carries every field of the template (repo config, runsOn, workspace, …)", () =>
+      withHarness(kind, async (h) => {
+        const { store } = h;
+        const now = (await store.now()).toISOString();
+        const template = {
+          title: "nightly checks",
+          prompt: "run them",
+          cwd: "/srv/repo",
+          model: "gpt-test",
+          maxAttempts: 5,
+          timeoutMs: 60_000,
+          stallTimeoutMs: 30_000,
+          approvalPolicy: "never",
+          sandbox: "workspace-write",
+          workspace: "worktree",
+          review: "auto_land",
+          repoConfig: { checks: [{ name: "unit", run: "npm test" }], maxCheckRounds: 2 },
+          runsOn: ["gpu", "mac"]
+        } as const;
+        const s = await store.createSchedule({ ...EVERY_MINUTE, task: template, nextFireAt: now });
+        const l = await lead(store, "n1");
+        const fired = await store.fireSchedule({
+          scope: SCOPE,
+          holder: l.holder,
+          term: l.term,
+          scheduleId: s.scheduleId,
+          expectedNextFireAt: now,
+          scheduledFor: now,
+          nextFireAt: new Date(Date.parse(now) + 60_000).toISOString()
+        });
+        const task = fired.kind === "fired" ? fired.task : assert.fail(`not fired: ${fired.kind}`);
+        const { runsOn, ...rest } = template;
+        for (const [field, value] of Object.entries(rest))
+          assert.deepEqual(task[field as keyof typeof task], value, field);
+        assert.deepEqual(task.runsOn, [...runsOn].sort());
+        assert.equal(task.idempotencyKey, null);
+        assert.deepEqual(task.dependsOn, []);
+        assert.equal(task.notBefore, null);
+        assert.deepEqual(await store.getTask(task.taskId), task);
+      }));
+
     // SQLite is one node (one client whose writers queue); PostgreSQL gets a second client, as a second node would.
     test("store clients racing to fire the same due schedule create one task", () =>
       withHarness(kind, async (h) => {
