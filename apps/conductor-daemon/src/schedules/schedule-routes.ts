@@ -3,6 +3,7 @@ import { zodRoutes } from "@baa/http-server";
 import type { FastifyInstance } from "fastify";
 import { conductorError } from "../errors.js";
 import { nextFireAfter, scheduleProblem } from "./cron-schedule.js";
+import { newTaskOf } from "../tasks/task-schemas.js";
 import { createScheduleBody, scheduleParams } from "./schedule-schemas.js";
 
 export interface ScheduleRoutesDeps {
@@ -62,7 +63,11 @@ function registerScheduleCreate(app: ZodApp, deps: ScheduleRoutesDeps): void {
       }
       let schedule: ScheduleRecord;
       try {
-        schedule = await store.createSchedule({ ...body, nextFireAt: await nextFire(store, body) });
+        schedule = await store.createSchedule({
+          ...body,
+          task: newTaskOf(body.task),
+          nextFireAt: await nextFire(store, body)
+        });
       } catch (error) {
         if (error instanceof TypeError)
           throw conductorError("validation_failed", `invalid body: ${error.message}`);

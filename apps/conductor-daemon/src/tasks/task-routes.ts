@@ -4,12 +4,10 @@ import {
   QueueFullError,
   UnknownDependencyError,
   type ControlStore,
-  type NewTask,
   type RunRecord,
   type SystemMode,
   type TaskRecord
 } from "@baa/control-store";
-import type { z } from "zod";
 import type { EventLog } from "@baa/event-log";
 import { isAppError, parseInput } from "@baa/api-errors";
 import { WsCloseCodes, closeReason, websocketSchema, zodRoutes } from "@baa/http-server";
@@ -22,6 +20,7 @@ import {
   createTaskBody,
   idempotencyHeaders,
   listTasksQuery,
+  newTaskOf,
   runEventsQuery,
   runParams,
   taskEventsSocketQuery,
@@ -50,17 +49,6 @@ export interface TaskRoutesDeps {
   systemMode?: () => SystemMode | null;
   /** Several nodes: a task's live stream relayed from the node running it, a cancel sent on to it. */
   remote?: RemoteTaskSide;
-}
-
-/** The store's NewTask: the repository-config keys of the body go together as the task's override. */
-function newTaskOf(body: z.infer<typeof createTaskBody>): NewTask {
-  const { setup, checks, maxCheckRounds, ...rest } = body;
-  const repoConfig = {
-    ...(setup === undefined ? {} : { setup }),
-    ...(checks === undefined ? {} : { checks }),
-    ...(maxCheckRounds === undefined ? {} : { maxCheckRounds })
-  };
-  return { ...rest, repoConfig: Object.keys(repoConfig).length === 0 ? null : repoConfig };
 }
 
 /** What a new task is told when it will not start soon for a reason outside it. */

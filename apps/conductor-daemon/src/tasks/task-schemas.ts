@@ -1,5 +1,5 @@
 import { isAbsolute } from "node:path";
-import { TASK_STATES } from "@baa/control-store";
+import { TASK_STATES, type NewTask } from "@baa/control-store";
 import { z } from "zod";
 import { repoConfigSchema, setupSchema } from "../checks/repo-config.js";
 
@@ -67,3 +67,19 @@ export const runEventsQuery = z.strictObject({
 export const taskEventsSocketQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional()
 });
+
+/**
+ * The store's NewTask from a create body (a task's, or a schedule's task): the repository-config
+ * keys go together as the task's override.
+ */
+export function newTaskOf<B extends Omit<z.infer<typeof createTaskBody>, "dependsOn" | "notBefore">>(
+  body: B
+): Omit<B, "setup" | "checks" | "maxCheckRounds"> & Pick<NewTask, "repoConfig"> {
+  const { setup, checks, maxCheckRounds, ...rest } = body;
+  const repoConfig = {
+    ...(setup === undefined ? {} : { setup }),
+    ...(checks === undefined ? {} : { checks }),
+    ...(maxCheckRounds === undefined ? {} : { maxCheckRounds })
+  };
+  return { ...rest, repoConfig: Object.keys(repoConfig).length === 0 ? null : repoConfig };
+}
