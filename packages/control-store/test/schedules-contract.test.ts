@@ -135,7 +135,7 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
       withHarness(kind, async (h) => {
         const { store } = h;
         const now = (await store.now()).toISOString();
-        const template = {
+        const template: NewSchedule["task"] = {
           title: "nightly checks",
           prompt: "run them",
           cwd: "/srv/repo",
@@ -148,8 +148,8 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           workspace: "worktree",
           review: "auto_land",
           repoConfig: { checks: [{ name: "unit", run: "npm test" }], maxCheckRounds: 2 },
-          runsOn: ["gpu", "mac"]
-        } as const;
+          runsOn: ["mac", "gpu"]
+        };
         const s = await store.createSchedule({ ...EVERY_MINUTE, task: template, nextFireAt: now });
         const l = await lead(store, "n1");
         const fired = await store.fireSchedule({
@@ -162,10 +162,10 @@ for (const kind of ["sqlite", "postgres"] as EngineKind[]) {
           nextFireAt: new Date(Date.parse(now) + 60_000).toISOString()
         });
         const task = fired.kind === "fired" ? fired.task : assert.fail(`not fired: ${fired.kind}`);
-        const { runsOn, ...rest } = template;
+        const { runsOn: _sortedBelow, ...rest } = template;
         for (const [field, value] of Object.entries(rest))
           assert.deepEqual(task[field as keyof typeof task], value, field);
-        assert.deepEqual(task.runsOn, [...runsOn].sort());
+        assert.deepEqual(task.runsOn, ["gpu", "mac"], "sorted, as any create stores them");
         assert.equal(task.idempotencyKey, null);
         assert.deepEqual(task.dependsOn, []);
         assert.equal(task.notBefore, null);
