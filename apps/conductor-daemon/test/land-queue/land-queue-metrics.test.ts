@@ -10,56 +10,29 @@ import {
   LandQueueProcessor,
   type LandQueueProcessorDeps
 } from "../../src/land-queue/land-queue-processor.js";
-import { QueueStep } from "../../src/land-queue/queue-step.js";
 import { registerLandQueueMetrics } from "../../src/metrics/land-queue-metrics.js";
 import { sample } from "../helpers/metric-text.js";
-
-const NOW = Date.parse("2030-01-01T00:10:00.000Z");
-const task = {
-  taskId: "task-1",
-  round: 1,
-  // Queued 90 s before the land.
-  landQueue: { repo: "/r", target: "main", method: "rebase", queuedAt: "2030-01-01T00:08:30.000Z" }
-} as TaskRecord;
-const RED: CheckResult = {
-  name: "unit",
-  status: "failed",
-  exitCode: 1,
-  durationMs: 3,
-  outputTail: "1 failing test\n",
-  round: 1
-};
+import { QUEUED_TASK_LANDS_AT, queuedTask as task, queueStepHarness, RED } from "./queue-step-harness.js";
 
 function metrics() {
   const registry = new Registry();
-  return { registry, counts: registerLandQueueMetrics(registry, { wallNow: () => NOW }) };
+  return { registry, counts: registerLandQueueMetrics(registry, { wallNow: () => QUEUED_TASK_LANDS_AT }) };
 }
 
-/** One land of `task` through a QueueStep counting into `counts`; the lander refuses with `refusal`. */
+/** One land of the queued task through a QueueStep counting into `counts`; the lander refuses with `refusal`. */
 async function land(
   counts: ReturnType<typeof registerLandQueueMetrics>,
   options: { refusal?: unknown; failed?: CheckResult[]; confirm?: boolean; noBranch?: boolean } = {}
 ) {
-  const step = new QueueStep({
-    store: { dequeueLand: async () => true },
-    locate: async () => {
-      if (options.noBranch === true) throw conductorError("task_has_no_branch", "no branch");
-      return { repo: "/r", branch: "baa/task-1", baseBranch: "main", baseRef: "main" };
-    },
-    lander: {
-      land: async (_task, _where, request) => {
-        if (options.refusal !== undefined) throw options.refusal;
-        await request.verify?.("/tmp/.land-x", { targetTip: "f".repeat(40), result: "e".repeat(40) });
-        return task;
-      }
-    },
-    checkTip: async () => ({ failed: options.failed ?? [], maxCheckRounds: 3 }),
-    sendBack: async () => {},
-    events: { record: () => {} },
-    onAttempt: counts.attempt,
-    logger: pino({ level: "silent" })
+  const { step, lock } = queueStepHarness({
+    checks: { failed: options.failed ?? [], maxCheckRounds: 3 },
+    ...(options.confirm === undefined ? {} : { confirm: options.confirm }),
+    ...(options.refusal === undefined ? {} : { refusal: options.refusal }),
+    ...(options.noBranch === true
+      ? { locate: async () => Promise.reject(conductorError("task_has_no_branch", "no branch")) }
+      : {}),
+    onAttempt: counts.attempt
   });
-  const lock = { scope: "land:/r:main", confirm: async () => options.confirm ?? true };
   return step.land(task, lock, new AbortController().signal);
 }
 

@@ -1,70 +1,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import type { CheckResult, TaskRecord } from "@baa/control-store";
 import { TaskGitError } from "@baa/task-git";
-import pino from "pino";
 import { conductorError } from "../../src/errors.js";
-import { QueueStep, type QueueStepDeps, type TipChecks } from "../../src/land-queue/queue-step.js";
-import type { LandRequest } from "../../src/review/lander.js";
-
-const task = {
-  taskId: "task-1",
-  round: 1,
-  landQueue: { repo: "/r", target: "main", method: "rebase", queuedAt: "t" }
-} as TaskRecord;
-const RED: CheckResult = {
-  name: "unit",
-  status: "failed",
-  exitCode: 1,
-  durationMs: 3,
-  outputTail: "1 failing test\n",
-  round: 1
-};
-
-/** A step whose lander runs the verify hook as landBranch would (or throws `refusal` instead). */
-function harness(
-  options: { checks?: TipChecks; confirm?: boolean; refusal?: unknown; locate?: () => Promise<never> } = {}
-) {
-  const seen = {
-    dequeued: [] as string[],
-    sentBack: [] as Array<[string, string]>,
-    events: [] as string[],
-    landed: 0,
-    checkedOn: [] as string[],
-    request: null as LandRequest | null
-  };
-  const deps: QueueStepDeps = {
-    store: { dequeueLand: async (id) => (seen.dequeued.push(id), true) },
-    locate:
-      options.locate ??
-      (async () => ({ repo: "/r", branch: "baa/task-1", baseBranch: "main", baseRef: "main" })),
-    lander: {
-      land: async (_task, _where, request) => {
-        seen.request = request;
-        if (options.refusal !== undefined) throw options.refusal;
-        await request.verify?.("/tmp/.land-x", { targetTip: "f".repeat(40), result: "e".repeat(40) });
-        seen.landed += 1;
-        return task;
-      }
-    },
-    checkTip: async (input) => {
-      seen.checkedOn.push(`${input.worktree}@${input.targetTip.slice(0, 4)}`);
-      return options.checks ?? { failed: [], maxCheckRounds: 3 };
-    },
-    sendBack: async (id, comment) => void seen.sentBack.push([id, comment]),
-    events: { record: (input) => void seen.events.push(input.type) },
-    logger: pino({ level: "silent" })
-  };
-  const lock = {
-    scope: "land:/r:main",
-    confirms: 0,
-    confirm: async () => {
-      lock.confirms += 1;
-      return options.confirm ?? true;
-    }
-  };
-  return { step: new QueueStep(deps), seen, lock };
-}
+import { queuedTask as task, queueStepHarness as harness, RED } from "./queue-step-harness.js";
 
 test("green on the tip: the queue's method and target, checks in the land's worktree, the lock confirmed last", async () => {
   const { step, seen, lock } = harness();
