@@ -1,6 +1,7 @@
 /** Why the intake or the comments wait before their next call to GitHub. */
 export interface GitHubWait {
-  reason: "rate_limited" | "unavailable" | "refused";
+  /** `not_applied`: GitHub answered, but the list could not be applied here (the store). */
+  reason: "rate_limited" | "unavailable" | "refused" | "not_applied";
   /** ISO time of the next try. */
   until: string;
   message: string;

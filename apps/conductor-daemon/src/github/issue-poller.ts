@@ -137,6 +137,12 @@ export class IssuePoller {
           { err: error, repo: config.repo },
           "github intake could not apply the issue list; trying again"
         );
+        // Shown in the status until a poll applies a list (the wait of an earlier poll would mislead).
+        state.status.waiting = {
+          reason: "not_applied",
+          until: new Date(startedAt + Math.max(1_000, this.#d.pollMs)).toISOString(),
+          message: "GitHub answered, but the issue list could not be applied (see the log); trying again"
+        };
         state.nextAt = startedAt + Math.max(1_000, this.#d.pollMs);
         return;
       }

@@ -285,7 +285,7 @@ test("a poll GitHub refused is counted as rate_limited (403/429 with the limit's
 
   // GitHub answered; the intake's store call for the listed issue failed: not a GitHub wait.
   broken.on = true;
-  await poll();
+  assert.equal(await poll(), "not_applied", "the status says so, not the earlier refusal");
   assert.equal(await polls("error"), 1);
   assert.equal(await polls("changed"), 0, "a list not applied is not a change");
 
