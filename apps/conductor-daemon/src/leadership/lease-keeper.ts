@@ -1,7 +1,6 @@
 import type { ControlStore, RunRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { ClockTimers } from "@baa/clock";
-import { withDeadline } from "../deadline.js";
 import {
   currentLeading,
   decideAfterAttempt,
@@ -11,6 +10,7 @@ import {
   type LeaseTiming,
   type NodeRole
 } from "./lease-policy.js";
+import { RenewalLoop } from "./renewal-loop.js";
 
 /** The one lease scope of today: every node of a deployment schedules from one queue. */
 export const SCHEDULER_SCOPE = "scheduler";
@@ -65,12 +65,9 @@ export class LeaseKeeper implements Leadership {
   #leading: Leading | null = null;
   #lastTerm = 0;
   #lastSeen: { holder: string | null; term: number; expiresAt: string | null } | null = null;
-  #timer: unknown;
-  #deadlineTimer: unknown;
+  readonly #loop: RenewalLoop;
   #cleanupTimer: unknown;
   #ownTermTaken = false;
-  #running = false;
-  #tick: Promise<void> | undefined;
   /** The end of older terms' runs after a takeover; runs beside the renewals, never before them. */
   #cleanup: Promise<void> | undefined;
   /** A term whose stale runs are still to be ended; claims wait for it. */
@@ -82,6 +79,16 @@ export class LeaseKeeper implements Leadership {
     this.scope = options.scope ?? SCHEDULER_SCOPE;
     this.timing = leaseTiming(options.ttlMs, options.role);
     this.#logger = options.logger.child({ component: "lease" });
+    this.#loop = new RenewalLoop({
+      timers: options.timers,
+      attempt: () => this.attempt(),
+      // The store bounds its own calls; this bounds the loop should a call hang anyway. A slow
+      // renewal may still land: stepping down at the deadline does not wait on it.
+      attemptTimeoutMs: this.timing.ttlMs - this.timing.marginMs,
+      what: "lease attempt",
+      retryMs: this.timing.renewEveryMs,
+      onFailed: (error) => this.#logger.error({ err: error }, "lease loop failed; retrying")
+    });
   }
 
   current(): { holder: string; term: number } | null {
@@ -117,16 +124,15 @@ export class LeaseKeeper implements Leadership {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#loop.start();
   }
 
   /** Resolves once the current attempt is over; releases the lease when held. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#clear();
-    await this.#tick;
+    const attemptOver = this.#loop.stop();
+    if (this.#cleanupTimer !== undefined) this.#options.timers.clearTimeout(this.#cleanupTimer);
+    this.#cleanupTimer = undefined;
+    await attemptOver;
     await this.#cleanup;
     const leading = this.#leading;
     this.#setLeading(null, "stopped");
@@ -150,14 +156,7 @@ export class LeaseKeeper implements Leadership {
     const sentAt = timers.now();
     let outcome: AttemptOutcome;
     try {
-      // The store bounds its own calls; this bounds the loop should a call hang anyway. A slow
-      // renewal may still land: stepping down at the deadline does not wait on it.
-      outcome = await withDeadline(
-        timers,
-        this.#tryAcquire(sentAt),
-        this.timing.ttlMs - this.timing.marginMs,
-        "lease attempt"
-      );
+      outcome = await this.#loop.bound(this.#tryAcquire(sentAt));
     } catch (error) {
       this.#logger.warn({ err: error }, "lease attempt failed");
       outcome = { kind: "error" };
@@ -191,7 +190,7 @@ export class LeaseKeeper implements Leadership {
         break;
     }
     this.#armDeadline();
-    if (this.#running) this.#schedule(decision.waitMs);
+    this.#loop.scheduleNext(decision.waitMs);
   }
 
   async #tryAcquire(sentAt: number): Promise<AttemptOutcome> {
@@ -284,7 +283,7 @@ export class LeaseKeeper implements Leadership {
   #retryCleanup(term: number): void {
     this.#cleanupTimer = this.#options.timers.setTimeout(() => {
       this.#cleanupTimer = undefined;
-      if (!this.#running || this.#leading?.term !== term || this.#cleanupPending !== term) return;
+      if (!this.#loop.running || this.#leading?.term !== term || this.#cleanupPending !== term) return;
       this.#cleanup = this.#takeOver(term);
     }, this.timing.renewEveryMs);
   }
@@ -307,42 +306,12 @@ export class LeaseKeeper implements Leadership {
 
   // Steps down at the local deadline even when an attempt hangs past it.
   #armDeadline(): void {
-    const { timers } = this.#options;
-    if (this.#deadlineTimer !== undefined) timers.clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
     const leading = this.#leading;
-    if (leading === null || !this.#running) return;
-    this.#deadlineTimer = timers.setTimeout(
-      () => {
-        this.#deadlineTimer = undefined;
-        if (this.#leading === leading) {
-          this.#logger.warn({ term: leading.term }, "lease not renewed before its deadline: stepping down");
-          this.#setLeading(null, "expired");
-        }
-      },
-      Math.max(0, leading.validUntil - timers.now())
-    );
-  }
-
-  #schedule(waitMs: number): void {
-    const { timers } = this.#options;
-    this.#timer = timers.setTimeout(() => {
-      this.#timer = undefined;
-      if (!this.#running) return;
-      this.#tick = this.attempt().catch((error: unknown) => {
-        this.#logger.error({ err: error }, "lease loop failed; retrying");
-        if (this.#running) this.#schedule(this.timing.renewEveryMs);
-      });
-    }, waitMs);
-  }
-
-  #clear(): void {
-    const { timers } = this.#options;
-    if (this.#timer !== undefined) timers.clearTimeout(this.#timer);
-    if (this.#deadlineTimer !== undefined) timers.clearTimeout(this.#deadlineTimer);
-    if (this.#cleanupTimer !== undefined) timers.clearTimeout(this.#cleanupTimer);
-    this.#timer = undefined;
-    this.#deadlineTimer = undefined;
-    this.#cleanupTimer = undefined;
+    this.#loop.armDeadline(leading?.validUntil ?? null, () => {
+      if (leading !== null && this.#leading === leading) {
+        this.#logger.warn({ term: leading.term }, "lease not renewed before its deadline: stepping down");
+        this.#setLeading(null, "expired");
+      }
+    });
   }
 }
