@@ -1,7 +1,7 @@
 import type { ControlStore, NodeRecord } from "@baa/control-store";
 import type { Logger } from "pino";
 import type { ClockTimers } from "@baa/clock";
-import { withDeadline } from "../deadline.js";
+import { RenewalLoop } from "../leadership/renewal-loop.js";
 import {
   decideAfterBeat,
   isLive,
@@ -74,16 +74,22 @@ export class NodeKeeper {
   #liveUntil: Liveness = null;
   #draining = false;
   #lastRow: NodeRecord | null = null;
-  #running = false;
-  #timer: unknown;
-  #deadlineTimer: unknown;
-  #beating: Promise<void> | undefined;
+  readonly #loop: RenewalLoop;
   #lostReported = false;
 
   constructor(options: NodeKeeperOptions) {
     this.#o = options;
     this.timing = nodeTiming(options.ttlMs);
     this.#log = options.logger.child({ component: "node" });
+    this.#loop = new RenewalLoop({
+      timers: options.timers,
+      attempt: () => this.beat(),
+      // A hung beat must not hold the loop past the deadline; a late one may still land.
+      attemptTimeoutMs: this.timing.ttlMs - this.timing.marginMs,
+      what: "node heartbeat",
+      retryMs: this.timing.beatEveryMs,
+      onFailed: (error) => this.#log.error({ err: error }, "node heartbeat loop failed; retrying")
+    });
   }
 
   current(): { holder: string; term: number } | null {
@@ -108,15 +114,11 @@ export class NodeKeeper {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#clear();
-    await this.#beating;
+    await this.#loop.stop();
   }
 
   /** One heartbeat now (tests; the loop calls it on its own). */
@@ -125,13 +127,7 @@ export class NodeKeeper {
     const sentAt = timers.now();
     let outcome: BeatOutcome;
     try {
-      // A hung beat must not hold the loop past the deadline; a late one may still land.
-      outcome = await withDeadline(
-        timers,
-        this.#write(sentAt),
-        this.timing.ttlMs - this.timing.marginMs,
-        "node heartbeat"
-      );
+      outcome = await this.#loop.bound(this.#write(sentAt));
     } catch (error) {
       this.#log.warn({ err: error }, "node heartbeat failed");
       this.#o.observer?.failed();
@@ -146,7 +142,7 @@ export class NodeKeeper {
     }
     this.#liveUntil = decision.liveUntil;
     this.#armDeadline();
-    if (this.#running) this.#schedule(decision.waitMs);
+    this.#loop.scheduleNext(decision.waitMs);
   }
 
   async #write(sentAt: number): Promise<BeatOutcome> {
@@ -189,40 +185,12 @@ export class NodeKeeper {
 
   // Steps down at the local deadline even when a beat hangs past it.
   #armDeadline(): void {
-    const { timers } = this.#o;
-    if (this.#deadlineTimer !== undefined) timers.clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
     const until = this.#liveUntil;
-    if (until === null || !this.#running) return;
-    this.#deadlineTimer = timers.setTimeout(
-      () => {
-        this.#deadlineTimer = undefined;
-        if (this.#liveUntil === until) {
-          this.#liveUntil = null;
-          this.#lose();
-        }
-      },
-      Math.max(0, until - timers.now())
-    );
-  }
-
-  #schedule(waitMs: number): void {
-    const { timers } = this.#o;
-    this.#timer = timers.setTimeout(() => {
-      this.#timer = undefined;
-      if (!this.#running) return;
-      this.#beating = this.beat().catch((error: unknown) => {
-        this.#log.error({ err: error }, "node heartbeat loop failed; retrying");
-        if (this.#running) this.#schedule(this.timing.beatEveryMs);
-      });
-    }, waitMs);
-  }
-
-  #clear(): void {
-    const { timers } = this.#o;
-    if (this.#timer !== undefined) timers.clearTimeout(this.#timer);
-    if (this.#deadlineTimer !== undefined) timers.clearTimeout(this.#deadlineTimer);
-    this.#timer = undefined;
-    this.#deadlineTimer = undefined;
+    this.#loop.armDeadline(until, () => {
+      if (this.#liveUntil === until) {
+        this.#liveUntil = null;
+        this.#lose();
+      }
+    });
   }
 }
